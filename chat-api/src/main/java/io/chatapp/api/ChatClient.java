@@ -1,0 +1,324 @@
+package io.chatapp.api;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * One application's connection to a chat server, whatever the transport. The operations and
+ * their rules are those of {@link ChatEngine}; after {@link #login} or {@link #resume} the client
+ * acts as that user and passes the session token itself.
+ *
+ * <p>Every operation has an asynchronous form returning a {@link CompletableFuture}, so one
+ * connection keeps many requests in flight, and a blocking form built on it that throws
+ * {@link ChatException}. A future fails with a {@link ChatException}; with
+ * {@link ErrorCode#UNAVAILABLE} when the connection breaks or no answer comes within the client's
+ * call timeout. Futures complete on a thread of the client's; do not block in their callbacks.
+ *
+ * <p>An application changes transport by changing the one line that builds the client:
+ *
+ * <pre>{@code
+ * try (ChatClient chat = SocketChatClient.connect("127.0.0.1", 7070, listener)) {
+ *   // or: GrpcChatClient.connect("127.0.0.1", 7071, listener)
+ *   chat.createAccount("alice", "correct horse");
+ *   Session s = chat.login("alice", "correct horse");
+ *   chat.subscribe(ChatEngine.LATEST);            // pushes go to listener.onMessage
+ *   List<Message> unread = chat.fetch(s.lastReadSeq(), 20);
+ *   chat.send("bob", "hello", null);
+ * }
+ * }</pre>
+ *
+ * <p>Implementations are thread-safe.
+ */
+public interface ChatClient extends AutoCloseable {
+  /**
+   * Creates an account; see {@link ChatEngine#createAccount}. Needs no session.
+   *
+   * @param username the new name
+   * @param password the password
+   * @return completes when the account exists
+   */
+  CompletableFuture<Void> createAccountAsync(String username, String password);
+
+  /**
+   * Logs in; see {@link ChatEngine#login}. From then on this client acts as that user.
+   *
+   * @param username the name
+   * @param password the password
+   * @return the new session
+   */
+  CompletableFuture<Session> loginAsync(String username, String password);
+
+  /**
+   * Takes up an existing session by its token (after a reconnect, or on a second device); see
+   * {@link ChatEngine#resume}. From then on this client acts as that user.
+   *
+   * @param token the session token
+   * @return the session with its current unread count
+   */
+  CompletableFuture<Session> resumeAsync(String token);
+
+  /**
+   * Ends this client's session; see {@link ChatEngine#logout}. The client then has no session.
+   *
+   * @return completes when the session has ended
+   */
+  CompletableFuture<Void> logoutAsync();
+
+  /**
+   * Lists accounts; see {@link ChatEngine#listAccounts}.
+   *
+   * @param pattern a glob with {@code *} and {@code ?}, or {@code null} for all
+   * @param pageToken {@code null}, or the previous page's next token
+   * @param limit most entries, or 0 for the default
+   * @return the page
+   */
+  CompletableFuture<Page<AccountInfo>> listAccountsAsync(String pattern, String pageToken, int limit);
+
+  /**
+   * Sends a message; see {@link ChatEngine#send}. The future completes once the message is
+   * stored.
+   *
+   * @param recipient the recipient's name
+   * @param text the text
+   * @param clientMessageId {@code null}, or an id that makes a retry safe
+   * @return the stored message
+   */
+  CompletableFuture<Message> sendAsync(String recipient, String text, String clientMessageId);
+
+  /**
+   * Starts delivery of the mailbox to the listener's {@link ChatClientListener#onMessage}; see
+   * {@link ChatEngine#subscribe}. A client holds at most one subscription: subscribing again
+   * replaces it.
+   *
+   * @param afterSeq deliver messages above this seq, or {@link ChatEngine#LATEST}
+   * @return completes once the server has registered the subscription
+   */
+  CompletableFuture<Void> subscribeAsync(long afterSeq);
+
+  /**
+   * Stops delivery to the listener. Does nothing if there is no subscription.
+   *
+   * @return completes once the server has dropped the subscription
+   */
+  CompletableFuture<Void> unsubscribeAsync();
+
+  /**
+   * Fetches stored messages; see {@link ChatEngine#fetch}.
+   *
+   * @param afterSeq return messages above this seq
+   * @param limit most messages, or 0 for the default
+   * @return the messages, oldest first
+   */
+  CompletableFuture<List<Message>> fetchAsync(long afterSeq, int limit);
+
+  /**
+   * Moves the read mark; see {@link ChatEngine#ack}.
+   *
+   * @param uptoSeq the highest seq read
+   * @return the number of unread messages left
+   */
+  CompletableFuture<Long> ackAsync(long uptoSeq);
+
+  /**
+   * Deletes messages from the caller's mailbox; see {@link ChatEngine#deleteMessages}.
+   *
+   * @param messageIds the ids
+   * @return how many were deleted
+   */
+  CompletableFuture<Integer> deleteMessagesAsync(Collection<Long> messageIds);
+
+  /**
+   * Deletes the account of this client's session; see {@link ChatEngine#deleteAccount}. The
+   * client then has no session.
+   *
+   * @param password the account's password
+   * @return completes when the account is gone
+   */
+  CompletableFuture<Void> deleteAccountAsync(String password);
+
+  /**
+   * Closes the connection. Calls in flight fail with {@link ErrorCode#UNAVAILABLE}; the session
+   * stays valid on the server and can be resumed. Calling it again does nothing.
+   */
+  @Override
+  void close();
+
+  /**
+   * Blocking {@link #createAccountAsync}.
+   *
+   * @param username the new name
+   * @param password the password
+   * @throws ChatException as {@link ChatEngine#createAccount}
+   */
+  default void createAccount(String username, String password) {
+    await(createAccountAsync(username, password));
+  }
+
+  /**
+   * Blocking {@link #loginAsync}.
+   *
+   * @param username the name
+   * @param password the password
+   * @return the new session
+   * @throws ChatException as {@link ChatEngine#login}
+   */
+  default Session login(String username, String password) {
+    return await(loginAsync(username, password));
+  }
+
+  /**
+   * Blocking {@link #resumeAsync}.
+   *
+   * @param token the session token
+   * @return the session
+   * @throws ChatException as {@link ChatEngine#resume}
+   */
+  default Session resume(String token) {
+    return await(resumeAsync(token));
+  }
+
+  /**
+   * Blocking {@link #logoutAsync}.
+   *
+   * @throws ChatException as {@link ChatEngine#logout}
+   */
+  default void logout() {
+    await(logoutAsync());
+  }
+
+  /**
+   * Blocking {@link #listAccountsAsync}.
+   *
+   * @param pattern a glob, or {@code null}
+   * @param pageToken {@code null}, or the previous page's next token
+   * @param limit most entries, or 0 for the default
+   * @return the page
+   * @throws ChatException as {@link ChatEngine#listAccounts}
+   */
+  default Page<AccountInfo> listAccounts(String pattern, String pageToken, int limit) {
+    return await(listAccountsAsync(pattern, pageToken, limit));
+  }
+
+  /**
+   * Blocking {@link #sendAsync}.
+   *
+   * @param recipient the recipient's name
+   * @param text the text
+   * @param clientMessageId {@code null}, or an id that makes a retry safe
+   * @return the stored message
+   * @throws ChatException as {@link ChatEngine#send}
+   */
+  default Message send(String recipient, String text, String clientMessageId) {
+    return await(sendAsync(recipient, text, clientMessageId));
+  }
+
+  /**
+   * Blocking {@link #subscribeAsync}.
+   *
+   * @param afterSeq deliver messages above this seq, or {@link ChatEngine#LATEST}
+   * @throws ChatException as {@link ChatEngine#subscribe}
+   */
+  default void subscribe(long afterSeq) {
+    await(subscribeAsync(afterSeq));
+  }
+
+  /**
+   * Blocking {@link #unsubscribeAsync}.
+   *
+   * @throws ChatException with {@link ErrorCode#UNAVAILABLE} if the connection broke
+   */
+  default void unsubscribe() {
+    await(unsubscribeAsync());
+  }
+
+  /**
+   * Blocking {@link #fetchAsync}.
+   *
+   * @param afterSeq return messages above this seq
+   * @param limit most messages, or 0 for the default
+   * @return the messages, oldest first
+   * @throws ChatException as {@link ChatEngine#fetch}
+   */
+  default List<Message> fetch(long afterSeq, int limit) {
+    return await(fetchAsync(afterSeq, limit));
+  }
+
+  /**
+   * Blocking {@link #ackAsync}.
+   *
+   * @param uptoSeq the highest seq read
+   * @return the number of unread messages left
+   * @throws ChatException as {@link ChatEngine#ack}
+   */
+  default long ack(long uptoSeq) {
+    return await(ackAsync(uptoSeq));
+  }
+
+  /**
+   * Blocking {@link #deleteMessagesAsync}.
+   *
+   * @param messageIds the ids
+   * @return how many were deleted
+   * @throws ChatException as {@link ChatEngine#deleteMessages}
+   */
+  default int deleteMessages(Collection<Long> messageIds) {
+    return await(deleteMessagesAsync(messageIds));
+  }
+
+  /**
+   * Blocking {@link #deleteAccountAsync}.
+   *
+   * @param password the account's password
+   * @throws ChatException as {@link ChatEngine#deleteAccount}
+   */
+  default void deleteAccount(String password) {
+    await(deleteAccountAsync(password));
+  }
+
+  /**
+   * Waits for a future of this client and unwraps its failure.
+   *
+   * @param <T> the result type
+   * @param future a future returned by one of the asynchronous methods
+   * @return its value
+   * @throws ChatException the failure the future completed with; {@link ErrorCode#UNAVAILABLE} if
+   *     the waiting thread is interrupted or the future was cancelled, {@link ErrorCode#INTERNAL}
+   *     if it failed with anything but a {@code ChatException}
+   */
+  static <T> T await(CompletableFuture<T> future) {
+    try {
+      return future.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ChatException(ErrorCode.UNAVAILABLE, "interrupted while waiting for the server", e);
+    } catch (CancellationException e) {
+      throw new ChatException(ErrorCode.UNAVAILABLE, "call was cancelled", e);
+    } catch (ExecutionException e) {
+      throw asChatException(e.getCause());
+    }
+  }
+
+  /**
+   * Returns the {@link ChatException} behind a future's failure, unwrapping
+   * {@link CompletionException} and {@link ExecutionException}; anything else becomes
+   * {@link ErrorCode#INTERNAL}.
+   *
+   * @param failure what a future failed with
+   * @return the chat exception to throw or report
+   */
+  static ChatException asChatException(Throwable failure) {
+    Throwable t = failure;
+    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+      t = t.getCause();
+    }
+    if (t instanceof ChatException chat) {
+      // Rethrown on the caller's thread: keep the original, whose stack shows where it began.
+      return chat;
+    }
+    return new ChatException(ErrorCode.INTERNAL, "unexpected failure: " + t, t);
+  }
+}

@@ -1,0 +1,34 @@
+package io.chatapp.api;
+
+/**
+ * Hears what a {@link ChatClient}'s server pushes and what becomes of its connection.
+ *
+ * <p>Each client calls its listener one method at a time, in order, on a thread of its own that
+ * never reads the socket, so a slow listener delays later pushes but never the answers to calls.
+ * Every method has an empty default.
+ */
+public interface ChatClientListener {
+  /**
+   * A message arrived on the client's subscription (see {@link ChatClient#subscribeAsync}).
+   *
+   * @param message the message, in sequence order after the ones before it
+   */
+  default void onMessage(Message message) {}
+
+  /**
+   * The server ended the subscription: the session ended ({@link ErrorCode#UNAUTHENTICATED}), or
+   * the client fell too far behind ({@link ErrorCode#RESOURCE_EXHAUSTED}; subscribe again after
+   * the last seq seen and nothing is lost).
+   *
+   * @param reason why it ended
+   */
+  default void onSubscriptionEnded(ChatException reason) {}
+
+  /**
+   * The connection to the server is lost; calls in flight failed with
+   * {@link ErrorCode#UNAVAILABLE}. Not called when the application closes the client.
+   *
+   * @param reason what happened, with code {@link ErrorCode#UNAVAILABLE}
+   */
+  default void onDisconnected(ChatException reason) {}
+}

@@ -1,0 +1,210 @@
+package io.chatapp.api;
+
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * The server side of chat: accounts, sessions, the directory and mailboxes, independent of any
+ * transport. Every transport serves one engine, so the rules below hold whichever way a client
+ * connects.
+ *
+ * <p>Identity comes from a session token returned by {@link #login}. Every operation checks its
+ * arguments and its token before it changes anything, and fails with
+ * {@link ErrorCode#INVALID_ARGUMENT} or {@link ErrorCode#UNAUTHENTICATED} and a message saying
+ * what was wrong and what is allowed. A {@code null} argument where one is required is an
+ * {@link ErrorCode#INVALID_ARGUMENT} too, since engines serve untrusted remote input.
+ *
+ * <p>Implementations are thread-safe.
+ *
+ * <pre>{@code
+ * ChatEngine engine = DefaultChatEngine.builder().build();   // io.chatapp.engine
+ * engine.createAccount("alice", "correct horse");
+ * Session s = engine.login("alice", "correct horse");
+ * engine.send(s.token(), "bob", "hello", null);              // NOT_FOUND: no such user: bob
+ * }</pre>
+ */
+public interface ChatEngine extends AutoCloseable {
+  /** Longest username, in characters. */
+  int MAX_USERNAME_LENGTH = 32;
+  /** Shortest password, in characters. */
+  int MIN_PASSWORD_LENGTH = 8;
+  /** Longest password, in characters. */
+  int MAX_PASSWORD_LENGTH = 1024;
+  /** Longest message text, in characters (UTF-16 code units, as {@link String#length()}). */
+  int MAX_TEXT_LENGTH = 4096;
+  /** Longest client message id, in characters. */
+  int MAX_CLIENT_MESSAGE_ID_LENGTH = 128;
+  /** Page size of {@link #listAccounts} when the caller passes 0. */
+  int DEFAULT_LIST_LIMIT = 100;
+  /** Largest page of {@link #listAccounts}. */
+  int MAX_LIST_LIMIT = 1000;
+  /** Number of messages {@link #fetch} returns when the caller passes 0. */
+  int DEFAULT_FETCH_LIMIT = 50;
+  /** Most messages one {@link #fetch} returns. */
+  int MAX_FETCH_LIMIT = 1000;
+  /**
+   * The {@code afterSeq} of {@link #subscribe} that means "only messages stored from now on".
+   */
+  long LATEST = -1;
+
+  /**
+   * Creates an account.
+   *
+   * <p>A username has 1 to {@value #MAX_USERNAME_LENGTH} characters of {@code A-Z a-z 0-9 _ . -}
+   * and starts with a letter or digit; it is unique ignoring case and shown as it was given. A
+   * password has {@value #MIN_PASSWORD_LENGTH} to {@value #MAX_PASSWORD_LENGTH} characters and is
+   * kept only as a salted hash.
+   *
+   * @param username the new name
+   * @param password the password
+   * @throws ChatException {@link ErrorCode#INVALID_ARGUMENT} if a rule is broken;
+   *     {@link ErrorCode#ALREADY_EXISTS} if the name is taken in any letter case
+   */
+  void createAccount(String username, String password);
+
+  /**
+   * Opens a session. A user may hold several sessions at once (several devices).
+   *
+   * @param username the name, in any letter case
+   * @param password the password
+   * @return the new session with a fresh token and the mailbox's unread count
+   * @throws ChatException {@link ErrorCode#UNAUTHENTICATED} with the same message whether the user
+   *     is unknown or the password wrong; {@link ErrorCode#INVALID_ARGUMENT} if an argument is
+   *     missing
+   */
+  Session login(String username, String password);
+
+  /**
+   * Looks up the session of a token, for a client that reconnects or a second connection of the
+   * same device.
+   *
+   * @param token a token returned by {@link #login}
+   * @return the session with the current unread count and read mark
+   * @throws ChatException {@link ErrorCode#UNAUTHENTICATED} if the token is unknown or ended
+   */
+  Session resume(String token);
+
+  /**
+   * Ends one session. The user's other sessions go on; the subscriptions of this one end with
+   * {@link ErrorCode#UNAUTHENTICATED}.
+   *
+   * @param token the session to end
+   * @throws ChatException {@link ErrorCode#UNAUTHENTICATED} if the token is unknown or ended
+   */
+  void logout(String token);
+
+  /**
+   * Lists accounts whose names match a glob, sorted ignoring case.
+   *
+   * <p>In the pattern {@code *} matches any run of characters and {@code ?} exactly one; every
+   * other character stands for itself, ignoring case. {@code null} or empty matches every
+   * account.
+   *
+   * @param token the caller's session
+   * @param pattern the glob, or {@code null}
+   * @param pageToken {@code null} for the first page, else the {@link Page#nextPageToken()} of the
+   *     previous page (of the same pattern)
+   * @param limit most entries on the page, 1 to {@value #MAX_LIST_LIMIT}, or 0 for
+   *     {@value #DEFAULT_LIST_LIMIT}
+   * @return the page
+   * @throws ChatException {@link ErrorCode#INVALID_ARGUMENT} for a bad limit or page token
+   */
+  Page<AccountInfo> listAccounts(String token, String pattern, String pageToken, int limit);
+
+  /**
+   * Sends a message. It is stored in the recipient's mailbox with the recipient's next sequence
+   * number and the server's time before anyone is told, then pushed to every live subscription
+   * of the recipient. Sending to oneself works.
+   *
+   * <p>A {@code clientMessageId} makes retries safe: the same id sent again by the same sender
+   * returns the original message and stores nothing new.
+   *
+   * @param token the sender's session
+   * @param recipient the recipient's username, in any letter case
+   * @param text 1 to {@value #MAX_TEXT_LENGTH} characters
+   * @param clientMessageId {@code null}, or 1 to {@value #MAX_CLIENT_MESSAGE_ID_LENGTH} characters
+   *     chosen by the sender
+   * @return the stored message
+   * @throws ChatException {@link ErrorCode#NOT_FOUND} if the recipient does not exist;
+   *     {@link ErrorCode#INVALID_ARGUMENT} for a bad text or id
+   */
+  Message send(String token, String recipient, String text, String clientMessageId);
+
+  /**
+   * Subscribes to the caller's mailbox: first every stored message with a sequence number above
+   * {@code afterSeq}, then each new one as it is stored, in sequence order, without gap or
+   * duplicate. A listener that falls behind never slows senders: its queue is bounded, and on
+   * overflow the subscription ends with {@link ErrorCode#RESOURCE_EXHAUSTED}.
+   *
+   * @param token the caller's session
+   * @param afterSeq deliver messages above this sequence number (0 for all stored), or
+   *     {@link #LATEST} for only those stored from now on
+   * @param listener receives the messages on a delivery thread
+   * @return the subscription, to close when done
+   */
+  Subscription subscribe(String token, long afterSeq, MessageListener listener);
+
+  /**
+   * Returns stored messages of the caller's mailbox above a sequence number, oldest first.
+   *
+   * @param token the caller's session
+   * @param afterSeq return messages above this sequence number, 0 or more
+   * @param limit most messages, 1 to {@value #MAX_FETCH_LIMIT}, or 0 for
+   *     {@value #DEFAULT_FETCH_LIMIT}
+   * @return the messages, possibly none
+   */
+  List<Message> fetch(String token, long afterSeq, int limit);
+
+  /**
+   * Moves the read mark: every message up to {@code uptoSeq} counts as read. The mark never moves
+   * back, and never past the newest stored message.
+   *
+   * @param token the caller's session
+   * @param uptoSeq the highest sequence number read, 0 or more
+   * @return the number of unread messages left
+   */
+  long ack(String token, long uptoSeq);
+
+  /**
+   * Deletes messages from the caller's own mailbox. Ids that are not in it are ignored.
+   *
+   * @param token the caller's session
+   * @param messageIds the ids of the messages, at most {@value #MAX_FETCH_LIMIT}
+   * @return how many were deleted
+   */
+  int deleteMessages(String token, Collection<Long> messageIds);
+
+  /**
+   * Deletes the caller's account: ends every session and subscription of the user, deletes the
+   * mailbox, withdraws the messages the user sent that their recipients have not acknowledged yet
+   * (acknowledged ones stay with their recipients), and frees the username.
+   *
+   * @param token the caller's session
+   * @param password the account's password, asked again as a guard against a stolen token
+   * @throws ChatException {@link ErrorCode#UNAUTHENTICATED} if the password is wrong
+   */
+  void deleteAccount(String token, String password);
+
+  /**
+   * Registers a listener for engine events. Registering the same listener twice has no effect.
+   *
+   * @param listener the listener
+   * @throws IllegalArgumentException if {@code listener} is {@code null}
+   */
+  void addListener(ChatEngineListener listener);
+
+  /**
+   * Removes a listener registered with {@link #addListener}; nothing happens if it was not.
+   *
+   * @param listener the listener
+   */
+  void removeListener(ChatEngineListener listener);
+
+  /**
+   * Shuts the engine down: ends every subscription with {@link ErrorCode#UNAVAILABLE}, stops the
+   * delivery threads it owns and closes the store. Later calls fail with
+   * {@link ErrorCode#UNAVAILABLE}. Calling it again does nothing.
+   */
+  @Override
+  void close();
+}

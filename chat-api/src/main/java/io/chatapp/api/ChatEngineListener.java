@@ -1,0 +1,55 @@
+package io.chatapp.api;
+
+/**
+ * Observes what happens in an engine, for an embedding application (audit, metrics, bridges).
+ *
+ * <p>Every method has an empty default, so a listener overrides only what it needs. The engine
+ * calls them after the change is stored, never while holding a lock: the account, session and
+ * message-stored events on the thread that made the call, {@link #onMessageDelivered} on the
+ * delivery thread. They should return quickly. An exception thrown by a listener is logged and
+ * never fails the operation or stops other listeners.
+ */
+public interface ChatEngineListener {
+  /**
+   * An account was created.
+   *
+   * @param username the name as given
+   */
+  default void onAccountCreated(String username) {}
+
+  /**
+   * An account was deleted, with its mailbox and sessions.
+   *
+   * @param username the name as given when it was created
+   */
+  default void onAccountDeleted(String username) {}
+
+  /**
+   * A session was opened by a login.
+   *
+   * @param username the user who logged in
+   */
+  default void onSessionOpened(String username) {}
+
+  /**
+   * A session ended by logout or account deletion.
+   *
+   * @param username the user whose session ended
+   */
+  default void onSessionClosed(String username) {}
+
+  /**
+   * A message was stored in its recipient's mailbox; it is durable (with a durable store) and no
+   * subscriber has been given it yet.
+   *
+   * @param message the stored message
+   */
+  default void onMessageStored(Message message) {}
+
+  /**
+   * A message was handed to one live subscription of its recipient.
+   *
+   * @param message the delivered message
+   */
+  default void onMessageDelivered(Message message) {}
+}
