@@ -127,6 +127,9 @@ final class Connection {
     }
     try {
       boolean done = out.flush(channel);
+      if (out.unparkIfDrained()) {
+        scheduleDrain();
+      }
       if (done && state == State.CLOSING && !outputShut) {
         // The error that ends the connection is out: send FIN, then wait for the client's EOF so
         // that our close does not reset a connection whose last frame it has not read yet.
@@ -357,8 +360,19 @@ final class Connection {
     }
   }
 
+  /**
+   * Runs queued requests in order.
+   *
+   * @return {@code true} if requests are left and the drain must be scheduled again; {@code false}
+   *     if the queue is empty, or if the outbound queue is congested and the loop thread will
+   *     restart the drain once it has written enough
+   */
   private boolean drainBatch() {
     for (int i = 0; i < DRAIN_BATCH; i++) {
+      if (out.parkIfCongested()) {
+        // The client reads slower than we answer: wait for the socket instead of queueing more.
+        return false;
+      }
       Frame request;
       boolean resume = false;
       synchronized (lock) {

@@ -37,6 +37,7 @@ final class OutboundQueue {
   private int writingRemaining; // guarded by lock
   private boolean flushRequested; // guarded by lock
   private boolean closed; // guarded by lock
+  private boolean parked; // guarded by lock
   private WireWriter writing = new WireWriter(INITIAL_BYTES); // loop thread; swapped under lock
   private ByteBuffer writingView; // loop thread only
 
@@ -47,10 +48,12 @@ final class OutboundQueue {
   /**
    * Encodes a frame at the end of the queue.
    *
-   * <p>A response that is by itself larger than the limit is replaced by an ERROR with
-   * {@link ErrorCode#RESOURCE_EXHAUSTED} for the same request, since the client is not slow but
-   * asked for too much. Any other frame that would take the queue past its limit is refused with
-   * {@link Result#OVERFLOW}.
+   * <p>Responses are never refused for a full queue: the worker stops running requests while the
+   * queue is above half its limit instead (see {@link #parkIfCongested}), so a client that
+   * pipelines many requests is slowed, not dropped. A response that is by itself larger than the
+   * limit is replaced by an ERROR with {@link ErrorCode#RESOURCE_EXHAUSTED} for the same request,
+   * since the client is not slow but asked for too much. A push that would take the queue past
+   * its limit is refused with {@link Result#OVERFLOW}: the client does not keep up.
    *
    * @param frame the frame
    * @param response whether it answers a request
@@ -63,11 +66,12 @@ final class OutboundQueue {
       }
       int before = pending.size();
       int bytes = pending.write(frame);
-      if (before + bytes + writingRemaining > maxBytes) {
+      if (!response && before + bytes + writingRemaining > maxBytes) {
         pending.truncate(before);
-        if (!response || bytes <= maxBytes) {
-          return Result.OVERFLOW;
-        }
+        return Result.OVERFLOW;
+      }
+      if (response && bytes > maxBytes) {
+        pending.truncate(before);
         pending.write(new Frame.ErrorFrame(frame.requestId(), ErrorCode.RESOURCE_EXHAUSTED,
             "response of " + bytes + " bytes exceeds the connection's limit of " + maxBytes
                 + " bytes; ask for fewer items"));
@@ -125,6 +129,37 @@ final class OutboundQueue {
   boolean isEmpty() {
     synchronized (lock) {
       return pending.size() == 0 && writingRemaining == 0;
+    }
+  }
+
+  /**
+   * Tells the worker to stop running requests while the queue holds half its limit or more; the
+   * loop thread then restarts it through {@link #unparkIfDrained}. Called by the worker.
+   *
+   * @return {@code true} if the worker must stop (it is parked)
+   */
+  boolean parkIfCongested() {
+    synchronized (lock) {
+      if (!closed && pending.size() + writingRemaining >= maxBytes / 2) {
+        parked = true;
+        return true;
+      }
+      return false;
+    }
+  }
+
+  /**
+   * Ends a park once the queue is below half its limit. Called by the loop thread after writing.
+   *
+   * @return {@code true} if the worker was parked and must be restarted
+   */
+  boolean unparkIfDrained() {
+    synchronized (lock) {
+      if (parked && pending.size() + writingRemaining < maxBytes / 2) {
+        parked = false;
+        return true;
+      }
+      return false;
     }
   }
 
