@@ -43,6 +43,14 @@ final class RawConnection implements AutoCloseable {
     in = socket.getInputStream();
   }
 
+  /** Wraps a socket accepted by a fake server in a test. */
+  RawConnection(Socket accepted) throws IOException {
+    socket = accepted;
+    socket.setTcpNoDelay(true);
+    socket.setSoTimeout(TIMEOUT_MS);
+    in = socket.getInputStream();
+  }
+
   void sendBytes(byte[] bytes) throws IOException {
     socket.getOutputStream().write(bytes);
     socket.getOutputStream().flush();
