@@ -259,6 +259,21 @@ public final class ClientConnection implements AutoCloseable {
     }
   }
 
+  /**
+   * Sends a PING unless another thread is writing already (which keeps the connection alive as
+   * well): the reader must not block in a write while the server waits for it to read.
+   */
+  private void ping() {
+    synchronized (writeLock) {
+      if (flushing || closed.get()) {
+        return;
+      }
+      pending.write(new Frame.Ping(nextRequestId()));
+      flushing = true;
+    }
+    flush();
+  }
+
   /** Writes until nothing is pending; the frames other threads queue meanwhile go in the same writes. */
   private void flush() {
     while (true) {
@@ -308,7 +323,7 @@ public final class ClientConnection implements AutoCloseable {
           nextSweep = now + tickMillis * 1_000_000L;
           expireCalls(now);
           if (now - lastSendNanos > pingIntervalNanos) {
-            send(new Frame.Ping(nextRequestId()));
+            ping();
           }
         }
       }
