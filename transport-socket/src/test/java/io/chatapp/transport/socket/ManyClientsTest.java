@@ -75,6 +75,9 @@ class ManyClientsTest {
           .thenCompose(s -> c.subscribeAsync(ChatEngine.LATEST)));
     }
     CompletableFuture.allOf(setup.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+    long ioThreads = Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getName().startsWith("chatapp-socket-io-")).count();
+    assertEquals(2, ioThreads, "a fixed number of I/O threads, not one per connection");
 
     List<CompletableFuture<Message>> sends = new ArrayList<>();
     for (int m = 0; m < MESSAGES_PER_CLIENT; m++) {

@@ -5,7 +5,7 @@ import io.chatapp.transport.socket.codec.Frame;
 import io.chatapp.transport.socket.codec.WireWriter;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
+import java.nio.channels.WritableByteChannel;
 
 /**
  * The bytes waiting to go out on one connection. Any thread encodes frames into the pending
@@ -91,7 +91,7 @@ final class OutboundQueue {
    * @return {@code true} if nothing is left to write, {@code false} if the socket is full
    * @throws IOException if the write fails
    */
-  boolean flush(SocketChannel channel) throws IOException {
+  boolean flush(WritableByteChannel channel) throws IOException {
     while (true) {
       if (writingView != null && writingView.hasRemaining()) {
         channel.write(writingView);
