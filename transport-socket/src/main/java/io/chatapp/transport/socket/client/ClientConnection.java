@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -364,13 +365,13 @@ public final class ClientConnection implements AutoCloseable {
     int id = f.requestId();
     if (f instanceof Frame.MessagePush push) {
       if (id == subscriptionId) {
-        listenerThread.execute(() -> listener.onMessage(push.message()));
+        toListener(() -> listener.onMessage(push.message()));
       }
     } else if (f instanceof Frame.SubscriptionEnded ended) {
       if (id == subscriptionId) {
         subscriptionId = 0;
         ChatException reason = new ChatException(ended.code(), ended.message());
-        listenerThread.execute(() -> listener.onSubscriptionEnded(reason));
+        toListener(() -> listener.onSubscriptionEnded(reason));
       }
     } else if (f instanceof Frame.Pong) {
       return;
@@ -404,8 +405,16 @@ public final class ClientConnection implements AutoCloseable {
     ChatException reason = new ChatException(ErrorCode.UNAVAILABLE, "connection to " + peer + " lost: " + why);
     LOG.log(Level.DEBUG, () -> reason.getMessage());
     failAll(reason);
-    listenerThread.execute(() -> listener.onDisconnected(reason));
+    toListener(() -> listener.onDisconnected(reason));
     listenerThread.shutdown();
+  }
+
+  private void toListener(Runnable event) {
+    try {
+      listenerThread.execute(event);
+    } catch (RejectedExecutionException e) {
+      // The application closed the client meanwhile; it hears nothing more.
+    }
   }
 
   private void failAll(ChatException reason) {

@@ -37,6 +37,7 @@ public final class ServerRuntime {
   private boolean closed; // guarded by lock
   private int inFlight; // guarded by lock
   private ServerSocketChannel acceptor; // guarded by lock
+  private int boundPort; // guarded by lock
   private EventLoop[] loops; // guarded by lock; immutable once started
   private int nextLoop; // first loop thread only
   private volatile boolean shuttingDown;
@@ -92,6 +93,7 @@ public final class ServerRuntime {
         throw e;
       }
       acceptor = ssc;
+      boundPort = ssc.socket().getLocalPort();
       loops = created;
       for (EventLoop l : created) {
         l.start();
@@ -110,7 +112,7 @@ public final class ServerRuntime {
       if (acceptor == null) {
         throw new IllegalStateException("server is not started");
       }
-      return config.port() != 0 ? config.port() : acceptor.socket().getLocalPort();
+      return boundPort;
     }
   }
 
