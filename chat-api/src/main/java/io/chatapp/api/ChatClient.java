@@ -16,7 +16,8 @@ import java.util.concurrent.ExecutionException;
  * connection keeps many requests in flight, and a blocking form built on it that throws
  * {@link ChatException}. A future fails with a {@link ChatException}; with
  * {@link ErrorCode#UNAVAILABLE} when the connection breaks or no answer comes within the client's
- * call timeout. Futures complete on a thread of the client's; do not block in their callbacks.
+ * call timeout, or when the client is closed. Futures complete on a thread of the client's; do not
+ * block in their callbacks.
  *
  * <p>An application changes transport by changing the one line that builds the client:
  *

@@ -39,8 +39,8 @@ public interface ChatEngineListener {
   default void onSessionClosed(String username) {}
 
   /**
-   * A message was stored in its recipient's mailbox; it is durable (with a durable store) and no
-   * subscriber has been given it yet.
+   * A message was stored in its recipient's mailbox, and is durable with a durable store. Live
+   * subscribers get it independently of this call, possibly before it.
    *
    * @param message the stored message
    */

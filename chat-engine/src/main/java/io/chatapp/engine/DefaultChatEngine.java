@@ -1,0 +1,550 @@
+package io.chatapp.engine;
+
+import io.chatapp.api.AccountInfo;
+import io.chatapp.api.ChatEngine;
+import io.chatapp.api.ChatEngineListener;
+import io.chatapp.api.ChatException;
+import io.chatapp.api.ErrorCode;
+import io.chatapp.api.Message;
+import io.chatapp.api.MessageListener;
+import io.chatapp.api.Page;
+import io.chatapp.api.Session;
+import io.chatapp.api.Subscription;
+import io.chatapp.engine.store.ChatStore;
+import io.chatapp.engine.store.InMemoryChatStore;
+import io.chatapp.engine.store.MailboxState;
+import io.chatapp.engine.store.StoredAccount;
+import io.chatapp.engine.store.StoredSession;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The {@link ChatEngine} of chatapp: every rule of the contract over a {@link ChatStore}.
+ *
+ * <pre>{@code
+ * try (ChatEngine engine = DefaultChatEngine.builder()
+ *     .store(new InMemoryChatStore())     // the default; a durable store in production
+ *     .build()) {
+ *   engine.createAccount("alice", "correct horse");
+ *   Session session = engine.login("alice", "correct horse");
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe, with no global lock on the send path: a send locks only its recipient's
+ * mailbox, so senders to different recipients never wait for each other. Subscriptions are
+ * delivered on the engine's delivery executor. The engine calls no listener while holding a lock.
+ */
+public final class DefaultChatEngine implements ChatEngine {
+  private static final System.Logger LOG = System.getLogger(DefaultChatEngine.class.getName());
+
+  private final ChatStore store;
+  private final Clock clock;
+  private final PasswordHasher hasher;
+  private final Tokens tokens;
+  private final DeliveryExecutor delivery;
+  private final int subscriberQueueLimit;
+  private final EngineListeners events = new EngineListeners();
+  private final AtomicLong lastMessageId;
+  private final ConcurrentHashMap<String, Mailbox> mailboxes = new ConcurrentHashMap<>();
+  // Token hash -> live session. Hits take no lock; misses and removals take sessionLock so that a
+  // load from the store can never resurrect a session that is being ended.
+  private final ConcurrentHashMap<String, SessionState> sessions = new ConcurrentHashMap<>();
+  private final Object sessionLock = new Object();
+  private volatile boolean closed;
+
+  private DefaultChatEngine(EngineBuilder builder) {
+    this.store = builder.store != null ? builder.store : new InMemoryChatStore();
+    this.clock = builder.clock != null ? builder.clock : Clock.systemUTC();
+    this.hasher = new PasswordHasher(builder.passwordIterations, builder.random);
+    this.tokens = new Tokens(builder.random);
+    this.delivery = builder.deliveryExecutor != null
+        ? DeliveryExecutor.borrowed(builder.deliveryExecutor)
+        : DeliveryExecutor.owned(builder.deliveryThreads);
+    this.subscriberQueueLimit = builder.subscriberQueueLimit;
+    this.lastMessageId = new AtomicLong(store.lastMessageId());
+  }
+
+  /**
+   * Returns a builder with production defaults: an in-memory store, the system UTC clock,
+   * 600,000 PBKDF2 iterations, one delivery thread per core and a subscriber queue of 10,000.
+   *
+   * @return a new builder
+   */
+  public static EngineBuilder builder() {
+    return new EngineBuilder();
+  }
+
+  @Override
+  public void createAccount(String username, String password) {
+    checkOpen();
+    Rules.username(username);
+    Rules.password(password);
+    StoredAccount account = new StoredAccount(username, hasher.hash(password), clock.instant());
+    if (!store.insertAccount(account)) {
+      throw new ChatException(ErrorCode.ALREADY_EXISTS, "username " + Rules.quote(username) + " is taken");
+    }
+    events.fire(l -> l.onAccountCreated(username));
+  }
+
+  @Override
+  public Session login(String username, String password) {
+    checkOpen();
+    Rules.present(username, "username");
+    Rules.present(password, "password");
+    var account = Rules.isValidUsername(username) && password.length() <= MAX_PASSWORD_LENGTH
+        ? store.findAccount(StoredAccount.key(username))
+        : Optional.<StoredAccount>empty();
+    if (account.isEmpty()) {
+      hasher.verifyDecoy(password.length() <= MAX_PASSWORD_LENGTH ? password : "");
+      throw wrongCredentials();
+    }
+    StoredAccount found = account.get();
+    if (!hasher.verify(password, found.passwordHash())) {
+      throw wrongCredentials();
+    }
+    if (hasher.needsRehash(found.passwordHash())) {
+      store.updatePasswordHash(found.key(), hasher.hash(password));
+    }
+    String token = tokens.newToken();
+    String tokenHash = Tokens.hash(token);
+    store.insertSession(new StoredSession(tokenHash, found.key(), clock.instant()));
+    sessions.put(tokenHash, new SessionState(tokenHash, found.key(), found.username()));
+    MailboxState state = store.mailboxState(found.key());
+    events.fire(l -> l.onSessionOpened(found.username()));
+    return new Session(token, found.username(), state.unreadCount(), state.readSeq());
+  }
+
+  @Override
+  public Session resume(String token) {
+    SessionState session = session(token);
+    MailboxState state = store.mailboxState(session.userKey);
+    return new Session(token, session.username, state.unreadCount(), state.readSeq());
+  }
+
+  @Override
+  public void logout(String token) {
+    SessionState session = session(token);
+    synchronized (sessionLock) {
+      sessions.remove(session.tokenHash);
+      store.deleteSession(session.tokenHash);
+    }
+    endAll(session.end(), ErrorCode.UNAUTHENTICATED, "the session was logged out");
+    events.fire(l -> l.onSessionClosed(session.username));
+  }
+
+  @Override
+  public Page<AccountInfo> listAccounts(String token, String pattern, String pageToken, int limit) {
+    session(token);
+    Glob glob = Glob.of(Rules.pattern(pattern));
+    int pageSize = Rules.limit(limit, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT);
+    String after = decodePageToken(pageToken);
+    List<AccountInfo> items = new ArrayList<>();
+    String lastKey = null;
+    boolean more = false;
+    scan:
+    while (true) {
+      int want = Math.max(pageSize + 1, 64);
+      List<StoredAccount> batch = store.listAccounts(after, want);
+      for (StoredAccount account : batch) {
+        after = account.key();
+        if (!glob.matches(account.username())) {
+          continue;
+        }
+        if (items.size() == pageSize) {
+          more = true;
+          break scan;
+        }
+        items.add(new AccountInfo(account.username(), isOnline(account.key())));
+        lastKey = account.key();
+      }
+      if (batch.size() < want) {
+        break;
+      }
+    }
+    return new Page<>(items, more ? encodePageToken(lastKey) : null);
+  }
+
+  @Override
+  public Message send(String token, String recipient, String text, String clientMessageId) {
+    SessionState sender = session(token);
+    Rules.present(recipient, "recipient");
+    Rules.text(text);
+    Rules.clientMessageId(clientMessageId);
+    if (!Rules.isValidUsername(recipient)) {
+      throw new ChatException(ErrorCode.NOT_FOUND, "no such user: " + Rules.quote(recipient));
+    }
+    if (clientMessageId != null) {
+      var earlier = store.findByClientMessageId(sender.userKey, clientMessageId);
+      if (earlier.isPresent()) {
+        return earlier.get();
+      }
+    }
+    Mailbox mailbox = mailbox(StoredAccount.key(recipient));
+    Message message =
+        mailbox.append(store, lastMessageId.incrementAndGet(), sender.username, text, clock.instant(), clientMessageId);
+    events.fire(l -> l.onMessageStored(message));
+    return message;
+  }
+
+  @Override
+  public Subscription subscribe(String token, long afterSeq, MessageListener listener) {
+    SessionState session = session(token);
+    if (afterSeq < LATEST) {
+      throw Rules.invalid("afterSeq must be 0 or more, or " + LATEST + " for new messages only, was " + afterSeq);
+    }
+    if (listener == null) {
+      throw Rules.invalid("listener is required");
+    }
+    Mailbox mailbox = mailbox(session.userKey);
+    EngineSubscription subscription = mailbox.subscribe(store, afterSeq,
+        (box, start, catchUpTo) -> new EngineSubscription(box, session, listener, store, delivery.executor(),
+            events, subscriberQueueLimit, start, catchUpTo));
+    session.add(subscription);
+    if (session.isEnded() || closed) {
+      // Logout or shutdown raced with this call and may have missed the new subscription.
+      subscription.end(closed ? shutDown() : new ChatException(ErrorCode.UNAUTHENTICATED, "the session has ended"));
+    }
+    subscription.start();
+    return subscription;
+  }
+
+  @Override
+  public List<Message> fetch(String token, long afterSeq, int limit) {
+    SessionState session = session(token);
+    Rules.seq(afterSeq, "afterSeq");
+    int max = Rules.limit(limit, DEFAULT_FETCH_LIMIT, MAX_FETCH_LIMIT);
+    return store.fetch(session.userKey, afterSeq, max);
+  }
+
+  @Override
+  public long ack(String token, long uptoSeq) {
+    SessionState session = session(token);
+    Rules.seq(uptoSeq, "uptoSeq");
+    return mailbox(session.userKey).write(store, () -> store.ack(session.userKey, uptoSeq)).unreadCount();
+  }
+
+  @Override
+  public int deleteMessages(String token, Collection<Long> messageIds) {
+    SessionState session = session(token);
+    if (messageIds == null) {
+      throw Rules.invalid("messageIds is required");
+    }
+    if (messageIds.size() > MAX_FETCH_LIMIT) {
+      throw Rules.invalid(messageIds.size() + " message ids exceed the limit of " + MAX_FETCH_LIMIT + " per call");
+    }
+    List<Long> ids = List.copyOf(messageIds); // also rejects null ids
+    return mailbox(session.userKey).write(store, () -> store.deleteMessages(session.userKey, ids));
+  }
+
+  @Override
+  public void deleteAccount(String token, String password) {
+    SessionState session = session(token);
+    Rules.present(password, "password");
+    StoredAccount account = store.findAccount(session.userKey).orElseThrow(DefaultChatEngine::sessionEnded);
+    if (password.length() > MAX_PASSWORD_LENGTH || !hasher.verify(password, account.passwordHash())) {
+      throw new ChatException(ErrorCode.UNAUTHENTICATED, "wrong password: the account was not deleted");
+    }
+    Mailbox mailbox = mailbox(session.userKey);
+    List<EngineSubscription> subscriptions = mailbox.deleteAccount(store);
+    mailboxes.remove(session.userKey, mailbox);
+    List<SessionState> ended = new ArrayList<>();
+    synchronized (sessionLock) {
+      sessions.values().removeIf(s -> {
+        if (s.userKey.equals(session.userKey)) {
+          ended.add(s);
+          return true;
+        }
+        return false;
+      });
+    }
+    ended.forEach(SessionState::end);
+    endAll(subscriptions, ErrorCode.UNAUTHENTICATED, "the account was deleted");
+    events.fire(l -> l.onAccountDeleted(account.username()));
+  }
+
+  @Override
+  public void addListener(ChatEngineListener listener) {
+    if (listener == null) {
+      throw new IllegalArgumentException("listener must not be null");
+    }
+    events.add(listener);
+  }
+
+  @Override
+  public void removeListener(ChatEngineListener listener) {
+    events.remove(listener);
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    for (Mailbox mailbox : mailboxes.values()) {
+      endAll(mailbox.subscriptions(), ErrorCode.UNAVAILABLE, "the server is shutting down");
+    }
+    delivery.shutdown();
+    try {
+      store.close();
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "closing the store failed", e);
+    }
+  }
+
+  private SessionState session(String token) {
+    checkOpen();
+    if (token == null || token.isEmpty()) {
+      throw new ChatException(ErrorCode.UNAUTHENTICATED, "no session: log in first");
+    }
+    if (token.length() > Tokens.MAX_TOKEN_LENGTH) {
+      throw sessionEnded();
+    }
+    String tokenHash = Tokens.hash(token);
+    SessionState session = sessions.get(tokenHash);
+    if (session != null) {
+      return session;
+    }
+    synchronized (sessionLock) {
+      session = sessions.get(tokenHash);
+      if (session == null) {
+        StoredSession stored = store.findSession(tokenHash).orElseThrow(DefaultChatEngine::sessionEnded);
+        StoredAccount account = store.findAccount(stored.userKey()).orElseThrow(DefaultChatEngine::sessionEnded);
+        session = new SessionState(tokenHash, account.key(), account.username());
+        sessions.put(tokenHash, session);
+      }
+      return session;
+    }
+  }
+
+  private Mailbox mailbox(String userKey) {
+    Mailbox mailbox = mailboxes.get(userKey);
+    if (mailbox == null) {
+      mailbox = mailboxes.computeIfAbsent(userKey, Mailbox::new);
+    }
+    return mailbox;
+  }
+
+  private boolean isOnline(String userKey) {
+    Mailbox mailbox = mailboxes.get(userKey);
+    return mailbox != null && mailbox.isOnline();
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw shutDown();
+    }
+  }
+
+  private static void endAll(List<EngineSubscription> subscriptions, ErrorCode code, String message) {
+    for (EngineSubscription subscription : subscriptions) {
+      subscription.end(new ChatException(code, message));
+    }
+  }
+
+  private static ChatException shutDown() {
+    return new ChatException(ErrorCode.UNAVAILABLE, "the server is shutting down");
+  }
+
+  private static ChatException wrongCredentials() {
+    return new ChatException(ErrorCode.UNAUTHENTICATED, "wrong username or password");
+  }
+
+  private static ChatException sessionEnded() {
+    return new ChatException(ErrorCode.UNAUTHENTICATED, "unknown or ended session: log in again");
+  }
+
+  private static String encodePageToken(String lastKey) {
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(lastKey.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static String decodePageToken(String pageToken) {
+    if (pageToken == null || pageToken.isEmpty()) {
+      return null;
+    }
+    try {
+      String key = new String(Base64.getUrlDecoder().decode(pageToken), StandardCharsets.UTF_8);
+      if (Rules.isValidUsername(key)) {
+        return key;
+      }
+    } catch (IllegalArgumentException e) {
+      // fall through to the error below
+    }
+    throw Rules.invalid("invalid page token: pass null for the first page, or the nextPageToken of the last page");
+  }
+
+  /**
+   * Configures a {@link DefaultChatEngine}. Each setter checks its value at once and may be
+   * called once. Not thread-safe.
+   */
+  public static final class EngineBuilder {
+    private ChatStore store;
+    private Clock clock;
+    private int passwordIterations = 600_000;
+    private boolean passwordIterationsSet;
+    private SecureRandom random = new SecureRandom();
+    private boolean randomSet;
+    private Executor deliveryExecutor;
+    private int deliveryThreads = Math.max(2, Runtime.getRuntime().availableProcessors());
+    private boolean deliveryThreadsSet;
+    private int subscriberQueueLimit = 10_000;
+    private boolean subscriberQueueLimitSet;
+
+    private EngineBuilder() {}
+
+    /**
+     * Sets where accounts, sessions and messages are kept. Default: a new
+     * {@link InMemoryChatStore}. The engine closes it on close.
+     *
+     * @param store the store
+     * @return this builder
+     * @throws IllegalArgumentException if {@code store} is null
+     * @throws IllegalStateException if already set
+     */
+    public EngineBuilder store(ChatStore store) {
+      this.store = once(this.store, require(store, "store"), "store");
+      return this;
+    }
+
+    /**
+     * Sets the clock that stamps messages and sessions. Default: {@link Clock#systemUTC()}.
+     *
+     * @param clock the clock
+     * @return this builder
+     * @throws IllegalArgumentException if {@code clock} is null
+     * @throws IllegalStateException if already set
+     */
+    public EngineBuilder clock(Clock clock) {
+      this.clock = once(this.clock, require(clock, "clock"), "clock");
+      return this;
+    }
+
+    /**
+     * Sets the PBKDF2 iteration count of new password hashes. Default 600,000, as OWASP advises
+     * for PBKDF2-HMAC-SHA256; tests may use fewer. Hashes of a lower count are upgraded at login.
+     *
+     * @param iterations 1,000 to 10,000,000
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     * @throws IllegalStateException if already set
+     */
+    public EngineBuilder passwordIterations(int iterations) {
+      if (iterations < 1_000 || iterations > 10_000_000) {
+        throw new IllegalArgumentException("passwordIterations must be 1000 to 10000000, was " + iterations);
+      }
+      passwordIterationsSet = onceFlag(passwordIterationsSet, "passwordIterations");
+      this.passwordIterations = iterations;
+      return this;
+    }
+
+    /**
+     * Sets the source of salts and tokens. Default: a new {@link SecureRandom}.
+     *
+     * @param random a cryptographically strong random source
+     * @return this builder
+     * @throws IllegalArgumentException if null
+     * @throws IllegalStateException if already set
+     */
+    public EngineBuilder secureRandom(SecureRandom random) {
+      randomSet = onceFlag(randomSet, "secureRandom");
+      this.random = require(random, "secureRandom");
+      return this;
+    }
+
+    /**
+     * Sets the executor that runs subscription delivery; the engine does not shut it down.
+     * Default: a pool of its own with {@link #deliveryThreads} threads.
+     *
+     * @param executor the executor
+     * @return this builder
+     * @throws IllegalArgumentException if null
+     * @throws IllegalStateException if already set, or if delivery threads were set
+     */
+    public EngineBuilder deliveryExecutor(Executor executor) {
+      if (deliveryThreadsSet) {
+        throw new IllegalStateException("deliveryExecutor and deliveryThreads exclude each other");
+      }
+      this.deliveryExecutor = once(this.deliveryExecutor, require(executor, "deliveryExecutor"), "deliveryExecutor");
+      return this;
+    }
+
+    /**
+     * Sets the number of threads of the engine's own delivery pool. Default: the number of
+     * cores, at least 2.
+     *
+     * @param threads 1 to 256
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     * @throws IllegalStateException if already set, or if a delivery executor was set
+     */
+    public EngineBuilder deliveryThreads(int threads) {
+      if (threads < 1 || threads > 256) {
+        throw new IllegalArgumentException("deliveryThreads must be 1 to 256, was " + threads);
+      }
+      if (deliveryExecutor != null) {
+        throw new IllegalStateException("deliveryExecutor and deliveryThreads exclude each other");
+      }
+      deliveryThreadsSet = onceFlag(deliveryThreadsSet, "deliveryThreads");
+      this.deliveryThreads = threads;
+      return this;
+    }
+
+    /**
+     * Sets how many messages a subscription may hold undelivered before it ends with
+     * {@link ErrorCode#RESOURCE_EXHAUSTED}. Default 10,000.
+     *
+     * @param limit 1 to 1,000,000
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     * @throws IllegalStateException if already set
+     */
+    public EngineBuilder subscriberQueueLimit(int limit) {
+      if (limit < 1 || limit > 1_000_000) {
+        throw new IllegalArgumentException("subscriberQueueLimit must be 1 to 1000000, was " + limit);
+      }
+      subscriberQueueLimitSet = onceFlag(subscriberQueueLimitSet, "subscriberQueueLimit");
+      this.subscriberQueueLimit = limit;
+      return this;
+    }
+
+    /**
+     * Builds the engine. It loads the last message id from the store.
+     *
+     * @return the engine
+     */
+    public DefaultChatEngine build() {
+      return new DefaultChatEngine(this);
+    }
+
+    private static <T> T require(T value, String name) {
+      if (value == null) {
+        throw new IllegalArgumentException(name + " must not be null");
+      }
+      return value;
+    }
+
+    private static <T> T once(T current, T value, String name) {
+      if (current != null) {
+        throw new IllegalStateException(name + " is already set");
+      }
+      return value;
+    }
+
+    private static boolean onceFlag(boolean set, String name) {
+      if (set) {
+        throw new IllegalStateException(name + " is already set");
+      }
+      return true;
+    }
+  }
+}

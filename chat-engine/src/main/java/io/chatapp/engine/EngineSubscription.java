@@ -1,0 +1,226 @@
+package io.chatapp.engine;
+
+import io.chatapp.api.ChatException;
+import io.chatapp.api.ErrorCode;
+import io.chatapp.api.Message;
+import io.chatapp.api.MessageListener;
+import io.chatapp.api.Subscription;
+import io.chatapp.engine.store.ChatStore;
+import java.lang.System.Logger.Level;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One subscription to a mailbox: a bounded queue that senders offer to without waiting, drained
+ * into the listener by a delivery task on the engine's executor.
+ *
+ * <p>Delivery is in sequence order without gap or duplicate whatever order messages reach the
+ * queue: a message at or below the last delivered seq is skipped, and one that leaves a gap has
+ * the gap filled from the store first. The same mechanism catches up on stored messages at the
+ * start.
+ *
+ * <p>Thread-safe. {@link #offer} is called by senders under the mailbox lock; {@link #close} by
+ * anyone; the drain task runs on at most one executor thread at a time, which alone touches
+ * {@code delivered} and {@code catchUpTo} and calls the listener.
+ */
+final class EngineSubscription implements Subscription {
+  private static final System.Logger LOG = System.getLogger(EngineSubscription.class.getName());
+  private static final int PAGE = 256;
+
+  /** Creates a subscription for a mailbox, under that mailbox's lock. */
+  interface Factory {
+    EngineSubscription create(Mailbox mailbox, long startAfterSeq, long catchUpToSeq);
+  }
+
+  private final Mailbox mailbox;
+  private final SessionState session;
+  private final MessageListener listener;
+  private final ChatStore store;
+  private final Executor executor;
+  private final EngineListeners events;
+  private final int queueLimit;
+
+  private final ConcurrentLinkedQueue<Message> queue = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger queued = new AtomicInteger();
+  private final AtomicBoolean scheduled = new AtomicBoolean();
+  private volatile boolean active = true;
+  private volatile ChatException endReason;
+
+  // Owned by the drain task; published to it by the scheduling CAS.
+  private long delivered;
+  private long catchUpTo;
+
+  EngineSubscription(Mailbox mailbox, SessionState session, MessageListener listener, ChatStore store,
+      Executor executor, EngineListeners events, int queueLimit, long startAfterSeq, long catchUpToSeq) {
+    this.mailbox = mailbox;
+    this.session = session;
+    this.listener = listener;
+    this.store = store;
+    this.executor = executor;
+    this.events = events;
+    this.queueLimit = queueLimit;
+    this.delivered = startAfterSeq;
+    this.catchUpTo = catchUpToSeq;
+  }
+
+  /** Starts delivery of what is stored; called once the subscription is registered. */
+  void start() {
+    schedule();
+  }
+
+  /** Queues a newly stored message; never blocks. Called under the mailbox lock. */
+  void offer(Message message) {
+    if (!active) {
+      return;
+    }
+    if (queued.incrementAndGet() > queueLimit) {
+      end(new ChatException(ErrorCode.RESOURCE_EXHAUSTED, "subscriber fell more than " + queueLimit
+          + " messages behind; subscribe again after the last seq received, nothing is lost"));
+      return;
+    }
+    queue.offer(message);
+    schedule();
+  }
+
+  /** Ends the subscription for a reason of the engine's; the listener hears it via onEnd. */
+  void end(ChatException reason) {
+    if (!active) {
+      return;
+    }
+    endReason = reason;
+    detach();
+    // The drain hears onEnd on the delivery thread: now, or as the running drain finishes.
+    schedule();
+  }
+
+  @Override
+  public void close() {
+    if (active) {
+      detach();
+    }
+  }
+
+  @Override
+  public boolean isActive() {
+    return active;
+  }
+
+  private void detach() {
+    active = false;
+    mailbox.remove(this);
+    session.remove(this);
+  }
+
+  private void schedule() {
+    if (scheduled.compareAndSet(false, true)) {
+      try {
+        executor.execute(this::drain);
+      } catch (RejectedExecutionException e) {
+        // The engine is shutting down; it ends every subscription itself.
+        active = false;
+      }
+    }
+  }
+
+  private void drain() {
+    try {
+      int budget = PAGE;
+      while (active && budget > 0) {
+        if (delivered < catchUpTo) {
+          budget -= catchUp();
+          continue;
+        }
+        Message message = queue.poll();
+        if (message == null) {
+          break;
+        }
+        queued.decrementAndGet();
+        deliverInOrder(message);
+        budget--;
+      }
+    } catch (RuntimeException e) {
+      LOG.log(Level.ERROR, "delivery to a subscription of " + mailbox.key + " failed", e);
+      endReason = new ChatException(ErrorCode.INTERNAL, "delivery failed: " + e.getMessage(), e);
+      detach();
+    }
+    if (!active) {
+      notifyEnd();
+      return;
+    }
+    scheduled.set(false);
+    // Re-check after releasing the flag: an offer or end in between may have seen it still set.
+    if (!active || !queue.isEmpty() || delivered < catchUpTo) {
+      schedule();
+    }
+  }
+
+  private int catchUp() {
+    List<Message> page = store.fetch(mailbox.key, delivered, PAGE);
+    for (Message message : page) {
+      if (!active) {
+        break;
+      }
+      deliver(message);
+    }
+    if (page.size() < PAGE) {
+      catchUpTo = 0; // everything stored at subscription time is delivered
+    }
+    return Math.max(1, page.size());
+  }
+
+  private void deliverInOrder(Message message) {
+    if (message.seq() <= delivered) {
+      return;
+    }
+    if (message.seq() > delivered + 1) {
+      fillGap(message.seq());
+    }
+    if (active) {
+      deliver(message);
+    }
+  }
+
+  private void fillGap(long beforeSeq) {
+    while (active && delivered < beforeSeq - 1) {
+      int want = (int) Math.min(PAGE, beforeSeq - 1 - delivered);
+      long before = delivered;
+      List<Message> page = store.fetch(mailbox.key, delivered, want);
+      for (Message message : page) {
+        if (message.seq() >= beforeSeq || !active) {
+          return;
+        }
+        deliver(message);
+      }
+      if (page.size() < want || delivered == before) {
+        return; // the rest of the gap was deleted
+      }
+    }
+  }
+
+  private void deliver(Message message) {
+    delivered = message.seq();
+    try {
+      listener.onMessage(message);
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "message listener " + listener.getClass().getName() + " failed", e);
+    }
+    events.fire(l -> l.onMessageDelivered(message));
+  }
+
+  private void notifyEnd() {
+    ChatException reason = endReason;
+    endReason = null;
+    queue.clear();
+    if (reason != null) {
+      try {
+        listener.onEnd(reason);
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "message listener " + listener.getClass().getName() + " failed in onEnd", e);
+      }
+    }
+  }
+}

@@ -1,0 +1,119 @@
+package io.chatapp.engine;
+
+import static io.chatapp.api.ChatEngine.MAX_CLIENT_MESSAGE_ID_LENGTH;
+import static io.chatapp.api.ChatEngine.MAX_PASSWORD_LENGTH;
+import static io.chatapp.api.ChatEngine.MAX_TEXT_LENGTH;
+import static io.chatapp.api.ChatEngine.MAX_USERNAME_LENGTH;
+import static io.chatapp.api.ChatEngine.MIN_PASSWORD_LENGTH;
+
+import io.chatapp.api.ChatException;
+import io.chatapp.api.ErrorCode;
+
+/**
+ * The argument rules of the contract, checked in one place for every transport. Each failure is
+ * an {@link ErrorCode#INVALID_ARGUMENT} whose message says what was wrong and what is allowed;
+ * passwords and tokens are never echoed.
+ *
+ * <p>Stateless.
+ */
+final class Rules {
+  private Rules() {}
+
+  static ChatException invalid(String message) {
+    return new ChatException(ErrorCode.INVALID_ARGUMENT, message);
+  }
+
+  static String username(String username) {
+    if (username == null || username.isEmpty()) {
+      throw invalid("username is required: 1 to " + MAX_USERNAME_LENGTH
+          + " characters of A-Z a-z 0-9 _ . - starting with a letter or digit");
+    }
+    if (!isValidUsername(username)) {
+      throw invalid("invalid username " + quote(username) + ": use 1 to " + MAX_USERNAME_LENGTH
+          + " characters of A-Z a-z 0-9 _ . - starting with a letter or digit");
+    }
+    return username;
+  }
+
+  static boolean isValidUsername(String username) {
+    if (username.isEmpty() || username.length() > MAX_USERNAME_LENGTH || !isLetterOrDigit(username.charAt(0))) {
+      return false;
+    }
+    for (int i = 1; i < username.length(); i++) {
+      char c = username.charAt(i);
+      if (!isLetterOrDigit(c) && c != '_' && c != '.' && c != '-') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean isLetterOrDigit(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  }
+
+  static String password(String password) {
+    if (password == null || password.length() < MIN_PASSWORD_LENGTH || password.length() > MAX_PASSWORD_LENGTH) {
+      int length = password == null ? 0 : password.length();
+      throw invalid("password must have " + MIN_PASSWORD_LENGTH + " to " + MAX_PASSWORD_LENGTH
+          + " characters, had " + length);
+    }
+    return password;
+  }
+
+  /** A login checks only presence, so that a bad password format cannot be told from a wrong one. */
+  static void present(String value, String name) {
+    if (value == null || value.isEmpty()) {
+      throw invalid(name + " is required");
+    }
+  }
+
+  static String text(String text) {
+    if (text == null || text.isEmpty()) {
+      throw invalid("text is required: 1 to " + MAX_TEXT_LENGTH + " characters");
+    }
+    if (text.length() > MAX_TEXT_LENGTH) {
+      throw invalid("text of " + text.length() + " characters exceeds the limit of " + MAX_TEXT_LENGTH);
+    }
+    return text;
+  }
+
+  static String clientMessageId(String id) {
+    if (id != null && (id.isEmpty() || id.length() > MAX_CLIENT_MESSAGE_ID_LENGTH)) {
+      throw invalid("clientMessageId must be absent or 1 to " + MAX_CLIENT_MESSAGE_ID_LENGTH
+          + " characters, had " + id.length());
+    }
+    return id;
+  }
+
+  static long seq(long seq, String name) {
+    if (seq < 0) {
+      throw invalid(name + " must be 0 or more, was " + seq);
+    }
+    return seq;
+  }
+
+  /** Returns the limit to use: {@code defaultLimit} for 0, else {@code limit} if in range. */
+  static int limit(int limit, int defaultLimit, int maxLimit) {
+    if (limit == 0) {
+      return defaultLimit;
+    }
+    if (limit < 0 || limit > maxLimit) {
+      throw invalid("limit must be 1 to " + maxLimit + " (or 0 for " + defaultLimit + "), was " + limit);
+    }
+    return limit;
+  }
+
+  static String pattern(String pattern) {
+    if (pattern != null && pattern.length() > Glob.MAX_PATTERN_LENGTH) {
+      throw invalid("pattern of " + pattern.length() + " characters exceeds the limit of " + Glob.MAX_PATTERN_LENGTH);
+    }
+    return pattern;
+  }
+
+  /** Quotes a user-supplied value for an error message, cut short so a message stays readable. */
+  static String quote(String value) {
+    String shown = value.length() > 40 ? value.substring(0, 40) + "…" : value;
+    return "\"" + shown + "\"";
+  }
+}

@@ -1,0 +1,12 @@
+/**
+ * The storage SPI of the engine and its in-memory implementation.
+ *
+ * <p>Entry points: {@link io.chatapp.engine.store.ChatStore}, which a durable backend implements,
+ * and {@link io.chatapp.engine.store.InMemoryChatStore}. The records here are the rows a store
+ * keeps. This package is public only so that storage modules can plug into the engine; an
+ * application passes a store to {@code DefaultChatEngine.builder().store(…)} and uses nothing
+ * else from it.
+ *
+ * <p>May depend on {@code io.chatapp.api} and the JDK only.
+ */
+package io.chatapp.engine.store;

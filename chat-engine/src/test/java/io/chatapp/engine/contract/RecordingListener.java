@@ -1,0 +1,83 @@
+package io.chatapp.engine.contract;
+
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.chatapp.api.ChatClientListener;
+import io.chatapp.api.ChatException;
+import io.chatapp.api.Message;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A {@link ChatClientListener} that records what it hears in queues, for tests to take with a
+ * timeout. Thread-safe.
+ */
+public final class RecordingListener implements ChatClientListener {
+  /** How long a test waits for an expected event before it fails. */
+  public static final long TIMEOUT_MS = 20_000;
+
+  private final BlockingQueue<Message> messages = new LinkedBlockingQueue<>();
+  private final BlockingQueue<ChatException> subscriptionEnds = new LinkedBlockingQueue<>();
+  private final BlockingQueue<ChatException> disconnects = new LinkedBlockingQueue<>();
+
+  @Override
+  public void onMessage(Message message) {
+    messages.add(message);
+  }
+
+  @Override
+  public void onSubscriptionEnded(ChatException reason) {
+    subscriptionEnds.add(reason);
+  }
+
+  @Override
+  public void onDisconnected(ChatException reason) {
+    disconnects.add(reason);
+  }
+
+  /** Takes the next pushed message, failing the test if none comes in time. */
+  public Message nextMessage() {
+    return take(messages, "a pushed message");
+  }
+
+  /** Takes the next {@code n} pushed messages in arrival order. */
+  public List<Message> nextMessages(int n) {
+    List<Message> taken = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      taken.add(nextMessage());
+    }
+    return taken;
+  }
+
+  /** Takes the reason of the next ended subscription. */
+  public ChatException nextSubscriptionEnd() {
+    return take(subscriptionEnds, "the end of the subscription");
+  }
+
+  /** Takes the reason of the next disconnect. */
+  public ChatException nextDisconnect() {
+    return take(disconnects, "a disconnect");
+  }
+
+  /** Returns the messages received so far without waiting. */
+  public List<Message> drainMessages() {
+    List<Message> drained = new ArrayList<>();
+    messages.drainTo(drained);
+    return drained;
+  }
+
+  private static <T> T take(BlockingQueue<T> queue, String what) {
+    try {
+      T item = queue.poll(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+      assertNotNull(item, "no " + what + " within " + TIMEOUT_MS + " ms");
+      return item;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return fail("interrupted while waiting for " + what);
+    }
+  }
+}
