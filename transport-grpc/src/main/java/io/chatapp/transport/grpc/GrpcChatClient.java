@@ -27,6 +27,7 @@ import io.chatapp.transport.grpc.proto.LogoutResponse;
 import io.chatapp.transport.grpc.proto.ResumeRequest;
 import io.chatapp.transport.grpc.proto.SendRequest;
 import io.chatapp.transport.grpc.proto.SubscribeRequest;
+import io.grpc.ClientInterceptors;
 import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -100,7 +101,7 @@ public final class GrpcChatClient implements ChatClient {
   GrpcChatClient(ManagedChannel channel, String target, ChatClientListener listener, Duration callTimeout) {
     this.channel = channel;
     this.target = target;
-    this.stub = ChatServiceGrpc.newStub(channel);
+    this.stub = ChatServiceGrpc.newStub(ClientInterceptors.intercept(channel, new BearerTokenInterceptor()));
     this.listener = listener != null ? listener : new ChatClientListener() {};
     this.callTimeout = callTimeout;
     int id = CLIENT_IDS.incrementAndGet();
@@ -566,7 +567,6 @@ public final class GrpcChatClient implements ChatClient {
           .keepAliveTimeout(KEEP_ALIVE_TIMEOUT.toSeconds(), TimeUnit.SECONDS)
           // Idle mode would drop the connection of a quiet client and report it as lost.
           .idleTimeout(IDLE_MODE_DISABLED_DAYS, TimeUnit.DAYS)
-          .intercept(new BearerTokenInterceptor())
           .build();
       return new GrpcChatClient(channel, host + ":" + port, listener, callTimeout);
     }
