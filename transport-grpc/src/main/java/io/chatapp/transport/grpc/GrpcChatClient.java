@@ -98,6 +98,15 @@ public final class GrpcChatClient implements ChatClient {
   private boolean connected; // guarded by lock; a READY connection not yet reported lost
   private boolean closed; // guarded by lock
 
+  /**
+   * Creates a client over a channel, which it owns and shuts down on {@link #close()}; used by
+   * the builder and by tests over the in-process transport.
+   *
+   * @param channel the channel to the server
+   * @param target the server's address, for messages
+   * @param listener the listener, or {@code null} for none
+   * @param callTimeout the deadline of each call
+   */
   GrpcChatClient(ManagedChannel channel, String target, ChatClientListener listener, Duration callTimeout) {
     this.channel = channel;
     this.target = target;
@@ -314,6 +323,18 @@ public final class GrpcChatClient implements ChatClient {
     } finally {
       listenerExecutor.shutdown();
     }
+  }
+
+  /**
+   * Waits until the listener thread has finished after {@link #close()}, for tests that check
+   * the listener hears nothing more.
+   *
+   * @param timeout how long to wait
+   * @return {@code true} if it finished in time
+   * @throws InterruptedException if interrupted while waiting
+   */
+  boolean awaitListenerTermination(Duration timeout) throws InterruptedException {
+    return listenerExecutor.awaitTermination(timeout.toNanos(), TimeUnit.NANOSECONDS);
   }
 
   private <R, T> CompletableFuture<T> unary(String sessionToken,
