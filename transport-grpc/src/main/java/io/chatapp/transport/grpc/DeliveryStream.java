@@ -20,6 +20,12 @@ import java.util.function.Consumer;
  * One {@code Subscribe} call on the server: an engine subscription whose messages it writes to the
  * call's stream, respecting gRPC flow control.
  *
+ * <p>Stored messages (a subscription from {@code afterSeq >= 0}) are caught up first by fetching
+ * them a page at a time, and only while the stream is ready, so a backlog of any size reaches a
+ * client that reads at its own pace. Once a page comes back short the engine subscription is
+ * opened after the last message fetched; the engine then delivers the few stored since, and every
+ * new one.
+ *
  * <p>While the stream is ready ({@link ServerCallStreamObserver#isReady()}) messages go out as
  * they come; while it is not, they wait in a buffer of at most {@code maxBufferedMessages}. One
  * more ends the stream with {@code RESOURCE_EXHAUSTED} and closes the engine subscription, so a
@@ -36,19 +42,29 @@ import java.util.function.Consumer;
 final class DeliveryStream implements MessageListener {
   /** Most messages packed into one {@code Delivery} response when several are waiting. */
   static final int MAX_MESSAGES_PER_RESPONSE = 64;
+  /** Most stored messages fetched at once while catching up. */
+  static final int CATCH_UP_PAGE = 256;
+
+  private static final System.Logger LOG = System.getLogger(DeliveryStream.class.getName());
+  private static final long NOT_CATCHING_UP = Long.MIN_VALUE;
 
   private static final SubscribeResponse SUBSCRIBED =
       SubscribeResponse.newBuilder().setSubscribed(Subscribed.getDefaultInstance()).build();
 
   private final ServerCallStreamObserver<SubscribeResponse> observer;
   private final int maxBufferedMessages;
+  private final int catchUpPage;
   private final Consumer<DeliveryStream> onFinished;
+  // Set by start() before the first drain and read only by draining threads after that.
+  private volatile ChatEngine engine;
+  private volatile String token;
 
   private final Object lock = new Object();
   private final ArrayDeque<Message> buffer = new ArrayDeque<>(); // guarded by lock
   private Subscription subscription; // guarded by lock
   private boolean started; // guarded by lock; the engine subscription exists, output may begin
   private boolean announced; // guarded by lock; the Subscribed event was taken for sending
+  private long catchUpAfterSeq = NOT_CATCHING_UP; // guarded by lock; next stored page to fetch
   private StatusRuntimeException ending; // guarded by lock; the status to end the call with
   private boolean draining; // guarded by lock; a thread is writing to the observer
   private boolean finished; // guarded by lock; the call ended or was cancelled: write nothing more
@@ -69,25 +85,58 @@ final class DeliveryStream implements MessageListener {
     }
     this.observer = observer;
     this.maxBufferedMessages = maxBufferedMessages;
+    this.catchUpPage = Math.min(CATCH_UP_PAGE, maxBufferedMessages);
     this.onFinished = onFinished;
     observer.setOnReadyHandler(this::drain);
     observer.setOnCancelHandler(this::onCancel);
   }
 
   /**
-   * Subscribes to the engine and starts sending: first the {@code Subscribed} event, then the
-   * messages. If the engine refuses, the call ends with its code instead.
+   * Starts delivery: first the {@code Subscribed} event, then the stored messages above
+   * {@code afterSeq}, then new ones. If the engine refuses (a bad token or {@code afterSeq}), the
+   * call ends with its code instead, without the event.
    *
    * @param engine the engine
    * @param token the caller's session token
    * @param afterSeq where delivery starts, as {@link ChatEngine#subscribe}
    */
   void start(ChatEngine engine, String token, long afterSeq) {
+    this.engine = engine;
+    this.token = token;
+    if (afterSeq < 0) {
+      // LATEST, or a value the engine rejects with its own message.
+      subscribeAfter(afterSeq);
+      drain();
+      return;
+    }
+    // The first page is fetched here, so that a bad token fails the call before it is announced.
+    List<Message> first;
+    try {
+      first = engine.fetch(token, afterSeq, catchUpPage);
+    } catch (RuntimeException e) {
+      endWith(toStatus(e), false);
+      return;
+    }
+    long cursor = first.isEmpty() ? afterSeq : first.get(first.size() - 1).seq();
+    boolean more = first.size() == catchUpPage;
+    synchronized (lock) {
+      buffer.addAll(first);
+      maxBufferedSeen = Math.max(maxBufferedSeen, buffer.size());
+      catchUpAfterSeq = more ? cursor : NOT_CATCHING_UP;
+      started = true;
+    }
+    if (!more) {
+      subscribeAfter(cursor);
+    }
+    drain();
+  }
+
+  private void subscribeAfter(long afterSeq) {
     Subscription created;
     try {
       created = engine.subscribe(token, afterSeq, this);
-    } catch (ChatException e) {
-      endWith(StatusMapping.toStatusException(e), false);
+    } catch (RuntimeException e) {
+      endWith(toStatus(e), false);
       return;
     }
     boolean closeNow;
@@ -103,7 +152,38 @@ final class DeliveryStream implements MessageListener {
     if (closeNow) {
       created.close();
     }
-    drain();
+  }
+
+  /** Fetches the next page of stored messages; runs on the draining thread, never under the lock. */
+  private void catchUp(long afterSeq) {
+    List<Message> page;
+    try {
+      page = engine.fetch(token, afterSeq, catchUpPage);
+    } catch (RuntimeException e) {
+      endWith(toStatus(e), false);
+      return;
+    }
+    long cursor = page.isEmpty() ? afterSeq : page.get(page.size() - 1).seq();
+    boolean more = page.size() == catchUpPage;
+    synchronized (lock) {
+      if (finished || ending != null) {
+        return;
+      }
+      buffer.addAll(page);
+      maxBufferedSeen = Math.max(maxBufferedSeen, buffer.size());
+      catchUpAfterSeq = more ? cursor : NOT_CATCHING_UP;
+    }
+    if (!more) {
+      subscribeAfter(cursor);
+    }
+  }
+
+  private static StatusRuntimeException toStatus(RuntimeException e) {
+    if (e instanceof ChatException chat) {
+      return StatusMapping.toStatusException(chat);
+    }
+    LOG.log(System.Logger.Level.ERROR, "unexpected failure while delivering messages", e);
+    return StatusMapping.toStatusException(ErrorCode.INTERNAL, "unexpected failure on the server in Subscribe");
   }
 
   /**
@@ -215,6 +295,7 @@ final class DeliveryStream implements MessageListener {
       boolean announce = false;
       List<Message> batch = null;
       StatusRuntimeException end = null;
+      long fetchAfter = NOT_CATCHING_UP;
       synchronized (lock) {
         if (finished || (!started && ending == null)) {
           draining = false;
@@ -231,6 +312,9 @@ final class DeliveryStream implements MessageListener {
           end = ending;
           finished = true;
           buffer.clear();
+        } else if (catchUpAfterSeq != NOT_CATCHING_UP && observer.isReady()) {
+          // The buffer is empty and the client reads: time for the next stored page.
+          fetchAfter = catchUpAfterSeq;
         } else {
           // Not ready: gRPC calls the ready handler, and so drain(), once it is.
           draining = false;
@@ -241,6 +325,8 @@ final class DeliveryStream implements MessageListener {
         observer.onNext(SUBSCRIBED);
       } else if (batch != null) {
         observer.onNext(toResponse(batch));
+      } else if (fetchAfter != NOT_CATCHING_UP) {
+        catchUp(fetchAfter);
       } else {
         observer.onError(end);
         synchronized (lock) {

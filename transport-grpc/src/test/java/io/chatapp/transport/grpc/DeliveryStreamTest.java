@@ -153,6 +153,45 @@ class DeliveryStreamTest {
     assertEquals(1, finished.get(), "ends once");
   }
 
+  @Test
+  void backlogIsFetchedPageByPageWhenTheClientReadsThenTheEngineTakesOver() {
+    int page = DeliveryStream.CATCH_UP_PAGE;
+    when(engine.fetch(TOKEN, 0, page)).thenReturn(messages(1, page));
+    when(engine.fetch(TOKEN, page, page)).thenReturn(messages(page + 1, page + 10));
+    call.ready = false;
+    stream(1000).start(engine, TOKEN, 0);
+    verify(engine, never()).fetch(TOKEN, page, page);
+    call.becomeReady();
+    verify(engine).subscribe(TOKEN, page + 10, engineSide.get());
+    assertEquals(LongStream.rangeClosed(1, page + 10).boxed().toList(), call.deliveredSeqs());
+    engineSide.get().onMessage(message(page + 11));
+    assertEquals(page + 11, call.deliveredSeqs().size(), "then live messages from the engine");
+  }
+
+  @Test
+  void backlogIsNotFetchedWhileTheStreamIsNotReady() {
+    int page = DeliveryStream.CATCH_UP_PAGE;
+    when(engine.fetch(TOKEN, 0, page)).thenReturn(messages(1, page));
+    call.ready = false;
+    stream(1000).start(engine, TOKEN, 0);
+    verify(engine, never()).fetch(TOKEN, page, page);
+    verify(engine, never()).subscribe(anyString(), anyLong(), any());
+    assertEquals(1, call.sent.size(), "only the Subscribed event");
+  }
+
+  @Test
+  void refusedFetchEndsStreamWithoutSubscribedEvent() {
+    when(engine.fetch(TOKEN, 0, DeliveryStream.CATCH_UP_PAGE))
+        .thenThrow(new ChatException(ErrorCode.UNAUTHENTICATED, "the session has ended"));
+    stream(1000).start(engine, TOKEN, 0);
+    assertEquals(List.of(), call.sent);
+    assertEquals(Status.Code.UNAUTHENTICATED, Status.fromThrowable(call.error).getCode());
+  }
+
+  private static List<Message> messages(long fromSeq, long toSeq) {
+    return LongStream.rangeClosed(fromSeq, toSeq).mapToObj(DeliveryStreamTest::message).toList();
+  }
+
   private DeliveryStream stream(int maxBuffered) {
     return new DeliveryStream(call, maxBuffered, s -> finished.incrementAndGet());
   }

@@ -9,6 +9,7 @@ import io.chatapp.api.ChatEngine;
 import io.chatapp.api.ErrorCode;
 import io.chatapp.api.Message;
 import io.chatapp.engine.DefaultChatEngine;
+import io.chatapp.engine.contract.RecordingListener;
 import io.chatapp.transport.grpc.proto.ChatServiceGrpc;
 import io.chatapp.transport.grpc.proto.SubscribeRequest;
 import io.chatapp.transport.grpc.proto.SubscribeResponse;
@@ -30,8 +31,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * A subscriber that stops reading while thousands of messages arrive: the server holds a bounded
- * number for it, ends its stream with RESOURCE_EXHAUSTED, and every message stays fetchable.
+ * Flow control of delivery streams: a subscriber that stops reading while thousands of messages
+ * arrive costs the server a bounded buffer, has its stream ended with RESOURCE_EXHAUSTED and loses
+ * nothing; a backlog far larger than that buffer still arrives in full.
  */
 class SlowSubscriberTest {
   private static final long TIMEOUT_S = 30;
@@ -79,16 +81,7 @@ class SlowSubscriberTest {
     DeliveryStream stream = server.service().openStreams().get(0);
 
     // Large enough texts that the HTTP/2 window fills and the stream stops being ready.
-    String text = "x".repeat(2000);
-    List<CompletableFuture<Message>> window = new ArrayList<>();
-    for (int i = 0; i < MESSAGES; i++) {
-      window.add(alice.sendAsync("bob", text, null));
-      if (window.size() == 64) {
-        CompletableFuture.allOf(window.toArray(CompletableFuture[]::new)).get(TIMEOUT_S, TimeUnit.SECONDS);
-        window.clear();
-      }
-    }
-    CompletableFuture.allOf(window.toArray(CompletableFuture[]::new)).get(TIMEOUT_S, TimeUnit.SECONDS);
+    sendAll(alice, "bob", MESSAGES, "x".repeat(2000));
 
     assertTrue(stream.maxBufferedSeen() <= BUFFER_BOUND,
         "server buffered " + stream.maxBufferedSeen() + " messages, bound " + BUFFER_BOUND);
@@ -123,8 +116,40 @@ class SlowSubscriberTest {
     assertEquals(MESSAGES, fetched, "every message is still there to fetch");
   }
 
+  @Test
+  void backlogFarLargerThanTheBufferIsDeliveredInFullAtTheClientsPace() throws Exception {
+    ChatClient alice = user("alice");
+    RecordingListener bobHears = new RecordingListener();
+    ChatClient bob = user("bob", bobHears);
+    int backlog = 30 * BUFFER_BOUND;
+    sendAll(alice, "bob", backlog, "stored");
+    bob.subscribe(0);
+    List<Message> got = bobHears.nextMessages(backlog);
+    for (int i = 0; i < backlog; i++) {
+      assertEquals(i + 1, got.get(i).seq(), "in order without gap");
+    }
+    alice.send("bob", "live", null);
+    assertEquals("live", bobHears.nextMessage().text(), "then live delivery");
+    assertEquals(List.of(), bobHears.drainMessages(), "no duplicate");
+  }
+
+  private static void sendAll(ChatClient sender, String recipient, int count, String text) throws Exception {
+    List<CompletableFuture<Message>> window = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      window.add(sender.sendAsync(recipient, text, null));
+      if (window.size() == 64 || i == count - 1) {
+        CompletableFuture.allOf(window.toArray(CompletableFuture[]::new)).get(TIMEOUT_S, TimeUnit.SECONDS);
+        window.clear();
+      }
+    }
+  }
+
   private ChatClient user(String name) {
-    ChatClient client = GrpcChatClient.connect("127.0.0.1", server.port(), null);
+    return user(name, null);
+  }
+
+  private ChatClient user(String name, RecordingListener listener) {
+    ChatClient client = GrpcChatClient.connect("127.0.0.1", server.port(), listener);
     clients.add(client);
     client.createAccount(name, PASSWORD);
     client.login(name, PASSWORD);
