@@ -1,6 +1,5 @@
 package io.chatapp.transport.grpc;
 
-import io.chatapp.api.ChatClientListener;
 import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
 import io.chatapp.api.Message;
@@ -12,8 +11,6 @@ import io.grpc.stub.ClientResponseObserver;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 
 /**
  * One {@code Subscribe} call of a {@link GrpcChatClient}: hands the pushed messages to the
@@ -31,8 +28,6 @@ final class ClientDelivery implements ClientResponseObserver<SubscribeRequest, S
   /** Most responses handed to the listener thread and not yet handled. */
   static final int MAX_RESPONSES_IN_FLIGHT = 16;
 
-  private static final System.Logger LOG = System.getLogger(ClientDelivery.class.getName());
-
   /** What the client learns about the end of a delivery. */
   interface Owner {
     /**
@@ -44,21 +39,17 @@ final class ClientDelivery implements ClientResponseObserver<SubscribeRequest, S
      */
     void deliveryEnded(ClientDelivery delivery, ChatException reason, boolean connectionLost);
 
-    /** The server answered on this delivery, so the connection is up. */
-    void connectionUp();
   }
 
   private final Owner owner;
-  private final ChatClientListener listener;
-  private final Executor listenerExecutor;
+  private final ListenerDispatcher dispatcher;
   private final CompletableFuture<Void> registered = new CompletableFuture<>();
   private volatile ClientCallStreamObserver<SubscribeRequest> call;
   private volatile boolean stopped;
 
-  ClientDelivery(Owner owner, ChatClientListener listener, Executor listenerExecutor) {
+  ClientDelivery(Owner owner, ListenerDispatcher dispatcher) {
     this.owner = owner;
-    this.listener = listener;
-    this.listenerExecutor = listenerExecutor;
+    this.dispatcher = dispatcher;
   }
 
   /**
@@ -109,7 +100,7 @@ final class ClientDelivery implements ClientResponseObserver<SubscribeRequest, S
   public void onNext(SubscribeResponse response) {
     switch (response.getEventCase()) {
       case SUBSCRIBED -> {
-        owner.connectionUp();
+        dispatcher.connectionUp();
         registered.complete(null);
         call.request(1);
       }
@@ -154,22 +145,6 @@ final class ClientDelivery implements ClientResponseObserver<SubscribeRequest, S
       stop("malformed message from the server");
       return;
     }
-    try {
-      listenerExecutor.execute(() -> {
-        for (Message m : messages) {
-          if (stopped) {
-            return;
-          }
-          try {
-            listener.onMessage(m);
-          } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "listener failed in onMessage", e);
-          }
-        }
-        call.request(1);
-      });
-    } catch (RejectedExecutionException e) {
-      // The client is closed; nothing is delivered any more.
-    }
+    dispatcher.messages(messages, this::isStopped, () -> call.request(1));
   }
 }

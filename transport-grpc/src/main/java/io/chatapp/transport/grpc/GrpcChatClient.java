@@ -28,7 +28,6 @@ import io.chatapp.transport.grpc.proto.ResumeRequest;
 import io.chatapp.transport.grpc.proto.SendRequest;
 import io.chatapp.transport.grpc.proto.SubscribeRequest;
 import io.grpc.ClientInterceptors;
-import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
@@ -38,9 +37,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 
@@ -73,7 +70,6 @@ public final class GrpcChatClient implements ChatClient {
   public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(10);
 
   private static final System.Logger LOG = System.getLogger(GrpcChatClient.class.getName());
-  private static final AtomicInteger CLIENT_IDS = new AtomicInteger();
   /** Default {@link Builder#maxInboundMessageBytes}: 16 MiB. */
   public static final int DEFAULT_MAX_INBOUND_MESSAGE_BYTES = 16 * 1024 * 1024;
 
@@ -86,16 +82,14 @@ public final class GrpcChatClient implements ChatClient {
 
   private final ManagedChannel channel;
   private final ChatServiceGrpc.ChatServiceStub stub;
-  private final ChatClientListener listener;
   private final Duration callTimeout;
   private final String target;
-  private final ScheduledThreadPoolExecutor listenerExecutor;
+  private final ListenerDispatcher dispatcher;
   private final DeliveryOwner deliveryOwner = new DeliveryOwner();
 
   private final Object lock = new Object();
   private String token; // guarded by lock
   private ClientDelivery delivery; // guarded by lock
-  private boolean connected; // guarded by lock; a READY connection not yet reported lost
   private boolean closed; // guarded by lock
 
   /**
@@ -111,18 +105,9 @@ public final class GrpcChatClient implements ChatClient {
     this.channel = channel;
     this.target = target;
     this.stub = ChatServiceGrpc.newStub(ClientInterceptors.intercept(channel, new BearerTokenInterceptor()));
-    this.listener = listener != null ? listener : new ChatClientListener() {};
     this.callTimeout = callTimeout;
-    int id = CLIENT_IDS.incrementAndGet();
-    this.listenerExecutor = new ScheduledThreadPoolExecutor(1, r -> {
-      Thread t = new Thread(r, "chatapp-grpc-client-" + id);
-      t.setDaemon(true);
-      return t;
-    });
-    listenerExecutor.setRemoveOnCancelPolicy(true);
-    listenerExecutor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-    ConnectivityState state = channel.getState(true);
-    channel.notifyWhenStateChanged(state, () -> watchConnection(state));
+    this.dispatcher = new ListenerDispatcher(listener);
+    dispatcher.watch(channel, target);
   }
 
   /**
@@ -206,7 +191,7 @@ public final class GrpcChatClient implements ChatClient {
 
   @Override
   public CompletableFuture<Void> subscribeAsync(long afterSeq) {
-    ClientDelivery next = new ClientDelivery(deliveryOwner, listener, listenerExecutor);
+    ClientDelivery next = new ClientDelivery(deliveryOwner, dispatcher);
     ClientDelivery previous;
     String current;
     synchronized (lock) {
@@ -224,11 +209,11 @@ public final class GrpcChatClient implements ChatClient {
     CompletableFuture<Void> registered = next.registered();
     // The stream itself has no deadline, it lives until cancelled; its registration has one.
     try {
-      ScheduledFuture<?> timeout = listenerExecutor.schedule(() -> {
+      ScheduledFuture<?> timeout = dispatcher.schedule(() -> {
         if (!registered.isDone()) {
           next.stop("no answer from the server within the call timeout of " + callTimeout.toMillis() + " ms");
         }
-      }, callTimeout.toNanos(), TimeUnit.NANOSECONDS);
+      }, callTimeout);
       registered.whenComplete((v, e) -> timeout.cancel(false));
     } catch (RejectedExecutionException e) {
       next.stop("the client is closed");
@@ -254,9 +239,7 @@ public final class GrpcChatClient implements ChatClient {
     current.stop("unsubscribed");
     // Completes on the listener thread behind every push already handed to it, which the stop
     // made it drop: once the future completes the listener hears nothing more.
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    execute(() -> done.complete(null), () -> done.complete(null));
-    return done;
+    return dispatcher.barrier();
   }
 
   @Override
@@ -312,6 +295,8 @@ public final class GrpcChatClient implements ChatClient {
     if (current != null) {
       current.stop("the client is closed");
     }
+    // Before the channel goes down, so that its shutdown is not reported as a lost connection.
+    dispatcher.shutdown();
     channel.shutdownNow();
     try {
       if (!channel.awaitTermination(CHANNEL_CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -320,8 +305,6 @@ public final class GrpcChatClient implements ChatClient {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    } finally {
-      listenerExecutor.shutdown();
     }
   }
 
@@ -334,7 +317,7 @@ public final class GrpcChatClient implements ChatClient {
    * @throws InterruptedException if interrupted while waiting
    */
   boolean awaitListenerTermination(Duration timeout) throws InterruptedException {
-    return listenerExecutor.awaitTermination(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    return dispatcher.awaitTermination(timeout);
   }
 
   private <R, T> CompletableFuture<T> unary(String sessionToken,
@@ -389,42 +372,6 @@ public final class GrpcChatClient implements ChatClient {
     return null;
   }
 
-  private void watchConnection(ConnectivityState last) {
-    ConnectivityState now = channel.getState(false);
-    if (now == ConnectivityState.READY) {
-      deliveryOwner.connectionUp();
-    } else if (last == ConnectivityState.READY) {
-      connectionLost(new ChatException(ErrorCode.UNAVAILABLE, "lost the connection to " + target));
-    }
-    if (now != ConnectivityState.SHUTDOWN) {
-      channel.notifyWhenStateChanged(now, () -> watchConnection(now));
-    }
-  }
-
-  private void connectionLost(ChatException reason) {
-    synchronized (lock) {
-      if (closed || !connected) {
-        return;
-      }
-      connected = false;
-    }
-    execute(() -> {
-      try {
-        listener.onDisconnected(reason);
-      } catch (RuntimeException e) {
-        LOG.log(System.Logger.Level.WARNING, "listener failed in onDisconnected", e);
-      }
-    }, () -> {});
-  }
-
-  private void execute(Runnable task, Runnable ifClosed) {
-    try {
-      listenerExecutor.execute(task);
-    } catch (RejectedExecutionException e) {
-      ifClosed.run();
-    }
-  }
-
   private static <T> CompletableFuture<T> closedFailure() {
     return CompletableFuture.failedFuture(new ChatException(ErrorCode.UNAVAILABLE, "the client is closed"));
   }
@@ -442,25 +389,9 @@ public final class GrpcChatClient implements ChatClient {
         return; // never registered: the subscribe future carries the failure
       }
       if (connectionLost) {
-        connectionLost(reason);
-        return;
-      }
-      execute(() -> {
-        if (ended.isStopped()) {
-          return;
-        }
-        try {
-          listener.onSubscriptionEnded(reason);
-        } catch (RuntimeException e) {
-          LOG.log(System.Logger.Level.WARNING, "listener failed in onSubscriptionEnded", e);
-        }
-      }, () -> {});
-    }
-
-    @Override
-    public void connectionUp() {
-      synchronized (lock) {
-        connected = true;
+        dispatcher.connectionLost(reason);
+      } else {
+        dispatcher.subscriptionEnded(reason, ended::isStopped);
       }
     }
   }
