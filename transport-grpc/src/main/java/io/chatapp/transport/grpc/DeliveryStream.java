@@ -1,0 +1,358 @@
+package io.chatapp.transport.grpc;
+
+import io.chatapp.api.ChatEngine;
+import io.chatapp.api.ChatException;
+import io.chatapp.api.ErrorCode;
+import io.chatapp.api.Message;
+import io.chatapp.api.MessageListener;
+import io.chatapp.api.Subscription;
+import io.chatapp.transport.grpc.proto.Delivery;
+import io.chatapp.transport.grpc.proto.SubscribeResponse;
+import io.chatapp.transport.grpc.proto.Subscribed;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ServerCallStreamObserver;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * One {@code Subscribe} call on the server: an engine subscription whose messages it writes to the
+ * call's stream, respecting gRPC flow control.
+ *
+ * <p>Stored messages (a subscription from {@code afterSeq >= 0}) are caught up first by fetching
+ * them a page at a time, and only while the stream is ready, so a backlog of any size reaches a
+ * client that reads at its own pace. Once a page comes back short the engine subscription is
+ * opened after the last message fetched; the engine then delivers the few stored since, and every
+ * new one.
+ *
+ * <p>While the stream is ready ({@link ServerCallStreamObserver#isReady()}) messages go out as
+ * they come; while it is not, they wait in a buffer of at most {@code maxBufferedMessages}. One
+ * more ends the stream with {@code RESOURCE_EXHAUSTED} and closes the engine subscription, so a
+ * client that stops reading costs bounded memory; it loses nothing, since the messages stay
+ * stored and it subscribes again after the last seq it saw. The stream also ends when the engine
+ * ends the subscription (logout, account deleted, shutdown), with the engine's code, and when
+ * {@link #shutDown()} is called; when the client cancels, the subscription is closed.
+ *
+ * <p>Thread-safe. The engine calls {@link #onMessage} and {@link #onEnd} on its delivery thread,
+ * gRPC calls the ready and cancel handlers on the server's executor, and the server calls
+ * {@link #shutDown()} on the thread that closes it. Whichever thread finds work writes it, one
+ * thread at a time (see {@link #drain()}), since a stream observer is not thread-safe.
+ */
+final class DeliveryStream implements MessageListener {
+  /** Most messages packed into one {@code Delivery} response when several are waiting. */
+  static final int MAX_MESSAGES_PER_RESPONSE = 64;
+  /** Most stored messages fetched at once while catching up. */
+  static final int CATCH_UP_PAGE = 256;
+
+  private static final System.Logger LOG = System.getLogger(DeliveryStream.class.getName());
+  private static final long NOT_CATCHING_UP = Long.MIN_VALUE;
+
+  private static final SubscribeResponse SUBSCRIBED =
+      SubscribeResponse.newBuilder().setSubscribed(Subscribed.getDefaultInstance()).build();
+
+  private final ServerCallStreamObserver<SubscribeResponse> observer;
+  private final int maxBufferedMessages;
+  private final int catchUpPage;
+  private final Consumer<DeliveryStream> onFinished;
+  // Set by start() before the first drain and read only by draining threads after that.
+  private volatile ChatEngine engine;
+  private volatile String token;
+
+  private final Object lock = new Object();
+  private final ArrayDeque<Message> buffer = new ArrayDeque<>(); // guarded by lock
+  private Subscription subscription; // guarded by lock
+  private boolean started; // guarded by lock; the engine subscription exists, output may begin
+  private boolean announced; // guarded by lock; the Subscribed event was taken for sending
+  private long catchUpAfterSeq = NOT_CATCHING_UP; // guarded by lock; next stored page to fetch
+  private StatusRuntimeException ending; // guarded by lock; the status to end the call with
+  private boolean draining; // guarded by lock; a thread is writing to the observer
+  private boolean finished; // guarded by lock; the call ended or was cancelled: write nothing more
+  private int maxBufferedSeen; // guarded by lock
+
+  /**
+   * Creates the stream and installs its ready and cancel handlers; call it from the service
+   * method, before it returns.
+   *
+   * @param observer the call's response observer
+   * @param maxBufferedMessages most messages held while the client does not read, at least 1
+   * @param onFinished told once when the call has ended, whichever way
+   */
+  DeliveryStream(ServerCallStreamObserver<SubscribeResponse> observer, int maxBufferedMessages,
+      Consumer<DeliveryStream> onFinished) {
+    if (maxBufferedMessages < 1) {
+      throw new IllegalArgumentException("maxBufferedMessages must be at least 1, was " + maxBufferedMessages);
+    }
+    this.observer = observer;
+    this.maxBufferedMessages = maxBufferedMessages;
+    this.catchUpPage = Math.min(CATCH_UP_PAGE, maxBufferedMessages);
+    this.onFinished = onFinished;
+    observer.setOnReadyHandler(this::drain);
+    observer.setOnCancelHandler(this::onCancel);
+  }
+
+  /**
+   * Starts delivery: first the {@code Subscribed} event, then the stored messages above
+   * {@code afterSeq}, then new ones. If the engine refuses (a bad token or {@code afterSeq}), the
+   * call ends with its code instead, without the event.
+   *
+   * @param engine the engine
+   * @param token the caller's session token
+   * @param afterSeq where delivery starts, as {@link ChatEngine#subscribe}
+   */
+  void start(ChatEngine engine, String token, long afterSeq) {
+    this.engine = engine;
+    this.token = token;
+    if (afterSeq < 0) {
+      // LATEST, or a value the engine rejects with its own message.
+      subscribeAfter(afterSeq);
+      drain();
+      return;
+    }
+    // The first page is fetched here, so that a bad token fails the call before it is announced.
+    List<Message> first;
+    try {
+      first = engine.fetch(token, afterSeq, catchUpPage);
+    } catch (RuntimeException e) {
+      endWith(toStatus(e), false);
+      return;
+    }
+    long cursor = first.isEmpty() ? afterSeq : first.get(first.size() - 1).seq();
+    boolean more = first.size() == catchUpPage;
+    synchronized (lock) {
+      buffer.addAll(first);
+      maxBufferedSeen = Math.max(maxBufferedSeen, buffer.size());
+      catchUpAfterSeq = more ? cursor : NOT_CATCHING_UP;
+      started = true;
+    }
+    if (!more) {
+      subscribeAfter(cursor);
+    }
+    drain();
+  }
+
+  private void subscribeAfter(long afterSeq) {
+    Subscription created;
+    try {
+      created = engine.subscribe(token, afterSeq, this);
+    } catch (RuntimeException e) {
+      endWith(toStatus(e), false);
+      return;
+    }
+    boolean closeNow;
+    synchronized (lock) {
+      // The call may have been cancelled, or the engine may have ended the subscription, while
+      // subscribe() ran; then the new subscription is closed at once.
+      closeNow = finished || ending != null;
+      if (!closeNow) {
+        subscription = created;
+      }
+      started = true;
+    }
+    if (closeNow) {
+      created.close();
+    }
+  }
+
+  /** Fetches the next page of stored messages; runs on the draining thread, never under the lock. */
+  private void catchUp(long afterSeq) {
+    List<Message> page;
+    try {
+      page = engine.fetch(token, afterSeq, catchUpPage);
+    } catch (RuntimeException e) {
+      endWith(toStatus(e), false);
+      return;
+    }
+    long cursor = page.isEmpty() ? afterSeq : page.get(page.size() - 1).seq();
+    boolean more = page.size() == catchUpPage;
+    synchronized (lock) {
+      if (finished || ending != null) {
+        return;
+      }
+      buffer.addAll(page);
+      maxBufferedSeen = Math.max(maxBufferedSeen, buffer.size());
+      catchUpAfterSeq = more ? cursor : NOT_CATCHING_UP;
+    }
+    if (!more) {
+      subscribeAfter(cursor);
+    }
+  }
+
+  private static StatusRuntimeException toStatus(RuntimeException e) {
+    if (e instanceof ChatException chat) {
+      return StatusMapping.toStatusException(chat);
+    }
+    LOG.log(System.Logger.Level.ERROR, "unexpected failure while delivering messages", e);
+    return StatusMapping.toStatusException(ErrorCode.INTERNAL, "unexpected failure on the server in Subscribe");
+  }
+
+  /**
+   * Buffers a message from the engine and sends what the stream accepts. Never blocks.
+   *
+   * @param message the next message of the subscription
+   */
+  @Override
+  public void onMessage(Message message) {
+    Subscription toClose = null;
+    synchronized (lock) {
+      if (finished || ending != null) {
+        return;
+      }
+      if (buffer.size() >= maxBufferedMessages) {
+        ending = StatusMapping.toStatusException(ErrorCode.RESOURCE_EXHAUSTED,
+            "subscriber fell behind: " + maxBufferedMessages + " messages are waiting to be sent,"
+                + " the limit; subscribe again after the last seq received");
+        buffer.clear();
+        toClose = subscription;
+        subscription = null;
+      } else {
+        buffer.addLast(message);
+        maxBufferedSeen = Math.max(maxBufferedSeen, buffer.size());
+      }
+    }
+    if (toClose != null) {
+      toClose.close();
+    }
+    drain();
+  }
+
+  /**
+   * Ends the call with the engine's reason once what the stream accepts now has been sent.
+   *
+   * @param reason why the engine ended the subscription
+   */
+  @Override
+  public void onEnd(ChatException reason) {
+    endWith(StatusMapping.toStatusException(reason), false);
+  }
+
+  /** Ends the call with {@code UNAVAILABLE} because the server is shutting down. */
+  void shutDown() {
+    endWith(StatusMapping.toStatusException(ErrorCode.UNAVAILABLE, "the server is shutting down"),
+        true);
+  }
+
+  /**
+   * Returns the most messages the buffer has held at once, to show that it stays bounded.
+   *
+   * @return the high-water mark of the buffer
+   */
+  int maxBufferedSeen() {
+    synchronized (lock) {
+      return maxBufferedSeen;
+    }
+  }
+
+  private void endWith(StatusRuntimeException status, boolean closeSubscription) {
+    Subscription toClose = null;
+    synchronized (lock) {
+      if (finished || ending != null) {
+        return;
+      }
+      ending = status;
+      // When the engine ends a subscription it has closed it already; otherwise close it here.
+      if (closeSubscription) {
+        toClose = subscription;
+      }
+      subscription = null;
+    }
+    if (toClose != null) {
+      toClose.close();
+    }
+    drain();
+  }
+
+  private void onCancel() {
+    Subscription toClose;
+    synchronized (lock) {
+      if (finished) {
+        return;
+      }
+      finished = true;
+      buffer.clear();
+      toClose = subscription;
+      subscription = null;
+    }
+    if (toClose != null) {
+      toClose.close();
+    }
+    onFinished.accept(this);
+  }
+
+  /**
+   * Writes what can be written now. Only one thread writes at a time: one that finds another
+   * draining leaves its work in the buffer for it, which rechecks the state under the lock before
+   * it stops, so nothing is left behind.
+   */
+  private void drain() {
+    synchronized (lock) {
+      if (draining) {
+        return;
+      }
+      draining = true;
+    }
+    while (true) {
+      boolean announce = false;
+      List<Message> batch = null;
+      StatusRuntimeException end = null;
+      long fetchAfter = NOT_CATCHING_UP;
+      synchronized (lock) {
+        if (finished || (!started && ending == null)) {
+          draining = false;
+          return;
+        }
+        if (started && !announced) {
+          announced = true;
+          announce = true;
+        } else if (started && !buffer.isEmpty() && observer.isReady()) {
+          batch = takeBatch();
+        } else if (ending != null) {
+          // Messages still buffered while the client does not read are dropped: they stay
+          // stored, and ending now frees the buffer instead of waiting on a stalled client.
+          end = ending;
+          finished = true;
+          buffer.clear();
+        } else if (catchUpAfterSeq != NOT_CATCHING_UP && observer.isReady()) {
+          // The buffer is empty and the client reads: time for the next stored page.
+          fetchAfter = catchUpAfterSeq;
+        } else {
+          // Not ready: gRPC calls the ready handler, and so drain(), once it is.
+          draining = false;
+          return;
+        }
+      }
+      if (announce) {
+        observer.onNext(SUBSCRIBED);
+      } else if (batch != null) {
+        observer.onNext(toResponse(batch));
+      } else if (fetchAfter != NOT_CATCHING_UP) {
+        catchUp(fetchAfter);
+      } else {
+        observer.onError(end);
+        synchronized (lock) {
+          draining = false;
+        }
+        onFinished.accept(this);
+        return;
+      }
+    }
+  }
+
+  // guarded by lock
+  private List<Message> takeBatch() {
+    int n = Math.min(buffer.size(), MAX_MESSAGES_PER_RESPONSE);
+    List<Message> batch = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      batch.add(buffer.pollFirst());
+    }
+    return batch;
+  }
+
+  private static SubscribeResponse toResponse(List<Message> batch) {
+    Delivery.Builder delivery = Delivery.newBuilder();
+    for (Message m : batch) {
+      delivery.addMessages(ProtoRecords.toProto(m));
+    }
+    return SubscribeResponse.newBuilder().setDelivery(delivery).build();
+  }
+}

@@ -1,0 +1,242 @@
+package io.chatapp.transport.grpc;
+
+import io.chatapp.api.AccountInfo;
+import io.chatapp.api.ChatEngine;
+import io.chatapp.api.ChatException;
+import io.chatapp.api.ErrorCode;
+import io.chatapp.api.Message;
+import io.chatapp.api.Page;
+import io.chatapp.transport.grpc.proto.AckRequest;
+import io.chatapp.transport.grpc.proto.AckResponse;
+import io.chatapp.transport.grpc.proto.ChatServiceGrpc;
+import io.chatapp.transport.grpc.proto.CreateAccountRequest;
+import io.chatapp.transport.grpc.proto.CreateAccountResponse;
+import io.chatapp.transport.grpc.proto.DeleteAccountRequest;
+import io.chatapp.transport.grpc.proto.DeleteAccountResponse;
+import io.chatapp.transport.grpc.proto.DeleteMessagesRequest;
+import io.chatapp.transport.grpc.proto.DeleteMessagesResponse;
+import io.chatapp.transport.grpc.proto.FetchRequest;
+import io.chatapp.transport.grpc.proto.FetchResponse;
+import io.chatapp.transport.grpc.proto.ListAccountsRequest;
+import io.chatapp.transport.grpc.proto.ListAccountsResponse;
+import io.chatapp.transport.grpc.proto.LoginRequest;
+import io.chatapp.transport.grpc.proto.LogoutRequest;
+import io.chatapp.transport.grpc.proto.LogoutResponse;
+import io.chatapp.transport.grpc.proto.ResumeRequest;
+import io.chatapp.transport.grpc.proto.SendRequest;
+import io.chatapp.transport.grpc.proto.Session;
+import io.chatapp.transport.grpc.proto.SubscribeRequest;
+import io.chatapp.transport.grpc.proto.SubscribeResponse;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/**
+ * The {@code chatapp.v1.ChatService} over a {@link ChatEngine}: it translates each RPC to one
+ * engine call and each {@link ChatException} to a status through {@link StatusMapping}; all chat
+ * rules live in the engine.
+ *
+ * <p>Fields the proto marks optional reach the engine as {@code null} when unset, so a missing
+ * argument gets the engine's own {@code INVALID_ARGUMENT}. The session token comes from
+ * {@link SessionInterceptor#SESSION_TOKEN}, which must be installed in front of this service.
+ *
+ * <p>Thread-safe; gRPC calls it on the server's executor. Delivery streams then run as described
+ * in {@link DeliveryStream}.
+ */
+final class EngineChatService extends ChatServiceGrpc.ChatServiceImplBase {
+  /** Most accounts in one {@code ListAccountsResponse} chunk. */
+  static final int ACCOUNTS_PER_CHUNK = 100;
+
+  private static final System.Logger LOG = System.getLogger(EngineChatService.class.getName());
+
+  private final ChatEngine engine;
+  private final int maxBufferedMessagesPerStream;
+  private final Set<DeliveryStream> streams = ConcurrentHashMap.newKeySet();
+  private volatile boolean shuttingDown;
+
+  /**
+   * Creates the service.
+   *
+   * @param engine the engine to serve
+   * @param maxBufferedMessagesPerStream most messages a delivery stream holds for a client that
+   *     does not read, at least 1
+   */
+  EngineChatService(ChatEngine engine, int maxBufferedMessagesPerStream) {
+    if (engine == null) {
+      throw new IllegalArgumentException("engine must not be null");
+    }
+    if (maxBufferedMessagesPerStream < 1) {
+      throw new IllegalArgumentException(
+          "maxBufferedMessagesPerStream must be at least 1, was " + maxBufferedMessagesPerStream);
+    }
+    this.engine = engine;
+    this.maxBufferedMessagesPerStream = maxBufferedMessagesPerStream;
+  }
+
+  @Override
+  public void createAccount(CreateAccountRequest request, StreamObserver<CreateAccountResponse> out) {
+    unary("CreateAccount", out, () -> {
+      engine.createAccount(
+          request.hasUsername() ? request.getUsername() : null,
+          request.hasPassword() ? request.getPassword() : null);
+      return CreateAccountResponse.getDefaultInstance();
+    });
+  }
+
+  @Override
+  public void login(LoginRequest request, StreamObserver<Session> out) {
+    unary("Login", out, () -> ProtoRecords.toProto(engine.login(
+        request.hasUsername() ? request.getUsername() : null,
+        request.hasPassword() ? request.getPassword() : null)));
+  }
+
+  @Override
+  public void resume(ResumeRequest request, StreamObserver<Session> out) {
+    unary("Resume", out, () -> ProtoRecords.toProto(engine.resume(token())));
+  }
+
+  @Override
+  public void logout(LogoutRequest request, StreamObserver<LogoutResponse> out) {
+    unary("Logout", out, () -> {
+      engine.logout(token());
+      return LogoutResponse.getDefaultInstance();
+    });
+  }
+
+  @Override
+  public void listAccounts(ListAccountsRequest request, StreamObserver<ListAccountsResponse> out) {
+    Page<AccountInfo> page;
+    try {
+      page = engine.listAccounts(token(),
+          request.hasPattern() ? request.getPattern() : null,
+          request.hasPageToken() ? request.getPageToken() : null,
+          request.getLimit());
+    } catch (RuntimeException e) {
+      out.onError(toStatus("ListAccounts", e));
+      return;
+    }
+    // A page holds at most ChatEngine.MAX_LIST_LIMIT entries, so it is written without waiting
+    // for isReady(): the buffered bytes are bounded by one page.
+    List<AccountInfo> items = page.items();
+    int from = 0;
+    do {
+      int to = Math.min(items.size(), from + ACCOUNTS_PER_CHUNK);
+      ListAccountsResponse.Builder chunk = ListAccountsResponse.newBuilder();
+      for (AccountInfo account : items.subList(from, to)) {
+        chunk.addAccounts(ProtoRecords.toProto(account));
+      }
+      if (to == items.size() && page.nextPageToken() != null) {
+        chunk.setNextPageToken(page.nextPageToken());
+      }
+      out.onNext(chunk.build());
+      from = to;
+    } while (from < items.size());
+    out.onCompleted();
+  }
+
+  @Override
+  public void send(SendRequest request, StreamObserver<io.chatapp.transport.grpc.proto.Message> out) {
+    unary("Send", out, () -> ProtoRecords.toProto(engine.send(token(),
+        request.hasRecipient() ? request.getRecipient() : null,
+        request.hasText() ? request.getText() : null,
+        request.hasClientMessageId() ? request.getClientMessageId() : null)));
+  }
+
+  @Override
+  public void subscribe(SubscribeRequest request, StreamObserver<SubscribeResponse> out) {
+    DeliveryStream stream = new DeliveryStream(
+        (ServerCallStreamObserver<SubscribeResponse>) out, maxBufferedMessagesPerStream, streams::remove);
+    streams.add(stream);
+    // Checked after registering, so that a stream racing with shutDownStreams() is ended by one
+    // of the two.
+    if (shuttingDown) {
+      stream.shutDown();
+      return;
+    }
+    stream.start(engine, token(), request.getAfterSeq());
+  }
+
+  @Override
+  public void fetch(FetchRequest request, StreamObserver<FetchResponse> out) {
+    unary("Fetch", out, () -> {
+      FetchResponse.Builder response = FetchResponse.newBuilder();
+      for (Message m : engine.fetch(token(), request.getAfterSeq(), request.getLimit())) {
+        response.addMessages(ProtoRecords.toProto(m));
+      }
+      return response.build();
+    });
+  }
+
+  @Override
+  public void ack(AckRequest request, StreamObserver<AckResponse> out) {
+    unary("Ack", out, () -> AckResponse.newBuilder()
+        .setUnreadCount(engine.ack(token(), request.getUptoSeq()))
+        .build());
+  }
+
+  @Override
+  public void deleteMessages(DeleteMessagesRequest request, StreamObserver<DeleteMessagesResponse> out) {
+    unary("DeleteMessages", out, () -> DeleteMessagesResponse.newBuilder()
+        .setDeletedCount(engine.deleteMessages(token(), new ArrayList<>(request.getMessageIdsList())))
+        .build());
+  }
+
+  @Override
+  public void deleteAccount(DeleteAccountRequest request, StreamObserver<DeleteAccountResponse> out) {
+    unary("DeleteAccount", out, () -> {
+      engine.deleteAccount(token(), request.hasPassword() ? request.getPassword() : null);
+      return DeleteAccountResponse.getDefaultInstance();
+    });
+  }
+
+  /**
+   * Ends every open delivery stream with {@code UNAVAILABLE} and every one opened from now on,
+   * so that a graceful server shutdown does not wait for streams that never end by themselves.
+   */
+  void shutDownStreams() {
+    shuttingDown = true;
+    for (DeliveryStream stream : List.copyOf(streams)) {
+      stream.shutDown();
+    }
+  }
+
+  /**
+   * Returns the delivery streams now open, for tests.
+   *
+   * @return a snapshot
+   */
+  List<DeliveryStream> openStreams() {
+    return List.copyOf(streams);
+  }
+
+  private static String token() {
+    return SessionInterceptor.SESSION_TOKEN.get();
+  }
+
+  private static <T> void unary(String method, StreamObserver<T> out, Supplier<T> call) {
+    T response;
+    try {
+      response = call.get();
+    } catch (RuntimeException e) {
+      out.onError(toStatus(method, e));
+      return;
+    }
+    out.onNext(response);
+    out.onCompleted();
+  }
+
+  private static Throwable toStatus(String method, RuntimeException e) {
+    if (e instanceof ChatException chat) {
+      return StatusMapping.toStatusException(chat);
+    }
+    // Not a chat failure: a bug. The client learns only that it happened; the details stay in
+    // the server's log. Engine exceptions never carry tokens or passwords.
+    LOG.log(System.Logger.Level.ERROR, "unexpected failure in " + method, e);
+    return StatusMapping.toStatusException(ErrorCode.INTERNAL,
+        "unexpected failure on the server in " + method);
+  }
+}

@@ -1,0 +1,532 @@
+package io.chatapp.transport.grpc;
+
+import io.chatapp.api.AccountInfo;
+import io.chatapp.api.ChatClient;
+import io.chatapp.api.ChatClientListener;
+import io.chatapp.api.ChatException;
+import io.chatapp.api.ErrorCode;
+import io.chatapp.api.Message;
+import io.chatapp.api.Page;
+import io.chatapp.api.Session;
+import io.chatapp.transport.grpc.proto.AckRequest;
+import io.chatapp.transport.grpc.proto.AckResponse;
+import io.chatapp.transport.grpc.proto.ChatServiceGrpc;
+import io.chatapp.transport.grpc.proto.CreateAccountRequest;
+import io.chatapp.transport.grpc.proto.CreateAccountResponse;
+import io.chatapp.transport.grpc.proto.DeleteAccountRequest;
+import io.chatapp.transport.grpc.proto.DeleteAccountResponse;
+import io.chatapp.transport.grpc.proto.DeleteMessagesRequest;
+import io.chatapp.transport.grpc.proto.DeleteMessagesResponse;
+import io.chatapp.transport.grpc.proto.FetchRequest;
+import io.chatapp.transport.grpc.proto.FetchResponse;
+import io.chatapp.transport.grpc.proto.ListAccountsRequest;
+import io.chatapp.transport.grpc.proto.ListAccountsResponse;
+import io.chatapp.transport.grpc.proto.LoginRequest;
+import io.chatapp.transport.grpc.proto.LogoutRequest;
+import io.chatapp.transport.grpc.proto.LogoutResponse;
+import io.chatapp.transport.grpc.proto.ResumeRequest;
+import io.chatapp.transport.grpc.proto.SendRequest;
+import io.chatapp.transport.grpc.proto.SubscribeRequest;
+import io.grpc.ClientInterceptors;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
+
+/**
+ * A {@link ChatClient} over gRPC: one {@link ManagedChannel} to a {@link GrpcChatServer}.
+ *
+ * <pre>{@code
+ * try (ChatClient chat = GrpcChatClient.connect("127.0.0.1", 7071, listener)) {
+ *   chat.login("alice", "correct horse");
+ *   chat.subscribe(ChatEngine.LATEST);       // pushes go to listener.onMessage
+ *   chat.send("bob", "hello", null);
+ * }
+ * }</pre>
+ *
+ * <p>Every call has a deadline of the call timeout (10 seconds by default); a call that gets no
+ * answer in time, or is cut by a broken connection, fails with {@link ErrorCode#UNAVAILABLE}, and
+ * so does every call while the server is away (the channel reconnects by itself once it is
+ * back). Failures from the server keep their {@link ErrorCode}. After a login or resume the
+ * client sends the session token as {@code authorization: Bearer <token>} metadata; it never
+ * logs it.
+ *
+ * <p>The listener hears pushes, the end of the subscription and a lost connection on one thread
+ * of this client's ({@code chatapp-grpc-client-N}), never a gRPC thread, one call at a time and
+ * in order. Futures complete on gRPC's executor threads.
+ *
+ * <p>Thread-safe.
+ */
+public final class GrpcChatClient implements ChatClient {
+  /** Default {@link Builder#callTimeout}: 10 seconds. */
+  public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(10);
+
+  private static final System.Logger LOG = System.getLogger(GrpcChatClient.class.getName());
+  /** Default {@link Builder#maxInboundMessageBytes}: 16 MiB. */
+  public static final int DEFAULT_MAX_INBOUND_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+  private static final Duration CHANNEL_CLOSE_TIMEOUT = Duration.ofSeconds(5);
+  // Above the server's permitted minimum of GrpcChatServer.PERMIT_KEEP_ALIVE_SECONDS.
+  private static final Duration KEEP_ALIVE_TIME = Duration.ofSeconds(30);
+  private static final Duration KEEP_ALIVE_TIMEOUT = Duration.ofSeconds(10);
+  // gRPC disables idle mode for an idle timeout of 30 days or more.
+  private static final long IDLE_MODE_DISABLED_DAYS = 30;
+
+  private final ManagedChannel channel;
+  private final ChatServiceGrpc.ChatServiceStub stub;
+  private final Duration callTimeout;
+  private final String target;
+  private final ListenerDispatcher dispatcher;
+  private final DeliveryOwner deliveryOwner = new DeliveryOwner();
+
+  private final Object lock = new Object();
+  private String token; // guarded by lock
+  private ClientDelivery delivery; // guarded by lock
+  private boolean closed; // guarded by lock
+
+  /**
+   * Creates a client over a channel, which it owns and shuts down on {@link #close()}; used by
+   * the builder and by tests over the in-process transport.
+   *
+   * @param channel the channel to the server
+   * @param target the server's address, for messages
+   * @param listener the listener, or {@code null} for none
+   * @param callTimeout the deadline of each call
+   */
+  GrpcChatClient(ManagedChannel channel, String target, ChatClientListener listener, Duration callTimeout) {
+    this.channel = channel;
+    this.target = target;
+    this.stub = ChatServiceGrpc.newStub(ClientInterceptors.intercept(channel, new BearerTokenInterceptor()));
+    this.callTimeout = callTimeout;
+    this.dispatcher = new ListenerDispatcher(listener);
+    dispatcher.watch(channel, target);
+  }
+
+  /**
+   * Connects a client to a server with the default settings.
+   *
+   * @param host the server's host name or address
+   * @param port the server's port
+   * @param listener hears pushes and connection loss; {@code null} for none
+   * @return the client; the connection is made in the background and failures show on calls
+   * @throws IllegalArgumentException if {@code host} is blank or {@code port} out of range
+   */
+  public static GrpcChatClient connect(String host, int port, ChatClientListener listener) {
+    Builder builder = builder().host(host).port(port);
+    if (listener != null) {
+      builder.listener(listener);
+    }
+    return builder.build();
+  }
+
+  /**
+   * Starts a builder: host {@code 127.0.0.1}, port 7071, no listener, a call timeout of 10 s.
+   *
+   * @return a new builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  @Override
+  public CompletableFuture<Void> createAccountAsync(String username, String password) {
+    CreateAccountRequest request = ChatRequests.createAccount(username, password);
+    return this.<CreateAccountResponse, Void>unary(null, (s, o) -> s.createAccount(request, o), r -> null);
+  }
+
+  @Override
+  public CompletableFuture<Session> loginAsync(String username, String password) {
+    LoginRequest request = ChatRequests.login(username, password);
+    return this.<io.chatapp.transport.grpc.proto.Session, Session>unary(null, (s, o) -> s.login(request, o),
+        r -> adopt(ProtoRecords.fromProto(r)));
+  }
+
+  @Override
+  public CompletableFuture<Session> resumeAsync(String token) {
+    if (!BearerToken.isWellFormed(token)) {
+      return CompletableFuture.failedFuture(new ChatException(ErrorCode.UNAUTHENTICATED,
+          "malformed session token: expected 1 to " + BearerToken.MAX_TOKEN_CHARS
+              + " characters of A-Z a-z 0-9 - _ . ~ + / ="));
+    }
+    return this.<io.chatapp.transport.grpc.proto.Session, Session>unary(token,
+        (s, o) -> s.resume(ResumeRequest.getDefaultInstance(), o), r -> adopt(ProtoRecords.fromProto(r)));
+  }
+
+  @Override
+  public CompletableFuture<Void> logoutAsync() {
+    String current = sessionToken();
+    return this.<LogoutResponse, Void>unary(current, (s, o) -> s.logout(LogoutRequest.getDefaultInstance(), o),
+        r -> forget(current));
+  }
+
+  @Override
+  public CompletableFuture<Page<AccountInfo>> listAccountsAsync(String pattern, String pageToken, int limit) {
+    ListAccountsRequest request = ChatRequests.listAccounts(pattern, pageToken, limit);
+    CompletableFuture<Page<AccountInfo>> future = new CompletableFuture<>();
+    if (startCall(future)) {
+      // Chunks arrive in listing order; the last one carries the next page's token.
+      stub(sessionToken()).listAccounts(request, AnswerObserver.<ListAccountsResponse, ListAccountsResponse.Builder,
+          Page<AccountInfo>>streaming(future, ListAccountsResponse.newBuilder(),
+          (page, chunk) -> page.mergeFrom(chunk),
+          page -> new Page<>(page.getAccountsList().stream().map(ProtoRecords::fromProto).toList(),
+              page.hasNextPageToken() ? page.getNextPageToken() : null)));
+    }
+    return future;
+  }
+
+  @Override
+  public CompletableFuture<Message> sendAsync(String recipient, String text, String clientMessageId) {
+    SendRequest request = ChatRequests.send(recipient, text, clientMessageId);
+    return this.<io.chatapp.transport.grpc.proto.Message, Message>unary(sessionToken(),
+        (s, o) -> s.send(request, o), ProtoRecords::fromProto);
+  }
+
+  @Override
+  public CompletableFuture<Void> subscribeAsync(long afterSeq) {
+    ClientDelivery next = new ClientDelivery(deliveryOwner, dispatcher);
+    ClientDelivery previous;
+    String current;
+    synchronized (lock) {
+      if (closed) {
+        return closedFailure();
+      }
+      previous = delivery;
+      delivery = next;
+      current = token;
+    }
+    // The old delivery stops before the new call starts, so the listener never hears two.
+    if (previous != null) {
+      previous.stop("replaced by a new subscription");
+    }
+    CompletableFuture<Void> registered = next.registered();
+    // The stream itself has no deadline, it lives until cancelled; its registration has one.
+    try {
+      ScheduledFuture<?> timeout = dispatcher.schedule(() -> {
+        if (!registered.isDone()) {
+          next.stop("no answer from the server within the call timeout of " + callTimeout.toMillis() + " ms");
+        }
+      }, callTimeout);
+      registered.whenComplete((v, e) -> timeout.cancel(false));
+    } catch (RejectedExecutionException e) {
+      next.stop("the client is closed");
+      return registered.copy();
+    }
+    stubWithToken(current).subscribe(SubscribeRequest.newBuilder().setAfterSeq(afterSeq).build(), next);
+    return registered.copy();
+  }
+
+  @Override
+  public CompletableFuture<Void> unsubscribeAsync() {
+    ClientDelivery current;
+    synchronized (lock) {
+      if (closed) {
+        return closedFailure();
+      }
+      current = delivery;
+      delivery = null;
+    }
+    if (current == null) {
+      return CompletableFuture.completedFuture(null);
+    }
+    current.stop("unsubscribed");
+    // Completes on the listener thread behind every push already handed to it, which the stop
+    // made it drop: once the future completes the listener hears nothing more.
+    return dispatcher.barrier();
+  }
+
+  @Override
+  public CompletableFuture<List<Message>> fetchAsync(long afterSeq, int limit) {
+    FetchRequest request = FetchRequest.newBuilder().setAfterSeq(afterSeq).setLimit(limit).build();
+    return this.<FetchResponse, List<Message>>unary(sessionToken(), (s, o) -> s.fetch(request, o),
+        r -> r.getMessagesList().stream().map(ProtoRecords::fromProto).toList());
+  }
+
+  @Override
+  public CompletableFuture<Long> ackAsync(long uptoSeq) {
+    AckRequest request = AckRequest.newBuilder().setUptoSeq(uptoSeq).build();
+    return this.<AckResponse, Long>unary(sessionToken(), (s, o) -> s.ack(request, o), AckResponse::getUnreadCount);
+  }
+
+  @Override
+  public CompletableFuture<Integer> deleteMessagesAsync(Collection<Long> messageIds) {
+    DeleteMessagesRequest request;
+    try {
+      request = ChatRequests.deleteMessages(messageIds);
+    } catch (ChatException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return this.<DeleteMessagesResponse, Integer>unary(sessionToken(), (s, o) -> s.deleteMessages(request, o),
+        DeleteMessagesResponse::getDeletedCount);
+  }
+
+  @Override
+  public CompletableFuture<Void> deleteAccountAsync(String password) {
+    DeleteAccountRequest request = ChatRequests.deleteAccount(password);
+    String current = sessionToken();
+    return this.<DeleteAccountResponse, Void>unary(current, (s, o) -> s.deleteAccount(request, o),
+        r -> forget(current));
+  }
+
+  /**
+   * Closes the channel: calls in flight fail with {@link ErrorCode#UNAVAILABLE}, the subscription
+   * is cancelled, and the listener hears nothing more, not even {@code onDisconnected}. The
+   * session stays valid on the server. Calling it again does nothing.
+   */
+  @Override
+  public void close() {
+    ClientDelivery current;
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      current = delivery;
+      delivery = null;
+      token = null;
+    }
+    if (current != null) {
+      current.stop("the client is closed");
+    }
+    // Before the channel goes down, so that its shutdown is not reported as a lost connection.
+    dispatcher.shutdown();
+    channel.shutdownNow();
+    try {
+      if (!channel.awaitTermination(CHANNEL_CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+        LOG.log(System.Logger.Level.WARNING, "channel to " + target + " did not terminate within "
+            + CHANNEL_CLOSE_TIMEOUT.toMillis() + " ms");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * Waits until the listener thread has finished after {@link #close()}, for tests that check
+   * the listener hears nothing more.
+   *
+   * @param timeout how long to wait
+   * @return {@code true} if it finished in time
+   * @throws InterruptedException if interrupted while waiting
+   */
+  boolean awaitListenerTermination(Duration timeout) throws InterruptedException {
+    return dispatcher.awaitTermination(timeout);
+  }
+
+  private <R, T> CompletableFuture<T> unary(String sessionToken,
+      BiConsumer<ChatServiceGrpc.ChatServiceStub, StreamObserver<R>> rpc, Function<? super R, ? extends T> convert) {
+    CompletableFuture<T> future = new CompletableFuture<>();
+    if (startCall(future)) {
+      rpc.accept(stub(sessionToken), AnswerObserver.unary(future, convert));
+    }
+    return future;
+  }
+
+  private boolean startCall(CompletableFuture<?> future) {
+    synchronized (lock) {
+      if (!closed) {
+        return true;
+      }
+    }
+    future.completeExceptionally(new ChatException(ErrorCode.UNAVAILABLE, "the client is closed"));
+    return false;
+  }
+
+  private ChatServiceGrpc.ChatServiceStub stub(String sessionToken) {
+    return stubWithToken(sessionToken).withDeadlineAfter(callTimeout.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  private ChatServiceGrpc.ChatServiceStub stubWithToken(String sessionToken) {
+    return sessionToken == null ? stub : stub.withOption(BearerTokenInterceptor.SESSION_TOKEN, sessionToken);
+  }
+
+  private String sessionToken() {
+    synchronized (lock) {
+      return token;
+    }
+  }
+
+  private Session adopt(Session session) {
+    if (!BearerToken.isWellFormed(session.token())) {
+      throw new IllegalArgumentException("the session token from the server is not well-formed");
+    }
+    synchronized (lock) {
+      token = session.token();
+    }
+    return session;
+  }
+
+  private Void forget(String ended) {
+    synchronized (lock) {
+      if (ended != null && ended.equals(token)) {
+        token = null;
+      }
+    }
+    return null;
+  }
+
+  private static <T> CompletableFuture<T> closedFailure() {
+    return CompletableFuture.failedFuture(new ChatException(ErrorCode.UNAVAILABLE, "the client is closed"));
+  }
+
+  /** Hears how deliveries end; runs on gRPC threads. */
+  private final class DeliveryOwner implements ClientDelivery.Owner {
+    @Override
+    public void deliveryEnded(ClientDelivery ended, ChatException reason, boolean connectionLost) {
+      synchronized (lock) {
+        if (delivery == ended) {
+          delivery = null;
+        }
+      }
+      if (ended.registered().isCompletedExceptionally()) {
+        return; // never registered: the subscribe future carries the failure
+      }
+      if (connectionLost) {
+        dispatcher.connectionLost(reason);
+      } else {
+        dispatcher.subscriptionEnded(reason, ended::isStopped);
+      }
+    }
+  }
+
+  /**
+   * Settings of a {@link GrpcChatClient}. Each value is checked when set and may be set once.
+   *
+   * <p>Not thread-safe.
+   */
+  public static final class Builder {
+    private String host = "127.0.0.1";
+    private boolean hostSet;
+    private int port = 7071;
+    private boolean portSet;
+    private ChatClientListener listener;
+    private Duration callTimeout = DEFAULT_CALL_TIMEOUT;
+    private boolean callTimeoutSet;
+    private int maxInboundMessageBytes = DEFAULT_MAX_INBOUND_MESSAGE_BYTES;
+    private boolean maxInboundMessageBytesSet;
+
+    private Builder() {}
+
+    /**
+     * Sets the server's host. Default {@code 127.0.0.1}.
+     *
+     * @param host a host name or IP address
+     * @return this builder
+     * @throws IllegalArgumentException if {@code host} is {@code null} or blank
+     * @throws IllegalStateException if the host was set before
+     */
+    public Builder host(String host) {
+      checkNotSet(hostSet, "host", this.host);
+      if (host == null || host.isBlank()) {
+        throw new IllegalArgumentException("host must be a host name or IP address, was '" + host + "'");
+      }
+      this.host = host;
+      hostSet = true;
+      return this;
+    }
+
+    /**
+     * Sets the server's port. Default 7071.
+     *
+     * @param port 1 to 65535
+     * @return this builder
+     * @throws IllegalArgumentException if {@code port} is out of range
+     * @throws IllegalStateException if the port was set before
+     */
+    public Builder port(int port) {
+      checkNotSet(portSet, "port", this.port);
+      if (port < 1 || port > 65535) {
+        throw new IllegalArgumentException("port must be 1 to 65535, was " + port);
+      }
+      this.port = port;
+      portSet = true;
+      return this;
+    }
+
+    /**
+     * Sets the listener that hears pushes, the end of the subscription and a lost connection.
+     * Default: none.
+     *
+     * @param listener the listener
+     * @return this builder
+     * @throws IllegalArgumentException if {@code listener} is {@code null}
+     * @throws IllegalStateException if the listener was set before
+     */
+    public Builder listener(ChatClientListener listener) {
+      checkNotSet(this.listener != null, "listener", this.listener);
+      if (listener == null) {
+        throw new IllegalArgumentException("listener must not be null");
+      }
+      this.listener = listener;
+      return this;
+    }
+
+    /**
+     * Sets the deadline of every call, and how long a subscribe waits to be registered. Default
+     * 10 seconds.
+     *
+     * @param timeout more than zero
+     * @return this builder
+     * @throws IllegalArgumentException if {@code timeout} is {@code null}, zero or negative
+     * @throws IllegalStateException if the timeout was set before
+     */
+    public Builder callTimeout(Duration timeout) {
+      checkNotSet(callTimeoutSet, "callTimeout", callTimeout);
+      if (timeout == null || timeout.isZero() || timeout.isNegative()) {
+        throw new IllegalArgumentException("callTimeout must be more than zero, was " + timeout);
+      }
+      this.callTimeout = timeout;
+      callTimeoutSet = true;
+      return this;
+    }
+
+    /**
+     * Sets the largest answer the client reads. Default 16 MiB, enough for a fetch of 1000
+     * messages of the longest text.
+     *
+     * @param bytes 1024 or more
+     * @return this builder
+     * @throws IllegalArgumentException if {@code bytes} is below 1024
+     * @throws IllegalStateException if the size was set before
+     */
+    public Builder maxInboundMessageBytes(int bytes) {
+      checkNotSet(maxInboundMessageBytesSet, "maxInboundMessageBytes", maxInboundMessageBytes);
+      if (bytes < 1024) {
+        throw new IllegalArgumentException("maxInboundMessageBytes must be at least 1024, was " + bytes);
+      }
+      this.maxInboundMessageBytes = bytes;
+      maxInboundMessageBytesSet = true;
+      return this;
+    }
+
+    /**
+     * Builds the client; it starts connecting in the background.
+     *
+     * @return the client
+     */
+    public GrpcChatClient build() {
+      ManagedChannel channel = NettyChannelBuilder.forAddress(host, port)
+          .usePlaintext()
+          .maxInboundMessageSize(maxInboundMessageBytes)
+          .keepAliveTime(KEEP_ALIVE_TIME.toSeconds(), TimeUnit.SECONDS)
+          .keepAliveTimeout(KEEP_ALIVE_TIMEOUT.toSeconds(), TimeUnit.SECONDS)
+          // Idle mode would drop the connection of a quiet client and report it as lost.
+          .idleTimeout(IDLE_MODE_DISABLED_DAYS, TimeUnit.DAYS)
+          .build();
+      return new GrpcChatClient(channel, host + ":" + port, listener, callTimeout);
+    }
+
+    private static void checkNotSet(boolean set, String name, Object current) {
+      if (set) {
+        throw new IllegalStateException(name + " was already set to " + current + "; set it once");
+      }
+    }
+  }
+}

@@ -1,0 +1,192 @@
+package io.chatapp.transport.grpc;
+
+import io.chatapp.api.ChatClientListener;
+import io.chatapp.api.ChatException;
+import io.chatapp.api.ErrorCode;
+import io.chatapp.api.Message;
+import io.grpc.ConnectivityState;
+import io.grpc.ManagedChannel;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The listener side of a {@link GrpcChatClient}: one thread of the client's own that calls the
+ * {@link ChatClientListener} one method at a time, in the order the events were handed over, and
+ * that also runs the client's timers. It reports a lost connection once per connection, whether a
+ * delivery stream or the channel's state noticed it first, and never after {@link #shutdown()}.
+ *
+ * <p>Thread-safe. gRPC threads hand events over; the listener runs only on the dispatcher's
+ * thread ({@code chatapp-grpc-client-N}), never on a gRPC thread and never under a lock.
+ */
+final class ListenerDispatcher {
+  private static final System.Logger LOG = System.getLogger(ListenerDispatcher.class.getName());
+  private static final AtomicInteger IDS = new AtomicInteger();
+
+  private final ChatClientListener listener;
+  private final ScheduledThreadPoolExecutor thread;
+
+  private final Object lock = new Object();
+  private boolean connected; // guarded by lock; a connection is up and its loss not yet reported
+  private boolean shutDown; // guarded by lock
+
+  ListenerDispatcher(ChatClientListener listener) {
+    this.listener = listener != null ? listener : new ChatClientListener() {};
+    int id = IDS.incrementAndGet();
+    this.thread = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread t = new Thread(r, "chatapp-grpc-client-" + id);
+      t.setDaemon(true);
+      return t;
+    });
+    thread.setRemoveOnCancelPolicy(true);
+    thread.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+  }
+
+  /**
+   * Watches a channel's connectivity: a connection that was READY and is not any more is
+   * reported lost. Stops when the channel shuts down.
+   *
+   * @param channel the client's channel
+   * @param target the server's address, for the message
+   */
+  void watch(ManagedChannel channel, String target) {
+    ConnectivityState state = channel.getState(true);
+    channel.notifyWhenStateChanged(state, () -> watch(channel, target, state));
+  }
+
+  private void watch(ManagedChannel channel, String target, ConnectivityState last) {
+    ConnectivityState now = channel.getState(false);
+    if (now == ConnectivityState.READY) {
+      connectionUp();
+    } else if (last == ConnectivityState.READY) {
+      connectionLost(new ChatException(ErrorCode.UNAVAILABLE, "lost the connection to " + target));
+    }
+    if (now != ConnectivityState.SHUTDOWN) {
+      channel.notifyWhenStateChanged(now, () -> watch(channel, target, now));
+    }
+  }
+
+  /** Notes that the server answered, so a later loss is reported. */
+  void connectionUp() {
+    synchronized (lock) {
+      connected = true;
+    }
+  }
+
+  /**
+   * Reports a lost connection to {@link ChatClientListener#onDisconnected}, once per connection.
+   *
+   * @param reason what happened, with {@link ErrorCode#UNAVAILABLE}
+   */
+  void connectionLost(ChatException reason) {
+    synchronized (lock) {
+      if (shutDown || !connected) {
+        return;
+      }
+      connected = false;
+    }
+    execute(() -> call("onDisconnected", () -> listener.onDisconnected(reason)));
+  }
+
+  /**
+   * Hands pushed messages to {@link ChatClientListener#onMessage}, then runs {@code after}.
+   *
+   * @param messages the messages, in order
+   * @param stopped tells, on the listener thread, whether the delivery was stopped meanwhile, in
+   *     which case the remaining messages are dropped
+   * @param after runs once the messages are handled, to ask for more
+   */
+  void messages(List<Message> messages, BooleanSupplier stopped, Runnable after) {
+    execute(() -> {
+      for (Message m : messages) {
+        if (stopped.getAsBoolean()) {
+          return;
+        }
+        call("onMessage", () -> listener.onMessage(m));
+      }
+      after.run();
+    });
+  }
+
+  /**
+   * Reports the end of a subscription to {@link ChatClientListener#onSubscriptionEnded}, unless
+   * the client stopped it meanwhile.
+   *
+   * @param reason why it ended
+   * @param stopped tells, on the listener thread, whether the client stopped it
+   */
+  void subscriptionEnded(ChatException reason, BooleanSupplier stopped) {
+    execute(() -> {
+      if (!stopped.getAsBoolean()) {
+        call("onSubscriptionEnded", () -> listener.onSubscriptionEnded(reason));
+      }
+    });
+  }
+
+  /**
+   * Returns a future that completes once every event handed over before has been handled.
+   *
+   * @return the future; already complete after {@link #shutdown()}
+   */
+  CompletableFuture<Void> barrier() {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    if (!execute(() -> done.complete(null))) {
+      done.complete(null);
+    }
+    return done;
+  }
+
+  /**
+   * Runs a task on the listener thread after a delay.
+   *
+   * @param task the task
+   * @param delay the delay
+   * @return the scheduled task, to cancel
+   * @throws RejectedExecutionException after {@link #shutdown()}
+   */
+  ScheduledFuture<?> schedule(Runnable task, Duration delay) {
+    return thread.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  /** Stops reporting; events already handed over are still handled, timers are dropped. */
+  void shutdown() {
+    synchronized (lock) {
+      shutDown = true;
+    }
+    thread.shutdown();
+  }
+
+  /**
+   * Waits for the listener thread to finish after {@link #shutdown()}.
+   *
+   * @param timeout how long to wait
+   * @return {@code true} if it finished in time
+   * @throws InterruptedException if interrupted while waiting
+   */
+  boolean awaitTermination(Duration timeout) throws InterruptedException {
+    return thread.awaitTermination(timeout.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  private boolean execute(Runnable task) {
+    try {
+      thread.execute(task);
+      return true;
+    } catch (RejectedExecutionException e) {
+      return false; // shut down: the client is closed and the listener hears nothing more
+    }
+  }
+
+  private static void call(String method, Runnable call) {
+    try {
+      call.run();
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "listener failed in " + method, e);
+    }
+  }
+}

@@ -1,0 +1,208 @@
+package io.chatapp.transport.grpc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.anyLong;
+import static org.mockito.ArgumentMatchers.anyString;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.verify;
+import static org.mockito.Mockito.when;
+
+import io.chatapp.api.ChatEngine;
+import io.chatapp.api.ChatException;
+import io.chatapp.api.ErrorCode;
+import io.chatapp.api.Message;
+import io.chatapp.api.MessageListener;
+import io.chatapp.api.Subscription;
+import io.grpc.Status;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Flow control and ending of one server-side delivery stream, driven on the test thread. */
+class DeliveryStreamTest {
+  private static final String TOKEN = "token";
+
+  private final FakeServerStream call = new FakeServerStream();
+  private final Subscription subscription = mock(Subscription.class);
+  private final ChatEngine engine = mock(ChatEngine.class);
+  private final AtomicReference<MessageListener> engineSide = new AtomicReference<>();
+  private final AtomicInteger finished = new AtomicInteger();
+
+  @BeforeEach
+  void engineSubscribes() {
+    when(engine.subscribe(anyString(), anyLong(), any())).thenAnswer(inv -> {
+      engineSide.set(inv.getArgument(2));
+      return subscription;
+    });
+  }
+
+  @Test
+  void subscribedEventGoesOutFirstEvenIfTheEngineDeliversDuringSubscribe() {
+    when(engine.subscribe(anyString(), anyLong(), any())).thenAnswer(inv -> {
+      MessageListener listener = inv.getArgument(2);
+      listener.onMessage(message(1));
+      return subscription;
+    });
+    stream(10).start(engine, TOKEN, 0);
+    assertTrue(call.sent.get(0).hasSubscribed());
+    assertEquals(List.of(1L), call.deliveredSeqs());
+  }
+
+  @Test
+  void messagesWaitWhileNotReadyAndGoOutBatchedWhenReady() {
+    stream(100).start(engine, TOKEN, 0);
+    call.ready = false;
+    deliver(1, 10);
+    assertEquals(1, call.sent.size(), "only the Subscribed event while not ready");
+    call.becomeReady();
+    assertEquals(2, call.sent.size(), "ten waiting messages go out in one response");
+    assertEquals(LongStream.rangeClosed(1, 10).boxed().toList(), call.deliveredSeqs());
+  }
+
+  @Test
+  void batchesHoldAtMostTheResponseLimit() {
+    stream(1000).start(engine, TOKEN, 0);
+    call.ready = false;
+    deliver(1, DeliveryStream.MAX_MESSAGES_PER_RESPONSE + 1);
+    call.becomeReady();
+    assertEquals(DeliveryStream.MAX_MESSAGES_PER_RESPONSE, call.sent.get(1).getDelivery().getMessagesCount());
+    assertEquals(1, call.sent.get(2).getDelivery().getMessagesCount());
+  }
+
+  @Test
+  void overflowEndsStreamWithResourceExhaustedAndClosesSubscription() {
+    DeliveryStream stream = stream(5);
+    stream.start(engine, TOKEN, 0);
+    call.ready = false;
+    deliver(1, 6);
+    assertEquals(Status.Code.RESOURCE_EXHAUSTED, Status.fromThrowable(call.error).getCode());
+    assertEquals(ErrorCode.RESOURCE_EXHAUSTED, StatusMapping.toChatException(call.error).code());
+    verify(subscription).close();
+    assertTrue(stream.maxBufferedSeen() <= 5, "buffer stays within its bound");
+    assertEquals(1, finished.get());
+    deliver(7, 7);
+    assertEquals(1, call.sent.size(), "nothing is written after the end");
+  }
+
+  @Test
+  void engineEndEndsStreamWithTheEngineCode() {
+    stream(10).start(engine, TOKEN, 0);
+    engineSide.get().onEnd(new ChatException(ErrorCode.UNAUTHENTICATED, "the session has ended"));
+    assertEquals(ErrorCode.UNAUTHENTICATED, StatusMapping.toChatException(call.error).code());
+    assertEquals("the session has ended", Status.fromThrowable(call.error).getDescription());
+    verify(subscription, never()).close();
+    assertEquals(1, finished.get());
+  }
+
+  @Test
+  void engineEndAfterBufferedMessagesSendsWhatIsReadyThenEnds() {
+    stream(10).start(engine, TOKEN, 0);
+    deliver(1, 2);
+    engineSide.get().onEnd(new ChatException(ErrorCode.UNAUTHENTICATED, "ended"));
+    assertEquals(List.of(1L, 2L), call.deliveredSeqs());
+    assertEquals(Status.Code.UNAUTHENTICATED, Status.fromThrowable(call.error).getCode());
+  }
+
+  @Test
+  void engineRefusalEndsStreamWithoutSubscribedEvent() {
+    when(engine.subscribe(anyString(), anyLong(), any()))
+        .thenThrow(new ChatException(ErrorCode.INVALID_ARGUMENT, "afterSeq must be 0 or more"));
+    stream(10).start(engine, TOKEN, -5);
+    assertEquals(List.of(), call.sent);
+    assertEquals(Status.Code.INVALID_ARGUMENT, Status.fromThrowable(call.error).getCode());
+  }
+
+  @Test
+  void clientCancelClosesTheSubscriptionAndStopsWriting() {
+    stream(10).start(engine, TOKEN, 0);
+    call.cancel();
+    verify(subscription).close();
+    deliver(1, 3);
+    assertEquals(1, call.sent.size());
+    assertNull(call.error);
+    assertEquals(1, finished.get());
+  }
+
+  @Test
+  void cancelDuringSubscribeClosesTheNewSubscription() {
+    when(engine.subscribe(anyString(), anyLong(), any())).thenAnswer(inv -> {
+      call.cancel();
+      return subscription;
+    });
+    stream(10).start(engine, TOKEN, 0);
+    verify(subscription).close();
+    assertEquals(List.of(), call.sent);
+  }
+
+  @Test
+  void shutDownEndsStreamWithUnavailableAndClosesSubscription() {
+    DeliveryStream stream = stream(10);
+    stream.start(engine, TOKEN, 0);
+    stream.shutDown();
+    assertEquals(ErrorCode.UNAVAILABLE, StatusMapping.toChatException(call.error).code());
+    verify(subscription).close();
+    stream.shutDown();
+    assertEquals(1, finished.get(), "ends once");
+  }
+
+  @Test
+  void backlogIsFetchedPageByPageWhenTheClientReadsThenTheEngineTakesOver() {
+    int page = DeliveryStream.CATCH_UP_PAGE;
+    when(engine.fetch(TOKEN, 0, page)).thenReturn(messages(1, page));
+    when(engine.fetch(TOKEN, page, page)).thenReturn(messages(page + 1, page + 10));
+    call.ready = false;
+    stream(1000).start(engine, TOKEN, 0);
+    verify(engine, never()).fetch(TOKEN, page, page);
+    call.becomeReady();
+    verify(engine).subscribe(TOKEN, page + 10, engineSide.get());
+    assertEquals(LongStream.rangeClosed(1, page + 10).boxed().toList(), call.deliveredSeqs());
+    engineSide.get().onMessage(message(page + 11));
+    assertEquals(page + 11, call.deliveredSeqs().size(), "then live messages from the engine");
+  }
+
+  @Test
+  void backlogIsNotFetchedWhileTheStreamIsNotReady() {
+    int page = DeliveryStream.CATCH_UP_PAGE;
+    when(engine.fetch(TOKEN, 0, page)).thenReturn(messages(1, page));
+    call.ready = false;
+    stream(1000).start(engine, TOKEN, 0);
+    verify(engine, never()).fetch(TOKEN, page, page);
+    verify(engine, never()).subscribe(anyString(), anyLong(), any());
+    assertEquals(1, call.sent.size(), "only the Subscribed event");
+  }
+
+  @Test
+  void refusedFetchEndsStreamWithoutSubscribedEvent() {
+    when(engine.fetch(TOKEN, 0, DeliveryStream.CATCH_UP_PAGE))
+        .thenThrow(new ChatException(ErrorCode.UNAUTHENTICATED, "the session has ended"));
+    stream(1000).start(engine, TOKEN, 0);
+    assertEquals(List.of(), call.sent);
+    assertEquals(Status.Code.UNAUTHENTICATED, Status.fromThrowable(call.error).getCode());
+  }
+
+  private static List<Message> messages(long fromSeq, long toSeq) {
+    return LongStream.rangeClosed(fromSeq, toSeq).mapToObj(DeliveryStreamTest::message).toList();
+  }
+
+  private DeliveryStream stream(int maxBuffered) {
+    return new DeliveryStream(call, maxBuffered, s -> finished.incrementAndGet());
+  }
+
+  private void deliver(long fromSeq, long toSeq) {
+    for (long seq = fromSeq; seq <= toSeq; seq++) {
+      engineSide.get().onMessage(message(seq));
+    }
+  }
+
+  private static Message message(long seq) {
+    return new Message(seq, "alice", "bob", "m" + seq, Instant.ofEpochSecond(1_700_000_000L, 5), seq);
+  }
+}

@@ -1,0 +1,26 @@
+package io.chatapp.transport.grpc;
+
+import io.chatapp.api.ChatClient;
+import io.chatapp.api.ChatClientListener;
+import io.chatapp.api.ChatEngine;
+import io.chatapp.engine.contract.ChatClientContract;
+
+/** Runs the contract suite on {@link GrpcChatClient} over a real Netty server on loopback. */
+class GrpcChatClientContractTest extends ChatClientContract {
+  private GrpcChatServer server;
+
+  @Override
+  protected void startServer(ChatEngine engine) throws Exception {
+    server = GrpcChatServer.builder(engine).host("127.0.0.1").port(0).build().start();
+  }
+
+  @Override
+  protected ChatClient connect(ChatClientListener listener) {
+    return GrpcChatClient.connect("127.0.0.1", server.port(), listener);
+  }
+
+  @Override
+  protected void stopServer() {
+    server.close();
+  }
+}

@@ -1,0 +1,223 @@
+package io.chatapp.transport.grpc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.mockito.ArgumentMatchers.anyInt;
+import static org.mockito.ArgumentMatchers.anyLong;
+import static org.mockito.ArgumentMatchers.anyString;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.verifyNoInteractions;
+import static org.mockito.Mockito.when;
+
+import io.chatapp.api.ChatClient;
+import io.chatapp.api.ChatClientListener;
+import io.chatapp.api.ChatEngine;
+import io.chatapp.api.ChatException;
+import io.chatapp.api.ErrorCode;
+import io.chatapp.api.Message;
+import io.chatapp.api.Session;
+import io.chatapp.engine.DefaultChatEngine;
+import io.chatapp.engine.contract.RecordingListener;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** What the gRPC client adds to the contract: connection loss, deadlines, threads, its builder. */
+class GrpcChatClientTest {
+  private static final String PASSWORD = "correct horse battery";
+  private static final Duration TIMEOUT = Duration.ofSeconds(20);
+
+  private ChatEngine engine;
+  private GrpcChatServer server;
+  private final List<ChatClient> clients = new ArrayList<>();
+
+  @BeforeEach
+  void start() throws Exception {
+    engine = DefaultChatEngine.builder().passwordIterations(1000).build();
+    server = GrpcChatServer.builder(engine).host("127.0.0.1").port(0).build().start();
+  }
+
+  @AfterEach
+  void stop() {
+    clients.forEach(ChatClient::close);
+    server.close();
+    engine.close();
+  }
+
+  @Test
+  void serverShutdownEndsTheSubscriptionAndReportsTheDisconnect() throws Exception {
+    RecordingListener listener = new RecordingListener();
+    ChatClient alice = user("alice", listener);
+    alice.subscribe(ChatEngine.LATEST);
+    server.close();
+    assertEquals(ErrorCode.UNAVAILABLE, listener.nextSubscriptionEnd().code());
+    assertEquals(ErrorCode.UNAVAILABLE, listener.nextDisconnect().code());
+    ChatException e = assertThrows(ChatException.class, () -> alice.fetch(0, 10));
+    assertEquals(ErrorCode.UNAVAILABLE, e.code());
+  }
+
+  @Test
+  void abruptServerLossIsReportedAsOneDisconnect() throws Exception {
+    // A server without the graceful end of delivery streams: its streams just break.
+    Server abrupt = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+        .addService(ServerInterceptors.intercept(new EngineChatService(engine, 100), new SessionInterceptor()))
+        .build().start();
+    RecordingListener listener = new RecordingListener();
+    ChatClient alice = track(GrpcChatClient.connect("127.0.0.1", abrupt.getPort(), listener));
+    alice.createAccount("alice", PASSWORD);
+    alice.login("alice", PASSWORD);
+    alice.subscribe(ChatEngine.LATEST);
+    abrupt.shutdownNow();
+    assertTrue(abrupt.awaitTermination(TIMEOUT.toSeconds(), TimeUnit.SECONDS));
+    assertEquals(ErrorCode.UNAVAILABLE, listener.nextDisconnect().code());
+    ChatException e = assertThrows(ChatException.class, () -> alice.fetch(0, 10));
+    assertEquals(ErrorCode.UNAVAILABLE, e.code());
+  }
+
+  @Test
+  void callsFailWithUnavailableWhileNoServerListens() throws Exception {
+    int port = server.port();
+    server.close();
+    ChatClient client = track(GrpcChatClient.connect("127.0.0.1", port, null));
+    ChatException e = assertThrows(ChatException.class, () -> client.createAccount("alice", PASSWORD));
+    assertEquals(ErrorCode.UNAVAILABLE, e.code());
+    ChatException s = assertThrows(ChatException.class, () -> client.subscribe(0));
+    assertEquals(ErrorCode.UNAVAILABLE, s.code());
+  }
+
+  @Test
+  void callWithoutAnswerFailsWithUnavailableAtTheDeadline() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    ChatEngine stuck = mock(ChatEngine.class);
+    when(stuck.login("alice", PASSWORD)).thenReturn(new Session("AAAAAAAAAAAAAAAAAAAAAA", "alice", 0, 0));
+    when(stuck.fetch(anyString(), anyLong(), anyInt())).thenAnswer(inv -> {
+      release.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      return List.of();
+    });
+    try (GrpcChatServer stuckServer = GrpcChatServer.builder(stuck).port(0).build().start()) {
+      ChatClient client = track(GrpcChatClient.builder().port(stuckServer.port())
+          .callTimeout(Duration.ofMillis(300)).build());
+      client.login("alice", PASSWORD);
+      ChatException e = assertThrows(ChatException.class, () -> client.fetch(0, 10));
+      assertEquals(ErrorCode.UNAVAILABLE, e.code());
+    } finally {
+      release.countDown();
+    }
+  }
+
+  @Test
+  void listenerHearsPushesOnTheClientsOwnThreadInOrder() throws Exception {
+    BlockingQueue<String> threads = new LinkedBlockingQueue<>();
+    RecordingListener recording = new RecordingListener();
+    ChatClient bob = user("bob", new ChatClientListener() {
+      @Override
+      public void onMessage(Message message) {
+        threads.add(Thread.currentThread().getName());
+        recording.onMessage(message);
+      }
+    });
+    bob.subscribe(ChatEngine.LATEST);
+    ChatClient alice = user("alice", new RecordingListener());
+    for (int i = 1; i <= 50; i++) {
+      alice.send("bob", "m" + i, null);
+    }
+    List<Message> got = recording.nextMessages(50);
+    for (int i = 0; i < 50; i++) {
+      assertEquals(i + 1, got.get(i).seq());
+    }
+    String thread = threads.poll(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    assertTrue(thread.startsWith("chatapp-grpc-client-"), thread);
+  }
+
+  @Test
+  void subscribingAgainReplacesTheSubscriptionWithoutDuplicates() throws Exception {
+    RecordingListener bobHears = new RecordingListener();
+    ChatClient bob = user("bob", bobHears);
+    bob.subscribe(ChatEngine.LATEST);
+    bob.subscribe(ChatEngine.LATEST);
+    ChatClient alice = user("alice", new RecordingListener());
+    alice.send("bob", "once", null);
+    alice.send("bob", "marker", null);
+    assertEquals("once", bobHears.nextMessage().text());
+    assertEquals("marker", bobHears.nextMessage().text(), "no second copy of 'once'");
+  }
+
+  @Test
+  void subscriptionEndedByLogoutElsewhereIsReported() throws Exception {
+    RecordingListener listener = new RecordingListener();
+    ChatClient phone = user("carol", listener);
+    String token = phone.login("carol", PASSWORD).token();
+    phone.subscribe(ChatEngine.LATEST);
+    ChatClient other = track(GrpcChatClient.connect("127.0.0.1", server.port(), null));
+    other.resume(token);
+    other.logout();
+    assertEquals(ErrorCode.UNAUTHENTICATED, listener.nextSubscriptionEnd().code());
+  }
+
+  @Test
+  void closeCancelsTheSubscriptionAndTellsTheListenerNothing() throws Exception {
+    ChatClientListener listener = mock(ChatClientListener.class);
+    GrpcChatClient client = (GrpcChatClient) user("dave", listener);
+    client.subscribe(ChatEngine.LATEST);
+    client.close();
+    server.close();
+    assertTrue(client.awaitListenerTermination(TIMEOUT), "listener thread ends");
+    verifyNoInteractions(listener);
+  }
+
+  @Test
+  void resumeWithMalformedTokenFailsWithUnauthenticatedWithoutACall() {
+    ChatClient client = track(GrpcChatClient.connect("127.0.0.1", server.port(), null));
+    ChatException e = assertThrows(ChatException.class, () -> client.resume("not a token!"));
+    assertEquals(ErrorCode.UNAUTHENTICATED, e.code());
+    assertEquals(ErrorCode.UNAUTHENTICATED, assertThrows(ChatException.class, () -> client.resume(null)).code());
+  }
+
+  @Test
+  void deleteMessagesWithNullIdsFailsWithInvalidArgument() throws Exception {
+    ChatClient client = user("erin", null);
+    assertEquals(ErrorCode.INVALID_ARGUMENT, assertThrows(ChatException.class, () -> client.deleteMessages(null)).code());
+    List<Long> withNull = new ArrayList<>();
+    withNull.add(null);
+    assertEquals(ErrorCode.INVALID_ARGUMENT, assertThrows(ChatException.class, () -> client.deleteMessages(withNull)).code());
+  }
+
+  @Test
+  void builderRejectsBadAndRepeatedSettings() {
+    GrpcChatClient.Builder builder = GrpcChatClient.builder().host("127.0.0.1");
+    assertTrue(assertThrows(IllegalStateException.class, () -> builder.host("localhost")).getMessage().contains("host"));
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> builder.port(0)).getMessage().contains("1 to 65535"));
+    assertThrows(IllegalArgumentException.class, () -> builder.port(70000));
+    assertThrows(IllegalArgumentException.class, () -> builder.callTimeout(Duration.ZERO));
+    assertThrows(IllegalArgumentException.class, () -> builder.callTimeout(null));
+    assertThrows(IllegalArgumentException.class, () -> builder.listener(null));
+    assertThrows(IllegalArgumentException.class, () -> builder.maxInboundMessageBytes(10));
+    builder.callTimeout(Duration.ofSeconds(1));
+    assertThrows(IllegalStateException.class, () -> builder.callTimeout(Duration.ofSeconds(2)));
+    assertThrows(IllegalArgumentException.class, () -> GrpcChatClient.builder().host(" "));
+  }
+
+  private ChatClient user(String name, ChatClientListener listener) {
+    ChatClient client = track(GrpcChatClient.connect("127.0.0.1", server.port(), listener));
+    client.createAccount(name, PASSWORD);
+    client.login(name, PASSWORD);
+    return client;
+  }
+
+  private ChatClient track(ChatClient client) {
+    clients.add(client);
+    return client;
+  }
+}

@@ -1,0 +1,72 @@
+package io.chatapp.transport.grpc;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.chatapp.api.ChatClientListener;
+import io.chatapp.api.ChatEngine;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The service and interceptor of {@link GrpcChatServer} on grpc-java's in-process transport, for
+ * fast tests of what does not depend on Netty. Not thread-safe; one per test.
+ */
+final class InProcessFixture implements AutoCloseable {
+  static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
+
+  private final String name = InProcessServerBuilder.generateName();
+  private final EngineChatService service;
+  private final Server server;
+  private final List<ManagedChannel> channels = new ArrayList<>();
+  private final List<GrpcChatClient> clients = new ArrayList<>();
+
+  InProcessFixture(ChatEngine engine) throws IOException {
+    this(engine, GrpcChatServer.DEFAULT_MAX_BUFFERED_MESSAGES_PER_STREAM);
+  }
+
+  InProcessFixture(ChatEngine engine, int maxBufferedMessagesPerStream) throws IOException {
+    service = new EngineChatService(engine, maxBufferedMessagesPerStream);
+    server = InProcessServerBuilder.forName(name)
+        .addService(ServerInterceptors.intercept(service, new SessionInterceptor()))
+        .build()
+        .start();
+  }
+
+  EngineChatService service() {
+    return service;
+  }
+
+  /** A raw channel to the server, shut down with the fixture. */
+  ManagedChannel channel() {
+    ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
+    channels.add(channel);
+    return channel;
+  }
+
+  /** A client over a new in-process channel, closed with the fixture. */
+  GrpcChatClient client(ChatClientListener listener) {
+    GrpcChatClient client = new GrpcChatClient(InProcessChannelBuilder.forName(name).build(),
+        "in-process:" + name, listener, CALL_TIMEOUT);
+    clients.add(client);
+    return client;
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    clients.forEach(GrpcChatClient::close);
+    for (ManagedChannel channel : channels) {
+      channel.shutdownNow();
+      assertTrue(channel.awaitTermination(10, TimeUnit.SECONDS), "channel terminates");
+    }
+    server.shutdownNow();
+    assertTrue(server.awaitTermination(10, TimeUnit.SECONDS), "server terminates");
+  }
+}
