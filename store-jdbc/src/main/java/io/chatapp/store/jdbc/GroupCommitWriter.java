@@ -9,6 +9,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The store's only writer: one thread that owns the write connection, takes whatever writes are
@@ -32,7 +33,7 @@ final class GroupCommitWriter implements AutoCloseable {
   private final Object lock = new Object();
   private boolean closed; // guarded by lock
   private Connection connection; // owned by the writer thread once started
-  private long batches; // owned by the writer thread
+  private final AtomicLong transactions = new AtomicLong(); // written by the writer thread
   private long writes; // owned by the writer thread
 
   /** A queued write and the future its caller waits on. */
@@ -77,18 +78,12 @@ final class GroupCommitWriter implements AutoCloseable {
    * @throws IllegalStateException if the store is closed
    */
   <T> T execute(SqlFunction<T> write) {
-    Pending<T> pending = new Pending<>(write);
-    synchronized (lock) {
-      if (closed) {
-        throw new IllegalStateException("the store is closed");
-      }
-      queue.add(pending);
-    }
+    CompletableFuture<T> done = submit(write);
     boolean interrupted = false;
     try {
       while (true) {
         try {
-          return pending.done.get();
+          return done.get();
         } catch (InterruptedException e) {
           interrupted = true;
         } catch (ExecutionException e) {
@@ -104,6 +99,27 @@ final class GroupCommitWriter implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
+  }
+
+  /**
+   * Queues a write without waiting; the future completes after its commit.
+   *
+   * @throws IllegalStateException if the store is closed
+   */
+  <T> CompletableFuture<T> submit(SqlFunction<T> write) {
+    Pending<T> pending = new Pending<>(write);
+    synchronized (lock) {
+      if (closed) {
+        throw new IllegalStateException("the store is closed");
+      }
+      queue.add(pending);
+    }
+    return pending.done;
+  }
+
+  /** Returns how many transactions committed so far. */
+  long transactions() {
+    return transactions.get();
   }
 
   private void run() {
@@ -124,7 +140,7 @@ final class GroupCommitWriter implements AutoCloseable {
       }
     }
     closeConnection();
-    LOG.log(Level.DEBUG, "writer done: {0} writes in {1} transactions", writes, batches);
+    LOG.log(Level.DEBUG, "writer done: {0} writes in {1} transactions", writes, transactions.get());
   }
 
   private void runBatch(List<Pending<?>> batch) {
@@ -139,13 +155,13 @@ final class GroupCommitWriter implements AutoCloseable {
         batch.get(0).done.completeExceptionally(failure(e));
         return;
       }
-      LOG.log(Level.WARNING, "a batch of " + batch.size() + " writes failed; retrying each alone", e);
+      LOG.log(Level.WARNING, "a batch of {0} writes failed ({1}); retrying each alone", batch.size(), e.toString());
       for (Pending<?> pending : batch) {
         runAlone(pending);
       }
       return;
     }
-    batches++;
+    transactions.incrementAndGet();
     writes += batch.size();
     complete(batch);
   }
@@ -159,7 +175,7 @@ final class GroupCommitWriter implements AutoCloseable {
       pending.done.completeExceptionally(failure(e));
       return;
     }
-    batches++;
+    transactions.incrementAndGet();
     writes++;
     complete(List.of(pending));
   }

@@ -159,6 +159,11 @@ public final class JdbcChatStore implements ChatStore {
     return writer.execute(c -> StoreSql.deleteMessages(c, userKey, ids));
   }
 
+  /** Returns how many write transactions committed since the store opened; for tests and metrics. */
+  long transactions() {
+    return writer.transactions();
+  }
+
   /** Commits every write accepted so far, then closes all connections. Calling it again does nothing. */
   @Override
   public void close() {
