@@ -136,7 +136,14 @@ final class GroupCommitWriter implements AutoCloseable {
       queue.drainTo(batch, maxBatchWrites - 1);
       end = batch.remove(END);
       if (!batch.isEmpty()) {
-        runBatch(batch);
+        try {
+          runBatch(batch);
+        } catch (Error e) {
+          // Keep the writer alive for later writes; no caller may wait forever on a lost batch.
+          LOG.log(Level.ERROR, "a batch of writes failed with an error", e);
+          rollback();
+          batch.forEach(pending -> pending.done.completeExceptionally(e));
+        }
       }
     }
     closeConnection();
