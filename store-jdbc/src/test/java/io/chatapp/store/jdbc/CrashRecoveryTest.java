@@ -212,17 +212,21 @@ class CrashRecoveryTest {
     static ServerProcess start(Path dataDir) throws Exception {
       String java = ProcessHandle.current().info().command()
           .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-      ProcessBuilder builder = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-          "-Djava.util.logging.config.file=" + System.getProperty("java.util.logging.config.file", ""),
-          CrashTestServer.class.getName(), dataDir.toString());
-      builder.redirectError(ProcessBuilder.Redirect.appendTo(dataDir.resolveSibling(
-          dataDir.getFileName() + "-server.log").toFile()));
+      List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path")));
+      String logging = System.getProperty("java.util.logging.config.file");
+      if (logging != null) {
+        command.add("-Djava.util.logging.config.file=" + logging);
+      }
+      command.add(CrashTestServer.class.getName());
+      command.add(dataDir.toString());
+      ProcessBuilder builder = new ProcessBuilder(command);
+      builder.redirectError(ProcessBuilder.Redirect.appendTo(dataDir.resolve("server.log").toFile()));
       ServerProcess server = new ServerProcess(builder.start());
       try {
         server.ready.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
       } catch (ExecutionException e) {
         server.close();
-        throw new AssertionError("the server did not start; see its log beside " + dataDir, e);
+        throw new AssertionError("the server did not start; see " + dataDir.resolve("server.log"), e);
       }
       return server;
     }

@@ -7,6 +7,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -28,6 +29,7 @@ final class TestPostgres {
         server = EmbeddedPostgres.builder()
             .setServerConfig("listen_addresses", "127.0.0.1")
             .setServerConfig("fsync", "on")
+            .setPGStartupWait(Duration.ofSeconds(120)) // generous: other builds share the 2 cores
             .start();
       } catch (IOException e) {
         throw new UncheckedIOException("could not start the test PostgreSQL server", e);
