@@ -54,10 +54,12 @@ public final class JdbcChatStore implements ChatStore {
 
   private final GroupCommitWriter writer;
   private final ReadPool readers;
+  private final AutoCloseable exclusive;
 
-  private JdbcChatStore(GroupCommitWriter writer, ReadPool readers) {
+  private JdbcChatStore(GroupCommitWriter writer, ReadPool readers, AutoCloseable exclusive) {
     this.writer = writer;
     this.readers = readers;
+    this.exclusive = exclusive;
   }
 
   /**
@@ -169,6 +171,11 @@ public final class JdbcChatStore implements ChatStore {
   public void close() {
     writer.close();
     readers.close();
+    try {
+      exclusive.close();
+    } catch (Exception e) {
+      LOG.log(Level.WARNING, "releasing the store's lock failed", e);
+    }
   }
 
   /**
@@ -360,7 +367,14 @@ public final class JdbcChatStore implements ChatStore {
         }
         return c;
       };
-      JdbcChatStore store = open(SqlDialect.SQLITE, plain, sync, file.toString());
+      SqliteFileLock lock = SqliteFileLock.acquire(file);
+      JdbcChatStore store;
+      try {
+        store = open(SqlDialect.SQLITE, plain, sync, file.toString(), lock);
+      } catch (SQLException | RuntimeException e) {
+        lock.releaseAndForget();
+        throw e;
+      }
       LOG.log(Level.INFO, "opened the SQLite store {0} (WAL, synchronous={1})", file, sync);
       return store;
     }
@@ -375,13 +389,13 @@ public final class JdbcChatStore implements ChatStore {
       }
       String url = jdbcUrl;
       JdbcChatStore store = open(SqlDialect.POSTGRESQL, () -> DriverManager.getConnection(url, properties),
-          SqliteSync.FULL, where());
+          SqliteSync.FULL, where(), () -> { });
       LOG.log(Level.INFO, "opened the PostgreSQL store {0}", where());
       return store;
     }
 
-    private JdbcChatStore open(SqlDialect dialect, ConnectionFactory plain, SqliteSync sync, String where)
-        throws SQLException {
+    private JdbcChatStore open(SqlDialect dialect, ConnectionFactory plain, SqliteSync sync, String where,
+        AutoCloseable exclusive) throws SQLException {
       ConnectionFactory writes = () -> {
         Connection c = plain.open();
         try {
@@ -416,7 +430,7 @@ public final class JdbcChatStore implements ChatStore {
         throw e;
       }
       GroupCommitWriter writer = new GroupCommitWriter(writeConnection, writes, maxBatchWrites, "chatapp-store-writer");
-      return new JdbcChatStore(writer, new ReadPool(reads, readConnections));
+      return new JdbcChatStore(writer, new ReadPool(reads, readConnections), exclusive);
     }
 
     /** Refuses a non-empty file that does not start like a SQLite database, without writing to it. */

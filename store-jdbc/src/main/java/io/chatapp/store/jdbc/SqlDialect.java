@@ -48,8 +48,16 @@ enum SqlDialect {
     }
 
     @Override
-    void configureWriter(Connection connection, SqliteSync sync) {
+    void configureWriter(Connection connection, SqliteSync sync) throws SQLException {
       // synchronous_commit stays at the server's setting (on by default): a commit is flushed.
+      // A session-level advisory lock, held while the writer's connection lives, keeps a second
+      // store off this schema: two writers would hand out the same sequence numbers.
+      try (Statement s = connection.createStatement();
+          ResultSet rs = s.executeQuery("SELECT pg_try_advisory_lock(hashtext('chatapp:' || current_schema()))")) {
+        if (!rs.next() || !rs.getBoolean(1)) {
+          throw new SQLException("the schema is in use by another open chatapp store; only one may use it at a time");
+        }
+      }
     }
 
     @Override
@@ -71,7 +79,11 @@ enum SqlDialect {
   /** Lists the tables of the schema the store lives in, without changing anything. */
   abstract List<String> tables(Connection connection) throws SQLException;
 
-  /** Sets up the writer's connection once the schema is known to be chatapp's. */
+  /**
+   * Sets up the writer's connection once the schema is known to be chatapp's.
+   *
+   * @throws SQLException if another store writes to the same PostgreSQL schema
+   */
   abstract void configureWriter(Connection connection, SqliteSync sync) throws SQLException;
 
   /** Sets up a read connection. */

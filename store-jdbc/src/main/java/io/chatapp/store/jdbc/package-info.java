@@ -9,7 +9,8 @@
  * Everything else here is package-private: the single writer thread that groups concurrent writes
  * into one transaction ({@code GroupCommitWriter}), the pool of read connections
  * ({@code ReadPool}), the SQL of each store call ({@code StoreSql}), schema checks and creation
- * ({@code Schema}) and the few differences between SQLite and PostgreSQL ({@code SqlDialect}).
+ * ({@code Schema}), the lock that keeps a second store off a SQLite file ({@code SqliteFileLock})
+ * and the few differences between SQLite and PostgreSQL ({@code SqlDialect}).
  *
  * <p>May depend on {@code io.chatapp.api}, {@code io.chatapp.engine.store}, {@code java.sql} and
  * the JDK. The SQLite and PostgreSQL drivers are loaded through {@link java.sql.DriverManager}
