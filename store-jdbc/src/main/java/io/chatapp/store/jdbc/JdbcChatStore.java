@@ -257,6 +257,8 @@ public final class JdbcChatStore implements ChatStore {
     /**
      * Sets the PostgreSQL user. Default: the URL's, or the driver's default.
      *
+     * @param user the user name
+     * @return this builder
      * @throws IllegalArgumentException if null
      * @throws IllegalStateException if already set
      */
@@ -268,6 +270,8 @@ public final class JdbcChatStore implements ChatStore {
     /**
      * Sets the PostgreSQL password. Default: the URL's, or none. Never logged.
      *
+     * @param password the password
+     * @return this builder
      * @throws IllegalArgumentException if null
      * @throws IllegalStateException if already set
      */
@@ -280,6 +284,8 @@ public final class JdbcChatStore implements ChatStore {
      * Sets SQLite's durability level. Default {@link SqliteSync#FULL}: an acknowledged write
      * survives a power loss.
      *
+     * @param sync the level
+     * @return this builder
      * @throws IllegalArgumentException if null
      * @throws IllegalStateException if already set
      */
@@ -292,6 +298,7 @@ public final class JdbcChatStore implements ChatStore {
      * Sets how many reads may run at once, each on a connection of its own. Default 4.
      *
      * @param connections 1 to 64
+     * @return this builder
      * @throws IllegalArgumentException if out of range
      * @throws IllegalStateException if already set
      */
@@ -308,6 +315,7 @@ public final class JdbcChatStore implements ChatStore {
      * Sets the most writes committed in one transaction. Default 1000.
      *
      * @param writes 1 (no grouping) to 100,000
+     * @return this builder
      * @throws IllegalArgumentException if out of range
      * @throws IllegalStateException if already set
      */
