@@ -1,0 +1,134 @@
+package io.chatapp.examples;
+
+import io.chatapp.api.ChatEngine;
+import io.chatapp.engine.DefaultChatEngine;
+import io.chatapp.engine.store.ChatStore;
+import io.chatapp.store.jdbc.ChatStores;
+import io.chatapp.store.jdbc.JdbcChatStore;
+import io.chatapp.store.jdbc.SqliteSync;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The reference chat server: one engine served over the socket transport and gRPC at once.
+ *
+ * <pre>
+ * java -jar examples/target/chatapp-server.jar                  # socket on 7070, gRPC on 7071
+ * java -jar examples/target/chatapp-server.jar --no-grpc --socket-port 9000
+ * java -jar examples/target/chatapp-server.jar @server.args     # options from a file
+ * </pre>
+ *
+ * <p>Keeps its data in SQLite under {@code ./chatapp-data} unless told otherwise. Runs on the main
+ * thread until Ctrl-C or SIGTERM, then stops accepting, closes every client, flushes the store
+ * and exits 0.
+ */
+@Command(name = "chatapp-server", mixinStandardHelpOptions = true, version = "chatapp 0.1.0",
+    description = "Serves one chat engine over the socket protocol and gRPC at once.%n"
+        + "Options may also come from a file, one per line: chatapp-server @server.args",
+    sortOptions = false, showDefaultValues = true)
+public final class ChatServer implements Callable<Integer> {
+  @Option(names = "--host", description = "Address to listen on. Plain TCP: keep it on loopback unless the network is trusted.")
+  String host = "127.0.0.1";
+
+  @Option(names = "--socket-port", description = "Port of the socket transport (0 picks a free one).")
+  int socketPort = Transport.SOCKET.defaultPort();
+
+  @Option(names = "--no-socket", description = "Do not serve the socket transport.")
+  boolean noSocket;
+
+  @Option(names = "--grpc-port", description = "Port of the gRPC transport (0 picks a free one).")
+  int grpcPort = Transport.GRPC.defaultPort();
+
+  @Option(names = "--no-grpc", description = "Do not serve gRPC.")
+  boolean noGrpc;
+
+  @Option(names = "--store", description = "Where data lives: sqlite (a file in --data-dir), memory (lost on restart), "
+      + "or a jdbc:postgresql:// URL (user and password as URL parameters).")
+  String store = ChatStores.SQLITE;
+
+  @Option(names = "--data-dir", description = "Directory of the SQLite database.")
+  Path dataDir = Path.of("chatapp-data");
+
+  @Option(names = "--sqlite-sync", description = "SQLite synchronous level: FULL keeps every acknowledged message through a "
+      + "power loss; NORMAL through a process crash only, and is faster.")
+  SqliteSync sqliteSync = SqliteSync.FULL;
+
+  @Option(names = "--password-iterations", description = "PBKDF2 iterations for new password hashes (OWASP advises 600000).")
+  int passwordIterations = 600_000;
+
+  private final CountDownLatch stop = new CountDownLatch(1);
+
+  /** Parses the flags, runs the server and exits with its status. */
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new ChatServer()).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    if (noSocket && noGrpc) {
+      throw new CommandLine.ParameterException(new CommandLine(this), "--no-socket and --no-grpc leave nothing to serve");
+    }
+    ChatEngine engine = DefaultChatEngine.builder()
+        .store(openStore())
+        .passwordIterations(passwordIterations)
+        .build();
+    List<Transport.RunningServer> servers = new ArrayList<>();
+    try {
+      if (!noSocket) {
+        servers.add(Transport.SOCKET.start(engine, host, socketPort));
+      }
+      if (!noGrpc) {
+        servers.add(Transport.GRPC.start(engine, host, grpcPort));
+      }
+      for (Transport.RunningServer server : servers) {
+        System.out.println("chatapp: " + server.transport().name().toLowerCase(java.util.Locale.ROOT)
+            + " listening on " + host + ":" + server.port() + " (plain TCP, no TLS)");
+      }
+      System.out.println("chatapp: store " + describeStore() + "; Ctrl-C stops");
+      System.out.flush();
+      onSignal("INT");
+      onSignal("TERM");
+      stop.await();
+      System.out.println("chatapp: stopping");
+    } finally {
+      for (Transport.RunningServer server : servers) {
+        server.close();
+      }
+      engine.close();
+    }
+    System.out.println("chatapp: stopped");
+    return 0;
+  }
+
+  private ChatStore openStore() {
+    if (store.equals(ChatStores.SQLITE)) {
+      return JdbcChatStore.builder().sqliteDirectory(dataDir).synchronous(sqliteSync).build();
+    }
+    try {
+      return ChatStores.open(store, dataDir);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(new CommandLine(this), "--store: " + e.getMessage());
+    }
+  }
+
+  private String describeStore() {
+    if (store.equals(ChatStores.SQLITE)) {
+      return "SQLite in " + dataDir.toAbsolutePath() + " (synchronous=" + sqliteSync + ")";
+    }
+    if (store.equals(ChatStores.MEMORY)) {
+      return "memory (nothing survives a restart)";
+    }
+    return "PostgreSQL"; // the URL may carry a password: never print it
+  }
+
+  private void onSignal(String name) {
+    // A shutdown hook would make the JVM exit 130/143; handling the signal lets main return 0.
+    sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> stop.countDown());
+  }
+}

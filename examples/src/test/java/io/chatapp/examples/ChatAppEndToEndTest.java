@@ -1,0 +1,158 @@
+package io.chatapp.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Starts {@link ChatServer} and two {@link ChatCli} processes, one over each transport, and
+ * scripts a conversation through their standard input, checking what each prints.
+ */
+class ChatAppEndToEndTest {
+  private static final long TIMEOUT_SECONDS = 30;
+  private final List<Proc> procs = new ArrayList<>();
+
+  /** A child JVM whose output lines are collected in a queue by a reader thread. */
+  private static final class Proc {
+    final Process process;
+    final PrintWriter in;
+    final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    final List<String> seen = new ArrayList<>();
+
+    Proc(Class<?> main, String... args) throws IOException {
+      List<String> command = new ArrayList<>(List.of(
+          ProcessHandle.current().info().command().orElse("java"),
+          "-cp", System.getProperty("java.class.path"), main.getName()));
+      command.addAll(List.of(args));
+      process = new ProcessBuilder(command).redirectErrorStream(true).start();
+      in = new PrintWriter(process.getOutputStream(), true, StandardCharsets.UTF_8);
+      Thread reader = new Thread(() -> {
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+          String line;
+          while ((line = out.readLine()) != null) {
+            lines.add(line);
+          }
+        } catch (IOException e) {
+          // the process ended
+        }
+      }, "output-of-" + main.getSimpleName());
+      reader.setDaemon(true);
+      reader.start();
+    }
+
+    void type(String line) {
+      in.println(line);
+    }
+
+    /** Waits for a line containing {@code text}, skipping others; returns it. */
+    String expect(String text) throws InterruptedException {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
+      while (System.nanoTime() < deadline) {
+        String line = lines.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+        if (line == null) {
+          break;
+        }
+        seen.add(line);
+        if (line.contains(text)) {
+          return line;
+        }
+      }
+      throw new AssertionError("no line containing \"" + text + "\"; saw " + seen);
+    }
+  }
+
+  @AfterEach
+  void stopAll() {
+    procs.forEach(p -> p.process.destroyForcibly());
+  }
+
+  private Proc start(Class<?> main, String... args) throws IOException {
+    Proc proc = new Proc(main, args);
+    procs.add(proc);
+    return proc;
+  }
+
+  private static int port(Proc server, String transport) throws InterruptedException {
+    String line = server.expect(transport + " listening on");
+    Matcher m = Pattern.compile(":(\\d+) ").matcher(line);
+    assertTrue(m.find(), line);
+    return Integer.parseInt(m.group(1));
+  }
+
+  @TempDir
+  Path dataDir;
+
+  @Test
+  void twoPeopleChatAcrossBothTransports() throws Exception {
+    Proc server = start(ChatServer.class, "--socket-port", "0", "--grpc-port", "0", "--password-iterations", "1000",
+        "--data-dir", dataDir.toString());
+    int socketPort = port(server, "socket");
+    int grpcPort = port(server, "grpc");
+
+    Proc alice = start(ChatCli.class, "--transport", "socket", "--port", String.valueOf(socketPort));
+    Proc bob = start(ChatCli.class, "--transport", "grpc", "--port", String.valueOf(grpcPort));
+
+    alice.type("/register alice password1");
+    alice.expect("Account alice created.");
+    bob.type("/register bob password2");
+    bob.expect("Account bob created.");
+    alice.type("/login alice password1");
+    alice.expect("Logged in as alice. No unread messages.");
+    bob.type("/login bob password2");
+    bob.expect("Logged in as bob.");
+
+    alice.type("/users");
+    alice.expect("2 accounts:");
+    alice.expect("bob (online)");
+
+    alice.type("@bob hi bob");
+    alice.expect("Sent to bob.");
+    bob.expect("alice: hi bob");
+
+    bob.type("/logout");
+    bob.expect("Logged out.");
+    alice.type("/send bob are you there?");
+    alice.expect("Sent to bob.");
+    bob.type("/login bob password2");
+    bob.expect("2 unread messages");
+    bob.type("/read 1");
+    bob.expect("alice: hi bob");
+    bob.type("/read");
+    bob.expect("alice: are you there?");
+
+    bob.type("/delete-account password2");
+    bob.expect("Account deleted.");
+    alice.type("@bob hello?");
+    alice.expect("Error: No such user: bob.");
+
+    alice.type("/quit");
+    bob.type("/quit");
+    assertTrue(alice.process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+    assertTrue(bob.process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+    assertEquals(0, alice.process.exitValue());
+    assertEquals(0, bob.process.exitValue());
+
+    // SIGTERM through the handle: Process.destroy() would also close the pipes we read.
+    server.process.toHandle().destroy();
+    assertTrue(server.process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+    assertNotNull(server.expect("chatapp: stopped"));
+    assertEquals(0, server.process.exitValue());
+  }
+}
