@@ -154,6 +154,19 @@ class SocketChatServerBadInputTest {
   }
 
   @Test
+  void serverOpcodeFromAClientGetsAnErrorAndTheConnectionStaysUsable() throws IOException {
+    try (RawConnection raw = new RawConnection(server.port())) {
+      raw.handshake();
+      raw.send(new Frame.Ok(4));
+      assertError(raw.next(), 4, ErrorCode.INVALID_ARGUMENT, "opcode OK (0x90) is sent by servers, not by clients");
+      raw.send(new Frame.Hello(5, 1));
+      assertError(raw.next(), 5, ErrorCode.INVALID_ARGUMENT, "HELLO was already received on this connection");
+      raw.send(new Frame.Ping(6));
+      assertEquals(new Frame.Pong(6), raw.next());
+    }
+  }
+
+  @Test
   void requestBeforeTheHandshakeGetsAnErrorThenTheConnectionCloses() throws IOException {
     try (RawConnection raw = new RawConnection(server.port())) {
       raw.send(new Frame.Login(1, "bob", PASSWORD));

@@ -143,9 +143,12 @@ final class EventLoop implements Runnable {
     } catch (IOException | RuntimeException e) {
       LOG.log(Level.ERROR, "I/O loop " + thread.getName() + " failed", e);
     } finally {
+      stopping = true;
       for (Connection c : new ArrayList<>(connections)) {
         c.closeNow("server stopped");
       }
+      // A channel accepted just before the stop may still wait in the queue: adopt() closes it.
+      runTasks();
       stopped = true;
       try {
         selector.close();
