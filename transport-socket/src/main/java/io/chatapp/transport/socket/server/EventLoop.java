@@ -93,7 +93,7 @@ final class EventLoop implements Runnable {
       server.connectionClosed();
       return;
     }
-    Connection c = new Connection(this, server, ch, System.nanoTime());
+    Connection c = new Connection(this, server, ch, server.config().ticker().getAsLong());
     try {
       c.attach(ch.register(selector, SelectionKey.OP_READ, c));
       connections.add(c);
@@ -135,8 +135,9 @@ final class EventLoop implements Runnable {
         long now = System.nanoTime();
         if (now - nextTick >= 0) {
           nextTick = now + tickMillis * 1_000_000L;
+          long tickerNow = server.config().ticker().getAsLong();
           for (Connection conn : new ArrayList<>(connections)) {
-            conn.checkTimers(now);
+            conn.checkTimers(tickerNow);
           }
         }
       }
