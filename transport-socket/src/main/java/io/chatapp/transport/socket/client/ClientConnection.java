@@ -333,10 +333,9 @@ public final class ClientConnection implements AutoCloseable {
         }
       }
     } catch (EOFException e) {
-      String goodbye = serverGoodbye;
-      lost(goodbye != null ? "server closed the connection: " + goodbye : "server closed the connection");
+      lost(withGoodbye("server closed the connection"));
     } catch (IOException e) {
-      lost("read failed: " + e.getMessage());
+      lost(withGoodbye("read failed: " + e.getMessage()));
     } catch (ProtocolException e) {
       lost("server broke the protocol: " + e.getMessage());
     } catch (ChatException e) {
@@ -345,6 +344,12 @@ public final class ClientConnection implements AutoCloseable {
       LOG.log(Level.ERROR, "socket client reader failed", e);
       lost("client reader failed: " + e);
     }
+  }
+
+  /** Adds the reason the server gave in a connection-level ERROR, if it sent one. */
+  private String withGoodbye(String what) {
+    String goodbye = serverGoodbye;
+    return goodbye != null ? what + " (" + goodbye + ")" : what;
   }
 
   private Frame decodeOne() throws ProtocolException {
