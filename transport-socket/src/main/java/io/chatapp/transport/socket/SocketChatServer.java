@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Executor;
+import java.util.function.LongSupplier;
 
 /**
  * Serves a {@link ChatEngine} over chatapp's binary socket protocol (docs/PROTOCOL.md) with
@@ -98,6 +99,7 @@ public final class SocketChatServer implements AutoCloseable {
     private Integer maxOutboundBytes;
     private Duration handshakeTimeout;
     private Duration idleTimeout;
+    private LongSupplier ticker;
 
     private Builder(ChatEngine engine) {
       this.engine = engine;
@@ -263,6 +265,24 @@ public final class SocketChatServer implements AutoCloseable {
     }
 
     /**
+     * Sets the source of time for the handshake and idle timeouts, in nanoseconds, so that tests
+     * can move time forward instead of waiting. Default {@link System#nanoTime()}.
+     *
+     * @param ticker returns the current time in nanoseconds from any fixed origin
+     * @return this builder
+     * @throws IllegalArgumentException if {@code null}
+     * @throws IllegalStateException if set before
+     */
+    public Builder ticker(LongSupplier ticker) {
+      once(this.ticker, "ticker");
+      if (ticker == null) {
+        throw new IllegalArgumentException("ticker must not be null");
+      }
+      this.ticker = ticker;
+      return this;
+    }
+
+    /**
      * Builds the server; it listens once {@link SocketChatServer#start()} is called.
      *
      * @return the server
@@ -280,7 +300,8 @@ public final class SocketChatServer implements AutoCloseable {
           maxFrameBytes != null ? maxFrameBytes : 1 << 20,
           maxOutboundBytes != null ? maxOutboundBytes : 16 << 20,
           (handshakeTimeout != null ? handshakeTimeout : Duration.ofSeconds(10)).toMillis(),
-          (idleTimeout != null ? idleTimeout : Duration.ofSeconds(60)).toMillis());
+          (idleTimeout != null ? idleTimeout : Duration.ofSeconds(60)).toMillis(),
+          ticker != null ? ticker : System::nanoTime);
       return new SocketChatServer(new ServerRuntime(config));
     }
 

@@ -154,6 +154,19 @@ class SocketChatServerBadInputTest {
   }
 
   @Test
+  void serverOpcodeFromAClientGetsAnErrorAndTheConnectionStaysUsable() throws IOException {
+    try (RawConnection raw = new RawConnection(server.port())) {
+      raw.handshake();
+      raw.send(new Frame.Ok(4));
+      assertError(raw.next(), 4, ErrorCode.INVALID_ARGUMENT, "opcode OK (0x90) is sent by servers, not by clients");
+      raw.send(new Frame.Hello(5, 1));
+      assertError(raw.next(), 5, ErrorCode.INVALID_ARGUMENT, "HELLO was already received on this connection");
+      raw.send(new Frame.Ping(6));
+      assertEquals(new Frame.Pong(6), raw.next());
+    }
+  }
+
+  @Test
   void requestBeforeTheHandshakeGetsAnErrorThenTheConnectionCloses() throws IOException {
     try (RawConnection raw = new RawConnection(server.port())) {
       raw.send(new Frame.Login(1, "bob", PASSWORD));
@@ -217,7 +230,8 @@ class SocketChatServerBadInputTest {
   @Test
   void clientThatNeverReadsIsDisconnectedAndNoAcceptedMessageIsLost() throws Exception {
     int count = 1000;
-    String text = "x".repeat(4000);
+    // 12 KB of UTF-8 each, 12 MB in all: more than kernel socket buffers can hide.
+    String text = "€".repeat(4000);
     ChatClient sender = SocketChatClient.connect("127.0.0.1", server.port(), null);
     sender.createAccount("sender", PASSWORD);
     sender.login("sender", PASSWORD);
@@ -255,10 +269,10 @@ class SocketChatServerBadInputTest {
     ChatClient again = SocketChatClient.connect("127.0.0.1", server.port(), null);
     try {
       again.login("slow", PASSWORD);
-      // Pages of 10 stay below this server's small outbound limit.
+      // Pages of 4 stay below this server's small outbound limit.
       List<Message> stored = new ArrayList<>();
-      for (List<Message> page = again.fetch(0, 10); !page.isEmpty();
-          page = again.fetch(page.get(page.size() - 1).seq(), 10)) {
+      for (List<Message> page = again.fetch(0, 4); !page.isEmpty();
+          page = again.fetch(page.get(page.size() - 1).seq(), 4)) {
         stored.addAll(page);
       }
       assertEquals(count, stored.size());

@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -55,21 +56,40 @@ class SocketChatServerLifecycleTest {
 
   @Test
   void connectionWithoutHelloIsClosedAfterTheHandshakeTimeout() throws IOException {
-    start(SocketChatServer.builder(engine).handshakeTimeout(Duration.ofMillis(200)));
+    AtomicLong clock = new AtomicLong();
+    start(SocketChatServer.builder(engine).ioThreads(1).ticker(clock::get));
     try (RawConnection raw = new RawConnection(server.port())) {
+      // With one I/O thread, channels are adopted in accept order: once this client has its
+      // answer, the raw connection is registered and its handshake clock runs.
+      SocketChatClient.connect("127.0.0.1", server.port(), null).close();
+      clock.addAndGet(TimeUnit.SECONDS.toNanos(11));
       Frame.ErrorFrame e = error(raw.next(), ErrorCode.UNAVAILABLE);
       assertEquals(0, e.requestId());
-      assertEquals("no HELLO within the handshake timeout of 200 ms", e.message());
+      assertEquals("no HELLO within the handshake timeout of 10000 ms", e.message());
       raw.expectClosed();
     }
   }
 
   @Test
-  void silentConnectionIsClosedAfterTheIdleTimeout() throws IOException {
-    start(SocketChatServer.builder(engine).idleTimeout(Duration.ofMillis(300)));
+  void connectionThatCompletesTheHandshakeInTimeIsKept() throws IOException {
+    AtomicLong clock = new AtomicLong();
+    start(SocketChatServer.builder(engine).ticker(clock::get));
     try (RawConnection raw = new RawConnection(server.port())) {
       raw.handshake();
-      assertEquals("no frame within the idle timeout of 300 ms", error(raw.next(), ErrorCode.UNAVAILABLE).message());
+      clock.addAndGet(TimeUnit.SECONDS.toNanos(11));
+      raw.send(new Frame.Ping(2));
+      assertEquals(new Frame.Pong(2), raw.next());
+    }
+  }
+
+  @Test
+  void silentConnectionIsClosedAfterTheIdleTimeout() throws IOException {
+    AtomicLong clock = new AtomicLong();
+    start(SocketChatServer.builder(engine).ticker(clock::get));
+    try (RawConnection raw = new RawConnection(server.port())) {
+      raw.handshake();
+      clock.addAndGet(TimeUnit.SECONDS.toNanos(61));
+      assertEquals("no frame within the idle timeout of 60000 ms", error(raw.next(), ErrorCode.UNAVAILABLE).message());
       raw.expectClosed();
     }
   }

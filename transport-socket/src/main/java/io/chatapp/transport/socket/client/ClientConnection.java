@@ -18,7 +18,9 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -55,6 +57,7 @@ public final class ClientConnection implements AutoCloseable {
   private final long pingIntervalNanos;
   private final FrameDecoder decoder;
   private ByteBuffer in; // handshake thread, then reader thread
+  private final List<Frame> events = new ArrayList<>(); // reader thread only
   private final OutputStream out;
   private final Thread reader;
 
@@ -312,6 +315,7 @@ public final class ClientConnection implements AutoCloseable {
         while ((f = decodeOne()) != null) {
           dispatch(f);
         }
+        flushEvents();
         in.compact();
         int before = in.position();
         try {
@@ -329,10 +333,9 @@ public final class ClientConnection implements AutoCloseable {
         }
       }
     } catch (EOFException e) {
-      String goodbye = serverGoodbye;
-      lost(goodbye != null ? "server closed the connection: " + goodbye : "server closed the connection");
+      lost(withGoodbye("server closed the connection"));
     } catch (IOException e) {
-      lost("read failed: " + e.getMessage());
+      lost(withGoodbye("read failed: " + e.getMessage()));
     } catch (ProtocolException e) {
       lost("server broke the protocol: " + e.getMessage());
     } catch (ChatException e) {
@@ -341,6 +344,12 @@ public final class ClientConnection implements AutoCloseable {
       LOG.log(Level.ERROR, "socket client reader failed", e);
       lost("client reader failed: " + e);
     }
+  }
+
+  /** Adds the reason the server gave in a connection-level ERROR, if it sent one. */
+  private String withGoodbye(String what) {
+    String goodbye = serverGoodbye;
+    return goodbye != null ? what + " (" + goodbye + ")" : what;
   }
 
   private Frame decodeOne() throws ProtocolException {
@@ -365,13 +374,12 @@ public final class ClientConnection implements AutoCloseable {
     int id = f.requestId();
     if (f instanceof Frame.MessagePush push) {
       if (id == subscriptionId) {
-        toListener(() -> listener.onMessage(push.message()));
+        events.add(push);
       }
     } else if (f instanceof Frame.SubscriptionEnded ended) {
       if (id == subscriptionId) {
         subscriptionId = 0;
-        ChatException reason = new ChatException(ended.code(), ended.message());
-        toListener(() -> listener.onSubscriptionEnded(reason));
+        events.add(ended);
       }
     } else if (f instanceof Frame.Pong) {
       return;
@@ -407,6 +415,28 @@ public final class ClientConnection implements AutoCloseable {
     failAll(reason);
     toListener(() -> listener.onDisconnected(reason));
     listenerThread.shutdown();
+  }
+
+  /**
+   * Hands the pushes decoded from one read to the listener thread as one task, so that a burst
+   * costs one wake-up of that thread rather than one per message. Reader thread.
+   */
+  private void flushEvents() {
+    if (events.isEmpty()) {
+      return;
+    }
+    Frame[] batch = events.toArray(new Frame[0]);
+    events.clear();
+    toListener(() -> {
+      for (Frame f : batch) {
+        if (f instanceof Frame.MessagePush push) {
+          listener.onMessage(push.message());
+        } else {
+          Frame.SubscriptionEnded ended = (Frame.SubscriptionEnded) f;
+          listener.onSubscriptionEnded(new ChatException(ended.code(), ended.message()));
+        }
+      }
+    });
   }
 
   private void toListener(Runnable event) {

@@ -105,7 +105,7 @@ final class Connection {
         if (n == 0) {
           break;
         }
-        lastReadNanos = System.nanoTime();
+        lastReadNanos = server.config().ticker().getAsLong();
         in.flip();
         decodeAll();
         in.compact();
@@ -161,7 +161,9 @@ final class Connection {
         }
       }
       case CLOSING -> {
-        if (now - lingerUntilNanos > 0) {
+        // The linger is a safety net against clients that never close, not a protocol timeout:
+        // it runs on real time.
+        if (System.nanoTime() - lingerUntilNanos > 0) {
           closeNow(null);
         }
       }

@@ -93,7 +93,7 @@ final class EventLoop implements Runnable {
       server.connectionClosed();
       return;
     }
-    Connection c = new Connection(this, server, ch, System.nanoTime());
+    Connection c = new Connection(this, server, ch, server.config().ticker().getAsLong());
     try {
       c.attach(ch.register(selector, SelectionKey.OP_READ, c));
       connections.add(c);
@@ -135,17 +135,21 @@ final class EventLoop implements Runnable {
         long now = System.nanoTime();
         if (now - nextTick >= 0) {
           nextTick = now + tickMillis * 1_000_000L;
+          long tickerNow = server.config().ticker().getAsLong();
           for (Connection conn : new ArrayList<>(connections)) {
-            conn.checkTimers(now);
+            conn.checkTimers(tickerNow);
           }
         }
       }
     } catch (IOException | RuntimeException e) {
       LOG.log(Level.ERROR, "I/O loop " + thread.getName() + " failed", e);
     } finally {
+      stopping = true;
       for (Connection c : new ArrayList<>(connections)) {
         c.closeNow("server stopped");
       }
+      // A channel accepted just before the stop may still wait in the queue: adopt() closes it.
+      runTasks();
       stopped = true;
       try {
         selector.close();

@@ -3,6 +3,7 @@ package io.chatapp.transport.socket.server;
 import io.chatapp.api.ChatEngine;
 import java.util.Objects;
 import java.util.concurrent.Executor;
+import java.util.function.LongSupplier;
 
 /**
  * The settings of a server, checked by {@code SocketChatServer.Builder}. Immutable.
@@ -19,6 +20,7 @@ import java.util.concurrent.Executor;
  * @param maxOutboundBytes the most bytes queued for one connection before it is dropped
  * @param handshakeTimeoutMillis how long a new connection has to send HELLO
  * @param idleTimeoutMillis how long a connection may stay silent
+ * @param ticker the source of time for the handshake and idle timeouts, in nanoseconds
  */
 public record ServerConfig(
     ChatEngine engine,
@@ -31,10 +33,12 @@ public record ServerConfig(
     int maxFrameBytes,
     int maxOutboundBytes,
     long handshakeTimeoutMillis,
-    long idleTimeoutMillis) {
+    long idleTimeoutMillis,
+    LongSupplier ticker) {
   /** Checks the references. */
   public ServerConfig {
     Objects.requireNonNull(engine, "engine");
     Objects.requireNonNull(host, "host");
+    Objects.requireNonNull(ticker, "ticker");
   }
 }
