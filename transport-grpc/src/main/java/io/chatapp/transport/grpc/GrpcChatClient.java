@@ -61,7 +61,10 @@ import java.util.function.Function;
  *
  * <p>The listener hears pushes, the end of the subscription and a lost connection on one thread
  * of this client's ({@code chatapp-grpc-client-N}), never a gRPC thread, one call at a time and
- * in order. Futures complete on gRPC's executor threads.
+ * in order. When the server ends the subscription (logout, account deleted, the client fell
+ * behind, the server shuts down) it hears {@code onSubscriptionEnded}; when the connection breaks
+ * it hears {@code onDisconnected} once, and the subscription is gone with it: subscribe again
+ * once the server is back. Futures complete on gRPC's executor threads.
  *
  * <p>Thread-safe.
  */
