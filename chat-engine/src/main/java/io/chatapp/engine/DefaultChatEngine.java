@@ -181,7 +181,7 @@ public final class DefaultChatEngine implements ChatEngine {
     Rules.text(text);
     Rules.clientMessageId(clientMessageId);
     if (!Rules.isValidUsername(recipient)) {
-      throw new ChatException(ErrorCode.NOT_FOUND, "no such user: " + Rules.quote(recipient));
+      throw new ChatException(ErrorCode.NOT_FOUND, "no such user: " + Rules.shorten(recipient));
     }
     if (clientMessageId != null) {
       var earlier = store.findByClientMessageId(sender.userKey, clientMessageId);

@@ -113,7 +113,11 @@ final class Rules {
 
   /** Quotes a user-supplied value for an error message, cut short so a message stays readable. */
   static String quote(String value) {
-    String shown = value.length() > 40 ? value.substring(0, 40) + "…" : value;
-    return "\"" + shown + "\"";
+    return "\"" + shorten(value) + "\"";
+  }
+
+  /** Cuts a user-supplied value short, so that an error message stays readable. */
+  static String shorten(String value) {
+    return value.length() > 40 ? value.substring(0, 40) + "…" : value;
   }
 }

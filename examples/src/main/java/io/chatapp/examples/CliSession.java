@@ -1,0 +1,270 @@
+package io.chatapp.examples;
+
+import io.chatapp.api.AccountInfo;
+import io.chatapp.api.ChatClient;
+import io.chatapp.api.ChatClientListener;
+import io.chatapp.api.ChatEngine;
+import io.chatapp.api.ChatException;
+import io.chatapp.api.ErrorCode;
+import io.chatapp.api.Message;
+import io.chatapp.api.Page;
+import io.chatapp.api.Session;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+
+/**
+ * The terminal client's commands: turns one typed line into calls on a {@link ChatClient} and
+ * sentences for the person, and pushed messages into lines shown above the prompt. Knows nothing
+ * of terminals or transports, so tests drive it with any client.
+ *
+ * <p>Thread-safe in the way the CLI uses it: {@link #execute} runs on the input thread; the
+ * {@link ChatClientListener} methods run on the client's listener thread and only print.
+ */
+final class CliSession implements ChatClientListener {
+  static final String HELP = String.join("\n",
+      "Commands:",
+      "  /register <user> <password>   create an account",
+      "  /login <user> <password>      log in; new messages then appear as they arrive",
+      "  /logout                       end the session",
+      "  /users [pattern]              list accounts; * and ? are wildcards",
+      "  @<user> <text>                send a message (also: /send <user> <text>)",
+      "  /read [n]                     show the next n unread messages (default 10)",
+      "  /ack [seq]                    mark messages read, up to seq (default: all shown)",
+      "  /delete <id> [id...]          delete messages from your mailbox",
+      "  /delete-account <password>    delete your account",
+      "  /help                         this list",
+      "  /quit                         leave");
+
+  private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm").withZone(ZoneId.systemDefault());
+
+  private final ChatClient client;
+  private final Consumer<String> out;
+  private final Object lock = new Object();
+  private String username; // guarded by lock
+  private long readCursor; // guarded by lock: the highest seq shown by /read
+
+  /**
+   * @param client the connection to the server
+   * @param out prints one line for the person; must be safe to call from two threads
+   */
+  CliSession(ChatClient client, Consumer<String> out) {
+    this.client = client;
+    this.out = out;
+  }
+
+  /**
+   * Runs one typed line.
+   *
+   * @return {@code false} when the person asked to quit
+   */
+  boolean execute(String line) {
+    String trimmed = line.strip();
+    if (trimmed.isEmpty()) {
+      return true;
+    }
+    try {
+      return dispatch(trimmed);
+    } catch (ChatException e) {
+      out.accept("Error: " + sentence(e));
+      return true;
+    } catch (UsageException e) {
+      out.accept(e.getMessage());
+      return true;
+    }
+  }
+
+  private boolean dispatch(String line) {
+    if (line.startsWith("@")) {
+      String[] parts = split(line.substring(1), 2, "Usage: @<user> <text>");
+      send(parts[0], parts[1]);
+      return true;
+    }
+    String[] words = line.split("\\s+", 2);
+    String command = words[0].toLowerCase(Locale.ROOT);
+    String rest = words.length > 1 ? words[1] : "";
+    switch (command) {
+      case "/register", "register" -> {
+        String[] a = split(rest, 2, "Usage: /register <user> <password>");
+        client.createAccount(a[0], a[1]);
+        out.accept("Account " + a[0] + " created. Log in with /login " + a[0] + " <password>.");
+      }
+      case "/login", "login" -> {
+        String[] a = split(rest, 2, "Usage: /login <user> <password>");
+        login(a[0], a[1]);
+      }
+      case "/logout", "logout" -> {
+        client.logout();
+        synchronized (lock) {
+          username = null;
+        }
+        out.accept("Logged out.");
+      }
+      case "/users", "/list", "users", "list" -> listUsers(rest.isBlank() ? null : rest.strip());
+      case "/send", "send" -> {
+        String[] a = split(rest, 2, "Usage: /send <user> <text>");
+        send(a[0], a[1]);
+      }
+      case "/read", "read" -> read((int) Math.min(ChatEngine.MAX_FETCH_LIMIT, rest.isBlank() ? 10 : number(rest, "Usage: /read [n]")));
+      case "/ack", "ack" -> ack(rest.isBlank() ? -1 : number(rest, "Usage: /ack [seq]"));
+      case "/delete", "delete" -> delete(rest);
+      case "/delete-account" -> {
+        String[] a = split(rest, 1, "Usage: /delete-account <password>");
+        client.deleteAccount(a[0]);
+        synchronized (lock) {
+          username = null;
+        }
+        out.accept("Account deleted.");
+      }
+      case "/help", "help", "/?" -> out.accept(HELP);
+      case "/quit", "/exit", "quit", "exit" -> {
+        return false;
+      }
+      default -> out.accept("Unknown command " + words[0] + ". Type /help for the list.");
+    }
+    return true;
+  }
+
+  private void login(String user, String password) {
+    Session session = client.login(user, password);
+    client.subscribe(ChatEngine.LATEST);
+    synchronized (lock) {
+      username = session.username();
+      readCursor = session.lastReadSeq();
+    }
+    long unread = session.unreadCount();
+    out.accept("Logged in as " + session.username() + ". " + (unread == 0 ? "No unread messages."
+        : unread + " unread message" + (unread == 1 ? "" : "s") + ": /read to show them."));
+  }
+
+  private void send(String recipient, String text) {
+    Message sent = client.send(recipient, text, null);
+    out.accept("Sent to " + sent.recipient() + ".");
+  }
+
+  private void listUsers(String pattern) {
+    List<AccountInfo> all = new ArrayList<>();
+    String pageToken = null;
+    do {
+      Page<AccountInfo> page = client.listAccounts(pattern, pageToken, ChatEngine.MAX_LIST_LIMIT);
+      all.addAll(page.items());
+      pageToken = page.nextPageToken();
+    } while (pageToken != null && all.size() < 10 * ChatEngine.MAX_LIST_LIMIT);
+    if (all.isEmpty()) {
+      out.accept(pattern == null ? "No accounts." : "No account matches " + pattern + ".");
+      return;
+    }
+    StringBuilder lines = new StringBuilder(all.size() + " account" + (all.size() == 1 ? "" : "s") + ":");
+    for (AccountInfo account : all) {
+      lines.append("\n  ").append(account.username()).append(account.online() ? " (online)" : "");
+    }
+    out.accept(lines.toString());
+  }
+
+  private void read(int n) {
+    long after;
+    synchronized (lock) {
+      after = readCursor;
+    }
+    List<Message> messages = client.fetch(after, Math.max(1, n));
+    if (messages.isEmpty()) {
+      out.accept("No unread messages.");
+      return;
+    }
+    for (Message m : messages) {
+      out.accept(format(m));
+    }
+    synchronized (lock) {
+      readCursor = Math.max(readCursor, messages.get(messages.size() - 1).seq());
+    }
+    out.accept("Shown " + messages.size() + ". /ack marks them read; /read shows more.");
+  }
+
+  private void ack(long seq) {
+    long upto;
+    synchronized (lock) {
+      upto = seq < 0 ? readCursor : seq;
+    }
+    long unread = client.ack(upto);
+    out.accept("Read up to #" + upto + ". " + unread + " unread left.");
+  }
+
+  private void delete(String rest) {
+    if (rest.isBlank()) {
+      throw new UsageException("Usage: /delete <id> [id...]  (ids are shown by /read)");
+    }
+    List<Long> ids = new ArrayList<>();
+    for (String word : rest.strip().split("\\s+")) {
+      ids.add(number(word, "Usage: /delete <id> [id...]  (ids are shown by /read)"));
+    }
+    int deleted = client.deleteMessages(ids);
+    out.accept("Deleted " + deleted + " message" + (deleted == 1 ? "" : "s") + ".");
+  }
+
+  /** Returns the prompt: the user's name once logged in. */
+  String prompt() {
+    synchronized (lock) {
+      return username == null ? "> " : username + "> ";
+    }
+  }
+
+  @Override
+  public void onMessage(Message message) {
+    out.accept(format(message));
+  }
+
+  @Override
+  public void onSubscriptionEnded(ChatException reason) {
+    if (reason.code() == ErrorCode.RESOURCE_EXHAUSTED) {
+      out.accept("Live messages paused: " + reason.getMessage() + " Use /read to catch up.");
+    } else {
+      out.accept("Live messages stopped: " + reason.getMessage());
+    }
+  }
+
+  @Override
+  public void onDisconnected(ChatException reason) {
+    out.accept("Disconnected from the server: " + reason.getMessage());
+  }
+
+  static String format(Message m) {
+    return "[" + TIME.format(m.sentAt()) + "] " + m.sender() + ": " + m.text() + "   (#" + m.seq() + ", id " + m.id() + ")";
+  }
+
+  private static String sentence(ChatException e) {
+    String message = e.getMessage();
+    return Character.toUpperCase(message.charAt(0)) + message.substring(1) + (message.endsWith(".") ? "" : ".");
+  }
+
+  private static String[] split(String rest, int n, String usage) {
+    String[] parts = rest.strip().split("\\s+", n);
+    if (parts.length < n || parts[0].isEmpty()) {
+      throw new UsageException(usage);
+    }
+    return parts;
+  }
+
+  private static long number(String word, String usage) {
+    try {
+      long value = Long.parseLong(word.strip());
+      if (value < 0) {
+        throw new UsageException(usage);
+      }
+      return value;
+    } catch (NumberFormatException e) {
+      throw new UsageException(usage);
+    }
+  }
+
+  /** A line the CLI could not understand; its message is the usage to show. */
+  private static final class UsageException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    UsageException(String usage) {
+      super(usage, null, false, false);
+    }
+  }
+}

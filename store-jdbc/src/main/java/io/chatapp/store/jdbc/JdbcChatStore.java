@@ -1,0 +1,503 @@
+package io.chatapp.store.jdbc;
+
+import io.chatapp.api.Message;
+import io.chatapp.engine.store.ChatStore;
+import io.chatapp.engine.store.MailboxState;
+import io.chatapp.engine.store.StoredAccount;
+import io.chatapp.engine.store.StoredSession;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Properties;
+
+/**
+ * A durable {@link ChatStore} over JDBC: SQLite in one file (the embedded default) or PostgreSQL.
+ *
+ * <pre>{@code
+ * ChatStore store = JdbcChatStore.sqlite(dataDir);              // dataDir/chatapp.db, synchronous=FULL
+ * ChatStore fast = JdbcChatStore.builder()
+ *     .sqliteDirectory(dataDir).synchronous(SqliteSync.NORMAL).build();
+ * ChatStore shared = JdbcChatStore.builder()
+ *     .jdbcUrl("jdbc:postgresql://127.0.0.1:5432/chat").user("chat").password(secret).build();
+ * ChatEngine engine = DefaultChatEngine.builder().store(store).build();   // the engine closes it
+ * }</pre>
+ *
+ * <p>Opening checks the database before writing anything: an empty one gets the schema, an older
+ * chatapp schema is migrated, and anything else (not a database, another application's tables, a
+ * newer chatapp schema) is refused with {@link IncompatibleStoreException} and left untouched.
+ *
+ * <p>Writes go to one writer thread that commits whatever is queued in one transaction (group
+ * commit); a write returns only after its COMMIT, so what it wrote survives a crash. Reads run on a
+ * small pool of other connections and do not wait for the writer.
+ *
+ * <p>Thread-safe; called by any engine thread.
+ */
+public final class JdbcChatStore implements ChatStore {
+  private static final System.Logger LOG = System.getLogger(JdbcChatStore.class.getName());
+  private static final byte[] SQLITE_HEADER = "SQLite format 3\0".getBytes(StandardCharsets.US_ASCII);
+
+  /** The name of the database file that {@link #sqlite(Path)} keeps in a data directory. */
+  public static final String SQLITE_FILE_NAME = "chatapp.db";
+
+  private final GroupCommitWriter writer;
+  private final ReadPool readers;
+  private final AutoCloseable exclusive;
+
+  private JdbcChatStore(GroupCommitWriter writer, ReadPool readers, AutoCloseable exclusive) {
+    this.writer = writer;
+    this.readers = readers;
+    this.exclusive = exclusive;
+  }
+
+  /**
+   * Opens (or creates) the SQLite store {@value #SQLITE_FILE_NAME} in a data directory, with the
+   * default settings of {@link #builder()}.
+   *
+   * @param dataDir the directory; created if missing
+   * @return the open store
+   * @throws IncompatibleStoreException if the file is not a chatapp database or is newer
+   * @throws JdbcStoreException if the database cannot be opened
+   */
+  public static JdbcChatStore sqlite(Path dataDir) {
+    return builder().sqliteDirectory(dataDir).build();
+  }
+
+  /**
+   * Returns a builder. Exactly one of {@link Builder#sqliteDirectory}, {@link Builder#sqliteFile}
+   * and {@link Builder#jdbcUrl} must be set.
+   *
+   * @return a new builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  @Override
+  public boolean insertAccount(StoredAccount account) {
+    return writer.execute(c -> StoreSql.insertAccount(c, account));
+  }
+
+  @Override
+  public Optional<StoredAccount> findAccount(String userKey) {
+    return readers.read(c -> StoreSql.findAccount(c, userKey));
+  }
+
+  @Override
+  public void updatePasswordHash(String userKey, String passwordHash) {
+    writer.execute(c -> StoreSql.updatePasswordHash(c, userKey, passwordHash));
+  }
+
+  @Override
+  public List<StoredAccount> listAccounts(String afterKey, int limit) {
+    return readers.read(c -> StoreSql.listAccounts(c, afterKey, limit));
+  }
+
+  @Override
+  public boolean deleteAccount(String userKey) {
+    return writer.execute(c -> StoreSql.deleteAccount(c, userKey));
+  }
+
+  @Override
+  public void insertSession(StoredSession session) {
+    writer.execute(c -> StoreSql.insertSession(c, session));
+  }
+
+  @Override
+  public Optional<StoredSession> findSession(String tokenHash) {
+    return readers.read(c -> StoreSql.findSession(c, tokenHash));
+  }
+
+  @Override
+  public boolean deleteSession(String tokenHash) {
+    return writer.execute(c -> StoreSql.deleteSession(c, tokenHash));
+  }
+
+  @Override
+  public MailboxState mailboxState(String userKey) {
+    return readers.read(c -> StoreSql.mailboxState(c, userKey));
+  }
+
+  @Override
+  public long lastMessageId() {
+    return readers.read(StoreSql::lastMessageId);
+  }
+
+  @Override
+  public Message append(Message message, String clientMessageId) {
+    return writer.execute(c -> StoreSql.append(c, message, clientMessageId));
+  }
+
+  @Override
+  public Optional<Message> findByClientMessageId(String senderKey, String clientMessageId) {
+    return readers.read(c -> StoreSql.findByClientMessageId(c, senderKey, clientMessageId));
+  }
+
+  @Override
+  public List<Message> fetch(String userKey, long afterSeq, int limit) {
+    return readers.read(c -> StoreSql.fetch(c, userKey, afterSeq, limit));
+  }
+
+  @Override
+  public MailboxState ack(String userKey, long uptoSeq) {
+    return writer.execute(c -> StoreSql.ack(c, userKey, uptoSeq));
+  }
+
+  @Override
+  public int deleteMessages(String userKey, Collection<Long> messageIds) {
+    List<Long> ids = List.copyOf(messageIds);
+    return writer.execute(c -> StoreSql.deleteMessages(c, userKey, ids));
+  }
+
+  /** Returns how many write transactions committed since the store opened; for tests and metrics. */
+  long transactions() {
+    return writer.transactions();
+  }
+
+  /** Commits every write accepted so far, then closes all connections. Calling it again does nothing. */
+  @Override
+  public void close() {
+    writer.close();
+    readers.close();
+    try {
+      exclusive.close();
+    } catch (Exception e) {
+      LOG.log(Level.WARNING, "releasing the store's lock failed", e);
+    }
+  }
+
+  /**
+   * Configures a {@link JdbcChatStore}. Each setter checks its value at once and may be called
+   * once. Not thread-safe.
+   */
+  public static final class Builder {
+    private Path sqliteFile;
+    private boolean createDirectory;
+    private String jdbcUrl;
+    private String user;
+    private String password;
+    private SqliteSync synchronous;
+    private int readConnections = 4;
+    private boolean readConnectionsSet;
+    private int maxBatchWrites = 1000;
+    private boolean maxBatchWritesSet;
+
+    private Builder() {}
+
+    /**
+     * Keeps the store in the SQLite file {@value #SQLITE_FILE_NAME} in a data directory.
+     *
+     * @param dataDir the directory; created at build if missing
+     * @return this builder
+     * @throws IllegalArgumentException if null, or an existing file that is not a directory
+     * @throws IllegalStateException if a location is already set
+     */
+    public Builder sqliteDirectory(Path dataDir) {
+      require(dataDir, "sqliteDirectory");
+      if (Files.exists(dataDir) && !Files.isDirectory(dataDir)) {
+        throw new IllegalArgumentException("sqliteDirectory must be a directory, but " + dataDir + " is a file");
+      }
+      checkNoLocation();
+      this.sqliteFile = dataDir.resolve(SQLITE_FILE_NAME);
+      this.createDirectory = true;
+      return this;
+    }
+
+    /**
+     * Keeps the store in a SQLite file, created if missing.
+     *
+     * @param file the database file; its directory must exist at build
+     * @return this builder
+     * @throws IllegalArgumentException if null or a directory
+     * @throws IllegalStateException if a location is already set
+     */
+    public Builder sqliteFile(Path file) {
+      require(file, "sqliteFile");
+      if (Files.isDirectory(file)) {
+        throw new IllegalArgumentException("sqliteFile must be a file, but " + file
+            + " is a directory; use sqliteDirectory for a data directory");
+      }
+      checkNoLocation();
+      this.sqliteFile = file;
+      return this;
+    }
+
+    /**
+     * Keeps the store in a PostgreSQL database. The tables live in the connection's current
+     * schema, which must be empty or hold a chatapp store.
+     *
+     * @param url a {@code jdbc:postgresql:} URL
+     * @return this builder
+     * @throws IllegalArgumentException if null or not a PostgreSQL URL
+     * @throws IllegalStateException if a location is already set
+     */
+    public Builder jdbcUrl(String url) {
+      require(url, "jdbcUrl");
+      if (!url.startsWith("jdbc:postgresql:")) {
+        throw new IllegalArgumentException("jdbcUrl must start with jdbc:postgresql: (use sqliteDirectory or"
+            + " sqliteFile for SQLite), was a URL starting with \"" + scheme(url) + "\"");
+      }
+      checkNoLocation();
+      this.jdbcUrl = url;
+      return this;
+    }
+
+    /**
+     * Sets the PostgreSQL user. Default: the URL's, or the driver's default.
+     *
+     * @param user the user name
+     * @return this builder
+     * @throws IllegalArgumentException if null
+     * @throws IllegalStateException if already set
+     */
+    public Builder user(String user) {
+      this.user = once(this.user, require(user, "user"), "user");
+      return this;
+    }
+
+    /**
+     * Sets the PostgreSQL password. Default: the URL's, or none. Never logged.
+     *
+     * @param password the password
+     * @return this builder
+     * @throws IllegalArgumentException if null
+     * @throws IllegalStateException if already set
+     */
+    public Builder password(String password) {
+      this.password = once(this.password, require(password, "password"), "password");
+      return this;
+    }
+
+    /**
+     * Sets SQLite's durability level. Default {@link SqliteSync#FULL}: an acknowledged write
+     * survives a power loss.
+     *
+     * @param sync the level
+     * @return this builder
+     * @throws IllegalArgumentException if null
+     * @throws IllegalStateException if already set
+     */
+    public Builder synchronous(SqliteSync sync) {
+      this.synchronous = once(this.synchronous, require(sync, "synchronous"), "synchronous");
+      return this;
+    }
+
+    /**
+     * Sets how many reads may run at once, each on a connection of its own. Default 4.
+     *
+     * @param connections 1 to 64
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     * @throws IllegalStateException if already set
+     */
+    public Builder readConnections(int connections) {
+      if (connections < 1 || connections > 64) {
+        throw new IllegalArgumentException("readConnections must be 1 to 64, was " + connections);
+      }
+      readConnectionsSet = onceFlag(readConnectionsSet, "readConnections");
+      this.readConnections = connections;
+      return this;
+    }
+
+    /**
+     * Sets the most writes committed in one transaction. Default 1000.
+     *
+     * @param writes 1 (no grouping) to 100,000
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     * @throws IllegalStateException if already set
+     */
+    public Builder maxBatchWrites(int writes) {
+      if (writes < 1 || writes > 100_000) {
+        throw new IllegalArgumentException("maxBatchWrites must be 1 to 100000, was " + writes);
+      }
+      maxBatchWritesSet = onceFlag(maxBatchWritesSet, "maxBatchWrites");
+      this.maxBatchWrites = writes;
+      return this;
+    }
+
+    /**
+     * Opens the store: checks the database, creates or migrates its schema, starts the writer.
+     *
+     * @return the open store
+     * @throws IllegalStateException if no location is set, or a setting does not fit the backend
+     * @throws IncompatibleStoreException if the database is not chatapp's or is newer
+     * @throws JdbcStoreException if the database cannot be opened
+     */
+    public JdbcChatStore build() {
+      if (sqliteFile == null && jdbcUrl == null) {
+        throw new IllegalStateException("no location: set sqliteDirectory, sqliteFile or jdbcUrl");
+      }
+      if (sqliteFile != null && (user != null || password != null)) {
+        throw new IllegalStateException("user and password apply to jdbcUrl only, not to SQLite");
+      }
+      if (jdbcUrl != null && synchronous != null) {
+        throw new IllegalStateException("synchronous applies to SQLite only; PostgreSQL uses its synchronous_commit");
+      }
+      try {
+        return sqliteFile != null ? openSqlite() : openPostgres();
+      } catch (SQLException e) {
+        throw new JdbcStoreException("cannot open the store at " + where() + ": " + e.getMessage(), e);
+      }
+    }
+
+    private JdbcChatStore openSqlite() throws SQLException {
+      Path file = sqliteFile.toAbsolutePath();
+      try {
+        if (createDirectory) {
+          Files.createDirectories(file.getParent());
+        }
+        checkSqliteHeader(file);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot open " + file + ": " + e.getMessage(), e);
+      }
+      String url = "jdbc:sqlite:" + file;
+      SqliteSync sync = synchronous != null ? synchronous : SqliteSync.FULL;
+      ConnectionFactory plain = () -> {
+        Connection c = DriverManager.getConnection(url);
+        try (Statement s = c.createStatement()) {
+          s.execute("PRAGMA busy_timeout=30000");
+        } catch (SQLException e) {
+          c.close();
+          throw e;
+        }
+        return c;
+      };
+      SqliteFileLock lock = SqliteFileLock.acquire(file);
+      JdbcChatStore store;
+      try {
+        store = open(SqlDialect.SQLITE, plain, sync, file.toString(), lock);
+      } catch (SQLException | RuntimeException e) {
+        lock.releaseAndForget();
+        throw e;
+      }
+      LOG.log(Level.INFO, "opened the SQLite store {0} (WAL, synchronous={1})", file, sync);
+      return store;
+    }
+
+    private JdbcChatStore openPostgres() throws SQLException {
+      Properties properties = new Properties();
+      if (user != null) {
+        properties.setProperty("user", user);
+      }
+      if (password != null) {
+        properties.setProperty("password", password);
+      }
+      String url = jdbcUrl;
+      JdbcChatStore store = open(SqlDialect.POSTGRESQL, () -> DriverManager.getConnection(url, properties),
+          SqliteSync.FULL, where(), () -> { });
+      LOG.log(Level.INFO, "opened the PostgreSQL store {0}", where());
+      return store;
+    }
+
+    private JdbcChatStore open(SqlDialect dialect, ConnectionFactory plain, SqliteSync sync, String where,
+        AutoCloseable exclusive) throws SQLException {
+      ConnectionFactory writes = () -> {
+        Connection c = plain.open();
+        try {
+          dialect.configureWriter(c, sync);
+          c.setAutoCommit(false);
+          return c;
+        } catch (SQLException | RuntimeException e) {
+          c.close();
+          throw e;
+        }
+      };
+      ConnectionFactory reads = () -> {
+        Connection c = plain.open();
+        try {
+          dialect.configureReader(c);
+          return c;
+        } catch (SQLException | RuntimeException e) {
+          c.close();
+          throw e;
+        }
+      };
+      Connection first = plain.open();
+      Connection writeConnection;
+      try {
+        // Checked before anything is written; a refused database is closed untouched.
+        Schema.prepare(dialect, first, where);
+        dialect.configureWriter(first, sync);
+        first.setAutoCommit(false);
+        writeConnection = first;
+      } catch (SQLException | RuntimeException e) {
+        first.close();
+        throw e;
+      }
+      GroupCommitWriter writer = new GroupCommitWriter(writeConnection, writes, maxBatchWrites, "chatapp-store-writer");
+      return new JdbcChatStore(writer, new ReadPool(reads, readConnections), exclusive);
+    }
+
+    /** Refuses a non-empty file that does not start like a SQLite database, without writing to it. */
+    private static void checkSqliteHeader(Path file) throws IOException {
+      if (!Files.exists(file) || Files.size(file) == 0) {
+        return;
+      }
+      byte[] head;
+      try (InputStream in = Files.newInputStream(file)) {
+        head = in.readNBytes(SQLITE_HEADER.length);
+      }
+      if (!Arrays.equals(head, SQLITE_HEADER)) {
+        throw new IncompatibleStoreException(file + " is not a chatapp database: it is not a SQLite file;"
+            + " refusing to touch it");
+      }
+    }
+
+    /** Returns the URL up to its second colon, so that no credentials reach a message. */
+    private static String scheme(String url) {
+      int first = url.indexOf(':');
+      int second = first < 0 ? -1 : url.indexOf(':', first + 1);
+      return second < 0 ? "" : url.substring(0, second + 1);
+    }
+
+    /** Names the location in messages, without credentials. */
+    private String where() {
+      if (sqliteFile != null) {
+        return sqliteFile.toString();
+      }
+      int query = jdbcUrl.indexOf('?');
+      return query < 0 ? jdbcUrl : jdbcUrl.substring(0, query);
+    }
+
+    private void checkNoLocation() {
+      if (sqliteFile != null || jdbcUrl != null) {
+        throw new IllegalStateException("the location is already set to " + where()
+            + "; set one of sqliteDirectory, sqliteFile and jdbcUrl");
+      }
+    }
+
+    private static <T> T require(T value, String name) {
+      if (value == null) {
+        throw new IllegalArgumentException(name + " must not be null");
+      }
+      return value;
+    }
+
+    private static <T> T once(T current, T value, String name) {
+      if (current != null) {
+        throw new IllegalStateException(name + " is already set");
+      }
+      return Objects.requireNonNull(value);
+    }
+
+    private static boolean onceFlag(boolean set, String name) {
+      if (set) {
+        throw new IllegalStateException(name + " is already set");
+      }
+      return true;
+    }
+  }
+}

@@ -1,0 +1,118 @@
+package io.chatapp.store.jdbc;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+
+/**
+ * Checks, creates and migrates the store's tables. The version lives in the one-row table
+ * {@code chatapp_schema}; {@link #MIGRATIONS} holds, for each version, the statements that lead
+ * to it from the one before.
+ *
+ * <p>Every check runs before anything is written, so a database that is refused is left as it
+ * was. Not thread-safe; used once, by the thread that opens the store, before the writer starts.
+ */
+final class Schema {
+  /** The schema version this code reads and writes. */
+  static final int CURRENT_VERSION = 1;
+
+  private static final String VERSION_TABLE = "chatapp_schema";
+
+  private Schema() {}
+
+  /**
+   * Brings the database to {@link #CURRENT_VERSION}: creates the schema in an empty database,
+   * migrates an older one, and refuses anything else.
+   *
+   * @param where names the database in messages (a path or a URL without credentials)
+   * @return the version found, 0 for an empty database
+   * @throws IncompatibleStoreException for a database that is not chatapp's, or is newer
+   */
+  static int prepare(SqlDialect dialect, Connection connection, String where) throws SQLException {
+    List<String> tables = dialect.tables(connection);
+    int found;
+    if (tables.contains(VERSION_TABLE)) {
+      found = version(connection, where);
+      if (found > CURRENT_VERSION) {
+        throw new IncompatibleStoreException(where + " was written by a newer chatapp: its schema version is "
+            + found + ", this chatapp knows versions up to " + CURRENT_VERSION + "; upgrade chatapp to open it");
+      }
+    } else if (tables.isEmpty()) {
+      found = 0;
+    } else {
+      throw new IncompatibleStoreException(where + " is not a chatapp database: it holds the tables "
+          + tables + " but no " + VERSION_TABLE + " table; refusing to touch it");
+    }
+    if (found < CURRENT_VERSION) {
+      migrate(dialect, connection, found);
+    }
+    return found;
+  }
+
+  private static int version(Connection connection, String where) throws SQLException {
+    try (Statement s = connection.createStatement();
+        ResultSet rs = s.executeQuery("SELECT version FROM " + VERSION_TABLE)) {
+      if (!rs.next()) {
+        throw new IncompatibleStoreException(where + " has an empty " + VERSION_TABLE + " table: it is damaged"
+            + " or not a chatapp database; refusing to touch it");
+      }
+      int version = rs.getInt(1);
+      if (rs.next() || version < 1) {
+        throw new IncompatibleStoreException(where + " has a malformed " + VERSION_TABLE + " table: it is"
+            + " damaged or not a chatapp database; refusing to touch it");
+      }
+      return version;
+    }
+  }
+
+  /** Runs the migrations after {@code from} in one transaction, so a crash leaves the old version. */
+  private static void migrate(SqlDialect dialect, Connection connection, int from) throws SQLException {
+    boolean autoCommit = connection.getAutoCommit();
+    connection.setAutoCommit(false);
+    try (Statement s = connection.createStatement()) {
+      for (int version = from + 1; version <= CURRENT_VERSION; version++) {
+        for (String sql : MIGRATIONS.get(version - 1)) {
+          s.execute(sql.replace("$KEY", dialect.keyType).replace("$BYTES", dialect.bytesType));
+        }
+      }
+      if (from == 0) {
+        s.execute("INSERT INTO " + VERSION_TABLE + " (version) VALUES (" + CURRENT_VERSION + ")");
+      } else {
+        s.execute("UPDATE " + VERSION_TABLE + " SET version = " + CURRENT_VERSION);
+      }
+      connection.commit();
+    } catch (SQLException | RuntimeException e) {
+      connection.rollback();
+      throw e;
+    } finally {
+      connection.setAutoCommit(autoCommit);
+    }
+  }
+
+  // Instants are kept as epoch seconds plus nanoseconds so that they come back exactly as given.
+  // $KEY and $BYTES are the dialect's column types.
+  private static final List<List<String>> MIGRATIONS = List.of(
+      // version 1
+      List.of(
+          "CREATE TABLE " + VERSION_TABLE + " (version INTEGER NOT NULL)",
+          "CREATE TABLE accounts (user_key $KEY PRIMARY KEY, username TEXT NOT NULL,"
+              + " password_hash TEXT NOT NULL, created_s BIGINT NOT NULL, created_ns INTEGER NOT NULL)",
+          "CREATE TABLE sessions (token_hash $KEY PRIMARY KEY, user_key $KEY NOT NULL,"
+              + " created_s BIGINT NOT NULL, created_ns INTEGER NOT NULL)",
+          "CREATE INDEX sessions_by_user ON sessions (user_key)",
+          // One row per mailbox that ever held a message: last_seq outlives the messages.
+          "CREATE TABLE mailboxes (user_key $KEY PRIMARY KEY, last_seq BIGINT NOT NULL, read_seq BIGINT NOT NULL)",
+          "CREATE TABLE messages (id BIGINT PRIMARY KEY, recipient_key $KEY NOT NULL, seq BIGINT NOT NULL,"
+              + " sender_key $KEY NOT NULL, sender TEXT NOT NULL, recipient TEXT NOT NULL, body $BYTES NOT NULL,"
+              + " sent_s BIGINT NOT NULL, sent_ns INTEGER NOT NULL, UNIQUE (recipient_key, seq))",
+          "CREATE INDEX messages_by_sender ON messages (sender_key)",
+          // A copy of each message sent with a client id, so a retry finds it after deletion.
+          "CREATE TABLE client_message_ids (sender_key $KEY NOT NULL, client_message_id $KEY NOT NULL,"
+              + " id BIGINT NOT NULL, seq BIGINT NOT NULL, sender TEXT NOT NULL, recipient TEXT NOT NULL,"
+              + " body $BYTES NOT NULL, sent_s BIGINT NOT NULL, sent_ns INTEGER NOT NULL,"
+              + " PRIMARY KEY (sender_key, client_message_id))",
+          "CREATE TABLE counters (name $KEY PRIMARY KEY, value BIGINT NOT NULL)",
+          "INSERT INTO counters (name, value) VALUES ('last_message_id', 0)"));
+}

@@ -1,0 +1,101 @@
+package io.chatapp.store.jdbc;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Everything that differs between SQLite and PostgreSQL: two column types, how to list the tables
+ * of the store's schema, and how to set up a new connection. All other SQL is shared and written
+ * in the subset both accept ({@code INSERT … ON CONFLICT}, {@code LIMIT}, {@code CASE}). Immutable.
+ */
+enum SqlDialect {
+  SQLITE("TEXT", "BLOB") {
+    @Override
+    List<String> tables(Connection connection) throws SQLException {
+      return strings(connection, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
+    }
+
+    @Override
+    void configureWriter(Connection connection, SqliteSync sync) throws SQLException {
+      try (Statement s = connection.createStatement()) {
+        // WAL lets readers run beside the single writer; the mode is stored in the file.
+        try (ResultSet rs = s.executeQuery("PRAGMA journal_mode=WAL")) {
+          if (!rs.next() || !"wal".equalsIgnoreCase(rs.getString(1))) {
+            throw new SQLException("SQLite refused WAL journal mode");
+          }
+        }
+        s.execute("PRAGMA synchronous=" + sync.name());
+      }
+    }
+
+    @Override
+    void configureReader(Connection connection) throws SQLException {
+      try (Statement s = connection.createStatement()) {
+        s.execute("PRAGMA query_only=1");
+      }
+    }
+  },
+
+  POSTGRESQL("TEXT COLLATE \"C\"", "BYTEA") {
+    @Override
+    List<String> tables(Connection connection) throws SQLException {
+      return strings(connection, "SELECT table_name FROM information_schema.tables"
+          + " WHERE table_schema = current_schema() ORDER BY table_name");
+    }
+
+    @Override
+    void configureWriter(Connection connection, SqliteSync sync) throws SQLException {
+      // synchronous_commit stays at the server's setting (on by default): a commit is flushed.
+      // A session-level advisory lock, held while the writer's connection lives, keeps a second
+      // store off this schema: two writers would hand out the same sequence numbers.
+      try (Statement s = connection.createStatement();
+          ResultSet rs = s.executeQuery("SELECT pg_try_advisory_lock(hashtext('chatapp:' || current_schema()))")) {
+        if (!rs.next() || !rs.getBoolean(1)) {
+          throw new SQLException("the schema is in use by another open chatapp store; only one may use it at a time");
+        }
+      }
+    }
+
+    @Override
+    void configureReader(Connection connection) throws SQLException {
+      connection.setReadOnly(true);
+    }
+  };
+
+  /** Column type of keys: compared and ordered byte by byte, like Java compares ASCII keys. */
+  final String keyType;
+  /** Column type of message texts, kept as UTF-8 bytes so that any character survives (even NUL). */
+  final String bytesType;
+
+  SqlDialect(String keyType, String bytesType) {
+    this.keyType = keyType;
+    this.bytesType = bytesType;
+  }
+
+  /** Lists the tables of the schema the store lives in, without changing anything. */
+  abstract List<String> tables(Connection connection) throws SQLException;
+
+  /**
+   * Sets up the writer's connection once the schema is known to be chatapp's.
+   *
+   * @throws SQLException if another store writes to the same PostgreSQL schema
+   */
+  abstract void configureWriter(Connection connection, SqliteSync sync) throws SQLException;
+
+  /** Sets up a read connection. */
+  abstract void configureReader(Connection connection) throws SQLException;
+
+  private static List<String> strings(Connection connection, String sql) throws SQLException {
+    List<String> names = new ArrayList<>();
+    try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      while (rs.next()) {
+        names.add(rs.getString(1));
+      }
+    }
+    return names;
+  }
+}

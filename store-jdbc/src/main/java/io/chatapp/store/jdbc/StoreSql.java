@@ -1,0 +1,283 @@
+package io.chatapp.store.jdbc;
+
+import io.chatapp.api.Message;
+import io.chatapp.engine.store.MailboxState;
+import io.chatapp.engine.store.StoredAccount;
+import io.chatapp.engine.store.StoredSession;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The SQL of each store call, shared by SQLite and PostgreSQL. Each method runs on the connection
+ * it is given and neither commits nor rolls back: writes run inside the writer thread's
+ * transaction, reads in a read connection's auto-commit mode, where one statement sees one
+ * consistent snapshot.
+ *
+ * <p>Stateless and thread-safe; the connection passed in belongs to the calling thread.
+ */
+final class StoreSql {
+  private static final String MESSAGE_COLUMNS = "id, seq, sender, recipient, body, sent_s, sent_ns";
+
+  private StoreSql() {}
+
+  // ---- accounts ---------------------------------------------------------------------------------
+
+  static boolean insertAccount(Connection c, StoredAccount account) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement("INSERT INTO accounts"
+        + " (user_key, username, password_hash, created_s, created_ns) VALUES (?, ?, ?, ?, ?)"
+        + " ON CONFLICT (user_key) DO NOTHING")) {
+      s.setString(1, account.key());
+      s.setString(2, account.username());
+      s.setString(3, account.passwordHash());
+      setInstant(s, 4, account.createdAt());
+      return s.executeUpdate() == 1;
+    }
+  }
+
+  static Optional<StoredAccount> findAccount(Connection c, String userKey) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement(
+        "SELECT username, password_hash, created_s, created_ns FROM accounts WHERE user_key = ?")) {
+      s.setString(1, userKey);
+      try (ResultSet rs = s.executeQuery()) {
+        return rs.next() ? Optional.of(account(rs)) : Optional.empty();
+      }
+    }
+  }
+
+  static Void updatePasswordHash(Connection c, String userKey, String passwordHash) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement("UPDATE accounts SET password_hash = ? WHERE user_key = ?")) {
+      s.setString(1, passwordHash);
+      s.setString(2, userKey);
+      s.executeUpdate();
+      return null;
+    }
+  }
+
+  static List<StoredAccount> listAccounts(Connection c, String afterKey, int limit) throws SQLException {
+    String sql = "SELECT username, password_hash, created_s, created_ns FROM accounts"
+        + (afterKey == null ? "" : " WHERE user_key > ?") + " ORDER BY user_key LIMIT ?";
+    try (PreparedStatement s = c.prepareStatement(sql)) {
+      int i = 1;
+      if (afterKey != null) {
+        s.setString(i++, afterKey);
+      }
+      s.setInt(i, limit);
+      List<StoredAccount> page = new ArrayList<>(Math.min(limit, 256));
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          page.add(account(rs));
+        }
+      }
+      return page;
+    }
+  }
+
+  /** Deletes an account and everything the SPI says goes with it, inside the caller's transaction. */
+  static boolean deleteAccount(Connection c, String userKey) throws SQLException {
+    if (update(c, "DELETE FROM accounts WHERE user_key = ?", userKey) == 0) {
+      return false;
+    }
+    update(c, "DELETE FROM sessions WHERE user_key = ?", userKey);
+    update(c, "DELETE FROM messages WHERE recipient_key = ?", userKey);
+    update(c, "DELETE FROM mailboxes WHERE user_key = ?", userKey);
+    update(c, "DELETE FROM client_message_ids WHERE sender_key = ?", userKey);
+    // Withdraw what the account sent and its recipients have not read yet.
+    update(c, "DELETE FROM messages WHERE sender_key = ? AND seq > COALESCE("
+        + "(SELECT b.read_seq FROM mailboxes b WHERE b.user_key = messages.recipient_key), 0)", userKey);
+    return true;
+  }
+
+  // ---- sessions ---------------------------------------------------------------------------------
+
+  static Void insertSession(Connection c, StoredSession session) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement("INSERT INTO sessions (token_hash, user_key, created_s, created_ns)"
+        + " VALUES (?, ?, ?, ?) ON CONFLICT (token_hash) DO UPDATE SET user_key = excluded.user_key,"
+        + " created_s = excluded.created_s, created_ns = excluded.created_ns")) {
+      s.setString(1, session.tokenHash());
+      s.setString(2, session.userKey());
+      setInstant(s, 3, session.createdAt());
+      s.executeUpdate();
+      return null;
+    }
+  }
+
+  static Optional<StoredSession> findSession(Connection c, String tokenHash) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement(
+        "SELECT user_key, created_s, created_ns FROM sessions WHERE token_hash = ?")) {
+      s.setString(1, tokenHash);
+      try (ResultSet rs = s.executeQuery()) {
+        return rs.next()
+            ? Optional.of(new StoredSession(tokenHash, rs.getString(1), instant(rs, 2)))
+            : Optional.empty();
+      }
+    }
+  }
+
+  static boolean deleteSession(Connection c, String tokenHash) throws SQLException {
+    return update(c, "DELETE FROM sessions WHERE token_hash = ?", tokenHash) == 1;
+  }
+
+  // ---- mailboxes --------------------------------------------------------------------------------
+
+  /** Reads the counters in one statement, so that they come from one snapshot. */
+  static MailboxState mailboxState(Connection c, String userKey) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement("SELECT b.last_seq, b.read_seq, (SELECT COUNT(*) FROM messages m"
+        + " WHERE m.recipient_key = b.user_key AND m.seq > b.read_seq) FROM mailboxes b WHERE b.user_key = ?")) {
+      s.setString(1, userKey);
+      try (ResultSet rs = s.executeQuery()) {
+        return rs.next() ? new MailboxState(rs.getLong(1), rs.getLong(2), rs.getLong(3)) : MailboxState.EMPTY;
+      }
+    }
+  }
+
+  static long lastMessageId(Connection c) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement("SELECT value FROM counters WHERE name = 'last_message_id'");
+        ResultSet rs = s.executeQuery()) {
+      if (!rs.next()) {
+        throw new SQLException("the counters table lacks last_message_id");
+      }
+      return rs.getLong(1);
+    }
+  }
+
+  /** Stores a message, its mailbox's last seq, the id counter and its client id, all or nothing. */
+  static Message append(Connection c, Message message, String clientMessageId) throws SQLException {
+    String senderKey = StoredAccount.key(message.sender());
+    String recipientKey = StoredAccount.key(message.recipient());
+    byte[] body = message.text().getBytes(StandardCharsets.UTF_8);
+    if (clientMessageId != null) {
+      try (PreparedStatement s = c.prepareStatement("INSERT INTO client_message_ids (sender_key, client_message_id, "
+          + MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+          + " ON CONFLICT (sender_key, client_message_id) DO NOTHING")) {
+        s.setString(1, senderKey);
+        s.setString(2, clientMessageId);
+        setMessage(s, 3, message, body);
+        if (s.executeUpdate() == 0) {
+          return findByClientMessageId(c, senderKey, clientMessageId)
+              .orElseThrow(() -> new SQLException("client message id vanished within a transaction"));
+        }
+      }
+    }
+    try (PreparedStatement s = c.prepareStatement("INSERT INTO messages (recipient_key, sender_key, "
+        + MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+      s.setString(1, recipientKey);
+      s.setString(2, senderKey);
+      setMessage(s, 3, message, body);
+      s.executeUpdate();
+    }
+    try (PreparedStatement s = c.prepareStatement("INSERT INTO mailboxes (user_key, last_seq, read_seq)"
+        + " VALUES (?, ?, 0) ON CONFLICT (user_key) DO UPDATE SET last_seq = CASE"
+        + " WHEN excluded.last_seq > mailboxes.last_seq THEN excluded.last_seq ELSE mailboxes.last_seq END")) {
+      s.setString(1, recipientKey);
+      s.setLong(2, message.seq());
+      s.executeUpdate();
+    }
+    try (PreparedStatement s = c.prepareStatement(
+        "UPDATE counters SET value = ? WHERE name = 'last_message_id' AND value < ?")) {
+      s.setLong(1, message.id());
+      s.setLong(2, message.id());
+      s.executeUpdate();
+    }
+    return message;
+  }
+
+  static Optional<Message> findByClientMessageId(Connection c, String senderKey, String clientMessageId)
+      throws SQLException {
+    try (PreparedStatement s = c.prepareStatement("SELECT " + MESSAGE_COLUMNS
+        + " FROM client_message_ids WHERE sender_key = ? AND client_message_id = ?")) {
+      s.setString(1, senderKey);
+      s.setString(2, clientMessageId);
+      try (ResultSet rs = s.executeQuery()) {
+        return rs.next() ? Optional.of(message(rs)) : Optional.empty();
+      }
+    }
+  }
+
+  static List<Message> fetch(Connection c, String userKey, long afterSeq, int limit) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement("SELECT " + MESSAGE_COLUMNS
+        + " FROM messages WHERE recipient_key = ? AND seq > ? ORDER BY seq LIMIT ?")) {
+      s.setString(1, userKey);
+      s.setLong(2, afterSeq);
+      s.setInt(3, limit);
+      List<Message> page = new ArrayList<>(Math.min(limit, 64));
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          page.add(message(rs));
+        }
+      }
+      return page;
+    }
+  }
+
+  static MailboxState ack(Connection c, String userKey, long uptoSeq) throws SQLException {
+    // read_seq = max(read_seq, min(uptoSeq, last_seq))
+    try (PreparedStatement s = c.prepareStatement("UPDATE mailboxes SET read_seq ="
+        + " CASE WHEN ? < last_seq THEN ? ELSE last_seq END"
+        + " WHERE user_key = ? AND read_seq < ? AND read_seq < last_seq")) {
+      s.setLong(1, uptoSeq);
+      s.setLong(2, uptoSeq);
+      s.setString(3, userKey);
+      s.setLong(4, uptoSeq);
+      s.executeUpdate();
+    }
+    return mailboxState(c, userKey);
+  }
+
+  static int deleteMessages(Connection c, String userKey, Collection<Long> messageIds) throws SQLException {
+    int deleted = 0;
+    try (PreparedStatement s = c.prepareStatement("DELETE FROM messages WHERE recipient_key = ? AND id = ?")) {
+      for (Long id : messageIds) {
+        s.setString(1, userKey);
+        s.setLong(2, id);
+        deleted += s.executeUpdate();
+      }
+    }
+    return deleted;
+  }
+
+  // ---- rows -------------------------------------------------------------------------------------
+
+  private static int update(Connection c, String sql, String key) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement(sql)) {
+      s.setString(1, key);
+      return s.executeUpdate();
+    }
+  }
+
+  private static StoredAccount account(ResultSet rs) throws SQLException {
+    return new StoredAccount(rs.getString(1), rs.getString(2), instant(rs, 3));
+  }
+
+  /** Sets the seven {@link #MESSAGE_COLUMNS} from parameter {@code first} on. */
+  private static void setMessage(PreparedStatement s, int first, Message m, byte[] body) throws SQLException {
+    s.setLong(first, m.id());
+    s.setLong(first + 1, m.seq());
+    s.setString(first + 2, m.sender());
+    s.setString(first + 3, m.recipient());
+    s.setBytes(first + 4, body);
+    setInstant(s, first + 5, m.sentAt());
+  }
+
+  /** Reads the seven {@link #MESSAGE_COLUMNS} of a row. */
+  private static Message message(ResultSet rs) throws SQLException {
+    return new Message(rs.getLong(1), rs.getString(3), rs.getString(4),
+        new String(rs.getBytes(5), StandardCharsets.UTF_8), instant(rs, 6), rs.getLong(2));
+  }
+
+  private static void setInstant(PreparedStatement s, int first, Instant instant) throws SQLException {
+    s.setLong(first, instant.getEpochSecond());
+    s.setInt(first + 1, instant.getNano());
+  }
+
+  private static Instant instant(ResultSet rs, int first) throws SQLException {
+    return Instant.ofEpochSecond(rs.getLong(first), rs.getInt(first + 1));
+  }
+}

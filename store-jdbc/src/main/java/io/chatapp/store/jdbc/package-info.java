@@ -1,0 +1,19 @@
+/**
+ * Durable storage for the engine over JDBC: SQLite embedded by default, PostgreSQL for larger
+ * deployments, one code path for both.
+ *
+ * <p>Entry points: {@link io.chatapp.store.jdbc.JdbcChatStore}, a
+ * {@link io.chatapp.engine.store.ChatStore} built by {@code JdbcChatStore.builder()} or
+ * {@link io.chatapp.store.jdbc.JdbcChatStore#sqlite(java.nio.file.Path)}, and
+ * {@link io.chatapp.store.jdbc.ChatStores}, which turns a server's storage setting into a store.
+ * Everything else here is package-private: the single writer thread that groups concurrent writes
+ * into one transaction ({@code GroupCommitWriter}), the pool of read connections
+ * ({@code ReadPool}), the SQL of each store call ({@code StoreSql}), schema checks and creation
+ * ({@code Schema}), the lock that keeps a second store off a SQLite file ({@code SqliteFileLock})
+ * and the few differences between SQLite and PostgreSQL ({@code SqlDialect}).
+ *
+ * <p>May depend on {@code io.chatapp.api}, {@code io.chatapp.engine.store}, {@code java.sql} and
+ * the JDK. The SQLite and PostgreSQL drivers are loaded through {@link java.sql.DriverManager}
+ * only; no transport may be used from here.
+ */
+package io.chatapp.store.jdbc;

@@ -1,0 +1,308 @@
+package io.chatapp.transport.socket;
+
+import io.chatapp.api.ChatEngine;
+import io.chatapp.transport.socket.server.ServerConfig;
+import io.chatapp.transport.socket.server.ServerRuntime;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+
+/**
+ * Serves a {@link ChatEngine} over chatapp's binary socket protocol (docs/PROTOCOL.md) with
+ * non-blocking {@code java.nio}: a few I/O threads serve thousands of connections, and engine
+ * calls run on a separate worker pool so that a slow call (a login hashes a password) never
+ * stalls other connections.
+ *
+ * <pre>{@code
+ * ChatEngine engine = DefaultChatEngine.builder().build();
+ * try (SocketChatServer server = SocketChatServer.builder(engine).host("127.0.0.1").port(7070).build()) {
+ *   server.start();
+ *   // clients: SocketChatClient.connect("127.0.0.1", server.port(), listener)
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe. The server does not close the engine.
+ */
+public final class SocketChatServer implements AutoCloseable {
+  private final ServerRuntime runtime;
+
+  private SocketChatServer(ServerRuntime runtime) {
+    this.runtime = runtime;
+  }
+
+  /**
+   * Starts a builder.
+   *
+   * @param engine the engine to serve
+   * @return a builder with the defaults listed on its setters
+   * @throws IllegalArgumentException if {@code engine} is {@code null}
+   */
+  public static Builder builder(ChatEngine engine) {
+    if (engine == null) {
+      throw new IllegalArgumentException("engine must not be null");
+    }
+    return new Builder(engine);
+  }
+
+  /**
+   * Binds the port and starts serving.
+   *
+   * @throws UncheckedIOException if the address cannot be bound
+   * @throws IllegalStateException if called twice or after {@link #close}
+   */
+  public void start() {
+    try {
+      runtime.start();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot listen: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Returns the port the server listens on, the chosen one if it was built with port 0.
+   *
+   * @return the port
+   * @throws IllegalStateException before {@link #start}
+   */
+  public int port() {
+    return runtime.port();
+  }
+
+  /**
+   * Stops accepting, answers queued requests with {@code UNAVAILABLE} and lets running ones finish
+   * (waiting at most 10 s), tells every client with an ERROR frame and closes every connection.
+   * Calling it again does nothing.
+   */
+  @Override
+  public void close() {
+    runtime.close();
+  }
+
+  /**
+   * Settings of a {@link SocketChatServer}. Each value is checked when it is set and may be set
+   * only once.
+   *
+   * <p>Not thread-safe.
+   */
+  public static final class Builder {
+    private final ChatEngine engine;
+    private String host;
+    private Integer port;
+    private Integer ioThreads;
+    private Integer workerThreads;
+    private Executor executor;
+    private Integer maxConnections;
+    private Integer maxFrameBytes;
+    private Integer maxOutboundBytes;
+    private Duration handshakeTimeout;
+    private Duration idleTimeout;
+
+    private Builder(ChatEngine engine) {
+      this.engine = engine;
+    }
+
+    /**
+     * Sets the address to bind. Default {@code "127.0.0.1"}.
+     *
+     * @param host a host name or IP literal
+     * @return this builder
+     * @throws IllegalArgumentException if {@code null} or empty
+     * @throws IllegalStateException if set before
+     */
+    public Builder host(String host) {
+      once(this.host, "host");
+      if (host == null || host.isEmpty()) {
+        throw new IllegalArgumentException("host must be a host name or IP address, was " + (host == null ? "null" : "empty"));
+      }
+      this.host = host;
+      return this;
+    }
+
+    /**
+     * Sets the port to bind. Default 0, any free port (see {@link SocketChatServer#port()}).
+     *
+     * @param port 0 to 65535
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     * @throws IllegalStateException if set before
+     */
+    public Builder port(int port) {
+      once(this.port, "port");
+      this.port = range("port", port, 0, 65535);
+      return this;
+    }
+
+    /**
+     * Sets the number of I/O (selector) threads. Default half the processors, at least 1.
+     *
+     * @param n 1 to 256
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     * @throws IllegalStateException if set before
+     */
+    public Builder ioThreads(int n) {
+      once(this.ioThreads, "ioThreads");
+      this.ioThreads = range("ioThreads", n, 1, 256);
+      return this;
+    }
+
+    /**
+     * Sets the size of the pool the server creates for engine calls. Default twice the
+     * processors, at least 4. Cannot be combined with {@link #executor}.
+     *
+     * @param n 1 to 1024
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     * @throws IllegalStateException if set before, or if an executor is set
+     */
+    public Builder workerThreads(int n) {
+      once(this.workerThreads, "workerThreads");
+      if (executor != null) {
+        throw new IllegalStateException("workerThreads cannot be set together with executor");
+      }
+      this.workerThreads = range("workerThreads", n, 1, 1024);
+      return this;
+    }
+
+    /**
+     * Sets the executor that runs engine calls instead of a pool owned by the server; the server
+     * does not shut it down. Cannot be combined with {@link #workerThreads}.
+     *
+     * @param executor the executor
+     * @return this builder
+     * @throws IllegalArgumentException if {@code null}
+     * @throws IllegalStateException if set before, or if workerThreads is set
+     */
+    public Builder executor(Executor executor) {
+      once(this.executor, "executor");
+      if (workerThreads != null) {
+        throw new IllegalStateException("executor cannot be set together with workerThreads");
+      }
+      if (executor == null) {
+        throw new IllegalArgumentException("executor must not be null");
+      }
+      this.executor = executor;
+      return this;
+    }
+
+    /**
+     * Sets the most connections open at once; a client beyond it gets an ERROR frame with
+     * {@code RESOURCE_EXHAUSTED} and is closed. Default 10000.
+     *
+     * @param n 1 to 1000000
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     * @throws IllegalStateException if set before
+     */
+    public Builder maxConnections(int n) {
+      once(this.maxConnections, "maxConnections");
+      this.maxConnections = range("maxConnections", n, 1, 1_000_000);
+      return this;
+    }
+
+    /**
+     * Sets the largest frame a client may send, as the value of its length prefix; a larger one
+     * gets an ERROR and the connection closes. Default 1048576 (1 MiB).
+     *
+     * @param n 64 to 1073741824
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     * @throws IllegalStateException if set before
+     */
+    public Builder maxFrameBytes(int n) {
+      once(this.maxFrameBytes, "maxFrameBytes");
+      this.maxFrameBytes = range("maxFrameBytes", n, 64, 1 << 30);
+      return this;
+    }
+
+    /**
+     * Sets the most bytes queued for one client; a client that stops reading is disconnected
+     * once its queue would pass it. Default 16777216 (16 MiB), which holds the largest FETCH
+     * answer.
+     *
+     * @param n 1024 to 1073741824
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     * @throws IllegalStateException if set before
+     */
+    public Builder maxOutboundBytes(int n) {
+      once(this.maxOutboundBytes, "maxOutboundBytes");
+      this.maxOutboundBytes = range("maxOutboundBytes", n, 1024, 1 << 30);
+      return this;
+    }
+
+    /**
+     * Sets how long a new connection has to complete its HELLO. Default 10 s.
+     *
+     * @param timeout 1 ms to 24 days
+     * @return this builder
+     * @throws IllegalArgumentException if {@code null} or out of range
+     * @throws IllegalStateException if set before
+     */
+    public Builder handshakeTimeout(Duration timeout) {
+      once(this.handshakeTimeout, "handshakeTimeout");
+      this.handshakeTimeout = millis("handshakeTimeout", timeout);
+      return this;
+    }
+
+    /**
+     * Sets how long a connection may send nothing before the server closes it; clients keep it
+     * open with PING. Default 60 s.
+     *
+     * @param timeout 1 ms to 24 days
+     * @return this builder
+     * @throws IllegalArgumentException if {@code null} or out of range
+     * @throws IllegalStateException if set before
+     */
+    public Builder idleTimeout(Duration timeout) {
+      once(this.idleTimeout, "idleTimeout");
+      this.idleTimeout = millis("idleTimeout", timeout);
+      return this;
+    }
+
+    /**
+     * Builds the server; it listens once {@link SocketChatServer#start()} is called.
+     *
+     * @return the server
+     */
+    public SocketChatServer build() {
+      int cores = Runtime.getRuntime().availableProcessors();
+      ServerConfig config = new ServerConfig(
+          engine,
+          host != null ? host : "127.0.0.1",
+          port != null ? port : 0,
+          ioThreads != null ? ioThreads : Math.max(1, cores / 2),
+          workerThreads != null ? workerThreads : Math.max(4, 2 * cores),
+          executor,
+          maxConnections != null ? maxConnections : 10_000,
+          maxFrameBytes != null ? maxFrameBytes : 1 << 20,
+          maxOutboundBytes != null ? maxOutboundBytes : 16 << 20,
+          (handshakeTimeout != null ? handshakeTimeout : Duration.ofSeconds(10)).toMillis(),
+          (idleTimeout != null ? idleTimeout : Duration.ofSeconds(60)).toMillis());
+      return new SocketChatServer(new ServerRuntime(config));
+    }
+
+    private static void once(Object current, String name) {
+      if (current != null) {
+        throw new IllegalStateException(name + " was already set to " + current);
+      }
+    }
+
+    private static int range(String name, int value, int min, int max) {
+      if (value < min || value > max) {
+        throw new IllegalArgumentException(name + " must be " + min + " to " + max + ", was " + value);
+      }
+      return value;
+    }
+
+    private static Duration millis(String name, Duration d) {
+      Objects.requireNonNull(name);
+      if (d == null || d.compareTo(Duration.ofMillis(1)) < 0 || d.toMillis() > Integer.MAX_VALUE) {
+        throw new IllegalArgumentException(name + " must be 1 ms to " + Integer.MAX_VALUE + " ms, was " + d);
+      }
+      return d;
+    }
+  }
+}

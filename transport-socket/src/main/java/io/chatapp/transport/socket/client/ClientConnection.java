@@ -1,0 +1,455 @@
+package io.chatapp.transport.socket.client;
+
+import io.chatapp.api.ChatClientListener;
+import io.chatapp.api.ChatException;
+import io.chatapp.api.ErrorCode;
+import io.chatapp.transport.socket.codec.Frame;
+import io.chatapp.transport.socket.codec.FrameDecoder;
+import io.chatapp.transport.socket.codec.Opcode;
+import io.chatapp.transport.socket.codec.ProtocolException;
+import io.chatapp.transport.socket.codec.WireWriter;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.function.IntFunction;
+
+/**
+ * One connection to a socket server. Callers on any thread send requests, which are coalesced
+ * into few writes; a reader thread decodes answers and completes the matching futures, fails
+ * calls that pass their deadline and sends PING when the connection has been quiet; pushes go to
+ * the listener on a separate single thread, in order, so that a slow listener never delays the
+ * reader.
+ *
+ * <p>Thread-safe. The listener is called only on the listener thread; futures complete on the
+ * reader thread (or on the thread that closes the client).
+ */
+public final class ClientConnection implements AutoCloseable {
+  private static final Logger LOG = System.getLogger(ClientConnection.class.getName());
+  private static final int READ_BUFFER_BYTES = 64 * 1024;
+
+  private final Socket socket;
+  private final String peer;
+  private final ChatClientListener listener;
+  private final ThreadPoolExecutor listenerThread;
+  private final long callTimeoutNanos;
+  private final long tickMillis;
+  private final int serverMaxFrameBytes;
+  private final long pingIntervalNanos;
+  private final FrameDecoder decoder;
+  private ByteBuffer in; // handshake thread, then reader thread
+  private final OutputStream out;
+  private final Thread reader;
+
+  private final Map<Integer, PendingCall<?>> calls = new ConcurrentHashMap<>();
+  private final AtomicInteger nextId = new AtomicInteger();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private volatile int subscriptionId;
+  private volatile long lastSendNanos;
+  private volatile String serverGoodbye;
+
+  private final Object writeLock = new Object();
+  private WireWriter pending = new WireWriter(1024); // guarded by writeLock
+  private boolean flushing; // guarded by writeLock
+  private WireWriter writing = new WireWriter(1024); // only the thread that set flushing
+
+  private ClientConnection(Socket socket, String peer, ChatClientListener listener, long callTimeoutMillis,
+      int maxFrameBytes, Frame.HelloOk hello, FrameDecoder decoder, ByteBuffer in) throws IOException {
+    this.socket = socket;
+    this.peer = peer;
+    this.listener = listener;
+    this.callTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(callTimeoutMillis);
+    this.tickMillis = Math.max(10, Math.min(100, callTimeoutMillis / 10));
+    this.serverMaxFrameBytes = hello.maxFrameBytes();
+    this.pingIntervalNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(1, Integer.toUnsignedLong(hello.idleTimeoutMillis()) / 3));
+    this.decoder = decoder;
+    this.in = in;
+    this.out = socket.getOutputStream();
+    this.lastSendNanos = System.nanoTime();
+    this.listenerThread = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+      Thread t = new Thread(r, "chatapp-socket-client-listener " + peer);
+      t.setDaemon(true);
+      return t;
+    });
+    listenerThread.allowCoreThreadTimeOut(true);
+    this.reader = new Thread(this::readLoop, "chatapp-socket-client-reader " + peer);
+    reader.setDaemon(true);
+  }
+
+  /**
+   * Connects, sends HELLO and waits for HELLO_OK.
+   *
+   * @param host the server's host
+   * @param port the server's port
+   * @param listener hears pushes and the loss of the connection
+   * @param callTimeoutMillis how long a call waits for its answer
+   * @param connectTimeoutMillis how long connecting and the handshake may take
+   * @param maxFrameBytes the largest frame accepted from the server
+   * @return the open connection
+   * @throws ChatException {@link ErrorCode#UNAVAILABLE} if the server cannot be reached or does
+   *     not answer in time; the server's code if it refuses the handshake
+   */
+  public static ClientConnection open(String host, int port, ChatClientListener listener, long callTimeoutMillis,
+      long connectTimeoutMillis, int maxFrameBytes) {
+    String peer = host + ":" + port;
+    Socket socket = new Socket();
+    try {
+      socket.setTcpNoDelay(true);
+      socket.setKeepAlive(true);
+      socket.connect(new InetSocketAddress(host, port), (int) connectTimeoutMillis);
+      socket.setSoTimeout((int) connectTimeoutMillis);
+      WireWriter w = new WireWriter(32);
+      w.write(new Frame.Hello(0, Frame.PROTOCOL_VERSION));
+      socket.getOutputStream().write(w.toByteArray());
+      FrameDecoder decoder = new FrameDecoder(maxFrameBytes);
+      ByteBuffer in = ByteBuffer.allocate(READ_BUFFER_BYTES);
+      Frame answer = null;
+      while (answer == null) {
+        in = readSome(socket.getInputStream(), in, decoder);
+        in.flip();
+        answer = decoder.decode(in);
+        in.compact();
+      }
+      if (answer instanceof Frame.ErrorFrame error) {
+        throw new ChatException(error.code(), "server " + peer + " refused the handshake: " + error.message());
+      }
+      if (!(answer instanceof Frame.HelloOk hello)) {
+        throw new ChatException(ErrorCode.UNAVAILABLE, "server " + peer + " answered HELLO with " + answer.opcode().describe());
+      }
+      ClientConnection c = new ClientConnection(socket, peer, listener, callTimeoutMillis, maxFrameBytes, hello, decoder, in);
+      socket.setSoTimeout((int) c.tickMillis);
+      c.reader.start();
+      return c;
+    } catch (SocketTimeoutException e) {
+      closeQuietly(socket);
+      throw new ChatException(ErrorCode.UNAVAILABLE,
+          "no answer from " + peer + " within the connect timeout of " + connectTimeoutMillis + " ms", e);
+    } catch (IOException | ProtocolException e) {
+      closeQuietly(socket);
+      throw new ChatException(ErrorCode.UNAVAILABLE, "cannot connect to " + peer + ": " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      closeQuietly(socket);
+      throw e;
+    }
+  }
+
+  /**
+   * Sends a request and returns the future of its answer.
+   *
+   * @param <T> the result type
+   * @param opcode the request's opcode, for messages
+   * @param request builds the request from its id
+   * @param result reads the answer; a {@link ClassCastException} means an unexpected answer
+   * @return the future, failed with {@link ErrorCode#UNAVAILABLE} if the connection is closed or
+   *     no answer comes in time
+   */
+  public <T> CompletableFuture<T> call(Opcode opcode, IntFunction<Frame> request, Function<Frame, T> result) {
+    return call(opcode, request, result, nextRequestId());
+  }
+
+  /**
+   * Like {@link #call(Opcode, IntFunction, Function)} with an id from {@link #nextRequestId()}.
+   *
+   * @param <T> the result type
+   * @param opcode the request's opcode
+   * @param request builds the request from its id
+   * @param result reads the answer
+   * @param requestId the id to use
+   * @return the future
+   */
+  public <T> CompletableFuture<T> call(Opcode opcode, IntFunction<Frame> request, Function<Frame, T> result,
+      int requestId) {
+    PendingCall<T> call = new PendingCall<>(requestId, opcode, System.nanoTime() + callTimeoutNanos, result);
+    // Register before writing: the answer may arrive before write() returns.
+    calls.put(requestId, call);
+    if (closed.get()) {
+      calls.remove(requestId);
+      call.fail(closedException());
+      return call.future;
+    }
+    try {
+      send(request.apply(requestId));
+    } catch (ChatException e) {
+      calls.remove(requestId);
+      call.fail(e);
+    }
+    return call.future;
+  }
+
+  /**
+   * Returns a fresh request id, never 0.
+   *
+   * @return the id
+   */
+  public int nextRequestId() {
+    int id;
+    do {
+      id = nextId.incrementAndGet();
+    } while (id == 0);
+    return id;
+  }
+
+  /**
+   * Sets the id of the SUBSCRIBE whose pushes reach the listener; pushes of any other
+   * subscription are dropped. 0 drops all.
+   *
+   * @param requestId the SUBSCRIBE's id, or 0
+   */
+  public void setSubscriptionId(int requestId) {
+    this.subscriptionId = requestId;
+  }
+
+  /**
+   * Returns the id of the current subscription.
+   *
+   * @return the id, 0 if none
+   */
+  public int subscriptionId() {
+    return subscriptionId;
+  }
+
+  /** Closes the socket and fails calls in flight; the listener is not told. Idempotent. */
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true)) {
+      closeQuietly(socket);
+      failAll(closedException());
+      listenerThread.shutdown();
+    }
+  }
+
+  private static ChatException closedException() {
+    return new ChatException(ErrorCode.UNAVAILABLE, "the client is closed");
+  }
+
+  private void send(Frame frame) {
+    boolean flusher;
+    synchronized (writeLock) {
+      if (closed.get()) {
+        throw closedException();
+      }
+      int before = pending.size();
+      int bytes = pending.write(frame);
+      if (bytes - FrameDecoder.LENGTH_BYTES > serverMaxFrameBytes) {
+        pending.truncate(before);
+        throw new ChatException(ErrorCode.INVALID_ARGUMENT, frame.opcode().name() + " request of " + bytes
+            + " bytes exceeds the server's frame limit of " + serverMaxFrameBytes + " bytes");
+      }
+      flusher = !flushing;
+      flushing = true;
+    }
+    if (flusher) {
+      flush();
+    }
+  }
+
+  /**
+   * Sends a PING unless another thread is writing already (which keeps the connection alive as
+   * well): the reader must not block in a write while the server waits for it to read.
+   */
+  private void ping() {
+    synchronized (writeLock) {
+      if (flushing || closed.get()) {
+        return;
+      }
+      pending.write(new Frame.Ping(nextRequestId()));
+      flushing = true;
+    }
+    flush();
+  }
+
+  /** Writes until nothing is pending; the frames other threads queue meanwhile go in the same writes. */
+  private void flush() {
+    while (true) {
+      synchronized (writeLock) {
+        writing.clear();
+        if (pending.size() == 0) {
+          flushing = false;
+          return;
+        }
+        WireWriter full = pending;
+        pending = writing;
+        writing = full;
+      }
+      try {
+        ByteBuffer bytes = writing.view();
+        out.write(bytes.array(), 0, bytes.limit());
+        lastSendNanos = System.nanoTime();
+      } catch (IOException e) {
+        synchronized (writeLock) {
+          flushing = false;
+        }
+        lost("write failed: " + e.getMessage());
+        return;
+      }
+    }
+  }
+
+  private void readLoop() {
+    long nextSweep = System.nanoTime() + tickMillis * 1_000_000L;
+    try {
+      InputStream input = socket.getInputStream();
+      while (!closed.get()) {
+        in.flip();
+        Frame f;
+        while ((f = decodeOne()) != null) {
+          dispatch(f);
+        }
+        in.compact();
+        int before = in.position();
+        try {
+          in = readSome(input, in, decoder);
+        } catch (SocketTimeoutException e) {
+          // The read timeout only wakes us to run the timers below.
+        }
+        long now = System.nanoTime();
+        if (in.position() == before || now - nextSweep >= 0) {
+          nextSweep = now + tickMillis * 1_000_000L;
+          expireCalls(now);
+          if (now - lastSendNanos > pingIntervalNanos) {
+            ping();
+          }
+        }
+      }
+    } catch (EOFException e) {
+      String goodbye = serverGoodbye;
+      lost(goodbye != null ? "server closed the connection: " + goodbye : "server closed the connection");
+    } catch (IOException e) {
+      lost("read failed: " + e.getMessage());
+    } catch (ProtocolException e) {
+      lost("server broke the protocol: " + e.getMessage());
+    } catch (ChatException e) {
+      lost(e.getMessage());
+    } catch (RuntimeException e) {
+      LOG.log(Level.ERROR, "socket client reader failed", e);
+      lost("client reader failed: " + e);
+    }
+  }
+
+  private Frame decodeOne() throws ProtocolException {
+    while (true) {
+      try {
+        return decoder.decode(in);
+      } catch (ProtocolException e) {
+        if (e.fatal()) {
+          throw e;
+        }
+        PendingCall<?> call = calls.remove(e.requestId());
+        if (call != null) {
+          call.fail(new ChatException(ErrorCode.INTERNAL, "malformed answer from " + peer + ": " + e.getMessage()));
+        } else {
+          LOG.log(Level.WARNING, () -> "dropping malformed frame from " + peer + ": " + e.getMessage());
+        }
+      }
+    }
+  }
+
+  private void dispatch(Frame f) {
+    int id = f.requestId();
+    if (f instanceof Frame.MessagePush push) {
+      if (id == subscriptionId) {
+        toListener(() -> listener.onMessage(push.message()));
+      }
+    } else if (f instanceof Frame.SubscriptionEnded ended) {
+      if (id == subscriptionId) {
+        subscriptionId = 0;
+        ChatException reason = new ChatException(ended.code(), ended.message());
+        toListener(() -> listener.onSubscriptionEnded(reason));
+      }
+    } else if (f instanceof Frame.Pong) {
+      return;
+    } else if (id == 0 && f instanceof Frame.ErrorFrame error) {
+      // A connection-level error; the server closes next, and this is the reason to report.
+      serverGoodbye = error.code() + ": " + error.message();
+    } else {
+      PendingCall<?> call = calls.remove(id);
+      if (call != null) {
+        call.complete(f);
+      }
+    }
+  }
+
+  private void expireCalls(long now) {
+    for (Iterator<PendingCall<?>> it = calls.values().iterator(); it.hasNext(); ) {
+      PendingCall<?> call = it.next();
+      if (now - call.deadlineNanos > 0) {
+        it.remove();
+        call.fail(new ChatException(ErrorCode.UNAVAILABLE, "no answer to " + call.opcode.name() + " from " + peer
+            + " within the call timeout of " + TimeUnit.NANOSECONDS.toMillis(callTimeoutNanos) + " ms"));
+      }
+    }
+  }
+
+  private void lost(String why) {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    closeQuietly(socket);
+    ChatException reason = new ChatException(ErrorCode.UNAVAILABLE, "connection to " + peer + " lost: " + why);
+    LOG.log(Level.DEBUG, () -> reason.getMessage());
+    failAll(reason);
+    toListener(() -> listener.onDisconnected(reason));
+    listenerThread.shutdown();
+  }
+
+  private void toListener(Runnable event) {
+    try {
+      listenerThread.execute(event);
+    } catch (RejectedExecutionException e) {
+      // The application closed the client meanwhile; it hears nothing more.
+    }
+  }
+
+  private void failAll(ChatException reason) {
+    for (Iterator<PendingCall<?>> it = calls.values().iterator(); it.hasNext(); ) {
+      PendingCall<?> call = it.next();
+      it.remove();
+      call.fail(reason);
+    }
+  }
+
+  /** Reads once into the buffer, growing it if a frame needs more room than it has. */
+  private static ByteBuffer readSome(InputStream input, ByteBuffer in, FrameDecoder decoder)
+      throws IOException, ProtocolException {
+    if (!in.hasRemaining()) {
+      in.flip();
+      int need = decoder.frameBytes(in);
+      ByteBuffer bigger = ByteBuffer.allocate(Math.max(need, in.capacity() * 2));
+      bigger.put(in);
+      in = bigger;
+    } else if (in.position() == 0 && in.capacity() > READ_BUFFER_BYTES) {
+      in = ByteBuffer.allocate(READ_BUFFER_BYTES);
+    }
+    int n = input.read(in.array(), in.arrayOffset() + in.position(), in.remaining());
+    if (n < 0) {
+      throw new EOFException("end of stream");
+    }
+    in.position(in.position() + n);
+    return in;
+  }
+
+  private static void closeQuietly(Socket socket) {
+    try {
+      socket.close();
+    } catch (IOException e) {
+      LOG.log(Level.DEBUG, () -> "closing socket failed: " + e);
+    }
+  }
+}

@@ -1,0 +1,548 @@
+package io.chatapp.transport.socket.codec;
+
+import io.chatapp.api.AccountInfo;
+import io.chatapp.api.ErrorCode;
+import io.chatapp.api.Message;
+import io.chatapp.api.Page;
+import io.chatapp.api.Session;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One frame of the protocol as a record: a request, a response, a push or an error. Each record
+ * knows its {@link Opcode} and writes its own fields; {@link FrameDecoder} reads them back.
+ *
+ * <pre>
+ * frame   = length:u32 | opcode:u8 | requestId:u32 | fields          (all big-endian)
+ * string  = byteLength:u16 | UTF-8 bytes
+ * opt     = 0x00 | 0x01 string
+ * session = token:string | username:string | unreadCount:i64 | lastReadSeq:i64
+ * message = id:i64 | sender:string | recipient:string | text:string | sentAtMicros:i64 | seq:i64
+ * </pre>
+ *
+ * <p>Records holding a password or a token leave it out of {@code toString()}. All records are
+ * immutable.
+ */
+public sealed interface Frame {
+  /** The magic bytes {@code "CHAT"} at the start of a {@link Hello}. */
+  int MAGIC = 0x43484154;
+  /** The protocol version this code speaks. */
+  int PROTOCOL_VERSION = 1;
+
+  /**
+   * Returns the id that pairs a request with its response.
+   *
+   * @return the request id; 0 for connection-level errors
+   */
+  int requestId();
+
+  /**
+   * Returns the opcode written for this frame.
+   *
+   * @return the opcode
+   */
+  Opcode opcode();
+
+  /**
+   * Writes the fields after the request id.
+   *
+   * @param w the writer, inside a frame begun by the caller
+   */
+  void writeFields(WireWriter w);
+
+  /**
+   * HELLO: {@code magic:"CHAT" | version:u16}.
+   *
+   * @param requestId the id
+   * @param version the protocol version the client speaks
+   */
+  record Hello(int requestId, int version) implements Frame {
+    @Override public Opcode opcode() {
+      return Opcode.HELLO;
+    }
+
+    @Override public void writeFields(WireWriter w) {
+      w.putI32(MAGIC);
+      w.putU16(version);
+    }
+  }
+
+  /**
+   * PING: no fields.
+   *
+   * @param requestId the id
+   */
+  record Ping(int requestId) implements Frame {
+    @Override public Opcode opcode() {
+      return Opcode.PING;
+    }
+
+    @Override public void writeFields(WireWriter w) {}
+  }
+
+  /**
+   * CREATE_ACCOUNT: {@code username:string | password:string}.
+   *
+   * @param requestId the id
+   * @param username the name
+   * @param password the password
+   */
+  record CreateAccount(int requestId, String username, String password) implements Frame {
+    @Override public Opcode opcode() {
+      return Opcode.CREATE_ACCOUNT;
+    }
+
+    @Override public void writeFields(WireWriter w) {
+      w.putString(username);
+      w.putString(password);
+    }
+
+    @Override public String toString() {
+      return "CreateAccount[requestId=" + requestId + ", username=" + username + ", password=<redacted>]";
+    }
+  }
+
+  /**
+   * LOGIN: {@code username:string | password:string}.
+   *
+   * @param requestId the id
+   * @param username the name
+   * @param password the password
+   */
+  record Login(int requestId, String username, String password) implements Frame {
+    @Override public Opcode opcode() {
+      return Opcode.LOGIN;
+    }
+
+    @Override public void writeFields(WireWriter w) {
+      w.putString(username);
+      w.putString(password);
+    }
+
+    @Override public String toString() {
+      return "Login[requestId=" + requestId + ", username=" + username + ", password=<redacted>]";
+    }
+  }
+
+  /**
+   * RESUME: {@code token:string}.
+   *
+   * @param requestId the id
+   * @param token the session token
+   */
+  record Resume(int requestId, String token) implements Frame {
+    @Override public Opcode opcode() {
+      return Opcode.RESUME;
+    }
+
+    @Override public void writeFields(WireWriter w) {
+      w.putString(token);
+    }
+
+    @Override public String toString() {
+      return "Resume[requestId=" + requestId + ", token=<redacted>]";
+    }
+  }
+
+  /**
+   * LOGOUT: no fields.
+   *
+   * @param requestId the id
+   */
+  record Logout(int requestId) implements Frame {
+    @Override public Opcode opcode() {
+      return Opcode.LOGOUT;
+    }
+
+    @Override public void writeFields(WireWriter w) {}
+  }
+
+  /**
+   * LIST_ACCOUNTS: {@code pattern:opt | pageToken:opt | limit:i32}.
+   *
+   * @param requestId the id
+   * @param pattern the glob, or {@code null}
+   * @param pageToken the page token, or {@code null}
+   * @param limit the page size, 0 for the default
+   */
+  record ListAccounts(int requestId, String pattern, String pageToken, int limit) implements Frame {
+    @Override public Opcode opcode() {
+      return Opcode.LIST_ACCOUNTS;
+    }
+
+    @Override public void writeFields(WireWriter w) {
+      w.putOptString(pattern);
+      w.putOptString(pageToken);
+      w.putI32(limit);
+    }
+  }
+
+  /**
+   * SEND: {@code recipient:string | text:string | clientMessageId:opt}.
+   *
+   * @param requestId the id
+   * @param recipient the recipient
+   * @param text the text
+   * @param clientMessageId the retry id, or {@code null}
+   */
+  record Send(int requestId, String recipient, String text, String clientMessageId) implements Frame {
+    @Override public Opcode opcode() {
+      return Opcode.SEND;
+    }
+
+    @Override public void writeFields(WireWriter w) {
+      w.putString(recipient);
+      w.putString(text);
+      w.putOptString(clientMessageId);
+    }
+  }
+
+  /**
+   * SUBSCRIBE: {@code afterSeq:i64}.
+   *
+   * @param requestId the id, which every push of this subscription carries
+   * @param afterSeq deliver messages above this seq, or -1 for only new ones
+   */
+  record Subscribe(int requestId, long afterSeq) implements Frame {
+    @Override public Opcode opcode() {
+      return Opcode.SUBSCRIBE;
+    }
+
+    @Override public void writeFields(WireWriter w) {
+      w.putI64(afterSeq);
+    }
+  }
+
+  /**
+   * UNSUBSCRIBE: no fields.
+   *
+   * @param requestId the id
+   */
+  record Unsubscribe(int requestId) implements Frame {
+    @Override public Opcode opcode() {
+      return Opcode.UNSUBSCRIBE;
+    }
+
+    @Override public void writeFields(WireWriter w) {}
+  }
+
+  /**
+   * FETCH: {@code afterSeq:i64 | limit:i32}.
+   *
+   * @param requestId the id
+   * @param afterSeq return messages above this seq
+   * @param limit most messages, 0 for the default
+   */
+  record Fetch(int requestId, long afterSeq, int limit) implements Frame {
+    @Override public Opcode opcode() {
+      return Opcode.FETCH;
+    }
+
+    @Override public void writeFields(WireWriter w) {
+      w.putI64(afterSeq);
+      w.putI32(limit);
+    }
+  }
+
+  /**
+   * ACK: {@code uptoSeq:i64}.
+   *
+   * @param requestId the id
+   * @param uptoSeq the highest seq read
+   */
+  record Ack(int requestId, long uptoSeq) implements Frame {
+    @Override public Opcode opcode() {
+      return Opcode.ACK;
+    }
+
+    @Override public void writeFields(WireWriter w) {
+      w.putI64(uptoSeq);
+    }
+  }
+
+  /**
+   * DELETE_MESSAGES: {@code count:u32 | count x id:i64}.
+   *
+   * @param requestId the id
+   * @param messageIds the ids
+   */
+  record DeleteMessages(int requestId, List<Long> messageIds) implements Frame {
+    /** Copies the ids. */
+    public DeleteMessages {
+      messageIds = List.copyOf(messageIds);
+    }
+
+    @Override public Opcode opcode() {
+      return Opcode.DELETE_MESSAGES;
+    }
+
+    @Override public void writeFields(WireWriter w) {
+      w.putI32(messageIds.size());
+      for (long id : messageIds) {
+        w.putI64(id);
+      }
+    }
+  }
+
+  /**
+   * DELETE_ACCOUNT: {@code password:string}.
+   *
+   * @param requestId the id
+   * @param password the password
+   */
+  record DeleteAccount(int requestId, String password) implements Frame {
+    @Override public Opcode opcode() {
+      return Opcode.DELETE_ACCOUNT;
+    }
+
+    @Override public void writeFields(WireWriter w) {
+      w.putString(password);
+    }
+
+    @Override public String toString() {
+      return "DeleteAccount[requestId=" + requestId + ", password=<redacted>]";
+    }
+  }
+
+  /**
+   * HELLO_OK: {@code version:u16 | maxFrameBytes:u32 | idleTimeoutMillis:u32}.
+   *
+   * @param requestId the HELLO's id
+   * @param version the version the server speaks on this connection
+   * @param maxFrameBytes the largest length prefix the server accepts
+   * @param idleTimeoutMillis how long the server waits for a frame before it closes the connection
+   */
+  record HelloOk(int requestId, int version, int maxFrameBytes, int idleTimeoutMillis) implements Frame {
+    @Override public Opcode opcode() {
+      return Opcode.HELLO_OK;
+    }
+
+    @Override public void writeFields(WireWriter w) {
+      w.putU16(version);
+      w.putI32(maxFrameBytes);
+      w.putI32(idleTimeoutMillis);
+    }
+  }
+
+  /**
+   * PONG: no fields.
+   *
+   * @param requestId the PING's id
+   */
+  record Pong(int requestId) implements Frame {
+    @Override public Opcode opcode() {
+      return Opcode.PONG;
+    }
+
+    @Override public void writeFields(WireWriter w) {}
+  }
+
+  /**
+   * OK: no fields; answers CREATE_ACCOUNT, LOGOUT, SUBSCRIBE, UNSUBSCRIBE and DELETE_ACCOUNT.
+   *
+   * @param requestId the request's id
+   */
+  record Ok(int requestId) implements Frame {
+    @Override public Opcode opcode() {
+      return Opcode.OK;
+    }
+
+    @Override public void writeFields(WireWriter w) {}
+  }
+
+  /**
+   * SESSION: {@code session}; answers LOGIN and RESUME.
+   *
+   * @param requestId the request's id
+   * @param session the session (its {@code toString} hides the token)
+   */
+  record SessionResult(int requestId, Session session) implements Frame {
+    @Override public Opcode opcode() {
+      return Opcode.SESSION;
+    }
+
+    @Override public void writeFields(WireWriter w) {
+      w.putString(session.token());
+      w.putString(session.username());
+      w.putI64(session.unreadCount());
+      w.putI64(session.lastReadSeq());
+    }
+  }
+
+  /**
+   * ACCOUNTS: {@code count:u32 | count x (username:string | online:u8) | nextPageToken:opt}.
+   *
+   * @param requestId the request's id
+   * @param page the page
+   */
+  record AccountsResult(int requestId, Page<AccountInfo> page) implements Frame {
+    @Override public Opcode opcode() {
+      return Opcode.ACCOUNTS;
+    }
+
+    @Override public void writeFields(WireWriter w) {
+      w.putI32(page.items().size());
+      for (AccountInfo a : page.items()) {
+        w.putString(a.username());
+        w.putBool(a.online());
+      }
+      w.putOptString(page.nextPageToken());
+    }
+  }
+
+  /**
+   * MESSAGE: {@code message}; answers SEND.
+   *
+   * @param requestId the request's id
+   * @param message the stored message
+   */
+  record MessageResult(int requestId, Message message) implements Frame {
+    @Override public Opcode opcode() {
+      return Opcode.MESSAGE;
+    }
+
+    @Override public void writeFields(WireWriter w) {
+      putMessage(w, message);
+    }
+  }
+
+  /**
+   * MESSAGES: {@code count:u32 | count x message}; answers FETCH.
+   *
+   * @param requestId the request's id
+   * @param messages the messages, oldest first
+   */
+  record MessagesResult(int requestId, List<Message> messages) implements Frame {
+    /** Copies the list. */
+    public MessagesResult {
+      messages = List.copyOf(messages);
+    }
+
+    @Override public Opcode opcode() {
+      return Opcode.MESSAGES;
+    }
+
+    @Override public void writeFields(WireWriter w) {
+      w.putI32(messages.size());
+      for (Message m : messages) {
+        putMessage(w, m);
+      }
+    }
+  }
+
+  /**
+   * COUNT: {@code count:i64}; answers ACK (unread left) and DELETE_MESSAGES (deleted).
+   *
+   * @param requestId the request's id
+   * @param count the number
+   */
+  record CountResult(int requestId, long count) implements Frame {
+    @Override public Opcode opcode() {
+      return Opcode.COUNT;
+    }
+
+    @Override public void writeFields(WireWriter w) {
+      w.putI64(count);
+    }
+  }
+
+  /**
+   * PUSH_MESSAGE: {@code message}, carrying the id of the SUBSCRIBE that started the
+   * subscription.
+   *
+   * @param requestId the subscription's SUBSCRIBE id
+   * @param message the delivered message
+   */
+  record MessagePush(int requestId, Message message) implements Frame {
+    @Override public Opcode opcode() {
+      return Opcode.PUSH_MESSAGE;
+    }
+
+    @Override public void writeFields(WireWriter w) {
+      putMessage(w, message);
+    }
+  }
+
+  /**
+   * SUBSCRIPTION_ENDED: {@code code:u16 | message:string}.
+   *
+   * @param requestId the subscription's SUBSCRIBE id
+   * @param code why it ended
+   * @param message the engine's explanation
+   */
+  record SubscriptionEnded(int requestId, ErrorCode code, String message) implements Frame {
+    /** Checks the fields. */
+    public SubscriptionEnded {
+      Objects.requireNonNull(code, "code");
+      Objects.requireNonNull(message, "message");
+    }
+
+    @Override public Opcode opcode() {
+      return Opcode.SUBSCRIPTION_ENDED;
+    }
+
+    @Override public void writeFields(WireWriter w) {
+      w.putU16(WireErrors.toWire(code));
+      w.putString(clip(message));
+    }
+  }
+
+  /**
+   * ERROR: {@code code:u16 | message:string}.
+   *
+   * @param requestId the failed request's id, or 0 for a connection-level error
+   * @param code the error code
+   * @param message what was wrong
+   */
+  record ErrorFrame(int requestId, ErrorCode code, String message) implements Frame {
+    /** Checks the fields. */
+    public ErrorFrame {
+      Objects.requireNonNull(code, "code");
+      Objects.requireNonNull(message, "message");
+    }
+
+    @Override public Opcode opcode() {
+      return Opcode.ERROR;
+    }
+
+    @Override public void writeFields(WireWriter w) {
+      w.putU16(WireErrors.toWire(code));
+      w.putString(clip(message));
+    }
+  }
+
+  /**
+   * Returns a timestamp as microseconds since the epoch, the unit of {@code sentAtMicros}.
+   *
+   * @param t the instant
+   * @return microseconds, sub-microsecond digits dropped
+   */
+  static long toMicros(Instant t) {
+    return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000L), t.getNano() / 1000);
+  }
+
+  /**
+   * Returns the instant of a {@code sentAtMicros} value.
+   *
+   * @param micros microseconds since the epoch
+   * @return the instant
+   */
+  static Instant fromMicros(long micros) {
+    return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1000L);
+  }
+
+  private static void putMessage(WireWriter w, Message m) {
+    w.putI64(m.id());
+    w.putString(m.sender());
+    w.putString(m.recipient());
+    w.putString(m.text());
+    w.putI64(toMicros(m.sentAt()));
+    w.putI64(m.seq());
+  }
+
+  private static String clip(String message) {
+    // Error texts are ours and short; a pathological one is cut rather than failing the error.
+    return message.length() > 4096 ? message.substring(0, 4096) + "..." : message;
+  }
+}

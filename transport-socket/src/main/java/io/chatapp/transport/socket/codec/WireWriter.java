@@ -1,0 +1,259 @@
+package io.chatapp.transport.socket.codec;
+
+import io.chatapp.api.ChatException;
+import io.chatapp.api.ErrorCode;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+
+/**
+ * A growable byte buffer that frames are encoded into, back to back, so that many frames leave in
+ * one write. It is reused: {@link #clear()} keeps the array.
+ *
+ * <pre>
+ * frame  = length:u32 | opcode:u8 | requestId:u32 | fields...   (big-endian)
+ * string = byteLength:u16 | UTF-8 bytes
+ * </pre>
+ *
+ * <p>Not thread-safe; each owner guards it with its own lock or uses it from one thread.
+ */
+public final class WireWriter {
+  /** Longest string field, in UTF-8 bytes. */
+  public static final int MAX_STRING_BYTES = 0xFFFF;
+
+  private byte[] buf;
+  private int size;
+  private int frameStart = -1;
+
+  /**
+   * Creates an empty writer.
+   *
+   * @param initialCapacity the initial array size in bytes
+   */
+  public WireWriter(int initialCapacity) {
+    buf = new byte[Math.max(16, initialCapacity)];
+  }
+
+  /**
+   * Encodes a whole frame.
+   *
+   * @param frame the frame
+   * @return the number of bytes appended, length prefix included
+   * @throws ChatException {@link ErrorCode#INVALID_ARGUMENT} if a string is longer than
+   *     {@value #MAX_STRING_BYTES} UTF-8 bytes; nothing is appended then
+   */
+  public int write(Frame frame) {
+    int start = size;
+    beginFrame(frame.opcode(), frame.requestId());
+    try {
+      frame.writeFields(this);
+    } catch (RuntimeException e) {
+      size = start;
+      frameStart = -1;
+      throw e;
+    }
+    endFrame();
+    return size - start;
+  }
+
+  /**
+   * Starts a frame: reserves the length and writes opcode and request id.
+   *
+   * @param opcode the opcode
+   * @param requestId the request id
+   */
+  public void beginFrame(Opcode opcode, int requestId) {
+    frameStart = size;
+    putI32(0);
+    putU8(opcode.code());
+    putI32(requestId);
+  }
+
+  /** Ends the frame begun last by writing its length. */
+  public void endFrame() {
+    int length = size - frameStart - 4;
+    buf[frameStart] = (byte) (length >>> 24);
+    buf[frameStart + 1] = (byte) (length >>> 16);
+    buf[frameStart + 2] = (byte) (length >>> 8);
+    buf[frameStart + 3] = (byte) length;
+    frameStart = -1;
+  }
+
+  /**
+   * Appends an unsigned byte.
+   *
+   * @param v 0 to 255
+   */
+  public void putU8(int v) {
+    ensure(1);
+    buf[size++] = (byte) v;
+  }
+
+  /**
+   * Appends a big-endian unsigned 16-bit value.
+   *
+   * @param v 0 to 65535
+   */
+  public void putU16(int v) {
+    ensure(2);
+    buf[size++] = (byte) (v >>> 8);
+    buf[size++] = (byte) v;
+  }
+
+  /**
+   * Appends a big-endian 32-bit value.
+   *
+   * @param v the value
+   */
+  public void putI32(int v) {
+    ensure(4);
+    buf[size++] = (byte) (v >>> 24);
+    buf[size++] = (byte) (v >>> 16);
+    buf[size++] = (byte) (v >>> 8);
+    buf[size++] = (byte) v;
+  }
+
+  /**
+   * Appends a big-endian 64-bit value.
+   *
+   * @param v the value
+   */
+  public void putI64(long v) {
+    putI32((int) (v >>> 32));
+    putI32((int) v);
+  }
+
+  /**
+   * Appends a boolean as one byte, 0 or 1.
+   *
+   * @param v the value
+   */
+  public void putBool(boolean v) {
+    putU8(v ? 1 : 0);
+  }
+
+  /**
+   * Appends a string as u16 byte length and UTF-8. An unpaired surrogate becomes {@code '?'}, as
+   * in {@link String#getBytes}.
+   *
+   * @param s the string, not {@code null}
+   * @throws ChatException {@link ErrorCode#INVALID_ARGUMENT} if it takes more than
+   *     {@value #MAX_STRING_BYTES} bytes
+   */
+  public void putString(String s) {
+    int n = s.length();
+    ensure(2 + 3 * n);
+    int lengthAt = size;
+    int p = size + 2;
+    byte[] b = buf;
+    for (int i = 0; i < n; i++) {
+      char c = s.charAt(i);
+      if (c < 0x80) {
+        b[p++] = (byte) c;
+      } else if (c < 0x800) {
+        b[p++] = (byte) (0xC0 | (c >> 6));
+        b[p++] = (byte) (0x80 | (c & 0x3F));
+      } else if (Character.isSurrogate(c)) {
+        if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+          int cp = Character.toCodePoint(c, s.charAt(++i));
+          b[p++] = (byte) (0xF0 | (cp >> 18));
+          b[p++] = (byte) (0x80 | ((cp >> 12) & 0x3F));
+          b[p++] = (byte) (0x80 | ((cp >> 6) & 0x3F));
+          b[p++] = (byte) (0x80 | (cp & 0x3F));
+        } else {
+          b[p++] = '?';
+        }
+      } else {
+        b[p++] = (byte) (0xE0 | (c >> 12));
+        b[p++] = (byte) (0x80 | ((c >> 6) & 0x3F));
+        b[p++] = (byte) (0x80 | (c & 0x3F));
+      }
+    }
+    int length = p - lengthAt - 2;
+    if (length > MAX_STRING_BYTES) {
+      throw new ChatException(ErrorCode.INVALID_ARGUMENT,
+          "string of " + length + " UTF-8 bytes exceeds the limit of " + MAX_STRING_BYTES);
+    }
+    b[lengthAt] = (byte) (length >>> 8);
+    b[lengthAt + 1] = (byte) length;
+    size = p;
+  }
+
+  /**
+   * Appends an optional string: a presence byte (0 absent, 1 present), then the string if present.
+   *
+   * @param s the string, or {@code null}
+   */
+  public void putOptString(String s) {
+    if (s == null) {
+      putU8(0);
+    } else {
+      putU8(1);
+      putString(s);
+    }
+  }
+
+  /**
+   * Returns the number of bytes held.
+   *
+   * @return the size
+   */
+  public int size() {
+    return size;
+  }
+
+  /**
+   * Drops everything after the first {@code newSize} bytes, to undo a frame that must not go out.
+   *
+   * @param newSize the size to go back to, at most {@link #size()}
+   */
+  public void truncate(int newSize) {
+    if (newSize < 0 || newSize > size) {
+      throw new IllegalArgumentException("newSize must be 0 to " + size + ", was " + newSize);
+    }
+    size = newSize;
+  }
+
+  /** Empties the writer and keeps its array. */
+  public void clear() {
+    size = 0;
+    frameStart = -1;
+  }
+
+  /**
+   * Shrinks the array back to {@code capacity} if it grew beyond it while empty, so that a burst
+   * does not pin memory forever.
+   *
+   * @param capacity the capacity to return to
+   */
+  public void trimIfEmpty(int capacity) {
+    if (size == 0 && buf.length > capacity) {
+      buf = new byte[capacity];
+    }
+  }
+
+  /**
+   * Returns a buffer over the bytes held, positioned at 0 with limit {@link #size()}. It shares
+   * the array: use it before the next change.
+   *
+   * @return a view of the content
+   */
+  public ByteBuffer view() {
+    return ByteBuffer.wrap(buf, 0, size);
+  }
+
+  /**
+   * Returns a copy of the bytes held.
+   *
+   * @return a new array
+   */
+  public byte[] toByteArray() {
+    return Arrays.copyOf(buf, size);
+  }
+
+  private void ensure(int extra) {
+    int need = size + extra;
+    if (need > buf.length) {
+      buf = Arrays.copyOf(buf, Math.max(need, buf.length * 2));
+    }
+  }
+}

@@ -1,0 +1,15 @@
+/**
+ * The pure codec of the socket protocol (docs/PROTOCOL.md): frames to records and back, no
+ * sockets and no threads.
+ *
+ * <p>Entry points: {@link io.chatapp.transport.socket.codec.FrameDecoder} (incremental: bytes to
+ * {@link io.chatapp.transport.socket.codec.Frame} records, "not yet" until a whole frame is
+ * buffered), {@link io.chatapp.transport.socket.codec.WireWriter} (records to bytes, appended to
+ * a reusable growable buffer) and {@link io.chatapp.transport.socket.codec.Opcode}. Error codes
+ * cross the wire only through {@link io.chatapp.transport.socket.codec.WireErrors}.
+ *
+ * <p>This package is public only so that the server and client packages of this module can share
+ * it; it is not part of chatapp's API and may change without notice. It depends on the JDK and
+ * {@code io.chatapp.api} only.
+ */
+package io.chatapp.transport.socket.codec;

@@ -1,0 +1,471 @@
+package io.chatapp.transport.socket.server;
+
+import io.chatapp.api.ErrorCode;
+import io.chatapp.api.Subscription;
+import io.chatapp.transport.socket.codec.Frame;
+import io.chatapp.transport.socket.codec.FrameDecoder;
+import io.chatapp.transport.socket.codec.ProtocolException;
+import java.io.IOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayDeque;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * One client connection: its read buffer and decoder, its protocol state (handshake, open,
+ * closing), its session token and subscription, the requests waiting for a worker, and its
+ * outbound queue.
+ *
+ * <p>Requests of one connection run one at a time, in the order they arrived, so that a
+ * pipelined LOGIN then SEND works; different connections run in parallel. When more than
+ * {@value #PAUSE_READING_AT} requests wait, the connection stops reading until they drain, which
+ * pushes back on the client through TCP.
+ *
+ * <p>Thread-safety: the channel, buffers and protocol state belong to the loop thread; the
+ * request queue and subscription are guarded by {@code lock}; the token is used by the one worker
+ * that drains the queue at a time (handed over under {@code lock}); {@link #push} and
+ * {@link #respond} may be called by any thread.
+ */
+final class Connection {
+  private static final Logger LOG = System.getLogger(Connection.class.getName());
+
+  static final int PAUSE_READING_AT = 256;
+  private static final int RESUME_READING_AT = 32;
+  private static final int DRAIN_BATCH = 64;
+  private static final int INITIAL_READ_BYTES = 1024;
+  private static final int RETAINED_READ_BYTES = 64 * 1024;
+  private static final long LINGER_NANOS = 1_000_000_000L;
+
+  private enum State { HANDSHAKE, OPEN, CLOSING, CLOSED }
+
+  private final EventLoop loop;
+  private final ServerRuntime server;
+  private final SocketChannel channel;
+  private final SocketAddress remote;
+  private final OutboundQueue out;
+
+  // Loop thread only.
+  private SelectionKey key;
+  private ByteBuffer in = ByteBuffer.allocate(INITIAL_READ_BYTES);
+  private final FrameDecoder decoder;
+  private State state = State.HANDSHAKE;
+  private final long openedNanos;
+  private long lastReadNanos;
+  private long lingerUntilNanos;
+  private boolean readOff;
+  private boolean writeOn;
+  private boolean outputShut;
+
+  private final Object lock = new Object();
+  private final ArrayDeque<Frame> inbox = new ArrayDeque<>(); // guarded by lock
+  private boolean draining; // guarded by lock
+  private boolean readPaused; // guarded by lock
+  private boolean closed; // guarded by lock
+  private Subscription subscription; // guarded by lock
+
+  // Only the worker that holds the drain uses it; the drain is handed over under lock.
+  private String token;
+
+  Connection(EventLoop loop, ServerRuntime server, SocketChannel channel, long nowNanos) {
+    this.loop = loop;
+    this.server = server;
+    this.channel = channel;
+    this.remote = remoteOf(channel);
+    this.out = new OutboundQueue(server.config().maxOutboundBytes());
+    this.decoder = new FrameDecoder(server.config().maxFrameBytes());
+    this.openedNanos = nowNanos;
+    this.lastReadNanos = nowNanos;
+  }
+
+  void attach(SelectionKey key) {
+    this.key = key;
+  }
+
+  // ---- loop thread ----
+
+  void onReadable() {
+    if (state == State.CLOSING) {
+      discardInput();
+      return;
+    }
+    try {
+      for (int round = 0; round < 8 && state != State.CLOSED; round++) {
+        if (!in.hasRemaining()) {
+          growReadBuffer();
+        }
+        int n = channel.read(in);
+        if (n < 0) {
+          closeNow(null);
+          return;
+        }
+        if (n == 0) {
+          break;
+        }
+        lastReadNanos = System.nanoTime();
+        in.flip();
+        decodeAll();
+        in.compact();
+        if (state != State.OPEN && state != State.HANDSHAKE || readOff) {
+          break;
+        }
+      }
+      if (in.position() == 0 && in.capacity() > RETAINED_READ_BYTES) {
+        in = ByteBuffer.allocate(INITIAL_READ_BYTES);
+      }
+    } catch (IOException e) {
+      closeNow("read failed: " + e);
+    }
+  }
+
+  void flush() {
+    if (state == State.CLOSED) {
+      return;
+    }
+    try {
+      boolean done = out.flush(channel);
+      if (out.unparkIfDrained()) {
+        scheduleDrain();
+      }
+      if (done && state == State.CLOSING && !outputShut) {
+        // The error that ends the connection is out: send FIN, then wait for the client's EOF so
+        // that our close does not reset a connection whose last frame it has not read yet.
+        out.close();
+        outputShut = true;
+        channel.shutdownOutput();
+      }
+      if (writeOn != !done) {
+        writeOn = !done;
+        updateInterest();
+      }
+    } catch (IOException e) {
+      closeNow("write failed: " + e);
+    }
+  }
+
+  void checkTimers(long now) {
+    switch (state) {
+      case HANDSHAKE -> {
+        long limit = server.config().handshakeTimeoutMillis();
+        if (now - openedNanos > limit * 1_000_000L) {
+          fail(0, ErrorCode.UNAVAILABLE, "no HELLO within the handshake timeout of " + limit + " ms");
+        }
+      }
+      case OPEN -> {
+        long limit = server.config().idleTimeoutMillis();
+        if (!readOff && now - lastReadNanos > limit * 1_000_000L) {
+          fail(0, ErrorCode.UNAVAILABLE, "no frame within the idle timeout of " + limit + " ms");
+        }
+      }
+      case CLOSING -> {
+        if (now - lingerUntilNanos > 0) {
+          closeNow(null);
+        }
+      }
+      default -> { }
+    }
+  }
+
+  /** Tells the client that the server is going away and closes once that is written. */
+  void shutdownGracefully() {
+    if (state == State.HANDSHAKE || state == State.OPEN) {
+      fail(0, ErrorCode.UNAVAILABLE, "server is shutting down");
+    }
+  }
+
+  void resumeReading() {
+    if (state != State.CLOSED && readOff) {
+      readOff = false;
+      updateInterest();
+    }
+  }
+
+  /** Closes at once, dropping what is queued. Idempotent. */
+  void closeNow(String reason) {
+    if (state == State.CLOSED) {
+      return;
+    }
+    state = State.CLOSED;
+    if (reason != null) {
+      LOG.log(Level.DEBUG, () -> "closing connection from " + remote + ": " + reason);
+    }
+    if (key != null) {
+      key.cancel();
+    }
+    try {
+      channel.close();
+    } catch (IOException e) {
+      LOG.log(Level.DEBUG, () -> "closing channel of " + remote + " failed: " + e);
+    }
+    out.close();
+    Subscription sub;
+    synchronized (lock) {
+      closed = true;
+      inbox.clear();
+      sub = subscription;
+      subscription = null;
+    }
+    if (sub != null) {
+      sub.close();
+    }
+    loop.removed(this);
+  }
+
+  private void decodeAll() {
+    while (state == State.HANDSHAKE || state == State.OPEN) {
+      Frame f;
+      try {
+        f = decoder.decode(in);
+      } catch (ProtocolException e) {
+        if (e.fatal()) {
+          fail(e.requestId(), e.code(), e.getMessage());
+          return;
+        }
+        respond(new Frame.ErrorFrame(e.requestId(), e.code(), e.getMessage()));
+        continue;
+      }
+      if (f == null) {
+        return;
+      }
+      onFrame(f);
+    }
+  }
+
+  private void onFrame(Frame f) {
+    int id = f.requestId();
+    if (state == State.HANDSHAKE) {
+      if (!(f instanceof Frame.Hello hello)) {
+        fail(id, ErrorCode.INVALID_ARGUMENT,
+            "expected HELLO (0x01) as the first frame, got " + f.opcode().describe());
+      } else if (hello.version() != Frame.PROTOCOL_VERSION) {
+        fail(id, ErrorCode.INVALID_ARGUMENT, "protocol version " + hello.version()
+            + " is not supported; this server speaks version " + Frame.PROTOCOL_VERSION);
+      } else {
+        state = State.OPEN;
+        respond(new Frame.HelloOk(id, Frame.PROTOCOL_VERSION, server.config().maxFrameBytes(),
+            (int) server.config().idleTimeoutMillis()));
+      }
+      return;
+    }
+    if (f instanceof Frame.Ping) {
+      respond(new Frame.Pong(id));
+    } else if (f instanceof Frame.Hello) {
+      respond(new Frame.ErrorFrame(id, ErrorCode.INVALID_ARGUMENT, "HELLO was already received on this connection"));
+    } else if (f.opcode().code() >= 0x80) {
+      respond(new Frame.ErrorFrame(id, ErrorCode.INVALID_ARGUMENT,
+          "opcode " + f.opcode().describe() + " is sent by servers, not by clients"));
+    } else if (server.isShuttingDown()) {
+      respond(new Frame.ErrorFrame(id, ErrorCode.UNAVAILABLE, "server is shutting down"));
+    } else {
+      submit(f);
+    }
+  }
+
+  /** Queues an ERROR, then closes once it is written (or after a linger time). */
+  private void fail(int requestId, ErrorCode code, String message) {
+    LOG.log(Level.DEBUG, () -> "closing connection from " + remote + ": " + message);
+    respond(new Frame.ErrorFrame(requestId, code, message));
+    state = State.CLOSING;
+    lingerUntilNanos = System.nanoTime() + LINGER_NANOS;
+    synchronized (lock) {
+      inbox.clear();
+    }
+    loop.requestFlush(this);
+  }
+
+  private void discardInput() {
+    try {
+      ByteBuffer scratch = loop.scratch();
+      int n;
+      do {
+        scratch.clear();
+        n = channel.read(scratch);
+      } while (n > 0);
+      if (n < 0) {
+        closeNow(null);
+      }
+    } catch (IOException e) {
+      closeNow("read failed while closing: " + e);
+    }
+  }
+
+  private void growReadBuffer() throws IOException {
+    // Decoding left only the start of one incomplete frame, at offset 0; its length is checked.
+    int need = in.position() >= FrameDecoder.LENGTH_BYTES
+        ? FrameDecoder.LENGTH_BYTES + in.getInt(0) : in.capacity() * 2;
+    int capacity = Math.max(need, Math.min(in.capacity() * 2, server.config().maxFrameBytes() + FrameDecoder.LENGTH_BYTES));
+    if (capacity <= in.capacity()) {
+      throw new IOException("read buffer of " + in.capacity() + " bytes is full without a whole frame");
+    }
+    ByteBuffer bigger = ByteBuffer.allocate(capacity);
+    in.flip();
+    bigger.put(in);
+    in = bigger;
+  }
+
+  private void updateInterest() {
+    if (key != null && key.isValid()) {
+      key.interestOps((readOff ? 0 : SelectionKey.OP_READ) | (writeOn ? SelectionKey.OP_WRITE : 0));
+    }
+  }
+
+  private void submit(Frame f) {
+    boolean schedule;
+    boolean pause = false;
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      inbox.add(f);
+      schedule = !draining;
+      draining = true;
+      if (!readPaused && inbox.size() >= PAUSE_READING_AT) {
+        readPaused = true;
+        pause = true;
+      }
+    }
+    if (pause) {
+      readOff = true;
+      updateInterest();
+    }
+    if (schedule) {
+      scheduleDrain();
+    }
+  }
+
+  // ---- worker threads ----
+
+  private void scheduleDrain() {
+    server.inFlightStarted();
+    try {
+      server.executor().execute(this::drain);
+    } catch (RejectedExecutionException e) {
+      server.inFlightEnded();
+      failQueued("server is shutting down");
+    }
+  }
+
+  private void drain() {
+    boolean more = false;
+    try {
+      more = drainBatch();
+    } finally {
+      if (more) {
+        scheduleDrain();
+      }
+      server.inFlightEnded();
+    }
+  }
+
+  /**
+   * Runs queued requests in order.
+   *
+   * @return {@code true} if requests are left and the drain must be scheduled again; {@code false}
+   *     if the queue is empty, or if the outbound queue is congested and the loop thread will
+   *     restart the drain once it has written enough
+   */
+  private boolean drainBatch() {
+    for (int i = 0; i < DRAIN_BATCH; i++) {
+      if (out.parkIfCongested()) {
+        // The client reads slower than we answer: wait for the socket instead of queueing more.
+        return false;
+      }
+      Frame request;
+      boolean resume = false;
+      synchronized (lock) {
+        request = inbox.poll();
+        if (request == null) {
+          draining = false;
+          return false;
+        }
+        if (readPaused && inbox.size() <= RESUME_READING_AT) {
+          readPaused = false;
+          resume = true;
+        }
+      }
+      if (resume) {
+        loop.execute(this::resumeReading);
+      }
+      respond(server.isShuttingDown()
+          ? new Frame.ErrorFrame(request.requestId(), ErrorCode.UNAVAILABLE, "server is shutting down")
+          : server.handler().handle(this, request));
+    }
+    return true;
+  }
+
+  private void failQueued(String message) {
+    while (true) {
+      Frame request;
+      synchronized (lock) {
+        request = inbox.poll();
+        if (request == null) {
+          draining = false;
+          return;
+        }
+      }
+      respond(new Frame.ErrorFrame(request.requestId(), ErrorCode.UNAVAILABLE, message));
+    }
+  }
+
+  String token() {
+    return token;
+  }
+
+  void setToken(String token) {
+    this.token = token;
+  }
+
+  /**
+   * Makes {@code next} this connection's subscription and closes the previous one. If the
+   * connection is closed already, closes {@code next} instead.
+   */
+  void replaceSubscription(Subscription next) {
+    Subscription old;
+    boolean isClosed;
+    synchronized (lock) {
+      isClosed = closed;
+      old = isClosed ? null : subscription;
+      if (!isClosed) {
+        subscription = next;
+      }
+    }
+    if (old != null) {
+      old.close();
+    }
+    if (isClosed && next != null) {
+      next.close();
+    }
+  }
+
+  // ---- any thread ----
+
+  /** Queues a push; a connection whose queue passes its limit is closed. */
+  void push(Frame frame) {
+    deliver(frame, false);
+  }
+
+  /** Queues the answer to a request. */
+  void respond(Frame frame) {
+    deliver(frame, true);
+  }
+
+  private void deliver(Frame frame, boolean response) {
+    switch (out.enqueue(frame, response)) {
+      case QUEUED_FLUSH -> loop.requestFlush(this);
+      case OVERFLOW -> loop.execute(() -> closeNow("outbound queue passed its limit of "
+          + server.config().maxOutboundBytes() + " bytes: the client does not read"));
+      default -> { }
+    }
+  }
+
+  private static SocketAddress remoteOf(SocketChannel channel) {
+    try {
+      return channel.getRemoteAddress();
+    } catch (IOException e) {
+      return null;
+    }
+  }
+}

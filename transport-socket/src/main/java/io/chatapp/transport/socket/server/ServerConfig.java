@@ -1,0 +1,40 @@
+package io.chatapp.transport.socket.server;
+
+import io.chatapp.api.ChatEngine;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+
+/**
+ * The settings of a server, checked by {@code SocketChatServer.Builder}. Immutable.
+ *
+ * @param engine the engine to serve
+ * @param host the address to bind
+ * @param port the port to bind, 0 for any free one
+ * @param ioThreads the number of selector threads
+ * @param workerThreads the size of the engine-call pool the server owns, if {@code executor} is
+ *     {@code null}
+ * @param executor runs engine calls, or {@code null} for a pool the server owns
+ * @param maxConnections the most connections open at once
+ * @param maxFrameBytes the largest length prefix accepted from a client
+ * @param maxOutboundBytes the most bytes queued for one connection before it is dropped
+ * @param handshakeTimeoutMillis how long a new connection has to send HELLO
+ * @param idleTimeoutMillis how long a connection may stay silent
+ */
+public record ServerConfig(
+    ChatEngine engine,
+    String host,
+    int port,
+    int ioThreads,
+    int workerThreads,
+    Executor executor,
+    int maxConnections,
+    int maxFrameBytes,
+    int maxOutboundBytes,
+    long handshakeTimeoutMillis,
+    long idleTimeoutMillis) {
+  /** Checks the references. */
+  public ServerConfig {
+    Objects.requireNonNull(engine, "engine");
+    Objects.requireNonNull(host, "host");
+  }
+}

@@ -1,0 +1,272 @@
+package io.chatapp.transport.socket.server;
+
+import io.chatapp.api.ErrorCode;
+import io.chatapp.transport.socket.codec.Frame;
+import io.chatapp.transport.socket.codec.WireWriter;
+import java.io.IOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A running socket server: the listening channel, the I/O loops and the worker executor.
+ *
+ * <p>Thread-safe. {@link #start} and {@link #close} may be called from any thread; accepting
+ * runs on the first loop thread.
+ */
+public final class ServerRuntime {
+  private static final Logger LOG = System.getLogger(ServerRuntime.class.getName());
+  private static final long SHUTDOWN_MILLIS = 10_000;
+
+  private final ServerConfig config;
+  private final RequestHandler handler;
+  private final Executor executor;
+  private final ExecutorService ownExecutor;
+  private final AtomicInteger connectionCount = new AtomicInteger();
+
+  private final Object lock = new Object();
+  private boolean started; // guarded by lock
+  private boolean closed; // guarded by lock
+  private int inFlight; // guarded by lock
+  private ServerSocketChannel acceptor; // guarded by lock
+  private int boundPort; // guarded by lock
+  private EventLoop[] loops; // guarded by lock; immutable once started
+  private int nextLoop; // first loop thread only
+  private volatile boolean shuttingDown;
+
+  /**
+   * Creates a server that is not yet listening.
+   *
+   * @param config the checked settings
+   */
+  public ServerRuntime(ServerConfig config) {
+    this.config = config;
+    this.handler = new RequestHandler(config.engine());
+    if (config.executor() != null) {
+      this.executor = config.executor();
+      this.ownExecutor = null;
+    } else {
+      this.ownExecutor = Executors.newFixedThreadPool(config.workerThreads(), daemonThreads("chatapp-socket-worker-"));
+      this.executor = ownExecutor;
+    }
+  }
+
+  /**
+   * Binds and starts the I/O threads.
+   *
+   * @throws IOException if binding fails; everything opened is closed again
+   * @throws IllegalStateException if called twice or after {@link #close}
+   */
+  public void start() throws IOException {
+    synchronized (lock) {
+      if (started || closed) {
+        throw new IllegalStateException(closed ? "server is closed" : "server is already started");
+      }
+      started = true;
+      ServerSocketChannel ssc = ServerSocketChannel.open();
+      EventLoop[] created = new EventLoop[config.ioThreads()];
+      try {
+        ssc.bind(new InetSocketAddress(config.host(), config.port()), 1024);
+        ssc.configureBlocking(false);
+        long tick = Math.max(10, Math.min(250, Math.min(config.handshakeTimeoutMillis(), config.idleTimeoutMillis()) / 4));
+        for (int i = 0; i < created.length; i++) {
+          created[i] = new EventLoop(this, i, tick);
+        }
+        created[0].registerAcceptor(ssc);
+      } catch (IOException | RuntimeException e) {
+        ssc.close();
+        for (EventLoop l : created) {
+          if (l != null) {
+            l.forceStop();
+            l.start();
+          }
+        }
+        shutdownOwnExecutor();
+        throw e;
+      }
+      acceptor = ssc;
+      boundPort = ssc.socket().getLocalPort();
+      loops = created;
+      for (EventLoop l : created) {
+        l.start();
+      }
+    }
+  }
+
+  /**
+   * Returns the bound port.
+   *
+   * @return the port
+   * @throws IllegalStateException before {@link #start}
+   */
+  public int port() {
+    synchronized (lock) {
+      if (acceptor == null) {
+        throw new IllegalStateException("server is not started");
+      }
+      return boundPort;
+    }
+  }
+
+  /**
+   * Stops accepting, answers queued requests with UNAVAILABLE and waits for running ones, sends
+   * every client an ERROR and closes every connection. Idempotent.
+   */
+  public void close() {
+    EventLoop[] toStop;
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      toStop = loops;
+      if (acceptor != null) {
+        try {
+          acceptor.close();
+        } catch (IOException e) {
+          LOG.log(Level.WARNING, "closing the listening socket failed", e);
+        }
+      }
+    }
+    shuttingDown = true;
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SHUTDOWN_MILLIS);
+    try {
+      awaitInFlight(deadline);
+      if (toStop != null) {
+        for (EventLoop l : toStop) {
+          l.stop();
+        }
+        for (EventLoop l : toStop) {
+          long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+          if (!l.join(Math.max(1, left))) {
+            l.forceStop();
+            l.join(1000);
+          }
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      if (toStop != null) {
+        for (EventLoop l : toStop) {
+          l.forceStop();
+        }
+      }
+    } finally {
+      shutdownOwnExecutor();
+    }
+  }
+
+  ServerConfig config() {
+    return config;
+  }
+
+  RequestHandler handler() {
+    return handler;
+  }
+
+  Executor executor() {
+    return executor;
+  }
+
+  boolean isShuttingDown() {
+    return shuttingDown;
+  }
+
+  void inFlightStarted() {
+    synchronized (lock) {
+      inFlight++;
+    }
+  }
+
+  void inFlightEnded() {
+    synchronized (lock) {
+      if (--inFlight == 0) {
+        lock.notifyAll();
+      }
+    }
+  }
+
+  void connectionClosed() {
+    connectionCount.decrementAndGet();
+  }
+
+  /** Accepts what is pending on the listening channel. Runs on the first loop thread. */
+  void accept(ServerSocketChannel ssc) {
+    for (int i = 0; i < 64; i++) {
+      SocketChannel ch;
+      try {
+        ch = ssc.accept();
+      } catch (IOException e) {
+        LOG.log(Level.WARNING, "accept failed", e);
+        return;
+      }
+      if (ch == null) {
+        return;
+      }
+      try {
+        EventLoop.configure(ch);
+      } catch (IOException e) {
+        EventLoop.closeQuietly(ch);
+        continue;
+      }
+      if (connectionCount.incrementAndGet() > config.maxConnections()) {
+        connectionCount.decrementAndGet();
+        reject(ch);
+        continue;
+      }
+      EventLoop target = loops[nextLoop];
+      nextLoop = (nextLoop + 1) % loops.length;
+      target.execute(() -> target.adopt(ch));
+    }
+  }
+
+  private void reject(SocketChannel ch) {
+    WireWriter w = new WireWriter(128);
+    w.write(new Frame.ErrorFrame(0, ErrorCode.RESOURCE_EXHAUSTED,
+        "server has reached its limit of " + config.maxConnections() + " connections"));
+    try {
+      // A fresh socket's send buffer takes these few bytes at once; a failure changes nothing.
+      ch.write(w.view());
+      ch.shutdownOutput();
+    } catch (IOException e) {
+      LOG.log(Level.DEBUG, () -> "telling a rejected client failed: " + e);
+    }
+    EventLoop.closeQuietly(ch);
+  }
+
+  private void awaitInFlight(long deadline) throws InterruptedException {
+    synchronized (lock) {
+      while (inFlight > 0) {
+        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        if (left <= 0) {
+          LOG.log(Level.WARNING, inFlight + " requests still running at shutdown");
+          return;
+        }
+        lock.wait(left);
+      }
+    }
+  }
+
+  private void shutdownOwnExecutor() {
+    if (ownExecutor != null) {
+      ownExecutor.shutdownNow();
+    }
+  }
+
+  private static ThreadFactory daemonThreads(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}

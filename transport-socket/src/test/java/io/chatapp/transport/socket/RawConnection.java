@@ -1,0 +1,128 @@
+package io.chatapp.transport.socket;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.chatapp.transport.socket.codec.Frame;
+import io.chatapp.transport.socket.codec.FrameDecoder;
+import io.chatapp.transport.socket.codec.ProtocolException;
+import io.chatapp.transport.socket.codec.WireWriter;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+
+/**
+ * A test client over a plain {@link Socket} that sends whatever bytes a test wants and reads
+ * frames with a deadline. Not thread-safe; used by one test thread.
+ */
+final class RawConnection implements AutoCloseable {
+  static final int TIMEOUT_MS = 20_000;
+
+  private final Socket socket;
+  private final InputStream in;
+  private final FrameDecoder decoder = new FrameDecoder(64 << 20);
+  private ByteBuffer buffer = ByteBuffer.allocate(1 << 16);
+
+  RawConnection(int port) throws IOException {
+    this(port, 0);
+  }
+
+  /** Connects; a positive {@code receiveBufferBytes} shrinks the socket's receive buffer first. */
+  RawConnection(int port, int receiveBufferBytes) throws IOException {
+    socket = new Socket();
+    if (receiveBufferBytes > 0) {
+      socket.setReceiveBufferSize(receiveBufferBytes);
+    }
+    socket.setTcpNoDelay(true);
+    socket.connect(new InetSocketAddress("127.0.0.1", port), TIMEOUT_MS);
+    socket.setSoTimeout(TIMEOUT_MS);
+    in = socket.getInputStream();
+  }
+
+  /** Wraps a socket accepted by a fake server in a test. */
+  RawConnection(Socket accepted) throws IOException {
+    socket = accepted;
+    socket.setTcpNoDelay(true);
+    socket.setSoTimeout(TIMEOUT_MS);
+    in = socket.getInputStream();
+  }
+
+  void sendBytes(byte[] bytes) throws IOException {
+    socket.getOutputStream().write(bytes);
+    socket.getOutputStream().flush();
+  }
+
+  void send(Frame frame) throws IOException {
+    sendBytes(bytes(frame));
+  }
+
+  static byte[] bytes(Frame frame) {
+    WireWriter w = new WireWriter(64);
+    w.write(frame);
+    return w.toByteArray();
+  }
+
+  /** Sends HELLO and checks the HELLO_OK. */
+  void handshake() throws IOException {
+    send(new Frame.Hello(1, Frame.PROTOCOL_VERSION));
+    Frame answer = next();
+    assertEquals(Frame.HelloOk.class, answer.getClass(), "answer to HELLO: " + answer);
+  }
+
+  /** Reads the next frame, failing the test on EOF or timeout. */
+  Frame next() throws IOException {
+    Frame f = nextOrNull();
+    assertNotNull(f, "the server closed the connection instead of sending a frame");
+    return f;
+  }
+
+  /** Reads the next frame, or returns {@code null} at end of stream. */
+  Frame nextOrNull() throws IOException {
+    while (true) {
+      buffer.flip();
+      try {
+        Frame f = decoder.decode(buffer);
+        if (f != null) {
+          buffer.compact();
+          return f;
+        }
+      } catch (ProtocolException e) {
+        throw new AssertionError("server sent a bad frame: " + e.getMessage(), e);
+      }
+      buffer.compact();
+      if (!buffer.hasRemaining()) {
+        ByteBuffer bigger = ByteBuffer.allocate(buffer.capacity() * 2);
+        buffer.flip();
+        bigger.put(buffer);
+        buffer = bigger;
+      }
+      int n;
+      try {
+        n = in.read(buffer.array(), buffer.position(), buffer.remaining());
+      } catch (SocketTimeoutException e) {
+        throw new AssertionError("no frame within " + TIMEOUT_MS + " ms", e);
+      }
+      if (n < 0) {
+        return null;
+      }
+      buffer.position(buffer.position() + n);
+    }
+  }
+
+  /** Checks that the server closes the connection next, without sending another frame. */
+  void expectClosed() throws IOException {
+    Frame f = nextOrNull();
+    if (f != null) {
+      fail("expected the server to close the connection, got " + f);
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    socket.close();
+  }
+}

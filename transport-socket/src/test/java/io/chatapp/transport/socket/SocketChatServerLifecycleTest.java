@@ -1,0 +1,174 @@
+package io.chatapp.transport.socket;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.chatapp.api.ChatClient;
+import io.chatapp.api.ChatClientListener;
+import io.chatapp.api.ChatEngine;
+import io.chatapp.api.ChatException;
+import io.chatapp.api.ErrorCode;
+import io.chatapp.engine.contract.RecordingListener;
+import io.chatapp.transport.socket.codec.Frame;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Timeouts, connection limits, builder checks and shutdown of {@link SocketChatServer}. */
+class SocketChatServerLifecycleTest {
+  private static final String PASSWORD = "correct horse battery";
+
+  private ChatEngine engine;
+  private SocketChatServer server;
+
+  @BeforeEach
+  void createEngine() {
+    engine = TestServers.engine();
+  }
+
+  @AfterEach
+  void stop() {
+    if (server != null) {
+      server.close();
+    }
+    engine.close();
+  }
+
+  private SocketChatServer start(SocketChatServer.Builder builder) {
+    server = builder.build();
+    server.start();
+    return server;
+  }
+
+  private static Frame.ErrorFrame error(Frame f, ErrorCode code) {
+    Frame.ErrorFrame e = assertInstanceOf(Frame.ErrorFrame.class, f);
+    assertEquals(code, e.code(), e.message());
+    return e;
+  }
+
+  @Test
+  void connectionWithoutHelloIsClosedAfterTheHandshakeTimeout() throws IOException {
+    start(SocketChatServer.builder(engine).handshakeTimeout(Duration.ofMillis(200)));
+    try (RawConnection raw = new RawConnection(server.port())) {
+      Frame.ErrorFrame e = error(raw.next(), ErrorCode.UNAVAILABLE);
+      assertEquals(0, e.requestId());
+      assertEquals("no HELLO within the handshake timeout of 200 ms", e.message());
+      raw.expectClosed();
+    }
+  }
+
+  @Test
+  void silentConnectionIsClosedAfterTheIdleTimeout() throws IOException {
+    start(SocketChatServer.builder(engine).idleTimeout(Duration.ofMillis(300)));
+    try (RawConnection raw = new RawConnection(server.port())) {
+      raw.handshake();
+      assertEquals("no frame within the idle timeout of 300 ms", error(raw.next(), ErrorCode.UNAVAILABLE).message());
+      raw.expectClosed();
+    }
+  }
+
+  @Test
+  void idleClientStaysConnectedThroughPings() throws Exception {
+    start(SocketChatServer.builder(engine).idleTimeout(Duration.ofMillis(300)));
+    CountDownLatch disconnected = new CountDownLatch(1);
+    try (ChatClient client = SocketChatClient.connect("127.0.0.1", server.port(), new ChatClientListener() {
+      @Override
+      public void onDisconnected(ChatException reason) {
+        disconnected.countDown();
+      }
+    })) {
+      // Five idle timeouts pass with no call: the client's pings must keep the connection.
+      assertFalse(disconnected.await(1500, TimeUnit.MILLISECONDS), "client was disconnected while idle");
+      client.createAccount("idle", PASSWORD);
+    }
+  }
+
+  @Test
+  void connectionBeyondTheMaximumGetsResourceExhaustedAndIsClosed() throws IOException {
+    start(SocketChatServer.builder(engine).maxConnections(2));
+    try (RawConnection a = new RawConnection(server.port());
+        RawConnection b = new RawConnection(server.port())) {
+      a.handshake();
+      b.handshake();
+      try (RawConnection c = new RawConnection(server.port())) {
+        assertEquals("server has reached its limit of 2 connections",
+            error(c.next(), ErrorCode.RESOURCE_EXHAUSTED).message());
+        c.expectClosed();
+      }
+      a.send(new Frame.Ping(2));
+      assertEquals(new Frame.Pong(2), a.next());
+    }
+  }
+
+  @Test
+  void closeTellsEveryClientAndClosesItsConnection() throws Exception {
+    start(SocketChatServer.builder(engine));
+    RecordingListener hears = new RecordingListener();
+    ChatClient client = SocketChatClient.connect("127.0.0.1", server.port(), hears);
+    try (RawConnection raw = new RawConnection(server.port())) {
+      raw.handshake();
+      server.close();
+      assertEquals("server is shutting down", error(raw.next(), ErrorCode.UNAVAILABLE).message());
+      raw.expectClosed();
+      ChatException reason = hears.nextDisconnect();
+      assertEquals(ErrorCode.UNAVAILABLE, reason.code());
+      assertTrue(reason.getMessage().contains("server is shutting down"), reason.getMessage());
+      ChatException e = assertThrows(ChatException.class, () -> client.createAccount("late", PASSWORD));
+      assertEquals(ErrorCode.UNAVAILABLE, e.code());
+    } finally {
+      client.close();
+    }
+  }
+
+  @Test
+  void closeStopsAccepting() throws Exception {
+    start(SocketChatServer.builder(engine));
+    int port = server.port();
+    server.close();
+    ChatException e = assertThrows(ChatException.class, () -> SocketChatClient.connect("127.0.0.1", port, null));
+    assertEquals(ErrorCode.UNAVAILABLE, e.code());
+  }
+
+  @Test
+  void closeTwiceIsHarmlessAndStartTwiceFails() {
+    start(SocketChatServer.builder(engine));
+    assertThrows(IllegalStateException.class, server::start);
+    server.close();
+    server.close();
+  }
+
+  @Test
+  void portBeforeStartFails() {
+    SocketChatServer notStarted = SocketChatServer.builder(engine).build();
+    assertThrows(IllegalStateException.class, notStarted::port);
+    notStarted.close();
+  }
+
+  @Test
+  void builderRejectsAValueSetTwice() {
+    SocketChatServer.Builder b = SocketChatServer.builder(engine).port(0);
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> b.port(1));
+    assertEquals("port was already set to 0", e.getMessage());
+  }
+
+  @Test
+  void builderRejectsValuesOutOfRangeAndSaysWhatIsAllowed() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> SocketChatServer.builder(engine).maxFrameBytes(10));
+    assertEquals("maxFrameBytes must be 64 to 1073741824, was 10", e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> SocketChatServer.builder(engine).ioThreads(0));
+    assertThrows(IllegalArgumentException.class, () -> SocketChatServer.builder(engine).port(70000));
+    assertThrows(IllegalArgumentException.class, () -> SocketChatServer.builder(engine).idleTimeout(Duration.ZERO));
+    assertThrows(IllegalArgumentException.class, () -> SocketChatServer.builder(engine).host(""));
+    assertThrows(IllegalArgumentException.class, () -> SocketChatServer.builder(null));
+    assertThrows(IllegalStateException.class,
+        () -> SocketChatServer.builder(engine).workerThreads(2).executor(Runnable::run));
+  }
+}

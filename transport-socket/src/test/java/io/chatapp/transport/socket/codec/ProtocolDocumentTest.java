@@ -1,0 +1,137 @@
+package io.chatapp.transport.socket.codec;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.chatapp.api.AccountInfo;
+import io.chatapp.api.ErrorCode;
+import io.chatapp.api.Message;
+import io.chatapp.api.Page;
+import io.chatapp.api.Session;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * Pins the hex examples of docs/PROTOCOL.md: each documented frame decodes to the record below
+ * and that record encodes to exactly the documented bytes, so the document cannot drift.
+ */
+class ProtocolDocumentTest {
+  private static final Pattern BLOCK = Pattern.compile("<!-- frame: ([a-z-]+) -->\\s*```text\\n(.*?)```", Pattern.DOTALL);
+  private static final Message MESSAGE =
+      new Message(42, "alice", "bob", "hi", Instant.parse("2024-01-01T00:00:00Z"), 3);
+  private static final Session SESSION = new Session("tok123", "alice", 2, 5);
+
+  private static final Map<String, Frame> EXPECTED = new LinkedHashMap<>();
+
+  static {
+    EXPECTED.put("hello", new Frame.Hello(1, 1));
+    EXPECTED.put("hello-ok", new Frame.HelloOk(1, 1, 1048576, 60000));
+    EXPECTED.put("bad-version-error", new Frame.ErrorFrame(1, ErrorCode.INVALID_ARGUMENT,
+        "protocol version 2 is not supported; this server speaks version 1"));
+    EXPECTED.put("ping", new Frame.Ping(2));
+    EXPECTED.put("pong", new Frame.Pong(2));
+    EXPECTED.put("create-account", new Frame.CreateAccount(3, "alice", "secret-pw"));
+    EXPECTED.put("create-account-ok", new Frame.Ok(3));
+    EXPECTED.put("login", new Frame.Login(4, "alice", "secret-pw"));
+    EXPECTED.put("login-session", new Frame.SessionResult(4, SESSION));
+    EXPECTED.put("resume", new Frame.Resume(5, "tok123"));
+    EXPECTED.put("resume-session", new Frame.SessionResult(5, SESSION));
+    EXPECTED.put("logout", new Frame.Logout(6));
+    EXPECTED.put("logout-ok", new Frame.Ok(6));
+    EXPECTED.put("list-accounts", new Frame.ListAccounts(7, "a*", null, 2));
+    EXPECTED.put("list-accounts-page", new Frame.AccountsResult(7,
+        new Page<>(List.of(new AccountInfo("Alfred", false), new AccountInfo("alice", true)), "n1")));
+    EXPECTED.put("send", new Frame.Send(8, "bob", "hi", "c-1"));
+    EXPECTED.put("send-message", new Frame.MessageResult(8, MESSAGE));
+    EXPECTED.put("send-unknown", new Frame.Send(15, "carol", "yo", null));
+    EXPECTED.put("send-unknown-error", new Frame.ErrorFrame(15, ErrorCode.NOT_FOUND, "no such user: carol"));
+    EXPECTED.put("subscribe", new Frame.Subscribe(9, -1));
+    EXPECTED.put("subscribe-ok", new Frame.Ok(9));
+    EXPECTED.put("push-message", new Frame.MessagePush(9, MESSAGE));
+    EXPECTED.put("subscription-ended", new Frame.SubscriptionEnded(9, ErrorCode.UNAUTHENTICATED, "session ended"));
+    EXPECTED.put("unsubscribe", new Frame.Unsubscribe(10));
+    EXPECTED.put("unsubscribe-ok", new Frame.Ok(10));
+    EXPECTED.put("fetch", new Frame.Fetch(11, 0, 2));
+    EXPECTED.put("fetch-messages", new Frame.MessagesResult(11, List.of(MESSAGE)));
+    EXPECTED.put("ack", new Frame.Ack(12, 3));
+    EXPECTED.put("ack-count", new Frame.CountResult(12, 0));
+    EXPECTED.put("delete-messages", new Frame.DeleteMessages(13, List.of(42L, 43L)));
+    EXPECTED.put("delete-messages-count", new Frame.CountResult(13, 1));
+    EXPECTED.put("delete-account", new Frame.DeleteAccount(14, "secret-pw"));
+    EXPECTED.put("delete-account-ok", new Frame.Ok(14));
+  }
+
+  private static Map<String, byte[]> documented;
+
+  @BeforeAll
+  static void readDocument() throws IOException {
+    Path doc = Stream.of("../docs/PROTOCOL.md", "docs/PROTOCOL.md")
+        .map(Path::of).filter(Files::isRegularFile).findFirst()
+        .orElseThrow(() -> new AssertionError("docs/PROTOCOL.md not found from " + Path.of("").toAbsolutePath()));
+    documented = new LinkedHashMap<>();
+    Matcher m = BLOCK.matcher(Files.readString(doc, StandardCharsets.UTF_8));
+    while (m.find()) {
+      documented.put(m.group(1), parseHex(m.group(2)));
+    }
+  }
+
+  @Test
+  void everyDocumentedFrameIsPinnedAndEveryPinnedFrameIsDocumented() {
+    assertEquals(EXPECTED.keySet(), documented.keySet());
+  }
+
+  @Test
+  void everyOpcodeHasADocumentedExample() {
+    for (Opcode op : Opcode.values()) {
+      assertTrue(EXPECTED.values().stream().anyMatch(f -> f.opcode() == op), "no example of " + op);
+    }
+  }
+
+  @TestFactory
+  Stream<DynamicTest> documentedBytesDecodeToTheRecordAndEncodeBackExactly() {
+    return EXPECTED.entrySet().stream().map(e -> DynamicTest.dynamicTest(e.getKey(), () -> {
+      byte[] bytes = documented.get(e.getKey());
+      assertNotNull(bytes, "no example named " + e.getKey() + " in PROTOCOL.md");
+      ByteBuffer in = ByteBuffer.wrap(bytes);
+      Frame decoded = new FrameDecoder(1 << 20).decode(in);
+      assertEquals(e.getValue(), decoded);
+      assertFalse(in.hasRemaining(), "the example holds exactly one frame");
+      WireWriter w = new WireWriter(16);
+      w.write(e.getValue());
+      assertArrayEquals(bytes, w.toByteArray());
+    }));
+  }
+
+  private static byte[] parseHex(String block) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    for (String line : block.split("\n")) {
+      int comment = line.indexOf('#');
+      String hex = (comment >= 0 ? line.substring(0, comment) : line).trim();
+      if (hex.isEmpty()) {
+        continue;
+      }
+      for (String token : hex.split("\\s+")) {
+        out.write(Integer.parseInt(token, 16));
+      }
+    }
+    return out.toByteArray();
+  }
+}
