@@ -192,6 +192,13 @@ public final class GrpcChatClient implements ChatClient {
         (s, o) -> s.send(request, o), ProtoRecords::fromProto);
   }
 
+  /**
+   * Opens the subscription's server-streaming call, replacing the one before, if any. The call
+   * itself has no deadline; its registration must come within the call timeout.
+   *
+   * @param afterSeq deliver messages above this seq, or {@link io.chatapp.api.ChatEngine#LATEST}
+   * @return completes once the server has accepted the subscription
+   */
   @Override
   public CompletableFuture<Void> subscribeAsync(long afterSeq) {
     ClientDelivery next = new ClientDelivery(deliveryOwner, dispatcher);
@@ -226,6 +233,13 @@ public final class GrpcChatClient implements ChatClient {
     return registered.copy();
   }
 
+  /**
+   * Stops delivery by cancelling the subscription's call. Once the future completes the listener
+   * hears no more messages of it; the server closes the engine subscription as the cancellation
+   * reaches it, a moment later.
+   *
+   * @return completes once the listener has handled every push handed to it before
+   */
   @Override
   public CompletableFuture<Void> unsubscribeAsync() {
     ClientDelivery current;
