@@ -112,8 +112,11 @@ final class ClientDelivery implements ClientResponseObserver<SubscribeRequest, S
 
   @Override
   public void onError(Throwable t) {
+    // Without the service's trailer, UNAVAILABLE is a broken connection and CANCELLED a server
+    // that went away abruptly (our own cancel never gets here: stopped is set first).
+    Status.Code code = Status.fromThrowable(t).getCode();
     boolean connectionLost = !StatusMapping.isFromService(t)
-        && Status.fromThrowable(t).getCode() == Status.Code.UNAVAILABLE;
+        && (code == Status.Code.UNAVAILABLE || code == Status.Code.CANCELLED);
     ended(StatusMapping.toChatException(t), connectionLost);
   }
 

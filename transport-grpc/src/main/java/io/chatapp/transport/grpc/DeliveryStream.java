@@ -62,7 +62,7 @@ final class DeliveryStream implements MessageListener {
   private final Object lock = new Object();
   private final ArrayDeque<Message> buffer = new ArrayDeque<>(); // guarded by lock
   private Subscription subscription; // guarded by lock
-  private boolean started; // guarded by lock; the engine subscription exists, output may begin
+  private boolean started; // guarded by lock; the engine accepted the subscription: output may begin
   private boolean announced; // guarded by lock; the Subscribed event was taken for sending
   private long catchUpAfterSeq = NOT_CATCHING_UP; // guarded by lock; next stored page to fetch
   private StatusRuntimeException ending; // guarded by lock; the status to end the call with

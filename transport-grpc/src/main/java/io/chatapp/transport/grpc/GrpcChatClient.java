@@ -61,7 +61,10 @@ import java.util.function.Function;
  *
  * <p>The listener hears pushes, the end of the subscription and a lost connection on one thread
  * of this client's ({@code chatapp-grpc-client-N}), never a gRPC thread, one call at a time and
- * in order. Futures complete on gRPC's executor threads.
+ * in order. When the server ends the subscription (logout, account deleted, the client fell
+ * behind, the server shuts down) it hears {@code onSubscriptionEnded}; when the connection breaks
+ * it hears {@code onDisconnected} once, and the subscription is gone with it: subscribe again
+ * once the server is back. Futures complete on gRPC's executor threads.
  *
  * <p>Thread-safe.
  */
@@ -189,6 +192,13 @@ public final class GrpcChatClient implements ChatClient {
         (s, o) -> s.send(request, o), ProtoRecords::fromProto);
   }
 
+  /**
+   * Opens the subscription's server-streaming call, replacing the one before, if any. The call
+   * itself has no deadline; its registration must come within the call timeout.
+   *
+   * @param afterSeq deliver messages above this seq, or {@link io.chatapp.api.ChatEngine#LATEST}
+   * @return completes once the server has accepted the subscription
+   */
   @Override
   public CompletableFuture<Void> subscribeAsync(long afterSeq) {
     ClientDelivery next = new ClientDelivery(deliveryOwner, dispatcher);
@@ -223,6 +233,13 @@ public final class GrpcChatClient implements ChatClient {
     return registered.copy();
   }
 
+  /**
+   * Stops delivery by cancelling the subscription's call. Once the future completes the listener
+   * hears no more messages of it; the server closes the engine subscription as the cancellation
+   * reaches it, a moment later.
+   *
+   * @return completes once the listener has handled every push handed to it before
+   */
   @Override
   public CompletableFuture<Void> unsubscribeAsync() {
     ClientDelivery current;

@@ -48,6 +48,7 @@ public final class GrpcChatServer implements AutoCloseable {
   private static final Duration KEEP_ALIVE_TIMEOUT = Duration.ofSeconds(20);
   private static final int MAX_HEADER_LIST_BYTES = 8 * 1024;
   private static final AtomicInteger SERVER_IDS = new AtomicInteger();
+  private static final System.Logger LOG = System.getLogger(GrpcChatServer.class.getName());
 
   private final String host;
   private final int requestedPort;
@@ -121,6 +122,7 @@ public final class GrpcChatServer implements AutoCloseable {
         throw e;
       }
       server = created;
+      LOG.log(System.Logger.Level.INFO, "chat gRPC server listening on " + host + ":" + created.getPort());
       return this;
     }
   }
@@ -157,13 +159,17 @@ public final class GrpcChatServer implements AutoCloseable {
       toStop = server;
     }
     if (toStop != null) {
+      String address = host + ":" + toStop.getPort();
       toStop.shutdown();
       service.shutDownStreams();
       try {
         if (!toStop.awaitTermination(shutdownTimeout.toNanos(), TimeUnit.NANOSECONDS)) {
+          LOG.log(System.Logger.Level.WARNING, "calls still running after " + shutdownTimeout.toMillis()
+              + " ms; cancelling them");
           toStop.shutdownNow();
           toStop.awaitTermination(shutdownTimeout.toNanos(), TimeUnit.NANOSECONDS);
         }
+        LOG.log(System.Logger.Level.INFO, "chat gRPC server on " + address + " stopped");
       } catch (InterruptedException e) {
         toStop.shutdownNow();
         Thread.currentThread().interrupt();

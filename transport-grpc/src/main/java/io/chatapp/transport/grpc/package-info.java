@@ -1,7 +1,27 @@
 /**
- * The gRPC transport: the chat service defined in {@code chatapp/v1/chat.proto}, served and
- * called with grpc-java.
+ * The gRPC transport: the chat service {@code chatapp.v1.ChatService} defined in
+ * {@code chatapp/v1/chat.proto}, served over a {@link io.chatapp.api.ChatEngine} and called as a
+ * {@link io.chatapp.api.ChatClient}, with grpc-java on Netty.
  *
- * <p>May depend on {@code io.chatapp.api}, {@code io.chatapp.engine}, grpc-java and protobuf.
+ * <p>Entry points: {@link io.chatapp.transport.grpc.GrpcChatServer} (serves an engine) and
+ * {@link io.chatapp.transport.grpc.GrpcChatClient} (a client of such a server). Everything else
+ * here is package-private:
+ *
+ * <ul>
+ *   <li>server side: {@code EngineChatService} (one RPC, one engine call),
+ *       {@code SessionInterceptor} (the {@code authorization: Bearer} check) and
+ *       {@code DeliveryStream} (a subscription under gRPC flow control);
+ *   <li>client side: {@code ClientDelivery} (the subscription stream), {@code ListenerDispatcher}
+ *       (the listener thread and connection watching), {@code BearerTokenInterceptor},
+ *       {@code ChatRequests} and {@code AnswerObserver};
+ *   <li>both sides: {@code StatusMapping} (the one table between {@code ErrorCode} and gRPC
+ *       {@code Status}), {@code BearerToken} and {@code ProtoRecords}.
+ * </ul>
+ *
+ * <p>The protobuf messages and stubs in {@code io.chatapp.transport.grpc.proto} are generated at
+ * build time and are not part of the API.
+ *
+ * <p>May depend on {@code io.chatapp.api}, grpc-java and protobuf; tests also on
+ * {@code io.chatapp.engine}. Nothing here depends on another transport.
  */
 package io.chatapp.transport.grpc;

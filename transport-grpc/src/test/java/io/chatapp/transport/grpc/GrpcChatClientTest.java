@@ -6,7 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.ArgumentMatchers.anyInt;
 import static org.mockito.ArgumentMatchers.anyLong;
 import static org.mockito.ArgumentMatchers.anyString;
+import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.timeout;
+import static org.mockito.Mockito.times;
+import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.verifyNoInteractions;
 import static org.mockito.Mockito.when;
 
@@ -33,6 +38,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.mockito.ArgumentCaptor;
 
 /** What the gRPC client adds to the contract: connection loss, deadlines, threads, its builder. */
 class GrpcChatClientTest {
@@ -69,21 +75,27 @@ class GrpcChatClientTest {
   }
 
   @Test
-  void abruptServerLossIsReportedAsOneDisconnect() throws Exception {
+  void abruptServerLossIsReportedAsOneDisconnectAndNoSubscriptionEnd() throws Exception {
     // A server without the graceful end of delivery streams: its streams just break.
     Server abrupt = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
         .addService(ServerInterceptors.intercept(new EngineChatService(engine, 100), new SessionInterceptor()))
         .build().start();
-    RecordingListener listener = new RecordingListener();
-    ChatClient alice = track(GrpcChatClient.connect("127.0.0.1", abrupt.getPort(), listener));
+    ChatClientListener listener = mock(ChatClientListener.class);
+    GrpcChatClient alice = (GrpcChatClient) track(GrpcChatClient.connect("127.0.0.1", abrupt.getPort(), listener));
     alice.createAccount("alice", PASSWORD);
     alice.login("alice", PASSWORD);
     alice.subscribe(ChatEngine.LATEST);
     abrupt.shutdownNow();
     assertTrue(abrupt.awaitTermination(TIMEOUT.toSeconds(), TimeUnit.SECONDS));
-    assertEquals(ErrorCode.UNAVAILABLE, listener.nextDisconnect().code());
+    ArgumentCaptor<ChatException> reason = ArgumentCaptor.forClass(ChatException.class);
+    verify(listener, timeout(TIMEOUT.toMillis())).onDisconnected(reason.capture());
+    assertEquals(ErrorCode.UNAVAILABLE, reason.getValue().code());
     ChatException e = assertThrows(ChatException.class, () -> alice.fetch(0, 10));
     assertEquals(ErrorCode.UNAVAILABLE, e.code());
+    alice.close();
+    assertTrue(alice.awaitListenerTermination(TIMEOUT), "listener thread ends");
+    verify(listener, times(1)).onDisconnected(any());
+    verify(listener, never()).onSubscriptionEnded(any());
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.chatapp.transport.grpc;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import io.chatapp.api.ChatClientListener;
 import io.chatapp.api.ChatEngine;
@@ -60,13 +61,18 @@ final class InProcessFixture implements AutoCloseable {
   }
 
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     clients.forEach(GrpcChatClient::close);
-    for (ManagedChannel channel : channels) {
-      channel.shutdownNow();
-      assertTrue(channel.awaitTermination(10, TimeUnit.SECONDS), "channel terminates");
+    try {
+      for (ManagedChannel channel : channels) {
+        channel.shutdownNow();
+        assertTrue(channel.awaitTermination(10, TimeUnit.SECONDS), "channel terminates");
+      }
+      server.shutdownNow();
+      assertTrue(server.awaitTermination(10, TimeUnit.SECONDS), "server terminates");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      fail("interrupted while shutting down");
     }
-    server.shutdownNow();
-    assertTrue(server.awaitTermination(10, TimeUnit.SECONDS), "server terminates");
   }
 }
