@@ -20,7 +20,11 @@ public final class BenchServer {
 
   /** Starts the server; see the class comment for the protocol on standard input and output. */
   public static void main(String[] args) throws Exception {
-    try (ChatEngine engine = DefaultChatEngine.builder().passwordIterations(1000).build();
+    try (ChatEngine engine = DefaultChatEngine.builder()
+            .passwordIterations(1000)
+            .maxSessionsPerUser(100_000)
+            .maxUnreadPerMailbox(Long.MAX_VALUE)
+            .build();
         Transport.RunningServer socket = Transport.SOCKET.start(engine, "127.0.0.1", 0);
         Transport.RunningServer grpc = Transport.GRPC.start(engine, "127.0.0.1", 0)) {
       System.out.println("PORTS socket=" + socket.port() + " grpc=" + grpc.port());
