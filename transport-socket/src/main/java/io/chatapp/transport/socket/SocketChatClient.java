@@ -29,7 +29,7 @@ import java.util.concurrent.CompletableFuture;
  * restart, a network blip): the listener hears {@code onDisconnected}; the client connects again
  * after an exponential backoff with jitter (see {@link Builder#reconnectBackoff}), takes up its
  * session again with its token (RESUME), subscribes again after the last seq it received, and
- * then runs {@link Builder#onReconnected}. No message reaches the listener twice, and none that
+ * then calls the listener's {@code onReconnected}. No message reaches the listener twice, and none that
  * the server stored is skipped. Calls in flight when the connection broke fail with
  * {@code UNAVAILABLE} (a SEND may or may not have been stored: retry it with the same client
  * message id); calls made while disconnected fail at once with {@code UNAVAILABLE}, or wait for
@@ -39,8 +39,7 @@ import java.util.concurrent.CompletableFuture;
  * it was away are not skipped.
  *
  * <pre>{@code
- * try (ChatClient chat = SocketChatClient.builder().host("127.0.0.1").port(7070).listener(listener)
- *     .onReconnected(() -> System.out.println("back")).build()) {
+ * try (ChatClient chat = SocketChatClient.builder().host("127.0.0.1").port(7070).listener(listener).build()) {
  *   chat.login("alice", "correct horse");
  *   chat.subscribe(ChatEngine.LATEST);   // pushes go to listener.onMessage on a listener thread
  *   chat.send("bob", "hello", null);
@@ -48,8 +47,7 @@ import java.util.concurrent.CompletableFuture;
  * }</pre>
  *
  * <p>Thread-safe. Futures complete on the client's reader thread: do not block in their
- * callbacks. The listener and {@code onReconnected} are called on a separate thread, one call at
- * a time, in order.
+ * callbacks. The listener is called on a separate thread, one call at a time, in order.
  */
 public final class SocketChatClient implements ChatClient {
   private final ReconnectingConnection connection;
@@ -231,7 +229,6 @@ public final class SocketChatClient implements ChatClient {
     private Duration initialBackoff;
     private Duration maxBackoff;
     private Boolean waitForConnection;
-    private Runnable onReconnected;
 
     private Builder() {}
 
@@ -387,25 +384,6 @@ public final class SocketChatClient implements ChatClient {
     }
 
     /**
-     * Sets what runs after each successful reconnect, once the session is resumed and before the
-     * messages of the renewed subscription are delivered. It runs on the listener thread, after
-     * the {@code onDisconnected} of the same loss; it may not block for long. Default: nothing.
-     *
-     * @param callback the callback
-     * @return this builder
-     * @throws IllegalArgumentException if {@code null}
-     * @throws IllegalStateException if set before
-     */
-    public Builder onReconnected(Runnable callback) {
-      once(this.onReconnected, "onReconnected");
-      if (callback == null) {
-        throw new IllegalArgumentException("onReconnected must not be null");
-      }
-      this.onReconnected = callback;
-      return this;
-    }
-
-    /**
      * Connects and completes the handshake.
      *
      * @return the connected client
@@ -426,8 +404,7 @@ public final class SocketChatClient implements ChatClient {
           (maxBackoff != null ? maxBackoff : Duration.ofSeconds(10)).toMillis(),
           waitForConnection != null && waitForConnection);
       return new SocketChatClient(ReconnectingConnection.open(options,
-          listener != null ? listener : new ChatClientListener() {},
-          onReconnected != null ? onReconnected : () -> { }));
+          listener != null ? listener : new ChatClientListener() {}));
     }
 
     private static void once(Object current, String name) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.chatapp.api.ChatClientListener;
 import io.chatapp.api.ChatEngine;
 import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
@@ -70,25 +71,44 @@ class SocketChatClientReconnectTest {
     server = startServer(engine, port);
   }
 
-  /** A client that records what it hears, reconnected events included. */
+  /** A client that records what it hears, reconnects included. */
   private final class Peer {
-    final RecordingListener hears = new RecordingListener();
+    final RecordingListener recorded = new RecordingListener();
     final BlockingQueue<String> reconnects = new LinkedBlockingQueue<>();
     /** Opens at the next reconnect; replaced by a new one each time. */
     volatile CountDownLatch nextReconnect = new CountDownLatch(1);
+    final ChatClientListener hearsAll = new ChatClientListener() {
+      @Override
+      public void onMessage(Message message) {
+        recorded.onMessage(message);
+      }
+
+      @Override
+      public void onSubscriptionEnded(ChatException reason) {
+        recorded.onSubscriptionEnded(reason);
+      }
+
+      @Override
+      public void onDisconnected(ChatException reason) {
+        recorded.onDisconnected(reason);
+      }
+
+      @Override
+      public void onReconnected() {
+        CountDownLatch opened = nextReconnect;
+        nextReconnect = new CountDownLatch(1);
+        opened.countDown();
+        reconnects.add("reconnected");
+      }
+    };
+    final RecordingListener hears = recorded;
     final SocketChatClient client;
 
     Peer(boolean waitForConnection) {
-      client = SocketChatClient.builder().host("127.0.0.1").port(port).listener(hears)
+      client = SocketChatClient.builder().host("127.0.0.1").port(port).listener(hearsAll)
           .callTimeout(Duration.ofSeconds(20))
           .reconnectBackoff(Duration.ofMillis(10), Duration.ofMillis(200))
           .waitForConnection(waitForConnection)
-          .onReconnected(() -> {
-            CountDownLatch opened = nextReconnect;
-            nextReconnect = new CountDownLatch(1);
-            opened.countDown();
-            reconnects.add("reconnected");
-          })
           .build();
       open.add(client);
     }

@@ -26,13 +26,11 @@ final class ListenerDispatcher {
   private static final Logger LOG = System.getLogger(ListenerDispatcher.class.getName());
 
   private final ChatClientListener listener;
-  private final Runnable onReconnected;
   private final ThreadPoolExecutor thread;
   private long lastDeliveredSeq = -1; // listener thread only
 
-  ListenerDispatcher(ChatClientListener listener, Runnable onReconnected, String peer) {
+  ListenerDispatcher(ChatClientListener listener, String peer) {
     this.listener = listener;
-    this.onReconnected = onReconnected;
     this.thread = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
       Thread t = new Thread(r, "chatapp-socket-client-listener " + peer);
       t.setDaemon(true);
@@ -84,9 +82,9 @@ final class ListenerDispatcher {
     run(() -> listener.onDisconnected(reason));
   }
 
-  /** Tells the application that the client is connected again. */
+  /** Tells the listener that the client is connected again. */
   void reconnected() {
-    run(onReconnected);
+    run(listener::onReconnected);
   }
 
   /** Delivers the events handed in so far, takes no more, and lets the thread end. Idempotent. */

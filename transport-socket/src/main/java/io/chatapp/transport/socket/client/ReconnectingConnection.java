@@ -24,8 +24,8 @@ import java.util.function.IntFunction;
  * A client's link to its server across connections. It holds one {@link ClientConnection} at a
  * time; when that one is lost it tells the listener, and (unless reconnecting is off) connects
  * again after an exponential backoff with jitter, takes up the session again with its token
- * (RESUME), subscribes again after the last seq it received, and then tells the application
- * through its {@code onReconnected} callback. The {@link ListenerDispatcher} drops messages that
+ * (RESUME), subscribes again after the last seq it received, and then calls the listener's
+ * {@code onReconnected}. The {@link ListenerDispatcher} drops messages that
  * the new subscription repeats, so the listener hears each message once.
  *
  * <p>While disconnected a call fails at once with {@link ErrorCode#UNAVAILABLE}, or, if the
@@ -74,13 +74,12 @@ public final class ReconnectingConnection implements AutoCloseable {
    * the application's error to see.
    *
    * @param options where and how to connect
-   * @param listener hears pushes and the loss of the connection
-   * @param onReconnected runs on the listener thread after each successful reconnect
+   * @param listener hears pushes, the loss of the connection and the reconnect
    * @return the connected link
    * @throws ChatException as {@link ClientConnection#open}
    */
-  public static ReconnectingConnection open(ClientOptions options, ChatClientListener listener, Runnable onReconnected) {
-    ListenerDispatcher dispatcher = new ListenerDispatcher(listener, onReconnected, options.peer());
+  public static ReconnectingConnection open(ClientOptions options, ChatClientListener listener) {
+    ListenerDispatcher dispatcher = new ListenerDispatcher(listener, options.peer());
     ReconnectingConnection r = new ReconnectingConnection(options, dispatcher);
     try {
       ClientConnection c = ClientConnection.open(options, r.events);
