@@ -34,7 +34,9 @@ import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -64,7 +66,8 @@ import java.util.function.Function;
  * in order. When the server ends the subscription (logout, account deleted, the client fell
  * behind, the server shuts down) it hears {@code onSubscriptionEnded}; when the connection breaks
  * it hears {@code onDisconnected} once, and the subscription is gone with it: subscribe again
- * once the server is back. Futures complete on gRPC's executor threads.
+ * once the server is back. Futures complete on threads of the client's
+ * ({@code chatapp-grpc-client-N-callbacks}), never on a Netty event loop.
  *
  * <p>Thread-safe.
  */
@@ -82,6 +85,10 @@ public final class GrpcChatClient implements ChatClient {
   private static final Duration KEEP_ALIVE_TIMEOUT = Duration.ofSeconds(10);
   // gRPC disables idle mode for an idle timeout of 30 days or more.
   private static final long IDLE_MODE_DISABLED_DAYS = 30;
+  // How often streamed sends are checked against their deadline: a tenth of the call timeout,
+  // within these bounds.
+  private static final Duration MIN_SWEEP = Duration.ofMillis(10);
+  private static final Duration MAX_SWEEP = Duration.ofSeconds(1);
 
   private final ManagedChannel channel;
   private final ChatServiceGrpc.ChatServiceStub stub;
@@ -89,10 +96,14 @@ public final class GrpcChatClient implements ChatClient {
   private final String target;
   private final ListenerDispatcher dispatcher;
   private final DeliveryOwner deliveryOwner = new DeliveryOwner();
+  private final FutureCompleter completer = new FutureCompleter();
 
   private final Object lock = new Object();
   private String token; // guarded by lock
   private ClientDelivery delivery; // guarded by lock
+  private SendPipeline sendPipeline; // guarded by lock; the current session's, if any
+  // Every pipeline not yet ended, the current one and older ones still waiting for results.
+  private final Set<SendPipeline> pipelines = ConcurrentHashMap.newKeySet();
   private boolean closed; // guarded by lock
 
   /**
@@ -111,6 +122,9 @@ public final class GrpcChatClient implements ChatClient {
     this.callTimeout = callTimeout;
     this.dispatcher = new ListenerDispatcher(listener);
     dispatcher.watch(channel, target);
+    Duration sweep = callTimeout.dividedBy(10);
+    dispatcher.repeat(this::expireSends,
+        sweep.compareTo(MIN_SWEEP) < 0 ? MIN_SWEEP : sweep.compareTo(MAX_SWEEP) > 0 ? MAX_SWEEP : sweep);
   }
 
   /**
@@ -174,7 +188,10 @@ public final class GrpcChatClient implements ChatClient {
   public CompletableFuture<Page<AccountInfo>> listAccountsAsync(String pattern, String pageToken, int limit) {
     ListAccountsRequest request = ChatRequests.listAccounts(pattern, pageToken, limit);
     CompletableFuture<Page<AccountInfo>> future = new CompletableFuture<>();
-    if (startCall(future)) {
+    if (!startCall(future)) {
+      return future;
+    }
+    {
       // Chunks arrive in listing order; the last one carries the next page's token.
       stub(sessionToken()).listAccounts(request, AnswerObserver.<ListAccountsResponse, ListAccountsResponse.Builder,
           Page<AccountInfo>>streaming(future, ListAccountsResponse.newBuilder(),
@@ -182,14 +199,65 @@ public final class GrpcChatClient implements ChatClient {
           page -> new Page<>(page.getAccountsList().stream().map(ProtoRecords::fromProto).toList(),
               page.hasNextPageToken() ? page.getNextPageToken() : null)));
     }
-    return future;
+    return completer.handOff(future);
   }
 
+  /**
+   * Sends a message. After a login or resume the send travels on the session's
+   * {@code SendStream} call, with sends made at the same moment sharing one request, and is
+   * stored after every send made before it by this client for the same session; without a
+   * session it is a unary {@code Send}, which the server refuses with
+   * {@link ErrorCode#UNAUTHENTICATED}. Either way the future completes with the stored message or
+   * fails with the same {@link ChatException}, and fails with {@link ErrorCode#UNAVAILABLE} if
+   * no answer comes within the call timeout.
+   */
   @Override
   public CompletableFuture<Message> sendAsync(String recipient, String text, String clientMessageId) {
     SendRequest request = ChatRequests.send(recipient, text, clientMessageId);
+    SendPipeline pipeline = sendPipeline();
+    if (pipeline != null) {
+      return pipeline.send(request, System.nanoTime() + callTimeout.toNanos());
+    }
     return this.<io.chatapp.transport.grpc.proto.Message, Message>unary(sessionToken(),
         (s, o) -> s.send(request, o), ProtoRecords::fromProto);
+  }
+
+  /**
+   * Returns the pipeline of the current session, starting one if there is none or the last one
+   * ended; {@code null} without a session or once closed. A pipeline of an older token is
+   * finished: what it holds is still sent, with the token it was made with.
+   */
+  private SendPipeline sendPipeline() {
+    SendPipeline created;
+    SendPipeline previous;
+    synchronized (lock) {
+      if (closed || token == null) {
+        return null;
+      }
+      if (sendPipeline != null && sendPipeline.token().equals(token) && !sendPipeline.isClosedForSends()) {
+        return sendPipeline;
+      }
+      previous = sendPipeline;
+      created = new SendPipeline(token, completer);
+      sendPipeline = created;
+      pipelines.add(created);
+    }
+    if (previous != null) {
+      previous.finish();
+    }
+    created.start(stubWithToken(created.token()));
+    return created;
+  }
+
+  /** Fails the streamed sends whose deadline passed; runs on the listener thread. */
+  private void expireSends() {
+    long now = System.nanoTime();
+    for (SendPipeline pipeline : pipelines) {
+      pipeline.expire(now, callTimeout.toMillis());
+      if (pipeline.isEnded()) {
+        pipelines.remove(pipeline);
+      }
+    }
   }
 
   /**
@@ -230,7 +298,7 @@ public final class GrpcChatClient implements ChatClient {
       return registered.copy();
     }
     stubWithToken(current).subscribe(SubscribeRequest.newBuilder().setAfterSeq(afterSeq).build(), next);
-    return registered.copy();
+    return completer.handOff(registered);
   }
 
   /**
@@ -308,10 +376,17 @@ public final class GrpcChatClient implements ChatClient {
       current = delivery;
       delivery = null;
       token = null;
+      sendPipeline = null;
     }
     if (current != null) {
       current.stop("the client is closed");
     }
+    ChatException closing = new ChatException(ErrorCode.UNAVAILABLE, "the client is closed");
+    for (SendPipeline pipeline : pipelines) {
+      pipeline.cancel(closing);
+    }
+    pipelines.clear();
+    completer.shutdown();
     // Before the channel goes down, so that its shutdown is not reported as a lost connection.
     dispatcher.shutdown();
     channel.shutdownNow();
@@ -340,10 +415,12 @@ public final class GrpcChatClient implements ChatClient {
   private <R, T> CompletableFuture<T> unary(String sessionToken,
       BiConsumer<ChatServiceGrpc.ChatServiceStub, StreamObserver<R>> rpc, Function<? super R, ? extends T> convert) {
     CompletableFuture<T> future = new CompletableFuture<>();
-    if (startCall(future)) {
-      rpc.accept(stub(sessionToken), AnswerObserver.unary(future, convert));
+    if (!startCall(future)) {
+      return future;
     }
-    return future;
+    rpc.accept(stub(sessionToken), AnswerObserver.unary(future, convert));
+    // The answer arrives on the channel's event loop; the application's callbacks must not.
+    return completer.handOff(future);
   }
 
   private boolean startCall(CompletableFuture<?> future) {
@@ -381,10 +458,16 @@ public final class GrpcChatClient implements ChatClient {
   }
 
   private Void forget(String ended) {
+    SendPipeline finished = null;
     synchronized (lock) {
       if (ended != null && ended.equals(token)) {
         token = null;
+        finished = sendPipeline;
+        sendPipeline = null;
       }
+    }
+    if (finished != null) {
+      finished.finish();
     }
     return null;
   }
@@ -531,6 +614,10 @@ public final class GrpcChatClient implements ChatClient {
     public GrpcChatClient build() {
       ManagedChannel channel = NettyChannelBuilder.forAddress(host, port)
           .usePlaintext()
+          // Callbacks run on the event loop that read the answer: each is short and hands
+          // application work to the listener thread or the FutureCompleter, one hand-off per
+          // answer instead of one per gRPC callback.
+          .directExecutor()
           .maxInboundMessageSize(maxInboundMessageBytes)
           .keepAliveTime(KEEP_ALIVE_TIME.toSeconds(), TimeUnit.SECONDS)
           .keepAliveTimeout(KEEP_ALIVE_TIMEOUT.toSeconds(), TimeUnit.SECONDS)
