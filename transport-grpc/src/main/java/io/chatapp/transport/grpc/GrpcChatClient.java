@@ -29,7 +29,12 @@ import io.chatapp.transport.grpc.proto.SendRequest;
 import io.chatapp.transport.grpc.proto.SubscribeRequest;
 import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import javax.net.ssl.SSLException;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.Collection;
@@ -80,7 +85,7 @@ public final class GrpcChatClient implements ChatClient {
   public static final int DEFAULT_MAX_INBOUND_MESSAGE_BYTES = 16 * 1024 * 1024;
 
   private static final Duration CHANNEL_CLOSE_TIMEOUT = Duration.ofSeconds(5);
-  // Above the server's permitted minimum of GrpcChatServer.PERMIT_KEEP_ALIVE_SECONDS.
+  // Above the server's default permitted minimum, GrpcChatServer.DEFAULT_PERMIT_KEEP_ALIVE_TIME.
   private static final Duration KEEP_ALIVE_TIME = Duration.ofSeconds(30);
   private static final Duration KEEP_ALIVE_TIMEOUT = Duration.ofSeconds(10);
   // gRPC disables idle mode for an idle timeout of 30 days or more.
@@ -116,9 +121,25 @@ public final class GrpcChatClient implements ChatClient {
    * @param callTimeout the deadline of each call
    */
   GrpcChatClient(ManagedChannel channel, String target, ChatClientListener listener, Duration callTimeout) {
+    this(channel, target, listener, callTimeout, false);
+  }
+
+  /**
+   * Creates a client over a channel, which it owns and shuts down on {@link #close()}.
+   *
+   * @param channel the channel to the server
+   * @param target the server's address, for messages
+   * @param listener the listener, or {@code null} for none
+   * @param callTimeout the deadline of each call
+   * @param waitForReady whether calls wait for an unreachable server up to their deadline
+   */
+  GrpcChatClient(ManagedChannel channel, String target, ChatClientListener listener, Duration callTimeout,
+      boolean waitForReady) {
     this.channel = channel;
     this.target = target;
-    this.stub = ChatServiceGrpc.newStub(ClientInterceptors.intercept(channel, new BearerTokenInterceptor()));
+    ChatServiceGrpc.ChatServiceStub base =
+        ChatServiceGrpc.newStub(ClientInterceptors.intercept(channel, new BearerTokenInterceptor()));
+    this.stub = waitForReady ? base.withWaitForReady() : base;
     this.callTimeout = callTimeout;
     this.dispatcher = new ListenerDispatcher(listener);
     dispatcher.watch(channel, target);
@@ -511,8 +532,56 @@ public final class GrpcChatClient implements ChatClient {
     private boolean callTimeoutSet;
     private int maxInboundMessageBytes = DEFAULT_MAX_INBOUND_MESSAGE_BYTES;
     private boolean maxInboundMessageBytesSet;
+    private SslContext sslContext;
+    private Path trustedCertificates;
+    private boolean waitForReady;
+    private boolean waitForReadySet;
 
     private Builder() {}
+
+    /**
+     * Connects over TLS (1.2 or 1.3), trusting the certificates in a PEM file: the server's own
+     * self-signed certificate, or the authority that signed it. The server's certificate must
+     * name the host connected to (a DNS or IP subject alternative name). Default: plaintext.
+     *
+     * @param caPem one or more {@code BEGIN CERTIFICATE} blocks
+     * @return this builder
+     * @throws IllegalArgumentException if {@code caPem} is {@code null} or holds no readable
+     *     certificate
+     * @throws IllegalStateException if the trusted certificates were set before
+     */
+    public Builder trustedCertificates(Path caPem) {
+      checkNotSet(trustedCertificates != null, "trustedCertificates", trustedCertificates);
+      if (caPem == null || !Files.isRegularFile(caPem) || !Files.isReadable(caPem)) {
+        throw new IllegalArgumentException("trustedCertificates must be a readable PEM file, was " + caPem);
+      }
+      try {
+        this.sslContext = GrpcSslContexts.forClient()
+            .trustManager(caPem.toFile())
+            .protocols("TLSv1.3", "TLSv1.2")
+            .build();
+      } catch (SSLException | IllegalArgumentException e) {
+        throw new IllegalArgumentException("cannot read trusted certificates from " + caPem + ": " + e.getMessage(), e);
+      }
+      this.trustedCertificates = caPem;
+      return this;
+    }
+
+    /**
+     * Sets whether calls made while the server cannot be reached wait for it, up to their
+     * deadline (the call timeout), instead of failing at once with {@link ErrorCode#UNAVAILABLE}.
+     * Default {@code false}: fail fast.
+     *
+     * @param wait whether to wait
+     * @return this builder
+     * @throws IllegalStateException if it was set before
+     */
+    public Builder waitForReady(boolean wait) {
+      checkNotSet(waitForReadySet, "waitForReady", waitForReady);
+      this.waitForReady = wait;
+      waitForReadySet = true;
+      return this;
+    }
 
     /**
      * Sets the server's host. Default {@code 127.0.0.1}.
@@ -612,8 +681,13 @@ public final class GrpcChatClient implements ChatClient {
      * @return the client
      */
     public GrpcChatClient build() {
-      ManagedChannel channel = NettyChannelBuilder.forAddress(host, port)
-          .usePlaintext()
+      NettyChannelBuilder builder = NettyChannelBuilder.forAddress(host, port);
+      if (sslContext != null) {
+        builder.sslContext(sslContext).useTransportSecurity();
+      } else {
+        builder.usePlaintext();
+      }
+      ManagedChannel channel = builder
           // Callbacks run on the event loop that read the answer: each is short and hands
           // application work to the listener thread or the FutureCompleter, one hand-off per
           // answer instead of one per gRPC callback.
@@ -624,7 +698,7 @@ public final class GrpcChatClient implements ChatClient {
           // Idle mode would drop the connection of a quiet client and report it as lost.
           .idleTimeout(IDLE_MODE_DISABLED_DAYS, TimeUnit.DAYS)
           .build();
-      return new GrpcChatClient(channel, host + ":" + port, listener, callTimeout);
+      return new GrpcChatClient(channel, host + ":" + port, listener, callTimeout, waitForReady);
     }
 
     private static void checkNotSet(boolean set, String name, Object current) {
