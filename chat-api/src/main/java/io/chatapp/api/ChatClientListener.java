@@ -26,9 +26,17 @@ public interface ChatClientListener {
 
   /**
    * The connection to the server is lost; calls in flight failed with
-   * {@link ErrorCode#UNAVAILABLE}. Not called when the application closes the client.
+   * {@link ErrorCode#UNAVAILABLE}. Not called when the application closes the client. A client
+   * that reconnects on its own calls {@link #onReconnected()} once it is back.
    *
    * @param reason what happened, with code {@link ErrorCode#UNAVAILABLE}
    */
   default void onDisconnected(ChatException reason) {}
+
+  /**
+   * A client that reconnects on its own is connected again after {@link #onDisconnected}: it has
+   * taken up its session with its token and resubscribed after the last message it delivered,
+   * so no message is lost or delivered twice.
+   */
+  default void onReconnected() {}
 }

@@ -19,6 +19,8 @@ import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
@@ -53,6 +55,11 @@ public final class DefaultChatEngine implements ChatEngine {
   private final Tokens tokens;
   private final DeliveryExecutor delivery;
   private final int subscriberQueueLimit;
+  private final LoginThrottle throttle;
+  private final Duration sessionIdleTimeout;
+  private final Duration sessionLifetime;
+  private final int maxSessionsPerUser;
+  private final long maxUnreadPerMailbox;
   private final EngineListeners events = new EngineListeners();
   private final AtomicLong lastMessageId;
   private final ConcurrentHashMap<String, Mailbox> mailboxes = new ConcurrentHashMap<>();
@@ -71,12 +78,20 @@ public final class DefaultChatEngine implements ChatEngine {
         ? DeliveryExecutor.borrowed(builder.deliveryExecutor)
         : DeliveryExecutor.owned(builder.deliveryThreads);
     this.subscriberQueueLimit = builder.subscriberQueueLimit;
+    this.throttle = new LoginThrottle(builder.freeLoginFailures, builder.loginFailureWindow, builder.maxLoginDelay);
+    this.sessionIdleTimeout = builder.sessionIdleTimeout;
+    this.sessionLifetime = builder.sessionLifetime;
+    this.maxSessionsPerUser = builder.maxSessionsPerUser;
+    this.maxUnreadPerMailbox = builder.maxUnreadPerMailbox;
     this.lastMessageId = new AtomicLong(store.lastMessageId());
   }
 
   /**
    * Returns a builder with production defaults: an in-memory store, the system UTC clock,
-   * 600,000 PBKDF2 iterations, one delivery thread per core and a subscriber queue of 10,000.
+   * 600,000 PBKDF2 iterations, one delivery thread per core, a subscriber queue of 10,000,
+   * login throttling after 5 failures in 15 minutes with delays up to 30 s, sessions that expire
+   * after 7 days idle or 30 days in all, at most 100 sessions per user, and at most 100,000
+   * unread messages per mailbox.
    *
    * @return a new builder
    */
@@ -101,24 +116,34 @@ public final class DefaultChatEngine implements ChatEngine {
     checkOpen();
     Rules.present(username, "username");
     Rules.present(password, "password");
+    String key = StoredAccount.key(Rules.shorten(username));
+    Instant now = clock.instant();
+    throttle.check(key, now);
     var account = Rules.isValidUsername(username) && password.length() <= MAX_PASSWORD_LENGTH
-        ? store.findAccount(StoredAccount.key(username))
+        ? store.findAccount(key)
         : Optional.<StoredAccount>empty();
     if (account.isEmpty()) {
       hasher.verifyDecoy(password.length() <= MAX_PASSWORD_LENGTH ? password : "");
+      throttle.failed(key, now);
       throw wrongCredentials();
     }
     StoredAccount found = account.get();
     if (!hasher.verify(password, found.passwordHash())) {
+      throttle.failed(key, now);
       throw wrongCredentials();
+    }
+    throttle.succeeded(key);
+    if (store.countSessions(found.key()) >= maxSessionsPerUser) {
+      throw new ChatException(ErrorCode.RESOURCE_EXHAUSTED, found.username() + " has " + maxSessionsPerUser
+          + " sessions already, the most allowed: log out of one first");
     }
     if (hasher.needsRehash(found.passwordHash())) {
       store.updatePasswordHash(found.key(), hasher.hash(password));
     }
     String token = tokens.newToken();
     String tokenHash = Tokens.hash(token);
-    store.insertSession(new StoredSession(tokenHash, found.key(), clock.instant()));
-    sessions.put(tokenHash, new SessionState(tokenHash, found.key(), found.username()));
+    store.insertSession(new StoredSession(tokenHash, found.key(), now));
+    sessions.put(tokenHash, new SessionState(tokenHash, found.key(), found.username(), now, now));
     MailboxState state = store.mailboxState(found.key());
     events.fire(l -> l.onSessionOpened(found.username()));
     return new Session(token, found.username(), state.unreadCount(), state.readSeq());
@@ -190,8 +215,8 @@ public final class DefaultChatEngine implements ChatEngine {
       }
     }
     Mailbox mailbox = mailbox(StoredAccount.key(recipient));
-    Message message =
-        mailbox.append(store, lastMessageId.incrementAndGet(), sender.username, text, clock.instant(), clientMessageId);
+    Message message = mailbox.append(store, lastMessageId.incrementAndGet(), sender.username, text, clock.instant(),
+        clientMessageId, maxUnreadPerMailbox);
     events.fire(l -> l.onMessageStored(message));
     return message;
   }
@@ -242,7 +267,13 @@ public final class DefaultChatEngine implements ChatEngine {
     if (messageIds.size() > MAX_FETCH_LIMIT) {
       throw Rules.invalid(messageIds.size() + " message ids exceed the limit of " + MAX_FETCH_LIMIT + " per call");
     }
-    List<Long> ids = List.copyOf(messageIds); // also rejects null ids
+    for (Long id : messageIds) {
+      if (id == null) {
+        // List.of(…).contains(null) would throw, so look at each id.
+        throw Rules.invalid("messageIds must not contain null");
+      }
+    }
+    List<Long> ids = List.copyOf(messageIds);
     return mailbox(session.userKey).write(store, () -> store.deleteMessages(session.userKey, ids));
   }
 
@@ -257,6 +288,8 @@ public final class DefaultChatEngine implements ChatEngine {
     Mailbox mailbox = mailbox(session.userKey);
     List<EngineSubscription> subscriptions = mailbox.deleteAccount(store);
     mailboxes.remove(session.userKey, mailbox);
+    // The store withdrew this user's unread messages from other mailboxes: recount them there.
+    mailboxes.values().forEach(Mailbox::forgetUnread);
     List<SessionState> ended = new ArrayList<>();
     synchronized (sessionLock) {
       sessions.values().removeIf(s -> {
@@ -311,20 +344,33 @@ public final class DefaultChatEngine implements ChatEngine {
       throw sessionEnded();
     }
     String tokenHash = Tokens.hash(token);
+    Instant now = clock.instant();
     SessionState session = sessions.get(tokenHash);
-    if (session != null) {
-      return session;
-    }
-    synchronized (sessionLock) {
-      session = sessions.get(tokenHash);
-      if (session == null) {
-        StoredSession stored = store.findSession(tokenHash).orElseThrow(DefaultChatEngine::sessionEnded);
-        StoredAccount account = store.findAccount(stored.userKey()).orElseThrow(DefaultChatEngine::sessionEnded);
-        session = new SessionState(tokenHash, account.key(), account.username());
-        sessions.put(tokenHash, session);
+    if (session == null) {
+      synchronized (sessionLock) {
+        session = sessions.get(tokenHash);
+        if (session == null) {
+          StoredSession stored = store.findSession(tokenHash).orElseThrow(DefaultChatEngine::sessionEnded);
+          StoredAccount account = store.findAccount(stored.userKey()).orElseThrow(DefaultChatEngine::sessionEnded);
+          session = new SessionState(tokenHash, account.key(), account.username(), stored.createdAt(), now);
+          sessions.put(tokenHash, session);
+        }
       }
-      return session;
     }
+    if (session.isExpired(now, sessionIdleTimeout, sessionLifetime)) {
+      expire(session);
+      throw new ChatException(ErrorCode.UNAUTHENTICATED, "the session has expired: log in again");
+    }
+    session.touch(now);
+    return session;
+  }
+
+  private void expire(SessionState session) {
+    synchronized (sessionLock) {
+      sessions.remove(session.tokenHash);
+      store.deleteSession(session.tokenHash);
+    }
+    endAll(session.end(), ErrorCode.UNAUTHENTICATED, "the session has expired");
   }
 
   private Mailbox mailbox(String userKey) {
@@ -399,6 +445,17 @@ public final class DefaultChatEngine implements ChatEngine {
     private boolean deliveryThreadsSet;
     private int subscriberQueueLimit = 10_000;
     private boolean subscriberQueueLimitSet;
+    private int freeLoginFailures = 5;
+    private Duration loginFailureWindow = Duration.ofMinutes(15);
+    private Duration maxLoginDelay = Duration.ofSeconds(30);
+    private boolean loginThrottleSet;
+    private Duration sessionIdleTimeout = Duration.ofDays(7);
+    private Duration sessionLifetime = Duration.ofDays(30);
+    private boolean sessionExpirySet;
+    private int maxSessionsPerUser = 100;
+    private boolean maxSessionsPerUserSet;
+    private long maxUnreadPerMailbox = 100_000;
+    private boolean maxUnreadPerMailboxSet;
 
     private EngineBuilder() {}
 
@@ -518,6 +575,90 @@ public final class DefaultChatEngine implements ChatEngine {
     }
 
     /**
+     * Sets login throttling per username: after {@code freeFailures} failed logins within
+     * {@code window}, each further attempt must wait twice as long as the one before, starting
+     * at 1 s, up to {@code maxDelay}; meanwhile logins fail with
+     * {@link ErrorCode#RESOURCE_EXHAUSTED}. Default 5, 15 minutes, 30 s. Keep {@code maxDelay}
+     * short: it is how long a stranger can hold a real user off.
+     *
+     * @param freeFailures failures that cost nothing, 1 to 1,000
+     * @param window how long failures are remembered, 1 second to 1 day
+     * @param maxDelay the longest wait, 1 second to 1 hour
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     * @throws IllegalStateException if already set
+     */
+    public EngineBuilder loginThrottle(int freeFailures, Duration window, Duration maxDelay) {
+      if (freeFailures < 1 || freeFailures > 1000) {
+        throw new IllegalArgumentException("freeFailures must be 1 to 1000, was " + freeFailures);
+      }
+      requireRange(window, Duration.ofSeconds(1), Duration.ofDays(1), "window");
+      requireRange(maxDelay, Duration.ofSeconds(1), Duration.ofHours(1), "maxDelay");
+      loginThrottleSet = onceFlag(loginThrottleSet, "loginThrottle");
+      this.freeLoginFailures = freeFailures;
+      this.loginFailureWindow = window;
+      this.maxLoginDelay = maxDelay;
+      return this;
+    }
+
+    /**
+     * Sets when sessions expire: after {@code idleTimeout} without a call, or {@code lifetime}
+     * after login, whichever comes first; an expired token gets
+     * {@link ErrorCode#UNAUTHENTICATED}. Default 7 days idle, 30 days in all. Idle time is kept
+     * in memory: after a restart it counts from the session's first use.
+     *
+     * @param idleTimeout 1 second to 10 years
+     * @param lifetime 1 second to 10 years
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     * @throws IllegalStateException if already set
+     */
+    public EngineBuilder sessionExpiry(Duration idleTimeout, Duration lifetime) {
+      requireRange(idleTimeout, Duration.ofSeconds(1), Duration.ofDays(3653), "idleTimeout");
+      requireRange(lifetime, Duration.ofSeconds(1), Duration.ofDays(3653), "lifetime");
+      sessionExpirySet = onceFlag(sessionExpirySet, "sessionExpiry");
+      this.sessionIdleTimeout = idleTimeout;
+      this.sessionLifetime = lifetime;
+      return this;
+    }
+
+    /**
+     * Sets how many sessions (devices) one user may hold; a login past it fails with
+     * {@link ErrorCode#RESOURCE_EXHAUSTED}. Default 100.
+     *
+     * @param max 1 to 100,000
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     * @throws IllegalStateException if already set
+     */
+    public EngineBuilder maxSessionsPerUser(int max) {
+      if (max < 1 || max > 100_000) {
+        throw new IllegalArgumentException("maxSessionsPerUser must be 1 to 100000, was " + max);
+      }
+      maxSessionsPerUserSet = onceFlag(maxSessionsPerUserSet, "maxSessionsPerUser");
+      this.maxSessionsPerUser = max;
+      return this;
+    }
+
+    /**
+     * Sets how many unread messages a mailbox holds; a send to a full mailbox fails with
+     * {@link ErrorCode#RESOURCE_EXHAUSTED} and nothing stored is dropped. Default 100,000.
+     *
+     * @param max 1 to {@link Long#MAX_VALUE}
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     * @throws IllegalStateException if already set
+     */
+    public EngineBuilder maxUnreadPerMailbox(long max) {
+      if (max < 1) {
+        throw new IllegalArgumentException("maxUnreadPerMailbox must be at least 1, was " + max);
+      }
+      maxUnreadPerMailboxSet = onceFlag(maxUnreadPerMailboxSet, "maxUnreadPerMailbox");
+      this.maxUnreadPerMailbox = max;
+      return this;
+    }
+
+    /**
      * Builds the engine. It loads the last message id from the store.
      *
      * @return the engine
@@ -538,6 +679,12 @@ public final class DefaultChatEngine implements ChatEngine {
         throw new IllegalStateException(name + " is already set");
       }
       return value;
+    }
+
+    private static void requireRange(Duration value, Duration min, Duration max, String name) {
+      if (value == null || value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+        throw new IllegalArgumentException(name + " must be " + min + " to " + max + ", was " + value);
+      }
     }
 
     private static boolean onceFlag(boolean set, String name) {

@@ -4,6 +4,7 @@ import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
 import io.chatapp.api.Message;
 import io.chatapp.engine.store.ChatStore;
+import io.chatapp.engine.store.MailboxState;
 import io.chatapp.engine.store.StoredAccount;
 import java.time.Instant;
 import java.util.Arrays;
@@ -27,6 +28,7 @@ final class Mailbox {
   private final Object lock = new Object();
   private String username; // guarded by lock; null until loaded
   private long lastSeq = -1; // guarded by lock; -1 until loaded
+  private long unread = -1; // guarded by lock; -1 until loaded or after a change the store counts
   private boolean deleted; // guarded by lock
   // Copy-on-write under lock, so that offering and the online flag read it without locking.
   private volatile EngineSubscription[] subscriptions = NONE;
@@ -43,18 +45,50 @@ final class Mailbox {
   <T> T write(ChatStore store, Supplier<T> write) {
     synchronized (lock) {
       requireAccount(store);
+      unread = -1; // an ack or a deletion changes it; the store counts it again when needed
       return write.get();
     }
   }
 
-  /** Stores a message with the next sequence number and offers it to every live subscription. */
-  Message append(ChatStore store, long id, String sender, String text, Instant now, String clientMessageId) {
+  /** Forgets the cached unread count, after a change made outside this mailbox's lock. */
+  void forgetUnread() {
+    synchronized (lock) {
+      unread = -1;
+    }
+  }
+
+  /**
+   * Stores a message with the next sequence number and offers it to every live subscription.
+   *
+   * @throws ChatException {@link ErrorCode#RESOURCE_EXHAUSTED} if {@code maxUnread} messages wait
+   *     unread already; nothing stored is dropped
+   */
+  Message append(ChatStore store, long id, String sender, String text, Instant now, String clientMessageId,
+      long maxUnread) {
     synchronized (lock) {
       requireAccount(store);
+      if (unread < 0) {
+        unread = store.mailboxState(key).unreadCount();
+      }
+      if (unread >= maxUnread) {
+        throw new ChatException(ErrorCode.RESOURCE_EXHAUSTED, "the mailbox of " + username + " is full: "
+            + unread + " unread messages; it takes more once they are read or deleted");
+      }
       Message message = new Message(id, sender, username, text, now, lastSeq + 1);
-      Message stored = store.append(message, clientMessageId);
+      Message stored;
+      try {
+        stored = store.append(message, clientMessageId);
+      } catch (RuntimeException e) {
+        // The store may have committed after all (a connection lost during COMMIT): reload the
+        // counters before the next write instead of reusing a sequence number.
+        username = null;
+        lastSeq = -1;
+        unread = -1;
+        throw e;
+      }
       if (stored == message) {
         lastSeq = message.seq();
+        unread++;
         for (EngineSubscription subscription : subscriptions) {
           subscription.offer(message);
         }
@@ -121,7 +155,9 @@ final class Mailbox {
       Optional<StoredAccount> account = store.findAccount(key);
       if (account.isPresent()) {
         username = account.get().username();
-        lastSeq = store.mailboxState(key).lastSeq();
+        MailboxState state = store.mailboxState(key);
+        lastSeq = state.lastSeq();
+        unread = state.unreadCount();
       } else {
         deleted = true;
       }

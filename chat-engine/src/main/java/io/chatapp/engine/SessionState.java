@@ -1,5 +1,7 @@
 package io.chatapp.engine;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -14,13 +16,30 @@ final class SessionState {
   final String tokenHash;
   final String userKey;
   final String username;
+  final Instant createdAt;
   private final Set<EngineSubscription> subscriptions = ConcurrentHashMap.newKeySet();
   private volatile boolean ended;
+  // Not persisted: after a restart a session's idle time starts again from its first use.
+  private volatile Instant lastUsed;
 
-  SessionState(String tokenHash, String userKey, String username) {
+  SessionState(String tokenHash, String userKey, String username, Instant createdAt, Instant lastUsed) {
     this.tokenHash = tokenHash;
     this.userKey = userKey;
     this.username = username;
+    this.createdAt = createdAt;
+    this.lastUsed = lastUsed;
+  }
+
+  /** Tells whether the session outlived its idle timeout or lifetime at {@code now}. */
+  boolean isExpired(Instant now, Duration idleTimeout, Duration lifetime) {
+    return now.isAfter(createdAt.plus(lifetime)) || now.isAfter(lastUsed.plus(idleTimeout));
+  }
+
+  /** Records a use; writes the shared field at most once a second to keep the hot path cheap. */
+  void touch(Instant now) {
+    if (now.isAfter(lastUsed.plusSeconds(1))) {
+      lastUsed = now;
+    }
   }
 
   void add(EngineSubscription subscription) {

@@ -7,6 +7,7 @@ import io.chatapp.store.jdbc.ChatStores;
 import io.chatapp.store.jdbc.JdbcChatStore;
 import io.chatapp.store.jdbc.SqliteSync;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -62,6 +63,18 @@ public final class ChatServer implements Callable<Integer> {
   @Option(names = "--password-iterations", description = "PBKDF2 iterations for new password hashes (OWASP advises 600000).")
   int passwordIterations = 600_000;
 
+  @Option(names = "--session-idle-timeout", description = "A session unused this long expires (ISO-8601, e.g. P7D, PT12H).")
+  Duration sessionIdleTimeout = Duration.ofDays(7);
+
+  @Option(names = "--session-lifetime", description = "A session expires this long after login, used or not.")
+  Duration sessionLifetime = Duration.ofDays(30);
+
+  @Option(names = "--max-sessions-per-user", description = "Sessions (devices) one user may hold at once.")
+  int maxSessionsPerUser = 100;
+
+  @Option(names = "--max-unread", description = "Unread messages a mailbox holds; sends to a full one are refused.")
+  long maxUnread = 100_000;
+
   private final CountDownLatch stop = new CountDownLatch(1);
 
   /** Parses the flags, runs the server and exits with its status. */
@@ -77,6 +90,9 @@ public final class ChatServer implements Callable<Integer> {
     ChatEngine engine = DefaultChatEngine.builder()
         .store(openStore())
         .passwordIterations(passwordIterations)
+        .sessionExpiry(sessionIdleTimeout, sessionLifetime)
+        .maxSessionsPerUser(maxSessionsPerUser)
+        .maxUnreadPerMailbox(maxUnread)
         .build();
     List<Transport.RunningServer> servers = new ArrayList<>();
     try {

@@ -155,4 +155,33 @@ class ChatAppEndToEndTest {
     assertNotNull(server.expect("chatapp: stopped"));
     assertEquals(0, server.process.exitValue());
   }
+
+  @Test
+  void accountsAndQueuedMessagesSurviveAServerRestart() throws Exception {
+    String[] serverArgs = {"--socket-port", "0", "--no-grpc", "--password-iterations", "1000",
+        "--data-dir", dataDir.toString()};
+    Proc server = start(ChatServer.class, serverArgs);
+    Proc alice = start(ChatCli.class, "--port", String.valueOf(port(server, "socket")));
+    alice.type("/register alice password1");
+    alice.expect("Account alice created.");
+    alice.type("/register bob password2");
+    alice.expect("Account bob created.");
+    alice.type("/login alice password1");
+    alice.expect("Logged in as alice.");
+    alice.type("@bob kept across a restart");
+    alice.expect("Sent to bob.");
+    alice.type("/quit");
+    assertTrue(alice.process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+    server.process.toHandle().destroy();
+    assertTrue(server.process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+
+    Proc restarted = start(ChatServer.class, serverArgs);
+    Proc bob = start(ChatCli.class, "--port", String.valueOf(port(restarted, "socket")));
+    bob.type("/login bob password2");
+    bob.expect("Logged in as bob. 1 unread message");
+    bob.type("/read");
+    bob.expect("alice: kept across a restart");
+    bob.type("/quit");
+    assertTrue(bob.process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+  }
 }

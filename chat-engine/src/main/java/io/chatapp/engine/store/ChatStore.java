@@ -75,6 +75,14 @@ public interface ChatStore extends AutoCloseable {
   Optional<StoredSession> findSession(String tokenHash);
 
   /**
+   * Counts the sessions of an account.
+   *
+   * @param userKey the key
+   * @return the number of stored sessions
+   */
+  int countSessions(String userKey);
+
+  /**
    * Deletes a session.
    *
    * @param tokenHash the SHA-256 of the token, lower-case hex

@@ -215,6 +215,11 @@ public final class InMemoryChatStore implements ChatStore {
   }
 
   @Override
+  public int countSessions(String userKey) {
+    return (int) sessions.values().stream().filter(s -> s.userKey().equals(userKey)).count();
+  }
+
+  @Override
   public boolean deleteSession(String tokenHash) {
     return sessions.remove(tokenHash) != null;
   }

@@ -121,6 +121,11 @@ public final class JdbcChatStore implements ChatStore {
   }
 
   @Override
+  public int countSessions(String userKey) {
+    return readers.read(c -> StoreSql.countSessions(c, userKey));
+  }
+
+  @Override
   public boolean deleteSession(String tokenHash) {
     return writer.execute(c -> StoreSql.deleteSession(c, tokenHash));
   }

@@ -121,6 +121,16 @@ final class StoreSql {
     }
   }
 
+  static int countSessions(Connection c, String userKey) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement("SELECT COUNT(*) FROM sessions WHERE user_key = ?")) {
+      s.setString(1, userKey);
+      try (ResultSet rs = s.executeQuery()) {
+        rs.next();
+        return rs.getInt(1);
+      }
+    }
+  }
+
   static boolean deleteSession(Connection c, String tokenHash) throws SQLException {
     return update(c, "DELETE FROM sessions WHERE token_hash = ?", tokenHash) == 1;
   }

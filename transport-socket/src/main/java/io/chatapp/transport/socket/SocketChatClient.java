@@ -8,7 +8,8 @@ import io.chatapp.api.ErrorCode;
 import io.chatapp.api.Message;
 import io.chatapp.api.Page;
 import io.chatapp.api.Session;
-import io.chatapp.transport.socket.client.ClientConnection;
+import io.chatapp.transport.socket.client.ClientOptions;
+import io.chatapp.transport.socket.client.ReconnectingConnection;
 import io.chatapp.transport.socket.codec.Frame;
 import io.chatapp.transport.socket.codec.Opcode;
 import java.time.Duration;
@@ -18,14 +19,27 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * A {@link ChatClient} over one TCP connection to a {@link SocketChatServer}, speaking the
+ * A {@link ChatClient} over a TCP connection to a {@link SocketChatServer}, speaking the
  * protocol of docs/PROTOCOL.md. Many calls may be in flight at once; each fails with
  * {@link ErrorCode#UNAVAILABLE} if no answer comes within the call timeout or the connection
  * drops. The server keeps the session of the connection, so after {@link #login} or
  * {@link #resume} every call acts as that user.
  *
+ * <p><b>Reconnecting.</b> By default the client survives the loss of its connection (a server
+ * restart, a network blip): the listener hears {@code onDisconnected}; the client connects again
+ * after an exponential backoff with jitter (see {@link Builder#reconnectBackoff}), takes up its
+ * session again with its token (RESUME), subscribes again after the last seq it received, and
+ * then calls the listener's {@code onReconnected}. No message reaches the listener twice, and none that
+ * the server stored is skipped. Calls in flight when the connection broke fail with
+ * {@code UNAVAILABLE} (a SEND may or may not have been stored: retry it with the same client
+ * message id); calls made while disconnected fail at once with {@code UNAVAILABLE}, or wait for
+ * the reconnect up to the call timeout with {@link Builder#waitForConnection}. The very first
+ * connect is not retried. If the client subscribed with {@code LATEST} and no message arrived
+ * before the loss, it subscribes again after the session's read mark, so messages stored while
+ * it was away are not skipped.
+ *
  * <pre>{@code
- * try (ChatClient chat = SocketChatClient.connect("127.0.0.1", 7070, listener)) {
+ * try (ChatClient chat = SocketChatClient.builder().host("127.0.0.1").port(7070).listener(listener).build()) {
  *   chat.login("alice", "correct horse");
  *   chat.subscribe(ChatEngine.LATEST);   // pushes go to listener.onMessage on a listener thread
  *   chat.send("bob", "hello", null);
@@ -36,10 +50,9 @@ import java.util.concurrent.CompletableFuture;
  * callbacks. The listener is called on a separate thread, one call at a time, in order.
  */
 public final class SocketChatClient implements ChatClient {
-  private final ClientConnection connection;
-  private volatile String token; // kept for the application's reconnect; never logged
+  private final ReconnectingConnection connection;
 
-  private SocketChatClient(ClientConnection connection) {
+  private SocketChatClient(ReconnectingConnection connection) {
     this.connection = connection;
   }
 
@@ -77,7 +90,7 @@ public final class SocketChatClient implements ChatClient {
    * @return the token, or {@code null} if the client has no session
    */
   public String sessionToken() {
-    return token;
+    return connection.token();
   }
 
   @Override
@@ -108,7 +121,7 @@ public final class SocketChatClient implements ChatClient {
   public CompletableFuture<Void> logoutAsync() {
     return connection.call(Opcode.LOGOUT, Frame.Logout::new, f -> {
       ok(f);
-      token = null;
+      connection.setToken(null);
       return null;
     });
   }
@@ -130,23 +143,12 @@ public final class SocketChatClient implements ChatClient {
 
   @Override
   public CompletableFuture<Void> subscribeAsync(long afterSeq) {
-    int id = connection.nextRequestId();
-    // Pushes of this subscription may arrive before its OK, so they must be expected already.
-    connection.setSubscriptionId(id);
-    CompletableFuture<Void> result = connection.call(Opcode.SUBSCRIBE, i -> new Frame.Subscribe(i, afterSeq),
-        SocketChatClient::ok, id);
-    result.whenComplete((v, e) -> {
-      if (e != null && connection.subscriptionId() == id) {
-        connection.setSubscriptionId(0);
-      }
-    });
-    return result;
+    return connection.subscribe(afterSeq);
   }
 
   @Override
   public CompletableFuture<Void> unsubscribeAsync() {
-    connection.setSubscriptionId(0);
-    return connection.call(Opcode.UNSUBSCRIBE, Frame.Unsubscribe::new, SocketChatClient::ok);
+    return connection.unsubscribe();
   }
 
   @Override
@@ -180,12 +182,15 @@ public final class SocketChatClient implements ChatClient {
     }
     return connection.call(Opcode.DELETE_ACCOUNT, id -> new Frame.DeleteAccount(id, password), f -> {
       ok(f);
-      token = null;
+      connection.setToken(null);
       return null;
     });
   }
 
-  /** Closes the connection; calls in flight fail with UNAVAILABLE. Idempotent. */
+  /**
+   * Closes the connection and stops reconnecting; calls in flight fail with UNAVAILABLE and the
+   * listener hears nothing more. Idempotent.
+   */
   @Override
   public void close() {
     connection.close();
@@ -193,7 +198,7 @@ public final class SocketChatClient implements ChatClient {
 
   private Session session(Frame f) {
     Session s = ((Frame.SessionResult) f).session();
-    token = s.token();
+    connection.setToken(s.token());
     return s;
   }
 
@@ -220,6 +225,10 @@ public final class SocketChatClient implements ChatClient {
     private Duration callTimeout;
     private Duration connectTimeout;
     private Integer maxFrameBytes;
+    private Boolean reconnect;
+    private Duration initialBackoff;
+    private Duration maxBackoff;
+    private Boolean waitForConnection;
 
     private Builder() {}
 
@@ -322,6 +331,59 @@ public final class SocketChatClient implements ChatClient {
     }
 
     /**
+     * Sets whether the client reconnects by itself after losing its connection (see the class
+     * description). Default {@code true}. Without it, every call after the loss fails with
+     * UNAVAILABLE and the application builds a new client.
+     *
+     * @param enabled whether to reconnect
+     * @return this builder
+     * @throws IllegalStateException if set before
+     */
+    public Builder reconnect(boolean enabled) {
+      once(this.reconnect, "reconnect");
+      this.reconnect = enabled;
+      return this;
+    }
+
+    /**
+     * Sets the pauses between reconnect attempts: the first is {@code initial}, each failed
+     * attempt doubles it up to {@code max}, and each pause is drawn at random from the upper half
+     * of that value (jitter). Default 100 ms and 10 s.
+     *
+     * @param initial 1 ms to 24 days
+     * @param max {@code initial} to 24 days
+     * @return this builder
+     * @throws IllegalArgumentException if {@code null}, out of range, or {@code max < initial}
+     * @throws IllegalStateException if set before
+     */
+    public Builder reconnectBackoff(Duration initial, Duration max) {
+      once(this.initialBackoff, "reconnectBackoff");
+      Duration i = millis("initial backoff", initial);
+      Duration m = millis("max backoff", max);
+      if (m.compareTo(i) < 0) {
+        throw new IllegalArgumentException("max backoff " + m + " must not be below the initial backoff " + i);
+      }
+      this.initialBackoff = i;
+      this.maxBackoff = m;
+      return this;
+    }
+
+    /**
+     * Sets whether a call made while the client is reconnecting waits for the connection (up to
+     * the call timeout, then UNAVAILABLE) instead of failing at once with UNAVAILABLE. Default
+     * {@code false}: the application hears at once that the server is away.
+     *
+     * @param enabled whether calls wait
+     * @return this builder
+     * @throws IllegalStateException if set before
+     */
+    public Builder waitForConnection(boolean enabled) {
+      once(this.waitForConnection, "waitForConnection");
+      this.waitForConnection = enabled;
+      return this;
+    }
+
+    /**
      * Connects and completes the handshake.
      *
      * @return the connected client
@@ -333,12 +395,16 @@ public final class SocketChatClient implements ChatClient {
       if (host == null || port == null) {
         throw new IllegalStateException("host and port must be set");
       }
-      ClientConnection c = ClientConnection.open(host, port,
-          listener != null ? listener : new ChatClientListener() {},
+      ClientOptions options = new ClientOptions(host, port,
           (callTimeout != null ? callTimeout : Duration.ofSeconds(30)).toMillis(),
           (connectTimeout != null ? connectTimeout : Duration.ofSeconds(10)).toMillis(),
-          maxFrameBytes != null ? maxFrameBytes : 16 << 20);
-      return new SocketChatClient(c);
+          maxFrameBytes != null ? maxFrameBytes : 16 << 20,
+          reconnect == null || reconnect,
+          (initialBackoff != null ? initialBackoff : Duration.ofMillis(100)).toMillis(),
+          (maxBackoff != null ? maxBackoff : Duration.ofSeconds(10)).toMillis(),
+          waitForConnection != null && waitForConnection);
+      return new SocketChatClient(ReconnectingConnection.open(options,
+          listener != null ? listener : new ChatClientListener() {}));
     }
 
     private static void once(Object current, String name) {

@@ -1,6 +1,5 @@
 package io.chatapp.transport.socket.client;
 
-import io.chatapp.api.ChatClientListener;
 import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
 import io.chatapp.transport.socket.codec.Frame;
@@ -24,9 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -36,34 +32,34 @@ import java.util.function.IntFunction;
 /**
  * One connection to a socket server. Callers on any thread send requests, which are coalesced
  * into few writes; a reader thread decodes answers and completes the matching futures, fails
- * calls that pass their deadline and sends PING when the connection has been quiet; pushes go to
- * the listener on a separate single thread, in order, so that a slow listener never delays the
- * reader.
+ * calls that pass their deadline and sends PING when the connection has been quiet; pushes and
+ * the loss of the connection go to its {@link ConnectionEvents}, which hand them on to the
+ * listener thread so that a slow listener never delays the reader.
  *
- * <p>Thread-safe. The listener is called only on the listener thread; futures complete on the
- * reader thread (or on the thread that closes the client).
+ * <p>Thread-safe. Futures complete on the reader thread (or on the thread that closes the
+ * connection).
  */
-public final class ClientConnection implements AutoCloseable {
+final class ClientConnection implements AutoCloseable {
   private static final Logger LOG = System.getLogger(ClientConnection.class.getName());
   private static final int READ_BUFFER_BYTES = 64 * 1024;
 
   private final Socket socket;
   private final String peer;
-  private final ChatClientListener listener;
-  private final ThreadPoolExecutor listenerThread;
+  private final ConnectionEvents events;
   private final long callTimeoutNanos;
   private final long tickMillis;
   private final int serverMaxFrameBytes;
   private final long pingIntervalNanos;
   private final FrameDecoder decoder;
   private ByteBuffer in; // handshake thread, then reader thread
-  private final List<Frame> events = new ArrayList<>(); // reader thread only
+  private List<Frame> pushes = new ArrayList<>(); // reader thread only
   private final OutputStream out;
   private final Thread reader;
 
   private final Map<Integer, PendingCall<?>> calls = new ConcurrentHashMap<>();
   private final AtomicInteger nextId = new AtomicInteger();
   private final AtomicBoolean closed = new AtomicBoolean();
+  private volatile ChatException lostReason; // set before closed, if the connection was lost
   private volatile int subscriptionId;
   private volatile long lastSendNanos;
   private volatile String serverGoodbye;
@@ -73,25 +69,19 @@ public final class ClientConnection implements AutoCloseable {
   private boolean flushing; // guarded by writeLock
   private WireWriter writing = new WireWriter(1024); // only the thread that set flushing
 
-  private ClientConnection(Socket socket, String peer, ChatClientListener listener, long callTimeoutMillis,
-      int maxFrameBytes, Frame.HelloOk hello, FrameDecoder decoder, ByteBuffer in) throws IOException {
+  private ClientConnection(Socket socket, String peer, ConnectionEvents events, long callTimeoutMillis,
+      int serverMaxFrameBytes, long serverIdleTimeoutMillis, FrameDecoder decoder, ByteBuffer in) throws IOException {
     this.socket = socket;
     this.peer = peer;
-    this.listener = listener;
+    this.events = events;
     this.callTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(callTimeoutMillis);
     this.tickMillis = Math.max(10, Math.min(100, callTimeoutMillis / 10));
-    this.serverMaxFrameBytes = hello.maxFrameBytes();
-    this.pingIntervalNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(1, Integer.toUnsignedLong(hello.idleTimeoutMillis()) / 3));
+    this.serverMaxFrameBytes = serverMaxFrameBytes;
+    this.pingIntervalNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(1, serverIdleTimeoutMillis / 3));
     this.decoder = decoder;
     this.in = in;
     this.out = socket.getOutputStream();
     this.lastSendNanos = System.nanoTime();
-    this.listenerThread = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-      Thread t = new Thread(r, "chatapp-socket-client-listener " + peer);
-      t.setDaemon(true);
-      return t;
-    });
-    listenerThread.allowCoreThreadTimeOut(true);
     this.reader = new Thread(this::readLoop, "chatapp-socket-client-reader " + peer);
     reader.setDaemon(true);
   }
@@ -99,29 +89,25 @@ public final class ClientConnection implements AutoCloseable {
   /**
    * Connects, sends HELLO and waits for HELLO_OK.
    *
-   * @param host the server's host
-   * @param port the server's port
-   * @param listener hears pushes and the loss of the connection
-   * @param callTimeoutMillis how long a call waits for its answer
-   * @param connectTimeoutMillis how long connecting and the handshake may take
-   * @param maxFrameBytes the largest frame accepted from the server
+   * @param options where to connect, and the timeouts and limits
+   * @param events hears pushes and the loss of the connection
    * @return the open connection
    * @throws ChatException {@link ErrorCode#UNAVAILABLE} if the server cannot be reached or does
    *     not answer in time; the server's code if it refuses the handshake
    */
-  public static ClientConnection open(String host, int port, ChatClientListener listener, long callTimeoutMillis,
-      long connectTimeoutMillis, int maxFrameBytes) {
-    String peer = host + ":" + port;
+  static ClientConnection open(ClientOptions options, ConnectionEvents events) {
+    String peer = options.peer();
+    long connectTimeoutMillis = options.connectTimeoutMillis();
     Socket socket = new Socket();
     try {
       socket.setTcpNoDelay(true);
       socket.setKeepAlive(true);
-      socket.connect(new InetSocketAddress(host, port), (int) connectTimeoutMillis);
+      socket.connect(new InetSocketAddress(options.host(), options.port()), (int) connectTimeoutMillis);
       socket.setSoTimeout((int) connectTimeoutMillis);
       WireWriter w = new WireWriter(32);
       w.write(new Frame.Hello(0, Frame.PROTOCOL_VERSION));
       socket.getOutputStream().write(w.toByteArray());
-      FrameDecoder decoder = new FrameDecoder(maxFrameBytes);
+      FrameDecoder decoder = new FrameDecoder(options.maxFrameBytes());
       ByteBuffer in = ByteBuffer.allocate(READ_BUFFER_BYTES);
       Frame answer = null;
       while (answer == null) {
@@ -136,7 +122,14 @@ public final class ClientConnection implements AutoCloseable {
       if (!(answer instanceof Frame.HelloOk hello)) {
         throw new ChatException(ErrorCode.UNAVAILABLE, "server " + peer + " answered HELLO with " + answer.opcode().describe());
       }
-      ClientConnection c = new ClientConnection(socket, peer, listener, callTimeoutMillis, maxFrameBytes, hello, decoder, in);
+      // Both are u32 on the wire: a value with the top bit set is large, not negative.
+      long serverMax = Integer.toUnsignedLong(hello.maxFrameBytes());
+      if (serverMax < FrameDecoder.HEADER_BYTES) {
+        throw new ChatException(ErrorCode.UNAVAILABLE, "server " + peer + " announced a frame limit of " + serverMax
+            + " bytes, below the " + FrameDecoder.HEADER_BYTES + "-byte header");
+      }
+      ClientConnection c = new ClientConnection(socket, peer, events, options.callTimeoutMillis(),
+          (int) Math.min(Integer.MAX_VALUE, serverMax), Integer.toUnsignedLong(hello.idleTimeoutMillis()), decoder, in);
       socket.setSoTimeout((int) c.tickMillis);
       c.reader.start();
       return c;
@@ -184,7 +177,7 @@ public final class ClientConnection implements AutoCloseable {
     calls.put(requestId, call);
     if (closed.get()) {
       calls.remove(requestId);
-      call.fail(closedException());
+      call.fail(closedReason());
       return call.future;
     }
     try {
@@ -228,14 +221,27 @@ public final class ClientConnection implements AutoCloseable {
     return subscriptionId;
   }
 
-  /** Closes the socket and fails calls in flight; the listener is not told. Idempotent. */
+  /**
+   * Tells whether the connection is closed or lost.
+   *
+   * @return {@code true} once closed
+   */
+  public boolean isClosed() {
+    return closed.get();
+  }
+
+  /** Closes the socket and fails calls in flight; the events are not told. Idempotent. */
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
       closeQuietly(socket);
       failAll(closedException());
-      listenerThread.shutdown();
     }
+  }
+
+  private ChatException closedReason() {
+    ChatException lost = lostReason;
+    return lost != null ? lost : closedException();
   }
 
   private static ChatException closedException() {
@@ -246,7 +252,7 @@ public final class ClientConnection implements AutoCloseable {
     boolean flusher;
     synchronized (writeLock) {
       if (closed.get()) {
-        throw closedException();
+        throw closedReason();
       }
       int before = pending.size();
       int bytes = pending.write(frame);
@@ -315,7 +321,7 @@ public final class ClientConnection implements AutoCloseable {
         while ((f = decodeOne()) != null) {
           dispatch(f);
         }
-        flushEvents();
+        flushPushes();
         in.compact();
         int before = in.position();
         try {
@@ -374,12 +380,12 @@ public final class ClientConnection implements AutoCloseable {
     int id = f.requestId();
     if (f instanceof Frame.MessagePush push) {
       if (id == subscriptionId) {
-        events.add(push);
+        pushes.add(push);
       }
     } else if (f instanceof Frame.SubscriptionEnded ended) {
       if (id == subscriptionId) {
         subscriptionId = 0;
-        events.add(ended);
+        pushes.add(ended);
       }
     } else if (f instanceof Frame.Pong) {
       return;
@@ -406,45 +412,32 @@ public final class ClientConnection implements AutoCloseable {
   }
 
   private void lost(String why) {
+    ChatException reason = new ChatException(ErrorCode.UNAVAILABLE, "connection to " + peer + " lost: " + why);
+    if (closed.get()) {
+      return;
+    }
+    lostReason = reason;
     if (!closed.compareAndSet(false, true)) {
       return;
     }
     closeQuietly(socket);
-    ChatException reason = new ChatException(ErrorCode.UNAVAILABLE, "connection to " + peer + " lost: " + why);
     LOG.log(Level.DEBUG, () -> reason.getMessage());
     failAll(reason);
-    toListener(() -> listener.onDisconnected(reason));
-    listenerThread.shutdown();
+    events.onLost(this, reason);
   }
 
   /**
-   * Hands the pushes decoded from one read to the listener thread as one task, so that a burst
-   * costs one wake-up of that thread rather than one per message. Reader thread.
+   * Hands the pushes decoded from one read on as one batch, so that a burst costs one wake-up of
+   * the listener thread rather than one per message. Reader thread.
    */
-  private void flushEvents() {
-    if (events.isEmpty()) {
+  private void flushPushes() {
+    if (pushes.isEmpty() || closed.get()) {
+      pushes.clear();
       return;
     }
-    Frame[] batch = events.toArray(new Frame[0]);
-    events.clear();
-    toListener(() -> {
-      for (Frame f : batch) {
-        if (f instanceof Frame.MessagePush push) {
-          listener.onMessage(push.message());
-        } else {
-          Frame.SubscriptionEnded ended = (Frame.SubscriptionEnded) f;
-          listener.onSubscriptionEnded(new ChatException(ended.code(), ended.message()));
-        }
-      }
-    });
-  }
-
-  private void toListener(Runnable event) {
-    try {
-      listenerThread.execute(event);
-    } catch (RejectedExecutionException e) {
-      // The application closed the client meanwhile; it hears nothing more.
-    }
+    List<Frame> batch = pushes;
+    pushes = new ArrayList<>();
+    events.onPushes(this, batch);
   }
 
   private void failAll(ChatException reason) {
@@ -460,8 +453,9 @@ public final class ClientConnection implements AutoCloseable {
       throws IOException, ProtocolException {
     if (!in.hasRemaining()) {
       in.flip();
+      // The length prefix is checked against the limit before it sizes anything.
       int need = decoder.frameBytes(in);
-      ByteBuffer bigger = ByteBuffer.allocate(Math.max(need, in.capacity() * 2));
+      ByteBuffer bigger = ByteBuffer.allocate(Math.max(need, (int) Math.min(Integer.MAX_VALUE - 8, 2L * in.capacity())));
       bigger.put(in);
       in = bigger;
     } else if (in.position() == 0 && in.capacity() > READ_BUFFER_BYTES) {

@@ -519,7 +519,15 @@ public sealed interface Frame {
    * @return microseconds, sub-microsecond digits dropped
    */
   static long toMicros(Instant t) {
-    return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000L), t.getNano() / 1000);
+    long seconds = t.getEpochSecond();
+    long micros = t.getNano() / 1000;
+    if (seconds < 0 && micros > 0) {
+      // Borrow a second so that the earliest instant a long holds (Long.MIN_VALUE µs, whose
+      // seconds alone are out of range) does not overflow on the way.
+      seconds++;
+      micros -= 1_000_000L;
+    }
+    return Math.addExact(Math.multiplyExact(seconds, 1_000_000L), micros);
   }
 
   /**

@@ -83,14 +83,20 @@ class ProtocolDocumentTest {
 
   @BeforeAll
   static void readDocument() throws IOException {
+    documented = documentedFrames();
+  }
+
+  /** Returns the bytes of each example frame of docs/PROTOCOL.md by its name, in document order. */
+  static Map<String, byte[]> documentedFrames() throws IOException {
     Path doc = Stream.of("../docs/PROTOCOL.md", "docs/PROTOCOL.md")
         .map(Path::of).filter(Files::isRegularFile).findFirst()
         .orElseThrow(() -> new AssertionError("docs/PROTOCOL.md not found from " + Path.of("").toAbsolutePath()));
-    documented = new LinkedHashMap<>();
+    Map<String, byte[]> frames = new LinkedHashMap<>();
     Matcher m = BLOCK.matcher(Files.readString(doc, StandardCharsets.UTF_8));
     while (m.find()) {
-      documented.put(m.group(1), parseHex(m.group(2)));
+      frames.put(m.group(1), parseHex(m.group(2)));
     }
+    return frames;
   }
 
   @Test
