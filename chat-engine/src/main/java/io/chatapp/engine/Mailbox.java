@@ -9,14 +9,22 @@ import io.chatapp.engine.store.StoredAccount;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 
 /**
  * The engine's per-recipient state: the last sequence number given and the live subscriptions.
  * Every write to one mailbox runs under its lock, which orders sequence numbers, storage and
  * pushes; different mailboxes never share a lock, so senders to different recipients do not wait
- * for each other.
+ * for each other. With a store that pipelines appends ({@link ChatStore#appendPipelined}), a
+ * send takes its seq and queues its write under the lock but waits for durability after it, so
+ * that sends to one recipient share a group commit; the messages are still offered to
+ * subscriptions only once durable, and in seq order.
  *
  * <p>Thread-safe. Called by any engine caller thread; subscriptions read {@link #subscriptions}
  * without the lock.
@@ -29,6 +37,11 @@ final class Mailbox {
   private String username; // guarded by lock; null until loaded
   private long lastSeq = -1; // guarded by lock; -1 until loaded
   private long unread = -1; // guarded by lock; -1 until loaded or after a change the store counts
+  // The last pipelined append not known to be finished; the store finishes them in order.
+  private CompletableFuture<Message> pending; // guarded by lock
+  private long offeredSeq = -1; // guarded by lock; every seq up to it was offered or failed
+  // Durable pipelined appends waiting for a lower seq to be offered; null marks a failed one.
+  private final TreeMap<Long, Message> ready = new TreeMap<>(); // guarded by lock
   private boolean deleted; // guarded by lock
   // Copy-on-write under lock, so that offering and the online flag read it without locking.
   private volatile EngineSubscription[] subscriptions = NONE;
@@ -65,35 +78,128 @@ final class Mailbox {
    */
   Message append(ChatStore store, long id, String sender, String text, Instant now, String clientMessageId,
       long maxUnread) {
+    Message message;
+    CompletableFuture<Message> durable;
     synchronized (lock) {
       requireAccount(store);
       if (unread < 0) {
+        awaitPending();
         unread = store.mailboxState(key).unreadCount();
       }
       if (unread >= maxUnread) {
         throw new ChatException(ErrorCode.RESOURCE_EXHAUSTED, "the mailbox of " + username + " is full: "
             + unread + " unread messages; it takes more once they are read or deleted");
       }
-      Message message = new Message(id, sender, username, text, now, lastSeq + 1);
-      Message stored;
-      try {
-        stored = store.append(message, clientMessageId);
-      } catch (RuntimeException e) {
-        // The store may have committed after all (a connection lost during COMMIT): reload the
-        // counters before the next write instead of reusing a sequence number.
-        username = null;
-        lastSeq = -1;
-        unread = -1;
-        throw e;
+      message = new Message(id, sender, username, text, now, lastSeq + 1);
+      durable = clientMessageId == null ? store.appendPipelined(message) : null;
+      if (durable == null) {
+        return appendAndOffer(store, message, clientMessageId);
       }
-      if (stored == message) {
-        lastSeq = message.seq();
-        unread++;
-        for (EngineSubscription subscription : subscriptions) {
-          subscription.offer(message);
-        }
+      // The seq is taken now; the store applies appends in call order, so the next send may
+      // start before this one is durable and the two share a commit.
+      lastSeq = message.seq();
+      unread++;
+      pending = durable;
+    }
+    try {
+      durable.join();
+    } catch (CompletionException | CancellationException e) {
+      synchronized (lock) {
+        offerInOrder(message.seq(), null);
+        forgetCounters();
       }
-      return stored;
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      throw cause instanceof RuntimeException r ? r : new IllegalStateException("append failed", cause);
+    }
+    synchronized (lock) {
+      // Offered only once durable, and in seq order although the senders get here in any order:
+      // an offer out of order would make the subscription fetch the gap from the store.
+      offerInOrder(message.seq(), message);
+    }
+    return message;
+  }
+
+  /**
+   * Offers a durable message once every lower seq is offered or failed ({@code message} null).
+   * Under lock.
+   */
+  private void offerInOrder(long seq, Message message) {
+    if (seq <= offeredSeq) {
+      // Counters were reloaded after a failure meanwhile; subscriptions order what comes late.
+      if (message != null) {
+        offer(message);
+      }
+      return;
+    }
+    if (seq == offeredSeq + 1 && ready.isEmpty()) {
+      offeredSeq = seq; // the usual case, and the only one of a store that does not pipeline
+      if (message != null) {
+        offer(message);
+      }
+      return;
+    }
+    ready.put(seq, message);
+    Map.Entry<Long, Message> next;
+    while ((next = ready.firstEntry()) != null && next.getKey() == offeredSeq + 1) {
+      ready.pollFirstEntry();
+      offeredSeq++;
+      if (next.getValue() != null) {
+        offer(next.getValue());
+      }
+    }
+  }
+
+  private void offer(Message message) {
+    for (EngineSubscription subscription : subscriptions) {
+      subscription.offer(message);
+    }
+  }
+
+  /** The synchronous append: the store returns once the message is durable. Under lock. */
+  private Message appendAndOffer(ChatStore store, Message message, String clientMessageId) {
+    awaitPending(); // a pipelined append before it must not fail after this one is reported
+    Message stored;
+    try {
+      stored = store.append(message, clientMessageId);
+    } catch (RuntimeException e) {
+      forgetCounters();
+      throw e;
+    }
+    if (stored == message) {
+      lastSeq = message.seq();
+      unread++;
+      offerInOrder(message.seq(), message);
+    }
+    return stored;
+  }
+
+  /**
+   * Makes the next write reload the counters from the store: the store may have committed after
+   * all (a connection lost during COMMIT), and a failed pipelined append leaves its seq unused.
+   * Under lock.
+   */
+  private void forgetCounters() {
+    username = null;
+    lastSeq = -1;
+    unread = -1;
+  }
+
+  /**
+   * Waits until every pipelined append started so far is durable or failed, so that what the
+   * store reports includes them. Under lock; the store's writer never takes this lock.
+   */
+  private void awaitPending() {
+    CompletableFuture<Message> last = pending;
+    if (last == null) {
+      return;
+    }
+    try {
+      last.join();
+    } catch (CompletionException | CancellationException e) {
+      // Its sender hears the failure; here only the wait matters.
+    }
+    if (pending == last) {
+      pending = null;
     }
   }
 
@@ -152,11 +258,20 @@ final class Mailbox {
     if (username == null && !deleted) {
       // Loaded under the lock, after the mailbox is in the engine's map: a deletion that raced
       // with the load either marked this object deleted or is seen in the store here.
+      awaitPending();
       Optional<StoredAccount> account = store.findAccount(key);
       if (account.isPresent()) {
         username = account.get().username();
         MailboxState state = store.mailboxState(key);
         lastSeq = state.lastSeq();
+        // Whatever waits to be offered is durable: offer it now, in order, and start after it.
+        for (Message waiting : ready.values()) {
+          if (waiting != null) {
+            offer(waiting);
+          }
+        }
+        ready.clear();
+        offeredSeq = Math.max(offeredSeq, lastSeq);
         unread = state.unreadCount();
       } else {
         deleted = true;

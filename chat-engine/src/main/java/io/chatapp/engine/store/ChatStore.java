@@ -4,6 +4,7 @@ import io.chatapp.api.Message;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Where the engine keeps accounts, sessions and mailboxes.
@@ -115,6 +116,25 @@ public interface ChatStore extends AutoCloseable {
    * @return {@code message}, or the earlier message with the same sender and client id
    */
   Message append(Message message, String clientMessageId);
+
+  /**
+   * Starts appending a message without a client message id and returns at once, for stores that
+   * make writes durable in batches (group commit). The engine calls it under the recipient's
+   * lock and waits for the future after releasing the lock, so that many sends to one recipient
+   * share a commit instead of each waiting for the last.
+   *
+   * <p>A store that implements it applies appends in the order the calls were made, completes
+   * each future only once its append is durable, and never completes a later append's future
+   * before an earlier one's. The default returns {@code null}: the store does not pipeline and
+   * the engine calls {@link #append} instead.
+   *
+   * @param message the message, with its id and seq assigned
+   * @return a future that completes with {@code message} once it is durable, or fails as
+   *     {@link #append} would throw; or {@code null} if this store does not pipeline
+   */
+  default CompletableFuture<Message> appendPipelined(Message message) {
+    return null;
+  }
 
   /**
    * Finds the message a sender stored with a client message id.

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A durable {@link ChatStore} over JDBC: SQLite in one file (the embedded default) or PostgreSQL.
@@ -143,6 +144,15 @@ public final class JdbcChatStore implements ChatStore {
   @Override
   public Message append(Message message, String clientMessageId) {
     return writer.execute(c -> StoreSql.append(c, writer::prepared, message, clientMessageId));
+  }
+
+  /**
+   * Queues the append on the single writer, which runs writes in the order they were queued and
+   * completes their futures in that order after each commit (group commit).
+   */
+  @Override
+  public CompletableFuture<Message> appendPipelined(Message message) {
+    return writer.submit(c -> StoreSql.append(c, writer::prepared, message, null));
   }
 
   @Override
