@@ -194,7 +194,7 @@ public final class ChatBench implements Callable<Integer> {
         double cores = (cpu[1].cpuNanos() - cpu[0].cpuNanos()) / 1e9 / r.measuredSeconds();
         out.put(server.forked ? "serverCpuCores" : "processCpuCores", Report.round1(cores));
       }
-      if (!server.forked) {
+      if (!server.forked && target == null) {
         out.put("loadGeneratorIncluded", true); // CPU and heap are of the one JVM that runs both
       }
       if (after != null) {
