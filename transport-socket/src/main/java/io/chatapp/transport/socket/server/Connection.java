@@ -45,6 +45,7 @@ final class Connection {
   private final EventLoop loop;
   private final ServerRuntime server;
   private final SocketChannel channel;
+  private final TransportLayer io; // the channel, or TLS over it
   private final SocketAddress remote;
   private final OutboundQueue out;
 
@@ -54,7 +55,7 @@ final class Connection {
   private final FrameDecoder decoder;
   private State state = State.HANDSHAKE;
   private final long openedNanos;
-  private long lastReadNanos;
+  private long lastFrameNanos;
   private long lingerUntilNanos;
   private boolean readOff;
   private boolean writeOn;
@@ -70,15 +71,16 @@ final class Connection {
   // Only the worker that holds the drain uses it; the drain is handed over under lock.
   private String token;
 
-  Connection(EventLoop loop, ServerRuntime server, SocketChannel channel, long nowNanos) {
+  Connection(EventLoop loop, ServerRuntime server, SocketChannel channel, long nowNanos) throws IOException {
     this.loop = loop;
     this.server = server;
     this.channel = channel;
+    this.io = server.transport(channel);
     this.remote = remoteOf(channel);
     this.out = new OutboundQueue(server.config().maxOutboundBytes());
     this.decoder = new FrameDecoder(server.config().maxFrameBytes());
     this.openedNanos = nowNanos;
-    this.lastReadNanos = nowNanos;
+    this.lastFrameNanos = nowNanos;
   }
 
   void attach(SelectionKey key) {
@@ -97,7 +99,7 @@ final class Connection {
         if (!in.hasRemaining()) {
           growReadBuffer();
         }
-        int n = channel.read(in);
+        int n = io.read(in);
         if (n < 0) {
           closeNow(null);
           return;
@@ -105,7 +107,6 @@ final class Connection {
         if (n == 0) {
           break;
         }
-        lastReadNanos = server.config().ticker().getAsLong();
         in.flip();
         decodeAll();
         in.compact();
@@ -116,8 +117,25 @@ final class Connection {
       if (in.position() == 0 && in.capacity() > RETAINED_READ_BYTES) {
         in = ByteBuffer.allocate(INITIAL_READ_BYTES);
       }
+      afterTransportRead();
     } catch (IOException e) {
       closeNow("read failed: " + e);
+    }
+  }
+
+  /**
+   * A TLS layer may hold plaintext the socket will not signal again, or handshake bytes it could
+   * not write yet: read or write again without waiting for the selector.
+   */
+  private void afterTransportRead() throws IOException {
+    if (state == State.CLOSED) {
+      return;
+    }
+    if (!readOff && (state == State.OPEN || state == State.HANDSHAKE) && io.hasBufferedInput()) {
+      loop.execute(this::onReadable);
+    }
+    if (!io.flushPending()) {
+      flush();
     }
   }
 
@@ -126,7 +144,7 @@ final class Connection {
       return;
     }
     try {
-      boolean done = out.flush(channel);
+      boolean done = io.flushPending() && out.flush(io) && io.flushPending();
       if (out.unparkIfDrained()) {
         scheduleDrain();
       }
@@ -135,10 +153,12 @@ final class Connection {
         // that our close does not reset a connection whose last frame it has not read yet.
         out.close();
         outputShut = true;
-        channel.shutdownOutput();
+        io.shutdownOutput();
       }
-      if (writeOn != !done) {
-        writeOn = !done;
+      // A TLS handshake waiting for the peer cannot write: waiting for writability would spin.
+      boolean wantWrite = !done && !io.waitsForPeer();
+      if (writeOn != wantWrite) {
+        writeOn = wantWrite;
         updateInterest();
       }
     } catch (IOException e) {
@@ -156,7 +176,9 @@ final class Connection {
       }
       case OPEN -> {
         long limit = server.config().idleTimeoutMillis();
-        if (!readOff && now - lastReadNanos > limit * 1_000_000L) {
+        // Counted from the last whole frame, not the last byte: a peer that dribbles a byte now
+        // and then (slowloris) is closed all the same.
+        if (!readOff && now - lastFrameNanos > limit * 1_000_000L) {
           fail(0, ErrorCode.UNAVAILABLE, "no frame within the idle timeout of " + limit + " ms");
         }
       }
@@ -182,6 +204,9 @@ final class Connection {
     if (state != State.CLOSED && readOff) {
       readOff = false;
       updateInterest();
+      if (io.hasBufferedInput()) {
+        onReadable();
+      }
     }
   }
 
@@ -198,7 +223,7 @@ final class Connection {
       key.cancel();
     }
     try {
-      channel.close();
+      io.close();
     } catch (IOException e) {
       LOG.log(Level.DEBUG, () -> "closing channel of " + remote + " failed: " + e);
     }
@@ -232,6 +257,7 @@ final class Connection {
       if (f == null) {
         return;
       }
+      lastFrameNanos = server.config().ticker().getAsLong();
       onFrame(f);
     }
   }
@@ -461,6 +487,10 @@ final class Connection {
           + server.config().maxOutboundBytes() + " bytes: the client does not read"));
       default -> { }
     }
+  }
+
+  SocketAddress remoteAddress() {
+    return remote;
   }
 
   private static SocketAddress remoteOf(SocketChannel channel) {
