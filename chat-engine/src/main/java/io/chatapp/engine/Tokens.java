@@ -30,12 +30,44 @@ final class Tokens {
     return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
   }
 
+  /**
+   * Returns the hex SHA-256 of a token.
+   *
+   * <p>Every request hashes its token to find its session, which made hashing a third of the send
+   * path. Each thread remembers the last token object it hashed and its hash: a connection's
+   * requests run one after another on one worker thread, so nearly every call is answered by an
+   * identity comparison. Identity, not equality, so no token is compared in time that depends on
+   * its content, and the cache only ever holds a token some caller still holds too.
+   */
   static String hash(String token) {
-    try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(digest);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is not available in this JDK", e);
+    LastHash last = LAST_HASH.get();
+    if (last.token == token) {
+      return last.hash;
+    }
+    byte[] digest = last.sha256.digest(token.getBytes(StandardCharsets.UTF_8));
+    String hash = HEX.formatHex(digest);
+    last.token = token;
+    last.hash = hash;
+    return hash;
+  }
+
+  private static final HexFormat HEX = HexFormat.of();
+  // Per thread, never shared: holds a reusable digest (getInstance is as slow as the hashing) and
+  // the last token hashed. Not thread-safe; each instance belongs to one thread.
+  private static final ThreadLocal<LastHash> LAST_HASH = ThreadLocal.withInitial(LastHash::new);
+
+  /** One thread's digest and last result. Not thread-safe; owned by one thread. */
+  private static final class LastHash {
+    final MessageDigest sha256;
+    String token;
+    String hash;
+
+    LastHash() {
+      try {
+        sha256 = MessageDigest.getInstance("SHA-256");
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException("SHA-256 is not available in this JDK", e);
+      }
     }
   }
 }

@@ -1,42 +1,54 @@
 package io.chatapp.examples;
 
 import io.chatapp.api.ChatEngine;
-import io.chatapp.engine.DefaultChatEngine;
+import io.chatapp.examples.bench.BenchStore;
 import io.chatapp.examples.bench.ServerProbe;
+import io.chatapp.transport.grpc.GrpcChatServer;
+import io.chatapp.transport.socket.SocketChatServer;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
 
 /**
  * A server for {@link ChatBench} to run in a JVM of its own, so that its CPU and memory are
  * measured apart from the load generator's. Serves both transports on free loopback ports,
  * prints {@code PORTS socket=N grpc=M}, then answers each {@code stats} line on standard input
- * with a {@link ServerProbe.Reading} line, and stops at end of input.
+ * with a {@link ServerProbe.Reading} line (heap after a full collection) and each {@code cpu}
+ * line with one that only reads CPU time, and stops at end of input.
  *
- * <p>Runs on the main thread.
+ * <p>Arguments: none for the memory store, or {@code memory|sqlite dataDir|- FULL|NORMAL}
+ * (see {@link BenchStore#toArgs}). Runs on the main thread.
  */
 public final class BenchServer {
   private BenchServer() {}
 
   /** Starts the server; see the class comment for the protocol on standard input and output. */
   public static void main(String[] args) throws Exception {
-    try (ChatEngine engine = DefaultChatEngine.builder()
-            .passwordIterations(1000)
-            .maxSessionsPerUser(100_000)
-            .maxUnreadPerMailbox(Long.MAX_VALUE)
-            .build();
-        Transport.RunningServer socket = Transport.SOCKET.start(engine, "127.0.0.1", 0);
-        Transport.RunningServer grpc = Transport.GRPC.start(engine, "127.0.0.1", 0)) {
+    BenchStore store = BenchStore.fromArgs(args);
+    Path scratch = store.kind().equals("sqlite") && store.dataDir() == null ? BenchStore.scratchDir() : null;
+    try (ChatEngine engine = ChatBench.benchEngine(store, scratch);
+        // Room for 10,000 idle bench connections besides the setup ones, which may not have
+        // closed yet; idle ones stay for as long as the bench holds them.
+        SocketChatServer socket = SocketChatServer.builder(engine).host("127.0.0.1").port(0)
+            .maxConnections(20_000).idleTimeout(Duration.ofHours(1)).build();
+        GrpcChatServer grpc = GrpcChatServer.builder(engine).host("127.0.0.1").port(0).build()) {
+      socket.start();
+      grpc.start();
       System.out.println("PORTS socket=" + socket.port() + " grpc=" + grpc.port());
       System.out.flush();
       BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
       String line;
       while ((line = in.readLine()) != null) {
-        if (line.trim().equals("stats")) {
-          System.out.println(ServerProbe.read().format());
+        String command = line.trim();
+        if (command.equals("stats") || command.equals("cpu")) {
+          System.out.println((command.equals("stats") ? ServerProbe.read() : ServerProbe.cpu()).format());
           System.out.flush();
         }
       }
+    } finally {
+      BenchStore.deleteTree(scratch);
     }
   }
 }

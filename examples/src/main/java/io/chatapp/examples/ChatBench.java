@@ -4,14 +4,19 @@ import io.chatapp.api.ChatClient;
 import io.chatapp.api.ChatEngine;
 import io.chatapp.engine.DefaultChatEngine;
 import io.chatapp.engine.InProcessChatClient;
+import io.chatapp.examples.bench.BenchStore;
 import io.chatapp.examples.bench.ByteCountingRelay;
+import io.chatapp.examples.bench.IdleConnections;
 import io.chatapp.examples.bench.LoadRun;
+import io.chatapp.examples.bench.Report;
 import io.chatapp.examples.bench.ServerProbe;
+import io.chatapp.store.jdbc.SqliteSync;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -20,7 +25,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -28,21 +36,24 @@ import picocli.CommandLine.Option;
 
 /**
  * The benchmark: throughput, latency, bytes on the wire and memory per connection, for the
- * in-process, socket and gRPC transports. Prints a table and one machine-readable JSON line.
+ * in-process, socket and gRPC transports over the memory or SQLite store. Prints a progress line
+ * a second, then a table and one machine-readable {@code BENCH {...}} JSON line. Exits with 2 if
+ * a message was lost or duplicated.
  *
  * <pre>
  * java -jar examples/target/chatapp-bench.jar --transport socket --clients 16 --duration 10
  * java -jar examples/target/chatapp-bench.jar --transport grpc --rate 20000
  * java -jar examples/target/chatapp-bench.jar --transport socket --count-bytes
+ * java -jar examples/target/chatapp-bench.jar --transport socket --store sqlite
  * java -jar examples/target/chatapp-bench.jar --mode connections --connections 10000
  * </pre>
  *
- * <p>Runs on the main thread; see {@link LoadRun} for the threads of a run.
+ * <p>Not thread-safe; runs on the main thread. See {@link LoadRun} for the threads of a run.
  */
 @Command(name = "chatapp-bench", mixinStandardHelpOptions = true, version = "chatapp 0.1.0",
     description = "Measures chatapp's transports. Loopback only.", sortOptions = false, showDefaultValues = true)
 public final class ChatBench implements Callable<Integer> {
-  @Option(names = "--mode", description = "throughput (also fixed rate with --rate) or connections.")
+  @Option(names = "--mode", description = "throughput (fixed offered rate with --rate) or connections.")
   String mode = "throughput";
 
   @Option(names = "--transport", description = "inproc, socket or grpc.")
@@ -56,6 +67,15 @@ public final class ChatBench implements Callable<Integer> {
 
   @Option(names = "--port", description = "Port of the running server (default: 7070 socket, 7071 grpc).")
   Integer port;
+
+  @Option(names = "--store", description = "Store of the started server: memory or sqlite.")
+  String store = "memory";
+
+  @Option(names = "--data-dir", description = "SQLite's directory (default: a new temporary one, deleted afterwards).")
+  Path dataDir;
+
+  @Option(names = "--sqlite-sync", description = "SQLite sync level: FULL or NORMAL.")
+  SqliteSync sqliteSync = SqliteSync.FULL;
 
   @Option(names = "--clients", description = "Clients, each logged in and subscribed.")
   int clients = 16;
@@ -87,6 +107,9 @@ public final class ChatBench implements Callable<Integer> {
   @Option(names = "--connections", description = "Idle connections to open (connections mode).")
   int connections = 1000;
 
+  @Option(names = "--server-jvm-args", split = " ", description = "JVM options of a forked server, e.g. \"-Xmx2g\".")
+  List<String> serverJvmArgs = new ArrayList<>();
+
   /** Parses the flags, runs the benchmark and exits with its status. */
   public static void main(String[] args) {
     System.exit(new CommandLine(new ChatBench()).execute(args));
@@ -98,15 +121,19 @@ public final class ChatBench implements Callable<Integer> {
     if (!List.of("inproc", "socket", "grpc").contains(t)) {
       throw new CommandLine.ParameterException(new CommandLine(this), "--transport must be inproc, socket or grpc, was " + transport);
     }
+    if (!List.of("throughput", "connections").contains(mode)) {
+      throw new CommandLine.ParameterException(new CommandLine(this), "--mode must be throughput or connections, was " + mode);
+    }
     if (target != null && !isLoopback(target)) {
       throw new CommandLine.ParameterException(new CommandLine(this), "--target must be a loopback address, was " + target);
     }
-    try (Target server = startTarget(t)) {
-      return mode.equals("connections") ? connections(server, t) : load(server, t);
+    BenchStore benchStore = new BenchStore(store, dataDir, sqliteSync);
+    try (Target server = startTarget(t, benchStore)) {
+      return mode.equals("connections") ? connections(server, t) : load(server, t, benchStore);
     }
   }
 
-  private int load(Target server, String t) throws Exception {
+  private int load(Target server, String t, BenchStore benchStore) throws Exception {
     ByteCountingRelay relay = countBytes && server.port > 0
         ? new ByteCountingRelay(new InetSocketAddress(server.host, server.port)) : null;
     try {
@@ -114,55 +141,65 @@ public final class ChatBench implements Callable<Integer> {
           : listener -> Transport.valueOf(t.toUpperCase(Locale.ROOT)).connect("127.0.0.1", relay.port(), listener);
       LoadRun.Settings settings = new LoadRun.Settings(clients, Duration.ofSeconds(durationSeconds),
           Duration.ofSeconds(warmupSeconds), size, window, rate, pairs, seed);
-      long[] bytesAtStart = new long[2];
-      ServerProbe.Reading[] before = new ServerProbe.Reading[1];
-      System.out.printf("chatapp-bench: %s over %s, %d clients, %d-byte messages, %s, %ds + %ds warm-up%n", mode, t,
-          clients, size, rate > 0 ? "offered " + rate + " msg/s" : "window " + window, durationSeconds, warmupSeconds);
-      LoadRun run = new LoadRun(settings, connector, System.out::println).atSendStart(() -> {
-        if (relay != null) {
-          bytesAtStart[0] = relay.clientToServerBytes();
-          bytesAtStart[1] = relay.serverToClientBytes();
-        }
-        try {
-          before[0] = server.stats();
-        } catch (Exception e) {
-          throw new IllegalStateException("cannot read the server's resource use", e);
-        }
-      });
+      System.out.printf("chatapp-bench: %s over %s, %s store, %d clients, %d-byte messages, %s, %ds + %ds warm-up, seed %d%n",
+          rate > 0 ? "fixed rate" : "max throughput", t, benchStore.describe(), clients, size,
+          rate > 0 ? "offered " + rate + " msg/s" : "window " + window, durationSeconds, warmupSeconds, seed);
+      long[] bytes = new long[4];
+      ServerProbe.Reading[] cpu = new ServerProbe.Reading[2];
+      LoadRun run = new LoadRun(settings, connector, System.out::println)
+          .atMeasureStart(() -> {
+            if (relay != null) {
+              bytes[0] = relay.clientToServerBytes();
+              bytes[1] = relay.serverToClientBytes();
+            }
+            cpu[0] = server.cpu();
+          })
+          .atMeasureEnd(() -> {
+            if (relay != null) {
+              bytes[2] = relay.clientToServerBytes();
+              bytes[3] = relay.serverToClientBytes();
+            }
+            cpu[1] = server.cpu();
+          });
       LoadRun.Result r = run.run();
       ServerProbe.Reading after = server.stats();
-      Map<String, Object> out = new LinkedHashMap<>();
+      Report out = new Report();
       out.put("mode", rate > 0 ? "rate" : "throughput");
       out.put("transport", t);
       out.put("server", target != null ? "target" : server.forked ? "fork" : "inproc");
-      out.put("store", "memory");
+      out.put("store", target != null ? "unknown" : benchStore.describe());
       out.put("clients", clients);
       out.put("size", size);
       out.put("window", rate > 0 ? 0 : window);
       out.put("offeredPerSec", rate);
       out.put("durationS", durationSeconds);
+      out.put("seed", seed);
       out.put("deliveredPerSec", Math.round(r.deliveredPerSecond()));
       Histogram h = r.latencyNanos();
       out.put("p50Us", micros(h.getValueAtPercentile(50)));
       out.put("p99Us", micros(h.getValueAtPercentile(99)));
       out.put("p999Us", micros(h.getValueAtPercentile(99.9)));
       out.put("maxUs", micros(h.getMaxValue()));
-      if (relay != null && r.delivered() > 0) {
-        out.put("c2sBytesPerMsg", round1((relay.clientToServerBytes() - bytesAtStart[0]) / (double) r.delivered()));
-        out.put("s2cBytesPerMsg", round1((relay.serverToClientBytes() - bytesAtStart[1]) / (double) r.delivered()));
+      if (relay != null && r.deliveredWhileMeasuring() > 0) {
+        out.put("c2sBytesPerMsg", Report.round1((bytes[2] - bytes[0]) / (double) r.deliveredWhileMeasuring()));
+        out.put("s2cBytesPerMsg", Report.round1((bytes[3] - bytes[1]) / (double) r.deliveredWhileMeasuring()));
       }
-      if (after != null && before[0] != null) {
-        double seconds = durationSeconds + warmupSeconds;
-        out.put(server.forked ? "serverCpuCores" : "processCpuCores", round1((after.cpuNanos() - before[0].cpuNanos()) / 1e9 / seconds));
-        out.put(server.forked ? "serverHeapMiB" : "processHeapMiB", round1(after.heapBytes() / 1048576.0));
+      if (cpu[0] != null && cpu[1] != null) {
+        double cores = (cpu[1].cpuNanos() - cpu[0].cpuNanos()) / 1e9 / r.measuredSeconds();
+        out.put(server.forked ? "serverCpuCores" : "processCpuCores", Report.round1(cores));
+      }
+      if (!server.forked) {
+        out.put("loadGeneratorIncluded", true); // CPU and heap are of the one JVM that runs both
+      }
+      if (after != null) {
+        out.put(server.forked ? "serverHeapMiB" : "processHeapMiB", Report.round1(after.heapBytes() / 1048576.0));
       }
       out.put("acked", r.acked());
       out.put("delivered", r.delivered());
       out.put("lost", r.lost());
       out.put("duplicates", r.duplicates());
       out.put("failedSends", r.failedSends());
-      printTable(out);
-      System.out.println("BENCH " + json(out));
+      out.print(System.out);
       return r.lost() == 0 && r.duplicates() == 0 ? 0 : 2;
     } finally {
       if (relay != null) {
@@ -173,72 +210,99 @@ public final class ChatBench implements Callable<Integer> {
 
   private int connections(Target server, String t) throws Exception {
     if (!server.forked) {
-      System.out.println("note: the server shares this JVM, so the figures include the clients' memory; use --server fork");
+      System.out.println("note: the server shares this JVM, so the figures include the clients' memory; use a forked server");
+    }
+    if (t.equals("inproc")) {
+      throw new CommandLine.ParameterException(new CommandLine(this), "connections mode needs --transport socket or grpc");
+    }
+    System.out.printf("chatapp-bench: %,d idle connections over %s%n", connections, t);
+    int accounts = Math.max(1, Math.min(connections, 100));
+    String prefix = "c" + Long.toString(System.nanoTime() & 0xffffff, 36) + "-";
+    try (ChatClient admin = server.connector.connect(null)) {
+      for (int i = 0; i < accounts; i++) {
+        admin.createAccount(prefix + i, "bench-password");
+      }
     }
     ServerProbe.Reading before = server.stats();
-    List<ChatClient> open = new ArrayList<>();
+    List<ChatClient> clientsOpen = new ArrayList<>();
+    IdleConnections idle = t.equals("socket") ? new IdleConnections(new InetSocketAddress(server.host, server.port)) : null;
     try {
-      int accounts = Math.max(1, Math.min(connections, 100));
-      String prefix = "c" + Long.toString(System.nanoTime() & 0xffffff, 36) + "-";
-      try (ChatClient admin = server.connector.connect(null)) {
-        for (int i = 0; i < accounts; i++) {
-          admin.createAccount(prefix + i, "bench-password");
-        }
-      }
       long start = System.nanoTime();
-      List<CompletableFuture<?>> pending = new ArrayList<>();
-      for (int i = 0; i < connections; i++) {
-        ChatClient client = server.connector.connect(null);
-        open.add(client);
-        pending.add(client.loginAsync(prefix + (i % accounts), "bench-password")
-            .thenCompose(s -> client.subscribeAsync(ChatEngine.LATEST)));
-        if (pending.size() == 200) {
-          CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
-          pending.clear();
-          System.out.printf("  %,d connections open%n", open.size());
+      if (idle != null) {
+        idle.open(connections, i -> prefix + (i % accounts), "bench-password", System.out::println);
+      } else {
+        List<CompletableFuture<?>> pending = new ArrayList<>();
+        for (int i = 0; i < connections; i++) {
+          ChatClient client = server.connector.connect(null);
+          clientsOpen.add(client);
+          pending.add(client.loginAsync(prefix + (i % accounts), "bench-password")
+              .thenCompose(s -> client.subscribeAsync(ChatEngine.LATEST)));
+          if (pending.size() == 200 || i == connections - 1) {
+            CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
+            pending.clear();
+            System.out.printf("  %,d connections open%n", clientsOpen.size());
+          }
         }
       }
-      CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
+      double setupSeconds = (System.nanoTime() - start) / 1e9;
       ServerProbe.Reading after = server.stats();
-      Map<String, Object> out = new LinkedHashMap<>();
+      Report out = new Report();
       out.put("mode", "connections");
       out.put("transport", t);
-      out.put("server", server.forked ? "fork" : "inproc");
+      out.put("server", target != null ? "target" : server.forked ? "fork" : "inproc");
       out.put("connections", connections);
-      out.put("setupSeconds", round1((System.nanoTime() - start) / 1e9));
+      out.put("setupSeconds", Report.round1(setupSeconds));
       if (before != null && after != null) {
         out.put("heapBytesPerConnection", (after.heapBytes() - before.heapBytes()) / connections);
         out.put("directBytesPerConnection", (after.directBytes() - before.directBytes()) / connections);
-        out.put("heapMiB", round1(after.heapBytes() / 1048576.0));
+        out.put("serverHeapMiB", Report.round1(after.heapBytes() / 1048576.0));
       }
-      printTable(out);
-      System.out.println("BENCH " + json(out));
+      out.print(System.out);
       return 0;
     } finally {
-      open.forEach(ChatClient::close);
+      if (idle != null) {
+        idle.close();
+      }
+      clientsOpen.forEach(ChatClient::close);
     }
   }
 
-  /** The server under load and how to reach it. */
+  /** The server under load and how to reach it. Not thread-safe. */
   private final class Target implements AutoCloseable {
     String host = "127.0.0.1";
     int port; // 0 for inproc
     boolean forked;
     LoadRun.Connector connector;
     ChatEngine engine;
+    ExecutorService inProcessCalls;
     Transport.RunningServer running;
     Process process;
     PrintWriter processIn;
     BufferedReader processOut;
+    Path scratchDir;
 
+    /** Heap after a full collection, direct memory and CPU of the server, or null if unknown. */
     ServerProbe.Reading stats() throws Exception {
+      return ask("stats", ServerProbe::read);
+    }
+
+    /** CPU time only: cheap enough to read while the load runs. */
+    ServerProbe.Reading cpu() {
+      try {
+        return ask("cpu", ServerProbe::cpu);
+      } catch (Exception e) {
+        throw new IllegalStateException("cannot read the server's CPU time", e);
+      }
+    }
+
+    private ServerProbe.Reading ask(String command, java.util.function.Supplier<ServerProbe.Reading> local) throws Exception {
       if (process != null) {
-        processIn.println("stats");
+        processIn.println(command);
         processIn.flush();
         String line = processOut.readLine();
         return line == null ? null : ServerProbe.Reading.parse(line);
       }
-      return target == null ? ServerProbe.read() : null;
+      return target == null ? local.get() : null;
     }
 
     @Override
@@ -249,30 +313,49 @@ public final class ChatBench implements Callable<Integer> {
       if (engine != null) {
         engine.close();
       }
+      if (inProcessCalls != null) {
+        inProcessCalls.shutdown();
+      }
       if (process != null) {
         processIn.close();
-        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
           process.destroyForcibly();
         }
       }
+      BenchStore.deleteTree(scratchDir);
     }
   }
 
-  private Target startTarget(String t) throws Exception {
+  private Target startTarget(String t, BenchStore benchStore) throws Exception {
     Target server = new Target();
+    boolean fork = this.server.equals("fork") || mode.equals("connections");
+    if (target == null && !fork && benchStore.kind().equals("sqlite") && benchStore.dataDir() == null) {
+      server.scratchDir = BenchStore.scratchDir();
+    }
     if (t.equals("inproc")) {
-      server.engine = benchEngine();
-      server.connector = listener -> InProcessChatClient.connect(server.engine, listener);
+      server.engine = benchEngine(benchStore, server.scratchDir);
+      // Not the common pool, which has one thread on a 2-core machine: calls run there one at a
+      // time, and the engine's blocking store calls would starve everything else in it.
+      AtomicInteger n = new AtomicInteger();
+      server.inProcessCalls = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
+        Thread thread = new Thread(r, "bench-inproc-call-" + n.incrementAndGet());
+        thread.setDaemon(true);
+        return thread;
+      });
+      server.connector = listener -> InProcessChatClient.connect(server.engine, listener, server.inProcessCalls);
       return server;
     }
     Transport chosen = Transport.valueOf(t.toUpperCase(Locale.ROOT));
     if (target != null) {
       server.host = target;
       server.port = port != null ? port : chosen.defaultPort();
-    } else if (this.server.equals("fork") || mode.equals("connections")) {
+    } else if (fork) {
       String java = ProcessHandle.current().info().command().orElse("java");
-      server.process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), BenchServer.class.getName())
-          .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+      List<String> command = new ArrayList<>(List.of(java));
+      command.addAll(serverJvmArgs);
+      command.addAll(List.of("-cp", System.getProperty("java.class.path"), BenchServer.class.getName()));
+      command.addAll(List.of(benchStore.toArgs()));
+      server.process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
       server.processIn = new PrintWriter(server.process.getOutputStream(), false, StandardCharsets.UTF_8);
       server.processOut = new BufferedReader(new InputStreamReader(server.process.getInputStream(), StandardCharsets.UTF_8));
       String ports = server.processOut.readLine();
@@ -286,7 +369,7 @@ public final class ChatBench implements Callable<Integer> {
       server.port = byName.get(t);
       server.forked = true;
     } else {
-      server.engine = benchEngine();
+      server.engine = benchEngine(benchStore, server.scratchDir);
       server.running = chosen.start(server.engine, "127.0.0.1", 0);
       server.port = server.running.port();
     }
@@ -296,9 +379,11 @@ public final class ChatBench implements Callable<Integer> {
     return server;
   }
 
-  private static ChatEngine benchEngine() {
+  /** The engine of a server the bench starts; BenchServer uses the same. */
+  static ChatEngine benchEngine(BenchStore benchStore, Path scratchDir) {
     // Logins are not what is measured: a cheap hash keeps setup of thousands of sessions short.
     return DefaultChatEngine.builder()
+        .store(benchStore.open(scratchDir))
         .passwordIterations(1000)
         .maxSessionsPerUser(100_000) // connections mode logs in many times per account
         .maxUnreadPerMailbox(Long.MAX_VALUE) // nobody acks during a run
@@ -313,29 +398,7 @@ public final class ChatBench implements Callable<Integer> {
     }
   }
 
-  private static void printTable(Map<String, Object> out) {
-    System.out.println();
-    out.forEach((k, v) -> System.out.printf("  %-26s %s%n", k, v instanceof Long l ? String.format("%,d", l) : v));
-    System.out.println();
-  }
-
-  private static String json(Map<String, Object> out) {
-    StringBuilder b = new StringBuilder("{");
-    out.forEach((k, v) -> {
-      if (b.length() > 1) {
-        b.append(',');
-      }
-      b.append('"').append(k).append("\":");
-      b.append(v instanceof String s ? "\"" + s + "\"" : String.valueOf(v));
-    });
-    return b.append('}').toString();
-  }
-
   private static long micros(long nanos) {
     return TimeUnit.NANOSECONDS.toMicros(nanos);
-  }
-
-  private static double round1(double value) {
-    return Math.round(value * 10) / 10.0;
   }
 }

@@ -2,13 +2,10 @@ package io.chatapp.engine.store;
 
 import io.chatapp.api.Message;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.NavigableMap;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -29,22 +26,124 @@ public final class InMemoryChatStore implements ChatStore {
 
   private record ClientId(String senderKey, String clientMessageId) {}
 
-  /** One mailbox. Not thread-safe; guarded by its own monitor. */
+  /**
+   * One mailbox: its messages in ascending seq in parallel arrays. The engine appends seq
+   * {@code lastSeq + 1} under its mailbox lock, so storing is an append (no tree node, no boxed
+   * key, no hash entry), and a fetch starts at a binary search. A deleted message leaves a hole
+   * that a later compaction closes. Finding a message by id scans the ids: deletion is rare and
+   * was paying for a hash map on every send.
+   *
+   * <p>Not thread-safe; guarded by its own monitor.
+   */
   private static final class Box {
-    final NavigableMap<Long, Message> bySeq = new TreeMap<>(); // guarded by this
-    final Map<Long, Long> seqById = new HashMap<>(); // guarded by this
+    private long[] seqs = new long[8]; // guarded by this
+    private long[] ids = new long[8]; // guarded by this
+    private Message[] messages = new Message[8]; // guarded by this; null where deleted
+    private int size; // guarded by this; slots in use, holes included
+    private int holes; // guarded by this
     long lastSeq; // guarded by this
     long readSeq; // guarded by this
 
     MailboxState state() {
-      return new MailboxState(lastSeq, readSeq, bySeq.tailMap(readSeq, false).size());
+      int unread = 0;
+      for (int i = indexAfter(readSeq); i < size; i++) {
+        if (messages[i] != null) {
+          unread++;
+        }
+      }
+      return new MailboxState(lastSeq, readSeq, unread);
     }
 
-    void remove(long seq) {
-      Message removed = bySeq.remove(seq);
-      if (removed != null) {
-        seqById.remove(removed.id());
+    void put(Message m) {
+      long seq = m.seq();
+      int at = size == 0 || seqs[size - 1] < seq ? size : indexAfter(seq - 1);
+      if (at < size && seqs[at] == seq) {
+        if (messages[at] == null) {
+          holes--;
+        }
+        messages[at] = m;
+        ids[at] = m.id();
+        return;
       }
+      if (size == seqs.length) {
+        int capacity = size * 2;
+        seqs = Arrays.copyOf(seqs, capacity);
+        ids = Arrays.copyOf(ids, capacity);
+        messages = Arrays.copyOf(messages, capacity);
+      }
+      if (at < size) {
+        System.arraycopy(seqs, at, seqs, at + 1, size - at);
+        System.arraycopy(ids, at, ids, at + 1, size - at);
+        System.arraycopy(messages, at, messages, at + 1, size - at);
+      }
+      seqs[at] = seq;
+      ids[at] = m.id();
+      messages[at] = m;
+      size++;
+    }
+
+    /** Returns the index of the first slot whose seq is above {@code seq}. */
+    int indexAfter(long seq) {
+      int lo = 0;
+      int hi = size;
+      while (lo < hi) {
+        int mid = (lo + hi) >>> 1;
+        if (seqs[mid] <= seq) {
+          lo = mid + 1;
+        } else {
+          hi = mid;
+        }
+      }
+      return lo;
+    }
+
+    Message at(int index) {
+      return messages[index];
+    }
+
+    int size() {
+      return size;
+    }
+
+    boolean removeId(long id) {
+      for (int i = size - 1; i >= 0; i--) {
+        if (ids[i] == id && messages[i] != null) {
+          removeAt(i);
+          compactIfSparse();
+          return true;
+        }
+      }
+      return false;
+    }
+
+    /** Leaves a hole; indexes stay valid until {@link #compactIfSparse}. */
+    void removeAt(int index) {
+      if (messages[index] != null) {
+        messages[index] = null;
+        holes++;
+      }
+    }
+
+    /** Closes the holes once they are more than half the slots; moves messages to lower indexes. */
+    void compactIfSparse() {
+      if (holes > 32 && holes > size / 2) {
+        compact();
+      }
+    }
+
+    private void compact() {
+      int to = 0;
+      for (int from = 0; from < size; from++) {
+        if (messages[from] != null) {
+          seqs[to] = seqs[from];
+          ids[to] = ids[from];
+          messages[to] = messages[from];
+          to++;
+        }
+      }
+      Arrays.fill(messages, to, size, null);
+      size = to;
+      holes = 0;
     }
   }
 
@@ -93,13 +192,13 @@ public final class InMemoryChatStore implements ChatStore {
     clientIds.keySet().removeIf(id -> id.senderKey().equals(userKey));
     for (Box box : boxes.values()) {
       synchronized (box) {
-        List<Long> withdrawn = new ArrayList<>();
-        for (Message m : box.bySeq.tailMap(box.readSeq, false).values()) {
-          if (StoredAccount.key(m.sender()).equals(userKey)) {
-            withdrawn.add(m.seq());
+        for (int i = box.indexAfter(box.readSeq); i < box.size(); i++) {
+          Message m = box.at(i);
+          if (m != null && StoredAccount.key(m.sender()).equals(userKey)) {
+            box.removeAt(i);
           }
         }
-        withdrawn.forEach(box::remove);
+        box.compactIfSparse();
       }
     }
     return true;
@@ -152,8 +251,7 @@ public final class InMemoryChatStore implements ChatStore {
     }
     Box box = box(StoredAccount.key(message.recipient()));
     synchronized (box) {
-      box.bySeq.put(message.seq(), message);
-      box.seqById.put(message.id(), message.seq());
+      box.put(message);
       box.lastSeq = Math.max(box.lastSeq, message.seq());
     }
     lastMessageId.accumulateAndGet(message.id(), Math::max);
@@ -173,11 +271,11 @@ public final class InMemoryChatStore implements ChatStore {
     }
     synchronized (box) {
       List<Message> page = new ArrayList<>(Math.min(limit, 64));
-      for (Message m : box.bySeq.tailMap(afterSeq, false).values()) {
-        if (page.size() == limit) {
-          break;
+      for (int i = box.indexAfter(afterSeq); i < box.size() && page.size() < limit; i++) {
+        Message m = box.at(i);
+        if (m != null) {
+          page.add(m);
         }
-        page.add(m);
       }
       return page;
     }
@@ -201,9 +299,7 @@ public final class InMemoryChatStore implements ChatStore {
     synchronized (box) {
       int deleted = 0;
       for (Long id : messageIds) {
-        Long seq = box.seqById.get(id);
-        if (seq != null) {
-          box.remove(seq);
+        if (box.removeId(id)) {
           deleted++;
         }
       }

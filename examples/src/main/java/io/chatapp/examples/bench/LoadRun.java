@@ -6,6 +6,7 @@ import io.chatapp.api.ChatEngine;
 import io.chatapp.api.Message;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
@@ -49,7 +50,8 @@ public final class LoadRun {
 
   /** What a run measured. Latencies in the histogram are in nanoseconds. */
   public record Result(long acked, long failedSends, long delivered, long lost, long duplicates,
-      double deliveredPerSecond, Histogram latencyNanos, double measuredSeconds, double cpuCoresUsed) {}
+      double deliveredPerSecond, Histogram latencyNanos, double measuredSeconds, double cpuCoresUsed,
+      long deliveredWhileMeasuring) {}
 
   private static final String PASSWORD = "bench-password";
   private static final long DRAIN_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(30);
@@ -57,12 +59,16 @@ public final class LoadRun {
   private final Settings settings;
   private final Connector connector;
   private final java.util.function.Consumer<String> progress;
-  private Runnable atSendStart = () -> {};
+  private Runnable atMeasureStart = () -> {};
+  private Runnable atMeasureEnd = () -> {};
   private final AtomicLong acked = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
   private final AtomicLong delivered = new AtomicLong();
   private final AtomicLong deliveredInWindow = new AtomicLong();
   private final AtomicLong duplicates = new AtomicLong();
+  private final AtomicLong gaps = new AtomicLong();
+  private final List<Peer> peers = new ArrayList<>(); // run() thread only
+  private volatile List<Peer> everyone = List.of(); // published before the first send
   private volatile long measureStartNanos = Long.MAX_VALUE;
   private volatile long measureEndNanos = Long.MAX_VALUE;
 
@@ -84,9 +90,18 @@ public final class LoadRun {
     this.progress = progress;
   }
 
-  /** Sets what to run when setup is done and sending starts, such as snapshotting byte counters. */
-  public LoadRun atSendStart(Runnable hook) {
-    this.atSendStart = hook;
+  /**
+   * Sets what to run when the warm-up ends and measuring starts, such as snapshotting byte or CPU
+   * counters. Runs on the thread that called {@link #run}.
+   */
+  public LoadRun atMeasureStart(Runnable hook) {
+    this.atMeasureStart = hook;
+    return this;
+  }
+
+  /** Sets what to run when measuring ends (senders stop); runs on the thread that called {@link #run}. */
+  public LoadRun atMeasureEnd(Runnable hook) {
+    this.atMeasureEnd = hook;
     return this;
   }
 
@@ -94,6 +109,9 @@ public final class LoadRun {
   private final class Peer implements ChatClientListener {
     final int index;
     final Histogram histogram = new Histogram(TimeUnit.SECONDS.toNanos(60), 3); // guarded by itself
+    // Which of this client's own sends were delivered, by counter: finds duplicates and losses
+    // even where seq numbers alone could not (a message stored twice gets two seqs).
+    final BitSet deliveredSends = new BitSet(); // guarded by itself
     ChatClient client;
     String name;
     private long lastSeq; // listener thread only
@@ -109,13 +127,33 @@ public final class LoadRun {
         duplicates.incrementAndGet();
         return;
       }
+      if (message.seq() > lastSeq + 1) {
+        // Accounts are new and subscribed before any send: seqs start at 1 without holes.
+        gaps.addAndGet(message.seq() - lastSeq - 1);
+      }
       lastSeq = message.seq();
-      delivered.incrementAndGet();
       String text = message.text();
       int first = text.indexOf(':');
       int second = text.indexOf(':', first + 1);
       int third = text.indexOf(':', second + 1);
+      int senderIndex = Integer.parseInt(text, 0, first, 10);
+      int counter = Integer.parseInt(text, first + 1, second, 10);
       long sentAt = Long.parseLong(text, second + 1, third, 10);
+      List<Peer> all = everyone;
+      if (senderIndex < 0 || senderIndex >= all.size()) {
+        throw new IllegalStateException("message from an unknown sender: " + message);
+      }
+      BitSet seen = all.get(senderIndex).deliveredSends;
+      boolean again;
+      synchronized (seen) {
+        again = seen.get(counter);
+        seen.set(counter);
+      }
+      if (again) {
+        duplicates.incrementAndGet();
+        return;
+      }
+      delivered.incrementAndGet();
       if (sentAt >= measureStartNanos && sentAt < measureEndNanos) {
         deliveredInWindow.incrementAndGet();
         synchronized (histogram) {
@@ -132,8 +170,8 @@ public final class LoadRun {
    * @throws Exception if clients cannot connect or log in
    */
   public Result run() throws Exception {
-    String prefix = "b" + Long.toString(new SplittableRandom(settings.seed()).nextLong() & 0xffffffL, 36) + "-";
-    List<Peer> peers = new ArrayList<>();
+    // Unique per run, so that runs against one long-running server do not collide.
+    String prefix = "b" + Long.toString((settings.seed() * 31 + System.nanoTime()) & 0xffffffL, 36) + "-";
     try {
       for (int i = 0; i < settings.clients(); i++) {
         Peer peer = new Peer(i);
@@ -148,7 +186,7 @@ public final class LoadRun {
             .thenCompose(s -> peer.client.subscribeAsync(ChatEngine.LATEST)));
       }
       CompletableFuture.allOf(setup.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
-      return measure(peers);
+      return measure();
     } finally {
       peers.forEach(p -> {
         if (p.client != null) {
@@ -158,19 +196,18 @@ public final class LoadRun {
     }
   }
 
-  private Result measure(List<Peer> peers) throws InterruptedException {
-    atSendStart.run();
+  private Result measure() throws InterruptedException {
+    everyone = List.copyOf(peers);
     long start = System.nanoTime();
     measureStartNanos = start + settings.warmup().toNanos();
     measureEndNanos = measureStartNanos + settings.duration().toNanos();
-    long cpuAtStart = -1;
     CountDownLatch sendersDone = new CountDownLatch(peers.size());
     SplittableRandom seeds = new SplittableRandom(settings.seed());
     for (Peer peer : peers) {
       SplittableRandom random = seeds.split();
       Thread sender = new Thread(() -> {
         try {
-          send(peer, peers, random);
+          send(peer, everyone, random);
         } finally {
           sendersDone.countDown();
         }
@@ -178,23 +215,43 @@ public final class LoadRun {
       sender.setDaemon(true);
       sender.start();
     }
-    long nextReport = start + TimeUnit.SECONDS.toNanos(1);
+    long second = TimeUnit.SECONDS.toNanos(1);
+    long nextReport = start + second;
     long lastDelivered = 0;
-    while (!sendersDone.await(Math.max(1, nextReport - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+    long cpuAtStart = -1;
+    long cpuAtEnd = -1;
+    long deliveredAtStart = 0;
+    long deliveredAtEnd = -1;
+    while (true) {
+      long wakeAt = nextReport;
+      if (cpuAtStart < 0) {
+        wakeAt = Math.min(wakeAt, measureStartNanos);
+      } else if (cpuAtEnd < 0) {
+        wakeAt = Math.min(wakeAt, measureEndNanos);
+      }
+      boolean done = sendersDone.await(Math.max(1, wakeAt - System.nanoTime()), TimeUnit.NANOSECONDS);
       long now = System.nanoTime();
       if (cpuAtStart < 0 && now >= measureStartNanos) {
         cpuAtStart = processCpuNanos();
+        deliveredAtStart = delivered.get();
+        atMeasureStart.run();
       }
-      long d = delivered.get();
-      String phase = now < measureStartNanos ? "warm-up" : "measure";
-      progress.accept(String.format("  %-7s %5.1fs  delivered %,d (%,d/s)  acked %,d  failed %,d",
-          phase, (now - start) / 1e9, d, d - lastDelivered, acked.get(), failed.get()));
-      lastDelivered = d;
-      nextReport += TimeUnit.SECONDS.toNanos(1);
-    }
-    long cpuAtEnd = processCpuNanos();
-    if (cpuAtStart < 0) {
-      cpuAtStart = cpuAtEnd;
+      if (cpuAtStart >= 0 && cpuAtEnd < 0 && (now >= measureEndNanos || done)) {
+        cpuAtEnd = processCpuNanos();
+        deliveredAtEnd = delivered.get();
+        atMeasureEnd.run();
+      }
+      if (done) {
+        break;
+      }
+      if (now >= nextReport) {
+        long d = delivered.get();
+        String phase = now < measureStartNanos ? "warm-up" : now < measureEndNanos ? "measure" : "drain";
+        progress.accept(String.format("  %-7s %5.1fs  delivered %,d (%,d/s)  acked %,d  failed %,d",
+            phase, (now - start) / 1e9, d, d - lastDelivered, acked.get(), failed.get()));
+        lastDelivered = d;
+        nextReport += second;
+      }
     }
     long drainDeadline = System.nanoTime() + DRAIN_TIMEOUT_NANOS;
     while (delivered.get() < acked.get() && System.nanoTime() < drainDeadline) {
@@ -207,9 +264,11 @@ public final class LoadRun {
       }
     }
     double seconds = settings.duration().toNanos() / 1e9;
-    long lost = Math.max(0, acked.get() - delivered.get());
+    // Lost: acknowledged but never delivered, or a hole in a recipient's seqs.
+    long lost = Math.max(Math.max(0, acked.get() - delivered.get()), gaps.get());
     return new Result(acked.get(), failed.get(), delivered.get(), lost, duplicates.get(),
-        deliveredInWindow.get() / seconds, all, seconds, (cpuAtEnd - cpuAtStart) / 1e9 / seconds);
+        deliveredInWindow.get() / seconds, all, seconds, (cpuAtEnd - cpuAtStart) / 1e9 / seconds,
+        deliveredAtEnd - deliveredAtStart);
   }
 
   private void send(Peer self, List<Peer> peers, SplittableRandom random) {
@@ -219,29 +278,31 @@ public final class LoadRun {
     long intervalNanos = openLoop ? (long) (1e9 * settings.clients() / settings.ratePerSecond()) : 0;
     long intended = System.nanoTime() + (openLoop ? random.nextLong(Math.max(1, intervalNanos)) : 0);
     String padding = "x".repeat(settings.messageBytes());
-    long counter = 0;
+    int counter = 0;
     while (true) {
       long now = System.nanoTime();
       if (now >= measureEndNanos) {
         break;
       }
-      long stamp;
-      if (openLoop) {
-        if (now < intended) {
-          LockSupport.parkNanos(intended - now); // pacing the schedule, not synchronising
-          continue;
-        }
-        stamp = intended;
-        intended += intervalNanos;
-      } else {
-        stamp = now;
+      if (openLoop && now < intended) {
+        LockSupport.parkNanos(intended - now); // pacing the schedule, not synchronising
+        continue;
       }
+      // Open loop: the slot keeps its intended time however long the window makes it wait, so a
+      // stall shows as latency of every message scheduled during it.
       try {
         if (!inFlight.tryAcquire(100, TimeUnit.MILLISECONDS)) {
           continue;
         }
       } catch (InterruptedException e) {
         return;
+      }
+      long stamp;
+      if (openLoop) {
+        stamp = intended;
+        intended += intervalNanos;
+      } else {
+        stamp = System.nanoTime();
       }
       Peer to = recipient(self, peers, random);
       String head = self.index + ":" + counter++ + ":" + stamp + ":";

@@ -39,16 +39,29 @@ public final class ServerProbe {
    * as estimates.
    */
   public static Reading read() {
+    Reading cpu = cpu();
+    return new Reading(heapAfterGc(), directBytes(), cpu.cpuNanos());
+  }
+
+  /** Reads CPU time only, without a collection: cheap enough to call while load runs. */
+  public static Reading cpu() {
+    return new Reading(-1, -1, LoadRun.processCpuNanos());
+  }
+
+  private static long heapAfterGc() {
     for (int i = 0; i < 3; i++) {
       System.gc();
     }
-    long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+  }
+
+  private static long directBytes() {
     long direct = 0;
     for (BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
       if (pool.getName().equals("direct")) {
         direct = pool.getMemoryUsed();
       }
     }
-    return new Reading(heap, direct, LoadRun.processCpuNanos());
+    return direct;
   }
 }

@@ -2,9 +2,12 @@ package io.chatapp.store.jdbc;
 
 import java.lang.System.Logger.Level;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -33,6 +36,9 @@ final class GroupCommitWriter implements AutoCloseable {
   private final Object lock = new Object();
   private boolean closed; // guarded by lock
   private Connection connection; // owned by the writer thread once started
+  // Statements of the append path, prepared once per connection: preparing cost as much as
+  // running them. Writer thread only; emptied when the connection is closed.
+  private final Map<String, PreparedStatement> statements = new HashMap<>();
   private final AtomicLong transactions = new AtomicLong(); // written by the writer thread
   private long writes; // owned by the writer thread
 
@@ -115,6 +121,28 @@ final class GroupCommitWriter implements AutoCloseable {
       queue.add(pending);
     }
     return pending.done;
+  }
+
+  /**
+   * Returns a statement of the write connection prepared once and kept: the caller sets its
+   * parameters and runs it, and must not close it. Called only by a write running on the writer
+   * thread.
+   *
+   * @throws SQLException if it cannot be prepared
+   * @throws IllegalStateException if called from another thread
+   */
+  PreparedStatement prepared(String sql) throws SQLException {
+    if (Thread.currentThread() != thread) {
+      throw new IllegalStateException("prepared statements belong to the writer thread");
+    }
+    PreparedStatement statement = statements.get(sql);
+    if (statement == null) {
+      statement = connection.prepareStatement(sql);
+      statements.put(sql, statement);
+    } else {
+      statement.clearParameters();
+    }
+    return statement;
   }
 
   /** Returns how many transactions committed so far. */
@@ -218,6 +246,8 @@ final class GroupCommitWriter implements AutoCloseable {
   }
 
   private void closeConnection() {
+    // Closing the connection closes its statements.
+    statements.clear();
     try {
       connection.close();
     } catch (SQLException e) {

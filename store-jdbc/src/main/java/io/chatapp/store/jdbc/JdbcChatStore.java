@@ -142,7 +142,7 @@ public final class JdbcChatStore implements ChatStore {
 
   @Override
   public Message append(Message message, String clientMessageId) {
-    return writer.execute(c -> StoreSql.append(c, message, clientMessageId));
+    return writer.execute(c -> StoreSql.append(c, writer::prepared, message, clientMessageId));
   }
 
   @Override
@@ -370,8 +370,12 @@ public final class JdbcChatStore implements ChatStore {
       }
       String url = "jdbc:sqlite:" + file;
       SqliteSync sync = synchronous != null ? synchronous : SqliteSync.FULL;
+      // The store reads no generated keys; without this the driver runs an extra query after every
+      // INSERT, which was a fifth of the writer thread's time.
+      Properties driverProperties = new Properties();
+      driverProperties.setProperty("jdbc.get_generated_keys", "false");
       ConnectionFactory plain = () -> {
-        Connection c = DriverManager.getConnection(url);
+        Connection c = DriverManager.getConnection(url, driverProperties);
         try (Statement s = c.createStatement()) {
           s.execute("PRAGMA busy_timeout=30000");
         } catch (SQLException e) {

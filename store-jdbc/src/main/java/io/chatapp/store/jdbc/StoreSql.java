@@ -158,44 +158,54 @@ final class StoreSql {
     }
   }
 
-  /** Stores a message, its mailbox's last seq, the id counter and its client id, all or nothing. */
-  static Message append(Connection c, Message message, String clientMessageId) throws SQLException {
+  /** Gives prepared statements that the caller uses but does not close (see GroupCommitWriter#prepared). */
+  @FunctionalInterface
+  interface KeptStatements {
+    PreparedStatement prepared(String sql) throws SQLException;
+  }
+
+  private static final String INSERT_CLIENT_ID = "INSERT INTO client_message_ids (sender_key, client_message_id, "
+      + MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+      + " ON CONFLICT (sender_key, client_message_id) DO NOTHING";
+  private static final String INSERT_MESSAGE = "INSERT INTO messages (recipient_key, sender_key, "
+      + MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  private static final String UPSERT_LAST_SEQ = "INSERT INTO mailboxes (user_key, last_seq, read_seq)"
+      + " VALUES (?, ?, 0) ON CONFLICT (user_key) DO UPDATE SET last_seq = CASE"
+      + " WHEN excluded.last_seq > mailboxes.last_seq THEN excluded.last_seq ELSE mailboxes.last_seq END";
+  private static final String RAISE_LAST_ID = "UPDATE counters SET value = ? WHERE name = 'last_message_id' AND value < ?";
+
+  /**
+   * Stores a message, its mailbox's last seq, the id counter and its client id, all or nothing.
+   * Runs on the writer, with statements it keeps prepared: this is the one write per message.
+   */
+  static Message append(Connection c, KeptStatements kept, Message message, String clientMessageId)
+      throws SQLException {
     String senderKey = StoredAccount.key(message.sender());
     String recipientKey = StoredAccount.key(message.recipient());
     byte[] body = message.text().getBytes(StandardCharsets.UTF_8);
     if (clientMessageId != null) {
-      try (PreparedStatement s = c.prepareStatement("INSERT INTO client_message_ids (sender_key, client_message_id, "
-          + MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-          + " ON CONFLICT (sender_key, client_message_id) DO NOTHING")) {
-        s.setString(1, senderKey);
-        s.setString(2, clientMessageId);
-        setMessage(s, 3, message, body);
-        if (s.executeUpdate() == 0) {
-          return findByClientMessageId(c, senderKey, clientMessageId)
-              .orElseThrow(() -> new SQLException("client message id vanished within a transaction"));
-        }
+      PreparedStatement s = kept.prepared(INSERT_CLIENT_ID);
+      s.setString(1, senderKey);
+      s.setString(2, clientMessageId);
+      setMessage(s, 3, message, body);
+      if (s.executeUpdate() == 0) {
+        return findByClientMessageId(c, senderKey, clientMessageId)
+            .orElseThrow(() -> new SQLException("client message id vanished within a transaction"));
       }
     }
-    try (PreparedStatement s = c.prepareStatement("INSERT INTO messages (recipient_key, sender_key, "
-        + MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-      s.setString(1, recipientKey);
-      s.setString(2, senderKey);
-      setMessage(s, 3, message, body);
-      s.executeUpdate();
-    }
-    try (PreparedStatement s = c.prepareStatement("INSERT INTO mailboxes (user_key, last_seq, read_seq)"
-        + " VALUES (?, ?, 0) ON CONFLICT (user_key) DO UPDATE SET last_seq = CASE"
-        + " WHEN excluded.last_seq > mailboxes.last_seq THEN excluded.last_seq ELSE mailboxes.last_seq END")) {
-      s.setString(1, recipientKey);
-      s.setLong(2, message.seq());
-      s.executeUpdate();
-    }
-    try (PreparedStatement s = c.prepareStatement(
-        "UPDATE counters SET value = ? WHERE name = 'last_message_id' AND value < ?")) {
-      s.setLong(1, message.id());
-      s.setLong(2, message.id());
-      s.executeUpdate();
-    }
+    PreparedStatement insert = kept.prepared(INSERT_MESSAGE);
+    insert.setString(1, recipientKey);
+    insert.setString(2, senderKey);
+    setMessage(insert, 3, message, body);
+    insert.executeUpdate();
+    PreparedStatement lastSeq = kept.prepared(UPSERT_LAST_SEQ);
+    lastSeq.setString(1, recipientKey);
+    lastSeq.setLong(2, message.seq());
+    lastSeq.executeUpdate();
+    PreparedStatement lastId = kept.prepared(RAISE_LAST_ID);
+    lastId.setLong(1, message.id());
+    lastId.setLong(2, message.id());
+    lastId.executeUpdate();
     return message;
   }
 

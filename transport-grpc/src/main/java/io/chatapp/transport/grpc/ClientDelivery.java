@@ -11,6 +11,7 @@ import io.grpc.stub.ClientResponseObserver;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One {@code Subscribe} call of a {@link GrpcChatClient}: hands the pushed messages to the
@@ -27,6 +28,7 @@ import java.util.concurrent.CompletableFuture;
 final class ClientDelivery implements ClientResponseObserver<SubscribeRequest, SubscribeResponse> {
   /** Most responses handed to the listener thread and not yet handled. */
   static final int MAX_RESPONSES_IN_FLIGHT = 16;
+  private static final int REQUEST_BATCH = MAX_RESPONSES_IN_FLIGHT / 2;
 
   /** What the client learns about the end of a delivery. */
   interface Owner {
@@ -46,6 +48,9 @@ final class ClientDelivery implements ClientResponseObserver<SubscribeRequest, S
   private final CompletableFuture<Void> registered = new CompletableFuture<>();
   private volatile ClientCallStreamObserver<SubscribeRequest> call;
   private volatile boolean stopped;
+  // Responses handled since more were last requested; asked for in halves of the window, so
+  // that the event loop is woken once per several responses rather than once per response.
+  private final AtomicInteger handled = new AtomicInteger();
 
   ClientDelivery(Owner owner, ListenerDispatcher dispatcher) {
     this.owner = owner;
@@ -102,11 +107,11 @@ final class ClientDelivery implements ClientResponseObserver<SubscribeRequest, S
       case SUBSCRIBED -> {
         dispatcher.connectionUp();
         registered.complete(null);
-        call.request(1);
+        handledOne();
       }
       case DELIVERY -> deliver(response);
       // An event this version does not know, from a newer server: skip it.
-      default -> call.request(1);
+      default -> handledOne();
     }
   }
 
@@ -148,6 +153,13 @@ final class ClientDelivery implements ClientResponseObserver<SubscribeRequest, S
       stop("malformed message from the server");
       return;
     }
-    dispatcher.messages(messages, this::isStopped, () -> call.request(1));
+    dispatcher.messages(messages, this::isStopped, this::handledOne);
+  }
+
+  private void handledOne() {
+    int n = handled.incrementAndGet();
+    if (n >= REQUEST_BATCH && handled.compareAndSet(n, 0)) {
+      call.request(n);
+    }
   }
 }

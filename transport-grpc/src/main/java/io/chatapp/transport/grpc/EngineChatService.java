@@ -24,6 +24,8 @@ import io.chatapp.transport.grpc.proto.LogoutRequest;
 import io.chatapp.transport.grpc.proto.LogoutResponse;
 import io.chatapp.transport.grpc.proto.ResumeRequest;
 import io.chatapp.transport.grpc.proto.SendRequest;
+import io.chatapp.transport.grpc.proto.SendStreamRequest;
+import io.chatapp.transport.grpc.proto.SendStreamResponse;
 import io.chatapp.transport.grpc.proto.Session;
 import io.chatapp.transport.grpc.proto.SubscribeRequest;
 import io.chatapp.transport.grpc.proto.SubscribeResponse;
@@ -56,6 +58,7 @@ final class EngineChatService extends ChatServiceGrpc.ChatServiceImplBase {
   private final ChatEngine engine;
   private final int maxBufferedMessagesPerStream;
   private final Set<DeliveryStream> streams = ConcurrentHashMap.newKeySet();
+  private final Set<SendStreamCall> sendStreams = ConcurrentHashMap.newKeySet();
   private volatile boolean shuttingDown;
 
   /**
@@ -147,6 +150,20 @@ final class EngineChatService extends ChatServiceGrpc.ChatServiceImplBase {
   }
 
   @Override
+  public StreamObserver<SendStreamRequest> sendStream(StreamObserver<SendStreamResponse> out) {
+    SendStreamCall call = new SendStreamCall(engine, token(),
+        (ServerCallStreamObserver<SendStreamResponse>) out, sendStreams::remove);
+    sendStreams.add(call);
+    // Checked after registering, as for Subscribe.
+    if (shuttingDown) {
+      call.shutDown();
+    } else {
+      call.start();
+    }
+    return call;
+  }
+
+  @Override
   public void subscribe(SubscribeRequest request, StreamObserver<SubscribeResponse> out) {
     DeliveryStream stream = new DeliveryStream(
         (ServerCallStreamObserver<SubscribeResponse>) out, maxBufferedMessagesPerStream, streams::remove);
@@ -194,13 +211,17 @@ final class EngineChatService extends ChatServiceGrpc.ChatServiceImplBase {
   }
 
   /**
-   * Ends every open delivery stream with {@code UNAVAILABLE} and every one opened from now on,
-   * so that a graceful server shutdown does not wait for streams that never end by themselves.
+   * Ends every open delivery stream and send stream with {@code UNAVAILABLE}, and every one
+   * opened from now on, so that a graceful server shutdown does not wait for streams that never
+   * end by themselves.
    */
   void shutDownStreams() {
     shuttingDown = true;
     for (DeliveryStream stream : List.copyOf(streams)) {
       stream.shutDown();
+    }
+    for (SendStreamCall call : List.copyOf(sendStreams)) {
+      call.shutDown();
     }
   }
 

@@ -29,12 +29,19 @@ import io.chatapp.transport.grpc.proto.SendRequest;
 import io.chatapp.transport.grpc.proto.SubscribeRequest;
 import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import javax.net.ssl.SSLException;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -64,7 +71,8 @@ import java.util.function.Function;
  * in order. When the server ends the subscription (logout, account deleted, the client fell
  * behind, the server shuts down) it hears {@code onSubscriptionEnded}; when the connection breaks
  * it hears {@code onDisconnected} once, and the subscription is gone with it: subscribe again
- * once the server is back. Futures complete on gRPC's executor threads.
+ * once the server is back. Futures complete on threads of the client's
+ * ({@code chatapp-grpc-client-N-callbacks}), never on a Netty event loop.
  *
  * <p>Thread-safe.
  */
@@ -77,11 +85,15 @@ public final class GrpcChatClient implements ChatClient {
   public static final int DEFAULT_MAX_INBOUND_MESSAGE_BYTES = 16 * 1024 * 1024;
 
   private static final Duration CHANNEL_CLOSE_TIMEOUT = Duration.ofSeconds(5);
-  // Above the server's permitted minimum of GrpcChatServer.PERMIT_KEEP_ALIVE_SECONDS.
+  // Above the server's default permitted minimum, GrpcChatServer.DEFAULT_PERMIT_KEEP_ALIVE_TIME.
   private static final Duration KEEP_ALIVE_TIME = Duration.ofSeconds(30);
   private static final Duration KEEP_ALIVE_TIMEOUT = Duration.ofSeconds(10);
   // gRPC disables idle mode for an idle timeout of 30 days or more.
   private static final long IDLE_MODE_DISABLED_DAYS = 30;
+  // How often streamed sends are checked against their deadline: a tenth of the call timeout,
+  // within these bounds.
+  private static final Duration MIN_SWEEP = Duration.ofMillis(10);
+  private static final Duration MAX_SWEEP = Duration.ofSeconds(1);
 
   private final ManagedChannel channel;
   private final ChatServiceGrpc.ChatServiceStub stub;
@@ -89,10 +101,14 @@ public final class GrpcChatClient implements ChatClient {
   private final String target;
   private final ListenerDispatcher dispatcher;
   private final DeliveryOwner deliveryOwner = new DeliveryOwner();
+  private final FutureCompleter completer = new FutureCompleter();
 
   private final Object lock = new Object();
   private String token; // guarded by lock
   private ClientDelivery delivery; // guarded by lock
+  private SendPipeline sendPipeline; // guarded by lock; the current session's, if any
+  // Every pipeline not yet ended, the current one and older ones still waiting for results.
+  private final Set<SendPipeline> pipelines = ConcurrentHashMap.newKeySet();
   private boolean closed; // guarded by lock
 
   /**
@@ -105,12 +121,31 @@ public final class GrpcChatClient implements ChatClient {
    * @param callTimeout the deadline of each call
    */
   GrpcChatClient(ManagedChannel channel, String target, ChatClientListener listener, Duration callTimeout) {
+    this(channel, target, listener, callTimeout, false);
+  }
+
+  /**
+   * Creates a client over a channel, which it owns and shuts down on {@link #close()}.
+   *
+   * @param channel the channel to the server
+   * @param target the server's address, for messages
+   * @param listener the listener, or {@code null} for none
+   * @param callTimeout the deadline of each call
+   * @param waitForReady whether calls wait for an unreachable server up to their deadline
+   */
+  GrpcChatClient(ManagedChannel channel, String target, ChatClientListener listener, Duration callTimeout,
+      boolean waitForReady) {
     this.channel = channel;
     this.target = target;
-    this.stub = ChatServiceGrpc.newStub(ClientInterceptors.intercept(channel, new BearerTokenInterceptor()));
+    ChatServiceGrpc.ChatServiceStub base =
+        ChatServiceGrpc.newStub(ClientInterceptors.intercept(channel, new BearerTokenInterceptor()));
+    this.stub = waitForReady ? base.withWaitForReady() : base;
     this.callTimeout = callTimeout;
     this.dispatcher = new ListenerDispatcher(listener);
     dispatcher.watch(channel, target);
+    Duration sweep = callTimeout.dividedBy(10);
+    dispatcher.repeat(this::expireSends,
+        sweep.compareTo(MIN_SWEEP) < 0 ? MIN_SWEEP : sweep.compareTo(MAX_SWEEP) > 0 ? MAX_SWEEP : sweep);
   }
 
   /**
@@ -174,7 +209,10 @@ public final class GrpcChatClient implements ChatClient {
   public CompletableFuture<Page<AccountInfo>> listAccountsAsync(String pattern, String pageToken, int limit) {
     ListAccountsRequest request = ChatRequests.listAccounts(pattern, pageToken, limit);
     CompletableFuture<Page<AccountInfo>> future = new CompletableFuture<>();
-    if (startCall(future)) {
+    if (!startCall(future)) {
+      return future;
+    }
+    {
       // Chunks arrive in listing order; the last one carries the next page's token.
       stub(sessionToken()).listAccounts(request, AnswerObserver.<ListAccountsResponse, ListAccountsResponse.Builder,
           Page<AccountInfo>>streaming(future, ListAccountsResponse.newBuilder(),
@@ -182,14 +220,65 @@ public final class GrpcChatClient implements ChatClient {
           page -> new Page<>(page.getAccountsList().stream().map(ProtoRecords::fromProto).toList(),
               page.hasNextPageToken() ? page.getNextPageToken() : null)));
     }
-    return future;
+    return completer.handOff(future);
   }
 
+  /**
+   * Sends a message. After a login or resume the send travels on the session's
+   * {@code SendStream} call, with sends made at the same moment sharing one request, and is
+   * stored after every send made before it by this client for the same session; without a
+   * session it is a unary {@code Send}, which the server refuses with
+   * {@link ErrorCode#UNAUTHENTICATED}. Either way the future completes with the stored message or
+   * fails with the same {@link ChatException}, and fails with {@link ErrorCode#UNAVAILABLE} if
+   * no answer comes within the call timeout.
+   */
   @Override
   public CompletableFuture<Message> sendAsync(String recipient, String text, String clientMessageId) {
     SendRequest request = ChatRequests.send(recipient, text, clientMessageId);
+    SendPipeline pipeline = sendPipeline();
+    if (pipeline != null) {
+      return pipeline.send(request, System.nanoTime() + callTimeout.toNanos());
+    }
     return this.<io.chatapp.transport.grpc.proto.Message, Message>unary(sessionToken(),
         (s, o) -> s.send(request, o), ProtoRecords::fromProto);
+  }
+
+  /**
+   * Returns the pipeline of the current session, starting one if there is none or the last one
+   * ended; {@code null} without a session or once closed. A pipeline of an older token is
+   * finished: what it holds is still sent, with the token it was made with.
+   */
+  private SendPipeline sendPipeline() {
+    SendPipeline created;
+    SendPipeline previous;
+    synchronized (lock) {
+      if (closed || token == null) {
+        return null;
+      }
+      if (sendPipeline != null && sendPipeline.token().equals(token) && !sendPipeline.isClosedForSends()) {
+        return sendPipeline;
+      }
+      previous = sendPipeline;
+      created = new SendPipeline(token, completer);
+      sendPipeline = created;
+      pipelines.add(created);
+    }
+    if (previous != null) {
+      previous.finish();
+    }
+    created.start(stubWithToken(created.token()));
+    return created;
+  }
+
+  /** Fails the streamed sends whose deadline passed; runs on the listener thread. */
+  private void expireSends() {
+    long now = System.nanoTime();
+    for (SendPipeline pipeline : pipelines) {
+      pipeline.expire(now, callTimeout.toMillis());
+      if (pipeline.isEnded()) {
+        pipelines.remove(pipeline);
+      }
+    }
   }
 
   /**
@@ -230,7 +319,7 @@ public final class GrpcChatClient implements ChatClient {
       return registered.copy();
     }
     stubWithToken(current).subscribe(SubscribeRequest.newBuilder().setAfterSeq(afterSeq).build(), next);
-    return registered.copy();
+    return completer.handOff(registered);
   }
 
   /**
@@ -308,10 +397,17 @@ public final class GrpcChatClient implements ChatClient {
       current = delivery;
       delivery = null;
       token = null;
+      sendPipeline = null;
     }
     if (current != null) {
       current.stop("the client is closed");
     }
+    ChatException closing = new ChatException(ErrorCode.UNAVAILABLE, "the client is closed");
+    for (SendPipeline pipeline : pipelines) {
+      pipeline.cancel(closing);
+    }
+    pipelines.clear();
+    completer.shutdown();
     // Before the channel goes down, so that its shutdown is not reported as a lost connection.
     dispatcher.shutdown();
     channel.shutdownNow();
@@ -340,10 +436,12 @@ public final class GrpcChatClient implements ChatClient {
   private <R, T> CompletableFuture<T> unary(String sessionToken,
       BiConsumer<ChatServiceGrpc.ChatServiceStub, StreamObserver<R>> rpc, Function<? super R, ? extends T> convert) {
     CompletableFuture<T> future = new CompletableFuture<>();
-    if (startCall(future)) {
-      rpc.accept(stub(sessionToken), AnswerObserver.unary(future, convert));
+    if (!startCall(future)) {
+      return future;
     }
-    return future;
+    rpc.accept(stub(sessionToken), AnswerObserver.unary(future, convert));
+    // The answer arrives on the channel's event loop; the application's callbacks must not.
+    return completer.handOff(future);
   }
 
   private boolean startCall(CompletableFuture<?> future) {
@@ -381,10 +479,16 @@ public final class GrpcChatClient implements ChatClient {
   }
 
   private Void forget(String ended) {
+    SendPipeline finished = null;
     synchronized (lock) {
       if (ended != null && ended.equals(token)) {
         token = null;
+        finished = sendPipeline;
+        sendPipeline = null;
       }
+    }
+    if (finished != null) {
+      finished.finish();
     }
     return null;
   }
@@ -428,8 +532,56 @@ public final class GrpcChatClient implements ChatClient {
     private boolean callTimeoutSet;
     private int maxInboundMessageBytes = DEFAULT_MAX_INBOUND_MESSAGE_BYTES;
     private boolean maxInboundMessageBytesSet;
+    private SslContext sslContext;
+    private Path trustedCertificates;
+    private boolean waitForReady;
+    private boolean waitForReadySet;
 
     private Builder() {}
+
+    /**
+     * Connects over TLS (1.2 or 1.3), trusting the certificates in a PEM file: the server's own
+     * self-signed certificate, or the authority that signed it. The server's certificate must
+     * name the host connected to (a DNS or IP subject alternative name). Default: plaintext.
+     *
+     * @param caPem one or more {@code BEGIN CERTIFICATE} blocks
+     * @return this builder
+     * @throws IllegalArgumentException if {@code caPem} is {@code null} or holds no readable
+     *     certificate
+     * @throws IllegalStateException if the trusted certificates were set before
+     */
+    public Builder trustedCertificates(Path caPem) {
+      checkNotSet(trustedCertificates != null, "trustedCertificates", trustedCertificates);
+      if (caPem == null || !Files.isRegularFile(caPem) || !Files.isReadable(caPem)) {
+        throw new IllegalArgumentException("trustedCertificates must be a readable PEM file, was " + caPem);
+      }
+      try {
+        this.sslContext = GrpcSslContexts.forClient()
+            .trustManager(caPem.toFile())
+            .protocols("TLSv1.3", "TLSv1.2")
+            .build();
+      } catch (SSLException | IllegalArgumentException e) {
+        throw new IllegalArgumentException("cannot read trusted certificates from " + caPem + ": " + e.getMessage(), e);
+      }
+      this.trustedCertificates = caPem;
+      return this;
+    }
+
+    /**
+     * Sets whether calls made while the server cannot be reached wait for it, up to their
+     * deadline (the call timeout), instead of failing at once with {@link ErrorCode#UNAVAILABLE}.
+     * Default {@code false}: fail fast.
+     *
+     * @param wait whether to wait
+     * @return this builder
+     * @throws IllegalStateException if it was set before
+     */
+    public Builder waitForReady(boolean wait) {
+      checkNotSet(waitForReadySet, "waitForReady", waitForReady);
+      this.waitForReady = wait;
+      waitForReadySet = true;
+      return this;
+    }
 
     /**
      * Sets the server's host. Default {@code 127.0.0.1}.
@@ -529,15 +681,24 @@ public final class GrpcChatClient implements ChatClient {
      * @return the client
      */
     public GrpcChatClient build() {
-      ManagedChannel channel = NettyChannelBuilder.forAddress(host, port)
-          .usePlaintext()
+      NettyChannelBuilder builder = NettyChannelBuilder.forAddress(host, port);
+      if (sslContext != null) {
+        builder.sslContext(sslContext).useTransportSecurity();
+      } else {
+        builder.usePlaintext();
+      }
+      ManagedChannel channel = builder
+          // Callbacks run on the event loop that read the answer: each is short and hands
+          // application work to the listener thread or the FutureCompleter, one hand-off per
+          // answer instead of one per gRPC callback.
+          .directExecutor()
           .maxInboundMessageSize(maxInboundMessageBytes)
           .keepAliveTime(KEEP_ALIVE_TIME.toSeconds(), TimeUnit.SECONDS)
           .keepAliveTimeout(KEEP_ALIVE_TIMEOUT.toSeconds(), TimeUnit.SECONDS)
           // Idle mode would drop the connection of a quiet client and report it as lost.
           .idleTimeout(IDLE_MODE_DISABLED_DAYS, TimeUnit.DAYS)
           .build();
-      return new GrpcChatClient(channel, host + ":" + port, listener, callTimeout);
+      return new GrpcChatClient(channel, host + ":" + port, listener, callTimeout, waitForReady);
     }
 
     private static void checkNotSet(boolean set, String name, Object current) {

@@ -3,9 +3,13 @@ package io.chatapp.transport.grpc;
 import io.chatapp.api.ChatEngine;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -29,7 +33,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>The server does not own the engine: closing the server leaves it open. It sets a maximum
  * inbound message size, a keep-alive policy (it pings idle connections and lets clients ping
- * every {@value #PERMIT_KEEP_ALIVE_SECONDS} s or slower) and shuts down cleanly: {@link #close()}
+ * every 10 s or slower by default) and shuts down cleanly: {@link #close()}
  * stops new calls, ends delivery streams with {@code UNAVAILABLE}, waits for calls in flight up to
  * the shutdown timeout, then cancels what is left.
  *
@@ -42,17 +46,40 @@ public final class GrpcChatServer implements AutoCloseable {
   public static final int DEFAULT_MAX_BUFFERED_MESSAGES_PER_STREAM = 4096;
   /** Default {@link Builder#shutdownTimeout}: 5 seconds. */
   public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(5);
+  /** Default {@link Builder#maxInboundMetadataBytes}: 8 KiB, room for every header chatapp sends. */
+  public static final int DEFAULT_MAX_INBOUND_METADATA_BYTES = 8 * 1024;
+  /**
+   * Default {@link Builder#maxConcurrentCallsPerConnection}: 100; a {@link GrpcChatClient} keeps
+   * two long calls (its subscription and its sends) plus its calls in flight.
+   */
+  public static final int DEFAULT_MAX_CONCURRENT_CALLS_PER_CONNECTION = 100;
+  /** Default {@link Builder#permitKeepAliveTime}: 10 seconds; the client pings every 30. */
+  public static final Duration DEFAULT_PERMIT_KEEP_ALIVE_TIME = Duration.ofSeconds(10);
+  /** Default {@link Builder#maxConnectionIdle}: 30 minutes without a call. */
+  public static final Duration DEFAULT_MAX_CONNECTION_IDLE = Duration.ofMinutes(30);
+  /** Default count of {@link Builder#maxRstFramesPerWindow}: 200 RST_STREAM frames ... */
+  public static final int DEFAULT_MAX_RST_FRAMES = 200;
+  /** ... per default window of {@link Builder#maxRstFramesPerWindow}: 10 seconds. */
+  public static final Duration DEFAULT_RST_FRAMES_WINDOW = Duration.ofSeconds(10);
 
-  static final int PERMIT_KEEP_ALIVE_SECONDS = 10;
   private static final Duration KEEP_ALIVE_TIME = Duration.ofSeconds(60);
   private static final Duration KEEP_ALIVE_TIMEOUT = Duration.ofSeconds(20);
-  private static final int MAX_HEADER_LIST_BYTES = 8 * 1024;
+  private static final String[] TLS_PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
   private static final AtomicInteger SERVER_IDS = new AtomicInteger();
   private static final System.Logger LOG = System.getLogger(GrpcChatServer.class.getName());
 
   private final String host;
   private final int requestedPort;
   private final int maxInboundMessageBytes;
+  private final int maxInboundMetadataBytes;
+  private final int maxConcurrentCallsPerConnection;
+  private final Duration permitKeepAliveTime;
+  private final boolean permitKeepAliveWithoutCalls;
+  private final Duration maxConnectionIdle;
+  private final int maxRstFrames;
+  private final Duration rstFramesWindow;
+  private final Path certChainPem;
+  private final Path privateKeyPem;
   private final Duration shutdownTimeout;
   private final Executor executor;
   private final ExecutorService ownedExecutor;
@@ -67,6 +94,15 @@ public final class GrpcChatServer implements AutoCloseable {
     this.host = b.host;
     this.requestedPort = b.port;
     this.maxInboundMessageBytes = b.maxInboundMessageBytes;
+    this.maxInboundMetadataBytes = b.maxInboundMetadataBytes;
+    this.maxConcurrentCallsPerConnection = b.maxConcurrentCallsPerConnection;
+    this.permitKeepAliveTime = b.permitKeepAliveTime;
+    this.permitKeepAliveWithoutCalls = b.permitKeepAliveWithoutCalls;
+    this.maxConnectionIdle = b.maxConnectionIdle;
+    this.maxRstFrames = b.maxRstFrames;
+    this.rstFramesWindow = b.rstFramesWindow;
+    this.certChainPem = b.certChainPem;
+    this.privateKeyPem = b.privateKeyPem;
     this.shutdownTimeout = b.shutdownTimeout;
     this.ownedExecutor = b.executor == null ? defaultExecutor() : null;
     this.executor = b.executor != null ? b.executor : ownedExecutor;
@@ -91,7 +127,8 @@ public final class GrpcChatServer implements AutoCloseable {
    * Binds the address and starts serving.
    *
    * @return this server
-   * @throws IOException if the address cannot be bound
+   * @throws IOException if the address cannot be bound, or the certificate or key of
+   *     {@link Builder#tls} cannot be read
    * @throws IllegalStateException if the server was started or closed before
    */
   public GrpcChatServer start() throws IOException {
@@ -103,16 +140,28 @@ public final class GrpcChatServer implements AutoCloseable {
         throw new IllegalStateException("server already started");
       }
       started = true;
-      Server created = NettyServerBuilder.forAddress(new InetSocketAddress(host, requestedPort))
+      NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(host, requestedPort))
           .executor(executor)
           .maxInboundMessageSize(maxInboundMessageBytes)
-          .maxInboundMetadataSize(MAX_HEADER_LIST_BYTES)
+          .maxInboundMetadataSize(maxInboundMetadataBytes)
+          .maxConcurrentCallsPerConnection(maxConcurrentCallsPerConnection)
           .keepAliveTime(KEEP_ALIVE_TIME.toSeconds(), TimeUnit.SECONDS)
           .keepAliveTimeout(KEEP_ALIVE_TIMEOUT.toSeconds(), TimeUnit.SECONDS)
-          .permitKeepAliveTime(PERMIT_KEEP_ALIVE_SECONDS, TimeUnit.SECONDS)
-          .permitKeepAliveWithoutCalls(true)
-          .addService(ServerInterceptors.intercept(service, new SessionInterceptor()))
-          .build();
+          .permitKeepAliveTime(permitKeepAliveTime.toNanos(), TimeUnit.NANOSECONDS)
+          .permitKeepAliveWithoutCalls(permitKeepAliveWithoutCalls)
+          .maxConnectionIdle(maxConnectionIdle.toNanos(), TimeUnit.NANOSECONDS)
+          .maxRstFramesPerWindow(maxRstFrames, (int) rstFramesWindow.toSeconds())
+          .addService(ServerInterceptors.intercept(service, new SessionInterceptor()));
+      try {
+        if (isTls()) {
+          builder.sslContext(sslContext());
+        }
+      } catch (IOException | RuntimeException e) {
+        shutDownExecutor();
+        closed = true;
+        throw e;
+      }
+      Server created = builder.build();
       try {
         created.start();
       } catch (IOException | RuntimeException e) {
@@ -122,9 +171,40 @@ public final class GrpcChatServer implements AutoCloseable {
         throw e;
       }
       server = created;
-      LOG.log(System.Logger.Level.INFO, "chat gRPC server listening on " + host + ":" + created.getPort());
+      LOG.log(System.Logger.Level.INFO, "chat gRPC server listening on " + host + ":" + created.getPort()
+          + (isTls() ? " (TLS)" : " (plaintext)"));
       return this;
     }
+  }
+
+  private SslContext sslContext() throws IOException {
+    // TLS 1.2 and 1.3 only; GrpcSslContexts adds HTTP/2 ALPN and gRPC's cipher suites.
+    return GrpcSslContexts.forServer(certChainPem.toFile(), privateKeyPem.toFile())
+        .protocols(TLS_PROTOCOLS)
+        .build();
+  }
+
+  /**
+   * Tells whether the server speaks TLS, set by {@link Builder#tls}, or plaintext.
+   *
+   * @return {@code true} for TLS
+   */
+  public boolean isTls() {
+    return certChainPem != null;
+  }
+
+  /**
+   * Describes the server: its address (the bound port once started) and whether it speaks TLS.
+   *
+   * @return for example {@code GrpcChatServer[127.0.0.1:7071, TLS]}
+   */
+  @Override
+  public String toString() {
+    String port;
+    synchronized (lock) {
+      port = server != null ? Integer.toString(server.getPort()) : requestedPort + " (not started)";
+    }
+    return "GrpcChatServer[" + host + ":" + port + ", " + (isTls() ? "TLS" : "plaintext") + "]";
   }
 
   /**
@@ -225,6 +305,21 @@ public final class GrpcChatServer implements AutoCloseable {
     private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
     private boolean shutdownTimeoutSet;
     private Executor executor;
+    private int maxInboundMetadataBytes = DEFAULT_MAX_INBOUND_METADATA_BYTES;
+    private boolean maxInboundMetadataBytesSet;
+    private int maxConcurrentCallsPerConnection = DEFAULT_MAX_CONCURRENT_CALLS_PER_CONNECTION;
+    private boolean maxConcurrentCallsPerConnectionSet;
+    private Duration permitKeepAliveTime = DEFAULT_PERMIT_KEEP_ALIVE_TIME;
+    private boolean permitKeepAliveTimeSet;
+    private boolean permitKeepAliveWithoutCalls = true;
+    private boolean permitKeepAliveWithoutCallsSet;
+    private Duration maxConnectionIdle = DEFAULT_MAX_CONNECTION_IDLE;
+    private boolean maxConnectionIdleSet;
+    private int maxRstFrames = DEFAULT_MAX_RST_FRAMES;
+    private Duration rstFramesWindow = DEFAULT_RST_FRAMES_WINDOW;
+    private boolean maxRstFramesSet;
+    private Path certChainPem;
+    private Path privateKeyPem;
 
     private Builder(ChatEngine engine) {
       this.engine = engine;
@@ -340,6 +435,155 @@ public final class GrpcChatServer implements AutoCloseable {
         throw new IllegalArgumentException("executor must not be null");
       }
       this.executor = executor;
+      return this;
+    }
+
+    /**
+     * Serves TLS (1.2 and 1.3 only) with a certificate chain and its private key instead of
+     * plaintext. Default: plaintext, for loopback and trusted networks only. Clients connect with
+     * {@link GrpcChatClient.Builder#trustedCertificates}.
+     *
+     * @param certChainPem the server's certificate chain, PEM, the server's own first
+     * @param privateKeyPem its private key, PEM in PKCS#8 ({@code BEGIN PRIVATE KEY})
+     * @return this builder
+     * @throws IllegalArgumentException if a path is {@code null} or not a readable file
+     * @throws IllegalStateException if TLS was set before
+     */
+    public Builder tls(Path certChainPem, Path privateKeyPem) {
+      checkNotSet(this.certChainPem != null, "tls", this.certChainPem);
+      checkReadable(certChainPem, "certChainPem");
+      checkReadable(privateKeyPem, "privateKeyPem");
+      this.certChainPem = certChainPem;
+      this.privateKeyPem = privateKeyPem;
+      return this;
+    }
+
+    private static void checkReadable(Path file, String name) {
+      if (file == null || !Files.isRegularFile(file) || !Files.isReadable(file)) {
+        throw new IllegalArgumentException(name + " must be a readable file, was " + file);
+      }
+    }
+
+    /**
+     * Sets the largest request metadata (all headers of a call) the server reads; a call with
+     * more fails before it reaches the service. Default 8 KiB.
+     *
+     * @param bytes 1024 or more
+     * @return this builder
+     * @throws IllegalArgumentException if {@code bytes} is below 1024
+     * @throws IllegalStateException if the size was set before
+     */
+    public Builder maxInboundMetadataBytes(int bytes) {
+      checkNotSet(maxInboundMetadataBytesSet, "maxInboundMetadataBytes", maxInboundMetadataBytes);
+      if (bytes < 1024) {
+        throw new IllegalArgumentException("maxInboundMetadataBytes must be at least 1024, was " + bytes);
+      }
+      this.maxInboundMetadataBytes = bytes;
+      maxInboundMetadataBytesSet = true;
+      return this;
+    }
+
+    /**
+     * Sets how many calls one connection may have open at once (HTTP/2
+     * {@code MAX_CONCURRENT_STREAMS}); a client holds more back until one ends. Default
+     * {@value GrpcChatServer#DEFAULT_MAX_CONCURRENT_CALLS_PER_CONNECTION}.
+     *
+     * @param calls 2 or more: a client needs its subscription and its send stream at once
+     * @return this builder
+     * @throws IllegalArgumentException if {@code calls} is below 2
+     * @throws IllegalStateException if the limit was set before
+     */
+    public Builder maxConcurrentCallsPerConnection(int calls) {
+      checkNotSet(maxConcurrentCallsPerConnectionSet, "maxConcurrentCallsPerConnection",
+          maxConcurrentCallsPerConnection);
+      if (calls < 2) {
+        throw new IllegalArgumentException("maxConcurrentCallsPerConnection must be at least 2, was " + calls);
+      }
+      this.maxConcurrentCallsPerConnection = calls;
+      maxConcurrentCallsPerConnectionSet = true;
+      return this;
+    }
+
+    /**
+     * Sets the shortest time between two keep-alive pings the server accepts from a client; a
+     * client that pings more often is sent {@code GOAWAY} ({@code ENHANCE_YOUR_CALM}) and
+     * disconnected. Default 10 seconds; {@link GrpcChatClient} pings every 30.
+     *
+     * @param time zero or more
+     * @return this builder
+     * @throws IllegalArgumentException if {@code time} is {@code null} or negative
+     * @throws IllegalStateException if the time was set before
+     */
+    public Builder permitKeepAliveTime(Duration time) {
+      checkNotSet(permitKeepAliveTimeSet, "permitKeepAliveTime", permitKeepAliveTime);
+      if (time == null || time.isNegative()) {
+        throw new IllegalArgumentException("permitKeepAliveTime must be zero or more, was " + time);
+      }
+      this.permitKeepAliveTime = time;
+      permitKeepAliveTimeSet = true;
+      return this;
+    }
+
+    /**
+     * Sets whether clients may ping a connection that has no call open; if not, such pings count
+     * as too many and end the connection. Default {@code true}.
+     *
+     * @param permit whether to allow it
+     * @return this builder
+     * @throws IllegalStateException if it was set before
+     */
+    public Builder permitKeepAliveWithoutCalls(boolean permit) {
+      checkNotSet(permitKeepAliveWithoutCallsSet, "permitKeepAliveWithoutCalls", permitKeepAliveWithoutCalls);
+      this.permitKeepAliveWithoutCalls = permit;
+      permitKeepAliveWithoutCallsSet = true;
+      return this;
+    }
+
+    /**
+     * Sets how long a connection may stay without any call before the server closes it
+     * gracefully ({@code GOAWAY}); a client reconnects on its next call. Default 30 minutes.
+     *
+     * @param idle more than zero
+     * @return this builder
+     * @throws IllegalArgumentException if {@code idle} is {@code null}, zero or negative
+     * @throws IllegalStateException if it was set before
+     */
+    public Builder maxConnectionIdle(Duration idle) {
+      checkNotSet(maxConnectionIdleSet, "maxConnectionIdle", maxConnectionIdle);
+      if (idle == null || idle.isZero() || idle.isNegative()) {
+        throw new IllegalArgumentException("maxConnectionIdle must be more than zero, was " + idle);
+      }
+      this.maxConnectionIdle = idle;
+      maxConnectionIdleSet = true;
+      return this;
+    }
+
+    /**
+     * Limits the HTTP/2 {@code RST_STREAM} frames a client may send on one connection per
+     * window of time; past the limit the server closes the connection. Guards against the
+     * "rapid reset" attack (CVE-2023-44487), where a client opens and cancels streams in a loop.
+     * Default {@value GrpcChatServer#DEFAULT_MAX_RST_FRAMES} per 10 seconds.
+     *
+     * @param frames 1 or more
+     * @param window 1 second or more, in whole seconds
+     * @return this builder
+     * @throws IllegalArgumentException if {@code frames} is below 1 or {@code window} is
+     *     {@code null}, under a second or not whole seconds
+     * @throws IllegalStateException if the limit was set before
+     */
+    public Builder maxRstFramesPerWindow(int frames, Duration window) {
+      checkNotSet(maxRstFramesSet, "maxRstFramesPerWindow", maxRstFrames + " per " + rstFramesWindow);
+      if (frames < 1) {
+        throw new IllegalArgumentException("maxRstFramesPerWindow frames must be at least 1, was " + frames);
+      }
+      if (window == null || window.toSeconds() < 1 || window.toSeconds() > Integer.MAX_VALUE
+          || !window.equals(Duration.ofSeconds(window.toSeconds()))) {
+        throw new IllegalArgumentException("maxRstFramesPerWindow window must be whole seconds, 1 or more, was "
+            + window);
+      }
+      this.maxRstFrames = frames;
+      this.rstFramesWindow = window;
+      maxRstFramesSet = true;
       return this;
     }
 

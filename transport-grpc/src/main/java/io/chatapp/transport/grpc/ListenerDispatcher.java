@@ -154,6 +154,21 @@ final class ListenerDispatcher {
     return thread.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
   }
 
+  /**
+   * Runs a task on the listener thread again and again, {@code period} apart, until
+   * {@link #shutdown()}.
+   *
+   * @param task the task
+   * @param period the time between two runs
+   */
+  void repeat(Runnable task, Duration period) {
+    try {
+      thread.scheduleWithFixedDelay(task, period.toNanos(), period.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException e) {
+      // shut down already: nothing to repeat
+    }
+  }
+
   /** Stops reporting; events already handed over are still handled, timers are dropped. */
   void shutdown() {
     synchronized (lock) {

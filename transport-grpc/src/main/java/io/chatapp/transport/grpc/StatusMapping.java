@@ -5,6 +5,7 @@ import io.chatapp.api.ErrorCode;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import javax.net.ssl.SSLException;
 
 /**
  * The one table between chatapp's {@link ErrorCode} and gRPC's {@link Status}, used by the server
@@ -138,6 +139,15 @@ final class StatusMapping {
     return new ChatException(code, describeTransportFailure(status), failure);
   }
 
+  private static SSLException tlsFailure(Throwable cause) {
+    for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof SSLException ssl) {
+        return ssl;
+      }
+    }
+    return null;
+  }
+
   private static ErrorCode parseWireNumber(String number) {
     try {
       return ErrorCode.fromWireNumber(Integer.parseInt(number.trim()));
@@ -147,6 +157,12 @@ final class StatusMapping {
   }
 
   private static String describeTransportFailure(Status status) {
+    SSLException tls = tlsFailure(status.getCause());
+    if (tls != null) {
+      // A handshake failure says little in the status itself ("io exception"); the cause says
+      // which side refused and why, such as an untrusted certificate.
+      return "the TLS handshake with the server failed: " + tls.getMessage();
+    }
     String what = switch (status.getCode()) {
       case DEADLINE_EXCEEDED -> "no answer from the server within the call timeout";
       case UNAVAILABLE -> "the server cannot be reached";

@@ -143,7 +143,7 @@ class SessionInterceptorTest {
         checked++;
       }
     }
-    assertEquals(9, checked);
+    assertEquals(10, checked);
   }
 
   private <ReqT, RespT> Status.Code callWithEmptyRequest(MethodDescriptor<ReqT, RespT> method) {

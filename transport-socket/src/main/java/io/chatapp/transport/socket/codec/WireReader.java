@@ -119,8 +119,11 @@ public final class WireReader {
    * @throws ProtocolException if the frame ends first or the bytes are not valid UTF-8
    */
   public String string(String field) throws ProtocolException {
-    int length = u16(field + " length");
-    need(length, field);
+    // The field name is joined to its suffix only on error: this runs for every string of every
+    // frame.
+    need(2, field, " length");
+    int length = in.getShort() & 0xFFFF;
+    need(length, field, "");
     int start = in.position();
     in.position(start + length);
     if (in.hasArray()) {
@@ -155,7 +158,12 @@ public final class WireReader {
    * @throws ProtocolException as {@link #bool} and {@link #string}
    */
   public String optString(String field) throws ProtocolException {
-    return bool(field + " presence") ? string(field) : null;
+    need(1, field, " presence");
+    int b = in.get() & 0xFF;
+    if (b > 1) {
+      throw malformed(field + " presence must be 0 or 1, was " + b);
+    }
+    return b == 1 ? string(field) : null;
   }
 
   /**
@@ -199,8 +207,12 @@ public final class WireReader {
   }
 
   private void need(int bytes, String field) throws ProtocolException {
+    need(bytes, field, "");
+  }
+
+  private void need(int bytes, String field, String suffix) throws ProtocolException {
     if (in.remaining() < bytes) {
-      throw malformed(field + " needs " + bytes + " bytes but only " + in.remaining() + " are left");
+      throw malformed(field + suffix + " needs " + bytes + " bytes but only " + in.remaining() + " are left");
     }
   }
 }

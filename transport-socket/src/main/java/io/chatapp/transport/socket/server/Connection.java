@@ -36,8 +36,6 @@ final class Connection {
   static final int PAUSE_READING_AT = 256;
   private static final int RESUME_READING_AT = 32;
   private static final int DRAIN_BATCH = 64;
-  private static final int INITIAL_READ_BYTES = 1024;
-  private static final int RETAINED_READ_BYTES = 64 * 1024;
   private static final long LINGER_NANOS = 1_000_000_000L;
 
   private enum State { HANDSHAKE, OPEN, CLOSING, CLOSED }
@@ -51,7 +49,7 @@ final class Connection {
 
   // Loop thread only.
   private SelectionKey key;
-  private ByteBuffer in = ByteBuffer.allocate(INITIAL_READ_BYTES);
+  private ByteBuffer in; // the start of an incomplete frame, or null
   private final FrameDecoder decoder;
   private State state = State.HANDSHAKE;
   private final long openedNanos;
@@ -89,6 +87,14 @@ final class Connection {
 
   // ---- loop thread ----
 
+  /**
+   * Reads what the socket holds and decodes every whole frame.
+   *
+   * <p>Reads go into the loop's shared buffer, so one system call takes in many frames and an idle
+   * connection holds no read buffer at all. Only the start of an incomplete frame is kept, in a
+   * buffer of the connection's own: a small one is copied in front of the next read; a frame
+   * larger than the shared buffer is read into one of exactly its size.
+   */
   void onReadable() {
     if (state == State.CLOSING) {
       discardInput();
@@ -96,26 +102,45 @@ final class Connection {
     }
     try {
       for (int round = 0; round < 8 && state != State.CLOSED; round++) {
-        if (!in.hasRemaining()) {
-          growReadBuffer();
+        ByteBuffer buf;
+        if (in != null && in.capacity() > loop.scratch().capacity()) {
+          buf = in; // a large frame: its own buffer, exactly its size
+        } else {
+          buf = loop.scratch();
+          buf.clear();
+          if (in != null) {
+            in.flip();
+            buf.put(in);
+            in = null;
+          }
         }
-        int n = io.read(in);
+        int n = io.read(buf);
         if (n < 0) {
           closeNow(null);
           return;
         }
         if (n == 0) {
+          if (buf != in) {
+            buf.flip();
+            keepPartial(buf); // what was copied in front of the read
+          }
           break;
         }
-        in.flip();
-        decodeAll();
-        in.compact();
-        if (state != State.OPEN && state != State.HANDSHAKE || readOff) {
-          break;
+        if (buf == in) {
+          if (in.hasRemaining()) {
+            continue; // the large frame is not complete yet
+          }
+          in = null;
         }
-      }
-      if (in.position() == 0 && in.capacity() > RETAINED_READ_BYTES) {
-        in = ByteBuffer.allocate(INITIAL_READ_BYTES);
+        buf.flip();
+        if (decodeAll(buf)) {
+          // Counted per whole frame, not per byte: see checkTimers.
+          lastFrameNanos = server.config().ticker().getAsLong();
+        }
+        keepPartial(buf);
+        if (state != State.OPEN && state != State.HANDSHAKE || readOff || buf.limit() < buf.capacity()) {
+          break; // stopped, paused, or the socket is drained: the read did not fill the buffer
+        }
       }
       afterTransportRead();
     } catch (IOException e) {
@@ -137,6 +162,22 @@ final class Connection {
     if (!io.flushPending()) {
       flush();
     }
+  }
+
+  /** Keeps the incomplete frame at the buffer's position, if any, for the next read. */
+  private void keepPartial(ByteBuffer buf) {
+    if (buf == in || state != State.OPEN && state != State.HANDSHAKE) {
+      return;
+    }
+    if (!buf.hasRemaining()) {
+      return;
+    }
+    // The decoder checked the length prefix (when complete) before it returned "not yet".
+    int total = buf.remaining() >= FrameDecoder.LENGTH_BYTES
+        ? FrameDecoder.LENGTH_BYTES + buf.getInt(buf.position()) : 0;
+    ByteBuffer partial = ByteBuffer.allocate(total > loop.scratch().capacity() ? total : buf.remaining());
+    partial.put(buf);
+    in = partial;
   }
 
   void flush() {
@@ -241,7 +282,9 @@ final class Connection {
     loop.removed(this);
   }
 
-  private void decodeAll() {
+  /** Decodes and handles the whole frames in the buffer; tells whether there was at least one. */
+  private boolean decodeAll(ByteBuffer in) {
+    boolean any = false;
     while (state == State.HANDSHAKE || state == State.OPEN) {
       Frame f;
       try {
@@ -249,17 +292,18 @@ final class Connection {
       } catch (ProtocolException e) {
         if (e.fatal()) {
           fail(e.requestId(), e.code(), e.getMessage());
-          return;
+          return any;
         }
         respond(new Frame.ErrorFrame(e.requestId(), e.code(), e.getMessage()));
         continue;
       }
       if (f == null) {
-        return;
+        return any;
       }
-      lastFrameNanos = server.config().ticker().getAsLong();
+      any = true;
       onFrame(f);
     }
+    return any;
   }
 
   private void onFrame(Frame f) {
@@ -318,20 +362,6 @@ final class Connection {
     } catch (IOException e) {
       closeNow("read failed while closing: " + e);
     }
-  }
-
-  private void growReadBuffer() throws IOException {
-    // Decoding left only the start of one incomplete frame, at offset 0; its length is checked.
-    int need = in.position() >= FrameDecoder.LENGTH_BYTES
-        ? FrameDecoder.LENGTH_BYTES + in.getInt(0) : in.capacity() * 2;
-    int capacity = Math.max(need, Math.min(in.capacity() * 2, server.config().maxFrameBytes() + FrameDecoder.LENGTH_BYTES));
-    if (capacity <= in.capacity()) {
-      throw new IOException("read buffer of " + in.capacity() + " bytes is full without a whole frame");
-    }
-    ByteBuffer bigger = ByteBuffer.allocate(capacity);
-    in.flip();
-    bigger.put(in);
-    in = bigger;
   }
 
   private void updateInterest() {

@@ -36,7 +36,8 @@ final class EventLoop implements Runnable {
   private final Queue<Connection> flushes = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean wakeupPending = new AtomicBoolean();
   private final Set<Connection> connections = new HashSet<>(); // loop thread only
-  private final ByteBuffer scratch = ByteBuffer.allocate(8192); // loop thread only
+  // Every connection of this loop reads into it; see Connection.onReadable. Loop thread only.
+  private final ByteBuffer scratch = ByteBuffer.allocate(64 * 1024);
   private boolean stopping; // loop thread only
   private volatile boolean stopped;
 

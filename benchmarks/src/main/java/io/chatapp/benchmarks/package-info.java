@@ -1,0 +1,6 @@
+/**
+ * JMH microbenchmarks: {@link io.chatapp.benchmarks.CodecBenchmark} (the socket protocol's frame
+ * codec) and {@link io.chatapp.benchmarks.EngineSendBenchmark} (the engine's send path). Run with
+ * {@code java -jar benchmarks/target/benchmarks.jar}; see docs/PERFORMANCE.md.
+ */
+package io.chatapp.benchmarks;

@@ -1,0 +1,54 @@
+package io.chatapp.engine.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.chatapp.api.Message;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.Test;
+
+/** The memory store's mailbox arrays: order, holes left by deletion and their compaction. */
+class InMemoryChatStoreTest {
+  private static final Instant T = Instant.parse("2026-01-01T00:00:00Z");
+  private final InMemoryChatStore store = new InMemoryChatStore();
+
+  private static Message message(long id, long seq) {
+    return new Message(id, "alice", "bob", "m" + id, T, seq);
+  }
+
+  private List<Long> seqsAfter(long afterSeq, int limit) {
+    List<Long> seqs = new ArrayList<>();
+    store.fetch("bob", afterSeq, limit).forEach(m -> seqs.add(m.seq()));
+    return seqs;
+  }
+
+  @Test
+  void fetchReturnsMessagesInSeqOrderWhateverOrderTheyWereStoredIn() {
+    store.append(message(10, 3), null);
+    store.append(message(11, 1), null);
+    store.append(message(12, 2), null);
+    assertEquals(List.of(1L, 2L, 3L), seqsAfter(0, 10));
+    assertEquals(List.of(3L), seqsAfter(2, 10));
+    assertEquals(3, store.mailboxState("bob").unreadCount());
+  }
+
+  @Test
+  void deletingMostMessagesKeepsTheRestInOrderAndCountsThem() {
+    for (long seq = 1; seq <= 200; seq++) {
+      store.append(message(1000 + seq, seq), null);
+    }
+    List<Long> odd = LongStream.rangeClosed(1, 200).filter(s -> s % 2 == 1).map(s -> 1000 + s).boxed().toList();
+    List<Long> evenBelow150 = LongStream.rangeClosed(1, 149).filter(s -> s % 2 == 0).map(s -> 1000 + s).boxed().toList();
+    assertEquals(100, store.deleteMessages("bob", odd));
+    assertEquals(74, store.deleteMessages("bob", evenBelow150));
+    assertEquals(0, store.deleteMessages("bob", odd), "already deleted");
+    List<Long> expected = LongStream.rangeClosed(150, 200).filter(s -> s % 2 == 0).boxed().toList();
+    assertEquals(expected, seqsAfter(0, 1000));
+    assertEquals(expected.subList(3, 8), seqsAfter(155, 5));
+    assertEquals(expected.size(), store.mailboxState("bob").unreadCount());
+    store.append(message(5000, 201), null);
+    assertEquals(201L, seqsAfter(200, 10).get(0));
+  }
+}

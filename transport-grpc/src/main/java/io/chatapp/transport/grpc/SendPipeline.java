@@ -1,0 +1,339 @@
+package io.chatapp.transport.grpc;
+
+import io.chatapp.api.ChatException;
+import io.chatapp.api.ErrorCode;
+import io.chatapp.api.Message;
+import io.chatapp.transport.grpc.proto.ChatServiceGrpc;
+import io.chatapp.transport.grpc.proto.SendRequest;
+import io.chatapp.transport.grpc.proto.SendResult;
+import io.chatapp.transport.grpc.proto.SendStreamRequest;
+import io.chatapp.transport.grpc.proto.SendStreamResponse;
+import io.chatapp.transport.grpc.proto.StreamedSend;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The sends of one session token over one {@code SendStream} call of a {@link GrpcChatClient}:
+ * each {@link #send} gets a call id and a future, sends queued at the same moment travel as one
+ * request, and each result completes its future with the stored message or the server's
+ * {@link ChatException}, exactly as a unary {@code Send} would.
+ *
+ * <p>Whichever thread finds the queue non-empty and nobody writing writes it (see
+ * {@link #flush()}), while the call is ready; the ready handler picks up where a full stream left
+ * off. Sends with no result within their deadline fail with {@link ErrorCode#UNAVAILABLE} through
+ * {@link #expire}, which the client runs periodically. When the call ends, every send without a
+ * result fails with the call's reason, and so does every later one: the client then starts a new
+ * pipeline.
+ *
+ * <p>Thread-safe. Application threads call {@link #send}; gRPC calls the observer methods one at a
+ * time on the channel's executor; the client's timer thread calls {@link #expire}.
+ */
+final class SendPipeline implements ClientResponseObserver<SendStreamRequest, SendStreamResponse> {
+  /** Most sends in one request. */
+  static final int MAX_SENDS_PER_REQUEST = 64;
+  /** A request stops growing once its sends reach this many bytes, well under any sane server limit. */
+  static final int MAX_REQUEST_BYTES = 32 * 1024;
+  /**
+   * Most requests written and not yet answered. Sends made meanwhile wait and leave together with
+   * the next request once an answer comes (on the event loop that read it, so that write costs no
+   * thread wake-up): under load a request carries tens of sends, and an idle pipeline writes a
+   * send at once.
+   */
+  static final int MAX_REQUESTS_IN_FLIGHT = 2;
+
+  private final String token;
+  private final FutureCompleter completer;
+
+  private final Object lock = new Object();
+  private final ArrayDeque<Pending> unsent = new ArrayDeque<>(); // guarded by lock
+  // Sent and waiting for a result, in call-id order, which is also deadline order.
+  private final LinkedHashMap<Long, Pending> awaiting = new LinkedHashMap<>(); // guarded by lock
+  private ClientCallStreamObserver<SendStreamRequest> call; // guarded by lock
+  private long lastCallId; // guarded by lock
+  private int requestsInFlight; // guarded by lock
+  private boolean writing; // guarded by lock; a thread is writing to the call
+  private boolean finishing; // guarded by lock; half-close once everything queued is written
+  private boolean halfClosed; // guarded by lock
+  private ChatException ended; // guarded by lock; why the call ended, once it has
+
+  /** One send: its request, its future and when it expires. */
+  private record Pending(long callId, SendRequest request, CompletableFuture<Message> future, long deadlineNanos) {}
+
+  /**
+   * Creates a pipeline for the sends of one session.
+   *
+   * @param token the session token every send of this pipeline carries
+   * @param completer completes the futures, off the thread that read the answer
+   */
+  SendPipeline(String token, FutureCompleter completer) {
+    this.token = token;
+    this.completer = completer;
+  }
+
+  /**
+   * Starts the call on a stub that carries this pipeline's token.
+   *
+   * @param stub the stub, without a deadline: the call lives as long as the session
+   */
+  void start(ChatServiceGrpc.ChatServiceStub stub) {
+    stub.sendStream(this);
+    flush();
+  }
+
+  /**
+   * Returns the session token of this pipeline's sends.
+   *
+   * @return the token
+   */
+  String token() {
+    return token;
+  }
+
+  /**
+   * Tells whether the call has ended, so that sends go to a new pipeline.
+   *
+   * @return {@code true} once the call ended or {@link #finish} was called
+   */
+  boolean isClosedForSends() {
+    synchronized (lock) {
+      return ended != null || finishing;
+    }
+  }
+
+  /**
+   * Tells whether the call has ended and every send of it has its outcome.
+   *
+   * @return {@code true} once the call ended
+   */
+  boolean isEnded() {
+    synchronized (lock) {
+      return ended != null;
+    }
+  }
+
+  /**
+   * Queues a send and writes what the call takes now.
+   *
+   * @param request the send
+   * @param deadlineNanos the {@link System#nanoTime()} past which it fails with {@code UNAVAILABLE}
+   * @return completes with the stored message, or fails with a {@link ChatException}
+   */
+  CompletableFuture<Message> send(SendRequest request, long deadlineNanos) {
+    CompletableFuture<Message> future = new CompletableFuture<>();
+    ChatException failure;
+    // Failing at once here runs on the caller's thread, as a completed future would.
+    synchronized (lock) {
+      failure = ended;
+      if (failure == null) {
+        unsent.addLast(new Pending(++lastCallId, request, future, deadlineNanos));
+      }
+    }
+    if (failure != null) {
+      future.completeExceptionally(failure);
+    } else {
+      flush();
+    }
+    return future;
+  }
+
+  /** Half-closes the call once every queued send is written; results still arrive. */
+  void finish() {
+    synchronized (lock) {
+      finishing = true;
+    }
+    flush();
+  }
+
+  /**
+   * Cancels the call; every send without a result fails with {@code reason}.
+   *
+   * @param reason why, with {@link ErrorCode#UNAVAILABLE}
+   */
+  void cancel(ChatException reason) {
+    ClientCallStreamObserver<SendStreamRequest> c;
+    synchronized (lock) {
+      c = call;
+    }
+    endAll(reason);
+    if (c != null) {
+      c.cancel(reason.getMessage(), null);
+    }
+  }
+
+  /**
+   * Fails the sends whose deadline has passed.
+   *
+   * @param nowNanos the current {@link System#nanoTime()}
+   * @param callTimeoutMillis the timeout, for the message
+   */
+  void expire(long nowNanos, long callTimeoutMillis) {
+    List<Pending> expired = new ArrayList<>();
+    synchronized (lock) {
+      takeExpired(awaiting.values().iterator(), nowNanos, expired);
+      takeExpired(unsent.iterator(), nowNanos, expired);
+    }
+    if (expired.isEmpty()) {
+      return;
+    }
+    ChatException e = new ChatException(ErrorCode.UNAVAILABLE,
+        "no answer from the server within the call timeout of " + callTimeoutMillis + " ms");
+    completer.execute(() -> {
+      for (Pending p : expired) {
+        p.future().completeExceptionally(e);
+      }
+    });
+  }
+
+  // guarded by lock; both collections are in deadline order
+  private static void takeExpired(Iterator<Pending> it, long nowNanos, List<Pending> into) {
+    while (it.hasNext()) {
+      Pending p = it.next();
+      if (p.deadlineNanos() - nowNanos > 0) {
+        return;
+      }
+      it.remove();
+      into.add(p);
+    }
+  }
+
+  @Override
+  public void beforeStart(ClientCallStreamObserver<SendStreamRequest> requestStream) {
+    synchronized (lock) {
+      call = requestStream;
+    }
+    requestStream.setOnReadyHandler(this::flush);
+  }
+
+  @Override
+  public void onNext(SendStreamResponse response) {
+    List<Pending> done = new ArrayList<>(response.getResultsCount());
+    synchronized (lock) {
+      requestsInFlight--;
+      for (SendResult result : response.getResultsList()) {
+        // Absent if it expired meanwhile; its future has failed already.
+        Pending p = awaiting.remove(result.getCallId());
+        done.add(p);
+      }
+    }
+    // One hand-off for the whole response: this runs on the channel's event loop.
+    completer.execute(() -> {
+      for (int i = 0; i < done.size(); i++) {
+        Pending p = done.get(i);
+        if (p != null) {
+          complete(p.future(), response.getResults(i));
+        }
+      }
+    });
+    flush();
+  }
+
+  private static void complete(CompletableFuture<Message> future, SendResult result) {
+    switch (result.getOutcomeCase()) {
+      case MESSAGE -> {
+        Message m;
+        try {
+          m = ProtoRecords.fromProto(result.getMessage());
+        } catch (RuntimeException e) {
+          future.completeExceptionally(new ChatException(ErrorCode.INTERNAL,
+              "malformed answer from the server: " + e.getMessage(), e));
+          return;
+        }
+        future.complete(m);
+      }
+      case ERROR -> future.completeExceptionally(new ChatException(
+          ErrorCode.fromWireNumber(result.getError().getErrorCode()), result.getError().getDescription()));
+      default -> future.completeExceptionally(new ChatException(ErrorCode.INTERNAL,
+          "malformed answer from the server: a send result without an outcome"));
+    }
+  }
+
+  @Override
+  public void onError(Throwable t) {
+    endAll(StatusMapping.toChatException(t));
+  }
+
+  @Override
+  public void onCompleted() {
+    endAll(new ChatException(ErrorCode.UNAVAILABLE, "the server ended the send stream"));
+  }
+
+  private void endAll(ChatException reason) {
+    List<Pending> failed;
+    synchronized (lock) {
+      if (ended == null) {
+        ended = reason;
+      }
+      failed = new ArrayList<>(unsent.size() + awaiting.size());
+      failed.addAll(awaiting.values());
+      failed.addAll(unsent);
+      awaiting.clear();
+      unsent.clear();
+    }
+    if (failed.isEmpty()) {
+      return;
+    }
+    completer.execute(() -> {
+      for (Pending p : failed) {
+        p.future().completeExceptionally(reason);
+      }
+    });
+  }
+
+  /**
+   * Writes what the call takes now. Only one thread writes at a time: one that finds another
+   * writing leaves its send in the queue for it, which rechecks the queue under the lock before
+   * it stops, so nothing is left behind; the ready handler resumes a stream that was full.
+   */
+  private void flush() {
+    synchronized (lock) {
+      if (writing || call == null) {
+        return;
+      }
+      writing = true;
+    }
+    while (true) {
+      SendStreamRequest request = null;
+      ClientCallStreamObserver<SendStreamRequest> c;
+      synchronized (lock) {
+        c = call;
+        if (ended != null) {
+          writing = false;
+          return;
+        }
+        if (!unsent.isEmpty() && requestsInFlight < MAX_REQUESTS_IN_FLIGHT && c.isReady()) {
+          request = takeRequest();
+        } else if (unsent.isEmpty() && finishing && !halfClosed) {
+          halfClosed = true;
+        } else {
+          writing = false;
+          return;
+        }
+      }
+      if (request != null) {
+        c.onNext(request);
+      } else {
+        c.onCompleted();
+      }
+    }
+  }
+
+  // guarded by lock
+  private SendStreamRequest takeRequest() {
+    SendStreamRequest.Builder request = SendStreamRequest.newBuilder();
+    requestsInFlight++;
+    int bytes = 0;
+    while (!unsent.isEmpty() && request.getSendsCount() < MAX_SENDS_PER_REQUEST && bytes < MAX_REQUEST_BYTES) {
+      Pending p = unsent.pollFirst();
+      awaiting.put(p.callId(), p);
+      request.addSends(StreamedSend.newBuilder().setCallId(p.callId()).setRequest(p.request()));
+      bytes += p.request().getSerializedSize();
+    }
+    return request.build();
+  }
+}
