@@ -383,7 +383,7 @@ public final class ChatBench implements Callable<Integer> {
       server.engine = benchEngine(benchStore, server.scratchDir);
       if (chosen == Transport.SOCKET) {
         SocketChatServer socket = socketServer(server.engine, benchStore, serverWorkers, 10_000);
-        server.running = new Transport.RunningServer(chosen, socket.port(), socket::close);
+        server.running = new Transport.RunningServer(chosen, socket.port(), false, socket::close);
       } else {
         server.running = chosen.start(server.engine, "127.0.0.1", 0);
       }

@@ -12,11 +12,14 @@ import io.chatapp.transport.socket.client.ClientOptions;
 import io.chatapp.transport.socket.client.ReconnectingConnection;
 import io.chatapp.transport.socket.codec.Frame;
 import io.chatapp.transport.socket.codec.Opcode;
+import io.chatapp.transport.socket.tls.TlsContexts;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import javax.net.ssl.SSLContext;
 
 /**
  * A {@link ChatClient} over a TCP connection to a {@link SocketChatServer}, speaking the
@@ -229,6 +232,7 @@ public final class SocketChatClient implements ChatClient {
     private Duration initialBackoff;
     private Duration maxBackoff;
     private Boolean waitForConnection;
+    private SSLContext sslContext;
 
     private Builder() {}
 
@@ -384,6 +388,28 @@ public final class SocketChatClient implements ChatClient {
     }
 
     /**
+     * Connects with TLS (1.2 or 1.3 only) instead of plain TCP, trusting exactly the certificates
+     * in a PEM file (a CA, or the server's self-signed certificate), read now. The server's
+     * certificate must also name the host connected to. A server that is not trusted fails the
+     * connect with UNAVAILABLE ("TLS handshake with ... failed: the server's certificate is not
+     * trusted ..."). Default: plain TCP, which exposes passwords and tokens on the network.
+     *
+     * @param caPem one or more PEM certificates
+     * @return this builder
+     * @throws IllegalArgumentException if {@code null}, or the file cannot be read or holds no
+     *     certificate
+     * @throws IllegalStateException if set before
+     */
+    public Builder trustedCertificates(Path caPem) {
+      once(this.sslContext, "trustedCertificates");
+      if (caPem == null) {
+        throw new IllegalArgumentException("caPem must not be null");
+      }
+      this.sslContext = TlsContexts.client(caPem);
+      return this;
+    }
+
+    /**
      * Connects and completes the handshake.
      *
      * @return the connected client
@@ -402,7 +428,8 @@ public final class SocketChatClient implements ChatClient {
           reconnect == null || reconnect,
           (initialBackoff != null ? initialBackoff : Duration.ofMillis(100)).toMillis(),
           (maxBackoff != null ? maxBackoff : Duration.ofSeconds(10)).toMillis(),
-          waitForConnection != null && waitForConnection);
+          waitForConnection != null && waitForConnection,
+          sslContext);
       return new SocketChatClient(ReconnectingConnection.open(options,
           listener != null ? listener : new ChatClientListener() {}));
     }

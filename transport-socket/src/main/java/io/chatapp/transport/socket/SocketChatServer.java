@@ -3,12 +3,15 @@ package io.chatapp.transport.socket;
 import io.chatapp.api.ChatEngine;
 import io.chatapp.transport.socket.server.ServerConfig;
 import io.chatapp.transport.socket.server.ServerRuntime;
+import io.chatapp.transport.socket.tls.TlsContexts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.function.LongSupplier;
+import javax.net.ssl.SSLContext;
 
 /**
  * Serves a {@link ChatEngine} over chatapp's binary socket protocol (docs/PROTOCOL.md) with
@@ -16,11 +19,17 @@ import java.util.function.LongSupplier;
  * calls run on a separate worker pool so that a slow call (a login hashes a password) never
  * stalls other connections.
  *
+ * <p>It speaks plain TCP unless {@link Builder#tls} is set: then every connection is TLS 1.2 or
+ * 1.3 and plain clients are refused by the handshake. Plain TCP exposes passwords and session
+ * tokens to anyone on the path; use it only on loopback or a trusted network.
+ *
  * <pre>{@code
  * ChatEngine engine = DefaultChatEngine.builder().build();
- * try (SocketChatServer server = SocketChatServer.builder(engine).host("127.0.0.1").port(7070).build()) {
+ * try (SocketChatServer server = SocketChatServer.builder(engine).host("127.0.0.1").port(7070)
+ *     .tls(Path.of("server-chain.pem"), Path.of("server-key.pem")).build()) {
  *   server.start();
- *   // clients: SocketChatClient.connect("127.0.0.1", server.port(), listener)
+ *   // clients: SocketChatClient.builder().host("127.0.0.1").port(server.port())
+ *   //     .trustedCertificates(Path.of("ca.pem")).build()
  * }
  * }</pre>
  *
@@ -100,6 +109,8 @@ public final class SocketChatServer implements AutoCloseable {
     private Duration handshakeTimeout;
     private Duration idleTimeout;
     private LongSupplier ticker;
+    private Integer maxConnectionsPerAddress;
+    private SSLContext sslContext;
 
     private Builder(ChatEngine engine) {
       this.engine = engine;
@@ -205,6 +216,43 @@ public final class SocketChatServer implements AutoCloseable {
     }
 
     /**
+     * Sets the most connections open at once from one remote IP address; a client beyond it gets
+     * an ERROR frame with {@code RESOURCE_EXHAUSTED} (over TLS: is closed) at once. Default: no
+     * limit but {@link #maxConnections}. Set it on a server that untrusted hosts can reach.
+     *
+     * @param n 1 to 1000000
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     * @throws IllegalStateException if set before
+     */
+    public Builder maxConnectionsPerAddress(int n) {
+      once(this.maxConnectionsPerAddress, "maxConnectionsPerAddress");
+      this.maxConnectionsPerAddress = range("maxConnectionsPerAddress", n, 1, 1_000_000);
+      return this;
+    }
+
+    /**
+     * Serves TLS (1.2 or 1.3 only) instead of plain TCP, with a certificate chain and its private
+     * key read from PEM files now. Default: plain TCP.
+     *
+     * @param certChainPem the server's certificate first, then any intermediates
+     * @param privateKeyPem the server's unencrypted PKCS#8 private key
+     *     ({@code -----BEGIN PRIVATE KEY-----}; RSA, EC or EdDSA)
+     * @return this builder
+     * @throws IllegalArgumentException if a path is {@code null}, or a file cannot be read or
+     *     parsed (the message says which and why)
+     * @throws IllegalStateException if set before
+     */
+    public Builder tls(Path certChainPem, Path privateKeyPem) {
+      once(this.sslContext, "tls");
+      if (certChainPem == null || privateKeyPem == null) {
+        throw new IllegalArgumentException("certChainPem and privateKeyPem must not be null");
+      }
+      this.sslContext = TlsContexts.server(certChainPem, privateKeyPem);
+      return this;
+    }
+
+    /**
      * Sets the largest frame a client may send, as the value of its length prefix; a larger one
      * gets an ERROR and the connection closes. Default 1048576 (1 MiB).
      *
@@ -301,7 +349,9 @@ public final class SocketChatServer implements AutoCloseable {
           maxOutboundBytes != null ? maxOutboundBytes : 16 << 20,
           (handshakeTimeout != null ? handshakeTimeout : Duration.ofSeconds(10)).toMillis(),
           (idleTimeout != null ? idleTimeout : Duration.ofSeconds(60)).toMillis(),
-          ticker != null ? ticker : System::nanoTime);
+          ticker != null ? ticker : System::nanoTime,
+          maxConnectionsPerAddress != null ? maxConnectionsPerAddress : 1_000_000,
+          sslContext);
       return new SocketChatServer(new ServerRuntime(config));
     }
 

@@ -7,6 +7,7 @@ import io.chatapp.transport.socket.codec.FrameDecoder;
 import io.chatapp.transport.socket.codec.Opcode;
 import io.chatapp.transport.socket.codec.ProtocolException;
 import io.chatapp.transport.socket.codec.WireWriter;
+import io.chatapp.transport.socket.tls.TlsContexts;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,6 +29,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.IntFunction;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSocket;
 
 /**
  * One connection to a socket server. Callers on any thread send requests, which are coalesced
@@ -104,6 +107,9 @@ final class ClientConnection implements AutoCloseable {
       socket.setKeepAlive(true);
       socket.connect(new InetSocketAddress(options.host(), options.port()), (int) connectTimeoutMillis);
       socket.setSoTimeout((int) connectTimeoutMillis);
+      if (options.sslContext() != null) {
+        socket = startTls(socket, options);
+      }
       WireWriter w = new WireWriter(32);
       w.write(new Frame.Hello(0, Frame.PROTOCOL_VERSION));
       socket.getOutputStream().write(w.toByteArray());
@@ -137,6 +143,9 @@ final class ClientConnection implements AutoCloseable {
       closeQuietly(socket);
       throw new ChatException(ErrorCode.UNAVAILABLE,
           "no answer from " + peer + " within the connect timeout of " + connectTimeoutMillis + " ms", e);
+    } catch (SSLException e) {
+      closeQuietly(socket);
+      throw new ChatException(ErrorCode.UNAVAILABLE, "TLS handshake with " + peer + " failed: " + tlsFailure(e), e);
     } catch (IOException | ProtocolException e) {
       closeQuietly(socket);
       throw new ChatException(ErrorCode.UNAVAILABLE, "cannot connect to " + peer + ": " + e.getMessage(), e);
@@ -144,6 +153,33 @@ final class ClientConnection implements AutoCloseable {
       closeQuietly(socket);
       throw e;
     }
+  }
+
+  /** Runs the TLS handshake over a connected socket; the reader then reads the TLS socket. */
+  private static Socket startTls(Socket plain, ClientOptions options) throws IOException {
+    SSLSocket tls = (SSLSocket) options.sslContext().getSocketFactory()
+        .createSocket(plain, options.host(), options.port(), true);
+    try {
+      tls.setUseClientMode(true);
+      tls.setSSLParameters(TlsContexts.restrict(tls.getSSLParameters(), tls.getSupportedProtocols(), true));
+      tls.startHandshake();
+      return tls;
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(tls);
+      throw e;
+    }
+  }
+
+  /** Says in plain words why a handshake failed, for the most common causes. */
+  private static String tlsFailure(SSLException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.security.cert.CertificateException
+          || t instanceof java.security.cert.CertPathValidatorException) {
+        return "the server's certificate is not trusted (not signed by the client's trusted certificates,"
+            + " or not issued for this host): " + t.getMessage();
+      }
+    }
+    return e.getMessage();
   }
 
   /**

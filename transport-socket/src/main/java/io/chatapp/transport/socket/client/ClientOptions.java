@@ -1,6 +1,7 @@
 package io.chatapp.transport.socket.client;
 
 import java.util.Objects;
+import javax.net.ssl.SSLContext;
 
 /**
  * How a client connects and reconnects, checked by {@code SocketChatClient.Builder}. Immutable.
@@ -15,6 +16,7 @@ import java.util.Objects;
  * @param maxBackoffMillis the longest pause between attempts, before jitter
  * @param waitForConnection whether a call made while disconnected waits (up to the call timeout)
  *     for the reconnect instead of failing at once
+ * @param sslContext the TLS context that trusts the server, or {@code null} for plain TCP
  */
 public record ClientOptions(
     String host,
@@ -25,7 +27,8 @@ public record ClientOptions(
     boolean reconnect,
     long initialBackoffMillis,
     long maxBackoffMillis,
-    boolean waitForConnection) {
+    boolean waitForConnection,
+    SSLContext sslContext) {
   /** Checks the references and the backoff. */
   public ClientOptions {
     Objects.requireNonNull(host, "host");

@@ -43,6 +43,7 @@ final class Connection {
   private final EventLoop loop;
   private final ServerRuntime server;
   private final SocketChannel channel;
+  private final TransportLayer io; // the channel, or TLS over it
   private final SocketAddress remote;
   private final OutboundQueue out;
 
@@ -52,7 +53,7 @@ final class Connection {
   private final FrameDecoder decoder;
   private State state = State.HANDSHAKE;
   private final long openedNanos;
-  private long lastReadNanos;
+  private long lastFrameNanos;
   private long lingerUntilNanos;
   private boolean readOff;
   private boolean writeOn;
@@ -68,15 +69,16 @@ final class Connection {
   // Only the worker that holds the drain uses it; the drain is handed over under lock.
   private String token;
 
-  Connection(EventLoop loop, ServerRuntime server, SocketChannel channel, long nowNanos) {
+  Connection(EventLoop loop, ServerRuntime server, SocketChannel channel, long nowNanos) throws IOException {
     this.loop = loop;
     this.server = server;
     this.channel = channel;
+    this.io = server.transport(channel);
     this.remote = remoteOf(channel);
     this.out = new OutboundQueue(server.config().maxOutboundBytes());
     this.decoder = new FrameDecoder(server.config().maxFrameBytes());
     this.openedNanos = nowNanos;
-    this.lastReadNanos = nowNanos;
+    this.lastFrameNanos = nowNanos;
   }
 
   void attach(SelectionKey key) {
@@ -112,7 +114,7 @@ final class Connection {
             in = null;
           }
         }
-        int n = channel.read(buf);
+        int n = io.read(buf);
         if (n < 0) {
           closeNow(null);
           return;
@@ -124,7 +126,6 @@ final class Connection {
           }
           break;
         }
-        lastReadNanos = server.config().ticker().getAsLong();
         if (buf == in) {
           if (in.hasRemaining()) {
             continue; // the large frame is not complete yet
@@ -132,14 +133,34 @@ final class Connection {
           in = null;
         }
         buf.flip();
-        decodeAll(buf);
+        if (decodeAll(buf)) {
+          // Counted per whole frame, not per byte: see checkTimers.
+          lastFrameNanos = server.config().ticker().getAsLong();
+        }
         keepPartial(buf);
         if (state != State.OPEN && state != State.HANDSHAKE || readOff || buf.limit() < buf.capacity()) {
           break; // stopped, paused, or the socket is drained: the read did not fill the buffer
         }
       }
+      afterTransportRead();
     } catch (IOException e) {
       closeNow("read failed: " + e);
+    }
+  }
+
+  /**
+   * A TLS layer may hold plaintext the socket will not signal again, or handshake bytes it could
+   * not write yet: read or write again without waiting for the selector.
+   */
+  private void afterTransportRead() throws IOException {
+    if (state == State.CLOSED) {
+      return;
+    }
+    if (!readOff && (state == State.OPEN || state == State.HANDSHAKE) && io.hasBufferedInput()) {
+      loop.execute(this::onReadable);
+    }
+    if (!io.flushPending()) {
+      flush();
     }
   }
 
@@ -164,7 +185,7 @@ final class Connection {
       return;
     }
     try {
-      boolean done = out.flush(channel);
+      boolean done = io.flushPending() && out.flush(io) && io.flushPending();
       if (out.unparkIfDrained()) {
         scheduleDrain();
       }
@@ -173,10 +194,12 @@ final class Connection {
         // that our close does not reset a connection whose last frame it has not read yet.
         out.close();
         outputShut = true;
-        channel.shutdownOutput();
+        io.shutdownOutput();
       }
-      if (writeOn != !done) {
-        writeOn = !done;
+      // A TLS handshake waiting for the peer cannot write: waiting for writability would spin.
+      boolean wantWrite = !done && !io.waitsForPeer();
+      if (writeOn != wantWrite) {
+        writeOn = wantWrite;
         updateInterest();
       }
     } catch (IOException e) {
@@ -194,7 +217,9 @@ final class Connection {
       }
       case OPEN -> {
         long limit = server.config().idleTimeoutMillis();
-        if (!readOff && now - lastReadNanos > limit * 1_000_000L) {
+        // Counted from the last whole frame, not the last byte: a peer that dribbles a byte now
+        // and then (slowloris) is closed all the same.
+        if (!readOff && now - lastFrameNanos > limit * 1_000_000L) {
           fail(0, ErrorCode.UNAVAILABLE, "no frame within the idle timeout of " + limit + " ms");
         }
       }
@@ -220,6 +245,9 @@ final class Connection {
     if (state != State.CLOSED && readOff) {
       readOff = false;
       updateInterest();
+      if (io.hasBufferedInput()) {
+        onReadable();
+      }
     }
   }
 
@@ -236,7 +264,7 @@ final class Connection {
       key.cancel();
     }
     try {
-      channel.close();
+      io.close();
     } catch (IOException e) {
       LOG.log(Level.DEBUG, () -> "closing channel of " + remote + " failed: " + e);
     }
@@ -254,7 +282,9 @@ final class Connection {
     loop.removed(this);
   }
 
-  private void decodeAll(ByteBuffer in) {
+  /** Decodes and handles the whole frames in the buffer; tells whether there was at least one. */
+  private boolean decodeAll(ByteBuffer in) {
+    boolean any = false;
     while (state == State.HANDSHAKE || state == State.OPEN) {
       Frame f;
       try {
@@ -262,16 +292,18 @@ final class Connection {
       } catch (ProtocolException e) {
         if (e.fatal()) {
           fail(e.requestId(), e.code(), e.getMessage());
-          return;
+          return any;
         }
         respond(new Frame.ErrorFrame(e.requestId(), e.code(), e.getMessage()));
         continue;
       }
       if (f == null) {
-        return;
+        return any;
       }
+      any = true;
       onFrame(f);
     }
+    return any;
   }
 
   private void onFrame(Frame f) {
@@ -485,6 +517,10 @@ final class Connection {
           + server.config().maxOutboundBytes() + " bytes: the client does not read"));
       default -> { }
     }
+  }
+
+  SocketAddress remoteAddress() {
+    return remote;
   }
 
   private static SocketAddress remoteOf(SocketChannel channel) {

@@ -3,6 +3,7 @@ package io.chatapp.transport.socket.server;
 import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.net.SocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
@@ -90,23 +91,24 @@ final class EventLoop implements Runnable {
   /** Takes over a newly accepted channel. Loop thread. */
   void adopt(SocketChannel ch) {
     if (stopping) {
+      server.connectionClosed(remoteOf(ch));
       closeQuietly(ch);
-      server.connectionClosed();
       return;
     }
-    Connection c = new Connection(this, server, ch, server.config().ticker().getAsLong());
+    SocketAddress remote = remoteOf(ch);
     try {
+      Connection c = new Connection(this, server, ch, server.config().ticker().getAsLong());
       c.attach(ch.register(selector, SelectionKey.OP_READ, c));
       connections.add(c);
     } catch (IOException e) {
       closeQuietly(ch);
-      server.connectionClosed();
+      server.connectionClosed(remote);
     }
   }
 
   void removed(Connection c) {
     if (connections.remove(c)) {
-      server.connectionClosed();
+      server.connectionClosed(c.remoteAddress());
     }
   }
 
@@ -212,6 +214,14 @@ final class EventLoop implements Runnable {
     ch.configureBlocking(false);
     ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
     ch.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
+  }
+
+  static SocketAddress remoteOf(SocketChannel ch) {
+    try {
+      return ch.getRemoteAddress();
+    } catch (IOException e) {
+      return null;
+    }
   }
 
   static void closeQuietly(SocketChannel ch) {

@@ -4,6 +4,7 @@ import io.chatapp.api.ChatEngine;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.function.LongSupplier;
+import javax.net.ssl.SSLContext;
 
 /**
  * The settings of a server, checked by {@code SocketChatServer.Builder}. Immutable.
@@ -21,6 +22,8 @@ import java.util.function.LongSupplier;
  * @param handshakeTimeoutMillis how long a new connection has to send HELLO
  * @param idleTimeoutMillis how long a connection may stay silent
  * @param ticker the source of time for the handshake and idle timeouts, in nanoseconds
+ * @param maxConnectionsPerAddress the most connections open at once from one remote IP address
+ * @param sslContext the server's TLS context, or {@code null} for plain TCP
  */
 public record ServerConfig(
     ChatEngine engine,
@@ -34,7 +37,9 @@ public record ServerConfig(
     int maxOutboundBytes,
     long handshakeTimeoutMillis,
     long idleTimeoutMillis,
-    LongSupplier ticker) {
+    LongSupplier ticker,
+    int maxConnectionsPerAddress,
+    SSLContext sslContext) {
   /** Checks the references. */
   public ServerConfig {
     Objects.requireNonNull(engine, "engine");

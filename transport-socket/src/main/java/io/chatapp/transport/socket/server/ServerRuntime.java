@@ -3,10 +3,12 @@ package io.chatapp.transport.socket.server;
 import io.chatapp.api.ErrorCode;
 import io.chatapp.transport.socket.codec.Frame;
 import io.chatapp.transport.socket.codec.WireWriter;
+import io.chatapp.transport.socket.tls.TlsContexts;
 import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.Executor;
@@ -15,6 +17,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
 
 /**
  * A running socket server: the listening channel, the I/O loops and the worker executor.
@@ -31,6 +34,7 @@ public final class ServerRuntime {
   private final Executor executor;
   private final ExecutorService ownExecutor;
   private final AtomicInteger connectionCount = new AtomicInteger();
+  private final AddressLimiter perAddress;
 
   private final Object lock = new Object();
   private boolean started; // guarded by lock
@@ -50,6 +54,7 @@ public final class ServerRuntime {
   public ServerRuntime(ServerConfig config) {
     this.config = config;
     this.handler = new RequestHandler(config.engine());
+    this.perAddress = new AddressLimiter(config.maxConnectionsPerAddress());
     if (config.executor() != null) {
       this.executor = config.executor();
       this.ownExecutor = null;
@@ -194,8 +199,15 @@ public final class ServerRuntime {
     }
   }
 
-  void connectionClosed() {
+  void connectionClosed(SocketAddress remote) {
+    perAddress.release(remote);
     connectionCount.decrementAndGet();
+  }
+
+  /** Returns what a new connection reads and writes through: the channel, or TLS over it. */
+  TransportLayer transport(SocketChannel ch) throws IOException {
+    SSLContext tls = config.sslContext();
+    return tls == null ? TransportLayer.plain(ch) : new TlsTransport(ch, TlsContexts.serverEngine(tls));
   }
 
   /** Accepts what is pending on the listening channel. Runs on the first loop thread. */
@@ -219,7 +231,14 @@ public final class ServerRuntime {
       }
       if (connectionCount.incrementAndGet() > config.maxConnections()) {
         connectionCount.decrementAndGet();
-        reject(ch);
+        reject(ch, "server has reached its limit of " + config.maxConnections() + " connections");
+        continue;
+      }
+      SocketAddress remote = EventLoop.remoteOf(ch);
+      if (!perAddress.tryAcquire(remote)) {
+        connectionCount.decrementAndGet();
+        reject(ch, "server has reached its limit of " + config.maxConnectionsPerAddress()
+            + " connections from one address");
         continue;
       }
       EventLoop target = loops[nextLoop];
@@ -228,10 +247,16 @@ public final class ServerRuntime {
     }
   }
 
-  private void reject(SocketChannel ch) {
+  private void reject(SocketChannel ch, String why) {
+    LOG.log(Level.DEBUG, () -> "rejecting a connection: " + why);
+    if (config.sslContext() != null) {
+      // A TLS client could not read a plaintext ERROR, and a handshake per rejected connection
+      // would cost more than the connection: just close.
+      EventLoop.closeQuietly(ch);
+      return;
+    }
     WireWriter w = new WireWriter(128);
-    w.write(new Frame.ErrorFrame(0, ErrorCode.RESOURCE_EXHAUSTED,
-        "server has reached its limit of " + config.maxConnections() + " connections"));
+    w.write(new Frame.ErrorFrame(0, ErrorCode.RESOURCE_EXHAUSTED, why));
     try {
       // A fresh socket's send buffer takes these few bytes at once; a failure changes nothing.
       ch.write(w.view());

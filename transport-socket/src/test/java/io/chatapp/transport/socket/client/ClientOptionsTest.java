@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 
 class ClientOptionsTest {
   private static ClientOptions backoff(long initialMillis, long maxMillis) {
-    return new ClientOptions("127.0.0.1", 7070, 1000, 1000, 1 << 20, true, initialMillis, maxMillis, false);
+    return new ClientOptions("127.0.0.1", 7070, 1000, 1000, 1 << 20, true, initialMillis, maxMillis, false, null);
   }
 
   @Test

@@ -1,0 +1,96 @@
+package io.chatapp.transport.socket.server;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ByteChannel;
+import java.nio.channels.SocketChannel;
+
+/**
+ * What a {@link Connection} reads its frames from and writes them to: the socket itself
+ * ({@link #plain}), or a TLS layer over it ({@link TlsTransport}). Reads return plaintext, writes
+ * take plaintext; both are non-blocking and may take or give fewer bytes than asked.
+ *
+ * <p>Not thread-safe; used only by the connection's loop thread.
+ */
+interface TransportLayer extends ByteChannel {
+  /**
+   * Writes bytes the layer produced itself (TLS handshake and records).
+   *
+   * @return {@code true} if none are left
+   * @throws IOException if the write fails
+   */
+  boolean flushPending() throws IOException;
+
+  /**
+   * Tells whether the layer holds input that a read would return without the socket becoming
+   * readable again, so the connection must read again by itself.
+   *
+   * @return {@code true} if such input is held
+   */
+  boolean hasBufferedInput();
+
+  /**
+   * Tells whether writing cannot go on until the peer sends something (a TLS handshake waiting
+   * for the peer's next message); the connection then waits for readability, not writability.
+   *
+   * @return {@code true} if writes wait for the peer
+   */
+  boolean waitsForPeer();
+
+  /**
+   * Ends the output (a TLS close_notify first), keeping the input open.
+   *
+   * @throws IOException if it fails
+   */
+  void shutdownOutput() throws IOException;
+
+  /**
+   * Returns the socket itself.
+   *
+   * @param channel the connection's channel
+   * @return a layer that reads and writes the channel directly
+   */
+  static TransportLayer plain(SocketChannel channel) {
+    return new TransportLayer() {
+      @Override
+      public int read(ByteBuffer dst) throws IOException {
+        return channel.read(dst);
+      }
+
+      @Override
+      public int write(ByteBuffer src) throws IOException {
+        return channel.write(src);
+      }
+
+      @Override
+      public boolean flushPending() {
+        return true;
+      }
+
+      @Override
+      public boolean hasBufferedInput() {
+        return false;
+      }
+
+      @Override
+      public boolean waitsForPeer() {
+        return false;
+      }
+
+      @Override
+      public void shutdownOutput() throws IOException {
+        channel.shutdownOutput();
+      }
+
+      @Override
+      public boolean isOpen() {
+        return channel.isOpen();
+      }
+
+      @Override
+      public void close() throws IOException {
+        channel.close();
+      }
+    };
+  }
+}

@@ -1,0 +1,121 @@
+package io.chatapp.transport.socket;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.chatapp.api.ChatEngine;
+import io.chatapp.api.ChatException;
+import io.chatapp.api.ErrorCode;
+import io.chatapp.api.Message;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** TLS on the socket transport: trust, refusal of plain peers, large records, PEM errors. */
+class SocketTlsTest {
+  private static final String PASSWORD = "correct horse battery";
+
+  @TempDir
+  static Path dir;
+  private static TestCertificates serverCert;
+  private static TestCertificates otherCert;
+  private ChatEngine engine;
+  private SocketChatServer server;
+
+  @BeforeAll
+  static void makeCertificates() throws Exception {
+    serverCert = TestCertificates.generate(dir, "server");
+    otherCert = TestCertificates.generate(dir, "other");
+  }
+
+  @BeforeEach
+  void start() {
+    engine = TestServers.engine();
+    server = SocketChatServer.builder(engine).host("127.0.0.1").port(0).ioThreads(1)
+        .tls(serverCert.certPem(), serverCert.keyPem()).build();
+    server.start();
+  }
+
+  @AfterEach
+  void stop() {
+    server.close();
+    engine.close();
+  }
+
+  private SocketChatClient.Builder client() {
+    return SocketChatClient.builder().host("127.0.0.1").port(server.port()).connectTimeout(Duration.ofSeconds(20));
+  }
+
+  /** A TLS client signs up and sends to itself: the server still serves TLS normally. */
+  private void tlsClientIsServed(String name) {
+    try (SocketChatClient c = client().trustedCertificates(serverCert.certPem()).build()) {
+      c.createAccount(name, PASSWORD);
+      c.login(name, PASSWORD);
+      assertEquals("hello", c.send(name, "hello", null).text());
+    }
+  }
+
+  @Test
+  void clientThatDoesNotTrustTheServerFailsWithUnavailableSayingWhy() {
+    ChatException e = assertThrows(ChatException.class, () -> client().trustedCertificates(otherCert.certPem()).build());
+    assertEquals(ErrorCode.UNAVAILABLE, e.code());
+    assertTrue(e.getMessage().startsWith("TLS handshake with 127.0.0.1:" + server.port()
+        + " failed: the server's certificate is not trusted"), e.getMessage());
+    tlsClientIsServed("alice");
+  }
+
+  @Test
+  void plainClientIsRefusedAndTheServerKeepsServing() {
+    ChatException e = assertThrows(ChatException.class, () -> client().reconnect(false).build());
+    assertEquals(ErrorCode.UNAVAILABLE, e.code());
+    tlsClientIsServed("bob");
+  }
+
+  @Test
+  void tlsClientToAPlainServerFailsWithUnavailable() {
+    try (SocketChatServer plain = SocketChatServer.builder(engine).host("127.0.0.1").port(0).build()) {
+      plain.start();
+      ChatException e = assertThrows(ChatException.class, () -> SocketChatClient.builder().host("127.0.0.1")
+          .port(plain.port()).trustedCertificates(serverCert.certPem()).build());
+      assertEquals(ErrorCode.UNAVAILABLE, e.code());
+      assertTrue(e.getMessage().startsWith("TLS handshake with 127.0.0.1:" + plain.port() + " failed"), e.getMessage());
+    }
+  }
+
+  @Test
+  void answersLargerThanManyTlsRecordsArriveWhole() {
+    try (SocketChatClient c = client().trustedCertificates(serverCert.certPem()).build()) {
+      c.createAccount("dave", PASSWORD);
+      c.login("dave", PASSWORD);
+      String text = "x".repeat(ChatEngine.MAX_TEXT_LENGTH);
+      for (int i = 0; i < 40; i++) {
+        c.send("dave", text, null);
+      }
+      List<Message> all = c.fetch(0, 40);
+      assertEquals(40, all.size());
+      assertTrue(all.stream().allMatch(m -> m.text().equals(text)));
+    }
+  }
+
+  @Test
+  void keyThatIsNotPkcs8IsRejectedWithAClearMessage() throws Exception {
+    Path pkcs1 = dir.resolve("rsa.pem");
+    Files.writeString(pkcs1, "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> SocketChatServer.builder(engine).tls(serverCert.certPem(), pkcs1));
+    assertTrue(e.getMessage().contains("holds a PKCS#1 or SEC1 key; expected an unencrypted PKCS#8 key"), e.getMessage());
+  }
+
+  @Test
+  void unreadableCertificateFileIsRejectedBeforeServing() {
+    assertThrows(IllegalArgumentException.class,
+        () -> SocketChatServer.builder(engine).tls(Path.of("no-such-chain.pem"), serverCert.keyPem()));
+  }
+}
