@@ -29,7 +29,31 @@ import java.util.concurrent.atomic.AtomicLong;
 final class GroupCommitWriter implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(GroupCommitWriter.class.getName());
 
+  /**
+   * Work that writes of a batch leave to its end, such as raising a counter once instead of once
+   * per write. Used only by the writer thread.
+   */
+  interface Deferred {
+    /**
+     * Writes what was deferred. Runs before every write that does not defer (so that it reads
+     * what the deferring writes before it changed) and before each commit.
+     */
+    void flush(StoreSql.KeptStatements kept) throws SQLException;
+
+    /** Forgets what was deferred, after a rollback. */
+    void discard();
+  }
+
+  private static final Deferred NOTHING_DEFERRED = new Deferred() {
+    @Override
+    public void flush(StoreSql.KeptStatements kept) {}
+
+    @Override
+    public void discard() {}
+  };
+
   private final ConnectionFactory factory;
+  private final Deferred deferred;
   private final int maxBatchWrites;
   private final BlockingQueue<Pending<?>> queue = new LinkedBlockingQueue<>();
   private final Thread thread;
@@ -45,11 +69,13 @@ final class GroupCommitWriter implements AutoCloseable {
   /** A queued write and the future its caller waits on. */
   private static final class Pending<T> {
     final SqlFunction<T> write;
+    final boolean defers;
     final CompletableFuture<T> done = new CompletableFuture<>();
     T result; // owned by the writer thread until done completes
 
-    Pending(SqlFunction<T> write) {
+    Pending(SqlFunction<T> write, boolean defers) {
       this.write = write;
+      this.defers = defers;
     }
 
     void run(Connection connection) throws SQLException {
@@ -58,7 +84,7 @@ final class GroupCommitWriter implements AutoCloseable {
   }
 
   /** Marks the end of the queue; queued after every accepted write. */
-  private static final Pending<Void> END = new Pending<>(c -> null);
+  private static final Pending<Void> END = new Pending<>(c -> null, false);
 
   /**
    * Starts the writer thread over an open connection with auto-commit off.
@@ -67,8 +93,18 @@ final class GroupCommitWriter implements AutoCloseable {
    * @param factory opens a replacement if the connection breaks
    */
   GroupCommitWriter(Connection connection, ConnectionFactory factory, int maxBatchWrites, String name) {
+    this(connection, factory, maxBatchWrites, name, NOTHING_DEFERRED);
+  }
+
+  /**
+   * Starts the writer thread; writes queued with {@link #submitDeferring} may leave work to
+   * {@code deferred}, which runs before the next write that does not defer and before commit.
+   */
+  GroupCommitWriter(Connection connection, ConnectionFactory factory, int maxBatchWrites, String name,
+      Deferred deferred) {
     this.connection = connection;
     this.factory = factory;
+    this.deferred = deferred;
     this.maxBatchWrites = maxBatchWrites;
     this.thread = new Thread(this::run, name);
     thread.setDaemon(true);
@@ -113,7 +149,20 @@ final class GroupCommitWriter implements AutoCloseable {
    * @throws IllegalStateException if the store is closed
    */
   <T> CompletableFuture<T> submit(SqlFunction<T> write) {
-    Pending<T> pending = new Pending<>(write);
+    return enqueue(new Pending<>(write, false));
+  }
+
+  /**
+   * Queues a write that may leave work to the writer's {@link Deferred}, without waiting; the
+   * future completes after its commit.
+   *
+   * @throws IllegalStateException if the store is closed
+   */
+  <T> CompletableFuture<T> submitDeferring(SqlFunction<T> write) {
+    return enqueue(new Pending<>(write, true));
+  }
+
+  private <T> CompletableFuture<T> enqueue(Pending<T> pending) {
     synchronized (lock) {
       if (closed) {
         throw new IllegalStateException("the store is closed");
@@ -181,8 +230,12 @@ final class GroupCommitWriter implements AutoCloseable {
   private void runBatch(List<Pending<?>> batch) {
     try {
       for (Pending<?> pending : batch) {
+        if (!pending.defers) {
+          deferred.flush(this::prepared);
+        }
         pending.run(connection);
       }
+      deferred.flush(this::prepared);
       connection.commit();
     } catch (SQLException | RuntimeException e) {
       rollback();
@@ -204,6 +257,7 @@ final class GroupCommitWriter implements AutoCloseable {
   private void runAlone(Pending<?> pending) {
     try {
       pending.run(connection);
+      deferred.flush(this::prepared);
       connection.commit();
     } catch (SQLException | RuntimeException e) {
       rollback();
@@ -230,6 +284,7 @@ final class GroupCommitWriter implements AutoCloseable {
 
   /** Rolls back; if that fails the connection is broken, so it is replaced for the next batch. */
   private void rollback() {
+    deferred.discard();
     try {
       connection.rollback();
       return;

@@ -54,10 +54,13 @@ public final class JdbcChatStore implements ChatStore {
   public static final String SQLITE_FILE_NAME = "chatapp.db";
 
   private final GroupCommitWriter writer;
+  private final StoreSql.DeferredCounters counters; // used by the writer thread only
   private final ReadPool readers;
   private final AutoCloseable exclusive;
 
-  private JdbcChatStore(GroupCommitWriter writer, ReadPool readers, AutoCloseable exclusive) {
+  private JdbcChatStore(GroupCommitWriter writer, StoreSql.DeferredCounters counters, ReadPool readers,
+      AutoCloseable exclusive) {
+    this.counters = counters;
     this.writer = writer;
     this.readers = readers;
     this.exclusive = exclusive;
@@ -152,7 +155,7 @@ public final class JdbcChatStore implements ChatStore {
    */
   @Override
   public CompletableFuture<Message> appendPipelined(Message message) {
-    return writer.submit(c -> StoreSql.append(c, writer::prepared, message, null));
+    return writer.submitDeferring(c -> StoreSql.appendDeferringCounters(writer::prepared, message, counters));
   }
 
   @Override
@@ -456,8 +459,10 @@ public final class JdbcChatStore implements ChatStore {
         first.close();
         throw e;
       }
-      GroupCommitWriter writer = new GroupCommitWriter(writeConnection, writes, maxBatchWrites, "chatapp-store-writer");
-      return new JdbcChatStore(writer, new ReadPool(reads, readConnections), exclusive);
+      StoreSql.DeferredCounters counters = new StoreSql.DeferredCounters();
+      GroupCommitWriter writer =
+          new GroupCommitWriter(writeConnection, writes, maxBatchWrites, "chatapp-store-writer", counters);
+      return new JdbcChatStore(writer, counters, new ReadPool(reads, readConnections), exclusive);
     }
 
     /** Refuses a non-empty file that does not start like a SQLite database, without writing to it. */

@@ -12,7 +12,9 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -207,6 +209,63 @@ final class StoreSql {
     lastId.setLong(2, message.id());
     lastId.executeUpdate();
     return message;
+  }
+
+  /**
+   * Stores a message without a client id and leaves its mailbox's last seq and the id counter to
+   * {@code counters}, which writes them once per batch: a batch of sends then costs one INSERT
+   * each plus one UPSERT per recipient and one UPDATE, instead of three statements each.
+   */
+  static Message appendDeferringCounters(KeptStatements kept, Message message, DeferredCounters counters)
+      throws SQLException {
+    String recipientKey = StoredAccount.key(message.recipient());
+    byte[] body = message.text().getBytes(StandardCharsets.UTF_8);
+    PreparedStatement insert = kept.prepared(INSERT_MESSAGE);
+    insert.setString(1, recipientKey);
+    insert.setString(2, StoredAccount.key(message.sender()));
+    setMessage(insert, 3, message, body);
+    insert.executeUpdate();
+    counters.note(recipientKey, message.seq(), message.id());
+    return message;
+  }
+
+  /**
+   * The mailboxes' last seqs and the id counter that a batch's appends raised, written once at
+   * the batch's end (or before a write that reads them). Not thread-safe; used by the writer
+   * thread only.
+   */
+  static final class DeferredCounters implements GroupCommitWriter.Deferred {
+    private final Map<String, Long> lastSeqs = new HashMap<>();
+    private long lastId;
+
+    void note(String recipientKey, long seq, long id) {
+      lastSeqs.merge(recipientKey, seq, Math::max);
+      lastId = Math.max(lastId, id);
+    }
+
+    @Override
+    public void flush(KeptStatements kept) throws SQLException {
+      if (lastSeqs.isEmpty()) {
+        return;
+      }
+      PreparedStatement upsert = kept.prepared(UPSERT_LAST_SEQ);
+      for (Map.Entry<String, Long> e : lastSeqs.entrySet()) {
+        upsert.setString(1, e.getKey());
+        upsert.setLong(2, e.getValue());
+        upsert.executeUpdate();
+      }
+      PreparedStatement raise = kept.prepared(RAISE_LAST_ID);
+      raise.setLong(1, lastId);
+      raise.setLong(2, lastId);
+      raise.executeUpdate();
+      discard();
+    }
+
+    @Override
+    public void discard() {
+      lastSeqs.clear();
+      lastId = 0;
+    }
   }
 
   static Optional<Message> findByClientMessageId(Connection c, String senderKey, String clientMessageId)
