@@ -12,6 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -101,6 +103,28 @@ class SocketTlsTest {
       List<Message> all = c.fetch(0, 40);
       assertEquals(40, all.size());
       assertTrue(all.stream().allMatch(m -> m.text().equals(text)));
+    }
+  }
+
+  @Test
+  void connectionThatNeverFinishesTheTlsHandshakeIsClosedByTheHandshakeTimeout() throws Exception {
+    AtomicLong clock = new AtomicLong();
+    try (SocketChatServer timed = SocketChatServer.builder(engine).host("127.0.0.1").port(0).ioThreads(1)
+        .ticker(clock::get).tls(serverCert.certPem(), serverCert.keyPem()).build()) {
+      timed.start();
+      try (RawConnection silent = new RawConnection(timed.port())) {
+        // A few bytes of a TLS record header, then nothing: a slowloris before the handshake.
+        silent.sendBytes(new byte[] {0x16, 0x03, 0x01});
+        // One I/O thread adopts channels in accept order: once this client is served, the
+        // silent connection is registered and its handshake clock runs from time 0.
+        try (SocketChatClient c = SocketChatClient.builder().host("127.0.0.1").port(timed.port())
+            .trustedCertificates(serverCert.certPem()).build()) {
+          c.createAccount("erin", PASSWORD);
+          clock.addAndGet(TimeUnit.SECONDS.toNanos(11));
+          silent.expectClosed();
+          c.login("erin", PASSWORD);
+        }
+      }
     }
   }
 
