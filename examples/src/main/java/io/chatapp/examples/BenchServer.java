@@ -9,7 +9,6 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 
 /**
  * A server for {@link ChatBench} to run in a JVM of its own, so that its CPU and memory are
@@ -18,23 +17,23 @@ import java.time.Duration;
  * with a {@link ServerProbe.Reading} line (heap after a full collection) and each {@code cpu}
  * line with one that only reads CPU time, and stops at end of input.
  *
- * <p>Arguments: none for the memory store, or {@code memory|sqlite dataDir|- FULL|NORMAL}
- * (see {@link BenchStore#toArgs}). Runs on the main thread.
+ * <p>Arguments: none for the memory store, or {@code memory|sqlite dataDir|- FULL|NORMAL} (see
+ * {@link BenchStore#toArgs}) and optionally the socket server's worker threads (0 for the
+ * default). Runs on the main thread.
  */
 public final class BenchServer {
   private BenchServer() {}
 
   /** Starts the server; see the class comment for the protocol on standard input and output. */
   public static void main(String[] args) throws Exception {
-    BenchStore store = BenchStore.fromArgs(args);
+    BenchStore store = BenchStore.fromArgs(args.length > 3 ? java.util.Arrays.copyOf(args, 3) : args);
+    int workers = args.length > 3 ? Integer.parseInt(args[3]) : 0;
     Path scratch = store.kind().equals("sqlite") && store.dataDir() == null ? BenchStore.scratchDir() : null;
     try (ChatEngine engine = ChatBench.benchEngine(store, scratch);
         // Room for 10,000 idle bench connections besides the setup ones, which may not have
         // closed yet; idle ones stay for as long as the bench holds them.
-        SocketChatServer socket = SocketChatServer.builder(engine).host("127.0.0.1").port(0)
-            .maxConnections(20_000).idleTimeout(Duration.ofHours(1)).build();
+        SocketChatServer socket = ChatBench.socketServer(engine, store, workers, 20_000);
         GrpcChatServer grpc = GrpcChatServer.builder(engine).host("127.0.0.1").port(0).build()) {
-      socket.start();
       grpc.start();
       System.out.println("PORTS socket=" + socket.port() + " grpc=" + grpc.port());
       System.out.flush();

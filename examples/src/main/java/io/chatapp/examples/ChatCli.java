@@ -8,6 +8,7 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
@@ -47,6 +48,9 @@ public final class ChatCli implements Callable<Integer> {
 
   @Option(names = "--port", description = "The server's port (default: 7070 for socket, 7071 for grpc).")
   Integer port;
+
+  @Option(names = "--tls-ca", description = "PEM certificate(s) to trust: connect over TLS (default: plain TCP).")
+  Path tlsCa;
 
   /** Parses the flags, runs the client and exits with its status. */
   public static void main(String[] args) {
@@ -118,7 +122,7 @@ public final class ChatCli implements Callable<Integer> {
   private ChatClient connect(Transport chosen, int serverPort, Consumer<String> print) {
     forward.print = print;
     try {
-      return chosen.connect(host, serverPort, forward);
+      return chosen.connect(host, serverPort, forward, tlsCa);
     } catch (ChatException e) {
       print.accept("Cannot connect to " + host + ":" + serverPort + " over " + transport + ": " + e.getMessage());
       return null;
@@ -157,6 +161,14 @@ public final class ChatCli implements Callable<Integer> {
       CliSession s = session;
       if (s != null) {
         s.onDisconnected(reason);
+      }
+    }
+
+    @Override
+    public void onReconnected() {
+      CliSession s = session;
+      if (s != null) {
+        s.onReconnected();
       }
     }
   }

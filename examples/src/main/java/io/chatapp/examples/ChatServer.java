@@ -34,7 +34,7 @@ import picocli.CommandLine.Option;
         + "Options may also come from a file, one per line: chatapp-server @server.args",
     sortOptions = false, showDefaultValues = true)
 public final class ChatServer implements Callable<Integer> {
-  @Option(names = "--host", description = "Address to listen on. Plain TCP: keep it on loopback unless the network is trusted.")
+  @Option(names = "--host", description = "Address to listen on. Without TLS, keep it on loopback unless the network is trusted.")
   String host = "127.0.0.1";
 
   @Option(names = "--socket-port", description = "Port of the socket transport (0 picks a free one).")
@@ -48,6 +48,12 @@ public final class ChatServer implements Callable<Integer> {
 
   @Option(names = "--no-grpc", description = "Do not serve gRPC.")
   boolean noGrpc;
+
+  @Option(names = "--tls-cert", description = "PEM certificate chain: serve both transports over TLS 1.2+ (with --tls-key).")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", description = "PEM PKCS#8 private key of --tls-cert.")
+  Path tlsKey;
 
   @Option(names = "--store", description = "Where data lives: sqlite (a file in --data-dir), memory (lost on restart), "
       + "or a jdbc:postgresql:// URL (user and password as URL parameters).")
@@ -87,6 +93,10 @@ public final class ChatServer implements Callable<Integer> {
     if (noSocket && noGrpc) {
       throw new CommandLine.ParameterException(new CommandLine(this), "--no-socket and --no-grpc leave nothing to serve");
     }
+    if ((tlsCert == null) != (tlsKey == null)) {
+      throw new CommandLine.ParameterException(new CommandLine(this), "--tls-cert and --tls-key go together");
+    }
+    Transport.Tls tls = tlsCert == null ? null : new Transport.Tls(tlsCert, tlsKey);
     ChatEngine engine = DefaultChatEngine.builder()
         .store(openStore())
         .passwordIterations(passwordIterations)
@@ -97,14 +107,14 @@ public final class ChatServer implements Callable<Integer> {
     List<Transport.RunningServer> servers = new ArrayList<>();
     try {
       if (!noSocket) {
-        servers.add(Transport.SOCKET.start(engine, host, socketPort));
+        servers.add(Transport.SOCKET.start(engine, host, socketPort, tls));
       }
       if (!noGrpc) {
-        servers.add(Transport.GRPC.start(engine, host, grpcPort));
+        servers.add(Transport.GRPC.start(engine, host, grpcPort, tls));
       }
       for (Transport.RunningServer server : servers) {
         System.out.println("chatapp: " + server.transport().name().toLowerCase(java.util.Locale.ROOT)
-            + " listening on " + host + ":" + server.port() + " (plain TCP, no TLS)");
+            + " listening on " + host + ":" + server.port() + (server.tls() ? " (TLS)" : " (plain TCP, no TLS)"));
       }
       System.out.println("chatapp: store " + describeStore() + "; Ctrl-C stops");
       System.out.flush();

@@ -230,6 +230,11 @@ final class CliSession implements ChatClientListener {
     out.accept("Disconnected from the server: " + reason.getMessage());
   }
 
+  @Override
+  public void onReconnected() {
+    out.accept("Reconnected; your session and live messages are back.");
+  }
+
   static String format(Message m) {
     return "[" + TIME.format(m.sentAt()) + "] " + m.sender() + ": " + m.text() + "   (#" + m.seq() + ", id " + m.id() + ")";
   }

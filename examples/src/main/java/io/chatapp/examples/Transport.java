@@ -7,6 +7,7 @@ import io.chatapp.transport.grpc.GrpcChatClient;
 import io.chatapp.transport.grpc.GrpcChatServer;
 import io.chatapp.transport.socket.SocketChatClient;
 import io.chatapp.transport.socket.SocketChatServer;
+import java.nio.file.Path;
 
 /**
  * The two network transports as the reference apps name them on the command line: how to start
@@ -17,28 +18,50 @@ import io.chatapp.transport.socket.SocketChatServer;
 enum Transport {
   SOCKET(7070) {
     @Override
-    ChatClient connect(String host, int port, ChatClientListener listener) {
-      return SocketChatClient.connect(host, port, listener);
+    ChatClient connect(String host, int port, ChatClientListener listener, Path trustedCaPem) {
+      SocketChatClient.Builder builder = SocketChatClient.builder().host(host).port(port);
+      if (listener != null) {
+        builder.listener(listener);
+      }
+      if (trustedCaPem != null) {
+        builder.trustedCertificates(trustedCaPem);
+      }
+      return builder.build();
     }
 
     @Override
-    RunningServer start(ChatEngine engine, String host, int port) throws Exception {
-      SocketChatServer server = SocketChatServer.builder(engine).host(host).port(port).build();
+    RunningServer start(ChatEngine engine, String host, int port, Tls tls) throws Exception {
+      SocketChatServer.Builder builder = SocketChatServer.builder(engine).host(host).port(port);
+      if (tls != null) {
+        builder.tls(tls.certChainPem(), tls.privateKeyPem());
+      }
+      SocketChatServer server = builder.build();
       server.start();
-      return new RunningServer(this, server.port(), server::close);
+      return new RunningServer(this, server.port(), tls != null, server::close);
     }
   },
   GRPC(7071) {
     @Override
-    ChatClient connect(String host, int port, ChatClientListener listener) {
-      return GrpcChatClient.connect(host, port, listener);
+    ChatClient connect(String host, int port, ChatClientListener listener, Path trustedCaPem) {
+      GrpcChatClient.Builder builder = GrpcChatClient.builder().host(host).port(port);
+      if (listener != null) {
+        builder.listener(listener);
+      }
+      if (trustedCaPem != null) {
+        builder.trustedCertificates(trustedCaPem);
+      }
+      return builder.build();
     }
 
     @Override
-    RunningServer start(ChatEngine engine, String host, int port) throws Exception {
-      GrpcChatServer server = GrpcChatServer.builder(engine).host(host).port(port).build();
+    RunningServer start(ChatEngine engine, String host, int port, Tls tls) throws Exception {
+      GrpcChatServer.Builder builder = GrpcChatServer.builder(engine).host(host).port(port);
+      if (tls != null) {
+        builder.tls(tls.certChainPem(), tls.privateKeyPem());
+      }
+      GrpcChatServer server = builder.build();
       server.start();
-      return new RunningServer(this, server.port(), server::close);
+      return new RunningServer(this, server.port(), tls != null, server::close);
     }
   };
 
@@ -53,14 +76,27 @@ enum Transport {
     return defaultPort;
   }
 
-  /** Connects a client over this transport. */
-  abstract ChatClient connect(String host, int port, ChatClientListener listener);
+  /** Connects a plain-TCP client over this transport. */
+  ChatClient connect(String host, int port, ChatClientListener listener) {
+    return connect(host, port, listener, null);
+  }
 
-  /** Starts serving {@code engine} over this transport; port 0 picks a free one. */
-  abstract RunningServer start(ChatEngine engine, String host, int port) throws Exception;
+  /** Connects a client over this transport, with TLS trusting {@code trustedCaPem} unless it is null. */
+  abstract ChatClient connect(String host, int port, ChatClientListener listener, Path trustedCaPem);
 
-  /** A started server: its transport, the port it listens on, and how to stop it. */
-  record RunningServer(Transport transport, int port, AutoCloseable stopper) implements AutoCloseable {
+  /** Starts serving {@code engine} in plain TCP; port 0 picks a free one. */
+  RunningServer start(ChatEngine engine, String host, int port) throws Exception {
+    return start(engine, host, port, null);
+  }
+
+  /** Starts serving {@code engine}, with TLS unless {@code tls} is null; port 0 picks a free one. */
+  abstract RunningServer start(ChatEngine engine, String host, int port, Tls tls) throws Exception;
+
+  /** A server's PEM certificate chain and PKCS#8 private key. */
+  record Tls(Path certChainPem, Path privateKeyPem) {}
+
+  /** A started server: its transport, the port it listens on, whether it speaks TLS, and how to stop it. */
+  record RunningServer(Transport transport, int port, boolean tls, AutoCloseable stopper) implements AutoCloseable {
     @Override
     public void close() throws Exception {
       stopper.close();
