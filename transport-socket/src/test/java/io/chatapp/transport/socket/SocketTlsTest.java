@@ -1,6 +1,7 @@
 package io.chatapp.transport.socket;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,6 +11,10 @@ import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
 import io.chatapp.api.Message;
 import io.chatapp.engine.contract.RecordingListener;
+import io.chatapp.transport.socket.codec.Frame;
+import io.chatapp.transport.socket.tls.TlsContexts;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,6 +22,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -167,6 +173,32 @@ class SocketTlsTest {
       assertTrue(reconnected.await(RecordingListener.TIMEOUT_MS, TimeUnit.MILLISECONDS), "no reconnect");
       c.send("frank", "after", null);
       assertEquals("after", hears.nextMessage().text());
+    }
+  }
+
+  @Test
+  void slowTlsReaderGetsALargeAnswerWholeThroughPartialWrites() throws Exception {
+    Socket plain = new Socket();
+    plain.setReceiveBufferSize(4096); // the server's writes stall and resume many times
+    plain.connect(new InetSocketAddress("127.0.0.1", server.port()), RawConnection.TIMEOUT_MS);
+    SSLSocket tls = (SSLSocket) TlsContexts.client(serverCert.certPem()).getSocketFactory()
+        .createSocket(plain, "127.0.0.1", server.port(), true);
+    tls.startHandshake();
+    try (RawConnection raw = new RawConnection(tls)) {
+      raw.handshake();
+      raw.send(new Frame.CreateAccount(2, "gina", PASSWORD));
+      assertEquals(new Frame.Ok(2), raw.next());
+      raw.send(new Frame.Login(3, "gina", PASSWORD));
+      assertInstanceOf(Frame.SessionResult.class, raw.next());
+      String text = "y".repeat(ChatEngine.MAX_TEXT_LENGTH);
+      for (int i = 0; i < 40; i++) {
+        raw.send(new Frame.Send(10 + i, "gina", text, null));
+        assertInstanceOf(Frame.MessageResult.class, raw.next());
+      }
+      raw.send(new Frame.Fetch(99, 0, 40));
+      Frame.MessagesResult all = assertInstanceOf(Frame.MessagesResult.class, raw.next());
+      assertEquals(40, all.messages().size());
+      assertTrue(all.messages().stream().allMatch(m -> m.text().equals(text)));
     }
   }
 
