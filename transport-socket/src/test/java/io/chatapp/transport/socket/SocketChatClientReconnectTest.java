@@ -233,6 +233,21 @@ class SocketChatClientReconnectTest {
   }
 
   @Test
+  void builderChecksTheReconnectSettings() {
+    SocketChatClient.Builder b = SocketChatClient.builder();
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> b.reconnectBackoff(Duration.ofSeconds(2), Duration.ofSeconds(1)));
+    assertEquals("max backoff PT1S must not be below the initial backoff PT2S", e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> b.reconnectBackoff(Duration.ZERO, Duration.ofSeconds(1)));
+    assertThrows(IllegalArgumentException.class, () -> b.reconnectBackoff(null, Duration.ofSeconds(1)));
+    b.reconnectBackoff(Duration.ofMillis(5), Duration.ofMillis(5)).reconnect(true).waitForConnection(false);
+    assertThrows(IllegalStateException.class, () -> b.reconnectBackoff(Duration.ofMillis(5), Duration.ofMillis(5)));
+    assertThrows(IllegalStateException.class, () -> b.reconnect(false));
+    assertThrows(IllegalStateException.class, () -> b.waitForConnection(true));
+    assertThrows(IllegalArgumentException.class, () -> SocketChatClient.builder().trustedCertificates(null));
+  }
+
+  @Test
   void callMadeWhileDisconnectedWaitsForTheReconnectWhenAskedTo() throws Exception {
     Peer alice = user("alice", true);
     server.close();
