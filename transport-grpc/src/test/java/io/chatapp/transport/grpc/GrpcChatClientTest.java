@@ -63,13 +63,15 @@ class GrpcChatClientTest {
   }
 
   @Test
-  void serverShutdownEndsTheSubscriptionAndReportsTheDisconnect() throws Exception {
-    RecordingListener listener = new RecordingListener();
+  void serverShutdownIsReportedAsADisconnectNotAsAnEndedSubscription() throws Exception {
+    ChatClientListener listener = mock(ChatClientListener.class);
     ChatClient alice = user("alice", listener);
     alice.subscribe(ChatEngine.LATEST);
     server.close();
-    assertEquals(ErrorCode.UNAVAILABLE, listener.nextSubscriptionEnd().code());
-    assertEquals(ErrorCode.UNAVAILABLE, listener.nextDisconnect().code());
+    ArgumentCaptor<ChatException> reason = ArgumentCaptor.forClass(ChatException.class);
+    verify(listener, timeout(TIMEOUT.toMillis())).onDisconnected(reason.capture());
+    assertEquals(ErrorCode.UNAVAILABLE, reason.getValue().code());
+    verify(listener, never()).onSubscriptionEnded(any());
     ChatException e = assertThrows(ChatException.class, () -> alice.fetch(0, 10));
     assertEquals(ErrorCode.UNAVAILABLE, e.code());
   }
