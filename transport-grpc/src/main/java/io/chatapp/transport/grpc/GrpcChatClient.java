@@ -53,7 +53,10 @@ import java.util.function.Function;
  * A {@link ChatClient} over gRPC: one {@link ManagedChannel} to a {@link GrpcChatServer}.
  *
  * <pre>{@code
- * try (ChatClient chat = GrpcChatClient.connect("127.0.0.1", 7071, listener)) {
+ * try (ChatClient chat = GrpcChatClient.builder().host("chat.example").port(7071)
+ *         .trustedCertificates(Path.of("ca.pem"))     // TLS; omit for plaintext on loopback
+ *         .listener(listener)                         // a GrpcChatClientListener also hears onReconnected
+ *         .build()) {
  *   chat.login("alice", "correct horse");
  *   chat.subscribe(ChatEngine.LATEST);       // pushes go to listener.onMessage
  *   chat.send("bob", "hello", null);
@@ -62,18 +65,26 @@ import java.util.function.Function;
  *
  * <p>Every call has a deadline of the call timeout (10 seconds by default); a call that gets no
  * answer in time, or is cut by a broken connection, fails with {@link ErrorCode#UNAVAILABLE}, and
- * so does every call while the server is away (the channel reconnects by itself once it is
- * back). Failures from the server keep their {@link ErrorCode}. After a login or resume the
- * client sends the session token as {@code authorization: Bearer <token>} metadata; it never
- * logs it.
+ * so does every call while the server is away, at once (or at its deadline if it waits for the
+ * server with {@link Builder#waitForReady}). Failures from the server keep their
+ * {@link ErrorCode}. After a login or resume the client sends the session token as
+ * {@code authorization: Bearer <token>} metadata; it never logs it. Sends of a logged-in client
+ * travel on one {@code SendStream} call per session, sends made at the same moment sharing a
+ * request; see {@link #sendAsync}.
  *
  * <p>The listener hears pushes, the end of the subscription and a lost connection on one thread
  * of this client's ({@code chatapp-grpc-client-N}), never a gRPC thread, one call at a time and
  * in order. When the server ends the subscription (logout, account deleted, the client fell
- * behind, the server shuts down) it hears {@code onSubscriptionEnded}; when the connection breaks
- * it hears {@code onDisconnected} once, and the subscription is gone with it: subscribe again
- * once the server is back. Futures complete on threads of the client's
- * ({@code chatapp-grpc-client-N-callbacks}), never on a Netty event loop.
+ * behind) it hears {@code onSubscriptionEnded}. When the connection breaks, or the server shuts
+ * down, it hears {@code onDisconnected} once; the client then reconnects on its own, with
+ * exponential backoff and jitter ({@link Builder#reconnectBackoff}), keeps its session token and
+ * subscribes again after the last message the listener was given, so that the listener hears
+ * every message once; a {@link GrpcChatClientListener} then hears {@code onReconnected}. A
+ * subscription from {@code LATEST} that has delivered nothing yet is restored from
+ * {@code LATEST}: messages stored while the connection was down are not replayed to it, so
+ * subscribe from a seq (such as {@code Session.lastReadSeq()}) to be sure of them. Futures
+ * complete on a thread of the client's ({@code chatapp-grpc-client-N-callbacks}), never on a
+ * Netty event loop.
  *
  * <p>Thread-safe.
  */
