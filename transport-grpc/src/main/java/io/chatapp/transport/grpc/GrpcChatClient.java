@@ -623,12 +623,16 @@ public final class GrpcChatClient implements ChatClient {
     String current;
     long afterSeq;
     boolean resubscribe;
+    boolean awaitOldDelivery;
     synchronized (lock) {
       reconnectScheduled = false;
       if (closed) {
         return;
       }
       resubscribe = subscriptionWanted && delivery == null && token != null;
+      // The channel noticed the loss before the subscription's call did: wait for its end, so
+      // that the restored one starts after its last message.
+      awaitOldDelivery = subscriptionWanted && delivery != null && restoreAttempt == null;
       current = token;
       afterSeq = dispatcher.lastDeliveredSeq(subscribedAfterSeq);
       if (resubscribe) {
@@ -643,7 +647,7 @@ public final class GrpcChatClient implements ChatClient {
       if (!dispatcher.isDisconnected()) {
         return;
       }
-      if (channel.getState(true) == io.grpc.ConnectivityState.READY) {
+      if (channel.getState(true) == io.grpc.ConnectivityState.READY && !awaitOldDelivery) {
         dispatcher.connectionUp();
         dispatcher.reconnected();
       } else {

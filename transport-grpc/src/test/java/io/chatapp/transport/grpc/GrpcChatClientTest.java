@@ -220,6 +220,13 @@ class GrpcChatClientTest {
     assertThrows(IllegalArgumentException.class, () -> builder.maxInboundMessageBytes(10));
     builder.callTimeout(Duration.ofSeconds(1));
     assertThrows(IllegalStateException.class, () -> builder.callTimeout(Duration.ofSeconds(2)));
+    assertThrows(IllegalArgumentException.class, () -> builder.reconnectBackoff(Duration.ZERO, Duration.ofSeconds(1)));
+    assertThrows(IllegalArgumentException.class,
+        () -> builder.reconnectBackoff(Duration.ofSeconds(2), Duration.ofSeconds(1)));
+    builder.reconnectBackoff(Duration.ofMillis(10), Duration.ofSeconds(1));
+    assertThrows(IllegalStateException.class, () -> builder.reconnectBackoff(Duration.ofMillis(10), Duration.ofSeconds(1)));
+    builder.waitForReady(true);
+    assertThrows(IllegalStateException.class, () -> builder.waitForReady(false));
     assertThrows(IllegalArgumentException.class, () -> GrpcChatClient.builder().host(" "));
   }
 
