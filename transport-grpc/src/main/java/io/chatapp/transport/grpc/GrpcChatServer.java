@@ -370,7 +370,9 @@ public final class GrpcChatServer implements AutoCloseable {
 
     /**
      * Sets the largest request message the server reads; larger ones fail with
-     * {@code RESOURCE_EXHAUSTED}. Default 256 KiB.
+     * {@code RESOURCE_EXHAUSTED}. Default 256 KiB. Keep it at 64 KiB or more for
+     * {@link GrpcChatClient}s: one {@code SendStream} request carries up to 32 KiB of sends plus
+     * one, and a request over the limit ends its whole stream, failing the sends in flight.
      *
      * @param bytes 1024 or more
      * @return this builder
