@@ -185,6 +185,25 @@ class GrpcReconnectTest {
   }
 
   @Test
+  void serverThatForgotTheSessionEndsTheRestoredSubscriptionWithUnauthenticated() throws Exception {
+    Recorder hears = new Recorder();
+    ChatClient alice = user("alice", hears);
+    alice.subscribe(0);
+    server.close();
+    assertEquals("disconnected UNAVAILABLE", hears.nextEvent());
+    // A new engine without the old one's store: the token means nothing to it.
+    ChatEngine forgetful = DefaultChatEngine.builder().passwordIterations(1000).build();
+    try {
+      server = GrpcChatServer.builder(forgetful).host("127.0.0.1").port(port).build().start();
+      assertEquals("reconnected", hears.nextEvent());
+      assertEquals("ended UNAUTHENTICATED", hears.nextEvent());
+    } finally {
+      server.close();
+      forgetful.close();
+    }
+  }
+
+  @Test
   void callsWhileDisconnectedFailFastWithUnavailable() throws Exception {
     Recorder hears = new Recorder();
     ChatClient alice = user("alice", hears);
