@@ -55,7 +55,7 @@ import java.util.function.Function;
  * <pre>{@code
  * try (ChatClient chat = GrpcChatClient.builder().host("chat.example").port(7071)
  *         .trustedCertificates(Path.of("ca.pem"))     // TLS; omit for plaintext on loopback
- *         .listener(listener)                         // a GrpcChatClientListener also hears onReconnected
+ *         .listener(listener)                         // also hears onDisconnected / onReconnected
  *         .build()) {
  *   chat.login("alice", "correct horse");
  *   chat.subscribe(ChatEngine.LATEST);       // pushes go to listener.onMessage
@@ -79,7 +79,7 @@ import java.util.function.Function;
  * down, it hears {@code onDisconnected} once; the client then reconnects on its own, with
  * exponential backoff and jitter ({@link Builder#reconnectBackoff}), keeps its session token and
  * subscribes again after the last message the listener was given, so that the listener hears
- * every message once; a {@link GrpcChatClientListener} then hears {@code onReconnected}. A
+ * every message once; the listener then hears {@code onReconnected}. A
  * subscription from {@code LATEST} that has delivered nothing yet is restored from
  * {@code LATEST}: messages stored while the connection was down are not replayed to it, so
  * subscribe from a seq (such as {@code Session.lastReadSeq()}) to be sure of them. Futures

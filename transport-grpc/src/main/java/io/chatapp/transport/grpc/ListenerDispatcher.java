@@ -140,7 +140,7 @@ final class ListenerDispatcher {
 
   /**
    * Reports, once per reported loss, that the connection is back to
-   * {@link GrpcChatClientListener#onReconnected}, if the listener is one.
+   * {@link io.chatapp.api.ChatClientListener#onReconnected}.
    */
   void reconnected() {
     synchronized (lock) {
@@ -150,9 +150,7 @@ final class ListenerDispatcher {
       disconnectReported = false;
       restoring = false;
     }
-    if (listener instanceof GrpcChatClientListener grpcListener) {
-      execute(() -> call("onReconnected", grpcListener::onReconnected));
-    }
+    execute(() -> call("onReconnected", listener::onReconnected));
   }
 
   /**

@@ -4,9 +4,8 @@
  * {@link io.chatapp.api.ChatClient}, with grpc-java on Netty.
  *
  * <p>Entry points: {@link io.chatapp.transport.grpc.GrpcChatServer} (serves an engine) and
- * {@link io.chatapp.transport.grpc.GrpcChatClient} (a client of such a server), with
- * {@link io.chatapp.transport.grpc.GrpcChatClientListener} for listeners that want to hear a
- * reconnection. Everything else here is package-private:
+ * {@link io.chatapp.transport.grpc.GrpcChatClient} (a client of such a server). Everything else
+ * here is package-private:
  *
  * <ul>
  *   <li>server side: {@code EngineChatService} (one RPC, one engine call),

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.chatapp.api.ChatClient;
+import io.chatapp.api.ChatClientListener;
 import io.chatapp.api.ChatEngine;
 import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
@@ -48,7 +49,7 @@ class GrpcReconnectTest {
   }
 
   /** Records what a client's listener hears; the listener thread writes, the test reads. */
-  private static final class Recorder implements GrpcChatClientListener {
+  private static final class Recorder implements ChatClientListener {
     final BlockingQueue<String> events = new LinkedBlockingQueue<>();
     final Set<String> texts = ConcurrentHashMap.newKeySet();
     final BlockingQueue<String> duplicates = new LinkedBlockingQueue<>();
