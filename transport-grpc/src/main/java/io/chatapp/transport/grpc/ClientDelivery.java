@@ -91,6 +91,19 @@ final class ClientDelivery implements ClientResponseObserver<SubscribeRequest, S
     }
   }
 
+  /**
+   * Gives up on a call that was not registered in time: cancels it, and the owner hears the end
+   * as a lost connection, unlike {@link #stop}.
+   *
+   * @param why the reason, for the cancellation
+   */
+  void abandon(String why) {
+    ClientCallStreamObserver<SubscribeRequest> c = call;
+    if (c != null) {
+      c.cancel(why, null);
+    }
+  }
+
   @Override
   public void beforeStart(ClientCallStreamObserver<SubscribeRequest> requestStream) {
     requestStream.disableAutoRequestWithInitial(MAX_RESPONSES_IN_FLIGHT);

@@ -44,6 +44,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
@@ -52,7 +53,10 @@ import java.util.function.Function;
  * A {@link ChatClient} over gRPC: one {@link ManagedChannel} to a {@link GrpcChatServer}.
  *
  * <pre>{@code
- * try (ChatClient chat = GrpcChatClient.connect("127.0.0.1", 7071, listener)) {
+ * try (ChatClient chat = GrpcChatClient.builder().host("chat.example").port(7071)
+ *         .trustedCertificates(Path.of("ca.pem"))     // TLS; omit for plaintext on loopback
+ *         .listener(listener)                         // also hears onDisconnected / onReconnected
+ *         .build()) {
  *   chat.login("alice", "correct horse");
  *   chat.subscribe(ChatEngine.LATEST);       // pushes go to listener.onMessage
  *   chat.send("bob", "hello", null);
@@ -61,22 +65,37 @@ import java.util.function.Function;
  *
  * <p>Every call has a deadline of the call timeout (10 seconds by default); a call that gets no
  * answer in time, or is cut by a broken connection, fails with {@link ErrorCode#UNAVAILABLE}, and
- * so does every call while the server is away (the channel reconnects by itself once it is
- * back). Failures from the server keep their {@link ErrorCode}. After a login or resume the
- * client sends the session token as {@code authorization: Bearer <token>} metadata; it never
- * logs it.
+ * so does every call while the server is away, at once (or at its deadline if it waits for the
+ * server with {@link Builder#waitForReady}). Failures from the server keep their
+ * {@link ErrorCode}. After a login or resume the client sends the session token as
+ * {@code authorization: Bearer <token>} metadata; it never logs it. Sends of a logged-in client
+ * travel on one {@code SendStream} call per session, sends made at the same moment sharing a
+ * request; see {@link #sendAsync}.
  *
  * <p>The listener hears pushes, the end of the subscription and a lost connection on one thread
  * of this client's ({@code chatapp-grpc-client-N}), never a gRPC thread, one call at a time and
  * in order. When the server ends the subscription (logout, account deleted, the client fell
- * behind, the server shuts down) it hears {@code onSubscriptionEnded}; when the connection breaks
- * it hears {@code onDisconnected} once, and the subscription is gone with it: subscribe again
- * once the server is back. Futures complete on threads of the client's
- * ({@code chatapp-grpc-client-N-callbacks}), never on a Netty event loop.
+ * behind) it hears {@code onSubscriptionEnded}. When the connection breaks, or the server shuts
+ * down, it hears {@code onDisconnected} once; the client then reconnects on its own, with
+ * exponential backoff and jitter ({@link Builder#reconnectBackoff}), keeps its session token and
+ * subscribes again after the last message the listener was given, so that the listener hears
+ * every message once; the listener then hears {@code onReconnected}. A
+ * subscription from {@code LATEST} that has delivered nothing yet is restored from
+ * {@code LATEST}: messages stored while the connection was down are not replayed to it, so
+ * subscribe from a seq (such as {@code Session.lastReadSeq()}) to be sure of them. Futures
+ * complete on a thread of the client's ({@code chatapp-grpc-client-N-callbacks}), never on a
+ * Netty event loop.
  *
  * <p>Thread-safe.
  */
 public final class GrpcChatClient implements ChatClient {
+  /** Default initial wait of {@link Builder#reconnectBackoff}: 100 ms. */
+  public static final Duration DEFAULT_RECONNECT_BACKOFF_INITIAL = Duration.ofMillis(100);
+  /** Default longest wait of {@link Builder#reconnectBackoff}: 5 seconds. */
+  public static final Duration DEFAULT_RECONNECT_BACKOFF_MAX = Duration.ofSeconds(5);
+  private static final ReconnectBackoff DEFAULT_RECONNECT_BACKOFF = new ReconnectBackoff(
+      DEFAULT_RECONNECT_BACKOFF_INITIAL, DEFAULT_RECONNECT_BACKOFF_MAX, () -> ThreadLocalRandom.current().nextDouble());
+
   /** Default {@link Builder#callTimeout}: 10 seconds. */
   public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(10);
 
@@ -102,11 +121,20 @@ public final class GrpcChatClient implements ChatClient {
   private final ListenerDispatcher dispatcher;
   private final DeliveryOwner deliveryOwner = new DeliveryOwner();
   private final FutureCompleter completer = new FutureCompleter();
+  private final ReconnectBackoff reconnectBackoff;
 
   private final Object lock = new Object();
   private String token; // guarded by lock
   private ClientDelivery delivery; // guarded by lock
   private SendPipeline sendPipeline; // guarded by lock; the current session's, if any
+  // The application wants a subscription: set by subscribeAsync, cleared by unsubscribe, close
+  // and an end the server decided. While set, a subscription lost with the connection is
+  // restored.
+  private boolean subscriptionWanted; // guarded by lock
+  private long subscribedAfterSeq; // guarded by lock; the afterSeq the application asked for
+  private ClientDelivery restoreAttempt; // guarded by lock; the delivery that is a restore, if any
+  private int reconnectAttempts; // guarded by lock; failed attempts since the connection was lost
+  private boolean reconnectScheduled; // guarded by lock
   // Every pipeline not yet ended, the current one and older ones still waiting for results.
   private final Set<SendPipeline> pipelines = ConcurrentHashMap.newKeySet();
   private boolean closed; // guarded by lock
@@ -121,7 +149,7 @@ public final class GrpcChatClient implements ChatClient {
    * @param callTimeout the deadline of each call
    */
   GrpcChatClient(ManagedChannel channel, String target, ChatClientListener listener, Duration callTimeout) {
-    this(channel, target, listener, callTimeout, false);
+    this(channel, target, listener, callTimeout, false, DEFAULT_RECONNECT_BACKOFF);
   }
 
   /**
@@ -132,17 +160,19 @@ public final class GrpcChatClient implements ChatClient {
    * @param listener the listener, or {@code null} for none
    * @param callTimeout the deadline of each call
    * @param waitForReady whether calls wait for an unreachable server up to their deadline
+   * @param reconnectBackoff the waits between reconnect attempts
    */
   GrpcChatClient(ManagedChannel channel, String target, ChatClientListener listener, Duration callTimeout,
-      boolean waitForReady) {
+      boolean waitForReady, ReconnectBackoff reconnectBackoff) {
     this.channel = channel;
+    this.reconnectBackoff = reconnectBackoff;
     this.target = target;
     ChatServiceGrpc.ChatServiceStub base =
         ChatServiceGrpc.newStub(ClientInterceptors.intercept(channel, new BearerTokenInterceptor()));
     this.stub = waitForReady ? base.withWaitForReady() : base;
     this.callTimeout = callTimeout;
     this.dispatcher = new ListenerDispatcher(listener);
-    dispatcher.watch(channel, target);
+    dispatcher.watch(channel, target, () -> scheduleReconnect(false));
     Duration sweep = callTimeout.dividedBy(10);
     dispatcher.repeat(this::expireSends,
         sweep.compareTo(MIN_SWEEP) < 0 ? MIN_SWEEP : sweep.compareTo(MAX_SWEEP) > 0 ? MAX_SWEEP : sweep);
@@ -300,7 +330,12 @@ public final class GrpcChatClient implements ChatClient {
       previous = delivery;
       delivery = next;
       current = token;
+      subscriptionWanted = true;
+      subscribedAfterSeq = afterSeq;
+      restoreAttempt = null;
     }
+    dispatcher.restoring(false);
+    dispatcher.startDelivery(afterSeq);
     // The old delivery stops before the new call starts, so the listener never hears two.
     if (previous != null) {
       previous.stop("replaced by a new subscription");
@@ -338,7 +373,10 @@ public final class GrpcChatClient implements ChatClient {
       }
       current = delivery;
       delivery = null;
+      subscriptionWanted = false;
+      restoreAttempt = null;
     }
+    dispatcher.restoring(false);
     if (current == null) {
       return CompletableFuture.completedFuture(null);
     }
@@ -398,6 +436,8 @@ public final class GrpcChatClient implements ChatClient {
       delivery = null;
       token = null;
       sendPipeline = null;
+      subscriptionWanted = false;
+      restoreAttempt = null;
     }
     if (current != null) {
       current.stop("the client is closed");
@@ -501,20 +541,143 @@ public final class GrpcChatClient implements ChatClient {
   private final class DeliveryOwner implements ClientDelivery.Owner {
     @Override
     public void deliveryEnded(ClientDelivery ended, ChatException reason, boolean connectionLost) {
+      // A server that shuts down ends the stream with UNAVAILABLE itself: for the application
+      // that is the connection going away, and the subscription comes back with it.
+      boolean lost = connectionLost || reason.code() == ErrorCode.UNAVAILABLE;
+      boolean wasRestore;
+      boolean restore;
       synchronized (lock) {
-        if (delivery == ended) {
+        boolean current = delivery == ended;
+        if (current) {
           delivery = null;
         }
+        wasRestore = restoreAttempt == ended;
+        if (wasRestore) {
+          restoreAttempt = null;
+        }
+        restore = current && lost && subscriptionWanted && !closed;
+        if (current && !lost) {
+          subscriptionWanted = false; // the server ended it for good: the application decides
+        }
+      }
+      if (wasRestore) {
+        if (lost) {
+          scheduleReconnect(true);
+        } else {
+          // The server answered and refused (the session ended meanwhile): the connection is
+          // back, the subscription is not.
+          dispatcher.reconnected();
+          dispatcher.subscriptionEnded(reason, ended::isStopped);
+        }
+        return;
       }
       if (ended.registered().isCompletedExceptionally()) {
-        return; // never registered: the subscribe future carries the failure
+        // Never registered: the application's subscribe future carries the failure.
+        synchronized (lock) {
+          if (restore) {
+            subscriptionWanted = false;
+          }
+        }
+        return;
       }
-      if (connectionLost) {
+      if (lost) {
+        if (restore) {
+          dispatcher.restoring(true);
+        }
         dispatcher.connectionLost(reason);
+        scheduleReconnect(false);
       } else {
         dispatcher.subscriptionEnded(reason, ended::isStopped);
       }
     }
+  }
+
+  /**
+   * Plans the next reconnect attempt after an exponential backoff with jitter. The first comes
+   * after the initial backoff; each failed one doubles the wait, up to the maximum.
+   *
+   * @param failedAttempt whether this follows a failed attempt rather than a fresh loss
+   */
+  private void scheduleReconnect(boolean failedAttempt) {
+    long delayNanos;
+    synchronized (lock) {
+      if (closed || reconnectScheduled) {
+        return;
+      }
+      reconnectAttempts = failedAttempt ? reconnectAttempts + 1 : 0;
+      reconnectScheduled = true;
+      delayNanos = reconnectBackoff.delayNanos(reconnectAttempts);
+    }
+    try {
+      // On the listener thread, after every message the lost delivery handed over: the restored
+      // subscription starts after the last of them.
+      dispatcher.schedule(this::reconnect, Duration.ofNanos(delayNanos));
+    } catch (RejectedExecutionException e) {
+      // closed meanwhile: nothing to restore
+    }
+  }
+
+  /** One reconnect attempt; runs on the listener thread. */
+  private void reconnect() {
+    ClientDelivery attempt = null;
+    String current;
+    long afterSeq;
+    boolean resubscribe;
+    boolean awaitOldDelivery;
+    synchronized (lock) {
+      reconnectScheduled = false;
+      if (closed) {
+        return;
+      }
+      resubscribe = subscriptionWanted && delivery == null && token != null;
+      // The channel noticed the loss before the subscription's call did: wait for its end, so
+      // that the restored one starts after its last message.
+      awaitOldDelivery = subscriptionWanted && delivery != null && restoreAttempt == null;
+      current = token;
+      afterSeq = dispatcher.lastDeliveredSeq(subscribedAfterSeq);
+      if (resubscribe) {
+        attempt = new ClientDelivery(deliveryOwner, dispatcher);
+        delivery = attempt;
+        restoreAttempt = attempt;
+      }
+    }
+    // Skip the channel's own backoff, which grows to minutes: ours decides when to try.
+    channel.resetConnectBackoff();
+    if (!resubscribe) {
+      if (!dispatcher.isDisconnected()) {
+        return;
+      }
+      if (channel.getState(true) == io.grpc.ConnectivityState.READY && !awaitOldDelivery) {
+        dispatcher.connectionUp();
+        dispatcher.reconnected();
+      } else {
+        scheduleReconnect(true); // the channel watcher reports READY as soon as it comes
+      }
+      return;
+    }
+    ClientDelivery restoring = attempt;
+    restoring.registered().whenComplete((v, e) -> {
+      if (e == null) {
+        synchronized (lock) {
+          if (restoreAttempt == restoring) {
+            restoreAttempt = null;
+          }
+          reconnectAttempts = 0;
+        }
+        dispatcher.reconnected();
+      }
+    });
+    try {
+      ScheduledFuture<?> timeout = dispatcher.schedule(() -> {
+        if (!restoring.registered().isDone()) {
+          restoring.abandon("no answer from the server within the call timeout of " + callTimeout.toMillis() + " ms");
+        }
+      }, callTimeout);
+      restoring.registered().whenComplete((v, e) -> timeout.cancel(false));
+    } catch (RejectedExecutionException e) {
+      return; // closed meanwhile
+    }
+    stubWithToken(current).subscribe(SubscribeRequest.newBuilder().setAfterSeq(afterSeq).build(), restoring);
   }
 
   /**
@@ -536,6 +699,27 @@ public final class GrpcChatClient implements ChatClient {
     private Path trustedCertificates;
     private boolean waitForReady;
     private boolean waitForReadySet;
+    private ReconnectBackoff reconnectBackoff = DEFAULT_RECONNECT_BACKOFF;
+    private boolean reconnectBackoffSet;
+
+    /**
+     * Sets the waits between attempts to reconnect after a lost connection: the first after
+     * {@code initial}, each next one twice as long up to {@code max}, each with ±20% jitter.
+     * Default 100 ms up to 5 s.
+     *
+     * @param initial the first wait, more than zero
+     * @param max the longest wait, at least {@code initial}
+     * @return this builder
+     * @throws IllegalArgumentException if a wait is {@code null}, not positive, or
+     *     {@code max < initial}
+     * @throws IllegalStateException if the backoff was set before
+     */
+    public Builder reconnectBackoff(Duration initial, Duration max) {
+      checkNotSet(reconnectBackoffSet, "reconnectBackoff", reconnectBackoff.initial() + ".." + reconnectBackoff.max());
+      this.reconnectBackoff = new ReconnectBackoff(initial, max, () -> ThreadLocalRandom.current().nextDouble());
+      reconnectBackoffSet = true;
+      return this;
+    }
 
     private Builder() {}
 
@@ -698,7 +882,7 @@ public final class GrpcChatClient implements ChatClient {
           // Idle mode would drop the connection of a quiet client and report it as lost.
           .idleTimeout(IDLE_MODE_DISABLED_DAYS, TimeUnit.DAYS)
           .build();
-      return new GrpcChatClient(channel, host + ":" + port, listener, callTimeout, waitForReady);
+      return new GrpcChatClient(channel, host + ":" + port, listener, callTimeout, waitForReady, reconnectBackoff);
     }
 
     private static void checkNotSet(boolean set, String name, Object current) {

@@ -24,18 +24,25 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <pre>{@code
  * ChatEngine engine = DefaultChatEngine.builder().build();
- * try (GrpcChatServer server = GrpcChatServer.builder(engine).host("127.0.0.1").port(7071).build()) {
+ * try (GrpcChatServer server = GrpcChatServer.builder(engine).host("0.0.0.0").port(7071)
+ *         .tls(Path.of("server.crt.pem"), Path.of("server.key.pem"))   // omit for plaintext
+ *         .build()) {
  *   server.start();
- *   // clients: GrpcChatClient.connect("127.0.0.1", server.port(), listener)
+ *   // clients: GrpcChatClient.builder().port(7071).trustedCertificates(Path.of("ca.pem")).build()
  * }
  * engine.close();
  * }</pre>
  *
- * <p>The server does not own the engine: closing the server leaves it open. It sets a maximum
- * inbound message size, a keep-alive policy (it pings idle connections and lets clients ping
- * every 10 s or slower by default) and shuts down cleanly: {@link #close()}
- * stops new calls, ends delivery streams with {@code UNAVAILABLE}, waits for calls in flight up to
- * the shutdown timeout, then cancels what is left.
+ * <p>The server does not own the engine: closing the server leaves it open. It speaks TLS 1.2 or
+ * 1.3 when given a certificate ({@link Builder#tls}), plaintext otherwise ({@link #isTls()}). It
+ * bounds what one connection may cost, each a builder setting with a default: the size of a
+ * request message and of its metadata, the calls open at once, how often a client may ping
+ * (and whether without calls), how long a connection may sit idle, and how many streams a client
+ * may reset per window (HTTP/2 rapid reset). It pings idle connections itself, and shuts down
+ * cleanly: {@link #close()} stops new calls, ends delivery and send streams with
+ * {@code UNAVAILABLE}, waits for calls in flight up to the shutdown timeout, then cancels what is
+ * left. Clients take the end of the streams as a lost connection and come back to the next
+ * server on the same address on their own.
  *
  * <p>Thread-safe.
  */
@@ -363,7 +370,9 @@ public final class GrpcChatServer implements AutoCloseable {
 
     /**
      * Sets the largest request message the server reads; larger ones fail with
-     * {@code RESOURCE_EXHAUSTED}. Default 256 KiB.
+     * {@code RESOURCE_EXHAUSTED}. Default 256 KiB. Keep it at 64 KiB or more for
+     * {@link GrpcChatClient}s: one {@code SendStream} request carries up to 32 KiB of sends plus
+     * one, and a request over the limit ends its whole stream, failing the sends in flight.
      *
      * @param bytes 1024 or more
      * @return this builder

@@ -32,9 +32,18 @@ final class ListenerDispatcher {
   private final ChatClientListener listener;
   private final ScheduledThreadPoolExecutor thread;
 
+  private static final long UNKNOWN_SEQ = Long.MIN_VALUE;
+
   private final Object lock = new Object();
   private boolean connected; // guarded by lock; a connection is up and its loss not yet reported
+  private boolean disconnectReported; // guarded by lock; onDisconnected told, onReconnected not yet
+  private boolean restoring; // guarded by lock; reconnected only once the subscription is back
   private boolean shutDown; // guarded by lock
+
+  // Listener thread only: the seq of the last message given to the listener, so that a
+  // subscription restored after a lost connection starts right after it and any overlap is
+  // dropped: the listener hears each message once.
+  private long lastDeliveredSeq = UNKNOWN_SEQ;
 
   ListenerDispatcher(ChatClientListener listener) {
     this.listener = listener != null ? listener : new ChatClientListener() {};
@@ -54,21 +63,32 @@ final class ListenerDispatcher {
    *
    * @param channel the client's channel
    * @param target the server's address, for the message
+   * @param onLost runs, on a gRPC thread, each time a connection that was READY is lost
    */
-  void watch(ManagedChannel channel, String target) {
+  void watch(ManagedChannel channel, String target, Runnable onLost) {
     ConnectivityState state = channel.getState(true);
-    channel.notifyWhenStateChanged(state, () -> watch(channel, target, state));
+    channel.notifyWhenStateChanged(state, () -> watch(channel, target, state, onLost));
   }
 
-  private void watch(ManagedChannel channel, String target, ConnectivityState last) {
+  private void watch(ManagedChannel channel, String target, ConnectivityState last, Runnable onLost) {
     ConnectivityState now = channel.getState(false);
     if (now == ConnectivityState.READY) {
       connectionUp();
+      boolean back;
+      synchronized (lock) {
+        back = !restoring;
+      }
+      if (back) {
+        reconnected();
+      }
     } else if (last == ConnectivityState.READY) {
       connectionLost(new ChatException(ErrorCode.UNAVAILABLE, "lost the connection to " + target));
+      if (now != ConnectivityState.SHUTDOWN) {
+        onLost.run();
+      }
     }
     if (now != ConnectivityState.SHUTDOWN) {
-      channel.notifyWhenStateChanged(now, () -> watch(channel, target, now));
+      channel.notifyWhenStateChanged(now, () -> watch(channel, target, now, onLost));
     }
   }
 
@@ -90,8 +110,68 @@ final class ListenerDispatcher {
         return;
       }
       connected = false;
+      disconnectReported = true;
     }
     execute(() -> call("onDisconnected", () -> listener.onDisconnected(reason)));
+  }
+
+  /**
+   * Notes whether a subscription is being restored, so that the connection counts as back only
+   * once it is.
+   *
+   * @param restoring {@code true} while a restore is under way
+   */
+  void restoring(boolean restoring) {
+    synchronized (lock) {
+      this.restoring = restoring;
+    }
+  }
+
+  /**
+   * Tells whether a lost connection was reported and its return not yet.
+   *
+   * @return {@code true} between {@code onDisconnected} and {@code onReconnected}
+   */
+  boolean isDisconnected() {
+    synchronized (lock) {
+      return disconnectReported;
+    }
+  }
+
+  /**
+   * Reports, once per reported loss, that the connection is back to
+   * {@link io.chatapp.api.ChatClientListener#onReconnected}.
+   */
+  void reconnected() {
+    synchronized (lock) {
+      if (shutDown || !disconnectReported) {
+        return;
+      }
+      disconnectReported = false;
+      restoring = false;
+    }
+    execute(() -> call("onReconnected", listener::onReconnected));
+  }
+
+  /**
+   * Sets where delivery starts, on the listener thread after everything handed over before: a
+   * new subscription from {@code afterSeq}.
+   *
+   * @param afterSeq the subscription's start, or {@link io.chatapp.api.ChatEngine#LATEST}
+   */
+  void startDelivery(long afterSeq) {
+    execute(() -> lastDeliveredSeq = afterSeq >= 0 ? afterSeq : UNKNOWN_SEQ);
+  }
+
+  /**
+   * Returns the seq of the last message given to the listener; call it on the listener thread.
+   *
+   * @param otherwise what to return if none is known (a subscription from {@code LATEST} that
+   *     has delivered nothing yet)
+   * @return the seq, or {@code otherwise}
+   */
+  long lastDeliveredSeq(long otherwise) {
+    return lastDeliveredSeq == UNKNOWN_SEQ ? otherwise : lastDeliveredSeq;
   }
 
   /**
@@ -108,6 +188,10 @@ final class ListenerDispatcher {
         if (stopped.getAsBoolean()) {
           return;
         }
+        if (lastDeliveredSeq != UNKNOWN_SEQ && m.seq() <= lastDeliveredSeq) {
+          continue; // the overlap of a restored subscription: heard already
+        }
+        lastDeliveredSeq = m.seq();
         call("onMessage", () -> listener.onMessage(m));
       }
       after.run();

@@ -9,10 +9,13 @@
  *
  * <ul>
  *   <li>server side: {@code EngineChatService} (one RPC, one engine call),
- *       {@code SessionInterceptor} (the {@code authorization: Bearer} check) and
- *       {@code DeliveryStream} (a subscription under gRPC flow control);
- *   <li>client side: {@code ClientDelivery} (the subscription stream), {@code ListenerDispatcher}
- *       (the listener thread and connection watching), {@code BearerTokenInterceptor},
+ *       {@code SessionInterceptor} (the {@code authorization: Bearer} check),
+ *       {@code DeliveryStream} (a subscription under gRPC flow control) and
+ *       {@code SendStreamCall} (the sends of one {@code SendStream} call, in order);
+ *   <li>client side: {@code ClientDelivery} (the subscription stream), {@code SendPipeline}
+ *       (sends batched onto a {@code SendStream} call), {@code ListenerDispatcher} (the listener
+ *       thread, connection watching and the last seq delivered), {@code FutureCompleter} (futures
+ *       completed off the event loop), {@code ReconnectBackoff}, {@code BearerTokenInterceptor},
  *       {@code ChatRequests} and {@code AnswerObserver};
  *   <li>both sides: {@code StatusMapping} (the one table between {@code ErrorCode} and gRPC
  *       {@code Status}), {@code BearerToken} and {@code ProtoRecords}.

@@ -63,13 +63,15 @@ class GrpcChatClientTest {
   }
 
   @Test
-  void serverShutdownEndsTheSubscriptionAndReportsTheDisconnect() throws Exception {
-    RecordingListener listener = new RecordingListener();
+  void serverShutdownIsReportedAsADisconnectNotAsAnEndedSubscription() throws Exception {
+    ChatClientListener listener = mock(ChatClientListener.class);
     ChatClient alice = user("alice", listener);
     alice.subscribe(ChatEngine.LATEST);
     server.close();
-    assertEquals(ErrorCode.UNAVAILABLE, listener.nextSubscriptionEnd().code());
-    assertEquals(ErrorCode.UNAVAILABLE, listener.nextDisconnect().code());
+    ArgumentCaptor<ChatException> reason = ArgumentCaptor.forClass(ChatException.class);
+    verify(listener, timeout(TIMEOUT.toMillis())).onDisconnected(reason.capture());
+    assertEquals(ErrorCode.UNAVAILABLE, reason.getValue().code());
+    verify(listener, never()).onSubscriptionEnded(any());
     ChatException e = assertThrows(ChatException.class, () -> alice.fetch(0, 10));
     assertEquals(ErrorCode.UNAVAILABLE, e.code());
   }
@@ -218,6 +220,13 @@ class GrpcChatClientTest {
     assertThrows(IllegalArgumentException.class, () -> builder.maxInboundMessageBytes(10));
     builder.callTimeout(Duration.ofSeconds(1));
     assertThrows(IllegalStateException.class, () -> builder.callTimeout(Duration.ofSeconds(2)));
+    assertThrows(IllegalArgumentException.class, () -> builder.reconnectBackoff(Duration.ZERO, Duration.ofSeconds(1)));
+    assertThrows(IllegalArgumentException.class,
+        () -> builder.reconnectBackoff(Duration.ofSeconds(2), Duration.ofSeconds(1)));
+    builder.reconnectBackoff(Duration.ofMillis(10), Duration.ofSeconds(1));
+    assertThrows(IllegalStateException.class, () -> builder.reconnectBackoff(Duration.ofMillis(10), Duration.ofSeconds(1)));
+    builder.waitForReady(true);
+    assertThrows(IllegalStateException.class, () -> builder.waitForReady(false));
     assertThrows(IllegalArgumentException.class, () -> GrpcChatClient.builder().host(" "));
   }
 

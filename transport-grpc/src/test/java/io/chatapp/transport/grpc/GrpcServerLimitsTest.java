@@ -93,6 +93,25 @@ class GrpcServerLimitsTest {
   }
 
   @Test
+  void cancelledCallsFreeTheirPlaceUnderTheConcurrentLimit() throws Exception {
+    GrpcChatServer server = server(b -> b.maxConcurrentCallsPerConnection(3));
+    GrpcChatClient alice = GrpcChatClient.builder().host("127.0.0.1").port(server.port())
+        .callTimeout(Duration.ofSeconds(TIMEOUT_S)).build();
+    try {
+      alice.createAccount("alice", PASSWORD);
+      alice.login("alice", PASSWORD);
+      alice.send("alice", "the send stream is one of the three", null);
+      for (int i = 0; i < 10; i++) {
+        alice.subscribe(ChatEngine.LATEST); // replaces, and so cancels, the one before
+      }
+      alice.unsubscribe();
+      assertEquals(1, alice.fetch(0, 10).size());
+    } finally {
+      alice.close();
+    }
+  }
+
+  @Test
   void clientsThatPingTooOftenAreDisconnected() throws Exception {
     // gRPC clients ping at most every 10 s, and the server allows two early pings before it sends
     // GOAWAY: about 30 s. Both policies are checked at once to pay that wait once.

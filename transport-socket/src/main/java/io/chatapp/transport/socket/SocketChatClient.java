@@ -28,6 +28,10 @@ import javax.net.ssl.SSLContext;
  * drops. The server keeps the session of the connection, so after {@link #login} or
  * {@link #resume} every call acts as that user.
  *
+ * <p>It connects with plain TCP, which shows passwords and session tokens to the network, unless
+ * {@link Builder#trustedCertificates} is set: then with TLS 1.2 or 1.3, checking the server's
+ * certificate and host name.
+ *
  * <p><b>Reconnecting.</b> By default the client survives the loss of its connection (a server
  * restart, a network blip): the listener hears {@code onDisconnected}; the client connects again
  * after an exponential backoff with jitter (see {@link Builder#reconnectBackoff}), takes up its

@@ -1,6 +1,7 @@
 package io.chatapp.transport.socket;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,6 +19,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -228,6 +230,47 @@ class SocketChatClientReconnectTest {
     server = startServer(engine, port);
     alice.awaitReconnect();
     assertEquals(List.of(), alice.client.fetch(0, 10), "the session is resumed");
+  }
+
+  @Test
+  void builderChecksTheReconnectSettings() {
+    SocketChatClient.Builder b = SocketChatClient.builder();
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> b.reconnectBackoff(Duration.ofSeconds(2), Duration.ofSeconds(1)));
+    assertEquals("max backoff PT1S must not be below the initial backoff PT2S", e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> b.reconnectBackoff(Duration.ZERO, Duration.ofSeconds(1)));
+    assertThrows(IllegalArgumentException.class, () -> b.reconnectBackoff(null, Duration.ofSeconds(1)));
+    b.reconnectBackoff(Duration.ofMillis(5), Duration.ofMillis(5)).reconnect(true).waitForConnection(false);
+    assertThrows(IllegalStateException.class, () -> b.reconnectBackoff(Duration.ofMillis(5), Duration.ofMillis(5)));
+    assertThrows(IllegalStateException.class, () -> b.reconnect(false));
+    assertThrows(IllegalStateException.class, () -> b.waitForConnection(true));
+    assertThrows(IllegalArgumentException.class, () -> SocketChatClient.builder().trustedCertificates(null));
+  }
+
+  @Test
+  void callMadeWhileDisconnectedWaitsForTheReconnectWhenAskedTo() throws Exception {
+    Peer alice = user("alice", true);
+    server.close();
+    alice.hears.nextDisconnect();
+    CompletableFuture<List<Message>> waiting = alice.client.fetchAsync(0, 10);
+    assertFalse(waiting.isDone(), "the call did not wait");
+    server = startServer(engine, port);
+    assertEquals(List.of(), waiting.get(TIMEOUT_MS, TimeUnit.MILLISECONDS));
+    alice.awaitReconnect();
+  }
+
+  @Test
+  void waitingCallFailsWithUnavailableAfterTheCallTimeout() throws Exception {
+    RecordingListener hears = new RecordingListener();
+    SocketChatClient c = SocketChatClient.builder().host("127.0.0.1").port(port).listener(hears)
+        .callTimeout(Duration.ofMillis(200)).reconnectBackoff(Duration.ofSeconds(60), Duration.ofSeconds(60))
+        .waitForConnection(true).build();
+    open.add(c);
+    server.close();
+    hears.nextDisconnect();
+    ChatException e = assertThrows(ChatException.class, () -> c.fetch(0, 1));
+    assertEquals(ErrorCode.UNAVAILABLE, e.code());
+    assertEquals("no connection to 127.0.0.1:" + port + " for FETCH within the call timeout of 200 ms", e.getMessage());
   }
 
   @Test

@@ -2,6 +2,7 @@ package io.chatapp.transport.socket;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.chatapp.api.ChatClient;
@@ -52,6 +53,16 @@ class SocketChatServerLimitsTest {
     c.createAccount("carol", PASSWORD);
     c.login("carol", PASSWORD);
     return c;
+  }
+
+  @Test
+  void builderChecksTheLimitAndTlsSettings() {
+    SocketChatServer.Builder b = SocketChatServer.builder(engine);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> b.maxConnectionsPerAddress(0));
+    assertEquals("maxConnectionsPerAddress must be 1 to 1000000, was 0", e.getMessage());
+    b.maxConnectionsPerAddress(5);
+    assertThrows(IllegalStateException.class, () -> b.maxConnectionsPerAddress(6));
+    assertThrows(IllegalArgumentException.class, () -> b.tls(null, null));
   }
 
   @Test

@@ -1,17 +1,28 @@
 package io.chatapp.transport.socket;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.chatapp.api.ChatClientListener;
 import io.chatapp.api.ChatEngine;
 import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
 import io.chatapp.api.Message;
+import io.chatapp.engine.contract.RecordingListener;
+import io.chatapp.transport.socket.codec.Frame;
+import io.chatapp.transport.socket.tls.TlsContexts;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -101,6 +112,93 @@ class SocketTlsTest {
       List<Message> all = c.fetch(0, 40);
       assertEquals(40, all.size());
       assertTrue(all.stream().allMatch(m -> m.text().equals(text)));
+    }
+  }
+
+  @Test
+  void connectionThatNeverFinishesTheTlsHandshakeIsClosedByTheHandshakeTimeout() throws Exception {
+    AtomicLong clock = new AtomicLong();
+    try (SocketChatServer timed = SocketChatServer.builder(engine).host("127.0.0.1").port(0).ioThreads(1)
+        .ticker(clock::get).tls(serverCert.certPem(), serverCert.keyPem()).build()) {
+      timed.start();
+      try (RawConnection silent = new RawConnection(timed.port())) {
+        // A few bytes of a TLS record header, then nothing: a slowloris before the handshake.
+        silent.sendBytes(new byte[] {0x16, 0x03, 0x01});
+        // One I/O thread adopts channels in accept order: once this client is served, the
+        // silent connection is registered and its handshake clock runs from time 0.
+        try (SocketChatClient c = SocketChatClient.builder().host("127.0.0.1").port(timed.port())
+            .trustedCertificates(serverCert.certPem()).build()) {
+          c.createAccount("erin", PASSWORD);
+          clock.addAndGet(TimeUnit.SECONDS.toNanos(11));
+          silent.expectClosed();
+          c.login("erin", PASSWORD);
+        }
+      }
+    }
+  }
+
+  @Test
+  void clientReconnectsOverTlsAfterAServerRestart() throws Exception {
+    RecordingListener hears = new RecordingListener();
+    CountDownLatch reconnected = new CountDownLatch(1);
+    ChatClientListener listener = new ChatClientListener() {
+      @Override
+      public void onMessage(Message m) {
+        hears.onMessage(m);
+      }
+
+      @Override
+      public void onDisconnected(ChatException reason) {
+        hears.onDisconnected(reason);
+      }
+
+      @Override
+      public void onReconnected() {
+        reconnected.countDown();
+      }
+    };
+    int port = server.port();
+    try (SocketChatClient c = client().trustedCertificates(serverCert.certPem()).listener(listener)
+        .reconnectBackoff(Duration.ofMillis(10), Duration.ofMillis(100)).build()) {
+      c.createAccount("frank", PASSWORD);
+      c.login("frank", PASSWORD);
+      c.subscribe(0);
+      c.send("frank", "before", null);
+      assertEquals("before", hears.nextMessage().text());
+      server.close();
+      hears.nextDisconnect();
+      server = SocketChatServer.builder(engine).host("127.0.0.1").port(port).ioThreads(1)
+          .tls(serverCert.certPem(), serverCert.keyPem()).build();
+      server.start();
+      assertTrue(reconnected.await(RecordingListener.TIMEOUT_MS, TimeUnit.MILLISECONDS), "no reconnect");
+      c.send("frank", "after", null);
+      assertEquals("after", hears.nextMessage().text());
+    }
+  }
+
+  @Test
+  void slowTlsReaderGetsALargeAnswerWholeThroughPartialWrites() throws Exception {
+    Socket plain = new Socket();
+    plain.setReceiveBufferSize(4096); // the server's writes stall and resume many times
+    plain.connect(new InetSocketAddress("127.0.0.1", server.port()), RawConnection.TIMEOUT_MS);
+    SSLSocket tls = (SSLSocket) TlsContexts.client(serverCert.certPem()).getSocketFactory()
+        .createSocket(plain, "127.0.0.1", server.port(), true);
+    tls.startHandshake();
+    try (RawConnection raw = new RawConnection(tls)) {
+      raw.handshake();
+      raw.send(new Frame.CreateAccount(2, "gina", PASSWORD));
+      assertEquals(new Frame.Ok(2), raw.next());
+      raw.send(new Frame.Login(3, "gina", PASSWORD));
+      assertInstanceOf(Frame.SessionResult.class, raw.next());
+      String text = "y".repeat(ChatEngine.MAX_TEXT_LENGTH);
+      for (int i = 0; i < 40; i++) {
+        raw.send(new Frame.Send(10 + i, "gina", text, null));
+        assertInstanceOf(Frame.MessageResult.class, raw.next());
+      }
+      raw.send(new Frame.Fetch(99, 0, 40));
+      Frame.MessagesResult all = assertInstanceOf(Frame.MessagesResult.class, raw.next());
+      assertEquals(40, all.messages().size());
+      assertTrue(all.messages().stream().allMatch(m -> m.text().equals(text)));
     }
   }
 
