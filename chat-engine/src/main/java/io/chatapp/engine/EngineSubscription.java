@@ -23,8 +23,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the gap filled from the store first. The same mechanism catches up on stored messages at the
  * start.
  *
- * <p>Thread-safe. {@link #offer} is called by senders, in seq order under the mailbox lock or,
- * for a store that pipelines appends, in any order after the lock; {@link #close} by
+ * <p>Thread-safe. {@link #offer} is called by senders under the mailbox lock, in seq order (the
+ * mailbox reorders pipelined appends that become durable out of order); {@link #close} by
  * anyone; the drain task runs on at most one executor thread at a time, which alone touches
  * {@code delivered} and {@code catchUpTo} and calls the listener.
  */
@@ -73,7 +73,7 @@ final class EngineSubscription implements Subscription {
     schedule();
   }
 
-  /** Queues a newly stored message; never blocks. Called by senders, under the mailbox lock or not. */
+  /** Queues a newly stored message; never blocks. Called under the mailbox lock. */
   void offer(Message message) {
     if (!active) {
       return;
