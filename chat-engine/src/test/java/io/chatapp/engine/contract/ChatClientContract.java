@@ -28,6 +28,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
@@ -56,6 +57,14 @@ public abstract class ChatClientContract {
 
   /** Stops the server; called after each test, after every client was closed. */
   protected abstract void stopServer() throws Exception;
+
+  /**
+   * Stops the server and starts it again on the same address over the same engine, for a
+   * transport whose clients reconnect on their own. The default skips the test that uses it.
+   */
+  protected void restartServer() throws Exception {
+    Assumptions.abort("this transport has no connection to lose");
+  }
 
   /** Creates the engine of one test: in memory, with a cheap password hash. */
   protected ChatEngine newEngine() throws Exception {
@@ -617,5 +626,30 @@ public abstract class ChatClientContract {
       }
       assertEquals(each, texts.size(), "each message once");
     }
+  }
+
+  @Test
+  void clientsCarryOnAcrossAServerRestartWithoutLossOrRepeats() throws Exception {
+    RecordingListener bobHears = new RecordingListener();
+    RecordingListener aliceHears = new RecordingListener();
+    onlineUser("bob", bobHears);
+    ChatClient alice = user("alice", aliceHears);
+    for (int i = 1; i <= 10; i++) {
+      alice.send("bob", "before " + i, "id-" + i);
+    }
+    assertEquals(10, bobHears.nextMessages(10).get(9).seq());
+
+    restartServer();
+    aliceHears.nextReconnect();
+    bobHears.nextReconnect();
+
+    for (int i = 11; i <= 20; i++) {
+      alice.send("bob", "after " + i, "id-" + i);
+    }
+    List<Message> after = bobHears.nextMessages(10);
+    assertEquals(java.util.stream.LongStream.rangeClosed(11, 20).boxed().toList(),
+        after.stream().map(Message::seq).toList(), "no message lost or repeated across the restart");
+    alice.send("bob", "marker", null);
+    assertEquals("marker", bobHears.nextMessage().text(), "nothing delivered twice before the marker");
   }
 }
