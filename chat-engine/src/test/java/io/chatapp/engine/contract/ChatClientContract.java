@@ -17,6 +17,10 @@ import io.chatapp.api.Message;
 import io.chatapp.api.Page;
 import io.chatapp.api.Session;
 import io.chatapp.engine.DefaultChatEngine;
+import io.chatapp.engine.store.ChatStore;
+import io.chatapp.engine.store.InMemoryChatStore;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -38,7 +42,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The behaviour every {@link ChatClient} must show, whatever carries it. A transport subclasses
  * this once, starting its server over the given engine and connecting clients to it; a storage
- * module may override {@link #newEngine()} to run the same suite over its store.
+ * module may override {@link #newStore()} to run the same suite over its store.
  *
  * <p>Each test gets a fresh engine and server. Asynchronous events are awaited with
  * {@link RecordingListener} queues, bounded by {@link RecordingListener#TIMEOUT_MS}.
@@ -66,9 +70,16 @@ public abstract class ChatClientContract {
     Assumptions.abort("this transport has no connection to lose");
   }
 
-  /** Creates the engine of one test: in memory, with a cheap password hash. */
-  protected ChatEngine newEngine() throws Exception {
-    return DefaultChatEngine.builder().passwordIterations(1000).build();
+  /** Creates the store of one test's engine: in memory unless a storage module says otherwise. */
+  protected ChatStore newStore() throws Exception {
+    return new InMemoryChatStore();
+  }
+
+  /** The engine's clock, which tests move forward to expire sessions and throttles. */
+  protected final FakeClock clock = new FakeClock(Instant.parse("2026-01-01T00:00:00Z"));
+
+  private ChatEngine newEngine() throws Exception {
+    return DefaultChatEngine.builder().store(newStore()).clock(clock).passwordIterations(1000).build();
   }
 
   @BeforeEach
@@ -651,5 +662,25 @@ public abstract class ChatClientContract {
         after.stream().map(Message::seq).toList(), "no message lost or repeated across the restart");
     alice.send("bob", "marker", null);
     assertEquals("marker", bobHears.nextMessage().text(), "nothing delivered twice before the marker");
+  }
+
+  @Test
+  void expiredSessionGetsUnauthenticated() throws Exception {
+    ChatClient alice = user("alice");
+    clock.forward(Duration.ofDays(8)); // the default idle timeout is 7 days
+    ChatException e = failsWith(ErrorCode.UNAUTHENTICATED, () -> alice.fetch(0, 1));
+    assertEquals("the session has expired: log in again", e.getMessage());
+  }
+
+  @Test
+  void repeatedWrongPasswordsAreThrottled() throws Exception {
+    ChatClient client = client();
+    client.createAccount("alice", PASSWORD);
+    for (int i = 0; i < 5; i++) {
+      failsWith(ErrorCode.UNAUTHENTICATED, () -> client.login("alice", "not the password"));
+    }
+    failsWith(ErrorCode.RESOURCE_EXHAUSTED, () -> client.login("alice", PASSWORD));
+    clock.forward(Duration.ofSeconds(2));
+    assertEquals("alice", client.login("alice", PASSWORD).username());
   }
 }
