@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
 import io.chatapp.api.Session;
+import io.chatapp.engine.contract.FakeClock;
 import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.AfterEach;

@@ -17,6 +17,10 @@ import io.chatapp.api.Message;
 import io.chatapp.api.Page;
 import io.chatapp.api.Session;
 import io.chatapp.engine.DefaultChatEngine;
+import io.chatapp.engine.store.ChatStore;
+import io.chatapp.engine.store.InMemoryChatStore;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -28,6 +32,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
@@ -37,7 +42,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The behaviour every {@link ChatClient} must show, whatever carries it. A transport subclasses
  * this once, starting its server over the given engine and connecting clients to it; a storage
- * module may override {@link #newEngine()} to run the same suite over its store.
+ * module may override {@link #newStore()} to run the same suite over its store.
  *
  * <p>Each test gets a fresh engine and server. Asynchronous events are awaited with
  * {@link RecordingListener} queues, bounded by {@link RecordingListener#TIMEOUT_MS}.
@@ -57,9 +62,24 @@ public abstract class ChatClientContract {
   /** Stops the server; called after each test, after every client was closed. */
   protected abstract void stopServer() throws Exception;
 
-  /** Creates the engine of one test: in memory, with a cheap password hash. */
-  protected ChatEngine newEngine() throws Exception {
-    return DefaultChatEngine.builder().passwordIterations(1000).build();
+  /**
+   * Stops the server and starts it again on the same address over the same engine, for a
+   * transport whose clients reconnect on their own. The default skips the test that uses it.
+   */
+  protected void restartServer() throws Exception {
+    Assumptions.abort("this transport has no connection to lose");
+  }
+
+  /** Creates the store of one test's engine: in memory unless a storage module says otherwise. */
+  protected ChatStore newStore() throws Exception {
+    return new InMemoryChatStore();
+  }
+
+  /** The engine's clock, which tests move forward to expire sessions and throttles. */
+  protected final FakeClock clock = new FakeClock(Instant.parse("2026-01-01T00:00:00Z"));
+
+  private ChatEngine newEngine() throws Exception {
+    return DefaultChatEngine.builder().store(newStore()).clock(clock).passwordIterations(1000).build();
   }
 
   @BeforeEach
@@ -617,5 +637,50 @@ public abstract class ChatClientContract {
       }
       assertEquals(each, texts.size(), "each message once");
     }
+  }
+
+  @Test
+  void clientsCarryOnAcrossAServerRestartWithoutLossOrRepeats() throws Exception {
+    RecordingListener bobHears = new RecordingListener();
+    RecordingListener aliceHears = new RecordingListener();
+    onlineUser("bob", bobHears);
+    ChatClient alice = user("alice", aliceHears);
+    for (int i = 1; i <= 10; i++) {
+      alice.send("bob", "before " + i, "id-" + i);
+    }
+    assertEquals(10, bobHears.nextMessages(10).get(9).seq());
+
+    restartServer();
+    aliceHears.nextReconnect();
+    bobHears.nextReconnect();
+
+    for (int i = 11; i <= 20; i++) {
+      alice.send("bob", "after " + i, "id-" + i);
+    }
+    List<Message> after = bobHears.nextMessages(10);
+    assertEquals(java.util.stream.LongStream.rangeClosed(11, 20).boxed().toList(),
+        after.stream().map(Message::seq).toList(), "no message lost or repeated across the restart");
+    alice.send("bob", "marker", null);
+    assertEquals("marker", bobHears.nextMessage().text(), "nothing delivered twice before the marker");
+  }
+
+  @Test
+  void expiredSessionGetsUnauthenticated() throws Exception {
+    ChatClient alice = user("alice");
+    clock.forward(Duration.ofDays(8)); // the default idle timeout is 7 days
+    ChatException e = failsWith(ErrorCode.UNAUTHENTICATED, () -> alice.fetch(0, 1));
+    assertEquals("the session has expired: log in again", e.getMessage());
+  }
+
+  @Test
+  void repeatedWrongPasswordsAreThrottled() throws Exception {
+    ChatClient client = client();
+    client.createAccount("alice", PASSWORD);
+    for (int i = 0; i < 5; i++) {
+      failsWith(ErrorCode.UNAUTHENTICATED, () -> client.login("alice", "not the password"));
+    }
+    failsWith(ErrorCode.RESOURCE_EXHAUSTED, () -> client.login("alice", PASSWORD));
+    clock.forward(Duration.ofSeconds(2));
+    assertEquals("alice", client.login("alice", PASSWORD).username());
   }
 }

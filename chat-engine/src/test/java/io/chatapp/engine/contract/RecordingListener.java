@@ -23,6 +23,7 @@ public final class RecordingListener implements ChatClientListener {
   private final BlockingQueue<Message> messages = new LinkedBlockingQueue<>();
   private final BlockingQueue<ChatException> subscriptionEnds = new LinkedBlockingQueue<>();
   private final BlockingQueue<ChatException> disconnects = new LinkedBlockingQueue<>();
+  private final BlockingQueue<Boolean> reconnects = new LinkedBlockingQueue<>();
 
   @Override
   public void onMessage(Message message) {
@@ -42,6 +43,16 @@ public final class RecordingListener implements ChatClientListener {
   /** Takes the next pushed message, failing the test if none comes in time. */
   public Message nextMessage() {
     return take(messages, "a pushed message");
+  }
+
+  @Override
+  public void onReconnected() {
+    reconnects.add(Boolean.TRUE);
+  }
+
+  /** Waits until the client has reconnected on its own. */
+  public void nextReconnect() {
+    take(reconnects, "a reconnection");
   }
 
   /** Takes the next {@code n} pushed messages in arrival order. */

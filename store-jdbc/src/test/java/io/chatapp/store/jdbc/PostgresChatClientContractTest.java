@@ -3,18 +3,17 @@ package io.chatapp.store.jdbc;
 import io.chatapp.api.ChatClient;
 import io.chatapp.api.ChatClientListener;
 import io.chatapp.api.ChatEngine;
-import io.chatapp.engine.DefaultChatEngine;
 import io.chatapp.engine.InProcessChatClient;
 import io.chatapp.engine.contract.ChatClientContract;
+import io.chatapp.engine.store.ChatStore;
 
 /** Runs the whole contract suite on the engine over a PostgreSQL store, in a fresh schema per test. */
 class PostgresChatClientContractTest extends ChatClientContract {
   private ChatEngine engine;
 
   @Override
-  protected ChatEngine newEngine() {
-    JdbcChatStore store = JdbcChatStore.builder().jdbcUrl(TestPostgres.newSchemaUrl()).build();
-    return DefaultChatEngine.builder().passwordIterations(1000).store(store).build();
+  protected ChatStore newStore() {
+    return JdbcChatStore.builder().jdbcUrl(TestPostgres.newSchemaUrl()).build();
   }
 
   @Override

@@ -3,9 +3,9 @@ package io.chatapp.store.jdbc;
 import io.chatapp.api.ChatClient;
 import io.chatapp.api.ChatClientListener;
 import io.chatapp.api.ChatEngine;
-import io.chatapp.engine.DefaultChatEngine;
 import io.chatapp.engine.InProcessChatClient;
 import io.chatapp.engine.contract.ChatClientContract;
+import io.chatapp.engine.store.ChatStore;
 import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -15,8 +15,8 @@ class SqliteChatClientContractTest extends ChatClientContract {
   private ChatEngine engine;
 
   @Override
-  protected ChatEngine newEngine() {
-    return DefaultChatEngine.builder().passwordIterations(1000).store(JdbcChatStore.sqlite(dataDir)).build();
+  protected ChatStore newStore() {
+    return JdbcChatStore.sqlite(dataDir);
   }
 
   @Override

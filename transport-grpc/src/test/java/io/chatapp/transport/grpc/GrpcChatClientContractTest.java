@@ -8,10 +8,19 @@ import io.chatapp.engine.contract.ChatClientContract;
 /** Runs the contract suite on {@link GrpcChatClient} over a real Netty server on loopback. */
 class GrpcChatClientContractTest extends ChatClientContract {
   private GrpcChatServer server;
+  private ChatEngine engine;
 
   @Override
   protected void startServer(ChatEngine engine) throws Exception {
+    this.engine = engine;
     server = GrpcChatServer.builder(engine).host("127.0.0.1").port(0).build().start();
+  }
+
+  @Override
+  protected void restartServer() throws Exception {
+    int port = server.port();
+    server.close();
+    server = GrpcChatServer.builder(engine).host("127.0.0.1").port(port).build().start();
   }
 
   @Override

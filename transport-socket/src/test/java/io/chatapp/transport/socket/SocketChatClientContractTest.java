@@ -8,10 +8,20 @@ import io.chatapp.engine.contract.ChatClientContract;
 /** Runs the contract suite over a real loopback connection. */
 class SocketChatClientContractTest extends ChatClientContract {
   private SocketChatServer server;
+  private ChatEngine engine;
 
   @Override
   protected void startServer(ChatEngine engine) {
+    this.engine = engine;
     server = SocketChatServer.builder(engine).host("127.0.0.1").port(0).ioThreads(2).build();
+    server.start();
+  }
+
+  @Override
+  protected void restartServer() {
+    int port = server.port();
+    server.close();
+    server = SocketChatServer.builder(engine).host("127.0.0.1").port(port).ioThreads(2).build();
     server.start();
   }
 

@@ -1,4 +1,4 @@
-package io.chatapp.engine;
+package io.chatapp.engine.contract;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -7,14 +7,16 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 
 /** A clock that moves only when a test moves it. Thread-safe. */
-final class FakeClock extends Clock {
+public final class FakeClock extends Clock {
   private volatile Instant now;
 
-  FakeClock(Instant start) {
+  /** Starts the clock at {@code start}. */
+  public FakeClock(Instant start) {
     this.now = start;
   }
 
-  void forward(Duration duration) {
+  /** Moves the clock forward. */
+  public void forward(Duration duration) {
     now = now.plus(duration);
   }
 
