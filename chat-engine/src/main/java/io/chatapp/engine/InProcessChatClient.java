@@ -15,7 +15,9 @@ import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Supplier;
 
 /**
@@ -29,27 +31,32 @@ import java.util.function.Supplier;
  * }
  * }</pre>
  *
- * <p>Thread-safe. Calls run on the given executor (the common pool by default) so that their
- * futures behave as a remote client's; pushed messages reach the listener on the engine's
- * delivery thread, one at a time.
+ * <p>Thread-safe. Calls run on the given executor, or on a cached pool of the client's own that
+ * {@link #close()} shuts down, so that their futures behave as a remote client's (the common pool
+ * would be wrong: calls block on the engine and its store, and it has one thread on two cores);
+ * pushed messages reach the listener on the engine's delivery thread, one at a time.
  */
 public final class InProcessChatClient implements ChatClient {
   private final ChatEngine engine;
   private final ChatClientListener listener;
   private final Executor executor;
+  private final ExecutorService ownedExecutor; // null when the application lent the executor
   private final Object lock = new Object();
   private String token; // guarded by lock
   private Subscription subscription; // guarded by lock
   private boolean closed; // guarded by lock
 
-  private InProcessChatClient(ChatEngine engine, ChatClientListener listener, Executor executor) {
+  private InProcessChatClient(ChatEngine engine, ChatClientListener listener, Executor executor,
+      ExecutorService ownedExecutor) {
     this.engine = engine;
     this.listener = listener;
     this.executor = executor;
+    this.ownedExecutor = ownedExecutor;
   }
 
   /**
-   * Connects a client to an engine in this JVM; its calls run on the common pool.
+   * Connects a client to an engine in this JVM; its calls run on daemon threads of its own,
+   * created as needed and stopped by {@link #close()}.
    *
    * @param engine the engine
    * @param listener hears pushed messages; may be {@code null} for none
@@ -57,7 +64,15 @@ public final class InProcessChatClient implements ChatClient {
    * @throws IllegalArgumentException if {@code engine} is null
    */
   public static InProcessChatClient connect(ChatEngine engine, ChatClientListener listener) {
-    return connect(engine, listener, ForkJoinPool.commonPool());
+    if (engine == null) {
+      throw new IllegalArgumentException("engine must not be null");
+    }
+    ExecutorService own = Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "chatapp-inprocess-call");
+      t.setDaemon(true);
+      return t;
+    });
+    return new InProcessChatClient(engine, orNone(listener), own, own);
   }
 
   /**
@@ -73,7 +88,11 @@ public final class InProcessChatClient implements ChatClient {
     if (engine == null || executor == null) {
       throw new IllegalArgumentException("engine and executor must not be null");
     }
-    return new InProcessChatClient(engine, listener == null ? new ChatClientListener() {} : listener, executor);
+    return new InProcessChatClient(engine, orNone(listener), executor, null);
+  }
+
+  private static ChatClientListener orNone(ChatClientListener listener) {
+    return listener == null ? new ChatClientListener() {} : listener;
   }
 
   @Override
@@ -164,6 +183,9 @@ public final class InProcessChatClient implements ChatClient {
       closed = true;
     }
     closeSubscription();
+    if (ownedExecutor != null) {
+      ownedExecutor.shutdown(); // calls under way finish; their futures complete as usual
+    }
   }
 
   private <T> CompletableFuture<T> run(Supplier<T> call) {
@@ -172,7 +194,12 @@ public final class InProcessChatClient implements ChatClient {
         return CompletableFuture.failedFuture(new ChatException(ErrorCode.UNAVAILABLE, "the client is closed"));
       }
     }
-    return CompletableFuture.supplyAsync(call, executor);
+    try {
+      return CompletableFuture.supplyAsync(call, executor);
+    } catch (RejectedExecutionException e) {
+      // close() ran between the check above and here.
+      return CompletableFuture.failedFuture(new ChatException(ErrorCode.UNAVAILABLE, "the client is closed"));
+    }
   }
 
   private Session adopt(Session session) {

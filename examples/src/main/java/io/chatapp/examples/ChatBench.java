@@ -407,7 +407,7 @@ public final class ChatBench implements Callable<Integer> {
     if (workers > 0) {
       builder.workerThreads(workers);
     } else if (benchStore.kind().equals("sqlite")) {
-      builder.workerThreads(64);
+      builder.workerThreads(Transport.DURABLE_STORE_WORKERS);
     }
     SocketChatServer server = builder.build();
     server.start();

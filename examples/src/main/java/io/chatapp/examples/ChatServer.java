@@ -107,10 +107,10 @@ public final class ChatServer implements Callable<Integer> {
     List<Transport.RunningServer> servers = new ArrayList<>();
     try {
       if (!noSocket) {
-        servers.add(Transport.SOCKET.start(engine, host, socketPort, tls));
+        servers.add(Transport.SOCKET.start(engine, host, socketPort, tls, !store.equals(ChatStores.MEMORY)));
       }
       if (!noGrpc) {
-        servers.add(Transport.GRPC.start(engine, host, grpcPort, tls));
+        servers.add(Transport.GRPC.start(engine, host, grpcPort, tls, !store.equals(ChatStores.MEMORY)));
       }
       for (Transport.RunningServer server : servers) {
         System.out.println("chatapp: " + server.transport().name().toLowerCase(java.util.Locale.ROOT)
