@@ -1,5 +1,7 @@
 package io.chatapp.transport.grpc;
 
+import static io.chatapp.transport.grpc.BuilderChecks.checkNotSet;
+
 import io.chatapp.api.AccountInfo;
 import io.chatapp.api.ChatClient;
 import io.chatapp.api.ChatClientListener;
@@ -777,10 +779,7 @@ public final class GrpcChatClient implements ChatClient {
      */
     public Builder host(String host) {
       checkNotSet(hostSet, "host", this.host);
-      if (host == null || host.isBlank()) {
-        throw new IllegalArgumentException("host must be a host name or IP address, was '" + host + "'");
-      }
-      this.host = host;
+      this.host = BuilderChecks.host(host);
       hostSet = true;
       return this;
     }
@@ -883,12 +882,6 @@ public final class GrpcChatClient implements ChatClient {
           .idleTimeout(IDLE_MODE_DISABLED_DAYS, TimeUnit.DAYS)
           .build();
       return new GrpcChatClient(channel, host + ":" + port, listener, callTimeout, waitForReady, reconnectBackoff);
-    }
-
-    private static void checkNotSet(boolean set, String name, Object current) {
-      if (set) {
-        throw new IllegalStateException(name + " was already set to " + current + "; set it once");
-      }
     }
   }
 }

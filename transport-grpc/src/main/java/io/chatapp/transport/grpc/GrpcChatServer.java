@@ -1,5 +1,7 @@
 package io.chatapp.transport.grpc;
 
+import static io.chatapp.transport.grpc.BuilderChecks.checkNotSet;
+
 import io.chatapp.api.ChatEngine;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -342,10 +344,7 @@ public final class GrpcChatServer implements AutoCloseable {
      */
     public Builder host(String host) {
       checkNotSet(hostSet, "host", this.host);
-      if (host == null || host.isBlank()) {
-        throw new IllegalArgumentException("host must be a host name or IP address, was '" + host + "'");
-      }
-      this.host = host;
+      this.host = BuilderChecks.host(host);
       hostSet = true;
       return this;
     }
@@ -603,12 +602,6 @@ public final class GrpcChatServer implements AutoCloseable {
      */
     public GrpcChatServer build() {
       return new GrpcChatServer(this);
-    }
-
-    private static void checkNotSet(boolean set, String name, Object current) {
-      if (set) {
-        throw new IllegalStateException(name + " was already set to " + current + "; set it once");
-      }
     }
   }
 }

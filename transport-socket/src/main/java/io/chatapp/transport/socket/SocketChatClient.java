@@ -1,5 +1,8 @@
 package io.chatapp.transport.socket;
 
+import static io.chatapp.transport.socket.BuilderChecks.millis;
+import static io.chatapp.transport.socket.BuilderChecks.once;
+
 import io.chatapp.api.AccountInfo;
 import io.chatapp.api.ChatClient;
 import io.chatapp.api.ChatClientListener;
@@ -436,19 +439,6 @@ public final class SocketChatClient implements ChatClient {
           sslContext);
       return new SocketChatClient(ReconnectingConnection.open(options,
           listener != null ? listener : new ChatClientListener() {}));
-    }
-
-    private static void once(Object current, String name) {
-      if (current != null) {
-        throw new IllegalStateException(name + " was already set");
-      }
-    }
-
-    private static Duration millis(String name, Duration d) {
-      if (d == null || d.compareTo(Duration.ofMillis(1)) < 0 || d.toMillis() > Integer.MAX_VALUE) {
-        throw new IllegalArgumentException(name + " must be 1 ms to " + Integer.MAX_VALUE + " ms, was " + d);
-      }
-      return d;
     }
   }
 }

@@ -1,5 +1,9 @@
 package io.chatapp.transport.socket;
 
+import static io.chatapp.transport.socket.BuilderChecks.millis;
+import static io.chatapp.transport.socket.BuilderChecks.once;
+import static io.chatapp.transport.socket.BuilderChecks.range;
+
 import io.chatapp.api.ChatEngine;
 import io.chatapp.transport.socket.server.ServerConfig;
 import io.chatapp.transport.socket.server.ServerRuntime;
@@ -8,7 +12,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.function.LongSupplier;
 import javax.net.ssl.SSLContext;
@@ -353,27 +356,6 @@ public final class SocketChatServer implements AutoCloseable {
           maxConnectionsPerAddress != null ? maxConnectionsPerAddress : 1_000_000,
           sslContext);
       return new SocketChatServer(new ServerRuntime(config));
-    }
-
-    private static void once(Object current, String name) {
-      if (current != null) {
-        throw new IllegalStateException(name + " was already set to " + current);
-      }
-    }
-
-    private static int range(String name, int value, int min, int max) {
-      if (value < min || value > max) {
-        throw new IllegalArgumentException(name + " must be " + min + " to " + max + ", was " + value);
-      }
-      return value;
-    }
-
-    private static Duration millis(String name, Duration d) {
-      Objects.requireNonNull(name);
-      if (d == null || d.compareTo(Duration.ofMillis(1)) < 0 || d.toMillis() > Integer.MAX_VALUE) {
-        throw new IllegalArgumentException(name + " must be 1 ms to " + Integer.MAX_VALUE + " ms, was " + d);
-      }
-      return d;
     }
   }
 }
