@@ -14,9 +14,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A {@link ChatClientListener} that records what it hears in queues, for tests to take with a
- * timeout. Thread-safe.
+ * timeout. Tests may extend it to hear more. Thread-safe.
  */
-public final class RecordingListener implements ChatClientListener {
+public class RecordingListener implements ChatClientListener {
   /** How long a test waits for an expected event before it fails. */
   public static final long TIMEOUT_MS = 20_000;
 

@@ -2,12 +2,10 @@ package io.chatapp.transport.socket;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import io.chatapp.api.ChatClientListener;
 import io.chatapp.api.ChatEngine;
 import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
@@ -18,13 +16,11 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -75,39 +71,21 @@ class SocketChatClientReconnectTest {
 
   /** A client that records what it hears, reconnects included. */
   private final class Peer {
-    final RecordingListener recorded = new RecordingListener();
-    final BlockingQueue<String> reconnects = new LinkedBlockingQueue<>();
-    /** Opens at the next reconnect; replaced by a new one each time. */
+    /** Opens at the next reconnect; replaced by a new one each time, for senders to wait on. */
     volatile CountDownLatch nextReconnect = new CountDownLatch(1);
-    final ChatClientListener hearsAll = new ChatClientListener() {
-      @Override
-      public void onMessage(Message message) {
-        recorded.onMessage(message);
-      }
-
-      @Override
-      public void onSubscriptionEnded(ChatException reason) {
-        recorded.onSubscriptionEnded(reason);
-      }
-
-      @Override
-      public void onDisconnected(ChatException reason) {
-        recorded.onDisconnected(reason);
-      }
-
+    final RecordingListener hears = new RecordingListener() {
       @Override
       public void onReconnected() {
         CountDownLatch opened = nextReconnect;
         nextReconnect = new CountDownLatch(1);
         opened.countDown();
-        reconnects.add("reconnected");
+        super.onReconnected();
       }
     };
-    final RecordingListener hears = recorded;
     final SocketChatClient client;
 
     Peer(boolean waitForConnection) {
-      client = SocketChatClient.builder().host("127.0.0.1").port(port).listener(hearsAll)
+      client = SocketChatClient.builder().host("127.0.0.1").port(port).listener(hears)
           .callTimeout(Duration.ofSeconds(20))
           .reconnectBackoff(Duration.ofMillis(10), Duration.ofMillis(200))
           .waitForConnection(waitForConnection)
@@ -115,8 +93,8 @@ class SocketChatClientReconnectTest {
       open.add(client);
     }
 
-    void awaitReconnect() throws InterruptedException {
-      assertNotNull(reconnects.poll(TIMEOUT_MS, TimeUnit.MILLISECONDS), "no reconnect within " + TIMEOUT_MS + " ms");
+    void awaitReconnect() {
+      hears.nextReconnect();
     }
   }
 

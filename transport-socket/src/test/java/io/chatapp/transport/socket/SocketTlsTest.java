@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.chatapp.api.ChatClientListener;
 import io.chatapp.api.ChatEngine;
 import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
@@ -19,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLSocket;
@@ -140,25 +138,8 @@ class SocketTlsTest {
   @Test
   void clientReconnectsOverTlsAfterAServerRestart() throws Exception {
     RecordingListener hears = new RecordingListener();
-    CountDownLatch reconnected = new CountDownLatch(1);
-    ChatClientListener listener = new ChatClientListener() {
-      @Override
-      public void onMessage(Message m) {
-        hears.onMessage(m);
-      }
-
-      @Override
-      public void onDisconnected(ChatException reason) {
-        hears.onDisconnected(reason);
-      }
-
-      @Override
-      public void onReconnected() {
-        reconnected.countDown();
-      }
-    };
     int port = server.port();
-    try (SocketChatClient c = client().trustedCertificates(serverCert.certPem()).listener(listener)
+    try (SocketChatClient c = client().trustedCertificates(serverCert.certPem()).listener(hears)
         .reconnectBackoff(Duration.ofMillis(10), Duration.ofMillis(100)).build()) {
       c.createAccount("frank", PASSWORD);
       c.login("frank", PASSWORD);
@@ -170,7 +151,7 @@ class SocketTlsTest {
       server = SocketChatServer.builder(engine).host("127.0.0.1").port(port).ioThreads(1)
           .tls(serverCert.certPem(), serverCert.keyPem()).build();
       server.start();
-      assertTrue(reconnected.await(RecordingListener.TIMEOUT_MS, TimeUnit.MILLISECONDS), "no reconnect");
+      hears.nextReconnect();
       c.send("frank", "after", null);
       assertEquals("after", hears.nextMessage().text());
     }
