@@ -25,8 +25,10 @@ import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * The {@link ChatEngine} of chatapp: every rule of the contract over a {@link ChatStore}.
@@ -98,7 +100,42 @@ public final class DefaultChatEngine implements ChatEngine {
   }
 
   @Override
-  public void createAccount(String username, String password) {
+  public CompletableFuture<Void> createAccountAsync(String username, String password, String origin) {
+    return passwordWork(origin, () -> {
+      createAccountNow(username, password);
+      return null;
+    });
+  }
+
+  @Override
+  public CompletableFuture<Session> loginAsync(String username, String password, String origin) {
+    return passwordWork(origin, () -> loginNow(username, password));
+  }
+
+  @Override
+  public CompletableFuture<Integer> logoutOtherSessionsAsync(String username, String password, String keepToken,
+      String origin) {
+    return CompletableFuture.failedFuture(new ChatException(ErrorCode.UNAVAILABLE, "not available yet"));
+  }
+
+  @Override
+  public CompletableFuture<Void> deleteAccountAsync(String token, String password, String origin) {
+    return passwordWork(origin, () -> {
+      deleteAccountNow(token, password);
+      return null;
+    });
+  }
+
+  /** Runs work a stranger can make expensive (password hashing). */
+  private <T> CompletableFuture<T> passwordWork(String origin, Supplier<T> work) {
+    try {
+      return CompletableFuture.completedFuture(work.get());
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  private void createAccountNow(String username, String password) {
     checkOpen();
     Rules.username(username);
     Rules.password(password);
@@ -109,8 +146,7 @@ public final class DefaultChatEngine implements ChatEngine {
     events.fire(l -> l.onAccountCreated(username));
   }
 
-  @Override
-  public Session login(String username, String password) {
+  private Session loginNow(String username, String password) {
     checkOpen();
     Rules.present(username, "username");
     Rules.present(password, "password");
@@ -275,8 +311,7 @@ public final class DefaultChatEngine implements ChatEngine {
     return mailbox(session.userKey).write(store, () -> store.deleteMessages(session.userKey, ids));
   }
 
-  @Override
-  public void deleteAccount(String token, String password) {
+  private void deleteAccountNow(String token, String password) {
     SessionState session = session(token);
     Rules.present(password, "password");
     StoredAccount account = store.findAccount(session.userKey).orElseThrow(DefaultChatEngine::sessionEnded);
