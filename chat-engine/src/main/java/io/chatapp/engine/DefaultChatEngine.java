@@ -28,6 +28,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -143,6 +144,8 @@ public final class DefaultChatEngine implements ChatEngine {
     if (!store.insertAccount(account)) {
       throw new ChatException(ErrorCode.ALREADY_EXISTS, "username " + Rules.quote(username) + " is taken");
     }
+    // A mailbox of an earlier account of this name that a racing call left behind is not hers.
+    mailboxes.computeIfPresent(account.key(), (key, old) -> old.isDeleted() ? null : old);
     events.fire(l -> l.onAccountCreated(username));
   }
 
@@ -240,7 +243,7 @@ public final class DefaultChatEngine implements ChatEngine {
     Rules.text(text);
     Rules.clientMessageId(clientMessageId);
     if (!Rules.isValidUsername(recipient)) {
-      throw new ChatException(ErrorCode.NOT_FOUND, "no such user: " + Rules.shorten(recipient));
+      throw Rules.noSuchUser(recipient);
     }
     if (clientMessageId != null) {
       var earlier = store.findByClientMessageId(sender.userKey, clientMessageId);
@@ -248,9 +251,8 @@ public final class DefaultChatEngine implements ChatEngine {
         return earlier.get();
       }
     }
-    Mailbox mailbox = mailbox(StoredAccount.key(recipient));
-    Message message = mailbox.append(store, lastMessageId.incrementAndGet(), sender.username, text, clock.instant(),
-        clientMessageId, maxUnreadPerMailbox);
+    Message message = onMailbox(StoredAccount.key(recipient), mailbox -> mailbox.append(store,
+        lastMessageId.incrementAndGet(), sender.username, text, clock.instant(), clientMessageId, maxUnreadPerMailbox));
     events.fire(l -> l.onMessageStored(message));
     return message;
   }
@@ -264,10 +266,9 @@ public final class DefaultChatEngine implements ChatEngine {
     if (listener == null) {
       throw Rules.invalid("listener is required");
     }
-    Mailbox mailbox = mailbox(session.userKey);
-    EngineSubscription subscription = mailbox.subscribe(store, afterSeq,
+    EngineSubscription subscription = onMailbox(session.userKey, mailbox -> mailbox.subscribe(store, afterSeq,
         (box, start, catchUpTo) -> new EngineSubscription(box, session, listener, store, delivery.executor(),
-            events, subscriberQueueLimit, start, catchUpTo));
+            events, subscriberQueueLimit, start, catchUpTo)));
     session.add(subscription);
     if (session.isEnded() || closed) {
       // Logout or shutdown raced with this call and may have missed the new subscription.
@@ -289,7 +290,8 @@ public final class DefaultChatEngine implements ChatEngine {
   public long ack(String token, long uptoSeq) {
     SessionState session = session(token);
     Rules.seq(uptoSeq, "uptoSeq");
-    return mailbox(session.userKey).write(store, () -> store.ack(session.userKey, uptoSeq)).unreadCount();
+    return onMailbox(session.userKey, mailbox -> mailbox.write(store, () -> store.ack(session.userKey, uptoSeq)))
+        .unreadCount();
   }
 
   @Override
@@ -308,7 +310,7 @@ public final class DefaultChatEngine implements ChatEngine {
       }
     }
     List<Long> ids = List.copyOf(messageIds);
-    return mailbox(session.userKey).write(store, () -> store.deleteMessages(session.userKey, ids));
+    return onMailbox(session.userKey, mailbox -> mailbox.write(store, () -> store.deleteMessages(session.userKey, ids)));
   }
 
   private void deleteAccountNow(String token, String password) {
@@ -318,9 +320,13 @@ public final class DefaultChatEngine implements ChatEngine {
     if (password.length() > MAX_PASSWORD_LENGTH || !hasher.verify(password, account.passwordHash())) {
       throw new ChatException(ErrorCode.UNAUTHENTICATED, "wrong password: the account was not deleted");
     }
-    Mailbox mailbox = mailbox(session.userKey);
-    List<EngineSubscription> subscriptions = mailbox.deleteAccount(store);
-    mailboxes.remove(session.userKey, mailbox);
+    Mailbox mailbox = accountMailbox(session.userKey);
+    List<EngineSubscription> subscriptions;
+    try {
+      subscriptions = mailbox.deleteAccount(store);
+    } finally {
+      mailboxes.remove(session.userKey, mailbox);
+    }
     // The store withdrew this user's unread messages from other mailboxes: recount them there.
     mailboxes.values().forEach(Mailbox::forgetUnread);
     List<SessionState> ended = new ArrayList<>();
@@ -406,9 +412,29 @@ public final class DefaultChatEngine implements ChatEngine {
     endAll(session.end(), ErrorCode.UNAUTHENTICATED, "the session has expired");
   }
 
-  private Mailbox mailbox(String userKey) {
+  /**
+   * Runs an operation on an account's mailbox. A name with no account leaves no state behind: no
+   * mailbox is made for it, and one that finds its account gone (deleted while the operation
+   * looked it up) leaves the map, so that whoever registers the name next gets a fresh one.
+   */
+  private <T> T onMailbox(String userKey, Function<Mailbox, T> operation) {
+    Mailbox mailbox = accountMailbox(userKey);
+    try {
+      return operation.apply(mailbox);
+    } catch (ChatException e) {
+      if (e.code() == ErrorCode.NOT_FOUND && mailbox.isDeleted()) {
+        mailboxes.remove(userKey, mailbox);
+      }
+      throw e;
+    }
+  }
+
+  private Mailbox accountMailbox(String userKey) {
     Mailbox mailbox = mailboxes.get(userKey);
     if (mailbox == null) {
+      if (store.findAccount(userKey).isEmpty()) {
+        throw Rules.noSuchUser(userKey);
+      }
       mailbox = mailboxes.computeIfAbsent(userKey, Mailbox::new);
     }
     return mailbox;
