@@ -61,6 +61,9 @@ public final class DefaultChatEngine implements ChatEngine {
   private final Duration sessionLifetime;
   private final int maxSessionsPerUser;
   private final long maxUnreadPerMailbox;
+  private final long maxUnreadPerSender;
+  private final int sendsPerSecond;
+  private final int sendBurst;
   private final EngineListeners events = new EngineListeners();
   private final AtomicLong lastMessageId;
   private final ConcurrentHashMap<String, Mailbox> mailboxes = new ConcurrentHashMap<>();
@@ -84,6 +87,11 @@ public final class DefaultChatEngine implements ChatEngine {
     this.sessionLifetime = builder.sessionLifetime;
     this.maxSessionsPerUser = builder.maxSessionsPerUser;
     this.maxUnreadPerMailbox = builder.maxUnreadPerMailbox;
+    this.maxUnreadPerSender = builder.maxUnreadPerSender > 0
+        ? builder.maxUnreadPerSender
+        : Math.max(1, builder.maxUnreadPerMailbox / 10);
+    this.sendsPerSecond = builder.sendsPerSecond;
+    this.sendBurst = builder.sendBurst;
     this.lastMessageId = new AtomicLong(store.lastMessageId());
   }
 
@@ -180,7 +188,7 @@ public final class DefaultChatEngine implements ChatEngine {
     String token = tokens.newToken();
     String tokenHash = Tokens.hash(token);
     store.insertSession(new StoredSession(tokenHash, found.key(), now));
-    sessions.put(tokenHash, new SessionState(tokenHash, found.key(), found.username(), now, now));
+    sessions.put(tokenHash, newSessionState(tokenHash, found.key(), found.username(), now, now));
     MailboxState state = store.mailboxState(found.key());
     events.fire(l -> l.onSessionOpened(found.username()));
     return new Session(token, found.username(), state.unreadCount(), state.readSeq());
@@ -242,6 +250,7 @@ public final class DefaultChatEngine implements ChatEngine {
     Rules.present(recipient, "recipient");
     Rules.text(text);
     Rules.clientMessageId(clientMessageId);
+    sender.sendRate.take(clock.millis());
     if (!Rules.isValidUsername(recipient)) {
       throw Rules.noSuchUser(recipient);
     }
@@ -391,7 +400,7 @@ public final class DefaultChatEngine implements ChatEngine {
         if (session == null) {
           StoredSession stored = store.findSession(tokenHash).orElseThrow(DefaultChatEngine::sessionEnded);
           StoredAccount account = store.findAccount(stored.userKey()).orElseThrow(DefaultChatEngine::sessionEnded);
-          session = new SessionState(tokenHash, account.key(), account.username(), stored.createdAt(), now);
+          session = newSessionState(tokenHash, account.key(), account.username(), stored.createdAt(), now);
           sessions.put(tokenHash, session);
         }
       }
@@ -402,6 +411,12 @@ public final class DefaultChatEngine implements ChatEngine {
     }
     session.touch(now);
     return session;
+  }
+
+  private SessionState newSessionState(String tokenHash, String userKey, String username, Instant createdAt,
+      Instant lastUsed) {
+    return new SessionState(tokenHash, userKey, username, createdAt, lastUsed,
+        new SendRate(sendsPerSecond, sendBurst, clock.millis()));
   }
 
   private void expire(SessionState session) {

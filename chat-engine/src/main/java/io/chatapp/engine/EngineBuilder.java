@@ -36,6 +36,10 @@ public final class EngineBuilder {
   boolean maxSessionsPerUserSet;
   long maxUnreadPerMailbox = 100_000;
   boolean maxUnreadPerMailboxSet;
+  long maxUnreadPerSender = -1; // -1: a tenth of maxUnreadPerMailbox
+  int sendsPerSecond = 100;
+  int sendBurst = 1000;
+  boolean sendRateSet;
 
   EngineBuilder() {}
 
@@ -235,6 +239,50 @@ public final class EngineBuilder {
     }
     maxUnreadPerMailboxSet = onceFlag(maxUnreadPerMailboxSet, "maxUnreadPerMailbox");
     this.maxUnreadPerMailbox = max;
+    return this;
+  }
+
+  /**
+   * Sets how many of a mailbox's unread messages may come from one sender, so that one sender
+   * cannot fill someone's mailbox and shut everyone else out; a send past it fails with
+   * {@link ErrorCode#RESOURCE_EXHAUSTED} for that sender only. Default a tenth of
+   * {@link #maxUnreadPerMailbox}.
+   *
+   * @param max 1 to {@link Long#MAX_VALUE}
+   * @return this builder
+   * @throws IllegalArgumentException if out of range
+   * @throws IllegalStateException if already set
+   */
+  public EngineBuilder maxUnreadPerSender(long max) {
+    if (max < 1) {
+      throw new IllegalArgumentException("maxUnreadPerSender must be at least 1, was " + max);
+    }
+    if (maxUnreadPerSender != -1) {
+      throw new IllegalStateException("maxUnreadPerSender is already set");
+    }
+    this.maxUnreadPerSender = max;
+    return this;
+  }
+
+  /**
+   * Sets each session's send allowance, a token bucket: up to {@code burst} sends at once, then
+   * {@code perSecond}; a send past it fails with {@link ErrorCode#RESOURCE_EXHAUSTED} saying when
+   * to retry. Default 100 a second after a burst of 1,000.
+   *
+   * @param perSecond 1 to 1,000,000
+   * @param burst 1 to 1,000,000
+   * @return this builder
+   * @throws IllegalArgumentException if out of range
+   * @throws IllegalStateException if already set
+   */
+  public EngineBuilder sendRate(int perSecond, int burst) {
+    if (perSecond < 1 || perSecond > 1_000_000 || burst < 1 || burst > 1_000_000) {
+      throw new IllegalArgumentException("sendRate takes 1 to 1000000 a second and a burst of 1 to 1000000, was "
+          + perSecond + " and " + burst);
+    }
+    sendRateSet = onceFlag(sendRateSet, "sendRate");
+    this.sendsPerSecond = perSecond;
+    this.sendBurst = burst;
     return this;
   }
 

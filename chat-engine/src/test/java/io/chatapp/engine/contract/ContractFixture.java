@@ -50,6 +50,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 public abstract class ContractFixture {
   protected static final String PASSWORD = "correct horse battery";
+  /** The engine's send allowance per session; the clock stands still unless a test moves it. */
+  protected static final int SENDS_PER_SECOND = 100;
+  protected static final int SEND_BURST = 1000;
+  protected static final int MAX_SESSIONS = 8;
 
   private final List<ChatClient> clients = Collections.synchronizedList(new ArrayList<>());
   private ChatEngine engine;
@@ -80,7 +84,8 @@ public abstract class ContractFixture {
   protected final FakeClock clock = new FakeClock(Instant.parse("2026-01-01T00:00:00Z"));
 
   private ChatEngine newEngine() throws Exception {
-    return DefaultChatEngine.builder().store(newStore()).clock(clock).passwordIterations(1000).build();
+    return DefaultChatEngine.builder().store(newStore()).clock(clock).passwordIterations(1000)
+        .sendRate(SENDS_PER_SECOND, SEND_BURST).maxSessionsPerUser(MAX_SESSIONS).build();
   }
 
   @BeforeEach

@@ -7,7 +7,10 @@ import io.chatapp.api.ChatClient;
 import io.chatapp.api.ChatEngine;
 import io.chatapp.api.ErrorCode;
 import io.chatapp.api.Message;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -57,5 +60,29 @@ public abstract class HostileClientCases extends ContractFixture {
       assertTrue(message.codePoints().noneMatch(cp -> Character.getType(cp) == Character.CONTROL
           || Character.getType(cp) == Character.FORMAT), message);
     }
+  }
+
+  @Test
+  void aSenderPastItsAllowanceIsToldToSlowDownAndNobodyElseIs() throws Exception {
+    ChatClient flooder = user("flooder");
+    ChatClient calm = user("calm");
+    user("target");
+    List<CompletableFuture<Message>> burst = new ArrayList<>();
+    for (int i = 0; i < SEND_BURST; i++) {
+      burst.add(flooder.sendAsync("target", "flood " + i, null));
+      if (burst.size() == 100) {
+        burst.forEach(CompletableFuture::join);
+        burst.clear();
+      }
+    }
+    burst.forEach(CompletableFuture::join);
+    String told = failsWith(ErrorCode.RESOURCE_EXHAUSTED, () -> flooder.send("target", "one more", null))
+        .getMessage();
+    assertTrue(told.contains("retry in"), told);
+    failsWith(ErrorCode.RESOURCE_EXHAUSTED, () -> flooder.send("nobody-at-all", "unknown names count too", null));
+
+    assertEquals("calm", calm.send("target", "hello", null).sender());
+    clock.forward(Duration.ofSeconds(1));
+    flooder.send("target", "a second later", null);
   }
 }
