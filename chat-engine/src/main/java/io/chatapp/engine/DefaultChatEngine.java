@@ -49,6 +49,7 @@ import java.util.function.Supplier;
  */
 public final class DefaultChatEngine implements ChatEngine {
   private static final System.Logger LOG = System.getLogger(DefaultChatEngine.class.getName());
+  static final int MAX_ACCOUNTS_READ_PER_PAGE = 2000;
 
   private final ChatStore store;
   private final Clock clock;
@@ -57,6 +58,7 @@ public final class DefaultChatEngine implements ChatEngine {
   private final DeliveryExecutor delivery;
   private final int subscriberQueueLimit;
   private final LoginThrottle throttle;
+  private final PageTokens pageTokens;
   private final Duration sessionIdleTimeout;
   private final Duration sessionLifetime;
   private final int maxSessionsPerUser;
@@ -78,6 +80,7 @@ public final class DefaultChatEngine implements ChatEngine {
     this.clock = builder.clock != null ? builder.clock : Clock.systemUTC();
     this.hasher = new PasswordHasher(builder.passwordIterations, builder.random);
     this.tokens = new Tokens(builder.random);
+    this.pageTokens = new PageTokens(builder.random);
     this.delivery = builder.deliveryExecutor != null
         ? DeliveryExecutor.borrowed(builder.deliveryExecutor)
         : DeliveryExecutor.owned(builder.deliveryThreads);
@@ -217,31 +220,32 @@ public final class DefaultChatEngine implements ChatEngine {
     session(token);
     Glob glob = Glob.of(Rules.pattern(pattern));
     int pageSize = Rules.limit(limit, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT);
-    String after = decodePageToken(pageToken);
+    String after = pageTokens.decode(glob.text(), pageToken);
+    // A call reads at most this many accounts, so a pattern that matches little costs a page or
+    // two of reading, not the whole table; the page then comes back short, with a token.
+    int budget = Math.max(pageSize + 1, MAX_ACCOUNTS_READ_PER_PAGE);
     List<AccountInfo> items = new ArrayList<>();
-    String lastKey = null;
-    boolean more = false;
-    scan:
     while (true) {
-      int want = Math.max(pageSize + 1, 64);
-      List<StoredAccount> batch = store.listAccounts(after, want);
-      for (StoredAccount account : batch) {
-        after = account.key();
-        if (!glob.matches(account.username())) {
-          continue;
+      int want = Math.min(budget, Math.max(pageSize + 1, 64));
+      List<String> batch = store.listUsernames(after, glob.literalPrefix(), want);
+      budget -= batch.size();
+      for (String username : batch) {
+        String key = StoredAccount.key(username);
+        if (glob.matches(username)) {
+          if (items.size() == pageSize) {
+            return new Page<>(items, pageTokens.encode(glob.text(), after));
+          }
+          items.add(new AccountInfo(username, isOnline(key)));
         }
-        if (items.size() == pageSize) {
-          more = true;
-          break scan;
-        }
-        items.add(new AccountInfo(account.username(), isOnline(account.key())));
-        lastKey = account.key();
+        after = key;
       }
       if (batch.size() < want) {
-        break;
+        return new Page<>(items, null);
+      }
+      if (budget <= 0) {
+        return new Page<>(items, pageTokens.encode(glob.text(), after));
       }
     }
-    return new Page<>(items, more ? encodePageToken(lastKey) : null);
   }
 
   @Override
@@ -482,24 +486,5 @@ public final class DefaultChatEngine implements ChatEngine {
 
   private static ChatException sessionEnded() {
     return new ChatException(ErrorCode.UNAUTHENTICATED, "unknown or ended session: log in again");
-  }
-
-  private static String encodePageToken(String lastKey) {
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(lastKey.getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static String decodePageToken(String pageToken) {
-    if (pageToken == null || pageToken.isEmpty()) {
-      return null;
-    }
-    try {
-      String key = new String(Base64.getUrlDecoder().decode(pageToken), StandardCharsets.UTF_8);
-      if (Rules.isValidUsername(key)) {
-        return key;
-      }
-    } catch (IllegalArgumentException e) {
-      // fall through to the error below
-    }
-    throw Rules.invalid("invalid page token: pass null for the first page, or the nextPageToken of the last page");
   }
 }

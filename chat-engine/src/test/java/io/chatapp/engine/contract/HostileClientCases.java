@@ -3,10 +3,14 @@ package io.chatapp.engine.contract;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.chatapp.api.AccountInfo;
 import io.chatapp.api.ChatClient;
 import io.chatapp.api.ChatEngine;
 import io.chatapp.api.ErrorCode;
 import io.chatapp.api.Message;
+import io.chatapp.api.Page;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -84,5 +88,59 @@ public abstract class HostileClientCases extends ContractFixture {
     assertEquals("calm", calm.send("target", "hello", null).sender());
     clock.forward(Duration.ofSeconds(1));
     flooder.send("target", "a second later", null);
+  }
+
+  @Test
+  void aPageTokenWorksOnlyForItsPatternAndCannotBeMadeUp() throws Exception {
+    ChatClient lister = user("lister");
+    for (int i = 0; i < 3; i++) {
+      client().createAccount("ann" + i, PASSWORD);
+    }
+    Page<AccountInfo> first = lister.listAccounts("ann*", null, 2);
+    assertEquals(List.of("ann0", "ann1"), names(first));
+    assertEquals(List.of("ann2"), names(lister.listAccounts("ANN*", first.nextPageToken(), 2)));
+    failsWith(ErrorCode.INVALID_ARGUMENT, () -> lister.listAccounts("*", first.nextPageToken(), 2));
+    String madeUp = Base64.getUrlEncoder().withoutPadding().encodeToString("ann0".getBytes(StandardCharsets.UTF_8));
+    failsWith(ErrorCode.INVALID_ARGUMENT, () -> lister.listAccounts("ann*", madeUp, 2));
+  }
+
+  @Test
+  void anExactNameAndAPrefixFindTheirAccountsAmongOthers() throws Exception {
+    ChatClient lister = user("lister");
+    for (String name : List.of("bo", "bob", "bob.smith", "bobby", "boc", "Bob-2")) {
+      client().createAccount(name, PASSWORD);
+    }
+    assertEquals(List.of("bob"), names(lister.listAccounts("BOB", null, 0)));
+    assertEquals(List.of("bob", "Bob-2", "bob.smith", "bobby"), names(lister.listAccounts("bob*", null, 0)));
+    assertEquals(List.of("Bob-2", "bob.smith", "bobby"), names(lister.listAccounts("bob?*", null, 0)));
+    assertEquals(List.of(), names(lister.listAccounts("zz*", null, 0)));
+  }
+
+  @Test
+  void aPatternThatMatchesLittleComesBackInShortPagesThatStillReachEveryMatch() throws Exception {
+    ChatClient lister = user("lister");
+    int accounts = 2_500;
+    List<CompletableFuture<Void>> creating = new ArrayList<>();
+    for (int i = 0; i < accounts; i++) {
+      creating.add(client().createAccountAsync(String.format("m%05d", i), PASSWORD));
+      if (creating.size() == 100) {
+        creating.forEach(CompletableFuture::join);
+        creating.clear();
+      }
+    }
+    creating.forEach(CompletableFuture::join);
+    List<String> found = new ArrayList<>();
+    String pageToken = null;
+    int calls = 0;
+    do {
+      Page<AccountInfo> page = lister.listAccounts("*99", pageToken, 10);
+      found.addAll(names(page));
+      pageToken = page.nextPageToken();
+      calls++;
+    } while (pageToken != null && calls < 100);
+    assertEquals(List.of("m00099", "m00199", "m00299", "m00399", "m00499", "m00599", "m00699", "m00799", "m00899",
+        "m00999", "m01099", "m01199", "m01299", "m01399", "m01499", "m01599", "m01699", "m01799", "m01899",
+        "m01999", "m02099", "m02199", "m02299", "m02399", "m02499"), found);
+    assertTrue(calls >= 2, "2,500 accounts are more than one call reads");
   }
 }
