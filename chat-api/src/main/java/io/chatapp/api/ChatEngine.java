@@ -157,6 +157,12 @@ public interface ChatEngine extends AutoCloseable {
    * other character stands for itself, ignoring case. {@code null} or empty matches every
    * account.
    *
+   * <p>One call reads a bounded number of accounts, so a pattern that matches few of many may come
+   * back with fewer entries than {@code limit}, even none, and a next page token: keep paging until
+   * the token is {@code null}. A pattern that starts with literal characters ({@code bo*}) reads
+   * only the accounts that start with them. A page token works only with the pattern it was made
+   * for (in any letter case) and only on the server that made it.
+   *
    * @param token the caller's session
    * @param pattern the glob, or {@code null}
    * @param pageToken {@code null} for the first page, else the {@link Page#nextPageToken()} of the
@@ -164,7 +170,8 @@ public interface ChatEngine extends AutoCloseable {
    * @param limit most entries on the page, 1 to {@value #MAX_LIST_LIMIT}, or 0 for
    *     {@value #DEFAULT_LIST_LIMIT}
    * @return the page
-   * @throws ChatException {@link ErrorCode#INVALID_ARGUMENT} for a bad limit or page token
+   * @throws ChatException {@link ErrorCode#INVALID_ARGUMENT} for a bad limit, or a page token not
+   *     made for this pattern by this server
    */
   Page<AccountInfo> listAccounts(String token, String pattern, String pageToken, int limit);
 
