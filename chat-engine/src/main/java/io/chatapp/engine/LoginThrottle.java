@@ -10,6 +10,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -65,11 +66,16 @@ final class LoginThrottle {
   static final int DEFAULT_FREE_FAILURES_PER_ADDRESS = 20;
   static final Duration DEFAULT_WINDOW = Duration.ofMinutes(15);
   static final Duration DEFAULT_MAX_DELAY = Duration.ofSeconds(30);
-  /** Entries per table; an entry takes about 200 bytes, so a full table about 20 MB. */
+  /**
+   * Entries per table. With both tables full of 10-character names and IPv4 addresses, the two
+   * take about 48 MiB (measured: about 500 bytes per pair entry plus address entry, key strings
+   * included). A stranger fills them only from many addresses, since one address adds pairs only
+   * as fast as its own throttle lets it.
+   */
   static final long DEFAULT_MAX_TRACKED_KEYS = 100_000;
 
   private static final long FIRST_DELAY_MILLIS = 1000;
-  private static final Instant NEVER = Instant.MIN;
+  private static final long NEVER = Long.MIN_VALUE;
 
   /** A null {@code address} stands for in-process callers, which share one address of their own. */
   private record PairKey(String userKey, String address) {}
@@ -79,19 +85,20 @@ final class LoginThrottle {
   /**
    * One key's count: {@code failures} resolved in the window that ends at {@code windowEnds};
    * {@code inFlight} reserved and not yet resolved; the next attempt may start at
-   * {@code waitEnds}; an attempt in flight keeps the record until {@code heldUntil}.
+   * {@code waitEnds}; an attempt in flight keeps the record until {@code heldUntil}. Times are
+   * epoch milliseconds ({@link #NEVER} for none), to keep an entry small.
    */
-  private record Failures(int failures, int inFlight, Instant windowEnds, Instant waitEnds, Instant heldUntil) {
+  private record Failures(int failures, int inFlight, long windowEnds, long waitEnds, long heldUntil) {
     static final Failures NONE = new Failures(0, 0, NEVER, NEVER, NEVER);
 
-    Instant expiresAt() {
-      Instant end = later(windowEnds, waitEnds);
-      return inFlight > 0 ? later(end, heldUntil) : end;
+    long expiresAt() {
+      long end = Math.max(windowEnds, waitEnds);
+      return inFlight > 0 ? Math.max(end, heldUntil) : end;
     }
 
     /** Returns this count as it stands at {@code now}: once window and wait are over, no failures. */
-    Failures at(Instant now) {
-      if (failures > 0 && !now.isBefore(later(windowEnds, waitEnds))) {
+    Failures at(long now) {
+      if (failures > 0 && now >= Math.max(windowEnds, waitEnds)) {
         return new Failures(0, inFlight, NEVER, NEVER, heldUntil);
       }
       return this;
@@ -104,7 +111,7 @@ final class LoginThrottle {
 
   private enum Outcome { FAILED, SUCCEEDED, ABANDONED }
 
-  private final Duration window;
+  private final long windowMillis;
   private final long maxDelayMillis;
   private final Clock clock;
   private final FailureTable<PairKey> pairs;
@@ -136,10 +143,10 @@ final class LoginThrottle {
     if (maxTrackedKeys < 1) {
       throw new IllegalArgumentException("maxTrackedKeys must be 1 or more, was " + maxTrackedKeys);
     }
-    this.window = window;
+    this.windowMillis = window.toMillis();
     this.maxDelayMillis = maxDelay.toMillis();
     this.clock = Objects.requireNonNull(clock, "clock");
-    Ticker ticker = () -> nanos(clock.instant());
+    Ticker ticker = () -> TimeUnit.MILLISECONDS.toNanos(clock.millis());
     this.pairs = new FailureTable<>(freeFailures, true, maxTrackedKeys, ticker,
         "too many failed logins for this username from this address");
     this.addresses = new FailureTable<>(freeFailuresPerAddress, false, maxTrackedKeys, ticker,
@@ -174,11 +181,12 @@ final class LoginThrottle {
     Objects.requireNonNull(now, "now");
     PairKey pair = new PairKey(userKey, address);
     AddressKey from = new AddressKey(address);
-    pairs.reserve(pair, now);
+    long nowMillis = now.toEpochMilli();
+    pairs.reserve(pair, nowMillis);
     try {
-      addresses.reserve(from, now);
+      addresses.reserve(from, nowMillis);
     } catch (ChatException e) {
-      pairs.release(pair, now, Outcome.ABANDONED);
+      pairs.release(pair, nowMillis, Outcome.ABANDONED);
       throw e;
     }
     return new Attempt(pair, from);
@@ -198,13 +206,6 @@ final class LoginThrottle {
     return Math.min(maxDelayMillis, FIRST_DELAY_MILLIS << Math.min(overAllowance, 30));
   }
 
-  private static Instant later(Instant a, Instant b) {
-    return a.isAfter(b) ? a : b;
-  }
-
-  private static long nanos(Instant instant) {
-    return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000_000L), instant.getNano());
-  }
 
   /** One table of counts: per pair or per address. Thread-safe. */
   private final class FailureTable<K> {
@@ -224,8 +225,8 @@ final class LoginThrottle {
             // written, and a release never stretches a record's life.
             @Override
             public long expireAfterCreate(K key, Failures f, long currentTime) {
-              Instant end = f.expiresAt();
-              return end.equals(NEVER) ? 0 : Math.max(0, nanos(end) - currentTime);
+              long end = f.expiresAt();
+              return end == NEVER ? 0 : Math.max(0, TimeUnit.MILLISECONDS.toNanos(end) - currentTime);
             }
 
             @Override
@@ -243,30 +244,30 @@ final class LoginThrottle {
           .build();
     }
 
-    void reserve(K key, Instant now) {
-      Instant[] refusedUntil = {null};
+    void reserve(K key, long now) {
+      long[] refusedUntil = {NEVER};
       cache.asMap().compute(key, (k, old) -> {
         Failures f = old == null ? Failures.NONE : old.at(now);
         int counted = f.failures() + f.inFlight();
         if (counted >= freeFailures) {
           // An attempt still in flight counts as failing now: its wait would start when it fails.
-          Instant until = f.inFlight() > 0
-              ? later(f.waitEnds(), now.plusMillis(delayMillis(counted - freeFailures)))
+          long until = f.inFlight() > 0
+              ? Math.max(f.waitEnds(), now + delayMillis(counted - freeFailures))
               : f.waitEnds();
-          if (now.isBefore(until)) {
+          if (now < until) {
             refusedUntil[0] = until;
             return old;
           }
         }
-        return new Failures(f.failures(), f.inFlight() + 1, f.windowEnds(), f.waitEnds(), now.plus(window));
+        return new Failures(f.failures(), f.inFlight() + 1, f.windowEnds(), f.waitEnds(), now + windowMillis);
       });
-      if (refusedUntil[0] != null) {
-        long seconds = (Duration.between(now, refusedUntil[0]).toMillis() + 999) / 1000;
+      if (refusedUntil[0] != NEVER) {
+        long seconds = (refusedUntil[0] - now + 999) / 1000;
         throw new ChatException(ErrorCode.RESOURCE_EXHAUSTED, refusal + ": try again in " + seconds + " s");
       }
     }
 
-    void release(K key, Instant now, Outcome outcome) {
+    void release(K key, long now, Outcome outcome) {
       cache.asMap().compute(key, (k, old) -> {
         Failures f = old == null ? Failures.NONE : old.at(now);
         // The entry may have been evicted while the attempt was in flight: never below zero.
@@ -274,9 +275,9 @@ final class LoginThrottle {
         Failures next;
         if (outcome == Outcome.FAILED) {
           int failures = f.failures() + 1;
-          Instant windowEnds = f.failures() == 0 ? now.plus(window) : f.windowEnds();
-          Instant waitEnds = failures >= freeFailures
-              ? now.plusMillis(delayMillis(failures - freeFailures))
+          long windowEnds = f.failures() == 0 ? now + windowMillis : f.windowEnds();
+          long waitEnds = failures >= freeFailures
+              ? now + delayMillis(failures - freeFailures)
               : NEVER;
           next = new Failures(failures, inFlight, windowEnds, waitEnds, f.heldUntil());
         } else if (outcome == Outcome.SUCCEEDED && clearedBySuccess) {
@@ -314,12 +315,12 @@ final class LoginThrottle {
      * @param now the current time on the throttle's clock
      */
     void failed(Instant now) {
-      resolve(Objects.requireNonNull(now, "now"), Outcome.FAILED);
+      resolve(now.toEpochMilli(), Outcome.FAILED);
     }
 
     /** Records the right password: clears the pair's failures; the address keeps its count. */
     void succeeded() {
-      resolve(clock.instant(), Outcome.SUCCEEDED);
+      resolve(clock.millis(), Outcome.SUCCEEDED);
     }
 
     /**
@@ -328,10 +329,10 @@ final class LoginThrottle {
      */
     @Override
     public void close() {
-      resolve(clock.instant(), Outcome.ABANDONED);
+      resolve(clock.millis(), Outcome.ABANDONED);
     }
 
-    private void resolve(Instant now, Outcome outcome) {
+    private void resolve(long now, Outcome outcome) {
       if (resolved.compareAndSet(false, true)) {
         pairs.release(pair, now, outcome);
         addresses.release(address, now, outcome);
