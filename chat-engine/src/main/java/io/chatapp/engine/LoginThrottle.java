@@ -206,7 +206,6 @@ final class LoginThrottle {
     return Math.min(maxDelayMillis, FIRST_DELAY_MILLIS << Math.min(overAllowance, 30));
   }
 
-
   /** One table of counts: per pair or per address. Thread-safe. */
   private final class FailureTable<K> {
     private final int freeFailures;
