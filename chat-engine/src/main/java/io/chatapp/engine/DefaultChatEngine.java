@@ -85,7 +85,8 @@ public final class DefaultChatEngine implements ChatEngine {
         ? DeliveryExecutor.borrowed(builder.deliveryExecutor)
         : DeliveryExecutor.owned(builder.deliveryThreads);
     this.subscriberQueueLimit = builder.subscriberQueueLimit;
-    this.throttle = new LoginThrottle(builder.freeLoginFailures, builder.loginFailureWindow, builder.maxLoginDelay);
+    this.throttle = new LoginThrottle(
+        builder.freeLoginFailures, builder.loginFailureWindow, builder.maxLoginDelay, this.clock);
     this.sessionIdleTimeout = builder.sessionIdleTimeout;
     this.sessionLifetime = builder.sessionLifetime;
     this.maxSessionsPerUser = builder.maxSessionsPerUser;
@@ -166,21 +167,24 @@ public final class DefaultChatEngine implements ChatEngine {
     Rules.present(password, "password");
     String key = StoredAccount.key(Rules.shorten(username));
     Instant now = clock.instant();
-    throttle.check(key, now);
-    var account = Rules.isValidUsername(username) && password.length() <= MAX_PASSWORD_LENGTH
-        ? store.findAccount(key)
-        : Optional.<StoredAccount>empty();
-    if (account.isEmpty()) {
-      hasher.verifyDecoy(password.length() <= MAX_PASSWORD_LENGTH ? password : "");
-      throttle.failed(key, now);
-      throw wrongCredentials();
+    StoredAccount found;
+    // TODO(issue 12): pass the client's address; null counts every in-process caller as one.
+    try (LoginThrottle.Attempt attempt = throttle.reserve(key, null, now)) {
+      var account = Rules.isValidUsername(username) && password.length() <= MAX_PASSWORD_LENGTH
+          ? store.findAccount(key)
+          : Optional.<StoredAccount>empty();
+      if (account.isEmpty()) {
+        hasher.verifyDecoy(password.length() <= MAX_PASSWORD_LENGTH ? password : "");
+        attempt.failed(now);
+        throw wrongCredentials();
+      }
+      found = account.get();
+      if (!hasher.verify(password, found.passwordHash())) {
+        attempt.failed(now);
+        throw wrongCredentials();
+      }
+      attempt.succeeded();
     }
-    StoredAccount found = account.get();
-    if (!hasher.verify(password, found.passwordHash())) {
-      throttle.failed(key, now);
-      throw wrongCredentials();
-    }
-    throttle.succeeded(key);
     if (store.countSessions(found.key()) >= maxSessionsPerUser) {
       throw new ChatException(ErrorCode.RESOURCE_EXHAUSTED, found.username() + " has " + maxSessionsPerUser
           + " sessions already, the most allowed: log out of one first");
