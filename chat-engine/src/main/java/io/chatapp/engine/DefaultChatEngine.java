@@ -53,11 +53,10 @@ public final class DefaultChatEngine implements ChatEngine {
 
   private final ChatStore store;
   private final Clock clock;
-  private final PasswordHasher hasher;
+  private final Credentials credentials;
   private final Tokens tokens;
   private final DeliveryExecutor delivery;
   private final int subscriberQueueLimit;
-  private final LoginThrottle throttle;
   private final PageTokens pageTokens;
   private final Duration sessionIdleTimeout;
   private final Duration sessionLifetime;
@@ -78,15 +77,15 @@ public final class DefaultChatEngine implements ChatEngine {
   DefaultChatEngine(EngineBuilder builder) {
     this.store = builder.store != null ? builder.store : new InMemoryChatStore();
     this.clock = builder.clock != null ? builder.clock : Clock.systemUTC();
-    this.hasher = new PasswordHasher(builder.passwordIterations, builder.random);
     this.tokens = new Tokens(builder.random);
     this.pageTokens = new PageTokens(builder.random);
     this.delivery = builder.deliveryExecutor != null
         ? DeliveryExecutor.borrowed(builder.deliveryExecutor)
         : DeliveryExecutor.owned(builder.deliveryThreads);
     this.subscriberQueueLimit = builder.subscriberQueueLimit;
-    this.throttle = new LoginThrottle(
-        builder.freeLoginFailures, builder.loginFailureWindow, builder.maxLoginDelay, this.clock);
+    this.credentials = new Credentials(store, new PasswordHasher(builder.passwordIterations, builder.random),
+        new LoginThrottle(builder.freeLoginFailures, builder.loginFailureWindow, builder.maxLoginDelay, clock),
+        new PasswordWork(builder.passwordThreads, builder.passwordQueue, builder.passwordChecksPerAddress), clock);
     this.sessionIdleTimeout = builder.sessionIdleTimeout;
     this.sessionLifetime = builder.sessionLifetime;
     this.maxSessionsPerUser = builder.maxSessionsPerUser;
@@ -114,15 +113,23 @@ public final class DefaultChatEngine implements ChatEngine {
 
   @Override
   public CompletableFuture<Void> createAccountAsync(String username, String password, String origin) {
-    return passwordWork(origin, () -> {
-      createAccountNow(username, password);
-      return null;
+    return start(() -> {
+      checkOpen();
+      Rules.username(username);
+      Rules.password(password);
+      return credentials.hashing(origin, () -> {
+        createAccountNow(username, credentials.hash(password));
+        return null;
+      });
     });
   }
 
   @Override
   public CompletableFuture<Session> loginAsync(String username, String password, String origin) {
-    return passwordWork(origin, () -> loginNow(username, password));
+    return start(() -> {
+      checkOpen();
+      return credentials.verify(username, password, origin, this::openSession);
+    });
   }
 
   @Override
@@ -133,26 +140,29 @@ public final class DefaultChatEngine implements ChatEngine {
 
   @Override
   public CompletableFuture<Void> deleteAccountAsync(String token, String password, String origin) {
-    return passwordWork(origin, () -> {
-      deleteAccountNow(token, password);
-      return null;
+    return start(() -> {
+      SessionState session = session(token);
+      Rules.present(password, "password");
+      return credentials.hashing(origin, () -> {
+        deleteAccountNow(session, password, origin);
+        return null;
+      });
     });
   }
 
-  /** Runs work a stranger can make expensive (password hashing). */
-  private <T> CompletableFuture<T> passwordWork(String origin, Supplier<T> work) {
+  /** Runs the cheap checks on the caller's thread, turning what they throw into a failed future. */
+  private static <T> CompletableFuture<T> start(Supplier<CompletableFuture<T>> checksThenWork) {
     try {
-      return CompletableFuture.completedFuture(work.get());
+      return checksThenWork.get();
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
   }
 
-  private void createAccountNow(String username, String password) {
+  /** Stores a new account whose password is hashed already. On a password thread. */
+  private void createAccountNow(String username, String passwordHash) {
     checkOpen();
-    Rules.username(username);
-    Rules.password(password);
-    StoredAccount account = new StoredAccount(username, hasher.hash(password), clock.instant());
+    StoredAccount account = new StoredAccount(username, passwordHash, clock.instant());
     if (!store.insertAccount(account)) {
       throw new ChatException(ErrorCode.ALREADY_EXISTS, "username " + Rules.quote(username) + " is taken");
     }
@@ -161,36 +171,13 @@ public final class DefaultChatEngine implements ChatEngine {
     events.fire(l -> l.onAccountCreated(username));
   }
 
-  private Session loginNow(String username, String password) {
+  /** Opens a session for an account whose password was just checked. On a password thread. */
+  private Session openSession(StoredAccount found) {
     checkOpen();
-    Rules.present(username, "username");
-    Rules.present(password, "password");
-    String key = StoredAccount.key(Rules.shorten(username));
     Instant now = clock.instant();
-    StoredAccount found;
-    // TODO(issue 12): pass the client's address; null counts every in-process caller as one.
-    try (LoginThrottle.Attempt attempt = throttle.reserve(key, null, now)) {
-      var account = Rules.isValidUsername(username) && password.length() <= MAX_PASSWORD_LENGTH
-          ? store.findAccount(key)
-          : Optional.<StoredAccount>empty();
-      if (account.isEmpty()) {
-        hasher.verifyDecoy(password.length() <= MAX_PASSWORD_LENGTH ? password : "");
-        attempt.failed(now);
-        throw wrongCredentials();
-      }
-      found = account.get();
-      if (!hasher.verify(password, found.passwordHash())) {
-        attempt.failed(now);
-        throw wrongCredentials();
-      }
-      attempt.succeeded();
-    }
     if (store.countSessions(found.key()) >= maxSessionsPerUser) {
       throw new ChatException(ErrorCode.RESOURCE_EXHAUSTED, found.username() + " has " + maxSessionsPerUser
           + " sessions already, the most allowed: log out of one first");
-    }
-    if (hasher.needsRehash(found.passwordHash())) {
-      store.updatePasswordHash(found.key(), hasher.hash(password));
     }
     String token = tokens.newToken();
     String tokenHash = Tokens.hash(token);
@@ -330,13 +317,10 @@ public final class DefaultChatEngine implements ChatEngine {
     return onMailbox(session.userKey, mailbox -> mailbox.write(store, () -> store.deleteMessages(session.userKey, ids)));
   }
 
-  private void deleteAccountNow(String token, String password) {
-    SessionState session = session(token);
-    Rules.present(password, "password");
+  /** Deletes the account of a session once its password is confirmed. On a password thread. */
+  private void deleteAccountNow(SessionState session, String password, String origin) {
     StoredAccount account = store.findAccount(session.userKey).orElseThrow(DefaultChatEngine::sessionEnded);
-    if (password.length() > MAX_PASSWORD_LENGTH || !hasher.verify(password, account.passwordHash())) {
-      throw new ChatException(ErrorCode.UNAUTHENTICATED, "wrong password: the account was not deleted");
-    }
+    credentials.confirm(account, password, origin);
     Mailbox mailbox = accountMailbox(session.userKey);
     List<EngineSubscription> subscriptions;
     try {
@@ -384,6 +368,7 @@ public final class DefaultChatEngine implements ChatEngine {
       endAll(mailbox.subscriptions(), ErrorCode.UNAVAILABLE, "the server is shutting down");
     }
     delivery.shutdown();
+    credentials.close();
     try {
       store.close();
     } catch (RuntimeException e) {
@@ -482,10 +467,6 @@ public final class DefaultChatEngine implements ChatEngine {
 
   private static ChatException shutDown() {
     return new ChatException(ErrorCode.UNAVAILABLE, "the server is shutting down");
-  }
-
-  private static ChatException wrongCredentials() {
-    return new ChatException(ErrorCode.UNAUTHENTICATED, "wrong username or password");
   }
 
   private static ChatException sessionEnded() {

@@ -37,6 +37,10 @@ public final class EngineBuilder {
   long maxUnreadPerMailbox = 100_000;
   boolean maxUnreadPerMailboxSet;
   long maxUnreadPerSender = -1; // -1: a tenth of maxUnreadPerMailbox
+  int passwordThreads = PasswordWork.defaultThreads();
+  int passwordQueue = 64;
+  int passwordChecksPerAddress = 4;
+  boolean passwordWorkSet;
   int sendsPerSecond = 100;
   int sendBurst = 1000;
   boolean sendRateSet;
@@ -239,6 +243,34 @@ public final class EngineBuilder {
     }
     maxUnreadPerMailboxSet = onceFlag(maxUnreadPerMailboxSet, "maxUnreadPerMailbox");
     this.maxUnreadPerMailbox = max;
+    return this;
+  }
+
+  /**
+   * Sets the threads that hash and check passwords, apart from every other thread so that a flood
+   * of logins cannot slow sends: how many, how many checks may wait for one, and how many one
+   * client address may have running or waiting. Past either limit, creating an account, logging
+   * in and the other password operations fail at once with {@link ErrorCode#RESOURCE_EXHAUSTED}
+   * ("server busy, retry"). Default half the cores (at least one), 64 waiting, 4 per address;
+   * in-process callers, which pass no address, are bounded by the queue alone.
+   *
+   * @param threads 1 to the number of cores
+   * @param queue 1 to 100,000
+   * @param perAddress 1 to 100,000
+   * @return this builder
+   * @throws IllegalArgumentException if out of range
+   * @throws IllegalStateException if already set
+   */
+  public EngineBuilder passwordWork(int threads, int queue, int perAddress) {
+    int cores = Runtime.getRuntime().availableProcessors();
+    if (threads < 1 || threads > cores || queue < 1 || queue > 100_000 || perAddress < 1 || perAddress > 100_000) {
+      throw new IllegalArgumentException("passwordWork takes 1 to " + cores + " threads, a queue of 1 to 100000 and"
+          + " 1 to 100000 per address, was " + threads + ", " + queue + " and " + perAddress);
+    }
+    passwordWorkSet = onceFlag(passwordWorkSet, "passwordWork");
+    this.passwordThreads = threads;
+    this.passwordQueue = queue;
+    this.passwordChecksPerAddress = perAddress;
     return this;
   }
 
