@@ -207,9 +207,9 @@ public final class DefaultChatEngine implements ChatEngine {
       throw new ChatException(ErrorCode.NOT_FOUND, "no such user: " + Rules.shorten(recipient));
     }
     if (clientMessageId != null) {
-      var earlier = store.findByClientMessageId(sender.userKey, clientMessageId);
+      var earlier = store.findSent(sender.userKey, clientMessageId, Instant.MIN);
       if (earlier.isPresent()) {
-        return earlier.get();
+        return earlier.get().toMessage(sender.username, text);
       }
     }
     Mailbox mailbox = mailbox(StoredAccount.key(recipient));
