@@ -251,6 +251,11 @@ public final class InMemoryChatStore implements ChatStore {
   @Override
   public void close() {}
 
+  /** Returns how many entries all maps hold, so that a test can see what sweeps leave. */
+  int entriesHeld() {
+    return accounts.size() + sessions.entries() + sent.entries() + boxes.size();
+  }
+
   private static void requirePositive(int value, String name) {
     if (value < 1) {
       throw new IllegalArgumentException(name + " must be at least 1, was " + value);

@@ -83,6 +83,11 @@ final class MemorySentRecords {
     }
   }
 
+  /** Returns the entries of both indexes, so that a test can see that sweeps empty them. */
+  int entries() {
+    return bySender.size() + byTime.size();
+  }
+
   /** Deletes every record of a sender. */
   void deleteSender(String senderKey) {
     Map<String, Entry> records = bySender.remove(senderKey);

@@ -114,6 +114,13 @@ final class MemorySessions {
     }
   }
 
+  /** Returns the entries of all indexes, so that a test can see that sweeps empty them. */
+  int entries() {
+    synchronized (lock) {
+      return byToken.size() + byUser.size() + byCreated.size() + byLastUse.size();
+    }
+  }
+
   /** Removes a session from every index. Under lock. */
   private boolean remove(String tokenHash) {
     StoredSession s = byToken.remove(tokenHash);
