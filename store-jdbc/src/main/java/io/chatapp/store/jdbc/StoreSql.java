@@ -305,9 +305,11 @@ final class StoreSql {
   }
 
   /** Counts through the index on (recipient_key, sender_key, seq): a range above the read mark. */
+  static final String UNREAD_FROM = "SELECT COUNT(*) FROM messages WHERE recipient_key = ? AND sender_key = ?"
+      + " AND seq > COALESCE((SELECT read_seq FROM mailboxes WHERE user_key = ?), 0)";
+
   static long unreadFrom(Connection c, String recipientKey, String senderKey) throws SQLException {
-    try (PreparedStatement s = c.prepareStatement("SELECT COUNT(*) FROM messages WHERE recipient_key = ?"
-        + " AND sender_key = ? AND seq > COALESCE((SELECT read_seq FROM mailboxes WHERE user_key = ?), 0)")) {
+    try (PreparedStatement s = c.prepareStatement(UNREAD_FROM)) {
       s.setString(1, recipientKey);
       s.setString(2, senderKey);
       s.setString(3, recipientKey);
