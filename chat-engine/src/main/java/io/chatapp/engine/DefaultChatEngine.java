@@ -250,9 +250,9 @@ public final class DefaultChatEngine implements ChatEngine {
       throw Rules.noSuchUser(recipient);
     }
     if (clientMessageId != null) {
-      var earlier = store.findByClientMessageId(sender.userKey, clientMessageId);
+      var earlier = store.findSent(sender.userKey, clientMessageId, Instant.MIN);
       if (earlier.isPresent()) {
-        return earlier.get();
+        return earlier.get().toMessage(sender.username, text);
       }
     }
     Message message = onMailbox(StoredAccount.key(recipient), mailbox -> mailbox.append(store,
