@@ -313,7 +313,8 @@ public final class ChatBench implements Callable<Integer> {
     out.put("pairRate", settings.pairRatePerSecond());
     out.put("durationS", durationSeconds);
     HostileRun.addTo(r, out);
-    out.print(System.out);
+    System.out.println();
+    System.out.println("BENCH " + out.json()); // the table above already shows the figures
     return r.lostOrDuplicated() == 0 ? 0 : 2;
   }
 

@@ -92,7 +92,7 @@ public final class HostileRun {
      */
     public boolean pairWithinTwiceQuiet() {
       LoadRun.Result h = hostile.pair();
-      return h.failedSends() == 0 && h.deliveredWhileMeasuring() > 0 && quiet.pair().deliveredWhileMeasuring() > 0
+      return h.failedSends() == 0 && h.latencyNanos().getTotalCount() > 0 && quiet.pair().latencyNanos().getTotalCount() > 0
           && h.latencyNanos().getValueAtPercentile(99) <= 2 * quiet.pair().latencyNanos().getValueAtPercentile(99);
     }
 
@@ -304,9 +304,11 @@ public final class HostileRun {
     for (Phase p : List.of(r.quiet(), r.hostile())) {
       Histogram h = p.pair().latencyNanos();
       HostileClients.Counts c = p.neighbours();
-      out.printf("  %-8s %9.2f %9.2f %9.2f %7d %7d %9s %9s %6s %6s %8s %8s%n", p.name(),
-          h.getValueAtPercentile(50) / 1e6, h.getValueAtPercentile(99) / 1e6, h.getMaxValue() / 1e6,
-          p.pair().deliveredWhileMeasuring(), p.pair().failedSends(), mib(p.heapUsedMaxBytes()), mib(p.heapAfterGcMaxBytes()),
+      boolean measured = p.pair().latencyNanos().getTotalCount() > 0;
+      out.printf("  %-8s %9s %9s %9s %7d %7d %9s %9s %6s %6s %8s %8s%n", p.name(),
+          millis(measured, h.getValueAtPercentile(50)), millis(measured, h.getValueAtPercentile(99)),
+          millis(measured, h.getMaxValue()), h.getTotalCount(), p.pair().failedSends(),
+          mib(p.heapUsedMaxBytes()), mib(p.heapAfterGcMaxBytes()),
           p.serverCpuCores() < 0 ? "n/a" : String.format("%.2f", p.serverCpuCores()),
           p.loadAverage() < 0 ? "n/a" : String.format("%.2f", p.loadAverage()),
           c == null ? "-" : Long.toString(c.refused().values().stream().mapToLong(Long::longValue).sum()),
@@ -327,20 +329,21 @@ public final class HostileRun {
     for (Phase p : List.of(r.quiet(), r.hostile())) {
       String n = p.name();
       Histogram h = p.pair().latencyNanos();
-      out.put(n + "P50Us", TimeUnit.NANOSECONDS.toMicros(h.getValueAtPercentile(50)));
-      out.put(n + "P99Us", TimeUnit.NANOSECONDS.toMicros(h.getValueAtPercentile(99)));
-      out.put(n + "MaxUs", TimeUnit.NANOSECONDS.toMicros(h.getMaxValue()));
-      out.put(n + "Messages", p.pair().deliveredWhileMeasuring());
-      out.put(n + "HeapUsedMaxMiB", Report.round1(p.heapUsedMaxBytes() / 1048576.0));
-      out.put(n + "HeapAfterGcMaxMiB", Report.round1(p.heapAfterGcMaxBytes() / 1048576.0));
-      out.put(n + "ServerCpuCores", Math.round(p.serverCpuCores() * 100) / 100.0);
+      boolean measured = p.pair().latencyNanos().getTotalCount() > 0; // -1 stands for "unknown" below
+      out.put(n + "P50Us", measured ? TimeUnit.NANOSECONDS.toMicros(h.getValueAtPercentile(50)) : -1);
+      out.put(n + "P99Us", measured ? TimeUnit.NANOSECONDS.toMicros(h.getValueAtPercentile(99)) : -1);
+      out.put(n + "MaxUs", measured ? TimeUnit.NANOSECONDS.toMicros(h.getMaxValue()) : -1);
+      out.put(n + "Messages", p.pair().latencyNanos().getTotalCount());
+      out.put(n + "HeapUsedMaxMiB", jsonMib(p.heapUsedMaxBytes()));
+      out.put(n + "HeapAfterGcMaxMiB", jsonMib(p.heapAfterGcMaxBytes()));
+      out.put(n + "ServerCpuCores", p.serverCpuCores() < 0 ? -1 : Math.round(p.serverCpuCores() * 100) / 100.0);
       out.put(n + "LoadAverage", p.loadAverage());
       out.put(n + "Lost", p.pair().lost());
       out.put(n + "Duplicates", p.pair().duplicates());
       out.put(n + "FailedSends", p.pair().failedSends());
     }
     Phase h = r.hostile();
-    out.put("heapLimitMiB", Report.round1(h.heapLimitBytes() / 1048576.0));
+    out.put("heapLimitMiB", jsonMib(h.heapLimitBytes()));
     out.put("outOfMemoryErrors", h.outOfMemoryErrors());
     HostileClients.Counts c = h.neighbours();
     for (HostileClients.Kind k : HostileClients.Kind.values()) {
@@ -354,6 +357,14 @@ public final class HostileRun {
     out.put("fetchesSent", c.fetchesSent());
     out.put("pairP99Within2x", r.pairWithinTwiceQuiet());
     out.put("heapUnderBudget", r.quiet().heapUnderBudget() && r.hostile().heapUnderBudget());
+  }
+
+  private static double jsonMib(long bytes) {
+    return bytes < 0 ? -1 : Report.round1(bytes / 1048576.0);
+  }
+
+  private static String millis(boolean measured, long nanos) {
+    return measured ? String.format("%.2f", nanos / 1e6) : "n/a";
   }
 
   private static String mib(long bytes) {
