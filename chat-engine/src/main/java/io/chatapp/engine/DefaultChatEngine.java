@@ -53,49 +53,42 @@ public final class DefaultChatEngine implements ChatEngine {
 
   private final ChatStore store;
   private final Clock clock;
-  private final PasswordHasher hasher;
+  private final Credentials credentials;
   private final Tokens tokens;
   private final DeliveryExecutor delivery;
   private final int subscriberQueueLimit;
-  private final LoginThrottle throttle;
   private final PageTokens pageTokens;
-  private final Duration sessionIdleTimeout;
-  private final Duration sessionLifetime;
-  private final int maxSessionsPerUser;
   private final long maxUnreadPerMailbox;
   private final long maxUnreadPerSender;
-  private final int sendsPerSecond;
-  private final int sendBurst;
   private final EngineListeners events = new EngineListeners();
   private final AtomicLong lastMessageId;
   private final ConcurrentHashMap<String, Mailbox> mailboxes = new ConcurrentHashMap<>();
-  // Token hash -> live session. Hits take no lock; misses and removals take sessionLock so that a
-  // load from the store can never resurrect a session that is being ended.
-  private final ConcurrentHashMap<String, SessionState> sessions = new ConcurrentHashMap<>();
-  private final Object sessionLock = new Object();
+  private final SessionTable sessions;
+  private final Duration idempotencyWindow;
+  private final Sweeper sweeper;
   private volatile boolean closed;
 
   DefaultChatEngine(EngineBuilder builder) {
     this.store = builder.store != null ? builder.store : new InMemoryChatStore();
     this.clock = builder.clock != null ? builder.clock : Clock.systemUTC();
-    this.hasher = new PasswordHasher(builder.passwordIterations, builder.random);
     this.tokens = new Tokens(builder.random);
     this.pageTokens = new PageTokens(builder.random);
     this.delivery = builder.deliveryExecutor != null
         ? DeliveryExecutor.borrowed(builder.deliveryExecutor)
         : DeliveryExecutor.owned(builder.deliveryThreads);
     this.subscriberQueueLimit = builder.subscriberQueueLimit;
-    this.throttle = new LoginThrottle(builder.freeLoginFailures, builder.loginFailureWindow, builder.maxLoginDelay);
-    this.sessionIdleTimeout = builder.sessionIdleTimeout;
-    this.sessionLifetime = builder.sessionLifetime;
-    this.maxSessionsPerUser = builder.maxSessionsPerUser;
+    this.credentials = new Credentials(store, new PasswordHasher(builder.passwordIterations, builder.random),
+        new LoginThrottle(builder.freeLoginFailures, builder.loginFailureWindow, builder.maxLoginDelay, clock),
+        new PasswordWork(builder.passwordThreads, builder.passwordQueue, builder.passwordChecksPerAddress), clock);
     this.maxUnreadPerMailbox = builder.maxUnreadPerMailbox;
     this.maxUnreadPerSender = builder.maxUnreadPerSender > 0
         ? builder.maxUnreadPerSender
-        : Math.max(1, builder.maxUnreadPerMailbox / 10);
-    this.sendsPerSecond = builder.sendsPerSecond;
-    this.sendBurst = builder.sendBurst;
+        : Math.max(Math.min(builder.maxUnreadPerMailbox, 100), builder.maxUnreadPerMailbox / 10);
+    this.sessions = new SessionTable(store, clock, tokens, builder.sessionIdleTimeout, builder.sessionLifetime,
+        builder.maxSessionsPerUser, builder.sendsPerSecond, builder.sendBurst);
+    this.idempotencyWindow = builder.idempotencyWindow;
     this.lastMessageId = new AtomicLong(store.lastMessageId());
+    this.sweeper = Sweeper.start(this::sweep, builder.sweepInterval);
   }
 
   /**
@@ -113,45 +106,59 @@ public final class DefaultChatEngine implements ChatEngine {
 
   @Override
   public CompletableFuture<Void> createAccountAsync(String username, String password, String origin) {
-    return passwordWork(origin, () -> {
-      createAccountNow(username, password);
-      return null;
+    return start(() -> {
+      checkOpen();
+      Rules.username(username);
+      Rules.password(password);
+      return credentials.hashing(origin, () -> {
+        createAccountNow(username, credentials.hash(password));
+        return null;
+      });
     });
   }
 
   @Override
   public CompletableFuture<Session> loginAsync(String username, String password, String origin) {
-    return passwordWork(origin, () -> loginNow(username, password));
+    return start(() -> {
+      checkOpen();
+      return credentials.verify(username, password, origin, this::openSession);
+    });
   }
 
   @Override
   public CompletableFuture<Integer> logoutOtherSessionsAsync(String username, String password, String keepToken,
       String origin) {
-    return CompletableFuture.failedFuture(new ChatException(ErrorCode.UNAVAILABLE, "not available yet"));
+    return start(() -> {
+      checkOpen();
+      return credentials.verify(username, password, origin, account -> sessions.endOthers(account.key(), keepToken));
+    });
   }
 
   @Override
   public CompletableFuture<Void> deleteAccountAsync(String token, String password, String origin) {
-    return passwordWork(origin, () -> {
-      deleteAccountNow(token, password);
-      return null;
+    return start(() -> {
+      SessionState session = session(token);
+      Rules.present(password, "password");
+      return credentials.hashing(origin, () -> {
+        deleteAccountNow(session, password, origin);
+        return null;
+      });
     });
   }
 
-  /** Runs work a stranger can make expensive (password hashing). */
-  private <T> CompletableFuture<T> passwordWork(String origin, Supplier<T> work) {
+  /** Runs the cheap checks on the caller's thread, turning what they throw into a failed future. */
+  private static <T> CompletableFuture<T> start(Supplier<CompletableFuture<T>> checksThenWork) {
     try {
-      return CompletableFuture.completedFuture(work.get());
+      return checksThenWork.get();
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
   }
 
-  private void createAccountNow(String username, String password) {
+  /** Stores a new account whose password is hashed already. On a password thread. */
+  private void createAccountNow(String username, String passwordHash) {
     checkOpen();
-    Rules.username(username);
-    Rules.password(password);
-    StoredAccount account = new StoredAccount(username, hasher.hash(password), clock.instant());
+    StoredAccount account = new StoredAccount(username, passwordHash, clock.instant());
     if (!store.insertAccount(account)) {
       throw new ChatException(ErrorCode.ALREADY_EXISTS, "username " + Rules.quote(username) + " is taken");
     }
@@ -160,41 +167,13 @@ public final class DefaultChatEngine implements ChatEngine {
     events.fire(l -> l.onAccountCreated(username));
   }
 
-  private Session loginNow(String username, String password) {
+  /** Opens a session for an account whose password was just checked. On a password thread. */
+  private Session openSession(StoredAccount found) {
     checkOpen();
-    Rules.present(username, "username");
-    Rules.present(password, "password");
-    String key = StoredAccount.key(Rules.shorten(username));
-    Instant now = clock.instant();
-    throttle.check(key, now);
-    var account = Rules.isValidUsername(username) && password.length() <= MAX_PASSWORD_LENGTH
-        ? store.findAccount(key)
-        : Optional.<StoredAccount>empty();
-    if (account.isEmpty()) {
-      hasher.verifyDecoy(password.length() <= MAX_PASSWORD_LENGTH ? password : "");
-      throttle.failed(key, now);
-      throw wrongCredentials();
-    }
-    StoredAccount found = account.get();
-    if (!hasher.verify(password, found.passwordHash())) {
-      throttle.failed(key, now);
-      throw wrongCredentials();
-    }
-    throttle.succeeded(key);
-    if (store.countSessions(found.key()) >= maxSessionsPerUser) {
-      throw new ChatException(ErrorCode.RESOURCE_EXHAUSTED, found.username() + " has " + maxSessionsPerUser
-          + " sessions already, the most allowed: log out of one first");
-    }
-    if (hasher.needsRehash(found.passwordHash())) {
-      store.updatePasswordHash(found.key(), hasher.hash(password));
-    }
-    String token = tokens.newToken();
-    String tokenHash = Tokens.hash(token);
-    store.insertSession(new StoredSession(tokenHash, found.key(), now));
-    sessions.put(tokenHash, newSessionState(tokenHash, found.key(), found.username(), now, now));
+    SessionTable.Opened opened = sessions.open(found);
     MailboxState state = store.mailboxState(found.key());
     events.fire(l -> l.onSessionOpened(found.username()));
-    return new Session(token, found.username(), state.unreadCount(), state.readSeq());
+    return new Session(opened.token(), found.username(), state.unreadCount(), state.readSeq());
   }
 
   @Override
@@ -207,11 +186,7 @@ public final class DefaultChatEngine implements ChatEngine {
   @Override
   public void logout(String token) {
     SessionState session = session(token);
-    synchronized (sessionLock) {
-      sessions.remove(session.tokenHash);
-      store.deleteSession(session.tokenHash);
-    }
-    endAll(session.end(), ErrorCode.UNAUTHENTICATED, "the session was logged out");
+    sessions.end(session, "the session was logged out");
     events.fire(l -> l.onSessionClosed(session.username));
   }
 
@@ -259,13 +234,19 @@ public final class DefaultChatEngine implements ChatEngine {
       throw Rules.noSuchUser(recipient);
     }
     if (clientMessageId != null) {
-      var earlier = store.findByClientMessageId(sender.userKey, clientMessageId);
+      Instant windowStart = clock.instant().minus(idempotencyWindow);
+      var earlier = store.findSent(sender.userKey, clientMessageId, Instant.MIN);
       if (earlier.isPresent()) {
-        return earlier.get();
+        if (!earlier.get().sentAt().isBefore(windowStart)) {
+          return earlier.get().toMessage(sender.username, text);
+        }
+        // Past the window the id is new again; its old record must go before the store's dedupe sees it.
+        deleteSentBefore(windowStart);
       }
     }
     Message message = onMailbox(StoredAccount.key(recipient), mailbox -> mailbox.append(store,
-        lastMessageId.incrementAndGet(), sender.username, text, clock.instant(), clientMessageId, maxUnreadPerMailbox));
+        lastMessageId.incrementAndGet(), sender.username, text, clock.instant(), clientMessageId, maxUnreadPerMailbox,
+        maxUnreadPerSender));
     events.fire(l -> l.onMessageStored(message));
     return message;
   }
@@ -326,13 +307,10 @@ public final class DefaultChatEngine implements ChatEngine {
     return onMailbox(session.userKey, mailbox -> mailbox.write(store, () -> store.deleteMessages(session.userKey, ids)));
   }
 
-  private void deleteAccountNow(String token, String password) {
-    SessionState session = session(token);
-    Rules.present(password, "password");
-    StoredAccount account = store.findAccount(session.userKey).orElseThrow(DefaultChatEngine::sessionEnded);
-    if (password.length() > MAX_PASSWORD_LENGTH || !hasher.verify(password, account.passwordHash())) {
-      throw new ChatException(ErrorCode.UNAUTHENTICATED, "wrong password: the account was not deleted");
-    }
+  /** Deletes the account of a session once its password is confirmed. On a password thread. */
+  private void deleteAccountNow(SessionState session, String password, String origin) {
+    StoredAccount account = store.findAccount(session.userKey).orElseThrow(SessionTable::ended);
+    credentials.confirm(account, password, origin);
     Mailbox mailbox = accountMailbox(session.userKey);
     List<EngineSubscription> subscriptions;
     try {
@@ -342,18 +320,8 @@ public final class DefaultChatEngine implements ChatEngine {
     }
     // The store withdrew this user's unread messages from other mailboxes: recount them there.
     mailboxes.values().forEach(Mailbox::forgetUnread);
-    List<SessionState> ended = new ArrayList<>();
-    synchronized (sessionLock) {
-      sessions.values().removeIf(s -> {
-        if (s.userKey.equals(session.userKey)) {
-          ended.add(s);
-          return true;
-        }
-        return false;
-      });
-    }
-    ended.forEach(SessionState::end);
-    endAll(subscriptions, ErrorCode.UNAUTHENTICATED, "the account was deleted");
+    sessions.removeUser(session.userKey);
+    EngineSubscription.endAll(subscriptions, ErrorCode.UNAUTHENTICATED, "the account was deleted");
     events.fire(l -> l.onAccountDeleted(account.username()));
   }
 
@@ -377,9 +345,11 @@ public final class DefaultChatEngine implements ChatEngine {
     }
     closed = true;
     for (Mailbox mailbox : mailboxes.values()) {
-      endAll(mailbox.subscriptions(), ErrorCode.UNAVAILABLE, "the server is shutting down");
+      EngineSubscription.endAll(mailbox.subscriptions(), ErrorCode.UNAVAILABLE, "the server is shutting down");
     }
+    sweeper.close();
     delivery.shutdown();
+    credentials.close();
     try {
       store.close();
     } catch (RuntimeException e) {
@@ -389,46 +359,7 @@ public final class DefaultChatEngine implements ChatEngine {
 
   private SessionState session(String token) {
     checkOpen();
-    if (token == null || token.isEmpty()) {
-      throw new ChatException(ErrorCode.UNAUTHENTICATED, "no session: log in first");
-    }
-    if (token.length() > Tokens.MAX_TOKEN_LENGTH) {
-      throw sessionEnded();
-    }
-    String tokenHash = Tokens.hash(token);
-    Instant now = clock.instant();
-    SessionState session = sessions.get(tokenHash);
-    if (session == null) {
-      synchronized (sessionLock) {
-        session = sessions.get(tokenHash);
-        if (session == null) {
-          StoredSession stored = store.findSession(tokenHash).orElseThrow(DefaultChatEngine::sessionEnded);
-          StoredAccount account = store.findAccount(stored.userKey()).orElseThrow(DefaultChatEngine::sessionEnded);
-          session = newSessionState(tokenHash, account.key(), account.username(), stored.createdAt(), now);
-          sessions.put(tokenHash, session);
-        }
-      }
-    }
-    if (session.isExpired(now, sessionIdleTimeout, sessionLifetime)) {
-      expire(session);
-      throw new ChatException(ErrorCode.UNAUTHENTICATED, "the session has expired: log in again");
-    }
-    session.touch(now);
-    return session;
-  }
-
-  private SessionState newSessionState(String tokenHash, String userKey, String username, Instant createdAt,
-      Instant lastUsed) {
-    return new SessionState(tokenHash, userKey, username, createdAt, lastUsed,
-        new SendRate(sendsPerSecond, sendBurst, clock.millis()));
-  }
-
-  private void expire(SessionState session) {
-    synchronized (sessionLock) {
-      sessions.remove(session.tokenHash);
-      store.deleteSession(session.tokenHash);
-    }
-    endAll(session.end(), ErrorCode.UNAUTHENTICATED, "the session has expired");
+    return sessions.find(token);
   }
 
   /**
@@ -464,15 +395,28 @@ public final class DefaultChatEngine implements ChatEngine {
     return mailbox != null && mailbox.isOnline();
   }
 
-  private void checkOpen() {
+  /**
+   * Removes what has expired: sessions (so they stop counting against the per-user limit) and
+   * idempotency records past their window. Runs on the sweeper thread every sweep interval; tests
+   * call it directly.
+   */
+  void sweep() {
     if (closed) {
-      throw shutDown();
+      return;
+    }
+    sessions.sweep();
+    deleteSentBefore(clock.instant().minus(idempotencyWindow));
+  }
+
+  private void deleteSentBefore(Instant before) {
+    for (int i = 0; i < 10 && store.deleteSentBefore(before, SessionTable.SWEEP_BATCH) == SessionTable.SWEEP_BATCH; i++) {
+      // one bounded batch at a time
     }
   }
 
-  private static void endAll(List<EngineSubscription> subscriptions, ErrorCode code, String message) {
-    for (EngineSubscription subscription : subscriptions) {
-      subscription.end(new ChatException(code, message));
+  private void checkOpen() {
+    if (closed) {
+      throw shutDown();
     }
   }
 
@@ -480,11 +424,4 @@ public final class DefaultChatEngine implements ChatEngine {
     return new ChatException(ErrorCode.UNAVAILABLE, "the server is shutting down");
   }
 
-  private static ChatException wrongCredentials() {
-    return new ChatException(ErrorCode.UNAUTHENTICATED, "wrong username or password");
-  }
-
-  private static ChatException sessionEnded() {
-    return new ChatException(ErrorCode.UNAUTHENTICATED, "unknown or ended session: log in again");
-  }
 }
