@@ -16,7 +16,7 @@ import java.util.Set;
  * (all but {@code CreateAccount} and {@code Login}) and hands the token to the service in
  * {@link #SESSION_TOKEN}.
  *
- * <p>It checks only that the header is present and well-formed, failing the call with
+ * <p>It checks only that the header is present once and well-formed, failing the call with
  * {@code UNAUTHENTICATED} and a description of what is wrong; whether the token stands for a live
  * session is for the engine to say. It never logs or echoes the token.
  *
@@ -33,12 +33,15 @@ final class SessionInterceptor implements ServerInterceptor {
   @Override
   public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
       ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
-    if (OPEN_METHODS.contains(call.getMethodDescriptor().getFullMethodName())) {
-      return next.startCall(call, headers);
-    }
     String token;
     try {
-      token = BearerToken.parse(headers.get(BearerToken.AUTHORIZATION));
+      // Several values are refused on every method, even where no session is needed: a proxy
+      // or client that adds a second one has a bug that serving either value would hide.
+      String value = BearerToken.singleValue(headers);
+      if (OPEN_METHODS.contains(call.getMethodDescriptor().getFullMethodName())) {
+        return next.startCall(call, headers);
+      }
+      token = BearerToken.parse(value);
     } catch (BearerToken.MalformedException e) {
       call.close(
           Status.UNAUTHENTICATED.withDescription(e.getMessage()),
