@@ -57,6 +57,7 @@ final class EngineChatService extends ChatServiceGrpc.ChatServiceImplBase {
 
   private final ChatEngine engine;
   private final int maxBufferedMessagesPerStream;
+  private final OutboundBudget outboundBudget;
   private final Set<DeliveryStream> streams = ConcurrentHashMap.newKeySet();
   private final Set<SendStreamCall> sendStreams = ConcurrentHashMap.newKeySet();
   private volatile boolean shuttingDown;
@@ -67,8 +68,9 @@ final class EngineChatService extends ChatServiceGrpc.ChatServiceImplBase {
    * @param engine the engine to serve
    * @param maxBufferedMessagesPerStream most messages a delivery stream holds for a client that
    *     does not read, at least 1
+   * @param outboundBudget the budget all delivery streams reserve their buffered messages from
    */
-  EngineChatService(ChatEngine engine, int maxBufferedMessagesPerStream) {
+  EngineChatService(ChatEngine engine, int maxBufferedMessagesPerStream, OutboundBudget outboundBudget) {
     if (engine == null) {
       throw new IllegalArgumentException("engine must not be null");
     }
@@ -78,6 +80,7 @@ final class EngineChatService extends ChatServiceGrpc.ChatServiceImplBase {
     }
     this.engine = engine;
     this.maxBufferedMessagesPerStream = maxBufferedMessagesPerStream;
+    this.outboundBudget = outboundBudget;
   }
 
   @Override
@@ -166,7 +169,8 @@ final class EngineChatService extends ChatServiceGrpc.ChatServiceImplBase {
   @Override
   public void subscribe(SubscribeRequest request, StreamObserver<SubscribeResponse> out) {
     DeliveryStream stream = new DeliveryStream(
-        (ServerCallStreamObserver<SubscribeResponse>) out, maxBufferedMessagesPerStream, streams::remove);
+        (ServerCallStreamObserver<SubscribeResponse>) out, maxBufferedMessagesPerStream, outboundBudget,
+        streams::remove);
     streams.add(stream);
     // Checked after registering, so that a stream racing with shutDownStreams() is ended by one
     // of the two.
@@ -223,6 +227,15 @@ final class EngineChatService extends ChatServiceGrpc.ChatServiceImplBase {
     for (SendStreamCall call : List.copyOf(sendStreams)) {
       call.shutDown();
     }
+  }
+
+  /**
+   * Returns the budget of buffered messages, for tests.
+   *
+   * @return the budget
+   */
+  OutboundBudget outboundBudget() {
+    return outboundBudget;
   }
 
   /**

@@ -53,6 +53,8 @@ public final class GrpcChatServer implements AutoCloseable {
   public static final int DEFAULT_MAX_INBOUND_MESSAGE_BYTES = 256 * 1024;
   /** Default {@link Builder#maxBufferedMessagesPerStream}. */
   public static final int DEFAULT_MAX_BUFFERED_MESSAGES_PER_STREAM = 4096;
+  /** Default {@link Builder#maxBufferedBytes}: 64 MiB. */
+  public static final long DEFAULT_MAX_BUFFERED_BYTES = 64L * 1024 * 1024;
   /** Default {@link Builder#shutdownTimeout}: 5 seconds. */
   public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(5);
   /** Default {@link Builder#maxInboundMetadataBytes}: 8 KiB, room for every header chatapp sends. */
@@ -125,7 +127,8 @@ public final class GrpcChatServer implements AutoCloseable {
     this.connectionLog = new ConnectionLog(b.maxConcurrentCallsPerConnection, System::nanoTime);
     this.ownedExecutor = b.executor == null ? defaultExecutor(serverId) : null;
     this.executor = b.executor != null ? b.executor : ownedExecutor;
-    this.service = new EngineChatService(b.engine, b.maxBufferedMessagesPerStream);
+    this.service = new EngineChatService(b.engine, b.maxBufferedMessagesPerStream,
+        new OutboundBudget(b.maxBufferedBytes));
   }
 
   /**
@@ -337,6 +340,8 @@ public final class GrpcChatServer implements AutoCloseable {
     private boolean maxInboundMessageBytesSet;
     private int maxBufferedMessagesPerStream = DEFAULT_MAX_BUFFERED_MESSAGES_PER_STREAM;
     private boolean maxBufferedMessagesPerStreamSet;
+    private long maxBufferedBytes = DEFAULT_MAX_BUFFERED_BYTES;
+    private boolean maxBufferedBytesSet;
     private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
     private boolean shutdownTimeoutSet;
     private Executor executor;
@@ -435,6 +440,28 @@ public final class GrpcChatServer implements AutoCloseable {
       }
       this.maxBufferedMessagesPerStream = messages;
       maxBufferedMessagesPerStreamSet = true;
+      return this;
+    }
+
+    /**
+     * Sets how many bytes (estimated heap bytes of the messages) all delivery streams together
+     * hold for clients that do not read fast enough. When a message does not fit, the stream
+     * that holds the most is ended with {@code RESOURCE_EXHAUSTED}, as if it had passed
+     * {@link #maxBufferedMessagesPerStream}; its client subscribes again after the last seq it
+     * saw and loses nothing. Default 64 MiB.
+     *
+     * @param bytes 64 KiB or more
+     * @return this builder
+     * @throws IllegalArgumentException if {@code bytes} is below 64 KiB
+     * @throws IllegalStateException if the budget was set before
+     */
+    public Builder maxBufferedBytes(long bytes) {
+      checkNotSet(maxBufferedBytesSet, "maxBufferedBytes", maxBufferedBytes);
+      if (bytes < 64 * 1024) {
+        throw new IllegalArgumentException("maxBufferedBytes must be at least 65536, was " + bytes);
+      }
+      this.maxBufferedBytes = bytes;
+      maxBufferedBytesSet = true;
       return this;
     }
 

@@ -80,7 +80,7 @@ class GrpcChatClientTest {
   void abruptServerLossIsReportedAsOneDisconnectAndNoSubscriptionEnd() throws Exception {
     // A server without the graceful end of delivery streams: its streams just break.
     Server abrupt = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-        .addService(ServerInterceptors.intercept(new EngineChatService(engine, 100), new SessionInterceptor()))
+        .addService(ServerInterceptors.intercept(new EngineChatService(engine, 100, new OutboundBudget(1 << 20)), new SessionInterceptor()))
         .build().start();
     ChatClientListener listener = mock(ChatClientListener.class);
     GrpcChatClient alice = (GrpcChatClient) track(GrpcChatClient.connect("127.0.0.1", abrupt.getPort(), listener));

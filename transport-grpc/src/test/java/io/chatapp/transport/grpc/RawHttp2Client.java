@@ -8,7 +8,10 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -29,6 +32,7 @@ final class RawHttp2Client implements AutoCloseable {
   private static final int RST_STREAM = 0x3;
   private static final int SETTINGS = 0x4;
   private static final int GOAWAY = 0x7;
+  private static final int END_STREAM = 0x1;
   private static final int END_HEADERS = 0x4;
   private static final int ACK = 0x1;
 
@@ -38,6 +42,9 @@ final class RawHttp2Client implements AutoCloseable {
   private final CountDownLatch closed = new CountDownLatch(1);
   private final Object counts = new Object();
   private int refusedStreams; // guarded by counts
+  private final Semaphore answeredStreams;
+  private final Semaphore endedStreams;
+  private final Set<Integer> answered = new HashSet<>(); // only the reader thread
   private final Thread reader;
   private int nextStreamId = 1; // only the test thread opens streams
 
@@ -46,6 +53,18 @@ final class RawHttp2Client implements AutoCloseable {
    * that the server's limits apply from then on.
    */
   RawHttp2Client(String host, int port, long timeoutSeconds) throws IOException, InterruptedException {
+    this(host, port, timeoutSeconds, new Semaphore(0), new Semaphore(0));
+  }
+
+  /**
+   * Connects as above, and releases a permit of {@code answeredStreams} when a stream gets its
+   * first DATA frame, and of {@code endedStreams} when the server ends a stream with trailers
+   * (HEADERS with END_STREAM).
+   */
+  RawHttp2Client(String host, int port, long timeoutSeconds, Semaphore answeredStreams, Semaphore endedStreams)
+      throws IOException, InterruptedException {
+    this.answeredStreams = answeredStreams;
+    this.endedStreams = endedStreams;
     socket = new Socket();
     socket.connect(new InetSocketAddress(host, port), (int) TimeUnit.SECONDS.toMillis(timeoutSeconds));
     out = socket.getOutputStream();
@@ -72,6 +91,19 @@ final class RawHttp2Client implements AutoCloseable {
    * @param path such as {@code /chatapp.v1.ChatService/Login}
    */
   void openStream(String path) throws IOException {
+    openStream(path, null, null);
+  }
+
+  /**
+   * Opens a stream of a gRPC method, optionally with a bearer token, and sends one request
+   * message and END_STREAM if given one. The client never sends WINDOW_UPDATE: the server can
+   * send it no more than the initial 64 KiB window of the connection.
+   *
+   * @param path such as {@code /chatapp.v1.ChatService/Subscribe}
+   * @param token a session token, or {@code null}
+   * @param request the serialized request message, or {@code null} to leave the stream open
+   */
+  void openStream(String path, String token, byte[] request) throws IOException {
     ByteArrayOutputStream block = new ByteArrayOutputStream();
     literal(block, ":method", "POST");
     literal(block, ":scheme", "http");
@@ -79,8 +111,20 @@ final class RawHttp2Client implements AutoCloseable {
     literal(block, ":authority", "127.0.0.1");
     literal(block, "content-type", "application/grpc");
     literal(block, "te", "trailers");
+    if (token != null) {
+      literal(block, "authorization", "Bearer " + token);
+    }
     synchronized (out) {
       writeFrame(HEADERS, END_HEADERS, nextStreamId, block.toByteArray());
+      if (request != null) {
+        // A gRPC message: not compressed (0), its length (4 bytes), the bytes.
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        body.write(0);
+        body.writeBytes(new byte[] {(byte) (request.length >>> 24), (byte) (request.length >>> 16),
+            (byte) (request.length >>> 8), (byte) request.length});
+        body.writeBytes(request);
+        writeFrame(DATA, END_STREAM, nextStreamId, body.toByteArray());
+      }
       nextStreamId += 2;
     }
   }
@@ -152,7 +196,7 @@ final class RawHttp2Client implements AutoCloseable {
         int length = (in.readUnsignedByte() << 16) | in.readUnsignedShort();
         int type = in.readUnsignedByte();
         int flags = in.readUnsignedByte();
-        in.readInt(); // stream id
+        int streamId = in.readInt() & 0x7fffffff;
         byte[] payload = new byte[length];
         in.readFully(payload);
         if (type == SETTINGS && (flags & ACK) == 0) {
@@ -164,8 +208,10 @@ final class RawHttp2Client implements AutoCloseable {
           }
         } else if (type == GOAWAY) {
           closed.countDown();
-        } else if (type == DATA || type == HEADERS) {
-          continue; // answers of accepted streams: not looked at
+        } else if (type == DATA && streamId != 0 && answered.add(streamId)) {
+          answeredStreams.release();
+        } else if (type == HEADERS && (flags & END_STREAM) != 0) {
+          endedStreams.release();
         }
       }
     } catch (EOFException e) {
