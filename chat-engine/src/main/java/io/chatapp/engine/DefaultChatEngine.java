@@ -25,8 +25,11 @@ import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The {@link ChatEngine} of chatapp: every rule of the contract over a {@link ChatStore}.
@@ -46,18 +49,22 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class DefaultChatEngine implements ChatEngine {
   private static final System.Logger LOG = System.getLogger(DefaultChatEngine.class.getName());
+  static final int MAX_ACCOUNTS_READ_PER_PAGE = 2000;
 
   private final ChatStore store;
   private final Clock clock;
-  private final PasswordHasher hasher;
+  private final Credentials credentials;
   private final Tokens tokens;
   private final DeliveryExecutor delivery;
   private final int subscriberQueueLimit;
-  private final LoginThrottle throttle;
+  private final PageTokens pageTokens;
   private final Duration sessionIdleTimeout;
   private final Duration sessionLifetime;
   private final int maxSessionsPerUser;
   private final long maxUnreadPerMailbox;
+  private final long maxUnreadPerSender;
+  private final int sendsPerSecond;
+  private final int sendBurst;
   private final EngineListeners events = new EngineListeners();
   private final AtomicLong lastMessageId;
   private final ConcurrentHashMap<String, Mailbox> mailboxes = new ConcurrentHashMap<>();
@@ -70,17 +77,24 @@ public final class DefaultChatEngine implements ChatEngine {
   DefaultChatEngine(EngineBuilder builder) {
     this.store = builder.store != null ? builder.store : new InMemoryChatStore();
     this.clock = builder.clock != null ? builder.clock : Clock.systemUTC();
-    this.hasher = new PasswordHasher(builder.passwordIterations, builder.random);
     this.tokens = new Tokens(builder.random);
+    this.pageTokens = new PageTokens(builder.random);
     this.delivery = builder.deliveryExecutor != null
         ? DeliveryExecutor.borrowed(builder.deliveryExecutor)
         : DeliveryExecutor.owned(builder.deliveryThreads);
     this.subscriberQueueLimit = builder.subscriberQueueLimit;
-    this.throttle = new LoginThrottle(builder.freeLoginFailures, builder.loginFailureWindow, builder.maxLoginDelay);
+    this.credentials = new Credentials(store, new PasswordHasher(builder.passwordIterations, builder.random),
+        new LoginThrottle(builder.freeLoginFailures, builder.loginFailureWindow, builder.maxLoginDelay, clock),
+        new PasswordWork(builder.passwordThreads, builder.passwordQueue, builder.passwordChecksPerAddress), clock);
     this.sessionIdleTimeout = builder.sessionIdleTimeout;
     this.sessionLifetime = builder.sessionLifetime;
     this.maxSessionsPerUser = builder.maxSessionsPerUser;
     this.maxUnreadPerMailbox = builder.maxUnreadPerMailbox;
+    this.maxUnreadPerSender = builder.maxUnreadPerSender > 0
+        ? builder.maxUnreadPerSender
+        : Math.max(1, builder.maxUnreadPerMailbox / 10);
+    this.sendsPerSecond = builder.sendsPerSecond;
+    this.sendBurst = builder.sendBurst;
     this.lastMessageId = new AtomicLong(store.lastMessageId());
   }
 
@@ -98,50 +112,77 @@ public final class DefaultChatEngine implements ChatEngine {
   }
 
   @Override
-  public void createAccount(String username, String password) {
-    checkOpen();
-    Rules.username(username);
-    Rules.password(password);
-    StoredAccount account = new StoredAccount(username, hasher.hash(password), clock.instant());
-    if (!store.insertAccount(account)) {
-      throw new ChatException(ErrorCode.ALREADY_EXISTS, "username " + Rules.quote(username) + " is taken");
-    }
-    events.fire(l -> l.onAccountCreated(username));
+  public CompletableFuture<Void> createAccountAsync(String username, String password, String origin) {
+    return start(() -> {
+      checkOpen();
+      Rules.username(username);
+      Rules.password(password);
+      return credentials.hashing(origin, () -> {
+        createAccountNow(username, credentials.hash(password));
+        return null;
+      });
+    });
   }
 
   @Override
-  public Session login(String username, String password) {
+  public CompletableFuture<Session> loginAsync(String username, String password, String origin) {
+    return start(() -> {
+      checkOpen();
+      return credentials.verify(username, password, origin, this::openSession);
+    });
+  }
+
+  @Override
+  public CompletableFuture<Integer> logoutOtherSessionsAsync(String username, String password, String keepToken,
+      String origin) {
+    return CompletableFuture.failedFuture(new ChatException(ErrorCode.UNAVAILABLE, "not available yet"));
+  }
+
+  @Override
+  public CompletableFuture<Void> deleteAccountAsync(String token, String password, String origin) {
+    return start(() -> {
+      SessionState session = session(token);
+      Rules.present(password, "password");
+      return credentials.hashing(origin, () -> {
+        deleteAccountNow(session, password, origin);
+        return null;
+      });
+    });
+  }
+
+  /** Runs the cheap checks on the caller's thread, turning what they throw into a failed future. */
+  private static <T> CompletableFuture<T> start(Supplier<CompletableFuture<T>> checksThenWork) {
+    try {
+      return checksThenWork.get();
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /** Stores a new account whose password is hashed already. On a password thread. */
+  private void createAccountNow(String username, String passwordHash) {
     checkOpen();
-    Rules.present(username, "username");
-    Rules.present(password, "password");
-    String key = StoredAccount.key(Rules.shorten(username));
+    StoredAccount account = new StoredAccount(username, passwordHash, clock.instant());
+    if (!store.insertAccount(account)) {
+      throw new ChatException(ErrorCode.ALREADY_EXISTS, "username " + Rules.quote(username) + " is taken");
+    }
+    // A mailbox of an earlier account of this name that a racing call left behind is not hers.
+    mailboxes.computeIfPresent(account.key(), (key, old) -> old.isDeleted() ? null : old);
+    events.fire(l -> l.onAccountCreated(username));
+  }
+
+  /** Opens a session for an account whose password was just checked. On a password thread. */
+  private Session openSession(StoredAccount found) {
+    checkOpen();
     Instant now = clock.instant();
-    throttle.check(key, now);
-    var account = Rules.isValidUsername(username) && password.length() <= MAX_PASSWORD_LENGTH
-        ? store.findAccount(key)
-        : Optional.<StoredAccount>empty();
-    if (account.isEmpty()) {
-      hasher.verifyDecoy(password.length() <= MAX_PASSWORD_LENGTH ? password : "");
-      throttle.failed(key, now);
-      throw wrongCredentials();
-    }
-    StoredAccount found = account.get();
-    if (!hasher.verify(password, found.passwordHash())) {
-      throttle.failed(key, now);
-      throw wrongCredentials();
-    }
-    throttle.succeeded(key);
     if (store.countSessions(found.key()) >= maxSessionsPerUser) {
       throw new ChatException(ErrorCode.RESOURCE_EXHAUSTED, found.username() + " has " + maxSessionsPerUser
           + " sessions already, the most allowed: log out of one first");
     }
-    if (hasher.needsRehash(found.passwordHash())) {
-      store.updatePasswordHash(found.key(), hasher.hash(password));
-    }
     String token = tokens.newToken();
     String tokenHash = Tokens.hash(token);
     store.insertSession(new StoredSession(tokenHash, found.key(), now));
-    sessions.put(tokenHash, new SessionState(tokenHash, found.key(), found.username(), now, now));
+    sessions.put(tokenHash, newSessionState(tokenHash, found.key(), found.username(), now, now));
     MailboxState state = store.mailboxState(found.key());
     events.fire(l -> l.onSessionOpened(found.username()));
     return new Session(token, found.username(), state.unreadCount(), state.readSeq());
@@ -170,31 +211,32 @@ public final class DefaultChatEngine implements ChatEngine {
     session(token);
     Glob glob = Glob.of(Rules.pattern(pattern));
     int pageSize = Rules.limit(limit, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT);
-    String after = decodePageToken(pageToken);
+    String after = pageTokens.decode(glob.text(), pageToken);
+    // A call reads at most this many accounts, so a pattern that matches little costs a page or
+    // two of reading, not the whole table; the page then comes back short, with a token.
+    int budget = Math.max(pageSize + 1, MAX_ACCOUNTS_READ_PER_PAGE);
     List<AccountInfo> items = new ArrayList<>();
-    String lastKey = null;
-    boolean more = false;
-    scan:
     while (true) {
-      int want = Math.max(pageSize + 1, 64);
-      List<StoredAccount> batch = store.listAccounts(after, want);
-      for (StoredAccount account : batch) {
-        after = account.key();
-        if (!glob.matches(account.username())) {
-          continue;
+      int want = Math.min(budget, Math.max(pageSize + 1, 64));
+      List<String> batch = store.listUsernames(after, glob.literalPrefix(), want);
+      budget -= batch.size();
+      for (String username : batch) {
+        String key = StoredAccount.key(username);
+        if (glob.matches(username)) {
+          if (items.size() == pageSize) {
+            return new Page<>(items, pageTokens.encode(glob.text(), after));
+          }
+          items.add(new AccountInfo(username, isOnline(key)));
         }
-        if (items.size() == pageSize) {
-          more = true;
-          break scan;
-        }
-        items.add(new AccountInfo(account.username(), isOnline(account.key())));
-        lastKey = account.key();
+        after = key;
       }
       if (batch.size() < want) {
-        break;
+        return new Page<>(items, null);
+      }
+      if (budget <= 0) {
+        return new Page<>(items, pageTokens.encode(glob.text(), after));
       }
     }
-    return new Page<>(items, more ? encodePageToken(lastKey) : null);
   }
 
   @Override
@@ -203,18 +245,18 @@ public final class DefaultChatEngine implements ChatEngine {
     Rules.present(recipient, "recipient");
     Rules.text(text);
     Rules.clientMessageId(clientMessageId);
+    sender.sendRate.take(clock.millis());
     if (!Rules.isValidUsername(recipient)) {
-      throw new ChatException(ErrorCode.NOT_FOUND, "no such user: " + Rules.shorten(recipient));
+      throw Rules.noSuchUser(recipient);
     }
     if (clientMessageId != null) {
-      var earlier = store.findByClientMessageId(sender.userKey, clientMessageId);
+      var earlier = store.findSent(sender.userKey, clientMessageId, Instant.MIN);
       if (earlier.isPresent()) {
-        return earlier.get();
+        return earlier.get().toMessage(sender.username, text);
       }
     }
-    Mailbox mailbox = mailbox(StoredAccount.key(recipient));
-    Message message = mailbox.append(store, lastMessageId.incrementAndGet(), sender.username, text, clock.instant(),
-        clientMessageId, maxUnreadPerMailbox);
+    Message message = onMailbox(StoredAccount.key(recipient), mailbox -> mailbox.append(store,
+        lastMessageId.incrementAndGet(), sender.username, text, clock.instant(), clientMessageId, maxUnreadPerMailbox));
     events.fire(l -> l.onMessageStored(message));
     return message;
   }
@@ -228,10 +270,9 @@ public final class DefaultChatEngine implements ChatEngine {
     if (listener == null) {
       throw Rules.invalid("listener is required");
     }
-    Mailbox mailbox = mailbox(session.userKey);
-    EngineSubscription subscription = mailbox.subscribe(store, afterSeq,
+    EngineSubscription subscription = onMailbox(session.userKey, mailbox -> mailbox.subscribe(store, afterSeq,
         (box, start, catchUpTo) -> new EngineSubscription(box, session, listener, store, delivery.executor(),
-            events, subscriberQueueLimit, start, catchUpTo));
+            events, subscriberQueueLimit, start, catchUpTo)));
     session.add(subscription);
     if (session.isEnded() || closed) {
       // Logout or shutdown raced with this call and may have missed the new subscription.
@@ -253,7 +294,8 @@ public final class DefaultChatEngine implements ChatEngine {
   public long ack(String token, long uptoSeq) {
     SessionState session = session(token);
     Rules.seq(uptoSeq, "uptoSeq");
-    return mailbox(session.userKey).write(store, () -> store.ack(session.userKey, uptoSeq)).unreadCount();
+    return onMailbox(session.userKey, mailbox -> mailbox.write(store, () -> store.ack(session.userKey, uptoSeq)))
+        .unreadCount();
   }
 
   @Override
@@ -272,20 +314,20 @@ public final class DefaultChatEngine implements ChatEngine {
       }
     }
     List<Long> ids = List.copyOf(messageIds);
-    return mailbox(session.userKey).write(store, () -> store.deleteMessages(session.userKey, ids));
+    return onMailbox(session.userKey, mailbox -> mailbox.write(store, () -> store.deleteMessages(session.userKey, ids)));
   }
 
-  @Override
-  public void deleteAccount(String token, String password) {
-    SessionState session = session(token);
-    Rules.present(password, "password");
+  /** Deletes the account of a session once its password is confirmed. On a password thread. */
+  private void deleteAccountNow(SessionState session, String password, String origin) {
     StoredAccount account = store.findAccount(session.userKey).orElseThrow(DefaultChatEngine::sessionEnded);
-    if (password.length() > MAX_PASSWORD_LENGTH || !hasher.verify(password, account.passwordHash())) {
-      throw new ChatException(ErrorCode.UNAUTHENTICATED, "wrong password: the account was not deleted");
+    credentials.confirm(account, password, origin);
+    Mailbox mailbox = accountMailbox(session.userKey);
+    List<EngineSubscription> subscriptions;
+    try {
+      subscriptions = mailbox.deleteAccount(store);
+    } finally {
+      mailboxes.remove(session.userKey, mailbox);
     }
-    Mailbox mailbox = mailbox(session.userKey);
-    List<EngineSubscription> subscriptions = mailbox.deleteAccount(store);
-    mailboxes.remove(session.userKey, mailbox);
     // The store withdrew this user's unread messages from other mailboxes: recount them there.
     mailboxes.values().forEach(Mailbox::forgetUnread);
     List<SessionState> ended = new ArrayList<>();
@@ -326,6 +368,7 @@ public final class DefaultChatEngine implements ChatEngine {
       endAll(mailbox.subscriptions(), ErrorCode.UNAVAILABLE, "the server is shutting down");
     }
     delivery.shutdown();
+    credentials.close();
     try {
       store.close();
     } catch (RuntimeException e) {
@@ -350,7 +393,7 @@ public final class DefaultChatEngine implements ChatEngine {
         if (session == null) {
           StoredSession stored = store.findSession(tokenHash).orElseThrow(DefaultChatEngine::sessionEnded);
           StoredAccount account = store.findAccount(stored.userKey()).orElseThrow(DefaultChatEngine::sessionEnded);
-          session = new SessionState(tokenHash, account.key(), account.username(), stored.createdAt(), now);
+          session = newSessionState(tokenHash, account.key(), account.username(), stored.createdAt(), now);
           sessions.put(tokenHash, session);
         }
       }
@@ -363,6 +406,12 @@ public final class DefaultChatEngine implements ChatEngine {
     return session;
   }
 
+  private SessionState newSessionState(String tokenHash, String userKey, String username, Instant createdAt,
+      Instant lastUsed) {
+    return new SessionState(tokenHash, userKey, username, createdAt, lastUsed,
+        new SendRate(sendsPerSecond, sendBurst, clock.millis()));
+  }
+
   private void expire(SessionState session) {
     synchronized (sessionLock) {
       sessions.remove(session.tokenHash);
@@ -371,9 +420,29 @@ public final class DefaultChatEngine implements ChatEngine {
     endAll(session.end(), ErrorCode.UNAUTHENTICATED, "the session has expired");
   }
 
-  private Mailbox mailbox(String userKey) {
+  /**
+   * Runs an operation on an account's mailbox. A name with no account leaves no state behind: no
+   * mailbox is made for it, and one that finds its account gone (deleted while the operation
+   * looked it up) leaves the map, so that whoever registers the name next gets a fresh one.
+   */
+  private <T> T onMailbox(String userKey, Function<Mailbox, T> operation) {
+    Mailbox mailbox = accountMailbox(userKey);
+    try {
+      return operation.apply(mailbox);
+    } catch (ChatException e) {
+      if (e.code() == ErrorCode.NOT_FOUND && mailbox.isDeleted()) {
+        mailboxes.remove(userKey, mailbox);
+      }
+      throw e;
+    }
+  }
+
+  private Mailbox accountMailbox(String userKey) {
     Mailbox mailbox = mailboxes.get(userKey);
     if (mailbox == null) {
+      if (store.findAccount(userKey).isEmpty()) {
+        throw Rules.noSuchUser(userKey);
+      }
       mailbox = mailboxes.computeIfAbsent(userKey, Mailbox::new);
     }
     return mailbox;
@@ -400,30 +469,7 @@ public final class DefaultChatEngine implements ChatEngine {
     return new ChatException(ErrorCode.UNAVAILABLE, "the server is shutting down");
   }
 
-  private static ChatException wrongCredentials() {
-    return new ChatException(ErrorCode.UNAUTHENTICATED, "wrong username or password");
-  }
-
   private static ChatException sessionEnded() {
     return new ChatException(ErrorCode.UNAUTHENTICATED, "unknown or ended session: log in again");
-  }
-
-  private static String encodePageToken(String lastKey) {
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(lastKey.getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static String decodePageToken(String pageToken) {
-    if (pageToken == null || pageToken.isEmpty()) {
-      return null;
-    }
-    try {
-      String key = new String(Base64.getUrlDecoder().decode(pageToken), StandardCharsets.UTF_8);
-      if (Rules.isValidUsername(key)) {
-        return key;
-      }
-    } catch (IllegalArgumentException e) {
-      // fall through to the error below
-    }
-    throw Rules.invalid("invalid page token: pass null for the first page, or the nextPageToken of the last page");
   }
 }

@@ -278,7 +278,7 @@ final class Mailbox {
       }
     }
     if (deleted) {
-      throw new ChatException(ErrorCode.NOT_FOUND, "no such user: " + key);
+      throw Rules.noSuchUser(key);
     }
   }
 }

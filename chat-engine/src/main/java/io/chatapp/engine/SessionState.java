@@ -21,13 +21,16 @@ final class SessionState {
   private volatile boolean ended;
   // Not persisted: after a restart a session's idle time starts again from its first use.
   private volatile Instant lastUsed;
+  final SendRate sendRate;
 
-  SessionState(String tokenHash, String userKey, String username, Instant createdAt, Instant lastUsed) {
+  SessionState(String tokenHash, String userKey, String username, Instant createdAt, Instant lastUsed,
+      SendRate sendRate) {
     this.tokenHash = tokenHash;
     this.userKey = userKey;
     this.username = username;
     this.createdAt = createdAt;
     this.lastUsed = lastUsed;
+    this.sendRate = sendRate;
   }
 
   /** Tells whether the session outlived its idle timeout or lifetime at {@code now}. */
