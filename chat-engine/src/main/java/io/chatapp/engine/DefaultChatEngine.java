@@ -58,20 +58,14 @@ public final class DefaultChatEngine implements ChatEngine {
   private final DeliveryExecutor delivery;
   private final int subscriberQueueLimit;
   private final PageTokens pageTokens;
-  private final Duration sessionIdleTimeout;
-  private final Duration sessionLifetime;
-  private final int maxSessionsPerUser;
   private final long maxUnreadPerMailbox;
   private final long maxUnreadPerSender;
-  private final int sendsPerSecond;
-  private final int sendBurst;
   private final EngineListeners events = new EngineListeners();
   private final AtomicLong lastMessageId;
   private final ConcurrentHashMap<String, Mailbox> mailboxes = new ConcurrentHashMap<>();
-  // Token hash -> live session. Hits take no lock; misses and removals take sessionLock so that a
-  // load from the store can never resurrect a session that is being ended.
-  private final ConcurrentHashMap<String, SessionState> sessions = new ConcurrentHashMap<>();
-  private final Object sessionLock = new Object();
+  private final SessionTable sessions;
+  private final Duration idempotencyWindow;
+  private final Sweeper sweeper;
   private volatile boolean closed;
 
   DefaultChatEngine(EngineBuilder builder) {
@@ -86,16 +80,15 @@ public final class DefaultChatEngine implements ChatEngine {
     this.credentials = new Credentials(store, new PasswordHasher(builder.passwordIterations, builder.random),
         new LoginThrottle(builder.freeLoginFailures, builder.loginFailureWindow, builder.maxLoginDelay, clock),
         new PasswordWork(builder.passwordThreads, builder.passwordQueue, builder.passwordChecksPerAddress), clock);
-    this.sessionIdleTimeout = builder.sessionIdleTimeout;
-    this.sessionLifetime = builder.sessionLifetime;
-    this.maxSessionsPerUser = builder.maxSessionsPerUser;
     this.maxUnreadPerMailbox = builder.maxUnreadPerMailbox;
     this.maxUnreadPerSender = builder.maxUnreadPerSender > 0
         ? builder.maxUnreadPerSender
-        : Math.max(1, builder.maxUnreadPerMailbox / 10);
-    this.sendsPerSecond = builder.sendsPerSecond;
-    this.sendBurst = builder.sendBurst;
+        : Math.max(Math.min(builder.maxUnreadPerMailbox, 100), builder.maxUnreadPerMailbox / 10);
+    this.sessions = new SessionTable(store, clock, tokens, builder.sessionIdleTimeout, builder.sessionLifetime,
+        builder.maxSessionsPerUser, builder.sendsPerSecond, builder.sendBurst);
+    this.idempotencyWindow = builder.idempotencyWindow;
     this.lastMessageId = new AtomicLong(store.lastMessageId());
+    this.sweeper = Sweeper.start(this::sweep, builder.sweepInterval);
   }
 
   /**
@@ -135,7 +128,10 @@ public final class DefaultChatEngine implements ChatEngine {
   @Override
   public CompletableFuture<Integer> logoutOtherSessionsAsync(String username, String password, String keepToken,
       String origin) {
-    return CompletableFuture.failedFuture(new ChatException(ErrorCode.UNAVAILABLE, "not available yet"));
+    return start(() -> {
+      checkOpen();
+      return credentials.verify(username, password, origin, account -> sessions.endOthers(account.key(), keepToken));
+    });
   }
 
   @Override
@@ -174,18 +170,10 @@ public final class DefaultChatEngine implements ChatEngine {
   /** Opens a session for an account whose password was just checked. On a password thread. */
   private Session openSession(StoredAccount found) {
     checkOpen();
-    Instant now = clock.instant();
-    if (store.countSessions(found.key()) >= maxSessionsPerUser) {
-      throw new ChatException(ErrorCode.RESOURCE_EXHAUSTED, found.username() + " has " + maxSessionsPerUser
-          + " sessions already, the most allowed: log out of one first");
-    }
-    String token = tokens.newToken();
-    String tokenHash = Tokens.hash(token);
-    store.insertSession(new StoredSession(tokenHash, found.key(), now));
-    sessions.put(tokenHash, newSessionState(tokenHash, found.key(), found.username(), now, now));
+    SessionTable.Opened opened = sessions.open(found);
     MailboxState state = store.mailboxState(found.key());
     events.fire(l -> l.onSessionOpened(found.username()));
-    return new Session(token, found.username(), state.unreadCount(), state.readSeq());
+    return new Session(opened.token(), found.username(), state.unreadCount(), state.readSeq());
   }
 
   @Override
@@ -198,11 +186,7 @@ public final class DefaultChatEngine implements ChatEngine {
   @Override
   public void logout(String token) {
     SessionState session = session(token);
-    synchronized (sessionLock) {
-      sessions.remove(session.tokenHash);
-      store.deleteSession(session.tokenHash);
-    }
-    endAll(session.end(), ErrorCode.UNAUTHENTICATED, "the session was logged out");
+    sessions.end(session, "the session was logged out");
     events.fire(l -> l.onSessionClosed(session.username));
   }
 
@@ -250,13 +234,19 @@ public final class DefaultChatEngine implements ChatEngine {
       throw Rules.noSuchUser(recipient);
     }
     if (clientMessageId != null) {
+      Instant windowStart = clock.instant().minus(idempotencyWindow);
       var earlier = store.findSent(sender.userKey, clientMessageId, Instant.MIN);
       if (earlier.isPresent()) {
-        return earlier.get().toMessage(sender.username, text);
+        if (!earlier.get().sentAt().isBefore(windowStart)) {
+          return earlier.get().toMessage(sender.username, text);
+        }
+        // Past the window the id is new again; its old record must go before the store's dedupe sees it.
+        deleteSentBefore(windowStart);
       }
     }
     Message message = onMailbox(StoredAccount.key(recipient), mailbox -> mailbox.append(store,
-        lastMessageId.incrementAndGet(), sender.username, text, clock.instant(), clientMessageId, maxUnreadPerMailbox));
+        lastMessageId.incrementAndGet(), sender.username, text, clock.instant(), clientMessageId, maxUnreadPerMailbox,
+        maxUnreadPerSender));
     events.fire(l -> l.onMessageStored(message));
     return message;
   }
@@ -319,7 +309,7 @@ public final class DefaultChatEngine implements ChatEngine {
 
   /** Deletes the account of a session once its password is confirmed. On a password thread. */
   private void deleteAccountNow(SessionState session, String password, String origin) {
-    StoredAccount account = store.findAccount(session.userKey).orElseThrow(DefaultChatEngine::sessionEnded);
+    StoredAccount account = store.findAccount(session.userKey).orElseThrow(SessionTable::ended);
     credentials.confirm(account, password, origin);
     Mailbox mailbox = accountMailbox(session.userKey);
     List<EngineSubscription> subscriptions;
@@ -330,18 +320,8 @@ public final class DefaultChatEngine implements ChatEngine {
     }
     // The store withdrew this user's unread messages from other mailboxes: recount them there.
     mailboxes.values().forEach(Mailbox::forgetUnread);
-    List<SessionState> ended = new ArrayList<>();
-    synchronized (sessionLock) {
-      sessions.values().removeIf(s -> {
-        if (s.userKey.equals(session.userKey)) {
-          ended.add(s);
-          return true;
-        }
-        return false;
-      });
-    }
-    ended.forEach(SessionState::end);
-    endAll(subscriptions, ErrorCode.UNAUTHENTICATED, "the account was deleted");
+    sessions.removeUser(session.userKey);
+    EngineSubscription.endAll(subscriptions, ErrorCode.UNAUTHENTICATED, "the account was deleted");
     events.fire(l -> l.onAccountDeleted(account.username()));
   }
 
@@ -365,8 +345,9 @@ public final class DefaultChatEngine implements ChatEngine {
     }
     closed = true;
     for (Mailbox mailbox : mailboxes.values()) {
-      endAll(mailbox.subscriptions(), ErrorCode.UNAVAILABLE, "the server is shutting down");
+      EngineSubscription.endAll(mailbox.subscriptions(), ErrorCode.UNAVAILABLE, "the server is shutting down");
     }
+    sweeper.close();
     delivery.shutdown();
     credentials.close();
     try {
@@ -378,46 +359,7 @@ public final class DefaultChatEngine implements ChatEngine {
 
   private SessionState session(String token) {
     checkOpen();
-    if (token == null || token.isEmpty()) {
-      throw new ChatException(ErrorCode.UNAUTHENTICATED, "no session: log in first");
-    }
-    if (token.length() > Tokens.MAX_TOKEN_LENGTH) {
-      throw sessionEnded();
-    }
-    String tokenHash = Tokens.hash(token);
-    Instant now = clock.instant();
-    SessionState session = sessions.get(tokenHash);
-    if (session == null) {
-      synchronized (sessionLock) {
-        session = sessions.get(tokenHash);
-        if (session == null) {
-          StoredSession stored = store.findSession(tokenHash).orElseThrow(DefaultChatEngine::sessionEnded);
-          StoredAccount account = store.findAccount(stored.userKey()).orElseThrow(DefaultChatEngine::sessionEnded);
-          session = newSessionState(tokenHash, account.key(), account.username(), stored.createdAt(), now);
-          sessions.put(tokenHash, session);
-        }
-      }
-    }
-    if (session.isExpired(now, sessionIdleTimeout, sessionLifetime)) {
-      expire(session);
-      throw new ChatException(ErrorCode.UNAUTHENTICATED, "the session has expired: log in again");
-    }
-    session.touch(now);
-    return session;
-  }
-
-  private SessionState newSessionState(String tokenHash, String userKey, String username, Instant createdAt,
-      Instant lastUsed) {
-    return new SessionState(tokenHash, userKey, username, createdAt, lastUsed,
-        new SendRate(sendsPerSecond, sendBurst, clock.millis()));
-  }
-
-  private void expire(SessionState session) {
-    synchronized (sessionLock) {
-      sessions.remove(session.tokenHash);
-      store.deleteSession(session.tokenHash);
-    }
-    endAll(session.end(), ErrorCode.UNAUTHENTICATED, "the session has expired");
+    return sessions.find(token);
   }
 
   /**
@@ -453,15 +395,28 @@ public final class DefaultChatEngine implements ChatEngine {
     return mailbox != null && mailbox.isOnline();
   }
 
-  private void checkOpen() {
+  /**
+   * Removes what has expired: sessions (so they stop counting against the per-user limit) and
+   * idempotency records past their window. Runs on the sweeper thread every sweep interval; tests
+   * call it directly.
+   */
+  void sweep() {
     if (closed) {
-      throw shutDown();
+      return;
+    }
+    sessions.sweep();
+    deleteSentBefore(clock.instant().minus(idempotencyWindow));
+  }
+
+  private void deleteSentBefore(Instant before) {
+    for (int i = 0; i < 10 && store.deleteSentBefore(before, SessionTable.SWEEP_BATCH) == SessionTable.SWEEP_BATCH; i++) {
+      // one bounded batch at a time
     }
   }
 
-  private static void endAll(List<EngineSubscription> subscriptions, ErrorCode code, String message) {
-    for (EngineSubscription subscription : subscriptions) {
-      subscription.end(new ChatException(code, message));
+  private void checkOpen() {
+    if (closed) {
+      throw shutDown();
     }
   }
 
@@ -469,7 +424,4 @@ public final class DefaultChatEngine implements ChatEngine {
     return new ChatException(ErrorCode.UNAVAILABLE, "the server is shutting down");
   }
 
-  private static ChatException sessionEnded() {
-    return new ChatException(ErrorCode.UNAUTHENTICATED, "unknown or ended session: log in again");
-  }
 }

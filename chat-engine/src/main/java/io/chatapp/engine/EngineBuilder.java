@@ -41,6 +41,10 @@ public final class EngineBuilder {
   int passwordQueue = 64;
   int passwordChecksPerAddress = 4;
   boolean passwordWorkSet;
+  Duration idempotencyWindow = Duration.ofDays(1);
+  boolean idempotencyWindowSet;
+  Duration sweepInterval = Duration.ofMinutes(1);
+  boolean sweepIntervalSet;
   int sendsPerSecond = 100;
   int sendBurst = 1000;
   boolean sendRateSet;
@@ -271,6 +275,40 @@ public final class EngineBuilder {
     this.passwordThreads = threads;
     this.passwordQueue = queue;
     this.passwordChecksPerAddress = perAddress;
+    return this;
+  }
+
+  /**
+   * Sets how long a send's client message id is remembered: a retry with the same id within it
+   * returns the first message and stores nothing; after it the id may be used again. Only what a
+   * retry needs is kept (ids and sequence numbers, not the text). Default one day.
+   *
+   * @param window 1 minute to 365 days
+   * @return this builder
+   * @throws IllegalArgumentException if out of range
+   * @throws IllegalStateException if already set
+   */
+  public EngineBuilder idempotencyWindow(Duration window) {
+    requireRange(window, Duration.ofMinutes(1), Duration.ofDays(365), "idempotencyWindow");
+    idempotencyWindowSet = onceFlag(idempotencyWindowSet, "idempotencyWindow");
+    this.idempotencyWindow = window;
+    return this;
+  }
+
+  /**
+   * Sets how often the engine sweeps out what expired: sessions past their idle timeout or
+   * lifetime (which then stop counting against {@link #maxSessionsPerUser}) and idempotency
+   * records past their window. Default one minute.
+   *
+   * @param interval 1 second to 1 day
+   * @return this builder
+   * @throws IllegalArgumentException if out of range
+   * @throws IllegalStateException if already set
+   */
+  public EngineBuilder sweepInterval(Duration interval) {
+    requireRange(interval, Duration.ofSeconds(1), Duration.ofDays(1), "sweepInterval");
+    sweepIntervalSet = onceFlag(sweepIntervalSet, "sweepInterval");
+    this.sweepInterval = interval;
     return this;
   }
 

@@ -85,27 +85,6 @@ public interface ChatStore extends AutoCloseable {
   boolean deleteAccount(String userKey);
 
   /**
-   * Usernames of accounts whose key is above {@code afterKey} and starts with {@code keyPrefix},
-   * in key order. Interim form over {@link #listAccounts}; stores replace it with an index range.
-   */
-  default List<String> listUsernames(String afterKey, String keyPrefix, int limit) {
-    String prefix = keyPrefix == null ? "" : keyPrefix;
-    String after = afterKey;
-    if (!prefix.isEmpty() && (afterKey == null || afterKey.compareTo(prefix) < 0)) {
-      char last = prefix.charAt(prefix.length() - 1);
-      after = prefix.substring(0, prefix.length() - 1) + (char) (last - 1) + '\uffff';
-    }
-    List<String> names = new java.util.ArrayList<>();
-    for (StoredAccount account : listAccounts(after, limit)) {
-      if (!account.key().startsWith(prefix)) {
-        break;
-      }
-      names.add(account.username());
-    }
-    return names;
-  }
-
-  /**
    * Stores a session.
    *
    * @param session the session

@@ -54,6 +54,8 @@ public abstract class ContractFixture {
   protected static final int SENDS_PER_SECOND = 100;
   protected static final int SEND_BURST = 1000;
   protected static final int MAX_SESSIONS = 8;
+  protected static final int MAX_UNREAD = 5000;
+  protected static final int MAX_UNREAD_PER_SENDER = 500;
 
   private final List<ChatClient> clients = Collections.synchronizedList(new ArrayList<>());
   private ChatEngine engine;
@@ -85,7 +87,8 @@ public abstract class ContractFixture {
 
   private ChatEngine newEngine() throws Exception {
     return DefaultChatEngine.builder().store(newStore()).clock(clock).passwordIterations(1000)
-        .sendRate(SENDS_PER_SECOND, SEND_BURST).maxSessionsPerUser(MAX_SESSIONS).build();
+        .sendRate(SENDS_PER_SECOND, SEND_BURST).maxSessionsPerUser(MAX_SESSIONS)
+        .maxUnreadPerMailbox(MAX_UNREAD).maxUnreadPerSender(MAX_UNREAD_PER_SENDER).build();
   }
 
   @BeforeEach

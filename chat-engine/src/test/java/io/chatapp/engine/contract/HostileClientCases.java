@@ -71,9 +71,12 @@ public abstract class HostileClientCases extends ContractFixture {
     ChatClient flooder = user("flooder");
     ChatClient calm = user("calm");
     user("target");
+    user("target1");
+    user("target2");
     List<CompletableFuture<Message>> burst = new ArrayList<>();
     for (int i = 0; i < SEND_BURST; i++) {
-      burst.add(flooder.sendAsync("target", "flood " + i, null));
+      // Spread over three mailboxes, to stay under the share one sender may fill.
+      burst.add(flooder.sendAsync(i % 3 == 0 ? "target" : "target" + i % 3, "flood " + i, null));
       if (burst.size() == 100) {
         burst.forEach(CompletableFuture::join);
         burst.clear();
@@ -143,5 +146,63 @@ public abstract class HostileClientCases extends ContractFixture {
         "m00999", "m01099", "m01199", "m01299", "m01399", "m01499", "m01599", "m01699", "m01799", "m01899",
         "m01999", "m02099", "m02199", "m02299", "m02399", "m02499"), found);
     assertTrue(calls >= 2, "2,500 accounts are more than one call reads");
+  }
+
+  @Test
+  void expiredSessionsNeverLockTheOwnerOut() throws Exception {
+    client().createAccount("dana", PASSWORD);
+    for (int i = 0; i < MAX_SESSIONS; i++) {
+      client().login("dana", PASSWORD); // clients that quit without logging out
+    }
+    String told = failsWith(ErrorCode.RESOURCE_EXHAUSTED, () -> client().login("dana", PASSWORD)).getMessage();
+    assertTrue(told.contains("the most allowed"), told);
+    clock.forward(Duration.ofDays(8)); // past the default idle timeout of 7 days
+    assertEquals("dana", client().login("dana", PASSWORD).username());
+  }
+
+  @Test
+  void aClientMessageIdIsRememberedForTheWindowOnly() throws Exception {
+    ChatClient alice = user("alice");
+    ChatClient bob = user("bob");
+    Message first = alice.send("bob", "once", "id-1");
+    assertEquals(first, alice.send("bob", "once", "id-1"));
+    clock.forward(Duration.ofDays(1).plusMinutes(1)); // past the default window of a day
+    Message later = alice.send("bob", "once more", "id-1");
+    assertTrue(later.seq() > first.seq(), "after the window the id is new again");
+    assertEquals(2, bob.fetch(0, 10).size());
+  }
+
+  @Test
+  void aRetryNeverBringsBackAMessageTheRecipientDeleted() throws Exception {
+    ChatClient alice = user("alice");
+    ChatClient bob = user("bob");
+    Message first = alice.send("bob", "regrettable", "id-2");
+    assertEquals(1, bob.deleteMessages(List.of(first.id())));
+    Message retried = alice.send("bob", "regrettable", "id-2");
+    assertEquals(first.id(), retried.id());
+    assertEquals(first.seq(), retried.seq());
+    assertEquals(List.of(), bob.fetch(0, 10));
+  }
+
+  @Test
+  void oneSenderCannotFillAMailboxForEveryoneElse() throws Exception {
+    ChatClient flooder = user("flooder");
+    ChatClient friend = user("friend");
+    ChatClient target = user("target");
+    List<CompletableFuture<Message>> window = new ArrayList<>();
+    for (int i = 0; i < MAX_UNREAD_PER_SENDER; i++) {
+      window.add(flooder.sendAsync("target", "flood " + i, null));
+      if (window.size() == 100) {
+        window.forEach(CompletableFuture::join);
+        window.clear();
+      }
+    }
+    window.forEach(CompletableFuture::join);
+    String told = failsWith(ErrorCode.RESOURCE_EXHAUSTED, () -> flooder.send("target", "more", null)).getMessage();
+    assertTrue(told.contains("from you"), told);
+    Message fromFriend = friend.send("target", "hello", null);
+    assertEquals(MAX_UNREAD_PER_SENDER + 1, fromFriend.seq());
+    target.ack(fromFriend.seq());
+    flooder.send("target", "read at last", null);
   }
 }
