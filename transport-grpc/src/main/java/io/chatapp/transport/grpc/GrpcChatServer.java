@@ -40,7 +40,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * bounds what one connection may cost, each a builder setting with a default: the size of a
  * request message and of its metadata, the calls open at once, how often a client may ping
  * (and whether without calls), how long a connection may sit idle, and how many streams a client
- * may reset per window (HTTP/2 rapid reset). It pings idle connections itself, and shuts down
+ * may reset per window (HTTP/2 rapid reset); and what all connections may cost together: how
+ * many are open, in total and per remote address, and how many bytes of messages wait for
+ * subscribers that do not read. It pings idle connections itself, and shuts down
  * cleanly: {@link #close()} stops new calls, ends delivery and send streams with
  * {@code UNAVAILABLE}, waits for calls in flight up to the shutdown timeout, then cancels what is
  * left. Clients take the end of the streams as a lost connection and come back to the next
