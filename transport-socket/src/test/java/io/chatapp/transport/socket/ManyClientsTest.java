@@ -31,7 +31,8 @@ class ManyClientsTest {
   @BeforeEach
   void start() {
     engine = TestServers.engine();
-    server = SocketChatServer.builder(engine).host("127.0.0.1").port(0).ioThreads(2).build();
+    server = SocketChatServer.builder(engine).host("127.0.0.1").port(0).ioThreads(2)
+        .maxConnectionsPerAddress(CLIENTS).build();
     server.start();
   }
 

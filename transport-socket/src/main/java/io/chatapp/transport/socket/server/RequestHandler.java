@@ -76,13 +76,13 @@ final class RequestHandler {
       String token = token(c);
       // A connection holds one subscription: end the old one first so that its pushes stop
       // before the new one replays.
-      c.replaceSubscription(null);
+      c.replaceSubscription(null, 0);
       Subscription s = engine.subscribe(token, r.afterSeq(), new PushListener(c, id));
-      c.replaceSubscription(s);
+      c.replaceSubscription(s, id);
       return new Frame.Ok(id);
     }
     if (f instanceof Frame.Unsubscribe) {
-      c.replaceSubscription(null);
+      c.replaceSubscription(null, 0);
       return new Frame.Ok(id);
     }
     if (f instanceof Frame.Fetch r) {
