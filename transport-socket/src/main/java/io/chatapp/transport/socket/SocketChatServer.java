@@ -36,6 +36,16 @@ import javax.net.ssl.SSLContext;
  * }
  * }</pre>
  *
+ * <p>Every resource a client can make the server hold has a limit, each a setter of
+ * {@link Builder} with its default: connections in all ({@link Builder#maxConnections}, 10000)
+ * and per address ({@link Builder#maxConnectionsPerAddress}, 64); frame sizes before HELLO
+ * ({@link Builder#maxHandshakeFrameBytes}, 4096) and after ({@link Builder#maxFrameBytes}, 1 MiB);
+ * bytes queued for one client ({@link Builder#maxOutboundBytes}, 16 MiB); one memory budget for
+ * all connections' buffers ({@link Builder#maxBufferedBytes}, a quarter of the heap, at most
+ * 1 GiB); the handshake and idle timeouts (10 s, 60 s); the I/O and worker threads. What a
+ * client sees at each limit is in docs/PROTOCOL.md, section 11. Whatever one connection makes
+ * the server throw closes that connection only.
+ *
  * <p>Thread-safe. The server does not close the engine.
  */
 public final class SocketChatServer implements AutoCloseable {

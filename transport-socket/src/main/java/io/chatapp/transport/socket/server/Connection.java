@@ -76,6 +76,10 @@ final class Connection {
     this.io = server.transport(channel);
     this.remote = remoteOf(channel);
     this.account = new MemoryAccount(server.memory());
+    if (!account.tryReserve(io.bufferBytes())) {
+      io.close();
+      throw new IOException("the memory budget has no room for the TLS buffers of a new connection");
+    }
     this.out = new OutboundQueue(server.config().maxOutboundBytes(), account);
     this.requests = new RequestQueue(this, server, out, account);
     this.inbound = new InboundBuffer(account, loop.scratch());

@@ -138,13 +138,21 @@ final class EventLoop implements Runnable {
       return;
     }
     SocketAddress remote = remoteOf(ch);
+    Connection c = null;
     try {
-      Connection c = new Connection(this, server, ch, server.config().ticker().getAsLong());
+      c = new Connection(this, server, ch, server.config().ticker().getAsLong());
       c.attach(ch.register(selector, SelectionKey.OP_READ, c));
       connections.add(c);
       server.connectionOpened(c);
     } catch (Throwable t) {
-      LOG.log(Level.WARNING, "could not take on the connection from " + remote, t);
+      if (c != null) {
+        c.closeNow(null); // gives back what it reserved
+      }
+      if (t instanceof IOException) {
+        LOG.log(Level.DEBUG, () -> "could not take on the connection from " + remote + ": " + t.getMessage());
+      } else {
+        LOG.log(Level.WARNING, "could not take on the connection from " + remote, t);
+      }
       closeQuietly(ch);
       server.connectionClosed(remote);
     }
