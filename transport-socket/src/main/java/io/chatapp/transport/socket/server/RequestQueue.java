@@ -20,6 +20,9 @@ final class RequestQueue {
   static final int PAUSE_READING_AT = 256;
   private static final int RESUME_READING_AT = 32;
   private static final int DRAIN_BATCH = 64;
+  // A drain that has run this long goes to the back of the executor's queue, so that one
+  // connection's slow requests (large FETCHes) delay others by one request each, not by a batch.
+  private static final long DRAIN_SLICE_NANOS = 1_000_000;
 
   private record Waiting(Frame request, int bytes) {}
 
@@ -142,7 +145,8 @@ final class RequestQueue {
    *     restart the drain once it has written enough
    */
   private boolean drainBatch() {
-    for (int i = 0; i < DRAIN_BATCH; i++) {
+    long start = System.nanoTime();
+    for (int i = 0; i < DRAIN_BATCH && System.nanoTime() - start < DRAIN_SLICE_NANOS; i++) {
       if (out.parkIfCongested()) {
         // The client reads slower than we answer: wait for the socket instead of queueing more.
         return false;

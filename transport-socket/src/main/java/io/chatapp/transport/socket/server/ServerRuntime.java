@@ -260,14 +260,16 @@ public final class ServerRuntime {
   /**
    * Closes the connections that hold the most memory without draining it, while the budget is
    * short. A candidate made no progress over a whole tick (no whole frame read, no byte written,
-   * no request run) and holds at least 1/1024 of the budget that only its client can free (answers
+   * no request run) and holds at least 4 KiB that only its client can free (answers
    * it does not read, a frame it does not complete); the largest go first, until the budget is
    * back to three quarters spent once the closing connections have let go. The others were only
    * muted and read again as memory comes back. Runs on the first loop thread at each tick.
    */
   void reclaimMemory() {
     boolean pressure = memory.underPressure();
-    long minimum = Math.max(4096, memory.maxBytes() / 1024);
+    // Low, so that many connections that each hold a little (readers under pressure may hold
+    // only half of what is free) can still be reclaimed; the largest go first anyway.
+    long minimum = 4096;
     List<Connection> stalled = new ArrayList<>();
     long projected = memory.usedBytes();
     for (Connection c : live) {
