@@ -142,6 +142,18 @@ public interface ChatClient extends AutoCloseable {
   CompletableFuture<Void> deleteAccountAsync(String password);
 
   /**
+   * Ends the user's other sessions with only the password; see
+   * {@link ChatEngine#logoutOtherSessionsAsync}. If this client is logged in, its own session is
+   * kept; otherwise every session of the user ends, which lets a user who holds the most sessions
+   * allowed log in again.
+   *
+   * @param username the name
+   * @param password the password
+   * @return completes with how many sessions were ended
+   */
+  CompletableFuture<Integer> logoutOtherSessionsAsync(String username, String password);
+
+  /**
    * Closes the connection. Calls in flight fail with {@link ErrorCode#UNAVAILABLE}; the session
    * stays valid on the server and can be resumed. Calling it again does nothing.
    */
@@ -278,6 +290,18 @@ public interface ChatClient extends AutoCloseable {
    */
   default void deleteAccount(String password) {
     await(deleteAccountAsync(password));
+  }
+
+  /**
+   * Ends the user's other sessions and waits; see {@link #logoutOtherSessionsAsync}.
+   *
+   * @param username the name
+   * @param password the password
+   * @return how many sessions were ended
+   * @throws ChatException as the asynchronous form fails
+   */
+  default int logoutOtherSessions(String username, String password) {
+    return await(logoutOtherSessionsAsync(username, password));
   }
 
   /**

@@ -2,6 +2,7 @@ package io.chatapp.api;
 
 import java.util.Collection;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The server side of chat: accounts, sessions, the directory and mailboxes, independent of any
@@ -13,6 +14,16 @@ import java.util.List;
  * {@link ErrorCode#INVALID_ARGUMENT} or {@link ErrorCode#UNAUTHENTICATED} and a message saying
  * what was wrong and what is allowed. A {@code null} argument where one is required is an
  * {@link ErrorCode#INVALID_ARGUMENT} too, since engines serve untrusted remote input.
+ *
+ * <p>Password work (creating an account, logging in, deleting an account, ending other sessions)
+ * is what a stranger can make a server spend most on, so it has asynchronous forms that take the
+ * caller's {@code origin}: the client's network address as the transport saw it (an IP address as
+ * text, without the port), or {@code null} when there is none (an in-process caller). The engine
+ * uses the origin only to budget that work and to throttle password guessing per address; it is
+ * never shown to anyone. These futures complete on the engine's own threads, so a transport needs
+ * no thread of its own while a password is checked; they fail at once with
+ * {@link ErrorCode#RESOURCE_EXHAUSTED} when the engine is too busy to check one more password
+ * (retry in a moment). The blocking forms wait for them, with no origin.
  *
  * <p>Implementations are thread-safe.
  *
@@ -58,9 +69,23 @@ public interface ChatEngine extends AutoCloseable {
    * @param username the new name
    * @param password the password
    * @throws ChatException {@link ErrorCode#INVALID_ARGUMENT} if a rule is broken;
-   *     {@link ErrorCode#ALREADY_EXISTS} if the name is taken in any letter case
+   *     {@link ErrorCode#ALREADY_EXISTS} if the name is taken in any letter case;
+   *     {@link ErrorCode#RESOURCE_EXHAUSTED} if the server is too busy to hash one more password
    */
-  void createAccount(String username, String password);
+  default void createAccount(String username, String password) {
+    join(createAccountAsync(username, password, null));
+  }
+
+  /**
+   * Creates an account, as {@link #createAccount(String, String)}, hashing the password on the
+   * engine's password threads.
+   *
+   * @param username the new name
+   * @param password the password
+   * @param origin the client's address, or {@code null}; see the class comment
+   * @return completes when the account exists, or fails with a {@link ChatException}
+   */
+  CompletableFuture<Void> createAccountAsync(String username, String password, String origin);
 
   /**
    * Opens a session. A user may hold several sessions at once (several devices).
@@ -70,9 +95,41 @@ public interface ChatEngine extends AutoCloseable {
    * @return the new session with a fresh token and the mailbox's unread count
    * @throws ChatException {@link ErrorCode#UNAUTHENTICATED} with the same message whether the user
    *     is unknown or the password wrong; {@link ErrorCode#INVALID_ARGUMENT} if an argument is
-   *     missing
+   *     missing; {@link ErrorCode#RESOURCE_EXHAUSTED} if too many logins failed from the caller's
+   *     address lately (the message says how long to wait), if the user holds the most live
+   *     sessions allowed, or if the server is too busy to check one more password
    */
-  Session login(String username, String password);
+  default Session login(String username, String password) {
+    return join(loginAsync(username, password, null));
+  }
+
+  /**
+   * Opens a session, as {@link #login(String, String)}. Failed logins are throttled per username
+   * and origin and per origin, so that a stranger's guesses never keep the owner, who comes from
+   * another address, out of the account.
+   *
+   * @param username the name, in any letter case
+   * @param password the password
+   * @param origin the client's address, or {@code null}; see the class comment
+   * @return completes with the new session, or fails with a {@link ChatException}
+   */
+  CompletableFuture<Session> loginAsync(String username, String password, String origin);
+
+  /**
+   * Ends the user's sessions other than {@code keepToken}'s, with only the password: the way out
+   * for a user who lost a device, or who holds the most sessions allowed and so cannot log in.
+   * Their subscriptions end with {@link ErrorCode#UNAUTHENTICATED}. It is throttled like
+   * {@link #loginAsync} and answers a wrong password and an unknown user alike.
+   *
+   * @param username the name, in any letter case
+   * @param password the password
+   * @param keepToken a session of this user to keep, or {@code null} to end them all
+   * @param origin the client's address, or {@code null}; see the class comment
+   * @return completes with how many sessions were ended, or fails with a {@link ChatException}
+   *     ({@link ErrorCode#UNAUTHENTICATED} for wrong credentials)
+   */
+  CompletableFuture<Integer> logoutOtherSessionsAsync(String username, String password, String keepToken,
+      String origin);
 
   /**
    * Looks up the session of a token, for a client that reconnects or a second connection of the
@@ -100,6 +157,12 @@ public interface ChatEngine extends AutoCloseable {
    * other character stands for itself, ignoring case. {@code null} or empty matches every
    * account.
    *
+   * <p>One call reads a bounded number of accounts, so a pattern that matches few of many may come
+   * back with fewer entries than {@code limit}, even none, and a next page token: keep paging until
+   * the token is {@code null}. A pattern that starts with literal characters ({@code bo*}) reads
+   * only the accounts that start with them. A page token works only with the pattern it was made
+   * for (in any letter case) and only on the server that made it.
+   *
    * @param token the caller's session
    * @param pattern the glob, or {@code null}
    * @param pageToken {@code null} for the first page, else the {@link Page#nextPageToken()} of the
@@ -107,7 +170,8 @@ public interface ChatEngine extends AutoCloseable {
    * @param limit most entries on the page, 1 to {@value #MAX_LIST_LIMIT}, or 0 for
    *     {@value #DEFAULT_LIST_LIMIT}
    * @return the page
-   * @throws ChatException {@link ErrorCode#INVALID_ARGUMENT} for a bad limit or page token
+   * @throws ChatException {@link ErrorCode#INVALID_ARGUMENT} for a bad limit, or a page token not
+   *     made for this pattern by this server
    */
   Page<AccountInfo> listAccounts(String token, String pattern, String pageToken, int limit);
 
@@ -183,7 +247,20 @@ public interface ChatEngine extends AutoCloseable {
    * @param password the account's password, asked again as a guard against a stolen token
    * @throws ChatException {@link ErrorCode#UNAUTHENTICATED} if the password is wrong
    */
-  void deleteAccount(String token, String password);
+  default void deleteAccount(String token, String password) {
+    join(deleteAccountAsync(token, password, null));
+  }
+
+  /**
+   * Deletes the caller's account, as {@link #deleteAccount(String, String)}, checking the
+   * password on the engine's password threads.
+   *
+   * @param token the caller's session
+   * @param password the account's password
+   * @param origin the client's address, or {@code null}; see the class comment
+   * @return completes when the account is gone, or fails with a {@link ChatException}
+   */
+  CompletableFuture<Void> deleteAccountAsync(String token, String password, String origin);
 
   /**
    * Registers a listener for engine events. Registering the same listener twice has no effect.
@@ -207,4 +284,9 @@ public interface ChatEngine extends AutoCloseable {
    */
   @Override
   void close();
+
+  /** Waits for one of this engine's futures and rethrows its {@link ChatException}. */
+  private static <T> T join(CompletableFuture<T> future) {
+    return ChatClient.await(future);
+  }
 }

@@ -25,8 +25,11 @@ import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The {@link ChatEngine} of chatapp: every rule of the contract over a {@link ChatStore}.
@@ -46,42 +49,46 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class DefaultChatEngine implements ChatEngine {
   private static final System.Logger LOG = System.getLogger(DefaultChatEngine.class.getName());
+  static final int MAX_ACCOUNTS_READ_PER_PAGE = 2000;
 
   private final ChatStore store;
   private final Clock clock;
-  private final PasswordHasher hasher;
+  private final Credentials credentials;
   private final Tokens tokens;
   private final DeliveryExecutor delivery;
   private final int subscriberQueueLimit;
-  private final LoginThrottle throttle;
-  private final Duration sessionIdleTimeout;
-  private final Duration sessionLifetime;
-  private final int maxSessionsPerUser;
+  private final PageTokens pageTokens;
   private final long maxUnreadPerMailbox;
+  private final long maxUnreadPerSender;
   private final EngineListeners events = new EngineListeners();
   private final AtomicLong lastMessageId;
   private final ConcurrentHashMap<String, Mailbox> mailboxes = new ConcurrentHashMap<>();
-  // Token hash -> live session. Hits take no lock; misses and removals take sessionLock so that a
-  // load from the store can never resurrect a session that is being ended.
-  private final ConcurrentHashMap<String, SessionState> sessions = new ConcurrentHashMap<>();
-  private final Object sessionLock = new Object();
+  private final SessionTable sessions;
+  private final Duration idempotencyWindow;
+  private final Sweeper sweeper;
   private volatile boolean closed;
 
   DefaultChatEngine(EngineBuilder builder) {
     this.store = builder.store != null ? builder.store : new InMemoryChatStore();
     this.clock = builder.clock != null ? builder.clock : Clock.systemUTC();
-    this.hasher = new PasswordHasher(builder.passwordIterations, builder.random);
     this.tokens = new Tokens(builder.random);
+    this.pageTokens = new PageTokens(builder.random);
     this.delivery = builder.deliveryExecutor != null
         ? DeliveryExecutor.borrowed(builder.deliveryExecutor)
         : DeliveryExecutor.owned(builder.deliveryThreads);
     this.subscriberQueueLimit = builder.subscriberQueueLimit;
-    this.throttle = new LoginThrottle(builder.freeLoginFailures, builder.loginFailureWindow, builder.maxLoginDelay);
-    this.sessionIdleTimeout = builder.sessionIdleTimeout;
-    this.sessionLifetime = builder.sessionLifetime;
-    this.maxSessionsPerUser = builder.maxSessionsPerUser;
+    this.credentials = new Credentials(store, new PasswordHasher(builder.passwordIterations, builder.random),
+        new LoginThrottle(builder.freeLoginFailures, builder.loginFailureWindow, builder.maxLoginDelay, clock),
+        new PasswordWork(builder.passwordThreads, builder.passwordQueue, builder.passwordChecksPerAddress), clock);
     this.maxUnreadPerMailbox = builder.maxUnreadPerMailbox;
+    this.maxUnreadPerSender = builder.maxUnreadPerSender > 0
+        ? builder.maxUnreadPerSender
+        : Math.max(Math.min(builder.maxUnreadPerMailbox, 100), builder.maxUnreadPerMailbox / 10);
+    this.sessions = new SessionTable(store, clock, tokens, builder.sessionIdleTimeout, builder.sessionLifetime,
+        builder.maxSessionsPerUser, builder.sendsPerSecond, builder.sendBurst);
+    this.idempotencyWindow = builder.idempotencyWindow;
     this.lastMessageId = new AtomicLong(store.lastMessageId());
+    this.sweeper = Sweeper.start(this::sweep, builder.sweepInterval);
   }
 
   /**
@@ -98,53 +105,75 @@ public final class DefaultChatEngine implements ChatEngine {
   }
 
   @Override
-  public void createAccount(String username, String password) {
-    checkOpen();
-    Rules.username(username);
-    Rules.password(password);
-    StoredAccount account = new StoredAccount(username, hasher.hash(password), clock.instant());
-    if (!store.insertAccount(account)) {
-      throw new ChatException(ErrorCode.ALREADY_EXISTS, "username " + Rules.quote(username) + " is taken");
-    }
-    events.fire(l -> l.onAccountCreated(username));
+  public CompletableFuture<Void> createAccountAsync(String username, String password, String origin) {
+    return start(() -> {
+      checkOpen();
+      Rules.username(username);
+      Rules.password(password);
+      return credentials.hashing(origin, () -> {
+        createAccountNow(username, credentials.hash(password));
+        return null;
+      });
+    });
   }
 
   @Override
-  public Session login(String username, String password) {
+  public CompletableFuture<Session> loginAsync(String username, String password, String origin) {
+    return start(() -> {
+      checkOpen();
+      return credentials.verify(username, password, origin, this::openSession);
+    });
+  }
+
+  @Override
+  public CompletableFuture<Integer> logoutOtherSessionsAsync(String username, String password, String keepToken,
+      String origin) {
+    return start(() -> {
+      checkOpen();
+      return credentials.verify(username, password, origin, account -> sessions.endOthers(account.key(), keepToken));
+    });
+  }
+
+  @Override
+  public CompletableFuture<Void> deleteAccountAsync(String token, String password, String origin) {
+    return start(() -> {
+      SessionState session = session(token);
+      Rules.present(password, "password");
+      return credentials.hashing(origin, () -> {
+        deleteAccountNow(session, password, origin);
+        return null;
+      });
+    });
+  }
+
+  /** Runs the cheap checks on the caller's thread, turning what they throw into a failed future. */
+  private static <T> CompletableFuture<T> start(Supplier<CompletableFuture<T>> checksThenWork) {
+    try {
+      return checksThenWork.get();
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /** Stores a new account whose password is hashed already. On a password thread. */
+  private void createAccountNow(String username, String passwordHash) {
     checkOpen();
-    Rules.present(username, "username");
-    Rules.present(password, "password");
-    String key = StoredAccount.key(Rules.shorten(username));
-    Instant now = clock.instant();
-    throttle.check(key, now);
-    var account = Rules.isValidUsername(username) && password.length() <= MAX_PASSWORD_LENGTH
-        ? store.findAccount(key)
-        : Optional.<StoredAccount>empty();
-    if (account.isEmpty()) {
-      hasher.verifyDecoy(password.length() <= MAX_PASSWORD_LENGTH ? password : "");
-      throttle.failed(key, now);
-      throw wrongCredentials();
+    StoredAccount account = new StoredAccount(username, passwordHash, clock.instant());
+    if (!store.insertAccount(account)) {
+      throw new ChatException(ErrorCode.ALREADY_EXISTS, "username " + Rules.quote(username) + " is taken");
     }
-    StoredAccount found = account.get();
-    if (!hasher.verify(password, found.passwordHash())) {
-      throttle.failed(key, now);
-      throw wrongCredentials();
-    }
-    throttle.succeeded(key);
-    if (store.countSessions(found.key()) >= maxSessionsPerUser) {
-      throw new ChatException(ErrorCode.RESOURCE_EXHAUSTED, found.username() + " has " + maxSessionsPerUser
-          + " sessions already, the most allowed: log out of one first");
-    }
-    if (hasher.needsRehash(found.passwordHash())) {
-      store.updatePasswordHash(found.key(), hasher.hash(password));
-    }
-    String token = tokens.newToken();
-    String tokenHash = Tokens.hash(token);
-    store.insertSession(new StoredSession(tokenHash, found.key(), now));
-    sessions.put(tokenHash, new SessionState(tokenHash, found.key(), found.username(), now, now));
+    // A mailbox of an earlier account of this name that a racing call left behind is not hers.
+    mailboxes.computeIfPresent(account.key(), (key, old) -> old.isDeleted() ? null : old);
+    events.fire(l -> l.onAccountCreated(username));
+  }
+
+  /** Opens a session for an account whose password was just checked. On a password thread. */
+  private Session openSession(StoredAccount found) {
+    checkOpen();
+    SessionTable.Opened opened = sessions.open(found);
     MailboxState state = store.mailboxState(found.key());
     events.fire(l -> l.onSessionOpened(found.username()));
-    return new Session(token, found.username(), state.unreadCount(), state.readSeq());
+    return new Session(opened.token(), found.username(), state.unreadCount(), state.readSeq());
   }
 
   @Override
@@ -157,11 +186,7 @@ public final class DefaultChatEngine implements ChatEngine {
   @Override
   public void logout(String token) {
     SessionState session = session(token);
-    synchronized (sessionLock) {
-      sessions.remove(session.tokenHash);
-      store.deleteSession(session.tokenHash);
-    }
-    endAll(session.end(), ErrorCode.UNAUTHENTICATED, "the session was logged out");
+    sessions.end(session, "the session was logged out");
     events.fire(l -> l.onSessionClosed(session.username));
   }
 
@@ -170,31 +195,32 @@ public final class DefaultChatEngine implements ChatEngine {
     session(token);
     Glob glob = Glob.of(Rules.pattern(pattern));
     int pageSize = Rules.limit(limit, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT);
-    String after = decodePageToken(pageToken);
+    String after = pageTokens.decode(glob.text(), pageToken);
+    // A call reads at most this many accounts, so a pattern that matches little costs a page or
+    // two of reading, not the whole table; the page then comes back short, with a token.
+    int budget = Math.max(pageSize + 1, MAX_ACCOUNTS_READ_PER_PAGE);
     List<AccountInfo> items = new ArrayList<>();
-    String lastKey = null;
-    boolean more = false;
-    scan:
     while (true) {
-      int want = Math.max(pageSize + 1, 64);
-      List<StoredAccount> batch = store.listAccounts(after, want);
-      for (StoredAccount account : batch) {
-        after = account.key();
-        if (!glob.matches(account.username())) {
-          continue;
+      int want = Math.min(budget, Math.max(pageSize + 1, 64));
+      List<String> batch = store.listUsernames(after, glob.literalPrefix(), want);
+      budget -= batch.size();
+      for (String username : batch) {
+        String key = StoredAccount.key(username);
+        if (glob.matches(username)) {
+          if (items.size() == pageSize) {
+            return new Page<>(items, pageTokens.encode(glob.text(), after));
+          }
+          items.add(new AccountInfo(username, isOnline(key)));
         }
-        if (items.size() == pageSize) {
-          more = true;
-          break scan;
-        }
-        items.add(new AccountInfo(account.username(), isOnline(account.key())));
-        lastKey = account.key();
+        after = key;
       }
       if (batch.size() < want) {
-        break;
+        return new Page<>(items, null);
+      }
+      if (budget <= 0) {
+        return new Page<>(items, pageTokens.encode(glob.text(), after));
       }
     }
-    return new Page<>(items, more ? encodePageToken(lastKey) : null);
   }
 
   @Override
@@ -203,18 +229,24 @@ public final class DefaultChatEngine implements ChatEngine {
     Rules.present(recipient, "recipient");
     Rules.text(text);
     Rules.clientMessageId(clientMessageId);
+    sender.sendRate.take(clock.millis());
     if (!Rules.isValidUsername(recipient)) {
-      throw new ChatException(ErrorCode.NOT_FOUND, "no such user: " + Rules.shorten(recipient));
+      throw Rules.noSuchUser(recipient);
     }
     if (clientMessageId != null) {
-      var earlier = store.findByClientMessageId(sender.userKey, clientMessageId);
+      Instant windowStart = clock.instant().minus(idempotencyWindow);
+      var earlier = store.findSent(sender.userKey, clientMessageId, Instant.MIN);
       if (earlier.isPresent()) {
-        return earlier.get();
+        if (!earlier.get().sentAt().isBefore(windowStart)) {
+          return earlier.get().toMessage(sender.username, text);
+        }
+        // Past the window the id is new again; its old record must go before the store's dedupe sees it.
+        deleteSentBefore(windowStart);
       }
     }
-    Mailbox mailbox = mailbox(StoredAccount.key(recipient));
-    Message message = mailbox.append(store, lastMessageId.incrementAndGet(), sender.username, text, clock.instant(),
-        clientMessageId, maxUnreadPerMailbox);
+    Message message = onMailbox(StoredAccount.key(recipient), mailbox -> mailbox.append(store,
+        lastMessageId.incrementAndGet(), sender.username, text, clock.instant(), clientMessageId, maxUnreadPerMailbox,
+        maxUnreadPerSender));
     events.fire(l -> l.onMessageStored(message));
     return message;
   }
@@ -228,10 +260,9 @@ public final class DefaultChatEngine implements ChatEngine {
     if (listener == null) {
       throw Rules.invalid("listener is required");
     }
-    Mailbox mailbox = mailbox(session.userKey);
-    EngineSubscription subscription = mailbox.subscribe(store, afterSeq,
+    EngineSubscription subscription = onMailbox(session.userKey, mailbox -> mailbox.subscribe(store, afterSeq,
         (box, start, catchUpTo) -> new EngineSubscription(box, session, listener, store, delivery.executor(),
-            events, subscriberQueueLimit, start, catchUpTo));
+            events, subscriberQueueLimit, start, catchUpTo)));
     session.add(subscription);
     if (session.isEnded() || closed) {
       // Logout or shutdown raced with this call and may have missed the new subscription.
@@ -253,7 +284,8 @@ public final class DefaultChatEngine implements ChatEngine {
   public long ack(String token, long uptoSeq) {
     SessionState session = session(token);
     Rules.seq(uptoSeq, "uptoSeq");
-    return mailbox(session.userKey).write(store, () -> store.ack(session.userKey, uptoSeq)).unreadCount();
+    return onMailbox(session.userKey, mailbox -> mailbox.write(store, () -> store.ack(session.userKey, uptoSeq)))
+        .unreadCount();
   }
 
   @Override
@@ -272,34 +304,24 @@ public final class DefaultChatEngine implements ChatEngine {
       }
     }
     List<Long> ids = List.copyOf(messageIds);
-    return mailbox(session.userKey).write(store, () -> store.deleteMessages(session.userKey, ids));
+    return onMailbox(session.userKey, mailbox -> mailbox.write(store, () -> store.deleteMessages(session.userKey, ids)));
   }
 
-  @Override
-  public void deleteAccount(String token, String password) {
-    SessionState session = session(token);
-    Rules.present(password, "password");
-    StoredAccount account = store.findAccount(session.userKey).orElseThrow(DefaultChatEngine::sessionEnded);
-    if (password.length() > MAX_PASSWORD_LENGTH || !hasher.verify(password, account.passwordHash())) {
-      throw new ChatException(ErrorCode.UNAUTHENTICATED, "wrong password: the account was not deleted");
+  /** Deletes the account of a session once its password is confirmed. On a password thread. */
+  private void deleteAccountNow(SessionState session, String password, String origin) {
+    StoredAccount account = store.findAccount(session.userKey).orElseThrow(SessionTable::ended);
+    credentials.confirm(account, password, origin);
+    Mailbox mailbox = accountMailbox(session.userKey);
+    List<EngineSubscription> subscriptions;
+    try {
+      subscriptions = mailbox.deleteAccount(store);
+    } finally {
+      mailboxes.remove(session.userKey, mailbox);
     }
-    Mailbox mailbox = mailbox(session.userKey);
-    List<EngineSubscription> subscriptions = mailbox.deleteAccount(store);
-    mailboxes.remove(session.userKey, mailbox);
     // The store withdrew this user's unread messages from other mailboxes: recount them there.
     mailboxes.values().forEach(Mailbox::forgetUnread);
-    List<SessionState> ended = new ArrayList<>();
-    synchronized (sessionLock) {
-      sessions.values().removeIf(s -> {
-        if (s.userKey.equals(session.userKey)) {
-          ended.add(s);
-          return true;
-        }
-        return false;
-      });
-    }
-    ended.forEach(SessionState::end);
-    endAll(subscriptions, ErrorCode.UNAUTHENTICATED, "the account was deleted");
+    sessions.removeUser(session.userKey);
+    EngineSubscription.endAll(subscriptions, ErrorCode.UNAUTHENTICATED, "the account was deleted");
     events.fire(l -> l.onAccountDeleted(account.username()));
   }
 
@@ -323,9 +345,11 @@ public final class DefaultChatEngine implements ChatEngine {
     }
     closed = true;
     for (Mailbox mailbox : mailboxes.values()) {
-      endAll(mailbox.subscriptions(), ErrorCode.UNAVAILABLE, "the server is shutting down");
+      EngineSubscription.endAll(mailbox.subscriptions(), ErrorCode.UNAVAILABLE, "the server is shutting down");
     }
+    sweeper.close();
     delivery.shutdown();
+    credentials.close();
     try {
       store.close();
     } catch (RuntimeException e) {
@@ -335,45 +359,32 @@ public final class DefaultChatEngine implements ChatEngine {
 
   private SessionState session(String token) {
     checkOpen();
-    if (token == null || token.isEmpty()) {
-      throw new ChatException(ErrorCode.UNAUTHENTICATED, "no session: log in first");
-    }
-    if (token.length() > Tokens.MAX_TOKEN_LENGTH) {
-      throw sessionEnded();
-    }
-    String tokenHash = Tokens.hash(token);
-    Instant now = clock.instant();
-    SessionState session = sessions.get(tokenHash);
-    if (session == null) {
-      synchronized (sessionLock) {
-        session = sessions.get(tokenHash);
-        if (session == null) {
-          StoredSession stored = store.findSession(tokenHash).orElseThrow(DefaultChatEngine::sessionEnded);
-          StoredAccount account = store.findAccount(stored.userKey()).orElseThrow(DefaultChatEngine::sessionEnded);
-          session = new SessionState(tokenHash, account.key(), account.username(), stored.createdAt(), now);
-          sessions.put(tokenHash, session);
-        }
+    return sessions.find(token);
+  }
+
+  /**
+   * Runs an operation on an account's mailbox. A name with no account leaves no state behind: no
+   * mailbox is made for it, and one that finds its account gone (deleted while the operation
+   * looked it up) leaves the map, so that whoever registers the name next gets a fresh one.
+   */
+  private <T> T onMailbox(String userKey, Function<Mailbox, T> operation) {
+    Mailbox mailbox = accountMailbox(userKey);
+    try {
+      return operation.apply(mailbox);
+    } catch (ChatException e) {
+      if (e.code() == ErrorCode.NOT_FOUND && mailbox.isDeleted()) {
+        mailboxes.remove(userKey, mailbox);
       }
+      throw e;
     }
-    if (session.isExpired(now, sessionIdleTimeout, sessionLifetime)) {
-      expire(session);
-      throw new ChatException(ErrorCode.UNAUTHENTICATED, "the session has expired: log in again");
-    }
-    session.touch(now);
-    return session;
   }
 
-  private void expire(SessionState session) {
-    synchronized (sessionLock) {
-      sessions.remove(session.tokenHash);
-      store.deleteSession(session.tokenHash);
-    }
-    endAll(session.end(), ErrorCode.UNAUTHENTICATED, "the session has expired");
-  }
-
-  private Mailbox mailbox(String userKey) {
+  private Mailbox accountMailbox(String userKey) {
     Mailbox mailbox = mailboxes.get(userKey);
     if (mailbox == null) {
+      if (store.findAccount(userKey).isEmpty()) {
+        throw Rules.noSuchUser(userKey);
+      }
       mailbox = mailboxes.computeIfAbsent(userKey, Mailbox::new);
     }
     return mailbox;
@@ -384,15 +395,28 @@ public final class DefaultChatEngine implements ChatEngine {
     return mailbox != null && mailbox.isOnline();
   }
 
-  private void checkOpen() {
+  /**
+   * Removes what has expired: sessions (so they stop counting against the per-user limit) and
+   * idempotency records past their window. Runs on the sweeper thread every sweep interval; tests
+   * call it directly.
+   */
+  void sweep() {
     if (closed) {
-      throw shutDown();
+      return;
+    }
+    sessions.sweep();
+    deleteSentBefore(clock.instant().minus(idempotencyWindow));
+  }
+
+  private void deleteSentBefore(Instant before) {
+    for (int i = 0; i < 10 && store.deleteSentBefore(before, SessionTable.SWEEP_BATCH) == SessionTable.SWEEP_BATCH; i++) {
+      // one bounded batch at a time
     }
   }
 
-  private static void endAll(List<EngineSubscription> subscriptions, ErrorCode code, String message) {
-    for (EngineSubscription subscription : subscriptions) {
-      subscription.end(new ChatException(code, message));
+  private void checkOpen() {
+    if (closed) {
+      throw shutDown();
     }
   }
 
@@ -400,30 +424,4 @@ public final class DefaultChatEngine implements ChatEngine {
     return new ChatException(ErrorCode.UNAVAILABLE, "the server is shutting down");
   }
 
-  private static ChatException wrongCredentials() {
-    return new ChatException(ErrorCode.UNAUTHENTICATED, "wrong username or password");
-  }
-
-  private static ChatException sessionEnded() {
-    return new ChatException(ErrorCode.UNAUTHENTICATED, "unknown or ended session: log in again");
-  }
-
-  private static String encodePageToken(String lastKey) {
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(lastKey.getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static String decodePageToken(String pageToken) {
-    if (pageToken == null || pageToken.isEmpty()) {
-      return null;
-    }
-    try {
-      String key = new String(Base64.getUrlDecoder().decode(pageToken), StandardCharsets.UTF_8);
-      if (Rules.isValidUsername(key)) {
-        return key;
-      }
-    } catch (IllegalArgumentException e) {
-      // fall through to the error below
-    }
-    throw Rules.invalid("invalid page token: pass null for the first page, or the nextPageToken of the last page");
-  }
 }

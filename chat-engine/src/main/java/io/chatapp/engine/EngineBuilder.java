@@ -36,6 +36,18 @@ public final class EngineBuilder {
   boolean maxSessionsPerUserSet;
   long maxUnreadPerMailbox = 100_000;
   boolean maxUnreadPerMailboxSet;
+  long maxUnreadPerSender = -1; // -1: a tenth of maxUnreadPerMailbox
+  int passwordThreads = PasswordWork.defaultThreads();
+  int passwordQueue = 64;
+  int passwordChecksPerAddress = 4;
+  boolean passwordWorkSet;
+  Duration idempotencyWindow = Duration.ofDays(1);
+  boolean idempotencyWindowSet;
+  Duration sweepInterval = Duration.ofMinutes(1);
+  boolean sweepIntervalSet;
+  int sendsPerSecond = 100;
+  int sendBurst = 1000;
+  boolean sendRateSet;
 
   EngineBuilder() {}
 
@@ -235,6 +247,112 @@ public final class EngineBuilder {
     }
     maxUnreadPerMailboxSet = onceFlag(maxUnreadPerMailboxSet, "maxUnreadPerMailbox");
     this.maxUnreadPerMailbox = max;
+    return this;
+  }
+
+  /**
+   * Sets the threads that hash and check passwords, apart from every other thread so that a flood
+   * of logins cannot slow sends: how many, how many checks may wait for one, and how many one
+   * client address may have running or waiting. Past either limit, creating an account, logging
+   * in and the other password operations fail at once with {@link ErrorCode#RESOURCE_EXHAUSTED}
+   * ("server busy, retry"). Default half the cores (at least one), 64 waiting, 4 per address;
+   * in-process callers, which pass no address, are bounded by the queue alone.
+   *
+   * @param threads 1 to the number of cores
+   * @param queue 1 to 100,000
+   * @param perAddress 1 to 100,000
+   * @return this builder
+   * @throws IllegalArgumentException if out of range
+   * @throws IllegalStateException if already set
+   */
+  public EngineBuilder passwordWork(int threads, int queue, int perAddress) {
+    int cores = Runtime.getRuntime().availableProcessors();
+    if (threads < 1 || threads > cores || queue < 1 || queue > 100_000 || perAddress < 1 || perAddress > 100_000) {
+      throw new IllegalArgumentException("passwordWork takes 1 to " + cores + " threads, a queue of 1 to 100000 and"
+          + " 1 to 100000 per address, was " + threads + ", " + queue + " and " + perAddress);
+    }
+    passwordWorkSet = onceFlag(passwordWorkSet, "passwordWork");
+    this.passwordThreads = threads;
+    this.passwordQueue = queue;
+    this.passwordChecksPerAddress = perAddress;
+    return this;
+  }
+
+  /**
+   * Sets how long a send's client message id is remembered: a retry with the same id within it
+   * returns the first message and stores nothing; after it the id may be used again. Only what a
+   * retry needs is kept (ids and sequence numbers, not the text). Default one day.
+   *
+   * @param window 1 minute to 365 days
+   * @return this builder
+   * @throws IllegalArgumentException if out of range
+   * @throws IllegalStateException if already set
+   */
+  public EngineBuilder idempotencyWindow(Duration window) {
+    requireRange(window, Duration.ofMinutes(1), Duration.ofDays(365), "idempotencyWindow");
+    idempotencyWindowSet = onceFlag(idempotencyWindowSet, "idempotencyWindow");
+    this.idempotencyWindow = window;
+    return this;
+  }
+
+  /**
+   * Sets how often the engine sweeps out what expired: sessions past their idle timeout or
+   * lifetime (which then stop counting against {@link #maxSessionsPerUser}) and idempotency
+   * records past their window. Default one minute.
+   *
+   * @param interval 1 second to 1 day
+   * @return this builder
+   * @throws IllegalArgumentException if out of range
+   * @throws IllegalStateException if already set
+   */
+  public EngineBuilder sweepInterval(Duration interval) {
+    requireRange(interval, Duration.ofSeconds(1), Duration.ofDays(1), "sweepInterval");
+    sweepIntervalSet = onceFlag(sweepIntervalSet, "sweepInterval");
+    this.sweepInterval = interval;
+    return this;
+  }
+
+  /**
+   * Sets how many of a mailbox's unread messages may come from one sender, so that one sender
+   * cannot fill someone's mailbox and shut everyone else out; a send past it fails with
+   * {@link ErrorCode#RESOURCE_EXHAUSTED} for that sender only. Default a tenth of
+   * {@link #maxUnreadPerMailbox}.
+   *
+   * @param max 1 to {@link Long#MAX_VALUE}
+   * @return this builder
+   * @throws IllegalArgumentException if out of range
+   * @throws IllegalStateException if already set
+   */
+  public EngineBuilder maxUnreadPerSender(long max) {
+    if (max < 1) {
+      throw new IllegalArgumentException("maxUnreadPerSender must be at least 1, was " + max);
+    }
+    if (maxUnreadPerSender != -1) {
+      throw new IllegalStateException("maxUnreadPerSender is already set");
+    }
+    this.maxUnreadPerSender = max;
+    return this;
+  }
+
+  /**
+   * Sets each session's send allowance, a token bucket: up to {@code burst} sends at once, then
+   * {@code perSecond}; a send past it fails with {@link ErrorCode#RESOURCE_EXHAUSTED} saying when
+   * to retry. Default 100 a second after a burst of 1,000.
+   *
+   * @param perSecond 1 to 1,000,000
+   * @param burst 1 to 1,000,000
+   * @return this builder
+   * @throws IllegalArgumentException if out of range
+   * @throws IllegalStateException if already set
+   */
+  public EngineBuilder sendRate(int perSecond, int burst) {
+    if (perSecond < 1 || perSecond > 1_000_000 || burst < 1 || burst > 1_000_000) {
+      throw new IllegalArgumentException("sendRate takes 1 to 1000000 a second and a burst of 1 to 1000000, was "
+          + perSecond + " and " + burst);
+    }
+    sendRateSet = onceFlag(sendRateSet, "sendRate");
+    this.sendsPerSecond = perSecond;
+    this.sendBurst = burst;
     return this;
   }
 

@@ -88,6 +88,12 @@ final class EngineSubscription implements Subscription {
   }
 
   /** Ends the subscription for a reason of the engine's; the listener hears it via onEnd. */
+  static void endAll(List<EngineSubscription> subscriptions, ErrorCode code, String message) {
+    for (EngineSubscription subscription : subscriptions) {
+      subscription.end(new ChatException(code, message));
+    }
+  }
+
   void end(ChatException reason) {
     if (!active) {
       return;

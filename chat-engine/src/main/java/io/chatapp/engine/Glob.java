@@ -23,6 +23,24 @@ final class Glob {
     return pattern == null || pattern.isEmpty() ? ALL : new Glob(pattern.toLowerCase(Locale.ROOT));
   }
 
+  /** The pattern as it matches: lowercase, {@code *} for everything. */
+  String text() {
+    return pattern;
+  }
+
+  /**
+   * The lowercase characters every match starts with: those before the first wildcard. A store
+   * reads only the index range of this prefix.
+   */
+  String literalPrefix() {
+    for (int i = 0; i < pattern.length(); i++) {
+      if (pattern.charAt(i) == '*' || pattern.charAt(i) == '?') {
+        return pattern.substring(0, i);
+      }
+    }
+    return pattern;
+  }
+
   boolean matches(String text) {
     String s = text.toLowerCase(Locale.ROOT);
     int p = 0;

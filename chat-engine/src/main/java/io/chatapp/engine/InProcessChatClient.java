@@ -178,6 +178,11 @@ public final class InProcessChatClient implements ChatClient {
   }
 
   @Override
+  public CompletableFuture<Integer> logoutOtherSessionsAsync(String username, String password) {
+    return run(() -> ChatClient.await(engine.logoutOtherSessionsAsync(username, password, token(), null)));
+  }
+
+  @Override
   public void close() {
     synchronized (lock) {
       closed = true;

@@ -8,6 +8,7 @@ import io.chatapp.engine.store.MailboxState;
 import io.chatapp.engine.store.StoredAccount;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -43,6 +44,9 @@ final class Mailbox {
   // Durable pipelined appends waiting for a lower seq to be offered; null marks a failed one.
   private final TreeMap<Long, Message> ready = new TreeMap<>(); // guarded by lock
   private boolean deleted; // guarded by lock
+  // Unread messages per sender, counted by the store once the mailbox holds enough unread for a
+  // sender to reach its share; cleared whenever the unread count is (an ack or a deletion).
+  private final Map<String, Long> unreadBySender = new HashMap<>(); // guarded by lock
   // Copy-on-write under lock, so that offering and the online flag read it without locking.
   private volatile EngineSubscription[] subscriptions = NONE;
 
@@ -59,6 +63,7 @@ final class Mailbox {
     synchronized (lock) {
       requireAccount(store);
       unread = -1; // an ack or a deletion changes it; the store counts it again when needed
+      unreadBySender.clear();
       return write.get();
     }
   }
@@ -67,6 +72,7 @@ final class Mailbox {
   void forgetUnread() {
     synchronized (lock) {
       unread = -1;
+      unreadBySender.clear();
     }
   }
 
@@ -77,7 +83,7 @@ final class Mailbox {
    *     unread already; nothing stored is dropped
    */
   Message append(ChatStore store, long id, String sender, String text, Instant now, String clientMessageId,
-      long maxUnread) {
+      long maxUnread, long maxUnreadPerSender) {
     Message message;
     CompletableFuture<Message> durable;
     synchronized (lock) {
@@ -90,6 +96,16 @@ final class Mailbox {
         throw new ChatException(ErrorCode.RESOURCE_EXHAUSTED, "the mailbox of " + username + " is full: "
             + unread + " unread messages; it takes more once they are read or deleted");
       }
+      if (unread >= maxUnreadPerSender) {
+        // Only now can this sender hold its whole share, so only now is it worth counting.
+        awaitPending();
+        long fromSender = unreadBySender.computeIfAbsent(sender, s -> store.unreadFrom(key, s));
+        if (fromSender >= maxUnreadPerSender) {
+          throw new ChatException(ErrorCode.RESOURCE_EXHAUSTED, username + " has " + fromSender
+              + " unread messages from you, the most one sender may have waiting; more fit once " + username
+              + " reads or deletes them");
+        }
+      }
       message = new Message(id, sender, username, text, now, lastSeq + 1);
       durable = clientMessageId == null ? store.appendPipelined(message) : null;
       if (durable == null) {
@@ -99,6 +115,7 @@ final class Mailbox {
       // start before this one is durable and the two share a commit.
       lastSeq = message.seq();
       unread++;
+      unreadBySender.computeIfPresent(sender, (s, n) -> n + 1);
       pending = durable;
     }
     try {
@@ -168,6 +185,7 @@ final class Mailbox {
     if (stored == message) {
       lastSeq = message.seq();
       unread++;
+      unreadBySender.computeIfPresent(message.sender(), (s, n) -> n + 1);
       offerInOrder(message.seq(), message);
     }
     return stored;
@@ -182,6 +200,7 @@ final class Mailbox {
     username = null;
     lastSeq = -1;
     unread = -1;
+    unreadBySender.clear();
   }
 
   /**
@@ -278,7 +297,7 @@ final class Mailbox {
       }
     }
     if (deleted) {
-      throw new ChatException(ErrorCode.NOT_FOUND, "no such user: " + key);
+      throw Rules.noSuchUser(key);
     }
   }
 }

@@ -116,8 +116,39 @@ final class Rules {
     return "\"" + shorten(value) + "\"";
   }
 
-  /** Cuts a user-supplied value short, so that an error message stays readable. */
+  /** The NOT_FOUND of a name with no account, showing the name as {@link #quote} does. */
+  static ChatException noSuchUser(String username) {
+    return new ChatException(ErrorCode.NOT_FOUND, "no such user: " + quote(username));
+  }
+
+  /**
+   * Cuts a user-supplied value short and escapes what is not printable, so that an error message
+   * stays readable and a client cannot use it to write control characters or right-to-left
+   * overrides into another program's terminal or log: each such code point becomes {@code \\u}
+   * and its hex value ({@code \\u{...}} above the BMP).
+   */
   static String shorten(String value) {
-    return value.length() > 40 ? value.substring(0, 40) + "…" : value;
+    int end = value.length() > SHOWN_CHARS ? value.offsetByCodePoints(0, SHOWN_CHARS) : value.length();
+    StringBuilder shown = new StringBuilder(end + 8);
+    value.substring(0, Math.min(end, value.length())).codePoints().forEach(cp -> {
+      if (isPrintable(cp)) {
+        shown.appendCodePoint(cp);
+      } else if (cp <= 0xFFFF) {
+        shown.append(String.format("\\u%04X", cp));
+      } else {
+        shown.append(String.format("\\u{%X}", cp));
+      }
+    });
+    return end < value.length() ? shown.append('…').toString() : shown.toString();
+  }
+
+  private static final int SHOWN_CHARS = 40;
+
+  private static boolean isPrintable(int codePoint) {
+    return switch (Character.getType(codePoint)) {
+      case Character.CONTROL, Character.FORMAT, Character.UNASSIGNED, Character.PRIVATE_USE, Character.SURROGATE,
+          Character.LINE_SEPARATOR, Character.PARAGRAPH_SEPARATOR -> false;
+      default -> codePoint != '\\';
+    };
   }
 }

@@ -19,15 +19,20 @@ final class SessionState {
   final Instant createdAt;
   private final Set<EngineSubscription> subscriptions = ConcurrentHashMap.newKeySet();
   private volatile boolean ended;
-  // Not persisted: after a restart a session's idle time starts again from its first use.
   private volatile Instant lastUsed;
+  // The last use written to the store; the sweeper writes newer ones in batches.
+  private volatile Instant storedLastUsed;
+  final SendRate sendRate;
 
-  SessionState(String tokenHash, String userKey, String username, Instant createdAt, Instant lastUsed) {
+  SessionState(String tokenHash, String userKey, String username, Instant createdAt, Instant lastUsed,
+      SendRate sendRate) {
     this.tokenHash = tokenHash;
     this.userKey = userKey;
     this.username = username;
     this.createdAt = createdAt;
     this.lastUsed = lastUsed;
+    this.storedLastUsed = lastUsed;
+    this.sendRate = sendRate;
   }
 
   /** Tells whether the session outlived its idle timeout or lifetime at {@code now}. */
@@ -40,6 +45,27 @@ final class SessionState {
     if (now.isAfter(lastUsed.plusSeconds(1))) {
       lastUsed = now;
     }
+  }
+
+  Instant lastUsed() {
+    return lastUsed;
+  }
+
+  /**
+   * Returns the last use if the store does not have it yet, and takes it as stored. Called by the
+   * sweeper only.
+   */
+  Instant lastUsedToStore() {
+    Instant used = lastUsed;
+    if (used.equals(storedLastUsed)) {
+      return null;
+    }
+    storedLastUsed = used;
+    return used;
+  }
+
+  boolean hasSubscriptions() {
+    return !subscriptions.isEmpty();
   }
 
   void add(EngineSubscription subscription) {

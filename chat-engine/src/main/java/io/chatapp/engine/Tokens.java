@@ -1,5 +1,6 @@
 package io.chatapp.engine;
 
+import java.lang.ref.WeakReference;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -37,16 +38,17 @@ final class Tokens {
    * path. Each thread remembers the last token object it hashed and its hash: a connection's
    * requests run one after another on one worker thread, so nearly every call is answered by an
    * identity comparison. Identity, not equality, so no token is compared in time that depends on
-   * its content, and the cache only ever holds a token some caller still holds too.
+   * its content; and the token is held only weakly, so the cache never keeps a token alive after
+   * its connection let go of it (an idle worker thread would otherwise hold one indefinitely).
    */
   static String hash(String token) {
     LastHash last = LAST_HASH.get();
-    if (last.token == token) {
+    if (last.token.get() == token) {
       return last.hash;
     }
     byte[] digest = last.sha256.digest(token.getBytes(StandardCharsets.UTF_8));
     String hash = HEX.formatHex(digest);
-    last.token = token;
+    last.token = new WeakReference<>(token);
     last.hash = hash;
     return hash;
   }
@@ -59,7 +61,7 @@ final class Tokens {
   /** One thread's digest and last result. Not thread-safe; owned by one thread. */
   private static final class LastHash {
     final MessageDigest sha256;
-    String token;
+    WeakReference<String> token = new WeakReference<>(null);
     String hash;
 
     LastHash() {

@@ -8,6 +8,7 @@
  * contract (validation, authentication, sequencing, delivery) lives here once, so that all
  * transports behave the same; transports only translate.
  *
- * <p>May depend on {@code io.chatapp.api}, {@code io.chatapp.engine.store} and the JDK only.
+ * <p>May depend on {@code io.chatapp.api}, {@code io.chatapp.engine.store}, the JDK and Caffeine
+ * (bounded, expiring maps keyed by client-chosen names and addresses) only.
  */
 package io.chatapp.engine;

@@ -57,7 +57,7 @@ class EngineLimitsTest {
     engine.createAccount("alice", PASSWORD);
     failLogins("alice", 5);
     ChatException e = failsWith(ErrorCode.RESOURCE_EXHAUSTED, () -> engine.login("ALICE", PASSWORD));
-    assertEquals("too many failed logins for this username: try again in 1 s", e.getMessage());
+    assertEquals("too many failed logins for this username from this address: try again in 1 s", e.getMessage());
     clock.forward(Duration.ofMillis(1001));
     engine.login("alice", PASSWORD);
   }
@@ -91,7 +91,7 @@ class EngineLimitsTest {
   void unknownUsernamesAreThrottledLikeRealOnes() {
     failLogins("nobody", 5);
     ChatException e = failsWith(ErrorCode.RESOURCE_EXHAUSTED, () -> engine.login("nobody", PASSWORD));
-    assertEquals("too many failed logins for this username: try again in 1 s", e.getMessage());
+    assertEquals("too many failed logins for this username from this address: try again in 1 s", e.getMessage());
   }
 
   @Test

@@ -9,6 +9,7 @@ import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
@@ -82,11 +83,14 @@ public final class ChatCli implements Callable<Integer> {
         return 1;
       }
       CliSession session = sessionOf(client);
+      Thread onSignal = endOnSignal(session);
       BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
       String line;
       while ((line = in.readLine()) != null && session.execute(line)) {
         // each line is one command
       }
+      session.end(LOGOUT_TIMEOUT);
+      Runtime.getRuntime().removeShutdownHook(onSignal);
     }
     return 0;
   }
@@ -99,6 +103,7 @@ public final class ChatCli implements Callable<Integer> {
           return 1;
         }
         CliSession session = sessionOf(client);
+        Thread onSignal = endOnSignal(session);
         reader.printAbove("Connected to " + host + ":" + serverPort + " over " + transport + ". Type /help for commands.");
         while (true) {
           String line;
@@ -111,9 +116,20 @@ public final class ChatCli implements Callable<Integer> {
             break;
           }
         }
+        session.end(LOGOUT_TIMEOUT);
+        Runtime.getRuntime().removeShutdownHook(onSignal);
       }
     }
     return 0;
+  }
+
+  private static final Duration LOGOUT_TIMEOUT = Duration.ofSeconds(2);
+
+  /** Logs out when the process is ended by a signal (Ctrl-C outside the line editor, SIGTERM). */
+  private static Thread endOnSignal(CliSession session) {
+    Thread hook = new Thread(() -> session.end(LOGOUT_TIMEOUT), "chatapp-cli-logout");
+    Runtime.getRuntime().addShutdownHook(hook);
+    return hook;
   }
 
   // The listener exists before the session it prints through; this forwards once both exist.

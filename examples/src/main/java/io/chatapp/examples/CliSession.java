@@ -9,11 +9,15 @@ import io.chatapp.api.ErrorCode;
 import io.chatapp.api.Message;
 import io.chatapp.api.Page;
 import io.chatapp.api.Session;
+import java.time.Duration;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 /**
@@ -29,7 +33,9 @@ final class CliSession implements ChatClientListener {
       "Commands:",
       "  /register <user> <password>   create an account",
       "  /login <user> <password>      log in; new messages then appear as they arrive",
-      "  /logout                       end the session",
+      "  /logout                       end the session (/quit and end of input do too)",
+      "  /logout-others <user> <password>  end your other sessions: the way back in when",
+      "                                you hold the most sessions allowed",
       "  /users [pattern]              list accounts; * and ? are wildcards",
       "  @<user> <text>                send a message (also: /send <user> <text>)",
       "  /read [n]                     show the next n unread messages (default 10)",
@@ -103,6 +109,11 @@ final class CliSession implements ChatClientListener {
         }
         out.accept("Logged out.");
       }
+      case "/logout-others" -> {
+        String[] a = split(rest, 2, "Usage: /logout-others <user> <password>");
+        int ended = client.logoutOtherSessions(a[0], a[1]);
+        out.accept("Ended " + ended + " other session" + (ended == 1 ? "" : "s") + " of " + a[0] + ".");
+      }
       case "/users", "/list", "users", "list" -> listUsers(rest.isBlank() ? null : rest.strip());
       case "/send", "send" -> {
         String[] a = split(rest, 2, "Usage: /send <user> <text>");
@@ -128,7 +139,34 @@ final class CliSession implements ChatClientListener {
     return true;
   }
 
+  /**
+   * Ends the session, if there is one, when the person leaves (/quit, end of input, Ctrl-C), so
+   * that sessions do not pile up on the server until they expire. Waits at most {@code timeout}.
+   */
+  void end(Duration timeout) {
+    synchronized (lock) {
+      if (username == null) {
+        return;
+      }
+      username = null;
+    }
+    try {
+      client.logoutAsync().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      // The server will expire the session; nothing more a leaving client can do.
+    }
+  }
+
   private void login(String user, String password) {
+    boolean loggedIn;
+    synchronized (lock) {
+      loggedIn = username != null;
+    }
+    if (loggedIn) {
+      client.logout(); // a second /login must not leave the first session behind
+    }
     Session session = client.login(user, password);
     client.subscribe(ChatEngine.LATEST);
     synchronized (lock) {

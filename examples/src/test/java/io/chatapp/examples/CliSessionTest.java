@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.chatapp.api.ChatEngine;
 import io.chatapp.engine.DefaultChatEngine;
 import io.chatapp.engine.InProcessChatClient;
+import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -16,7 +17,8 @@ import org.junit.jupiter.api.Test;
 
 /** Drives the CLI's commands over an in-process client and reads what a person would see. */
 class CliSessionTest {
-  private final ChatEngine engine = DefaultChatEngine.builder().passwordIterations(1000).build();
+  // One session a user, so that a session the CLI leaves behind shows as a refused login.
+  private final ChatEngine engine = DefaultChatEngine.builder().passwordIterations(1000).maxSessionsPerUser(1).build();
   private final Terminal alice = new Terminal();
   private final Terminal bob = new Terminal();
 
@@ -78,7 +80,7 @@ class CliSessionTest {
   void errorsReadAsSentencesNotStackTraces() throws Exception {
     alice.run("/register alice password1");
     alice.run("/login alice password1");
-    assertEquals("Error: No such user: nobody.", alice.run("@nobody hi"));
+    assertEquals("Error: No such user: \"nobody\".", alice.run("@nobody hi"));
     assertEquals("Usage: @<user> <text>", alice.run("@bob"));
     assertEquals("Unknown command /fly. Type /help for the list.", alice.run("/fly"));
     assertEquals("Error: Wrong username or password.", bob.run("/login alice wrong-password"));
@@ -87,6 +89,28 @@ class CliSessionTest {
   @Test
   void quitEndsTheSession() {
     assertFalse(alice.session.execute("/quit"));
+  }
+
+  @Test
+  void leavingLogsOutSoTheNextRunCanLogIn() throws Exception {
+    alice.run("/register alice password1");
+    for (int run = 0; run < 3; run++) {
+      Terminal next = new Terminal();
+      try {
+        assertEquals("Logged in as alice. No unread messages.", next.run("/login alice password1"));
+        assertFalse(next.session.execute("/quit"));
+        next.session.end(Duration.ofSeconds(10));
+      } finally {
+        next.client.close();
+      }
+    }
+  }
+
+  @Test
+  void aSecondLoginEndsTheFirstSession() throws Exception {
+    alice.run("/register alice password1");
+    alice.run("/login alice password1");
+    assertEquals("Logged in as alice. No unread messages.", alice.run("/login alice password1"));
   }
 
   @Test

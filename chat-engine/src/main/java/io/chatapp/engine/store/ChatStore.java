@@ -1,8 +1,10 @@
 package io.chatapp.engine.store;
 
 import io.chatapp.api.Message;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
@@ -48,12 +50,34 @@ public interface ChatStore extends AutoCloseable {
    * @param afterKey list keys strictly greater than this, or {@code null} from the start
    * @param limit most accounts to return, at least 1
    * @return the accounts, in key order
+   * @deprecated reads every password hash on the way; a directory uses {@link #listUsernames},
+   *     which also narrows the read to a key prefix
    */
+  @Deprecated
   List<StoredAccount> listAccounts(String afterKey, int limit);
 
   /**
-   * Deletes an account in one atomic step: the account, its sessions, its mailbox and counters,
-   * its client message ids, and every message it sent that lies above its recipient's read mark.
+   * Lists the usernames of the accounts whose key is above {@code afterKey} and starts with
+   * {@code keyPrefix}, in key order.
+   *
+   * <p>Cost: one index range read, {@code O(log n + limit)}: a prefix that matches nothing reads
+   * about one index page, whatever the number of accounts. Reads only the usernames, never a
+   * password hash. Keys order as Java strings do on every store (byte order of their ASCII).
+   * Thread-safe; runs beside writes and sees each account either whole or not at all.
+   *
+   * @param afterKey list keys strictly greater than this, or {@code null} from the start
+   * @param keyPrefix list only keys that start with this (lower case), or {@code null} or empty
+   *     for any key
+   * @param limit most usernames to return, at least 1
+   * @return the usernames as they were given at registration, in key order
+   * @throws IllegalArgumentException if {@code limit} is less than 1
+   */
+  List<String> listUsernames(String afterKey, String keyPrefix, int limit);
+
+  /**
+   * Deletes an account in one atomic step: the account, all its sessions, its mailbox and
+   * counters, the idempotency records of what it sent ({@link #findSent} finds none after), and
+   * every message it sent that lies above its recipient's read mark.
    *
    * @param userKey the key
    * @return {@code true} if the account existed
@@ -80,8 +104,65 @@ public interface ChatStore extends AutoCloseable {
    *
    * @param userKey the key
    * @return the number of stored sessions
+   * @deprecated counts expired sessions too, so that they lock their owner out; use
+   *     {@link #countLiveSessions}
    */
+  @Deprecated
   int countSessions(String userKey);
+
+  /**
+   * Counts the live sessions of an account: those created after {@code createdAfter} and last
+   * used after {@code usedAfter}. Expired sessions that no sweep has removed yet do not count.
+   *
+   * <p>Cost: reads the account's sessions through an index on the user, {@code O(log n + its
+   * sessions)}. Thread-safe.
+   *
+   * @param userKey the key
+   * @param createdAfter count sessions created strictly after this (the absolute lifetime)
+   * @param usedAfter count sessions last used strictly after this (the idle timeout)
+   * @return the number of live sessions
+   */
+  int countLiveSessions(String userKey, Instant createdAfter, Instant usedAfter);
+
+  /**
+   * Records uses of sessions, many in one write: sets each session's last use to the given time
+   * if that is later than what is stored. A last use never moves back, so late or repeated
+   * batches do no harm. Token hashes without a session are ignored.
+   *
+   * <p>Cost: one index lookup and update per entry, all in one transaction; the caller bounds the
+   * batch (it collects uses in memory and flushes them every so often). Thread-safe.
+   *
+   * @param lastUsedByTokenHash the latest use of each session, by the hash of its token
+   */
+  void touchSessions(Map<String, Instant> lastUsedByTokenHash);
+
+  /**
+   * Deletes up to {@code limit} expired sessions: those created at or before
+   * {@code createdBefore}, or last used at or before {@code usedBefore}. A sweeper calls it
+   * again while it returns {@code limit}.
+   *
+   * <p>Cost: {@code O(log n + limit)} through indexes on the creation and last use times.
+   * Thread-safe.
+   *
+   * @param createdBefore delete sessions created at or before this
+   * @param usedBefore delete sessions last used at or before this
+   * @param limit most sessions to delete, at least 1
+   * @return how many were deleted
+   * @throws IllegalArgumentException if {@code limit} is less than 1
+   */
+  int deleteExpiredSessions(Instant createdBefore, Instant usedBefore, int limit);
+
+  /**
+   * Deletes every session of an account but one, in one atomic step: "log out my other
+   * sessions".
+   *
+   * <p>Cost: {@code O(log n + its sessions)}. Thread-safe.
+   *
+   * @param userKey the key
+   * @param keepTokenHash the hash of the session to keep, or {@code null} to delete them all
+   * @return the token hashes of the sessions deleted, so that the caller can end them
+   */
+  List<String> deleteSessionsOf(String userKey, String keepTokenHash);
 
   /**
    * Deletes a session.
@@ -108,12 +189,19 @@ public interface ChatStore extends AutoCloseable {
 
   /**
    * Appends a message to its recipient's mailbox and raises the mailbox's last sequence number
-   * to the message's; with a {@code clientMessageId}, records it for the sender in the same step.
-   * If the sender already used that id, stores nothing and returns the message stored then.
+   * to the message's; with a {@code clientMessageId}, stores its {@link SentRecord} for the
+   * sender in the same atomic step (the record, not the text).
+   *
+   * <p>If the sender already has a record with that id, stores nothing at all, not even when its
+   * recipient has deleted the first message since (a retry never brings it back), and returns the
+   * earlier message rebuilt from the record with this message's sender and text. Every record the
+   * store still holds counts here, also one older than the window that {@link #findSent} applies:
+   * records end when {@link #deleteSentBefore} sweeps them.
    *
    * @param message the message, with its id and seq assigned
    * @param clientMessageId the sender's id for it, or {@code null}
-   * @return {@code message}, or the earlier message with the same sender and client id
+   * @return {@code message} itself if it was stored; otherwise a different instance, the earlier
+   *     message with the same sender and client id
    */
   Message append(Message message, String clientMessageId);
 
@@ -141,10 +229,42 @@ public interface ChatStore extends AutoCloseable {
    *
    * @param senderKey the sender's key
    * @param clientMessageId the id
-   * @return the message as it was stored, even if its recipient deleted it since; empty if the
-   *     sender never used the id (or the sender's account was deleted)
+   * @return the message rebuilt from its {@link SentRecord}, with the sender's key as its sender
+   *     and an empty text, which the store no longer keeps; empty if there is no record
+   * @deprecated loses the text; use {@link #findSent} and {@link SentRecord#toMessage}
    */
-  Optional<Message> findByClientMessageId(String senderKey, String clientMessageId);
+  @Deprecated
+  default Optional<Message> findByClientMessageId(String senderKey, String clientMessageId) {
+    return findSent(senderKey, clientMessageId, Instant.MIN).map(r -> r.toMessage(senderKey, ""));
+  }
+
+  /**
+   * Finds the record of a message that a sender sent with a client message id, so that a retry
+   * gets the first send's id and seq. The record outlives the message (a recipient's deletion
+   * does not remove it) until {@link #deleteSentBefore} sweeps it or the sender's account is
+   * deleted.
+   *
+   * <p>Cost: one primary-key lookup. Thread-safe.
+   *
+   * @param senderKey the sender's key
+   * @param clientMessageId the id
+   * @param notBefore records sent before this count as absent (the idempotency window)
+   * @return the record, or empty
+   */
+  Optional<SentRecord> findSent(String senderKey, String clientMessageId, Instant notBefore);
+
+  /**
+   * Deletes up to {@code limit} idempotency records of messages sent before {@code before}. A
+   * sweeper calls it again while it returns {@code limit}. Messages are not touched.
+   *
+   * <p>Cost: {@code O(log n + limit)} through an index on the send time. Thread-safe.
+   *
+   * @param before delete records sent strictly before this
+   * @param limit most records to delete, at least 1
+   * @return how many were deleted
+   * @throws IllegalArgumentException if {@code limit} is less than 1
+   */
+  int deleteSentBefore(Instant before, int limit);
 
   /**
    * Returns messages of a mailbox above a sequence number, in sequence order.
@@ -164,6 +284,19 @@ public interface ChatStore extends AutoCloseable {
    * @return the counters after the change
    */
   MailboxState ack(String userKey, long uptoSeq);
+
+  /**
+   * Counts the unread messages (above the read mark) in a mailbox that one sender sent, for a
+   * per-sender share of the mailbox's unread limit.
+   *
+   * <p>Cost: {@code O(log n + answer)} through an index on (recipient, sender, seq), or less.
+   * Thread-safe; sees the mailbox as of one moment.
+   *
+   * @param recipientKey the key of the mailbox's owner
+   * @param senderUsername the sender, in any case
+   * @return how many of its messages are stored above the read mark
+   */
+  long unreadFrom(String recipientKey, String senderUsername);
 
   /**
    * Deletes messages from a mailbox; ids not in it are ignored.

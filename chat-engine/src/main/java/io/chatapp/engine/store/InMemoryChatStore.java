@@ -1,10 +1,11 @@
 package io.chatapp.engine.store;
 
 import io.chatapp.api.Message;
+import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -14,144 +15,28 @@ import java.util.concurrent.atomic.AtomicLong;
  * A {@link ChatStore} in the heap: fast, and gone when the process ends. For tests and for
  * applications that want no persistence.
  *
+ * <p>What it holds is bounded by what the engine keeps: accounts until deleted, sessions until
+ * {@link #deleteExpiredSessions} sweeps them, idempotency records until {@link #deleteSentBefore}
+ * does, and a mailbox only for an account that received a message.
+ *
  * <p>Thread-safe. Each mailbox has a lock of its own, so writes to different mailboxes never
  * wait for each other.
  */
 public final class InMemoryChatStore implements ChatStore {
-  private final ConcurrentSkipListMap<String, StoredAccount> accounts = new ConcurrentSkipListMap<>();
-  private final ConcurrentHashMap<String, StoredSession> sessions = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<String, Box> boxes = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<ClientId, Message> clientIds = new ConcurrentHashMap<>();
+  private final ConcurrentSkipListMap<String, StoredAccount> accounts;
+  private final MemorySessions sessions = new MemorySessions();
+  private final ConcurrentHashMap<String, MemoryMailbox> boxes = new ConcurrentHashMap<>();
+  private final MemorySentRecords sent = new MemorySentRecords();
   private final AtomicLong lastMessageId = new AtomicLong();
 
-  private record ClientId(String senderKey, String clientMessageId) {}
-
-  /**
-   * One mailbox: its messages in ascending seq in parallel arrays. The engine appends seq
-   * {@code lastSeq + 1} under its mailbox lock, so storing is an append (no tree node, no boxed
-   * key, no hash entry), and a fetch starts at a binary search. A deleted message leaves a hole
-   * that a later compaction closes. Finding a message by id scans the ids: deletion is rare and
-   * was paying for a hash map on every send.
-   *
-   * <p>Not thread-safe; guarded by its own monitor.
-   */
-  private static final class Box {
-    private long[] seqs = new long[8]; // guarded by this
-    private long[] ids = new long[8]; // guarded by this
-    private Message[] messages = new Message[8]; // guarded by this; null where deleted
-    private int size; // guarded by this; slots in use, holes included
-    private int holes; // guarded by this
-    long lastSeq; // guarded by this
-    long readSeq; // guarded by this
-
-    MailboxState state() {
-      int unread = 0;
-      for (int i = indexAfter(readSeq); i < size; i++) {
-        if (messages[i] != null) {
-          unread++;
-        }
-      }
-      return new MailboxState(lastSeq, readSeq, unread);
-    }
-
-    void put(Message m) {
-      long seq = m.seq();
-      int at = size == 0 || seqs[size - 1] < seq ? size : indexAfter(seq - 1);
-      if (at < size && seqs[at] == seq) {
-        if (messages[at] == null) {
-          holes--;
-        }
-        messages[at] = m;
-        ids[at] = m.id();
-        return;
-      }
-      if (size == seqs.length) {
-        int capacity = size * 2;
-        seqs = Arrays.copyOf(seqs, capacity);
-        ids = Arrays.copyOf(ids, capacity);
-        messages = Arrays.copyOf(messages, capacity);
-      }
-      if (at < size) {
-        System.arraycopy(seqs, at, seqs, at + 1, size - at);
-        System.arraycopy(ids, at, ids, at + 1, size - at);
-        System.arraycopy(messages, at, messages, at + 1, size - at);
-      }
-      seqs[at] = seq;
-      ids[at] = m.id();
-      messages[at] = m;
-      size++;
-    }
-
-    /** Returns the index of the first slot whose seq is above {@code seq}. */
-    int indexAfter(long seq) {
-      int lo = 0;
-      int hi = size;
-      while (lo < hi) {
-        int mid = (lo + hi) >>> 1;
-        if (seqs[mid] <= seq) {
-          lo = mid + 1;
-        } else {
-          hi = mid;
-        }
-      }
-      return lo;
-    }
-
-    Message at(int index) {
-      return messages[index];
-    }
-
-    int size() {
-      return size;
-    }
-
-    boolean removeId(long id) {
-      for (int i = size - 1; i >= 0; i--) {
-        if (ids[i] == id && messages[i] != null) {
-          removeAt(i);
-          compactIfSparse();
-          return true;
-        }
-      }
-      return false;
-    }
-
-    /** Leaves a hole; indexes stay valid until {@link #compactIfSparse}. */
-    void removeAt(int index) {
-      if (messages[index] != null) {
-        messages[index] = null;
-        holes++;
-      }
-    }
-
-    /** Closes the holes once they are more than half the slots; moves messages to lower indexes. */
-    void compactIfSparse() {
-      if (holes > 32 && holes > size / 2) {
-        compact();
-      }
-    }
-
-    private void compact() {
-      int to = 0;
-      for (int from = 0; from < size; from++) {
-        if (messages[from] != null) {
-          seqs[to] = seqs[from];
-          ids[to] = ids[from];
-          messages[to] = messages[from];
-          to++;
-        }
-      }
-      Arrays.fill(messages, to, size, null);
-      size = to;
-      holes = 0;
-    }
+  /** Creates an empty store. */
+  public InMemoryChatStore() {
+    this(new ConcurrentSkipListMap<>());
   }
 
-  /** Creates an empty store. */
-  public InMemoryChatStore() {}
-
-  private Box box(String userKey) {
-    return boxes.computeIfAbsent(userKey, k -> new Box());
+  /** Creates a store over a given account map, so that a test can count how it is read. */
+  InMemoryChatStore(ConcurrentSkipListMap<String, StoredAccount> accounts) {
+    this.accounts = accounts;
   }
 
   @Override
@@ -170,6 +55,7 @@ public final class InMemoryChatStore implements ChatStore {
   }
 
   @Override
+  @Deprecated
   public List<StoredAccount> listAccounts(String afterKey, int limit) {
     var tail = afterKey == null ? accounts : accounts.tailMap(afterKey, false);
     List<StoredAccount> page = new ArrayList<>(Math.min(limit, 256));
@@ -182,23 +68,37 @@ public final class InMemoryChatStore implements ChatStore {
     return page;
   }
 
+  /** Walks the key range one step at a time, so each step is one map call: {@code O(log n)}. */
+  @Override
+  public List<String> listUsernames(String afterKey, String keyPrefix, int limit) {
+    requirePositive(limit, "limit");
+    KeyRange range = KeyRange.of(afterKey, keyPrefix);
+    List<String> page = new ArrayList<>(Math.min(limit, 256));
+    if (range.isEmpty()) {
+      return page;
+    }
+    Map.Entry<String, StoredAccount> e = range.lower() == null ? accounts.firstEntry()
+        : range.lowerInclusive() ? accounts.ceilingEntry(range.lower()) : accounts.higherEntry(range.lower());
+    while (e != null && page.size() < limit && (range.upper() == null || e.getKey().compareTo(range.upper()) < 0)) {
+      page.add(e.getValue().username());
+      if (page.size() < limit) {
+        e = accounts.higherEntry(e.getKey());
+      }
+    }
+    return page;
+  }
+
   @Override
   public boolean deleteAccount(String userKey) {
     if (accounts.remove(userKey) == null) {
       return false;
     }
-    sessions.values().removeIf(s -> s.userKey().equals(userKey));
+    sessions.deleteOf(userKey, null);
     boxes.remove(userKey);
-    clientIds.keySet().removeIf(id -> id.senderKey().equals(userKey));
-    for (Box box : boxes.values()) {
+    sent.deleteSender(userKey);
+    for (MemoryMailbox box : boxes.values()) {
       synchronized (box) {
-        for (int i = box.indexAfter(box.readSeq); i < box.size(); i++) {
-          Message m = box.at(i);
-          if (m != null && StoredAccount.key(m.sender()).equals(userKey)) {
-            box.removeAt(i);
-          }
-        }
-        box.compactIfSparse();
+        box.withdrawUnreadFrom(userKey);
       }
     }
     return true;
@@ -206,27 +106,49 @@ public final class InMemoryChatStore implements ChatStore {
 
   @Override
   public void insertSession(StoredSession session) {
-    sessions.put(session.tokenHash(), session);
+    sessions.put(session);
   }
 
   @Override
   public Optional<StoredSession> findSession(String tokenHash) {
-    return Optional.ofNullable(sessions.get(tokenHash));
+    return sessions.find(tokenHash);
   }
 
   @Override
+  @Deprecated
   public int countSessions(String userKey) {
-    return (int) sessions.values().stream().filter(s -> s.userKey().equals(userKey)).count();
+    return sessions.count(userKey);
+  }
+
+  @Override
+  public int countLiveSessions(String userKey, Instant createdAfter, Instant usedAfter) {
+    return sessions.countLive(userKey, createdAfter, usedAfter);
+  }
+
+  @Override
+  public void touchSessions(Map<String, Instant> lastUsedByTokenHash) {
+    sessions.touch(lastUsedByTokenHash);
+  }
+
+  @Override
+  public int deleteExpiredSessions(Instant createdBefore, Instant usedBefore, int limit) {
+    requirePositive(limit, "limit");
+    return sessions.deleteExpired(createdBefore, usedBefore, limit);
+  }
+
+  @Override
+  public List<String> deleteSessionsOf(String userKey, String keepTokenHash) {
+    return sessions.deleteOf(userKey, keepTokenHash);
   }
 
   @Override
   public boolean deleteSession(String tokenHash) {
-    return sessions.remove(tokenHash) != null;
+    return sessions.delete(tokenHash);
   }
 
   @Override
   public MailboxState mailboxState(String userKey) {
-    Box box = boxes.get(userKey);
+    MemoryMailbox box = boxes.get(userKey);
     if (box == null) {
       return MailboxState.EMPTY;
     }
@@ -243,29 +165,44 @@ public final class InMemoryChatStore implements ChatStore {
   @Override
   public Message append(Message message, String clientMessageId) {
     if (clientMessageId != null) {
-      Message earlier =
-          clientIds.putIfAbsent(new ClientId(StoredAccount.key(message.sender()), clientMessageId), message);
+      SentRecord earlier = sent.putIfAbsent(StoredAccount.key(message.sender()), clientMessageId, SentRecord.of(message));
       if (earlier != null) {
-        return earlier;
+        return earlier.toMessage(message.sender(), message.text());
       }
     }
-    Box box = box(StoredAccount.key(message.recipient()));
+    MemoryMailbox box = boxes.computeIfAbsent(StoredAccount.key(message.recipient()), k -> new MemoryMailbox());
     synchronized (box) {
       box.put(message);
-      box.lastSeq = Math.max(box.lastSeq, message.seq());
     }
     lastMessageId.accumulateAndGet(message.id(), Math::max);
     return message;
   }
 
   @Override
-  public Optional<Message> findByClientMessageId(String senderKey, String clientMessageId) {
-    return Optional.ofNullable(clientIds.get(new ClientId(senderKey, clientMessageId)));
+  public Optional<SentRecord> findSent(String senderKey, String clientMessageId, Instant notBefore) {
+    return sent.find(senderKey, clientMessageId, notBefore);
+  }
+
+  @Override
+  public int deleteSentBefore(Instant before, int limit) {
+    requirePositive(limit, "limit");
+    return sent.deleteBefore(before, limit);
+  }
+
+  @Override
+  public long unreadFrom(String recipientKey, String senderUsername) {
+    MemoryMailbox box = boxes.get(recipientKey);
+    if (box == null) {
+      return 0;
+    }
+    synchronized (box) {
+      return box.unreadFrom(StoredAccount.key(senderUsername));
+    }
   }
 
   @Override
   public List<Message> fetch(String userKey, long afterSeq, int limit) {
-    Box box = boxes.get(userKey);
+    MemoryMailbox box = boxes.get(userKey);
     if (box == null) {
       return List.of();
     }
@@ -281,18 +218,22 @@ public final class InMemoryChatStore implements ChatStore {
     }
   }
 
+  /** A mailbox that never held a message has nothing to mark read; no state is made for it. */
   @Override
   public MailboxState ack(String userKey, long uptoSeq) {
-    Box box = box(userKey);
+    MemoryMailbox box = boxes.get(userKey);
+    if (box == null) {
+      return MailboxState.EMPTY;
+    }
     synchronized (box) {
-      box.readSeq = Math.max(box.readSeq, Math.min(uptoSeq, box.lastSeq));
+      box.ack(uptoSeq);
       return box.state();
     }
   }
 
   @Override
   public int deleteMessages(String userKey, Collection<Long> messageIds) {
-    Box box = boxes.get(userKey);
+    MemoryMailbox box = boxes.get(userKey);
     if (box == null) {
       return 0;
     }
@@ -309,4 +250,15 @@ public final class InMemoryChatStore implements ChatStore {
 
   @Override
   public void close() {}
+
+  /** Returns how many entries all maps hold, so that a test can see what sweeps leave. */
+  int entriesHeld() {
+    return accounts.size() + sessions.entries() + sent.entries() + boxes.size();
+  }
+
+  private static void requirePositive(int value, String name) {
+    if (value < 1) {
+      throw new IllegalArgumentException(name + " must be at least 1, was " + value);
+    }
+  }
 }

@@ -42,105 +42,13 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The behaviour every {@link ChatClient} must show, whatever carries it. A transport subclasses
  * this once, starting its server over the given engine and connecting clients to it; a storage
- * module may override {@link #newStore()} to run the same suite over its store.
+ * module may override {@link #newStore()} to run the same suite over its store. The cases of
+ * {@link HostileClientCases} run with it.
  *
  * <p>Each test gets a fresh engine and server. Asynchronous events are awaited with
  * {@link RecordingListener} queues, bounded by {@link RecordingListener#TIMEOUT_MS}.
  */
-public abstract class ChatClientContract {
-  protected static final String PASSWORD = "correct horse battery";
-
-  private final List<ChatClient> clients = Collections.synchronizedList(new ArrayList<>());
-  private ChatEngine engine;
-
-  /** Starts a server that serves {@code engine}; called before each test. */
-  protected abstract void startServer(ChatEngine engine) throws Exception;
-
-  /** Connects a new client to the server started by {@link #startServer}. */
-  protected abstract ChatClient connect(ChatClientListener listener) throws Exception;
-
-  /** Stops the server; called after each test, after every client was closed. */
-  protected abstract void stopServer() throws Exception;
-
-  /**
-   * Stops the server and starts it again on the same address over the same engine, for a
-   * transport whose clients reconnect on their own. The default skips the test that uses it.
-   */
-  protected void restartServer() throws Exception {
-    Assumptions.abort("this transport has no connection to lose");
-  }
-
-  /** Creates the store of one test's engine: in memory unless a storage module says otherwise. */
-  protected ChatStore newStore() throws Exception {
-    return new InMemoryChatStore();
-  }
-
-  /** The engine's clock, which tests move forward to expire sessions and throttles. */
-  protected final FakeClock clock = new FakeClock(Instant.parse("2026-01-01T00:00:00Z"));
-
-  private ChatEngine newEngine() throws Exception {
-    return DefaultChatEngine.builder().store(newStore()).clock(clock).passwordIterations(1000).build();
-  }
-
-  @BeforeEach
-  final void startContract() throws Exception {
-    engine = newEngine();
-    startServer(engine);
-  }
-
-  @AfterEach
-  final void stopContract() throws Exception {
-    synchronized (clients) {
-      clients.forEach(ChatClient::close);
-      clients.clear();
-    }
-    stopServer();
-    engine.close();
-  }
-
-  // ---- helpers ------------------------------------------------------------------------------
-
-  /** A new connected client whose pushes go to {@code listener}; closed after the test. */
-  protected final ChatClient client(ChatClientListener listener) throws Exception {
-    ChatClient client = connect(listener);
-    clients.add(client);
-    return client;
-  }
-
-  protected final ChatClient client() throws Exception {
-    return client(new RecordingListener());
-  }
-
-  /** Creates {@code username} and returns a client logged in as that user. */
-  protected final ChatClient user(String username, RecordingListener listener) throws Exception {
-    ChatClient client = client(listener);
-    client.createAccount(username, PASSWORD);
-    client.login(username, PASSWORD);
-    return client;
-  }
-
-  protected final ChatClient user(String username) throws Exception {
-    return user(username, new RecordingListener());
-  }
-
-  /** Creates {@code username}, logs in and subscribes for new messages. */
-  protected final ChatClient onlineUser(String username, RecordingListener listener) throws Exception {
-    ChatClient client = user(username, listener);
-    client.subscribe(ChatEngine.LATEST);
-    return client;
-  }
-
-  protected static ChatException failsWith(ErrorCode code, Executable call) {
-    ChatException e = assertThrows(ChatException.class, call);
-    assertEquals(code, e.code(), () -> "message was: " + e.getMessage());
-    assertFalse(e.getMessage().isBlank(), "an error must say what was wrong");
-    return e;
-  }
-
-  private static List<String> names(Page<AccountInfo> page) {
-    return page.items().stream().map(AccountInfo::username).toList();
-  }
-
+public abstract class ChatClientContract extends HostileClientCases {
   // ---- accounts and sessions ----------------------------------------------------------------
 
   @Test

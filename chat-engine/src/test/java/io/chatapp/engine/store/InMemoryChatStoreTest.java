@@ -1,11 +1,14 @@
 package io.chatapp.engine.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.chatapp.api.Message;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 
@@ -22,6 +25,38 @@ class InMemoryChatStoreTest {
     List<Long> seqs = new ArrayList<>();
     store.fetch("bob", afterSeq, limit).forEach(m -> seqs.add(m.seq()));
     return seqs;
+  }
+
+  @Test
+  void sweepsLeaveNothingBehindOfExpiredSessionsAndRecords() {
+    store.insertAccount(new StoredAccount("alice", "h", T));
+    store.insertAccount(new StoredAccount("bob", "h", T));
+    store.append(message(1, 1), null);
+    int baseline = store.entriesHeld();
+    Duration window = Duration.ofMinutes(10);
+    for (int i = 0; i < 10_000; i++) { // bounded: a day of one login and one retried send per 10 s
+      Instant now = T.plusSeconds(10L * i);
+      store.insertSession(new StoredSession("token" + i, "alice", now, now));
+      store.touchSessions(Map.of("token" + i, now.plusSeconds(5)));
+      store.append(new Message(100 + i, "alice", "bob", "m", now, 2 + i), "c-" + i);
+      if (i % 100 == 99) {
+        store.deleteExpiredSessions(now.minus(window), now.minus(window), 1000);
+        store.deleteSentBefore(now.minus(window), 1000);
+        // At most 160 rounds (the window's 60 and the 100 since the last sweep) of 5 entries each.
+        assertTrue(store.entriesHeld() - baseline <= 160 * 5 + 2, "entries held: " + store.entriesHeld());
+      }
+    }
+    Instant end = T.plus(Duration.ofDays(2));
+    store.deleteExpiredSessions(end, end, 100_000);
+    store.deleteSentBefore(end, 100_000);
+    assertEquals(baseline, store.entriesHeld());
+  }
+
+  @Test
+  void ackOfAMailboxThatNeverHeldAMessageKeepsNoState() {
+    int before = store.entriesHeld();
+    assertEquals(MailboxState.EMPTY, store.ack("nobody", 5));
+    assertEquals(before, store.entriesHeld());
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.chatapp.store.jdbc;
 import io.chatapp.api.Message;
 import io.chatapp.engine.store.ChatStore;
 import io.chatapp.engine.store.MailboxState;
+import io.chatapp.engine.store.SentRecord;
 import io.chatapp.engine.store.StoredAccount;
 import io.chatapp.engine.store.StoredSession;
 import java.io.IOException;
@@ -16,9 +17,11 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
@@ -105,8 +108,15 @@ public final class JdbcChatStore implements ChatStore {
   }
 
   @Override
+  @Deprecated
   public List<StoredAccount> listAccounts(String afterKey, int limit) {
     return readers.read(c -> StoreSql.listAccounts(c, afterKey, limit));
+  }
+
+  @Override
+  public List<String> listUsernames(String afterKey, String keyPrefix, int limit) {
+    requirePositive(limit, "limit");
+    return readers.read(c -> StoreSql.listUsernames(c, afterKey, keyPrefix, limit));
   }
 
   @Override
@@ -116,22 +126,48 @@ public final class JdbcChatStore implements ChatStore {
 
   @Override
   public void insertSession(StoredSession session) {
-    writer.execute(c -> StoreSql.insertSession(c, session));
+    writer.execute(c -> SessionSql.insert(c, session));
   }
 
   @Override
   public Optional<StoredSession> findSession(String tokenHash) {
-    return readers.read(c -> StoreSql.findSession(c, tokenHash));
+    return readers.read(c -> SessionSql.find(c, tokenHash));
   }
 
   @Override
+  @Deprecated
   public int countSessions(String userKey) {
-    return readers.read(c -> StoreSql.countSessions(c, userKey));
+    return readers.read(c -> SessionSql.count(c, userKey));
+  }
+
+  @Override
+  public int countLiveSessions(String userKey, Instant createdAfter, Instant usedAfter) {
+    return readers.read(c -> SessionSql.countLive(c, userKey, createdAfter, usedAfter));
+  }
+
+  @Override
+  public void touchSessions(Map<String, Instant> lastUsedByTokenHash) {
+    if (lastUsedByTokenHash.isEmpty()) {
+      return;
+    }
+    Map<String, Instant> uses = Map.copyOf(lastUsedByTokenHash);
+    writer.execute(c -> SessionSql.touch(c, uses));
+  }
+
+  @Override
+  public int deleteExpiredSessions(Instant createdBefore, Instant usedBefore, int limit) {
+    requirePositive(limit, "limit");
+    return writer.execute(c -> SessionSql.deleteExpired(c, createdBefore, usedBefore, limit));
+  }
+
+  @Override
+  public List<String> deleteSessionsOf(String userKey, String keepTokenHash) {
+    return writer.execute(c -> SessionSql.deleteOf(c, userKey, keepTokenHash));
   }
 
   @Override
   public boolean deleteSession(String tokenHash) {
-    return writer.execute(c -> StoreSql.deleteSession(c, tokenHash));
+    return writer.execute(c -> SessionSql.delete(c, tokenHash));
   }
 
   @Override
@@ -159,8 +195,20 @@ public final class JdbcChatStore implements ChatStore {
   }
 
   @Override
-  public Optional<Message> findByClientMessageId(String senderKey, String clientMessageId) {
-    return readers.read(c -> StoreSql.findByClientMessageId(c, senderKey, clientMessageId));
+  public Optional<SentRecord> findSent(String senderKey, String clientMessageId, Instant notBefore) {
+    return readers.read(c -> StoreSql.findSent(c, senderKey, clientMessageId, notBefore));
+  }
+
+  @Override
+  public int deleteSentBefore(Instant before, int limit) {
+    requirePositive(limit, "limit");
+    return writer.execute(c -> StoreSql.deleteSentBefore(c, before, limit));
+  }
+
+  @Override
+  public long unreadFrom(String recipientKey, String senderUsername) {
+    String senderKey = StoredAccount.key(senderUsername);
+    return readers.read(c -> StoreSql.unreadFrom(c, recipientKey, senderKey));
   }
 
   @Override
@@ -177,6 +225,12 @@ public final class JdbcChatStore implements ChatStore {
   public int deleteMessages(String userKey, Collection<Long> messageIds) {
     List<Long> ids = List.copyOf(messageIds);
     return writer.execute(c -> StoreSql.deleteMessages(c, userKey, ids));
+  }
+
+  private static void requirePositive(int value, String name) {
+    if (value < 1) {
+      throw new IllegalArgumentException(name + " must be at least 1, was " + value);
+    }
   }
 
   /** Returns how many write transactions committed since the store opened; for tests and metrics. */

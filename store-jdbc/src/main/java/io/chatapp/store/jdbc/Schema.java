@@ -16,7 +16,7 @@ import java.util.List;
  */
 final class Schema {
   /** The schema version this code reads and writes. */
-  static final int CURRENT_VERSION = 1;
+  static final int CURRENT_VERSION = 2;
 
   private static final String VERSION_TABLE = "chatapp_schema";
 
@@ -46,9 +46,14 @@ final class Schema {
           + tables + " but no " + VERSION_TABLE + " table; refusing to touch it");
     }
     if (found < CURRENT_VERSION) {
-      migrate(dialect, connection, found);
+      migrate(dialect, connection, found, CURRENT_VERSION);
     }
     return found;
+  }
+
+  /** Creates the schema of an older version in an empty database, to test migrations from it. */
+  static void createAtVersion(SqlDialect dialect, Connection connection, int version) throws SQLException {
+    migrate(dialect, connection, 0, version);
   }
 
   private static int version(Connection connection, String where) throws SQLException {
@@ -68,19 +73,20 @@ final class Schema {
   }
 
   /** Runs the migrations after {@code from} in one transaction, so a crash leaves the old version. */
-  private static void migrate(SqlDialect dialect, Connection connection, int from) throws SQLException {
+  private static void migrate(SqlDialect dialect, Connection connection, int from, int to) throws SQLException {
     boolean autoCommit = connection.getAutoCommit();
     connection.setAutoCommit(false);
     try (Statement s = connection.createStatement()) {
-      for (int version = from + 1; version <= CURRENT_VERSION; version++) {
+      for (int version = from + 1; version <= to; version++) {
         for (String sql : MIGRATIONS.get(version - 1)) {
-          s.execute(sql.replace("$KEY", dialect.keyType).replace("$BYTES", dialect.bytesType));
+          s.execute(sql.replace("$KEY", dialect.keyType).replace("$BYTES", dialect.bytesType)
+              .replace("$ROWID", dialect.rowIdType));
         }
       }
       if (from == 0) {
-        s.execute("INSERT INTO " + VERSION_TABLE + " (version) VALUES (" + CURRENT_VERSION + ")");
+        s.execute("INSERT INTO " + VERSION_TABLE + " (version) VALUES (" + to + ")");
       } else {
-        s.execute("UPDATE " + VERSION_TABLE + " SET version = " + CURRENT_VERSION);
+        s.execute("UPDATE " + VERSION_TABLE + " SET version = " + to);
       }
       connection.commit();
     } catch (SQLException | RuntimeException e) {
@@ -92,7 +98,7 @@ final class Schema {
   }
 
   // Instants are kept as epoch seconds plus nanoseconds so that they come back exactly as given.
-  // $KEY and $BYTES are the dialect's column types.
+  // $KEY, $BYTES and $ROWID are the dialect's column types.
   private static final List<List<String>> MIGRATIONS = List.of(
       // version 1
       List.of(
@@ -114,5 +120,22 @@ final class Schema {
               + " body $BYTES NOT NULL, sent_s BIGINT NOT NULL, sent_ns INTEGER NOT NULL,"
               + " PRIMARY KEY (sender_key, client_message_id))",
           "CREATE TABLE counters (name $KEY PRIMARY KEY, value BIGINT NOT NULL)",
-          "INSERT INTO counters (name, value) VALUES ('last_message_id', 0)"));
+          "INSERT INTO counters (name, value) VALUES ('last_message_id', 0)"),
+      // version 2: session expiry by last use, bounded idempotency records, per-sender unread
+      List.of(
+          // Existing sessions count as last used when they were opened.
+          "ALTER TABLE sessions ADD COLUMN last_used_s BIGINT NOT NULL DEFAULT 0",
+          "ALTER TABLE sessions ADD COLUMN last_used_ns INTEGER NOT NULL DEFAULT 0",
+          "UPDATE sessions SET last_used_s = created_s, last_used_ns = created_ns",
+          "CREATE INDEX sessions_by_created ON sessions (created_s, created_ns)",
+          "CREATE INDEX sessions_by_last_use ON sessions (last_used_s, last_used_ns)",
+          // What a retry needs and nothing more (no text, no sender), swept by send time.
+          "CREATE TABLE sent_records (id $ROWID, sender_key $KEY NOT NULL, client_message_id $KEY NOT NULL,"
+              + " seq BIGINT NOT NULL, recipient TEXT NOT NULL, sent_s BIGINT NOT NULL, sent_ns INTEGER NOT NULL,"
+              + " UNIQUE (sender_key, client_message_id))",
+          "INSERT INTO sent_records (id, sender_key, client_message_id, seq, recipient, sent_s, sent_ns)"
+              + " SELECT id, sender_key, client_message_id, seq, recipient, sent_s, sent_ns FROM client_message_ids",
+          "DROP TABLE client_message_ids",
+          "CREATE INDEX sent_records_by_time ON sent_records (sent_s, sent_ns)",
+          "CREATE INDEX messages_by_recipient_sender ON messages (recipient_key, sender_key, seq)"));
 }

@@ -8,12 +8,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Everything that differs between SQLite and PostgreSQL: two column types, how to list the tables
+ * Everything that differs between SQLite and PostgreSQL: three column types, how to list the tables
  * of the store's schema, and how to set up a new connection. All other SQL is shared and written
  * in the subset both accept ({@code INSERT … ON CONFLICT}, {@code LIMIT}, {@code CASE}). Immutable.
  */
 enum SqlDialect {
-  SQLITE("TEXT", "BLOB") {
+  SQLITE("TEXT", "BLOB", "INTEGER PRIMARY KEY") {
     @Override
     List<String> tables(Connection connection) throws SQLException {
       return strings(connection, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
@@ -40,7 +40,7 @@ enum SqlDialect {
     }
   },
 
-  POSTGRESQL("TEXT COLLATE \"C\"", "BYTEA") {
+  POSTGRESQL("TEXT COLLATE \"C\"", "BYTEA", "BIGINT NOT NULL") {
     @Override
     List<String> tables(Connection connection) throws SQLException {
       return strings(connection, "SELECT table_name FROM information_schema.tables"
@@ -70,10 +70,16 @@ enum SqlDialect {
   final String keyType;
   /** Column type of message texts, kept as UTF-8 bytes so that any character survives (even NUL). */
   final String bytesType;
+  /**
+   * Column type of a message id that identifies its row: in SQLite the rowid itself, which costs
+   * no extra bytes; PostgreSQL has no rowid, and the row is found by another key.
+   */
+  final String rowIdType;
 
-  SqlDialect(String keyType, String bytesType) {
+  SqlDialect(String keyType, String bytesType, String rowIdType) {
     this.keyType = keyType;
     this.bytesType = bytesType;
+    this.rowIdType = rowIdType;
   }
 
   /** Lists the tables of the schema the store lives in, without changing anything. */

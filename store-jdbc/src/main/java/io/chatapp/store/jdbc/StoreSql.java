@@ -1,9 +1,10 @@
 package io.chatapp.store.jdbc;
 
 import io.chatapp.api.Message;
+import io.chatapp.engine.store.KeyRange;
 import io.chatapp.engine.store.MailboxState;
+import io.chatapp.engine.store.SentRecord;
 import io.chatapp.engine.store.StoredAccount;
-import io.chatapp.engine.store.StoredSession;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -82,6 +83,48 @@ final class StoreSql {
     }
   }
 
+  /**
+   * Returns the SQL that lists the usernames in a key range, one page of it: a range read of the
+   * primary key's index, which keeps the keys in Java's order (byte order, COLLATE "C" in
+   * PostgreSQL). Its parameters are set by {@link #bindListUsernames}.
+   */
+  static String listUsernamesSql(KeyRange range) {
+    String lower = range.lower() == null ? null : range.lowerInclusive() ? "user_key >= ?" : "user_key > ?";
+    String upper = range.upper() == null ? null : "user_key < ?";
+    String where = lower == null && upper == null ? ""
+        : " WHERE " + (lower == null ? upper : upper == null ? lower : lower + " AND " + upper);
+    return "SELECT username FROM accounts" + where + " ORDER BY user_key LIMIT ?";
+  }
+
+  static void bindListUsernames(PreparedStatement s, KeyRange range, int limit) throws SQLException {
+    int i = 1;
+    if (range.lower() != null) {
+      s.setString(i++, range.lower());
+    }
+    if (range.upper() != null) {
+      s.setString(i++, range.upper());
+    }
+    s.setInt(i, limit);
+  }
+
+  static List<String> listUsernames(Connection c, String afterKey, String keyPrefix, int limit)
+      throws SQLException {
+    KeyRange range = KeyRange.of(afterKey, keyPrefix);
+    if (range.isEmpty()) {
+      return List.of();
+    }
+    try (PreparedStatement s = c.prepareStatement(listUsernamesSql(range))) {
+      bindListUsernames(s, range, limit);
+      List<String> page = new ArrayList<>(Math.min(limit, 256));
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          page.add(rs.getString(1));
+        }
+      }
+      return page;
+    }
+  }
+
   /** Deletes an account and everything the SPI says goes with it, inside the caller's transaction. */
   static boolean deleteAccount(Connection c, String userKey) throws SQLException {
     if (update(c, "DELETE FROM accounts WHERE user_key = ?", userKey) == 0) {
@@ -90,51 +133,11 @@ final class StoreSql {
     update(c, "DELETE FROM sessions WHERE user_key = ?", userKey);
     update(c, "DELETE FROM messages WHERE recipient_key = ?", userKey);
     update(c, "DELETE FROM mailboxes WHERE user_key = ?", userKey);
-    update(c, "DELETE FROM client_message_ids WHERE sender_key = ?", userKey);
+    update(c, "DELETE FROM sent_records WHERE sender_key = ?", userKey);
     // Withdraw what the account sent and its recipients have not read yet.
     update(c, "DELETE FROM messages WHERE sender_key = ? AND seq > COALESCE("
         + "(SELECT b.read_seq FROM mailboxes b WHERE b.user_key = messages.recipient_key), 0)", userKey);
     return true;
-  }
-
-  // ---- sessions ---------------------------------------------------------------------------------
-
-  static Void insertSession(Connection c, StoredSession session) throws SQLException {
-    try (PreparedStatement s = c.prepareStatement("INSERT INTO sessions (token_hash, user_key, created_s, created_ns)"
-        + " VALUES (?, ?, ?, ?) ON CONFLICT (token_hash) DO UPDATE SET user_key = excluded.user_key,"
-        + " created_s = excluded.created_s, created_ns = excluded.created_ns")) {
-      s.setString(1, session.tokenHash());
-      s.setString(2, session.userKey());
-      setInstant(s, 3, session.createdAt());
-      s.executeUpdate();
-      return null;
-    }
-  }
-
-  static Optional<StoredSession> findSession(Connection c, String tokenHash) throws SQLException {
-    try (PreparedStatement s = c.prepareStatement(
-        "SELECT user_key, created_s, created_ns FROM sessions WHERE token_hash = ?")) {
-      s.setString(1, tokenHash);
-      try (ResultSet rs = s.executeQuery()) {
-        return rs.next()
-            ? Optional.of(new StoredSession(tokenHash, rs.getString(1), instant(rs, 2)))
-            : Optional.empty();
-      }
-    }
-  }
-
-  static int countSessions(Connection c, String userKey) throws SQLException {
-    try (PreparedStatement s = c.prepareStatement("SELECT COUNT(*) FROM sessions WHERE user_key = ?")) {
-      s.setString(1, userKey);
-      try (ResultSet rs = s.executeQuery()) {
-        rs.next();
-        return rs.getInt(1);
-      }
-    }
-  }
-
-  static boolean deleteSession(Connection c, String tokenHash) throws SQLException {
-    return update(c, "DELETE FROM sessions WHERE token_hash = ?", tokenHash) == 1;
   }
 
   // ---- mailboxes --------------------------------------------------------------------------------
@@ -166,8 +169,8 @@ final class StoreSql {
     PreparedStatement prepared(String sql) throws SQLException;
   }
 
-  private static final String INSERT_CLIENT_ID = "INSERT INTO client_message_ids (sender_key, client_message_id, "
-      + MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+  private static final String INSERT_SENT = "INSERT INTO sent_records"
+      + " (sender_key, client_message_id, id, seq, recipient, sent_s, sent_ns) VALUES (?, ?, ?, ?, ?, ?, ?)"
       + " ON CONFLICT (sender_key, client_message_id) DO NOTHING";
   private static final String INSERT_MESSAGE = "INSERT INTO messages (recipient_key, sender_key, "
       + MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
@@ -177,8 +180,10 @@ final class StoreSql {
   private static final String RAISE_LAST_ID = "UPDATE counters SET value = ? WHERE name = 'last_message_id' AND value < ?";
 
   /**
-   * Stores a message, its mailbox's last seq, the id counter and its client id, all or nothing.
-   * Runs on the writer, with statements it keeps prepared: this is the one write per message.
+   * Stores a message, its mailbox's last seq, the id counter and its client id's record, all or
+   * nothing; if the sender already used the client id, stores nothing and rebuilds the earlier
+   * message from its record. Runs on the writer, with statements it keeps prepared: this is the
+   * one write per message.
    */
   static Message append(Connection c, KeptStatements kept, Message message, String clientMessageId)
       throws SQLException {
@@ -186,13 +191,17 @@ final class StoreSql {
     String recipientKey = StoredAccount.key(message.recipient());
     byte[] body = message.text().getBytes(StandardCharsets.UTF_8);
     if (clientMessageId != null) {
-      PreparedStatement s = kept.prepared(INSERT_CLIENT_ID);
+      PreparedStatement s = kept.prepared(INSERT_SENT);
       s.setString(1, senderKey);
       s.setString(2, clientMessageId);
-      setMessage(s, 3, message, body);
+      s.setLong(3, message.id());
+      s.setLong(4, message.seq());
+      s.setString(5, message.recipient());
+      setInstant(s, 6, message.sentAt());
       if (s.executeUpdate() == 0) {
-        return findByClientMessageId(c, senderKey, clientMessageId)
-            .orElseThrow(() -> new SQLException("client message id vanished within a transaction"));
+        return findSent(c, senderKey, clientMessageId, Instant.MIN)
+            .orElseThrow(() -> new SQLException("client message id vanished within a transaction"))
+            .toMessage(message.sender(), message.text());
       }
     }
     PreparedStatement insert = kept.prepared(INSERT_MESSAGE);
@@ -268,14 +277,45 @@ final class StoreSql {
     }
   }
 
-  static Optional<Message> findByClientMessageId(Connection c, String senderKey, String clientMessageId)
+  static Optional<SentRecord> findSent(Connection c, String senderKey, String clientMessageId, Instant notBefore)
       throws SQLException {
-    try (PreparedStatement s = c.prepareStatement("SELECT " + MESSAGE_COLUMNS
-        + " FROM client_message_ids WHERE sender_key = ? AND client_message_id = ?")) {
+    try (PreparedStatement s = c.prepareStatement("SELECT id, recipient, seq, sent_s, sent_ns"
+        + " FROM sent_records WHERE sender_key = ? AND client_message_id = ?")) {
       s.setString(1, senderKey);
       s.setString(2, clientMessageId);
       try (ResultSet rs = s.executeQuery()) {
-        return rs.next() ? Optional.of(message(rs)) : Optional.empty();
+        if (!rs.next()) {
+          return Optional.empty();
+        }
+        SentRecord record = new SentRecord(rs.getLong(1), rs.getString(2), rs.getLong(3), instant(rs, 4));
+        return record.sentAt().isBefore(notBefore) ? Optional.empty() : Optional.of(record);
+      }
+    }
+  }
+
+  /** Deletes the oldest records first, found through the index on the send time. */
+  static int deleteSentBefore(Connection c, Instant before, int limit) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement("DELETE FROM sent_records WHERE (sender_key, client_message_id) IN"
+        + " (SELECT sender_key, client_message_id FROM sent_records WHERE (sent_s, sent_ns) < (?, ?)"
+        + " ORDER BY sent_s, sent_ns LIMIT ?)")) {
+      setInstant(s, 1, before);
+      s.setInt(3, limit);
+      return s.executeUpdate();
+    }
+  }
+
+  /** Counts through the index on (recipient_key, sender_key, seq): a range above the read mark. */
+  static final String UNREAD_FROM = "SELECT COUNT(*) FROM messages WHERE recipient_key = ? AND sender_key = ?"
+      + " AND seq > COALESCE((SELECT read_seq FROM mailboxes WHERE user_key = ?), 0)";
+
+  static long unreadFrom(Connection c, String recipientKey, String senderKey) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement(UNREAD_FROM)) {
+      s.setString(1, recipientKey);
+      s.setString(2, senderKey);
+      s.setString(3, recipientKey);
+      try (ResultSet rs = s.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
       }
     }
   }
@@ -324,7 +364,7 @@ final class StoreSql {
 
   // ---- rows -------------------------------------------------------------------------------------
 
-  private static int update(Connection c, String sql, String key) throws SQLException {
+  static int update(Connection c, String sql, String key) throws SQLException {
     try (PreparedStatement s = c.prepareStatement(sql)) {
       s.setString(1, key);
       return s.executeUpdate();
@@ -351,12 +391,12 @@ final class StoreSql {
         new String(rs.getBytes(5), StandardCharsets.UTF_8), instant(rs, 6), rs.getLong(2));
   }
 
-  private static void setInstant(PreparedStatement s, int first, Instant instant) throws SQLException {
+  static void setInstant(PreparedStatement s, int first, Instant instant) throws SQLException {
     s.setLong(first, instant.getEpochSecond());
     s.setInt(first + 1, instant.getNano());
   }
 
-  private static Instant instant(ResultSet rs, int first) throws SQLException {
+  static Instant instant(ResultSet rs, int first) throws SQLException {
     return Instant.ofEpochSecond(rs.getLong(first), rs.getInt(first + 1));
   }
 }

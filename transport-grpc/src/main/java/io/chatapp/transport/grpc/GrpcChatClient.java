@@ -427,6 +427,12 @@ public final class GrpcChatClient implements ChatClient {
    * session stays valid on the server. Calling it again does nothing.
    */
   @Override
+  public CompletableFuture<Integer> logoutOtherSessionsAsync(String username, String password) {
+    // Replaced by the transport's LOGOUT_OTHERS call in the next commits.
+    return CompletableFuture.failedFuture(new ChatException(ErrorCode.UNAVAILABLE, "not supported yet"));
+  }
+
+  @Override
   public void close() {
     ClientDelivery current;
     synchronized (lock) {

@@ -202,6 +202,12 @@ public final class SocketChatClient implements ChatClient {
    * listener hears nothing more. Idempotent.
    */
   @Override
+  public CompletableFuture<Integer> logoutOtherSessionsAsync(String username, String password) {
+    // Replaced by the transport's LOGOUT_OTHERS call in the next commits.
+    return CompletableFuture.failedFuture(new ChatException(ErrorCode.UNAVAILABLE, "not supported yet"));
+  }
+
+  @Override
   public void close() {
     connection.close();
   }

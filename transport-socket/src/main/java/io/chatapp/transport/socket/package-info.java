@@ -9,6 +9,6 @@
  * client's connection, reader thread and pending calls); they are public only so that the two
  * entry points can wire them.
  *
- * <p>May depend on {@code io.chatapp.api}, {@code io.chatapp.engine} and the JDK only.
+ * <p>May depend on {@code io.chatapp.api} and the JDK only (the engine only in tests).
  */
 package io.chatapp.transport.socket;

@@ -1,0 +1,152 @@
+package io.chatapp.engine.contract;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.chatapp.api.AccountInfo;
+import io.chatapp.api.ChatClient;
+import io.chatapp.api.ChatClientListener;
+import io.chatapp.api.ChatEngine;
+import io.chatapp.api.ChatException;
+import io.chatapp.api.ErrorCode;
+import io.chatapp.api.Message;
+import io.chatapp.api.Page;
+import io.chatapp.api.Session;
+import io.chatapp.engine.DefaultChatEngine;
+import io.chatapp.engine.store.ChatStore;
+import io.chatapp.engine.store.InMemoryChatStore;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * What the {@link ChatClient} contract suite runs on: a fresh engine and server for each test,
+ * clients closed after it, and the helpers its cases share. The cases live in the subclasses
+ * ({@link HostileClientCases}, {@link ChatClientContract}), one theme a file; transports extend
+ * {@link ChatClientContract}.
+ *
+ * <p>Asynchronous events are awaited with {@link RecordingListener} queues, bounded by
+ * {@link RecordingListener#TIMEOUT_MS}.
+ */
+public abstract class ContractFixture {
+  protected static final String PASSWORD = "correct horse battery";
+  /** The engine's send allowance per session; the clock stands still unless a test moves it. */
+  protected static final int SENDS_PER_SECOND = 100;
+  protected static final int SEND_BURST = 1000;
+  protected static final int MAX_SESSIONS = 8;
+  protected static final int MAX_UNREAD = 5000;
+  protected static final int MAX_UNREAD_PER_SENDER = 500;
+
+  private final List<ChatClient> clients = Collections.synchronizedList(new ArrayList<>());
+  private ChatEngine engine;
+
+  /** Starts a server that serves {@code engine}; called before each test. */
+  protected abstract void startServer(ChatEngine engine) throws Exception;
+
+  /** Connects a new client to the server started by {@link #startServer}. */
+  protected abstract ChatClient connect(ChatClientListener listener) throws Exception;
+
+  /** Stops the server; called after each test, after every client was closed. */
+  protected abstract void stopServer() throws Exception;
+
+  /**
+   * Stops the server and starts it again on the same address over the same engine, for a
+   * transport whose clients reconnect on their own. The default skips the test that uses it.
+   */
+  protected void restartServer() throws Exception {
+    Assumptions.abort("this transport has no connection to lose");
+  }
+
+  /** Creates the store of one test's engine: in memory unless a storage module says otherwise. */
+  protected ChatStore newStore() throws Exception {
+    return new InMemoryChatStore();
+  }
+
+  /** The engine's clock, which tests move forward to expire sessions and throttles. */
+  protected final FakeClock clock = new FakeClock(Instant.parse("2026-01-01T00:00:00Z"));
+
+  private ChatEngine newEngine() throws Exception {
+    return DefaultChatEngine.builder().store(newStore()).clock(clock).passwordIterations(1000)
+        .sendRate(SENDS_PER_SECOND, SEND_BURST).maxSessionsPerUser(MAX_SESSIONS)
+        .maxUnreadPerMailbox(MAX_UNREAD).maxUnreadPerSender(MAX_UNREAD_PER_SENDER).build();
+  }
+
+  @BeforeEach
+  final void startContract() throws Exception {
+    engine = newEngine();
+    startServer(engine);
+  }
+
+  @AfterEach
+  final void stopContract() throws Exception {
+    synchronized (clients) {
+      clients.forEach(ChatClient::close);
+      clients.clear();
+    }
+    stopServer();
+    engine.close();
+  }
+
+  // ---- helpers ------------------------------------------------------------------------------
+
+  /** A new connected client whose pushes go to {@code listener}; closed after the test. */
+  protected final ChatClient client(ChatClientListener listener) throws Exception {
+    ChatClient client = connect(listener);
+    clients.add(client);
+    return client;
+  }
+
+  protected final ChatClient client() throws Exception {
+    return client(new RecordingListener());
+  }
+
+  /** Creates {@code username} and returns a client logged in as that user. */
+  protected final ChatClient user(String username, RecordingListener listener) throws Exception {
+    ChatClient client = client(listener);
+    client.createAccount(username, PASSWORD);
+    client.login(username, PASSWORD);
+    return client;
+  }
+
+  protected final ChatClient user(String username) throws Exception {
+    return user(username, new RecordingListener());
+  }
+
+  /** Creates {@code username}, logs in and subscribes for new messages. */
+  protected final ChatClient onlineUser(String username, RecordingListener listener) throws Exception {
+    ChatClient client = user(username, listener);
+    client.subscribe(ChatEngine.LATEST);
+    return client;
+  }
+
+  protected static ChatException failsWith(ErrorCode code, Executable call) {
+    ChatException e = assertThrows(ChatException.class, call);
+    assertEquals(code, e.code(), () -> "message was: " + e.getMessage());
+    assertFalse(e.getMessage().isBlank(), "an error must say what was wrong");
+    return e;
+  }
+
+  protected static List<String> names(Page<AccountInfo> page) {
+    return page.items().stream().map(AccountInfo::username).toList();
+  }
+}
