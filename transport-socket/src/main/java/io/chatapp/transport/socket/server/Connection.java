@@ -8,6 +8,7 @@ import io.chatapp.transport.socket.codec.ProtocolException;
 import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
@@ -41,6 +42,7 @@ final class Connection {
   private final SocketChannel channel;
   private final TransportLayer io; // the channel, or TLS over it
   private final SocketAddress remote;
+  private final String origin;
   private final MemoryAccount account;
   private final OutboundQueue out;
   private final RequestQueue requests;
@@ -75,6 +77,8 @@ final class Connection {
     this.channel = channel;
     this.io = server.transport(channel);
     this.remote = remoteOf(channel);
+    this.origin = remote instanceof InetSocketAddress isa && isa.getAddress() != null
+        ? isa.getAddress().getHostAddress() : null;
     this.account = new MemoryAccount(server.memory());
     if (!account.tryReserve(io.bufferBytes())) {
       io.close();
@@ -540,6 +544,11 @@ final class Connection {
 
   EventLoop loop() {
     return loop;
+  }
+
+  /** Returns the client's IP address as text, without the port, or {@code null} if unknown. */
+  String origin() {
+    return origin;
   }
 
   SocketAddress remoteAddress() {

@@ -3,13 +3,17 @@ package io.chatapp.transport.socket.server;
 import io.chatapp.api.ErrorCode;
 import io.chatapp.transport.socket.codec.Frame;
 import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
  * The requests of one connection waiting for a worker, run one at a time in the order they
  * arrived, so that a pipelined LOGIN then SEND works; different connections run in parallel.
  * Each waiting request keeps the bytes of its frame reserved in the connection's
- * {@link MemoryAccount} until it has run. When {@value #PAUSE_READING_AT} requests wait, the
+ * {@link MemoryAccount} until it has run. A request that checks a password holds no worker while
+ * the engine hashes: the drain pauses on it and goes on, on a worker again, when the engine's
+ * future completes; the requests behind it wait, so order holds all the same. When {@value #PAUSE_READING_AT} requests wait, the
  * connection stops reading until {@value #RESUME_READING_AT} are left, which pushes back on the
  * client through TCP.
  *
@@ -171,15 +175,29 @@ final class RequestQueue {
       Frame request = next.request();
       Frame answer;
       try {
-        answer = server.isShuttingDown()
-            ? new Frame.ErrorFrame(request.requestId(), ErrorCode.UNAVAILABLE, "server is shutting down")
-            : server.handler().handle(connection, request);
+        CompletableFuture<Frame> pending = server.isShuttingDown() ? null
+            : server.handler().startPasswordWork(connection, request);
+        if (pending != null && !pending.isDone()) {
+          // The password is checked on the engine's threads and no worker waits for it. The
+          // drain stays with this request (`draining` stays set), so the requests behind it
+          // wait their turn, and resumes when the check is done.
+          server.inFlightStarted();
+          pending.whenComplete((a, t) -> passwordWorkDone(next, a, t));
+          return false;
+        }
+        if (pending != null) {
+          answer = pending.join();
+        } else {
+          answer = server.isShuttingDown()
+              ? new Frame.ErrorFrame(request.requestId(), ErrorCode.UNAVAILABLE, "server is shutting down")
+              : server.handler().handle(connection, request);
+        }
       } catch (Throwable t) {
         account.release(next.bytes());
         synchronized (lock) {
           draining = false;
         }
-        connection.crashedInWorker(request.requestId(), request, t);
+        connection.crashedInWorker(request.requestId(), request, unwrap(t));
         return false;
       }
       account.release(next.bytes());
@@ -187,6 +205,29 @@ final class RequestQueue {
       connection.madeProgress();
     }
     return true;
+  }
+
+  /** Answers a request whose password was checked, and goes on with the ones behind it. */
+  private void passwordWorkDone(Waiting done, Frame answer, Throwable failure) {
+    try {
+      account.release(done.bytes());
+      if (failure != null) {
+        synchronized (lock) {
+          draining = false;
+        }
+        connection.crashedInWorker(done.request().requestId(), done.request(), unwrap(failure));
+        return;
+      }
+      connection.respond(answer);
+      connection.madeProgress();
+      scheduleDrain();
+    } finally {
+      server.inFlightEnded();
+    }
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
   }
 
   private void failQueued(String message) {
