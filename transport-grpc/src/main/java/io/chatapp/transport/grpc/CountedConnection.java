@@ -9,7 +9,7 @@ import java.nio.channels.SocketChannel;
 
 /**
  * One accepted connection of a {@link GrpcChatServer}: it holds a place in the
- * {@link ConnectionLimiter} until it closes, and it tells {@link RefusedStreamFilter} which
+ * {@link ConnectionLimiter} until it closes, and it tells {@link ConnectionLogFilter} which
  * connection the current event loop thread is reading, so that what gRPC logs about the
  * connection can be counted against it.
  *
@@ -49,6 +49,16 @@ final class CountedConnection extends NioSocketChannel {
     if (refusedStreams == 1) {
       log.firstStreamRefused(remote);
     }
+  }
+
+  /**
+   * Reports that the connection ended in an error gRPC would log with a stack trace; called on the
+   * connection's loop.
+   *
+   * @param failure what gRPC reports
+   */
+  void failed(Throwable failure) {
+    log.connectionFailed(remote, failure);
   }
 
   /** Marks the connection as being read for the time its pipeline handles each read. */

@@ -86,6 +86,9 @@ final class EngineChatService extends ChatServiceGrpc.ChatServiceImplBase {
       throw new IllegalArgumentException(
           "maxBufferedMessagesPerStream must be at least 1, was " + maxBufferedMessagesPerStream);
     }
+    if (outboundBudget == null) {
+      throw new IllegalArgumentException("outboundBudget must not be null");
+    }
     this.engine = engine;
     this.maxBufferedMessagesPerStream = maxBufferedMessagesPerStream;
     this.outboundBudget = outboundBudget;

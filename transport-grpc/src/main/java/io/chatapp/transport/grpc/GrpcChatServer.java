@@ -164,7 +164,7 @@ public final class GrpcChatServer implements AutoCloseable {
         throw new IllegalStateException("server already started");
       }
       started = true;
-      RefusedStreamFilter.install();
+      ConnectionLogFilter.install();
       ServerEventLoops loops = new ServerEventLoops(serverId);
       NettyServerBuilder builder = loops.apply(NettyServerBuilder.forAddress(new InetSocketAddress(host, requestedPort)),
               connectionLimiter, connectionLog)

@@ -24,7 +24,7 @@ class ConnectionLogTest {
       log.firstStreamRefused(remote);
       assertEquals(ConnectionLog.MAX_RECORDS_PER_WINDOW + 1, capture.records().size());
       String last = capture.records().get(ConnectionLog.MAX_RECORDS_PER_WINDOW).getMessage();
-      assertTrue(last.contains((1000 - ConnectionLog.MAX_RECORDS_PER_WINDOW) + " more connections"), last);
+      assertTrue(last.contains((1000 - ConnectionLog.MAX_RECORDS_PER_WINDOW) + " more lines"), last);
     }
   }
 }

@@ -1,6 +1,7 @@
 package io.chatapp.transport.grpc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,6 +11,8 @@ import io.chatapp.transport.grpc.proto.ChatServiceGrpc;
 import io.chatapp.transport.grpc.proto.CreateAccountRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
@@ -68,6 +71,28 @@ class GrpcRefusedStreamLogTest {
         + refusals.stream().map(r -> r.getLoggerName() + ": " + r.getMessage()).toList());
     for (LogRecord r : refusals) {
       assertNull(r.getThrown(), "no stack trace for an expected refusal: " + r.getMessage());
+    }
+  }
+
+  @Test
+  void connectionsThatBreakTheProtocolAreLoggedABoundedNumberOfTimesWithoutStackTraces() throws Exception {
+    int connections = 3 * ConnectionLog.MAX_RECORDS_PER_WINDOW;
+    for (int i = 0; i < connections; i++) {
+      try (Socket s = new Socket("127.0.0.1", server.port())) {
+        s.getOutputStream().write("GET /\u0007\u202e HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.UTF_8));
+        s.setSoTimeout((int) TimeUnit.SECONDS.toMillis(TIMEOUT_S));
+        assertTrue(s.getInputStream().readAllBytes().length >= 0, "the server closes the connection");
+      }
+    }
+    serverStillServes();
+    List<LogRecord> records = log.records().stream()
+        .filter(r -> !r.getLoggerName().equals(GrpcChatServer.class.getName()))
+        .toList();
+    assertTrue(records.size() <= ConnectionLog.MAX_RECORDS_PER_WINDOW, "at most one window's worth, got "
+        + records.size() + ": " + records.stream().map(r -> r.getLoggerName() + ": " + r.getMessage()).toList());
+    for (LogRecord r : records) {
+      assertNull(r.getThrown(), "no stack trace for a client's protocol error: " + r.getMessage());
+      assertFalse(r.getMessage().contains("\u202e"), "client bytes are escaped: " + r.getMessage());
     }
   }
 
