@@ -60,9 +60,11 @@ public final class JdbcChatStore implements ChatStore {
   private final StoreSql.DeferredCounters counters; // used by the writer thread only
   private final ReadPool readers;
   private final AutoCloseable exclusive;
+  private final SqlDialect dialect;
 
   private JdbcChatStore(GroupCommitWriter writer, StoreSql.DeferredCounters counters, ReadPool readers,
-      AutoCloseable exclusive) {
+      AutoCloseable exclusive, SqlDialect dialect) {
+    this.dialect = dialect;
     this.counters = counters;
     this.writer = writer;
     this.readers = readers;
@@ -241,6 +243,16 @@ public final class JdbcChatStore implements ChatStore {
   /** Commits every write accepted so far, then closes all connections. Calling it again does nothing. */
   @Override
   public void close() {
+    try {
+      writer.execute(c -> {
+        dialect.releaseWriter(c);
+        return null;
+      });
+    } catch (IllegalStateException e) {
+      // Closed already: nothing to release.
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "releasing the database's writer lock failed; closing the connection releases it", e);
+    }
     writer.close();
     readers.close();
     try {
@@ -516,7 +528,7 @@ public final class JdbcChatStore implements ChatStore {
       StoreSql.DeferredCounters counters = new StoreSql.DeferredCounters();
       GroupCommitWriter writer =
           new GroupCommitWriter(writeConnection, writes, maxBatchWrites, "chatapp-store-writer", counters);
-      return new JdbcChatStore(writer, counters, new ReadPool(reads, readConnections), exclusive);
+      return new JdbcChatStore(writer, counters, new ReadPool(reads, readConnections), exclusive, dialect);
     }
 
     /** Refuses a non-empty file that does not start like a SQLite database, without writing to it. */
