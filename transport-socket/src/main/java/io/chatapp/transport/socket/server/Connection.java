@@ -76,7 +76,7 @@ final class Connection {
     this.server = server;
     this.channel = channel;
     this.io = server.transport(channel);
-    this.remote = remoteOf(channel);
+    this.remote = EventLoop.remoteOf(channel);
     this.origin = remote instanceof InetSocketAddress isa && isa.getAddress() != null
         ? isa.getAddress().getHostAddress() : null;
     this.account = new MemoryAccount(server.memory());
@@ -418,13 +418,7 @@ final class Connection {
 
   private void discardInput() {
     try {
-      ByteBuffer scratch = loop.scratch();
-      int n;
-      do {
-        scratch.clear();
-        n = channel.read(scratch);
-      } while (n > 0);
-      if (n < 0) {
+      if (inbound.discard(channel)) {
         closeNow(null);
       }
     } catch (IOException e) {
@@ -553,13 +547,5 @@ final class Connection {
 
   SocketAddress remoteAddress() {
     return remote;
-  }
-
-  private static SocketAddress remoteOf(SocketChannel channel) {
-    try {
-      return channel.getRemoteAddress();
-    } catch (IOException e) {
-      return null;
-    }
   }
 }

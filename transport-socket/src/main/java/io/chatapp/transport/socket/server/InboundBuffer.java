@@ -3,6 +3,7 @@ package io.chatapp.transport.socket.server;
 import io.chatapp.transport.socket.codec.FrameDecoder;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
 
 /**
  * The bytes one connection has read but not yet decoded, held within its {@link MemoryAccount}.
@@ -155,6 +156,22 @@ final class InboundBuffer {
   /** Returns the bytes held for an incomplete frame. */
   long heldBytes() {
     return reserved;
+  }
+
+  /**
+   * Reads and drops what the socket holds, for a connection that is closing: nothing it sends
+   * now is answered.
+   *
+   * @return {@code true} at end of stream
+   * @throws IOException if the read fails
+   */
+  boolean discard(ReadableByteChannel channel) throws IOException {
+    int n;
+    do {
+      scratch.clear();
+      n = channel.read(scratch);
+    } while (n > 0);
+    return n < 0;
   }
 
   /** Drops the incomplete frame and gives its memory back. */
