@@ -44,6 +44,11 @@ import java.util.function.Consumer;
 final class DeliveryStream implements MessageListener, OutboundBudget.Holder {
   /** Most messages packed into one {@code Delivery} response when several are waiting. */
   static final int MAX_MESSAGES_PER_RESPONSE = 64;
+  /**
+   * Most estimated bytes ({@link OutboundBudget#estimatedBytes}) in one {@code Delivery} response,
+   * unless its one message is larger.
+   */
+  static final long MAX_RESPONSE_BYTES = 32 * 1024;
   /** Most stored messages fetched at once while catching up. */
   static final int CATCH_UP_PAGE = 256;
 
@@ -421,13 +426,17 @@ final class DeliveryStream implements MessageListener, OutboundBudget.Holder {
 
   // guarded by lock
   private List<Message> takeBatch() {
-    int n = Math.min(buffer.size(), MAX_MESSAGES_PER_RESPONSE);
-    List<Message> batch = new ArrayList<>(n);
+    // Bounded in count and in bytes: a response is written whenever the stream is ready, so its
+    // size is what gRPC may hold beyond its 32 KiB ready threshold for a client that stops reading.
+    List<Message> batch = new ArrayList<>(Math.min(buffer.size(), MAX_MESSAGES_PER_RESPONSE));
     long bytes = 0;
-    for (int i = 0; i < n; i++) {
-      Message m = buffer.pollFirst();
-      bytes += OutboundBudget.estimatedBytes(m);
-      batch.add(m);
+    while (!buffer.isEmpty() && batch.size() < MAX_MESSAGES_PER_RESPONSE) {
+      long next = OutboundBudget.estimatedBytes(buffer.peekFirst());
+      if (!batch.isEmpty() && bytes + next > MAX_RESPONSE_BYTES) {
+        break;
+      }
+      batch.add(buffer.pollFirst());
+      bytes += next;
     }
     bufferedBytes -= bytes;
     budget.release(bytes);

@@ -79,6 +79,21 @@ class DeliveryStreamTest {
   }
 
   @Test
+  void batchesHoldAtMostTheResponseBytesUnlessOneMessageIsLarger() {
+    stream(1000).start(engine, TOKEN, 0);
+    call.ready = false;
+    String text = "t".repeat(ChatEngine.MAX_TEXT_LENGTH);
+    for (long seq = 1; seq <= 10; seq++) {
+      engineSide.get().onMessage(new Message(seq, "alice", "bob", text, Instant.ofEpochSecond(1_700_000_000L), seq));
+    }
+    call.becomeReady();
+    long perMessage = OutboundBudget.estimatedBytes(new Message(1, "alice", "bob", text, Instant.EPOCH, 1));
+    int perResponse = (int) Math.max(1, DeliveryStream.MAX_RESPONSE_BYTES / perMessage);
+    assertEquals(perResponse, call.sent.get(1).getDelivery().getMessagesCount());
+    assertEquals(LongStream.rangeClosed(1, 10).boxed().toList(), call.deliveredSeqs(), "all, in order");
+  }
+
+  @Test
   void overflowEndsStreamWithResourceExhaustedAndClosesSubscription() {
     DeliveryStream stream = stream(5);
     stream.start(engine, TOKEN, 0);
