@@ -107,6 +107,35 @@ public final class ChatServer implements Callable<Integer> {
   @Option(names = "--idempotency-window", description = "How long a client message id is remembered for safe retries.")
   Duration idempotencyWindow = Duration.ofDays(1);
 
+  @Option(names = "--max-connections", description = "Connections in all, per transport (default 10000).")
+  Integer maxConnections;
+
+  @Option(names = "--max-connections-per-address", description = "Connections from one client address, per transport "
+      + "(default 64).")
+  Integer maxConnectionsPerAddress;
+
+  @Option(names = "--max-buffered-bytes", description = "Bytes a transport holds for all its clients together: the socket "
+      + "server's memory budget for partial frames and unsent answers (default a quarter of the heap), gRPC's bytes "
+      + "queued for subscribers that do not read (default 64 MiB).")
+  Long maxBufferedBytes;
+
+  @Option(names = "--max-frame-bytes", description = "Largest socket frame (default 1048576).")
+  Integer maxFrameBytes;
+
+  @Option(names = "--max-outbound-bytes", description = "Bytes queued for one socket connection before it is cut off "
+      + "(default 16777216).")
+  Integer maxOutboundBytes;
+
+  @Option(names = "--handshake-timeout", description = "Time a socket connection has for its HELLO (default PT10S).")
+  Duration handshakeTimeout;
+
+  @Option(names = "--idle-timeout", description = "Time a socket connection may stay silent (default PT60S).")
+  Duration idleTimeout;
+
+  @Option(names = "--socket-workers", description = "Socket worker threads (default twice the cores; "
+      + Transport.DURABLE_STORE_WORKERS + " over a durable store).")
+  Integer socketWorkers;
+
   private final CountDownLatch stop = new CountDownLatch(1);
 
   /** Parses the flags, runs the server and exits with its status. */
@@ -141,13 +170,19 @@ public final class ChatServer implements Callable<Integer> {
       throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
     }
     ChatEngine engine = builder.store(openStore()).build();
+    ServerLimits limits = new ServerLimits(maxConnections, maxConnectionsPerAddress, maxBufferedBytes, maxFrameBytes,
+        maxOutboundBytes, handshakeTimeout, idleTimeout, socketWorkers);
     List<Transport.RunningServer> servers = new ArrayList<>();
     try {
-      if (!noSocket) {
-        servers.add(Transport.SOCKET.start(engine, host, socketPort, tls, !store.equals(ChatStores.MEMORY)));
-      }
-      if (!noGrpc) {
-        servers.add(Transport.GRPC.start(engine, host, grpcPort, tls, !store.equals(ChatStores.MEMORY)));
+      try {
+        if (!noSocket) {
+          servers.add(Transport.SOCKET.start(engine, host, socketPort, tls, !store.equals(ChatStores.MEMORY), limits));
+        }
+        if (!noGrpc) {
+          servers.add(Transport.GRPC.start(engine, host, grpcPort, tls, !store.equals(ChatStores.MEMORY), limits));
+        }
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
       }
       for (Transport.RunningServer server : servers) {
         System.out.println("chatapp: " + server.transport().name().toLowerCase(java.util.Locale.ROOT)

@@ -13,6 +13,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -251,6 +256,32 @@ public abstract class ChatStoreContract {
     assertEquals(List.of(), store.fetch("bob", 0, 10));
     assertEquals(new MailboxState(1, 0, 0), store.mailboxState("bob"));
     assertEquals(Optional.of(SentRecord.of(first)), store.findSent("alice", "c-1", t(0)));
+  }
+
+  @Test
+  void concurrentSendsWithOneClientIdStoreOneMessage() throws Exception {
+    int senders = 8;
+    ExecutorService pool = Executors.newFixedThreadPool(senders);
+    try {
+      CountDownLatch go = new CountDownLatch(1);
+      List<Future<Boolean>> stored = new ArrayList<>();
+      for (int i = 1; i <= senders; i++) {
+        Message m = message(i, "alice", "bob", i, t(0));
+        stored.add(pool.submit(() -> {
+          go.await();
+          return store.append(m, "c-1") == m;
+        }));
+      }
+      go.countDown();
+      int winners = 0;
+      for (Future<Boolean> f : stored) {
+        winners += f.get(30, TimeUnit.SECONDS) ? 1 : 0;
+      }
+      assertEquals(1, winners);
+      assertEquals(1, store.fetch("bob", 0, 100).size());
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   @Test

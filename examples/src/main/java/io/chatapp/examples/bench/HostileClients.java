@@ -30,9 +30,10 @@ import java.util.concurrent.atomic.AtomicLongArray;
  *       answers;
  *   <li><b>slow prefix</b>: connections that send (after a HELLO, unless told not to) the 4-byte
  *       length prefix of a large frame and then nothing, reading whatever the server says;
- *   <li><b>non-readers</b>: connections of one user that log in (or resume the session they had),
- *       pipeline FETCHes of a full mailbox and never read the answers; one more FETCH a second
- *       keeps the pressure on and finds out when the server has closed them.
+ *   <li><b>non-readers</b>: connections of one user that resume a session (one logged in before
+ *       the flood, so that no password check stands between them and the server; or each logs
+ *       in itself), pipeline FETCHes of a full mailbox and never read the answers; one more FETCH
+ *       a second keeps the pressure on and finds out when the server has closed them.
  * </ul>
  *
  * <p>A connection the server closes or refuses is counted and opened again a second later, for as
@@ -110,6 +111,7 @@ public final class HostileClients implements AutoCloseable {
 
   private final InetSocketAddress server;
   private final Settings settings;
+  private final String sessionToken; // the non-readers' shared session, or null
   private final Selector selector;
   private final List<Slot> slots = new ArrayList<>(); // hostile-clients thread only, once started
   private final ByteBuffer readBuffer = ByteBuffer.allocate(MAX_ANSWER_BYTES); // hostile-clients thread only
@@ -147,15 +149,18 @@ public final class HostileClients implements AutoCloseable {
    *
    * @param server the socket server's address, which must be a loopback one
    * @param settings how many of each kind
+   * @param sessionToken a session of the non-readers' user that they all resume, or null for
+   *     each to log in with the password
    * @throws IOException if no selector can be opened
    * @throws IllegalArgumentException if the address is not a loopback one
    */
-  public HostileClients(InetSocketAddress server, Settings settings) throws IOException {
+  public HostileClients(InetSocketAddress server, Settings settings, String sessionToken) throws IOException {
     if (server.getAddress() == null || !server.getAddress().isLoopbackAddress()) {
       throw new IllegalArgumentException("hostile clients connect to loopback only, not to " + server);
     }
     this.server = server;
     this.settings = settings;
+    this.sessionToken = sessionToken;
     this.selector = Selector.open();
     for (int i = 0; i < settings.loginFlooders(); i++) {
       slots.add(new Slot(Kind.LOGIN_FLOOD, i));
@@ -164,7 +169,9 @@ public final class HostileClients implements AutoCloseable {
       slots.add(new Slot(Kind.SLOW_PREFIX, i));
     }
     for (int i = 0; i < settings.nonReaders(); i++) {
-      slots.add(new Slot(Kind.NON_READER, i));
+      Slot s = new Slot(Kind.NON_READER, i);
+      s.token = sessionToken;
+      slots.add(s);
     }
   }
 
@@ -333,8 +340,8 @@ public final class HostileClients implements AutoCloseable {
       s.channel.keyFor(selector).interestOps(0); // from now on it never reads
       flush(s);
     } else if (f instanceof Frame.ErrorFrame && !s.setUp) {
-      if (s.kind == Kind.NON_READER) {
-        s.token = null; // the session may have ended: log in afresh next time
+      if (s.kind == Kind.NON_READER && s.token != null && !s.token.equals(sessionToken)) {
+        s.token = null; // its own session may have ended: log in afresh next time
       }
       throw new IOException("refused: " + f);
     }

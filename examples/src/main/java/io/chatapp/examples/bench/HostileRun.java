@@ -135,7 +135,7 @@ public final class HostileRun {
    * @throws Exception if the setup fails
    */
   public Result run() throws Exception {
-    fillMailbox();
+    String token = fillMailbox();
     LoadRun.Settings pairSettings = new LoadRun.Settings(2, settings.duration(), settings.warmup(),
         settings.messageBytes(), 1, settings.pairRatePerSecond(), true, settings.seed());
     try (LoadRun pair = new LoadRun(pairSettings, connector, progress).senders(1);
@@ -147,7 +147,7 @@ public final class HostileRun {
       Phase quietPhase = sampler.phase("quiet", quiet, null);
       HostileClients.Counts counts;
       LoadRun.Result hostile;
-      try (HostileClients neighbours = new HostileClients(socketServer, settings.neighbours())) {
+      try (HostileClients neighbours = new HostileClients(socketServer, settings.neighbours(), token)) {
         progress.accept(String.format("hostile phase: %d login flooders, %d slow prefixes, %d non-readers",
             settings.neighbours().loginFlooders(), settings.neighbours().slowPrefixes(),
             settings.neighbours().nonReaders()));
@@ -159,11 +159,13 @@ public final class HostileRun {
     }
   }
 
-  private void fillMailbox() throws Exception {
+  /** Makes the non-readers' account, fills its mailbox and returns a session of it, or null if there are none. */
+  private String fillMailbox() throws Exception {
     HostileClients.Settings n = settings.neighbours();
     if (n.nonReaders() == 0) {
-      return;
+      return null;
     }
+    String token;
     ChatClientListener ignore = new ChatClientListener() {
       @Override
       public void onMessage(Message message) {}
@@ -183,8 +185,11 @@ public final class HostileRun {
           sends.clear();
         }
       }
+      // Logged in now, before the flood: the non-readers resume this session on every connection.
+      token = c.login(n.user(), n.password()).token();
     }
     progress.accept(String.format("mailbox of %s: %d messages of 12 KiB", n.user(), settings.mailboxMessages()));
+    return token;
   }
 
   /** Closes a client in try-with-resources. */

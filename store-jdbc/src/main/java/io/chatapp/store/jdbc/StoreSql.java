@@ -293,13 +293,24 @@ final class StoreSql {
     }
   }
 
-  /** Deletes the oldest records first, found through the index on the send time. */
+  /**
+   * Picks the records to sweep, the oldest first, through the index on the send time's seconds:
+   * the range up to {@code before}'s second, less those of that second not before it.
+   */
+  static final String OLDEST_SENT = "SELECT sender_key, client_message_id FROM sent_records"
+      + " WHERE sent_s <= ? AND (sent_s < ? OR sent_ns < ?) ORDER BY sent_s LIMIT ?";
+
+  static void bindOldestSent(PreparedStatement s, Instant before, int limit) throws SQLException {
+    s.setLong(1, before.getEpochSecond());
+    s.setLong(2, before.getEpochSecond());
+    s.setInt(3, before.getNano());
+    s.setInt(4, limit);
+  }
+
   static int deleteSentBefore(Connection c, Instant before, int limit) throws SQLException {
-    try (PreparedStatement s = c.prepareStatement("DELETE FROM sent_records WHERE (sender_key, client_message_id) IN"
-        + " (SELECT sender_key, client_message_id FROM sent_records WHERE (sent_s, sent_ns) < (?, ?)"
-        + " ORDER BY sent_s, sent_ns LIMIT ?)")) {
-      setInstant(s, 1, before);
-      s.setInt(3, limit);
+    try (PreparedStatement s = c.prepareStatement(
+        "DELETE FROM sent_records WHERE (sender_key, client_message_id) IN (" + OLDEST_SENT + ")")) {
+      bindOldestSent(s, before, limit);
       return s.executeUpdate();
     }
   }

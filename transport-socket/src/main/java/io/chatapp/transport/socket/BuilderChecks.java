@@ -26,6 +26,14 @@ final class BuilderChecks {
     return value;
   }
 
+  /** Returns {@code value} if it lies in {@code [min, max]}. */
+  static long range(String name, long value, long min, long max) {
+    if (value < min || value > max) {
+      throw new IllegalArgumentException(name + " must be " + min + " to " + max + ", was " + value);
+    }
+    return value;
+  }
+
   /** Returns {@code d} if it is 1 ms or more and fits an int of milliseconds. */
   static Duration millis(String name, Duration d) {
     if (d == null || d.compareTo(Duration.ofMillis(1)) < 0 || d.toMillis() > Integer.MAX_VALUE) {

@@ -197,16 +197,17 @@ public final class SocketChatClient implements ChatClient {
     });
   }
 
+  /** Sends LOGOUT_OTHERS: the server keeps this connection's own session, if it has one. */
+  @Override
+  public CompletableFuture<Integer> logoutOtherSessionsAsync(String username, String password) {
+    return connection.call(Opcode.LOGOUT_OTHERS, id -> new Frame.LogoutOthers(id, username, password),
+        f -> ((Frame.SessionsEnded) f).count());
+  }
+
   /**
    * Closes the connection and stops reconnecting; calls in flight fail with UNAVAILABLE and the
    * listener hears nothing more. Idempotent.
    */
-  @Override
-  public CompletableFuture<Integer> logoutOtherSessionsAsync(String username, String password) {
-    // Replaced by the transport's LOGOUT_OTHERS call in the next commits.
-    return CompletableFuture.failedFuture(new ChatException(ErrorCode.UNAVAILABLE, "not supported yet"));
-  }
-
   @Override
   public void close() {
     connection.close();

@@ -36,6 +36,16 @@ import javax.net.ssl.SSLContext;
  * }
  * }</pre>
  *
+ * <p>Every resource a client can make the server hold has a limit, each a setter of
+ * {@link Builder} with its default: connections in all ({@link Builder#maxConnections}, 10000)
+ * and per address ({@link Builder#maxConnectionsPerAddress}, 64); frame sizes before HELLO
+ * ({@link Builder#maxHandshakeFrameBytes}, 4096) and after ({@link Builder#maxFrameBytes}, 1 MiB);
+ * bytes queued for one client ({@link Builder#maxOutboundBytes}, 16 MiB); one memory budget for
+ * all connections' buffers ({@link Builder#maxBufferedBytes}, a quarter of the heap, at most
+ * 1 GiB); the handshake and idle timeouts (10 s, 60 s); the I/O and worker threads. What a
+ * client sees at each limit is in docs/PROTOCOL.md, section 11. Whatever one connection makes
+ * the server throw closes that connection only.
+ *
  * <p>Thread-safe. The server does not close the engine.
  */
 public final class SocketChatServer implements AutoCloseable {
@@ -84,9 +94,25 @@ public final class SocketChatServer implements AutoCloseable {
   }
 
   /**
+   * Returns the bytes all connections hold in their buffers now, as counted against
+   * {@link Builder#maxBufferedBytes}: a figure to watch.
+   *
+   * @return 0 to the budget
+   */
+  public long bufferedBytes() {
+    return runtime.bufferedBytes();
+  }
+
+  /** The most bytes the connections held at once since the start; for tests. */
+  long peakBufferedBytes() {
+    return runtime.peakBufferedBytes();
+  }
+
+  /**
    * Stops accepting, answers queued requests with {@code UNAVAILABLE} and lets running ones finish
-   * (waiting at most 10 s), tells every client with an ERROR frame and closes every connection.
-   * Calling it again does nothing.
+   * (waiting at most 10 s), ends every subscription with SUBSCRIPTION_ENDED ({@code UNAVAILABLE}),
+   * tells every client with an ERROR frame and closes every connection. Calling it again does
+   * nothing.
    */
   @Override
   public void close() {
@@ -100,6 +126,13 @@ public final class SocketChatServer implements AutoCloseable {
    * <p>Not thread-safe.
    */
   public static final class Builder {
+    /** The default of {@link #maxConnectionsPerAddress}. */
+    public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 64;
+    /** The default of {@link #maxHandshakeFrameBytes}. */
+    public static final int DEFAULT_MAX_HANDSHAKE_FRAME_BYTES = 4096;
+    /** The most {@link #maxBufferedBytes} defaults to, however large the heap. */
+    public static final long DEFAULT_MAX_BUFFERED_BYTES_CAP = 1L << 30;
+
     private final ChatEngine engine;
     private String host;
     private Integer port;
@@ -114,6 +147,8 @@ public final class SocketChatServer implements AutoCloseable {
     private LongSupplier ticker;
     private Integer maxConnectionsPerAddress;
     private SSLContext sslContext;
+    private Long maxBufferedBytes;
+    private Integer maxHandshakeFrameBytes;
 
     private Builder(ChatEngine engine) {
       this.engine = engine;
@@ -220,8 +255,8 @@ public final class SocketChatServer implements AutoCloseable {
 
     /**
      * Sets the most connections open at once from one remote IP address; a client beyond it gets
-     * an ERROR frame with {@code RESOURCE_EXHAUSTED} (over TLS: is closed) at once. Default: no
-     * limit but {@link #maxConnections}. Set it on a server that untrusted hosts can reach.
+     * an ERROR frame with {@code RESOURCE_EXHAUSTED} (over TLS: is closed) at once. Default
+     * {@value #DEFAULT_MAX_CONNECTIONS_PER_ADDRESS}; raise it for clients behind one NAT or proxy.
      *
      * @param n 1 to 1000000
      * @return this builder
@@ -287,6 +322,47 @@ public final class SocketChatServer implements AutoCloseable {
     }
 
     /**
+     * Sets the largest frame a client may send before its HELLO is answered, as the value of the
+     * length prefix; a larger one gets an ERROR ({@code INVALID_ARGUMENT}) and the connection
+     * closes. A HELLO takes 15 bytes, so a stranger that has not even said HELLO cannot make the
+     * server wait for a large frame. Default {@value #DEFAULT_MAX_HANDSHAKE_FRAME_BYTES}; never
+     * more than {@link #maxFrameBytes}.
+     *
+     * @param n 16 to 1048576
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     * @throws IllegalStateException if set before
+     */
+    public Builder maxHandshakeFrameBytes(int n) {
+      once(this.maxHandshakeFrameBytes, "maxHandshakeFrameBytes");
+      this.maxHandshakeFrameBytes = range("maxHandshakeFrameBytes", n, 16, 1 << 20);
+      return this;
+    }
+
+    /**
+     * Sets the most bytes all connections together may hold in their buffers: partial frames
+     * being read, requests waiting to run and bytes queued for writing. Each buffer is reserved
+     * from this budget before it is allocated, and grows only with the bytes that arrive. When
+     * the budget is short, the server stops reading from the connections that hold the most
+     * (they read again when memory is released); when it is spent, the connections that hold the
+     * most and do not drain it (a client that never reads its answers) are closed with ERROR
+     * {@code RESOURCE_EXHAUSTED}, and an answer that does not fit is replaced by ERROR
+     * {@code RESOURCE_EXHAUSTED}. Default a quarter of the heap ({@link Runtime#maxMemory()}), at
+     * most {@value #DEFAULT_MAX_BUFFERED_BYTES_CAP} bytes (1 GiB). An answer larger than the budget
+     * never fits, so keep it above {@link #maxOutboundBytes}.
+     *
+     * @param n 1048576 (1 MiB) to 1099511627776 (1 TiB)
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     * @throws IllegalStateException if set before
+     */
+    public Builder maxBufferedBytes(long n) {
+      once(this.maxBufferedBytes, "maxBufferedBytes");
+      this.maxBufferedBytes = range("maxBufferedBytes", n, 1L << 20, 1L << 40);
+      return this;
+    }
+
+    /**
      * Sets how long a new connection has to complete its HELLO. Default 10 s.
      *
      * @param timeout 1 ms to 24 days
@@ -340,6 +416,7 @@ public final class SocketChatServer implements AutoCloseable {
      */
     public SocketChatServer build() {
       int cores = Runtime.getRuntime().availableProcessors();
+      int frameLimit = maxFrameBytes != null ? maxFrameBytes : 1 << 20;
       ServerConfig config = new ServerConfig(
           engine,
           host != null ? host : "127.0.0.1",
@@ -348,14 +425,20 @@ public final class SocketChatServer implements AutoCloseable {
           workerThreads != null ? workerThreads : Math.max(4, 2 * cores),
           executor,
           maxConnections != null ? maxConnections : 10_000,
-          maxFrameBytes != null ? maxFrameBytes : 1 << 20,
+          frameLimit,
           maxOutboundBytes != null ? maxOutboundBytes : 16 << 20,
           (handshakeTimeout != null ? handshakeTimeout : Duration.ofSeconds(10)).toMillis(),
           (idleTimeout != null ? idleTimeout : Duration.ofSeconds(60)).toMillis(),
           ticker != null ? ticker : System::nanoTime,
-          maxConnectionsPerAddress != null ? maxConnectionsPerAddress : 1_000_000,
-          sslContext);
+          maxConnectionsPerAddress != null ? maxConnectionsPerAddress : DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+          sslContext,
+          maxBufferedBytes != null ? maxBufferedBytes : defaultMaxBufferedBytes(),
+          Math.min(frameLimit, maxHandshakeFrameBytes != null ? maxHandshakeFrameBytes : DEFAULT_MAX_HANDSHAKE_FRAME_BYTES));
       return new SocketChatServer(new ServerRuntime(config));
+    }
+
+    private static long defaultMaxBufferedBytes() {
+      return Math.max(1L << 20, Math.min(DEFAULT_MAX_BUFFERED_BYTES_CAP, Runtime.getRuntime().maxMemory() / 4));
     }
   }
 }

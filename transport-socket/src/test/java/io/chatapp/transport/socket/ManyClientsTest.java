@@ -30,8 +30,9 @@ class ManyClientsTest {
 
   @BeforeEach
   void start() {
-    engine = TestServers.engine();
-    server = SocketChatServer.builder(engine).host("127.0.0.1").port(0).ioThreads(2).build();
+    engine = TestServers.engineForManyClients();
+    server = SocketChatServer.builder(engine).host("127.0.0.1").port(0).ioThreads(2)
+        .maxConnectionsPerAddress(CLIENTS).build();
     server.start();
   }
 

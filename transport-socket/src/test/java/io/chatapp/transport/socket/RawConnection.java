@@ -113,6 +113,11 @@ final class RawConnection implements AutoCloseable {
     }
   }
 
+  /** Returns how many bytes can be read without blocking, buffered ones included. */
+  int available() throws IOException {
+    return buffer.position() + in.available();
+  }
+
   /** Checks that the server closes the connection next, without sending another frame. */
   void expectClosed() throws IOException {
     Frame f = nextOrNull();

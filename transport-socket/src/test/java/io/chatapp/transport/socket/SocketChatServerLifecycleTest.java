@@ -148,6 +148,26 @@ class SocketChatServerLifecycleTest {
   }
 
   @Test
+  void closeEndsEachSubscriptionWithUnavailableBeforeTheError() throws IOException {
+    start(SocketChatServer.builder(engine));
+    try (RawConnection raw = new RawConnection(server.port())) {
+      raw.handshake();
+      raw.send(new Frame.CreateAccount(2, "dora", PASSWORD));
+      raw.send(new Frame.Login(3, "dora", PASSWORD));
+      raw.send(new Frame.Subscribe(9, -1));
+      assertEquals(new Frame.Ok(2), raw.next());
+      assertInstanceOf(Frame.SessionResult.class, raw.next());
+      assertEquals(new Frame.Ok(9), raw.next());
+      server.close();
+      assertEquals(new Frame.SubscriptionEnded(9, ErrorCode.UNAVAILABLE, "server is shutting down"), raw.next());
+      Frame.ErrorFrame e = error(raw.next(), ErrorCode.UNAVAILABLE);
+      assertEquals(0, e.requestId());
+      assertEquals("server is shutting down", e.message());
+      raw.expectClosed();
+    }
+  }
+
+  @Test
   void closeStopsAccepting() throws Exception {
     start(SocketChatServer.builder(engine));
     int port = server.port();

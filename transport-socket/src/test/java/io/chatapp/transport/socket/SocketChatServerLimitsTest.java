@@ -48,13 +48,6 @@ class SocketChatServerLimitsTest {
     return e;
   }
 
-  private ChatClient normalClient() {
-    ChatClient c = SocketChatClient.connect("127.0.0.1", server.port(), null);
-    c.createAccount("carol", PASSWORD);
-    c.login("carol", PASSWORD);
-    return c;
-  }
-
   @Test
   void builderChecksTheLimitAndTlsSettings() {
     SocketChatServer.Builder b = SocketChatServer.builder(engine);
@@ -101,7 +94,7 @@ class SocketChatServerLimitsTest {
   @Test
   void connectionDribblingBytesAfterHelloIsClosedByTheIdleTimeoutWhileANormalClientWorks() throws IOException {
     start(SocketChatServer.builder(engine));
-    try (ChatClient normal = normalClient(); RawConnection slow = new RawConnection(server.port())) {
+    try (ChatClient normal = TestServers.loggedInClient(server, "carol"); RawConnection slow = new RawConnection(server.port())) {
       slow.handshake(); // its last whole frame, at time 0
       byte[] ping = RawConnection.bytes(new Frame.Ping(7));
       for (int i = 0; i < 4; i++) {
@@ -121,7 +114,7 @@ class SocketChatServerLimitsTest {
   @Test
   void connectionDribblingItsHelloIsClosedByTheHandshakeTimeoutWhileANormalClientWorks() throws IOException {
     start(SocketChatServer.builder(engine));
-    try (RawConnection slow = new RawConnection(server.port()); ChatClient normal = normalClient()) {
+    try (RawConnection slow = new RawConnection(server.port()); ChatClient normal = TestServers.loggedInClient(server, "carol")) {
       // One I/O thread adopts channels in accept order: the normal client's answers show that
       // the slow connection is registered and its handshake clock runs from time 0.
       byte[] hello = RawConnection.bytes(new Frame.Hello(1, Frame.PROTOCOL_VERSION));
@@ -153,6 +146,30 @@ class SocketChatServerLimitsTest {
         Frame f = raw.next();
         assertEquals(100 + i, f.requestId());
         error(f, ErrorCode.UNAUTHENTICATED);
+      }
+    }
+  }
+
+  @Test
+  void sixtyFifthConnectionFromOneAddressIsRefusedByDefault() throws IOException {
+    start(SocketChatServer.builder(engine));
+    java.util.List<RawConnection> open = new java.util.ArrayList<>();
+    try {
+      for (int i = 0; i < SocketChatServer.Builder.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS; i++) {
+        RawConnection r = new RawConnection(server.port());
+        open.add(r);
+        r.handshake();
+      }
+      try (RawConnection extra = new RawConnection(server.port())) {
+        assertEquals("server has reached its limit of 64 connections from one address",
+            error(extra.next(), ErrorCode.RESOURCE_EXHAUSTED).message());
+        extra.expectClosed();
+      }
+      open.get(0).send(new Frame.Ping(2));
+      assertEquals(new Frame.Pong(2), open.get(0).next());
+    } finally {
+      for (RawConnection r : open) {
+        r.close();
       }
     }
   }

@@ -17,6 +17,7 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -180,6 +181,48 @@ class SocketTlsTest {
       Frame.MessagesResult all = assertInstanceOf(Frame.MessagesResult.class, raw.next());
       assertEquals(40, all.messages().size());
       assertTrue(all.messages().stream().allMatch(m -> m.text().equals(text)));
+    }
+  }
+
+  @Test
+  void tlsBuffersComeOutOfTheMemoryBudgetAndConnectionsBeyondItAreClosed() throws Exception {
+    long budget = 1 << 20; // about 19 connections' TLS buffers
+    SocketChatServer small = SocketChatServer.builder(engine).host("127.0.0.1").port(0).ioThreads(1)
+        .maxBufferedBytes(budget).tls(serverCert.certPem(), serverCert.keyPem()).build();
+    small.start();
+    List<Socket> idle = new ArrayList<>();
+    try {
+      for (int i = 0; i < 40; i++) {
+        Socket s = new Socket();
+        idle.add(s);
+        s.connect(new InetSocketAddress("127.0.0.1", small.port()), RawConnection.TIMEOUT_MS);
+      }
+      // One loop takes the connections on in order and none lets go: the first ones fill the
+      // budget with their TLS buffers, and the last one is closed without a word.
+      Socket last = idle.get(idle.size() - 1);
+      last.setSoTimeout(RawConnection.TIMEOUT_MS);
+      assertEquals(-1, last.getInputStream().read());
+      assertTrue(small.peakBufferedBytes() <= budget, "peak " + small.peakBufferedBytes());
+      for (Socket s : idle) {
+        s.close();
+      }
+      // The closed connections give their memory back once the server has read their end of
+      // stream, which races with the next accept: a bounded number of tries, each a handshake.
+      for (int attempt = 0; ; attempt++) {
+        try (SocketChatClient c = SocketChatClient.builder().host("127.0.0.1").port(small.port())
+            .connectTimeout(Duration.ofSeconds(20)).trustedCertificates(serverCert.certPem()).build()) {
+          c.createAccount("hana", PASSWORD);
+          break;
+        } catch (ChatException e) {
+          assertEquals(ErrorCode.UNAVAILABLE, e.code(), e.getMessage());
+          assertTrue(attempt < 200, "the closed connections never gave their memory back: " + e.getMessage());
+        }
+      }
+    } finally {
+      for (Socket s : idle) {
+        s.close();
+      }
+      small.close();
     }
   }
 

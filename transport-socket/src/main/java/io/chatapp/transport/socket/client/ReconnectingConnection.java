@@ -399,7 +399,12 @@ public final class ReconnectingConnection implements AutoCloseable {
           }
           if (f instanceof Frame.MessagePush push) {
             lastReceivedSeq = Math.max(lastReceivedSeq, push.message().seq());
-          } else if (f instanceof Frame.SubscriptionEnded) {
+          } else if (f instanceof Frame.SubscriptionEnded ended) {
+            if (ended.code() == ErrorCode.UNAVAILABLE && options.reconnect()) {
+              // The server is going away: the reconnect subscribes again from the last seq seen,
+              // so the subscription goes on as far as the listener can tell.
+              continue;
+            }
             subscribed = false;
             subscriptionId = 0;
           }

@@ -306,6 +306,28 @@ public sealed interface Frame {
   }
 
   /**
+   * LOGOUT_OTHERS: {@code username:string | password:string}.
+   *
+   * @param requestId the id
+   * @param username the name
+   * @param password the password
+   */
+  record LogoutOthers(int requestId, String username, String password) implements Frame {
+    @Override public Opcode opcode() {
+      return Opcode.LOGOUT_OTHERS;
+    }
+
+    @Override public void writeFields(WireWriter w) {
+      w.putString(username);
+      w.putString(password);
+    }
+
+    @Override public String toString() {
+      return "LogoutOthers[requestId=" + requestId + ", username=" + username + ", password=<redacted>]";
+    }
+  }
+
+  /**
    * HELLO_OK: {@code version:u16 | maxFrameBytes:u32 | idleTimeoutMillis:u32}.
    *
    * @param requestId the HELLO's id
@@ -444,6 +466,22 @@ public sealed interface Frame {
 
     @Override public void writeFields(WireWriter w) {
       w.putI64(count);
+    }
+  }
+
+  /**
+   * SESSIONS_ENDED: {@code count:u32}, how many sessions a LOGOUT_OTHERS ended.
+   *
+   * @param requestId the request's id
+   * @param count 0 or more
+   */
+  record SessionsEnded(int requestId, int count) implements Frame {
+    @Override public Opcode opcode() {
+      return Opcode.SESSIONS_ENDED;
+    }
+
+    @Override public void writeFields(WireWriter w) {
+      w.putI32(count);
     }
   }
 

@@ -136,6 +136,7 @@ public final class FrameDecoder {
         f = new Frame.DeleteMessages(id, ids);
       }
       case DELETE_ACCOUNT -> f = new Frame.DeleteAccount(id, r.string("password"));
+      case LOGOUT_OTHERS -> f = new Frame.LogoutOthers(id, r.string("username"), r.string("password"));
       case HELLO_OK -> f = new Frame.HelloOk(id, r.u16("version"), r.i32("maxFrameBytes"), r.i32("idleTimeoutMillis"));
       case PONG -> f = new Frame.Pong(id);
       case OK -> f = new Frame.Ok(id);
@@ -162,6 +163,13 @@ public final class FrameDecoder {
         f = new Frame.MessagesResult(id, messages);
       }
       case COUNT -> f = new Frame.CountResult(id, r.i64("count"));
+      case SESSIONS_ENDED -> {
+        int count = r.i32("count");
+        if (count < 0) {
+          throw r.malformed("count must not be negative, was " + Integer.toUnsignedString(count));
+        }
+        f = new Frame.SessionsEnded(id, count);
+      }
       case PUSH_MESSAGE -> f = new Frame.MessagePush(id, message(r));
       case SUBSCRIPTION_ENDED -> f = new Frame.SubscriptionEnded(id, WireErrors.fromWire(r.u16("code")),
           r.string("message"));

@@ -35,6 +35,8 @@ public enum Opcode {
   DELETE_MESSAGES(0x1A),
   /** Client: {@code ChatEngine.deleteAccount}. */
   DELETE_ACCOUNT(0x1B),
+  /** Client: {@code ChatEngine.logoutOtherSessionsAsync}. */
+  LOGOUT_OTHERS(0x1C),
 
   /** Server: the handshake succeeded. */
   HELLO_OK(0x81),
@@ -52,6 +54,8 @@ public enum Opcode {
   MESSAGES(0x94),
   /** Server: a count (answers {@link #ACK} and {@link #DELETE_MESSAGES}). */
   COUNT(0x95),
+  /** Server: how many sessions ended (answers {@link #LOGOUT_OTHERS}). */
+  SESSIONS_ENDED(0x96),
   /** Server: a message pushed on the connection's subscription. */
   PUSH_MESSAGE(0xA0),
   /** Server: the engine ended the connection's subscription. */

@@ -232,6 +232,19 @@ public final class WireWriter {
   }
 
   /**
+   * Shrinks the array to {@code capacity}, or to the bytes held if more, if it is larger: after a
+   * large frame was written and then truncated, the array would otherwise stay large.
+   *
+   * @param capacity the capacity to return to
+   */
+  public void trim(int capacity) {
+    int keep = Math.max(capacity, size);
+    if (buf.length > keep) {
+      buf = Arrays.copyOf(buf, keep);
+    }
+  }
+
+  /**
    * Returns a buffer over the bytes held, positioned at 0 with limit {@link #size()}. It shares
    * the array: use it before the next change.
    *

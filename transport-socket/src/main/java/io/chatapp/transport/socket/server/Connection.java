@@ -8,34 +8,31 @@ import io.chatapp.transport.socket.codec.ProtocolException;
 import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
-import java.util.ArrayDeque;
-import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One client connection: its read buffer and decoder, its protocol state (handshake, open,
- * closing), its session token and subscription, the requests waiting for a worker, and its
- * outbound queue.
+ * One client connection: its inbound bytes and decoder, its protocol state (handshake, open,
+ * closing), its session token and subscription, its waiting requests ({@link RequestQueue}) and
+ * its outbound queue. Every buffer it holds is drawn from the server's {@link MemoryBudget}
+ * through its {@link MemoryAccount}.
  *
- * <p>Requests of one connection run one at a time, in the order they arrived, so that a
- * pipelined LOGIN then SEND works; different connections run in parallel. When more than
- * {@value #PAUSE_READING_AT} requests wait, the connection stops reading until they drain, which
- * pushes back on the client through TCP.
+ * <p>It stops reading (is muted) when its requests pile up ({@link RequestQueue}) or when the
+ * budget refuses memory to read into; it reads again when they drain or memory is released.
  *
  * <p>Thread-safety: the channel, buffers and protocol state belong to the loop thread; the
- * request queue and subscription are guarded by {@code lock}; the token is used by the one worker
- * that drains the queue at a time (handed over under {@code lock}); {@link #push} and
- * {@link #respond} may be called by any thread.
+ * subscription is in a thread-safe {@link SubscriptionSlot}; the token is used by the one worker that drains the
+ * request queue at a time; {@link #push}, {@link #respond} and {@link #heldBytes} may be called
+ * by any thread.
  */
 final class Connection {
   private static final Logger LOG = System.getLogger(Connection.class.getName());
 
-  static final int PAUSE_READING_AT = 256;
-  private static final int RESUME_READING_AT = 32;
-  private static final int DRAIN_BATCH = 64;
   private static final long LINGER_NANOS = 1_000_000_000L;
 
   private enum State { HANDSHAKE, OPEN, CLOSING, CLOSED }
@@ -45,26 +42,31 @@ final class Connection {
   private final SocketChannel channel;
   private final TransportLayer io; // the channel, or TLS over it
   private final SocketAddress remote;
+  private final String origin;
+  private final MemoryAccount account;
   private final OutboundQueue out;
+  private final RequestQueue requests;
+  private final AtomicLong progress = new AtomicLong();
+  private final AtomicBoolean failureLogged = new AtomicBoolean();
 
   // Loop thread only.
   private SelectionKey key;
-  private ByteBuffer in; // the start of an incomplete frame, or null
-  private final FrameDecoder decoder;
-  private State state = State.HANDSHAKE;
+  private final InboundBuffer inbound;
+  private FrameDecoder decoder;
+  private volatile State state = State.HANDSHAKE; // written by the loop thread only
   private final long openedNanos;
   private long lastFrameNanos;
   private long lingerUntilNanos;
-  private boolean readOff;
+  private long handedOn; // bytes of the frames the current read queued as requests
+  private boolean pausedForRequests;
+  private boolean mutedForMemory;
   private boolean writeOn;
   private boolean outputShut;
 
-  private final Object lock = new Object();
-  private final ArrayDeque<Frame> inbox = new ArrayDeque<>(); // guarded by lock
-  private boolean draining; // guarded by lock
-  private boolean readPaused; // guarded by lock
-  private boolean closed; // guarded by lock
-  private Subscription subscription; // guarded by lock
+  // Only the thread that reclaims memory uses it.
+  private long progressSeen = -1;
+
+  private final SubscriptionSlot subscription = new SubscriptionSlot();
 
   // Only the worker that holds the drain uses it; the drain is handed over under lock.
   private String token;
@@ -74,9 +76,19 @@ final class Connection {
     this.server = server;
     this.channel = channel;
     this.io = server.transport(channel);
-    this.remote = remoteOf(channel);
-    this.out = new OutboundQueue(server.config().maxOutboundBytes());
-    this.decoder = new FrameDecoder(server.config().maxFrameBytes());
+    this.remote = EventLoop.remoteOf(channel);
+    this.origin = remote instanceof InetSocketAddress isa && isa.getAddress() != null
+        ? isa.getAddress().getHostAddress() : null;
+    this.account = new MemoryAccount(server.memory());
+    if (!account.tryReserve(io.bufferBytes())) {
+      io.close();
+      throw new IOException("the memory budget has no room for the TLS buffers of a new connection");
+    }
+    this.out = new OutboundQueue(server.config().maxOutboundBytes(), account);
+    this.requests = new RequestQueue(this, server, out, account);
+    this.inbound = new InboundBuffer(account, loop.scratch());
+    // A HELLO is tiny: until it is through, a stranger may not announce large frames.
+    this.decoder = new FrameDecoder(server.config().maxHandshakeFrameBytes());
     this.openedNanos = nowNanos;
     this.lastFrameNanos = nowNanos;
   }
@@ -87,65 +99,52 @@ final class Connection {
 
   // ---- loop thread ----
 
-  /**
-   * Reads what the socket holds and decodes every whole frame.
-   *
-   * <p>Reads go into the loop's shared buffer, so one system call takes in many frames and an idle
-   * connection holds no read buffer at all. Only the start of an incomplete frame is kept, in a
-   * buffer of the connection's own: a small one is copied in front of the next read; a frame
-   * larger than the shared buffer is read into one of exactly its size.
-   */
+  /** Reads what the socket holds, as far as the memory budget allows, and decodes whole frames. */
   void onReadable() {
     if (state == State.CLOSING) {
       discardInput();
       return;
     }
     try {
-      for (int round = 0; round < 8 && state != State.CLOSED; round++) {
-        ByteBuffer buf;
-        if (in != null && in.capacity() > loop.scratch().capacity()) {
-          buf = in; // a large frame: its own buffer, exactly its size
-        } else {
-          buf = loop.scratch();
-          buf.clear();
-          if (in != null) {
-            in.flip();
-            buf.put(in);
-            in = null;
-          }
-        }
-        int n = io.read(buf);
+      for (int round = 0; round < 8 && isReading(); round++) {
+        int n = inbound.read(io);
         if (n < 0) {
           closeNow(null);
           return;
         }
         if (n == 0) {
-          if (buf != in) {
-            buf.flip();
-            keepPartial(buf); // what was copied in front of the read
+          if (inbound.starved()) {
+            muteForMemory();
           }
           break;
         }
-        if (buf == in) {
-          if (in.hasRemaining()) {
-            continue; // the large frame is not complete yet
-          }
-          in = null;
+        ByteBuffer buf = inbound.view();
+        if (buf == null) {
+          continue; // a large frame is still arriving
         }
-        buf.flip();
+        handedOn = 0;
         if (decodeAll(buf)) {
           // Counted per whole frame, not per byte: see checkTimers.
           lastFrameNanos = server.config().ticker().getAsLong();
+          progress.incrementAndGet();
         }
-        keepPartial(buf);
-        if (state != State.OPEN && state != State.HANDSHAKE || readOff || buf.limit() < buf.capacity()) {
-          break; // stopped, paused, or the socket is drained: the read did not fill the buffer
+        if (state == State.OPEN || state == State.HANDSHAKE) {
+          inbound.keep(buf, handedOn);
+        } else {
+          inbound.clear();
+        }
+        if (!inbound.filled()) {
+          break; // the socket is drained: the read did not fill what it was offered
         }
       }
       afterTransportRead();
     } catch (IOException e) {
       closeNow("read failed: " + e);
     }
+  }
+
+  private boolean isReading() {
+    return (state == State.OPEN || state == State.HANDSHAKE) && !pausedForRequests && !mutedForMemory;
   }
 
   /**
@@ -156,28 +155,12 @@ final class Connection {
     if (state == State.CLOSED) {
       return;
     }
-    if (!readOff && (state == State.OPEN || state == State.HANDSHAKE) && io.hasBufferedInput()) {
-      loop.execute(this::onReadable);
+    if (isReading() && io.hasBufferedInput()) {
+      loop.execute(guarded(this::onReadable));
     }
     if (!io.flushPending()) {
       flush();
     }
-  }
-
-  /** Keeps the incomplete frame at the buffer's position, if any, for the next read. */
-  private void keepPartial(ByteBuffer buf) {
-    if (buf == in || state != State.OPEN && state != State.HANDSHAKE) {
-      return;
-    }
-    if (!buf.hasRemaining()) {
-      return;
-    }
-    // The decoder checked the length prefix (when complete) before it returned "not yet".
-    int total = buf.remaining() >= FrameDecoder.LENGTH_BYTES
-        ? FrameDecoder.LENGTH_BYTES + buf.getInt(buf.position()) : 0;
-    ByteBuffer partial = ByteBuffer.allocate(total > loop.scratch().capacity() ? total : buf.remaining());
-    partial.put(buf);
-    in = partial;
   }
 
   void flush() {
@@ -185,9 +168,13 @@ final class Connection {
       return;
     }
     try {
+      long before = out.writtenBytes();
       boolean done = io.flushPending() && out.flush(io) && io.flushPending();
+      if (out.writtenBytes() != before) {
+        progress.incrementAndGet();
+      }
       if (out.unparkIfDrained()) {
-        scheduleDrain();
+        requests.resumeAfterPark();
       }
       if (done && state == State.CLOSING && !outputShut) {
         // The error that ends the connection is out: send FIN, then wait for the client's EOF so
@@ -218,8 +205,9 @@ final class Connection {
       case OPEN -> {
         long limit = server.config().idleTimeoutMillis();
         // Counted from the last whole frame, not the last byte: a peer that dribbles a byte now
-        // and then (slowloris) is closed all the same.
-        if (!readOff && now - lastFrameNanos > limit * 1_000_000L) {
+        // and then (slowloris) is closed all the same. A connection we stopped reading because
+        // its requests pile up is not idle; one muted for memory is, if it holds no whole frame.
+        if (!pausedForRequests && now - lastFrameNanos > limit * 1_000_000L) {
           fail(0, ErrorCode.UNAVAILABLE, "no frame within the idle timeout of " + limit + " ms");
         }
       }
@@ -234,21 +222,68 @@ final class Connection {
     }
   }
 
-  /** Tells the client that the server is going away and closes once that is written. */
+  /**
+   * Tells the client that the server is going away and closes once that is written: first
+   * SUBSCRIPTION_ENDED ({@code UNAVAILABLE}) if it holds a subscription, then ERROR.
+   */
   void shutdownGracefully() {
-    if (state == State.HANDSHAKE || state == State.OPEN) {
-      fail(0, ErrorCode.UNAVAILABLE, "server is shutting down");
+    if (state != State.HANDSHAKE && state != State.OPEN) {
+      return;
     }
+    SubscriptionSlot.Taken ended = subscription.end();
+    if (ended != null) {
+      push(new Frame.SubscriptionEnded(ended.id(), ErrorCode.UNAVAILABLE, "server is shutting down"));
+    }
+    fail(0, ErrorCode.UNAVAILABLE, "server is shutting down");
   }
 
+  /** Reads again after the waiting requests drained; see {@link RequestQueue}. */
   void resumeReading() {
-    if (state != State.CLOSED && readOff) {
-      readOff = false;
+    if (state != State.CLOSED && pausedForRequests) {
+      pausedForRequests = false;
       updateInterest();
       if (io.hasBufferedInput()) {
         onReadable();
       }
     }
+  }
+
+  private void muteForMemory() {
+    if (!mutedForMemory) {
+      mutedForMemory = true;
+      server.memory().waiting(1);
+      loop.muted(this);
+      updateInterest();
+    }
+  }
+
+  /**
+   * Reads again after memory was released; mutes itself again if the budget still refuses.
+   * Called by the loop thread.
+   */
+  void unmuteForMemory() {
+    if (state == State.CLOSED || !mutedForMemory) {
+      return;
+    }
+    mutedForMemory = false;
+    server.memory().waiting(-1);
+    updateInterest();
+    onReadable();
+  }
+
+  /**
+   * Closes with ERROR {@code RESOURCE_EXHAUSTED} because the memory budget is spent and this
+   * connection holds much of it without draining it. The answers not yet started are dropped:
+   * the client does not read them anyway.
+   */
+  void failForMemory(String message) {
+    if (state != State.HANDSHAKE && state != State.OPEN) {
+      return;
+    }
+    LOG.log(Level.INFO, () -> "closing connection from " + remote + ": " + message);
+    out.discardPending();
+    inbound.clear();
+    fail(0, ErrorCode.RESOURCE_EXHAUSTED, message);
   }
 
   /** Closes at once, dropping what is queued. Idempotent. */
@@ -260,6 +295,10 @@ final class Connection {
     if (reason != null) {
       LOG.log(Level.DEBUG, () -> "closing connection from " + remote + ": " + reason);
     }
+    if (mutedForMemory) {
+      mutedForMemory = false;
+      server.memory().waiting(-1);
+    }
     if (key != null) {
       key.cancel();
     }
@@ -269,17 +308,34 @@ final class Connection {
       LOG.log(Level.DEBUG, () -> "closing channel of " + remote + " failed: " + e);
     }
     out.close();
-    Subscription sub;
-    synchronized (lock) {
-      closed = true;
-      inbox.clear();
-      sub = subscription;
-      subscription = null;
+    requests.close();
+    inbound.clear();
+    try {
+      subscription.close();
+    } finally {
+      account.close();
+      loop.removed(this);
     }
-    if (sub != null) {
-      sub.close();
-    }
-    loop.removed(this);
+  }
+
+  /**
+   * Closes after something was thrown while serving this connection on the loop thread: the
+   * loop and every other connection go on. Logged once per connection.
+   */
+  void crashed(Throwable t) {
+    logFailure(t, "serving");
+    closeNow("internal error: " + t);
+  }
+
+  /** Wraps a task for the loop thread so that what it throws closes this connection only. */
+  Runnable guarded(Runnable task) {
+    return () -> {
+      try {
+        task.run();
+      } catch (Throwable t) {
+        crashed(t);
+      }
+    };
   }
 
   /** Decodes and handles the whole frames in the buffer; tells whether there was at least one. */
@@ -287,6 +343,7 @@ final class Connection {
     boolean any = false;
     while (state == State.HANDSHAKE || state == State.OPEN) {
       Frame f;
+      int start = in.position();
       try {
         f = decoder.decode(in);
       } catch (ProtocolException e) {
@@ -301,12 +358,12 @@ final class Connection {
         return any;
       }
       any = true;
-      onFrame(f);
+      onFrame(f, in.position() - start);
     }
     return any;
   }
 
-  private void onFrame(Frame f) {
+  private void onFrame(Frame f, int bytes) {
     int id = f.requestId();
     if (state == State.HANDSHAKE) {
       if (!(f instanceof Frame.Hello hello)) {
@@ -317,6 +374,7 @@ final class Connection {
             + " is not supported; this server speaks version " + Frame.PROTOCOL_VERSION);
       } else {
         state = State.OPEN;
+        decoder = new FrameDecoder(server.config().maxFrameBytes());
         respond(new Frame.HelloOk(id, Frame.PROTOCOL_VERSION, server.config().maxFrameBytes(),
             (int) server.config().idleTimeoutMillis()));
       }
@@ -332,7 +390,12 @@ final class Connection {
     } else if (server.isShuttingDown()) {
       respond(new Frame.ErrorFrame(id, ErrorCode.UNAVAILABLE, "server is shutting down"));
     } else {
-      submit(f);
+      // The frame's bytes stay reserved while it waits: they are handed on to the queue.
+      handedOn += bytes;
+      if (requests.add(f, bytes)) {
+        pausedForRequests = true;
+        updateInterest();
+      }
     }
   }
 
@@ -340,23 +403,22 @@ final class Connection {
   private void fail(int requestId, ErrorCode code, String message) {
     LOG.log(Level.DEBUG, () -> "closing connection from " + remote + ": " + message);
     respond(new Frame.ErrorFrame(requestId, code, message));
+    closeAfterWrite();
+  }
+
+  private void closeAfterWrite() {
+    if (state != State.HANDSHAKE && state != State.OPEN) {
+      return;
+    }
     state = State.CLOSING;
     lingerUntilNanos = System.nanoTime() + LINGER_NANOS;
-    synchronized (lock) {
-      inbox.clear();
-    }
+    requests.clear();
     loop.requestFlush(this);
   }
 
   private void discardInput() {
     try {
-      ByteBuffer scratch = loop.scratch();
-      int n;
-      do {
-        scratch.clear();
-        n = channel.read(scratch);
-      } while (n > 0);
-      if (n < 0) {
+      if (inbound.discard(channel)) {
         closeNow(null);
       }
     } catch (IOException e) {
@@ -366,105 +428,52 @@ final class Connection {
 
   private void updateInterest() {
     if (key != null && key.isValid()) {
-      key.interestOps((readOff ? 0 : SelectionKey.OP_READ) | (writeOn ? SelectionKey.OP_WRITE : 0));
+      boolean read = !pausedForRequests && !mutedForMemory;
+      key.interestOps((read ? SelectionKey.OP_READ : 0) | (writeOn ? SelectionKey.OP_WRITE : 0));
     }
   }
 
-  private void submit(Frame f) {
-    boolean schedule;
-    boolean pause = false;
-    synchronized (lock) {
-      if (closed) {
-        return;
-      }
-      inbox.add(f);
-      schedule = !draining;
-      draining = true;
-      if (!readPaused && inbox.size() >= PAUSE_READING_AT) {
-        readPaused = true;
-        pause = true;
-      }
-    }
-    if (pause) {
-      readOff = true;
-      updateInterest();
-    }
-    if (schedule) {
-      scheduleDrain();
-    }
+  // ---- the thread that reclaims memory ----
+
+  /**
+   * Tells whether the connection made no progress (no whole frame read, no byte written, no
+   * request run) since the last call, and starts the next period.
+   */
+  boolean stalledSinceLastCheck() {
+    long now = progress.get();
+    boolean stalled = now == progressSeen;
+    progressSeen = now;
+    return stalled;
   }
 
   // ---- worker threads ----
 
-  private void scheduleDrain() {
-    server.inFlightStarted();
-    try {
-      server.executor().execute(this::drain);
-    } catch (RejectedExecutionException e) {
-      server.inFlightEnded();
-      failQueued("server is shutting down");
-    }
+  /** Asks the loop thread to read again once the waiting requests drained. */
+  void resumeReadingLater() {
+    loop.execute(guarded(this::resumeReading));
   }
 
-  private void drain() {
-    boolean more = false;
-    try {
-      more = drainBatch();
-    } finally {
-      if (more) {
-        scheduleDrain();
-      }
-      server.inFlightEnded();
-    }
+  /** Counts a request run, for {@link #stalledSinceLastCheck}. */
+  void madeProgress() {
+    progress.incrementAndGet();
   }
 
   /**
-   * Runs queued requests in order.
-   *
-   * @return {@code true} if requests are left and the drain must be scheduled again; {@code false}
-   *     if the queue is empty, or if the outbound queue is congested and the loop thread will
-   *     restart the drain once it has written enough
+   * Answers the request that failed with ERROR {@code INTERNAL}, if any, and closes the
+   * connection once that is written: something was thrown (an {@link Error} from the engine, say)
+   * that leaves the connection's state unknown. Logged once per connection.
    */
-  private boolean drainBatch() {
-    for (int i = 0; i < DRAIN_BATCH; i++) {
-      if (out.parkIfCongested()) {
-        // The client reads slower than we answer: wait for the socket instead of queueing more.
-        return false;
-      }
-      Frame request;
-      boolean resume = false;
-      synchronized (lock) {
-        request = inbox.poll();
-        if (request == null) {
-          draining = false;
-          return false;
-        }
-        if (readPaused && inbox.size() <= RESUME_READING_AT) {
-          readPaused = false;
-          resume = true;
-        }
-      }
-      if (resume) {
-        loop.execute(this::resumeReading);
-      }
-      respond(server.isShuttingDown()
-          ? new Frame.ErrorFrame(request.requestId(), ErrorCode.UNAVAILABLE, "server is shutting down")
-          : server.handler().handle(this, request));
-    }
-    return true;
+  void crashedInWorker(int requestId, Frame request, Throwable t) {
+    // The request's fields may hold a password or token: log only what kind of request it was.
+    logFailure(t, request == null ? "serving" : "running " + request.opcode().describe() + " for");
+    String what = request == null ? "a request" : request.opcode().name();
+    respond(new Frame.ErrorFrame(requestId, ErrorCode.INTERNAL, "internal error in " + what + "; closing the connection"));
+    loop.execute(guarded(this::closeAfterWrite));
   }
 
-  private void failQueued(String message) {
-    while (true) {
-      Frame request;
-      synchronized (lock) {
-        request = inbox.poll();
-        if (request == null) {
-          draining = false;
-          return;
-        }
-      }
-      respond(new Frame.ErrorFrame(request.requestId(), ErrorCode.UNAVAILABLE, message));
+  private void logFailure(Throwable t, String doing) {
+    if (failureLogged.compareAndSet(false, true)) {
+      LOG.log(Level.WARNING, "failed " + doing + " the connection from " + remote + "; closing it", t);
     }
   }
 
@@ -477,25 +486,12 @@ final class Connection {
   }
 
   /**
-   * Makes {@code next} this connection's subscription and closes the previous one. If the
-   * connection is closed already, closes {@code next} instead.
+   * Makes {@code next} this connection's subscription, opened by the SUBSCRIBE with request id
+   * {@code id}, and closes the previous one. If the connection is closed already, closes
+   * {@code next} instead.
    */
-  void replaceSubscription(Subscription next) {
-    Subscription old;
-    boolean isClosed;
-    synchronized (lock) {
-      isClosed = closed;
-      old = isClosed ? null : subscription;
-      if (!isClosed) {
-        subscription = next;
-      }
-    }
-    if (old != null) {
-      old.close();
-    }
-    if (isClosed && next != null) {
-      next.close();
-    }
+  void replaceSubscription(Subscription next, int id) {
+    subscription.replace(next, id);
   }
 
   // ---- any thread ----
@@ -513,21 +509,43 @@ final class Connection {
   private void deliver(Frame frame, boolean response) {
     switch (out.enqueue(frame, response)) {
       case QUEUED_FLUSH -> loop.requestFlush(this);
-      case OVERFLOW -> loop.execute(() -> closeNow("outbound queue passed its limit of "
-          + server.config().maxOutboundBytes() + " bytes: the client does not read"));
+      case OVERFLOW -> loop.execute(guarded(() -> closeNow("outbound queue passed its limit of "
+          + server.config().maxOutboundBytes() + " bytes: the client does not read")));
+      case NO_MEMORY -> loop.execute(guarded(() -> failForMemory("the server's memory budget of "
+          + server.memory().maxBytes() + " bytes is spent: cannot queue a push of " + frame.opcode().name())));
       default -> { }
     }
   }
 
-  SocketAddress remoteAddress() {
-    return remote;
+  /** Returns the bytes the connection holds in its buffers now. */
+  long heldBytes() {
+    return account.held();
   }
 
-  private static SocketAddress remoteOf(SocketChannel channel) {
-    try {
-      return channel.getRemoteAddress();
-    } catch (IOException e) {
-      return null;
-    }
+  /**
+   * Returns the bytes the connection holds that only the client can free, by reading its
+   * answers or completing its frame; requests waiting for a worker wait for the server.
+   */
+  long clientHeldBytes() {
+    return account.held() - requests.queuedBytes();
+  }
+
+  /** Tells whether the connection is open, not closing or closed. */
+  boolean isOpen() {
+    State s = state;
+    return s == State.HANDSHAKE || s == State.OPEN;
+  }
+
+  EventLoop loop() {
+    return loop;
+  }
+
+  /** Returns the client's IP address as text, without the port, or {@code null} if unknown. */
+  String origin() {
+    return origin;
+  }
+
+  SocketAddress remoteAddress() {
+    return remote;
   }
 }

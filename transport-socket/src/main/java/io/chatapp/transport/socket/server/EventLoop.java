@@ -11,8 +11,10 @@ import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -22,8 +24,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * One I/O thread: a selector, the connections registered with it, and the queues through which
  * other threads hand it work. Only this thread touches its channels.
  *
- * <p>Thread-safe for {@link #execute}, {@link #requestFlush} and {@link #stop}; everything else
- * runs on the loop thread.
+ * <p>The loop survives anything one connection does: whatever is thrown while serving a
+ * connection, an {@link Error} included, closes that connection only (see
+ * {@link Connection#crashed}).
+ *
+ * <p>Thread-safe for {@link #execute}, {@link #requestFlush}, {@link #wakeMuted} and
+ * {@link #stop}; everything else runs on the loop thread.
  */
 final class EventLoop implements Runnable {
   private static final Logger LOG = System.getLogger(EventLoop.class.getName());
@@ -32,10 +38,13 @@ final class EventLoop implements Runnable {
   private final Selector selector;
   private final Thread thread;
   private final long tickMillis;
+  private final boolean isFirst; // the first loop also accepts and reclaims memory
   private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
   private final Queue<Connection> flushes = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean wakeupPending = new AtomicBoolean();
+  private final AtomicBoolean wakeMutedPending = new AtomicBoolean();
   private final Set<Connection> connections = new HashSet<>(); // loop thread only
+  private final Set<Connection> muted = new HashSet<>(); // loop thread only: waiting for memory
   // Every connection of this loop reads into it; see Connection.onReadable. Loop thread only.
   private final ByteBuffer scratch = ByteBuffer.allocate(64 * 1024);
   private boolean stopping; // loop thread only
@@ -45,6 +54,7 @@ final class EventLoop implements Runnable {
     this.server = server;
     this.selector = Selector.open();
     this.tickMillis = tickMillis;
+    this.isFirst = index == 0;
     this.thread = new Thread(this, "chatapp-socket-io-" + index);
     thread.setDaemon(true);
   }
@@ -72,6 +82,38 @@ final class EventLoop implements Runnable {
     }
   }
 
+  /**
+   * Lets the connections muted for memory try to read again, those that hold the least first.
+   * Called by any thread after memory was released; many calls before the loop runs make one.
+   */
+  void wakeMuted() {
+    if (wakeMutedPending.compareAndSet(false, true)) {
+      execute(this::unmuteAll);
+    }
+  }
+
+  private void unmuteAll() {
+    wakeMutedPending.set(false);
+    if (muted.isEmpty()) {
+      return;
+    }
+    List<Connection> waiting = new ArrayList<>(muted);
+    muted.clear();
+    waiting.sort(Comparator.comparingLong(Connection::heldBytes));
+    for (Connection c : waiting) {
+      try {
+        c.unmuteForMemory();
+      } catch (Throwable t) {
+        c.crashed(t);
+      }
+    }
+  }
+
+  /** Remembers a connection that stopped reading until memory is released. Loop thread. */
+  void muted(Connection c) {
+    muted.add(c);
+  }
+
   /** Closes every connection gracefully; the thread ends once they are gone. */
   void stop() {
     execute(() -> {
@@ -96,19 +138,30 @@ final class EventLoop implements Runnable {
       return;
     }
     SocketAddress remote = remoteOf(ch);
+    Connection c = null;
     try {
-      Connection c = new Connection(this, server, ch, server.config().ticker().getAsLong());
+      c = new Connection(this, server, ch, server.config().ticker().getAsLong());
       c.attach(ch.register(selector, SelectionKey.OP_READ, c));
       connections.add(c);
-    } catch (IOException e) {
+      server.connectionOpened(c);
+    } catch (Throwable t) {
+      if (c != null) {
+        c.closeNow(null); // gives back what it reserved
+      }
+      if (t instanceof IOException) {
+        LOG.log(Level.DEBUG, () -> "could not take on the connection from " + remote + ": " + t.getMessage());
+      } else {
+        LOG.log(Level.WARNING, "could not take on the connection from " + remote, t);
+      }
       closeQuietly(ch);
       server.connectionClosed(remote);
     }
   }
 
   void removed(Connection c) {
+    muted.remove(c);
     if (connections.remove(c)) {
-      server.connectionClosed(c.remoteAddress());
+      server.connectionClosed(c);
     }
   }
 
@@ -133,19 +186,21 @@ final class EventLoop implements Runnable {
         runTasks();
         Connection c;
         while ((c = flushes.poll()) != null) {
-          c.flush();
+          try {
+            c.flush();
+          } catch (Throwable t) {
+            c.crashed(t);
+          }
         }
         long now = System.nanoTime();
         if (now - nextTick >= 0) {
           nextTick = now + tickMillis * 1_000_000L;
-          long tickerNow = server.config().ticker().getAsLong();
-          for (Connection conn : new ArrayList<>(connections)) {
-            conn.checkTimers(tickerNow);
-          }
+          tick();
         }
       }
-    } catch (IOException | RuntimeException e) {
-      LOG.log(Level.ERROR, "I/O loop " + thread.getName() + " failed", e);
+    } catch (Throwable t) {
+      // Only the selector itself failing gets here; a connection's failure closes that connection.
+      LOG.log(Level.ERROR, "I/O loop " + thread.getName() + " failed", t);
     } finally {
       stopping = true;
       for (Connection c : new ArrayList<>(connections)) {
@@ -158,6 +213,34 @@ final class EventLoop implements Runnable {
         selector.close();
       } catch (IOException e) {
         LOG.log(Level.DEBUG, () -> "closing selector failed: " + e);
+      }
+    }
+  }
+
+  private void tick() {
+    long tickerNow;
+    try {
+      tickerNow = server.config().ticker().getAsLong();
+    } catch (Throwable t) {
+      LOG.log(Level.ERROR, "the server's ticker failed; timeouts are checked at the next tick", t);
+      return;
+    }
+    for (Connection conn : new ArrayList<>(connections)) {
+      try {
+        conn.checkTimers(tickerNow);
+      } catch (Throwable t) {
+        conn.crashed(t);
+      }
+    }
+    // A safety net: a release whose wake-up raced with a mute is not missed for long.
+    if (!muted.isEmpty()) {
+      unmuteAll();
+    }
+    if (isFirst) {
+      try {
+        server.reclaimMemory();
+      } catch (Throwable t) {
+        LOG.log(Level.ERROR, "reclaiming memory failed", t);
       }
     }
   }
@@ -181,15 +264,23 @@ final class EventLoop implements Runnable {
       return;
     }
     if (key.attachment() instanceof Connection c) {
-      int ready = key.readyOps();
-      if ((ready & SelectionKey.OP_READ) != 0) {
-        c.onReadable();
-      }
-      if (key.isValid() && (ready & SelectionKey.OP_WRITE) != 0) {
-        c.flush();
+      try {
+        int ready = key.readyOps();
+        if ((ready & SelectionKey.OP_READ) != 0) {
+          c.onReadable();
+        }
+        if (key.isValid() && (ready & SelectionKey.OP_WRITE) != 0) {
+          c.flush();
+        }
+      } catch (Throwable t) {
+        c.crashed(t);
       }
     } else if (key.isAcceptable()) {
-      server.accept((ServerSocketChannel) key.channel());
+      try {
+        server.accept((ServerSocketChannel) key.channel());
+      } catch (Throwable t) {
+        LOG.log(Level.ERROR, "accepting connections failed; trying again at the next readiness", t);
+      }
     }
   }
 
@@ -198,8 +289,8 @@ final class EventLoop implements Runnable {
     while ((task = tasks.poll()) != null) {
       try {
         task.run();
-      } catch (RuntimeException e) {
-        LOG.log(Level.ERROR, "task on I/O loop failed", e);
+      } catch (Throwable t) {
+        LOG.log(Level.ERROR, "task on I/O loop failed", t);
       }
     }
   }

@@ -11,6 +11,7 @@ import java.nio.channels.WritableByteChannel;
  * The bytes waiting to go out on one connection. Any thread encodes frames into the pending
  * buffer; the loop thread swaps it with the one being written, so every frame queued since the
  * last write leaves in one system call, and neither buffer is reallocated once it is big enough.
+ * Every byte queued is reserved in the connection's {@link MemoryAccount} until it is written.
  *
  * <p>Thread-safe: {@link #enqueue} from any thread; {@link #flush} and {@link #close} only from
  * the connection's loop thread.
@@ -24,6 +25,8 @@ final class OutboundQueue {
     QUEUED_FLUSH,
     /** Not queued: the connection's queue would pass its limit; the connection must close. */
     OVERFLOW,
+    /** Not queued: the server's memory budget has no room for a push; the connection must close. */
+    NO_MEMORY,
     /** Not queued: the connection is closed. */
     CLOSED
   }
@@ -33,6 +36,8 @@ final class OutboundQueue {
 
   private final Object lock = new Object();
   private final int maxBytes;
+  private final MemoryAccount account;
+  private long writtenBytes; // loop thread only
   private WireWriter pending = new WireWriter(INITIAL_BYTES); // guarded by lock
   private int writingRemaining; // guarded by lock
   private boolean flushRequested; // guarded by lock
@@ -41,8 +46,9 @@ final class OutboundQueue {
   private WireWriter writing = new WireWriter(INITIAL_BYTES); // loop thread; swapped under lock
   private ByteBuffer writingView; // loop thread only
 
-  OutboundQueue(int maxBytes) {
+  OutboundQueue(int maxBytes, MemoryAccount account) {
     this.maxBytes = maxBytes;
+    this.account = account;
   }
 
   /**
@@ -52,8 +58,10 @@ final class OutboundQueue {
    * queue is above half its limit instead (see {@link #parkIfCongested}), so a client that
    * pipelines many requests is slowed, not dropped. A response that is by itself larger than the
    * limit is replaced by an ERROR with {@link ErrorCode#RESOURCE_EXHAUSTED} for the same request,
-   * since the client is not slow but asked for too much. A push that would take the queue past
-   * its limit is refused with {@link Result#OVERFLOW}: the client does not keep up.
+   * since the client is not slow but asked for too much; so is a response for which the memory
+   * budget has no room now. A push that would take the queue past its limit is refused with
+   * {@link Result#OVERFLOW}: the client does not keep up; one for which the budget has no room
+   * with {@link Result#NO_MEMORY}. HELLO_OK, PONG and ERROR frames may use the budget's headroom.
    *
    * @param frame the frame
    * @param response whether it answers a request
@@ -67,14 +75,22 @@ final class OutboundQueue {
       int before = pending.size();
       int bytes = pending.write(frame);
       if (!response && before + bytes + writingRemaining > maxBytes) {
-        pending.truncate(before);
+        undo(before);
         return Result.OVERFLOW;
       }
       if (response && bytes > maxBytes) {
-        pending.truncate(before);
-        pending.write(new Frame.ErrorFrame(frame.requestId(), ErrorCode.RESOURCE_EXHAUSTED,
+        undo(before);
+        if (!queueError(new Frame.ErrorFrame(frame.requestId(), ErrorCode.RESOURCE_EXHAUSTED,
             "response of " + bytes + " bytes exceeds the connection's limit of " + maxBytes
-                + " bytes; ask for fewer items"));
+                + " bytes; ask for fewer items"))) {
+          return Result.NO_MEMORY;
+        }
+      } else if (!(isControl(frame) ? account.tryReserveForError(bytes) : account.tryReserve(bytes))) {
+        undo(before);
+        if (!response || !queueError(new Frame.ErrorFrame(frame.requestId(), ErrorCode.RESOURCE_EXHAUSTED,
+            "response of " + bytes + " bytes does not fit in the server's memory budget now; retry later"))) {
+          return Result.NO_MEMORY;
+        }
       }
       if (flushRequested) {
         return Result.QUEUED;
@@ -82,6 +98,31 @@ final class OutboundQueue {
       flushRequested = true;
       return Result.QUEUED_FLUSH;
     }
+  }
+
+  /**
+   * Tells whether a frame is a small one that keeps the protocol going (HELLO_OK, PONG, ERROR):
+   * these may use the budget's headroom, so that a client can connect and hear why it fails even
+   * while the budget is spent.
+   */
+  private static boolean isControl(Frame frame) {
+    return frame instanceof Frame.ErrorFrame || frame instanceof Frame.HelloOk || frame instanceof Frame.Pong;
+  }
+
+  /** Drops what was written after {@code size}, and the array it took, if it grew. */
+  private void undo(int size) { // guarded by lock
+    pending.truncate(size);
+    pending.trim(RETAINED_BYTES);
+  }
+
+  private boolean queueError(Frame.ErrorFrame error) { // guarded by lock
+    int before = pending.size();
+    int bytes = pending.write(error);
+    if (!account.tryReserveForError(bytes)) {
+      pending.truncate(before);
+      return false;
+    }
+    return true;
   }
 
   /**
@@ -94,7 +135,11 @@ final class OutboundQueue {
   boolean flush(WritableByteChannel channel) throws IOException {
     while (true) {
       if (writingView != null && writingView.hasRemaining()) {
-        channel.write(writingView);
+        int written = channel.write(writingView);
+        if (written > 0) {
+          writtenBytes += written;
+          account.release(written);
+        }
         if (writingView.hasRemaining()) {
           synchronized (lock) {
             writingRemaining = writingView.remaining();
@@ -118,6 +163,23 @@ final class OutboundQueue {
         writingView = writing.view();
         writingRemaining = writingView.remaining();
       }
+    }
+  }
+
+  /** Returns the bytes written so far. Called by the loop thread. */
+  long writtenBytes() {
+    return writtenBytes;
+  }
+
+  /**
+   * Drops the frames not yet started, keeping the one being written so that the stream stays
+   * whole, and gives their memory back.
+   */
+  void discardPending() {
+    synchronized (lock) {
+      account.release(pending.size());
+      pending.clear();
+      pending.trimIfEmpty(INITIAL_BYTES);
     }
   }
 
@@ -167,6 +229,7 @@ final class OutboundQueue {
   void close() {
     synchronized (lock) {
       closed = true;
+      account.release(pending.size());
       pending.clear();
     }
   }

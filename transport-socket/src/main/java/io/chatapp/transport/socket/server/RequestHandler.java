@@ -8,13 +8,20 @@ import io.chatapp.api.Subscription;
 import io.chatapp.transport.socket.codec.Frame;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * Runs one request against the engine on behalf of a connection and returns the frame that
  * answers it. Translation only: every rule lives in the engine.
  *
+ * <p>Requests that check a password (CREATE_ACCOUNT, LOGIN, DELETE_ACCOUNT, LOGOUT_OTHERS) go to
+ * the engine's asynchronous forms with the client's IP address as origin, so that the engine
+ * budgets and throttles password work per address and no worker waits while a hash runs: see
+ * {@link #startPasswordWork}. The others run on the calling worker: see {@link #handle}.
+ *
  * <p>Thread-safe (stateless); called by worker threads, never by a loop thread, since engine
- * calls may take long (a login hashes a password).
+ * calls may take long. The futures of password work complete on the engine's threads.
  */
 final class RequestHandler {
   private static final Logger LOG = System.getLogger(RequestHandler.class.getName());
@@ -33,29 +40,69 @@ final class RequestHandler {
    * @return the response or an ERROR frame, never {@code null}
    */
   Frame handle(Connection c, Frame f) {
-    int id = f.requestId();
     try {
       return run(c, f);
-    } catch (ChatException e) {
-      return new Frame.ErrorFrame(id, e.code(), e.getMessage());
     } catch (RuntimeException e) {
-      // The request's fields may hold a password or token: log only what kind of request it was.
-      LOG.log(Level.WARNING, "engine failed on " + f.opcode().describe(), e);
-      return new Frame.ErrorFrame(id, ErrorCode.INTERNAL, "internal error in " + f.opcode().name());
+      return error(f, e);
     }
+  }
+
+  /**
+   * Starts a request that checks a password, on the engine's password threads.
+   *
+   * @param c the connection it came on; a LOGIN sets its token, a DELETE_ACCOUNT clears it, when
+   *     the future completes (the connection runs no other request meanwhile)
+   * @param f the request
+   * @return {@code null} if {@code f} checks no password; else a future that completes with the
+   *     answer or an ERROR frame, and fails only with an {@link Error} thrown by the engine
+   */
+  CompletableFuture<Frame> startPasswordWork(Connection c, Frame f) {
+    int id = f.requestId();
+    String origin = c.origin();
+    CompletableFuture<Frame> answer;
+    try {
+      if (f instanceof Frame.CreateAccount r) {
+        answer = engine.createAccountAsync(r.username(), r.password(), origin).thenApply(v -> new Frame.Ok(id));
+      } else if (f instanceof Frame.Login r) {
+        answer = engine.loginAsync(r.username(), r.password(), origin).thenApply(s -> {
+          c.setToken(s.token());
+          return new Frame.SessionResult(id, s);
+        });
+      } else if (f instanceof Frame.DeleteAccount r) {
+        answer = engine.deleteAccountAsync(token(c), r.password(), origin).thenApply(v -> {
+          c.setToken(null);
+          return new Frame.Ok(id);
+        });
+      } else if (f instanceof Frame.LogoutOthers r) {
+        // The connection's own session, if any, is the one to keep.
+        answer = engine.logoutOtherSessionsAsync(r.username(), r.password(), c.token(), origin)
+            .thenApply(n -> new Frame.SessionsEnded(id, n));
+      } else {
+        return null;
+      }
+    } catch (RuntimeException e) {
+      return CompletableFuture.completedFuture(error(f, e));
+    }
+    return answer.exceptionally(t -> {
+      Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+      if (cause instanceof Error err) {
+        throw err;
+      }
+      return error(f, cause);
+    });
+  }
+
+  private static Frame error(Frame f, Throwable t) {
+    if (t instanceof ChatException e) {
+      return new Frame.ErrorFrame(f.requestId(), e.code(), e.getMessage());
+    }
+    // The request's fields hold a password: log only what kind of request it was.
+    LOG.log(Level.WARNING, "engine failed on " + f.opcode().describe(), t);
+    return new Frame.ErrorFrame(f.requestId(), ErrorCode.INTERNAL, "internal error in " + f.opcode().name());
   }
 
   private Frame run(Connection c, Frame f) {
     int id = f.requestId();
-    if (f instanceof Frame.CreateAccount r) {
-      engine.createAccount(r.username(), r.password());
-      return new Frame.Ok(id);
-    }
-    if (f instanceof Frame.Login r) {
-      Session s = engine.login(r.username(), r.password());
-      c.setToken(s.token());
-      return new Frame.SessionResult(id, s);
-    }
     if (f instanceof Frame.Resume r) {
       Session s = engine.resume(r.token());
       c.setToken(s.token());
@@ -76,13 +123,13 @@ final class RequestHandler {
       String token = token(c);
       // A connection holds one subscription: end the old one first so that its pushes stop
       // before the new one replays.
-      c.replaceSubscription(null);
+      c.replaceSubscription(null, 0);
       Subscription s = engine.subscribe(token, r.afterSeq(), new PushListener(c, id));
-      c.replaceSubscription(s);
+      c.replaceSubscription(s, id);
       return new Frame.Ok(id);
     }
     if (f instanceof Frame.Unsubscribe) {
-      c.replaceSubscription(null);
+      c.replaceSubscription(null, 0);
       return new Frame.Ok(id);
     }
     if (f instanceof Frame.Fetch r) {
@@ -93,11 +140,6 @@ final class RequestHandler {
     }
     if (f instanceof Frame.DeleteMessages r) {
       return new Frame.CountResult(id, engine.deleteMessages(token(c), r.messageIds()));
-    }
-    if (f instanceof Frame.DeleteAccount r) {
-      engine.deleteAccount(token(c), r.password());
-      c.setToken(null);
-      return new Frame.Ok(id);
     }
     throw new IllegalArgumentException("not a request: " + f.opcode().describe());
   }

@@ -24,6 +24,8 @@ import javax.net.ssl.SSLContext;
  * @param ticker the source of time for the handshake and idle timeouts, in nanoseconds
  * @param maxConnectionsPerAddress the most connections open at once from one remote IP address
  * @param sslContext the server's TLS context, or {@code null} for plain TCP
+ * @param maxBufferedBytes the most bytes all connections may hold in their buffers at once
+ * @param maxHandshakeFrameBytes the largest length prefix accepted before HELLO completes
  */
 public record ServerConfig(
     ChatEngine engine,
@@ -39,7 +41,9 @@ public record ServerConfig(
     long idleTimeoutMillis,
     LongSupplier ticker,
     int maxConnectionsPerAddress,
-    SSLContext sslContext) {
+    SSLContext sslContext,
+    long maxBufferedBytes,
+    int maxHandshakeFrameBytes) {
   /** Checks the references. */
   public ServerConfig {
     Objects.requireNonNull(engine, "engine");

@@ -11,6 +11,11 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -35,6 +40,9 @@ public final class ServerRuntime {
   private final ExecutorService ownExecutor;
   private final AtomicInteger connectionCount = new AtomicInteger();
   private final AddressLimiter perAddress;
+  private final MemoryBudget memory;
+  // Every open connection, for reclaiming memory across loops.
+  private final Set<Connection> live = ConcurrentHashMap.newKeySet();
 
   private final Object lock = new Object();
   private boolean started; // guarded by lock
@@ -55,6 +63,8 @@ public final class ServerRuntime {
     this.config = config;
     this.handler = new RequestHandler(config.engine());
     this.perAddress = new AddressLimiter(config.maxConnectionsPerAddress());
+    this.memory = new MemoryBudget(config.maxBufferedBytes());
+    memory.onRelease(this::wakeMuted);
     if (config.executor() != null) {
       this.executor = config.executor();
       this.ownExecutor = null;
@@ -199,9 +209,96 @@ public final class ServerRuntime {
     }
   }
 
+  void connectionOpened(Connection c) {
+    live.add(c);
+  }
+
+  void connectionClosed(Connection c) {
+    live.remove(c);
+    connectionClosed(c.remoteAddress());
+  }
+
   void connectionClosed(SocketAddress remote) {
     perAddress.release(remote);
     connectionCount.decrementAndGet();
+  }
+
+  MemoryBudget memory() {
+    return memory;
+  }
+
+  /**
+   * Returns the bytes all connections hold in their buffers now.
+   *
+   * @return 0 to {@code maxBufferedBytes}
+   */
+  public long bufferedBytes() {
+    return memory.usedBytes();
+  }
+
+  /**
+   * Returns the most bytes all connections held in their buffers at once since the start.
+   *
+   * @return 0 to {@code maxBufferedBytes}
+   */
+  public long peakBufferedBytes() {
+    return memory.peakBytes();
+  }
+
+  private void wakeMuted() {
+    EventLoop[] current;
+    synchronized (lock) {
+      current = loops;
+    }
+    if (current != null) {
+      for (EventLoop l : current) {
+        l.wakeMuted();
+      }
+    }
+  }
+
+  /**
+   * Closes the connections that hold the most memory without draining it, while the budget is
+   * short. A candidate made no progress over a whole tick (no whole frame read, no byte written,
+   * no request run) and holds at least 4 KiB that only its client can free (answers
+   * it does not read, a frame it does not complete); the largest go first, until the budget is
+   * back to three quarters spent once the closing connections have let go. The others were only
+   * muted and read again as memory comes back. Runs on the first loop thread at each tick.
+   */
+  void reclaimMemory() {
+    boolean pressure = memory.underPressure();
+    // Low, so that many connections that each hold a little (readers under pressure may hold
+    // only half of what is free) can still be reclaimed; the largest go first anyway.
+    long minimum = 4096;
+    List<Connection> stalled = new ArrayList<>();
+    long projected = memory.usedBytes();
+    for (Connection c : live) {
+      // Every connection's period starts now, pressure or not.
+      boolean isStalled = c.stalledSinceLastCheck();
+      if (!pressure) {
+        continue;
+      }
+      if (!c.isOpen()) {
+        projected -= c.heldBytes(); // closing: it lets go soon
+      } else if (isStalled && c.clientHeldBytes() >= minimum) {
+        stalled.add(c);
+      }
+    }
+    long target = memory.maxBytes() - memory.maxBytes() / 4;
+    if (stalled.isEmpty() || projected <= target) {
+      return;
+    }
+    stalled.sort(Comparator.comparingLong(Connection::clientHeldBytes).reversed());
+    for (Connection c : stalled) {
+      if (projected <= target) {
+        return;
+      }
+      long held = c.heldBytes();
+      projected -= held;
+      String why = "the server's memory budget of " + memory.maxBytes() + " bytes is spent and this connection"
+          + " holds " + held + " bytes of it without draining them";
+      c.loop().execute(c.guarded(() -> c.failForMemory(why)));
+    }
   }
 
   /** Returns what a new connection reads and writes through: the channel, or TLS over it. */

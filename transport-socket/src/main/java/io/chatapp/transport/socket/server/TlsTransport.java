@@ -99,6 +99,12 @@ final class TlsTransport implements TransportLayer {
     return true;
   }
 
+  /** The three buffers as they start; they grow only if the peer's session asks for it. */
+  @Override
+  public int bufferBytes() {
+    return netIn.capacity() + appIn.capacity() + netOut.capacity();
+  }
+
   @Override
   public boolean hasBufferedInput() {
     return appIn.hasRemaining() || moreToUnwrap;

@@ -45,6 +45,16 @@ interface TransportLayer extends ByteChannel {
   void shutdownOutput() throws IOException;
 
   /**
+   * Returns the bytes of the buffers the layer holds for as long as the connection is open,
+   * which the connection reserves from the server's memory budget.
+   *
+   * @return 0 for the plain socket
+   */
+  default int bufferBytes() {
+    return 0;
+  }
+
+  /**
    * Returns the socket itself.
    *
    * @param channel the connection's channel

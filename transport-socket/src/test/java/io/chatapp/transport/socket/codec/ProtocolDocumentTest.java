@@ -77,6 +77,8 @@ class ProtocolDocumentTest {
     EXPECTED.put("delete-messages-count", new Frame.CountResult(13, 1));
     EXPECTED.put("delete-account", new Frame.DeleteAccount(14, "secret-pw"));
     EXPECTED.put("delete-account-ok", new Frame.Ok(14));
+    EXPECTED.put("logout-others", new Frame.LogoutOthers(16, "alice", "secret-pw"));
+    EXPECTED.put("sessions-ended", new Frame.SessionsEnded(16, 2));
   }
 
   private static Map<String, byte[]> documented;

@@ -20,6 +20,8 @@ import org.junit.jupiter.api.Test;
 class OutboundQueueTest {
   private static final Message MESSAGE = new Message(1, "alice", "bob", "hello", Instant.EPOCH, 1);
 
+  private final MemoryBudget budget = new MemoryBudget(64 << 20);
+
   /** A channel that takes at most {@code perWrite} bytes per call and counts the calls. */
   private static final class CountingChannel implements WritableByteChannel {
     final ByteArrayOutputStream written = new ByteArrayOutputStream();
@@ -47,7 +49,7 @@ class OutboundQueueTest {
 
   @Test
   void framesQueuedBetweenFlushesLeaveInOneWrite() throws Exception {
-    OutboundQueue q = new OutboundQueue(1 << 20);
+    OutboundQueue q = new OutboundQueue(1 << 20, new MemoryAccount(budget));
     assertEquals(OutboundQueue.Result.QUEUED_FLUSH, q.enqueue(new Frame.MessagePush(1, MESSAGE), false));
     for (int i = 0; i < 99; i++) {
       assertEquals(OutboundQueue.Result.QUEUED, q.enqueue(new Frame.MessagePush(1, MESSAGE), false),
@@ -68,7 +70,7 @@ class OutboundQueueTest {
 
   @Test
   void partialWritesResumeWhereTheyStopped() throws Exception {
-    OutboundQueue q = new OutboundQueue(1 << 20);
+    OutboundQueue q = new OutboundQueue(1 << 20, new MemoryAccount(budget));
     q.enqueue(new Frame.MessagesResult(3, List.of(MESSAGE, MESSAGE, MESSAGE)), true);
     CountingChannel ch = new CountingChannel();
     ch.perWrite = 7;
@@ -81,7 +83,7 @@ class OutboundQueueTest {
 
   @Test
   void pushThatWouldPassTheLimitOverflowsAndIsNotQueued() {
-    OutboundQueue q = new OutboundQueue(1024);
+    OutboundQueue q = new OutboundQueue(1024, new MemoryAccount(budget));
     int queued = 0;
     OutboundQueue.Result r;
     while ((r = q.enqueue(new Frame.MessagePush(1, MESSAGE), false)) != OutboundQueue.Result.OVERFLOW) {
@@ -93,7 +95,7 @@ class OutboundQueueTest {
 
   @Test
   void responsesAreNeverRefusedButParkTheWorkerAboveHalfTheLimit() throws Exception {
-    OutboundQueue q = new OutboundQueue(1024);
+    OutboundQueue q = new OutboundQueue(1024, new MemoryAccount(budget));
     for (int i = 0; i < 40; i++) {
       assertTrue(q.enqueue(new Frame.MessageResult(i, MESSAGE), true) != OutboundQueue.Result.OVERFLOW);
     }
@@ -107,7 +109,7 @@ class OutboundQueueTest {
 
   @Test
   void responseLargerThanTheLimitBecomesResourceExhausted() throws Exception {
-    OutboundQueue q = new OutboundQueue(1024);
+    OutboundQueue q = new OutboundQueue(1024, new MemoryAccount(budget));
     Message big = new Message(1, "alice", "bob", "x".repeat(2000), Instant.EPOCH, 1);
     q.enqueue(new Frame.MessagesResult(9, List.of(big)), true);
     CountingChannel ch = new CountingChannel();
@@ -120,8 +122,54 @@ class OutboundQueueTest {
 
   @Test
   void closedQueueRefusesFrames() {
-    OutboundQueue q = new OutboundQueue(1024);
+    OutboundQueue q = new OutboundQueue(1024, new MemoryAccount(budget));
     q.close();
     assertEquals(OutboundQueue.Result.CLOSED, q.enqueue(new Frame.Pong(1), true));
+  }
+
+  @Test
+  void queuedBytesAreReservedUntilWritten() throws Exception {
+    OutboundQueue q = new OutboundQueue(1 << 20, new MemoryAccount(budget));
+    q.enqueue(new Frame.MessagePush(9, MESSAGE), false);
+    long queued = budget.usedBytes();
+    assertTrue(queued > 0, "a queued frame holds memory");
+    CountingChannel ch = new CountingChannel();
+    ch.perWrite = 10;
+    assertFalse(q.flush(ch));
+    assertEquals(queued - 10, budget.usedBytes());
+    ch.perWrite = Integer.MAX_VALUE;
+    assertTrue(q.flush(ch));
+    assertEquals(0, budget.usedBytes());
+  }
+
+  @Test
+  void answerThatDoesNotFitTheBudgetBecomesResourceExhaustedAndPushesAreRefused() throws Exception {
+    MemoryAccount other = new MemoryAccount(budget);
+    // Another connection holds all but 200 bytes below the ERROR headroom.
+    assertTrue(other.tryReserve(budget.maxBytes() - MemoryBudget.ERROR_HEADROOM_BYTES - 200));
+    OutboundQueue q = new OutboundQueue(1 << 20, new MemoryAccount(budget));
+    Frame big = new Frame.MessagesResult(3, java.util.Collections.nCopies(20, MESSAGE));
+    assertEquals(OutboundQueue.Result.QUEUED_FLUSH, q.enqueue(big, true));
+    assertEquals(OutboundQueue.Result.NO_MEMORY, q.enqueue(new Frame.MessagePush(9, new Message(2, "alice", "bob",
+        "x".repeat(300), Instant.EPOCH, 2)), false));
+    CountingChannel ch = new CountingChannel();
+    assertTrue(q.flush(ch));
+    Frame.ErrorFrame e = assertInstanceOf(Frame.ErrorFrame.class,
+        new FrameDecoder(1 << 20).decode(ByteBuffer.wrap(ch.written.toByteArray())));
+    assertEquals(3, e.requestId());
+    assertEquals(ErrorCode.RESOURCE_EXHAUSTED, e.code());
+    assertTrue(e.message().contains("does not fit in the server's memory budget"), e.message());
+    other.close();
+    assertEquals(0, budget.usedBytes());
+  }
+
+  @Test
+  void closeGivesBackWhatIsQueued() {
+    MemoryAccount account = new MemoryAccount(budget);
+    OutboundQueue q = new OutboundQueue(1 << 20, account);
+    q.enqueue(new Frame.MessagePush(9, MESSAGE), false);
+    q.close();
+    account.close();
+    assertEquals(0, budget.usedBytes());
   }
 }

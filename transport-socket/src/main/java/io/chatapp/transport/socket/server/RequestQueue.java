@@ -1,0 +1,248 @@
+package io.chatapp.transport.socket.server;
+
+import io.chatapp.api.ErrorCode;
+import io.chatapp.transport.socket.codec.Frame;
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * The requests of one connection waiting for a worker, run one at a time in the order they
+ * arrived, so that a pipelined LOGIN then SEND works; different connections run in parallel.
+ * Each waiting request keeps the bytes of its frame reserved in the connection's
+ * {@link MemoryAccount} until it has run. A request that checks a password holds no worker while
+ * the engine hashes: the drain pauses on it and goes on, on a worker again, when the engine's
+ * future completes; the requests behind it wait, so order holds all the same. When {@value #PAUSE_READING_AT} requests wait, the
+ * connection stops reading until {@value #RESUME_READING_AT} are left, which pushes back on the
+ * client through TCP.
+ *
+ * <p>Thread-safe: the loop thread adds and clears; one worker at a time drains (the drain is
+ * handed over under {@code lock}); the queue and its flags are guarded by {@code lock}.
+ */
+final class RequestQueue {
+  static final int PAUSE_READING_AT = 256;
+  private static final int RESUME_READING_AT = 32;
+  private static final int DRAIN_BATCH = 64;
+  // A drain that has run this long goes to the back of the executor's queue, so that one
+  // connection's slow requests (large FETCHes) delay others by one request each, not by a batch.
+  private static final long DRAIN_SLICE_NANOS = 1_000_000;
+
+  private record Waiting(Frame request, int bytes) {}
+
+  private final Connection connection;
+  private final ServerRuntime server;
+  private final OutboundQueue out;
+  private final MemoryAccount account;
+
+  private final Object lock = new Object();
+  private final ArrayDeque<Waiting> queue = new ArrayDeque<>(); // guarded by lock
+  private boolean draining; // guarded by lock
+  private boolean readPaused; // guarded by lock
+  private boolean closed; // guarded by lock
+  private long queuedBytes; // guarded by lock
+
+  RequestQueue(Connection connection, ServerRuntime server, OutboundQueue out, MemoryAccount account) {
+    this.connection = connection;
+    this.server = server;
+    this.out = out;
+    this.account = account;
+  }
+
+  /**
+   * Queues a request whose frame's bytes are reserved in the account; they are released once it
+   * has run. Called by the loop thread.
+   *
+   * @return {@code true} if the connection must stop reading until {@link Connection#resumeReading}
+   */
+  boolean add(Frame request, int bytes) {
+    boolean schedule;
+    boolean pause = false;
+    synchronized (lock) {
+      if (closed) {
+        account.release(bytes);
+        return false;
+      }
+      queue.add(new Waiting(request, bytes));
+      queuedBytes += bytes;
+      schedule = !draining;
+      draining = true;
+      if (!readPaused && queue.size() >= PAUSE_READING_AT) {
+        readPaused = true;
+        pause = true;
+      }
+    }
+    if (schedule) {
+      scheduleDrain();
+    }
+    return pause;
+  }
+
+  /** Returns the bytes of the requests waiting, which wait for a worker, not for the client. */
+  long queuedBytes() {
+    synchronized (lock) {
+      return queuedBytes;
+    }
+  }
+
+  /** Drops the waiting requests, unanswered; called when the connection is closing. */
+  void clear() {
+    long bytes = 0;
+    synchronized (lock) {
+      for (Waiting w : queue) {
+        bytes += w.bytes();
+      }
+      queue.clear();
+      queuedBytes = 0;
+    }
+    account.release(bytes);
+  }
+
+  /** Drops the waiting requests and refuses later ones. */
+  void close() {
+    synchronized (lock) {
+      closed = true;
+    }
+    clear();
+  }
+
+  /** Runs the drain again after the outbound queue stopped it (see {@link OutboundQueue#parkIfCongested}). */
+  void resumeAfterPark() {
+    scheduleDrain();
+  }
+
+  // ---- worker threads ----
+
+  private void scheduleDrain() {
+    server.inFlightStarted();
+    try {
+      server.executor().execute(this::drain);
+    } catch (RejectedExecutionException e) {
+      server.inFlightEnded();
+      failQueued("server is shutting down");
+    }
+  }
+
+  private void drain() {
+    boolean more = false;
+    try {
+      more = drainBatch();
+    } catch (Throwable t) {
+      // Whatever it was (an Error from the engine, an encoder bug), it ends this connection only.
+      synchronized (lock) {
+        draining = false;
+      }
+      connection.crashedInWorker(0, null, t);
+    } finally {
+      if (more) {
+        scheduleDrain();
+      }
+      server.inFlightEnded();
+    }
+  }
+
+  /**
+   * Runs queued requests in order.
+   *
+   * @return {@code true} if requests are left and the drain must be scheduled again; {@code false}
+   *     if the queue is empty, or if the outbound queue is congested and the loop thread will
+   *     restart the drain once it has written enough
+   */
+  private boolean drainBatch() {
+    long start = System.nanoTime();
+    for (int i = 0; i < DRAIN_BATCH && System.nanoTime() - start < DRAIN_SLICE_NANOS; i++) {
+      if (out.parkIfCongested()) {
+        // The client reads slower than we answer: wait for the socket instead of queueing more.
+        return false;
+      }
+      Waiting next;
+      boolean resume = false;
+      synchronized (lock) {
+        next = queue.poll();
+        if (next == null) {
+          draining = false;
+          return false;
+        }
+        queuedBytes -= next.bytes();
+        if (readPaused && queue.size() <= RESUME_READING_AT) {
+          readPaused = false;
+          resume = true;
+        }
+      }
+      if (resume) {
+        connection.resumeReadingLater();
+      }
+      Frame request = next.request();
+      Frame answer;
+      try {
+        CompletableFuture<Frame> pending = server.isShuttingDown() ? null
+            : server.handler().startPasswordWork(connection, request);
+        if (pending != null && !pending.isDone()) {
+          // The password is checked on the engine's threads and no worker waits for it. The
+          // drain stays with this request (`draining` stays set), so the requests behind it
+          // wait their turn, and resumes when the check is done.
+          server.inFlightStarted();
+          pending.whenComplete((a, t) -> passwordWorkDone(next, a, t));
+          return false;
+        }
+        if (pending != null) {
+          answer = pending.join();
+        } else {
+          answer = server.isShuttingDown()
+              ? new Frame.ErrorFrame(request.requestId(), ErrorCode.UNAVAILABLE, "server is shutting down")
+              : server.handler().handle(connection, request);
+        }
+      } catch (Throwable t) {
+        account.release(next.bytes());
+        synchronized (lock) {
+          draining = false;
+        }
+        connection.crashedInWorker(request.requestId(), request, unwrap(t));
+        return false;
+      }
+      account.release(next.bytes());
+      connection.respond(answer);
+      connection.madeProgress();
+    }
+    return true;
+  }
+
+  /** Answers a request whose password was checked, and goes on with the ones behind it. */
+  private void passwordWorkDone(Waiting done, Frame answer, Throwable failure) {
+    try {
+      account.release(done.bytes());
+      if (failure != null) {
+        synchronized (lock) {
+          draining = false;
+        }
+        connection.crashedInWorker(done.request().requestId(), done.request(), unwrap(failure));
+        return;
+      }
+      connection.respond(answer);
+      connection.madeProgress();
+      scheduleDrain();
+    } finally {
+      server.inFlightEnded();
+    }
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+  }
+
+  private void failQueued(String message) {
+    while (true) {
+      Waiting w;
+      synchronized (lock) {
+        w = queue.poll();
+        if (w == null) {
+          draining = false;
+          return;
+        }
+        queuedBytes -= w.bytes();
+      }
+      account.release(w.bytes());
+      connection.respond(new Frame.ErrorFrame(w.request().requestId(), ErrorCode.UNAVAILABLE, message));
+    }
+  }
+}
