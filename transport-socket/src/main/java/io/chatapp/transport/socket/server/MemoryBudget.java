@@ -111,7 +111,10 @@ final class MemoryBudget {
         return 0;
       }
       if (used.compareAndSet(u, u + grant)) {
-        peak.accumulateAndGet(u + grant, Math::max);
+        // Read first: a write on every reservation would make the peak a second contended line.
+        if (u + grant > peak.get()) {
+          peak.accumulateAndGet(u + grant, Math::max);
+        }
         return grant;
       }
     }
