@@ -136,6 +136,11 @@ final class MemoryBudget {
     }
   }
 
+  /** Tells whether more than three quarters of the budget are spent. */
+  boolean isShort() {
+    return used.get() > maxBytes - maxBytes / 4;
+  }
+
   /**
    * Tells whether memory is short: a reservation was refused since the last call, or the budget
    * is more than seven eighths spent. Clears the refusal.
