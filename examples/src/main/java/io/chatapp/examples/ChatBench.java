@@ -6,24 +6,23 @@ import io.chatapp.engine.DefaultChatEngine;
 import io.chatapp.engine.InProcessChatClient;
 import io.chatapp.examples.bench.BenchStore;
 import io.chatapp.examples.bench.ByteCountingRelay;
+import io.chatapp.examples.bench.ForkedServer;
+import io.chatapp.examples.bench.HeapWatch;
+import io.chatapp.examples.bench.HostileOptions;
+import io.chatapp.examples.bench.HostileRun;
+import io.chatapp.examples.bench.HostileServer;
 import io.chatapp.examples.bench.IdleConnections;
 import io.chatapp.examples.bench.LoadRun;
 import io.chatapp.examples.bench.Report;
 import io.chatapp.examples.bench.ServerProbe;
 import io.chatapp.store.jdbc.SqliteSync;
 import io.chatapp.transport.socket.SocketChatServer;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.io.PrintWriter;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -33,6 +32,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -47,6 +47,7 @@ import picocli.CommandLine.Option;
  * java -jar examples/target/chatapp-bench.jar --transport socket --count-bytes
  * java -jar examples/target/chatapp-bench.jar --transport socket --store sqlite
  * java -jar examples/target/chatapp-bench.jar --mode connections --connections 10000
+ * java -jar examples/target/chatapp-bench.jar --mode hostile --duration 20
  * </pre>
  *
  * <p>Not thread-safe; runs on the main thread. See {@link LoadRun} for the threads of a run.
@@ -54,14 +55,16 @@ import picocli.CommandLine.Option;
 @Command(name = "chatapp-bench", mixinStandardHelpOptions = true, version = "chatapp 0.1.0",
     description = "Measures chatapp's transports. Loopback only.", sortOptions = false, showDefaultValues = true)
 public final class ChatBench implements Callable<Integer> {
-  @Option(names = "--mode", description = "throughput (fixed offered rate with --rate) or connections.")
+  @Option(names = "--mode", description = "throughput (fixed offered rate with --rate), connections, or hostile "
+      + "(a well-behaved pair alone, then among hostile connections; socket server, pair over --transport socket or grpc).")
   String mode = "throughput";
 
   @Option(names = "--transport", description = "inproc, socket or grpc.")
   String transport = "socket";
 
-  @Option(names = "--server", description = "inproc (same JVM) or fork (a JVM of its own, for exact server CPU and memory).")
-  String server = "inproc";
+  @Option(names = "--server", description = "inproc (same JVM) or fork (a JVM of its own, for exact server CPU and "
+      + "memory); default inproc, but fork in connections mode (always) and hostile mode.")
+  String server;
 
   @Option(names = "--target", description = "Host of a running server to load instead of starting one (loopback only).")
   String target;
@@ -113,8 +116,12 @@ public final class ChatBench implements Callable<Integer> {
   @Option(names = "--connections", description = "Idle connections to open (connections mode).")
   int connections = 1000;
 
-  @Option(names = "--server-jvm-args", split = " ", description = "JVM options of a forked server, e.g. \"-Xmx2g\".")
+  @Option(names = "--server-jvm-args", split = " ", description = "JVM options of a forked server, e.g. \"-Xmx2g\"; "
+      + "hostile mode adds -Xmx512m unless an -Xmx is given.")
   List<String> serverJvmArgs = new ArrayList<>();
+
+  @Mixin
+  HostileOptions hostile = new HostileOptions();
 
   /** Parses the flags, runs the benchmark and exits with its status. */
   public static void main(String[] args) {
@@ -127,15 +134,23 @@ public final class ChatBench implements Callable<Integer> {
     if (!List.of("inproc", "socket", "grpc").contains(t)) {
       throw new CommandLine.ParameterException(new CommandLine(this), "--transport must be inproc, socket or grpc, was " + transport);
     }
-    if (!List.of("throughput", "connections").contains(mode)) {
-      throw new CommandLine.ParameterException(new CommandLine(this), "--mode must be throughput or connections, was " + mode);
+    if (!List.of("throughput", "connections", "hostile").contains(mode)) {
+      throw new CommandLine.ParameterException(new CommandLine(this),
+          "--mode must be throughput, connections or hostile, was " + mode);
+    }
+    if (mode.equals("hostile") && t.equals("inproc")) {
+      throw new CommandLine.ParameterException(new CommandLine(this), "hostile mode needs --transport socket or grpc");
     }
     if (target != null && !isLoopback(target)) {
       throw new CommandLine.ParameterException(new CommandLine(this), "--target must be a loopback address, was " + target);
     }
     BenchStore benchStore = new BenchStore(store, dataDir, sqliteSync);
     try (Target server = startTarget(t, benchStore)) {
-      return mode.equals("connections") ? connections(server, t) : load(server, t, benchStore);
+      return switch (mode) {
+        case "connections" -> connections(server, t);
+        case "hostile" -> hostile(server, t);
+        default -> load(server, t, benchStore);
+      };
     }
   }
 
@@ -273,18 +288,49 @@ public final class ChatBench implements Callable<Integer> {
     }
   }
 
+  private int hostile(Target server, String t) throws Exception {
+    if (!server.forked) {
+      System.out.println("note: the server shares this JVM, so heap and CPU include the clients'; use a forked server");
+    }
+    if (server.socketPort == 0) {
+      throw new CommandLine.ParameterException(new CommandLine(this),
+          "hostile mode against a running server (--target) needs --transport socket: the neighbours speak its protocol");
+    }
+    String user = "h" + Long.toString(System.nanoTime() & 0xffffff, 36);
+    HostileRun.Settings settings = hostile.settings(Duration.ofSeconds(warmupSeconds), Duration.ofSeconds(durationSeconds),
+        size, seed, user);
+    System.out.printf("chatapp-bench: hostile neighbours; pair over %s at %d msg/s, %ds + %ds warm-up per phase; "
+        + "server %s%s%n", t, settings.pairRatePerSecond(), durationSeconds, warmupSeconds,
+        target != null ? "at " + target : server.forked ? "forked " + String.join(" ", server.jvmArgs) : "in this JVM",
+        hostile.serverPerAddress() > 0 ? ", " + hostile.serverPerAddress() + " connections per address" : "");
+    HostileRun.Result r = new HostileRun(settings, server.connector, new InetSocketAddress(server.host, server.socketPort),
+        server::sample, System.out::println).run();
+    HostileRun.printTable(r, System.out);
+    Report out = new Report();
+    out.put("mode", "hostile");
+    out.put("transport", t);
+    out.put("server", target != null ? "target" : server.forked ? "fork" : "inproc");
+    out.put("pairRate", settings.pairRatePerSecond());
+    out.put("durationS", durationSeconds);
+    HostileRun.addTo(r, out);
+    System.out.println();
+    System.out.println("BENCH " + out.json()); // the table above already shows the figures
+    return r.lostOrDuplicated() == 0 ? 0 : 2;
+  }
+
   /** The server under load and how to reach it. Not thread-safe. */
   private final class Target implements AutoCloseable {
     String host = "127.0.0.1";
     int port; // 0 for inproc
+    int socketPort; // the socket server's, whichever transport is loaded; 0 if unknown
+    List<String> jvmArgs = List.of(); // a forked server's
+    HeapWatch watch; // an in-JVM hostile server's
     boolean forked;
     LoadRun.Connector connector;
     ChatEngine engine;
     ExecutorService inProcessCalls;
     Transport.RunningServer running;
-    Process process;
-    PrintWriter processIn;
-    BufferedReader processOut;
+    ForkedServer process;
     Path scratchDir;
 
     /** Heap after a full collection, direct memory and CPU of the server, or null if unknown. */
@@ -301,12 +347,28 @@ public final class ChatBench implements Callable<Integer> {
       }
     }
 
+    /** Heap and CPU without a collection (hostile mode), or null if unknown; called by a sampler thread too. */
+    ServerProbe.Sample sample() {
+      try {
+        String line = askLine("sample", () -> watch != null ? watch.sample().format() : null);
+        return line == null ? null : ServerProbe.Sample.parse(line);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return null;
+      }
+    }
+
     private ServerProbe.Reading ask(String command, java.util.function.Supplier<ServerProbe.Reading> local) throws Exception {
+      String line = askLine(command, () -> {
+        ServerProbe.Reading r = local.get();
+        return r == null ? null : r.format();
+      });
+      return line == null ? null : ServerProbe.Reading.parse(line);
+    }
+
+    private String askLine(String command, java.util.function.Supplier<String> local) throws InterruptedException {
       if (process != null) {
-        processIn.println(command);
-        processIn.flush();
-        String line = processOut.readLine();
-        return line == null ? null : ServerProbe.Reading.parse(line);
+        return process.ask(command);
       }
       return target == null ? local.get() : null;
     }
@@ -319,14 +381,14 @@ public final class ChatBench implements Callable<Integer> {
       if (engine != null) {
         engine.close();
       }
+      if (watch != null) {
+        watch.close();
+      }
       if (inProcessCalls != null) {
         inProcessCalls.shutdown();
       }
       if (process != null) {
-        processIn.close();
-        if (!process.waitFor(30, TimeUnit.SECONDS)) {
-          process.destroyForcibly();
-        }
+        process.close();
       }
       BenchStore.deleteTree(scratchDir);
     }
@@ -334,7 +396,8 @@ public final class ChatBench implements Callable<Integer> {
 
   private Target startTarget(String t, BenchStore benchStore) throws Exception {
     Target server = new Target();
-    boolean fork = this.server.equals("fork") || mode.equals("connections");
+    boolean fork = mode.equals("connections") || (this.server == null ? mode.equals("hostile") : this.server.equals("fork"));
+    boolean hostileMode = mode.equals("hostile");
     if (target == null && !fork && benchStore.kind().equals("sqlite") && benchStore.dataDir() == null) {
       server.scratchDir = BenchStore.scratchDir();
     }
@@ -356,29 +419,31 @@ public final class ChatBench implements Callable<Integer> {
       server.host = target;
       server.port = port != null ? port : chosen.defaultPort();
     } else if (fork) {
-      String java = ProcessHandle.current().info().command().orElse("java");
-      List<String> command = new ArrayList<>(List.of(java));
-      command.addAll(serverJvmArgs);
-      command.addAll(List.of("-cp", System.getProperty("java.class.path"), BenchServer.class.getName()));
-      command.addAll(List.of(benchStore.toArgs()));
-      command.add(Integer.toString(serverWorkers));
-      server.process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-      server.processIn = new PrintWriter(server.process.getOutputStream(), false, StandardCharsets.UTF_8);
-      server.processOut = new BufferedReader(new InputStreamReader(server.process.getInputStream(), StandardCharsets.UTF_8));
-      String ports = server.processOut.readLine();
-      while (ports != null && !ports.startsWith("PORTS ")) {
-        System.out.println("server: " + ports); // such as JVM notices from --server-jvm-args
-        ports = server.processOut.readLine();
+      List<String> jvmArgs = new ArrayList<>(serverJvmArgs);
+      if (hostileMode && jvmArgs.stream().noneMatch(a -> a.startsWith("-Xmx"))) {
+        jvmArgs.add("-Xmx512m"); // a fixed heap, so that "under its budget" means something
       }
-      if (ports == null || !ports.startsWith("PORTS ")) {
-        throw new IllegalStateException("the forked server did not start: " + ports);
-      }
-      Map<String, Integer> byName = new LinkedHashMap<>();
-      for (String pair : ports.substring(6).split(" ")) {
-        byName.put(pair.substring(0, pair.indexOf('=')), Integer.parseInt(pair.substring(pair.indexOf('=') + 1)));
-      }
-      server.port = byName.get(t);
+      server.jvmArgs = jvmArgs;
+      List<String> args = new ArrayList<>(List.of(benchStore.toArgs()));
+      args.add(Integer.toString(hostileMode ? hostile.serverPerAddress() : serverWorkers));
+      server.process = ForkedServer.start(jvmArgs, (hostileMode ? HostileServer.class : BenchServer.class).getName(),
+          args, line -> System.out.println("server: " + line)); // such as JVM notices from --server-jvm-args
+      server.port = server.process.port(t);
+      server.socketPort = server.process.port("socket");
       server.forked = true;
+    } else if (hostileMode) {
+      server.watch = new HeapWatch();
+      server.engine = HostileServer.engine(benchStore, server.scratchDir);
+      SocketChatServer socket = HostileServer.socketServer(server.engine, hostile.serverPerAddress());
+      Transport.RunningServer grpc = chosen == Transport.GRPC ? chosen.start(server.engine, "127.0.0.1", 0) : null;
+      server.socketPort = socket.port();
+      server.running = new Transport.RunningServer(chosen, grpc != null ? grpc.port() : socket.port(), false, () -> {
+        socket.close();
+        if (grpc != null) {
+          grpc.close();
+        }
+      });
+      server.port = server.running.port();
     } else {
       server.engine = benchEngine(benchStore, server.scratchDir);
       if (chosen == Transport.SOCKET) {
@@ -388,6 +453,9 @@ public final class ChatBench implements Callable<Integer> {
         server.running = chosen.start(server.engine, "127.0.0.1", 0);
       }
       server.port = server.running.port();
+    }
+    if (server.socketPort == 0 && chosen == Transport.SOCKET) {
+      server.socketPort = server.port;
     }
     String host = server.host;
     int p = server.port;
@@ -422,6 +490,7 @@ public final class ChatBench implements Callable<Integer> {
         .passwordIterations(1000)
         .maxSessionsPerUser(100_000) // connections mode logs in many times per account
         .maxUnreadPerMailbox(Long.MAX_VALUE) // nobody acks during a run
+        .sendRate(1_000_000, 1_000_000) // the bench measures the server's speed, not the allowance
         .build();
   }
 

@@ -2,6 +2,7 @@ package io.chatapp.examples;
 
 import io.chatapp.api.ChatEngine;
 import io.chatapp.engine.DefaultChatEngine;
+import io.chatapp.engine.EngineBuilder;
 import io.chatapp.engine.store.ChatStore;
 import io.chatapp.store.jdbc.ChatStores;
 import io.chatapp.store.jdbc.JdbcChatStore;
@@ -81,6 +82,60 @@ public final class ChatServer implements Callable<Integer> {
   @Option(names = "--max-unread", description = "Unread messages a mailbox holds; sends to a full one are refused.")
   long maxUnread = 100_000;
 
+  @Option(names = "--max-unread-per-sender", description = "Unread messages one sender may have waiting in one mailbox "
+      + "(default: a tenth of --max-unread).")
+  Long maxUnreadPerSender;
+
+  @Option(names = "--send-rate", description = "Messages a session may send a second, after a burst of --send-burst.")
+  int sendRate = 100;
+
+  @Option(names = "--send-burst", description = "Messages a session may send at once.")
+  int sendBurst = 1000;
+
+  @Option(names = "--password-threads", description = "Threads that hash passwords, apart from those that serve sends "
+      + "(default: half the cores, at least 1).")
+  Integer passwordThreads;
+
+  @Option(names = "--password-queue", description = "Password checks that may wait for a thread; past it logins get "
+      + "\"server busy, retry\" at once.")
+  int passwordQueue = 64;
+
+  @Option(names = "--password-checks-per-address", description = "Password checks one client address may have running "
+      + "or waiting.")
+  int passwordChecksPerAddress = 8;
+
+  @Option(names = "--idempotency-window", description = "How long a client message id is remembered for safe retries.")
+  Duration idempotencyWindow = Duration.ofDays(1);
+
+  @Option(names = "--max-connections", description = "Connections in all, per transport (default 10000).")
+  Integer maxConnections;
+
+  @Option(names = "--max-connections-per-address", description = "Connections from one client address, per transport "
+      + "(default 64).")
+  Integer maxConnectionsPerAddress;
+
+  @Option(names = "--max-buffered-bytes", description = "Bytes a transport holds for all its clients together: the socket "
+      + "server's memory budget for partial frames and unsent answers (default a quarter of the heap), gRPC's bytes "
+      + "queued for subscribers that do not read (default 64 MiB).")
+  Long maxBufferedBytes;
+
+  @Option(names = "--max-frame-bytes", description = "Largest socket frame (default 1048576).")
+  Integer maxFrameBytes;
+
+  @Option(names = "--max-outbound-bytes", description = "Bytes queued for one socket connection before it is cut off "
+      + "(default 16777216).")
+  Integer maxOutboundBytes;
+
+  @Option(names = "--handshake-timeout", description = "Time a socket connection has for its HELLO (default PT10S).")
+  Duration handshakeTimeout;
+
+  @Option(names = "--idle-timeout", description = "Time a socket connection may stay silent (default PT60S).")
+  Duration idleTimeout;
+
+  @Option(names = "--socket-workers", description = "Socket worker threads (default twice the cores; "
+      + Transport.DURABLE_STORE_WORKERS + " over a durable store).")
+  Integer socketWorkers;
+
   private final CountDownLatch stop = new CountDownLatch(1);
 
   /** Parses the flags, runs the server and exits with its status. */
@@ -97,20 +152,37 @@ public final class ChatServer implements Callable<Integer> {
       throw new CommandLine.ParameterException(new CommandLine(this), "--tls-cert and --tls-key go together");
     }
     Transport.Tls tls = tlsCert == null ? null : new Transport.Tls(tlsCert, tlsKey);
-    ChatEngine engine = DefaultChatEngine.builder()
-        .store(openStore())
-        .passwordIterations(passwordIterations)
-        .sessionExpiry(sessionIdleTimeout, sessionLifetime)
-        .maxSessionsPerUser(maxSessionsPerUser)
-        .maxUnreadPerMailbox(maxUnread)
-        .build();
+    EngineBuilder builder;
+    try {
+      builder = DefaultChatEngine.builder()
+          .passwordIterations(passwordIterations)
+          .sessionExpiry(sessionIdleTimeout, sessionLifetime)
+          .maxSessionsPerUser(maxSessionsPerUser)
+          .maxUnreadPerMailbox(maxUnread)
+          .sendRate(sendRate, sendBurst)
+          .passwordWork(passwordThreads != null ? passwordThreads : Math.max(1, Runtime.getRuntime().availableProcessors() / 2),
+              passwordQueue, passwordChecksPerAddress)
+          .idempotencyWindow(idempotencyWindow);
+      if (maxUnreadPerSender != null) {
+        builder.maxUnreadPerSender(maxUnreadPerSender);
+      }
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
+    }
+    ChatEngine engine = builder.store(openStore()).build();
+    ServerLimits limits = new ServerLimits(maxConnections, maxConnectionsPerAddress, maxBufferedBytes, maxFrameBytes,
+        maxOutboundBytes, handshakeTimeout, idleTimeout, socketWorkers);
     List<Transport.RunningServer> servers = new ArrayList<>();
     try {
-      if (!noSocket) {
-        servers.add(Transport.SOCKET.start(engine, host, socketPort, tls, !store.equals(ChatStores.MEMORY)));
-      }
-      if (!noGrpc) {
-        servers.add(Transport.GRPC.start(engine, host, grpcPort, tls, !store.equals(ChatStores.MEMORY)));
+      try {
+        if (!noSocket) {
+          servers.add(Transport.SOCKET.start(engine, host, socketPort, tls, !store.equals(ChatStores.MEMORY), limits));
+        }
+        if (!noGrpc) {
+          servers.add(Transport.GRPC.start(engine, host, grpcPort, tls, !store.equals(ChatStores.MEMORY), limits));
+        }
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
       }
       for (Transport.RunningServer server : servers) {
         System.out.println("chatapp: " + server.transport().name().toLowerCase(java.util.Locale.ROOT)

@@ -30,12 +30,14 @@ enum Transport {
     }
 
     @Override
-    RunningServer start(ChatEngine engine, String host, int port, Tls tls, boolean durableStore) throws Exception {
+    RunningServer start(ChatEngine engine, String host, int port, Tls tls, boolean durableStore, ServerLimits limits)
+        throws Exception {
       SocketChatServer.Builder builder = SocketChatServer.builder(engine).host(host).port(port);
-      if (durableStore) {
+      if (durableStore && limits.socketWorkers() == null) {
         // A send waits for its commit on a worker; more workers let more sends share one commit.
         builder.workerThreads(DURABLE_STORE_WORKERS);
       }
+      limits.applyTo(builder);
       if (tls != null) {
         builder.tls(tls.certChainPem(), tls.privateKeyPem());
       }
@@ -58,8 +60,10 @@ enum Transport {
     }
 
     @Override
-    RunningServer start(ChatEngine engine, String host, int port, Tls tls, boolean durableStore) throws Exception {
+    RunningServer start(ChatEngine engine, String host, int port, Tls tls, boolean durableStore, ServerLimits limits)
+        throws Exception {
       GrpcChatServer.Builder builder = GrpcChatServer.builder(engine).host(host).port(port);
+      limits.applyTo(builder);
       if (tls != null) {
         builder.tls(tls.certChainPem(), tls.privateKeyPem());
       }
@@ -93,15 +97,15 @@ enum Transport {
 
   /** Starts serving {@code engine} in plain TCP over a memory store; port 0 picks a free one. */
   RunningServer start(ChatEngine engine, String host, int port) throws Exception {
-    return start(engine, host, port, null, false);
+    return start(engine, host, port, null, false, ServerLimits.DEFAULTS);
   }
 
   /**
    * Starts serving {@code engine}, with TLS unless {@code tls} is null; port 0 picks a free one.
    * {@code durableStore} sizes the threads that wait for commits.
    */
-  abstract RunningServer start(ChatEngine engine, String host, int port, Tls tls, boolean durableStore)
-      throws Exception;
+  abstract RunningServer start(ChatEngine engine, String host, int port, Tls tls, boolean durableStore,
+      ServerLimits limits) throws Exception;
 
   /** A server's PEM certificate chain and PKCS#8 private key. */
   record Tls(Path certChainPem, Path privateKeyPem) {}

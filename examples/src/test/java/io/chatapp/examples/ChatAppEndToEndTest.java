@@ -140,7 +140,7 @@ class ChatAppEndToEndTest {
     bob.type("/delete-account password2");
     bob.expect("Account deleted.");
     alice.type("@bob hello?");
-    alice.expect("Error: No such user: bob.");
+    alice.expect("Error: No such user: \"bob\".");
 
     alice.type("/quit");
     bob.type("/quit");

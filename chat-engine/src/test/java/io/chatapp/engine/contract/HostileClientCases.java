@@ -205,4 +205,31 @@ public abstract class HostileClientCases extends ContractFixture {
     target.ack(fromFriend.seq());
     flooder.send("target", "read at last", null);
   }
+
+  @Test
+  void theOwnerEndsEveryOtherSessionWithOnlyThePasswordAndLogsInAgain() throws Exception {
+    client().createAccount("hana", PASSWORD);
+    RecordingListener oldDeviceHears = new RecordingListener();
+    ChatClient oldDevice = client(oldDeviceHears);
+    oldDevice.login("hana", PASSWORD);
+    oldDevice.subscribe(ChatEngine.LATEST);
+    for (int i = 1; i < MAX_SESSIONS; i++) {
+      client().login("hana", PASSWORD);
+    }
+    failsWith(ErrorCode.RESOURCE_EXHAUSTED, () -> client().login("hana", PASSWORD));
+
+    ChatClient locked = client();
+    failsWith(ErrorCode.UNAUTHENTICATED, () -> locked.logoutOtherSessions("hana", "not the password"));
+    assertEquals(MAX_SESSIONS, locked.logoutOtherSessions("hana", PASSWORD));
+    assertEquals(ErrorCode.UNAUTHENTICATED, oldDeviceHears.nextSubscriptionEnd().code());
+    failsWith(ErrorCode.UNAUTHENTICATED, () -> oldDevice.fetch(0, 1));
+
+    ChatClient mine = client();
+    mine.login("hana", PASSWORD);
+    ChatClient other = client();
+    other.login("hana", PASSWORD);
+    assertEquals(1, mine.logoutOtherSessions("hana", PASSWORD), "a signed-in client keeps its own session");
+    assertEquals(List.of(), mine.fetch(0, 1));
+    failsWith(ErrorCode.UNAUTHENTICATED, () -> other.fetch(0, 1));
+  }
 }

@@ -27,10 +27,14 @@ import org.HdrHistogram.Histogram;
  * intended one of an open-loop schedule, so a stall shows as latency instead of as fewer sends
  * (no coordinated omission).
  *
- * <p>Not thread-safe; {@link #run} is called once. Inside, one sender thread per client, and the
- * clients' listener threads record deliveries.
+ * <p>{@link #run} does it all once. To measure the same logged-in clients several times (such as
+ * before and during other load), call {@link #open}, then {@link #measure} once per window, then
+ * {@link #close}; each window reports its own figures.
+ *
+ * <p>Not thread-safe; driven by one thread. Inside, one sender thread per sending client while a
+ * window runs, and the clients' listener threads record deliveries.
  */
-public final class LoadRun {
+public final class LoadRun implements AutoCloseable {
   /** What to run. */
   public record Settings(int clients, Duration duration, Duration warmup, int messageBytes, int window,
       long ratePerSecond, boolean pairs, long seed) {
@@ -61,8 +65,13 @@ public final class LoadRun {
   private final java.util.function.Consumer<String> progress;
   private Runnable atMeasureStart = () -> {};
   private Runnable atMeasureEnd = () -> {};
+  private int senders = Integer.MAX_VALUE; // set before open()
   private final AtomicLong acked = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
+  // The first failed send's error, printed once with the progress lines.
+  private final java.util.concurrent.atomic.AtomicReference<Throwable> firstFailure =
+      new java.util.concurrent.atomic.AtomicReference<>();
+  private boolean failureReported; // run() thread only
   private final AtomicLong delivered = new AtomicLong();
   private final AtomicLong deliveredInWindow = new AtomicLong();
   private final AtomicLong duplicates = new AtomicLong();
@@ -105,16 +114,34 @@ public final class LoadRun {
     return this;
   }
 
+  /**
+   * Lets only the first {@code n} clients send; the others only receive (with {@code pairs}, a
+   * one-way pair: client 0 sends, client 1 receives). The offered rate is shared by the senders.
+   * Default: every client sends.
+   *
+   * @throws IllegalArgumentException if {@code n < 1}
+   */
+  public LoadRun senders(int n) {
+    if (n < 1) {
+      throw new IllegalArgumentException("senders must be at least 1, was " + n);
+    }
+    this.senders = n;
+    return this;
+  }
+
   /** One client of the run: its connection, its histogram and its receive-side checks. */
   private final class Peer implements ChatClientListener {
     final int index;
-    final Histogram histogram = new Histogram(TimeUnit.SECONDS.toNanos(60), 3); // guarded by itself
+    final Histogram histogram = new Histogram(TimeUnit.SECONDS.toNanos(60), 3); // guarded by itself, reset per window
     // Which of this client's own sends were delivered, by counter: finds duplicates and losses
     // even where seq numbers alone could not (a message stored twice gets two seqs).
     final BitSet deliveredSends = new BitSet(); // guarded by itself
     ChatClient client;
     String name;
     private long lastSeq; // listener thread only
+    // This client's next message counter; its sender thread only, one window after another
+    // (the latch that ends a window orders them).
+    int nextCounter;
 
     Peer(int index) {
       this.index = index;
@@ -164,46 +191,83 @@ public final class LoadRun {
   }
 
   /**
-   * Runs the workload and waits until every acknowledged message was delivered or 30 s passed.
+   * Runs the workload once: {@link #open}, one {@link #measure} window, {@link #close}.
    *
    * @return the measurements
    * @throws Exception if clients cannot connect or log in
    */
   public Result run() throws Exception {
-    // Unique per run, so that runs against one long-running server do not collide.
-    String prefix = "b" + Long.toString((settings.seed() * 31 + System.nanoTime()) & 0xffffffL, 36) + "-";
     try {
-      for (int i = 0; i < settings.clients(); i++) {
-        Peer peer = new Peer(i);
-        peer.name = prefix + i;
-        peer.client = connector.connect(peer);
-        peers.add(peer);
-      }
-      List<CompletableFuture<?>> setup = new ArrayList<>();
-      for (Peer peer : peers) {
-        setup.add(peer.client.createAccountAsync(peer.name, PASSWORD)
-            .thenCompose(v -> peer.client.loginAsync(peer.name, PASSWORD))
-            .thenCompose(s -> peer.client.subscribeAsync(ChatEngine.LATEST)));
-      }
-      CompletableFuture.allOf(setup.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
+      open();
       return measure();
     } finally {
-      peers.forEach(p -> {
-        if (p.client != null) {
-          p.client.close();
-        }
-      });
+      close();
     }
   }
 
-  private Result measure() throws InterruptedException {
+  /**
+   * Connects the clients, each with a new account, logged in and subscribed.
+   *
+   * @throws Exception if clients cannot connect or log in within 120 s
+   * @throws IllegalStateException if called twice
+   */
+  public void open() throws Exception {
+    if (!peers.isEmpty()) {
+      throw new IllegalStateException("already open");
+    }
+    // Unique per run, so that runs against one long-running server do not collide.
+    String prefix = "b" + Long.toString((settings.seed() * 31 + System.nanoTime()) & 0xffffffL, 36) + "-";
+    for (int i = 0; i < settings.clients(); i++) {
+      Peer peer = new Peer(i);
+      peer.name = prefix + i;
+      peers.add(peer); // before connecting, so that close() also closes a half-made set
+      peer.client = connector.connect(peer);
+    }
+    List<CompletableFuture<?>> setup = new ArrayList<>();
+    for (Peer peer : peers) {
+      setup.add(peer.client.createAccountAsync(peer.name, PASSWORD)
+          .thenCompose(v -> peer.client.loginAsync(peer.name, PASSWORD))
+          .thenCompose(s -> peer.client.subscribeAsync(ChatEngine.LATEST)));
+    }
+    CompletableFuture.allOf(setup.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
     everyone = List.copyOf(peers);
+  }
+
+  /** Closes every client. Harmless twice. */
+  @Override
+  public void close() {
+    peers.forEach(p -> {
+      if (p.client != null) {
+        p.client.close();
+      }
+    });
+  }
+
+  /**
+   * Measures one window on the open clients: warm-up, measuring, then a wait until every
+   * acknowledged message was delivered or 30 s passed. The result counts only this window.
+   *
+   * @return the measurements of this window
+   * @throws IllegalStateException if not open
+   */
+  public Result measure() throws InterruptedException {
+    if (everyone.isEmpty()) {
+      throw new IllegalStateException("open() first");
+    }
+    for (Peer peer : peers) {
+      synchronized (peer.histogram) {
+        peer.histogram.reset();
+      }
+    }
+    long[] before = {acked.get(), failed.get(), delivered.get(), duplicates.get(), gaps.get()};
+    deliveredInWindow.set(0);
+    List<Peer> sending = peers.subList(0, Math.min(senders, peers.size()));
     long start = System.nanoTime();
     measureStartNanos = start + settings.warmup().toNanos();
     measureEndNanos = measureStartNanos + settings.duration().toNanos();
-    CountDownLatch sendersDone = new CountDownLatch(peers.size());
+    CountDownLatch sendersDone = new CountDownLatch(sending.size());
     SplittableRandom seeds = new SplittableRandom(settings.seed());
-    for (Peer peer : peers) {
+    for (Peer peer : sending) {
       SplittableRandom random = seeds.split();
       Thread sender = new Thread(() -> {
         try {
@@ -251,6 +315,11 @@ public final class LoadRun {
             phase, (now - start) / 1e9, d, d - lastDelivered, acked.get(), failed.get()));
         lastDelivered = d;
         nextReport += second;
+        Throwable failure = firstFailure.get();
+        if (failure != null && !failureReported) {
+          failureReported = true;
+          progress.accept("  first failed send: " + failure);
+        }
       }
     }
     long drainDeadline = System.nanoTime() + DRAIN_TIMEOUT_NANOS;
@@ -264,9 +333,11 @@ public final class LoadRun {
       }
     }
     double seconds = settings.duration().toNanos() / 1e9;
+    long windowAcked = acked.get() - before[0];
+    long windowDelivered = delivered.get() - before[2];
     // Lost: acknowledged but never delivered, or a hole in a recipient's seqs.
-    long lost = Math.max(Math.max(0, acked.get() - delivered.get()), gaps.get());
-    return new Result(acked.get(), failed.get(), delivered.get(), lost, duplicates.get(),
+    long lost = Math.max(Math.max(0, windowAcked - windowDelivered), gaps.get() - before[4]);
+    return new Result(windowAcked, failed.get() - before[1], windowDelivered, lost, duplicates.get() - before[3],
         deliveredInWindow.get() / seconds, all, seconds, (cpuAtEnd - cpuAtStart) / 1e9 / seconds,
         deliveredAtEnd - deliveredAtStart);
   }
@@ -275,10 +346,9 @@ public final class LoadRun {
     boolean openLoop = settings.ratePerSecond() > 0;
     // Open loop: many in flight is allowed, but not unbounded memory if the server stalls.
     Semaphore inFlight = new Semaphore(openLoop ? 10_000 : settings.window());
-    long intervalNanos = openLoop ? (long) (1e9 * settings.clients() / settings.ratePerSecond()) : 0;
+    long intervalNanos = openLoop ? (long) (1e9 * Math.min(senders, settings.clients()) / settings.ratePerSecond()) : 0;
     long intended = System.nanoTime() + (openLoop ? random.nextLong(Math.max(1, intervalNanos)) : 0);
     String padding = "x".repeat(settings.messageBytes());
-    int counter = 0;
     while (true) {
       long now = System.nanoTime();
       if (now >= measureEndNanos) {
@@ -305,10 +375,14 @@ public final class LoadRun {
         stamp = System.nanoTime();
       }
       Peer to = recipient(self, peers, random);
-      String head = self.index + ":" + counter++ + ":" + stamp + ":";
+      String head = self.index + ":" + self.nextCounter++ + ":" + stamp + ":";
       String text = head + padding.substring(0, Math.max(0, settings.messageBytes() - head.length()));
       self.client.sendAsync(to.name, text, null).whenComplete((m, e) -> {
         (e == null ? acked : failed).incrementAndGet();
+        if (e != null) {
+          firstFailure.compareAndSet(null, e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+              ? e.getCause() : e);
+        }
         inFlight.release();
       });
     }

@@ -34,6 +34,35 @@ public final class ServerProbe {
   }
 
   /**
+   * A reading taken while load runs, by {@link HeapWatch}: no collection is forced.
+   *
+   * @param heapUsedBytes heap in use now, garbage included
+   * @param heapAfterGcPeakBytes the most the heap held right after a collection since the last
+   *     sample, or -1 if none ran
+   * @param heapMaxBytes the heap's limit ({@code -Xmx})
+   * @param cpuNanos the process's CPU time
+   * @param outOfMemoryErrors OutOfMemoryErrors seen so far (forked server: those that ended a thread)
+   */
+  public record Sample(long heapUsedBytes, long heapAfterGcPeakBytes, long heapMaxBytes, long cpuNanos,
+      long outOfMemoryErrors) {
+    /** Formats the sample as one line that {@link #parse} reads back. */
+    public String format() {
+      return "SAMPLE used=" + heapUsedBytes + " afterGcPeak=" + heapAfterGcPeakBytes + " max=" + heapMaxBytes
+          + " cpu=" + cpuNanos + " oom=" + outOfMemoryErrors;
+    }
+
+    /** Reads a line made by {@link #format}. */
+    public static Sample parse(String line) {
+      String[] parts = line.trim().split("\\s+");
+      if (parts.length != 6 || !parts[0].equals("SAMPLE")) {
+        throw new IllegalArgumentException("not a SAMPLE line: " + line);
+      }
+      return new Sample(Reading.value(parts[1]), Reading.value(parts[2]), Reading.value(parts[3]),
+          Reading.value(parts[4]), Reading.value(parts[5]));
+    }
+  }
+
+  /**
    * Measures now. Asks for a few collections first so that the heap figure is what is live, not
    * what garbage happens to be waiting; memory figures from a JVM are never exact, so treat them
    * as estimates.

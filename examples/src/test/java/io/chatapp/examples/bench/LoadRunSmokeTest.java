@@ -28,6 +28,7 @@ class LoadRunSmokeTest {
 
   private final ChatEngine engine = DefaultChatEngine.builder().passwordIterations(1000)
       .maxUnreadPerMailbox(Long.MAX_VALUE) // nobody reads during a run; in-process fills 100,000 in a second
+      .sendRate(1_000_000, 1_000_000) // a max-throughput run sends far past the default allowance
       .build();
   private final ExecutorService calls = Executors.newFixedThreadPool(2);
   private SocketChatServer server;

@@ -6,19 +6,11 @@ import io.chatapp.engine.store.MailboxState;
 import io.chatapp.engine.store.SentRecord;
 import io.chatapp.engine.store.StoredAccount;
 import io.chatapp.engine.store.StoredSession;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -51,7 +43,6 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class JdbcChatStore implements ChatStore {
   private static final System.Logger LOG = System.getLogger(JdbcChatStore.class.getName());
-  private static final byte[] SQLITE_HEADER = "SQLite format 3\0".getBytes(StandardCharsets.US_ASCII);
 
   /** The name of the database file that {@link #sqlite(Path)} keeps in a data directory. */
   public static final String SQLITE_FILE_NAME = "chatapp.db";
@@ -60,9 +51,12 @@ public final class JdbcChatStore implements ChatStore {
   private final StoreSql.DeferredCounters counters; // used by the writer thread only
   private final ReadPool readers;
   private final AutoCloseable exclusive;
+  private final SqlDialect dialect;
 
-  private JdbcChatStore(GroupCommitWriter writer, StoreSql.DeferredCounters counters, ReadPool readers,
-      AutoCloseable exclusive) {
+  /** Takes over an open writer and read pool; see {@link StoreOpener}. */
+  JdbcChatStore(GroupCommitWriter writer, StoreSql.DeferredCounters counters, ReadPool readers,
+      AutoCloseable exclusive, SqlDialect dialect) {
+    this.dialect = dialect;
     this.counters = counters;
     this.writer = writer;
     this.readers = readers;
@@ -108,12 +102,6 @@ public final class JdbcChatStore implements ChatStore {
   }
 
   @Override
-  @Deprecated
-  public List<StoredAccount> listAccounts(String afterKey, int limit) {
-    return readers.read(c -> StoreSql.listAccounts(c, afterKey, limit));
-  }
-
-  @Override
   public List<String> listUsernames(String afterKey, String keyPrefix, int limit) {
     requirePositive(limit, "limit");
     return readers.read(c -> StoreSql.listUsernames(c, afterKey, keyPrefix, limit));
@@ -132,12 +120,6 @@ public final class JdbcChatStore implements ChatStore {
   @Override
   public Optional<StoredSession> findSession(String tokenHash) {
     return readers.read(c -> SessionSql.find(c, tokenHash));
-  }
-
-  @Override
-  @Deprecated
-  public int countSessions(String userKey) {
-    return readers.read(c -> SessionSql.count(c, userKey));
   }
 
   @Override
@@ -241,6 +223,16 @@ public final class JdbcChatStore implements ChatStore {
   /** Commits every write accepted so far, then closes all connections. Calling it again does nothing. */
   @Override
   public void close() {
+    try {
+      writer.execute(c -> {
+        dialect.releaseWriter(c);
+        return null;
+      });
+    } catch (IllegalStateException e) {
+      // Closed already: nothing to release.
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "releasing the database's writer lock failed; closing the connection releases it", e);
+    }
     writer.close();
     readers.close();
     try {
@@ -426,41 +418,8 @@ public final class JdbcChatStore implements ChatStore {
     }
 
     private JdbcChatStore openSqlite() throws SQLException {
-      Path file = sqliteFile.toAbsolutePath();
-      try {
-        if (createDirectory) {
-          Files.createDirectories(file.getParent());
-        }
-        checkSqliteHeader(file);
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot open " + file + ": " + e.getMessage(), e);
-      }
-      String url = "jdbc:sqlite:" + file;
       SqliteSync sync = synchronous != null ? synchronous : SqliteSync.FULL;
-      // The store reads no generated keys; without this the driver runs an extra query after every
-      // INSERT, which was a fifth of the writer thread's time.
-      Properties driverProperties = new Properties();
-      driverProperties.setProperty("jdbc.get_generated_keys", "false");
-      ConnectionFactory plain = () -> {
-        Connection c = DriverManager.getConnection(url, driverProperties);
-        try (Statement s = c.createStatement()) {
-          s.execute("PRAGMA busy_timeout=30000");
-        } catch (SQLException e) {
-          c.close();
-          throw e;
-        }
-        return c;
-      };
-      SqliteFileLock lock = SqliteFileLock.acquire(file);
-      JdbcChatStore store;
-      try {
-        store = open(SqlDialect.SQLITE, plain, sync, file.toString(), lock);
-      } catch (SQLException | RuntimeException e) {
-        lock.releaseAndForget();
-        throw e;
-      }
-      LOG.log(Level.INFO, "opened the SQLite store {0} (WAL, synchronous={1})", file, sync);
-      return store;
+      return StoreOpener.sqlite(sqliteFile.toAbsolutePath(), createDirectory, sync, readConnections, maxBatchWrites);
     }
 
     private JdbcChatStore openPostgres() throws SQLException {
@@ -471,67 +430,7 @@ public final class JdbcChatStore implements ChatStore {
       if (password != null) {
         properties.setProperty("password", password);
       }
-      String url = jdbcUrl;
-      JdbcChatStore store = open(SqlDialect.POSTGRESQL, () -> DriverManager.getConnection(url, properties),
-          SqliteSync.FULL, where(), () -> { });
-      LOG.log(Level.INFO, "opened the PostgreSQL store {0}", where());
-      return store;
-    }
-
-    private JdbcChatStore open(SqlDialect dialect, ConnectionFactory plain, SqliteSync sync, String where,
-        AutoCloseable exclusive) throws SQLException {
-      ConnectionFactory writes = () -> {
-        Connection c = plain.open();
-        try {
-          dialect.configureWriter(c, sync);
-          c.setAutoCommit(false);
-          return c;
-        } catch (SQLException | RuntimeException e) {
-          c.close();
-          throw e;
-        }
-      };
-      ConnectionFactory reads = () -> {
-        Connection c = plain.open();
-        try {
-          dialect.configureReader(c);
-          return c;
-        } catch (SQLException | RuntimeException e) {
-          c.close();
-          throw e;
-        }
-      };
-      Connection first = plain.open();
-      Connection writeConnection;
-      try {
-        // Checked before anything is written; a refused database is closed untouched.
-        Schema.prepare(dialect, first, where);
-        dialect.configureWriter(first, sync);
-        first.setAutoCommit(false);
-        writeConnection = first;
-      } catch (SQLException | RuntimeException e) {
-        first.close();
-        throw e;
-      }
-      StoreSql.DeferredCounters counters = new StoreSql.DeferredCounters();
-      GroupCommitWriter writer =
-          new GroupCommitWriter(writeConnection, writes, maxBatchWrites, "chatapp-store-writer", counters);
-      return new JdbcChatStore(writer, counters, new ReadPool(reads, readConnections), exclusive);
-    }
-
-    /** Refuses a non-empty file that does not start like a SQLite database, without writing to it. */
-    private static void checkSqliteHeader(Path file) throws IOException {
-      if (!Files.exists(file) || Files.size(file) == 0) {
-        return;
-      }
-      byte[] head;
-      try (InputStream in = Files.newInputStream(file)) {
-        head = in.readNBytes(SQLITE_HEADER.length);
-      }
-      if (!Arrays.equals(head, SQLITE_HEADER)) {
-        throw new IncompatibleStoreException(file + " is not a chatapp database: it is not a SQLite file;"
-            + " refusing to touch it");
-      }
+      return StoreOpener.postgres(jdbcUrl, properties, where(), readConnections, maxBatchWrites);
     }
 
     /** Returns the URL up to its second colon, so that no credentials reach a message. */

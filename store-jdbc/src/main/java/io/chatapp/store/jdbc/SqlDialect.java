@@ -64,6 +64,18 @@ enum SqlDialect {
     void configureReader(Connection connection) throws SQLException {
       connection.setReadOnly(true);
     }
+
+    /**
+     * Releases the advisory lock before the connection closes: the server ends the session only
+     * some time after the socket closes, and a store opened again at once would find it held.
+     */
+    @Override
+    void releaseWriter(Connection connection) throws SQLException {
+      try (Statement s = connection.createStatement();
+          ResultSet rs = s.executeQuery("SELECT pg_advisory_unlock(hashtext('chatapp:' || current_schema()))")) {
+        rs.next();
+      }
+    }
   };
 
   /** Column type of keys: compared and ordered byte by byte, like Java compares ASCII keys. */
@@ -94,6 +106,9 @@ enum SqlDialect {
 
   /** Sets up a read connection. */
   abstract void configureReader(Connection connection) throws SQLException;
+
+  /** Undoes what {@link #configureWriter} holds, just before the store closes. */
+  void releaseWriter(Connection connection) throws SQLException {}
 
   private static List<String> strings(Connection connection, String sql) throws SQLException {
     List<String> names = new ArrayList<>();

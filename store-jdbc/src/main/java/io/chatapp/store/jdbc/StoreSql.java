@@ -64,25 +64,6 @@ final class StoreSql {
     }
   }
 
-  static List<StoredAccount> listAccounts(Connection c, String afterKey, int limit) throws SQLException {
-    String sql = "SELECT username, password_hash, created_s, created_ns FROM accounts"
-        + (afterKey == null ? "" : " WHERE user_key > ?") + " ORDER BY user_key LIMIT ?";
-    try (PreparedStatement s = c.prepareStatement(sql)) {
-      int i = 1;
-      if (afterKey != null) {
-        s.setString(i++, afterKey);
-      }
-      s.setInt(i, limit);
-      List<StoredAccount> page = new ArrayList<>(Math.min(limit, 256));
-      try (ResultSet rs = s.executeQuery()) {
-        while (rs.next()) {
-          page.add(account(rs));
-        }
-      }
-      return page;
-    }
-  }
-
   /**
    * Returns the SQL that lists the usernames in a key range, one page of it: a range read of the
    * primary key's index, which keeps the keys in Java's order (byte order, COLLATE "C" in
@@ -293,13 +274,24 @@ final class StoreSql {
     }
   }
 
-  /** Deletes the oldest records first, found through the index on the send time. */
+  /**
+   * Picks the records to sweep, the oldest first, through the index on the send time's seconds:
+   * the range up to {@code before}'s second, less those of that second not before it.
+   */
+  static final String OLDEST_SENT = "SELECT sender_key, client_message_id FROM sent_records"
+      + " WHERE sent_s <= ? AND (sent_s < ? OR sent_ns < ?) ORDER BY sent_s LIMIT ?";
+
+  static void bindOldestSent(PreparedStatement s, Instant before, int limit) throws SQLException {
+    s.setLong(1, before.getEpochSecond());
+    s.setLong(2, before.getEpochSecond());
+    s.setInt(3, before.getNano());
+    s.setInt(4, limit);
+  }
+
   static int deleteSentBefore(Connection c, Instant before, int limit) throws SQLException {
-    try (PreparedStatement s = c.prepareStatement("DELETE FROM sent_records WHERE (sender_key, client_message_id) IN"
-        + " (SELECT sender_key, client_message_id FROM sent_records WHERE (sent_s, sent_ns) < (?, ?)"
-        + " ORDER BY sent_s, sent_ns LIMIT ?)")) {
-      setInstant(s, 1, before);
-      s.setInt(3, limit);
+    try (PreparedStatement s = c.prepareStatement(
+        "DELETE FROM sent_records WHERE (sender_key, client_message_id) IN (" + OLDEST_SENT + ")")) {
+      bindOldestSent(s, before, limit);
       return s.executeUpdate();
     }
   }

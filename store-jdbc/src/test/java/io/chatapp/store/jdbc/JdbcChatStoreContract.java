@@ -93,12 +93,7 @@ abstract class JdbcChatStoreContract extends ChatStoreContract {
   @Test
   void sentRecordSweepReadsTheTimeIndex() throws SQLException {
     try (Connection c = rawConnection()) {
-      String plan = assertIndexRangeRead(c, "SELECT sender_key, client_message_id FROM sent_records"
-          + " WHERE (sent_s, sent_ns) < (?, ?) ORDER BY sent_s, sent_ns LIMIT ?", s -> {
-            s.setLong(1, T.getEpochSecond());
-            s.setInt(2, 0);
-            s.setInt(3, 100);
-          }, true);
+      String plan = assertIndexRangeRead(c, StoreSql.OLDEST_SENT, s -> StoreSql.bindOldestSent(s, T, 100), true);
       assertTrue(plan.contains("sent_records_by_time"), plan);
     }
   }

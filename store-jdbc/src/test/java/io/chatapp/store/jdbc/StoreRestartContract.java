@@ -8,21 +8,26 @@ import io.chatapp.api.ChatEngine;
 import io.chatapp.api.Message;
 import io.chatapp.api.Session;
 import io.chatapp.engine.DefaultChatEngine;
+import io.chatapp.engine.store.SentRecord;
+import io.chatapp.engine.store.StoredSession;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Instant;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * What must survive closing a store and opening it again on the same database: accounts,
- * sessions, read marks, sequence numbers, message ids and client message ids. Subclassed once per
+ * sessions and their last use, read marks, sequence numbers, message ids and client message ids. Subclassed once per
  * backend; each test reopens the same location through {@link #openStore()}.
  */
 abstract class StoreRestartContract {
@@ -72,6 +77,21 @@ abstract class StoreRestartContract {
     String rows = dump("SELECT token_hash, user_key FROM sessions");
     assertFalse(rows.contains(token), "the token itself must not be stored: " + rows);
     assertTrue(rows.contains(sha256Hex(token)), "the hash of the token must be stored: " + rows);
+  }
+
+  @Test
+  void sessionLastUseAndSentRecordsSurviveRestart() {
+    Instant t = Instant.parse("2026-01-01T00:00:00.25Z");
+    try (JdbcChatStore store = openStore()) {
+      store.insertSession(new StoredSession("h1", "alice", t, t));
+      store.touchSessions(Map.of("h1", t.plusSeconds(60)));
+      store.append(new Message(1, "alice", "bob", "hi", t, 1), "c-1");
+    }
+    try (JdbcChatStore store = openStore()) {
+      assertEquals(t.plusSeconds(60), store.findSession("h1").orElseThrow().lastUsedAt());
+      assertEquals(Optional.of(new SentRecord(1, "bob", 1, t)), store.findSent("alice", "c-1", t));
+      assertEquals(1, store.unreadFrom("bob", "alice"));
+    }
   }
 
   @Test

@@ -40,6 +40,31 @@ final class BearerToken {
   }
 
   /**
+   * Returns the one {@code authorization} value of a call's metadata.
+   *
+   * @param headers the call's metadata
+   * @return the value, or {@code null} if there is none
+   * @throws MalformedException if there are several: the server must not guess which one counts
+   */
+  static String singleValue(Metadata headers) throws MalformedException {
+    Iterable<String> values = headers.getAll(AUTHORIZATION);
+    if (values == null) {
+      return null;
+    }
+    String value = null;
+    int count = 0;
+    for (String v : values) {
+      value = v;
+      count++;
+    }
+    if (count > 1) {
+      throw new MalformedException("the call carries " + count
+          + " 'authorization' metadata entries; send exactly one 'authorization: Bearer <token>'");
+    }
+    return value;
+  }
+
+  /**
    * Reads the token from a header value.
    *
    * @param headerValue the value of {@code authorization}, or {@code null} if absent

@@ -7,6 +7,7 @@ import io.chatapp.transport.grpc.proto.DeleteAccountRequest;
 import io.chatapp.transport.grpc.proto.DeleteMessagesRequest;
 import io.chatapp.transport.grpc.proto.ListAccountsRequest;
 import io.chatapp.transport.grpc.proto.LoginRequest;
+import io.chatapp.transport.grpc.proto.LogoutOtherSessionsRequest;
 import io.chatapp.transport.grpc.proto.SendRequest;
 import java.util.Collection;
 
@@ -33,6 +34,17 @@ final class ChatRequests {
 
   static LoginRequest login(String username, String password) {
     LoginRequest.Builder request = LoginRequest.newBuilder();
+    if (username != null) {
+      request.setUsername(username);
+    }
+    if (password != null) {
+      request.setPassword(password);
+    }
+    return request.build();
+  }
+
+  static LogoutOtherSessionsRequest logoutOtherSessions(String username, String password) {
+    LogoutOtherSessionsRequest.Builder request = LogoutOtherSessionsRequest.newBuilder();
     if (username != null) {
       request.setUsername(username);
     }

@@ -29,7 +29,9 @@ import java.util.function.Consumer;
  * <p>While the stream is ready ({@link ServerCallStreamObserver#isReady()}) messages go out as
  * they come; while it is not, they wait in a buffer of at most {@code maxBufferedMessages}. One
  * more ends the stream with {@code RESOURCE_EXHAUSTED} and closes the engine subscription, so a
- * client that stops reading costs bounded memory; it loses nothing, since the messages stay
+ * client that stops reading costs bounded memory. The buffered messages' bytes are also reserved
+ * from the server-wide {@link OutboundBudget}; when it is spent, the stream that holds the most is
+ * ended the same way, so that many stalled clients together stay within it too; it loses nothing, since the messages stay
  * stored and it subscribes again after the last seq it saw. The stream also ends when the engine
  * ends the subscription (logout, account deleted, shutdown), with the engine's code, and when
  * {@link #shutDown()} is called; when the client cancels, the subscription is closed.
@@ -39,9 +41,14 @@ import java.util.function.Consumer;
  * {@link #shutDown()} on the thread that closes it. Whichever thread finds work writes it, one
  * thread at a time (see {@link #drain()}), since a stream observer is not thread-safe.
  */
-final class DeliveryStream implements MessageListener {
+final class DeliveryStream implements MessageListener, OutboundBudget.Holder {
   /** Most messages packed into one {@code Delivery} response when several are waiting. */
   static final int MAX_MESSAGES_PER_RESPONSE = 64;
+  /**
+   * Most estimated bytes ({@link OutboundBudget#estimatedBytes}) in one {@code Delivery} response,
+   * unless its one message is larger.
+   */
+  static final long MAX_RESPONSE_BYTES = 32 * 1024;
   /** Most stored messages fetched at once while catching up. */
   static final int CATCH_UP_PAGE = 256;
 
@@ -53,6 +60,7 @@ final class DeliveryStream implements MessageListener {
 
   private final ServerCallStreamObserver<SubscribeResponse> observer;
   private final int maxBufferedMessages;
+  private final OutboundBudget budget;
   private final int catchUpPage;
   private final Consumer<DeliveryStream> onFinished;
   // Set by start() before the first drain and read only by draining threads after that.
@@ -61,6 +69,7 @@ final class DeliveryStream implements MessageListener {
 
   private final Object lock = new Object();
   private final ArrayDeque<Message> buffer = new ArrayDeque<>(); // guarded by lock
+  private long bufferedBytes; // guarded by lock; reserved from the budget for what buffer holds
   private Subscription subscription; // guarded by lock
   private boolean started; // guarded by lock; the engine accepted the subscription: output may begin
   private boolean announced; // guarded by lock; the Subscribed event was taken for sending
@@ -76,19 +85,22 @@ final class DeliveryStream implements MessageListener {
    *
    * @param observer the call's response observer
    * @param maxBufferedMessages most messages held while the client does not read, at least 1
+   * @param budget the server-wide budget the buffered messages are reserved from
    * @param onFinished told once when the call has ended, whichever way
    */
   DeliveryStream(ServerCallStreamObserver<SubscribeResponse> observer, int maxBufferedMessages,
-      Consumer<DeliveryStream> onFinished) {
+      OutboundBudget budget, Consumer<DeliveryStream> onFinished) {
     if (maxBufferedMessages < 1) {
       throw new IllegalArgumentException("maxBufferedMessages must be at least 1, was " + maxBufferedMessages);
     }
     this.observer = observer;
     this.maxBufferedMessages = maxBufferedMessages;
+    this.budget = budget;
     this.catchUpPage = Math.min(CATCH_UP_PAGE, maxBufferedMessages);
     this.onFinished = onFinished;
     observer.setOnReadyHandler(this::drain);
     observer.setOnCancelHandler(this::onCancel);
+    budget.register(this);
   }
 
   /**
@@ -119,8 +131,14 @@ final class DeliveryStream implements MessageListener {
     }
     long cursor = first.isEmpty() ? afterSeq : first.get(first.size() - 1).seq();
     boolean more = first.size() == catchUpPage;
+    long bytes = estimatedBytes(first);
+    if (!budget.reserve(this, bytes)) {
+      endWith(budgetSpent(), false);
+      return;
+    }
     synchronized (lock) {
       buffer.addAll(first);
+      bufferedBytes += bytes;
       maxBufferedSeen = Math.max(maxBufferedSeen, buffer.size());
       catchUpAfterSeq = more ? cursor : NOT_CATCHING_UP;
       started = true;
@@ -165,11 +183,18 @@ final class DeliveryStream implements MessageListener {
     }
     long cursor = page.isEmpty() ? afterSeq : page.get(page.size() - 1).seq();
     boolean more = page.size() == catchUpPage;
+    long bytes = estimatedBytes(page);
+    if (!budget.reserve(this, bytes)) {
+      endWith(budgetSpent(), false);
+      return;
+    }
     synchronized (lock) {
       if (finished || ending != null) {
+        budget.release(bytes);
         return;
       }
       buffer.addAll(page);
+      bufferedBytes += bytes;
       maxBufferedSeen = Math.max(maxBufferedSeen, buffer.size());
       catchUpAfterSeq = more ? cursor : NOT_CATCHING_UP;
     }
@@ -193,20 +218,27 @@ final class DeliveryStream implements MessageListener {
    */
   @Override
   public void onMessage(Message message) {
+    long bytes = OutboundBudget.estimatedBytes(message);
+    // Reserved before the lock: making room may end another stream, which takes its own lock.
+    boolean reserved = budget.reserve(this, bytes);
     Subscription toClose = null;
     synchronized (lock) {
-      if (finished || ending != null) {
-        return;
-      }
-      if (buffer.size() >= maxBufferedMessages) {
-        ending = StatusMapping.toStatusException(ErrorCode.RESOURCE_EXHAUSTED,
+      if (finished || ending != null || !reserved || buffer.size() >= maxBufferedMessages) {
+        if (reserved) {
+          budget.release(bytes);
+        }
+        if (finished || ending != null) {
+          return;
+        }
+        ending = !reserved ? budgetSpent() : StatusMapping.toStatusException(ErrorCode.RESOURCE_EXHAUSTED,
             "subscriber fell behind: " + maxBufferedMessages + " messages are waiting to be sent,"
                 + " the limit; subscribe again after the last seq received");
-        buffer.clear();
+        clearBuffer();
         toClose = subscription;
         subscription = null;
       } else {
         buffer.addLast(message);
+        bufferedBytes += bytes;
         maxBufferedSeen = Math.max(maxBufferedSeen, buffer.size());
       }
     }
@@ -224,6 +256,58 @@ final class DeliveryStream implements MessageListener {
   @Override
   public void onEnd(ChatException reason) {
     endWith(StatusMapping.toStatusException(reason), false);
+  }
+
+  @Override
+  public long heldBytes() {
+    synchronized (lock) {
+      return bufferedBytes;
+    }
+  }
+
+  /**
+   * Ends the call with {@code RESOURCE_EXHAUSTED} because the server's budget for buffered
+   * messages is spent and this stream holds the most, and frees its buffer at once.
+   */
+  @Override
+  public void evictForBudget() {
+    Subscription toClose = null;
+    synchronized (lock) {
+      if (finished) {
+        return;
+      }
+      if (ending == null) {
+        ending = budgetSpent();
+        toClose = subscription;
+        subscription = null;
+      }
+      clearBuffer();
+    }
+    if (toClose != null) {
+      toClose.close();
+    }
+    drain();
+  }
+
+  private StatusRuntimeException budgetSpent() {
+    return StatusMapping.toStatusException(ErrorCode.RESOURCE_EXHAUSTED,
+        "subscriber fell behind: the server's buffers for subscribers that do not keep up are full ("
+            + budget.maxBytes() + " bytes, the limit); subscribe again after the last seq received");
+  }
+
+  // guarded by lock
+  private void clearBuffer() {
+    buffer.clear();
+    budget.release(bufferedBytes);
+    bufferedBytes = 0;
+  }
+
+  private static long estimatedBytes(List<Message> messages) {
+    long bytes = 0;
+    for (Message m : messages) {
+      bytes += OutboundBudget.estimatedBytes(m);
+    }
+    return bytes;
   }
 
   /** Ends the call with {@code UNAVAILABLE} because the server is shutting down. */
@@ -269,13 +353,14 @@ final class DeliveryStream implements MessageListener {
         return;
       }
       finished = true;
-      buffer.clear();
+      clearBuffer();
       toClose = subscription;
       subscription = null;
     }
     if (toClose != null) {
       toClose.close();
     }
+    budget.unregister(this);
     onFinished.accept(this);
   }
 
@@ -311,7 +396,7 @@ final class DeliveryStream implements MessageListener {
           // stored, and ending now frees the buffer instead of waiting on a stalled client.
           end = ending;
           finished = true;
-          buffer.clear();
+          clearBuffer();
         } else if (catchUpAfterSeq != NOT_CATCHING_UP && observer.isReady()) {
           // The buffer is empty and the client reads: time for the next stored page.
           fetchAfter = catchUpAfterSeq;
@@ -332,6 +417,7 @@ final class DeliveryStream implements MessageListener {
         synchronized (lock) {
           draining = false;
         }
+        budget.unregister(this);
         onFinished.accept(this);
         return;
       }
@@ -340,11 +426,20 @@ final class DeliveryStream implements MessageListener {
 
   // guarded by lock
   private List<Message> takeBatch() {
-    int n = Math.min(buffer.size(), MAX_MESSAGES_PER_RESPONSE);
-    List<Message> batch = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
+    // Bounded in count and in bytes: a response is written whenever the stream is ready, so its
+    // size is what gRPC may hold beyond its 32 KiB ready threshold for a client that stops reading.
+    List<Message> batch = new ArrayList<>(Math.min(buffer.size(), MAX_MESSAGES_PER_RESPONSE));
+    long bytes = 0;
+    while (!buffer.isEmpty() && batch.size() < MAX_MESSAGES_PER_RESPONSE) {
+      long next = OutboundBudget.estimatedBytes(buffer.peekFirst());
+      if (!batch.isEmpty() && bytes + next > MAX_RESPONSE_BYTES) {
+        break;
+      }
       batch.add(buffer.pollFirst());
+      bytes += next;
     }
+    bufferedBytes -= bytes;
+    budget.release(bytes);
     return batch;
   }
 

@@ -20,6 +20,8 @@ import io.chatapp.transport.grpc.proto.FetchResponse;
 import io.chatapp.transport.grpc.proto.ListAccountsRequest;
 import io.chatapp.transport.grpc.proto.ListAccountsResponse;
 import io.chatapp.transport.grpc.proto.LoginRequest;
+import io.chatapp.transport.grpc.proto.LogoutOtherSessionsRequest;
+import io.chatapp.transport.grpc.proto.LogoutOtherSessionsResponse;
 import io.chatapp.transport.grpc.proto.LogoutRequest;
 import io.chatapp.transport.grpc.proto.LogoutResponse;
 import io.chatapp.transport.grpc.proto.ResumeRequest;
@@ -34,22 +36,33 @@ import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
  * The {@code chatapp.v1.ChatService} over a {@link ChatEngine}: it translates each RPC to one
  * engine call and each {@link ChatException} to a status through {@link StatusMapping}; all chat
- * rules live in the engine.
+ * rules live in the engine. The RPCs that check a password use the engine's asynchronous forms
+ * with the client's address ({@link SessionInterceptor#ORIGIN}) and answer when the engine's
+ * future completes, so no executor thread waits while a password is hashed.
  *
  * <p>Fields the proto marks optional reach the engine as {@code null} when unset, so a missing
  * argument gets the engine's own {@code INVALID_ARGUMENT}. The session token comes from
  * {@link SessionInterceptor#SESSION_TOKEN}, which must be installed in front of this service.
  *
- * <p>Thread-safe; gRPC calls it on the server's executor. Delivery streams then run as described
- * in {@link DeliveryStream}.
+ * <p>Thread-safe; gRPC calls it on the server's executor. The answers of the password RPCs are
+ * written on the engine's password threads; delivery streams run as described in
+ * {@link DeliveryStream}.
  */
 final class EngineChatService extends ChatServiceGrpc.ChatServiceImplBase {
+  /**
+   * Most bytes of messages in one {@code FetchResponse}, unless its one message is larger: 1000
+   * messages of 4096 characters would make an answer of up to 12 MiB.
+   */
+  static final int MAX_FETCH_RESPONSE_BYTES = 1024 * 1024;
   /** Most accounts in one {@code ListAccountsResponse} chunk. */
   static final int ACCOUNTS_PER_CHUNK = 100;
 
@@ -57,6 +70,7 @@ final class EngineChatService extends ChatServiceGrpc.ChatServiceImplBase {
 
   private final ChatEngine engine;
   private final int maxBufferedMessagesPerStream;
+  private final OutboundBudget outboundBudget;
   private final Set<DeliveryStream> streams = ConcurrentHashMap.newKeySet();
   private final Set<SendStreamCall> sendStreams = ConcurrentHashMap.newKeySet();
   private volatile boolean shuttingDown;
@@ -67,8 +81,9 @@ final class EngineChatService extends ChatServiceGrpc.ChatServiceImplBase {
    * @param engine the engine to serve
    * @param maxBufferedMessagesPerStream most messages a delivery stream holds for a client that
    *     does not read, at least 1
+   * @param outboundBudget the budget all delivery streams reserve their buffered messages from
    */
-  EngineChatService(ChatEngine engine, int maxBufferedMessagesPerStream) {
+  EngineChatService(ChatEngine engine, int maxBufferedMessagesPerStream, OutboundBudget outboundBudget) {
     if (engine == null) {
       throw new IllegalArgumentException("engine must not be null");
     }
@@ -76,25 +91,40 @@ final class EngineChatService extends ChatServiceGrpc.ChatServiceImplBase {
       throw new IllegalArgumentException(
           "maxBufferedMessagesPerStream must be at least 1, was " + maxBufferedMessagesPerStream);
     }
+    if (outboundBudget == null) {
+      throw new IllegalArgumentException("outboundBudget must not be null");
+    }
     this.engine = engine;
     this.maxBufferedMessagesPerStream = maxBufferedMessagesPerStream;
+    this.outboundBudget = outboundBudget;
   }
 
   @Override
   public void createAccount(CreateAccountRequest request, StreamObserver<CreateAccountResponse> out) {
-    unary("CreateAccount", out, () -> {
-      engine.createAccount(
-          request.hasUsername() ? request.getUsername() : null,
-          request.hasPassword() ? request.getPassword() : null);
-      return CreateAccountResponse.getDefaultInstance();
-    });
+    unaryAsync("CreateAccount", out, () -> engine.createAccountAsync(
+            request.hasUsername() ? request.getUsername() : null,
+            request.hasPassword() ? request.getPassword() : null,
+            origin()),
+        done -> CreateAccountResponse.getDefaultInstance());
   }
 
   @Override
   public void login(LoginRequest request, StreamObserver<Session> out) {
-    unary("Login", out, () -> ProtoRecords.toProto(engine.login(
-        request.hasUsername() ? request.getUsername() : null,
-        request.hasPassword() ? request.getPassword() : null)));
+    unaryAsync("Login", out, () -> engine.loginAsync(
+            request.hasUsername() ? request.getUsername() : null,
+            request.hasPassword() ? request.getPassword() : null,
+            origin()),
+        ProtoRecords::toProto);
+  }
+
+  @Override
+  public void logoutOtherSessions(LogoutOtherSessionsRequest request, StreamObserver<LogoutOtherSessionsResponse> out) {
+    unaryAsync("LogoutOtherSessions", out, () -> engine.logoutOtherSessionsAsync(
+            request.hasUsername() ? request.getUsername() : null,
+            request.hasPassword() ? request.getPassword() : null,
+            token(),
+            origin()),
+        ended -> LogoutOtherSessionsResponse.newBuilder().setEnded(ended).build());
   }
 
   @Override
@@ -166,7 +196,8 @@ final class EngineChatService extends ChatServiceGrpc.ChatServiceImplBase {
   @Override
   public void subscribe(SubscribeRequest request, StreamObserver<SubscribeResponse> out) {
     DeliveryStream stream = new DeliveryStream(
-        (ServerCallStreamObserver<SubscribeResponse>) out, maxBufferedMessagesPerStream, streams::remove);
+        (ServerCallStreamObserver<SubscribeResponse>) out, maxBufferedMessagesPerStream, outboundBudget,
+        streams::remove);
     streams.add(stream);
     // Checked after registering, so that a stream racing with shutDownStreams() is ended by one
     // of the two.
@@ -181,8 +212,15 @@ final class EngineChatService extends ChatServiceGrpc.ChatServiceImplBase {
   public void fetch(FetchRequest request, StreamObserver<FetchResponse> out) {
     unary("Fetch", out, () -> {
       FetchResponse.Builder response = FetchResponse.newBuilder();
+      long bytes = 0;
       for (Message m : engine.fetch(token(), request.getAfterSeq(), request.getLimit())) {
-        response.addMessages(ProtoRecords.toProto(m));
+        io.chatapp.transport.grpc.proto.Message message = ProtoRecords.toProto(m);
+        // Fewer messages than the limit is a valid page: the client fetches on after the last.
+        bytes += message.getSerializedSize();
+        if (bytes > MAX_FETCH_RESPONSE_BYTES && response.getMessagesCount() > 0) {
+          break;
+        }
+        response.addMessages(message);
       }
       return response.build();
     });
@@ -204,10 +242,9 @@ final class EngineChatService extends ChatServiceGrpc.ChatServiceImplBase {
 
   @Override
   public void deleteAccount(DeleteAccountRequest request, StreamObserver<DeleteAccountResponse> out) {
-    unary("DeleteAccount", out, () -> {
-      engine.deleteAccount(token(), request.hasPassword() ? request.getPassword() : null);
-      return DeleteAccountResponse.getDefaultInstance();
-    });
+    unaryAsync("DeleteAccount", out,
+        () -> engine.deleteAccountAsync(token(), request.hasPassword() ? request.getPassword() : null, origin()),
+        done -> DeleteAccountResponse.getDefaultInstance());
   }
 
   /**
@@ -226,6 +263,15 @@ final class EngineChatService extends ChatServiceGrpc.ChatServiceImplBase {
   }
 
   /**
+   * Returns the budget of buffered messages, for tests.
+   *
+   * @return the budget
+   */
+  OutboundBudget outboundBudget() {
+    return outboundBudget;
+  }
+
+  /**
    * Returns the delivery streams now open, for tests.
    *
    * @return a snapshot
@@ -236,6 +282,44 @@ final class EngineChatService extends ChatServiceGrpc.ChatServiceImplBase {
 
   private static String token() {
     return SessionInterceptor.SESSION_TOKEN.get();
+  }
+
+  private static String origin() {
+    return SessionInterceptor.ORIGIN.get();
+  }
+
+  /**
+   * Answers a unary call from an engine future, on the thread that completes it (the engine's
+   * password threads), so that the server's executor thread is free while a password is hashed.
+   * The engine call itself runs here, on the executor, and reads the call's context.
+   */
+  private static <T, R> void unaryAsync(String method, StreamObserver<R> out, Supplier<CompletableFuture<T>> call,
+      Function<? super T, ? extends R> toResponse) {
+    // A client may cancel while its password is checked; with a handler set, answering the
+    // cancelled call later is a no-op instead of an exception.
+    ((ServerCallStreamObserver<R>) out).setOnCancelHandler(() -> {});
+    CompletableFuture<T> answer;
+    try {
+      answer = call.get();
+    } catch (RuntimeException e) {
+      out.onError(toStatus(method, e));
+      return;
+    }
+    answer.whenComplete((value, failure) -> {
+      R response;
+      try {
+        if (failure != null) {
+          throw failure instanceof CompletionException ce && ce.getCause() instanceof RuntimeException cause
+              ? cause : failure instanceof RuntimeException re ? re : new IllegalStateException(failure);
+        }
+        response = toResponse.apply(value);
+      } catch (RuntimeException e) {
+        out.onError(toStatus(method, e));
+        return;
+      }
+      out.onNext(response);
+      out.onCompleted();
+    });
   }
 
   private static <T> void unary(String method, StreamObserver<T> out, Supplier<T> call) {

@@ -24,6 +24,8 @@ import io.chatapp.transport.grpc.proto.FetchResponse;
 import io.chatapp.transport.grpc.proto.ListAccountsRequest;
 import io.chatapp.transport.grpc.proto.ListAccountsResponse;
 import io.chatapp.transport.grpc.proto.LoginRequest;
+import io.chatapp.transport.grpc.proto.LogoutOtherSessionsRequest;
+import io.chatapp.transport.grpc.proto.LogoutOtherSessionsResponse;
 import io.chatapp.transport.grpc.proto.LogoutRequest;
 import io.chatapp.transport.grpc.proto.LogoutResponse;
 import io.chatapp.transport.grpc.proto.ResumeRequest;
@@ -422,16 +424,21 @@ public final class GrpcChatClient implements ChatClient {
   }
 
   /**
+   * Ends the user's other sessions with {@code LogoutOtherSessions}; the call carries this
+   * client's session token, if it is logged in, as the session to keep.
+   */
+  @Override
+  public CompletableFuture<Integer> logoutOtherSessionsAsync(String username, String password) {
+    LogoutOtherSessionsRequest request = ChatRequests.logoutOtherSessions(username, password);
+    return this.<LogoutOtherSessionsResponse, Integer>unary(sessionToken(),
+        (s, o) -> s.logoutOtherSessions(request, o), LogoutOtherSessionsResponse::getEnded);
+  }
+
+  /**
    * Closes the channel: calls in flight fail with {@link ErrorCode#UNAVAILABLE}, the subscription
    * is cancelled, and the listener hears nothing more, not even {@code onDisconnected}. The
    * session stays valid on the server. Calling it again does nothing.
    */
-  @Override
-  public CompletableFuture<Integer> logoutOtherSessionsAsync(String username, String password) {
-    // Replaced by the transport's LOGOUT_OTHERS call in the next commits.
-    return CompletableFuture.failedFuture(new ChatException(ErrorCode.UNAVAILABLE, "not supported yet"));
-  }
-
   @Override
   public void close() {
     ClientDelivery current;

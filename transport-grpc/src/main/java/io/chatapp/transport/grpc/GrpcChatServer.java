@@ -40,7 +40,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * bounds what one connection may cost, each a builder setting with a default: the size of a
  * request message and of its metadata, the calls open at once, how often a client may ping
  * (and whether without calls), how long a connection may sit idle, and how many streams a client
- * may reset per window (HTTP/2 rapid reset). It pings idle connections itself, and shuts down
+ * may reset per window (HTTP/2 rapid reset); and what all connections may cost together: how
+ * many are open, in total and per remote address, and how many bytes of messages wait for
+ * subscribers that do not read. It pings idle connections itself, and shuts down
  * cleanly: {@link #close()} stops new calls, ends delivery and send streams with
  * {@code UNAVAILABLE}, waits for calls in flight up to the shutdown timeout, then cancels what is
  * left. Clients take the end of the streams as a lost connection and come back to the next
@@ -53,6 +55,8 @@ public final class GrpcChatServer implements AutoCloseable {
   public static final int DEFAULT_MAX_INBOUND_MESSAGE_BYTES = 256 * 1024;
   /** Default {@link Builder#maxBufferedMessagesPerStream}. */
   public static final int DEFAULT_MAX_BUFFERED_MESSAGES_PER_STREAM = 4096;
+  /** Default {@link Builder#maxBufferedBytes}: 64 MiB. */
+  public static final long DEFAULT_MAX_BUFFERED_BYTES = 64L * 1024 * 1024;
   /** Default {@link Builder#shutdownTimeout}: 5 seconds. */
   public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(5);
   /** Default {@link Builder#maxInboundMetadataBytes}: 8 KiB, room for every header chatapp sends. */
@@ -70,6 +74,14 @@ public final class GrpcChatServer implements AutoCloseable {
   public static final int DEFAULT_MAX_RST_FRAMES = 200;
   /** ... per default window of {@link Builder#maxRstFramesPerWindow}: 10 seconds. */
   public static final Duration DEFAULT_RST_FRAMES_WINDOW = Duration.ofSeconds(10);
+  /** Default per-connection bound of {@link Builder#maxUnreadAnswerBytes}: 8 MiB ... */
+  public static final long DEFAULT_MAX_UNREAD_ANSWER_BYTES_PER_CONNECTION = 8L * 1024 * 1024;
+  /** ... and its bound for the whole server: 256 MiB. */
+  public static final long DEFAULT_MAX_UNREAD_ANSWER_BYTES = 256L * 1024 * 1024;
+  /** Default {@link Builder#maxConnections}: 10000, as the socket server's. */
+  public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
+  /** Default {@link Builder#maxConnectionsPerAddress}: 64. */
+  public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 64;
 
   private static final Duration KEEP_ALIVE_TIME = Duration.ofSeconds(60);
   private static final Duration KEEP_ALIVE_TIMEOUT = Duration.ofSeconds(20);
@@ -93,9 +105,14 @@ public final class GrpcChatServer implements AutoCloseable {
   private final Executor executor;
   private final ExecutorService ownedExecutor;
   private final EngineChatService service;
+  private final ConnectionLimiter connectionLimiter;
+  private final PendingAnswerBudget pendingAnswers;
+  private final ConnectionLog connectionLog;
+  private final int serverId = SERVER_IDS.incrementAndGet();
 
   private final Object lock = new Object();
   private Server server; // guarded by lock
+  private ServerEventLoops eventLoops; // guarded by lock
   private boolean started; // guarded by lock
   private boolean closed; // guarded by lock
 
@@ -113,9 +130,13 @@ public final class GrpcChatServer implements AutoCloseable {
     this.certChainPem = b.certChainPem;
     this.privateKeyPem = b.privateKeyPem;
     this.shutdownTimeout = b.shutdownTimeout;
-    this.ownedExecutor = b.executor == null ? defaultExecutor() : null;
+    this.connectionLimiter = new ConnectionLimiter(b.maxConnections, b.maxConnectionsPerAddress);
+    this.pendingAnswers = new PendingAnswerBudget(b.maxUnreadAnswerBytesPerConnection, b.maxUnreadAnswerBytes);
+    this.connectionLog = new ConnectionLog(b.maxConcurrentCallsPerConnection, System::nanoTime);
+    this.ownedExecutor = b.executor == null ? defaultExecutor(serverId) : null;
     this.executor = b.executor != null ? b.executor : ownedExecutor;
-    this.service = new EngineChatService(b.engine, b.maxBufferedMessagesPerStream);
+    this.service = new EngineChatService(b.engine, b.maxBufferedMessagesPerStream,
+        new OutboundBudget(b.maxBufferedBytes));
   }
 
   /**
@@ -149,7 +170,10 @@ public final class GrpcChatServer implements AutoCloseable {
         throw new IllegalStateException("server already started");
       }
       started = true;
-      NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(host, requestedPort))
+      ConnectionLogFilter.install();
+      ServerEventLoops loops = new ServerEventLoops(serverId);
+      NettyServerBuilder builder = loops.apply(NettyServerBuilder.forAddress(new InetSocketAddress(host, requestedPort)),
+              connectionLimiter, connectionLog)
           .executor(executor)
           .maxInboundMessageSize(maxInboundMessageBytes)
           .maxInboundMetadataSize(maxInboundMetadataBytes)
@@ -160,25 +184,27 @@ public final class GrpcChatServer implements AutoCloseable {
           .permitKeepAliveWithoutCalls(permitKeepAliveWithoutCalls)
           .maxConnectionIdle(maxConnectionIdle.toNanos(), TimeUnit.NANOSECONDS)
           .maxRstFramesPerWindow(maxRstFrames, (int) rstFramesWindow.toSeconds())
-          .addService(ServerInterceptors.intercept(service, new SessionInterceptor()));
+          // Outermost, so that an unreadable request is answered before any interceptor runs.
+          .addTransportFilter(pendingAnswers.transportFilter())
+          .addService(UnreadableRequestGuard.guard(
+              ServerInterceptors.intercept(service, new SessionInterceptor(), pendingAnswers)));
+      Server created = null;
       try {
         if (isTls()) {
           builder.sslContext(sslContext());
         }
-      } catch (IOException | RuntimeException e) {
-        shutDownExecutor();
-        closed = true;
-        throw e;
-      }
-      Server created = builder.build();
-      try {
+        created = builder.build();
         created.start();
       } catch (IOException | RuntimeException e) {
-        created.shutdownNow();
+        if (created != null) {
+          created.shutdownNow();
+        }
+        loops.shutdown();
         shutDownExecutor();
         closed = true;
         throw e;
       }
+      eventLoops = loops;
       server = created;
       LOG.log(System.Logger.Level.INFO, "chat gRPC server listening on " + host + ":" + created.getPort()
           + (isTls() ? " (TLS)" : " (plaintext)"));
@@ -240,12 +266,14 @@ public final class GrpcChatServer implements AutoCloseable {
   @Override
   public void close() {
     Server toStop;
+    ServerEventLoops loops;
     synchronized (lock) {
       if (closed) {
         return;
       }
       closed = true;
       toStop = server;
+      loops = eventLoops;
     }
     if (toStop != null) {
       String address = host + ":" + toStop.getPort();
@@ -263,6 +291,9 @@ public final class GrpcChatServer implements AutoCloseable {
         toStop.shutdownNow();
         Thread.currentThread().interrupt();
       }
+    }
+    if (loops != null) {
+      loops.shutdown();
     }
     shutDownExecutor();
   }
@@ -282,11 +313,28 @@ public final class GrpcChatServer implements AutoCloseable {
     }
   }
 
-  private static ExecutorService defaultExecutor() {
+  /**
+   * Returns the connections open now, for tests.
+   *
+   * @return how many connections hold a place under the connection limits
+   */
+  int openConnections() {
+    return connectionLimiter.open();
+  }
+
+  /**
+   * Returns the budget of answers written and not yet read, for tests.
+   *
+   * @return the budget
+   */
+  PendingAnswerBudget pendingAnswers() {
+    return pendingAnswers;
+  }
+
+  private static ExecutorService defaultExecutor(int serverId) {
     // A fixed pool: engine calls may block briefly (password hashing, the store), and a bounded
     // number of threads keeps a burst of calls from creating a thread each.
     int threads = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
-    int serverId = SERVER_IDS.incrementAndGet();
     AtomicInteger threadIds = new AtomicInteger();
     ThreadFactory factory = r -> {
       Thread t = new Thread(r, "chatapp-grpc-server-" + serverId + "-" + threadIds.incrementAndGet());
@@ -311,6 +359,8 @@ public final class GrpcChatServer implements AutoCloseable {
     private boolean maxInboundMessageBytesSet;
     private int maxBufferedMessagesPerStream = DEFAULT_MAX_BUFFERED_MESSAGES_PER_STREAM;
     private boolean maxBufferedMessagesPerStreamSet;
+    private long maxBufferedBytes = DEFAULT_MAX_BUFFERED_BYTES;
+    private boolean maxBufferedBytesSet;
     private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
     private boolean shutdownTimeoutSet;
     private Executor executor;
@@ -327,6 +377,13 @@ public final class GrpcChatServer implements AutoCloseable {
     private int maxRstFrames = DEFAULT_MAX_RST_FRAMES;
     private Duration rstFramesWindow = DEFAULT_RST_FRAMES_WINDOW;
     private boolean maxRstFramesSet;
+    private long maxUnreadAnswerBytesPerConnection = DEFAULT_MAX_UNREAD_ANSWER_BYTES_PER_CONNECTION;
+    private long maxUnreadAnswerBytes = DEFAULT_MAX_UNREAD_ANSWER_BYTES;
+    private boolean maxUnreadAnswerBytesSet;
+    private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+    private boolean maxConnectionsSet;
+    private int maxConnectionsPerAddress = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
+    private boolean maxConnectionsPerAddressSet;
     private Path certChainPem;
     private Path privateKeyPem;
 
@@ -405,6 +462,28 @@ public final class GrpcChatServer implements AutoCloseable {
       }
       this.maxBufferedMessagesPerStream = messages;
       maxBufferedMessagesPerStreamSet = true;
+      return this;
+    }
+
+    /**
+     * Sets how many bytes (estimated heap bytes of the messages) all delivery streams together
+     * hold for clients that do not read fast enough. When a message does not fit, the stream
+     * that holds the most is ended with {@code RESOURCE_EXHAUSTED}, as if it had passed
+     * {@link #maxBufferedMessagesPerStream}; its client subscribes again after the last seq it
+     * saw and loses nothing. Default 64 MiB.
+     *
+     * @param bytes 64 KiB or more
+     * @return this builder
+     * @throws IllegalArgumentException if {@code bytes} is below 64 KiB
+     * @throws IllegalStateException if the budget was set before
+     */
+    public Builder maxBufferedBytes(long bytes) {
+      checkNotSet(maxBufferedBytesSet, "maxBufferedBytes", maxBufferedBytes);
+      if (bytes < 64 * 1024) {
+        throw new IllegalArgumentException("maxBufferedBytes must be at least 65536, was " + bytes);
+      }
+      this.maxBufferedBytes = bytes;
+      maxBufferedBytesSet = true;
       return this;
     }
 
@@ -593,6 +672,76 @@ public final class GrpcChatServer implements AutoCloseable {
       this.rstFramesWindow = window;
       maxRstFramesSet = true;
       return this;
+    }
+
+    /**
+     * Sets how many bytes of answers to unary calls ({@code Fetch}, {@code ListAccounts} and the
+     * rest; subscriptions and send streams follow flow control instead) the server holds for
+     * clients that do not read them, per connection and in total. An answer that does not fit
+     * fails its call with {@code RESOURCE_EXHAUSTED}. Default 8 MiB per connection (eight of the
+     * largest {@code Fetch} answers) and 256 MiB in total.
+     *
+     * @param perConnection 1 MiB or more
+     * @param total {@code perConnection} or more
+     * @return this builder
+     * @throws IllegalArgumentException if a bound is out of range
+     * @throws IllegalStateException if the bounds were set before
+     */
+    public Builder maxUnreadAnswerBytes(long perConnection, long total) {
+      checkNotSet(maxUnreadAnswerBytesSet, "maxUnreadAnswerBytes",
+          maxUnreadAnswerBytesPerConnection + " per connection, " + maxUnreadAnswerBytes + " in total");
+      if (perConnection < 1024 * 1024 || total < perConnection) {
+        throw new IllegalArgumentException("maxUnreadAnswerBytes takes 1048576 or more per connection and at least"
+            + " as much in total, was " + perConnection + " and " + total);
+      }
+      this.maxUnreadAnswerBytesPerConnection = perConnection;
+      this.maxUnreadAnswerBytes = total;
+      maxUnreadAnswerBytesSet = true;
+      return this;
+    }
+
+    /**
+     * Sets the most connections open at once; the server closes a connection past it as soon as
+     * it is accepted, before reading a byte, and the client's calls fail with
+     * {@code UNAVAILABLE}. Default {@value GrpcChatServer#DEFAULT_MAX_CONNECTIONS}.
+     *
+     * @param connections 1 to 1000000
+     * @return this builder
+     * @throws IllegalArgumentException if {@code connections} is out of range
+     * @throws IllegalStateException if the limit was set before
+     */
+    public Builder maxConnections(int connections) {
+      checkNotSet(maxConnectionsSet, "maxConnections", maxConnections);
+      this.maxConnections = connectionLimit("maxConnections", connections);
+      maxConnectionsSet = true;
+      return this;
+    }
+
+    /**
+     * Sets the most connections open at once from one remote IP address, so that one host cannot
+     * take every place under {@link #maxConnections}; a connection past it is closed as soon as it
+     * is accepted, and the client's calls fail with {@code UNAVAILABLE}. Default
+     * {@value GrpcChatServer#DEFAULT_MAX_CONNECTIONS_PER_ADDRESS}: a {@link GrpcChatClient} uses
+     * one connection, so this leaves room for many clients behind one NAT address; raise it for
+     * more.
+     *
+     * @param connections 1 to 1000000
+     * @return this builder
+     * @throws IllegalArgumentException if {@code connections} is out of range
+     * @throws IllegalStateException if the limit was set before
+     */
+    public Builder maxConnectionsPerAddress(int connections) {
+      checkNotSet(maxConnectionsPerAddressSet, "maxConnectionsPerAddress", maxConnectionsPerAddress);
+      this.maxConnectionsPerAddress = connectionLimit("maxConnectionsPerAddress", connections);
+      maxConnectionsPerAddressSet = true;
+      return this;
+    }
+
+    private static int connectionLimit(String name, int connections) {
+      if (connections < 1 || connections > 1_000_000) {
+        throw new IllegalArgumentException(name + " must be 1 to 1000000, was " + connections);
+      }
+      return connections;
     }
 
     /**

@@ -9,9 +9,13 @@
  *
  * <ul>
  *   <li>server side: {@code EngineChatService} (one RPC, one engine call),
- *       {@code SessionInterceptor} (the {@code authorization: Bearer} check),
- *       {@code DeliveryStream} (a subscription under gRPC flow control) and
- *       {@code SendStreamCall} (the sends of one {@code SendStream} call, in order);
+ *       {@code SessionInterceptor} (the {@code authorization: Bearer} check and the client's
+ *       address), {@code UnreadableRequestGuard} (a status for requests gRPC cannot read),
+ *       {@code DeliveryStream} (a subscription under gRPC flow control), {@code OutboundBudget}
+ *       (the bytes all delivery streams may hold), {@code SendStreamCall} (the sends of one
+ *       {@code SendStream} call, in order), and the connection layer under gRPC:
+ *       {@code ServerEventLoops}, {@code LimitedServerChannel}, {@code CountedConnection},
+ *       {@code ConnectionLimiter}, {@code ConnectionLog} and {@code ConnectionLogFilter};
  *   <li>client side: {@code ClientDelivery} (the subscription stream), {@code SendPipeline}
  *       (sends batched onto a {@code SendStream} call), {@code ListenerDispatcher} (the listener
  *       thread, connection watching and the last seq delivered), {@code FutureCompleter} (futures

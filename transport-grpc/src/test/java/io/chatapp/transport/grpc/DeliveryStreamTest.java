@@ -35,6 +35,7 @@ class DeliveryStreamTest {
   private final ChatEngine engine = mock(ChatEngine.class);
   private final AtomicReference<MessageListener> engineSide = new AtomicReference<>();
   private final AtomicInteger finished = new AtomicInteger();
+  private OutboundBudget budget = new OutboundBudget(1L << 30);
 
   @BeforeEach
   void engineSubscribes() {
@@ -78,6 +79,21 @@ class DeliveryStreamTest {
   }
 
   @Test
+  void batchesHoldAtMostTheResponseBytesUnlessOneMessageIsLarger() {
+    stream(1000).start(engine, TOKEN, 0);
+    call.ready = false;
+    String text = "t".repeat(ChatEngine.MAX_TEXT_LENGTH);
+    for (long seq = 1; seq <= 10; seq++) {
+      engineSide.get().onMessage(new Message(seq, "alice", "bob", text, Instant.ofEpochSecond(1_700_000_000L), seq));
+    }
+    call.becomeReady();
+    long perMessage = OutboundBudget.estimatedBytes(new Message(1, "alice", "bob", text, Instant.EPOCH, 1));
+    int perResponse = (int) Math.max(1, DeliveryStream.MAX_RESPONSE_BYTES / perMessage);
+    assertEquals(perResponse, call.sent.get(1).getDelivery().getMessagesCount());
+    assertEquals(LongStream.rangeClosed(1, 10).boxed().toList(), call.deliveredSeqs(), "all, in order");
+  }
+
+  @Test
   void overflowEndsStreamWithResourceExhaustedAndClosesSubscription() {
     DeliveryStream stream = stream(5);
     stream.start(engine, TOKEN, 0);
@@ -90,6 +106,48 @@ class DeliveryStreamTest {
     assertEquals(1, finished.get());
     deliver(7, 7);
     assertEquals(1, call.sent.size(), "nothing is written after the end");
+  }
+
+  @Test
+  void whenTheBudgetIsSpentTheStreamHoldingTheMostIsEndedAndItsBytesFreed() {
+    long perMessage = OutboundBudget.estimatedBytes(message(1));
+    budget = new OutboundBudget(10 * perMessage);
+    DeliveryStream stalled = stream(1000);
+    stalled.start(engine, TOKEN, ChatEngine.LATEST);
+    MessageListener toStalled = engineSide.get();
+    FakeServerStream otherCall = new FakeServerStream();
+    DeliveryStream other = stream(otherCall, 1000);
+    other.start(engine, TOKEN, ChatEngine.LATEST);
+    MessageListener toOther = engineSide.get();
+    call.ready = false;
+    otherCall.ready = false;
+    for (long seq = 1; seq <= 8; seq++) {
+      toStalled.onMessage(message(seq));
+    }
+    toOther.onMessage(message(1));
+    toOther.onMessage(message(2));
+    assertNull(call.error, "the budget is full but not over");
+    toOther.onMessage(message(3)); // does not fit: the stream holding 8 makes room
+    assertEquals(Status.Code.RESOURCE_EXHAUSTED, Status.fromThrowable(call.error).getCode());
+    assertTrue(Status.fromThrowable(call.error).getDescription().contains(Long.toString(10 * perMessage)));
+    assertNull(otherCall.error, "the smaller stream goes on");
+    assertEquals(3 * perMessage, budget.usedBytes());
+    otherCall.becomeReady();
+    assertEquals(List.of(1L, 2L, 3L), otherCall.deliveredSeqs());
+    assertEquals(0, budget.usedBytes(), "sent messages give their bytes back");
+    assertTrue(budget.highWaterBytes() <= 10 * perMessage);
+  }
+
+  @Test
+  void aStreamThatHoldsTheMostEndsItselfWhenItsMessageDoesNotFit() {
+    long perMessage = OutboundBudget.estimatedBytes(message(1));
+    budget = new OutboundBudget(4 * perMessage);
+    stream(1000).start(engine, TOKEN, ChatEngine.LATEST);
+    call.ready = false;
+    deliver(1, 5);
+    assertEquals(Status.Code.RESOURCE_EXHAUSTED, Status.fromThrowable(call.error).getCode());
+    verify(subscription).close();
+    assertEquals(0, budget.usedBytes(), "an ended stream holds nothing");
   }
 
   @Test
@@ -193,7 +251,11 @@ class DeliveryStreamTest {
   }
 
   private DeliveryStream stream(int maxBuffered) {
-    return new DeliveryStream(call, maxBuffered, s -> finished.incrementAndGet());
+    return stream(call, maxBuffered);
+  }
+
+  private DeliveryStream stream(FakeServerStream on, int maxBuffered) {
+    return new DeliveryStream(on, maxBuffered, budget, s -> finished.incrementAndGet());
   }
 
   private void deliver(long fromSeq, long toSeq) {

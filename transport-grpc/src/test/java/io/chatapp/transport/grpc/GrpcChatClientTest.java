@@ -3,10 +3,11 @@ package io.chatapp.transport.grpc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.anyInt;
 import static org.mockito.ArgumentMatchers.anyLong;
 import static org.mockito.ArgumentMatchers.anyString;
-import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.eq;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.never;
 import static org.mockito.Mockito.timeout;
@@ -31,6 +32,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -80,7 +82,7 @@ class GrpcChatClientTest {
   void abruptServerLossIsReportedAsOneDisconnectAndNoSubscriptionEnd() throws Exception {
     // A server without the graceful end of delivery streams: its streams just break.
     Server abrupt = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-        .addService(ServerInterceptors.intercept(new EngineChatService(engine, 100), new SessionInterceptor()))
+        .addService(ServerInterceptors.intercept(new EngineChatService(engine, 100, new OutboundBudget(1 << 20)), new SessionInterceptor()))
         .build().start();
     ChatClientListener listener = mock(ChatClientListener.class);
     GrpcChatClient alice = (GrpcChatClient) track(GrpcChatClient.connect("127.0.0.1", abrupt.getPort(), listener));
@@ -115,7 +117,8 @@ class GrpcChatClientTest {
   void callWithoutAnswerFailsWithUnavailableAtTheDeadline() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     ChatEngine stuck = mock(ChatEngine.class);
-    when(stuck.login("alice", PASSWORD)).thenReturn(new Session("AAAAAAAAAAAAAAAAAAAAAA", "alice", 0, 0));
+    when(stuck.loginAsync(eq("alice"), eq(PASSWORD), any()))
+        .thenReturn(CompletableFuture.completedFuture(new Session("AAAAAAAAAAAAAAAAAAAAAA", "alice", 0, 0)));
     when(stuck.fetch(anyString(), anyLong(), anyInt())).thenAnswer(inv -> {
       release.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
       return List.of();

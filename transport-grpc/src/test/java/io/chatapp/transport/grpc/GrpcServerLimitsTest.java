@@ -62,7 +62,7 @@ class GrpcServerLimitsTest {
   void metadataOverTheLimitIsRefusedAndUnderItIsServed() throws Exception {
     GrpcChatServer server = server(b -> b.maxInboundMetadataBytes(2048));
     ManagedChannel channel = channel(server, b -> {});
-    String token = token("alice");
+    String token = RawSessions.token(engine, "alice");
     assertEquals(0, stub(channel, token, "").fetch(FetchRequest.getDefaultInstance()).getMessagesCount());
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
         () -> stub(channel, token, "x".repeat(4096)).fetch(FetchRequest.getDefaultInstance()));
@@ -73,13 +73,13 @@ class GrpcServerLimitsTest {
   void callsBeyondTheConcurrentLimitOfAConnectionWait() throws Exception {
     GrpcChatServer server = server(b -> b.maxConcurrentCallsPerConnection(2));
     ManagedChannel channel = channel(server, b -> {});
-    String token = token("alice");
+    String token = RawSessions.token(engine, "alice");
     OpenSubscription first = subscribe(channel, token);
     OpenSubscription second = subscribe(channel, token);
     first.awaitSubscribed();
     second.awaitSubscribed();
     var third = ChatServiceGrpc.newFutureStub(channel)
-        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(authorization(token)))
+        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(RawSessions.authorization(token)))
         .withDeadlineAfter(TIMEOUT_S, TimeUnit.SECONDS)
         .fetch(FetchRequest.getDefaultInstance());
     assertThrows(TimeoutException.class, () -> third.get(1, TimeUnit.SECONDS),
@@ -121,7 +121,7 @@ class GrpcServerLimitsTest {
     ManagedChannel withCall = channel(strict, b -> b.keepAliveTime(10, TimeUnit.SECONDS));
     ManagedChannel withoutCalls = channel(noIdlePings,
         b -> b.keepAliveTime(10, TimeUnit.SECONDS).keepAliveWithoutCalls(true));
-    String token = token("alice");
+    String token = RawSessions.token(engine, "alice");
     OpenSubscription open = subscribe(withCall, token);
     open.awaitSubscribed();
     stub(withoutCalls, token, "").fetch(FetchRequest.getDefaultInstance());
@@ -139,7 +139,7 @@ class GrpcServerLimitsTest {
   void idleConnectionsAreClosed() throws Exception {
     GrpcChatServer server = server(b -> b.maxConnectionIdle(Duration.ofMillis(500)));
     ManagedChannel channel = channel(server, b -> {});
-    stub(channel, token("alice"), "").fetch(FetchRequest.getDefaultInstance());
+    stub(channel, RawSessions.token(engine, "alice"), "").fetch(FetchRequest.getDefaultInstance());
     CountDownLatch closed = leavesReady(channel);
     assertTrue(closed.await(TIMEOUT_S, TimeUnit.SECONDS), "the server closes a connection without calls");
   }
@@ -148,7 +148,7 @@ class GrpcServerLimitsTest {
   void rapidStreamResetsCloseTheConnection() throws Exception {
     GrpcChatServer server = server(b -> b.maxRstFramesPerWindow(5, Duration.ofSeconds(30)));
     ManagedChannel channel = channel(server, b -> {});
-    String token = token("alice");
+    String token = RawSessions.token(engine, "alice");
     subscribe(channel, token).awaitSubscribed(); // the connection is up and stays up
     CountDownLatch closed = leavesReady(channel);
     for (int i = 0; i < 20 && closed.getCount() > 0; i++) {
@@ -188,23 +188,8 @@ class GrpcServerLimitsTest {
     return channel;
   }
 
-  private String token(String name) {
-    try {
-      engine.createAccount(name, PASSWORD);
-    } catch (io.chatapp.api.ChatException e) {
-      // exists already: another channel of the same test
-    }
-    return engine.login(name, PASSWORD).token();
-  }
-
-  private static Metadata authorization(String token) {
-    Metadata headers = new Metadata();
-    headers.put(BearerToken.AUTHORIZATION, "Bearer " + token);
-    return headers;
-  }
-
   private static ChatServiceGrpc.ChatServiceBlockingStub stub(ManagedChannel channel, String token, String padding) {
-    Metadata headers = authorization(token);
+    Metadata headers = RawSessions.authorization(token);
     if (!padding.isEmpty()) {
       headers.put(Metadata.Key.of("x-padding", Metadata.ASCII_STRING_MARSHALLER), padding);
     }
@@ -232,8 +217,7 @@ class GrpcServerLimitsTest {
 
   private static OpenSubscription subscribe(ManagedChannel channel, String token) {
     OpenSubscription s = new OpenSubscription();
-    Metadata headers = new Metadata();
-    headers.put(BearerToken.AUTHORIZATION, "Bearer " + token);
+    Metadata headers = RawSessions.authorization(token);
     ChatServiceGrpc.newStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
         .subscribe(SubscribeRequest.newBuilder().setAfterSeq(ChatEngine.LATEST).build(), s);
     return s;

@@ -34,7 +34,8 @@ final class InProcessFixture implements AutoCloseable {
   }
 
   InProcessFixture(ChatEngine engine, int maxBufferedMessagesPerStream) throws IOException {
-    service = new EngineChatService(engine, maxBufferedMessagesPerStream);
+    service = new EngineChatService(engine, maxBufferedMessagesPerStream,
+        new OutboundBudget(GrpcChatServer.DEFAULT_MAX_BUFFERED_BYTES));
     server = InProcessServerBuilder.forName(name)
         .addService(ServerInterceptors.intercept(service, new SessionInterceptor()))
         .build()

@@ -129,9 +129,10 @@ class SessionInterceptorTest {
   }
 
   @Test
-  void everyMethodButCreateAccountAndLoginNeedsASession() {
+  void everyMethodButCreateAccountLoginAndLogoutOtherSessionsNeedsASession() {
     Set<String> open = Set.of(ChatServiceGrpc.getCreateAccountMethod().getFullMethodName(),
-        ChatServiceGrpc.getLoginMethod().getFullMethodName());
+        ChatServiceGrpc.getLoginMethod().getFullMethodName(),
+        ChatServiceGrpc.getLogoutOtherSessionsMethod().getFullMethodName());
     int checked = 0;
     for (MethodDescriptor<?, ?> method : ChatServiceGrpc.getServiceDescriptor().getMethods()
         .stream().map(m -> (MethodDescriptor<?, ?>) m).toList()) {

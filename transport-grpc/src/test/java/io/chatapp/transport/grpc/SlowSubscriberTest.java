@@ -48,7 +48,8 @@ class SlowSubscriberTest {
 
   @BeforeEach
   void startServer() throws Exception {
-    engine = DefaultChatEngine.builder().passwordIterations(1000).build();
+    // Sends as fast as the connection takes them: no per-session send rate in the way.
+    engine = DefaultChatEngine.builder().passwordIterations(1000).sendRate(1_000_000, 1_000_000).build();
     server = GrpcChatServer.builder(engine).host("127.0.0.1").port(0)
         .maxBufferedMessagesPerStream(BUFFER_BOUND).build().start();
     rawChannel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();

@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.anyInt;
 import static org.mockito.ArgumentMatchers.anyLong;
 import static org.mockito.ArgumentMatchers.anyString;
+import static org.mockito.ArgumentMatchers.eq;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.when;
 
@@ -20,6 +22,7 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -57,7 +60,8 @@ class StatusMappingTest {
   @EnumSource(ErrorCode.class)
   void everyErrorCodeFromTheEngineReachesTheClientUnchanged(ErrorCode code) throws Exception {
     ChatEngine engine = mock(ChatEngine.class);
-    when(engine.login("alice", "pw")).thenReturn(new Session(TOKEN, "alice", 0, 0));
+    when(engine.loginAsync(eq("alice"), eq("pw"), any()))
+        .thenReturn(CompletableFuture.completedFuture(new Session(TOKEN, "alice", 0, 0)));
     when(engine.fetch(anyString(), anyLong(), anyInt())).thenThrow(new ChatException(code, "fetch failed: " + code));
     try (InProcessFixture fixture = new InProcessFixture(engine)) {
       ChatClient client = fixture.client(null);
@@ -71,7 +75,8 @@ class StatusMappingTest {
   @Test
   void unexpectedEngineFailureBecomesInternalWithoutItsDetails() throws Exception {
     ChatEngine engine = mock(ChatEngine.class);
-    when(engine.login("alice", "pw")).thenReturn(new Session(TOKEN, "alice", 0, 0));
+    when(engine.loginAsync(eq("alice"), eq("pw"), any()))
+        .thenReturn(CompletableFuture.completedFuture(new Session(TOKEN, "alice", 0, 0)));
     when(engine.fetch(anyString(), anyLong(), anyInt())).thenThrow(new IllegalStateException("secret detail"));
     try (InProcessFixture fixture = new InProcessFixture(engine)) {
       ChatClient client = fixture.client(null);
