@@ -54,6 +54,12 @@ public interface ChatEngine extends AutoCloseable {
   /** Most messages one {@link #fetch} returns. */
   int MAX_FETCH_LIMIT = 1000;
   /**
+   * Most bytes of messages one {@link #fetch} returns (their text in UTF-8 and a little for the
+   * rest of each), unless its first message alone is larger: so that one answer stays about a
+   * megabyte however long the texts are.
+   */
+  int MAX_FETCH_BYTES = 1024 * 1024;
+  /**
    * The {@code afterSeq} of {@link #subscribe} that means "only messages stored from now on".
    */
   long LATEST = -1;
@@ -209,7 +215,10 @@ public interface ChatEngine extends AutoCloseable {
   Subscription subscribe(String token, long afterSeq, MessageListener listener);
 
   /**
-   * Returns stored messages of the caller's mailbox above a sequence number, oldest first.
+   * Returns stored messages of the caller's mailbox above a sequence number, oldest first: at
+   * most {@code limit}, and at most about {@value #MAX_FETCH_BYTES} bytes of them, so fewer than
+   * {@code limit} does not mean there are no more: fetch again after the last one returned until
+   * an answer is empty.
    *
    * @param token the caller's session
    * @param afterSeq return messages above this sequence number, 0 or more

@@ -276,7 +276,15 @@ public final class DefaultChatEngine implements ChatEngine {
     SessionState session = session(token);
     Rules.seq(afterSeq, "afterSeq");
     int max = Rules.limit(limit, DEFAULT_FETCH_LIMIT, MAX_FETCH_LIMIT);
-    return store.fetch(session.userKey, afterSeq, max);
+    List<Message> messages = store.fetch(session.userKey, afterSeq, max);
+    long bytes = 0;
+    for (int i = 0; i < messages.size(); i++) {
+      bytes += Rules.approximateBytes(messages.get(i));
+      if (bytes > MAX_FETCH_BYTES && i > 0) {
+        return List.copyOf(messages.subList(0, i));
+      }
+    }
+    return messages;
   }
 
   @Override

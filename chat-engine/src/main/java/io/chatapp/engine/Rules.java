@@ -8,6 +8,7 @@ import static io.chatapp.api.ChatEngine.MIN_PASSWORD_LENGTH;
 
 import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
+import io.chatapp.api.Message;
 
 /**
  * The argument rules of the contract, checked in one place for every transport. Each failure is
@@ -114,6 +115,20 @@ final class Rules {
   /** Quotes a user-supplied value for an error message, cut short so a message stays readable. */
   static String quote(String value) {
     return "\"" + shorten(value) + "\"";
+  }
+
+  /** Bytes per message on any wire beside its text: ids, names, times. */
+  private static final int MESSAGE_OVERHEAD_BYTES = 96;
+
+  /** About how many bytes a message takes on a wire: its text in UTF-8 and a bound for the rest. */
+  static long approximateBytes(Message message) {
+    String text = message.text();
+    long bytes = MESSAGE_OVERHEAD_BYTES;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      bytes += c < 0x80 ? 1 : c < 0x800 || Character.isSurrogate(c) ? 2 : 3;
+    }
+    return bytes;
   }
 
   /** The NOT_FOUND of a name with no account, showing the name as {@link #quote} does. */

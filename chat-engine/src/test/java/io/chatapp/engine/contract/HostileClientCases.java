@@ -232,4 +232,34 @@ public abstract class HostileClientCases extends ContractFixture {
     assertEquals(List.of(), mine.fetch(0, 1));
     failsWith(ErrorCode.UNAUTHENTICATED, () -> other.fetch(0, 1));
   }
+
+  @Test
+  void aFetchAnswerStaysAboutAMegabyteAndPagingReachesEveryMessage() throws Exception {
+    ChatClient alice = user("alice");
+    ChatClient bob = user("bob");
+    String longText = "é".repeat(ChatEngine.MAX_TEXT_LENGTH); // 8 KiB of UTF-8 each
+    int count = 300;
+    List<CompletableFuture<Message>> window = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      window.add(alice.sendAsync("bob", longText, null));
+      if (window.size() == 50) {
+        window.forEach(CompletableFuture::join);
+        window.clear();
+      }
+    }
+    window.forEach(CompletableFuture::join);
+    List<Message> first = bob.fetch(0, ChatEngine.MAX_FETCH_LIMIT);
+    assertTrue(first.size() > 1 && first.size() < count, "one answer held " + first.size() + " messages");
+    long seen = first.size();
+    long after = first.get(first.size() - 1).seq();
+    for (int calls = 0; calls < 10; calls++) {
+      List<Message> next = bob.fetch(after, ChatEngine.MAX_FETCH_LIMIT);
+      if (next.isEmpty()) {
+        break;
+      }
+      seen += next.size();
+      after = next.get(next.size() - 1).seq();
+    }
+    assertEquals(count, seen);
+  }
 }

@@ -67,7 +67,7 @@ class UnreadAnswersTest {
     stalled.flush();
 
     long perConnection = GrpcChatServer.DEFAULT_MAX_UNREAD_ANSWER_BYTES_PER_CONNECTION;
-    int fit = (int) (perConnection / EngineChatService.MAX_FETCH_RESPONSE_BYTES);
+    int fit = (int) (perConnection / ChatEngine.MAX_FETCH_BYTES);
     // The answers past the budget end at once (trailers only); the others wait for window.
     assertTrue(ended.tryAcquire(FETCHES - fit, TIMEOUT_S, TimeUnit.SECONDS),
         "at least " + (FETCHES - fit) + " fetches refused; " + ended.availablePermits() + " were");
