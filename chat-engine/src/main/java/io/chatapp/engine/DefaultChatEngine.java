@@ -109,6 +109,9 @@ public final class DefaultChatEngine implements ChatEngine {
       checkOpen();
       Rules.username(username);
       Rules.password(password);
+      if (store.findAccount(StoredAccount.key(username)).isPresent()) {
+        throw taken(username); // known before any hashing; the insert below still settles races
+      }
       return credentials.hashing(origin, () -> {
         createAccountNow(username, credentials.hash(password));
         return null;
@@ -159,11 +162,15 @@ public final class DefaultChatEngine implements ChatEngine {
     checkOpen();
     StoredAccount account = new StoredAccount(username, passwordHash, clock.instant());
     if (!store.insertAccount(account)) {
-      throw new ChatException(ErrorCode.ALREADY_EXISTS, "username " + Rules.quote(username) + " is taken");
+      throw taken(username);
     }
     // A mailbox of an earlier account of this name that a racing call left behind is not hers.
     mailboxes.computeIfPresent(account.key(), (key, old) -> old.isDeleted() ? null : old);
     events.fire(l -> l.onAccountCreated(username));
+  }
+
+  private static ChatException taken(String username) {
+    return new ChatException(ErrorCode.ALREADY_EXISTS, "username " + Rules.quote(username) + " is taken");
   }
 
   /** Opens a session for an account whose password was just checked. On a password thread. */
