@@ -54,6 +54,11 @@ final class InboundBuffer {
     starved = false;
     filled = false;
     view = null;
+    if (io.endOfStreamWithoutMemory()) {
+      // Asked before any reservation: a peer that left is closed even when the budget is spent,
+      // without a refusal that would make the server look for connections to close for memory.
+      return -1;
+    }
     if (partial != null && partialTotal > scratch.capacity()) {
       return readLarge(io);
     }

@@ -63,6 +63,12 @@ final class TlsTransport implements TransportLayer {
     return endOfStream || engine.isInboundDone() ? -1 : 0;
   }
 
+  /** Reads ciphertext into {@code netIn} and unwraps it into {@code appIn}, handing out nothing. */
+  @Override
+  public boolean endOfStreamWithoutMemory() throws IOException {
+    return read(EMPTY) < 0;
+  }
+
   @Override
   public int write(ByteBuffer src) throws IOException {
     if (!flushPending()) {

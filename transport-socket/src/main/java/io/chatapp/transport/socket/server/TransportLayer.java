@@ -30,6 +30,20 @@ interface TransportLayer extends ByteChannel {
   boolean hasBufferedInput();
 
   /**
+   * Takes in what the socket holds with the layer's own buffers only, which the connection holds
+   * for its whole life, and tells whether the peer has ended its stream with nothing left to read.
+   * A connection asks before it reserves memory to read into, so that a peer that is gone is seen
+   * and its memory given back even while the budget lends nothing.
+   *
+   * @return {@code true} at end of stream; always {@code false} for the plain socket, which has
+   *     no buffer of its own and could take in a byte only with memory from the budget
+   * @throws IOException if the read fails
+   */
+  default boolean endOfStreamWithoutMemory() throws IOException {
+    return false;
+  }
+
+  /**
    * Tells whether writing cannot go on until the peer sends something (a TLS handshake waiting
    * for the peer's next message); the connection then waits for readability, not writability.
    *
