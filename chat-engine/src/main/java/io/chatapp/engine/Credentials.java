@@ -43,7 +43,7 @@ final class Credentials implements AutoCloseable {
 
   /** Runs {@code job}, which hashes, on a password thread; see {@link PasswordWork#submit}. */
   <T> CompletableFuture<T> hashing(String origin, Supplier<T> job) {
-    return work.submit(origin, job);
+    return work.submit(Origins.key(origin), job);
   }
 
   String hash(String password) {
@@ -58,7 +58,9 @@ final class Credentials implements AutoCloseable {
    *     "wrong username or password" for an unknown user or a wrong password alike,
    *     {@link ErrorCode#RESOURCE_EXHAUSTED} when throttled or busy
    */
-  <T> CompletableFuture<T> verify(String username, String password, String origin, Function<StoredAccount, T> then) {
+  <T> CompletableFuture<T> verify(String username, String password, String clientOrigin,
+      Function<StoredAccount, T> then) {
+    String origin = Origins.key(clientOrigin);
     Rules.present(username, "username");
     Rules.present(password, "password");
     boolean plausible = Rules.isValidUsername(username) && password.length() <= MAX_PASSWORD_LENGTH;
@@ -90,7 +92,7 @@ final class Credentials implements AutoCloseable {
    * like a login. Runs on the caller's thread, which must be a password thread.
    */
   void confirm(StoredAccount account, String password, String origin) {
-    try (LoginThrottle.Attempt attempt = throttle.reserve(account.key(), origin, clock.instant())) {
+    try (LoginThrottle.Attempt attempt = throttle.reserve(account.key(), Origins.key(origin), clock.instant())) {
       if (password.length() > MAX_PASSWORD_LENGTH || !hasher.verify(password, account.passwordHash())) {
         attempt.failed(clock.instant());
         throw new ChatException(ErrorCode.UNAUTHENTICATED, "wrong password: the account was not deleted");

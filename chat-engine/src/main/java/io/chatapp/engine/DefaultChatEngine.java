@@ -14,17 +14,13 @@ import io.chatapp.engine.store.ChatStore;
 import io.chatapp.engine.store.InMemoryChatStore;
 import io.chatapp.engine.store.MailboxState;
 import io.chatapp.engine.store.StoredAccount;
-import io.chatapp.engine.store.StoredSession;
 import java.lang.System.Logger.Level;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -93,10 +89,13 @@ public final class DefaultChatEngine implements ChatEngine {
 
   /**
    * Returns a builder with production defaults: an in-memory store, the system UTC clock,
-   * 600,000 PBKDF2 iterations, one delivery thread per core, a subscriber queue of 10,000,
-   * login throttling after 5 failures in 15 minutes with delays up to 30 s, sessions that expire
-   * after 7 days idle or 30 days in all, at most 100 sessions per user, and at most 100,000
-   * unread messages per mailbox.
+   * 600,000 PBKDF2 iterations hashed on half the cores with 64 waiting and 8 per client address,
+   * one delivery thread per core, a subscriber queue of 10,000, login throttling after 5 failures
+   * per username and address (20 per address) in 15 minutes with delays up to 30 s, sessions that
+   * expire after 7 days idle or 30 days in all, at most 100 live sessions per user, 100 sends a
+   * second per session after a burst of 1,000, at most 100,000 unread messages per mailbox and a
+   * tenth of that from one sender, client message ids remembered for a day, and a sweep of what
+   * expired every minute.
    *
    * @return a new builder
    */

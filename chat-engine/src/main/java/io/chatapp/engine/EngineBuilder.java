@@ -38,8 +38,8 @@ public final class EngineBuilder {
   boolean maxUnreadPerMailboxSet;
   long maxUnreadPerSender = -1; // -1: a tenth of maxUnreadPerMailbox
   int passwordThreads = PasswordWork.defaultThreads();
-  int passwordQueue = 64;
-  int passwordChecksPerAddress = 4;
+  int passwordQueue = PasswordWork.DEFAULT_QUEUE_CAPACITY;
+  int passwordChecksPerAddress = PasswordWork.DEFAULT_MAX_IN_FLIGHT_PER_ADDRESS;
   boolean passwordWorkSet;
   Duration idempotencyWindow = Duration.ofDays(1);
   boolean idempotencyWindowSet;
@@ -255,7 +255,8 @@ public final class EngineBuilder {
    * of logins cannot slow sends: how many, how many checks may wait for one, and how many one
    * client address may have running or waiting. Past either limit, creating an account, logging
    * in and the other password operations fail at once with {@link ErrorCode#RESOURCE_EXHAUSTED}
-   * ("server busy, retry"). Default half the cores (at least one), 64 waiting, 4 per address;
+   * ("server busy, retry"). Default half the cores (at least one), 64 waiting, 8 per address
+   * (room for several people behind one NAT to log in at once);
    * in-process callers, which pass no address, are bounded by the queue alone.
    *
    * @param threads 1 to the number of cores

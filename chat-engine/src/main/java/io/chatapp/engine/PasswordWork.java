@@ -44,7 +44,7 @@ final class PasswordWork implements AutoCloseable {
   /** Jobs that may wait for a thread. */
   static final int DEFAULT_QUEUE_CAPACITY = 64;
   /** Jobs one address may have queued or running. */
-  static final int DEFAULT_MAX_IN_FLIGHT_PER_ADDRESS = 4;
+  static final int DEFAULT_MAX_IN_FLIGHT_PER_ADDRESS = 8;
 
   private static final long IDLE_THREAD_SECONDS = 30;
 
@@ -90,7 +90,7 @@ final class PasswordWork implements AutoCloseable {
     executor.allowCoreThreadTimeOut(true);
   }
 
-  /** Creates the executor with the defaults: half the cores (at least one), 64 queued, 4 per address. */
+  /** Creates the executor with the defaults: half the cores (at least one), 64 queued, 8 per address. */
   PasswordWork() {
     this(defaultThreads(), DEFAULT_QUEUE_CAPACITY, DEFAULT_MAX_IN_FLIGHT_PER_ADDRESS);
   }

@@ -102,7 +102,7 @@ public final class ChatServer implements Callable<Integer> {
 
   @Option(names = "--password-checks-per-address", description = "Password checks one client address may have running "
       + "or waiting.")
-  int passwordChecksPerAddress = 4;
+  int passwordChecksPerAddress = 8;
 
   @Option(names = "--idempotency-window", description = "How long a client message id is remembered for safe retries.")
   Duration idempotencyWindow = Duration.ofDays(1);

@@ -103,6 +103,7 @@ final class CliSession implements ChatClientListener {
         login(a[0], a[1]);
       }
       case "/logout", "logout" -> {
+        client.unsubscribe(); // so that the logout does not read as live messages stopping
         client.logout();
         synchronized (lock) {
           username = null;
@@ -151,7 +152,8 @@ final class CliSession implements ChatClientListener {
       username = null;
     }
     try {
-      client.logoutAsync().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      client.unsubscribeAsync().thenCompose(done -> client.logoutAsync())
+          .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (ExecutionException | TimeoutException e) {
@@ -165,6 +167,7 @@ final class CliSession implements ChatClientListener {
       loggedIn = username != null;
     }
     if (loggedIn) {
+      client.unsubscribe();
       client.logout(); // a second /login must not leave the first session behind
     }
     Session session = client.login(user, password);

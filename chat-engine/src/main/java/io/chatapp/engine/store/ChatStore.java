@@ -45,18 +45,6 @@ public interface ChatStore extends AutoCloseable {
   void updatePasswordHash(String userKey, String passwordHash);
 
   /**
-   * Lists accounts in key order.
-   *
-   * @param afterKey list keys strictly greater than this, or {@code null} from the start
-   * @param limit most accounts to return, at least 1
-   * @return the accounts, in key order
-   * @deprecated reads every password hash on the way; a directory uses {@link #listUsernames},
-   *     which also narrows the read to a key prefix
-   */
-  @Deprecated
-  List<StoredAccount> listAccounts(String afterKey, int limit);
-
-  /**
    * Lists the usernames of the accounts whose key is above {@code afterKey} and starts with
    * {@code keyPrefix}, in key order.
    *
@@ -98,17 +86,6 @@ public interface ChatStore extends AutoCloseable {
    * @return the session, or empty
    */
   Optional<StoredSession> findSession(String tokenHash);
-
-  /**
-   * Counts the sessions of an account.
-   *
-   * @param userKey the key
-   * @return the number of stored sessions
-   * @deprecated counts expired sessions too, so that they lock their owner out; use
-   *     {@link #countLiveSessions}
-   */
-  @Deprecated
-  int countSessions(String userKey);
 
   /**
    * Counts the live sessions of an account: those created after {@code createdAfter} and last
@@ -222,20 +199,6 @@ public interface ChatStore extends AutoCloseable {
    */
   default CompletableFuture<Message> appendPipelined(Message message) {
     return null;
-  }
-
-  /**
-   * Finds the message a sender stored with a client message id.
-   *
-   * @param senderKey the sender's key
-   * @param clientMessageId the id
-   * @return the message rebuilt from its {@link SentRecord}, with the sender's key as its sender
-   *     and an empty text, which the store no longer keeps; empty if there is no record
-   * @deprecated loses the text; use {@link #findSent} and {@link SentRecord#toMessage}
-   */
-  @Deprecated
-  default Optional<Message> findByClientMessageId(String senderKey, String clientMessageId) {
-    return findSent(senderKey, clientMessageId, Instant.MIN).map(r -> r.toMessage(senderKey, ""));
   }
 
   /**

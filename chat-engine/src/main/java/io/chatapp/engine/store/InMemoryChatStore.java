@@ -54,20 +54,6 @@ public final class InMemoryChatStore implements ChatStore {
     accounts.computeIfPresent(userKey, (k, a) -> new StoredAccount(a.username(), passwordHash, a.createdAt()));
   }
 
-  @Override
-  @Deprecated
-  public List<StoredAccount> listAccounts(String afterKey, int limit) {
-    var tail = afterKey == null ? accounts : accounts.tailMap(afterKey, false);
-    List<StoredAccount> page = new ArrayList<>(Math.min(limit, 256));
-    for (StoredAccount account : tail.values()) {
-      if (page.size() == limit) {
-        break;
-      }
-      page.add(account);
-    }
-    return page;
-  }
-
   /** Walks the key range one step at a time, so each step is one map call: {@code O(log n)}. */
   @Override
   public List<String> listUsernames(String afterKey, String keyPrefix, int limit) {
@@ -112,12 +98,6 @@ public final class InMemoryChatStore implements ChatStore {
   @Override
   public Optional<StoredSession> findSession(String tokenHash) {
     return sessions.find(tokenHash);
-  }
-
-  @Override
-  @Deprecated
-  public int countSessions(String userKey) {
-    return sessions.count(userKey);
   }
 
   @Override

@@ -46,12 +46,6 @@ final class MemorySessions {
     return Optional.ofNullable(byToken.get(tokenHash));
   }
 
-  int count(String userKey) {
-    synchronized (lock) {
-      return byUser.getOrDefault(userKey, Set.of()).size();
-    }
-  }
-
   int countLive(String userKey, Instant createdAfter, Instant usedAfter) {
     synchronized (lock) {
       int live = 0;

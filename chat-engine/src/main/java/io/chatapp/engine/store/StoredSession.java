@@ -29,19 +29,6 @@ public record StoredSession(String tokenHash, String userKey, Instant createdAt,
   }
 
   /**
-   * Creates a session that was last used when it was opened.
-   *
-   * @param tokenHash the SHA-256 of the token, in lower-case hex
-   * @param userKey the key of the account
-   * @param createdAt when the session was opened, also its last use
-   * @deprecated pass {@code lastUsedAt} too: {@code new StoredSession(hash, key, now, now)}
-   */
-  @Deprecated
-  public StoredSession(String tokenHash, String userKey, Instant createdAt) {
-    this(tokenHash, userKey, createdAt, createdAt);
-  }
-
-  /**
    * Returns this session with a later last use; an earlier one leaves it as it is.
    *
    * @param usedAt the time of a use

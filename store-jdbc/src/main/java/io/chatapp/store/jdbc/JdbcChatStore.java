@@ -102,12 +102,6 @@ public final class JdbcChatStore implements ChatStore {
   }
 
   @Override
-  @Deprecated
-  public List<StoredAccount> listAccounts(String afterKey, int limit) {
-    return readers.read(c -> StoreSql.listAccounts(c, afterKey, limit));
-  }
-
-  @Override
   public List<String> listUsernames(String afterKey, String keyPrefix, int limit) {
     requirePositive(limit, "limit");
     return readers.read(c -> StoreSql.listUsernames(c, afterKey, keyPrefix, limit));
@@ -126,12 +120,6 @@ public final class JdbcChatStore implements ChatStore {
   @Override
   public Optional<StoredSession> findSession(String tokenHash) {
     return readers.read(c -> SessionSql.find(c, tokenHash));
-  }
-
-  @Override
-  @Deprecated
-  public int countSessions(String userKey) {
-    return readers.read(c -> SessionSql.count(c, userKey));
   }
 
   @Override

@@ -54,13 +54,6 @@ final class SessionSql {
     }
   }
 
-  static int count(Connection c, String userKey) throws SQLException {
-    try (PreparedStatement s = c.prepareStatement("SELECT COUNT(*) FROM sessions WHERE user_key = ?")) {
-      s.setString(1, userKey);
-      return single(s);
-    }
-  }
-
   static int countLive(Connection c, String userKey, Instant createdAfter, Instant usedAfter) throws SQLException {
     try (PreparedStatement s = c.prepareStatement("SELECT COUNT(*) FROM sessions WHERE user_key = ?"
         + " AND (created_s, created_ns) > (?, ?) AND (last_used_s, last_used_ns) > (?, ?)")) {

@@ -64,25 +64,6 @@ final class StoreSql {
     }
   }
 
-  static List<StoredAccount> listAccounts(Connection c, String afterKey, int limit) throws SQLException {
-    String sql = "SELECT username, password_hash, created_s, created_ns FROM accounts"
-        + (afterKey == null ? "" : " WHERE user_key > ?") + " ORDER BY user_key LIMIT ?";
-    try (PreparedStatement s = c.prepareStatement(sql)) {
-      int i = 1;
-      if (afterKey != null) {
-        s.setString(i++, afterKey);
-      }
-      s.setInt(i, limit);
-      List<StoredAccount> page = new ArrayList<>(Math.min(limit, 256));
-      try (ResultSet rs = s.executeQuery()) {
-        while (rs.next()) {
-          page.add(account(rs));
-        }
-      }
-      return page;
-    }
-  }
-
   /**
    * Returns the SQL that lists the usernames in a key range, one page of it: a range read of the
    * primary key's index, which keeps the keys in Java's order (byte order, COLLATE "C" in

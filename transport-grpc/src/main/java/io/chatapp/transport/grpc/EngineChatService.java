@@ -58,6 +58,11 @@ import java.util.function.Supplier;
  * {@link DeliveryStream}.
  */
 final class EngineChatService extends ChatServiceGrpc.ChatServiceImplBase {
+  /**
+   * Most bytes of messages in one {@code FetchResponse}, unless its one message is larger: 1000
+   * messages of 4096 characters would make an answer of up to 12 MiB.
+   */
+  static final int MAX_FETCH_RESPONSE_BYTES = 1024 * 1024;
   /** Most accounts in one {@code ListAccountsResponse} chunk. */
   static final int ACCOUNTS_PER_CHUNK = 100;
 
@@ -207,8 +212,15 @@ final class EngineChatService extends ChatServiceGrpc.ChatServiceImplBase {
   public void fetch(FetchRequest request, StreamObserver<FetchResponse> out) {
     unary("Fetch", out, () -> {
       FetchResponse.Builder response = FetchResponse.newBuilder();
+      long bytes = 0;
       for (Message m : engine.fetch(token(), request.getAfterSeq(), request.getLimit())) {
-        response.addMessages(ProtoRecords.toProto(m));
+        io.chatapp.transport.grpc.proto.Message message = ProtoRecords.toProto(m);
+        // Fewer messages than the limit is a valid page: the client fetches on after the last.
+        bytes += message.getSerializedSize();
+        if (bytes > MAX_FETCH_RESPONSE_BYTES && response.getMessagesCount() > 0) {
+          break;
+        }
+        response.addMessages(message);
       }
       return response.build();
     });

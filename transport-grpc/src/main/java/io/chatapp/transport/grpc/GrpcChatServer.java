@@ -74,6 +74,10 @@ public final class GrpcChatServer implements AutoCloseable {
   public static final int DEFAULT_MAX_RST_FRAMES = 200;
   /** ... per default window of {@link Builder#maxRstFramesPerWindow}: 10 seconds. */
   public static final Duration DEFAULT_RST_FRAMES_WINDOW = Duration.ofSeconds(10);
+  /** Default per-connection bound of {@link Builder#maxUnreadAnswerBytes}: 8 MiB ... */
+  public static final long DEFAULT_MAX_UNREAD_ANSWER_BYTES_PER_CONNECTION = 8L * 1024 * 1024;
+  /** ... and its bound for the whole server: 256 MiB. */
+  public static final long DEFAULT_MAX_UNREAD_ANSWER_BYTES = 256L * 1024 * 1024;
   /** Default {@link Builder#maxConnections}: 10000, as the socket server's. */
   public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
   /** Default {@link Builder#maxConnectionsPerAddress}: 64. */
@@ -102,6 +106,7 @@ public final class GrpcChatServer implements AutoCloseable {
   private final ExecutorService ownedExecutor;
   private final EngineChatService service;
   private final ConnectionLimiter connectionLimiter;
+  private final PendingAnswerBudget pendingAnswers;
   private final ConnectionLog connectionLog;
   private final int serverId = SERVER_IDS.incrementAndGet();
 
@@ -126,6 +131,7 @@ public final class GrpcChatServer implements AutoCloseable {
     this.privateKeyPem = b.privateKeyPem;
     this.shutdownTimeout = b.shutdownTimeout;
     this.connectionLimiter = new ConnectionLimiter(b.maxConnections, b.maxConnectionsPerAddress);
+    this.pendingAnswers = new PendingAnswerBudget(b.maxUnreadAnswerBytesPerConnection, b.maxUnreadAnswerBytes);
     this.connectionLog = new ConnectionLog(b.maxConcurrentCallsPerConnection, System::nanoTime);
     this.ownedExecutor = b.executor == null ? defaultExecutor(serverId) : null;
     this.executor = b.executor != null ? b.executor : ownedExecutor;
@@ -179,7 +185,9 @@ public final class GrpcChatServer implements AutoCloseable {
           .maxConnectionIdle(maxConnectionIdle.toNanos(), TimeUnit.NANOSECONDS)
           .maxRstFramesPerWindow(maxRstFrames, (int) rstFramesWindow.toSeconds())
           // Outermost, so that an unreadable request is answered before any interceptor runs.
-          .addService(UnreadableRequestGuard.guard(ServerInterceptors.intercept(service, new SessionInterceptor())));
+          .addTransportFilter(pendingAnswers.transportFilter())
+          .addService(UnreadableRequestGuard.guard(
+              ServerInterceptors.intercept(service, new SessionInterceptor(), pendingAnswers)));
       Server created = null;
       try {
         if (isTls()) {
@@ -314,6 +322,15 @@ public final class GrpcChatServer implements AutoCloseable {
     return connectionLimiter.open();
   }
 
+  /**
+   * Returns the budget of answers written and not yet read, for tests.
+   *
+   * @return the budget
+   */
+  PendingAnswerBudget pendingAnswers() {
+    return pendingAnswers;
+  }
+
   private static ExecutorService defaultExecutor(int serverId) {
     // A fixed pool: engine calls may block briefly (password hashing, the store), and a bounded
     // number of threads keeps a burst of calls from creating a thread each.
@@ -360,6 +377,9 @@ public final class GrpcChatServer implements AutoCloseable {
     private int maxRstFrames = DEFAULT_MAX_RST_FRAMES;
     private Duration rstFramesWindow = DEFAULT_RST_FRAMES_WINDOW;
     private boolean maxRstFramesSet;
+    private long maxUnreadAnswerBytesPerConnection = DEFAULT_MAX_UNREAD_ANSWER_BYTES_PER_CONNECTION;
+    private long maxUnreadAnswerBytes = DEFAULT_MAX_UNREAD_ANSWER_BYTES;
+    private boolean maxUnreadAnswerBytesSet;
     private int maxConnections = DEFAULT_MAX_CONNECTIONS;
     private boolean maxConnectionsSet;
     private int maxConnectionsPerAddress = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
@@ -651,6 +671,32 @@ public final class GrpcChatServer implements AutoCloseable {
       this.maxRstFrames = frames;
       this.rstFramesWindow = window;
       maxRstFramesSet = true;
+      return this;
+    }
+
+    /**
+     * Sets how many bytes of answers to unary calls ({@code Fetch}, {@code ListAccounts} and the
+     * rest; subscriptions and send streams follow flow control instead) the server holds for
+     * clients that do not read them, per connection and in total. An answer that does not fit
+     * fails its call with {@code RESOURCE_EXHAUSTED}. Default 8 MiB per connection (eight of the
+     * largest {@code Fetch} answers) and 256 MiB in total.
+     *
+     * @param perConnection 1 MiB or more
+     * @param total {@code perConnection} or more
+     * @return this builder
+     * @throws IllegalArgumentException if a bound is out of range
+     * @throws IllegalStateException if the bounds were set before
+     */
+    public Builder maxUnreadAnswerBytes(long perConnection, long total) {
+      checkNotSet(maxUnreadAnswerBytesSet, "maxUnreadAnswerBytes",
+          maxUnreadAnswerBytesPerConnection + " per connection, " + maxUnreadAnswerBytes + " in total");
+      if (perConnection < 1024 * 1024 || total < perConnection) {
+        throw new IllegalArgumentException("maxUnreadAnswerBytes takes 1048576 or more per connection and at least"
+            + " as much in total, was " + perConnection + " and " + total);
+      }
+      this.maxUnreadAnswerBytesPerConnection = perConnection;
+      this.maxUnreadAnswerBytes = total;
+      maxUnreadAnswerBytesSet = true;
       return this;
     }
 

@@ -36,7 +36,8 @@ class GrpcReconnectTest {
 
   @BeforeEach
   void start() throws Exception {
-    engine = DefaultChatEngine.builder().passwordIterations(1000).build();
+    // Sends under traffic as fast as the connection takes them: no per-session send rate in the way.
+    engine = DefaultChatEngine.builder().passwordIterations(1000).sendRate(1_000_000, 1_000_000).build();
     server = GrpcChatServer.builder(engine).host("127.0.0.1").port(0).build().start();
     port = server.port();
   }

@@ -60,6 +60,7 @@ final class Connection {
   private long handedOn; // bytes of the frames the current read queued as requests
   private boolean pausedForRequests;
   private boolean mutedForMemory;
+  private boolean drainWaitsForMemory;
   private boolean writeOn;
   private boolean outputShut;
 
@@ -262,13 +263,39 @@ final class Connection {
    * Called by the loop thread.
    */
   void unmuteForMemory() {
-    if (state == State.CLOSED || !mutedForMemory) {
+    if (state == State.CLOSED) {
       return;
     }
-    mutedForMemory = false;
-    server.memory().waiting(-1);
-    updateInterest();
-    onReadable();
+    if (drainWaitsForMemory) {
+      if (server.memory().isShort()) {
+        loop.muted(this); // wait for the next release
+      } else {
+        drainWaitsForMemory = false;
+        server.memory().waiting(-1);
+        requests.resumeAfterPark();
+      }
+    }
+    if (mutedForMemory) {
+      mutedForMemory = false;
+      server.memory().waiting(-1);
+      updateInterest();
+      onReadable();
+    }
+  }
+
+  /**
+   * Stops running this connection's requests until the memory budget is no longer short: an
+   * answer was just refused for want of memory. Called by the worker that holds the drain.
+   */
+  void drainWhenMemoryIsBack() {
+    loop.execute(guarded(() -> {
+      if (state == State.CLOSED) {
+        return;
+      }
+      drainWaitsForMemory = true;
+      server.memory().waiting(1);
+      loop.muted(this);
+    }));
   }
 
   /**
@@ -297,6 +324,10 @@ final class Connection {
     }
     if (mutedForMemory) {
       mutedForMemory = false;
+      server.memory().waiting(-1);
+    }
+    if (drainWaitsForMemory) {
+      drainWaitsForMemory = false;
       server.memory().waiting(-1);
     }
     if (key != null) {

@@ -111,7 +111,10 @@ final class MemoryBudget {
         return 0;
       }
       if (used.compareAndSet(u, u + grant)) {
-        peak.accumulateAndGet(u + grant, Math::max);
+        // Read first: a write on every reservation would make the peak a second contended line.
+        if (u + grant > peak.get()) {
+          peak.accumulateAndGet(u + grant, Math::max);
+        }
         return grant;
       }
     }
@@ -131,6 +134,11 @@ final class MemoryBudget {
     if (waiting.get() > 0) {
       onRelease.run();
     }
+  }
+
+  /** Tells whether more than three quarters of the budget are spent. */
+  boolean isShort() {
+    return used.get() > maxBytes - maxBytes / 4;
   }
 
   /**

@@ -43,6 +43,7 @@ final class OutboundQueue {
   private boolean flushRequested; // guarded by lock
   private boolean closed; // guarded by lock
   private boolean parked; // guarded by lock
+  private boolean answerRefused; // guarded by lock: an answer found no room in the memory budget
   private WireWriter writing = new WireWriter(INITIAL_BYTES); // loop thread; swapped under lock
   private ByteBuffer writingView; // loop thread only
 
@@ -87,6 +88,7 @@ final class OutboundQueue {
         }
       } else if (!(isControl(frame) ? account.tryReserveForError(bytes) : account.tryReserve(bytes))) {
         undo(before);
+        answerRefused |= response;
         if (!response || !queueError(new Frame.ErrorFrame(frame.requestId(), ErrorCode.RESOURCE_EXHAUSTED,
             "response of " + bytes + " bytes does not fit in the server's memory budget now; retry later"))) {
           return Result.NO_MEMORY;
@@ -207,6 +209,19 @@ final class OutboundQueue {
         return true;
       }
       return false;
+    }
+  }
+
+  /**
+   * Tells whether an answer was replaced for want of memory since the last call, and forgets it.
+   * Called by the worker: it then runs no more of the connection's requests until memory is
+   * released, since their answers would likely be refused too, after costing the work.
+   */
+  boolean takeAnswerRefused() {
+    synchronized (lock) {
+      boolean refused = answerRefused;
+      answerRefused = false;
+      return refused;
     }
   }
 

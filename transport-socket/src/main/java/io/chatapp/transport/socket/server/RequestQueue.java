@@ -106,7 +106,10 @@ final class RequestQueue {
     clear();
   }
 
-  /** Runs the drain again after the outbound queue stopped it (see {@link OutboundQueue#parkIfCongested}). */
+  /**
+   * Runs the drain again after the outbound queue stopped it (see
+   * {@link OutboundQueue#parkIfCongested}) or it waited for memory.
+   */
   void resumeAfterPark() {
     scheduleDrain();
   }
@@ -203,6 +206,11 @@ final class RequestQueue {
       account.release(next.bytes());
       connection.respond(answer);
       connection.madeProgress();
+      if (out.takeAnswerRefused()) {
+        // The drain stays with this connection (`draining` stays set) until memory is back.
+        connection.drainWhenMemoryIsBack();
+        return false;
+      }
     }
     return true;
   }

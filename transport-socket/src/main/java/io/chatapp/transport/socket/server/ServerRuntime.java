@@ -51,6 +51,8 @@ public final class ServerRuntime {
   private ServerSocketChannel acceptor; // guarded by lock
   private int boundPort; // guarded by lock
   private EventLoop[] loops; // guarded by lock; immutable once started
+  // The same loops for wake-ups after memory is released, which must not take `lock`.
+  private volatile EventLoop[] loopsToWake;
   private int nextLoop; // first loop thread only
   private volatile boolean shuttingDown;
 
@@ -110,6 +112,7 @@ public final class ServerRuntime {
       acceptor = ssc;
       boundPort = ssc.socket().getLocalPort();
       loops = created;
+      loopsToWake = created;
       for (EventLoop l : created) {
         l.start();
       }
@@ -246,10 +249,7 @@ public final class ServerRuntime {
   }
 
   private void wakeMuted() {
-    EventLoop[] current;
-    synchronized (lock) {
-      current = loops;
-    }
+    EventLoop[] current = loopsToWake;
     if (current != null) {
       for (EventLoop l : current) {
         l.wakeMuted();
