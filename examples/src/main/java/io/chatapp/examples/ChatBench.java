@@ -470,8 +470,9 @@ public final class ChatBench implements Callable<Integer> {
    * @param maxConnections the most connections
    */
   static SocketChatServer socketServer(ChatEngine engine, BenchStore benchStore, int workers, int maxConnections) {
+    // Every bench client comes from 127.0.0.1: the per-address limit would refuse all but 64.
     SocketChatServer.Builder builder = SocketChatServer.builder(engine).host("127.0.0.1").port(0)
-        .maxConnections(maxConnections).idleTimeout(Duration.ofHours(1));
+        .maxConnections(maxConnections).maxConnectionsPerAddress(maxConnections).idleTimeout(Duration.ofHours(1));
     if (workers > 0) {
       builder.workerThreads(workers);
     } else if (benchStore.kind().equals("sqlite")) {
@@ -491,6 +492,10 @@ public final class ChatBench implements Callable<Integer> {
         .maxSessionsPerUser(100_000) // connections mode logs in many times per account
         .maxUnreadPerMailbox(Long.MAX_VALUE) // nobody acks during a run
         .sendRate(1_000_000, 1_000_000) // the bench measures the server's speed, not the allowance
+        // Setup logs thousands of connections in at once, all from 127.0.0.1, and a login in
+        // progress counts against the address's throttle until it succeeds.
+        .passwordWork(Runtime.getRuntime().availableProcessors(), 100_000, 100_000)
+        .loginThrottle(1000, Duration.ofSeconds(1), Duration.ofSeconds(1))
         .build();
   }
 

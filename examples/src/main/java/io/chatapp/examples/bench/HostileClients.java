@@ -258,6 +258,7 @@ public final class HostileClients implements AutoCloseable {
     s.in.clear();
     s.out = ByteBuffer.allocate(0);
     opened.incrementAndGet(s.kind.ordinal());
+    s.channel = null;
     try {
       s.channel = SocketChannel.open();
       s.channel.configureBlocking(false);
@@ -269,6 +270,10 @@ public final class HostileClients implements AutoCloseable {
         s.channel.register(selector, SelectionKey.OP_CONNECT, s);
       }
     } catch (IOException e) {
+      if (s.channel == null) {
+        refused.incrementAndGet(s.kind.ordinal()); // no socket at all, such as out of file descriptors
+        s.reopenAt = System.nanoTime() + REOPEN_DELAY_NANOS;
+      }
       dropped(s);
     }
   }
