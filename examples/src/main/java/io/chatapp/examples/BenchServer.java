@@ -33,7 +33,8 @@ public final class BenchServer {
         // Room for 10,000 idle bench connections besides the setup ones, which may not have
         // closed yet; idle ones stay for as long as the bench holds them.
         SocketChatServer socket = ChatBench.socketServer(engine, store, workers, 20_000);
-        GrpcChatServer grpc = GrpcChatServer.builder(engine).host("127.0.0.1").port(0).build()) {
+        GrpcChatServer grpc = GrpcChatServer.builder(engine).host("127.0.0.1").port(0)
+            .maxConnectionsPerAddress(10_000).build()) {
       grpc.start();
       System.out.println("PORTS socket=" + socket.port() + " grpc=" + grpc.port());
       System.out.flush();

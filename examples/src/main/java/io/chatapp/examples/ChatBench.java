@@ -450,7 +450,8 @@ public final class ChatBench implements Callable<Integer> {
         SocketChatServer socket = socketServer(server.engine, benchStore, serverWorkers, 10_000);
         server.running = new Transport.RunningServer(chosen, socket.port(), false, socket::close);
       } else {
-        server.running = chosen.start(server.engine, "127.0.0.1", 0);
+        // Every bench client comes from 127.0.0.1: the per-address limit would refuse all but 64.
+        server.running = chosen.start(server.engine, "127.0.0.1", 0, null, false, ServerLimits.LOOPBACK_LOAD);
       }
       server.port = server.running.port();
     }

@@ -26,6 +26,8 @@ record ServerLimits(Integer maxConnections, Integer maxConnectionsPerAddress, Lo
     Integer socketWorkers) {
   /** Every transport default. */
   static final ServerLimits DEFAULTS = new ServerLimits(null, null, null, null, null, null, null, null);
+  /** For a load generator whose clients all come from one loopback address: no per-address cut. */
+  static final ServerLimits LOOPBACK_LOAD = new ServerLimits(null, 10_000, null, null, null, null, null, null);
 
   void applyTo(SocketChatServer.Builder builder) {
     ifSet(maxConnections, builder::maxConnections);
