@@ -307,7 +307,10 @@ final class Connection {
     if (state != State.HANDSHAKE && state != State.OPEN) {
       return;
     }
-    LOG.log(Level.INFO, () -> "closing connection from " + remote + ": " + message);
+    String logged = server.connectionLog().take();
+    if (logged != null) {
+      LOG.log(Level.INFO, () -> "closing connection from " + remote + ": " + message + logged);
+    }
     out.discardPending();
     inbound.clear();
     fail(0, ErrorCode.RESOURCE_EXHAUSTED, message);
@@ -503,8 +506,9 @@ final class Connection {
   }
 
   private void logFailure(Throwable t, String doing) {
-    if (failureLogged.compareAndSet(false, true)) {
-      LOG.log(Level.WARNING, "failed " + doing + " the connection from " + remote + "; closing it", t);
+    String logged;
+    if (failureLogged.compareAndSet(false, true) && (logged = server.connectionLog().take()) != null) {
+      LOG.log(Level.WARNING, "failed " + doing + " the connection from " + remote + "; closing it" + logged, t);
     }
   }
 

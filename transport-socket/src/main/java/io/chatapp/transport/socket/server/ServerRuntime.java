@@ -41,6 +41,7 @@ public final class ServerRuntime {
   private final AtomicInteger connectionCount = new AtomicInteger();
   private final AddressLimiter perAddress;
   private final MemoryBudget memory;
+  private final LogBudget connectionLog;
   // Every open connection, for reclaiming memory across loops.
   private final Set<Connection> live = ConcurrentHashMap.newKeySet();
 
@@ -66,6 +67,7 @@ public final class ServerRuntime {
     this.handler = new RequestHandler(config.engine());
     this.perAddress = new AddressLimiter(config.maxConnectionsPerAddress());
     this.memory = new MemoryBudget(config.maxBufferedBytes());
+    this.connectionLog = new LogBudget(config.ticker());
     memory.onRelease(this::wakeMuted);
     if (config.executor() != null) {
       this.executor = config.executor();
@@ -228,6 +230,11 @@ public final class ServerRuntime {
 
   MemoryBudget memory() {
     return memory;
+  }
+
+  /** The budget of log records about single connections, shared by all of them. */
+  LogBudget connectionLog() {
+    return connectionLog;
   }
 
   /**
