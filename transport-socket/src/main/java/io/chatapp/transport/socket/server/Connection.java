@@ -479,6 +479,18 @@ final class Connection {
 
   // ---- worker threads ----
 
+  /**
+   * Runs this connection's requests again once the server's ticker reads {@code resumeAtNanos};
+   * see {@link PasswordTarpit}. Called by the thread that holds the drain.
+   */
+  void drainAt(long resumeAtNanos) {
+    loop.schedule(resumeAtNanos, guarded(() -> {
+      if (state != State.CLOSED) {
+        requests.resumeAfterPark();
+      }
+    }));
+  }
+
   /** Asks the loop thread to read again once the waiting requests drained. */
   void resumeReadingLater() {
     loop.execute(guarded(this::resumeReading));
