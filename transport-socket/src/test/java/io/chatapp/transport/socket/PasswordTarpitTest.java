@@ -162,6 +162,19 @@ class PasswordTarpitTest {
   }
 
   @Test
+  void shutdownEndsTheWaitAndAnswersTheRequestsBehindItAsUnavailable() throws Exception {
+    RawConnection r = raw();
+    pipelineLogins(r, 10, floods(3));
+    expectError(r.next(), 10, ErrorCode.RESOURCE_EXHAUSTED);
+    expectNothingRanBeforePong(r, 100);
+    server.close(); // the ticker stands still: only the shutdown can end the wait
+    expectError(r.next(), 11, ErrorCode.UNAVAILABLE);
+    expectError(r.next(), 12, ErrorCode.UNAVAILABLE);
+    expectError(r.next(), 0, ErrorCode.UNAVAILABLE);
+    r.expectClosed();
+  }
+
+  @Test
   void aRefusedCreateAccountMakesTheNextRequestWaitToo() throws Exception {
     doReturn(CompletableFuture.failedFuture(new ChatException(ErrorCode.RESOURCE_EXHAUSTED, "server busy, retry")))
         .when(engine).createAccountAsync(startsWith("flood"), anyString(), any());

@@ -480,13 +480,18 @@ final class Connection {
   // ---- worker threads ----
 
   /**
-   * Runs this connection's requests again once the server's ticker reads {@code resumeAtNanos};
-   * see {@link PasswordTarpit}. Called by the thread that holds the drain.
+   * Runs this connection's requests again once the server's ticker reads {@code resumeAtNanos},
+   * or at once when the server shuts down; see {@link PasswordTarpit}. Ends the in-flight count
+   * the caller started. Called by the thread that holds the drain.
    */
   void drainAt(long resumeAtNanos) {
     loop.schedule(resumeAtNanos, guarded(() -> {
-      if (state != State.CLOSED) {
-        requests.resumeAfterPark();
+      try {
+        if (state != State.CLOSED) {
+          requests.resumeAfterPark();
+        }
+      } finally {
+        server.inFlightEnded();
       }
     }));
   }

@@ -85,11 +85,21 @@ final class EventLoop implements Runnable {
   }
 
   /**
-   * Runs a task on the loop thread once the server's ticker reads {@code dueNanos} or later.
-   * Dropped if the loop stops first.
+   * Runs a task on the loop thread once the server's ticker reads {@code dueNanos} or later, or
+   * at once when the server is shutting down or the loop stops.
    */
   void schedule(long dueNanos, Runnable task) {
-    execute(() -> timers.add(new Timer(dueNanos, task)));
+    execute(() -> {
+      timers.add(new Timer(dueNanos, task));
+      if (server.isShuttingDown()) {
+        runDueTimers();
+      }
+    });
+  }
+
+  /** Runs every timer now: the server is shutting down. */
+  void runTimersForShutdown() {
+    execute(this::runDueTimers);
   }
 
   /** Asks the loop thread to write a connection's queue. */
@@ -227,6 +237,10 @@ final class EventLoop implements Runnable {
       }
       // A channel accepted just before the stop may still wait in the queue: adopt() closes it.
       runTasks();
+      // Their connections are closed: the timers only give back what they hold.
+      while (!timers.isEmpty()) {
+        runTimer(timers.poll());
+      }
       stopped = true;
       try {
         selector.close();
@@ -243,7 +257,7 @@ final class EventLoop implements Runnable {
     if (first != null) {
       long leftNanos;
       try {
-        leftNanos = first.dueNanos() - server.config().ticker().getAsLong();
+        leftNanos = server.isShuttingDown() ? 0 : first.dueNanos() - server.config().ticker().getAsLong();
       } catch (Throwable t) {
         leftNanos = 0; // runDueTimers runs them all
       }
@@ -260,10 +274,12 @@ final class EventLoop implements Runnable {
     if (timers.isEmpty()) {
       return;
     }
-    long now;
-    boolean all = false;
+    long now = 0;
+    boolean all = server.isShuttingDown();
     try {
-      now = server.config().ticker().getAsLong();
+      if (!all) {
+        now = server.config().ticker().getAsLong();
+      }
     } catch (Throwable t) {
       // tick() reports a failing ticker; a timer that cannot be timed runs at once.
       now = 0;
@@ -271,12 +287,15 @@ final class EventLoop implements Runnable {
     }
     Timer t;
     while ((t = timers.peek()) != null && (all || t.dueNanos() - now <= 0)) {
-      timers.poll();
-      try {
-        t.task().run();
-      } catch (Throwable e) {
-        LOG.log(Level.ERROR, "timer task on I/O loop failed", e);
-      }
+      runTimer(timers.poll());
+    }
+  }
+
+  private static void runTimer(Timer t) {
+    try {
+      t.task().run();
+    } catch (Throwable e) {
+      LOG.log(Level.ERROR, "timer task on I/O loop failed", e);
     }
   }
 

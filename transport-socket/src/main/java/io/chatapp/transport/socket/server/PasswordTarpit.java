@@ -15,7 +15,9 @@ import io.chatapp.transport.socket.codec.Frame;
  * tens of thousands a second and spend the cores of the I/O thread and the workers. The wait
  * holds the connection's queue, which stops reading once it is full, so TCP pushes back on such
  * a client and its refusals are bounded to about {@code 1000 / FIRST_WAIT_MILLIS} a second,
- * fewer as the waits grow. Other connections do not wait.
+ * fewer as the waits grow. Other connections do not wait. The wait runs on the server's ticker
+ * (an {@link EventLoop} timer) and ends at once when the server shuts down, so that the requests
+ * behind it are answered {@code UNAVAILABLE} like any that have not started.
  *
  * <p>Not thread-safe; used only by the thread that holds the connection's drain: a worker, or
  * the engine's thread that completes a password check (see {@link RequestQueue}).

@@ -234,7 +234,9 @@ final class RequestQueue {
       return true;
     }
     if (waitMillis > 0) {
-      // Refused as busy: no worker and no thread waits; the loop's timer resumes the drain.
+      // Refused as busy: no worker and no thread waits; the loop's timer resumes the drain. The
+      // wait counts as in flight, so that a shutdown ends it and answers the requests behind.
+      server.inFlightStarted();
       connection.drainAt(resumeAtNanos);
       return true;
     }
