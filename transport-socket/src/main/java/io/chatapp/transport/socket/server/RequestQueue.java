@@ -36,7 +36,8 @@ final class RequestQueue {
   private final ServerRuntime server;
   private final OutboundQueue out;
   private final MemoryAccount account;
-  // Only the worker that holds the drain uses it; the drain is handed over under lock.
+  // Only the thread that holds the drain uses it (a worker, or the engine's thread that completes
+  // a password check); the drain is handed over under lock or through the executor.
   private final PasswordTarpit tarpit = new PasswordTarpit();
 
   private final Object lock = new Object();
