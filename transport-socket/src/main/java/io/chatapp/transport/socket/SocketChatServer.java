@@ -392,8 +392,9 @@ public final class SocketChatServer implements AutoCloseable {
     }
 
     /**
-     * Sets the source of time for the handshake and idle timeouts, in nanoseconds, so that tests
-     * can move time forward instead of waiting. Default {@link System#nanoTime()}.
+     * Sets the source of time for the handshake and idle timeouts and for the wait of a connection
+     * whose password request was refused as busy, in nanoseconds, so that tests can move time
+     * forward instead of waiting. Default {@link System#nanoTime()}.
      *
      * @param ticker returns the current time in nanoseconds from any fixed origin
      * @return this builder

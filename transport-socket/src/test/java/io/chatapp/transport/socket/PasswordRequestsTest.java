@@ -46,7 +46,7 @@ class PasswordRequestsTest {
   private SocketChatServer server;
   // The password checks of names that start with "slow": open until a test completes them.
   private final List<CompletableFuture<Session>> hashing = new ArrayList<>();
-  private final List<RawConnection> raws = new ArrayList<>();
+  private final RawConnections raws = new RawConnections();
 
   @BeforeEach
   void start() {
@@ -69,18 +69,13 @@ class PasswordRequestsTest {
     synchronized (hashing) {
       hashing.forEach(f -> f.completeExceptionally(new ChatException(ErrorCode.UNAVAILABLE, "test over")));
     }
-    for (RawConnection r : raws) {
-      r.close();
-    }
+    raws.close();
     server.close();
     real.close();
   }
 
   private RawConnection raw() throws IOException {
-    RawConnection r = new RawConnection(server.port());
-    raws.add(r);
-    r.handshake();
-    return r;
+    return raws.handshaken(server.port());
   }
 
   private CompletableFuture<Session> hashing(int i) {

@@ -482,6 +482,23 @@ final class Connection {
 
   // ---- worker threads ----
 
+  /**
+   * Runs this connection's requests again once the server's ticker reads {@code resumeAtNanos},
+   * or at once when the server shuts down; see {@link PasswordTarpit}. Ends the in-flight count
+   * the caller started. Called by the thread that holds the drain.
+   */
+  void drainAt(long resumeAtNanos) {
+    loop.schedule(resumeAtNanos, guarded(() -> {
+      try {
+        if (state != State.CLOSED) {
+          requests.resumeAfterPark();
+        }
+      } finally {
+        server.inFlightEnded();
+      }
+    }));
+  }
+
   /** Asks the loop thread to read again once the waiting requests drained. */
   void resumeReadingLater() {
     loop.execute(guarded(this::resumeReading));

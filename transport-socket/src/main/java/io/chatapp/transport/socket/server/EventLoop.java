@@ -15,9 +15,11 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.PriorityQueue;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -28,8 +30,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * connection, an {@link Error} included, closes that connection only (see
  * {@link Connection#crashed}).
  *
- * <p>Thread-safe for {@link #execute}, {@link #requestFlush}, {@link #wakeMuted} and
- * {@link #stop}; everything else runs on the loop thread.
+ * <p>Timers ({@link #schedule}) run on the server's ticker, so that tests can move time by hand;
+ * the loop wakes up when the first is due, or at the next tick at the latest.
+ *
+ * <p>Thread-safe for {@link #execute}, {@link #schedule}, {@link #requestFlush}, {@link #wakeMuted}
+ * and {@link #stop}; everything else runs on the loop thread.
  */
 final class EventLoop implements Runnable {
   private static final Logger LOG = System.getLogger(EventLoop.class.getName());
@@ -45,10 +50,15 @@ final class EventLoop implements Runnable {
   private final AtomicBoolean wakeMutedPending = new AtomicBoolean();
   private final Set<Connection> connections = new HashSet<>(); // loop thread only
   private final Set<Connection> muted = new HashSet<>(); // loop thread only: waiting for memory
+  // Loop thread only. At most one per connection (a paused drain), plus closed ones' until due.
+  private final PriorityQueue<Timer> timers =
+      new PriorityQueue<>((a, b) -> Long.signum(a.dueNanos() - b.dueNanos()));
   // Every connection of this loop reads into it; see Connection.onReadable. Loop thread only.
   private final ByteBuffer scratch = ByteBuffer.allocate(64 * 1024);
   private boolean stopping; // loop thread only
   private volatile boolean stopped;
+
+  private record Timer(long dueNanos, Runnable task) {}
 
   EventLoop(ServerRuntime server, int index, long tickMillis) throws IOException {
     this.server = server;
@@ -72,6 +82,24 @@ final class EventLoop implements Runnable {
   void execute(Runnable task) {
     tasks.add(task);
     wakeup();
+  }
+
+  /**
+   * Runs a task on the loop thread once the server's ticker reads {@code dueNanos} or later, or
+   * at once when the server is shutting down or the loop stops.
+   */
+  void schedule(long dueNanos, Runnable task) {
+    execute(() -> {
+      timers.add(new Timer(dueNanos, task));
+      if (server.isShuttingDown()) {
+        runDueTimers();
+      }
+    });
+  }
+
+  /** Runs every timer now: the server is shutting down. */
+  void runTimersForShutdown() {
+    execute(this::runDueTimers);
   }
 
   /** Asks the loop thread to write a connection's queue. */
@@ -174,9 +202,10 @@ final class EventLoop implements Runnable {
     long nextTick = System.nanoTime() + tickMillis * 1_000_000L;
     try {
       while (!(stopping && connections.isEmpty())) {
-        selector.select(tickMillis);
+        select();
         wakeupPending.set(false);
         runTasks();
+        runDueTimers();
         Iterator<SelectionKey> it = selector.selectedKeys().iterator();
         while (it.hasNext()) {
           SelectionKey key = it.next();
@@ -208,12 +237,65 @@ final class EventLoop implements Runnable {
       }
       // A channel accepted just before the stop may still wait in the queue: adopt() closes it.
       runTasks();
+      // Their connections are closed: the timers only give back what they hold.
+      while (!timers.isEmpty()) {
+        runTimer(timers.poll());
+      }
       stopped = true;
       try {
         selector.close();
       } catch (IOException e) {
         LOG.log(Level.DEBUG, () -> "closing selector failed: " + e);
       }
+    }
+  }
+
+  /** Waits for readiness, a task, the first timer's due time or the next tick, whichever is first. */
+  private void select() throws IOException {
+    long waitMillis = tickMillis;
+    Timer first = timers.peek();
+    if (first != null) {
+      long leftNanos;
+      try {
+        leftNanos = server.isShuttingDown() ? 0 : first.dueNanos() - server.config().ticker().getAsLong();
+      } catch (Throwable t) {
+        leftNanos = 0; // runDueTimers runs them all
+      }
+      if (leftNanos <= 0) {
+        selector.selectNow();
+        return;
+      }
+      waitMillis = Math.min(waitMillis, TimeUnit.NANOSECONDS.toMillis(leftNanos + 999_999));
+    }
+    selector.select(waitMillis);
+  }
+
+  private void runDueTimers() {
+    if (timers.isEmpty()) {
+      return;
+    }
+    long now = 0;
+    boolean all = server.isShuttingDown();
+    try {
+      if (!all) {
+        now = server.config().ticker().getAsLong();
+      }
+    } catch (Throwable t) {
+      // tick() reports a failing ticker; a timer that cannot be timed runs at once.
+      now = 0;
+      all = true;
+    }
+    Timer t;
+    while ((t = timers.peek()) != null && (all || t.dueNanos() - now <= 0)) {
+      runTimer(timers.poll());
+    }
+  }
+
+  private static void runTimer(Timer t) {
+    try {
+      t.task().run();
+    } catch (Throwable e) {
+      LOG.log(Level.ERROR, "timer task on I/O loop failed", e);
     }
   }
 

@@ -13,7 +13,9 @@ import java.util.concurrent.RejectedExecutionException;
  * Each waiting request keeps the bytes of its frame reserved in the connection's
  * {@link MemoryAccount} until it has run. A request that checks a password holds no worker while
  * the engine hashes: the drain pauses on it and goes on, on a worker again, when the engine's
- * future completes; the requests behind it wait, so order holds all the same. When {@value #PAUSE_READING_AT} requests wait, the
+ * future completes; the requests behind it wait, so order holds all the same. A password request
+ * the engine refused as busy pauses the drain the same way, for the wait of the connection's
+ * {@link PasswordTarpit}, on the loop's timer. When {@value #PAUSE_READING_AT} requests wait, the
  * connection stops reading until {@value #RESUME_READING_AT} are left, which pushes back on the
  * client through TCP.
  *
@@ -34,6 +36,9 @@ final class RequestQueue {
   private final ServerRuntime server;
   private final OutboundQueue out;
   private final MemoryAccount account;
+  // Only the thread that holds the drain uses it (a worker, or the engine's thread that completes
+  // a password check); the drain is handed over under lock or through the executor.
+  private final PasswordTarpit tarpit = new PasswordTarpit();
 
   private final Object lock = new Object();
   private final ArrayDeque<Waiting> queue = new ArrayDeque<>(); // guarded by lock
@@ -177,6 +182,7 @@ final class RequestQueue {
       }
       Frame request = next.request();
       Frame answer;
+      boolean passwordRequest;
       try {
         CompletableFuture<Frame> pending = server.isShuttingDown() ? null
             : server.handler().startPasswordWork(connection, request);
@@ -188,6 +194,7 @@ final class RequestQueue {
           pending.whenComplete((a, t) -> passwordWorkDone(next, a, t));
           return false;
         }
+        passwordRequest = pending != null;
         if (pending != null) {
           answer = pending.join();
         } else {
@@ -203,32 +210,60 @@ final class RequestQueue {
         connection.crashedInWorker(request.requestId(), request, unwrap(t));
         return false;
       }
-      account.release(next.bytes());
-      connection.respond(answer);
-      connection.madeProgress();
-      if (out.takeAnswerRefused()) {
-        // The drain stays with this connection (`draining` stays set) until memory is back.
-        connection.drainWhenMemoryIsBack();
+      if (answered(next, passwordRequest, answer)) {
         return false;
       }
     }
     return true;
   }
 
+  /**
+   * Sends the answer to a request that has run and tells whether the drain pauses; if so it
+   * stays with this connection (`draining` stays set) and the requests behind wait until it is
+   * resumed.
+   */
+  private boolean answered(Waiting done, boolean passwordRequest, Frame answer) {
+    account.release(done.bytes());
+    long waitMillis = tarpit.waitAfter(passwordRequest, answer);
+    // Timed before the answer goes out, so that the wait counts from the refusal the client sees.
+    long resumeAtNanos = waitMillis > 0 ? server.config().ticker().getAsLong() + waitMillis * 1_000_000L : 0;
+    connection.respond(answer);
+    connection.madeProgress();
+    if (out.takeAnswerRefused()) {
+      // The answer found no room: resumed once memory is back (the wait, if any, is skipped).
+      connection.drainWhenMemoryIsBack();
+      return true;
+    }
+    if (waitMillis > 0) {
+      // Refused as busy: no worker and no thread waits; the loop's timer resumes the drain. The
+      // wait counts as in flight, so that a shutdown ends it and answers the requests behind.
+      server.inFlightStarted();
+      connection.drainAt(resumeAtNanos);
+      return true;
+    }
+    return false;
+  }
+
   /** Answers a request whose password was checked, and goes on with the ones behind it. */
   private void passwordWorkDone(Waiting done, Frame answer, Throwable failure) {
+    Throwable crash = failure;
     try {
-      account.release(done.bytes());
       if (failure != null) {
+        account.release(done.bytes());
+      } else if (!answered(done, true, answer)) {
+        scheduleDrain();
+      }
+    } catch (Throwable t) {
+      // Thrown on the engine's thread, where no one would see it: it ends this connection.
+      crash = t;
+    }
+    try {
+      if (crash != null) {
         synchronized (lock) {
           draining = false;
         }
-        connection.crashedInWorker(done.request().requestId(), done.request(), unwrap(failure));
-        return;
+        connection.crashedInWorker(done.request().requestId(), done.request(), unwrap(crash));
       }
-      connection.respond(answer);
-      connection.madeProgress();
-      scheduleDrain();
     } finally {
       server.inFlightEnded();
     }

@@ -21,7 +21,8 @@ import javax.net.ssl.SSLContext;
  * @param maxOutboundBytes the most bytes queued for one connection before it is dropped
  * @param handshakeTimeoutMillis how long a new connection has to send HELLO
  * @param idleTimeoutMillis how long a connection may stay silent
- * @param ticker the source of time for the handshake and idle timeouts, in nanoseconds
+ * @param ticker the source of time for the handshake and idle timeouts and the wait after a
+ *     password request refused as busy, in nanoseconds
  * @param maxConnectionsPerAddress the most connections open at once from one remote IP address
  * @param sslContext the server's TLS context, or {@code null} for plain TCP
  * @param maxBufferedBytes the most bytes all connections may hold in their buffers at once

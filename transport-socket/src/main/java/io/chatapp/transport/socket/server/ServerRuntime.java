@@ -157,6 +157,11 @@ public final class ServerRuntime {
       }
     }
     shuttingDown = true;
+    if (toStop != null) {
+      for (EventLoop l : toStop) {
+        l.runTimersForShutdown(); // waits of refused password requests end, counted in flight
+      }
+    }
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SHUTDOWN_MILLIS);
     try {
       awaitInFlight(deadline);
