@@ -55,10 +55,11 @@ public interface ChatEngine extends AutoCloseable {
   int MAX_FETCH_LIMIT = 1000;
   /**
    * Most bytes of messages one {@link #fetch} returns (their text in UTF-8 and a little for the
-   * rest of each), unless its first message alone is larger: so that one answer stays about a
-   * megabyte however long the texts are.
+   * rest of each), unless its first message alone is larger: so that one answer stays small
+   * however long the texts are (a full page of the longest texts would be 12 MB), and a server
+   * never builds a large answer for a client that may not read it.
    */
-  int MAX_FETCH_BYTES = 1024 * 1024;
+  int MAX_FETCH_BYTES = 256 * 1024;
   /**
    * The {@code afterSeq} of {@link #subscribe} that means "only messages stored from now on".
    */
