@@ -132,7 +132,13 @@ public final class DefaultChatEngine implements ChatEngine {
       String origin) {
     return start(() -> {
       checkOpen();
-      return credentials.verify(username, password, origin, account -> sessions.endOthers(account.key(), keepToken));
+      return credentials.verify(username, password, origin, account -> {
+        int ended = sessions.endOthers(account.key(), keepToken);
+        for (int i = 0; i < ended; i++) {
+          events.fire(l -> l.onSessionClosed(account.username()));
+        }
+        return ended;
+      });
     });
   }
 

@@ -81,4 +81,23 @@ class SessionSweepTest {
     ChatException e = assertThrows(ChatException.class, () -> engine.resume(unused.token()));
     assertEquals(ErrorCode.UNAUTHENTICATED, e.code(), e.getMessage());
   }
+
+  @Test
+  void endingTheOtherSessionsKeepsTheGivenOneAndTellsTheListeners() {
+    engine.createAccount("ivy", PASSWORD);
+    Session kept = engine.login("ivy", PASSWORD);
+    Session other = engine.login("ivy", PASSWORD);
+    java.util.List<String> closed = new java.util.concurrent.CopyOnWriteArrayList<>();
+    engine.addListener(new io.chatapp.api.ChatEngineListener() {
+      @Override
+      public void onSessionClosed(String username) {
+        closed.add(username);
+      }
+    });
+    assertEquals(1, io.chatapp.api.ChatClient.await(engine.logoutOtherSessionsAsync("ivy", PASSWORD, kept.token(), null)));
+    assertEquals(java.util.List.of("ivy"), closed);
+    assertEquals("ivy", engine.resume(kept.token()).username());
+    ChatException e = assertThrows(ChatException.class, () -> engine.resume(other.token()));
+    assertEquals(ErrorCode.UNAUTHENTICATED, e.code(), e.getMessage());
+  }
 }
