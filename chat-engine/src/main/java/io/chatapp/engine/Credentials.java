@@ -63,8 +63,9 @@ final class Credentials implements AutoCloseable {
     String origin = Origins.key(clientOrigin);
     Rules.present(username, "username");
     Rules.present(password, "password");
-    boolean plausible = Rules.isValidUsername(username) && password.length() <= MAX_PASSWORD_LENGTH;
-    String key = Rules.isValidUsername(username) ? StoredAccount.key(username) : INVALID_NAME;
+    boolean validName = Rules.isValidUsername(username);
+    boolean plausible = validName && password.length() <= MAX_PASSWORD_LENGTH;
+    String key = validName ? StoredAccount.key(username) : INVALID_NAME;
     LoginThrottle.Attempt attempt = throttle.reserve(key, origin, clock.instant());
     CompletableFuture<T> result = work.submit(origin, () -> {
       Optional<StoredAccount> account = plausible ? store.findAccount(key) : Optional.empty();

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -97,7 +98,7 @@ class PasswordWorkloadTest {
   private static ChatException failure(CompletableFuture<?> future) {
     try {
       future.get(60, TimeUnit.SECONDS);
-    } catch (java.util.concurrent.ExecutionException | CompletionException e) {
+    } catch (ExecutionException | CompletionException e) {
       return ChatClient.asChatException(e);
     } catch (Exception e) {
       throw new AssertionError("the call did not fail: " + e, e);
