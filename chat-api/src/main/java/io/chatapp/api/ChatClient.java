@@ -2,10 +2,7 @@ package io.chatapp.api;
 
 import java.util.Collection;
 import java.util.List;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 
 /**
  * One application's connection to a chat server, whatever the transport. The operations and
@@ -168,7 +165,7 @@ public interface ChatClient extends AutoCloseable {
    * @throws ChatException as {@link ChatEngine#createAccount}
    */
   default void createAccount(String username, String password) {
-    await(createAccountAsync(username, password));
+    ChatFutures.await(createAccountAsync(username, password));
   }
 
   /**
@@ -180,7 +177,7 @@ public interface ChatClient extends AutoCloseable {
    * @throws ChatException as {@link ChatEngine#login}
    */
   default Session login(String username, String password) {
-    return await(loginAsync(username, password));
+    return ChatFutures.await(loginAsync(username, password));
   }
 
   /**
@@ -191,7 +188,7 @@ public interface ChatClient extends AutoCloseable {
    * @throws ChatException as {@link ChatEngine#resume}
    */
   default Session resume(String token) {
-    return await(resumeAsync(token));
+    return ChatFutures.await(resumeAsync(token));
   }
 
   /**
@@ -200,7 +197,7 @@ public interface ChatClient extends AutoCloseable {
    * @throws ChatException as {@link ChatEngine#logout}
    */
   default void logout() {
-    await(logoutAsync());
+    ChatFutures.await(logoutAsync());
   }
 
   /**
@@ -213,7 +210,7 @@ public interface ChatClient extends AutoCloseable {
    * @throws ChatException as {@link ChatEngine#listAccounts}
    */
   default Page<AccountInfo> listAccounts(String pattern, String pageToken, int limit) {
-    return await(listAccountsAsync(pattern, pageToken, limit));
+    return ChatFutures.await(listAccountsAsync(pattern, pageToken, limit));
   }
 
   /**
@@ -226,7 +223,7 @@ public interface ChatClient extends AutoCloseable {
    * @throws ChatException as {@link ChatEngine#send}
    */
   default Message send(String recipient, String text, String clientMessageId) {
-    return await(sendAsync(recipient, text, clientMessageId));
+    return ChatFutures.await(sendAsync(recipient, text, clientMessageId));
   }
 
   /**
@@ -236,7 +233,7 @@ public interface ChatClient extends AutoCloseable {
    * @throws ChatException as {@link ChatEngine#subscribe}
    */
   default void subscribe(long afterSeq) {
-    await(subscribeAsync(afterSeq));
+    ChatFutures.await(subscribeAsync(afterSeq));
   }
 
   /**
@@ -245,7 +242,7 @@ public interface ChatClient extends AutoCloseable {
    * @throws ChatException with {@link ErrorCode#UNAVAILABLE} if the connection broke
    */
   default void unsubscribe() {
-    await(unsubscribeAsync());
+    ChatFutures.await(unsubscribeAsync());
   }
 
   /**
@@ -257,7 +254,7 @@ public interface ChatClient extends AutoCloseable {
    * @throws ChatException as {@link ChatEngine#fetch}
    */
   default List<Message> fetch(long afterSeq, int limit) {
-    return await(fetchAsync(afterSeq, limit));
+    return ChatFutures.await(fetchAsync(afterSeq, limit));
   }
 
   /**
@@ -268,7 +265,7 @@ public interface ChatClient extends AutoCloseable {
    * @throws ChatException as {@link ChatEngine#ack}
    */
   default long ack(long uptoSeq) {
-    return await(ackAsync(uptoSeq));
+    return ChatFutures.await(ackAsync(uptoSeq));
   }
 
   /**
@@ -279,7 +276,7 @@ public interface ChatClient extends AutoCloseable {
    * @throws ChatException as {@link ChatEngine#deleteMessages}
    */
   default int deleteMessages(Collection<Long> messageIds) {
-    return await(deleteMessagesAsync(messageIds));
+    return ChatFutures.await(deleteMessagesAsync(messageIds));
   }
 
   /**
@@ -289,7 +286,7 @@ public interface ChatClient extends AutoCloseable {
    * @throws ChatException as {@link ChatEngine#deleteAccount}
    */
   default void deleteAccount(String password) {
-    await(deleteAccountAsync(password));
+    ChatFutures.await(deleteAccountAsync(password));
   }
 
   /**
@@ -301,49 +298,6 @@ public interface ChatClient extends AutoCloseable {
    * @throws ChatException as the asynchronous form fails
    */
   default int logoutOtherSessions(String username, String password) {
-    return await(logoutOtherSessionsAsync(username, password));
-  }
-
-  /**
-   * Waits for a future of this client and unwraps its failure.
-   *
-   * @param <T> the result type
-   * @param future a future returned by one of the asynchronous methods
-   * @return its value
-   * @throws ChatException the failure the future completed with; {@link ErrorCode#UNAVAILABLE} if
-   *     the waiting thread is interrupted or the future was cancelled, {@link ErrorCode#INTERNAL}
-   *     if it failed with anything but a {@code ChatException}
-   */
-  static <T> T await(CompletableFuture<T> future) {
-    try {
-      return future.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new ChatException(ErrorCode.UNAVAILABLE, "interrupted while waiting for the server", e);
-    } catch (CancellationException e) {
-      throw new ChatException(ErrorCode.UNAVAILABLE, "call was cancelled", e);
-    } catch (ExecutionException e) {
-      throw asChatException(e.getCause());
-    }
-  }
-
-  /**
-   * Returns the {@link ChatException} behind a future's failure, unwrapping
-   * {@link CompletionException} and {@link ExecutionException}; anything else becomes
-   * {@link ErrorCode#INTERNAL}.
-   *
-   * @param failure what a future failed with
-   * @return the chat exception to throw or report
-   */
-  static ChatException asChatException(Throwable failure) {
-    Throwable t = failure;
-    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
-      t = t.getCause();
-    }
-    if (t instanceof ChatException chat) {
-      // Rethrown on the caller's thread: keep the original, whose stack shows where it began.
-      return chat;
-    }
-    return new ChatException(ErrorCode.INTERNAL, "unexpected failure: " + t, t);
+    return ChatFutures.await(logoutOtherSessionsAsync(username, password));
   }
 }

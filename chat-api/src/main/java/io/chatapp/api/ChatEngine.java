@@ -297,6 +297,6 @@ public interface ChatEngine extends AutoCloseable {
 
   /** Waits for one of this engine's futures and rethrows its {@link ChatException}. */
   private static <T> T join(CompletableFuture<T> future) {
-    return ChatClient.await(future);
+    return ChatFutures.await(future);
   }
 }

@@ -1,5 +1,6 @@
 package io.chatapp.engine;
 
+import io.chatapp.api.ChatFutures;
 import io.chatapp.api.AccountInfo;
 import io.chatapp.api.ChatClient;
 import io.chatapp.api.ChatClientListener;
@@ -179,7 +180,7 @@ public final class InProcessChatClient implements ChatClient {
 
   @Override
   public CompletableFuture<Integer> logoutOtherSessionsAsync(String username, String password) {
-    return run(() -> ChatClient.await(engine.logoutOtherSessionsAsync(username, password, token(), null)));
+    return run(() -> ChatFutures.await(engine.logoutOtherSessionsAsync(username, password, token(), null)));
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.chatapp.engine;
 
+import io.chatapp.api.ChatFutures;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -90,7 +91,7 @@ class PasswordWorkloadTest {
       ChatException e = failure(engine.loginAsync("carol", "guess " + i, "192.0.2.66"));
       assertTrue(e.code() == ErrorCode.UNAUTHENTICATED || e.code() == ErrorCode.RESOURCE_EXHAUSTED, e.getMessage());
     }
-    assertEquals("carol", ChatClient.await(engine.loginAsync("carol", PASSWORD, "203.0.113.8")).username());
+    assertEquals("carol", ChatFutures.await(engine.loginAsync("carol", PASSWORD, "203.0.113.8")).username());
     assertFalse(failure(engine.loginAsync("carol", PASSWORD, "192.0.2.66")).getMessage().isEmpty(),
         "the guesser's own address stays throttled");
   }
@@ -99,7 +100,7 @@ class PasswordWorkloadTest {
     try {
       future.get(60, TimeUnit.SECONDS);
     } catch (ExecutionException | CompletionException e) {
-      return ChatClient.asChatException(e);
+      return ChatFutures.toChatException(e);
     } catch (Exception e) {
       throw new AssertionError("the call did not fail: " + e, e);
     }

@@ -1,5 +1,6 @@
 package io.chatapp.engine;
 
+import io.chatapp.api.ChatFutures;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -94,7 +95,7 @@ class SessionSweepTest {
         closed.add(username);
       }
     });
-    assertEquals(1, io.chatapp.api.ChatClient.await(engine.logoutOtherSessionsAsync("ivy", PASSWORD, kept.token(), null)));
+    assertEquals(1, io.chatapp.api.ChatFutures.await(engine.logoutOtherSessionsAsync("ivy", PASSWORD, kept.token(), null)));
     assertEquals(java.util.List.of("ivy"), closed);
     assertEquals("ivy", engine.resume(kept.token()).username());
     ChatException e = assertThrows(ChatException.class, () -> engine.resume(other.token()));

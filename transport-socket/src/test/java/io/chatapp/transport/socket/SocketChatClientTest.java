@@ -1,5 +1,6 @@
 package io.chatapp.transport.socket;
 
+import io.chatapp.api.ChatFutures;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -62,7 +63,7 @@ class SocketChatClientTest {
   }
 
   private static ChatException failure(CompletableFuture<?> f) {
-    return ChatClient.asChatException(
+    return ChatFutures.toChatException(
         assertThrows(java.util.concurrent.ExecutionException.class, () -> f.get(TIMEOUT_MS, TimeUnit.MILLISECONDS)).getCause());
   }
 

@@ -1,5 +1,6 @@
 package io.chatapp.transport.socket.client;
 
+import io.chatapp.api.ChatFutures;
 import io.chatapp.api.ChatClient;
 import io.chatapp.api.ChatClientListener;
 import io.chatapp.api.ChatException;
@@ -255,7 +256,7 @@ public final class ReconnectingConnection implements AutoCloseable {
       if (e == null) {
         return;
       }
-      ChatException failure = ChatClient.asChatException(e);
+      ChatException failure = ChatFutures.toChatException(e);
       boolean ended = false;
       synchronized (lock) {
         if (generation == subscriptionGeneration && (fresh || failure.code() != ErrorCode.UNAVAILABLE)) {
@@ -321,7 +322,7 @@ public final class ReconnectingConnection implements AutoCloseable {
     ChatException sessionLost = null;
     if (resumedToken != null) {
       try {
-        session = ChatClient.await(c.call(Opcode.RESUME, id -> new Frame.Resume(id, resumedToken),
+        session = ChatFutures.await(c.call(Opcode.RESUME, id -> new Frame.Resume(id, resumedToken),
             f -> ((Frame.SessionResult) f).session()));
       } catch (ChatException e) {
         if (e.code() == ErrorCode.UNAVAILABLE) {
@@ -438,7 +439,7 @@ public final class ReconnectingConnection implements AutoCloseable {
       expiry.cancel(false);
       action.apply(c).whenComplete((v, e) -> {
         if (e != null) {
-          future.completeExceptionally(ChatClient.asChatException(e));
+          future.completeExceptionally(ChatFutures.toChatException(e));
         } else {
           future.complete(v);
         }
