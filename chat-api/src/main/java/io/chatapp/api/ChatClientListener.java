@@ -4,8 +4,10 @@ package io.chatapp.api;
  * Hears what a {@link ChatClient}'s server pushes and what becomes of its connection.
  *
  * <p>Each client calls its listener one method at a time, in order, on a thread of its own that
- * never reads the socket, so a slow listener delays later pushes but never the answers to calls.
- * Every method has an empty default.
+ * never reads the network. A slow listener delays later pushes; one that falls far behind (see
+ * the client builder's {@code listenerQueue}) makes the client stop reading pushes until it
+ * catches up, so memory stays bounded whatever the listener does. Every method has an empty
+ * default.
  */
 public interface ChatClientListener {
   /**
@@ -39,4 +41,15 @@ public interface ChatClientListener {
    * so no message is lost or delivered twice.
    */
   default void onReconnected() {}
+
+  /**
+   * A client that reconnects on its own is connected again after {@link #onDisconnected}, but
+   * could not take up its session: it expired or was ended while the connection was down. The
+   * client is connected without a session (its subscription, if any, ended with
+   * {@link #onSubscriptionEnded} just before); the application logs in again. Called instead of
+   * {@link #onReconnected()}.
+   *
+   * @param reason what the server answered, usually {@link ErrorCode#UNAUTHENTICATED}
+   */
+  default void onSessionEnded(ChatException reason) {}
 }

@@ -1,0 +1,315 @@
+package io.chatapp.client;
+
+import io.chatapp.api.ChatClient;
+import io.chatapp.api.ChatClientListener;
+import io.chatapp.api.ChatException;
+import io.chatapp.api.ErrorCode;
+import java.time.Duration;
+
+/**
+ * The settings every transport's client builder shares, with the same defaults and checks on
+ * every transport: {@code SocketChatClient.builder()} and {@code GrpcChatClient.builder()} extend
+ * it with what is their own (TLS, frame limits). Each value is checked when it is set and may be
+ * set only once.
+ *
+ * <p>{@link #build()} connects before it returns, or throws {@link ErrorCode#UNAVAILABLE};
+ * {@link #buildLazily()} returns at once and connects in the background.
+ *
+ * <p>Not thread-safe.
+ *
+ * @param <B> the transport's builder type
+ * @param <C> the transport's client type
+ */
+public abstract class ClientBuilder<B extends ClientBuilder<B, C>, C extends ChatClient> {
+  /** Default {@link #callTimeout}: 10 seconds. */
+  public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(10);
+  /** Default {@link #connectTimeout}: 10 seconds. */
+  public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+  /** Default first pause of {@link #reconnectBackoff}: 100 ms. */
+  public static final Duration DEFAULT_INITIAL_BACKOFF = Duration.ofMillis(100);
+  /** Default longest pause of {@link #reconnectBackoff}: 5 seconds. */
+  public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(5);
+  /** Default {@link #listenerQueue}: 1024 messages. */
+  public static final int DEFAULT_LISTENER_QUEUE_MESSAGES = 1024;
+  private static final Duration MAX_DURATION = Duration.ofDays(24);
+
+  private String host;
+  private Integer port;
+  private ChatClientListener listener;
+  private Duration callTimeout;
+  private Duration connectTimeout;
+  private Boolean reconnect;
+  private Duration initialBackoff;
+  private Duration maxBackoff;
+  private Boolean waitForConnection;
+  private Integer listenerQueueMessages;
+
+  /** For subclasses. */
+  protected ClientBuilder() {}
+
+  /**
+   * Sets the server's host. Default {@code 127.0.0.1}.
+   *
+   * @param host a host name or IP literal
+   * @return this builder
+   * @throws IllegalArgumentException if {@code null} or blank
+   * @throws IllegalStateException if set before
+   */
+  public final B host(String host) {
+    once(this.host, "host");
+    if (host == null || host.isBlank()) {
+      throw new IllegalArgumentException("host must be a host name or IP address, was "
+          + (host == null ? "null" : "blank"));
+    }
+    this.host = host;
+    return self();
+  }
+
+  /**
+   * Sets the server's port. Default: the transport's default port.
+   *
+   * @param port 1 to 65535
+   * @return this builder
+   * @throws IllegalArgumentException if out of range
+   * @throws IllegalStateException if set before
+   */
+  public final B port(int port) {
+    once(this.port, "port");
+    if (port < 1 || port > 65535) {
+      throw new IllegalArgumentException("port must be 1 to 65535, was " + port);
+    }
+    this.port = port;
+    return self();
+  }
+
+  /**
+   * Sets who hears pushes and what becomes of the connection. It is called on a thread of the
+   * client's own, one event at a time. Default: a listener that ignores everything.
+   *
+   * @param listener the listener
+   * @return this builder
+   * @throws IllegalArgumentException if {@code null}
+   * @throws IllegalStateException if set before
+   */
+  public final B listener(ChatClientListener listener) {
+    once(this.listener, "listener");
+    if (listener == null) {
+      throw new IllegalArgumentException("listener must not be null");
+    }
+    this.listener = listener;
+    return self();
+  }
+
+  /**
+   * Sets how long a call may take from the moment it is made until its answer, waits for the
+   * connection and send retries included; then it fails with {@link ErrorCode#UNAVAILABLE}.
+   * Default 10 seconds.
+   *
+   * @param timeout 1 ms to 24 days
+   * @return this builder
+   * @throws IllegalArgumentException if {@code null} or out of range
+   * @throws IllegalStateException if set before
+   */
+  public final B callTimeout(Duration timeout) {
+    once(this.callTimeout, "callTimeout");
+    this.callTimeout = millis("callTimeout", timeout);
+    return self();
+  }
+
+  /**
+   * Sets how long opening a connection and its handshake may take. Default 10 seconds.
+   *
+   * @param timeout 1 ms to 24 days
+   * @return this builder
+   * @throws IllegalArgumentException if {@code null} or out of range
+   * @throws IllegalStateException if set before
+   */
+  public final B connectTimeout(Duration timeout) {
+    once(this.connectTimeout, "connectTimeout");
+    this.connectTimeout = millis("connectTimeout", timeout);
+    return self();
+  }
+
+  /**
+   * Sets whether the client reconnects by itself after losing its connection, takes up its
+   * session and subscription again, and retries the sends the loss cut off. Default
+   * {@code true}. Without it every call after the loss fails with UNAVAILABLE and the
+   * application builds a new client.
+   *
+   * @param enabled whether to reconnect
+   * @return this builder
+   * @throws IllegalStateException if set before
+   */
+  public final B reconnect(boolean enabled) {
+    once(this.reconnect, "reconnect");
+    this.reconnect = enabled;
+    return self();
+  }
+
+  /**
+   * Sets the pauses between reconnect attempts: the first is {@code initial}, each failed attempt
+   * doubles it up to {@code max}, and each pause is drawn at random from the upper half of that
+   * value. Default 100 ms and 5 seconds.
+   *
+   * @param initial 1 ms to 24 days
+   * @param max {@code initial} to 24 days
+   * @return this builder
+   * @throws IllegalArgumentException if {@code null}, out of range, or {@code max < initial}
+   * @throws IllegalStateException if set before
+   */
+  public final B reconnectBackoff(Duration initial, Duration max) {
+    once(this.initialBackoff, "reconnectBackoff");
+    Duration i = millis("initial backoff", initial);
+    Duration m = millis("max backoff", max);
+    if (m.compareTo(i) < 0) {
+      throw new IllegalArgumentException("max backoff " + m + " must not be below the initial backoff " + i);
+    }
+    this.initialBackoff = i;
+    this.maxBackoff = m;
+    return self();
+  }
+
+  /**
+   * Sets whether a call made while the client is (re)connecting waits for the connection, up to
+   * its call timeout, instead of failing at once with {@link ErrorCode#UNAVAILABLE}. Sends wait
+   * either way (see {@link ChatClient#sendAsync}). Default {@code false}: the application hears
+   * at once that the server is away.
+   *
+   * @param enabled whether calls wait
+   * @return this builder
+   * @throws IllegalStateException if set before
+   */
+  public final B waitForConnection(boolean enabled) {
+    once(this.waitForConnection, "waitForConnection");
+    this.waitForConnection = enabled;
+    return self();
+  }
+
+  /**
+   * Sets how many pushed messages may wait for the listener. When that many wait, the client
+   * stops reading pushes from the server (the transport's flow control then holds them at the
+   * server, which ends the subscription of a client that stays behind for long, with
+   * {@link ErrorCode#RESOURCE_EXHAUSTED}); it reads again once half have been delivered. On the
+   * socket transport, answers to calls share the connection and wait as well. Default 1024.
+   *
+   * @param messages 1 to 1048576
+   * @return this builder
+   * @throws IllegalArgumentException if out of range
+   * @throws IllegalStateException if set before
+   */
+  public final B listenerQueue(int messages) {
+    once(this.listenerQueueMessages, "listenerQueue");
+    if (messages < 1 || messages > (1 << 20)) {
+      throw new IllegalArgumentException("listenerQueue must be 1 to " + (1 << 20) + " messages, was " + messages);
+    }
+    this.listenerQueueMessages = messages;
+    return self();
+  }
+
+  /**
+   * Connects, completes the handshake, and returns the connected client.
+   *
+   * @return the client
+   * @throws ChatException {@link ErrorCode#UNAVAILABLE} if the server cannot be reached (a closed
+   *     port fails at once) or does not answer within the connect timeout; the server's code if
+   *     it refuses the handshake
+   */
+  public final C build() {
+    return newClient(settings(), true);
+  }
+
+  /**
+   * Returns a client at once that connects in the background. Until it is connected its calls
+   * fail with {@link ErrorCode#UNAVAILABLE}, or wait with {@link #waitForConnection}; the listener
+   * hears {@code onReconnected} whenever a connection is made after a loss, not for the first.
+   *
+   * @return the client
+   */
+  public final C buildLazily() {
+    return newClient(settings(), false);
+  }
+
+  /**
+   * Returns the host set, or {@code 127.0.0.1}.
+   *
+   * @return the host
+   */
+  protected final String resolvedHost() {
+    return host != null ? host : "127.0.0.1";
+  }
+
+  /**
+   * Returns the port set, or the default.
+   *
+   * @param defaultPort the transport's default port
+   * @return the port
+   */
+  protected final int resolvedPort(int defaultPort) {
+    return port != null ? port : defaultPort;
+  }
+
+  /**
+   * Returns the connect timeout set, or the default, for the transport's connector.
+   *
+   * @return the timeout
+   */
+  protected final Duration resolvedConnectTimeout() {
+    return connectTimeout != null ? connectTimeout : DEFAULT_CONNECT_TIMEOUT;
+  }
+
+  /**
+   * Makes the transport's client.
+   *
+   * @param settings the shared settings
+   * @param connectNow whether to connect before returning
+   * @return the client
+   */
+  protected abstract C newClient(ClientSettings settings, boolean connectNow);
+
+  /**
+   * Returns {@code this} as the transport's builder type.
+   *
+   * @return this builder
+   */
+  protected abstract B self();
+
+  private ClientSettings settings() {
+    return new ClientSettings(
+        listener != null ? listener : new ChatClientListener() {},
+        callTimeout != null ? callTimeout : DEFAULT_CALL_TIMEOUT,
+        resolvedConnectTimeout(),
+        reconnect == null || reconnect,
+        initialBackoff != null ? initialBackoff : DEFAULT_INITIAL_BACKOFF,
+        maxBackoff != null ? maxBackoff : DEFAULT_MAX_BACKOFF,
+        waitForConnection != null && waitForConnection,
+        listenerQueueMessages != null ? listenerQueueMessages : DEFAULT_LISTENER_QUEUE_MESSAGES);
+  }
+
+  /**
+   * Fails if a setting was set before.
+   *
+   * @param current the setting's value, {@code null} if unset
+   * @param name the setting's name
+   * @throws IllegalStateException if set
+   */
+  protected static void once(Object current, String name) {
+    if (current != null) {
+      throw new IllegalStateException(name + " was set already, to " + current);
+    }
+  }
+
+  /**
+   * Checks a duration: 1 ms to 24 days.
+   *
+   * @param name the setting's name, for the message
+   * @param d the duration
+   * @return {@code d}
+   * @throws IllegalArgumentException if {@code null} or out of range
+   */
+  protected static Duration millis(String name, Duration d) {
+    if (d == null || d.toMillis() < 1 || d.compareTo(MAX_DURATION) > 0) {
+      throw new IllegalArgumentException(name + " must be 1 ms to 24 days, was " + d);
+    }
+    return d;
+  }
+}

@@ -1,0 +1,27 @@
+package io.chatapp.client;
+
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Makes the client message id of a send the application gave none: a random prefix of the
+ * client's own and a counter, unique among a user's sends within the server's idempotency window
+ * without coordination, and 26 to 38 characters long.
+ *
+ * <p>Thread-safe.
+ */
+final class ClientMessageIds {
+  private final String prefix;
+  private final AtomicLong counter = new AtomicLong();
+
+  ClientMessageIds() {
+    byte[] random = new byte[15];
+    new SecureRandom().nextBytes(random);
+    this.prefix = "c-" + Base64.getUrlEncoder().withoutPadding().encodeToString(random) + "-";
+  }
+
+  String next() {
+    return prefix + Long.toString(counter.incrementAndGet(), 36);
+  }
+}

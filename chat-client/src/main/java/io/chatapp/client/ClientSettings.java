@@ -1,0 +1,43 @@
+package io.chatapp.client;
+
+import io.chatapp.api.ChatClientListener;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The settings every transport's client shares, as {@link ClientBuilder} checked them.
+ *
+ * @param listener hears pushes and what becomes of the connection
+ * @param callTimeout how long a call may take, from the moment it is made to its answer,
+ *     including waits for the connection and retries
+ * @param connectTimeout how long opening a connection and its handshake may take
+ * @param reconnect whether the client reconnects by itself after losing its connection
+ * @param initialBackoff the pause before the first reconnect attempt, before jitter
+ * @param maxBackoff the longest pause between attempts, before jitter
+ * @param waitForConnection whether a call made while disconnected waits for the connection (up
+ *     to its deadline) instead of failing at once; sends always wait, see
+ *     {@link io.chatapp.api.ChatClient#sendAsync}
+ * @param listenerQueueMessages how many pushed messages may wait for the listener before the
+ *     client stops reading pushes from the server
+ */
+public record ClientSettings(
+    ChatClientListener listener,
+    Duration callTimeout,
+    Duration connectTimeout,
+    boolean reconnect,
+    Duration initialBackoff,
+    Duration maxBackoff,
+    boolean waitForConnection,
+    int listenerQueueMessages) {
+  /** Checks the references. */
+  public ClientSettings {
+    Objects.requireNonNull(listener, "listener");
+    Objects.requireNonNull(callTimeout, "callTimeout");
+    Objects.requireNonNull(connectTimeout, "connectTimeout");
+    Objects.requireNonNull(initialBackoff, "initialBackoff");
+    Objects.requireNonNull(maxBackoff, "maxBackoff");
+    if (listenerQueueMessages < 1) {
+      throw new IllegalArgumentException("listenerQueueMessages must be at least 1, was " + listenerQueueMessages);
+    }
+  }
+}
