@@ -46,7 +46,14 @@ import org.junit.jupiter.api.io.TempDir;
  * calls only {@link #openStore}; so {@code openStore} must depend on nothing but its argument. A
  * store that lives on a server rather than in a directory overrides {@link #newLocation()}. A
  * store that keeps nothing across a restart, such as {@code InMemoryChatStore}, has no subclass:
- * it would fail every case. Each case takes about a second, most of it the second JVM's start.
+ * it would fail every case. A crash case takes about a second, most of it the second JVM's start.
+ *
+ * <p>A kill ends the process, not the machine: it catches a store that acknowledges what it
+ * still holds in its own memory (a buffer, a queue, a write-behind thread), but not one that
+ * leaves acknowledged data in the operating system's cache without {@code fsync}; only a power
+ * cut shows that. The second JVM gets its class path from {@code java.class.path}, as Maven
+ * Surefire and Gradle set it; a runner that loads tests through a class loader of its own fails
+ * the crash cases with the second JVM's standard error in the message.
  *
  * <p>Not thread-safe; JUnit runs each case on one thread, with a new instance.
  */
