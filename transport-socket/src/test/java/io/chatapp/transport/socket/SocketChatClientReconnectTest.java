@@ -10,7 +10,7 @@ import io.chatapp.api.ChatEngine;
 import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
 import io.chatapp.api.Message;
-import io.chatapp.engine.contract.RecordingListener;
+import io.chatapp.testkit.RecordingListener;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
