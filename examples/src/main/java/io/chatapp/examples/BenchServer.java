@@ -13,29 +13,48 @@ import java.nio.file.Path;
 /**
  * A server for {@link ChatBench} to run in a JVM of its own, so that its CPU and memory are
  * measured apart from the load generator's. Serves both transports on free loopback ports,
- * prints {@code PORTS socket=N grpc=M}, then answers each {@code stats} line on standard input
+ * prints {@code SERVING socket=N} and {@code SERVING grpc=M} as each starts serving, then
+ * {@code PORTS socket=N grpc=M}, then answers each {@code stats} line on standard input
  * with a {@link ServerProbe.Reading} line (heap after a full collection) and each {@code cpu}
  * line with one that only reads CPU time, and stops at end of input.
  *
  * <p>Arguments: none for the memory store, or {@code memory|sqlite dataDir|- FULL|NORMAL} (see
- * {@link BenchStore#toArgs}) and optionally the socket server's worker threads (0 for the
- * default). Runs on the main thread.
+ * {@link BenchStore#toArgs}), optionally the socket server's worker threads (0 for the default),
+ * and optionally the socket and gRPC ports (0 for free ones; a restarted server takes its
+ * predecessor's). Runs on the main thread.
  */
 public final class BenchServer {
   private BenchServer() {}
+
+  private static SocketChatServer serving(SocketChatServer socket) {
+    printServing("socket", socket.port());
+    return socket;
+  }
+
+  /**
+   * Tells when one transport serves, before the other has started and the ports line comes: the
+   * reconnect benchmark times from it, and a client may be served from that moment.
+   */
+  private static void printServing(String transport, int port) {
+    System.out.println("SERVING " + transport + "=" + port);
+    System.out.flush();
+  }
 
   /** Starts the server; see the class comment for the protocol on standard input and output. */
   public static void main(String[] args) throws Exception {
     BenchStore store = BenchStore.fromArgs(args.length > 3 ? java.util.Arrays.copyOf(args, 3) : args);
     int workers = args.length > 3 ? Integer.parseInt(args[3]) : 0;
+    int socketPort = args.length > 5 ? Integer.parseInt(args[4]) : 0;
+    int grpcPort = args.length > 5 ? Integer.parseInt(args[5]) : 0;
     Path scratch = store.kind().equals("sqlite") && store.dataDir() == null ? BenchStore.scratchDir() : null;
     try (ChatEngine engine = ChatBench.benchEngine(store, scratch);
         // Room for 10,000 idle bench connections besides the setup ones, which may not have
         // closed yet; idle ones stay for as long as the bench holds them.
-        SocketChatServer socket = ChatBench.socketServer(engine, store, workers, 20_000);
-        GrpcChatServer grpc = GrpcChatServer.builder(engine).host("127.0.0.1").port(0)
+        SocketChatServer socket = serving(ChatBench.socketServer(engine, store, socketPort, workers, 20_000));
+        GrpcChatServer grpc = GrpcChatServer.builder(engine).host("127.0.0.1").port(grpcPort)
             .maxConnectionsPerAddress(10_000).build()) {
       grpc.start();
+      printServing("grpc", grpc.port());
       System.out.println("PORTS socket=" + socket.port() + " grpc=" + grpc.port());
       System.out.flush();
       BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));

@@ -13,6 +13,7 @@ import io.chatapp.examples.bench.HostileRun;
 import io.chatapp.examples.bench.HostileServer;
 import io.chatapp.examples.bench.IdleConnections;
 import io.chatapp.examples.bench.LoadRun;
+import io.chatapp.examples.bench.ReconnectBench;
 import io.chatapp.examples.bench.Report;
 import io.chatapp.examples.bench.ServerProbe;
 import io.chatapp.store.jdbc.SqliteSync;
@@ -48,6 +49,7 @@ import picocli.CommandLine.Option;
  * java -jar examples/target/chatapp-bench.jar --transport socket --store sqlite
  * java -jar examples/target/chatapp-bench.jar --mode connections --connections 10000
  * java -jar examples/target/chatapp-bench.jar --mode hostile --duration 20
+ * java -jar examples/target/chatapp-bench.jar --mode reconnect --transport socket,grpc --restarts 20
  * </pre>
  *
  * <p>Not thread-safe; runs on the main thread. See {@link LoadRun} for the threads of a run.
@@ -55,11 +57,13 @@ import picocli.CommandLine.Option;
 @Command(name = "chatapp-bench", mixinStandardHelpOptions = true, version = "chatapp 0.1.0",
     description = "Measures chatapp's transports. Loopback only.", sortOptions = false, showDefaultValues = true)
 public final class ChatBench implements Callable<Integer> {
-  @Option(names = "--mode", description = "throughput (fixed offered rate with --rate), connections, or hostile "
-      + "(a well-behaved pair alone, then among hostile connections; socket server, pair over --transport socket or grpc).")
+  @Option(names = "--mode", description = "throughput (fixed offered rate with --rate), connections, hostile "
+      + "(a well-behaved pair alone, then among hostile connections; socket server, pair over --transport socket or grpc), "
+      + "or reconnect (a forked SQLite server killed and restarted --restarts times under load; --clients/2 pairs at "
+      + "--rate msg/s, default 300; --transport may list several, such as socket,grpc).")
   String mode = "throughput";
 
-  @Option(names = "--transport", description = "inproc, socket or grpc.")
+  @Option(names = "--transport", description = "inproc, socket or grpc (reconnect mode: socket, grpc or socket,grpc).")
   String transport = "socket";
 
   @Option(names = "--server", description = "inproc (same JVM) or fork (a JVM of its own, for exact server CPU and "
@@ -113,6 +117,9 @@ public final class ChatBench implements Callable<Integer> {
   @Option(names = "--count-bytes", description = "Route clients through a byte-counting loopback relay.")
   boolean countBytes;
 
+  @Option(names = "--restarts", description = "Server restarts (reconnect mode).")
+  int restarts = 20;
+
   @Option(names = "--connections", description = "Idle connections to open (connections mode).")
   int connections = 1000;
 
@@ -130,13 +137,16 @@ public final class ChatBench implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (mode.equals("reconnect")) {
+      return reconnect();
+    }
     String t = transport.toLowerCase(Locale.ROOT);
     if (!List.of("inproc", "socket", "grpc").contains(t)) {
       throw new CommandLine.ParameterException(new CommandLine(this), "--transport must be inproc, socket or grpc, was " + transport);
     }
     if (!List.of("throughput", "connections", "hostile").contains(mode)) {
       throw new CommandLine.ParameterException(new CommandLine(this),
-          "--mode must be throughput, connections or hostile, was " + mode);
+          "--mode must be throughput, connections, hostile or reconnect, was " + mode);
     }
     if (mode.equals("hostile") && t.equals("inproc")) {
       throw new CommandLine.ParameterException(new CommandLine(this), "hostile mode needs --transport socket or grpc");
@@ -318,6 +328,29 @@ public final class ChatBench implements Callable<Integer> {
     return r.lostOrDuplicated() == 0 ? 0 : 2;
   }
 
+  private int reconnect() throws Exception {
+    List<String> names = List.of(transport.toLowerCase(Locale.ROOT).split(","));
+    if (names.isEmpty() || !List.of("socket", "grpc").containsAll(names)) {
+      throw new CommandLine.ParameterException(new CommandLine(this),
+          "reconnect mode needs --transport socket, grpc or socket,grpc, was " + transport);
+    }
+    ReconnectBench.Settings settings = new ReconnectBench.Settings(Math.max(1, clients / 2), rate > 0 ? rate : 300,
+        restarts, size, Duration.ofSeconds(2), sqliteSync, serverJvmArgs);
+    System.out.printf("chatapp-bench: reconnect over %s; %d pairs (sender -> receiver subscribed from LATEST) at %d msg/s "
+        + "in total, %d-byte messages; a forked server on sqlite-%s killed (kill -9) and restarted %d times, %d s of "
+        + "load between; load average %s%n", String.join(" then ", names), settings.pairs(), settings.ratePerSecond(),
+        size, sqliteSync, restarts, settings.steady().toSeconds(), ReconnectBench.loadAverage());
+    List<ReconnectBench.Result> results = new ArrayList<>();
+    for (String name : names) {
+      Transport chosen = Transport.valueOf(name.toUpperCase(Locale.ROOT));
+      System.out.println(name + ":");
+      results.add(ReconnectBench.run(name, (p, listener) -> chosen.connect("127.0.0.1", p, listener), settings,
+          System.out::println));
+    }
+    ReconnectBench.print(results, System.out);
+    return results.stream().allMatch(ReconnectBench.Result::exactlyOnce) ? 0 : 2;
+  }
+
   /** The server under load and how to reach it. Not thread-safe. */
   private final class Target implements AutoCloseable {
     String host = "127.0.0.1";
@@ -447,7 +480,7 @@ public final class ChatBench implements Callable<Integer> {
     } else {
       server.engine = benchEngine(benchStore, server.scratchDir);
       if (chosen == Transport.SOCKET) {
-        SocketChatServer socket = socketServer(server.engine, benchStore, serverWorkers, 10_000);
+        SocketChatServer socket = socketServer(server.engine, benchStore, 0, serverWorkers, 10_000);
         server.running = new Transport.RunningServer(chosen, socket.port(), false, socket::close);
       } else {
         // Every bench client comes from 127.0.0.1: the per-address limit would refuse all but 64.
@@ -465,14 +498,16 @@ public final class ChatBench implements Callable<Integer> {
   }
 
   /**
-   * Starts the socket server of a bench run on a free loopback port.
+   * Starts the socket server of a bench run on a loopback port.
    *
+   * @param port the port, or 0 for a free one
    * @param workers engine-call threads, or 0 for the default of the store
    * @param maxConnections the most connections
    */
-  static SocketChatServer socketServer(ChatEngine engine, BenchStore benchStore, int workers, int maxConnections) {
+  static SocketChatServer socketServer(ChatEngine engine, BenchStore benchStore, int port, int workers,
+      int maxConnections) {
     // Every bench client comes from 127.0.0.1: the per-address limit would refuse all but 64.
-    SocketChatServer.Builder builder = SocketChatServer.builder(engine).host("127.0.0.1").port(0)
+    SocketChatServer.Builder builder = SocketChatServer.builder(engine).host("127.0.0.1").port(port)
         .maxConnections(maxConnections).maxConnectionsPerAddress(maxConnections).idleTimeout(Duration.ofHours(1));
     if (workers > 0) {
       builder.workerThreads(workers);

@@ -142,6 +142,16 @@ public final class ForkedServer implements AutoCloseable {
     }
   }
 
+  /**
+   * Kills the server at once, as {@code kill -9} would: no shutdown hook runs, nothing is flushed
+   * or closed in order. Waits until the process has ended, so its ports are free.
+   *
+   * @throws InterruptedException if interrupted while waiting
+   */
+  public void kill() throws InterruptedException {
+    process.destroyForcibly().waitFor();
+  }
+
   /** Ends the server: closes its input, waits up to 30 s, then kills it. Harmless twice. */
   @Override
   public void close() throws InterruptedException {

@@ -24,6 +24,11 @@ public final class Report {
     return values.get(name);
   }
 
+  /** Returns the names of the figures, in the order they were first put. */
+  public java.util.Set<String> names() {
+    return java.util.Collections.unmodifiableSet(values.keySet());
+  }
+
   /** Prints the table and the JSON line. */
   public void print(PrintStream out) {
     out.println();

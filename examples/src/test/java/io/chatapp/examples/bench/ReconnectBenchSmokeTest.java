@@ -1,0 +1,46 @@
+package io.chatapp.examples.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.chatapp.store.jdbc.SqliteSync;
+import io.chatapp.transport.socket.SocketChatClient;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Keeps the reconnect benchmark working: two kills and restarts of a forked SQLite server while
+ * two socket pairs send must lose no acknowledged message and deliver none twice, and the table
+ * must show the figures. Checks no timing: benchmarks print figures, they do not pass or fail on
+ * them.
+ */
+class ReconnectBenchSmokeTest {
+  private static final ReconnectBench.Settings SMALL =
+      new ReconnectBench.Settings(2, 40, 2, 64, Duration.ofMillis(300), SqliteSync.FULL, List.of("-Xmx128m"));
+
+  @Test
+  void socketClientsLoseAndRepeatNothingAcrossRestarts() throws Exception {
+    ReconnectBench.Result r = ReconnectBench.run("socket",
+        (port, listener) -> SocketChatClient.builder().host("127.0.0.1").port(port).listener(listener).build(),
+        SMALL, line -> { });
+
+    assertTrue(r.acked() > 0, "no send was acknowledged: " + r);
+    assertEquals(0, r.lost(), "lost messages: " + r);
+    assertEquals(0, r.repeated(), "repeated messages: " + r);
+    assertEquals(0, r.storedTwice(), "messages stored twice: " + r);
+    assertEquals(0, r.sessionsEnded(), "sessions not taken up after a restart: " + r);
+    assertEquals(0, r.roundsTimedOut(), "receivers that did not come back: " + r);
+
+    ByteArrayOutputStream printed = new ByteArrayOutputStream();
+    try (PrintStream out = new PrintStream(printed, true, StandardCharsets.UTF_8)) {
+      ReconnectBench.print(List.of(r), out);
+    }
+    String text = printed.toString(StandardCharsets.UTF_8);
+    assertTrue(text.contains("resumedP95Ms") && text.contains("\"lost\":0") && text.contains("\"repeated\":0"),
+        "the figures in the table and the BENCH line:\n" + text);
+  }
+}
