@@ -75,11 +75,12 @@ public final class ReconnectBench {
   }
 
   /**
-   * What one transport's run measured. Times are per restart, in nanoseconds, in restart order;
-   * a restart after which not every receiver came back within {@value #ROUND_TIMEOUT_SECONDS} s
+   * What one transport's run measured. Times are per restart, in nanoseconds, in restart order:
+   * {@code down} from the kill until the new server serves, the others from then on; a restart after which not every receiver came back within {@value #ROUND_TIMEOUT_SECONDS} s
    * counts in {@code roundsTimedOut} and has no time.
    */
-  public record Result(String transport, int restarts, List<Long> resumedNanos, List<Long> firstMessageNanos,
+  public record Result(String transport, int restarts, List<Long> downNanos, List<Long> resumedNanos,
+      List<Long> firstMessageNanos,
       int roundsTimedOut, long sent, long acked, long failed, long failedStored, long delivered, long lost,
       long lostButStored, long repeated, long storedTwice, long sessionsEnded, long subscriptionsEnded,
       String loadBefore, String loadAfter) {
@@ -144,12 +145,15 @@ public final class ReconnectBench {
       holdLoad();
       List<Long> resumed = new ArrayList<>();
       List<Long> firstMessage = new ArrayList<>();
+      List<Long> down = new ArrayList<>();
       int timedOut = 0;
       for (int round = 1; round <= settings.restarts(); round++) {
         CountDownLatch back = new CountDownLatch(2 * pairs.size());
         List<PairLedger.Round> rounds = pairs.stream().map(p -> p.arm(back)).toList();
+        long killedAt = System.nanoTime();
         server.kill();
         startServer(serverArgs);
+        down.add(servingAt - killedAt);
         if (!back.await(ROUND_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
           timedOut++;
           progress.accept(String.format("  restart %2d: not every receiver came back within %d s", round,
@@ -176,7 +180,7 @@ public final class ReconnectBench {
       for (PairLedger p : pairs) {
         p.fetchMailbox();
       }
-      return result(resumed, firstMessage, timedOut, loadBefore, loadAverage());
+      return result(resumed, firstMessage, down, timedOut, loadBefore, loadAverage());
     } finally {
       pacer.shutdownNow();
       for (PairLedger p : pairs) {
@@ -264,14 +268,16 @@ public final class ReconnectBench {
     }
   }
 
-  private Result result(List<Long> resumed, List<Long> firstMessage, int timedOut, String loadBefore, String loadAfter) {
+  private Result result(List<Long> resumed, List<Long> firstMessage, List<Long> down, int timedOut, String loadBefore,
+      String loadAfter) {
     long[] sums = new long[PairLedger.Counts.values().length];
     for (PairLedger p : pairs) {
       Map<PairLedger.Counts, Long> c = p.counts();
       c.forEach((k, v) -> sums[k.ordinal()] += v);
     }
     long sent = pairs.stream().mapToLong(p -> p.nextCounter).sum();
-    return new Result(transport, settings.restarts(), List.copyOf(resumed), List.copyOf(firstMessage), timedOut, sent,
+    return new Result(transport, settings.restarts(), List.copyOf(down), List.copyOf(resumed), List.copyOf(firstMessage),
+        timedOut, sent,
         sums[PairLedger.Counts.ACKED.ordinal()], sums[PairLedger.Counts.FAILED.ordinal()],
         sums[PairLedger.Counts.FAILED_STORED.ordinal()], sums[PairLedger.Counts.DELIVERED.ordinal()],
         sums[PairLedger.Counts.LOST.ordinal()], sums[PairLedger.Counts.LOST_BUT_STORED.ordinal()],
@@ -310,6 +316,8 @@ public final class ReconnectBench {
     out.put("transport", r.transport());
     out.put("restarts", r.restarts());
     out.put("restartsTimedOut", r.roundsTimedOut());
+    out.put("serverDownP50Ms", millisAt(r.downNanos(), 50));
+    out.put("serverDownMaxMs", millisAt(r.downNanos(), 100));
     out.put("resumedP50Ms", millisAt(r.resumedNanos(), 50));
     out.put("resumedP95Ms", millisAt(r.resumedNanos(), 95));
     out.put("resumedMaxMs", millisAt(r.resumedNanos(), 100));
