@@ -79,6 +79,11 @@ class GrpcReconnectTest {
       events.add("reconnected");
     }
 
+    @Override
+    public void onSessionEnded(ChatException reason) {
+      events.add("session ended " + reason.code());
+    }
+
     String nextEvent() throws InterruptedException {
       String e = events.poll(TIMEOUT_S, TimeUnit.SECONDS);
       assertNotNull(e, "a listener event within " + TIMEOUT_S + " s");
@@ -187,7 +192,7 @@ class GrpcReconnectTest {
   }
 
   @Test
-  void serverThatForgotTheSessionEndsTheRestoredSubscriptionWithUnauthenticated() throws Exception {
+  void serverThatForgotTheSessionEndsTheSubscriptionAndTheSessionWithUnauthenticated() throws Exception {
     Recorder hears = new Recorder();
     ChatClient alice = user("alice", hears);
     alice.subscribe(0);
@@ -197,8 +202,10 @@ class GrpcReconnectTest {
     ChatEngine forgetful = DefaultChatEngine.builder().passwordIterations(1000).build();
     try {
       server = GrpcChatServer.builder(forgetful).host("127.0.0.1").port(port).build().start();
-      assertEquals("reconnected", hears.nextEvent());
+      // Connected again, but the session is gone: no onReconnected, and no subscription.
       assertEquals("ended UNAUTHENTICATED", hears.nextEvent());
+      assertEquals("session ended UNAUTHENTICATED", hears.nextEvent());
+      assertEquals(null, ((GrpcChatClient) alice).sessionToken(), "the client forgot the token");
     } finally {
       server.close();
       forgetful.close();
@@ -206,7 +213,7 @@ class GrpcReconnectTest {
   }
 
   @Test
-  void callsWhileDisconnectedFailFastWithUnavailable() throws Exception {
+  void callsOtherThanSendsFailFastWithUnavailableWhileDisconnected() throws Exception {
     Recorder hears = new Recorder();
     ChatClient alice = user("alice", hears);
     alice.subscribe(ChatEngine.LATEST);
@@ -214,16 +221,16 @@ class GrpcReconnectTest {
     assertEquals("disconnected UNAVAILABLE", hears.nextEvent());
     long start = System.nanoTime();
     ChatException e = org.junit.jupiter.api.Assertions.assertThrows(ChatException.class,
-        () -> alice.send("alice", "while away", null));
+        () -> alice.fetch(0, 10));
     assertEquals(ErrorCode.UNAVAILABLE, e.code());
     assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5), "failed before the call timeout");
   }
 
   @Test
-  void waitForReadyCallsWaitForTheServerToComeBack() throws Exception {
+  void callsWaitForTheServerToComeBackWithWaitForConnection() throws Exception {
     Recorder hears = new Recorder();
     GrpcChatClient alice = GrpcChatClient.builder().host("127.0.0.1").port(port).listener(hears)
-        .waitForReady(true).callTimeout(Duration.ofSeconds(TIMEOUT_S)).build();
+        .waitForConnection(true).callTimeout(Duration.ofSeconds(TIMEOUT_S)).build();
     clients.add(alice);
     alice.createAccount("alice", PASSWORD);
     alice.login("alice", PASSWORD);
@@ -233,8 +240,11 @@ class GrpcReconnectTest {
     server.close();
     assertEquals("disconnected UNAVAILABLE", hears.nextEvent());
     var sent = alice.sendAsync("alice", "sent while away", null);
+    var fetched = alice.fetchAsync(0, 10);
     server = GrpcChatServer.builder(engine).host("127.0.0.1").port(port).build().start();
     assertEquals("sent while away", sent.get(TIMEOUT_S, TimeUnit.SECONDS).text());
+    assertEquals(List.of("sent while away"),
+        fetched.get(TIMEOUT_S, TimeUnit.SECONDS).stream().map(Message::text).toList(), "executed in call order");
     assertEquals("reconnected", hears.nextEvent());
     awaitText(hears, "sent while away");
   }

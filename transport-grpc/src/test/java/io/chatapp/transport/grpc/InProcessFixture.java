@@ -53,10 +53,20 @@ final class InProcessFixture implements AutoCloseable {
     return channel;
   }
 
-  /** A client over a new in-process channel, closed with the fixture. */
+  /** A client over in-process channels, closed with the fixture. */
   GrpcChatClient client(ChatClientListener listener) {
-    GrpcChatClient client = new GrpcChatClient(InProcessChannelBuilder.forName(name).build(),
-        "in-process:" + name, listener, CALL_TIMEOUT);
+    return client(listener, CALL_TIMEOUT);
+  }
+
+  /** A client over in-process channels with a call timeout, closed with the fixture. */
+  GrpcChatClient client(ChatClientListener listener, Duration callTimeout) {
+    GrpcChatClient.Builder builder = GrpcChatClient.builder()
+        .channels(() -> InProcessChannelBuilder.forName(name).directExecutor().build(), "in-process:" + name)
+        .callTimeout(callTimeout);
+    if (listener != null) {
+      builder.listener(listener);
+    }
+    GrpcChatClient client = builder.build();
     clients.add(client);
     return client;
   }
