@@ -180,7 +180,7 @@ public final class GrpcChatClient extends CoreChatClient {
       }
       return builder
           // Callbacks run on the event loop that read the answer: each is short and hands
-          // application work on (answers to the FutureCompleter, pushes to the core's queue).
+          // application work on (answers to the connector's completer thread, pushes to the core's queue).
           .directExecutor()
           .maxInboundMessageSize(maxInboundMessageBytes != null ? maxInboundMessageBytes
               : DEFAULT_MAX_INBOUND_MESSAGE_BYTES)

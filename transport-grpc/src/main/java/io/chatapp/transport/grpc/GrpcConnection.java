@@ -3,7 +3,6 @@ package io.chatapp.transport.grpc;
 import io.chatapp.api.AccountInfo;
 import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
-import io.chatapp.api.Message;
 import io.chatapp.api.Page;
 import io.chatapp.api.Session;
 import io.chatapp.client.spi.CallContext;
@@ -11,34 +10,32 @@ import io.chatapp.client.spi.Connection;
 import io.chatapp.client.spi.Connector;
 import io.chatapp.client.spi.Request;
 import io.chatapp.transport.grpc.proto.AckRequest;
-import io.chatapp.transport.grpc.proto.AckResponse;
-import io.chatapp.transport.grpc.proto.ChatServiceGrpc.ChatServiceStub;
+import io.chatapp.transport.grpc.proto.ChatServiceGrpc;
 import io.chatapp.transport.grpc.proto.CreateAccountRequest;
-import io.chatapp.transport.grpc.proto.CreateAccountResponse;
 import io.chatapp.transport.grpc.proto.DeleteAccountRequest;
-import io.chatapp.transport.grpc.proto.DeleteAccountResponse;
 import io.chatapp.transport.grpc.proto.DeleteMessagesRequest;
-import io.chatapp.transport.grpc.proto.DeleteMessagesResponse;
 import io.chatapp.transport.grpc.proto.FetchRequest;
-import io.chatapp.transport.grpc.proto.FetchResponse;
 import io.chatapp.transport.grpc.proto.ListAccountsRequest;
 import io.chatapp.transport.grpc.proto.ListAccountsResponse;
 import io.chatapp.transport.grpc.proto.LoginRequest;
 import io.chatapp.transport.grpc.proto.LogoutOtherSessionsRequest;
-import io.chatapp.transport.grpc.proto.LogoutOtherSessionsResponse;
 import io.chatapp.transport.grpc.proto.LogoutRequest;
-import io.chatapp.transport.grpc.proto.LogoutResponse;
 import io.chatapp.transport.grpc.proto.ResumeRequest;
 import io.chatapp.transport.grpc.proto.SendRequest;
 import io.chatapp.transport.grpc.proto.SubscribeRequest;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptors;
 import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
-import io.grpc.stub.StreamObserver;
+import io.grpc.MethodDescriptor;
+import io.grpc.stub.ClientCalls;
 import java.lang.System.Logger.Level;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
@@ -50,7 +47,7 @@ import java.util.function.Function;
  * <p>Each {@link Request} is one RPC with the call's deadline and the session token as bearer
  * metadata; sends of a session share one {@code SendStream} call ({@link SendPipeline}); the
  * subscription is one {@code Subscribe} call under manual flow control ({@link SubscriptionStream}).
- * Answers complete on the {@link FutureCompleter}, never on the event loop.
+ * Answers complete on the connector's completer thread, never on the event loop.
  *
  * <p>Thread-safe: the core calls it from any thread; gRPC calls back on the channel's event loop.
  */
@@ -58,9 +55,9 @@ final class GrpcConnection implements Connection {
   private static final System.Logger LOG = System.getLogger(GrpcConnection.class.getName());
   private static final long CLOSE_WAIT_SECONDS = 5;
 
-  private final ManagedChannel channel;
-  private final ChatServiceStub stub;
-  private final FutureCompleter completer;
+  private final ManagedChannel managed;
+  private final Channel channel;
+  private final Executor completer;
   private final String target;
   private final Connector.LossListener onLost;
   private final AtomicBoolean over = new AtomicBoolean(); // closed or lost: report nothing more
@@ -70,10 +67,9 @@ final class GrpcConnection implements Connection {
   private SubscriptionStream subscription; // guarded by lock
   private boolean paused; // guarded by lock
 
-  GrpcConnection(ManagedChannel channel, ChatServiceStub stub, FutureCompleter completer, String target,
-      Connector.LossListener onLost) {
-    this.channel = channel;
-    this.stub = stub;
+  GrpcConnection(ManagedChannel managed, Executor completer, String target, Connector.LossListener onLost) {
+    this.managed = managed;
+    this.channel = ClientInterceptors.intercept(managed, new BearerTokenInterceptor());
     this.completer = completer;
     this.target = target;
     this.onLost = onLost;
@@ -86,98 +82,101 @@ final class GrpcConnection implements Connection {
     return (CompletableFuture<T>) answer(request, context);
   }
 
-  private CompletableFuture<?> answer(Request<?> request, CallContext context) {
-    String token = context.sessionToken();
+  private CompletableFuture<?> answer(Request<?> request, CallContext ctx) {
+    String token = ctx.sessionToken();
     if (request instanceof Request.Send s) {
       SendRequest send = SendRequest.newBuilder().setRecipient(s.recipient()).setText(s.text())
           .setClientMessageId(s.clientMessageId()).build();
-      if (token != null) {
-        return pipeline(token).send(send);
-      }
-      // The server refuses it, with the same words as any call without a session.
-      return this.<SendRequest, io.chatapp.transport.grpc.proto.Message, Message>unary(null, context,
-          (st, o) -> st.send(send, o), ProtoRecords::fromProto);
+      // Without a session the server refuses it, with the same words as any call without one.
+      return token != null ? pipeline(token).send(send)
+          : unary(ChatServiceGrpc.getSendMethod(), send, null, ctx, ProtoRecords::fromProto);
     } else if (request instanceof Request.Subscribe s) {
       return subscribe(s, token);
     } else if (request instanceof Request.Unsubscribe) {
-      SubscriptionStream current;
-      synchronized (lock) {
-        current = subscription;
-        subscription = null;
-      }
-      if (current != null) {
-        current.stop(); // the server ends the engine subscription as the cancellation reaches it
-      }
+      stopSubscription(); // the server ends the engine subscription as the cancellation reaches it
       return CompletableFuture.completedFuture(null);
     } else if (request instanceof Request.Login l) {
-      LoginRequest login = LoginRequest.newBuilder().setUsername(l.username()).setPassword(l.password()).build();
-      return this.<LoginRequest, io.chatapp.transport.grpc.proto.Session, Session>unary(null, context,
-          (st, o) -> st.login(login, o), GrpcConnection::session);
+      return unary(ChatServiceGrpc.getLoginMethod(),
+          LoginRequest.newBuilder().setUsername(l.username()).setPassword(l.password()).build(), null, ctx,
+          GrpcConnection::session);
     } else if (request instanceof Request.Resume r) {
       if (!BearerToken.isWellFormed(r.token())) {
         return CompletableFuture.failedFuture(new ChatException(ErrorCode.UNAUTHENTICATED,
             "malformed session token: expected 1 to " + BearerToken.MAX_TOKEN_CHARS
                 + " characters of A-Z a-z 0-9 - _ . ~ + / ="));
       }
-      return this.<ResumeRequest, io.chatapp.transport.grpc.proto.Session, Session>unary(r.token(), context,
-          (st, o) -> st.resume(ResumeRequest.getDefaultInstance(), o), GrpcConnection::session);
+      return unary(ChatServiceGrpc.getResumeMethod(), ResumeRequest.getDefaultInstance(), r.token(), ctx,
+          GrpcConnection::session);
     } else if (request instanceof Request.Fetch f) {
-      FetchRequest fetch = FetchRequest.newBuilder().setAfterSeq(f.afterSeq()).setLimit(f.limit()).build();
-      return this.<FetchRequest, FetchResponse, java.util.List<Message>>unary(token, context,
-          (st, o) -> st.fetch(fetch, o), r -> r.getMessagesList().stream().map(ProtoRecords::fromProto).toList());
+      return unary(ChatServiceGrpc.getFetchMethod(),
+          FetchRequest.newBuilder().setAfterSeq(f.afterSeq()).setLimit(f.limit()).build(), token, ctx,
+          r -> r.getMessagesList().stream().map(ProtoRecords::fromProto).toList());
     } else if (request instanceof Request.Ack a) {
-      AckRequest ack = AckRequest.newBuilder().setUptoSeq(a.uptoSeq()).build();
-      return this.<AckRequest, AckResponse, Long>unary(token, context, (st, o) -> st.ack(ack, o),
-          AckResponse::getUnreadCount);
+      return unary(ChatServiceGrpc.getAckMethod(), AckRequest.newBuilder().setUptoSeq(a.uptoSeq()).build(), token,
+          ctx, r -> r.getUnreadCount());
     } else if (request instanceof Request.CreateAccount c) {
-      CreateAccountRequest create = CreateAccountRequest.newBuilder().setUsername(c.username())
-          .setPassword(c.password()).build();
-      return this.<CreateAccountRequest, CreateAccountResponse, Void>unary(token, context,
-          (st, o) -> st.createAccount(create, o), r -> null);
+      return unary(ChatServiceGrpc.getCreateAccountMethod(),
+          CreateAccountRequest.newBuilder().setUsername(c.username()).setPassword(c.password()).build(), token, ctx,
+          r -> null);
     } else if (request instanceof Request.Logout) {
-      return this.<LogoutRequest, LogoutResponse, Void>unary(token, context,
-          (st, o) -> st.logout(LogoutRequest.getDefaultInstance(), o), r -> null);
+      return unary(ChatServiceGrpc.getLogoutMethod(), LogoutRequest.getDefaultInstance(), token, ctx, r -> null);
     } else if (request instanceof Request.ListAccounts l) {
-      return listAccounts(l, token, context);
+      ListAccountsRequest.Builder list = ListAccountsRequest.newBuilder().setLimit(l.limit());
+      if (l.pattern() != null) {
+        list.setPattern(l.pattern());
+      }
+      if (l.pageToken() != null) {
+        list.setPageToken(l.pageToken());
+      }
+      // Chunks arrive in listing order; the last one carries the next page's token.
+      var answer = AnswerObserver.<ListAccountsRequest, ListAccountsResponse, ListAccountsResponse.Builder,
+          Page<AccountInfo>>streaming(completer, ListAccountsResponse.newBuilder(), (page, chunk) -> page.mergeFrom(chunk),
+          page -> new Page<>(page.getAccountsList().stream().map(ProtoRecords::fromProto).toList(),
+              page.hasNextPageToken() ? page.getNextPageToken() : null));
+      ClientCalls.asyncServerStreamingCall(newCall(ChatServiceGrpc.getListAccountsMethod(), token, ctx), list.build(),
+          answer);
+      return answer.future();
     } else if (request instanceof Request.DeleteMessages d) {
-      DeleteMessagesRequest delete = DeleteMessagesRequest.newBuilder().addAllMessageIds(d.messageIds()).build();
-      return this.<DeleteMessagesRequest, DeleteMessagesResponse, Integer>unary(token, context,
-          (st, o) -> st.deleteMessages(delete, o), DeleteMessagesResponse::getDeletedCount);
+      return unary(ChatServiceGrpc.getDeleteMessagesMethod(),
+          DeleteMessagesRequest.newBuilder().addAllMessageIds(d.messageIds()).build(), token, ctx,
+          r -> r.getDeletedCount());
     } else if (request instanceof Request.DeleteAccount d) {
-      DeleteAccountRequest delete = DeleteAccountRequest.newBuilder().setPassword(d.password()).build();
-      return this.<DeleteAccountRequest, DeleteAccountResponse, Void>unary(token, context,
-          (st, o) -> st.deleteAccount(delete, o), r -> null);
+      return unary(ChatServiceGrpc.getDeleteAccountMethod(),
+          DeleteAccountRequest.newBuilder().setPassword(d.password()).build(), token, ctx, r -> null);
     } else if (request instanceof Request.LogoutOthers l) {
-      LogoutOtherSessionsRequest others = LogoutOtherSessionsRequest.newBuilder().setUsername(l.username())
-          .setPassword(l.password()).build();
-      return this.<LogoutOtherSessionsRequest, LogoutOtherSessionsResponse, Integer>unary(token, context,
-          (st, o) -> st.logoutOtherSessions(others, o), LogoutOtherSessionsResponse::getEnded);
+      return unary(ChatServiceGrpc.getLogoutOtherSessionsMethod(),
+          LogoutOtherSessionsRequest.newBuilder().setUsername(l.username()).setPassword(l.password()).build(), token,
+          ctx, r -> r.getEnded());
     }
     throw new IllegalArgumentException("no RPC for " + request.name());
   }
 
-  private <Q, R, T> CompletableFuture<T> unary(String token, CallContext context,
-      BiConsumer<ChatServiceStub, StreamObserver<R>> rpc, Function<? super R, ? extends T> convert) {
+  private <Q, R, T> CompletableFuture<T> unary(MethodDescriptor<Q, R> method, Q request, String token,
+      CallContext ctx, Function<? super R, ? extends T> convert) {
     AnswerObserver<Q, R, R, T> answer = AnswerObserver.unary(completer, convert);
-    rpc.accept(withDeadline(token, context), answer);
+    ClientCalls.asyncUnaryCall(newCall(method, token, ctx), request, answer);
     return answer.future();
   }
 
-  private CompletableFuture<Page<AccountInfo>> listAccounts(Request.ListAccounts l, String token, CallContext context) {
-    ListAccountsRequest.Builder list = ListAccountsRequest.newBuilder().setLimit(l.limit());
-    if (l.pattern() != null) {
-      list.setPattern(l.pattern());
+  /** A call with the deadline of {@code ctx} and {@code token} as bearer metadata. */
+  private <Q, R> ClientCall<Q, R> newCall(MethodDescriptor<Q, R> method, String token, CallContext ctx) {
+    return channel.newCall(method, withToken(token).withDeadlineAfter(ctx.deadlineNanos() - System.nanoTime(),
+        TimeUnit.NANOSECONDS));
+  }
+
+  private CallOptions withToken(String token) {
+    return token == null ? CallOptions.DEFAULT : CallOptions.DEFAULT.withOption(BearerTokenInterceptor.SESSION_TOKEN, token);
+  }
+
+  private void stopSubscription() {
+    SubscriptionStream current;
+    synchronized (lock) {
+      current = subscription;
+      subscription = null;
     }
-    if (l.pageToken() != null) {
-      list.setPageToken(l.pageToken());
+    if (current != null) {
+      current.stop();
     }
-    // Chunks arrive in listing order; the last one carries the next page's token.
-    AnswerObserver<ListAccountsRequest, ListAccountsResponse, ListAccountsResponse.Builder, Page<AccountInfo>> answer =
-        AnswerObserver.streaming(completer, ListAccountsResponse.newBuilder(), (page, chunk) -> page.mergeFrom(chunk),
-            page -> new Page<>(page.getAccountsList().stream().map(ProtoRecords::fromProto).toList(),
-                page.hasNextPageToken() ? page.getNextPageToken() : null));
-    withDeadline(token, context).listAccounts(list.build(), answer);
-    return answer.future();
   }
 
   /** Replaces the subscription; the stream has no deadline, its registration has the core's. */
@@ -193,7 +192,8 @@ final class GrpcConnection implements Connection {
     if (previous != null) {
       previous.stop();
     }
-    withToken(token).subscribe(SubscribeRequest.newBuilder().setAfterSeq(s.afterSeq()).build(), next);
+    ClientCalls.asyncServerStreamingCall(channel.newCall(ChatServiceGrpc.getSubscribeMethod(), withToken(token)),
+        SubscribeRequest.newBuilder().setAfterSeq(s.afterSeq()).build(), next);
     return next.registered();
   }
 
@@ -215,7 +215,7 @@ final class GrpcConnection implements Connection {
     if (previous != null) {
       previous.finish();
     }
-    created.start(withToken(token));
+    created.start(channel.newCall(ChatServiceGrpc.getSendStreamMethod(), withToken(token)));
     return created;
   }
 
@@ -224,14 +224,6 @@ final class GrpcConnection implements Connection {
       throw new IllegalArgumentException("the session token from the server is not well-formed");
     }
     return ProtoRecords.fromProto(s);
-  }
-
-  private ChatServiceStub withToken(String token) {
-    return token == null ? stub : stub.withOption(BearerTokenInterceptor.SESSION_TOKEN, token);
-  }
-
-  private ChatServiceStub withDeadline(String token, CallContext context) {
-    return withToken(token).withDeadlineAfter(context.deadlineNanos() - System.nanoTime(), TimeUnit.NANOSECONDS);
   }
 
   @Override
@@ -258,9 +250,9 @@ final class GrpcConnection implements Connection {
   @Override
   public void close() {
     over.set(true);
-    channel.shutdownNow();
+    managed.shutdownNow();
     try {
-      if (!channel.awaitTermination(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS)) {
+      if (!managed.awaitTermination(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS)) {
         LOG.log(Level.WARNING, "channel to " + target + " did not terminate within " + CLOSE_WAIT_SECONDS + " s");
       }
     } catch (InterruptedException e) {
@@ -274,13 +266,13 @@ final class GrpcConnection implements Connection {
       return;
     }
     onLost.lost(this, reason);
-    completer.execute(channel::shutdownNow);
+    completer.execute(managed::shutdownNow);
   }
 
   /** Watches the channel until it leaves READY. */
   private void watch() {
-    channel.notifyWhenStateChanged(ConnectivityState.READY, () -> {
-      ConnectivityState now = channel.getState(false);
+    managed.notifyWhenStateChanged(ConnectivityState.READY, () -> {
+      ConnectivityState now = managed.getState(false);
       if (now == ConnectivityState.READY) {
         watch();
       } else if (now != ConnectivityState.SHUTDOWN) {

@@ -8,13 +8,14 @@ import io.chatapp.client.spi.Request;
 import io.chatapp.transport.grpc.proto.ChatServiceGrpc;
 import io.chatapp.transport.grpc.proto.FetchRequest;
 import io.grpc.CallOptions;
-import io.grpc.ClientInterceptors;
 import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -34,7 +35,7 @@ final class GrpcConnector implements Connector {
   private final Supplier<ManagedChannel> channels;
   private final String target;
   private final Duration connectTimeout;
-  private final FutureCompleter completer;
+  private final ThreadPoolExecutor completer;
 
   /**
    * Creates the connector.
@@ -47,7 +48,16 @@ final class GrpcConnector implements Connector {
     this.channels = channels;
     this.target = target;
     this.connectTimeout = connectTimeout;
-    this.completer = new FutureCompleter(target);
+    // Completes answer futures, and so runs what the application chained to them, never on the
+    // channel's event loop (callbacks run directly there). One thread per client, apart from the
+    // core's listener thread, so that a listener blocking on a call still gets its answer; it ends
+    // after 30 idle seconds, so a client needs no shutdown of it.
+    this.completer = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+      Thread t = new Thread(r, "chatapp-grpc-answers " + target);
+      t.setDaemon(true);
+      return t;
+    });
+    completer.allowCoreThreadTimeOut(true);
   }
 
   @Override
@@ -59,9 +69,7 @@ final class GrpcConnector implements Connector {
       channel.shutdownNow();
       throw e;
     }
-    return new GrpcConnection(channel,
-        ChatServiceGrpc.newStub(ClientInterceptors.intercept(channel, new BearerTokenInterceptor())),
-        completer, target, onLost);
+    return new GrpcConnection(channel, completer, target, onLost);
   }
 
   /** Sends after sends share the session's SendStream, which keeps their order; nothing else does. */

@@ -3,13 +3,14 @@ package io.chatapp.transport.grpc;
 import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
 import io.chatapp.api.Message;
-import io.chatapp.transport.grpc.proto.ChatServiceGrpc;
 import io.chatapp.transport.grpc.proto.SendRequest;
 import io.chatapp.transport.grpc.proto.SendResult;
 import io.chatapp.transport.grpc.proto.SendStreamRequest;
 import io.chatapp.transport.grpc.proto.SendStreamResponse;
 import io.chatapp.transport.grpc.proto.StreamedSend;
+import io.grpc.ClientCall;
 import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ClientResponseObserver;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -78,12 +79,13 @@ final class SendPipeline implements ClientResponseObserver<SendStreamRequest, Se
   }
 
   /**
-   * Starts the call on a stub that carries this pipeline's token.
+   * Starts the call.
    *
-   * @param stub the stub, without a deadline: the call lives as long as the session
+   * @param call a {@code SendStream} call that carries this pipeline's token, without a deadline:
+   *     it lives as long as the session
    */
-  void start(ChatServiceGrpc.ChatServiceStub stub) {
-    stub.sendStream(this);
+  void start(ClientCall<SendStreamRequest, SendStreamResponse> call) {
+    ClientCalls.asyncBidiStreamingCall(call, this);
     flush();
   }
 

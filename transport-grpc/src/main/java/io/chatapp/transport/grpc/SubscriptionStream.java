@@ -20,9 +20,9 @@ import java.util.function.Consumer;
  * client core's {@link PushSink} as one batch, and tells how the call ended.
  *
  * <p>It reads with manual flow control: at most {@value #WINDOW} responses are asked for and not
- * yet read; while the core has paused delivery (its listener is behind) no more are asked for,
- * so the server's stream stops being ready and the server holds, and in the end drops, what the
- * client cannot take, instead of this client's memory.
+ * yet read, one more as each is read; while the core has paused delivery (its listener is
+ * behind) none are, so the server's stream stops being ready and the server holds, and in the end
+ * drops, what the client cannot take, instead of this client's memory.
  *
  * <p>Thread-safe. gRPC calls the observer methods one at a time on the event loop; the connection
  * calls {@link #stop} and {@link #setPaused} from any thread.
@@ -171,19 +171,16 @@ final class SubscriptionStream implements ClientResponseObserver<SubscribeReques
     }
   }
 
-  /** One response was read: ask for more in halves of the window, unless paused. */
+  /** One response was read: ask for the next, unless paused. On the event loop, so cheap. */
   private void read() {
-    int n;
     ClientCallStreamObserver<SubscribeRequest> c;
     synchronized (lock) {
-      owed++;
-      if (paused || owed < WINDOW / 2) {
+      if (paused) {
+        owed++;
         return;
       }
-      n = owed;
-      owed = 0;
       c = call;
     }
-    c.request(n);
+    c.request(1);
   }
 }

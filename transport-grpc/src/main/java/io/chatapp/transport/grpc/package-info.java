@@ -21,8 +21,8 @@
  *       {@code GrpcConnector} (a fresh channel per connection), {@code GrpcConnection} (one RPC
  *       per request), {@code SubscriptionStream} (the subscription under manual flow control),
  *       {@code SendPipeline} (sends batched onto a {@code SendStream} call),
- *       {@code AnswerObserver} and {@code FutureCompleter} (answers completed off the event loop)
- *       and {@code BearerTokenInterceptor};
+ *       {@code AnswerObserver} (answers completed off the event loop) and
+ *       {@code BearerTokenInterceptor};
  *   <li>both sides: {@code StatusMapping} (the one table between {@code ErrorCode} and gRPC
  *       {@code Status}), {@code BearerToken} and {@code ProtoRecords}.
  * </ul>
