@@ -202,6 +202,16 @@ class GrpcChatClientTest {
   }
 
   @Test
+  void aSendMadeRightAfterLoginAsyncGoesWithTheNewSession() throws Exception {
+    ChatClient alice = track(GrpcChatClient.connect("127.0.0.1", server.port(), null));
+    alice.createAccount("alice", PASSWORD);
+    CompletableFuture<Session> login = alice.loginAsync("alice", PASSWORD);
+    CompletableFuture<Message> sent = alice.sendAsync("alice", "right after login", null);
+    login.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    assertEquals("right after login", sent.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).text());
+  }
+
+  @Test
   void listenerHearsPushesOnTheClientsOwnThreadInOrder() throws Exception {
     BlockingQueue<String> threads = new LinkedBlockingQueue<>();
     RecordingListener recording = new RecordingListener();

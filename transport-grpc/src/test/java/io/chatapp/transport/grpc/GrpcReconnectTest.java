@@ -213,6 +213,21 @@ class GrpcReconnectTest {
   }
 
   @Test
+  void messagesStoredWhileDisconnectedReachALatestSubscriberAfterTheReconnect() throws Exception {
+    Recorder hears = new Recorder();
+    ChatClient bob = user("bob", hears);
+    bob.subscribe(ChatEngine.LATEST); // has delivered nothing when the server goes
+    engine.createAccount("alice", PASSWORD);
+    String alice = engine.login("alice", PASSWORD).token();
+    server.close();
+    assertEquals("disconnected UNAVAILABLE", hears.nextEvent());
+    engine.send(alice, "bob", "stored while bob was away", null);
+    server = GrpcChatServer.builder(engine).host("127.0.0.1").port(port).build().start();
+    assertEquals("reconnected", hears.nextEvent());
+    awaitText(hears, "stored while bob was away");
+  }
+
+  @Test
   void callsOtherThanSendsFailFastWithUnavailableWhileDisconnected() throws Exception {
     Recorder hears = new Recorder();
     ChatClient alice = user("alice", hears);
