@@ -192,6 +192,52 @@ class GrpcReconnectTest {
   }
 
   @Test
+  void twentyRestartsUnderLoadStoreEverySendOnceAndDeliverItOnce() throws Exception {
+    Recorder bobHears = new Recorder();
+    ChatClient alice = user("alice", new Recorder());
+    ChatClient bob = user("bob", bobHears);
+    bob.subscribe(ChatEngine.LATEST);
+    Sender aliceSends = new Sender(alice, "bob", "a");
+    aliceSends.start();
+    aliceSends.awaitAcked(20);
+    List<Long> resumeMillis = new ArrayList<>();
+    for (int restart = 0; restart < 20; restart++) {
+      server.close();
+      assertEquals("disconnected UNAVAILABLE", bobHears.nextEvent());
+      server = GrpcChatServer.builder(engine).host("127.0.0.1").port(port).build().start();
+      long started = System.nanoTime();
+      assertEquals("reconnected", bobHears.nextEvent()); // heard once the subscription is back
+      resumeMillis.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+      aliceSends.awaitAcked(aliceSends.acked.size() + 10);
+    }
+    aliceSends.stop.countDown();
+    aliceSends.join(TimeUnit.SECONDS.toMillis(TIMEOUT_S));
+    assertEquals(null, aliceSends.failure);
+    alice.send("bob", "end", null);
+    awaitText(bobHears, "end");
+
+    List<String> stored = new ArrayList<>();
+    for (long after = 0; ; ) {
+      List<Message> page = bob.fetch(after, ChatEngine.MAX_FETCH_LIMIT);
+      if (page.isEmpty()) {
+        break;
+      }
+      page.forEach(m -> stored.add(m.text()));
+      after = page.get(page.size() - 1).seq();
+    }
+    long lost = aliceSends.acked.stream().filter(t -> !bobHears.texts.contains(t)).count();
+    long storedTwice = stored.size() - stored.stream().distinct().count();
+    List<Long> sorted = resumeMillis.stream().sorted().toList();
+    System.out.println("grpc reconnect over 20 restarts: resumed after median " + sorted.get(10) + " ms, max "
+        + sorted.get(19) + " ms; " + aliceSends.acked.size() + " sends acknowledged, lost " + lost
+        + ", heard twice " + bobHears.duplicates.size() + ", stored twice " + storedTwice);
+    assertEquals(0, lost, "acknowledged sends bob never heard");
+    assertEquals(List.of(), List.copyOf(bobHears.duplicates), "bob heard nothing twice");
+    assertEquals(0, storedTwice, "no send stored twice");
+    assertEquals(stored.size(), bobHears.texts.size(), "bob heard every stored message");
+  }
+
+  @Test
   void serverThatForgotTheSessionEndsTheSubscriptionAndTheSessionWithUnauthenticated() throws Exception {
     Recorder hears = new Recorder();
     ChatClient alice = user("alice", hears);
