@@ -1,29 +1,23 @@
 package io.chatapp.engine;
 
-import io.chatapp.api.ChatFutures;
-import io.chatapp.api.AccountInfo;
 import io.chatapp.api.ChatClient;
 import io.chatapp.api.ChatClientListener;
 import io.chatapp.api.ChatEngine;
-import io.chatapp.api.ChatException;
-import io.chatapp.api.ErrorCode;
-import io.chatapp.api.Message;
-import io.chatapp.api.MessageListener;
-import io.chatapp.api.Page;
-import io.chatapp.api.Session;
-import io.chatapp.api.Subscription;
-import java.util.Collection;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
+import io.chatapp.client.ClientSettings;
+import io.chatapp.client.CoreChatClient;
+import io.chatapp.client.spi.Connection;
+import io.chatapp.client.spi.Connector;
+import io.chatapp.client.spi.Request;
+import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.function.Supplier;
 
 /**
  * A {@link ChatClient} that calls a {@link ChatEngine} in the same JVM, for applications that
- * embed everything in one process and for tests.
+ * embed everything in one process and for tests. It is the client core ({@link CoreChatClient})
+ * over a "connection" that calls the engine, so it behaves as the remote clients do: the same
+ * deadlines, call order, listener thread and backpressure.
  *
  * <pre>{@code
  * ChatEngine engine = DefaultChatEngine.builder().build();
@@ -33,25 +27,16 @@ import java.util.function.Supplier;
  * }</pre>
  *
  * <p>Thread-safe. Calls run on the given executor, or on a cached pool of the client's own that
- * {@link #close()} shuts down, so that their futures behave as a remote client's (the common pool
- * would be wrong: calls block on the engine and its store, and it has one thread on two cores);
- * pushed messages reach the listener on the engine's delivery thread, one at a time.
+ * {@link #close()} shuts down (the common pool would be wrong: calls block on the engine and its
+ * store, and it has one thread on two cores).
  */
-public final class InProcessChatClient implements ChatClient {
-  private final ChatEngine engine;
-  private final ChatClientListener listener;
-  private final Executor executor;
+public final class InProcessChatClient extends CoreChatClient {
   private final ExecutorService ownedExecutor; // null when the application lent the executor
-  private final Object lock = new Object();
-  private String token; // guarded by lock
-  private Subscription subscription; // guarded by lock
-  private boolean closed; // guarded by lock
 
   private InProcessChatClient(ChatEngine engine, ChatClientListener listener, Executor executor,
       ExecutorService ownedExecutor) {
-    this.engine = engine;
-    this.listener = listener;
-    this.executor = executor;
+    super(new ClientSettings(listener, Duration.ofSeconds(30), Duration.ofSeconds(1), false, Duration.ofMillis(100),
+        Duration.ofMillis(100), false, 1024), new EngineConnector(engine, executor), true);
     this.ownedExecutor = ownedExecutor;
   }
 
@@ -97,158 +82,29 @@ public final class InProcessChatClient implements ChatClient {
   }
 
   @Override
-  public CompletableFuture<Void> createAccountAsync(String username, String password) {
-    return run(() -> {
-      engine.createAccount(username, password);
-      return null;
-    });
-  }
-
-  @Override
-  public CompletableFuture<Session> loginAsync(String username, String password) {
-    return run(() -> adopt(engine.login(username, password)));
-  }
-
-  @Override
-  public CompletableFuture<Session> resumeAsync(String token) {
-    return run(() -> adopt(engine.resume(token)));
-  }
-
-  @Override
-  public CompletableFuture<Void> logoutAsync() {
-    return run(() -> {
-      engine.logout(token());
-      forget();
-      return null;
-    });
-  }
-
-  @Override
-  public CompletableFuture<Page<AccountInfo>> listAccountsAsync(String pattern, String pageToken, int limit) {
-    return run(() -> engine.listAccounts(token(), pattern, pageToken, limit));
-  }
-
-  @Override
-  public CompletableFuture<Message> sendAsync(String recipient, String text, String clientMessageId) {
-    return run(() -> engine.send(token(), recipient, text, clientMessageId));
-  }
-
-  @Override
-  public CompletableFuture<Void> subscribeAsync(long afterSeq) {
-    return run(() -> {
-      // Close the old one first, so the listener never hears two subscriptions at once.
-      closeSubscription();
-      Subscription next = engine.subscribe(token(), afterSeq, new Forwarder());
-      synchronized (lock) {
-        subscription = next;
-      }
-      return null;
-    });
-  }
-
-  @Override
-  public CompletableFuture<Void> unsubscribeAsync() {
-    return run(() -> {
-      closeSubscription();
-      return null;
-    });
-  }
-
-  @Override
-  public CompletableFuture<List<Message>> fetchAsync(long afterSeq, int limit) {
-    return run(() -> engine.fetch(token(), afterSeq, limit));
-  }
-
-  @Override
-  public CompletableFuture<Long> ackAsync(long uptoSeq) {
-    return run(() -> engine.ack(token(), uptoSeq));
-  }
-
-  @Override
-  public CompletableFuture<Integer> deleteMessagesAsync(Collection<Long> messageIds) {
-    return run(() -> engine.deleteMessages(token(), messageIds));
-  }
-
-  @Override
-  public CompletableFuture<Void> deleteAccountAsync(String password) {
-    return run(() -> {
-      engine.deleteAccount(token(), password);
-      forget();
-      return null;
-    });
-  }
-
-  @Override
-  public CompletableFuture<Integer> logoutOtherSessionsAsync(String username, String password) {
-    return run(() -> ChatFutures.await(engine.logoutOtherSessionsAsync(username, password, token(), null)));
-  }
-
-  @Override
   public void close() {
-    synchronized (lock) {
-      closed = true;
-    }
-    closeSubscription();
+    super.close();
     if (ownedExecutor != null) {
       ownedExecutor.shutdown(); // calls under way finish; their futures complete as usual
     }
   }
 
-  private <T> CompletableFuture<T> run(Supplier<T> call) {
-    synchronized (lock) {
-      if (closed) {
-        return CompletableFuture.failedFuture(new ChatException(ErrorCode.UNAVAILABLE, "the client is closed"));
-      }
-    }
-    try {
-      return CompletableFuture.supplyAsync(call, executor);
-    } catch (RejectedExecutionException e) {
-      // close() ran between the check above and here.
-      return CompletableFuture.failedFuture(new ChatException(ErrorCode.UNAVAILABLE, "the client is closed"));
-    }
-  }
-
-  private Session adopt(Session session) {
-    synchronized (lock) {
-      token = session.token();
-    }
-    return session;
-  }
-
-  private String token() {
-    synchronized (lock) {
-      return token;
-    }
-  }
-
-  private void forget() {
-    synchronized (lock) {
-      token = null;
-    }
-    closeSubscription();
-  }
-
-  private void closeSubscription() {
-    Subscription current;
-    synchronized (lock) {
-      current = subscription;
-      subscription = null;
-    }
-    if (current != null) {
-      current.close();
-    }
-  }
-
-  /** Forwards one engine subscription to the client's listener, on the engine's delivery thread. */
-  private final class Forwarder implements MessageListener {
+  /** The one "connection" to an engine: it never breaks. */
+  private record EngineConnector(ChatEngine engine, Executor executor) implements Connector {
     @Override
-    public void onMessage(Message message) {
-      listener.onMessage(message);
+    public Connection open(LossListener onLost) {
+      return new EngineConnection(engine, executor);
+    }
+
+    /** Never: each call runs on its own pool thread, so the next waits for the answer. */
+    @Override
+    public boolean keepsOrder(Request<?> previous, Request<?> next) {
+      return false;
     }
 
     @Override
-    public void onEnd(ChatException reason) {
-      listener.onSubscriptionEnded(reason);
+    public String describe() {
+      return "in-process engine";
     }
   }
 }

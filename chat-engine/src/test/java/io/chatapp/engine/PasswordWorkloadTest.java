@@ -9,8 +9,9 @@ import io.chatapp.api.ChatClient;
 import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
 import io.chatapp.api.Session;
-import io.chatapp.engine.contract.FakeClock;
+import java.time.Clock;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -28,7 +29,7 @@ import org.junit.jupiter.api.Test;
 class PasswordWorkloadTest {
   private static final String PASSWORD = "correct horse battery";
 
-  private final FakeClock clock = new FakeClock(Instant.parse("2026-11-29T10:00:00Z"));
+  private final Clock clock = Clock.fixed(Instant.parse("2026-11-29T10:00:00Z"), ZoneOffset.UTC);
   // Costly hashes (about half a second each), one password thread, four waiting, two per address:
   // while the test thread queues its calls, which takes microseconds, the one hash running does
   // not finish, even on a loaded machine, so the counts below leave a wide margin.

@@ -9,12 +9,15 @@ import io.chatapp.api.ErrorCode;
 import io.chatapp.api.Message;
 import io.chatapp.api.MessageListener;
 import io.chatapp.api.Session;
-import io.chatapp.engine.contract.FakeClock;
 import io.chatapp.engine.store.InMemoryChatStore;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.InstantSource;
+import java.time.ZoneOffset;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -22,7 +25,9 @@ import org.junit.jupiter.api.Test;
 class SessionSweepTest {
   private static final String PASSWORD = "correct horse battery";
 
-  private final FakeClock clock = new FakeClock(Instant.parse("2026-11-29T10:00:00Z"));
+  // Time moves only when a test moves it; the engine reads it through an ordinary Clock.
+  private final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-11-29T10:00:00Z"));
+  private final Clock clock = ((InstantSource) now::get).withZone(ZoneOffset.UTC);
   private final InMemoryChatStore store = new InMemoryChatStore();
   private DefaultChatEngine engine = newEngine();
 
@@ -60,7 +65,7 @@ class SessionSweepTest {
         ended.complete(reason);
       }
     });
-    clock.forward(Duration.ofHours(2));
+    forward(Duration.ofHours(2));
     engine.sweep();
     assertEquals(ErrorCode.UNAUTHENTICATED, ended.get(10, TimeUnit.SECONDS).code());
     assertEquals(0, store.deleteExpiredSessions(Instant.MAX, Instant.MAX, 100), "the store kept expired sessions");
@@ -73,11 +78,11 @@ class SessionSweepTest {
     engine.createAccount("gus", PASSWORD);
     Session used = engine.login("finn", PASSWORD);
     Session unused = engine.login("gus", PASSWORD);
-    clock.forward(Duration.ofMinutes(50));
+    forward(Duration.ofMinutes(50));
     engine.send(used.token(), "gus", "still here", null);
     engine.sweep(); // writes the last use
     restart();
-    clock.forward(Duration.ofMinutes(20));
+    forward(Duration.ofMinutes(20));
     assertEquals("finn", engine.resume(used.token()).username());
     ChatException e = assertThrows(ChatException.class, () -> engine.resume(unused.token()));
     assertEquals(ErrorCode.UNAUTHENTICATED, e.code(), e.getMessage());
@@ -100,5 +105,9 @@ class SessionSweepTest {
     assertEquals("ivy", engine.resume(kept.token()).username());
     ChatException e = assertThrows(ChatException.class, () -> engine.resume(other.token()));
     assertEquals(ErrorCode.UNAUTHENTICATED, e.code(), e.getMessage());
+  }
+
+  private void forward(Duration duration) {
+    now.updateAndGet(t -> t.plus(duration));
   }
 }

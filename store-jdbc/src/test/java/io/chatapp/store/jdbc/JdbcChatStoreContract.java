@@ -3,9 +3,9 @@ package io.chatapp.store.jdbc;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.chatapp.engine.store.ChatStore;
-import io.chatapp.engine.store.ChatStoreContract;
 import io.chatapp.engine.store.KeyRange;
 import io.chatapp.engine.store.StoredAccount;
+import io.chatapp.testkit.ChatStoreContract;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -4,8 +4,8 @@ import io.chatapp.api.ChatClient;
 import io.chatapp.api.ChatClientListener;
 import io.chatapp.api.ChatEngine;
 import io.chatapp.engine.InProcessChatClient;
-import io.chatapp.engine.contract.ChatClientContract;
 import io.chatapp.engine.store.ChatStore;
+import io.chatapp.testkit.ChatClientContract;
 import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -3,7 +3,7 @@ package io.chatapp.transport.grpc;
 import io.chatapp.api.ChatClient;
 import io.chatapp.api.ChatClientListener;
 import io.chatapp.api.ChatEngine;
-import io.chatapp.engine.contract.ChatClientContract;
+import io.chatapp.testkit.ChatClientContract;
 
 /**
  * Runs the contract suite on the gRPC service and client over grpc-java's in-process transport:

@@ -24,7 +24,7 @@ import io.chatapp.api.ErrorCode;
 import io.chatapp.api.Message;
 import io.chatapp.api.Session;
 import io.chatapp.engine.DefaultChatEngine;
-import io.chatapp.engine.contract.RecordingListener;
+import io.chatapp.testkit.RecordingListener;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;

@@ -10,7 +10,7 @@ import io.chatapp.api.ChatEngine;
 import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
 import io.chatapp.engine.DefaultChatEngine;
-import io.chatapp.engine.contract.RecordingListener;
+import io.chatapp.testkit.RecordingListener;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

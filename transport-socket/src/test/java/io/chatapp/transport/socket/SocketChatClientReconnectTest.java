@@ -10,7 +10,7 @@ import io.chatapp.api.ChatEngine;
 import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
 import io.chatapp.api.Message;
-import io.chatapp.engine.contract.RecordingListener;
+import io.chatapp.testkit.RecordingListener;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -202,7 +202,7 @@ class SocketChatClientReconnectTest {
     long start = System.nanoTime();
     ChatException e = assertThrows(ChatException.class, () -> alice.client.fetch(0, 10));
     assertEquals(ErrorCode.UNAVAILABLE, e.code());
-    assertTrue(e.getMessage().startsWith("not connected to 127.0.0.1:" + port + " (reconnecting)"), e.getMessage());
+    assertTrue(e.getMessage().startsWith("not connected to 127.0.0.1:" + port + " (socket) (reconnecting)"), e.getMessage());
     assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 5_000, "the call waited");
 
     server = startServer(engine, port);
@@ -248,7 +248,8 @@ class SocketChatClientReconnectTest {
     hears.nextDisconnect();
     ChatException e = assertThrows(ChatException.class, () -> c.fetch(0, 1));
     assertEquals(ErrorCode.UNAVAILABLE, e.code());
-    assertEquals("no connection to 127.0.0.1:" + port + " for FETCH within the call timeout of 200 ms", e.getMessage());
+    assertTrue(e.getMessage().startsWith("no answer to FETCH from 127.0.0.1:" + port
+        + " (socket) within the call timeout of 200 ms (not connected: "), e.getMessage());
   }
 
   @Test
@@ -282,7 +283,7 @@ class SocketChatClientReconnectTest {
     server = startServer(engine, port);
     ChatException e = assertThrows(ChatException.class, () -> c.fetch(0, 1));
     assertEquals(ErrorCode.UNAVAILABLE, e.code());
-    assertTrue(e.getMessage().startsWith("not connected to 127.0.0.1:" + port + ": "), e.getMessage());
+    assertTrue(e.getMessage().startsWith("not connected to 127.0.0.1:" + port + " (socket): "), e.getMessage());
   }
 
   @Test
@@ -293,10 +294,12 @@ class SocketChatClientReconnectTest {
     ChatEngine fresh = TestServers.engine();
     try {
       server = startServer(fresh, port);
-      alice.awaitReconnect();
       ChatException ended = alice.hears.nextSubscriptionEnd();
       assertEquals(ErrorCode.UNAUTHENTICATED, ended.code());
-      assertTrue(ended.getMessage().startsWith("subscription ended: the session could not be resumed"), ended.getMessage());
+      assertTrue(ended.getMessage().startsWith("subscription ended: the session could not be taken up"),
+          ended.getMessage());
+      // Not onReconnected: the client is back, but without its session.
+      assertEquals(ErrorCode.UNAUTHENTICATED, alice.hears.nextSessionEnd().code());
       assertEquals(null, alice.client.sessionToken());
       alice.client.createAccount("alice", PASSWORD);
       alice.client.login("alice", PASSWORD);

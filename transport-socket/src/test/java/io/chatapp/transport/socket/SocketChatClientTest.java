@@ -13,7 +13,7 @@ import io.chatapp.api.ChatEngine;
 import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
 import io.chatapp.api.Message;
-import io.chatapp.engine.contract.RecordingListener;
+import io.chatapp.testkit.RecordingListener;
 import io.chatapp.transport.socket.codec.Frame;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -107,7 +107,7 @@ class SocketChatClientTest {
       peer.send(new Frame.Ok(peer.next().requestId()));
       ChatException e = failure(call);
       assertEquals(ErrorCode.INTERNAL, e.code());
-      assertEquals("server answered ACK (0x19) with OK (0x90)", e.getMessage());
+      assertEquals("server answered ACK with OK (0x90)", e.getMessage());
     }
   }
 
@@ -282,6 +282,18 @@ class SocketChatClientTest {
     assertThrows(IllegalArgumentException.class, () -> SocketChatClient.builder().port(0));
     assertThrows(IllegalArgumentException.class, () -> SocketChatClient.builder().callTimeout(Duration.ofMillis(-1)));
     assertThrows(IllegalArgumentException.class, () -> SocketChatClient.builder().maxFrameBytes(1));
-    assertThrows(IllegalStateException.class, () -> SocketChatClient.builder().host("127.0.0.1").build());
+    assertThrows(IllegalArgumentException.class, () -> SocketChatClient.builder().reconnectBackoff(
+        Duration.ofSeconds(2), Duration.ofSeconds(1)));
+  }
+
+  @Test
+  void connectToAClosedPortFailsAtOnceWithUnavailable() throws Exception {
+    int closedPort;
+    try (java.net.ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      closedPort = s.getLocalPort();
+    }
+    ChatException e = assertThrows(ChatException.class, () -> SocketChatClient.connect("127.0.0.1", closedPort, null));
+    assertEquals(ErrorCode.UNAVAILABLE, e.code());
+    assertTrue(e.getMessage().startsWith("cannot connect to 127.0.0.1:" + closedPort), e.getMessage());
   }
 }

@@ -3,7 +3,7 @@ package io.chatapp.transport.socket;
 import io.chatapp.api.ChatClient;
 import io.chatapp.api.ChatClientListener;
 import io.chatapp.api.ChatEngine;
-import io.chatapp.engine.contract.ChatClientContract;
+import io.chatapp.testkit.ChatClientContract;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;

@@ -8,7 +8,7 @@ import io.chatapp.api.ChatClient;
 import io.chatapp.api.ChatEngine;
 import io.chatapp.api.ErrorCode;
 import io.chatapp.api.Message;
-import io.chatapp.engine.contract.RecordingListener;
+import io.chatapp.testkit.RecordingListener;
 import io.chatapp.transport.socket.codec.Frame;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -11,7 +11,7 @@ import io.chatapp.api.ChatClientListener;
 import io.chatapp.api.ChatEngine;
 import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
-import io.chatapp.engine.contract.RecordingListener;
+import io.chatapp.testkit.RecordingListener;
 import io.chatapp.transport.socket.codec.Frame;
 import java.io.IOException;
 import java.time.Duration;

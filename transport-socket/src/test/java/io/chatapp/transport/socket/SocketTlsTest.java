@@ -9,7 +9,7 @@ import io.chatapp.api.ChatEngine;
 import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
 import io.chatapp.api.Message;
-import io.chatapp.engine.contract.RecordingListener;
+import io.chatapp.testkit.RecordingListener;
 import io.chatapp.transport.socket.codec.Frame;
 import io.chatapp.transport.socket.tls.TlsContexts;
 import java.net.InetSocketAddress;

@@ -2,6 +2,7 @@ package io.chatapp.engine.store;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.chatapp.testkit.ChatStoreContract;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;

@@ -1,4 +1,4 @@
-package io.chatapp.engine.store;
+package io.chatapp.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
@@ -6,6 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.chatapp.api.Message;
+import io.chatapp.engine.store.ChatStore;
+import io.chatapp.engine.store.MailboxState;
+import io.chatapp.engine.store.SentRecord;
+import io.chatapp.engine.store.StoredAccount;
+import io.chatapp.engine.store.StoredSession;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;

@@ -1,4 +1,4 @@
-package io.chatapp.engine.contract;
+package io.chatapp.testkit;
 
 import java.time.Clock;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package io.chatapp.engine.contract;
+package io.chatapp.testkit;
 
 import io.chatapp.api.ChatClient;
 import io.chatapp.api.ChatClientListener;

@@ -1,4 +1,4 @@
-package io.chatapp.engine.contract;
+package io.chatapp.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

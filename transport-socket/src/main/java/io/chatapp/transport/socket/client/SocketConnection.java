@@ -2,9 +2,14 @@ package io.chatapp.transport.socket.client;
 
 import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
+import io.chatapp.api.Message;
+import io.chatapp.client.spi.CallContext;
+import io.chatapp.client.spi.Connection;
+import io.chatapp.client.spi.Connector;
+import io.chatapp.client.spi.PushSink;
+import io.chatapp.client.spi.Request;
 import io.chatapp.transport.socket.codec.Frame;
 import io.chatapp.transport.socket.codec.FrameDecoder;
-import io.chatapp.transport.socket.codec.Opcode;
 import io.chatapp.transport.socket.codec.ProtocolException;
 import io.chatapp.transport.socket.codec.WireWriter;
 import io.chatapp.transport.socket.tls.TlsContexts;
@@ -27,58 +32,62 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Function;
-import java.util.function.IntFunction;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocket;
 
 /**
- * One connection to a socket server. Callers on any thread send requests, which are coalesced
- * into few writes; a reader thread decodes answers and completes the matching futures, fails
- * calls that pass their deadline and sends PING when the connection has been quiet; pushes and
- * the loss of the connection go to its {@link ConnectionEvents}, which hand them on to the
- * listener thread so that a slow listener never delays the reader.
+ * One connection to a socket server, as the client core uses it. Callers on any thread queue
+ * requests, which a writer thread sends, coalesced into few writes, so no caller ever blocks in a
+ * socket write; a reader thread decodes answers and completes the matching futures, hands pushes
+ * of the current subscription to its sink in batches, and sends PING when the connection has been
+ * quiet. While delivery is paused the reader decodes nothing more (and so stops reading the
+ * socket once its buffer is full): TCP's flow control then holds the server's pushes.
  *
  * <p>Thread-safe. Futures complete on the reader thread (or on the thread that closes the
  * connection).
  */
-final class ClientConnection implements AutoCloseable {
-  private static final Logger LOG = System.getLogger(ClientConnection.class.getName());
+final class SocketConnection implements Connection {
+  private static final Logger LOG = System.getLogger(SocketConnection.class.getName());
   private static final int READ_BUFFER_BYTES = 64 * 1024;
+  private static final long TICK_MILLIS = 100;
+  /** Requests queued for the writer beyond this fail: the server is not reading. */
+  static final int MAX_QUEUED_BYTES = 8 << 20;
 
   private final Socket socket;
   private final String peer;
-  private final ConnectionEvents events;
-  private final long callTimeoutNanos;
-  private final long tickMillis;
+  private final Connector.LossListener onLost;
   private final int serverMaxFrameBytes;
   private final long pingIntervalNanos;
   private final FrameDecoder decoder;
   private ByteBuffer in; // handshake thread, then reader thread
-  private List<Frame> pushes = new ArrayList<>(); // reader thread only
+  private List<Message> pushed = new ArrayList<>(); // reader thread only
   private final OutputStream out;
   private final Thread reader;
+  private final Thread writer;
 
   private final Map<Integer, PendingCall<?>> calls = new ConcurrentHashMap<>();
   private final AtomicInteger nextId = new AtomicInteger();
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile ChatException lostReason; // set before closed, if the connection was lost
-  private volatile int subscriptionId;
   private volatile long lastSendNanos;
   private volatile String serverGoodbye;
 
+  private final Object subscriptionLock = new Object();
+  private int subscriptionId; // guarded by subscriptionLock; 0 if none
+  private PushSink sink; // guarded by subscriptionLock
+
+  private final Object flowLock = new Object();
+  private boolean paused; // guarded by flowLock
+
   private final Object writeLock = new Object();
   private WireWriter pending = new WireWriter(1024); // guarded by writeLock
-  private boolean flushing; // guarded by writeLock
-  private WireWriter writing = new WireWriter(1024); // only the thread that set flushing
+  private WireWriter writing = new WireWriter(1024); // writer thread only
 
-  private ClientConnection(Socket socket, String peer, ConnectionEvents events, long callTimeoutMillis,
-      int serverMaxFrameBytes, long serverIdleTimeoutMillis, FrameDecoder decoder, ByteBuffer in) throws IOException {
+  private SocketConnection(Socket socket, String peer, Connector.LossListener onLost, int serverMaxFrameBytes,
+      long serverIdleTimeoutMillis, FrameDecoder decoder, ByteBuffer in) throws IOException {
     this.socket = socket;
     this.peer = peer;
-    this.events = events;
-    this.callTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(callTimeoutMillis);
-    this.tickMillis = Math.max(10, Math.min(100, callTimeoutMillis / 10));
+    this.onLost = onLost;
     this.serverMaxFrameBytes = serverMaxFrameBytes;
     this.pingIntervalNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(1, serverIdleTimeoutMillis / 3));
     this.decoder = decoder;
@@ -87,18 +96,20 @@ final class ClientConnection implements AutoCloseable {
     this.lastSendNanos = System.nanoTime();
     this.reader = new Thread(this::readLoop, "chatapp-socket-client-reader " + peer);
     reader.setDaemon(true);
+    this.writer = new Thread(this::writeLoop, "chatapp-socket-client-writer " + peer);
+    writer.setDaemon(true);
   }
 
   /**
    * Connects, sends HELLO and waits for HELLO_OK.
    *
-   * @param options where to connect, and the timeouts and limits
-   * @param events hears pushes and the loss of the connection
+   * @param options where to connect, and the timeout and limits
+   * @param onLost hears the loss of the connection
    * @return the open connection
    * @throws ChatException {@link ErrorCode#UNAVAILABLE} if the server cannot be reached or does
    *     not answer in time; the server's code if it refuses the handshake
    */
-  static ClientConnection open(ClientOptions options, ConnectionEvents events) {
+  static SocketConnection open(ClientOptions options, Connector.LossListener onLost) {
     String peer = options.peer();
     long connectTimeoutMillis = options.connectTimeoutMillis();
     Socket socket = new Socket();
@@ -134,10 +145,11 @@ final class ClientConnection implements AutoCloseable {
         throw new ChatException(ErrorCode.UNAVAILABLE, "server " + peer + " announced a frame limit of " + serverMax
             + " bytes, below the " + FrameDecoder.HEADER_BYTES + "-byte header");
       }
-      ClientConnection c = new ClientConnection(socket, peer, events, options.callTimeoutMillis(),
-          (int) Math.min(Integer.MAX_VALUE, serverMax), Integer.toUnsignedLong(hello.idleTimeoutMillis()), decoder, in);
-      socket.setSoTimeout((int) c.tickMillis);
+      SocketConnection c = new SocketConnection(socket, peer, onLost, (int) Math.min(Integer.MAX_VALUE, serverMax),
+          Integer.toUnsignedLong(hello.idleTimeoutMillis()), decoder, in);
+      socket.setSoTimeout((int) TICK_MILLIS);
       c.reader.start();
+      c.writer.start();
       return c;
     } catch (SocketTimeoutException e) {
       closeQuietly(socket);
@@ -182,55 +194,66 @@ final class ClientConnection implements AutoCloseable {
     return e.getMessage();
   }
 
-  /**
-   * Sends a request and returns the future of its answer.
-   *
-   * @param <T> the result type
-   * @param opcode the request's opcode, for messages
-   * @param request builds the request from its id
-   * @param result reads the answer; a {@link ClassCastException} means an unexpected answer
-   * @return the future, failed with {@link ErrorCode#UNAVAILABLE} if the connection is closed or
-   *     no answer comes in time
-   */
-  public <T> CompletableFuture<T> call(Opcode opcode, IntFunction<Frame> request, Function<Frame, T> result) {
-    return call(opcode, request, result, nextRequestId());
-  }
-
-  /**
-   * Like {@link #call(Opcode, IntFunction, Function)} with an id from {@link #nextRequestId()}.
-   *
-   * @param <T> the result type
-   * @param opcode the request's opcode
-   * @param request builds the request from its id
-   * @param result reads the answer
-   * @param requestId the id to use
-   * @return the future
-   */
-  public <T> CompletableFuture<T> call(Opcode opcode, IntFunction<Frame> request, Function<Frame, T> result,
-      int requestId) {
-    PendingCall<T> call = new PendingCall<>(requestId, opcode, System.nanoTime() + callTimeoutNanos, result);
-    // Register before writing: the answer may arrive before write() returns.
-    calls.put(requestId, call);
+  @Override
+  public <T> CompletableFuture<T> call(Request<T> request, CallContext context) {
+    int id = nextRequestId();
+    PendingCall<T> call = new PendingCall<>(request);
+    if (request instanceof Request.Subscribe subscribe) {
+      // Pushes of the new subscription may arrive before its OK: it takes over first.
+      synchronized (subscriptionLock) {
+        subscriptionId = id;
+        sink = subscribe.sink();
+      }
+      call.future.whenComplete((v, e) -> {
+        if (e != null) {
+          dropSubscription(id);
+        }
+      });
+    } else if (request instanceof Request.Unsubscribe) {
+      synchronized (subscriptionLock) {
+        subscriptionId = 0;
+        sink = null;
+      }
+    }
+    // Registered before it is queued: the answer may come before queue() returns.
+    calls.put(id, call);
+    call.future.whenComplete((v, e) -> calls.remove(id)); // also when the core cancels it
     if (closed.get()) {
-      calls.remove(requestId);
       call.fail(closedReason());
       return call.future;
     }
     try {
-      send(request.apply(requestId));
+      queue(SocketRequests.frame(request, id));
     } catch (ChatException e) {
-      calls.remove(requestId);
       call.fail(e);
     }
     return call.future;
   }
 
-  /**
-   * Returns a fresh request id, never 0.
-   *
-   * @return the id
-   */
-  public int nextRequestId() {
+  @Override
+  public void pauseDelivery() {
+    synchronized (flowLock) {
+      paused = true;
+    }
+  }
+
+  @Override
+  public void resumeDelivery() {
+    synchronized (flowLock) {
+      paused = false;
+      flowLock.notifyAll();
+    }
+  }
+
+  /** Closes the socket and fails calls in flight; the loss listener is not told. Idempotent. */
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true)) {
+      shutDown(closedException());
+    }
+  }
+
+  private int nextRequestId() {
     int id;
     do {
       id = nextId.incrementAndGet();
@@ -238,40 +261,12 @@ final class ClientConnection implements AutoCloseable {
     return id;
   }
 
-  /**
-   * Sets the id of the SUBSCRIBE whose pushes reach the listener; pushes of any other
-   * subscription are dropped. 0 drops all.
-   *
-   * @param requestId the SUBSCRIBE's id, or 0
-   */
-  public void setSubscriptionId(int requestId) {
-    this.subscriptionId = requestId;
-  }
-
-  /**
-   * Returns the id of the current subscription.
-   *
-   * @return the id, 0 if none
-   */
-  public int subscriptionId() {
-    return subscriptionId;
-  }
-
-  /**
-   * Tells whether the connection is closed or lost.
-   *
-   * @return {@code true} once closed
-   */
-  public boolean isClosed() {
-    return closed.get();
-  }
-
-  /** Closes the socket and fails calls in flight; the events are not told. Idempotent. */
-  @Override
-  public void close() {
-    if (closed.compareAndSet(false, true)) {
-      closeQuietly(socket);
-      failAll(closedException());
+  private void dropSubscription(int id) {
+    synchronized (subscriptionLock) {
+      if (subscriptionId == id) {
+        subscriptionId = 0;
+        sink = null;
+      }
     }
   }
 
@@ -284,11 +279,15 @@ final class ClientConnection implements AutoCloseable {
     return new ChatException(ErrorCode.UNAVAILABLE, "the client is closed");
   }
 
-  private void send(Frame frame) {
-    boolean flusher;
+  /** Queues a frame for the writer thread. Any thread; never blocks on the network. */
+  private void queue(Frame frame) {
     synchronized (writeLock) {
       if (closed.get()) {
         throw closedReason();
+      }
+      if (pending.size() > MAX_QUEUED_BYTES) {
+        throw new ChatException(ErrorCode.RESOURCE_EXHAUSTED, "more than " + MAX_QUEUED_BYTES
+            + " bytes of requests wait to be written to " + peer + ": the server is not reading; try again later");
       }
       int before = pending.size();
       int bytes = pending.write(frame);
@@ -297,81 +296,60 @@ final class ClientConnection implements AutoCloseable {
         throw new ChatException(ErrorCode.INVALID_ARGUMENT, frame.opcode().name() + " request of " + bytes
             + " bytes exceeds the server's frame limit of " + serverMaxFrameBytes + " bytes");
       }
-      flusher = !flushing;
-      flushing = true;
-    }
-    if (flusher) {
-      flush();
-    }
-  }
-
-  /**
-   * Sends a PING unless another thread is writing already (which keeps the connection alive as
-   * well): the reader must not block in a write while the server waits for it to read.
-   */
-  private void ping() {
-    synchronized (writeLock) {
-      if (flushing || closed.get()) {
-        return;
+      if (before == 0) {
+        writeLock.notifyAll();
       }
-      pending.write(new Frame.Ping(nextRequestId()));
-      flushing = true;
     }
-    flush();
   }
 
-  /** Writes until nothing is pending; the frames other threads queue meanwhile go in the same writes. */
-  private void flush() {
-    while (true) {
-      synchronized (writeLock) {
-        writing.clear();
-        if (pending.size() == 0) {
-          flushing = false;
-          return;
+  /** Writes what is queued, in few writes: what callers queue meanwhile goes in the next. */
+  private void writeLoop() {
+    try {
+      while (true) {
+        synchronized (writeLock) {
+          while (pending.size() == 0 && !closed.get()) {
+            writeLock.wait();
+          }
+          if (closed.get()) {
+            return;
+          }
+          WireWriter full = pending;
+          pending = writing;
+          writing = full;
         }
-        WireWriter full = pending;
-        pending = writing;
-        writing = full;
-      }
-      try {
         ByteBuffer bytes = writing.view();
         out.write(bytes.array(), 0, bytes.limit());
         lastSendNanos = System.nanoTime();
-      } catch (IOException e) {
-        synchronized (writeLock) {
-          flushing = false;
-        }
-        lost("write failed: " + e.getMessage());
-        return;
+        writing.clear();
       }
+    } catch (IOException e) {
+      lost("write failed: " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
   private void readLoop() {
-    long nextSweep = System.nanoTime() + tickMillis * 1_000_000L;
     try {
       InputStream input = socket.getInputStream();
       while (!closed.get()) {
         in.flip();
         Frame f;
-        while ((f = decodeOne()) != null) {
+        while (!awaitDeliveryAllowed() && (f = decodeOne()) != null) {
           dispatch(f);
         }
         flushPushes();
         in.compact();
-        int before = in.position();
+        if (System.nanoTime() - lastSendNanos > pingIntervalNanos) {
+          ping();
+        }
+        if (!in.hasRemaining() && isPaused()) {
+          continue; // the buffer is full of what the listener is not ready for: read nothing
+        }
         try {
           in = readSome(input, in, decoder);
         } catch (SocketTimeoutException e) {
-          // The read timeout only wakes us to run the timers below.
-        }
-        long now = System.nanoTime();
-        if (in.position() == before || now - nextSweep >= 0) {
-          nextSweep = now + tickMillis * 1_000_000L;
-          expireCalls(now);
-          if (now - lastSendNanos > pingIntervalNanos) {
-            ping();
-          }
+          // The read timeout only wakes us to keep the connection alive.
         }
       }
     } catch (EOFException e) {
@@ -388,10 +366,46 @@ final class ClientConnection implements AutoCloseable {
     }
   }
 
+  private boolean isPaused() {
+    synchronized (flowLock) {
+      return paused;
+    }
+  }
+
+  /**
+   * While delivery is paused, hands on what was decoded and waits a tick for the resume; returns
+   * {@code true} to stop decoding for now (the caller reads nothing new either while the buffer
+   * is full, and pings meanwhile).
+   */
+  private boolean awaitDeliveryAllowed() {
+    if (!isPaused()) {
+      return false;
+    }
+    flushPushes();
+    synchronized (flowLock) {
+      if (paused && !closed.get()) {
+        try {
+          flowLock.wait(TICK_MILLIS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return paused;
+    }
+  }
+
   /** Adds the reason the server gave in a connection-level ERROR, if it sent one. */
   private String withGoodbye(String what) {
     String goodbye = serverGoodbye;
     return goodbye != null ? what + " (" + goodbye + ")" : what;
+  }
+
+  private void ping() {
+    try {
+      queue(new Frame.Ping(nextRequestId()));
+    } catch (ChatException e) {
+      // closed, or requests wait already: either keeps the connection alive or ends it anyway
+    }
   }
 
   private Frame decodeOne() throws ProtocolException {
@@ -415,14 +429,23 @@ final class ClientConnection implements AutoCloseable {
   private void dispatch(Frame f) {
     int id = f.requestId();
     if (f instanceof Frame.MessagePush push) {
-      if (id == subscriptionId) {
-        pushes.add(push);
+      synchronized (subscriptionLock) {
+        if (id != subscriptionId || id == 0) {
+          return; // of a subscription replaced meanwhile
+        }
       }
+      pushed.add(push.message());
     } else if (f instanceof Frame.SubscriptionEnded ended) {
-      if (id == subscriptionId) {
-        subscriptionId = 0;
-        pushes.add(ended);
+      PushSink ending;
+      synchronized (subscriptionLock) {
+        if (id != subscriptionId || id == 0) {
+          return;
+        }
+        ending = sink;
       }
+      flushPushes();
+      dropSubscription(id);
+      ending.onEnded(new ChatException(ended.code(), ended.message()));
     } else if (f instanceof Frame.Pong) {
       return;
     } else if (id == 0 && f instanceof Frame.ErrorFrame error) {
@@ -436,14 +459,22 @@ final class ClientConnection implements AutoCloseable {
     }
   }
 
-  private void expireCalls(long now) {
-    for (Iterator<PendingCall<?>> it = calls.values().iterator(); it.hasNext(); ) {
-      PendingCall<?> call = it.next();
-      if (now - call.deadlineNanos > 0) {
-        it.remove();
-        call.fail(new ChatException(ErrorCode.UNAVAILABLE, "no answer to " + call.opcode.name() + " from " + peer
-            + " within the call timeout of " + TimeUnit.NANOSECONDS.toMillis(callTimeoutNanos) + " ms"));
-      }
+  /**
+   * Hands the pushes decoded so far to the sink as one batch, so that a burst costs one wake-up
+   * of the listener thread rather than one per message. Reader thread.
+   */
+  private void flushPushes() {
+    if (pushed.isEmpty()) {
+      return;
+    }
+    PushSink target;
+    synchronized (subscriptionLock) {
+      target = sink;
+    }
+    List<Message> batch = pushed;
+    pushed = new ArrayList<>();
+    if (target != null && !closed.get()) {
+      target.onMessages(batch);
     }
   }
 
@@ -456,27 +487,19 @@ final class ClientConnection implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    closeQuietly(socket);
     LOG.log(Level.DEBUG, () -> reason.getMessage());
-    failAll(reason);
-    events.onLost(this, reason);
+    shutDown(reason);
+    onLost.lost(this, reason);
   }
 
-  /**
-   * Hands the pushes decoded from one read on as one batch, so that a burst costs one wake-up of
-   * the listener thread rather than one per message. Reader thread.
-   */
-  private void flushPushes() {
-    if (pushes.isEmpty() || closed.get()) {
-      pushes.clear();
-      return;
+  private void shutDown(ChatException reason) {
+    closeQuietly(socket);
+    synchronized (writeLock) {
+      writeLock.notifyAll();
     }
-    List<Frame> batch = pushes;
-    pushes = new ArrayList<>();
-    events.onPushes(this, batch);
-  }
-
-  private void failAll(ChatException reason) {
+    synchronized (flowLock) {
+      flowLock.notifyAll();
+    }
     for (Iterator<PendingCall<?>> it = calls.values().iterator(); it.hasNext(); ) {
       PendingCall<?> call = it.next();
       it.remove();

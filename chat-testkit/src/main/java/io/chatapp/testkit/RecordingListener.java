@@ -1,4 +1,4 @@
-package io.chatapp.engine.contract;
+package io.chatapp.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -23,6 +23,7 @@ public class RecordingListener implements ChatClientListener {
   private final BlockingQueue<Message> messages = new LinkedBlockingQueue<>();
   private final BlockingQueue<ChatException> subscriptionEnds = new LinkedBlockingQueue<>();
   private final BlockingQueue<ChatException> disconnects = new LinkedBlockingQueue<>();
+  private final BlockingQueue<ChatException> sessionEnds = new LinkedBlockingQueue<>();
   private final BlockingQueue<Boolean> reconnects = new LinkedBlockingQueue<>();
 
   @Override
@@ -67,6 +68,16 @@ public class RecordingListener implements ChatClientListener {
   /** Takes the reason of the next ended subscription. */
   public ChatException nextSubscriptionEnd() {
     return take(subscriptionEnds, "the end of the subscription");
+  }
+
+  @Override
+  public void onSessionEnded(ChatException reason) {
+    sessionEnds.add(reason);
+  }
+
+  /** Takes the reason of the next session that could not be taken up after a reconnect. */
+  public ChatException nextSessionEnd() {
+    return take(sessionEnds, "the end of the session");
   }
 
   /** Takes the reason of the next disconnect. */

@@ -1,0 +1,309 @@
+package io.chatapp.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.chatapp.api.ChatClientListener;
+import io.chatapp.api.ChatException;
+import io.chatapp.api.ChatFutures;
+import io.chatapp.api.ErrorCode;
+import io.chatapp.api.Message;
+import io.chatapp.api.Session;
+import io.chatapp.client.FakeConnector.FakeConnection;
+import io.chatapp.client.FakeConnector.Handed;
+import io.chatapp.client.spi.Request;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The client core's policies, over a transport the test drives by hand. */
+class CoreChatClientTest {
+  private static final Session SESSION = new Session("tok-1", "bob", 0, 0);
+  private final FakeConnector transport = new FakeConnector();
+  private final List<CoreChatClient> clients = new ArrayList<>();
+
+  @AfterEach
+  void closeClients() {
+    clients.forEach(CoreChatClient::close);
+  }
+
+  private CoreChatClient client(ChatClientListener listener, Duration callTimeout, int queue) {
+    ClientSettings settings = new ClientSettings(listener, callTimeout, Duration.ofSeconds(1), true,
+        Duration.ofMillis(1), Duration.ofMillis(5), false, queue);
+    CoreChatClient c = new CoreChatClient(settings, transport, true) {};
+    clients.add(c);
+    return c;
+  }
+
+  private static Message message(long seq) {
+    return new Message(seq, "alice", "bob", "m" + seq, Instant.EPOCH, seq);
+  }
+
+  @Test
+  void aCallTheServerNeverAnswersFailsAtItsDeadlineWhileTheListenerBlocks() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch inListener = new CountDownLatch(1);
+    CoreChatClient c = client(new ChatClientListener() {
+      @Override
+      public void onMessage(Message m) {
+        inListener.countDown();
+        await(release);
+      }
+    }, Duration.ofMillis(200), 16);
+    try {
+      CompletableFuture<Void> sub = c.subscribeAsync(0);
+      Handed subscribe = transport.next();
+      subscribe.answer().complete(null);
+      sub.get(5, TimeUnit.SECONDS);
+      ((Request.Subscribe) subscribe.request()).sink().onMessages(List.of(message(1)));
+      assertTrue(inListener.await(5, TimeUnit.SECONDS));
+
+      CompletableFuture<List<Message>> fetch = c.fetchAsync(0, 10);
+      Handed handed = transport.next();
+      ChatException e = assertThrows(ChatException.class, () -> ChatFutures.await(fetch));
+      assertEquals(ErrorCode.UNAVAILABLE, e.code());
+      assertTrue(e.getMessage().startsWith("no answer to FETCH from fake within the call timeout of 200 ms"),
+          e.getMessage());
+      // The transport is told to forget the call, just after the caller hears of the timeout.
+      assertThrows(java.util.concurrent.CancellationException.class, () -> handed.answer().get(5, TimeUnit.SECONDS));
+    } finally {
+      release.countDown();
+    }
+  }
+
+  @Test
+  void aSendWithoutIdGetsOneAndIsRetriedWithItAfterTheConnectionIsLost() throws Exception {
+    CoreChatClient c = client(new ChatClientListener() {}, Duration.ofSeconds(10), 16);
+    FakeConnection first = transport.nextOpened();
+    CompletableFuture<Message> sent = c.sendAsync("alice", "hi", null);
+    Handed attempt1 = transport.next();
+    String id = ((Request.Send) attempt1.request()).clientMessageId();
+    assertNotNull(id, "the core made a client message id");
+
+    first.breakDown(); // the send's outcome is unknown: it may have been stored
+    transport.nextOpened();
+    Handed attempt2 = transport.next();
+    assertInstanceOf(Request.Send.class, attempt2.request());
+    assertEquals(id, ((Request.Send) attempt2.request()).clientMessageId(), "retried with the same id");
+    attempt2.answer().complete(message(7));
+    assertEquals(7, sent.get(5, TimeUnit.SECONDS).seq());
+  }
+
+  @Test
+  void aSendRefusedWithUnavailableOnALiveConnectionIsRetried() throws Exception {
+    CoreChatClient c = client(new ChatClientListener() {}, Duration.ofSeconds(10), 16);
+    CompletableFuture<Message> sent = c.sendAsync("alice", "hi", "my-id");
+    transport.next().answer().completeExceptionally(new ChatException(ErrorCode.UNAVAILABLE, "database away"));
+    Handed retry = transport.next();
+    assertEquals("my-id", ((Request.Send) retry.request()).clientMessageId());
+    retry.answer().complete(message(1));
+    assertEquals(1, sent.get(5, TimeUnit.SECONDS).seq());
+  }
+
+  @Test
+  void otherFailuresAreNotRetried() throws Exception {
+    CoreChatClient c = client(new ChatClientListener() {}, Duration.ofSeconds(10), 16);
+    CompletableFuture<Message> sent = c.sendAsync("nobody", "hi", null);
+    transport.next().answer().completeExceptionally(new ChatException(ErrorCode.NOT_FOUND, "no such user: nobody"));
+    assertEquals(ErrorCode.NOT_FOUND, assertThrows(ChatException.class, () -> ChatFutures.await(sent)).code());
+    assertTrue(transport.requests.isEmpty());
+  }
+
+  @Test
+  void aThreadsNextCallWaitsForTheAnswerWhenTheTransportDoesNotKeepOrder() throws Exception {
+    transport.keepsOrder = false;
+    CoreChatClient c = client(new ChatClientListener() {}, Duration.ofSeconds(10), 16);
+    CompletableFuture<Session> login = c.loginAsync("bob", "pw");
+    CompletableFuture<Message> send = c.sendAsync("alice", "hi", null);
+    Handed first = transport.next();
+    assertInstanceOf(Request.Login.class, first.request());
+    assertTrue(transport.requests.isEmpty(), "the send waits for the login's answer");
+    first.answer().complete(SESSION);
+    Handed second = transport.next();
+    assertInstanceOf(Request.Send.class, second.request());
+    assertEquals("tok-1", second.context().sessionToken(), "the send carries the new session");
+    second.answer().complete(message(1));
+    assertEquals(1, send.get(5, TimeUnit.SECONDS).seq());
+    assertEquals(SESSION, login.get());
+  }
+
+  @Test
+  void aTransportThatKeepsOrderGetsTheNextCallAtOnce() throws Exception {
+    CoreChatClient c = client(new ChatClientListener() {}, Duration.ofSeconds(10), 16);
+    c.sendAsync("alice", "1", null);
+    c.sendAsync("alice", "2", null);
+    assertEquals("1", ((Request.Send) transport.next().request()).text());
+    assertEquals("2", ((Request.Send) transport.next().request()).text());
+  }
+
+  @Test
+  void aListenerFarBehindPausesTheTransportAndResumesItOnceCaughtUp() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    BlockingQueue<Long> heard = new LinkedBlockingQueue<>();
+    CoreChatClient c = client(new ChatClientListener() {
+      @Override
+      public void onMessage(Message m) {
+        await(release);
+        heard.add(m.seq());
+      }
+    }, Duration.ofSeconds(10), 8);
+    FakeConnection conn = transport.nextOpened();
+    CompletableFuture<Void> sub = c.subscribeAsync(0);
+    Handed subscribe = transport.next();
+    subscribe.answer().complete(null);
+    sub.get(5, TimeUnit.SECONDS);
+    var sink = ((Request.Subscribe) subscribe.request()).sink();
+    for (long seq = 1; seq <= 8; seq++) {
+      sink.onMessages(List.of(message(seq)));
+    }
+    assertEquals(1, conn.pauses.get(), "paused once 8 wait");
+    assertTrue(c.listenerBacklog() <= 8, "backlog " + c.listenerBacklog());
+    release.countDown();
+    for (long seq = 1; seq <= 8; seq++) {
+      assertEquals(seq, heard.poll(5, TimeUnit.SECONDS));
+    }
+    assertEquals(1, conn.resumes.get(), "resumed once drained");
+  }
+
+  @Test
+  void theReconnectResumesTheSessionAndResubscribesAfterTheLastMessageReceived() throws Exception {
+    BlockingQueue<Object> heard = new LinkedBlockingQueue<>();
+    CoreChatClient c = client(new ChatClientListener() {
+      @Override
+      public void onMessage(Message m) {
+        heard.add(m.seq());
+      }
+
+      @Override
+      public void onDisconnected(ChatException reason) {
+        heard.add("disconnected");
+      }
+
+      @Override
+      public void onReconnected() {
+        heard.add("reconnected");
+      }
+    }, Duration.ofSeconds(10), 16);
+    FakeConnection first = transport.nextOpened();
+    CompletableFuture<Session> login = c.loginAsync("bob", "pw");
+    transport.answerNext(Request.Login.class, SESSION);
+    login.get(5, TimeUnit.SECONDS);
+    CompletableFuture<Void> sub = c.subscribeAsync(-1);
+    Handed subscribe = transport.answerNext(Request.Subscribe.class, null);
+    sub.get(5, TimeUnit.SECONDS);
+    ((Request.Subscribe) subscribe.request()).sink().onMessages(List.of(message(4), message(5)));
+    assertEquals(4L, heard.poll(5, TimeUnit.SECONDS));
+    assertEquals(5L, heard.poll(5, TimeUnit.SECONDS));
+
+    first.breakDown();
+    assertEquals("disconnected", heard.poll(5, TimeUnit.SECONDS));
+    Handed resume = transport.answerNext(Request.Resume.class, SESSION);
+    assertEquals("tok-1", ((Request.Resume) resume.request()).token());
+    Handed resubscribe = transport.answerNext(Request.Subscribe.class, null);
+    assertEquals(5, ((Request.Subscribe) resubscribe.request()).afterSeq(), "after the last message received");
+    assertEquals("reconnected", heard.poll(5, TimeUnit.SECONDS));
+    // The new subscription repeats 5 (it was on its way); the listener hears it once.
+    ((Request.Subscribe) resubscribe.request()).sink().onMessages(List.of(message(5), message(6)));
+    assertEquals(6L, heard.poll(5, TimeUnit.SECONDS));
+  }
+
+  @Test
+  void aSessionThatCannotBeTakenUpEndsTheSubscriptionAndIsReportedInsteadOfReconnected() throws Exception {
+    BlockingQueue<Object> heard = new LinkedBlockingQueue<>();
+    CoreChatClient c = client(new ChatClientListener() {
+      @Override
+      public void onSubscriptionEnded(ChatException reason) {
+        heard.add("ended " + reason.code());
+      }
+
+      @Override
+      public void onReconnected() {
+        heard.add("reconnected");
+      }
+
+      @Override
+      public void onSessionEnded(ChatException reason) {
+        heard.add("session " + reason.code());
+      }
+    }, Duration.ofSeconds(10), 16);
+    FakeConnection first = transport.nextOpened();
+    CompletableFuture<Session> login = c.loginAsync("bob", "pw");
+    transport.answerNext(Request.Login.class, SESSION);
+    login.get(5, TimeUnit.SECONDS);
+    CompletableFuture<Void> sub = c.subscribeAsync(0);
+    transport.answerNext(Request.Subscribe.class, null);
+    sub.get(5, TimeUnit.SECONDS);
+
+    first.breakDown();
+    transport.next().answer().completeExceptionally(new ChatException(ErrorCode.UNAUTHENTICATED, "session expired"));
+    assertEquals("ended UNAUTHENTICATED", heard.poll(5, TimeUnit.SECONDS));
+    assertEquals("session UNAUTHENTICATED", heard.poll(5, TimeUnit.SECONDS));
+    assertEquals(null, c.sessionToken());
+  }
+
+  @Test
+  void anEagerConnectToAnUnreachableServerThrowsUnavailable() {
+    transport.refuse.set(true);
+    ChatException e = assertThrows(ChatException.class, () -> client(new ChatClientListener() {}, Duration.ofSeconds(1), 16));
+    assertEquals(ErrorCode.UNAVAILABLE, e.code());
+  }
+
+  @Test
+  void aLazyClientConnectsInTheBackground() throws Exception {
+    transport.refuse.set(true);
+    ClientSettings settings = new ClientSettings(new ChatClientListener() {}, Duration.ofSeconds(10),
+        Duration.ofSeconds(1), true, Duration.ofMillis(1), Duration.ofMillis(5), true, 16);
+    CoreChatClient c = new CoreChatClient(settings, transport, false) {};
+    clients.add(c);
+    assertFalse(c.isConnected());
+    CompletableFuture<List<Message>> fetch = c.fetchAsync(0, 1); // waits for the connection
+    transport.refuse.set(false);
+    transport.answerNext(Request.Fetch.class, List.of());
+    assertEquals(List.of(), fetch.get(5, TimeUnit.SECONDS));
+    assertTrue(c.isConnected());
+  }
+
+  @Test
+  void afterCloseTheListenerHearsNothingAndCallsFail() throws Exception {
+    BlockingQueue<Long> heard = new LinkedBlockingQueue<>();
+    CoreChatClient c = client(new ChatClientListener() {
+      @Override
+      public void onMessage(Message m) {
+        heard.add(m.seq());
+      }
+    }, Duration.ofSeconds(10), 16);
+    CompletableFuture<Void> a = c.subscribeAsync(0);
+    CompletableFuture<Void> b = c.subscribeAsync(0);
+    Handed first = transport.next();
+    Handed second = transport.next();
+    c.close();
+    first.answer().complete(null);
+    second.answer().complete(null);
+    ((Request.Subscribe) first.request()).sink().onMessages(List.of(message(1)));
+    ((Request.Subscribe) second.request()).sink().onMessages(List.of(message(2)));
+    assertTrue(c.awaitListenerTermination(Duration.ofSeconds(5)));
+    assertTrue(heard.isEmpty(), "heard " + heard);
+    assertEquals(ErrorCode.UNAVAILABLE,
+        assertThrows(ChatException.class, () -> ChatFutures.await(c.fetchAsync(0, 1))).code());
+  }
+
+  private static void await(CountDownLatch latch) {
+    try {
+      latch.await(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
