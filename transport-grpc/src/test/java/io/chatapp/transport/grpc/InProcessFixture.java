@@ -24,8 +24,10 @@ final class InProcessFixture implements AutoCloseable {
   static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
 
   private final String name = InProcessServerBuilder.generateName();
-  private final EngineChatService service;
-  private final Server server;
+  private final ChatEngine engine;
+  private final int maxBufferedMessagesPerStream;
+  private EngineChatService service;
+  private Server server;
   private final List<ManagedChannel> channels = new ArrayList<>();
   private final List<GrpcChatClient> clients = new ArrayList<>();
 
@@ -34,12 +36,26 @@ final class InProcessFixture implements AutoCloseable {
   }
 
   InProcessFixture(ChatEngine engine, int maxBufferedMessagesPerStream) throws IOException {
+    this.engine = engine;
+    this.maxBufferedMessagesPerStream = maxBufferedMessagesPerStream;
+    start();
+  }
+
+  private void start() throws IOException {
     service = new EngineChatService(engine, maxBufferedMessagesPerStream,
         new OutboundBudget(GrpcChatServer.DEFAULT_MAX_BUFFERED_BYTES));
     server = InProcessServerBuilder.forName(name)
         .addService(ServerInterceptors.intercept(service, new SessionInterceptor()))
         .build()
         .start();
+  }
+
+  /** Stops the server as GrpcChatServer.close does, and starts a new one under the same name. */
+  void restart() throws IOException, InterruptedException {
+    service.shutDownStreams();
+    server.shutdownNow();
+    assertTrue(server.awaitTermination(10, TimeUnit.SECONDS), "server terminates");
+    start();
   }
 
   EngineChatService service() {
