@@ -67,6 +67,14 @@ final class StoreOpener {
   /** Opens a PostgreSQL store; {@code where} names it in messages, without credentials. */
   static JdbcChatStore postgres(String url, Properties properties, String where, int readConnections,
       int maxBatchWrites) throws SQLException {
+    try {
+      DriverManager.getDriver(url);
+    } catch (SQLException e) {
+      // The driver is an optional dependency; DriverManager.getConnection's own message would
+      // quote the whole URL, password included.
+      throw new SQLException("no PostgreSQL JDBC driver on the class path: add the dependency"
+          + " org.postgresql:postgresql (see store-jdbc/README.md)", e);
+    }
     JdbcChatStore store = open(SqlDialect.POSTGRESQL, () -> DriverManager.getConnection(url, properties),
         SqliteSync.FULL, where, () -> { }, readConnections, maxBatchWrites);
     LOG.log(Level.INFO, "opened the PostgreSQL store {0}", where);

@@ -2,66 +2,70 @@ package io.chatapp.transport.grpc;
 
 import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
-import io.grpc.stub.StreamObserver;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.function.Function;
 
 /**
  * Completes a future with the answer of one call: the responses folded into a value, or the
- * failure mapped to a {@link ChatException} by {@link StatusMapping}.
+ * failure mapped to a {@link ChatException} by {@link StatusMapping}. The future completes on the
+ * given executor, never on the Netty event loop that read the answer; cancelling it (the client
+ * core does at the call's deadline) cancels the call.
  *
  * <p>An answer that a record constructor refuses (a server bug) fails the future with
  * {@link ErrorCode#INTERNAL} rather than escaping to gRPC.
  *
- * <p>Not thread-safe; gRPC calls it one method at a time.
+ * <p>Thread-safe: gRPC calls the observer methods one at a time; any thread may cancel the future.
  *
+ * @param <Q> the request message type
  * @param <R> the response message type
  * @param <A> the type that accumulates the responses
  * @param <T> the type the future completes with
  */
-final class AnswerObserver<R, A, T> implements StreamObserver<R> {
+final class AnswerObserver<Q, R, A, T> implements ClientResponseObserver<Q, R> {
   /** Folds one response into the accumulated state. */
   interface Folder<R, A> {
     A fold(A state, R response);
   }
 
-  private final CompletableFuture<T> future;
+  private final CompletableFuture<T> future = new CompletableFuture<>();
+  private final Executor completer;
   private final Folder<R, A> folder;
   private final Function<? super A, ? extends T> finish;
-  private A state;
+  private A state; // touched only by gRPC's serialized callbacks
 
-  private AnswerObserver(CompletableFuture<T> future, A initial, Folder<R, A> folder,
-      Function<? super A, ? extends T> finish) {
-    this.future = future;
+  private AnswerObserver(Executor completer, A initial, Folder<R, A> folder, Function<? super A, ? extends T> finish) {
+    this.completer = completer;
     this.state = initial;
     this.folder = folder;
     this.finish = finish;
   }
 
-  /**
-   * Observes a unary call: its one response is converted into the value.
-   *
-   * @param future completed by the call
-   * @param convert turns the response into the value
-   * @return the observer
-   */
-  static <R, T> AnswerObserver<R, R, T> unary(CompletableFuture<T> future, Function<? super R, ? extends T> convert) {
-    return new AnswerObserver<>(future, null, (previous, response) -> response, convert);
+  /** Observes a unary call: its one response is converted into the value. */
+  static <Q, R, T> AnswerObserver<Q, R, R, T> unary(Executor completer, Function<? super R, ? extends T> convert) {
+    return new AnswerObserver<>(completer, null, (previous, response) -> response, convert);
   }
 
-  /**
-   * Observes a server-streaming call: every response is folded into a state, which is
-   * converted into the value when the call completes.
-   *
-   * @param future completed by the call
-   * @param initial the state before the first response
-   * @param folder folds one response into the state
-   * @param finish turns the final state into the value
-   * @return the observer
-   */
-  static <R, A, T> AnswerObserver<R, A, T> streaming(CompletableFuture<T> future, A initial, Folder<R, A> folder,
+  /** Observes a server-streaming call: the responses are folded, and the result converted at the end. */
+  static <Q, R, A, T> AnswerObserver<Q, R, A, T> streaming(Executor completer, A initial, Folder<R, A> folder,
       Function<? super A, ? extends T> finish) {
-    return new AnswerObserver<>(future, initial, folder, finish);
+    return new AnswerObserver<>(completer, initial, folder, finish);
+  }
+
+  /** Returns the answer's future. */
+  CompletableFuture<T> future() {
+    return future;
+  }
+
+  @Override
+  public void beforeStart(ClientCallStreamObserver<Q> call) {
+    future.whenComplete((v, e) -> {
+      if (future.isCancelled()) {
+        call.cancel("the call's deadline passed", null);
+      }
+    });
   }
 
   @Override
@@ -69,13 +73,13 @@ final class AnswerObserver<R, A, T> implements StreamObserver<R> {
     try {
       state = folder.fold(state, response);
     } catch (RuntimeException e) {
-      malformed(e);
+      fail(malformed(e));
     }
   }
 
   @Override
   public void onError(Throwable t) {
-    future.completeExceptionally(StatusMapping.toChatException(t));
+    fail(StatusMapping.toChatException(t));
   }
 
   @Override
@@ -84,14 +88,17 @@ final class AnswerObserver<R, A, T> implements StreamObserver<R> {
     try {
       value = finish.apply(state);
     } catch (RuntimeException e) {
-      malformed(e);
+      fail(malformed(e));
       return;
     }
-    future.complete(value);
+    completer.execute(() -> future.complete(value));
   }
 
-  private void malformed(RuntimeException e) {
-    future.completeExceptionally(new ChatException(ErrorCode.INTERNAL,
-        "malformed answer from the server: " + e.getMessage(), e));
+  private void fail(ChatException e) {
+    completer.execute(() -> future.completeExceptionally(e));
+  }
+
+  private static ChatException malformed(RuntimeException e) {
+    return new ChatException(ErrorCode.INTERNAL, "malformed answer from the server: " + e.getMessage(), e);
   }
 }

@@ -3,36 +3,38 @@ package io.chatapp.transport.grpc;
 import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
 import io.chatapp.api.Message;
-import io.chatapp.transport.grpc.proto.ChatServiceGrpc;
 import io.chatapp.transport.grpc.proto.SendRequest;
 import io.chatapp.transport.grpc.proto.SendResult;
 import io.chatapp.transport.grpc.proto.SendStreamRequest;
 import io.chatapp.transport.grpc.proto.SendStreamResponse;
 import io.chatapp.transport.grpc.proto.StreamedSend;
+import io.grpc.ClientCall;
 import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ClientResponseObserver;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 
 /**
- * The sends of one session token over one {@code SendStream} call of a {@link GrpcChatClient}:
+ * The sends of one session token over one {@code SendStream} call of a {@link GrpcConnection}:
  * each {@link #send} gets a call id and a future, sends queued at the same moment travel as one
  * request, and each result completes its future with the stored message or the server's
- * {@link ChatException}, exactly as a unary {@code Send} would.
+ * {@link ChatException}, exactly as a unary {@code Send} would. Sends leave in the order
+ * {@link #send} was called, and the server stores them in that order.
  *
  * <p>Whichever thread finds the queue non-empty and nobody writing writes it (see
  * {@link #flush()}), while the call is ready; the ready handler picks up where a full stream left
- * off. Sends with no result within their deadline fail with {@link ErrorCode#UNAVAILABLE} through
- * {@link #expire}, which the client runs periodically. When the call ends, every send without a
- * result fails with the call's reason, and so does every later one: the client then starts a new
- * pipeline.
+ * off. The call itself has no deadline (it lives as long as the session); each send's deadline is
+ * the client core's, which cancels the send's future, and the pipeline then forgets the send.
+ * When the call ends, every send without a result fails with the call's reason, and so does every
+ * later one: the connection then starts a new pipeline.
  *
  * <p>Thread-safe. Application threads call {@link #send}; gRPC calls the observer methods one at a
- * time on the channel's executor; the client's timer thread calls {@link #expire}.
+ * time on the channel's event loop; futures complete on the completer.
  */
 final class SendPipeline implements ClientResponseObserver<SendStreamRequest, SendStreamResponse> {
   /** Most sends in one request. */
@@ -48,11 +50,11 @@ final class SendPipeline implements ClientResponseObserver<SendStreamRequest, Se
   static final int MAX_REQUESTS_IN_FLIGHT = 2;
 
   private final String token;
-  private final FutureCompleter completer;
+  private final Executor completer;
 
   private final Object lock = new Object();
   private final ArrayDeque<Pending> unsent = new ArrayDeque<>(); // guarded by lock
-  // Sent and waiting for a result, in call-id order, which is also deadline order.
+  // Sent and waiting for a result, in call-id order.
   private final LinkedHashMap<Long, Pending> awaiting = new LinkedHashMap<>(); // guarded by lock
   private ClientCallStreamObserver<SendStreamRequest> call; // guarded by lock
   private long lastCallId; // guarded by lock
@@ -62,8 +64,8 @@ final class SendPipeline implements ClientResponseObserver<SendStreamRequest, Se
   private boolean halfClosed; // guarded by lock
   private ChatException ended; // guarded by lock; why the call ended, once it has
 
-  /** One send: its request, its future and when it expires. */
-  private record Pending(long callId, SendRequest request, CompletableFuture<Message> future, long deadlineNanos) {}
+  /** One send: its request and its future. */
+  private record Pending(long callId, SendRequest request, CompletableFuture<Message> future) {}
 
   /**
    * Creates a pipeline for the sends of one session.
@@ -71,18 +73,19 @@ final class SendPipeline implements ClientResponseObserver<SendStreamRequest, Se
    * @param token the session token every send of this pipeline carries
    * @param completer completes the futures, off the thread that read the answer
    */
-  SendPipeline(String token, FutureCompleter completer) {
+  SendPipeline(String token, Executor completer) {
     this.token = token;
     this.completer = completer;
   }
 
   /**
-   * Starts the call on a stub that carries this pipeline's token.
+   * Starts the call.
    *
-   * @param stub the stub, without a deadline: the call lives as long as the session
+   * @param call a {@code SendStream} call that carries this pipeline's token, without a deadline:
+   *     it lives as long as the session
    */
-  void start(ChatServiceGrpc.ChatServiceStub stub) {
-    stub.sendStream(this);
+  void start(ClientCall<SendStreamRequest, SendStreamResponse> call) {
+    ClientCalls.asyncBidiStreamingCall(call, this);
     flush();
   }
 
@@ -107,39 +110,45 @@ final class SendPipeline implements ClientResponseObserver<SendStreamRequest, Se
   }
 
   /**
-   * Tells whether the call has ended and every send of it has its outcome.
-   *
-   * @return {@code true} once the call ended
-   */
-  boolean isEnded() {
-    synchronized (lock) {
-      return ended != null;
-    }
-  }
-
-  /**
    * Queues a send and writes what the call takes now.
    *
    * @param request the send
-   * @param deadlineNanos the {@link System#nanoTime()} past which it fails with {@code UNAVAILABLE}
-   * @return completes with the stored message, or fails with a {@link ChatException}
+   * @return completes with the stored message, or fails with a {@link ChatException}; cancelling
+   *     it forgets the send if it has not left yet, or its result if it has
    */
-  CompletableFuture<Message> send(SendRequest request, long deadlineNanos) {
+  CompletableFuture<Message> send(SendRequest request) {
     CompletableFuture<Message> future = new CompletableFuture<>();
     ChatException failure;
+    Pending pending = null;
     // Failing at once here runs on the caller's thread, as a completed future would.
     synchronized (lock) {
       failure = ended;
       if (failure == null) {
-        unsent.addLast(new Pending(++lastCallId, request, future, deadlineNanos));
+        pending = new Pending(++lastCallId, request, future);
+        unsent.addLast(pending);
       }
     }
     if (failure != null) {
       future.completeExceptionally(failure);
-    } else {
-      flush();
+      return future;
     }
+    Pending p = pending;
+    future.whenComplete((v, e) -> {
+      if (future.isCancelled()) {
+        forget(p);
+      }
+    });
+    flush();
     return future;
+  }
+
+  /** A send whose deadline passed: a stuck stream must not hold it. */
+  private void forget(Pending p) {
+    synchronized (lock) {
+      if (awaiting.remove(p.callId()) == null) {
+        unsent.remove(p);
+      }
+    }
   }
 
   /** Half-closes the call once every queued send is written; results still arrive. */
@@ -148,58 +157,6 @@ final class SendPipeline implements ClientResponseObserver<SendStreamRequest, Se
       finishing = true;
     }
     flush();
-  }
-
-  /**
-   * Cancels the call; every send without a result fails with {@code reason}.
-   *
-   * @param reason why, with {@link ErrorCode#UNAVAILABLE}
-   */
-  void cancel(ChatException reason) {
-    ClientCallStreamObserver<SendStreamRequest> c;
-    synchronized (lock) {
-      c = call;
-    }
-    endAll(reason);
-    if (c != null) {
-      c.cancel(reason.getMessage(), null);
-    }
-  }
-
-  /**
-   * Fails the sends whose deadline has passed.
-   *
-   * @param nowNanos the current {@link System#nanoTime()}
-   * @param callTimeoutMillis the timeout, for the message
-   */
-  void expire(long nowNanos, long callTimeoutMillis) {
-    List<Pending> expired = new ArrayList<>();
-    synchronized (lock) {
-      takeExpired(awaiting.values().iterator(), nowNanos, expired);
-      takeExpired(unsent.iterator(), nowNanos, expired);
-    }
-    if (expired.isEmpty()) {
-      return;
-    }
-    ChatException e = new ChatException(ErrorCode.UNAVAILABLE,
-        "no answer from the server within the call timeout of " + callTimeoutMillis + " ms");
-    completer.execute(() -> {
-      for (Pending p : expired) {
-        p.future().completeExceptionally(e);
-      }
-    });
-  }
-
-  // guarded by lock; both collections are in deadline order
-  private static void takeExpired(Iterator<Pending> it, long nowNanos, List<Pending> into) {
-    while (it.hasNext()) {
-      Pending p = it.next();
-      if (p.deadlineNanos() - nowNanos > 0) {
-        return;
-      }
-      it.remove();
-      into.add(p);
-    }
   }
 
   @Override

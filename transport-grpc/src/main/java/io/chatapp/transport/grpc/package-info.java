@@ -16,11 +16,13 @@
  *       {@code SendStream} call, in order), and the connection layer under gRPC:
  *       {@code ServerEventLoops}, {@code LimitedServerChannel}, {@code CountedConnection},
  *       {@code ConnectionLimiter}, {@code ConnectionLog} and {@code ConnectionLogFilter};
- *   <li>client side: {@code ClientDelivery} (the subscription stream), {@code SendPipeline}
- *       (sends batched onto a {@code SendStream} call), {@code ListenerDispatcher} (the listener
- *       thread, connection watching and the last seq delivered), {@code FutureCompleter} (futures
- *       completed off the event loop), {@code ReconnectBackoff}, {@code BearerTokenInterceptor},
- *       {@code ChatRequests} and {@code AnswerObserver};
+ *   <li>client side, a thin adapter beneath the client core of {@code io.chatapp.client} (which
+ *       owns reconnecting, resuming, deadlines, call order, retries and the listener thread):
+ *       {@code GrpcConnector} (a fresh channel per connection), {@code GrpcConnection} (one RPC
+ *       per request), {@code SubscriptionStream} (the subscription under manual flow control),
+ *       {@code SendPipeline} (sends batched onto a {@code SendStream} call),
+ *       {@code AnswerObserver} (answers completed off the event loop) and
+ *       {@code BearerTokenInterceptor};
  *   <li>both sides: {@code StatusMapping} (the one table between {@code ErrorCode} and gRPC
  *       {@code Status}), {@code BearerToken} and {@code ProtoRecords}.
  * </ul>
@@ -28,7 +30,7 @@
  * <p>The protobuf messages and stubs in {@code io.chatapp.transport.grpc.proto} are generated at
  * build time and are not part of the API.
  *
- * <p>May depend on {@code io.chatapp.api}, grpc-java and protobuf; tests also on
+ * <p>May depend on {@code io.chatapp.api}, {@code io.chatapp.client}, grpc-java and protobuf; tests also on
  * {@code io.chatapp.engine}. Nothing here depends on another transport.
  */
 package io.chatapp.transport.grpc;

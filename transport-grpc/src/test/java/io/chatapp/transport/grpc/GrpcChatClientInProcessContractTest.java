@@ -18,6 +18,11 @@ class GrpcChatClientInProcessContractTest extends ChatClientContract {
   }
 
   @Override
+  protected void restartServer() throws Exception {
+    fixture.restart();
+  }
+
+  @Override
   protected ChatClient connect(ChatClientListener listener) {
     return fixture.client(listener);
   }

@@ -79,6 +79,11 @@ class GrpcReconnectTest {
       events.add("reconnected");
     }
 
+    @Override
+    public void onSessionEnded(ChatException reason) {
+      events.add("session ended " + reason.code());
+    }
+
     String nextEvent() throws InterruptedException {
       String e = events.poll(TIMEOUT_S, TimeUnit.SECONDS);
       assertNotNull(e, "a listener event within " + TIMEOUT_S + " s");
@@ -187,7 +192,53 @@ class GrpcReconnectTest {
   }
 
   @Test
-  void serverThatForgotTheSessionEndsTheRestoredSubscriptionWithUnauthenticated() throws Exception {
+  void twentyRestartsUnderLoadStoreEverySendOnceAndDeliverItOnce() throws Exception {
+    Recorder bobHears = new Recorder();
+    ChatClient alice = user("alice", new Recorder());
+    ChatClient bob = user("bob", bobHears);
+    bob.subscribe(ChatEngine.LATEST);
+    Sender aliceSends = new Sender(alice, "bob", "a");
+    aliceSends.start();
+    aliceSends.awaitAcked(20);
+    List<Long> resumeMillis = new ArrayList<>();
+    for (int restart = 0; restart < 20; restart++) {
+      server.close();
+      assertEquals("disconnected UNAVAILABLE", bobHears.nextEvent());
+      server = GrpcChatServer.builder(engine).host("127.0.0.1").port(port).build().start();
+      long started = System.nanoTime();
+      assertEquals("reconnected", bobHears.nextEvent()); // heard once the subscription is back
+      resumeMillis.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+      aliceSends.awaitAcked(aliceSends.acked.size() + 10);
+    }
+    aliceSends.stop.countDown();
+    aliceSends.join(TimeUnit.SECONDS.toMillis(TIMEOUT_S));
+    assertEquals(null, aliceSends.failure);
+    alice.send("bob", "end", null);
+    awaitText(bobHears, "end");
+
+    List<String> stored = new ArrayList<>();
+    for (long after = 0; ; ) {
+      List<Message> page = bob.fetch(after, ChatEngine.MAX_FETCH_LIMIT);
+      if (page.isEmpty()) {
+        break;
+      }
+      page.forEach(m -> stored.add(m.text()));
+      after = page.get(page.size() - 1).seq();
+    }
+    long lost = aliceSends.acked.stream().filter(t -> !bobHears.texts.contains(t)).count();
+    long storedTwice = stored.size() - stored.stream().distinct().count();
+    List<Long> sorted = resumeMillis.stream().sorted().toList();
+    System.out.println("grpc reconnect over 20 restarts: resumed after median " + sorted.get(10) + " ms, max "
+        + sorted.get(19) + " ms; " + aliceSends.acked.size() + " sends acknowledged, lost " + lost
+        + ", heard twice " + bobHears.duplicates.size() + ", stored twice " + storedTwice);
+    assertEquals(0, lost, "acknowledged sends bob never heard");
+    assertEquals(List.of(), List.copyOf(bobHears.duplicates), "bob heard nothing twice");
+    assertEquals(0, storedTwice, "no send stored twice");
+    assertEquals(stored.size(), bobHears.texts.size(), "bob heard every stored message");
+  }
+
+  @Test
+  void serverThatForgotTheSessionEndsTheSubscriptionAndTheSessionWithUnauthenticated() throws Exception {
     Recorder hears = new Recorder();
     ChatClient alice = user("alice", hears);
     alice.subscribe(0);
@@ -197,8 +248,10 @@ class GrpcReconnectTest {
     ChatEngine forgetful = DefaultChatEngine.builder().passwordIterations(1000).build();
     try {
       server = GrpcChatServer.builder(forgetful).host("127.0.0.1").port(port).build().start();
-      assertEquals("reconnected", hears.nextEvent());
+      // Connected again, but the session is gone: no onReconnected, and no subscription.
       assertEquals("ended UNAUTHENTICATED", hears.nextEvent());
+      assertEquals("session ended UNAUTHENTICATED", hears.nextEvent());
+      assertEquals(null, ((GrpcChatClient) alice).sessionToken(), "the client forgot the token");
     } finally {
       server.close();
       forgetful.close();
@@ -206,7 +259,22 @@ class GrpcReconnectTest {
   }
 
   @Test
-  void callsWhileDisconnectedFailFastWithUnavailable() throws Exception {
+  void messagesStoredWhileDisconnectedReachALatestSubscriberAfterTheReconnect() throws Exception {
+    Recorder hears = new Recorder();
+    ChatClient bob = user("bob", hears);
+    bob.subscribe(ChatEngine.LATEST); // has delivered nothing when the server goes
+    engine.createAccount("alice", PASSWORD);
+    String alice = engine.login("alice", PASSWORD).token();
+    server.close();
+    assertEquals("disconnected UNAVAILABLE", hears.nextEvent());
+    engine.send(alice, "bob", "stored while bob was away", null);
+    server = GrpcChatServer.builder(engine).host("127.0.0.1").port(port).build().start();
+    assertEquals("reconnected", hears.nextEvent());
+    awaitText(hears, "stored while bob was away");
+  }
+
+  @Test
+  void callsOtherThanSendsFailFastWithUnavailableWhileDisconnected() throws Exception {
     Recorder hears = new Recorder();
     ChatClient alice = user("alice", hears);
     alice.subscribe(ChatEngine.LATEST);
@@ -214,16 +282,16 @@ class GrpcReconnectTest {
     assertEquals("disconnected UNAVAILABLE", hears.nextEvent());
     long start = System.nanoTime();
     ChatException e = org.junit.jupiter.api.Assertions.assertThrows(ChatException.class,
-        () -> alice.send("alice", "while away", null));
+        () -> alice.fetch(0, 10));
     assertEquals(ErrorCode.UNAVAILABLE, e.code());
     assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5), "failed before the call timeout");
   }
 
   @Test
-  void waitForReadyCallsWaitForTheServerToComeBack() throws Exception {
+  void callsWaitForTheServerToComeBackWithWaitForConnection() throws Exception {
     Recorder hears = new Recorder();
     GrpcChatClient alice = GrpcChatClient.builder().host("127.0.0.1").port(port).listener(hears)
-        .waitForReady(true).callTimeout(Duration.ofSeconds(TIMEOUT_S)).build();
+        .waitForConnection(true).callTimeout(Duration.ofSeconds(TIMEOUT_S)).build();
     clients.add(alice);
     alice.createAccount("alice", PASSWORD);
     alice.login("alice", PASSWORD);
@@ -233,8 +301,11 @@ class GrpcReconnectTest {
     server.close();
     assertEquals("disconnected UNAVAILABLE", hears.nextEvent());
     var sent = alice.sendAsync("alice", "sent while away", null);
+    var fetched = alice.fetchAsync(0, 10);
     server = GrpcChatServer.builder(engine).host("127.0.0.1").port(port).build().start();
     assertEquals("sent while away", sent.get(TIMEOUT_S, TimeUnit.SECONDS).text());
+    assertEquals(List.of("sent while away"),
+        fetched.get(TIMEOUT_S, TimeUnit.SECONDS).stream().map(Message::text).toList(), "executed in call order");
     assertEquals("reconnected", hears.nextEvent());
     awaitText(hears, "sent while away");
   }

@@ -24,8 +24,10 @@ final class InProcessFixture implements AutoCloseable {
   static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
 
   private final String name = InProcessServerBuilder.generateName();
-  private final EngineChatService service;
-  private final Server server;
+  private final ChatEngine engine;
+  private final int maxBufferedMessagesPerStream;
+  private EngineChatService service;
+  private Server server;
   private final List<ManagedChannel> channels = new ArrayList<>();
   private final List<GrpcChatClient> clients = new ArrayList<>();
 
@@ -34,12 +36,26 @@ final class InProcessFixture implements AutoCloseable {
   }
 
   InProcessFixture(ChatEngine engine, int maxBufferedMessagesPerStream) throws IOException {
+    this.engine = engine;
+    this.maxBufferedMessagesPerStream = maxBufferedMessagesPerStream;
+    start();
+  }
+
+  private void start() throws IOException {
     service = new EngineChatService(engine, maxBufferedMessagesPerStream,
         new OutboundBudget(GrpcChatServer.DEFAULT_MAX_BUFFERED_BYTES));
     server = InProcessServerBuilder.forName(name)
         .addService(ServerInterceptors.intercept(service, new SessionInterceptor()))
         .build()
         .start();
+  }
+
+  /** Stops the server as GrpcChatServer.close does, and starts a new one under the same name. */
+  void restart() throws IOException, InterruptedException {
+    service.shutDownStreams();
+    server.shutdownNow();
+    assertTrue(server.awaitTermination(10, TimeUnit.SECONDS), "server terminates");
+    start();
   }
 
   EngineChatService service() {
@@ -53,10 +69,20 @@ final class InProcessFixture implements AutoCloseable {
     return channel;
   }
 
-  /** A client over a new in-process channel, closed with the fixture. */
+  /** A client over in-process channels, closed with the fixture. */
   GrpcChatClient client(ChatClientListener listener) {
-    GrpcChatClient client = new GrpcChatClient(InProcessChannelBuilder.forName(name).build(),
-        "in-process:" + name, listener, CALL_TIMEOUT);
+    return client(listener, CALL_TIMEOUT);
+  }
+
+  /** A client over in-process channels with a call timeout, closed with the fixture. */
+  GrpcChatClient client(ChatClientListener listener, Duration callTimeout) {
+    GrpcChatClient.Builder builder = GrpcChatClient.builder()
+        .channels(() -> InProcessChannelBuilder.forName(name).directExecutor().build(), "in-process:" + name)
+        .callTimeout(callTimeout);
+    if (listener != null) {
+      builder.listener(listener);
+    }
+    GrpcChatClient client = builder.build();
     clients.add(client);
     return client;
   }

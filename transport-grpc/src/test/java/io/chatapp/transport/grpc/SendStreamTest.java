@@ -21,6 +21,7 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -96,14 +97,16 @@ class SendStreamTest {
   }
 
   @Test
-  void shuttingDownStreamsFailsSendsWaitingForAnAnswerWithUnavailable() throws Exception {
-    ChatClient alice = user("alice", new RecordingListener());
+  void sendsTheServerCannotTakeAreRetriedUntilTheirDeadlineThenFailWithUnavailable() throws Exception {
+    ChatClient alice = user(fixture.client(new RecordingListener(), Duration.ofMillis(500)), "alice");
     user("bob", new RecordingListener());
     alice.send("bob", "stream is open", null);
     fixture.service().shutDownStreams();
-    // The next send either reached the stream before it ended (UNAVAILABLE from the server) or
-    // starts a new stream that the shutting-down service ends at once: UNAVAILABLE either way.
-    assertEquals(ErrorCode.UNAVAILABLE, failure(alice.sendAsync("bob", "too late", null)).code());
+    // Every stream the shutting-down service sees ends at once with UNAVAILABLE: the client sends
+    // again with the same client message id until the call timeout, then gives up.
+    ChatException e = failure(alice.sendAsync("bob", "too late", null));
+    assertEquals(ErrorCode.UNAVAILABLE, e.code());
+    assertEquals(1, engine.fetch(engine.login("bob", PASSWORD).token(), 0, 10).size(), "only the first was stored");
   }
 
   @Test
@@ -169,7 +172,10 @@ class SendStreamTest {
   }
 
   private ChatClient user(String name, RecordingListener listener) {
-    ChatClient client = fixture.client(listener);
+    return user(fixture.client(listener), name);
+  }
+
+  private static ChatClient user(ChatClient client, String name) {
     client.createAccount(name, PASSWORD);
     client.login(name, PASSWORD);
     return client;
