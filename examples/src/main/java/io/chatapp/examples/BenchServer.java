@@ -20,8 +20,8 @@ import java.nio.file.Path;
  *
  * <p>Arguments: none for the memory store, or {@code memory|sqlite dataDir|- FULL|NORMAL} (see
  * {@link BenchStore#toArgs}), optionally the socket server's worker threads (0 for the default),
- * and optionally the socket and gRPC ports (0 for free ones; a restarted server takes its
- * predecessor's). Runs on the main thread.
+ * and optionally the socket and gRPC ports (0 for free ones, -1 for none; a restarted server
+ * takes its predecessor's). Runs on the main thread.
  */
 public final class BenchServer {
   private BenchServer() {}
@@ -50,12 +50,20 @@ public final class BenchServer {
     try (ChatEngine engine = ChatBench.benchEngine(store, scratch);
         // Room for 10,000 idle bench connections besides the setup ones, which may not have
         // closed yet; idle ones stay for as long as the bench holds them.
-        SocketChatServer socket = serving(ChatBench.socketServer(engine, store, socketPort, workers, 20_000));
-        GrpcChatServer grpc = GrpcChatServer.builder(engine).host("127.0.0.1").port(grpcPort)
+        SocketChatServer socket = socketPort < 0 ? null
+            : serving(ChatBench.socketServer(engine, store, socketPort, workers, 20_000));
+        GrpcChatServer grpc = grpcPort < 0 ? null : GrpcChatServer.builder(engine).host("127.0.0.1").port(grpcPort)
             .maxConnectionsPerAddress(10_000).build()) {
-      grpc.start();
-      printServing("grpc", grpc.port());
-      System.out.println("PORTS socket=" + socket.port() + " grpc=" + grpc.port());
+      StringBuilder ports = new StringBuilder("PORTS");
+      if (socket != null) {
+        ports.append(" socket=").append(socket.port());
+      }
+      if (grpc != null) {
+        grpc.start();
+        printServing("grpc", grpc.port());
+        ports.append(" grpc=").append(grpc.port());
+      }
+      System.out.println(ports);
       System.out.flush();
       BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
       String line;

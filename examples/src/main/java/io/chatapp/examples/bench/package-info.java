@@ -8,7 +8,10 @@
  * The hostile neighbours mode: {@link io.chatapp.examples.bench.HostileRun} (entry point), its
  * flags ({@link io.chatapp.examples.bench.HostileOptions}), the hostile connections
  * ({@link io.chatapp.examples.bench.HostileClients}) and the server with shipped defaults that it
- * loads ({@link io.chatapp.examples.bench.HostileServer}). Entry point of the other modes:
+ * loads ({@link io.chatapp.examples.bench.HostileServer}). The reconnect mode:
+ * {@link io.chatapp.examples.bench.ReconnectBench} (entry point), which kills and restarts a forked
+ * server under load, and the books it keeps per sender and receiver ({@code PairLedger}). Entry
+ * point of the other modes:
  * {@link io.chatapp.examples.bench.LoadRun}.
  *
  * <p>May depend on every chatapp module and HdrHistogram.
