@@ -55,13 +55,15 @@ public final class ReconnectBench {
         throw new IllegalArgumentException("pairs must be at least 1, was " + pairs);
       }
       if (ratePerSecond < pairs || ratePerSecond > 100_000) {
-        throw new IllegalArgumentException("rate must be " + pairs + " (one per pair) to 100000 msg/s, was " + ratePerSecond);
+        throw new IllegalArgumentException("rate must be " + pairs + " (one per pair) to 100000 msg/s, was "
+            + ratePerSecond);
       }
       if (restarts < 1) {
         throw new IllegalArgumentException("restarts must be at least 1, was " + restarts);
       }
       if (messageBytes < 32 || messageBytes > ChatEngine.MAX_TEXT_LENGTH) {
-        throw new IllegalArgumentException("message size must be 32 to " + ChatEngine.MAX_TEXT_LENGTH + " bytes, was " + messageBytes);
+        throw new IllegalArgumentException("message size must be 32 to " + ChatEngine.MAX_TEXT_LENGTH + " bytes, was "
+            + messageBytes);
       }
       serverJvmArgs = List.copyOf(serverJvmArgs);
     }
@@ -94,8 +96,9 @@ public final class ReconnectBench {
    * {@value #ROUND_TIMEOUT_SECONDS} s counts in {@code roundsTimedOut} and has no times but its
    * {@code down}.
    */
-  public record Result(String transport, int restarts, Times times, int roundsTimedOut, long sent, long acked, long failed, long failedStored, long delivered, long lost,
-      long lostButStored, long repeated, long storedTwice, long sessionsEnded, long subscriptionsEnded,
+  public record Result(String transport, int restarts, Times times, int roundsTimedOut, long sent, long acked,
+      long failed, long failedStored, long delivered, long lost, long lostButStored, long repeated, long storedTwice,
+      long sessionsEnded, long subscriptionsEnded,
       String loadBefore, String loadAfter) {
     /** Whether every acknowledged message was delivered once and nothing was delivered or stored twice. */
     public boolean exactlyOnce() {
@@ -128,7 +131,7 @@ public final class ReconnectBench {
    * Runs the benchmark on one transport: starts a server on a new database, restarts it
    * {@code settings.restarts()} times under load, then settles and counts.
    *
-   * @param transport the server's name of the transport, which alone it serves: {@code socket} or {@code grpc}
+   * @param transport the transport, which alone the server serves: {@code socket} or {@code grpc}
    * @param dialer connects a client of that transport
    * @param settings what to run
    * @param progress hears a line per restart
@@ -161,34 +164,11 @@ public final class ReconnectBench {
       String loadBefore = loadAverage();
       startSending(pacer);
       holdLoad();
-      List<Long> resumed = new ArrayList<>();
-      List<Long> firstMessage = new ArrayList<>();
-      List<Long> down = new ArrayList<>();
-      List<Long> earliest = new ArrayList<>();
+      List<List<Long>> times = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
       int timedOut = 0;
       for (int round = 1; round <= settings.restarts(); round++) {
-        CountDownLatch back = new CountDownLatch(2 * pairs.size());
-        List<PairLedger.Round> rounds = pairs.stream().map(p -> p.arm(back)).toList();
-        long killedAt = System.nanoTime();
-        server.kill();
-        startServer(serverArgs);
-        down.add(servingAt - killedAt);
-        if (!back.await(ROUND_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+        if (!restart(round, serverArgs, times)) {
           timedOut++;
-          progress.accept(String.format("  restart %2d: not every receiver came back within %d s", round,
-              ROUND_TIMEOUT_SECONDS));
-        } else {
-          // A client may take up its session between the server's print and this thread reading it.
-          long servingAt = this.servingAt;
-          long r = Math.max(0, rounds.stream().mapToLong(PairLedger.Round::resumedAt).max().orElseThrow() - servingAt);
-          long f = Math.max(0, rounds.stream().mapToLong(PairLedger.Round::firstMessageAt).max().orElseThrow()
-              - servingAt);
-          resumed.add(r);
-          earliest.add(Math.max(0, rounds.stream().mapToLong(PairLedger.Round::resumedAt).min().orElseThrow()
-              - servingAt));
-          firstMessage.add(f);
-          progress.accept(String.format("  restart %2d: every subscription resumed after %,d ms, every receiver had "
-              + "a message after %,d ms", round, TimeUnit.NANOSECONDS.toMillis(r), TimeUnit.NANOSECONDS.toMillis(f)));
         }
         holdLoad();
       }
@@ -201,7 +181,8 @@ public final class ReconnectBench {
       for (PairLedger p : pairs) {
         p.fetchMailbox();
       }
-      return result(new Times(down, earliest, resumed, firstMessage), timedOut, loadBefore, loadAverage());
+      return result(new Times(times.get(0), times.get(1), times.get(2), times.get(3)), timedOut, loadBefore,
+          loadAverage());
     } finally {
       pacer.shutdownNow();
       for (PairLedger p : pairs) {
@@ -212,6 +193,37 @@ public final class ReconnectBench {
       }
       BenchStore.deleteTree(dataDir);
     }
+  }
+
+  /**
+   * Kills the server, starts it again and waits until every receiver is back; adds the outage and,
+   * if they came back in time, the times of {@link Times} to {@code times}, in its order.
+   *
+   * @return whether every receiver came back in time
+   */
+  private boolean restart(int round, List<String> serverArgs, List<List<Long>> times) throws Exception {
+    CountDownLatch back = new CountDownLatch(2 * pairs.size());
+    List<PairLedger.Round> rounds = pairs.stream().map(p -> p.arm(back)).toList();
+    long killedAt = System.nanoTime();
+    server.kill();
+    startServer(serverArgs);
+    times.get(0).add(servingAt - killedAt);
+    if (!back.await(ROUND_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+      progress.accept(String.format("  restart %2d: not every receiver came back within %d s", round,
+          ROUND_TIMEOUT_SECONDS));
+      return false;
+    }
+    // A client may take up its session between the server's print and this thread reading it.
+    long earliest = Math.max(0, rounds.stream().mapToLong(PairLedger.Round::resumedAt).min().orElseThrow() - servingAt);
+    long resumed = Math.max(0, rounds.stream().mapToLong(PairLedger.Round::resumedAt).max().orElseThrow() - servingAt);
+    long message = Math.max(0, rounds.stream().mapToLong(PairLedger.Round::firstMessageAt).max().orElseThrow()
+        - servingAt);
+    times.get(1).add(earliest);
+    times.get(2).add(resumed);
+    times.get(3).add(message);
+    progress.accept(String.format("  restart %2d: every subscription resumed after %,d ms, every receiver had a "
+        + "message after %,d ms", round, TimeUnit.NANOSECONDS.toMillis(resumed), TimeUnit.NANOSECONDS.toMillis(message)));
+    return true;
   }
 
   private void startServer(List<String> args) throws IOException {
