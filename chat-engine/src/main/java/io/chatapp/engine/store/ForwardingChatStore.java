@@ -15,7 +15,6 @@ import java.util.concurrent.CompletableFuture;
  *
  * <pre>{@code
  * ChatStore counted = new ForwardingChatStore(JdbcChatStore.sqlite(dir)) {
- *   @Override
  *   public CompletableFuture<Message> appendPipelined(Message message, String clientMessageId) {
  *     appends.increment();
  *     return super.appendPipelined(message, clientMessageId);
