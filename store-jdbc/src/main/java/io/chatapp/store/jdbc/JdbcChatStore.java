@@ -165,7 +165,7 @@ public final class JdbcChatStore implements ChatStore {
 
   @Override
   public Message append(Message message, String clientMessageId) {
-    return writer.execute(c -> StoreSql.append(c, writer::prepared, message, clientMessageId));
+    return writer.execute(c -> StoreSql.append(writer::prepared, message, clientMessageId));
   }
 
   /**
@@ -177,12 +177,12 @@ public final class JdbcChatStore implements ChatStore {
   @Override
   public CompletableFuture<Message> appendPipelined(Message message, String clientMessageId) {
     return writer.submitDeferring(
-        c -> StoreSql.appendDeferringCounters(c, writer::prepared, message, clientMessageId, counters));
+        c -> StoreSql.appendDeferringCounters(writer::prepared, message, clientMessageId, counters));
   }
 
   @Override
   public Optional<SentRecord> findSent(String senderKey, String clientMessageId, Instant notBefore) {
-    return readers.read(c -> StoreSql.findSent(c, senderKey, clientMessageId, notBefore));
+    return readers.readKept(kept -> StoreSql.findSent(kept, senderKey, clientMessageId, notBefore));
   }
 
   @Override

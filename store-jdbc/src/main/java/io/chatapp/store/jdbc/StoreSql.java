@@ -165,9 +165,9 @@ final class StoreSql {
    * nothing; if the sender already used the client id, stores nothing and rebuilds the earlier
    * message from its record. Runs on the writer, with statements it keeps prepared.
    */
-  static Message append(Connection c, KeptStatements kept, Message message, String clientMessageId)
+  static Message append(KeptStatements kept, Message message, String clientMessageId)
       throws SQLException {
-    Message earlier = insertSentRecord(c, kept, message, clientMessageId);
+    Message earlier = insertSentRecord(kept, message, clientMessageId);
     if (earlier != null) {
       return earlier;
     }
@@ -194,9 +194,9 @@ final class StoreSql {
    * own rows) and stores nothing; if the batch rolls back, both go, and each write then runs
    * again alone, in the same order.
    */
-  static Message appendDeferringCounters(Connection c, KeptStatements kept, Message message, String clientMessageId,
+  static Message appendDeferringCounters(KeptStatements kept, Message message, String clientMessageId,
       DeferredCounters counters) throws SQLException {
-    Message earlier = insertSentRecord(c, kept, message, clientMessageId);
+    Message earlier = insertSentRecord(kept, message, clientMessageId);
     if (earlier != null) {
       return earlier; // nothing stored, so nothing for the counters
     }
@@ -209,7 +209,7 @@ final class StoreSql {
    *
    * @return {@code null} if inserted (or no id); otherwise the earlier message, rebuilt
    */
-  private static Message insertSentRecord(Connection c, KeptStatements kept, Message message, String clientMessageId)
+  private static Message insertSentRecord(KeptStatements kept, Message message, String clientMessageId)
       throws SQLException {
     if (clientMessageId == null) {
       return null;
@@ -225,7 +225,7 @@ final class StoreSql {
     if (s.executeUpdate() == 1) {
       return null;
     }
-    return findSent(c, senderKey, clientMessageId, Instant.MIN)
+    return findSent(kept, senderKey, clientMessageId, Instant.MIN)
         .orElseThrow(() -> new SQLException("client message id vanished within a transaction"))
         .toMessage(message.sender(), message.text());
   }
@@ -280,19 +280,22 @@ final class StoreSql {
     }
   }
 
-  static Optional<SentRecord> findSent(Connection c, String senderKey, String clientMessageId, Instant notBefore)
-      throws SQLException {
-    try (PreparedStatement s = c.prepareStatement("SELECT id, recipient, seq, sent_s, sent_ns"
-        + " FROM sent_records WHERE sender_key = ? AND client_message_id = ?")) {
-      s.setString(1, senderKey);
-      s.setString(2, clientMessageId);
-      try (ResultSet rs = s.executeQuery()) {
-        if (!rs.next()) {
-          return Optional.empty();
-        }
-        SentRecord record = new SentRecord(rs.getLong(1), rs.getString(2), rs.getLong(3), instant(rs, 4));
-        return record.sentAt().isBefore(notBefore) ? Optional.empty() : Optional.of(record);
+  private static final String FIND_SENT = "SELECT id, recipient, seq, sent_s, sent_ns"
+      + " FROM sent_records WHERE sender_key = ? AND client_message_id = ?";
+
+  /** Finds a record with a statement kept prepared: it runs once per send with a client id. */
+  static Optional<SentRecord> findSent(KeptStatements kept, String senderKey, String clientMessageId,
+      Instant notBefore) throws SQLException {
+    PreparedStatement s = kept.prepared(FIND_SENT);
+    s.setString(1, senderKey);
+    s.setString(2, clientMessageId);
+    // Closing the result set resets the statement, which ends its read snapshot.
+    try (ResultSet rs = s.executeQuery()) {
+      if (!rs.next()) {
+        return Optional.empty();
       }
+      SentRecord record = new SentRecord(rs.getLong(1), rs.getString(2), rs.getLong(3), instant(rs, 4));
+      return record.sentAt().isBefore(notBefore) ? Optional.empty() : Optional.of(record);
     }
   }
 

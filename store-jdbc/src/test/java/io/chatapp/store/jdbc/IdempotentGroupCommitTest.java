@@ -88,6 +88,19 @@ class IdempotentGroupCommitTest {
     assertEquals(3, store.lastMessageId());
   }
 
+  @Test
+  void lookUpOnAKeptStatementSeesEachLaterCommit() {
+    JdbcChatStore store = JdbcChatStore.builder().sqliteDirectory(dir).readConnections(1).build();
+    toClose.add(store);
+    for (int i = 1; i <= 3; i++) {
+      String id = "c-" + i;
+      assertTrue(store.findSent("alice", id, Instant.MIN).isEmpty());
+      store.append(message(i, i), id);
+      // The same connection and statement again: a snapshot kept from the first read would miss it.
+      assertEquals(i, store.findSent("alice", id, Instant.MIN).orElseThrow().messageId());
+    }
+  }
+
   /** An engine over the store that counts the appends it queues. */
   private ChatEngine engine(JdbcChatStore store, AtomicInteger appendsQueued, CountDownLatch queued, Clock clock) {
     ForwardingChatStore counting = new ForwardingChatStore(store) {
