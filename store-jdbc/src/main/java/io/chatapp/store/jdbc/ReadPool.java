@@ -6,9 +6,7 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Semaphore;
 
 /**
@@ -46,21 +44,14 @@ final class ReadPool implements AutoCloseable {
    */
   private static final class Pooled {
     final Connection connection;
-    final Map<String, PreparedStatement> kept = new HashMap<>();
+    final StatementCache kept = new StatementCache();
 
     Pooled(Connection connection) {
       this.connection = connection;
     }
 
     PreparedStatement prepared(String sql) throws SQLException {
-      PreparedStatement statement = kept.get(sql);
-      if (statement == null) {
-        statement = connection.prepareStatement(sql);
-        kept.put(sql, statement);
-      } else {
-        statement.clearParameters();
-      }
-      return statement;
+      return kept.prepared(connection, sql);
     }
   }
 
