@@ -8,7 +8,6 @@ import io.chatapp.api.ChatEngine;
 import io.chatapp.api.Message;
 import io.chatapp.engine.DefaultChatEngine;
 import io.chatapp.engine.store.ForwardingChatStore;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,21 +26,20 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Sends with a client message id on SQLite: they share group commits, the store resolves a
+ * Sends with a client message id on a JDBC store (SQLite and PostgreSQL subclass it): they share
+ * group commits, the store resolves a
  * duplicate id inside the commit (in one batch or against an earlier one), and the same id sent
  * twice at once, even while the first is still in the commit, ends as one stored message, one
  * seq and one unread, with both callers told the same message. The idempotency window applies as
  * before. Tests that need exact batches hold the writer thread until the writes are queued.
  */
-class IdempotentGroupCommitTest {
+abstract class IdempotentGroupCommitContract {
   private static final long TIMEOUT_SECONDS = 30;
   private static final String PASSWORD = "correct horse";
   private static final Instant T = Instant.parse("2026-11-30T10:00:00Z");
 
-  @TempDir Path dir;
   private final CountDownLatch release = new CountDownLatch(1);
   private final ExecutorService senders = Executors.newCachedThreadPool();
   private final List<AutoCloseable> toClose = new ArrayList<>();
@@ -56,8 +54,15 @@ class IdempotentGroupCommitTest {
     }
   }
 
+  /** Opens the store of this test, the same database on every call within one test. */
+  abstract JdbcChatStore openStore(int readConnections);
+
   private JdbcChatStore open() {
-    JdbcChatStore store = JdbcChatStore.sqlite(dir);
+    return open(4);
+  }
+
+  private JdbcChatStore open(int readConnections) {
+    JdbcChatStore store = openStore(readConnections);
     toClose.add(store);
     return store;
   }
@@ -90,8 +95,7 @@ class IdempotentGroupCommitTest {
 
   @Test
   void lookUpOnAKeptStatementSeesEachLaterCommit() {
-    JdbcChatStore store = JdbcChatStore.builder().sqliteDirectory(dir).readConnections(1).build();
-    toClose.add(store);
+    JdbcChatStore store = open(1);
     for (int i = 1; i <= 3; i++) {
       String id = "c-" + i;
       assertTrue(store.findSent("alice", id, Instant.MIN).isEmpty());
