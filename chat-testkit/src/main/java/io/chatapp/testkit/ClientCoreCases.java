@@ -65,6 +65,34 @@ public abstract class ClientCoreCases extends HostileClientCases {
   }
 
   @Test
+  void aListenerThatBlocksDoesNotHoldUpTheClientsCalls() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch blocked = new CountDownLatch(1);
+    ChatClient bob = onlineUser("bob", new RecordingListener() {
+      @Override
+      public void onMessage(Message message) {
+        blocked.countDown();
+        try {
+          release.await(RecordingListener.TIMEOUT_MS * 3, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    });
+    ChatClient alice = user("alice");
+    try {
+      alice.send("bob", "blocks the listener", null);
+      assertTrue(blocked.await(RecordingListener.TIMEOUT_MS, TimeUnit.MILLISECONDS), "the listener was called");
+      // The listener thread is stuck: answers and deadlines live elsewhere.
+      assertEquals("blocks the listener", bob.fetch(0, 10).get(0).text());
+      assertEquals("bob", bob.send("alice", "still answering", null).sender());
+      assertEquals(0, bob.ack(1));
+    } finally {
+      release.countDown();
+    }
+  }
+
+  @Test
   void aListenerThatNeverReturnsHoldsABoundedBacklogAndLosesNothing() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     BlockingQueue<Message> heard = new LinkedBlockingQueue<>();
