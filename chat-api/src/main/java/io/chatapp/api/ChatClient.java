@@ -12,8 +12,9 @@ import java.util.concurrent.CompletableFuture;
  * <p>Every operation has an asynchronous form returning a {@link CompletableFuture}, so one
  * connection keeps many requests in flight, and a blocking form built on it that throws
  * {@link ChatException}. A future fails with a {@link ChatException}; with
- * {@link ErrorCode#UNAVAILABLE} when the connection breaks or no answer comes within the client's
- * call timeout, or when the client is closed. Futures complete on a thread of the client's; do not
+ * {@link ErrorCode#UNAVAILABLE} when no answer comes within the client's call timeout, when the
+ * connection is down (at once, unless the client waits for it), or when the client is closed;
+ * {@link ChatFutures#await} waits for one. Futures complete on a thread of the client's; do not
  * block in their callbacks.
  *
  * <p>An application changes transport by changing the one line that builds the client:
@@ -28,6 +29,17 @@ import java.util.concurrent.CompletableFuture;
  *   chat.send("bob", "hello", null);
  * }
  * }</pre>
+ *
+ * <p><b>Order.</b> Calls one thread makes are executed by the server in the order made, even
+ * when the thread does not wait for each answer: {@code loginAsync} followed at once by
+ * {@code sendAsync} sends as the new session, and 200 {@code sendAsync} calls in a row are stored
+ * in that order. Calls of different threads have no order between them.
+ *
+ * <p><b>Deadlines and retries.</b> Each call fails with {@link ErrorCode#UNAVAILABLE} if it is
+ * not answered within the client's call timeout, counted from the moment it is made, whatever
+ * the listener is doing. A send always carries a client message id (the client makes one when
+ * the application gives none), and a send cut off by a lost connection is sent again with it
+ * until the timeout, so each message is stored once.
  *
  * <p>Implementations are thread-safe.
  */

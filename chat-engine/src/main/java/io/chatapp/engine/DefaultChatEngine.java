@@ -46,6 +46,9 @@ import java.util.function.Supplier;
 public final class DefaultChatEngine implements ChatEngine {
   private static final System.Logger LOG = System.getLogger(DefaultChatEngine.class.getName());
   static final int MAX_ACCOUNTS_READ_PER_PAGE = 2000;
+  // Sends with a client message id running at once; far above the threads a server gives the
+  // engine, so that only a runaway caller ever sends unregistered.
+  static final int MAX_ID_SENDS_IN_FLIGHT = 65_536;
 
   private final ChatStore store;
   private final Clock clock;
@@ -61,6 +64,7 @@ public final class DefaultChatEngine implements ChatEngine {
   private final ConcurrentHashMap<String, Mailbox> mailboxes = new ConcurrentHashMap<>();
   private final SessionTable sessions;
   private final Duration idempotencyWindow;
+  private final InFlightSends inFlight = new InFlightSends(MAX_ID_SENDS_IN_FLIGHT);
   private final Sweeper sweeper;
   private volatile boolean closed;
 
@@ -245,21 +249,38 @@ public final class DefaultChatEngine implements ChatEngine {
     if (!Rules.isValidUsername(recipient)) {
       throw Rules.noSuchUser(recipient);
     }
-    if (clientMessageId != null) {
-      Instant windowStart = clock.instant().minus(idempotencyWindow);
-      var earlier = store.findSent(sender.userKey, clientMessageId, Instant.MIN);
-      if (earlier.isPresent()) {
-        if (!earlier.get().sentAt().isBefore(windowStart)) {
-          return earlier.get().toMessage(sender.username, text);
-        }
-        // Past the window the id is new again; its old record must go before the store's dedupe sees it.
-        deleteSentBefore(windowStart);
-      }
+    if (clientMessageId == null) {
+      return store(sender, recipient, text, null);
     }
-    Message message = onMailbox(StoredAccount.key(recipient), mailbox -> mailbox.append(store,
-        lastMessageId.incrementAndGet(), sender.username, text, clock.instant(), clientMessageId, maxUnreadPerMailbox,
-        maxUnreadPerSender));
-    events.fire(l -> l.onMessageStored(message));
+    // A retry waits for an attempt with its id that is still being stored and gets its message.
+    return inFlight.once(sender.userKey, clientMessageId, () -> sendOnce(sender, recipient, text, clientMessageId));
+  }
+
+  /**
+   * Sends with a client message id, registered in {@link #inFlight}: the look-up sees every
+   * earlier attempt that finished (each stays registered until durable), and the store's check
+   * inside its commit covers the rest.
+   */
+  private Message sendOnce(SessionState sender, String recipient, String text, String clientMessageId) {
+    Instant windowStart = clock.instant().minus(idempotencyWindow);
+    var earlier = store.findSent(sender.userKey, clientMessageId, Instant.MIN);
+    if (earlier.isPresent()) {
+      if (!earlier.get().sentAt().isBefore(windowStart)) {
+        return earlier.get().toMessage(sender.username, text);
+      }
+      // Past the window the id is new again; its old record must go before the store's dedupe sees it.
+      deleteSentBefore(windowStart);
+    }
+    return store(sender, recipient, text, clientMessageId);
+  }
+
+  private Message store(SessionState sender, String recipient, String text, String clientMessageId) {
+    long id = lastMessageId.incrementAndGet();
+    Message message = onMailbox(StoredAccount.key(recipient), mailbox -> mailbox.append(store, id, sender.username,
+        text, clock.instant(), clientMessageId, maxUnreadPerMailbox, maxUnreadPerSender));
+    if (message.id() == id) { // not a duplicate that the store found
+      events.fire(l -> l.onMessageStored(message));
+    }
     return message;
   }
 

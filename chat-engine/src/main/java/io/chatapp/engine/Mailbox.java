@@ -22,10 +22,11 @@ import java.util.function.Supplier;
  * The engine's per-recipient state: the last sequence number given and the live subscriptions.
  * Every write to one mailbox runs under its lock, which orders sequence numbers, storage and
  * pushes; different mailboxes never share a lock, so senders to different recipients do not wait
- * for each other. With a store that pipelines appends ({@link ChatStore#appendPipelined}), a
- * send takes its seq and queues its write under the lock but waits for durability after it, so
- * that sends to one recipient share a group commit; the messages are still offered to
- * subscriptions only once durable, and in seq order.
+ * for each other. A send takes its seq and queues its write ({@link ChatStore#appendPipelined})
+ * under the lock but waits for durability after it, so that sends to one recipient share a group
+ * commit, with a client message id or without; the messages are still offered to subscriptions
+ * only once durable, and in seq order. A send that the store finds to be a duplicate gives its
+ * seq back when nothing came after it, and otherwise leaves it unused (see {@link #withdraw}).
  *
  * <p>Thread-safe. Called by any engine caller thread; subscriptions read {@link #subscriptions}
  * without the lock.
@@ -41,6 +42,10 @@ final class Mailbox {
   // The last pipelined append not known to be finished; the store finishes them in order.
   private CompletableFuture<Message> pending; // guarded by lock
   private long offeredSeq = -1; // guarded by lock; every seq up to it was offered or failed
+  // The highest lastSeq a subscription started from: a seq up to it is never given back.
+  private long exposedSeq = -1; // guarded by lock
+  // The highest seq taken before the counters were last forgotten; a reload never goes below it.
+  private long seqFloor = -1; // guarded by lock
   // Durable pipelined appends waiting for a lower seq to be offered; null marks a failed one.
   private final TreeMap<Long, Message> ready = new TreeMap<>(); // guarded by lock
   private boolean deleted; // guarded by lock
@@ -77,7 +82,9 @@ final class Mailbox {
   }
 
   /**
-   * Stores a message with the next sequence number and offers it to every live subscription.
+   * Stores a message with the next sequence number and offers it to every live subscription; if
+   * the store finds the sender's client message id used already, stores nothing and returns the
+   * earlier message instead (told apart from a new one by its id).
    *
    * @throws ChatException {@link ErrorCode#RESOURCE_EXHAUSTED} if {@code maxUnread} messages wait
    *     unread already; nothing stored is dropped
@@ -107,33 +114,93 @@ final class Mailbox {
         }
       }
       message = new Message(id, sender, username, text, now, lastSeq + 1);
-      durable = clientMessageId == null ? store.appendPipelined(message) : null;
+      durable = store.appendPipelined(message, clientMessageId);
       if (durable == null) {
-        return appendAndOffer(store, message, clientMessageId);
+        throw new IllegalStateException(store.getClass().getName() + ".appendPipelined returned null");
+      }
+      if (durable.isDone()) {
+        // A store that does not batch: the outcome is known before the seq is taken, so a
+        // duplicate takes none.
+        return appendedAtOnce(message, durable);
       }
       // The seq is taken now; the store applies appends in call order, so the next send may
       // start before this one is durable and the two share a commit.
-      lastSeq = message.seq();
-      unread++;
-      unreadBySender.computeIfPresent(sender, (s, n) -> n + 1);
+      count(message);
       pending = durable;
     }
+    Message stored;
     try {
-      durable.join();
+      stored = durable.join();
     } catch (CompletionException | CancellationException e) {
       synchronized (lock) {
         offerInOrder(message.seq(), null);
         forgetCounters();
       }
-      Throwable cause = e.getCause() != null ? e.getCause() : e;
-      throw cause instanceof RuntimeException r ? r : new IllegalStateException("append failed", cause);
+      throw unwrap(e);
     }
     synchronized (lock) {
-      // Offered only once durable, and in seq order although the senders get here in any order:
-      // an offer out of order would make the subscription fetch the gap from the store.
+      if (stored.id() == message.id()) {
+        // Offered only once durable, and in seq order although the senders get here in any
+        // order: an offer out of order would make the subscription fetch the gap from the store.
+        offerInOrder(message.seq(), message);
+      } else {
+        withdraw(message, durable);
+      }
+    }
+    return stored;
+  }
+
+  /** Counts a message whose seq is taken. Under lock. */
+  private void count(Message message) {
+    lastSeq = message.seq();
+    unread++;
+    unreadBySender.computeIfPresent(message.sender(), (s, n) -> n + 1);
+  }
+
+  /** Finishes an append whose future was complete when the store returned it. Under lock. */
+  private Message appendedAtOnce(Message message, CompletableFuture<Message> durable) {
+    Message stored;
+    try {
+      stored = durable.join();
+    } catch (CompletionException | CancellationException e) {
+      forgetCounters(); // the store may have stored it after all
+      throw unwrap(e);
+    }
+    if (stored.id() == message.id()) {
+      count(message);
       offerInOrder(message.seq(), message);
     }
-    return message;
+    return stored;
+  }
+
+  /**
+   * Takes back the seq and the counts of a pipelined append that the store found to be a
+   * duplicate (an earlier attempt whose outcome this engine never learned, or the same client id
+   * sent to another recipient at the same moment): it stored nothing. Under lock.
+   *
+   * <p>If no later send took a seq, no subscription started after it and no reload counted since
+   * ({@code pending} is still this append, which every reload clears by awaiting it), the seq is
+   * given back whole: the next send takes it and the mailbox has no gap. Otherwise the seq stays
+   * unused, as a failed append's does (subscriptions and fetches skip gaps as they skip deleted
+   * messages), and the counters are reloaded from the store, which never counted the duplicate.
+   */
+  private void withdraw(Message message, CompletableFuture<Message> durable) {
+    if (pending == durable && lastSeq == message.seq() && exposedSeq < message.seq()) {
+      pending = null;
+      lastSeq--;
+      if (unread > 0) {
+        unread--; // still the in-memory count that included this append (an ack sets it to -1)
+      }
+      unreadBySender.computeIfPresent(message.sender(), (s, n) -> n - 1);
+      return;
+    }
+    offerInOrder(message.seq(), null);
+    forgetCounters();
+  }
+
+  private static RuntimeException unwrap(RuntimeException e) {
+    Throwable cause = e.getCause() != null ? e.getCause() : e;
+    return cause instanceof RuntimeException r ? r : new IllegalStateException("append failed", cause);
   }
 
   /**
@@ -172,31 +239,13 @@ final class Mailbox {
     }
   }
 
-  /** The synchronous append: the store returns once the message is durable. Under lock. */
-  private Message appendAndOffer(ChatStore store, Message message, String clientMessageId) {
-    awaitPending(); // a pipelined append before it must not fail after this one is reported
-    Message stored;
-    try {
-      stored = store.append(message, clientMessageId);
-    } catch (RuntimeException e) {
-      forgetCounters();
-      throw e;
-    }
-    if (stored == message) {
-      lastSeq = message.seq();
-      unread++;
-      unreadBySender.computeIfPresent(message.sender(), (s, n) -> n + 1);
-      offerInOrder(message.seq(), message);
-    }
-    return stored;
-  }
-
   /**
    * Makes the next write reload the counters from the store: the store may have committed after
    * all (a connection lost during COMMIT), and a failed pipelined append leaves its seq unused.
    * Under lock.
    */
   private void forgetCounters() {
+    seqFloor = Math.max(seqFloor, lastSeq);
     username = null;
     lastSeq = -1;
     unread = -1;
@@ -227,6 +276,7 @@ final class Mailbox {
     synchronized (lock) {
       requireAccount(store);
       long start = afterSeq < 0 ? lastSeq : afterSeq;
+      exposedSeq = Math.max(exposedSeq, lastSeq);
       EngineSubscription subscription = factory.create(this, start, lastSeq);
       EngineSubscription[] grown = Arrays.copyOf(subscriptions, subscriptions.length + 1);
       grown[grown.length - 1] = subscription;
@@ -282,7 +332,9 @@ final class Mailbox {
       if (account.isPresent()) {
         username = account.get().username();
         MailboxState state = store.mailboxState(key);
-        lastSeq = state.lastSeq();
+        // Never below a seq handed out already: a subscription may have started after it, and
+        // would skip a new message that took it again.
+        lastSeq = Math.max(state.lastSeq(), seqFloor);
         // Whatever waits to be offered is durable: offer it now, in order, and start after it.
         for (Message waiting : ready.values()) {
           if (waiting != null) {

@@ -2,16 +2,20 @@ package io.chatapp.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.chatapp.api.ChatEngine;
+import io.chatapp.api.ChatEngineListener;
 import io.chatapp.api.ChatException;
 import io.chatapp.api.Message;
 import io.chatapp.api.MessageListener;
-import io.chatapp.engine.store.ChatStore;
+import io.chatapp.engine.store.ForwardingChatStore;
 import io.chatapp.engine.store.InMemoryChatStore;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
+import io.chatapp.engine.store.SentRecord;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -21,48 +25,62 @@ import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Sends over a store that pipelines appends (as group commit does): sends to one recipient do
- * not wait for each other's durability, subscribers still hear each message once durable and in
- * seq order, and a failed append neither blocks later messages nor reuses its seq.
+ * Sends over a store that pipelines appends (as group commit does) and whose commits the test
+ * holds: sends to one recipient do not wait for each other's durability, with a client message id
+ * or without; subscribers still hear each message once durable and in seq order; a failed append
+ * neither blocks later messages nor reuses its seq; a retry that arrives while the first attempt
+ * is still in the commit waits for it instead of storing again; and an append that the store
+ * finds to be a duplicate leaves neither a gap in the seqs nor an unread count too high.
  */
 class PipelinedAppendTest {
   private static final long TIMEOUT_SECONDS = 10;
 
-  /** A pipelined append the test completes by hand. */
-  private record PendingAppend(Message message, CompletableFuture<Message> done) {}
+  /** A pipelined append the test commits by hand. */
+  private record PendingAppend(Message message, String clientMessageId, CompletableFuture<Message> done) {}
 
   private final InMemoryChatStore memory = new InMemoryChatStore();
   private final BlockingQueue<PendingAppend> appends = new LinkedBlockingQueue<>();
   private final BlockingQueue<Message> bobHears = new LinkedBlockingQueue<>();
-  private final ExecutorService senders = Executors.newFixedThreadPool(2);
+  private final AtomicInteger storedEvents = new AtomicInteger();
+  private final ExecutorService senders = Executors.newCachedThreadPool();
+  // When set, findSent sees nothing: an earlier attempt whose commit the look-up missed.
+  private volatile boolean blindLookups;
   private ChatEngine engine;
   private String alice;
+  private String bob;
 
   @BeforeEach
   void start() {
-    ChatStore store = (ChatStore) Proxy.newProxyInstance(ChatStore.class.getClassLoader(),
-        new Class<?>[] {ChatStore.class}, (proxy, method, args) -> {
-          if (method.getName().equals("appendPipelined")) {
-            PendingAppend pending = new PendingAppend((Message) args[0], new CompletableFuture<>());
-            appends.add(pending);
-            return pending.done;
-          }
-          try {
-            return method.invoke(memory, args);
-          } catch (InvocationTargetException e) {
-            throw e.getCause();
-          }
-        });
+    ForwardingChatStore store = new ForwardingChatStore(memory) {
+      @Override
+      public CompletableFuture<Message> appendPipelined(Message message, String clientMessageId) {
+        PendingAppend pending = new PendingAppend(message, clientMessageId, new CompletableFuture<>());
+        appends.add(pending);
+        return pending.done();
+      }
+
+      @Override
+      public Optional<SentRecord> findSent(String senderKey, String clientMessageId, Instant notBefore) {
+        return blindLookups ? Optional.empty() : super.findSent(senderKey, clientMessageId, notBefore);
+      }
+    };
     engine = DefaultChatEngine.builder().store(store).passwordIterations(1000).build();
     engine.createAccount("alice", "alice-password");
     engine.createAccount("bob", "bob-password");
     alice = engine.login("alice", "alice-password").token();
-    String bob = engine.login("bob", "bob-password").token();
+    bob = engine.login("bob", "bob-password").token();
+    engine.addListener(new ChatEngineListener() {
+      @Override
+      public void onMessageStored(Message message) {
+        storedEvents.incrementAndGet();
+      }
+    });
     engine.subscribe(bob, ChatEngine.LATEST, new MessageListener() {
       @Override
       public void onMessage(Message message) {
@@ -81,8 +99,8 @@ class PipelinedAppendTest {
     engine.close();
   }
 
-  private Future<Message> send(String text) {
-    return senders.submit(() -> engine.send(alice, "bob", text, null));
+  private Future<Message> send(String text, String clientMessageId) {
+    return senders.submit(() -> engine.send(alice, "bob", text, clientMessageId));
   }
 
   private PendingAppend nextAppend() throws InterruptedException {
@@ -91,10 +109,13 @@ class PipelinedAppendTest {
     return pending;
   }
 
-  /** Makes the append durable in the memory store, then completes its future. */
-  private void commit(PendingAppend pending) {
-    memory.append(pending.message(), null);
-    pending.done().complete(pending.message());
+  /** Commits as a deduping store does: the in-memory store decides, then the future completes. */
+  private static void commit(InMemoryChatStore memory, PendingAppend pending) {
+    pending.done().complete(memory.append(pending.message(), pending.clientMessageId()));
+  }
+
+  private Message get(Future<Message> send) throws Exception {
+    return send.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
   }
 
   private Message bobHearsNext() throws InterruptedException {
@@ -103,17 +124,22 @@ class PipelinedAppendTest {
     return m;
   }
 
+  private long bobUnread() {
+    return engine.resume(bob).unreadCount();
+  }
+
   @Test
   void sendsToOneRecipientShareTheWaitAndAreDeliveredInSeqOrder() throws Exception {
-    Future<Message> one = send("one");
+    Future<Message> one = send("one", "c-1");
     PendingAppend first = nextAppend();
-    Future<Message> two = send("two");
+    Future<Message> two = send("two", null);
     PendingAppend second = nextAppend(); // reached the store while "one" is not durable yet
+    assertEquals("c-1", first.clientMessageId(), "a send with a client id is pipelined too");
     assertEquals(1, first.message().seq());
     assertEquals(2, second.message().seq());
     assertEquals(null, bobHears.poll(), "nothing is offered before it is durable");
-    commit(first);
-    commit(second);
+    commit(memory, first);
+    commit(memory, second);
     assertEquals("one", one.get(TIMEOUT_SECONDS, TimeUnit.SECONDS).text());
     assertEquals("two", two.get(TIMEOUT_SECONDS, TimeUnit.SECONDS).text());
     assertEquals("one", bobHearsNext().text());
@@ -123,23 +149,101 @@ class PipelinedAppendTest {
   @Test
   void failedAppendFailsItsSendAndLaterMessagesStillArriveWithoutReusingItsSeq()
       throws InterruptedException, TimeoutException, ExecutionException {
-    Future<Message> three = send("three");
+    Future<Message> three = send("three", null);
     PendingAppend failing = nextAppend();
-    Future<Message> four = send("four");
+    Future<Message> four = send("four", null);
     PendingAppend next = nextAppend();
     failing.done().completeExceptionally(new IllegalStateException("disk full"));
-    commit(next);
+    commit(memory, next);
     ExecutionException failed = assertThrows(ExecutionException.class, () -> three.get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
     assertEquals("disk full", failed.getCause().getMessage());
     assertEquals(2, four.get(TIMEOUT_SECONDS, TimeUnit.SECONDS).seq());
     Message heard = bobHearsNext();
     assertEquals("four", heard.text());
     assertEquals(2, heard.seq());
-    Future<Message> five = send("five");
+    Future<Message> five = send("five", null);
     PendingAppend after = nextAppend();
     assertEquals(3, after.message().seq(), "the seq after the reload follows the last stored one");
-    commit(after);
+    commit(memory, after);
     assertEquals(3, five.get(TIMEOUT_SECONDS, TimeUnit.SECONDS).seq());
     assertEquals("five", bobHearsNext().text());
+  }
+
+  @Test
+  void retryWhileTheFirstAttemptIsInTheCommitWaitsForItAndGetsItsMessage() throws Exception {
+    Future<Message> firstSend = send("once", "c-1");
+    PendingAppend first = nextAppend();
+    CompletableFuture<Thread> retryThread = new CompletableFuture<>();
+    Future<Message> retry = senders.submit(() -> {
+      retryThread.complete(Thread.currentThread());
+      return engine.send(alice, "bob", "once", "c-1");
+    });
+    ParkedThreads.awaitWaiting(retryThread.get(TIMEOUT_SECONDS, TimeUnit.SECONDS), TIMEOUT_SECONDS);
+    assertNull(appends.peek(), "the retry reached the store while the first attempt was in flight");
+    commit(memory, first);
+    Message stored = get(firstSend);
+    Message answered = get(retry);
+    assertEquals(stored.id(), answered.id());
+    assertEquals(1, answered.seq());
+    assertEquals(1, engine.fetch(bob, 0, 10).size());
+    assertEquals(1, bobUnread());
+    assertEquals(1, storedEvents.get());
+    assertEquals(2, sendAndCommit("next", null).seq(), "no seq was spent on the retry");
+  }
+
+  @Test
+  void duplicateFoundOnlyByTheStoreGivesItsSeqBack() throws Exception {
+    Message first = sendAndCommit("once", "c-1");
+    blindLookups = true; // the look-up misses it, as when its commit's outcome was unknown
+    Future<Message> retry = send("once", "c-1");
+    PendingAppend duplicate = nextAppend();
+    assertEquals(2, duplicate.message().seq());
+    commit(memory, duplicate);
+    Message answered = get(retry);
+    assertEquals(first.id(), answered.id());
+    assertEquals(first.seq(), answered.seq());
+    assertEquals(1, bobUnread());
+    assertEquals(1, storedEvents.get(), "a duplicate is not a stored message");
+    Message next = sendAndCommit("next", null);
+    assertEquals(2, next.seq(), "the duplicate's seq was given back: no gap");
+    assertEquals(List.of("once", "next"), engine.fetch(bob, 0, 10).stream().map(Message::text).toList());
+    assertEquals(2, bobUnread());
+    assertEquals("once", bobHearsNext().text());
+    assertEquals("next", bobHearsNext().text());
+  }
+
+  @Test
+  void duplicateBehindALaterSendLeavesItsSeqUnusedAndCountsRight() throws Exception {
+    Message first = sendAndCommit("once", "c-1");
+    blindLookups = true;
+    Future<Message> retry = send("once", "c-1");
+    PendingAppend duplicate = nextAppend();
+    Future<Message> later = send("later", null);
+    PendingAppend behind = nextAppend();
+    assertEquals(3, behind.message().seq());
+    commit(memory, duplicate);
+    commit(memory, behind);
+    assertEquals(first.id(), get(retry).id());
+    assertEquals(3, get(later).seq());
+    assertEquals("once", bobHearsNext().text());
+    assertEquals("later", bobHearsNext().text(), "delivery goes on past the unused seq");
+    assertEquals(2, bobUnread());
+    assertEquals(4, sendAndCommit("after", null).seq(), "an unused seq is never taken again");
+    assertEquals(3, bobUnread());
+  }
+
+  @Test
+  void idWithinTheWindowIsFoundWithoutReachingTheStore() throws Exception {
+    Message first = sendAndCommit("once", "c-1");
+    Message again = engine.send(alice, "bob", "once", "c-1");
+    assertEquals(first.id(), again.id());
+    assertNull(appends.peek());
+    assertEquals(1, bobUnread());
+  }
+
+  private Message sendAndCommit(String text, String clientMessageId) throws Exception {
+    Future<Message> send = send(text, clientMessageId);
+    commit(memory, nextAppend());
+    return get(send);
   }
 }

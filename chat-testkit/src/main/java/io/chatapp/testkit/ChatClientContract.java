@@ -48,7 +48,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * <p>Each test gets a fresh engine and server. Asynchronous events are awaited with
  * {@link RecordingListener} queues, bounded by {@link RecordingListener#TIMEOUT_MS}.
  */
-public abstract class ChatClientContract extends HostileClientCases {
+public abstract class ChatClientContract extends ClientCoreCases {
   // ---- accounts and sessions ----------------------------------------------------------------
 
   @Test

@@ -70,11 +70,22 @@ public abstract class ContractFixture {
   protected abstract void stopServer() throws Exception;
 
   /**
-   * Stops the server and starts it again on the same address over the same engine, for a
-   * transport whose clients reconnect on their own. The default skips the test that uses it.
+   * Stops the server, runs {@code whileStopped}, and starts the server again on the same address
+   * over the same engine, for a transport whose clients reconnect on their own. The default
+   * skips the test that uses it.
    */
-  protected void restartServer() throws Exception {
+  protected void restartServer(Runnable whileStopped) throws Exception {
     Assumptions.abort("this transport has no connection to lose");
+  }
+
+  /** Restarts the server at once; see {@link #restartServer(Runnable)}. */
+  protected final void restartServer() throws Exception {
+    restartServer(() -> {});
+  }
+
+  /** The engine the server serves, for acting on it while the server is down. */
+  protected final ChatEngine engine() {
+    return engine;
   }
 
   /** Creates the store of one test's engine: in memory unless a storage module says otherwise. */

@@ -23,7 +23,6 @@ import java.util.concurrent.CompletableFuture;
  * <pre>
  * READY                  the store is open; the accounts and the session of the prelude are stored
  * ACK id recipient seq   append returned (or the pipelined append's future completed) for it
- * NOPIPELINE             the store does not pipeline (appendPipelined returned null); it stops
  * </pre>
  *
  * <p>Messages are a function of their number, {@link #message(long)}, so the killing JVM can
@@ -87,12 +86,7 @@ final class CrashingWriter {
   private static void appendPipelined(ChatStore store, PrintStream out) {
     Deque<CompletableFuture<Message>> inFlight = new ArrayDeque<>();
     for (long n = 1; n <= MOST_MESSAGES; n++) {
-      CompletableFuture<Message> future = store.appendPipelined(message(n));
-      if (future == null) {
-        print(out, "NOPIPELINE");
-        return;
-      }
-      inFlight.add(future);
+      inFlight.add(store.appendPipelined(message(n), null));
       if (inFlight.size() == PIPELINE_DEPTH) {
         print(out, ack(inFlight.remove().join()));
       }

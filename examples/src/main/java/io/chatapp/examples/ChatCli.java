@@ -187,5 +187,13 @@ public final class ChatCli implements Callable<Integer> {
         s.onReconnected();
       }
     }
+
+    @Override
+    public void onSessionEnded(ChatException reason) {
+      CliSession s = session;
+      if (s != null) {
+        s.onSessionEnded(reason);
+      }
+    }
   }
 }

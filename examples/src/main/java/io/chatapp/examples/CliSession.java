@@ -276,6 +276,15 @@ final class CliSession implements ChatClientListener {
     out.accept("Reconnected; your session and live messages are back.");
   }
 
+  /** The client is back, but its session ended while it was away. Listener thread. */
+  @Override
+  public void onSessionEnded(ChatException reason) {
+    synchronized (lock) {
+      username = null;
+    }
+    out.accept("Reconnected, but your session has ended (" + reason.getMessage() + "): /login again.");
+  }
+
   static String format(Message m) {
     return "[" + TIME.format(m.sentAt()) + "] " + m.sender() + ": " + m.text() + "   (#" + m.seq() + ", id " + m.id() + ")";
   }

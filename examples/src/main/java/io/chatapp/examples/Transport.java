@@ -3,6 +3,7 @@ package io.chatapp.examples;
 import io.chatapp.api.ChatClient;
 import io.chatapp.api.ChatClientListener;
 import io.chatapp.api.ChatEngine;
+import io.chatapp.client.ClientBuilder;
 import io.chatapp.transport.grpc.GrpcChatClient;
 import io.chatapp.transport.grpc.GrpcChatServer;
 import io.chatapp.transport.socket.SocketChatClient;
@@ -19,14 +20,11 @@ enum Transport {
   SOCKET(7070) {
     @Override
     ChatClient connect(String host, int port, ChatClientListener listener, Path trustedCaPem) {
-      SocketChatClient.Builder builder = SocketChatClient.builder().host(host).port(port);
-      if (listener != null) {
-        builder.listener(listener);
-      }
+      SocketChatClient.Builder builder = SocketChatClient.builder();
       if (trustedCaPem != null) {
         builder.trustedCertificates(trustedCaPem);
       }
-      return builder.build();
+      return withCommonSettings(builder, host, port, listener);
     }
 
     @Override
@@ -49,14 +47,11 @@ enum Transport {
   GRPC(7071) {
     @Override
     ChatClient connect(String host, int port, ChatClientListener listener, Path trustedCaPem) {
-      GrpcChatClient.Builder builder = GrpcChatClient.builder().host(host).port(port);
-      if (listener != null) {
-        builder.listener(listener);
-      }
+      GrpcChatClient.Builder builder = GrpcChatClient.builder();
       if (trustedCaPem != null) {
         builder.trustedCertificates(trustedCaPem);
       }
-      return builder.build();
+      return withCommonSettings(builder, host, port, listener);
     }
 
     @Override
@@ -82,6 +77,16 @@ enum Transport {
   /** The port ChatServer serves this transport on unless told otherwise. */
   int defaultPort() {
     return defaultPort;
+  }
+
+  /** The settings every transport's client shares come from {@link ClientBuilder}: one place. */
+  private static <B extends ClientBuilder<B, ?>> ChatClient withCommonSettings(B builder, String host, int port,
+      ChatClientListener listener) {
+    builder.host(host).port(port);
+    if (listener != null) {
+      builder.listener(listener);
+    }
+    return builder.build();
   }
 
   /** Connects a plain-TCP client over this transport. */

@@ -77,6 +77,17 @@ class CliSessionTest {
   }
 
   @Test
+  void aSessionThatEndedWhileAwaySaysToLogInAgain() throws Exception {
+    alice.run("/register alice password1");
+    alice.run("/login alice password1");
+    alice.session.onSessionEnded(new io.chatapp.api.ChatException(io.chatapp.api.ErrorCode.UNAUTHENTICATED,
+        "the session has expired: log in again"));
+    assertEquals("Reconnected, but your session has ended (the session has expired: log in again): /login again.",
+        alice.next());
+    assertEquals("> ", alice.session.prompt(), "the prompt no longer names a user");
+  }
+
+  @Test
   void errorsReadAsSentencesNotStackTraces() throws Exception {
     alice.run("/register alice password1");
     alice.run("/login alice password1");

@@ -183,23 +183,29 @@ public interface ChatStore extends AutoCloseable {
   Message append(Message message, String clientMessageId);
 
   /**
-   * Starts appending a message without a client message id and returns at once, for stores that
-   * make writes durable in batches (group commit). The engine calls it under the recipient's
-   * lock and waits for the future after releasing the lock, so that many sends to one recipient
-   * share a commit instead of each waiting for the last.
+   * Starts appending a message, as {@link #append} does, and returns at once: the engine calls it
+   * under the recipient's lock and waits for the future after releasing the lock, so that many
+   * sends share a commit (group commit) instead of each waiting for the last. The engine sends
+   * every message through this method; {@link #append} is its synchronous form.
    *
-   * <p>A store that implements it applies appends in the order the calls were made, completes
-   * each future only once its append is durable, and never completes a later append's future
-   * before an earlier one's. The default returns {@code null}: the store does not pipeline and
-   * the engine calls {@link #append} instead.
+   * <p>Appends apply in the order of the calls, and the dedupe by sender and client message id
+   * applies in that order too: an append whose id an earlier call used (still in flight, in the
+   * same batch, or committed long ago) stores nothing and completes with the earlier message, as
+   * {@link #append} returns it. The future completes only once the append (or, for a duplicate,
+   * the earlier one) is durable, and never before the future of an earlier call. A store that
+   * does not batch returns a completed future of {@link #append}; the engine then keeps no seq
+   * for a duplicate at all.
+   *
+   * <p>No default: a decorator must forward it (see {@link ForwardingChatStore}), or it would
+   * quietly turn every send into a commit of its own.
    *
    * @param message the message, with its id and seq assigned
-   * @return a future that completes with {@code message} once it is durable, or fails as
-   *     {@link #append} would throw; or {@code null} if this store does not pipeline
+   * @param clientMessageId the sender's id for it, or {@code null}
+   * @return a future, never {@code null}, that completes with {@code message} itself once it is
+   *     durable, with a different instance (the earlier message with the same sender and client
+   *     id) if it was a duplicate, or fails as {@link #append} would throw
    */
-  default CompletableFuture<Message> appendPipelined(Message message) {
-    return null;
-  }
+  CompletableFuture<Message> appendPipelined(Message message, String clientMessageId);
 
   /**
    * Finds the record of a message that a sender sent with a client message id, so that a retry

@@ -7,6 +7,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -156,6 +157,19 @@ public final class InMemoryChatStore implements ChatStore {
     }
     lastMessageId.accumulateAndGet(message.id(), Math::max);
     return message;
+  }
+
+  /**
+   * Appends at once and returns the completed future: there is no commit to share, and a
+   * duplicate is known before the engine takes a seq for it.
+   */
+  @Override
+  public CompletableFuture<Message> appendPipelined(Message message, String clientMessageId) {
+    try {
+      return CompletableFuture.completedFuture(append(message, clientMessageId));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
   }
 
   @Override

@@ -2,7 +2,8 @@
  * The storage SPI of the engine and its in-memory implementation.
  *
  * <p>Entry points: {@link io.chatapp.engine.store.ChatStore}, which a durable backend implements,
- * and {@link io.chatapp.engine.store.InMemoryChatStore}. The records here are the rows a store
+ * {@link io.chatapp.engine.store.InMemoryChatStore}, and
+ * {@link io.chatapp.engine.store.ForwardingChatStore}, the base of store decorators. The records here are the rows a store
  * keeps ({@link io.chatapp.engine.store.SentRecord} is what a retry with a client message id
  * needs); {@link io.chatapp.engine.store.KeyRange} is the key range a directory listing reads. This package is public only so that storage modules can plug into the engine; an
  * application passes a store to {@code DefaultChatEngine.builder().store(…)} and uses nothing

@@ -1,6 +1,7 @@
 package io.chatapp.engine.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.chatapp.api.Message;
@@ -9,10 +10,14 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 
-/** The memory store's mailbox arrays: order, holes left by deletion and their compaction. */
+/**
+ * The memory store's mailbox arrays (order, holes left by deletion and their compaction), what
+ * sweeps leave, and its pipelined append, which completes at once.
+ */
 class InMemoryChatStoreTest {
   private static final Instant T = Instant.parse("2026-01-01T00:00:00Z");
   private final InMemoryChatStore store = new InMemoryChatStore();
@@ -50,6 +55,19 @@ class InMemoryChatStoreTest {
     store.deleteExpiredSessions(end, end, 100_000);
     store.deleteSentBefore(end, 100_000);
     assertEquals(baseline, store.entriesHeld());
+  }
+
+  @Test
+  void pipelinedAppendIsDoneAtOnceAndResolvesADuplicateIdToTheEarlierMessage() {
+    Message first = message(1, 1);
+    CompletableFuture<Message> stored = store.appendPipelined(first, "c-1");
+    assertTrue(stored.isDone(), "nothing to wait for: the engine learns of a duplicate before taking a seq");
+    assertSame(first, stored.join());
+    Message duplicate = store.appendPipelined(message(2, 2), "c-1").join();
+    assertEquals(1, duplicate.id());
+    assertEquals(1, duplicate.seq());
+    assertEquals(List.of(1L), seqsAfter(0, 10));
+    assertEquals(1, store.mailboxState("bob").lastSeq());
   }
 
   @Test

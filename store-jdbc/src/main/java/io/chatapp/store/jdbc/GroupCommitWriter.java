@@ -5,9 +5,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -62,7 +60,7 @@ final class GroupCommitWriter implements AutoCloseable {
   private Connection connection; // owned by the writer thread once started
   // Statements of the append path, prepared once per connection: preparing cost as much as
   // running them. Writer thread only; emptied when the connection is closed.
-  private final Map<String, PreparedStatement> statements = new HashMap<>();
+  private final StatementCache statements = new StatementCache();
   private final AtomicLong transactions = new AtomicLong(); // written by the writer thread
   private long writes; // owned by the writer thread
 
@@ -184,14 +182,7 @@ final class GroupCommitWriter implements AutoCloseable {
     if (Thread.currentThread() != thread) {
       throw new IllegalStateException("prepared statements belong to the writer thread");
     }
-    PreparedStatement statement = statements.get(sql);
-    if (statement == null) {
-      statement = connection.prepareStatement(sql);
-      statements.put(sql, statement);
-    } else {
-      statement.clearParameters();
-    }
-    return statement;
+    return statements.prepared(connection, sql);
   }
 
   /** Returns how many transactions committed so far. */

@@ -18,6 +18,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 
 /**
  * A durable {@link ChatStore} over JDBC: SQLite in one file (the embedded default) or PostgreSQL.
@@ -164,21 +165,24 @@ public final class JdbcChatStore implements ChatStore {
 
   @Override
   public Message append(Message message, String clientMessageId) {
-    return writer.execute(c -> StoreSql.append(c, writer::prepared, message, clientMessageId));
+    return writer.execute(c -> StoreSql.append(writer::prepared, message, clientMessageId));
   }
 
   /**
    * Queues the append on the single writer, which runs writes in the order they were queued and
-   * completes their futures in that order after each commit (group commit).
+   * completes their futures in that order after each commit (group commit). The client id's
+   * record is written in the same transaction as the message, so a duplicate in the same batch
+   * or against any earlier commit resolves to the earlier message there.
    */
   @Override
-  public CompletableFuture<Message> appendPipelined(Message message) {
-    return writer.submitDeferring(c -> StoreSql.appendDeferringCounters(writer::prepared, message, counters));
+  public CompletableFuture<Message> appendPipelined(Message message, String clientMessageId) {
+    return writer.submitDeferring(
+        c -> StoreSql.appendDeferringCounters(writer::prepared, message, clientMessageId, counters));
   }
 
   @Override
   public Optional<SentRecord> findSent(String senderKey, String clientMessageId, Instant notBefore) {
-    return readers.read(c -> StoreSql.findSent(c, senderKey, clientMessageId, notBefore));
+    return readers.readKept(kept -> StoreSql.findSent(kept, senderKey, clientMessageId, notBefore));
   }
 
   @Override
@@ -218,6 +222,25 @@ public final class JdbcChatStore implements ChatStore {
   /** Returns how many write transactions committed since the store opened; for tests and metrics. */
   long transactions() {
     return writer.transactions();
+  }
+
+  /**
+   * Queues a write that holds the writer thread until {@code release} opens, so that a test can
+   * queue writes behind it and see them share one commit. Returns once the writer holds.
+   */
+  void holdWriter(CountDownLatch release) throws InterruptedException {
+    CountDownLatch holding = new CountDownLatch(1);
+    writer.submit(c -> {
+      holding.countDown();
+      try {
+        release.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while held", e);
+      }
+      return null;
+    });
+    holding.await();
   }
 
   /** Commits every write accepted so far, then closes all connections. Calling it again does nothing. */

@@ -2,6 +2,7 @@ package io.chatapp.store.jdbc;
 
 import java.lang.System.Logger.Level;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -11,7 +12,8 @@ import java.util.concurrent.Semaphore;
 /**
  * A small pool of read connections, opened on demand, so that reads never wait for the writer
  * (SQLite's WAL mode and PostgreSQL's MVCC let them read the last commit while a write runs). A
- * connection that fails is closed rather than returned.
+ * connection that fails is closed rather than returned. Reads on the send path ({@link #readKept})
+ * use statements each connection prepares once and keeps: preparing cost as much as running them.
  *
  * <p>Thread-safe: any number of threads call {@link #read}; at most {@code size} run at once and
  * the others wait for a connection.
@@ -22,12 +24,35 @@ final class ReadPool implements AutoCloseable {
   private final ConnectionFactory factory;
   private final Semaphore permits;
   private final Object lock = new Object();
-  private final ArrayDeque<Connection> idle = new ArrayDeque<>(); // guarded by lock
+  private final ArrayDeque<Pooled> idle = new ArrayDeque<>(); // guarded by lock
   private boolean closed; // guarded by lock
 
   ReadPool(ConnectionFactory factory, int size) {
     this.factory = factory;
     this.permits = new Semaphore(size, true);
+  }
+
+  /** A read that runs on statements its connection keeps prepared; it closes its result sets. */
+  @FunctionalInterface
+  interface KeptRead<T> {
+    T apply(StoreSql.KeptStatements kept) throws SQLException;
+  }
+
+  /**
+   * A connection and the statements prepared on it. Used by one reading thread at a time; closing
+   * the connection closes its statements.
+   */
+  private static final class Pooled {
+    final Connection connection;
+    final StatementCache kept = new StatementCache();
+
+    Pooled(Connection connection) {
+      this.connection = connection;
+    }
+
+    PreparedStatement prepared(String sql) throws SQLException {
+      return kept.prepared(connection, sql);
+    }
   }
 
   /**
@@ -37,57 +62,75 @@ final class ReadPool implements AutoCloseable {
    * @throws IllegalStateException if the store is closed
    */
   <T> T read(SqlFunction<T> read) {
+    return run(pooled -> read.apply(pooled.connection));
+  }
+
+  /**
+   * Runs a read on statements its connection keeps prepared, in auto-commit mode.
+   *
+   * @throws JdbcStoreException if the read failed
+   * @throws IllegalStateException if the store is closed
+   */
+  <T> T readKept(KeptRead<T> read) {
+    return run(pooled -> read.apply(pooled::prepared));
+  }
+
+  private interface PooledRead<T> {
+    T apply(Pooled pooled) throws SQLException;
+  }
+
+  private <T> T run(PooledRead<T> read) {
     permits.acquireUninterruptibly();
-    Connection connection = null;
+    Pooled pooled = null;
     try {
-      connection = take();
-      T result = read.apply(connection);
-      giveBack(connection);
-      connection = null;
+      pooled = take();
+      T result = read.apply(pooled);
+      giveBack(pooled);
+      pooled = null;
       return result;
     } catch (SQLException e) {
       throw new JdbcStoreException("the read failed: " + e.getMessage(), e);
     } finally {
-      if (connection != null) {
-        closeQuietly(connection);
+      if (pooled != null) {
+        closeQuietly(pooled.connection);
       }
       permits.release();
     }
   }
 
-  private Connection take() throws SQLException {
+  private Pooled take() throws SQLException {
     synchronized (lock) {
       if (closed) {
         throw new IllegalStateException("the store is closed");
       }
-      Connection pooled = idle.poll();
+      Pooled pooled = idle.poll();
       if (pooled != null) {
         return pooled;
       }
     }
-    return factory.open();
+    return new Pooled(factory.open());
   }
 
-  private void giveBack(Connection connection) {
+  private void giveBack(Pooled pooled) {
     synchronized (lock) {
       if (!closed) {
-        idle.push(connection);
+        idle.push(pooled);
         return;
       }
     }
-    closeQuietly(connection);
+    closeQuietly(pooled.connection);
   }
 
   /** Closes the idle connections; those in use are closed when their read ends. Idempotent. */
   @Override
   public void close() {
-    List<Connection> toClose;
+    List<Pooled> toClose;
     synchronized (lock) {
       closed = true;
       toClose = new ArrayList<>(idle);
       idle.clear();
     }
-    toClose.forEach(ReadPool::closeQuietly);
+    toClose.forEach(pooled -> closeQuietly(pooled.connection));
   }
 
   private static void closeQuietly(Connection connection) {

@@ -163,33 +163,15 @@ final class StoreSql {
   /**
    * Stores a message, its mailbox's last seq, the id counter and its client id's record, all or
    * nothing; if the sender already used the client id, stores nothing and rebuilds the earlier
-   * message from its record. Runs on the writer, with statements it keeps prepared: this is the
-   * one write per message.
+   * message from its record. Runs on the writer, with statements it keeps prepared.
    */
-  static Message append(Connection c, KeptStatements kept, Message message, String clientMessageId)
+  static Message append(KeptStatements kept, Message message, String clientMessageId)
       throws SQLException {
-    String senderKey = StoredAccount.key(message.sender());
-    String recipientKey = StoredAccount.key(message.recipient());
-    byte[] body = message.text().getBytes(StandardCharsets.UTF_8);
-    if (clientMessageId != null) {
-      PreparedStatement s = kept.prepared(INSERT_SENT);
-      s.setString(1, senderKey);
-      s.setString(2, clientMessageId);
-      s.setLong(3, message.id());
-      s.setLong(4, message.seq());
-      s.setString(5, message.recipient());
-      setInstant(s, 6, message.sentAt());
-      if (s.executeUpdate() == 0) {
-        return findSent(c, senderKey, clientMessageId, Instant.MIN)
-            .orElseThrow(() -> new SQLException("client message id vanished within a transaction"))
-            .toMessage(message.sender(), message.text());
-      }
+    Message earlier = insertSentRecord(kept, message, clientMessageId);
+    if (earlier != null) {
+      return earlier;
     }
-    PreparedStatement insert = kept.prepared(INSERT_MESSAGE);
-    insert.setString(1, recipientKey);
-    insert.setString(2, senderKey);
-    setMessage(insert, 3, message, body);
-    insert.executeUpdate();
+    String recipientKey = insertMessage(kept, message);
     PreparedStatement lastSeq = kept.prepared(UPSERT_LAST_SEQ);
     lastSeq.setString(1, recipientKey);
     lastSeq.setLong(2, message.seq());
@@ -202,21 +184,61 @@ final class StoreSql {
   }
 
   /**
-   * Stores a message without a client id and leaves its mailbox's last seq and the id counter to
-   * {@code counters}, which writes them once per batch: a batch of sends then costs one INSERT
-   * each plus one UPSERT per recipient and one UPDATE, instead of three statements each.
+   * Stores a message as {@link #append} does but leaves its mailbox's last seq and the id counter
+   * to {@code counters}, which writes them once per batch: a batch of sends then costs one INSERT
+   * each (two with a client id) plus one UPSERT per recipient and one UPDATE, instead of three
+   * statements each (four).
+   *
+   * <p>The client id's record goes in first, in the same transaction as the message: a second
+   * append with the same id, in the same batch or any later one, finds it (a transaction sees its
+   * own rows) and stores nothing; if the batch rolls back, both go, and each write then runs
+   * again alone, in the same order.
    */
-  static Message appendDeferringCounters(KeptStatements kept, Message message, DeferredCounters counters)
+  static Message appendDeferringCounters(KeptStatements kept, Message message, String clientMessageId,
+      DeferredCounters counters) throws SQLException {
+    Message earlier = insertSentRecord(kept, message, clientMessageId);
+    if (earlier != null) {
+      return earlier; // nothing stored, so nothing for the counters
+    }
+    counters.note(insertMessage(kept, message), message.seq(), message.id());
+    return message;
+  }
+
+  /**
+   * Inserts the record of a client message id unless the sender has one already.
+   *
+   * @return {@code null} if inserted (or no id); otherwise the earlier message, rebuilt
+   */
+  private static Message insertSentRecord(KeptStatements kept, Message message, String clientMessageId)
       throws SQLException {
+    if (clientMessageId == null) {
+      return null;
+    }
+    String senderKey = StoredAccount.key(message.sender());
+    PreparedStatement s = kept.prepared(INSERT_SENT);
+    s.setString(1, senderKey);
+    s.setString(2, clientMessageId);
+    s.setLong(3, message.id());
+    s.setLong(4, message.seq());
+    s.setString(5, message.recipient());
+    setInstant(s, 6, message.sentAt());
+    if (s.executeUpdate() == 1) {
+      return null;
+    }
+    return findSent(kept, senderKey, clientMessageId, Instant.MIN)
+        .orElseThrow(() -> new SQLException("client message id vanished within a transaction"))
+        .toMessage(message.sender(), message.text());
+  }
+
+  /** Inserts the message row and returns its recipient's key. */
+  private static String insertMessage(KeptStatements kept, Message message) throws SQLException {
     String recipientKey = StoredAccount.key(message.recipient());
-    byte[] body = message.text().getBytes(StandardCharsets.UTF_8);
     PreparedStatement insert = kept.prepared(INSERT_MESSAGE);
     insert.setString(1, recipientKey);
     insert.setString(2, StoredAccount.key(message.sender()));
-    setMessage(insert, 3, message, body);
+    setMessage(insert, 3, message, message.text().getBytes(StandardCharsets.UTF_8));
     insert.executeUpdate();
-    counters.note(recipientKey, message.seq(), message.id());
-    return message;
+    return recipientKey;
   }
 
   /**
@@ -258,19 +280,22 @@ final class StoreSql {
     }
   }
 
-  static Optional<SentRecord> findSent(Connection c, String senderKey, String clientMessageId, Instant notBefore)
-      throws SQLException {
-    try (PreparedStatement s = c.prepareStatement("SELECT id, recipient, seq, sent_s, sent_ns"
-        + " FROM sent_records WHERE sender_key = ? AND client_message_id = ?")) {
-      s.setString(1, senderKey);
-      s.setString(2, clientMessageId);
-      try (ResultSet rs = s.executeQuery()) {
-        if (!rs.next()) {
-          return Optional.empty();
-        }
-        SentRecord record = new SentRecord(rs.getLong(1), rs.getString(2), rs.getLong(3), instant(rs, 4));
-        return record.sentAt().isBefore(notBefore) ? Optional.empty() : Optional.of(record);
+  private static final String FIND_SENT = "SELECT id, recipient, seq, sent_s, sent_ns"
+      + " FROM sent_records WHERE sender_key = ? AND client_message_id = ?";
+
+  /** Finds a record with a statement kept prepared: it runs once per send with a client id. */
+  static Optional<SentRecord> findSent(KeptStatements kept, String senderKey, String clientMessageId,
+      Instant notBefore) throws SQLException {
+    PreparedStatement s = kept.prepared(FIND_SENT);
+    s.setString(1, senderKey);
+    s.setString(2, clientMessageId);
+    // Closing the result set resets the statement, which ends its read snapshot.
+    try (ResultSet rs = s.executeQuery()) {
+      if (!rs.next()) {
+        return Optional.empty();
       }
+      SentRecord record = new SentRecord(rs.getLong(1), rs.getString(2), rs.getLong(3), instant(rs, 4));
+      return record.sentAt().isBefore(notBefore) ? Optional.empty() : Optional.of(record);
     }
   }
 

@@ -9,23 +9,25 @@ import io.chatapp.testkit.ChatClientContract;
 class GrpcChatClientContractTest extends ChatClientContract {
   private GrpcChatServer server;
   private ChatEngine engine;
+  private int port; // kept: a closed server no longer tells its port
 
   @Override
   protected void startServer(ChatEngine engine) throws Exception {
     this.engine = engine;
     server = GrpcChatServer.builder(engine).host("127.0.0.1").port(0).build().start();
+    port = server.port();
   }
 
   @Override
-  protected void restartServer() throws Exception {
-    int port = server.port();
+  protected void restartServer(Runnable whileStopped) throws Exception {
     server.close();
+    whileStopped.run();
     server = GrpcChatServer.builder(engine).host("127.0.0.1").port(port).build().start();
   }
 
   @Override
   protected ChatClient connect(ChatClientListener listener) {
-    return GrpcChatClient.connect("127.0.0.1", server.port(), listener);
+    return GrpcChatClient.connect("127.0.0.1", port, listener);
   }
 
   @Override

@@ -18,8 +18,8 @@ class GrpcChatClientInProcessContractTest extends ChatClientContract {
   }
 
   @Override
-  protected void restartServer() throws Exception {
-    fixture.restart();
+  protected void restartServer(Runnable whileStopped) throws Exception {
+    fixture.restart(whileStopped);
   }
 
   @Override

@@ -52,9 +52,15 @@ final class InProcessFixture implements AutoCloseable {
 
   /** Stops the server as GrpcChatServer.close does, and starts a new one under the same name. */
   void restart() throws IOException, InterruptedException {
+    restart(() -> {});
+  }
+
+  /** Stops the server, runs {@code whileStopped}, and starts it again under the same name. */
+  void restart(Runnable whileStopped) throws IOException, InterruptedException {
     service.shutDownStreams();
     server.shutdownNow();
     assertTrue(server.awaitTermination(10, TimeUnit.SECONDS), "server terminates");
+    whileStopped.run();
     start();
   }
 

@@ -18,9 +18,10 @@ class SocketChatClientContractTest extends ChatClientContract {
   }
 
   @Override
-  protected void restartServer() {
+  protected void restartServer(Runnable whileStopped) {
     int port = server.port();
     server.close();
+    whileStopped.run();
     server = SocketChatServer.builder(engine).host("127.0.0.1").port(port).ioThreads(2).build();
     server.start();
   }

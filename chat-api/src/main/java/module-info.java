@@ -1,0 +1,4 @@
+/** The chatapp API: interfaces, records, {@code ChatException} and {@code ErrorCode}. JDK only. */
+module io.chatapp.api {
+  exports io.chatapp.api;
+}
