@@ -1,37 +1,33 @@
 package io.chatapp.engine.store;
 
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The idempotency records of {@link InMemoryChatStore}: by sender and client message id, and by
- * send time so that a sweep reads only the records it deletes.
+ * The idempotency records of {@link InMemoryChatStore}: by sender and client message id, and in
+ * the order they were added so that a sweep reads only the records it deletes.
+ *
+ * <p>Every send carries a client message id, so this holds one record per message sent within
+ * the idempotency window: each costs little (two map entries and one queue node, no sorted
+ * index), because the heap it takes is what the collector scans on every young collection. The
+ * order added is the order of send times as long as the clock does not step back; a record
+ * stamped earlier than one added before it is swept one sweep later, never lost early.
  *
  * <p>Thread-safe. A sender's records change only inside {@code bySender.compute} for that sender,
  * which makes "find or add" atomic without a lock shared by all senders.
  */
 final class MemorySentRecords {
-  /** A record's place in the time index; {@code order} tells apart records sent at one instant. */
-  private record Timed(Instant sentAt, long order) {}
-
-  /** A record and its place in the time index. */
-  private record Entry(SentRecord record, Timed timed) {}
-
-  /** What the time index points at. */
-  private record Owner(String senderKey, String clientMessageId, Entry entry) {}
-
-  private static final Comparator<Timed> BY_TIME =
-      Comparator.comparing(Timed::sentAt).thenComparingLong(Timed::order);
+  /** What the sweep queue holds: whose record to delete once it is old enough. */
+  private record Owner(String senderKey, String clientMessageId, SentRecord record) {}
 
   // Sender key to its records by client message id; no empty maps.
-  private final ConcurrentHashMap<String, Map<String, Entry>> bySender = new ConcurrentHashMap<>();
-  private final ConcurrentSkipListMap<Timed, Owner> byTime = new ConcurrentSkipListMap<>(BY_TIME);
-  private final AtomicLong order = new AtomicLong();
+  private final ConcurrentHashMap<String, Map<String, SentRecord>> bySender = new ConcurrentHashMap<>();
+  private final ConcurrentLinkedQueue<Owner> byAge = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger queued = new AtomicInteger(); // byAge's size, which it cannot tell in O(1)
   private final Object sweepLock = new Object(); // one sweep at a time
 
   /**
@@ -40,39 +36,37 @@ final class MemorySentRecords {
    * @return the earlier record, or {@code null} if this one was added
    */
   SentRecord putIfAbsent(String senderKey, String clientMessageId, SentRecord record) {
-    Entry fresh = new Entry(record, new Timed(record.sentAt(), order.incrementAndGet()));
-    Entry[] earlier = new Entry[1];
+    SentRecord[] earlier = new SentRecord[1];
     bySender.compute(senderKey, (k, records) -> {
-      Map<String, Entry> m = records != null ? records : new ConcurrentHashMap<>();
-      earlier[0] = m.putIfAbsent(clientMessageId, fresh);
+      Map<String, SentRecord> m = records != null ? records : new ConcurrentHashMap<>();
+      earlier[0] = m.putIfAbsent(clientMessageId, record);
       return m;
     });
     if (earlier[0] != null) {
-      return earlier[0].record();
+      return earlier[0];
     }
-    byTime.put(fresh.timed(), new Owner(senderKey, clientMessageId, fresh));
+    byAge.add(new Owner(senderKey, clientMessageId, record));
+    queued.incrementAndGet();
     return null;
   }
 
   Optional<SentRecord> find(String senderKey, String clientMessageId, Instant notBefore) {
-    Map<String, Entry> records = bySender.get(senderKey);
-    Entry e = records == null ? null : records.get(clientMessageId);
-    return e == null || e.record().sentAt().isBefore(notBefore) ? Optional.empty() : Optional.of(e.record());
+    Map<String, SentRecord> records = bySender.get(senderKey);
+    SentRecord r = records == null ? null : records.get(clientMessageId);
+    return r == null || r.sentAt().isBefore(notBefore) ? Optional.empty() : Optional.of(r);
   }
 
   int deleteBefore(Instant before, int limit) {
     synchronized (sweepLock) {
       int deleted = 0;
-      while (deleted < limit) {
-        Map.Entry<Timed, Owner> first = byTime.firstEntry();
-        if (first == null || !first.getKey().sentAt().isBefore(before)) {
-          break;
-        }
-        byTime.remove(first.getKey());
-        Owner o = first.getValue();
+      Owner o;
+      while (deleted < limit && (o = byAge.peek()) != null && o.record().sentAt().isBefore(before)) {
+        byAge.poll();
+        queued.decrementAndGet();
+        Owner gone = o;
         boolean[] removed = new boolean[1];
-        bySender.computeIfPresent(o.senderKey(), (k, records) -> {
-          removed[0] = records.remove(o.clientMessageId(), o.entry());
+        bySender.computeIfPresent(gone.senderKey(), (k, records) -> {
+          removed[0] = records.remove(gone.clientMessageId(), gone.record());
           return records.isEmpty() ? null : records;
         });
         if (removed[0]) {
@@ -85,14 +79,21 @@ final class MemorySentRecords {
 
   /** Returns the entries of both indexes, so that a test can see that sweeps empty them. */
   int entries() {
-    return bySender.size() + byTime.size();
+    return bySender.size() + queued.get();
   }
 
-  /** Deletes every record of a sender. */
+  /** Deletes every record of a sender; rare (the account is deleted), so a scan of the queue is fine. */
   void deleteSender(String senderKey) {
-    Map<String, Entry> records = bySender.remove(senderKey);
-    if (records != null) {
-      records.values().forEach(e -> byTime.remove(e.timed()));
+    if (bySender.remove(senderKey) != null) {
+      synchronized (sweepLock) {
+        byAge.removeIf(o -> {
+          boolean mine = o.senderKey().equals(senderKey);
+          if (mine) {
+            queued.decrementAndGet();
+          }
+          return mine;
+        });
+      }
     }
   }
 }
