@@ -572,9 +572,18 @@ public class CoreChatClient implements ChatClient {
 
   /** Subscribes again on {@code c}; tells the listener if the server refuses. Connect thread. */
   private void resubscribe(Connection c, WantedSubscription wanted, String sessionToken, long afterSeq) {
+    awaitResubscription(handResubscription(c, wanted, sessionToken, afterSeq), wanted);
+  }
+
+  private CompletableFuture<Void> handResubscription(Connection c, WantedSubscription wanted, String sessionToken,
+      long afterSeq) {
+    return c.call(new Request.Subscribe(afterSeq, sink(wanted)),
+        new CallContext(sessionToken, System.nanoTime() + callTimeoutNanos));
+  }
+
+  private void awaitResubscription(CompletableFuture<Void> registered, WantedSubscription wanted) {
     try {
-      awaitWithin(c.call(new Request.Subscribe(afterSeq, sink(wanted)),
-          new CallContext(sessionToken, System.nanoTime() + callTimeoutNanos)));
+      awaitWithin(registered);
     } catch (ChatException e) {
       if (e.code() == ErrorCode.UNAVAILABLE) {
         return; // lost again: the next reconnect tries again
@@ -671,17 +680,29 @@ public class CoreChatClient implements ChatClient {
         sessionLost = e; // expired or ended while the connection was down
       }
     }
+    // The restored subscription is handed to the new connection before the connection is
+    // published, so that no application call (a new subscribe, an unsubscribe) can reach the
+    // server before it and be undone by it.
     WantedSubscription restore = null;
+    CompletableFuture<Void> restored = null;
+    if (session != null) {
+      synchronized (lock) {
+        WantedSubscription wanted = subscription;
+        restore = wanted != null && wanted.registered ? wanted : null;
+      }
+      if (restore != null) {
+        dispatch.attach(c); // a pause in force holds the restored stream too
+        restored = handResubscription(c, restore, sessionToken, restore.resumeAfter(session.lastReadSeq()));
+      }
+    }
     boolean subscriptionLost = false;
+    boolean restoreUnwanted = false;
     boolean first;
     List<Call<?>> released;
     synchronized (lock) {
       if (closed || lostBeforeUse == c) {
         lostBeforeUse = null;
         c.close();
-        if (!closed) {
-          attemptPending = false;
-        }
         released = null;
         first = false;
       } else {
@@ -693,14 +714,12 @@ public class CoreChatClient implements ChatClient {
           token = null;
         }
         WantedSubscription wanted = subscription;
-        if (wanted != null && wanted.registered) {
-          if (session != null) {
-            restore = wanted;
-          } else {
-            subscription = null;
-            subscriptionLost = true;
-          }
+        if (session == null && wanted != null && wanted.registered) {
+          subscription = null;
+          subscriptionLost = true;
         }
+        // The application unsubscribed while the restore was on its way.
+        restoreUnwanted = restore != null && wanted != restore;
         released = drainParked();
       }
     }
@@ -710,8 +729,10 @@ public class CoreChatClient implements ChatClient {
     }
     LOG.log(Level.DEBUG, () -> "connected to " + peer);
     dispatch.attach(c);
-    if (restore != null) {
-      resubscribe(c, restore, sessionToken, restore.resumeAfter(session.lastReadSeq()));
+    if (restoreUnwanted) {
+      c.call(new Request.Unsubscribe(), new CallContext(sessionToken, System.nanoTime() + callTimeoutNanos));
+    } else if (restored != null) {
+      awaitResubscription(restored, restore);
     }
     if (subscriptionLost) {
       dispatch.subscriptionEnded(new ChatException(sessionLost.code(),

@@ -220,6 +220,60 @@ class CoreChatClientTest {
   }
 
   @Test
+  void aRestoredSubscriptionReachesTheNewConnectionBeforeAnyCallOfTheApplication() throws Exception {
+    CountDownLatch reconnected = new CountDownLatch(1);
+    CoreChatClient c = client(new ChatClientListener() {
+      @Override
+      public void onReconnected() {
+        reconnected.countDown();
+      }
+    }, Duration.ofSeconds(10), 16);
+    FakeConnection first = transport.nextOpened();
+    CompletableFuture<Session> login = c.loginAsync("bob", "pw");
+    transport.answerNext(Request.Login.class, SESSION);
+    login.get(5, TimeUnit.SECONDS);
+    CompletableFuture<Void> sub = c.subscribeAsync(0);
+    transport.answerNext(Request.Subscribe.class, null);
+    sub.get(5, TimeUnit.SECONDS);
+
+    first.breakDown();
+    // The application unsubscribes the moment the client is connected again: a restore handed to
+    // the connection after that would bring the subscription back.
+    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    Thread app = new Thread(() -> {
+      while (!stop.get() && !c.isConnected()) {
+        Thread.onSpinWait();
+      }
+      c.unsubscribeAsync();
+    });
+    app.start();
+    List<Request<?>> onNewConnection = new ArrayList<>();
+    try {
+      transport.answerNext(Request.Resume.class, SESSION);
+      long giveUp = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FakeConnector.TIMEOUT_MS);
+      while (reconnected.getCount() > 0) {
+        assertTrue(System.nanoTime() < giveUp, "no reconnect");
+        Handed h = transport.requests.poll(10, TimeUnit.MILLISECONDS);
+        if (h != null) {
+          onNewConnection.add(h.request());
+          h.answer().complete(null);
+        }
+      }
+    } finally {
+      stop.set(true);
+      app.join();
+    }
+    Handed h;
+    while ((h = transport.requests.poll()) != null) {
+      onNewConnection.add(h.request());
+    }
+    for (int i = 1; i < onNewConnection.size(); i++) {
+      assertFalse(onNewConnection.get(i) instanceof Request.Subscribe,
+          "a restore after the application's calls: " + onNewConnection.subList(0, i + 1));
+    }
+  }
+
+  @Test
   void aSessionThatCannotBeTakenUpEndsTheSubscriptionAndIsReportedInsteadOfReconnected() throws Exception {
     BlockingQueue<Object> heard = new LinkedBlockingQueue<>();
     CoreChatClient c = client(new ChatClientListener() {
