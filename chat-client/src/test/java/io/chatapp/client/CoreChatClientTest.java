@@ -229,12 +229,7 @@ class CoreChatClientTest {
       }
     }, Duration.ofSeconds(10), 16);
     FakeConnection first = transport.nextOpened();
-    CompletableFuture<Session> login = c.loginAsync("bob", "pw");
-    transport.answerNext(Request.Login.class, SESSION);
-    login.get(5, TimeUnit.SECONDS);
-    CompletableFuture<Void> sub = c.subscribeAsync(0);
-    transport.answerNext(Request.Subscribe.class, null);
-    sub.get(5, TimeUnit.SECONDS);
+    logInAndSubscribe(c, 0);
 
     first.breakDown();
     // The application unsubscribes the moment the client is connected again: a restore handed to
@@ -293,12 +288,7 @@ class CoreChatClientTest {
       }
     }, Duration.ofSeconds(10), 16);
     FakeConnection first = transport.nextOpened();
-    CompletableFuture<Session> login = c.loginAsync("bob", "pw");
-    transport.answerNext(Request.Login.class, SESSION);
-    login.get(5, TimeUnit.SECONDS);
-    CompletableFuture<Void> sub = c.subscribeAsync(0);
-    transport.answerNext(Request.Subscribe.class, null);
-    sub.get(5, TimeUnit.SECONDS);
+    logInAndSubscribe(c, 0);
 
     first.breakDown();
     transport.next().answer().completeExceptionally(new ChatException(ErrorCode.UNAUTHENTICATED, "session expired"));
@@ -351,6 +341,16 @@ class CoreChatClientTest {
     assertTrue(heard.isEmpty(), "heard " + heard);
     assertEquals(ErrorCode.UNAVAILABLE,
         assertThrows(ChatException.class, () -> ChatFutures.await(c.fetchAsync(0, 1))).code());
+  }
+
+  /** Logs {@code c} in as bob and subscribes, answering both as the server would. */
+  private void logInAndSubscribe(CoreChatClient c, long afterSeq) throws Exception {
+    CompletableFuture<Session> login = c.loginAsync("bob", "pw");
+    transport.answerNext(Request.Login.class, SESSION);
+    login.get(5, TimeUnit.SECONDS);
+    CompletableFuture<Void> sub = c.subscribeAsync(afterSeq);
+    transport.answerNext(Request.Subscribe.class, null);
+    sub.get(5, TimeUnit.SECONDS);
   }
 
   private static void await(CountDownLatch latch) {
