@@ -266,7 +266,7 @@ public final class DefaultChatEngine implements ChatEngine {
     var earlier = store.findSent(sender.userKey, clientMessageId, Instant.MIN);
     if (earlier.isPresent()) {
       if (!earlier.get().sentAt().isBefore(windowStart)) {
-        return earlier.get().toMessage(sender.username, text);
+        return asStored(earlier.get().toMessage(sender.username, text));
       }
       // Past the window the id is new again; its old record must go before the store's dedupe sees it.
       deleteSentBefore(windowStart);
@@ -278,10 +278,22 @@ public final class DefaultChatEngine implements ChatEngine {
     long id = lastMessageId.incrementAndGet();
     Message message = onMailbox(StoredAccount.key(recipient), mailbox -> mailbox.append(store, id, sender.username,
         text, clock.instant(), clientMessageId, maxUnreadPerMailbox, maxUnreadPerSender));
-    if (message.id() == id) { // not a duplicate that the store found
-      events.fire(l -> l.onMessageStored(message));
+    if (message.id() != id) {
+      return asStored(message); // a duplicate that the store found
     }
+    events.fire(l -> l.onMessageStored(message));
     return message;
+  }
+
+  /**
+   * Answers a retry with the message as the first send stored it. The idempotency record keeps
+   * no text, so a duplicate is rebuilt with the retry's; a client that reuses an id for another
+   * text must not be told that text was stored. Read only for duplicates; if the recipient
+   * deleted the message meanwhile, the rebuilt one is all there is.
+   */
+  private Message asStored(Message duplicate) {
+    List<Message> found = store.fetch(StoredAccount.key(duplicate.recipient()), duplicate.seq() - 1, 1);
+    return !found.isEmpty() && found.get(0).id() == duplicate.id() ? found.get(0) : duplicate;
   }
 
   @Override

@@ -313,6 +313,16 @@ public abstract class ChatClientContract extends ClientCoreCases {
   }
 
   @Test
+  void anIdReusedForAnotherTextAnswersWithWhatWasStored() throws Exception {
+    ChatClient alice = user("alice");
+    ChatClient bob = user("bob");
+    Message first = alice.send("bob", "the first text", "c-1");
+    Message reused = alice.send("bob", "another text", "c-1");
+    assertEquals(first, reused, "the answer is the stored message, not the retry's text");
+    assertEquals(List.of("the first text"), bob.fetch(0, 10).stream().map(Message::text).toList());
+  }
+
+  @Test
   void sameClientMessageIdFromAnotherSenderIsAnotherMessage() throws Exception {
     ChatClient alice = user("alice");
     ChatClient carol = user("carol");
