@@ -277,7 +277,6 @@ public abstract class ClientBuilder<B extends ClientBuilder<B, C>, C extends Cha
     return new ClientSettings(
         listener != null ? listener : new ChatClientListener() {},
         callTimeout != null ? callTimeout : DEFAULT_CALL_TIMEOUT,
-        resolvedConnectTimeout(),
         reconnect == null || reconnect,
         initialBackoff != null ? initialBackoff : DEFAULT_INITIAL_BACKOFF,
         maxBackoff != null ? maxBackoff : DEFAULT_MAX_BACKOFF,

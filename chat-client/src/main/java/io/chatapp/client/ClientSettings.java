@@ -5,12 +5,12 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * The settings every transport's client shares, as {@link ClientBuilder} checked them.
+ * The settings the client core uses, as {@link ClientBuilder} checked them. How a connection is
+ * opened (its address, connect timeout, TLS) is the transport's {@code Connector}'s.
  *
  * @param listener hears pushes and what becomes of the connection
  * @param callTimeout how long a call may take, from the moment it is made to its answer,
  *     including waits for the connection and retries
- * @param connectTimeout how long opening a connection and its handshake may take
  * @param reconnect whether the client reconnects by itself after losing its connection
  * @param initialBackoff the pause before the first reconnect attempt, before jitter
  * @param maxBackoff the longest pause between attempts, before jitter
@@ -23,7 +23,6 @@ import java.util.Objects;
 public record ClientSettings(
     ChatClientListener listener,
     Duration callTimeout,
-    Duration connectTimeout,
     boolean reconnect,
     Duration initialBackoff,
     Duration maxBackoff,
@@ -33,7 +32,6 @@ public record ClientSettings(
   public ClientSettings {
     Objects.requireNonNull(listener, "listener");
     Objects.requireNonNull(callTimeout, "callTimeout");
-    Objects.requireNonNull(connectTimeout, "connectTimeout");
     Objects.requireNonNull(initialBackoff, "initialBackoff");
     Objects.requireNonNull(maxBackoff, "maxBackoff");
     if (listenerQueueMessages < 1) {

@@ -14,7 +14,6 @@ import java.util.concurrent.atomic.AtomicLong;
 final class WantedSubscription {
   static final long NONE = Long.MIN_VALUE;
 
-  final long afterSeq;
   private final AtomicLong lastReceived = new AtomicLong(NONE);
   private volatile long lastDelivered; // listener thread writes
   private volatile boolean wanted = true;
@@ -22,7 +21,6 @@ final class WantedSubscription {
   volatile boolean registered;
 
   WantedSubscription(long afterSeq) {
-    this.afterSeq = afterSeq;
     this.lastDelivered = afterSeq == ChatEngine.LATEST ? NONE : afterSeq;
     if (afterSeq != ChatEngine.LATEST) {
       lastReceived.set(afterSeq);

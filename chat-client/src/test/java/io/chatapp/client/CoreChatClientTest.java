@@ -40,7 +40,7 @@ class CoreChatClientTest {
   }
 
   private CoreChatClient client(ChatClientListener listener, Duration callTimeout, int queue) {
-    ClientSettings settings = new ClientSettings(listener, callTimeout, Duration.ofSeconds(1), true,
+    ClientSettings settings = new ClientSettings(listener, callTimeout, true,
         Duration.ofMillis(1), Duration.ofMillis(5), false, queue);
     CoreChatClient c = new CoreChatClient(settings, transport, true) {};
     clients.add(c);
@@ -307,8 +307,8 @@ class CoreChatClientTest {
   @Test
   void aLazyClientConnectsInTheBackground() throws Exception {
     transport.refuse.set(true);
-    ClientSettings settings = new ClientSettings(new ChatClientListener() {}, Duration.ofSeconds(10),
-        Duration.ofSeconds(1), true, Duration.ofMillis(1), Duration.ofMillis(5), true, 16);
+    ClientSettings settings = new ClientSettings(new ChatClientListener() {}, Duration.ofSeconds(10), true,
+        Duration.ofMillis(1), Duration.ofMillis(5), true, 16);
     CoreChatClient c = new CoreChatClient(settings, transport, false) {};
     clients.add(c);
     assertFalse(c.isConnected());

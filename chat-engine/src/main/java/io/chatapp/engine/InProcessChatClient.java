@@ -35,7 +35,7 @@ public final class InProcessChatClient extends CoreChatClient {
 
   private InProcessChatClient(ChatEngine engine, ChatClientListener listener, Executor executor,
       ExecutorService ownedExecutor) {
-    super(new ClientSettings(listener, Duration.ofSeconds(30), Duration.ofSeconds(1), false, Duration.ofMillis(100),
+    super(new ClientSettings(listener, Duration.ofSeconds(30), false, Duration.ofMillis(100),
         Duration.ofMillis(100), false, 1024), new EngineConnector(engine, executor), true);
     this.ownedExecutor = ownedExecutor;
   }
