@@ -9,9 +9,12 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
+import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Answers a request message that cannot be read with a status of its own:
@@ -40,11 +43,18 @@ final class UnreadableRequestGuard {
    * @return the same service, with request failures answered as described above
    */
   static ServerServiceDefinition guard(ServerServiceDefinition service) {
-    ServerServiceDefinition.Builder guarded =
-        ServerServiceDefinition.builder(service.getServiceDescriptor().getName());
+    ServiceDescriptor original = service.getServiceDescriptor();
+    List<ServerMethodDefinition<?, ?>> methods = new ArrayList<>();
+    // The schema descriptor (the .proto file) travels along: server reflection reads it.
+    ServiceDescriptor.Builder descriptor = ServiceDescriptor.newBuilder(original.getName())
+        .setSchemaDescriptor(original.getSchemaDescriptor());
     for (ServerMethodDefinition<?, ?> method : service.getMethods()) {
-      guarded.addMethod(guard(method));
+      ServerMethodDefinition<?, ?> guarded = guard(method);
+      methods.add(guarded);
+      descriptor.addMethod(guarded.getMethodDescriptor());
     }
+    ServerServiceDefinition.Builder guarded = ServerServiceDefinition.builder(descriptor.build());
+    methods.forEach(guarded::addMethod);
     return guarded.build();
   }
 
