@@ -232,7 +232,8 @@ final class DeliveryStream implements MessageListener, OutboundBudget.Holder {
         }
         ending = !reserved ? budgetSpent() : StatusMapping.toStatusException(ErrorCode.RESOURCE_EXHAUSTED,
             "subscriber fell behind: " + maxBufferedMessages + " messages are waiting to be sent,"
-                + " the limit; subscribe again after the last seq received");
+                + " the limit; subscribe again after the last seq received",
+            ErrorDetails.of(ErrorDetails.SUBSCRIBER_FELL_BEHIND).with("maxBufferedMessages", maxBufferedMessages));
         clearBuffer();
         toClose = subscription;
         subscription = null;
@@ -292,7 +293,8 @@ final class DeliveryStream implements MessageListener, OutboundBudget.Holder {
   private StatusRuntimeException budgetSpent() {
     return StatusMapping.toStatusException(ErrorCode.RESOURCE_EXHAUSTED,
         "subscriber fell behind: the server's buffers for subscribers that do not keep up are full ("
-            + budget.maxBytes() + " bytes, the limit); subscribe again after the last seq received");
+            + budget.maxBytes() + " bytes, the limit); subscribe again after the last seq received",
+        ErrorDetails.of(ErrorDetails.SUBSCRIBER_FELL_BEHIND).with("maxBufferedBytes", budget.maxBytes()));
   }
 
   // guarded by lock
@@ -312,7 +314,7 @@ final class DeliveryStream implements MessageListener, OutboundBudget.Holder {
 
   /** Ends the call with {@code UNAVAILABLE} because the server is shutting down. */
   void shutDown() {
-    endWith(StatusMapping.toStatusException(ErrorCode.UNAVAILABLE, "the server is shutting down"),
+    endWith(StatusMapping.shuttingDown(),
         true);
   }
 

@@ -1,6 +1,5 @@
 package io.chatapp.transport.grpc;
 
-import io.chatapp.api.ErrorCode;
 import io.chatapp.transport.grpc.proto.ChatServiceGrpc;
 import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
@@ -117,8 +116,7 @@ final class StandardServices implements ServerInterceptor {
   }
 
   private static void end(ServerCall<?, ?> call) {
-    StatusRuntimeException status =
-        StatusMapping.toStatusException(ErrorCode.UNAVAILABLE, "the server is shutting down");
+    StatusRuntimeException status = StatusMapping.shuttingDown();
     call.close(status.getStatus(), status.getTrailers());
   }
 }

@@ -89,18 +89,21 @@ final class UnreadableRequestGuard {
       } catch (StatusRuntimeException e) {
         if (e.getStatus().getCode() == Status.Code.RESOURCE_EXHAUSTED) {
           // gRPC's description names the limit: "Decompressed gRPC message exceeds maximum size N".
-          return failed(ErrorCode.RESOURCE_EXHAUSTED, "request message too large: " + e.getStatus().getDescription(), e);
+          return failed(ErrorCode.RESOURCE_EXHAUSTED, ErrorDetails.REQUEST_TOO_LARGE,
+              "request message too large: " + e.getStatus().getDescription(), e);
         }
-        return failed(ErrorCode.INVALID_ARGUMENT, "request of " + methodName + " is not a valid protobuf message", e);
+        return failed(ErrorCode.INVALID_ARGUMENT, ErrorDetails.MALFORMED_REQUEST,
+            "request of " + methodName + " is not a valid protobuf message", e);
       } catch (RuntimeException e) {
-        return failed(ErrorCode.INVALID_ARGUMENT, "request of " + methodName + " could not be read", e);
+        return failed(ErrorCode.INVALID_ARGUMENT, ErrorDetails.MALFORMED_REQUEST,
+            "request of " + methodName + " could not be read", e);
       }
     }
 
-    private Parsed<T> failed(ErrorCode code, String description, RuntimeException cause) {
+    private Parsed<T> failed(ErrorCode code, String reason, String description, RuntimeException cause) {
       // DEBUG: a client can send these at will, and the client itself is told.
       LOG.log(System.Logger.Level.DEBUG, () -> "refusing a request: " + description, cause);
-      return new Parsed<>(null, StatusMapping.toStatusException(code, description));
+      return new Parsed<>(null, StatusMapping.toStatusException(code, description, ErrorDetails.of(reason)));
     }
   }
 

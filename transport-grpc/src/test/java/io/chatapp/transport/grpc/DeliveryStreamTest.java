@@ -101,6 +101,8 @@ class DeliveryStreamTest {
     deliver(1, 6);
     assertEquals(Status.Code.RESOURCE_EXHAUSTED, Status.fromThrowable(call.error).getCode());
     assertEquals(ErrorCode.RESOURCE_EXHAUSTED, StatusMapping.toChatException(call.error).code());
+    assertEquals(ErrorDetails.SUBSCRIBER_FELL_BEHIND, RpcDetails.errorInfo(call.error).getReason());
+    assertEquals("5", RpcDetails.errorInfo(call.error).getMetadataOrThrow("maxBufferedMessages"));
     verify(subscription).close();
     assertTrue(stream.maxBufferedSeen() <= 5, "buffer stays within its bound");
     assertEquals(1, finished.get());
@@ -130,6 +132,8 @@ class DeliveryStreamTest {
     toOther.onMessage(message(3)); // does not fit: the stream holding 8 makes room
     assertEquals(Status.Code.RESOURCE_EXHAUSTED, Status.fromThrowable(call.error).getCode());
     assertTrue(Status.fromThrowable(call.error).getDescription().contains(Long.toString(10 * perMessage)));
+    assertEquals(ErrorDetails.SUBSCRIBER_FELL_BEHIND, RpcDetails.errorInfo(call.error).getReason());
+    assertEquals(Long.toString(10 * perMessage), RpcDetails.errorInfo(call.error).getMetadataOrThrow("maxBufferedBytes"));
     assertNull(otherCall.error, "the smaller stream goes on");
     assertEquals(3 * perMessage, budget.usedBytes());
     otherCall.becomeReady();
@@ -206,6 +210,7 @@ class DeliveryStreamTest {
     stream.start(engine, TOKEN, 0);
     stream.shutDown();
     assertEquals(ErrorCode.UNAVAILABLE, StatusMapping.toChatException(call.error).code());
+    assertEquals(ErrorDetails.SERVER_SHUTTING_DOWN, RpcDetails.errorInfo(call.error).getReason());
     verify(subscription).close();
     stream.shutDown();
     assertEquals(1, finished.get(), "ends once");
