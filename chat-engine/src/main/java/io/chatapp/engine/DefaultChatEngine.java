@@ -99,7 +99,7 @@ public final class DefaultChatEngine implements ChatEngine {
     this.idempotencyWindow = builder.idempotencyWindow;
     this.lastMessageId = new AtomicLong(store.lastMessageId());
     this.lastAccountId = new AtomicLong(store.lastAccountId());
-    this.live = new LiveEvents(store, clock, mailboxes::get);
+    this.live = new LiveEvents(store, clock, builder.liveReceipts, mailboxes::get);
     this.conversations = new Conversations(store, pageTokens, live, mailboxes::get);
     this.sweeper = Sweeper.start(this::sweep, builder.sweepInterval, live::flushDelivered, DELIVERED_FLUSH_INTERVAL);
   }
@@ -319,6 +319,7 @@ public final class DefaultChatEngine implements ChatEngine {
     if (listener == null) {
       throw Rules.invalid("listener is required");
     }
+    session.sendRate.take(clock.millis());
     EngineSubscription subscription = onMailbox(session.userKey, mailbox -> mailbox.subscribe(store, afterSeq,
         (box, start, catchUpTo) -> new EngineSubscription(box, session, listener, store, delivery.executor(),
             events, subscriberQueueLimit, start, catchUpTo, live::delivered)));
@@ -506,6 +507,9 @@ public final class DefaultChatEngine implements ChatEngine {
     SessionState session = session(token);
     Rules.present(peer, "peer");
     StoredAccount account = peerAccount(peer);
+    // Typing notices, settings changes and subscriptions each tell many users, so they draw on the
+    // session's send allowance: a loop of them is slowed like a loop of sends.
+    session.sendRate.take(clock.millis());
     Mailbox mailbox = mailboxes.get(account.key());
     if (mailbox != null && mailbox.accountId() == account.id()) {
       live.typing(session, mailbox);
@@ -524,6 +528,7 @@ public final class DefaultChatEngine implements ChatEngine {
     if (settings == null) {
       throw Rules.invalid("settings are required");
     }
+    session.sendRate.take(clock.millis());
     Mailbox mailbox = accountMailbox(session.userKey);
     AccountSettings before = mailbox.write(store, () -> {
       AccountSettings old = store.findAccount(session.userKey).orElseThrow(SessionTable::ended).settings();
