@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.rpc.ErrorInfo;
 import io.chatapp.api.ChatEngine;
-import io.chatapp.engine.DefaultChatEngine;
 import io.chatapp.transport.grpc.proto.ChatServiceGrpc;
 import io.chatapp.transport.grpc.proto.FetchRequest;
 import io.chatapp.transport.grpc.proto.LoginRequest;
@@ -18,16 +17,12 @@ import io.chatapp.transport.grpc.proto.SendStreamResponse;
 import io.chatapp.transport.grpc.proto.StreamedSend;
 import io.chatapp.transport.grpc.proto.SubscribeRequest;
 import io.chatapp.transport.grpc.proto.SubscribeResponse;
-import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,39 +30,25 @@ import org.junit.jupiter.api.Test;
  * read here with plain grpc stubs on a real connection, as a client in another language would.
  */
 class GrpcErrorDetailsTest {
-  private static final long TIMEOUT_S = 30;
+  private static final long TIMEOUT_S = StubFixture.TIMEOUT_S;
 
-  private ChatEngine engine;
-  private GrpcChatServer server;
-  private ManagedChannel channel;
-
-  @BeforeEach
-  void start() throws Exception {
-    engine = DefaultChatEngine.builder().passwordIterations(1000).build();
-    server = GrpcChatServer.builder(engine).port(0).build().start();
-    channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
-  }
+  private final StubFixture fixture = new StubFixture();
+  private final ChatEngine engine = fixture.engine;
+  private final GrpcChatServer server = fixture.server;
 
   @AfterEach
   void stop() throws InterruptedException {
-    channel.shutdownNow();
-    assertTrue(channel.awaitTermination(TIMEOUT_S, TimeUnit.SECONDS), "channel terminates");
-    server.close();
-    engine.close();
-  }
-
-  private ChatServiceGrpc.ChatServiceBlockingStub stub() {
-    return ChatServiceGrpc.newBlockingStub(channel).withDeadlineAfter(TIMEOUT_S, TimeUnit.SECONDS);
+    fixture.close();
   }
 
   private ChatServiceGrpc.ChatServiceBlockingStub stub(String token) {
-    return stub().withInterceptors(MetadataUtils.newAttachHeadersInterceptor(RawSessions.authorization(token)));
+    return fixture.stub(token);
   }
 
   @Test
   void aBadLoginCarriesErrorInfoWithItsReasonInTheChatappDomain() {
     RawSessions.token(engine, "alice");
-    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> stub().login(
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> fixture.stub().login(
         LoginRequest.newBuilder().setUsername("alice").setPassword("not the password").build()));
     assertEquals("UNAUTHENTICATED", RpcDetails.errorInfo(e).getReason());
   }
@@ -75,7 +56,7 @@ class GrpcErrorDetailsTest {
   @Test
   void aCallWithoutASessionIsRefusedWithErrorInfoBeforeItReachesTheService() {
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-        () -> stub().fetch(FetchRequest.getDefaultInstance()));
+        () -> fixture.stub().fetch(FetchRequest.getDefaultInstance()));
     assertEquals("UNAUTHENTICATED", RpcDetails.errorInfo(e).getReason());
   }
 
@@ -94,8 +75,7 @@ class GrpcErrorDetailsTest {
   void aFailedSendOnTheSendStreamCarriesTheDetailsSendWouldHave() throws Exception {
     String token = RawSessions.token(engine, "alice");
     Recorded<SendStreamResponse> answers = new Recorded<>();
-    StreamObserver<SendStreamRequest> requests = ChatServiceGrpc.newStub(channel)
-        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(RawSessions.authorization(token)))
+    StreamObserver<SendStreamRequest> requests = fixture.asyncStub(token)
         .sendStream(answers);
     requests.onNext(SendStreamRequest.newBuilder().addSends(StreamedSend.newBuilder().setCallId(1)
         .setRequest(SendRequest.newBuilder().setRecipient("nobody").setText("hi"))).build());
@@ -109,8 +89,7 @@ class GrpcErrorDetailsTest {
   void aSubscriptionEndedByTheServerShuttingDownSaysSo() throws Exception {
     String token = RawSessions.token(engine, "alice");
     Recorded<SubscribeResponse> events = new Recorded<>();
-    ChatServiceGrpc.newStub(channel)
-        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(RawSessions.authorization(token)))
+    fixture.asyncStub(token)
         .subscribe(SubscribeRequest.newBuilder().setAfterSeq(-1).build(), events);
     events.first.get(TIMEOUT_S, TimeUnit.SECONDS);
     assertTimeoutPreemptively(Duration.ofSeconds(TIMEOUT_S), server::close);
