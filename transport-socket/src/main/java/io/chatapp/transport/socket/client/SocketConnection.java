@@ -58,7 +58,7 @@ final class SocketConnection implements Connection {
   private final Connector.LossListener onLost;
   private final int serverMaxFrameBytes;
   private final long pingIntervalNanos;
-  private final FrameDecoder decoder;
+  private final FrameDecoder decoder; // its version is the connection's
   private ByteBuffer in; // handshake thread, then reader thread
   private List<Message> pushed = new ArrayList<>(); // reader thread only
   private final OutputStream out;
@@ -92,6 +92,8 @@ final class SocketConnection implements Connection {
     this.pingIntervalNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(1, serverIdleTimeoutMillis / 3));
     this.decoder = decoder;
     this.in = in;
+    pending.version(decoder.version());
+    writing.version(decoder.version());
     this.out = socket.getOutputStream();
     this.lastSendNanos = System.nanoTime();
     this.reader = new Thread(this::readLoop, "chatapp-socket-client-reader " + peer);
@@ -122,7 +124,7 @@ final class SocketConnection implements Connection {
         socket = startTls(socket, options);
       }
       WireWriter w = new WireWriter(32);
-      w.write(new Frame.Hello(0, Frame.PROTOCOL_VERSION));
+      w.write(Frame.Hello.offering(0, options.maxProtocolVersion()));
       socket.getOutputStream().write(w.toByteArray());
       FrameDecoder decoder = new FrameDecoder(options.maxFrameBytes());
       ByteBuffer in = ByteBuffer.allocate(READ_BUFFER_BYTES);
@@ -134,10 +136,16 @@ final class SocketConnection implements Connection {
         in.compact();
       }
       if (answer instanceof Frame.ErrorFrame error) {
-        throw new ChatException(error.code(), "server " + peer + " refused the handshake: " + error.message());
+        ChatException refused = error.toException();
+        throw new ChatException(refused.code(), "server " + peer + " refused the handshake: " + refused.getMessage());
       }
       if (!(answer instanceof Frame.HelloOk hello)) {
         throw new ChatException(ErrorCode.UNAVAILABLE, "server " + peer + " answered HELLO with " + answer.opcode().describe());
+      }
+      int version = hello.version();
+      if (version < Frame.BASE_VERSION || version > options.maxProtocolVersion()) {
+        throw new ChatException(ErrorCode.UNAVAILABLE, "server " + peer + " picked protocol version " + version
+            + ", which this client did not offer (it speaks 1 to " + options.maxProtocolVersion() + ")");
       }
       // Both are u32 on the wire: a value with the top bit set is large, not negative.
       long serverMax = Integer.toUnsignedLong(hello.maxFrameBytes());
@@ -145,8 +153,9 @@ final class SocketConnection implements Connection {
         throw new ChatException(ErrorCode.UNAVAILABLE, "server " + peer + " announced a frame limit of " + serverMax
             + " bytes, below the " + FrameDecoder.HEADER_BYTES + "-byte header");
       }
+      // The HELLO_OK is the last frame of the handshake's layout; the rest have the version's.
       SocketConnection c = new SocketConnection(socket, peer, onLost, (int) Math.min(Integer.MAX_VALUE, serverMax),
-          Integer.toUnsignedLong(hello.idleTimeoutMillis()), decoder, in);
+          Integer.toUnsignedLong(hello.idleTimeoutMillis()), new FrameDecoder(options.maxFrameBytes(), version), in);
       socket.setSoTimeout((int) TICK_MILLIS);
       c.reader.start();
       c.writer.start();
@@ -192,6 +201,16 @@ final class SocketConnection implements Connection {
       }
     }
     return e.getMessage();
+  }
+
+  /**
+   * Returns the protocol version the handshake picked, which the layout of every later frame
+   * follows.
+   *
+   * @return 1 to {@link Frame#LATEST_VERSION}
+   */
+  int protocolVersion() {
+    return decoder.version();
   }
 
   @Override
@@ -445,7 +464,7 @@ final class SocketConnection implements Connection {
       }
       flushPushes();
       dropSubscription(id);
-      ending.onEnded(new ChatException(ended.code(), ended.message()));
+      ending.onEnded(ended.toException());
     } else if (f instanceof Frame.Pong) {
       return;
     } else if (id == 0 && f instanceof Frame.ErrorFrame error) {

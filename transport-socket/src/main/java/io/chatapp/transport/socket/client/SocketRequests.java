@@ -55,7 +55,7 @@ final class SocketRequests {
   @SuppressWarnings("unchecked")
   static <T> T answer(Request<T> r, Frame f) {
     if (f instanceof Frame.ErrorFrame error) {
-      throw new ChatException(error.code(), error.message());
+      throw error.toException();
     }
     try {
       return (T) read(r, f);

@@ -72,9 +72,25 @@ public enum Opcode {
   }
 
   private final int code;
+  private final int sinceVersion;
 
   Opcode(int code) {
+    this(code, 1);
+  }
+
+  Opcode(int code, int sinceVersion) {
     this.code = code;
+    this.sinceVersion = sinceVersion;
+  }
+
+  /**
+   * Returns the protocol version that added this opcode: a connection of an earlier version
+   * refuses it.
+   *
+   * @return 1 or more
+   */
+  public int sinceVersion() {
+    return sinceVersion;
   }
 
   /**

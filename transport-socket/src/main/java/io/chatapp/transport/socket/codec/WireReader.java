@@ -185,6 +185,15 @@ public final class WireReader {
   }
 
   /**
+   * Returns the bytes of the frame not read yet.
+   *
+   * @return 0 or more
+   */
+  public int remaining() {
+    return in.remaining();
+  }
+
+  /**
    * Checks that the frame holds no bytes after its last field.
    *
    * @throws ProtocolException if bytes are left

@@ -27,6 +27,6 @@ final class PushListener implements MessageListener {
 
   @Override
   public void onEnd(ChatException reason) {
-    connection.push(new Frame.SubscriptionEnded(subscriptionId, reason.code(), reason.getMessage()));
+    connection.push(Frame.SubscriptionEnded.of(subscriptionId, reason));
   }
 }

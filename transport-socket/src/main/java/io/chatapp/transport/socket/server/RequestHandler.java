@@ -94,7 +94,7 @@ final class RequestHandler {
 
   private static Frame error(Frame f, Throwable t) {
     if (t instanceof ChatException e) {
-      return new Frame.ErrorFrame(f.requestId(), e.code(), e.getMessage());
+      return Frame.ErrorFrame.of(f.requestId(), e);
     }
     // The request's fields hold a password: log only what kind of request it was.
     LOG.log(Level.WARNING, "engine failed on " + f.opcode().describe(), t);

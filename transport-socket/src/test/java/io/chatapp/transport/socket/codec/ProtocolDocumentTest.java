@@ -34,7 +34,8 @@ import org.junit.jupiter.api.TestFactory;
  * and that record encodes to exactly the documented bytes, so the document cannot drift.
  */
 class ProtocolDocumentTest {
-  private static final Pattern BLOCK = Pattern.compile("<!-- frame: ([a-z-]+) -->\\s*```text\\n(.*?)```", Pattern.DOTALL);
+  private static final Pattern BLOCK =
+      Pattern.compile("<!-- frame: ([a-z0-9-]+)(?: \\(version (\\d+)\\))? -->\\s*```text\\n(.*?)```", Pattern.DOTALL);
   private static final Message MESSAGE =
       new Message(42, "alice", "bob", "hi", Instant.parse("2024-01-01T00:00:00Z"), 3);
   private static final Session SESSION = new Session("tok123", "alice", 2, 5);
@@ -46,6 +47,14 @@ class ProtocolDocumentTest {
     EXPECTED.put("hello-ok", new Frame.HelloOk(1, 1, 1048576, 60000));
     EXPECTED.put("bad-version-error", new Frame.ErrorFrame(1, ErrorCode.INVALID_ARGUMENT,
         "protocol version 2 is not supported; this server speaks version 1"));
+    EXPECTED.put("hello-v2", new Frame.Hello(1, 1, List.of(2)));
+    EXPECTED.put("hello-ok-v2", new Frame.HelloOk(1, 2, 1048576, 60000));
+    EXPECTED.put("hello-unsupported", new Frame.Hello(1, 7, List.of(7)));
+    EXPECTED.put("no-common-version-error", new Frame.ErrorFrame(1, ErrorCode.INVALID_ARGUMENT,
+        "protocol version 7 is not supported; this server speaks versions 1 and 2"));
+    EXPECTED.put("send-unknown-error-v2", new Frame.ErrorFrame(15, ErrorCode.NOT_FOUND, "no such user: carol"));
+    EXPECTED.put("subscription-ended-v2", new Frame.SubscriptionEnded(9, ErrorCode.RESOURCE_EXHAUSTED,
+        "subscriber fell behind"));
     EXPECTED.put("ping", new Frame.Ping(2));
     EXPECTED.put("pong", new Frame.Pong(2));
     EXPECTED.put("create-account", new Frame.CreateAccount(3, "alice", "secret-pw"));
@@ -82,23 +91,33 @@ class ProtocolDocumentTest {
   }
 
   private static Map<String, byte[]> documented;
+  private static Map<String, Integer> versions;
 
   @BeforeAll
   static void readDocument() throws IOException {
     documented = documentedFrames();
+    versions = new LinkedHashMap<>();
+    Matcher m = BLOCK.matcher(document());
+    while (m.find()) {
+      versions.put(m.group(1), m.group(2) == null ? Frame.BASE_VERSION : Integer.parseInt(m.group(2)));
+    }
   }
 
   /** Returns the bytes of each example frame of docs/PROTOCOL.md by its name, in document order. */
   static Map<String, byte[]> documentedFrames() throws IOException {
+    Map<String, byte[]> frames = new LinkedHashMap<>();
+    Matcher m = BLOCK.matcher(document());
+    while (m.find()) {
+      frames.put(m.group(1), parseHex(m.group(3)));
+    }
+    return frames;
+  }
+
+  private static String document() throws IOException {
     Path doc = Stream.of("../docs/PROTOCOL.md", "docs/PROTOCOL.md")
         .map(Path::of).filter(Files::isRegularFile).findFirst()
         .orElseThrow(() -> new AssertionError("docs/PROTOCOL.md not found from " + Path.of("").toAbsolutePath()));
-    Map<String, byte[]> frames = new LinkedHashMap<>();
-    Matcher m = BLOCK.matcher(Files.readString(doc, StandardCharsets.UTF_8));
-    while (m.find()) {
-      frames.put(m.group(1), parseHex(m.group(2)));
-    }
-    return frames;
+    return Files.readString(doc, StandardCharsets.UTF_8);
   }
 
   @Test
@@ -118,11 +137,13 @@ class ProtocolDocumentTest {
     return EXPECTED.entrySet().stream().map(e -> DynamicTest.dynamicTest(e.getKey(), () -> {
       byte[] bytes = documented.get(e.getKey());
       assertNotNull(bytes, "no example named " + e.getKey() + " in PROTOCOL.md");
+      int version = versions.get(e.getKey());
       ByteBuffer in = ByteBuffer.wrap(bytes);
-      Frame decoded = new FrameDecoder(1 << 20).decode(in);
+      Frame decoded = new FrameDecoder(1 << 20, version).decode(in);
       assertEquals(e.getValue(), decoded);
       assertFalse(in.hasRemaining(), "the example holds exactly one frame");
       WireWriter w = new WireWriter(16);
+      w.version(version);
       w.write(e.getValue());
       assertArrayEquals(bytes, w.toByteArray());
     }));
