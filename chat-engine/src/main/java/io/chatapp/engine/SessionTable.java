@@ -205,7 +205,7 @@ final class SessionTable {
   }
 
   private SessionState newState(String tokenHash, StoredAccount account, Instant createdAt, Instant lastUsed) {
-    return new SessionState(tokenHash, account.key(), account.username(), createdAt, lastUsed,
+    return new SessionState(tokenHash, account.key(), account.username(), account.id(), createdAt, lastUsed,
         new SendRate(sendsPerSecond, sendBurst, clock.millis()));
   }
 

@@ -67,7 +67,21 @@ public abstract class ChatStoreContract {
   }
 
   private static StoredAccount account(String username) {
-    return new StoredAccount(username, HASH, T);
+    return testAccount(username, HASH, T);
+  }
+
+  /**
+   * Returns an account for a store test, with an id made from its name, so that the same name
+   * gives the same id in every test and after a restart.
+   *
+   * @param username the name
+   * @param passwordHash the hash
+   * @param createdAt the creation time
+   * @return the account
+   */
+  public static StoredAccount testAccount(String username, String passwordHash, java.time.Instant createdAt) {
+    return new StoredAccount(username, passwordHash, createdAt,
+        (StoredAccount.key(username).hashCode() & 0x7fffffffL) + 1);
   }
 
   private static Message message(long id, String from, String to, long seq, Instant at) {

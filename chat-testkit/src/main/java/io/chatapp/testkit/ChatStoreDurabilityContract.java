@@ -185,21 +185,21 @@ public abstract class ChatStoreDurabilityContract {
   @Test
   void accountsSurviveReopening() throws Exception {
     ChatStore store = open();
-    store.insertAccount(new StoredAccount("Alice", HASH, T));
-    store.insertAccount(new StoredAccount("bob", HASH, T.plusSeconds(1)));
+    store.insertAccount(ChatStoreContract.testAccount("Alice", HASH, T));
+    store.insertAccount(ChatStoreContract.testAccount("bob", HASH, T.plusSeconds(1)));
     store.updatePasswordHash("alice", HASH + "2");
 
     store = reopen(store);
 
-    assertEquals(Optional.of(new StoredAccount("Alice", HASH + "2", T)), store.findAccount("alice"));
+    assertEquals(Optional.of(ChatStoreContract.testAccount("Alice", HASH + "2", T)), store.findAccount("alice"));
     assertEquals(List.of("Alice", "bob"), store.listUsernames(null, null, 10));
-    assertFalse(store.insertAccount(new StoredAccount("ALICE", HASH, T)), "the name is still taken");
+    assertFalse(store.insertAccount(ChatStoreContract.testAccount("ALICE", HASH, T)), "the name is still taken");
   }
 
   @Test
   void sessionsAndTheirLastUseSurviveReopening() throws Exception {
     ChatStore store = open();
-    store.insertAccount(new StoredAccount("alice", HASH, T));
+    store.insertAccount(ChatStoreContract.testAccount("alice", HASH, T));
     store.insertSession(new StoredSession("h1", "alice", T, T));
     store.touchSessions(Map.of("h1", T.plusSeconds(60)));
 
@@ -226,7 +226,7 @@ public abstract class ChatStoreDurabilityContract {
   void deletionsSurviveReopening() throws Exception {
     ChatStore store = open();
     for (String name : List.of("alice", "bob", "carol")) {
-      store.insertAccount(new StoredAccount(name, HASH, T));
+      store.insertAccount(ChatStoreContract.testAccount(name, HASH, T));
       store.insertSession(new StoredSession("h-" + name, name, T, T));
     }
     Message kept = message(2, "bob", 2);

@@ -389,7 +389,7 @@ final class StoreSql {
   }
 
   private static StoredAccount account(ResultSet rs) throws SQLException {
-    return new StoredAccount(rs.getString(1), rs.getString(2), instant(rs, 3));
+    return new StoredAccount(rs.getString(1), rs.getString(2), instant(rs, 3), 0);
   }
 
   /** Sets the seven {@link #MESSAGE_COLUMNS} from parameter {@code first} on. */
