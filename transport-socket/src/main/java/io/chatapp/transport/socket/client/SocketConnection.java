@@ -1,5 +1,6 @@
 package io.chatapp.transport.socket.client;
 
+import io.chatapp.api.ChatEvent;
 import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
 import io.chatapp.api.Message;
@@ -8,6 +9,7 @@ import io.chatapp.client.spi.Connection;
 import io.chatapp.client.spi.Connector;
 import io.chatapp.client.spi.PushSink;
 import io.chatapp.client.spi.Request;
+import io.chatapp.transport.socket.codec.EventFrames;
 import io.chatapp.transport.socket.codec.Frame;
 import io.chatapp.transport.socket.codec.FrameDecoder;
 import io.chatapp.transport.socket.codec.ProtocolException;
@@ -242,7 +244,7 @@ final class SocketConnection implements Connection {
       return call.future;
     }
     try {
-      queue(SocketRequests.frame(request, id));
+      queue(agreed(SocketRequests.frame(request, id)));
     } catch (ChatException e) {
       call.fail(e);
     }
@@ -296,6 +298,16 @@ final class SocketConnection implements Connection {
 
   private static ChatException closedException() {
     return new ChatException(ErrorCode.UNAVAILABLE, "the client is closed");
+  }
+
+  /** Returns {@code frame} if the connection's version has its opcode; the server would refuse it. */
+  private Frame agreed(Frame frame) {
+    int since = frame.opcode().sinceVersion();
+    if (since > decoder.version()) {
+      throw new ChatException(ErrorCode.INVALID_ARGUMENT, frame.opcode().name() + " needs protocol version " + since
+          + "; the connection to " + peer + " speaks version " + decoder.version());
+    }
+    return frame;
   }
 
   /** Queues a frame for the writer thread. Any thread; never blocks on the network. */
@@ -465,6 +477,20 @@ final class SocketConnection implements Connection {
       flushPushes();
       dropSubscription(id);
       ending.onEnded(ended.toException());
+    } else if (EventFrames.event(f) != null) {
+      ChatEvent event = EventFrames.event(f);
+      PushSink target;
+      synchronized (subscriptionLock) {
+        if (id != subscriptionId || id == 0) {
+          return;
+        }
+        target = sink;
+      }
+      // In its place among the messages: those decoded before it go first.
+      flushPushes();
+      if (!closed.get()) {
+        target.onEvent(event);
+      }
     } else if (f instanceof Frame.Pong) {
       return;
     } else if (id == 0 && f instanceof Frame.ErrorFrame error) {

@@ -28,10 +28,13 @@ import java.util.TreeSet;
  * <p>A frame's layout may depend on the protocol version of its connection: a record writes the
  * layout of {@link WireWriter#version()}, and {@link FrameDecoder} reads that of its own version.
  *
+ * <p>The frames of version 1 are the records nested here; those added by version 2 are in
+ * {@link FramesV2}. No other class implements this interface.
+ *
  * <p>Records holding a password or a token leave it out of {@code toString()}. All records are
  * immutable.
  */
-public sealed interface Frame {
+public interface Frame {
   /** The magic bytes {@code "CHAT"} at the start of a {@link Hello}. */
   int MAGIC = 0x43484154;
   /**
@@ -457,10 +460,7 @@ public sealed interface Frame {
     }
 
     @Override public void writeFields(WireWriter w) {
-      w.putString(session.token());
-      w.putString(session.username());
-      w.putI64(session.unreadCount());
-      w.putI64(session.lastReadSeq());
+      WireValues.putSession(w, session);
     }
   }
 
@@ -497,7 +497,7 @@ public sealed interface Frame {
     }
 
     @Override public void writeFields(WireWriter w) {
-      putMessage(w, message);
+      WireValues.putMessage(w, message);
     }
   }
 
@@ -520,7 +520,7 @@ public sealed interface Frame {
     @Override public void writeFields(WireWriter w) {
       w.putI32(messages.size());
       for (Message m : messages) {
-        putMessage(w, m);
+        WireValues.putMessage(w, m);
       }
     }
   }
@@ -570,7 +570,7 @@ public sealed interface Frame {
     }
 
     @Override public void writeFields(WireWriter w) {
-      putMessage(w, message);
+      WireValues.putMessage(w, message);
     }
   }
 
@@ -712,15 +712,6 @@ public sealed interface Frame {
    */
   static Instant fromMicros(long micros) {
     return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1000L);
-  }
-
-  private static void putMessage(WireWriter w, Message m) {
-    w.putI64(m.id());
-    w.putString(m.sender());
-    w.putString(m.recipient());
-    w.putString(m.text());
-    w.putI64(toMicros(m.sentAt()));
-    w.putI64(m.seq());
   }
 
   private static void putError(WireWriter w, ErrorCode code, String message, String reason, int retryAfterMillis) {

@@ -28,7 +28,7 @@ public final class FrameDecoder {
 
   private final int maxFrameBytes;
   private final int version;
-  private final WireReader reader = new WireReader();
+  private final WireReader reader;
 
   /**
    * Creates a decoder of protocol version 1, the layout of every frame before a handshake.
@@ -55,6 +55,7 @@ public final class FrameDecoder {
     }
     this.maxFrameBytes = maxFrameBytes;
     this.version = Versions.check(version);
+    this.reader = new WireReader(version);
   }
 
   /**
@@ -180,7 +181,7 @@ public final class FrameDecoder {
       case HELLO_OK -> f = new Frame.HelloOk(id, r.u16("version"), r.i32("maxFrameBytes"), r.i32("idleTimeoutMillis"));
       case PONG -> f = new Frame.Pong(id);
       case OK -> f = new Frame.Ok(id);
-      case SESSION -> f = new Frame.SessionResult(id, session(r));
+      case SESSION -> f = new Frame.SessionResult(id, WireValues.session(r));
       case ACCOUNTS -> {
         int n = r.count("accounts", 3);
         List<AccountInfo> items = new ArrayList<>(n);
@@ -193,12 +194,12 @@ public final class FrameDecoder {
         }
         f = new Frame.AccountsResult(id, new Page<>(items, next));
       }
-      case MESSAGE -> f = new Frame.MessageResult(id, message(r));
+      case MESSAGE -> f = new Frame.MessageResult(id, WireValues.message(r));
       case MESSAGES -> {
-        int n = r.count("messages", 36);
+        int n = r.count("messages", WireValues.MIN_MESSAGE_BYTES_V1);
         List<Message> messages = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-          messages.add(message(r));
+          messages.add(WireValues.message(r));
         }
         f = new Frame.MessagesResult(id, messages);
       }
@@ -210,7 +211,7 @@ public final class FrameDecoder {
         }
         f = new Frame.SessionsEnded(id, count);
       }
-      case PUSH_MESSAGE -> f = new Frame.MessagePush(id, message(r));
+      case PUSH_MESSAGE -> f = new Frame.MessagePush(id, WireValues.message(r));
       case SUBSCRIPTION_ENDED -> {
         ErrorCode code = WireErrors.fromWire(r.u16("code"));
         String message = r.string("message");
@@ -223,7 +224,7 @@ public final class FrameDecoder {
         f = version < 2 ? new Frame.ErrorFrame(id, code, message)
             : new Frame.ErrorFrame(id, code, message, reason(r), retryAfterMillis(r));
       }
-      default -> throw new AssertionError("opcode without decoder: " + op);
+      default -> f = FramesV2.decode(op, id, r);
     }
     r.end();
     return f;
@@ -244,29 +245,5 @@ public final class FrameDecoder {
       throw r.malformed("retryAfterMillis must be at most 2147483647, was " + Integer.toUnsignedString(millis));
     }
     return millis;
-  }
-
-  private static Session session(WireReader r) throws ProtocolException {
-    String token = r.string("token");
-    String username = r.string("username");
-    long unread = r.i64("unreadCount");
-    long lastRead = r.i64("lastReadSeq");
-    if (unread < 0 || lastRead < 0) {
-      throw r.malformed("unreadCount and lastReadSeq must not be negative, were " + unread + " and " + lastRead);
-    }
-    return new Session(token, username, unread, lastRead);
-  }
-
-  private static Message message(WireReader r) throws ProtocolException {
-    long id = r.i64("id");
-    String sender = r.string("sender");
-    String recipient = r.string("recipient");
-    String text = r.string("text");
-    long micros = r.i64("sentAtMicros");
-    long seq = r.i64("seq");
-    if (seq < 1) {
-      throw r.malformed("seq must be at least 1, was " + seq);
-    }
-    return new Message(id, sender, recipient, text, Frame.fromMicros(micros), seq);
   }
 }
