@@ -48,7 +48,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * <p>Each test gets a fresh engine and server. Asynchronous events are awaited with
  * {@link RecordingListener} queues, bounded by {@link RecordingListener#TIMEOUT_MS}.
  */
-public abstract class ChatClientContract extends ClientCoreCases {
+public abstract class ChatClientContract extends ConversationCases {
   // ---- accounts and sessions ----------------------------------------------------------------
 
   @Test
@@ -212,12 +212,18 @@ public abstract class ChatClientContract extends ClientCoreCases {
   }
 
   @Test
-  void listAccountsShowsWhoIsOnline() throws Exception {
+  void listAccountsShowsWhoIsOnlineToThePeersOfTheirConversationsOnly() throws Exception {
+    Assumptions.assumeTrue(storesConversations(), "this store does not keep conversations yet");
     ChatClient watcher = user("watcher");
+    ChatClient stranger = user("stranger");
     onlineUser("online", new RecordingListener());
-    client().createAccount("offline", PASSWORD);
+    onlineUser("offline", new RecordingListener()).unsubscribe();
+    watcher.send("online", "hi", null);
+    watcher.send("offline", "hi", null);
     List<AccountInfo> items = watcher.listAccounts("o*", null, 0).items();
     assertEquals(List.of(new AccountInfo("offline", false), new AccountInfo("online", true)), items);
+    assertEquals(List.of(new AccountInfo("offline", false), new AccountInfo("online", false)),
+        stranger.listAccounts("o*", null, 0).items(), "presence is never shown to the whole directory");
   }
 
   @ParameterizedTest
@@ -422,13 +428,14 @@ public abstract class ChatClientContract extends ClientCoreCases {
   }
 
   @Test
-  void deleteMessagesDeletesOnlyFromOwnMailbox() throws Exception {
+  void deleteMessagesDeletesOnlyFromOwnView() throws Exception {
     ChatClient alice = user("alice");
     ChatClient bob = user("bob");
     Message toBob = alice.send("bob", "for bob", null);
     Message toAlice = bob.send("alice", "for alice", null);
     Message keep = alice.send("bob", "keep", null);
-    assertEquals(1, bob.deleteMessages(List.of(toBob.id(), toAlice.id(), 987654L)));
+    // Bob's own sent message leaves his history; alice keeps it in her mailbox.
+    assertEquals(storesConversations() ? 2 : 1, bob.deleteMessages(List.of(toBob.id(), toAlice.id(), 987654L)));
     assertEquals(List.of(keep), bob.fetch(0, 10));
     assertEquals(List.of(toAlice), alice.fetch(0, 10));
     assertEquals(0, bob.deleteMessages(List.of()));
