@@ -12,6 +12,7 @@ import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
 import io.chatapp.testkit.RecordingListener;
 import io.chatapp.transport.socket.codec.Frame;
+import io.chatapp.transport.socket.codec.FramesV2;
 import io.chatapp.transport.socket.codec.WireWriter;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -209,6 +210,60 @@ class VersionNegotiationTest {
       assertEquals(ErrorCode.UNAVAILABLE, e.code());
       assertTrue(e.getMessage().contains("picked protocol version 9, which this client did not offer"), e.getMessage());
       assertEquals(new Frame.Hello(0, 1, List.of(2)), helloSeen.get(RawConnection.TIMEOUT_MS, TimeUnit.MILLISECONDS));
+    }
+  }
+
+  @Test
+  void versionTwoOpcodeOnAVersionOneConnectionIsRefusedNamingTheVersionAndTheConnectionKept() throws IOException {
+    try (RawConnection raw = new RawConnection(server.port())) {
+      raw.handshake();
+      raw.send(new FramesV2.History(21, "bob", 0, 20));
+      assertArrayEquals(v1(new Frame.ErrorFrame(21, ErrorCode.INVALID_ARGUMENT,
+          "HISTORY (0x21) needs protocol version 2; this connection speaks version 1")), raw.nextBytes());
+      raw.send(new FramesV2.TypingRequest(22, "bob"));
+      assertEquals(new Frame.ErrorFrame(22, ErrorCode.INVALID_ARGUMENT,
+          "TYPING (0x22) needs protocol version 2; this connection speaks version 1"), raw.next());
+      raw.send(new Frame.Ping(23));
+      assertEquals(new Frame.Pong(23), raw.next());
+    }
+  }
+
+  @Test
+  void versionOneSubscriptionGetsMessagesOnlyNoEvents() throws Exception {
+    engine.createAccount("alice", PASSWORD);
+    try (RawConnection alice = new RawConnection(server.port());
+        ChatClient bob = TestServers.loggedInClient(server, "bob")) {
+      alice.handshake();
+      alice.send(new Frame.Login(2, "alice", PASSWORD));
+      assertInstanceOf(Frame.SessionResult.class, alice.next());
+      alice.send(new Frame.Subscribe(3, ChatEngine.LATEST));
+      assertEquals(new Frame.Ok(3), alice.next());
+      alice.send(new Frame.Send(4, "bob", "hi bob", null));
+      Frame.MessageResult sent = assertInstanceOf(Frame.MessageResult.class, alice.next());
+      assertEquals(0, sent.message().senderId(), "version 1 carries no account ids");
+      // Each of these would push an event to alice on a connection of version 2.
+      bob.subscribe(ChatEngine.LATEST); // presence
+      bob.typing("alice");
+      bob.ack(bob.fetch(0, 10).get(0).seq()); // read receipt
+      bob.unsubscribe(); // presence
+      bob.send("alice", "last", null);
+      // Pushes of one subscription keep their order: an event pushed before would come first.
+      Frame.MessagePush push = assertInstanceOf(Frame.MessagePush.class, alice.next());
+      assertEquals("last", push.message().text());
+    }
+  }
+
+  @Test
+  void clientRefusesAVersionTwoCallOnAVersionOneConnectionWithoutSendingIt() {
+    for (SocketChatClient.Builder b : List.of(SocketChatClient.builder().host("127.0.0.1").port(server.port())
+        .maxProtocolVersion(1), SocketChatClient.builder().host("127.0.0.1").port(pinned.port()))) {
+      try (ChatClient c = b.build()) {
+        ChatException e = assertThrows(ChatException.class, () -> c.history("bob", 0, 10));
+        assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
+        assertTrue(e.getMessage().startsWith("HISTORY needs protocol version 2; the connection to 127.0.0.1:"),
+            e.getMessage());
+        assertTrue(e.getMessage().endsWith(" speaks version 1"), e.getMessage());
+      }
     }
   }
 
