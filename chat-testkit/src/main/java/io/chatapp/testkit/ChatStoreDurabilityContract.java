@@ -191,7 +191,8 @@ public abstract class ChatStoreDurabilityContract {
 
     store = reopen(store);
 
-    assertEquals(Optional.of(ChatStoreContract.testAccount("Alice", HASH + "2", T)), store.findAccount("alice"));
+    StoredAccount alice = store.findAccount("alice").orElseThrow();
+    assertEquals(List.of("Alice", HASH + "2", T), List.of(alice.username(), alice.passwordHash(), alice.createdAt()));
     assertEquals(List.of("Alice", "bob"), store.listUsernames(null, null, 10));
     assertFalse(store.insertAccount(ChatStoreContract.testAccount("ALICE", HASH, T)), "the name is still taken");
   }
