@@ -358,15 +358,9 @@ public final class DefaultChatEngine implements ChatEngine {
     SessionState session = session(token);
     Rules.seq(uptoSeq, "uptoSeq");
     return onMailbox(session.userKey, mailbox -> {
-      long[] marks = new long[2];
-      MailboxState after = mailbox.write(store, () -> {
-        marks[0] = store.mailboxState(session.userKey).readSeq();
-        MailboxState state = store.ack(session.userKey, uptoSeq);
-        marks[1] = state.readSeq();
-        return state;
-      });
-      live.read(mailbox, marks[0], marks[1]);
-      return after;
+      Mailbox.Acked acked = mailbox.ack(store, uptoSeq);
+      live.read(mailbox, acked.readBefore(), acked.after().readSeq());
+      return acked.after();
     }).unreadCount();
   }
 

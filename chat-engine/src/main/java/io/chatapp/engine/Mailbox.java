@@ -54,6 +54,7 @@ final class Mailbox {
   private final AtomicLong deliveredSeq = new AtomicLong();
   private long lastSeq = -1; // guarded by lock; -1 until loaded
   private long unread = -1; // guarded by lock; -1 until loaded or after a change the store counts
+  private long readSeq = -1; // guarded by lock; -1 until loaded
   // The last pipelined append not known to be finished; the store finishes them in order.
   private CompletableFuture<Message> pending; // guarded by lock
   private long offeredSeq = -1; // guarded by lock; every seq up to it was offered or failed
@@ -137,6 +138,22 @@ final class Mailbox {
       unread = -1; // an ack or a deletion changes it; the store counts it again when needed
       unreadBySender.clear();
       return write.get();
+    }
+  }
+
+  /** The read marks before and after an {@link #ack}. */
+  record Acked(long readBefore, MailboxState after) {}
+
+  /** Moves the read mark in the store, under the lock, and says from where to where it moved. */
+  Acked ack(ChatStore store, long uptoSeq) {
+    synchronized (lock) {
+      requireAccount(store);
+      long before = readSeq >= 0 ? readSeq : store.mailboxState(key).readSeq();
+      unread = -1;
+      unreadBySender.clear();
+      MailboxState after = store.ack(key, uptoSeq);
+      readSeq = after.readSeq();
+      return new Acked(before, after);
     }
   }
 
@@ -426,6 +443,7 @@ final class Mailbox {
         ready.clear();
         offeredSeq = Math.max(offeredSeq, lastSeq);
         unread = state.unreadCount();
+        readSeq = state.readSeq();
         raiseDelivered(state.deliveredSeq());
       } else {
         deleted = true;
