@@ -180,7 +180,7 @@ public final class DefaultChatEngine implements ChatEngine {
   }
 
   private static ChatException taken(String username) {
-    return new ChatException(ErrorCode.ALREADY_EXISTS, "username " + Rules.quote(username) + " is taken");
+    return Reasons.of(ErrorCode.ALREADY_EXISTS, Reasons.USERNAME_TAKEN, "username " + Rules.quote(username) + " is taken");
   }
 
   /** Opens a session for an account whose password was just checked. On a password thread. */
@@ -311,7 +311,7 @@ public final class DefaultChatEngine implements ChatEngine {
     session.add(subscription);
     if (session.isEnded() || closed) {
       // Logout or shutdown raced with this call and may have missed the new subscription.
-      subscription.end(closed ? shutDown() : new ChatException(ErrorCode.UNAUTHENTICATED, "the session has ended"));
+      subscription.end(closed ? shutDown() : Reasons.of(ErrorCode.UNAUTHENTICATED, Reasons.SESSION_ENDED, "the session has ended"));
     }
     subscription.start();
     return subscription;
@@ -398,7 +398,7 @@ public final class DefaultChatEngine implements ChatEngine {
     }
     closed = true;
     for (Mailbox mailbox : mailboxes.values()) {
-      EngineSubscription.endAll(mailbox.subscriptions(), ErrorCode.UNAVAILABLE, "the server is shutting down");
+      EngineSubscription.endAll(mailbox.subscriptions(), ErrorCode.UNAVAILABLE, Reasons.SHUTTING_DOWN, "the server is shutting down");
     }
     sweeper.close();
     delivery.shutdown();
@@ -474,7 +474,7 @@ public final class DefaultChatEngine implements ChatEngine {
   }
 
   private static ChatException shutDown() {
-    return new ChatException(ErrorCode.UNAVAILABLE, "the server is shutting down");
+    return Reasons.of(ErrorCode.UNAVAILABLE, Reasons.SHUTTING_DOWN, "the server is shutting down");
   }
 
 }

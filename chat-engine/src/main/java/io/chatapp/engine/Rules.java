@@ -133,7 +133,7 @@ final class Rules {
 
   /** The NOT_FOUND of a name with no account, showing the name as {@link #quote} does. */
   static ChatException noSuchUser(String username) {
-    return new ChatException(ErrorCode.NOT_FOUND, "no such user: " + quote(username));
+    return Reasons.of(ErrorCode.NOT_FOUND, Reasons.NO_SUCH_USER, "no such user: " + quote(username));
   }
 
   /**
