@@ -253,7 +253,8 @@ public final class DefaultChatEngine implements ChatEngine {
       return store(sender, recipient, text, null);
     }
     // A retry waits for an attempt with its id that is still being stored and gets its message.
-    return inFlight.once(sender.userKey, clientMessageId, () -> sendOnce(sender, recipient, text, clientMessageId));
+    return inFlight.once(sender.userKey, clientMessageId, recipient, text,
+        () -> sendOnce(sender, recipient, text, clientMessageId));
   }
 
   /**
@@ -266,6 +267,7 @@ public final class DefaultChatEngine implements ChatEngine {
     var earlier = store.findSent(sender.userKey, clientMessageId, Instant.MIN);
     if (earlier.isPresent()) {
       if (!earlier.get().sentAt().isBefore(windowStart)) {
+        Rules.requireRepeat(earlier, clientMessageId, recipient, text);
         return asStored(earlier.get().toMessage(sender.username, text));
       }
       // Past the window the id is new again; its old record must go before the store's dedupe sees it.
@@ -279,7 +281,9 @@ public final class DefaultChatEngine implements ChatEngine {
     Message message = onMailbox(StoredAccount.key(recipient), mailbox -> mailbox.append(store, id, sender.username,
         text, clock.instant(), clientMessageId, maxUnreadPerMailbox, maxUnreadPerSender));
     if (message.id() != id) {
-      return asStored(message); // a duplicate that the store found
+      // A duplicate that the store found: an attempt that raced this one, maybe with another text.
+      Rules.requireRepeat(store.findSent(sender.userKey, clientMessageId, Instant.MIN), clientMessageId, recipient, text);
+      return asStored(message);
     }
     events.fire(l -> l.onMessageStored(message));
     return message;
