@@ -184,7 +184,7 @@ final class Mailbox {
         unread = store.mailboxState(key).unreadCount();
       }
       if (unread >= maxUnread) {
-        throw new ChatException(ErrorCode.RESOURCE_EXHAUSTED, "the mailbox of " + username + " is full: "
+        throw Reasons.of(ErrorCode.RESOURCE_EXHAUSTED, Reasons.MAILBOX_FULL, "the mailbox of " + username + " is full: "
             + unread + " unread messages; it takes more once they are read or deleted");
       }
       if (unread >= maxUnreadPerSender) {
@@ -192,7 +192,7 @@ final class Mailbox {
         awaitPending();
         long fromSender = unreadBySender.computeIfAbsent(sender.username, s -> store.unreadFrom(key, s));
         if (fromSender >= maxUnreadPerSender) {
-          throw new ChatException(ErrorCode.RESOURCE_EXHAUSTED, username + " has " + fromSender
+          throw Reasons.of(ErrorCode.RESOURCE_EXHAUSTED, Reasons.SENDER_SHARE_FULL, username + " has " + fromSender
               + " unread messages from you, the most one sender may have waiting; more fit once " + username
               + " reads or deletes them");
         }
