@@ -319,13 +319,28 @@ public abstract class ChatClientContract extends ConversationCases {
   }
 
   @Test
-  void anIdReusedForAnotherTextAnswersWithWhatWasStored() throws Exception {
+  void anIdReusedForAnotherTextFailsWithInvalidArgumentAndStoresNothing() throws Exception {
     ChatClient alice = user("alice");
     ChatClient bob = user("bob");
-    Message first = alice.send("bob", "the first text", "c-1");
-    Message reused = alice.send("bob", "another text", "c-1");
-    assertEquals(first, reused, "the answer is the stored message, not the retry's text");
+    alice.send("bob", "the first text", "c-1");
+    ChatException e = failsWith(ErrorCode.INVALID_ARGUMENT, () -> alice.send("bob", "a second secret", "c-1"));
+    assertEquals("client_message_id \"c-1\" was used for another message (to bob); use a new id for a new"
+        + " message", e.getMessage());
     assertEquals(List.of("the first text"), bob.fetch(0, 10).stream().map(Message::text).toList());
+    assertEquals(2, alice.send("bob", "a second secret", "c-2").seq(), "the refused send took no seq");
+  }
+
+  @Test
+  void anIdReusedForAnotherRecipientFailsWithInvalidArgumentAndStoresNothing() throws Exception {
+    ChatClient alice = user("alice");
+    ChatClient bob = user("bob");
+    ChatClient carol = user("carol");
+    alice.send("bob", "hi", "c-1");
+    ChatException e = failsWith(ErrorCode.INVALID_ARGUMENT, () -> alice.send("carol", "hi", "c-1"));
+    assertTrue(e.getMessage().startsWith("client_message_id \"c-1\" was used for another message (to bob)"),
+        e.getMessage());
+    assertEquals(List.of(), carol.fetch(0, 10));
+    assertEquals(1, bob.fetch(0, 10).size());
   }
 
   @Test
