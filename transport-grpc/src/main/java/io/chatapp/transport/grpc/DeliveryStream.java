@@ -260,7 +260,7 @@ final class DeliveryStream implements MessageListener, OutboundBudget.Holder {
         ending = !reserved ? budgetSpent() : StatusMapping.toStatusException(ErrorCode.RESOURCE_EXHAUSTED,
             "subscriber fell behind: " + maxBufferedMessages + " messages are waiting to be sent,"
                 + " the limit; subscribe again after the last seq received",
-            ErrorDetails.of(ErrorDetails.SUBSCRIBER_FELL_BEHIND).with("maxBufferedMessages", maxBufferedMessages));
+            ErrorDetails.of(ErrorDetails.SUBSCRIBER_TOO_SLOW).with("maxBufferedMessages", maxBufferedMessages));
         clearBuffer();
         toClose = subscription;
         subscription = null;
@@ -321,7 +321,7 @@ final class DeliveryStream implements MessageListener, OutboundBudget.Holder {
     return StatusMapping.toStatusException(ErrorCode.RESOURCE_EXHAUSTED,
         "subscriber fell behind: the server's buffers for subscribers that do not keep up are full ("
             + budget.maxBytes() + " bytes, the limit); subscribe again after the last seq received",
-        ErrorDetails.of(ErrorDetails.SUBSCRIBER_FELL_BEHIND).with("maxBufferedBytes", budget.maxBytes()));
+        ErrorDetails.of(ErrorDetails.SUBSCRIBER_TOO_SLOW).with("maxBufferedBytes", budget.maxBytes()));
   }
 
   // guarded by lock
