@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.chatapp.api.ChatEngine;
+import io.chatapp.api.ChatException;
+import io.chatapp.api.ErrorCode;
 import io.chatapp.engine.DefaultChatEngine;
 import io.chatapp.engine.InProcessChatClient;
 import java.time.Duration;
@@ -28,6 +30,8 @@ class CliSessionTest {
     final CliSession session;
     final InProcessChatClient client;
 
+    final BlockingQueue<String> passwords = new LinkedBlockingQueue<>();
+
     Terminal() {
       CliSession[] holder = new CliSession[1];
       client = InProcessChatClient.connect(engine, new io.chatapp.api.ChatClientListener() {
@@ -36,7 +40,7 @@ class CliSessionTest {
           holder[0].onMessage(message);
         }
       });
-      session = new CliSession(client, lines::add);
+      session = new CliSession(client, lines::add, CliStyle.PLAIN, prompt -> passwords.poll());
       holder[0] = session;
     }
 
@@ -61,16 +65,16 @@ class CliSessionTest {
 
   @Test
   void conversationReadsAsSentences() throws Exception {
-    assertEquals("Account alice created. Log in with /login alice <password>.", alice.run("/register alice password1"));
+    assertEquals("Account alice created. Log in with /login alice.", alice.run("/register alice password1"));
     bob.run("/register bob password2");
     assertEquals("Logged in as alice. No unread messages.", alice.run("/login alice password1"));
     assertEquals("alice> ", alice.session.prompt());
-    assertEquals("Sent to bob.", alice.run("@bob hello there"));
+    assertTrue(alice.run("@bob hello there").endsWith("] you → bob: hello there   (id 1)"));
     assertEquals("Logged in as bob. 1 unread message: /read to show them.", bob.run("/login bob password2"));
     assertTrue(bob.run("/read 5").contains("alice: hello there   (#1, id "));
     assertTrue(bob.next().startsWith("Shown 1."));
     assertEquals("Read up to #1. 0 unread left.", bob.run("/ack"));
-    alice.run("/send bob live now");
+    assertTrue(alice.run("/send bob live now").contains("you → bob: live now"));
     assertTrue(bob.next().contains("alice: live now"), "pushed at once");
     String users = alice.run("/users b*");
     assertEquals("1 account:\n  bob (online)", users);
@@ -91,10 +95,10 @@ class CliSessionTest {
   void errorsReadAsSentencesNotStackTraces() throws Exception {
     alice.run("/register alice password1");
     alice.run("/login alice password1");
-    assertEquals("Error: No such user: \"nobody\".", alice.run("@nobody hi"));
+    assertEquals("Error: no such user: \"nobody\"", alice.run("@nobody hi"));
     assertEquals("Usage: @<user> <text>", alice.run("@bob"));
     assertEquals("Unknown command /fly. Type /help for the list.", alice.run("/fly"));
-    assertEquals("Error: Wrong username or password.", bob.run("/login alice wrong-password"));
+    assertEquals("Error: wrong username or password", bob.run("/login alice wrong-password"));
   }
 
   @Test
@@ -137,5 +141,106 @@ class CliSessionTest {
     assertEquals("Deleted 1 message.", bob.run("/delete " + id));
     assertEquals("Account deleted.", alice.run("/delete-account password1"));
     assertEquals("> ", alice.session.prompt());
+  }
+
+  private void bobHasUnreadFromAlice(String... texts) throws Exception {
+    alice.run("/register alice password1");
+    bob.run("/register bob password2");
+    alice.run("/login alice password1");
+    for (String text : texts) {
+      alice.run("@bob " + text);
+    }
+  }
+
+  @Test
+  void pushedMessagesThatWereShownAreAckedByABareAck() throws Exception {
+    bobHasUnreadFromAlice();
+    bob.run("/login bob password2");
+    alice.run("@bob one");
+    assertTrue(bob.next().contains("alice: one"));
+    alice.run("@bob two");
+    assertTrue(bob.next().contains("alice: two"));
+    assertEquals("Read up to #2. 0 unread left.", bob.run("/ack"));
+    assertEquals("No unread messages.", bob.run("/read"));
+  }
+
+  @Test
+  void readShowsOlderUnreadAndStepsOverWhatWasPushed() throws Exception {
+    bobHasUnreadFromAlice("one");
+    assertEquals("Logged in as bob. 1 unread message: /read to show them.", bob.run("/login bob password2"));
+    alice.run("@bob two");
+    assertTrue(bob.next().contains("alice: two"), "pushed");
+    assertTrue(bob.run("/read").contains("alice: one   (#1,"));
+    assertEquals("Shown 1. /ack marks them read; /read shows more.", bob.next());
+    assertEquals("No unread messages.", bob.run("/read"));
+    assertEquals("Read up to #2. 0 unread left.", bob.run("/ack"));
+  }
+
+  @Test
+  void ackOfASeqMovesWhereReadStarts() throws Exception {
+    bobHasUnreadFromAlice("one", "two", "three");
+    bob.run("/login bob password2");
+    assertEquals("Read up to #2. 1 unread left.", bob.run("/ack 2"));
+    assertTrue(bob.run("/read").contains("alice: three   (#3,"));
+    assertEquals("Shown 1. /ack marks them read; /read shows more.", bob.next());
+  }
+
+  @Test
+  void readStartsAtTheServersReadMark() throws Exception {
+    bobHasUnreadFromAlice("one", "two");
+    bob.run("/login bob password2");
+    bob.run("/ack 1");
+    bob.run("/logout");
+    assertEquals("Logged in as bob. 1 unread message: /read to show them.", bob.run("/login bob password2"));
+    assertTrue(bob.run("/read").contains("alice: two   (#2,"));
+  }
+
+  @Test
+  void reconnectedSaysOnlyWhatCameBack() throws Exception {
+    alice.session.onReconnected();
+    assertEquals("Reconnected.", alice.next());
+    alice.run("/register alice password1");
+    alice.run("/login alice password1");
+    alice.session.onReconnected();
+    assertEquals("Reconnected; your session and live messages are back.", alice.next());
+    alice.session.onSubscriptionEnded(new ChatException(ErrorCode.RESOURCE_EXHAUSTED, "too far behind."));
+    alice.next();
+    alice.session.onReconnected();
+    assertEquals("Reconnected; your session is back. Live messages are off: /read to catch up.", alice.next());
+  }
+
+  @Test
+  void aSubscriptionEndedWithTheSessionReturnsThePromptToLoggedOut() throws Exception {
+    alice.run("/register alice password1");
+    alice.run("/login alice password1");
+    alice.session.onSubscriptionEnded(new ChatException(ErrorCode.UNAUTHENTICATED, "the session has ended"));
+    assertEquals("Live messages stopped: the session has ended", alice.next());
+    assertEquals("> ", alice.session.prompt());
+  }
+
+  @Test
+  void aPasswordLeftOutIsAskedFor() throws Exception {
+    alice.passwords.add("password1");
+    assertEquals("Account alice created. Log in with /login alice.", alice.run("/signup alice"));
+    alice.passwords.add("password1");
+    assertEquals("Logged in as alice. No unread messages.", alice.run("/login alice"));
+    assertEquals("No password given.", alice.run("/delete-account"));
+    assertTrue(alice.session.anyFailed());
+  }
+
+  @Test
+  void linesThatCarryAPasswordLoseItForTheHistory() {
+    assertEquals("/login alice", CliSession.withoutPassword("/login alice s3cret"));
+    assertEquals("/signup alice", CliSession.withoutPassword("/signup alice s3cret words"));
+    assertEquals("/logout-others alice", CliSession.withoutPassword("/logout-others alice s3cret"));
+    assertEquals("/delete-account", CliSession.withoutPassword("/delete-account s3cret"));
+    assertEquals("/login alice", CliSession.withoutPassword("/login alice"));
+    assertEquals("@bob s3cret plans", CliSession.withoutPassword("@bob s3cret plans"));
+  }
+
+  @Test
+  void aCommandWithoutASessionSaysLogInFirst() throws Exception {
+    assertEquals(CliSession.LOG_IN_FIRST, alice.run("@bob hi"));
+    assertTrue(alice.session.anyFailed());
   }
 }
