@@ -163,6 +163,49 @@ public interface ChatClient extends AutoCloseable {
   CompletableFuture<Integer> logoutOtherSessionsAsync(String username, String password);
 
   /**
+   * Lists this user's conversations, newest activity first; see
+   * {@link ChatEngine#listConversations}.
+   *
+   * @param pageToken {@code null}, or the token of the previous page
+   * @param limit most entries, or 0 for the default
+   * @return the page
+   */
+  CompletableFuture<Page<Conversation>> listConversationsAsync(String pageToken, int limit);
+
+  /**
+   * Reads a conversation's history backwards; see {@link ChatEngine#history}.
+   *
+   * @param peer the other user's name
+   * @param beforeId messages with an id below this, or 0 for the newest
+   * @param limit most messages, or 0 for the default
+   * @return the messages, newest first
+   */
+  CompletableFuture<List<HistoryEntry>> historyAsync(String peer, long beforeId, int limit);
+
+  /**
+   * Tells a peer this user is typing; see {@link ChatEngine#typing}.
+   *
+   * @param peer the name of the user being written to
+   * @return completes once the server took it (forwarded or dropped by its rate limit)
+   */
+  CompletableFuture<Void> typingAsync(String peer);
+
+  /**
+   * Reads this user's settings; see {@link ChatEngine#settings}.
+   *
+   * @return the settings
+   */
+  CompletableFuture<AccountSettings> settingsAsync();
+
+  /**
+   * Replaces this user's settings; see {@link ChatEngine#updateSettings}.
+   *
+   * @param settings the new settings
+   * @return the settings as stored
+   */
+  CompletableFuture<AccountSettings> updateSettingsAsync(AccountSettings settings);
+
+  /**
    * Closes the connection. Calls in flight fail with {@link ErrorCode#UNAVAILABLE}; the session
    * stays valid on the server and can be resumed. Calling it again does nothing.
    */
@@ -311,5 +354,56 @@ public interface ChatClient extends AutoCloseable {
    */
   default int logoutOtherSessions(String username, String password) {
     return ChatFutures.await(logoutOtherSessionsAsync(username, password));
+  }
+
+  /**
+   * Lists conversations and waits; see {@link #listConversationsAsync}.
+   *
+   * @param pageToken {@code null}, or the token of the previous page
+   * @param limit most entries, or 0 for the default
+   * @return the page
+   */
+  default Page<Conversation> listConversations(String pageToken, int limit) {
+    return ChatFutures.await(listConversationsAsync(pageToken, limit));
+  }
+
+  /**
+   * Reads history and waits; see {@link #historyAsync}.
+   *
+   * @param peer the other user's name
+   * @param beforeId messages with an id below this, or 0 for the newest
+   * @param limit most messages, or 0 for the default
+   * @return the messages, newest first
+   */
+  default List<HistoryEntry> history(String peer, long beforeId, int limit) {
+    return ChatFutures.await(historyAsync(peer, beforeId, limit));
+  }
+
+  /**
+   * Tells a peer this user is typing and waits; see {@link #typingAsync}.
+   *
+   * @param peer the name of the user being written to
+   */
+  default void typing(String peer) {
+    ChatFutures.await(typingAsync(peer));
+  }
+
+  /**
+   * Reads the settings and waits; see {@link #settingsAsync}.
+   *
+   * @return the settings
+   */
+  default AccountSettings settings() {
+    return ChatFutures.await(settingsAsync());
+  }
+
+  /**
+   * Replaces the settings and waits; see {@link #updateSettingsAsync}.
+   *
+   * @param settings the new settings
+   * @return the settings as stored
+   */
+  default AccountSettings updateSettings(AccountSettings settings) {
+    return ChatFutures.await(updateSettingsAsync(settings));
   }
 }

@@ -52,4 +52,61 @@ public interface ChatClientListener {
    * @param reason what the server answered, usually {@link ErrorCode#UNAUTHENTICATED}
    */
   default void onSessionEnded(ChatException reason) {}
+
+  /**
+   * A message this user sent from another device (session) was stored; see {@link Carbon}.
+   *
+   * @param message the message
+   */
+  default void onCarbon(Message message) {}
+
+  /**
+   * Messages this user sent to a peer were delivered or read; see {@link Receipt}.
+   *
+   * @param receipt the receipt
+   */
+  default void onReceipt(Receipt receipt) {}
+
+  /**
+   * The peer of one of this user's conversations came online or went offline; see
+   * {@link Presence}. Right after subscribing the client hears the presence of the peers of its
+   * recent conversations who are online.
+   *
+   * @param presence the peer's presence
+   */
+  default void onPresence(Presence presence) {}
+
+  /**
+   * The peer of one of this user's conversations is typing; see {@link Typing}.
+   *
+   * @param typing the notice
+   */
+  default void onTyping(Typing typing) {}
+
+  /**
+   * A peer deleted their account and withdrew their unread messages; see {@link Withdrawal}.
+   *
+   * @param withdrawal the notice
+   */
+  default void onWithdrawal(Withdrawal withdrawal) {}
+
+  /**
+   * Calls the method of this listener that hears {@code event}: {@link #onCarbon},
+   * {@link #onReceipt}, {@link #onPresence}, {@link #onTyping} or {@link #onWithdrawal}.
+   *
+   * @param event the event
+   */
+  default void onEvent(ChatEvent event) {
+    if (event instanceof Carbon c) {
+      onCarbon(c.message());
+    } else if (event instanceof Receipt r) {
+      onReceipt(r);
+    } else if (event instanceof Presence p) {
+      onPresence(p);
+    } else if (event instanceof Typing t) {
+      onTyping(t);
+    } else if (event instanceof Withdrawal w) {
+      onWithdrawal(w);
+    }
+  }
 }

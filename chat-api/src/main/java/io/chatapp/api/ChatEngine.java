@@ -185,10 +185,16 @@ public interface ChatEngine extends AutoCloseable {
   /**
    * Sends a message. It is stored in the recipient's mailbox with the recipient's next sequence
    * number and the server's time before anyone is told, then pushed to every live subscription
-   * of the recipient. Sending to oneself works.
+   * of the recipient, and as a {@link Carbon} to the sender's other sessions' subscriptions.
+   * Sending to oneself works.
    *
-   * <p>A {@code clientMessageId} makes retries safe: the same id sent again by the same sender
-   * returns the original message and stores nothing new.
+   * <p>A {@code clientMessageId} makes retries safe: the same id sent again by the same sender,
+   * to the same recipient (in any letter case) with the same text, returns the original message
+   * and stores nothing new. An id is a promise that the request is the same: the same id with
+   * another recipient or text is refused ({@link ErrorCode#INVALID_ARGUMENT}, reason
+   * {@code IDEMPOTENCY_KEY_REUSED}) and stores nothing, as payment APIs refuse an idempotency key
+   * reused with another payload. An id is remembered for the server's idempotency window (a day
+   * by default); after that it is new again.
    *
    * @param token the sender's session
    * @param recipient the recipient's username, in any letter case
@@ -197,7 +203,8 @@ public interface ChatEngine extends AutoCloseable {
    *     chosen by the sender
    * @return the stored message
    * @throws ChatException {@link ErrorCode#NOT_FOUND} if the recipient does not exist;
-   *     {@link ErrorCode#INVALID_ARGUMENT} for a bad text or id
+   *     {@link ErrorCode#INVALID_ARGUMENT} for a bad text or id, or an id the sender used for
+   *     another message
    */
   Message send(String token, String recipient, String text, String clientMessageId);
 
@@ -230,8 +237,9 @@ public interface ChatEngine extends AutoCloseable {
   List<Message> fetch(String token, long afterSeq, int limit);
 
   /**
-   * Moves the read mark: every message up to {@code uptoSeq} counts as read. The mark never moves
-   * back, and never past the newest stored message.
+   * Moves the read mark: every message up to {@code uptoSeq} counts as read, and their senders get
+   * a {@link Receipt} (while both have read receipts on). The mark never moves back, and never
+   * past the newest stored message.
    *
    * @param token the caller's session
    * @param uptoSeq the highest sequence number read, 0 or more
@@ -248,10 +256,82 @@ public interface ChatEngine extends AutoCloseable {
    */
   int deleteMessages(String token, Collection<Long> messageIds);
 
+  /** Page size of {@link #listConversations} when the caller passes 0. */
+  int DEFAULT_CONVERSATION_LIMIT = 50;
+  /** Largest page of {@link #listConversations}. */
+  int MAX_CONVERSATION_LIMIT = 200;
+  /** Messages {@link #history} returns when the caller passes 0. */
+  int DEFAULT_HISTORY_LIMIT = 50;
+  /** Most messages one {@link #history} returns. */
+  int MAX_HISTORY_LIMIT = 200;
+
+  /**
+   * Lists the caller's conversations, the one with the newest message first, each with the peer,
+   * the newest message, the unread count and the peer's presence.
+   *
+   * @param token the caller's session
+   * @param pageToken {@code null} for the first page, else the {@link Page#nextPageToken()} of the
+   *     previous page
+   * @param limit most conversations, 1 to {@value #MAX_CONVERSATION_LIMIT}, or 0 for
+   *     {@value #DEFAULT_CONVERSATION_LIMIT}
+   * @return the page
+   * @throws ChatException {@link ErrorCode#INVALID_ARGUMENT} for a bad limit or page token
+   */
+  Page<Conversation> listConversations(String token, String pageToken, int limit);
+
+  /**
+   * Reads the history of the conversation with a peer, both directions, newest first, paging
+   * backwards: pass the smallest message id of one answer as {@code beforeId} of the next. Only
+   * messages the caller has not deleted; acknowledging does not remove a message from history.
+   * An empty answer means there is nothing older. At most about {@value #MAX_FETCH_BYTES} bytes
+   * of messages come back at once, as with {@link #fetch}.
+   *
+   * @param token the caller's session
+   * @param peer the other user's name, in any letter case; a deleted account's conversation is
+   *     reached by the id in {@link Conversation#peerId()} only through {@link #listConversations}
+   * @param beforeId return messages with an id below this, or 0 for the newest
+   * @param limit most messages, 1 to {@value #MAX_HISTORY_LIMIT}, or 0 for
+   *     {@value #DEFAULT_HISTORY_LIMIT}
+   * @return the messages, newest first, possibly none
+   * @throws ChatException {@link ErrorCode#NOT_FOUND} if no account has that name
+   */
+  List<HistoryEntry> history(String token, String peer, long beforeId, int limit);
+
+  /**
+   * Tells a peer that the caller is typing. The peer's live subscriptions get a {@link Typing}
+   * event if the two share a conversation; the server forwards at most one per conversation per
+   * {@link Typing#MIN_INTERVAL} and drops the others without an error, so a client may call it on
+   * every key press.
+   *
+   * @param token the caller's session
+   * @param peer the name of the user being written to
+   * @throws ChatException {@link ErrorCode#NOT_FOUND} if no account has that name
+   */
+  void typing(String token, String peer);
+
+  /**
+   * Returns the caller's settings.
+   *
+   * @param token the caller's session
+   * @return the settings, {@link AccountSettings#DEFAULTS} for an account that never changed them
+   */
+  AccountSettings settings(String token);
+
+  /**
+   * Replaces the caller's settings. Hiding presence tells the peers the user went offline.
+   *
+   * @param token the caller's session
+   * @param settings the new settings
+   * @return the settings as stored
+   */
+  AccountSettings updateSettings(String token, AccountSettings settings);
+
   /**
    * Deletes the caller's account: ends every session and subscription of the user, deletes the
    * mailbox, withdraws the messages the user sent that their recipients have not acknowledged yet
-   * (acknowledged ones stay with their recipients), and frees the username.
+   * (acknowledged ones stay with their recipients; the live subscriptions of those recipients get
+   * a {@link Withdrawal}), and frees the username. A later account of the same name gets a new
+   * account id and continues the mailbox's seqs after the old one's, so no seq is used twice.
    *
    * @param token the caller's session
    * @param password the account's password, asked again as a guard against a stolen token

@@ -17,6 +17,16 @@ public interface MessageListener {
   void onMessage(Message message);
 
   /**
+   * Receives an event of the subscriber's user: a {@link Receipt} for messages they sent, the
+   * {@link Presence} of a peer, a {@link Typing} notice, a {@link Carbon} of a message they sent
+   * from another session, a {@link Withdrawal}. Called on the same thread rules as
+   * {@link #onMessage}; events have no seq and are live only. The default does nothing.
+   *
+   * @param event the event
+   */
+  default void onEvent(ChatEvent event) {}
+
+  /**
    * Tells that the engine ended the subscription: its session ended
    * ({@link ErrorCode#UNAUTHENTICATED}), the listener fell too far behind
    * ({@link ErrorCode#RESOURCE_EXHAUSTED}; subscribe again after the last seq seen and nothing

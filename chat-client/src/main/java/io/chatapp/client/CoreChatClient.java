@@ -1,6 +1,10 @@
 package io.chatapp.client;
 
 import io.chatapp.api.AccountInfo;
+import io.chatapp.api.AccountSettings;
+import io.chatapp.api.ChatEvent;
+import io.chatapp.api.Conversation;
+import io.chatapp.api.HistoryEntry;
 import io.chatapp.api.ChatClient;
 import io.chatapp.api.ChatException;
 import io.chatapp.api.ChatFutures;
@@ -257,6 +261,34 @@ public class CoreChatClient implements ChatClient {
   @Override
   public final CompletableFuture<List<Message>> fetchAsync(long afterSeq, int limit) {
     return call(new Request.Fetch(afterSeq, limit));
+  }
+
+  @Override
+  public final CompletableFuture<Page<Conversation>> listConversationsAsync(String pageToken, int limit) {
+    return call(new Request.ListConversations(pageToken, limit));
+  }
+
+  @Override
+  public final CompletableFuture<List<HistoryEntry>> historyAsync(String peer, long beforeId, int limit) {
+    return call(new Request.History(peer, beforeId, limit));
+  }
+
+  @Override
+  public final CompletableFuture<Void> typingAsync(String peer) {
+    return call(new Request.Typing(peer));
+  }
+
+  @Override
+  public final CompletableFuture<AccountSettings> settingsAsync() {
+    return call(new Request.GetSettings());
+  }
+
+  @Override
+  public final CompletableFuture<AccountSettings> updateSettingsAsync(AccountSettings settings) {
+    if (settings == null) {
+      throw new IllegalArgumentException("settings must not be null");
+    }
+    return call(new Request.UpdateSettings(settings));
   }
 
   @Override
@@ -524,6 +556,13 @@ public class CoreChatClient implements ChatClient {
       }
 
       @Override
+      public void onEvent(ChatEvent event) {
+        if (wanted.isWanted()) {
+          dispatch.event(wanted, event);
+        }
+      }
+
+      @Override
       public void onEnded(ChatException reason) {
         subscriptionEnded(wanted, reason);
       }
@@ -735,8 +774,9 @@ public class CoreChatClient implements ChatClient {
       awaitResubscription(restored, restore);
     }
     if (subscriptionLost) {
-      dispatch.subscriptionEnded(new ChatException(sessionLost.code(),
-          "subscription ended: the session could not be taken up after reconnecting: " + sessionLost.getMessage()));
+      dispatch.subscriptionEnded(new ChatException(sessionLost.code(), sessionLost.reason(),
+          "subscription ended: the session could not be taken up after reconnecting: " + sessionLost.getMessage(),
+          sessionLost.retryAfter().orElse(null)));
     }
     if (!first) {
       if (sessionLost != null) {

@@ -1,6 +1,7 @@
 package io.chatapp.client;
 
 import io.chatapp.api.ChatClientListener;
+import io.chatapp.api.ChatEvent;
 import io.chatapp.api.ChatException;
 import io.chatapp.api.Message;
 import io.chatapp.client.spi.Connection;
@@ -97,6 +98,27 @@ final class ListenerDispatch {
     });
     if (!queued) {
       waiting.addAndGet(-n);
+    }
+  }
+
+  /** An event pushed on {@code subscription}, counted as one message for the pause. Transport reading thread. */
+  void event(WantedSubscription subscription, ChatEvent event) {
+    if (waiting.incrementAndGet() >= capacity) {
+      pauseIfFull();
+    }
+    boolean queued = run(() -> {
+      try {
+        if (subscription.isWanted() && !closed) {
+          call(() -> listener.onEvent(event));
+        }
+      } finally {
+        if (waiting.decrementAndGet() <= capacity / 2) {
+          resumeIfDrained();
+        }
+      }
+    });
+    if (!queued) {
+      waiting.decrementAndGet();
     }
   }
 

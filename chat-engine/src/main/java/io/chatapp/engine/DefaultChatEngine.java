@@ -1,10 +1,13 @@
 package io.chatapp.engine;
 
 import io.chatapp.api.AccountInfo;
+import io.chatapp.api.AccountSettings;
 import io.chatapp.api.ChatEngine;
 import io.chatapp.api.ChatEngineListener;
 import io.chatapp.api.ChatException;
+import io.chatapp.api.Conversation;
 import io.chatapp.api.ErrorCode;
+import io.chatapp.api.HistoryEntry;
 import io.chatapp.api.Message;
 import io.chatapp.api.MessageListener;
 import io.chatapp.api.Page;
@@ -14,6 +17,7 @@ import io.chatapp.engine.store.ChatStore;
 import io.chatapp.engine.store.InMemoryChatStore;
 import io.chatapp.engine.store.MailboxState;
 import io.chatapp.engine.store.StoredAccount;
+import io.chatapp.engine.store.StoredConversation;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
@@ -49,6 +53,9 @@ public final class DefaultChatEngine implements ChatEngine {
   // Sends with a client message id running at once; far above the threads a server gives the
   // engine, so that only a runaway caller ever sends unregistered.
   static final int MAX_ID_SENDS_IN_FLIGHT = 65_536;
+  // How often delivered marks go to the store; a crash loses at most this much of them, and the
+  // messages are then shown as sent until delivered again.
+  static final Duration DELIVERED_FLUSH_INTERVAL = Duration.ofSeconds(1);
 
   private final ChatStore store;
   private final Clock clock;
@@ -61,6 +68,9 @@ public final class DefaultChatEngine implements ChatEngine {
   private final long maxUnreadPerSender;
   private final EngineListeners events = new EngineListeners();
   private final AtomicLong lastMessageId;
+  private final AtomicLong lastAccountId;
+  private final LiveEvents live;
+  private final Conversations conversations;
   private final ConcurrentHashMap<String, Mailbox> mailboxes = new ConcurrentHashMap<>();
   private final SessionTable sessions;
   private final Duration idempotencyWindow;
@@ -88,7 +98,10 @@ public final class DefaultChatEngine implements ChatEngine {
         builder.maxSessionsPerUser, builder.sendsPerSecond, builder.sendBurst);
     this.idempotencyWindow = builder.idempotencyWindow;
     this.lastMessageId = new AtomicLong(store.lastMessageId());
-    this.sweeper = Sweeper.start(this::sweep, builder.sweepInterval);
+    this.lastAccountId = new AtomicLong(store.lastAccountId());
+    this.live = new LiveEvents(store, clock, builder.liveReceipts, mailboxes::get);
+    this.conversations = new Conversations(store, pageTokens, live, mailboxes::get);
+    this.sweeper = Sweeper.start(this::sweep, builder.sweepInterval, live::flushDelivered, DELIVERED_FLUSH_INTERVAL);
   }
 
   /**
@@ -170,7 +183,7 @@ public final class DefaultChatEngine implements ChatEngine {
   /** Stores a new account whose password is hashed already. On a password thread. */
   private void createAccountNow(String username, String passwordHash) {
     checkOpen();
-    StoredAccount account = new StoredAccount(username, passwordHash, clock.instant());
+    StoredAccount account = new StoredAccount(username, passwordHash, clock.instant(), lastAccountId.incrementAndGet());
     if (!store.insertAccount(account)) {
       throw taken(username);
     }
@@ -180,7 +193,7 @@ public final class DefaultChatEngine implements ChatEngine {
   }
 
   private static ChatException taken(String username) {
-    return new ChatException(ErrorCode.ALREADY_EXISTS, "username " + Rules.quote(username) + " is taken");
+    return Reasons.of(ErrorCode.ALREADY_EXISTS, Reasons.USERNAME_TAKEN, "username " + Rules.quote(username) + " is taken");
   }
 
   /** Opens a session for an account whose password was just checked. On a password thread. */
@@ -208,7 +221,7 @@ public final class DefaultChatEngine implements ChatEngine {
 
   @Override
   public Page<AccountInfo> listAccounts(String token, String pattern, String pageToken, int limit) {
-    session(token);
+    SessionState viewer = session(token);
     Glob glob = Glob.of(Rules.pattern(pattern));
     int pageSize = Rules.limit(limit, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT);
     String after = pageTokens.decode(glob.text(), pageToken);
@@ -226,7 +239,7 @@ public final class DefaultChatEngine implements ChatEngine {
           if (items.size() == pageSize) {
             return new Page<>(items, pageTokens.encode(glob.text(), after));
           }
-          items.add(new AccountInfo(username, isOnline(key)));
+          items.add(new AccountInfo(username, isOnlineFor(viewer, key)));
         }
         after = key;
       }
@@ -253,7 +266,8 @@ public final class DefaultChatEngine implements ChatEngine {
       return store(sender, recipient, text, null);
     }
     // A retry waits for an attempt with its id that is still being stored and gets its message.
-    return inFlight.once(sender.userKey, clientMessageId, () -> sendOnce(sender, recipient, text, clientMessageId));
+    return inFlight.once(sender.userKey, clientMessageId, recipient, text,
+        () -> sendOnce(sender, recipient, text, clientMessageId));
   }
 
   /**
@@ -266,6 +280,7 @@ public final class DefaultChatEngine implements ChatEngine {
     var earlier = store.findSent(sender.userKey, clientMessageId, Instant.MIN);
     if (earlier.isPresent()) {
       if (!earlier.get().sentAt().isBefore(windowStart)) {
+        Rules.requireRepeat(earlier, clientMessageId, recipient, text);
         return asStored(earlier.get().toMessage(sender.username, text));
       }
       // Past the window the id is new again; its old record must go before the store's dedupe sees it.
@@ -276,11 +291,14 @@ public final class DefaultChatEngine implements ChatEngine {
 
   private Message store(SessionState sender, String recipient, String text, String clientMessageId) {
     long id = lastMessageId.incrementAndGet();
-    Message message = onMailbox(StoredAccount.key(recipient), mailbox -> mailbox.append(store, id, sender.username,
+    Message message = onMailbox(StoredAccount.key(recipient), mailbox -> mailbox.append(store, id, sender,
         text, clock.instant(), clientMessageId, maxUnreadPerMailbox, maxUnreadPerSender));
     if (message.id() != id) {
-      return asStored(message); // a duplicate that the store found
+      // A duplicate that the store found: an attempt that raced this one, maybe with another text.
+      Rules.requireRepeat(store.findSent(sender.userKey, clientMessageId, Instant.MIN), clientMessageId, recipient, text);
+      return asStored(message);
     }
+    live.carbon(sender, message);
     events.fire(l -> l.onMessageStored(message));
     return message;
   }
@@ -305,13 +323,15 @@ public final class DefaultChatEngine implements ChatEngine {
     if (listener == null) {
       throw Rules.invalid("listener is required");
     }
+    session.sendRate.take(clock.millis());
     EngineSubscription subscription = onMailbox(session.userKey, mailbox -> mailbox.subscribe(store, afterSeq,
         (box, start, catchUpTo) -> new EngineSubscription(box, session, listener, store, delivery.executor(),
-            events, subscriberQueueLimit, start, catchUpTo)));
+            events, subscriberQueueLimit, start, catchUpTo, live::delivered)));
     session.add(subscription);
+    live.presenceSnapshot(accountMailbox(session.userKey), subscription);
     if (session.isEnded() || closed) {
       // Logout or shutdown raced with this call and may have missed the new subscription.
-      subscription.end(closed ? shutDown() : new ChatException(ErrorCode.UNAUTHENTICATED, "the session has ended"));
+      subscription.end(closed ? shutDown() : Reasons.of(ErrorCode.UNAUTHENTICATED, Reasons.SESSION_ENDED, "the session has ended"));
     }
     subscription.start();
     return subscription;
@@ -327,8 +347,12 @@ public final class DefaultChatEngine implements ChatEngine {
     for (int i = 0; i < messages.size(); i++) {
       bytes += Rules.approximateBytes(messages.get(i));
       if (bytes > MAX_FETCH_BYTES && i > 0) {
-        return List.copyOf(messages.subList(0, i));
+        messages = List.copyOf(messages.subList(0, i));
+        break;
       }
+    }
+    if (!messages.isEmpty()) {
+      live.delivered(accountMailbox(session.userKey), messages);
     }
     return messages;
   }
@@ -337,8 +361,11 @@ public final class DefaultChatEngine implements ChatEngine {
   public long ack(String token, long uptoSeq) {
     SessionState session = session(token);
     Rules.seq(uptoSeq, "uptoSeq");
-    return onMailbox(session.userKey, mailbox -> mailbox.write(store, () -> store.ack(session.userKey, uptoSeq)))
-        .unreadCount();
+    return onMailbox(session.userKey, mailbox -> {
+      Mailbox.Acked acked = mailbox.ack(store, uptoSeq);
+      live.read(mailbox, acked.readBefore(), acked.after().readSeq());
+      return acked.after();
+    }).unreadCount();
   }
 
   @Override
@@ -365,12 +392,14 @@ public final class DefaultChatEngine implements ChatEngine {
     StoredAccount account = store.findAccount(session.userKey).orElseThrow(SessionTable::ended);
     credentials.confirm(account, password, origin);
     Mailbox mailbox = accountMailbox(session.userKey);
+    List<StoredConversation> peers = store.conversations(account.id(), Long.MAX_VALUE, LiveEvents.PRESENCE_FANOUT);
     List<EngineSubscription> subscriptions;
     try {
       subscriptions = mailbox.deleteAccount(store);
     } finally {
       mailboxes.remove(session.userKey, mailbox);
     }
+    live.withdrawn(account, peers);
     // The store withdrew this user's unread messages from other mailboxes: recount them there.
     mailboxes.values().forEach(Mailbox::forgetUnread);
     sessions.removeUser(session.userKey);
@@ -398,9 +427,14 @@ public final class DefaultChatEngine implements ChatEngine {
     }
     closed = true;
     for (Mailbox mailbox : mailboxes.values()) {
-      EngineSubscription.endAll(mailbox.subscriptions(), ErrorCode.UNAVAILABLE, "the server is shutting down");
+      EngineSubscription.endAll(mailbox.subscriptions(), ErrorCode.UNAVAILABLE, Reasons.SHUTTING_DOWN, "the server is shutting down");
     }
     sweeper.close();
+    try {
+      live.flushDelivered();
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "writing the last delivered marks failed", e);
+    }
     delivery.shutdown();
     credentials.close();
     try {
@@ -438,14 +472,77 @@ public final class DefaultChatEngine implements ChatEngine {
       if (store.findAccount(userKey).isEmpty()) {
         throw Rules.noSuchUser(userKey);
       }
-      mailbox = mailboxes.computeIfAbsent(userKey, Mailbox::new);
+      mailbox = mailboxes.computeIfAbsent(userKey, key -> new Mailbox(key, live::onlineChanged));
     }
     return mailbox;
   }
 
-  private boolean isOnline(String userKey) {
+  /** Whether a user looks online to a viewer: only to the peers of a conversation, and never when hidden. */
+  private boolean isOnlineFor(SessionState viewer, String userKey) {
     Mailbox mailbox = mailboxes.get(userKey);
-    return mailbox != null && mailbox.isOnline();
+    return mailbox != null && mailbox.isOnline() && mailbox.settings().showPresence()
+        && (mailbox.accountId() == viewer.accountId || store.hasConversation(viewer.accountId, mailbox.accountId()));
+  }
+
+  @Override
+  public Page<Conversation> listConversations(String token, String pageToken, int limit) {
+    return conversations.list(session(token), pageToken, limit);
+  }
+
+  @Override
+  public List<HistoryEntry> history(String token, String peer, long beforeId, int limit) {
+    SessionState session = session(token);
+    Rules.present(peer, "peer");
+    if (beforeId < 0) {
+      throw Rules.invalid("before_id must be 0 (the newest) or a message id, was " + beforeId);
+    }
+    StoredAccount account = peerAccount(peer);
+    return conversations.history(session, account, beforeId, limit);
+  }
+
+  @Override
+  public void typing(String token, String peer) {
+    SessionState session = session(token);
+    Rules.present(peer, "peer");
+    StoredAccount account = peerAccount(peer);
+    // Typing notices, settings changes and subscriptions each tell many users, so they draw on the
+    // session's send allowance: a loop of them is slowed like a loop of sends.
+    session.sendRate.take(clock.millis());
+    Mailbox mailbox = mailboxes.get(account.key());
+    if (mailbox != null && mailbox.accountId() == account.id()) {
+      live.typing(session, mailbox);
+    }
+  }
+
+  @Override
+  public AccountSettings settings(String token) {
+    SessionState session = session(token);
+    return store.findAccount(session.userKey).orElseThrow(SessionTable::ended).settings();
+  }
+
+  @Override
+  public AccountSettings updateSettings(String token, AccountSettings settings) {
+    SessionState session = session(token);
+    if (settings == null) {
+      throw Rules.invalid("settings are required");
+    }
+    session.sendRate.take(clock.millis());
+    Mailbox mailbox = accountMailbox(session.userKey);
+    AccountSettings before = mailbox.write(store, () -> {
+      AccountSettings old = store.findAccount(session.userKey).orElseThrow(SessionTable::ended).settings();
+      store.updateSettings(session.userKey, settings);
+      mailbox.settings(settings);
+      return old;
+    });
+    live.settingsChanged(mailbox, before, settings);
+    return settings;
+  }
+
+  private StoredAccount peerAccount(String peer) {
+    if (!Rules.isValidUsername(peer)) {
+      throw Rules.noSuchUser(peer);
+    }
+    return store.findAccount(StoredAccount.key(peer)).orElseThrow(() -> Rules.noSuchUser(peer));
   }
 
   /**
@@ -474,7 +571,7 @@ public final class DefaultChatEngine implements ChatEngine {
   }
 
   private static ChatException shutDown() {
-    return new ChatException(ErrorCode.UNAVAILABLE, "the server is shutting down");
+    return Reasons.of(ErrorCode.UNAVAILABLE, Reasons.SHUTTING_DOWN, "the server is shutting down");
   }
 
 }

@@ -1,6 +1,7 @@
 package io.chatapp.engine;
 
 import io.chatapp.api.ChatEngine;
+import io.chatapp.api.ChatEvent;
 import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
 import io.chatapp.api.Message;
@@ -92,6 +93,17 @@ final class EngineConnection implements Connection {
     } else if (r instanceof Request.DeleteAccount d) {
       engine.deleteAccount(token, d.password());
       return null;
+    } else if (r instanceof Request.ListConversations l) {
+      return engine.listConversations(token, l.pageToken(), l.limit());
+    } else if (r instanceof Request.History h) {
+      return engine.history(token, h.peer(), h.beforeId(), h.limit());
+    } else if (r instanceof Request.Typing t) {
+      engine.typing(token, t.peer());
+      return null;
+    } else if (r instanceof Request.GetSettings) {
+      return engine.settings(token);
+    } else if (r instanceof Request.UpdateSettings u) {
+      return engine.updateSettings(token, u.settings());
     }
     throw new IllegalArgumentException("no engine call for request " + r.name());
   }
@@ -194,7 +206,7 @@ final class EngineConnection implements Connection {
     try {
       return CompletableFuture.supplyAsync(call, executor);
     } catch (RejectedExecutionException e) {
-      return CompletableFuture.failedFuture(new ChatException(ErrorCode.UNAVAILABLE, "the client is closed"));
+      return CompletableFuture.failedFuture(Reasons.of(ErrorCode.UNAVAILABLE, Reasons.CLIENT_CLOSED, "the client is closed"));
     }
   }
 
@@ -216,6 +228,13 @@ final class EngineConnection implements Connection {
       if (!stopped) {
         lastSeq = message.seq();
         sink.onMessages(List.of(message));
+      }
+    }
+
+    @Override
+    public void onEvent(ChatEvent event) {
+      if (!stopped) {
+        sink.onEvent(event);
       }
     }
 

@@ -1,5 +1,6 @@
 package io.chatapp.engine;
 
+import io.chatapp.api.ChatEvent;
 import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
 import io.chatapp.api.Message;
@@ -7,6 +8,7 @@ import io.chatapp.api.MessageListener;
 import io.chatapp.api.Subscription;
 import io.chatapp.engine.store.ChatStore;
 import java.lang.System.Logger.Level;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
@@ -37,6 +39,11 @@ final class EngineSubscription implements Subscription {
     EngineSubscription create(Mailbox mailbox, long startAfterSeq, long catchUpToSeq);
   }
 
+  /** Hears which messages a drain handed to the listener, once per drain, on the delivery thread. */
+  interface Delivered {
+    void delivered(Mailbox mailbox, List<Message> messages);
+  }
+
   private final Mailbox mailbox;
   private final SessionState session;
   private final MessageListener listener;
@@ -45,7 +52,9 @@ final class EngineSubscription implements Subscription {
   private final EngineListeners events;
   private final int queueLimit;
 
-  private final ConcurrentLinkedQueue<Message> queue = new ConcurrentLinkedQueue<>();
+  private final Delivered deliveredHook;
+  // Messages and ChatEvents, in the order offered.
+  private final ConcurrentLinkedQueue<Object> queue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger queued = new AtomicInteger();
   private final AtomicBoolean scheduled = new AtomicBoolean();
   private volatile boolean active = true;
@@ -54,9 +63,12 @@ final class EngineSubscription implements Subscription {
   // Owned by the drain task; published to it by the scheduling CAS.
   private long delivered;
   private long catchUpTo;
+  private final List<Message> drained = new ArrayList<>();
 
   EngineSubscription(Mailbox mailbox, SessionState session, MessageListener listener, ChatStore store,
-      Executor executor, EngineListeners events, int queueLimit, long startAfterSeq, long catchUpToSeq) {
+      Executor executor, EngineListeners events, int queueLimit, long startAfterSeq, long catchUpToSeq,
+      Delivered deliveredHook) {
+    this.deliveredHook = deliveredHook;
     this.mailbox = mailbox;
     this.session = session;
     this.listener = listener;
@@ -79,7 +91,7 @@ final class EngineSubscription implements Subscription {
       return;
     }
     if (queued.incrementAndGet() > queueLimit) {
-      end(new ChatException(ErrorCode.RESOURCE_EXHAUSTED, "subscriber fell more than " + queueLimit
+      end(Reasons.of(ErrorCode.RESOURCE_EXHAUSTED, Reasons.SUBSCRIBER_TOO_SLOW, "subscriber fell more than " + queueLimit
           + " messages behind; subscribe again after the last seq received, nothing is lost"));
       return;
     }
@@ -87,10 +99,33 @@ final class EngineSubscription implements Subscription {
     schedule();
   }
 
+  /**
+   * Queues an event; never blocks. Events are live only, so one that finds the queue half full is
+   * dropped rather than ending the subscription: a slow subscriber loses notices, never messages.
+   * Called by any engine thread.
+   */
+  void offerEvent(ChatEvent event) {
+    if (!active || queued.get() >= queueLimit / 2) {
+      return;
+    }
+    queued.incrementAndGet();
+    queue.offer(event);
+    schedule();
+  }
+
+  SessionState session() {
+    return session;
+  }
+
   /** Ends the subscription for a reason of the engine's; the listener hears it via onEnd. */
   static void endAll(List<EngineSubscription> subscriptions, ErrorCode code, String message) {
+    endAll(subscriptions, code, code.name(), message);
+  }
+
+  /** Ends the subscriptions for a reason of the engine's with a {@link Reasons reason}. */
+  static void endAll(List<EngineSubscription> subscriptions, ErrorCode code, String reason, String message) {
     for (EngineSubscription subscription : subscriptions) {
-      subscription.end(new ChatException(code, message));
+      subscription.end(Reasons.of(code, reason, message));
     }
   }
 
@@ -141,14 +176,19 @@ final class EngineSubscription implements Subscription {
           budget -= catchUp();
           continue;
         }
-        Message message = queue.poll();
-        if (message == null) {
+        Object next = queue.poll();
+        if (next == null) {
           break;
         }
         queued.decrementAndGet();
-        deliverInOrder(message);
+        if (next instanceof Message message) {
+          deliverInOrder(message);
+        } else {
+          deliverEvent((ChatEvent) next);
+        }
         budget--;
       }
+      reportDelivered();
     } catch (RuntimeException e) {
       LOG.log(Level.ERROR, "delivery to a subscription of " + mailbox.key + " failed", e);
       endReason = new ChatException(ErrorCode.INTERNAL, "delivery failed: " + e.getMessage(), e);
@@ -208,8 +248,27 @@ final class EngineSubscription implements Subscription {
     }
   }
 
+  private void reportDelivered() {
+    if (!drained.isEmpty()) {
+      try {
+        deliveredHook.delivered(mailbox, drained);
+      } finally {
+        drained.clear();
+      }
+    }
+  }
+
+  private void deliverEvent(ChatEvent event) {
+    try {
+      listener.onEvent(event);
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "message listener " + listener.getClass().getName() + " failed on an event", e);
+    }
+  }
+
   private void deliver(Message message) {
     delivered = message.seq();
+    drained.add(message);
     try {
       listener.onMessage(message);
     } catch (RuntimeException e) {

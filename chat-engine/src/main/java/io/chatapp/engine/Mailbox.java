@@ -1,5 +1,7 @@
 package io.chatapp.engine;
 
+import io.chatapp.api.AccountSettings;
+import io.chatapp.api.ChatEvent;
 import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
 import io.chatapp.api.Message;
@@ -16,6 +18,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
@@ -34,11 +37,24 @@ import java.util.function.Supplier;
 final class Mailbox {
   private static final EngineSubscription[] NONE = new EngineSubscription[0];
 
+  /** Hears when a mailbox's first subscription starts or its last ends, after the lock is released. */
+  interface OnlineChange {
+    void changed(Mailbox mailbox);
+  }
+
   final String key;
+  private final OnlineChange onlineChange;
   private final Object lock = new Object();
   private String username; // guarded by lock; null until loaded
+  // Set by the load; read without the lock by events, which tolerate 0 (not loaded yet).
+  private volatile long accountId;
+  private volatile AccountSettings settings = AccountSettings.DEFAULTS;
+  private volatile Instant lastSeen;
+  // Every seq up to it reached a device of the owner; raised by delivery threads and fetches.
+  private final AtomicLong deliveredSeq = new AtomicLong();
   private long lastSeq = -1; // guarded by lock; -1 until loaded
   private long unread = -1; // guarded by lock; -1 until loaded or after a change the store counts
+  private long readSeq = -1; // guarded by lock; -1 until loaded
   // The last pipelined append not known to be finished; the store finishes them in order.
   private CompletableFuture<Message> pending; // guarded by lock
   private long offeredSeq = -1; // guarded by lock; every seq up to it was offered or failed
@@ -55,8 +71,60 @@ final class Mailbox {
   // Copy-on-write under lock, so that offering and the online flag read it without locking.
   private volatile EngineSubscription[] subscriptions = NONE;
 
-  Mailbox(String key) {
+  Mailbox(String key, OnlineChange onlineChange) {
     this.key = key;
+    this.onlineChange = onlineChange;
+  }
+
+  long accountId() {
+    return accountId;
+  }
+
+  /** The name as registered, or the key before the mailbox is loaded. */
+  String username() {
+    String name;
+    synchronized (lock) {
+      name = username;
+    }
+    return name != null ? name : key;
+  }
+
+  AccountSettings settings() {
+    return settings;
+  }
+
+  void settings(AccountSettings settings) {
+    this.settings = settings;
+  }
+
+  Instant lastSeen() {
+    return lastSeen;
+  }
+
+  void lastSeen(Instant when) {
+    lastSeen = when;
+  }
+
+  /**
+   * Raises the delivered mark.
+   *
+   * @return the mark before, so that the caller tells the senders of what lies above it
+   */
+  long raiseDelivered(long seq) {
+    return deliveredSeq.getAndAccumulate(seq, Math::max);
+  }
+
+  long deliveredSeq() {
+    return deliveredSeq.get();
+  }
+
+  /** Pushes an event to every live subscription but those of {@code except} (may be null). */
+  void offerEvent(ChatEvent event, SessionState except) {
+    for (EngineSubscription subscription : subscriptions) {
+      if (subscription.session() != except) {
+        subscription.offerEvent(event);
+      }
+    }
   }
 
   /**
@@ -70,6 +138,22 @@ final class Mailbox {
       unread = -1; // an ack or a deletion changes it; the store counts it again when needed
       unreadBySender.clear();
       return write.get();
+    }
+  }
+
+  /** The read marks before and after an {@link #ack}. */
+  record Acked(long readBefore, MailboxState after) {}
+
+  /** Moves the read mark in the store, under the lock, and says from where to where it moved. */
+  Acked ack(ChatStore store, long uptoSeq) {
+    synchronized (lock) {
+      requireAccount(store);
+      long before = readSeq >= 0 ? readSeq : store.mailboxState(key).readSeq();
+      unread = -1;
+      unreadBySender.clear();
+      MailboxState after = store.ack(key, uptoSeq);
+      readSeq = after.readSeq();
+      return new Acked(before, after);
     }
   }
 
@@ -89,7 +173,7 @@ final class Mailbox {
    * @throws ChatException {@link ErrorCode#RESOURCE_EXHAUSTED} if {@code maxUnread} messages wait
    *     unread already; nothing stored is dropped
    */
-  Message append(ChatStore store, long id, String sender, String text, Instant now, String clientMessageId,
+  Message append(ChatStore store, long id, SessionState sender, String text, Instant now, String clientMessageId,
       long maxUnread, long maxUnreadPerSender) {
     Message message;
     CompletableFuture<Message> durable;
@@ -100,20 +184,20 @@ final class Mailbox {
         unread = store.mailboxState(key).unreadCount();
       }
       if (unread >= maxUnread) {
-        throw new ChatException(ErrorCode.RESOURCE_EXHAUSTED, "the mailbox of " + username + " is full: "
+        throw Reasons.of(ErrorCode.RESOURCE_EXHAUSTED, Reasons.MAILBOX_FULL, "the mailbox of " + username + " is full: "
             + unread + " unread messages; it takes more once they are read or deleted");
       }
       if (unread >= maxUnreadPerSender) {
         // Only now can this sender hold its whole share, so only now is it worth counting.
         awaitPending();
-        long fromSender = unreadBySender.computeIfAbsent(sender, s -> store.unreadFrom(key, s));
+        long fromSender = unreadBySender.computeIfAbsent(sender.username, s -> store.unreadFrom(key, s));
         if (fromSender >= maxUnreadPerSender) {
-          throw new ChatException(ErrorCode.RESOURCE_EXHAUSTED, username + " has " + fromSender
+          throw Reasons.of(ErrorCode.RESOURCE_EXHAUSTED, Reasons.SENDER_SHARE_FULL, username + " has " + fromSender
               + " unread messages from you, the most one sender may have waiting; more fit once " + username
               + " reads or deletes them");
         }
       }
-      message = new Message(id, sender, username, text, now, lastSeq + 1);
+      message = new Message(id, sender.username, username, text, now, lastSeq + 1, sender.accountId, accountId);
       durable = store.appendPipelined(message, clientMessageId);
       if (durable == null) {
         throw new IllegalStateException(store.getClass().getName() + ".appendPipelined returned null");
@@ -273,16 +357,22 @@ final class Mailbox {
 
   /** Registers a subscription; it starts after {@code afterSeq}, or after the newest message for LATEST. */
   EngineSubscription subscribe(ChatStore store, long afterSeq, EngineSubscription.Factory factory) {
+    EngineSubscription subscription;
+    boolean cameOnline;
     synchronized (lock) {
       requireAccount(store);
       long start = afterSeq < 0 ? lastSeq : afterSeq;
       exposedSeq = Math.max(exposedSeq, lastSeq);
-      EngineSubscription subscription = factory.create(this, start, lastSeq);
+      subscription = factory.create(this, start, lastSeq);
       EngineSubscription[] grown = Arrays.copyOf(subscriptions, subscriptions.length + 1);
       grown[grown.length - 1] = subscription;
       subscriptions = grown;
-      return subscription;
+      cameOnline = grown.length == 1;
     }
+    if (cameOnline) {
+      onlineChange.changed(this);
+    }
+    return subscription;
   }
 
   void remove(EngineSubscription subscription) {
@@ -296,7 +386,11 @@ final class Mailbox {
       System.arraycopy(current, 0, shrunk, 0, i);
       System.arraycopy(current, i + 1, shrunk, i, current.length - i - 1);
       subscriptions = shrunk;
+      if (shrunk.length > 0) {
+        return;
+      }
     }
+    onlineChange.changed(this);
   }
 
   /** Deletes the account in the store and returns the subscriptions to end. */
@@ -331,6 +425,11 @@ final class Mailbox {
       Optional<StoredAccount> account = store.findAccount(key);
       if (account.isPresent()) {
         username = account.get().username();
+        accountId = account.get().id();
+        settings = account.get().settings();
+        if (lastSeen == null) {
+          lastSeen = account.get().lastSeen();
+        }
         MailboxState state = store.mailboxState(key);
         // Never below a seq handed out already: a subscription may have started after it, and
         // would skip a new message that took it again.
@@ -344,6 +443,8 @@ final class Mailbox {
         ready.clear();
         offeredSeq = Math.max(offeredSeq, lastSeq);
         unread = state.unreadCount();
+        readSeq = state.readSeq();
+        raiseDelivered(state.deliveredSeq());
       } else {
         deleted = true;
       }

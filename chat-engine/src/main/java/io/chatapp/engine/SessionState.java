@@ -16,6 +16,7 @@ final class SessionState {
   final String tokenHash;
   final String userKey;
   final String username;
+  final long accountId;
   final Instant createdAt;
   private final Set<EngineSubscription> subscriptions = ConcurrentHashMap.newKeySet();
   private volatile boolean ended;
@@ -24,11 +25,12 @@ final class SessionState {
   private volatile Instant storedLastUsed;
   final SendRate sendRate;
 
-  SessionState(String tokenHash, String userKey, String username, Instant createdAt, Instant lastUsed,
-      SendRate sendRate) {
+  SessionState(String tokenHash, String userKey, String username, long accountId, Instant createdAt,
+      Instant lastUsed, SendRate sendRate) {
     this.tokenHash = tokenHash;
     this.userKey = userKey;
     this.username = username;
+    this.accountId = accountId;
     this.createdAt = createdAt;
     this.lastUsed = lastUsed;
     this.storedLastUsed = lastUsed;

@@ -22,6 +22,23 @@ final class Sweeper implements AutoCloseable {
     this.executor = executor;
   }
 
+  /**
+   * Starts the sweep, and a second, more frequent task on the same thread (writing what the
+   * engine batches, such as delivered marks).
+   */
+  static Sweeper start(Runnable sweep, Duration interval, Runnable flush, Duration flushInterval) {
+    Sweeper sweeper = start(sweep, interval);
+    long millis = flushInterval.toMillis();
+    sweeper.executor.scheduleWithFixedDelay(() -> {
+      try {
+        flush.run();
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "writing delivered marks failed; trying again in " + flushInterval, e);
+      }
+    }, millis, millis, TimeUnit.MILLISECONDS);
+    return sweeper;
+  }
+
   static Sweeper start(Runnable sweep, Duration interval) {
     ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "chatapp-engine-sweeper");

@@ -138,7 +138,8 @@ public abstract class ChatStoreDurabilityContract {
     assertEquals(List.of(message(3, "carol", 1)), store.fetch("carol", 0, 10));
     assertEquals(3, store.mailboxState("bob").lastSeq(), "bob's last seq");
     assertEquals(4, store.lastMessageId(), "the highest message id");
-    assertEquals(Optional.of(new SentRecord(2, "bob", 2, T.plusMillis(2))), store.findSent("alice", "c-2", T));
+    assertEquals(Optional.of(new SentRecord(2, "bob", 2, T.plusMillis(2), SentRecord.fingerprint("bob", toBob.get(1).text()))),
+        store.findSent("alice", "c-2", T));
   }
 
   @Test
@@ -185,21 +186,22 @@ public abstract class ChatStoreDurabilityContract {
   @Test
   void accountsSurviveReopening() throws Exception {
     ChatStore store = open();
-    store.insertAccount(new StoredAccount("Alice", HASH, T));
-    store.insertAccount(new StoredAccount("bob", HASH, T.plusSeconds(1)));
+    store.insertAccount(ChatStoreContract.testAccount("Alice", HASH, T));
+    store.insertAccount(ChatStoreContract.testAccount("bob", HASH, T.plusSeconds(1)));
     store.updatePasswordHash("alice", HASH + "2");
 
     store = reopen(store);
 
-    assertEquals(Optional.of(new StoredAccount("Alice", HASH + "2", T)), store.findAccount("alice"));
+    StoredAccount alice = store.findAccount("alice").orElseThrow();
+    assertEquals(List.of("Alice", HASH + "2", T), List.of(alice.username(), alice.passwordHash(), alice.createdAt()));
     assertEquals(List.of("Alice", "bob"), store.listUsernames(null, null, 10));
-    assertFalse(store.insertAccount(new StoredAccount("ALICE", HASH, T)), "the name is still taken");
+    assertFalse(store.insertAccount(ChatStoreContract.testAccount("ALICE", HASH, T)), "the name is still taken");
   }
 
   @Test
   void sessionsAndTheirLastUseSurviveReopening() throws Exception {
     ChatStore store = open();
-    store.insertAccount(new StoredAccount("alice", HASH, T));
+    store.insertAccount(ChatStoreContract.testAccount("alice", HASH, T));
     store.insertSession(new StoredSession("h1", "alice", T, T));
     store.touchSessions(Map.of("h1", T.plusSeconds(60)));
 
@@ -226,7 +228,7 @@ public abstract class ChatStoreDurabilityContract {
   void deletionsSurviveReopening() throws Exception {
     ChatStore store = open();
     for (String name : List.of("alice", "bob", "carol")) {
-      store.insertAccount(new StoredAccount(name, HASH, T));
+      store.insertAccount(ChatStoreContract.testAccount(name, HASH, T));
       store.insertSession(new StoredSession("h-" + name, name, T, T));
     }
     Message kept = message(2, "bob", 2);

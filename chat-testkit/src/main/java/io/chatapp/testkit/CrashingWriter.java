@@ -64,9 +64,9 @@ final class CrashingWriter {
     Constructor<?> constructor = Class.forName(args[0]).getDeclaredConstructor();
     constructor.setAccessible(true);
     ChatStore store = ((ChatStoreDurabilityContract) constructor.newInstance()).openStore(args[1]);
-    store.insertAccount(new StoredAccount(SENDER, PASSWORD_HASH, T));
+    store.insertAccount(ChatStoreContract.testAccount(SENDER, PASSWORD_HASH, T));
     for (String recipient : RECIPIENTS) {
-      store.insertAccount(new StoredAccount(recipient, PASSWORD_HASH, T));
+      store.insertAccount(ChatStoreContract.testAccount(recipient, PASSWORD_HASH, T));
     }
     store.insertSession(SESSION);
     print(out, "READY");

@@ -1,5 +1,6 @@
 package io.chatapp.client.spi;
 
+import io.chatapp.api.ChatEvent;
 import io.chatapp.api.ChatException;
 import io.chatapp.api.Message;
 import java.util.List;
@@ -16,6 +17,14 @@ public interface PushSink {
    * @param batch the messages; the sink keeps the list, so the caller does not reuse it
    */
   void onMessages(List<Message> batch);
+
+  /**
+   * An event pushed on the subscription (a receipt, presence, typing, a carbon, a withdrawal), in
+   * its place among the messages.
+   *
+   * @param event the event
+   */
+  void onEvent(ChatEvent event);
 
   /**
    * The server ended the subscription. {@link io.chatapp.api.ErrorCode#UNAVAILABLE} means the

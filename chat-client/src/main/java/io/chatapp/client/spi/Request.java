@@ -1,6 +1,9 @@
 package io.chatapp.client.spi;
 
 import io.chatapp.api.AccountInfo;
+import io.chatapp.api.AccountSettings;
+import io.chatapp.api.Conversation;
+import io.chatapp.api.HistoryEntry;
 import io.chatapp.api.Message;
 import io.chatapp.api.Page;
 import io.chatapp.api.Session;
@@ -158,6 +161,46 @@ public sealed interface Request<T> {
     @Override
     public String toString() {
       return "LogoutOthers[username=" + username + "]";
+    }
+  }
+
+  /** Lists the session's conversations, one page. */
+  record ListConversations(String pageToken, int limit) implements Request<Page<Conversation>> {
+    @Override
+    public String name() {
+      return "LIST_CONVERSATIONS";
+    }
+  }
+
+  /** Reads the history with one peer backwards from a message id (0 for the newest). */
+  record History(String peer, long beforeId, int limit) implements Request<List<HistoryEntry>> {
+    @Override
+    public String name() {
+      return "HISTORY";
+    }
+  }
+
+  /** Tells a peer the user is typing. */
+  record Typing(String peer) implements Request<Void> {
+    @Override
+    public String name() {
+      return "TYPING";
+    }
+  }
+
+  /** Reads the session's account settings. */
+  record GetSettings() implements Request<AccountSettings> {
+    @Override
+    public String name() {
+      return "GET_SETTINGS";
+    }
+  }
+
+  /** Replaces the session's account settings. */
+  record UpdateSettings(AccountSettings settings) implements Request<AccountSettings> {
+    @Override
+    public String name() {
+      return "UPDATE_SETTINGS";
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.chatapp.engine.store;
 
+import io.chatapp.api.AccountSettings;
 import io.chatapp.api.Message;
 import java.time.Instant;
 import java.util.Collection;
@@ -37,6 +38,30 @@ public interface ChatStore extends AutoCloseable {
   Optional<StoredAccount> findAccount(String userKey);
 
   /**
+   * Returns the highest account id ever stored, so that ids continue after a restart and are never
+   * given twice, not even after the account that had one was deleted.
+   *
+   * @return the highest id, 0 if none
+   */
+  long lastAccountId();
+
+  /**
+   * Replaces the settings of an account; nothing happens if it does not exist.
+   *
+   * @param userKey the key
+   * @param settings the new settings
+   */
+  void updateSettings(String userKey, AccountSettings settings);
+
+  /**
+   * Records when a user was last online; nothing happens if the account does not exist.
+   *
+   * @param userKey the key
+   * @param lastSeen the time
+   */
+  void updateLastSeen(String userKey, Instant lastSeen);
+
+  /**
    * Replaces the password hash of an account, for example to raise its cost.
    *
    * @param userKey the key
@@ -63,9 +88,13 @@ public interface ChatStore extends AutoCloseable {
   List<String> listUsernames(String afterKey, String keyPrefix, int limit);
 
   /**
-   * Deletes an account in one atomic step: the account, all its sessions, its mailbox and
-   * counters, the idempotency records of what it sent ({@link #findSent} finds none after), and
-   * every message it sent that lies above its recipient's read mark.
+   * Deletes an account in one atomic step: the account, all its sessions, the messages of its
+   * mailbox (from its view; a sender still sees them in {@link #history}), its conversation list,
+   * the idempotency records of what it sent ({@link #findSent} finds none after), and every
+   * message it sent that lies above its recipient's read mark (gone from both views; those below
+   * stay with their recipients). The mailbox's counters stay, with the read and delivered marks
+   * raised to its last seq, so that a later account of the same name continues after it and no
+   * seq is given twice for a name.
    *
    * @param userKey the key
    * @return {@code true} if the account existed
@@ -268,13 +297,83 @@ public interface ChatStore extends AutoCloseable {
   long unreadFrom(String recipientKey, String senderUsername);
 
   /**
-   * Deletes messages from a mailbox; ids not in it are ignored.
+   * Deletes messages from a user's view: those of the user's mailbox leave it (fetch, the unread
+   * counts and the user's history no longer see them), and those the user sent leave the user's
+   * history only (the recipient keeps them). A message is gone from the store once neither side
+   * sees it. Ids that are neither are ignored.
    *
-   * @param userKey the key of the mailbox's owner
+   * @param userKey the key of the user
    * @param messageIds the ids
    * @return how many were deleted
    */
   int deleteMessages(String userKey, Collection<Long> messageIds);
+
+  /**
+   * Raises delivered marks, many in one write; a lower value than the stored mark leaves it, so
+   * late or repeated batches do no harm. Keys without a mailbox are ignored.
+   *
+   * <p>Cost: one index lookup and update per entry, in one transaction; the engine flushes the
+   * marks it collects every so often. Thread-safe.
+   *
+   * @param deliveredSeqByUserKey the new mark of each mailbox, by the key of its owner
+   */
+  void markDelivered(Map<String, Long> deliveredSeqByUserKey);
+
+  /**
+   * Lists a user's conversations, the one with the newest message first, one page: those whose
+   * newest message has an id below {@code beforeMessageId}. A conversation exists from the first
+   * message between the two users, in either direction, until the owner's account is deleted;
+   * deleting messages does not remove it.
+   *
+   * <p>Cost: one index range read, {@code O(log n + limit)}. Thread-safe.
+   *
+   * @param ownerId the account id of the user
+   * @param beforeMessageId list conversations whose newest message id is below this;
+   *     {@link Long#MAX_VALUE} for the first page
+   * @param limit most rows, at least 1
+   * @return the rows, newest first
+   */
+  List<StoredConversation> conversations(long ownerId, long beforeMessageId, int limit);
+
+  /**
+   * Tells whether two users share a conversation (a message went between them, either way).
+   *
+   * <p>Cost: one primary-key lookup. Thread-safe.
+   *
+   * @param ownerId one account id
+   * @param peerId the other
+   * @return whether the conversation exists in {@code ownerId}'s list
+   */
+  boolean hasConversation(long ownerId, long peerId);
+
+  /**
+   * Reads one page of the history between two users as the owner sees it: the messages between
+   * them, both directions, that the owner has not deleted, with an id below {@code beforeId},
+   * newest first.
+   *
+   * <p>Cost: {@code O(log n + limit)} through indexes on (sender, recipient, id). Thread-safe.
+   *
+   * @param ownerId the account id of the user who reads
+   * @param peerId the account id of the other user
+   * @param beforeId return messages with a smaller id; {@link Long#MAX_VALUE} for the newest
+   * @param limit most messages, at least 1
+   * @return the messages, newest first, with their account ids
+   */
+  List<Message> history(long ownerId, long peerId, long beforeId, int limit);
+
+  /**
+   * For read receipts: the newest message of each sender among the messages of a mailbox with a
+   * seq in {@code (afterSeq, uptoSeq]}.
+   *
+   * <p>Cost: {@code O(log n + range)}; the engine asks only for ranges it just acknowledged, which
+   * the mailbox's unread limit bounds. Thread-safe.
+   *
+   * @param recipientKey the key of the mailbox's owner
+   * @param afterSeq the old read mark
+   * @param uptoSeq the new one
+   * @return one message per sender (by account id), in any order
+   */
+  List<Message> lastMessageBySender(String recipientKey, long afterSeq, long uptoSeq);
 
   /** Releases the store's resources, flushing what it buffers. Calling it again does nothing. */
   @Override

@@ -1,5 +1,6 @@
 package io.chatapp.engine.store;
 
+import io.chatapp.api.AccountSettings;
 import io.chatapp.api.Message;
 import java.time.Instant;
 import java.util.Collection;
@@ -159,6 +160,46 @@ public abstract class ForwardingChatStore implements ChatStore {
   @Override
   public int deleteMessages(String userKey, Collection<Long> messageIds) {
     return delegate.deleteMessages(userKey, messageIds);
+  }
+
+  @Override
+  public long lastAccountId() {
+    return delegate.lastAccountId();
+  }
+
+  @Override
+  public void updateSettings(String userKey, AccountSettings settings) {
+    delegate.updateSettings(userKey, settings);
+  }
+
+  @Override
+  public void updateLastSeen(String userKey, Instant lastSeen) {
+    delegate.updateLastSeen(userKey, lastSeen);
+  }
+
+  @Override
+  public void markDelivered(Map<String, Long> deliveredSeqByUserKey) {
+    delegate.markDelivered(deliveredSeqByUserKey);
+  }
+
+  @Override
+  public List<StoredConversation> conversations(long ownerId, long beforeMessageId, int limit) {
+    return delegate.conversations(ownerId, beforeMessageId, limit);
+  }
+
+  @Override
+  public boolean hasConversation(long ownerId, long peerId) {
+    return delegate.hasConversation(ownerId, peerId);
+  }
+
+  @Override
+  public List<Message> history(long ownerId, long peerId, long beforeId, int limit) {
+    return delegate.history(ownerId, peerId, beforeId, limit);
+  }
+
+  @Override
+  public List<Message> lastMessageBySender(String recipientKey, long afterSeq, long uptoSeq) {
+    return delegate.lastMessageBySender(recipientKey, afterSeq, uptoSeq);
   }
 
   @Override

@@ -1,10 +1,13 @@
 package io.chatapp.engine.store;
 
+import io.chatapp.api.AccountSettings;
 import io.chatapp.api.Message;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -29,6 +32,8 @@ public final class InMemoryChatStore implements ChatStore {
   private final ConcurrentHashMap<String, MemoryMailbox> boxes = new ConcurrentHashMap<>();
   private final MemorySentRecords sent = new MemorySentRecords();
   private final AtomicLong lastMessageId = new AtomicLong();
+  private final AtomicLong lastAccountId = new AtomicLong();
+  private final MemoryConversations conversations = new MemoryConversations();
 
   /** Creates an empty store. */
   public InMemoryChatStore() {
@@ -42,7 +47,28 @@ public final class InMemoryChatStore implements ChatStore {
 
   @Override
   public boolean insertAccount(StoredAccount account) {
-    return accounts.putIfAbsent(account.key(), account) == null;
+    if (accounts.putIfAbsent(account.key(), account) != null) {
+      return false;
+    }
+    lastAccountId.accumulateAndGet(account.id(), Math::max);
+    return true;
+  }
+
+  @Override
+  public long lastAccountId() {
+    return lastAccountId.get();
+  }
+
+  @Override
+  public void updateSettings(String userKey, AccountSettings settings) {
+    accounts.computeIfPresent(userKey, (k, a) -> new StoredAccount(a.username(), a.passwordHash(), a.createdAt(),
+        a.id(), settings, a.lastSeen()));
+  }
+
+  @Override
+  public void updateLastSeen(String userKey, Instant lastSeen) {
+    accounts.computeIfPresent(userKey, (k, a) -> new StoredAccount(a.username(), a.passwordHash(), a.createdAt(),
+        a.id(), a.settings(), lastSeen));
   }
 
   @Override
@@ -52,7 +78,7 @@ public final class InMemoryChatStore implements ChatStore {
 
   @Override
   public void updatePasswordHash(String userKey, String passwordHash) {
-    accounts.computeIfPresent(userKey, (k, a) -> new StoredAccount(a.username(), passwordHash, a.createdAt()));
+    accounts.computeIfPresent(userKey, (k, a) -> a.withPasswordHash(passwordHash));
   }
 
   /** Walks the key range one step at a time, so each step is one map call: {@code O(log n)}. */
@@ -77,15 +103,26 @@ public final class InMemoryChatStore implements ChatStore {
 
   @Override
   public boolean deleteAccount(String userKey) {
-    if (accounts.remove(userKey) == null) {
+    StoredAccount account = accounts.remove(userKey);
+    if (account == null) {
       return false;
     }
     sessions.deleteOf(userKey, null);
-    boxes.remove(userKey);
+    MemoryMailbox own = boxes.get(userKey);
+    if (own != null) {
+      synchronized (own) {
+        own.retire();
+      }
+    }
+    conversations.removeOwner(account.id());
     sent.deleteSender(userKey);
     for (MemoryMailbox box : boxes.values()) {
+      List<Message> withdrawn;
       synchronized (box) {
-        box.withdrawUnreadFrom(userKey);
+        withdrawn = box.withdrawUnreadFrom(userKey);
+      }
+      for (Message m : withdrawn) {
+        conversations.remove(m.recipientId(), m.senderId(), m.id());
       }
     }
     return true;
@@ -155,6 +192,7 @@ public final class InMemoryChatStore implements ChatStore {
     synchronized (box) {
       box.put(message);
     }
+    conversations.add(message);
     lastMessageId.accumulateAndGet(message.id(), Math::max);
     return message;
   }
@@ -227,18 +265,61 @@ public final class InMemoryChatStore implements ChatStore {
 
   @Override
   public int deleteMessages(String userKey, Collection<Long> messageIds) {
+    StoredAccount account = accounts.get(userKey);
+    Set<Long> deleted = new HashSet<>();
     MemoryMailbox box = boxes.get(userKey);
-    if (box == null) {
-      return 0;
-    }
-    synchronized (box) {
-      int deleted = 0;
-      for (Long id : messageIds) {
-        if (box.removeId(id)) {
-          deleted++;
+    if (box != null) {
+      synchronized (box) {
+        for (Long id : messageIds) {
+          if (box.removeId(id) != null) {
+            deleted.add(id);
+          }
         }
       }
-      return deleted;
+    }
+    if (account != null) {
+      deleted.addAll(conversations.removeFromView(account.id(), messageIds));
+    }
+    return deleted.size();
+  }
+
+  @Override
+  public void markDelivered(Map<String, Long> deliveredSeqByUserKey) {
+    deliveredSeqByUserKey.forEach((key, seq) -> {
+      MemoryMailbox box = boxes.get(key);
+      if (box != null) {
+        synchronized (box) {
+          box.markDelivered(seq);
+        }
+      }
+    });
+  }
+
+  @Override
+  public List<StoredConversation> conversations(long ownerId, long beforeMessageId, int limit) {
+    requirePositive(limit, "limit");
+    return conversations.list(ownerId, beforeMessageId, limit);
+  }
+
+  @Override
+  public boolean hasConversation(long ownerId, long peerId) {
+    return conversations.has(ownerId, peerId);
+  }
+
+  @Override
+  public List<Message> history(long ownerId, long peerId, long beforeId, int limit) {
+    requirePositive(limit, "limit");
+    return conversations.history(ownerId, peerId, beforeId, limit);
+  }
+
+  @Override
+  public List<Message> lastMessageBySender(String recipientKey, long afterSeq, long uptoSeq) {
+    MemoryMailbox box = boxes.get(recipientKey);
+    if (box == null) {
+      return List.of();
+    }
+    synchronized (box) {
+      return box.lastMessageBySender(afterSeq, uptoSeq);
     }
   }
 
@@ -247,7 +328,7 @@ public final class InMemoryChatStore implements ChatStore {
 
   /** Returns how many entries all maps hold, so that a test can see what sweeps leave. */
   int entriesHeld() {
-    return accounts.size() + sessions.entries() + sent.entries() + boxes.size();
+    return accounts.size() + sessions.entries() + sent.entries() + boxes.size() + conversations.entries();
   }
 
   private static void requirePositive(int value, String name) {

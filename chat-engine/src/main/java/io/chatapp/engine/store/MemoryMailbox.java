@@ -1,8 +1,10 @@
 package io.chatapp.engine.store;
 
 import io.chatapp.api.Message;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -25,13 +27,44 @@ final class MemoryMailbox {
   private int holes; // guarded by this
   private long lastSeq; // guarded by this
   private long readSeq; // guarded by this
+  private long deliveredSeq; // guarded by this
   private long unread; // guarded by this; stored messages above readSeq
   // Sender key to its count of stored messages above readSeq; no zero entries, so it holds at most
   // one entry per sender with unread mail here.
   private final Map<String, Long> unreadBySender = new HashMap<>(); // guarded by this
 
   MailboxState state() {
-    return new MailboxState(lastSeq, readSeq, unread);
+    return new MailboxState(lastSeq, readSeq, unread, deliveredSeq);
+  }
+
+  void markDelivered(long seq) {
+    deliveredSeq = Math.max(deliveredSeq, Math.min(seq, lastSeq));
+  }
+
+  /**
+   * Empties the mailbox of a deleted account, keeping its last seq and raising both marks to it,
+   * so that a later account of the name continues after it.
+   */
+  void retire() {
+    Arrays.fill(messages, 0, size, null);
+    size = 0;
+    holes = 0;
+    unread = 0;
+    unreadBySender.clear();
+    readSeq = lastSeq;
+    deliveredSeq = lastSeq;
+  }
+
+  /** Returns the newest message of each sender among the messages with a seq in (after, upto]. */
+  List<Message> lastMessageBySender(long afterSeq, long uptoSeq) {
+    Map<Long, Message> last = new HashMap<>();
+    for (int i = indexAfter(afterSeq); i < size && seqs[i] <= uptoSeq; i++) {
+      Message m = messages[i];
+      if (m != null) {
+        last.put(m.senderId(), m); // ascending seq, so the last one put is the newest
+      }
+    }
+    return new ArrayList<>(last.values());
   }
 
   long unreadFrom(String senderKey) {
@@ -117,32 +150,37 @@ final class MemoryMailbox {
     return size;
   }
 
-  boolean removeId(long id) {
+  /** Removes a message by id; returns it, or null if it is not here. */
+  Message removeId(long id) {
     for (int i = size - 1; i >= 0; i--) {
       if (ids[i] == id && messages[i] != null) {
+        Message m = messages[i];
         removeAt(i);
         compactIfSparse();
-        return true;
+        return m;
       }
     }
-    return false;
+    return null;
   }
 
   /**
    * Deletes the unread messages of one sender, as deleting the sender's account does; keeps
    * what the owner has read.
    */
-  void withdrawUnreadFrom(String senderKey) {
+  List<Message> withdrawUnreadFrom(String senderKey) {
     if (!unreadBySender.containsKey(senderKey)) {
-      return;
+      return List.of();
     }
+    List<Message> withdrawn = new ArrayList<>();
     for (int i = indexAfter(readSeq); i < size; i++) {
       Message m = messages[i];
       if (m != null && StoredAccount.key(m.sender()).equals(senderKey)) {
+        withdrawn.add(m);
         removeAt(i);
       }
     }
     compactIfSparse();
+    return withdrawn;
   }
 
   /** Leaves a hole; indexes stay valid until {@link #compactIfSparse}. */

@@ -99,7 +99,10 @@ class ForwardingChatStoreTest {
       return new Message(1, "alice", "bob", "hi", Instant.EPOCH, 1);
     }
     if (type == StoredAccount.class) {
-      return new StoredAccount("alice", "hash", Instant.EPOCH);
+      return new StoredAccount("alice", "hash", Instant.EPOCH, 1);
+    }
+    if (type == io.chatapp.api.AccountSettings.class) {
+      return new io.chatapp.api.AccountSettings(false, true);
     }
     if (type == StoredSession.class) {
       return new StoredSession("tokenhash", "alice", Instant.EPOCH, Instant.EPOCH);

@@ -34,8 +34,8 @@ class InMemoryChatStoreTest {
 
   @Test
   void sweepsLeaveNothingBehindOfExpiredSessionsAndRecords() {
-    store.insertAccount(new StoredAccount("alice", "h", T));
-    store.insertAccount(new StoredAccount("bob", "h", T));
+    store.insertAccount(new StoredAccount("alice", "h", T, 1));
+    store.insertAccount(new StoredAccount("bob", "h", T, 2));
     store.append(message(1, 1), null);
     int baseline = store.entriesHeld();
     Duration window = Duration.ofMinutes(10);

@@ -28,4 +28,10 @@ class PostgresChatClientContractTest extends ChatClientContract {
 
   @Override
   protected void stopServer() {}
+
+  // Schema version 3 (conversations) is being written; this goes when it lands.
+  @Override
+  protected boolean storesConversations() {
+    return false;
+  }
 }

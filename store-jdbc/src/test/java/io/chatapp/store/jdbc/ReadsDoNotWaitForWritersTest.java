@@ -25,7 +25,7 @@ class ReadsDoNotWaitForWritersTest {
   @Test
   void readsReturnWhileAWriteTransactionIsOpen() throws Exception {
     try (JdbcChatStore store = JdbcChatStore.sqlite(dir)) {
-      store.insertAccount(new StoredAccount("alice", "hash", Instant.EPOCH));
+      store.insertAccount(io.chatapp.testkit.ChatStoreContract.testAccount("alice", "hash", Instant.EPOCH));
       try (Connection writer = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(JdbcChatStore.SQLITE_FILE_NAME));
           Statement s = writer.createStatement()) {
         writer.setAutoCommit(false);

@@ -1,0 +1,158 @@
+package io.chatapp.engine.store;
+
+import io.chatapp.api.Message;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The conversation lists and histories of {@link InMemoryChatStore}: for each user, one history
+ * per peer holding the messages the user still sees (sent and received), and the peers ordered by
+ * their newest message. A message sits in both its users' histories, so each can delete it from
+ * their own view.
+ *
+ * <p>Thread-safe: each user's lists are guarded by their own monitor; the engine calls in from any
+ * thread.
+ */
+final class MemoryConversations {
+  private final ConcurrentHashMap<Long, Owner> owners = new ConcurrentHashMap<>();
+
+  /** One user's conversations. Guarded by its monitor. */
+  private static final class Owner {
+    final Map<Long, History> byPeer = new HashMap<>();
+    final TreeMap<Long, Long> peerByLastId = new TreeMap<>();
+  }
+
+  /** The messages between one user and one peer that the user sees, by id. */
+  private static final class History {
+    final String peerUsername;
+    long lastMessageId;
+    final TreeMap<Long, Message> messages = new TreeMap<>();
+
+    History(String peerUsername) {
+      this.peerUsername = peerUsername;
+    }
+  }
+
+  /** Adds a stored message to its sender's and its recipient's histories. */
+  void add(Message m) {
+    addTo(m.senderId(), m.recipientId(), m.recipient(), m);
+    if (m.senderId() != m.recipientId()) {
+      addTo(m.recipientId(), m.senderId(), m.sender(), m);
+    }
+  }
+
+  private void addTo(long ownerId, long peerId, String peerUsername, Message m) {
+    Owner owner = owners.computeIfAbsent(ownerId, id -> new Owner());
+    synchronized (owner) {
+      History history = owner.byPeer.computeIfAbsent(peerId, id -> new History(peerUsername));
+      history.messages.put(m.id(), m);
+      if (m.id() > history.lastMessageId) {
+        owner.peerByLastId.remove(history.lastMessageId);
+        history.lastMessageId = m.id();
+        owner.peerByLastId.put(m.id(), peerId);
+      }
+    }
+  }
+
+  List<StoredConversation> list(long ownerId, long beforeMessageId, int limit) {
+    Owner owner = owners.get(ownerId);
+    if (owner == null) {
+      return List.of();
+    }
+    synchronized (owner) {
+      List<StoredConversation> page = new ArrayList<>(Math.min(limit, 64));
+      for (Map.Entry<Long, Long> e : owner.peerByLastId.headMap(beforeMessageId, false).descendingMap().entrySet()) {
+        if (page.size() == limit) {
+          break;
+        }
+        History history = owner.byPeer.get(e.getValue());
+        page.add(new StoredConversation(e.getValue(), history.peerUsername, e.getKey()));
+      }
+      return page;
+    }
+  }
+
+  boolean has(long ownerId, long peerId) {
+    Owner owner = owners.get(ownerId);
+    if (owner == null) {
+      return false;
+    }
+    synchronized (owner) {
+      return owner.byPeer.containsKey(peerId);
+    }
+  }
+
+  List<Message> history(long ownerId, long peerId, long beforeId, int limit) {
+    Owner owner = owners.get(ownerId);
+    if (owner == null) {
+      return List.of();
+    }
+    synchronized (owner) {
+      History history = owner.byPeer.get(peerId);
+      if (history == null) {
+        return List.of();
+      }
+      List<Message> page = new ArrayList<>(Math.min(limit, 64));
+      NavigableMap<Long, Message> older = history.messages.headMap(beforeId, false).descendingMap();
+      for (Message m : older.values()) {
+        if (page.size() == limit) {
+          break;
+        }
+        page.add(m);
+      }
+      return page;
+    }
+  }
+
+  /**
+   * Removes messages from one user's view by id, wherever they are; returns the ids removed. Cost:
+   * one lookup per id and conversation of the user, bounded by the engine's limit on ids per call.
+   */
+  List<Long> removeFromView(long ownerId, Collection<Long> ids) {
+    Owner owner = owners.get(ownerId);
+    if (owner == null) {
+      return List.of();
+    }
+    List<Long> removed = new ArrayList<>();
+    synchronized (owner) {
+      for (Long id : ids) {
+        for (History history : owner.byPeer.values()) {
+          if (history.messages.remove(id) != null) {
+            removed.add(id);
+            break;
+          }
+        }
+      }
+    }
+    return removed;
+  }
+
+  /** Removes one message from one user's view of one conversation. */
+  void remove(long ownerId, long peerId, long messageId) {
+    Owner owner = owners.get(ownerId);
+    if (owner == null) {
+      return;
+    }
+    synchronized (owner) {
+      History history = owner.byPeer.get(peerId);
+      if (history != null) {
+        history.messages.remove(messageId);
+      }
+    }
+  }
+
+  /** Forgets a deleted user's conversation list; the peers keep theirs. */
+  void removeOwner(long ownerId) {
+    owners.remove(ownerId);
+  }
+
+  int entries() {
+    return owners.size();
+  }
+}
