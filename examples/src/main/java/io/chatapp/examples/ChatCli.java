@@ -2,6 +2,7 @@ package io.chatapp.examples;
 
 import io.chatapp.api.ChatClient;
 import io.chatapp.api.ChatClientListener;
+import io.chatapp.api.ChatEvent;
 import io.chatapp.api.ChatException;
 import io.chatapp.api.Message;
 import java.io.BufferedReader;
@@ -19,6 +20,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.jline.reader.EndOfFileException;
 import org.jline.reader.LineReader;
 import org.jline.reader.LineReaderBuilder;
@@ -84,6 +86,8 @@ public final class ChatCli implements Callable<Integer> {
   private final PrintStream stdout;
   private final boolean console;
   private final Map<String, String> env;
+  // Tests connect in-process here; null connects over --transport.
+  private final Function<ChatClientListener, ChatClient> connector;
   // Counted down by a signal so that the wait for pushes ends with the process.
   private final CountDownLatch leave = new CountDownLatch(1);
 
@@ -98,6 +102,16 @@ public final class ChatCli implements Callable<Integer> {
    * @param console whether the streams are a terminal: line editing and colour, or pipe mode
    */
   ChatCli(InputStream stdin, PrintStream stdout, boolean console, Map<String, String> env) {
+    this(stdin, stdout, console, env, null);
+  }
+
+  /**
+   * A client on given streams whose connection {@code connector} makes, for tests of features a
+   * transport does not carry yet.
+   */
+  ChatCli(InputStream stdin, PrintStream stdout, boolean console, Map<String, String> env,
+      Function<ChatClientListener, ChatClient> connector) {
+    this.connector = connector;
     this.stdin = stdin;
     this.stdout = stdout;
     this.console = console;
@@ -257,7 +271,7 @@ public final class ChatCli implements Callable<Integer> {
   private ChatClient connect(int serverPort, Consumer<String> print) {
     forward.print = print;
     try {
-      return transport.connect(host, serverPort, forward, tlsCa);
+      return connector != null ? connector.apply(forward) : transport.connect(host, serverPort, forward, tlsCa);
     } catch (ChatException e) {
       print.accept("Cannot connect to " + host + ":" + serverPort + " over " + transport.name().toLowerCase(Locale.ROOT)
           + ": " + e.getMessage());
@@ -281,6 +295,14 @@ public final class ChatCli implements Callable<Integer> {
       CliSession s = session;
       if (s != null) {
         s.onMessage(message);
+      }
+    }
+
+    @Override
+    public void onEvent(ChatEvent event) {
+      CliSession s = session;
+      if (s != null) {
+        s.onEvent(event);
       }
     }
 

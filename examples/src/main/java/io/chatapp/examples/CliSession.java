@@ -8,7 +8,11 @@ import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
 import io.chatapp.api.Message;
 import io.chatapp.api.Page;
+import io.chatapp.api.Presence;
+import io.chatapp.api.Receipt;
 import io.chatapp.api.Session;
+import io.chatapp.api.Typing;
+import io.chatapp.api.Withdrawal;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
@@ -39,6 +43,11 @@ final class CliSession implements ChatClientListener {
       "                                you hold the most sessions allowed",
       "  /users [pattern]              list accounts; * and ? are wildcards",
       "  @<user> <text>                send a message (also: /send <user> <text>)",
+      "  /open <user>                  open the conversation: its last messages, then plain",
+      "                                lines go to <user> (the prompt names them); /close",
+      "  /history [user] [n]           the last n messages with user (default: the open one)",
+      "  /conversations                conversations, newest first, with unread counts",
+      "  /settings [read-receipts|presence on|off]  show or change what others see",
       "  /read [n]                     show the next n unread messages (default 10)",
       "  /ack [seq]                    mark messages read, up to seq (default: all shown)",
       "  /delete <id> [id...]          delete messages from your mailbox",
@@ -68,6 +77,7 @@ final class CliSession implements ChatClientListener {
   private final CliStyle style;
   private final PasswordPrompt passwords;
   private final ReadPosition position = new ReadPosition();
+  private final CliConversations conversations;
   private final Object lock = new Object();
   private String username; // guarded by lock
   private boolean live; // guarded by lock: a subscription pushes messages
@@ -84,6 +94,7 @@ final class CliSession implements ChatClientListener {
     this.out = out;
     this.style = style;
     this.passwords = passwords;
+    this.conversations = new CliConversations(client, out, style);
   }
 
   /**
@@ -131,10 +142,36 @@ final class CliSession implements ChatClientListener {
       send(parts[0], parts[1]);
       return true;
     }
+    String peer = conversations.peer();
+    if (peer != null && !line.startsWith("/")) {
+      send(peer, line); // in a conversation, only /commands are commands
+      return true;
+    }
     String[] words = line.split("\\s+", 2);
     String command = words[0].toLowerCase(Locale.ROOT);
     String rest = words.length > 1 ? words[1] : "";
     switch (command) {
+      case "/open" -> {
+        String[] a = split(rest, 1, "Usage: /open <user>");
+        requireSession();
+        conversations.open(a[0]);
+      }
+      case "/close" -> {
+        conversations.close();
+        out.accept("Conversation closed.");
+      }
+      case "/history" -> {
+        requireSession();
+        conversations.history(rest, "Usage: /history [user] [n]  (the user is the open conversation's by default)");
+      }
+      case "/conversations", "/convs" -> {
+        requireSession();
+        conversations.list();
+      }
+      case "/settings" -> {
+        requireSession();
+        conversations.settings(rest, "Usage: /settings [read-receipts on|off | presence on|off]");
+      }
       case "/register", "register", "/signup", "signup" -> {
         String[] a = userAndPassword(rest, "Usage: /register <user> [password]");
         client.createAccount(a[0], a[1]);
@@ -240,6 +277,7 @@ final class CliSession implements ChatClientListener {
       username = null;
       live = false;
     }
+    conversations.close();
   }
 
   /** An UNAUTHENTICATED answer to a command that used the session means the session is gone. */
@@ -378,11 +416,37 @@ final class CliSession implements ChatClientListener {
     out.accept("Account deleted.");
   }
 
-  /** Returns the prompt: the user's name once logged in. */
+  /** Returns the prompt: the user's name once logged in, and the open conversation's peer. */
   String prompt() {
+    String peer = conversations.peer();
     synchronized (lock) {
-      return username == null ? "> " : username + "> ";
+      return username == null ? "> " : peer == null ? username + "> " : username + " → " + peer + "> ";
     }
+  }
+
+  @Override
+  public void onCarbon(Message message) {
+    conversations.onCarbon(message);
+  }
+
+  @Override
+  public void onReceipt(Receipt receipt) {
+    conversations.onReceipt(receipt);
+  }
+
+  @Override
+  public void onPresence(Presence presence) {
+    conversations.onPresence(presence);
+  }
+
+  @Override
+  public void onTyping(Typing typing) {
+    conversations.onTyping(typing);
+  }
+
+  @Override
+  public void onWithdrawal(Withdrawal withdrawal) {
+    conversations.onWithdrawal(withdrawal);
   }
 
   @Override
@@ -449,7 +513,7 @@ final class CliSession implements ChatClientListener {
     return parts;
   }
 
-  private static long number(String word, String usage) {
+  static long number(String word, String usage) {
     try {
       long value = Long.parseLong(word.strip());
       if (value < 0) {
@@ -462,7 +526,7 @@ final class CliSession implements ChatClientListener {
   }
 
   /** A line the CLI could not run; its message is what to show (a usage, "Log in first"). */
-  private static final class UsageException extends RuntimeException {
+  static final class UsageException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     UsageException(String usage) {

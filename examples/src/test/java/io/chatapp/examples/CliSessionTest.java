@@ -31,6 +31,17 @@ class CliSessionTest {
     final InProcessChatClient client;
 
     final BlockingQueue<String> passwords = new LinkedBlockingQueue<>();
+    // Receipts, presence and typing come whenever the server sends them: kept apart from answers.
+    final BlockingQueue<String> notices = new LinkedBlockingQueue<>();
+
+    private static boolean isNotice(String line) {
+      return line.startsWith("✓") || line.matches("\\w+ is (online|offline|typing).*");
+    }
+
+    /** Waits for a notice containing {@code text}, skipping other notices. */
+    String expectNotice(String text) throws InterruptedException {
+      return expectIn(notices, text);
+    }
 
     Terminal() {
       CliSession[] holder = new CliSession[1];
@@ -39,14 +50,39 @@ class CliSessionTest {
         public void onMessage(io.chatapp.api.Message message) {
           holder[0].onMessage(message);
         }
+
+        @Override
+        public void onEvent(io.chatapp.api.ChatEvent event) {
+          holder[0].onEvent(event);
+        }
       });
-      session = new CliSession(client, lines::add, CliStyle.PLAIN, prompt -> passwords.poll());
+      session = new CliSession(client, line -> (isNotice(line) ? notices : lines).add(line), CliStyle.PLAIN,
+          prompt -> passwords.poll());
       holder[0] = session;
     }
 
     String run(String line) throws InterruptedException {
       assertTrue(session.execute(line));
       return next();
+    }
+
+    /** Waits for a line containing {@code text}, skipping others. */
+    String expect(String text) throws InterruptedException {
+      return expectIn(lines, text);
+    }
+
+    private String expectIn(BlockingQueue<String> queue, String text) throws InterruptedException {
+      java.util.List<String> skipped = new java.util.ArrayList<>();
+      while (true) {
+        String line = queue.poll(10, TimeUnit.SECONDS);
+        if (line == null) {
+          throw new AssertionError("no line containing \"" + text + "\"; saw " + skipped);
+        }
+        if (line.contains(text)) {
+          return line;
+        }
+        skipped.add(line);
+      }
     }
 
     String next() throws InterruptedException {
@@ -242,5 +278,72 @@ class CliSessionTest {
   void aCommandWithoutASessionSaysLogInFirst() throws Exception {
     assertEquals(CliSession.LOG_IN_FIRST, alice.run("@bob hi"));
     assertTrue(alice.session.anyFailed());
+  }
+
+  private void bothLoggedIn() throws Exception {
+    alice.run("/register alice password1");
+    bob.run("/register bob password2");
+    alice.run("/login alice password1");
+    bob.run("/login bob password2");
+  }
+
+  @Test
+  void anOpenConversationTakesPlainLinesAndShowsInThePrompt() throws Exception {
+    bothLoggedIn();
+    assertEquals("Talking to bob: plain lines go to bob; /close ends it.", alice.run("/open bob"));
+    assertEquals("alice → bob> ", alice.session.prompt());
+    assertTrue(alice.session.execute("read this"));
+    assertTrue(alice.expect("you → bob: read this").contains("you → bob: read this   (id"), "sent, not run as /read");
+    assertTrue(bob.expect("alice: read this").contains("alice: read this"));
+    assertEquals("Conversation closed.", alice.run("/close"));
+    assertEquals("alice> ", alice.session.prompt());
+  }
+
+  @Test
+  void receiptsReachTheSenderAndHistoryShowsThem() throws Exception {
+    bothLoggedIn();
+    alice.run("@bob one");
+    bob.expect("alice: one");
+    assertTrue(alice.expectNotice("✓ bob received your messages up to id").startsWith("✓ bob"));
+    bob.run("/ack");
+    assertTrue(alice.expectNotice("✓✓ bob read your messages up to id").startsWith("✓✓ bob"));
+    alice.session.execute("/history bob");
+    assertTrue(alice.expect("you → bob: one").endsWith(" ✓✓"));
+    bob.session.execute("@alice two");
+    bob.session.execute("/history alice 5");
+    assertTrue(bob.expect("alice: one").contains("(#1, id"));
+    assertTrue(bob.expect("you → alice: two").contains("(id"));
+  }
+
+  @Test
+  void conversationsListUnreadCountsAndPresence() throws Exception {
+    bothLoggedIn();
+    alice.run("@bob one");
+    alice.run("@bob two");
+    bob.session.execute("/conversations");
+    String list = bob.expect("conversation");
+    assertTrue(list.startsWith("1 conversation:\n  alice (online), 2 unread: ["), list);
+    assertTrue(list.endsWith("alice: two   (#2, id 2)"), list);
+  }
+
+  @Test
+  void presenceAndTypingOfAPeerAreShown() throws Exception {
+    bothLoggedIn();
+    alice.run("@bob hi");
+    alice.client.typing("bob");
+    bob.expectNotice("alice is typing…");
+    alice.run("/logout");
+    bob.expectNotice("alice is offline");
+    alice.run("/login alice password1");
+    bob.expectNotice("alice is online.");
+  }
+
+  @Test
+  void settingsShowAndChange() throws Exception {
+    bothLoggedIn();
+    assertEquals("Read receipts on; presence shown.", alice.run("/settings"));
+    assertEquals("Read receipts off; presence shown.", alice.run("/settings read-receipts off"));
+    assertEquals("Read receipts off; presence hidden.", alice.run("/settings presence off"));
+    assertTrue(alice.run("/settings colour on").startsWith("Usage: /settings"));
   }
 }
