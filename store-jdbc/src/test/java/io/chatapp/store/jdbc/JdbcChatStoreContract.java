@@ -50,13 +50,14 @@ abstract class JdbcChatStoreContract extends ChatStoreContract {
     try (Connection c = rawConnection()) {
       c.setAutoCommit(false);
       try (PreparedStatement s = c.prepareStatement("INSERT INTO accounts"
-          + " (user_key, username, password_hash, created_s, created_ns) VALUES (?, ?, ?, ?, ?)")) {
+          + " (user_key, username, password_hash, created_s, created_ns, account_id) VALUES (?, ?, ?, ?, ?, ?)")) {
         for (StoredAccount a : accounts) {
           s.setString(1, a.key());
           s.setString(2, a.username());
           s.setString(3, a.passwordHash());
           s.setLong(4, a.createdAt().getEpochSecond());
           s.setInt(5, a.createdAt().getNano());
+          s.setLong(6, a.id());
           s.addBatch();
         }
         s.executeBatch();
@@ -73,8 +74,8 @@ abstract class JdbcChatStoreContract extends ChatStoreContract {
   protected String assertListingReadsOnlyItsRange(String afterKey, String keyPrefix, int limit) throws SQLException {
     KeyRange range = KeyRange.of(afterKey, keyPrefix);
     try (Connection c = rawConnection()) {
-      return assertIndexRangeRead(c, StoreSql.listUsernamesSql(range),
-          s -> StoreSql.bindListUsernames(s, range, limit), false);
+      return assertIndexRangeRead(c, AccountSql.listUsernamesSql(range),
+          s -> AccountSql.bindListUsernames(s, range, limit), false);
     }
   }
 
