@@ -99,6 +99,27 @@ abstract class JdbcChatStoreContract extends ChatStoreContract {
     }
   }
 
+  @Test
+  void historyReadsOneRangeOfThePairIndexPerDirection() throws SQLException {
+    try (Connection c = rawConnection()) {
+      String plan = assertIndexRangeRead(c, ConversationSql.HISTORY,
+          s -> ConversationSql.bindHistory(s, 1, 2, Long.MAX_VALUE, 50), true);
+      assertTrue(plan.contains("messages_by_pair"), plan);
+      plan = assertIndexRangeRead(c, ConversationSql.SELF_HISTORY,
+          s -> ConversationSql.bindHistory(s, 1, 1, Long.MAX_VALUE, 50), true);
+      assertTrue(plan.contains("messages_by_pair"), plan);
+    }
+  }
+
+  @Test
+  void conversationListReadsARangeOfItsIndex() throws SQLException {
+    try (Connection c = rawConnection()) {
+      String plan = assertIndexRangeRead(c, ConversationSql.LIST,
+          s -> ConversationSql.bindList(s, 1, Long.MAX_VALUE, 50), true);
+      assertTrue(plan.contains("conversations_by_last_message"), plan);
+    }
+  }
+
   /** Returns the rows of a query as text, one line each. */
   static String rows(Connection c, String sql, Binder binder) throws SQLException {
     try (PreparedStatement s = c.prepareStatement(sql)) {
