@@ -188,8 +188,13 @@ public interface ChatEngine extends AutoCloseable {
    * of the recipient, and as a {@link Carbon} to the sender's other sessions' subscriptions.
    * Sending to oneself works.
    *
-   * <p>A {@code clientMessageId} makes retries safe: the same id sent again by the same sender
-   * returns the original message and stores nothing new.
+   * <p>A {@code clientMessageId} makes retries safe: the same id sent again by the same sender,
+   * to the same recipient (in any letter case) with the same text, returns the original message
+   * and stores nothing new. An id is a promise that the request is the same: the same id with
+   * another recipient or text is refused ({@link ErrorCode#INVALID_ARGUMENT}, reason
+   * {@code IDEMPOTENCY_KEY_REUSED}) and stores nothing, as payment APIs refuse an idempotency key
+   * reused with another payload. An id is remembered for the server's idempotency window (a day
+   * by default); after that it is new again.
    *
    * @param token the sender's session
    * @param recipient the recipient's username, in any letter case
@@ -198,7 +203,8 @@ public interface ChatEngine extends AutoCloseable {
    *     chosen by the sender
    * @return the stored message
    * @throws ChatException {@link ErrorCode#NOT_FOUND} if the recipient does not exist;
-   *     {@link ErrorCode#INVALID_ARGUMENT} for a bad text or id
+   *     {@link ErrorCode#INVALID_ARGUMENT} for a bad text or id, or an id the sender used for
+   *     another message
    */
   Message send(String token, String recipient, String text, String clientMessageId);
 

@@ -25,8 +25,8 @@ public final class ChatFutures {
    * @param <T> the result type
    * @param future a future of a chat operation
    * @return its value
-   * @throws ChatException with the code the future failed with, made on this thread, whose cause
-   *     is the original failure; {@link ErrorCode#UNAVAILABLE} if the waiting thread is
+   * @throws ChatException with the code, reason and retry wait the future failed with, made on
+   *     this thread, whose cause is the original failure; {@link ErrorCode#UNAVAILABLE} if the waiting thread is
    *     interrupted or the future was cancelled; {@link ErrorCode#INTERNAL} if it failed with
    *     anything but a {@code ChatException}
    */
@@ -40,7 +40,8 @@ public final class ChatFutures {
       throw new ChatException(ErrorCode.UNAVAILABLE, "call was cancelled", e);
     } catch (ExecutionException e) {
       ChatException original = toChatException(e.getCause());
-      throw new ChatException(original.code(), original.getMessage(), original);
+      throw new ChatException(original.code(), original.reason(), original.getMessage(),
+          original.retryAfter().orElse(null), original);
     }
   }
 

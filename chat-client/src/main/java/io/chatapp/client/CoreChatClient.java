@@ -774,8 +774,9 @@ public class CoreChatClient implements ChatClient {
       awaitResubscription(restored, restore);
     }
     if (subscriptionLost) {
-      dispatch.subscriptionEnded(new ChatException(sessionLost.code(),
-          "subscription ended: the session could not be taken up after reconnecting: " + sessionLost.getMessage()));
+      dispatch.subscriptionEnded(new ChatException(sessionLost.code(), sessionLost.reason(),
+          "subscription ended: the session could not be taken up after reconnecting: " + sessionLost.getMessage(),
+          sessionLost.retryAfter().orElse(null)));
     }
     if (!first) {
       if (sessionLost != null) {

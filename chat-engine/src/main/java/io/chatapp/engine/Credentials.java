@@ -96,7 +96,7 @@ final class Credentials implements AutoCloseable {
     try (LoginThrottle.Attempt attempt = throttle.reserve(account.key(), Origins.key(origin), clock.instant())) {
       if (password.length() > MAX_PASSWORD_LENGTH || !hasher.verify(password, account.passwordHash())) {
         attempt.failed(clock.instant());
-        throw new ChatException(ErrorCode.UNAUTHENTICATED, "wrong password: the account was not deleted");
+        throw Reasons.of(ErrorCode.UNAUTHENTICATED, Reasons.BAD_CREDENTIALS, "wrong password: the account was not deleted");
       }
       attempt.succeeded();
     }
@@ -108,7 +108,7 @@ final class Credentials implements AutoCloseable {
   }
 
   static ChatException wrongCredentials() {
-    return new ChatException(ErrorCode.UNAUTHENTICATED, "wrong username or password");
+    return Reasons.of(ErrorCode.UNAUTHENTICATED, Reasons.BAD_CREDENTIALS, "wrong username or password");
   }
 
   @Override

@@ -99,7 +99,7 @@ public final class DefaultChatEngine implements ChatEngine {
     this.idempotencyWindow = builder.idempotencyWindow;
     this.lastMessageId = new AtomicLong(store.lastMessageId());
     this.lastAccountId = new AtomicLong(store.lastAccountId());
-    this.live = new LiveEvents(store, clock, mailboxes::get);
+    this.live = new LiveEvents(store, clock, builder.liveReceipts, mailboxes::get);
     this.conversations = new Conversations(store, pageTokens, live, mailboxes::get);
     this.sweeper = Sweeper.start(this::sweep, builder.sweepInterval, live::flushDelivered, DELIVERED_FLUSH_INTERVAL);
   }
@@ -193,7 +193,7 @@ public final class DefaultChatEngine implements ChatEngine {
   }
 
   private static ChatException taken(String username) {
-    return new ChatException(ErrorCode.ALREADY_EXISTS, "username " + Rules.quote(username) + " is taken");
+    return Reasons.of(ErrorCode.ALREADY_EXISTS, Reasons.USERNAME_TAKEN, "username " + Rules.quote(username) + " is taken");
   }
 
   /** Opens a session for an account whose password was just checked. On a password thread. */
@@ -266,7 +266,8 @@ public final class DefaultChatEngine implements ChatEngine {
       return store(sender, recipient, text, null);
     }
     // A retry waits for an attempt with its id that is still being stored and gets its message.
-    return inFlight.once(sender.userKey, clientMessageId, () -> sendOnce(sender, recipient, text, clientMessageId));
+    return inFlight.once(sender.userKey, clientMessageId, recipient, text,
+        () -> sendOnce(sender, recipient, text, clientMessageId));
   }
 
   /**
@@ -279,6 +280,7 @@ public final class DefaultChatEngine implements ChatEngine {
     var earlier = store.findSent(sender.userKey, clientMessageId, Instant.MIN);
     if (earlier.isPresent()) {
       if (!earlier.get().sentAt().isBefore(windowStart)) {
+        Rules.requireRepeat(earlier, clientMessageId, recipient, text);
         return asStored(earlier.get().toMessage(sender.username, text));
       }
       // Past the window the id is new again; its old record must go before the store's dedupe sees it.
@@ -292,7 +294,9 @@ public final class DefaultChatEngine implements ChatEngine {
     Message message = onMailbox(StoredAccount.key(recipient), mailbox -> mailbox.append(store, id, sender,
         text, clock.instant(), clientMessageId, maxUnreadPerMailbox, maxUnreadPerSender));
     if (message.id() != id) {
-      return asStored(message); // a duplicate that the store found
+      // A duplicate that the store found: an attempt that raced this one, maybe with another text.
+      Rules.requireRepeat(store.findSent(sender.userKey, clientMessageId, Instant.MIN), clientMessageId, recipient, text);
+      return asStored(message);
     }
     live.carbon(sender, message);
     events.fire(l -> l.onMessageStored(message));
@@ -319,6 +323,7 @@ public final class DefaultChatEngine implements ChatEngine {
     if (listener == null) {
       throw Rules.invalid("listener is required");
     }
+    session.sendRate.take(clock.millis());
     EngineSubscription subscription = onMailbox(session.userKey, mailbox -> mailbox.subscribe(store, afterSeq,
         (box, start, catchUpTo) -> new EngineSubscription(box, session, listener, store, delivery.executor(),
             events, subscriberQueueLimit, start, catchUpTo, live::delivered)));
@@ -326,7 +331,7 @@ public final class DefaultChatEngine implements ChatEngine {
     live.presenceSnapshot(accountMailbox(session.userKey), subscription);
     if (session.isEnded() || closed) {
       // Logout or shutdown raced with this call and may have missed the new subscription.
-      subscription.end(closed ? shutDown() : new ChatException(ErrorCode.UNAUTHENTICATED, "the session has ended"));
+      subscription.end(closed ? shutDown() : Reasons.of(ErrorCode.UNAUTHENTICATED, Reasons.SESSION_ENDED, "the session has ended"));
     }
     subscription.start();
     return subscription;
@@ -357,15 +362,9 @@ public final class DefaultChatEngine implements ChatEngine {
     SessionState session = session(token);
     Rules.seq(uptoSeq, "uptoSeq");
     return onMailbox(session.userKey, mailbox -> {
-      long[] marks = new long[2];
-      MailboxState after = mailbox.write(store, () -> {
-        marks[0] = store.mailboxState(session.userKey).readSeq();
-        MailboxState state = store.ack(session.userKey, uptoSeq);
-        marks[1] = state.readSeq();
-        return state;
-      });
-      live.read(mailbox, marks[0], marks[1]);
-      return after;
+      Mailbox.Acked acked = mailbox.ack(store, uptoSeq);
+      live.read(mailbox, acked.readBefore(), acked.after().readSeq());
+      return acked.after();
     }).unreadCount();
   }
 
@@ -428,7 +427,7 @@ public final class DefaultChatEngine implements ChatEngine {
     }
     closed = true;
     for (Mailbox mailbox : mailboxes.values()) {
-      EngineSubscription.endAll(mailbox.subscriptions(), ErrorCode.UNAVAILABLE, "the server is shutting down");
+      EngineSubscription.endAll(mailbox.subscriptions(), ErrorCode.UNAVAILABLE, Reasons.SHUTTING_DOWN, "the server is shutting down");
     }
     sweeper.close();
     try {
@@ -506,6 +505,9 @@ public final class DefaultChatEngine implements ChatEngine {
     SessionState session = session(token);
     Rules.present(peer, "peer");
     StoredAccount account = peerAccount(peer);
+    // Typing notices, settings changes and subscriptions each tell many users, so they draw on the
+    // session's send allowance: a loop of them is slowed like a loop of sends.
+    session.sendRate.take(clock.millis());
     Mailbox mailbox = mailboxes.get(account.key());
     if (mailbox != null && mailbox.accountId() == account.id()) {
       live.typing(session, mailbox);
@@ -524,6 +526,7 @@ public final class DefaultChatEngine implements ChatEngine {
     if (settings == null) {
       throw Rules.invalid("settings are required");
     }
+    session.sendRate.take(clock.millis());
     Mailbox mailbox = accountMailbox(session.userKey);
     AccountSettings before = mailbox.write(store, () -> {
       AccountSettings old = store.findAccount(session.userKey).orElseThrow(SessionTable::ended).settings();
@@ -568,7 +571,7 @@ public final class DefaultChatEngine implements ChatEngine {
   }
 
   private static ChatException shutDown() {
-    return new ChatException(ErrorCode.UNAVAILABLE, "the server is shutting down");
+    return Reasons.of(ErrorCode.UNAVAILABLE, Reasons.SHUTTING_DOWN, "the server is shutting down");
   }
 
 }

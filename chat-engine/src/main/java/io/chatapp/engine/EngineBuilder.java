@@ -48,6 +48,8 @@ public final class EngineBuilder {
   int sendsPerSecond = 100;
   int sendBurst = 1000;
   boolean sendRateSet;
+  boolean liveReceipts = true;
+  boolean liveReceiptsSet;
 
   EngineBuilder() {}
 
@@ -354,6 +356,21 @@ public final class EngineBuilder {
     sendRateSet = onceFlag(sendRateSet, "sendRate");
     this.sendsPerSecond = perSecond;
     this.sendBurst = burst;
+    return this;
+  }
+
+  /**
+   * Sets whether the engine pushes delivered and read receipts to senders as they happen. Off
+   * saves one push per delivered message, for a deployment whose clients show no receipts; the
+   * status of each message in history is kept either way. Default on.
+   *
+   * @param on whether to push receipts
+   * @return this builder
+   * @throws IllegalStateException if already set
+   */
+  public EngineBuilder liveReceipts(boolean on) {
+    liveReceiptsSet = onceFlag(liveReceiptsSet, "liveReceipts");
+    this.liveReceipts = on;
     return this;
   }
 

@@ -91,7 +91,7 @@ final class EngineSubscription implements Subscription {
       return;
     }
     if (queued.incrementAndGet() > queueLimit) {
-      end(new ChatException(ErrorCode.RESOURCE_EXHAUSTED, "subscriber fell more than " + queueLimit
+      end(Reasons.of(ErrorCode.RESOURCE_EXHAUSTED, Reasons.SUBSCRIBER_TOO_SLOW, "subscriber fell more than " + queueLimit
           + " messages behind; subscribe again after the last seq received, nothing is lost"));
       return;
     }
@@ -119,8 +119,13 @@ final class EngineSubscription implements Subscription {
 
   /** Ends the subscription for a reason of the engine's; the listener hears it via onEnd. */
   static void endAll(List<EngineSubscription> subscriptions, ErrorCode code, String message) {
+    endAll(subscriptions, code, code.name(), message);
+  }
+
+  /** Ends the subscriptions for a reason of the engine's with a {@link Reasons reason}. */
+  static void endAll(List<EngineSubscription> subscriptions, ErrorCode code, String reason, String message) {
     for (EngineSubscription subscription : subscriptions) {
-      subscription.end(new ChatException(code, message));
+      subscription.end(Reasons.of(code, reason, message));
     }
   }
 

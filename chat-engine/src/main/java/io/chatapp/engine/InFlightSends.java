@@ -1,6 +1,7 @@
 package io.chatapp.engine;
 
 import io.chatapp.api.Message;
+import io.chatapp.engine.store.StoredAccount;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -32,8 +33,15 @@ final class InFlightSends {
 
   private record Key(String senderKey, String clientMessageId) {}
 
+  /** An attempt being stored: its outcome, and what it sends, to tell a retry from a reuse of its id. */
+  private record Attempt(CompletableFuture<Message> outcome, String recipientKey, String text) {
+    boolean sends(String otherRecipientKey, String otherText) {
+      return recipientKey.equals(otherRecipientKey) && text.equals(otherText);
+    }
+  }
+
   private final int maxEntries;
-  private final ConcurrentHashMap<Key, CompletableFuture<Message>> running = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<Key, Attempt> running = new ConcurrentHashMap<>();
   // Entries held or about to be put; counted before the put, so the map never passes maxEntries.
   private final AtomicInteger entries = new AtomicInteger();
 
@@ -55,32 +63,44 @@ final class InFlightSends {
    * waits for it and returns its message. If that attempt fails, this one runs after all (its
    * failure is not this caller's: the store may be reachable again).
    *
+   * @param recipient the send's recipient, compared in any letter case with a running attempt's
+   * @param text the send's text, compared with a running attempt's
    * @param send stores the message, or finds it stored; may throw
    * @return what {@code send}, or the attempt waited for, returned
+   * @throws io.chatapp.api.ChatException {@code INVALID_ARGUMENT} if the attempt waited for stored
+   *     a message to another recipient or with another text
    */
-  Message once(String senderKey, String clientMessageId, Supplier<Message> send) {
+  Message once(String senderKey, String clientMessageId, String recipient, String text, Supplier<Message> send) {
     Key key = new Key(senderKey, clientMessageId);
+    String recipientKey = StoredAccount.key(recipient);
     for (int round = 0; round < MAX_ROUNDS; round++) {
       if (entries.incrementAndGet() > maxEntries) {
         entries.decrementAndGet();
         break;
       }
-      CompletableFuture<Message> mine = new CompletableFuture<>();
-      CompletableFuture<Message> earlier = running.putIfAbsent(key, mine);
+      Attempt mine = new Attempt(new CompletableFuture<>(), recipientKey, text);
+      Attempt earlier = running.putIfAbsent(key, mine);
       if (earlier == null) {
         return runRegistered(key, mine, send);
       }
       entries.decrementAndGet();
+      Message stored;
       try {
-        return earlier.join();
+        stored = earlier.outcome().join();
       } catch (CompletionException | CancellationException e) {
         // That attempt stored nothing, or nobody knows: try again, registered if possible.
+        continue;
       }
+      if (!earlier.sends(recipientKey, text)) {
+        throw Rules.clientMessageIdReused(clientMessageId, stored.recipient());
+      }
+      return stored;
     }
     return send.get();
   }
 
-  private Message runRegistered(Key key, CompletableFuture<Message> mine, Supplier<Message> send) {
+  private Message runRegistered(Key key, Attempt attempt, Supplier<Message> send) {
+    CompletableFuture<Message> mine = attempt.outcome();
     try {
       Message message = send.get();
       mine.complete(message);
@@ -91,7 +111,7 @@ final class InFlightSends {
     } finally {
       // Only after the outcome is known (a stored message is durable by now): a send that comes
       // later finds it in the store.
-      running.remove(key, mine);
+      running.remove(key, attempt);
       entries.decrementAndGet();
     }
   }

@@ -47,6 +47,7 @@ final class LiveEvents {
   private final ChatStore store;
   private final Clock clock;
   private final Function<String, Mailbox> loaded;
+  private final boolean pushReceipts;
   private final Cache<Long, Long> lastTyping;
   // Delivered marks not written yet, by mailbox key; the sweeper thread drains it.
   private final ConcurrentHashMap<String, Long> unwrittenDelivered = new ConcurrentHashMap<>();
@@ -54,8 +55,9 @@ final class LiveEvents {
   /**
    * @param loaded finds a mailbox in memory by key, or returns null; never loads one
    */
-  LiveEvents(ChatStore store, Clock clock, Function<String, Mailbox> loaded) {
+  LiveEvents(ChatStore store, Clock clock, boolean pushReceipts, Function<String, Mailbox> loaded) {
     this.store = store;
+    this.pushReceipts = pushReceipts;
     this.clock = clock;
     this.loaded = loaded;
     Ticker ticker = () -> TimeUnit.MILLISECONDS.toNanos(clock.millis());
@@ -89,6 +91,9 @@ final class LiveEvents {
       return; // another device got them first and told the senders
     }
     unwrittenDelivered.merge(recipient.key, top, Math::max);
+    if (!pushReceipts) {
+      return;
+    }
     Map<Long, Message> lastBySender = new HashMap<>();
     for (Message m : messages) {
       if (m.seq() > before && m.senderId() != m.recipientId()) {
@@ -108,7 +113,7 @@ final class LiveEvents {
    * on. On the caller's thread, after the ack is stored.
    */
   void read(Mailbox reader, long fromSeq, long uptoSeq) {
-    if (uptoSeq <= fromSeq || !reader.settings().readReceipts()) {
+    if (!pushReceipts || uptoSeq <= fromSeq || !reader.settings().readReceipts()) {
       return;
     }
     // Only senders with a live subscription hear it; the others read the state from history.

@@ -54,6 +54,7 @@ final class Mailbox {
   private final AtomicLong deliveredSeq = new AtomicLong();
   private long lastSeq = -1; // guarded by lock; -1 until loaded
   private long unread = -1; // guarded by lock; -1 until loaded or after a change the store counts
+  private long readSeq = -1; // guarded by lock; -1 until loaded
   // The last pipelined append not known to be finished; the store finishes them in order.
   private CompletableFuture<Message> pending; // guarded by lock
   private long offeredSeq = -1; // guarded by lock; every seq up to it was offered or failed
@@ -140,6 +141,22 @@ final class Mailbox {
     }
   }
 
+  /** The read marks before and after an {@link #ack}. */
+  record Acked(long readBefore, MailboxState after) {}
+
+  /** Moves the read mark in the store, under the lock, and says from where to where it moved. */
+  Acked ack(ChatStore store, long uptoSeq) {
+    synchronized (lock) {
+      requireAccount(store);
+      long before = readSeq >= 0 ? readSeq : store.mailboxState(key).readSeq();
+      unread = -1;
+      unreadBySender.clear();
+      MailboxState after = store.ack(key, uptoSeq);
+      readSeq = after.readSeq();
+      return new Acked(before, after);
+    }
+  }
+
   /** Forgets the cached unread count, after a change made outside this mailbox's lock. */
   void forgetUnread() {
     synchronized (lock) {
@@ -167,7 +184,7 @@ final class Mailbox {
         unread = store.mailboxState(key).unreadCount();
       }
       if (unread >= maxUnread) {
-        throw new ChatException(ErrorCode.RESOURCE_EXHAUSTED, "the mailbox of " + username + " is full: "
+        throw Reasons.of(ErrorCode.RESOURCE_EXHAUSTED, Reasons.MAILBOX_FULL, "the mailbox of " + username + " is full: "
             + unread + " unread messages; it takes more once they are read or deleted");
       }
       if (unread >= maxUnreadPerSender) {
@@ -175,7 +192,7 @@ final class Mailbox {
         awaitPending();
         long fromSender = unreadBySender.computeIfAbsent(sender.username, s -> store.unreadFrom(key, s));
         if (fromSender >= maxUnreadPerSender) {
-          throw new ChatException(ErrorCode.RESOURCE_EXHAUSTED, username + " has " + fromSender
+          throw Reasons.of(ErrorCode.RESOURCE_EXHAUSTED, Reasons.SENDER_SHARE_FULL, username + " has " + fromSender
               + " unread messages from you, the most one sender may have waiting; more fit once " + username
               + " reads or deletes them");
         }
@@ -426,6 +443,7 @@ final class Mailbox {
         ready.clear();
         offeredSeq = Math.max(offeredSeq, lastSeq);
         unread = state.unreadCount();
+        readSeq = state.readSeq();
         raiseDelivered(state.deliveredSeq());
       } else {
         deleted = true;

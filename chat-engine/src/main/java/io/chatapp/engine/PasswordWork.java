@@ -146,7 +146,7 @@ final class PasswordWork implements AutoCloseable {
         return 1;
       }
       if (count >= maxInFlightPerAddress) {
-        refusal[0] = new ChatException(ErrorCode.RESOURCE_EXHAUSTED,
+        refusal[0] = Reasons.of(ErrorCode.RESOURCE_EXHAUSTED, Reasons.PASSWORD_WORK_BUSY,
             "server busy: too many password checks in progress from this address (" + count
                 + " running or queued, the most allowed), retry in a moment");
         return count;
@@ -163,12 +163,12 @@ final class PasswordWork implements AutoCloseable {
   }
 
   private ChatException queueFull() {
-    return new ChatException(ErrorCode.RESOURCE_EXHAUSTED, "server busy: too many password checks in progress ("
+    return Reasons.of(ErrorCode.RESOURCE_EXHAUSTED, Reasons.PASSWORD_WORK_BUSY, "server busy: too many password checks in progress ("
         + threads + " running and " + queueCapacity + " queued, the most allowed), retry in a moment");
   }
 
   private static ChatException stopped() {
-    return new ChatException(ErrorCode.UNAVAILABLE, "password checks have stopped: the server is shutting down");
+    return Reasons.of(ErrorCode.UNAVAILABLE, Reasons.SHUTTING_DOWN, "password checks have stopped: the server is shutting down");
   }
 
   /** Returns how many addresses have work queued or running. */

@@ -9,6 +9,8 @@ import static io.chatapp.api.ChatEngine.MIN_PASSWORD_LENGTH;
 import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
 import io.chatapp.api.Message;
+import io.chatapp.engine.store.SentRecord;
+import java.util.Optional;
 
 /**
  * The argument rules of the contract, checked in one place for every transport. Each failure is
@@ -131,9 +133,33 @@ final class Rules {
     return bytes;
   }
 
+  /**
+   * The INVALID_ARGUMENT of a client message id that the sender used before for another message
+   * (to another recipient or with another text): an idempotency key reused with another payload.
+   * Names the first message's recipient, never its text.
+   */
+  static ChatException clientMessageIdReused(String clientMessageId, String firstRecipient) {
+    return Reasons.of(ErrorCode.INVALID_ARGUMENT, Reasons.IDEMPOTENCY_KEY_REUSED, "client_message_id "
+        + quote(clientMessageId) + " was used for another message (to " + firstRecipient
+        + "); use a new id for a new message");
+  }
+
+  /**
+   * Checks that a send with a client message id the sender used before repeats that message.
+   *
+   * @param earlier the record of the first message with the id, or empty if none is kept (then
+   *     nothing is known to differ)
+   * @throws ChatException {@link #clientMessageIdReused} if the recipient or text differ
+   */
+  static void requireRepeat(Optional<SentRecord> earlier, String clientMessageId, String recipient, String text) {
+    if (earlier.isPresent() && !earlier.get().matches(recipient, text)) {
+      throw clientMessageIdReused(clientMessageId, earlier.get().recipient());
+    }
+  }
+
   /** The NOT_FOUND of a name with no account, showing the name as {@link #quote} does. */
   static ChatException noSuchUser(String username) {
-    return new ChatException(ErrorCode.NOT_FOUND, "no such user: " + quote(username));
+    return Reasons.of(ErrorCode.NOT_FOUND, Reasons.NO_SUCH_USER, "no such user: " + quote(username));
   }
 
   /**

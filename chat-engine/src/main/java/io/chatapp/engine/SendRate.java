@@ -2,6 +2,7 @@ package io.chatapp.engine;
 
 import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
+import java.time.Duration;
 
 /**
  * One session's send allowance: a token bucket that holds up to {@code burst} sends and refills at
@@ -35,9 +36,9 @@ final class SendRate {
     }
     if (tokens < 1) {
       long retryMillis = (long) Math.ceil((1 - tokens) / perMilli);
-      throw new ChatException(ErrorCode.RESOURCE_EXHAUSTED, "sending too fast: this session may send "
+      throw new ChatException(ErrorCode.RESOURCE_EXHAUSTED, Reasons.SEND_RATE, "sending too fast: this session may send "
           + Math.round(perMilli * 1000) + " messages a second after a burst of " + burst + "; retry in "
-          + retryMillis + " ms");
+          + retryMillis + " ms", Duration.ofMillis(retryMillis));
     }
     tokens--;
   }

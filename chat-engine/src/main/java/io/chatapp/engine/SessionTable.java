@@ -67,7 +67,7 @@ final class SessionTable {
   Opened open(StoredAccount account) {
     Instant now = clock.instant();
     if (store.countLiveSessions(account.key(), now.minus(lifetime), now.minus(idleTimeout)) >= maxPerUser) {
-      throw new ChatException(ErrorCode.RESOURCE_EXHAUSTED, account.username() + " has " + maxPerUser
+      throw Reasons.of(ErrorCode.RESOURCE_EXHAUSTED, Reasons.TOO_MANY_SESSIONS, account.username() + " has " + maxPerUser
           + " live sessions, the most allowed: log out of one, or end the others with the password"
           + " (logout other sessions)");
     }
@@ -86,7 +86,7 @@ final class SessionTable {
    */
   SessionState find(String token) {
     if (token == null || token.isEmpty()) {
-      throw new ChatException(ErrorCode.UNAUTHENTICATED, "no session: log in first");
+      throw Reasons.of(ErrorCode.UNAUTHENTICATED, Reasons.NO_SESSION, "no session: log in first");
     }
     if (token.length() > Tokens.MAX_TOKEN_LENGTH) {
       throw ended();
@@ -107,7 +107,7 @@ final class SessionTable {
     }
     if (session.isExpired(now, idleTimeout, lifetime)) {
       end(session, "the session has expired");
-      throw new ChatException(ErrorCode.UNAUTHENTICATED, "the session has expired: log in again");
+      throw Reasons.of(ErrorCode.UNAUTHENTICATED, Reasons.SESSION_EXPIRED, "the session has expired: log in again");
     }
     session.touch(now);
     return session;
@@ -119,7 +119,7 @@ final class SessionTable {
       cache.remove(session.tokenHash);
       store.deleteSession(session.tokenHash);
     }
-    EngineSubscription.endAll(session.end(), ErrorCode.UNAUTHENTICATED, why);
+    EngineSubscription.endAll(session.end(), ErrorCode.UNAUTHENTICATED, Reasons.SESSION_ENDED, why);
   }
 
   /**
@@ -140,7 +140,7 @@ final class SessionTable {
         }
       }
     }
-    ended.forEach(s -> EngineSubscription.endAll(s.end(), ErrorCode.UNAUTHENTICATED,
+    ended.forEach(s -> EngineSubscription.endAll(s.end(), ErrorCode.UNAUTHENTICATED, Reasons.SESSION_ENDED,
         "the session was ended from another device"));
     return deleted.size();
   }
@@ -210,6 +210,6 @@ final class SessionTable {
   }
 
   static ChatException ended() {
-    return new ChatException(ErrorCode.UNAUTHENTICATED, "unknown or ended session: log in again");
+    return Reasons.of(ErrorCode.UNAUTHENTICATED, Reasons.SESSION_ENDED, "unknown or ended session: log in again");
   }
 }

@@ -91,6 +91,7 @@ class PasswordWorkTest {
       accepted.add(work.submit("10.0.0." + i, blocking)); // one running, two queued
     }
     ChatException e = refusedAtOnce(work.submit("10.0.0.9", blocking), ErrorCode.RESOURCE_EXHAUSTED);
+    assertEquals("PASSWORD_WORK_BUSY", e.reason());
     assertEquals("server busy: too many password checks in progress (1 running and 2 queued, the most allowed),"
         + " retry in a moment", e.getMessage());
     releaseAndAwait(accepted);
@@ -102,6 +103,7 @@ class PasswordWorkTest {
     reconfigure(1, 64, 4);
     List<CompletableFuture<String>> accepted = submitBlocking("10.0.0.1", 4);
     ChatException e = refusedAtOnce(work.submit("10.0.0.1", blocking), ErrorCode.RESOURCE_EXHAUSTED);
+    assertEquals("PASSWORD_WORK_BUSY", e.reason());
     assertEquals("server busy: too many password checks in progress from this address (4 running or queued,"
         + " the most allowed), retry in a moment", e.getMessage());
     accepted.addAll(submitBlocking("10.0.0.2", 4));

@@ -48,7 +48,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * <p>Each test gets a fresh engine and server. Asynchronous events are awaited with
  * {@link RecordingListener} queues, bounded by {@link RecordingListener#TIMEOUT_MS}.
  */
-public abstract class ChatClientContract extends ClientCoreCases {
+public abstract class ChatClientContract extends ConversationCases {
   // ---- accounts and sessions ----------------------------------------------------------------
 
   @Test
@@ -212,12 +212,18 @@ public abstract class ChatClientContract extends ClientCoreCases {
   }
 
   @Test
-  void listAccountsShowsWhoIsOnline() throws Exception {
+  void listAccountsShowsWhoIsOnlineToThePeersOfTheirConversationsOnly() throws Exception {
+    Assumptions.assumeTrue(storesConversations(), "this store does not keep conversations yet");
     ChatClient watcher = user("watcher");
+    ChatClient stranger = user("stranger");
     onlineUser("online", new RecordingListener());
-    client().createAccount("offline", PASSWORD);
+    onlineUser("offline", new RecordingListener()).unsubscribe();
+    watcher.send("online", "hi", null);
+    watcher.send("offline", "hi", null);
     List<AccountInfo> items = watcher.listAccounts("o*", null, 0).items();
     assertEquals(List.of(new AccountInfo("offline", false), new AccountInfo("online", true)), items);
+    assertEquals(List.of(new AccountInfo("offline", false), new AccountInfo("online", false)),
+        stranger.listAccounts("o*", null, 0).items(), "presence is never shown to the whole directory");
   }
 
   @ParameterizedTest
@@ -313,13 +319,28 @@ public abstract class ChatClientContract extends ClientCoreCases {
   }
 
   @Test
-  void anIdReusedForAnotherTextAnswersWithWhatWasStored() throws Exception {
+  void anIdReusedForAnotherTextFailsWithInvalidArgumentAndStoresNothing() throws Exception {
     ChatClient alice = user("alice");
     ChatClient bob = user("bob");
-    Message first = alice.send("bob", "the first text", "c-1");
-    Message reused = alice.send("bob", "another text", "c-1");
-    assertEquals(first, reused, "the answer is the stored message, not the retry's text");
+    alice.send("bob", "the first text", "c-1");
+    ChatException e = failsWith(ErrorCode.INVALID_ARGUMENT, () -> alice.send("bob", "a second secret", "c-1"));
+    assertEquals("client_message_id \"c-1\" was used for another message (to bob); use a new id for a new"
+        + " message", e.getMessage());
     assertEquals(List.of("the first text"), bob.fetch(0, 10).stream().map(Message::text).toList());
+    assertEquals(2, alice.send("bob", "a second secret", "c-2").seq(), "the refused send took no seq");
+  }
+
+  @Test
+  void anIdReusedForAnotherRecipientFailsWithInvalidArgumentAndStoresNothing() throws Exception {
+    ChatClient alice = user("alice");
+    ChatClient bob = user("bob");
+    ChatClient carol = user("carol");
+    alice.send("bob", "hi", "c-1");
+    ChatException e = failsWith(ErrorCode.INVALID_ARGUMENT, () -> alice.send("carol", "hi", "c-1"));
+    assertTrue(e.getMessage().startsWith("client_message_id \"c-1\" was used for another message (to bob)"),
+        e.getMessage());
+    assertEquals(List.of(), carol.fetch(0, 10));
+    assertEquals(1, bob.fetch(0, 10).size());
   }
 
   @Test
@@ -422,13 +443,14 @@ public abstract class ChatClientContract extends ClientCoreCases {
   }
 
   @Test
-  void deleteMessagesDeletesOnlyFromOwnMailbox() throws Exception {
+  void deleteMessagesDeletesOnlyFromOwnView() throws Exception {
     ChatClient alice = user("alice");
     ChatClient bob = user("bob");
     Message toBob = alice.send("bob", "for bob", null);
     Message toAlice = bob.send("alice", "for alice", null);
     Message keep = alice.send("bob", "keep", null);
-    assertEquals(1, bob.deleteMessages(List.of(toBob.id(), toAlice.id(), 987654L)));
+    // Bob's own sent message leaves his history; alice keeps it in her mailbox.
+    assertEquals(storesConversations() ? 2 : 1, bob.deleteMessages(List.of(toBob.id(), toAlice.id(), 987654L)));
     assertEquals(List.of(keep), bob.fetch(0, 10));
     assertEquals(List.of(toAlice), alice.fetch(0, 10));
     assertEquals(0, bob.deleteMessages(List.of()));

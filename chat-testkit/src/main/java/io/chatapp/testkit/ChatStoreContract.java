@@ -250,9 +250,32 @@ public abstract class ChatStoreContract {
   void appendWithAClientIdKeepsItsSentRecord() {
     Message m = message(1, "Alice", "Bob", 1, t(0));
     assertEquals(m, store.append(m, "c-1"));
-    assertEquals(Optional.of(new SentRecord(1, "Bob", 1, t(0))), store.findSent("alice", "c-1", t(0)));
+    assertEquals(Optional.of(new SentRecord(1, "Bob", 1, t(0), SentRecord.fingerprint("Bob", m.text()))),
+        store.findSent("alice", "c-1", t(0)));
     assertEquals(Optional.empty(), store.findSent("alice", "c-2", t(0)));
     assertEquals(Optional.empty(), store.findSent("bob", "c-1", t(0)), "records are per sender");
+  }
+
+  @Test
+  void aSentRecordTellsARetryFromAnotherMessage() {
+    Message m = message(1, "alice", "Bob", 1, t(0));
+    store.append(m, "c-1");
+    SentRecord record = store.findSent("alice", "c-1", t(0)).orElseThrow();
+    assertTrue(record.matches("bob", m.text()), "the same recipient, in any letter case, and text");
+    assertFalse(record.matches("Bob", m.text() + "!"), "another text");
+    assertFalse(record.matches("carol", m.text()), "another recipient");
+  }
+
+  @Test
+  void aPipelinedDuplicateWithAnotherTextStoresNothingAndKeepsTheFirstRecord() throws Exception {
+    Message first = message(1, "alice", "bob", 1, t(0));
+    store.appendPipelined(first, "c-1").get(10, TimeUnit.SECONDS);
+    Message other = new Message(2, "alice", "bob", "another text", t(1), 2);
+    assertEquals(1, store.appendPipelined(other, "c-1").get(10, TimeUnit.SECONDS).id());
+    assertEquals(List.of(first), store.fetch("bob", 0, 10));
+    SentRecord record = store.findSent("alice", "c-1", t(0)).orElseThrow();
+    assertTrue(record.matches("bob", first.text()));
+    assertFalse(record.matches("bob", "another text"), "the engine learns from the record that the id was reused");
   }
 
   @Test

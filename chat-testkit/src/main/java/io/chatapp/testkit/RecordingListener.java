@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.chatapp.api.ChatClientListener;
+import io.chatapp.api.ChatEvent;
 import io.chatapp.api.ChatException;
 import io.chatapp.api.Message;
 import java.util.ArrayList;
@@ -25,6 +26,7 @@ public class RecordingListener implements ChatClientListener {
   private final BlockingQueue<ChatException> disconnects = new LinkedBlockingQueue<>();
   private final BlockingQueue<ChatException> sessionEnds = new LinkedBlockingQueue<>();
   private final BlockingQueue<Boolean> reconnects = new LinkedBlockingQueue<>();
+  private final BlockingQueue<ChatEvent> events = new LinkedBlockingQueue<>();
 
   @Override
   public void onMessage(Message message) {
@@ -90,6 +92,37 @@ public class RecordingListener implements ChatClientListener {
     List<Message> drained = new ArrayList<>();
     messages.drainTo(drained);
     return drained;
+  }
+
+  @Override
+  public void onEvent(ChatEvent event) {
+    events.add(event);
+  }
+
+  /**
+   * Takes the next pushed event of a kind, failing the test if none comes in time; events of
+   * other kinds that come before it are dropped.
+   *
+   * @param <E> the kind
+   * @param kind the class of the event, such as {@code Receipt.class}
+   * @return the event
+   */
+  public <E extends ChatEvent> E nextEvent(Class<E> kind) {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TIMEOUT_MS);
+    while (true) {
+      long left = deadline - System.nanoTime();
+      ChatEvent event;
+      try {
+        event = events.poll(Math.max(0, left), TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return fail("interrupted while waiting for a " + kind.getSimpleName());
+      }
+      assertNotNull(event, "no " + kind.getSimpleName() + " within " + TIMEOUT_MS + " ms");
+      if (kind.isInstance(event)) {
+        return kind.cast(event);
+      }
+    }
   }
 
   private static <T> T take(BlockingQueue<T> queue, String what) {

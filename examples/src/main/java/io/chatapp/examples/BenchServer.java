@@ -24,6 +24,9 @@ import java.nio.file.Path;
  * takes its predecessor's). Runs on the main thread.
  */
 public final class BenchServer {
+  /** System property that turns the server's live receipts off ("false"). */
+  static final String LIVE_RECEIPTS = "chatapp.bench.liveReceipts";
+
   private BenchServer() {}
 
   private static SocketChatServer serving(SocketChatServer socket) {
@@ -47,7 +50,8 @@ public final class BenchServer {
     int socketPort = args.length > 5 ? Integer.parseInt(args[4]) : 0;
     int grpcPort = args.length > 5 ? Integer.parseInt(args[5]) : 0;
     Path scratch = store.kind().equals("sqlite") && store.dataDir() == null ? BenchStore.scratchDir() : null;
-    try (ChatEngine engine = ChatBench.benchEngine(store, scratch);
+    boolean liveReceipts = Boolean.parseBoolean(System.getProperty(LIVE_RECEIPTS, "true"));
+    try (ChatEngine engine = ChatBench.benchEngine(store, scratch, liveReceipts);
         // Room for 10,000 idle bench connections besides the setup ones, which may not have
         // closed yet; idle ones stay for as long as the bench holds them.
         SocketChatServer socket = socketPort < 0 ? null

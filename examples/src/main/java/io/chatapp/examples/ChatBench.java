@@ -114,6 +114,10 @@ public final class ChatBench implements Callable<Integer> {
   @Option(names = "--seed", description = "Seed of the random choices.")
   long seed = 42;
 
+  @Option(names = "--no-live-receipts", description = "Start the server with live receipts off "
+      + "(EngineBuilder.liveReceipts(false)), to measure what the receipt pushes cost.")
+  boolean noLiveReceipts;
+
   @Option(names = "--count-bytes", description = "Route clients through a byte-counting loopback relay.")
   boolean countBytes;
 
@@ -435,7 +439,7 @@ public final class ChatBench implements Callable<Integer> {
       server.scratchDir = BenchStore.scratchDir();
     }
     if (t.equals("inproc")) {
-      server.engine = benchEngine(benchStore, server.scratchDir);
+      server.engine = benchEngine(benchStore, server.scratchDir, !noLiveReceipts);
       // Not the common pool, which has one thread on a 2-core machine: calls run there one at a
       // time, and the engine's blocking store calls would starve everything else in it.
       AtomicInteger n = new AtomicInteger();
@@ -455,6 +459,9 @@ public final class ChatBench implements Callable<Integer> {
       List<String> jvmArgs = new ArrayList<>(serverJvmArgs);
       if (hostileMode && jvmArgs.stream().noneMatch(a -> a.startsWith("-Xmx"))) {
         jvmArgs.add("-Xmx512m"); // a fixed heap, so that "under its budget" means something
+      }
+      if (noLiveReceipts) {
+        jvmArgs.add("-D" + BenchServer.LIVE_RECEIPTS + "=false");
       }
       server.jvmArgs = jvmArgs;
       List<String> args = new ArrayList<>(List.of(benchStore.toArgs()));
@@ -478,7 +485,7 @@ public final class ChatBench implements Callable<Integer> {
       });
       server.port = server.running.port();
     } else {
-      server.engine = benchEngine(benchStore, server.scratchDir);
+      server.engine = benchEngine(benchStore, server.scratchDir, !noLiveReceipts);
       if (chosen == Transport.SOCKET) {
         SocketChatServer socket = socketServer(server.engine, benchStore, 0, serverWorkers, 10_000);
         server.running = new Transport.RunningServer(chosen, socket.port(), false, socket::close);
@@ -520,7 +527,7 @@ public final class ChatBench implements Callable<Integer> {
   }
 
   /** The engine of a server the bench starts; BenchServer uses the same. */
-  static ChatEngine benchEngine(BenchStore benchStore, Path scratchDir) {
+  static ChatEngine benchEngine(BenchStore benchStore, Path scratchDir, boolean liveReceipts) {
     // Logins are not what is measured: a cheap hash keeps setup of thousands of sessions short.
     return DefaultChatEngine.builder()
         .store(benchStore.open(scratchDir))
@@ -532,6 +539,7 @@ public final class ChatBench implements Callable<Integer> {
         // progress counts against the address's throttle until it succeeds.
         .passwordWork(Runtime.getRuntime().availableProcessors(), 100_000, 100_000)
         .loginThrottle(1000, Duration.ofSeconds(1), Duration.ofSeconds(1))
+        .liveReceipts(liveReceipts)
         .build();
   }
 

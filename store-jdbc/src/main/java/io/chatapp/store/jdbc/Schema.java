@@ -16,7 +16,7 @@ import java.util.List;
  */
 final class Schema {
   /** The schema version this code reads and writes. */
-  static final int CURRENT_VERSION = 3;
+  static final int CURRENT_VERSION = 4;
 
   private static final String VERSION_TABLE = "chatapp_schema";
 
@@ -140,7 +140,12 @@ final class Schema {
           // Whole seconds are enough to find the oldest records, and keep each index entry small.
           "CREATE INDEX sent_records_by_time ON sent_records (sent_s)",
           "CREATE INDEX messages_by_recipient_sender ON messages (recipient_key, sender_key, seq)"),
-      // version 3: account ids and settings, conversations and history, delivered marks
+      // version 3 (semantics)
+      List.of(
+          // A fingerprint of each recorded message's recipient and text, so that a client id reused
+          // for another message is refused; records from before stay NULL and match any message.
+          "ALTER TABLE sent_records ADD COLUMN fingerprint BIGINT"),
+      // version 4: account ids and settings, conversations and history, delivered marks
       List.of(
           "ALTER TABLE accounts ADD COLUMN account_id BIGINT NOT NULL DEFAULT 0",
           "ALTER TABLE accounts ADD COLUMN read_receipts INTEGER NOT NULL DEFAULT 1",

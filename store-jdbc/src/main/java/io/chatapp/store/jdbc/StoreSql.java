@@ -64,7 +64,8 @@ final class StoreSql {
   }
 
   private static final String INSERT_SENT = "INSERT INTO sent_records"
-      + " (sender_key, client_message_id, id, seq, recipient, sent_s, sent_ns) VALUES (?, ?, ?, ?, ?, ?, ?)"
+      + " (sender_key, client_message_id, id, seq, recipient, sent_s, sent_ns, fingerprint)"
+      + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
       + " ON CONFLICT (sender_key, client_message_id) DO NOTHING";
   private static final String INSERT_MESSAGE = "INSERT INTO messages (recipient_key, sender_key, "
       + MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
@@ -134,6 +135,7 @@ final class StoreSql {
     s.setLong(4, message.seq());
     s.setString(5, message.recipient());
     setInstant(s, 6, message.sentAt());
+    s.setLong(8, SentRecord.fingerprint(message.recipient(), message.text()));
     if (s.executeUpdate() == 1) {
       return null;
     }
@@ -162,7 +164,8 @@ final class StoreSql {
     return recipientKey;
   }
 
-  private static final String FIND_SENT = "SELECT id, recipient, seq, sent_s, sent_ns"
+  // A record written before schema version 3 has no fingerprint: NULL, read as 0 (NO_FINGERPRINT).
+  private static final String FIND_SENT = "SELECT id, recipient, seq, sent_s, sent_ns, fingerprint"
       + " FROM sent_records WHERE sender_key = ? AND client_message_id = ?";
 
   /** Finds a record with a statement kept prepared: it runs once per send with a client id. */
@@ -176,7 +179,7 @@ final class StoreSql {
       if (!rs.next()) {
         return Optional.empty();
       }
-      SentRecord record = new SentRecord(rs.getLong(1), rs.getString(2), rs.getLong(3), instant(rs, 4));
+      SentRecord record = new SentRecord(rs.getLong(1), rs.getString(2), rs.getLong(3), instant(rs, 4), rs.getLong(6));
       return record.sentAt().isBefore(notBefore) ? Optional.empty() : Optional.of(record);
     }
   }

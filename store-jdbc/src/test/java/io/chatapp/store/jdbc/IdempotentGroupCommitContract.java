@@ -1,13 +1,18 @@
 package io.chatapp.store.jdbc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.chatapp.api.ChatEngine;
+import io.chatapp.api.ChatException;
+import io.chatapp.api.ErrorCode;
 import io.chatapp.api.Message;
 import io.chatapp.engine.DefaultChatEngine;
 import io.chatapp.engine.store.ForwardingChatStore;
+import io.chatapp.engine.store.SentRecord;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,14 +20,17 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -199,6 +207,55 @@ abstract class IdempotentGroupCommitContract {
     }
     assertEquals(1, stored.seq());
     assertEquals(1, engine.fetch(bob, 0, 10).size());
+    assertEquals(1, engine.resume(bob).unreadCount());
+    assertEquals(2, engine.send(alice, "bob", "next", "c-2").seq(), "no seq was left unused");
+  }
+
+  @Test
+  void anIdReusedForAnotherTextWhileTheFirstIsInTheCommitIsRefused() throws Exception {
+    JdbcChatStore store = open();
+    CountDownLatch firstQueued = new CountDownLatch(1);
+    ChatEngine engine = engine(store, new AtomicInteger(), firstQueued, Clock.systemUTC());
+    String bob = login(engine, "bob");
+    String alice = login(engine, "alice");
+    store.holdWriter(release);
+    Future<Message> first = senders.submit(() -> engine.send(alice, "bob", "once", "c-1"));
+    assertTrue(firstQueued.await(TIMEOUT_SECONDS, TimeUnit.SECONDS), "the first attempt never reached the store");
+    CompletableFuture<Thread> reuseThread = new CompletableFuture<>();
+    Future<Message> reuse = senders.submit(() -> {
+      reuseThread.complete(Thread.currentThread());
+      return engine.send(alice, "bob", "another text", "c-1");
+    });
+    awaitParked(reuseThread.get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+    release.countDown();
+    assertEquals(1, first.get(TIMEOUT_SECONDS, TimeUnit.SECONDS).seq());
+    ExecutionException e = assertThrows(ExecutionException.class, () -> reuse.get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+    assertEquals("IDEMPOTENCY_KEY_REUSED", assertInstanceOf(ChatException.class, e.getCause()).reason());
+    assertEquals(List.of("once"), engine.fetch(bob, 0, 10).stream().map(Message::text).toList());
+    assertEquals(2, engine.send(alice, "bob", "next", "c-2").seq(), "no seq was left unused");
+  }
+
+  @Test
+  void anIdReusedForAnotherTextIsRefusedWhenOnlyTheCommitsDedupeSeesIt() throws Exception {
+    JdbcChatStore store = open();
+    AtomicBoolean hideNextLookUp = new AtomicBoolean();
+    // As if the first attempt's outcome had not reached the engine's look-up (it was lost with a
+    // connection); the store's dedupe inside the group commit is then the only check.
+    ChatEngine engine = DefaultChatEngine.builder().store(new ForwardingChatStore(store) {
+      @Override
+      public Optional<SentRecord> findSent(String senderKey, String clientMessageId, Instant notBefore) {
+        return hideNextLookUp.getAndSet(false) ? Optional.empty() : super.findSent(senderKey, clientMessageId, notBefore);
+      }
+    }).passwordIterations(1000).build();
+    toClose.add(engine);
+    String bob = login(engine, "bob");
+    String alice = login(engine, "alice");
+    engine.send(alice, "bob", "once", "c-1");
+    hideNextLookUp.set(true);
+    ChatException e = assertThrows(ChatException.class, () -> engine.send(alice, "bob", "another text", "c-1"));
+    assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
+    assertEquals("IDEMPOTENCY_KEY_REUSED", e.reason());
+    assertEquals(List.of("once"), engine.fetch(bob, 0, 10).stream().map(Message::text).toList());
     assertEquals(1, engine.resume(bob).unreadCount());
     assertEquals(2, engine.send(alice, "bob", "next", "c-2").seq(), "no seq was left unused");
   }

@@ -2,6 +2,7 @@ package io.chatapp.store.jdbc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.chatapp.api.AccountSettings;
 import io.chatapp.api.Message;
@@ -64,7 +65,10 @@ class SchemaMigrationTest {
     try (JdbcChatStore store = open.get()) {
       assertEquals(Optional.of(new StoredSession("h1", "alice", T, T)), store.findSession("h1"),
           "an old session counts as last used when it was opened");
-      assertEquals(Optional.of(new SentRecord(1, "bob", 1, T)), store.findSent("alice", "c-1", T));
+      assertEquals(Optional.of(new SentRecord(1, "bob", 1, T)), store.findSent("alice", "c-1", T),
+          "a record from before fingerprints has none");
+      assertTrue(store.findSent("alice", "c-1", T).orElseThrow().matches("carol", "any text"),
+          "and is trusted as before: a reuse of its id cannot be told from a retry");
       // Accounts created at the same time are numbered in key order.
       Message first = new Message(1, "Alice", "bob", "hi", T, 1, 1, 2);
       assertEquals(first, store.append(new Message(2, "Alice", "bob", "hi", T.plusSeconds(1), 2), "c-1"));

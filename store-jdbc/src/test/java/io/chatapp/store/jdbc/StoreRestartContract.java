@@ -89,7 +89,8 @@ abstract class StoreRestartContract {
     }
     try (JdbcChatStore store = openStore()) {
       assertEquals(t.plusSeconds(60), store.findSession("h1").orElseThrow().lastUsedAt());
-      assertEquals(Optional.of(new SentRecord(1, "bob", 1, t)), store.findSent("alice", "c-1", t));
+      assertEquals(Optional.of(new SentRecord(1, "bob", 1, t, SentRecord.fingerprint("bob", "hi"))),
+          store.findSent("alice", "c-1", t));
       assertEquals(1, store.unreadFrom("bob", "alice"));
     }
   }
