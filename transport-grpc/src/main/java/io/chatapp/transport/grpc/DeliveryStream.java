@@ -322,15 +322,6 @@ final class DeliveryStream implements MessageListener, OutboundBudget.Holder {
   }
 
   /**
-   * Returns the session token the stream was started with.
-   *
-   * @return the token, or {@code null} before {@link #start}
-   */
-  String token() {
-    return token;
-  }
-
-  /**
    * Closes the engine subscription on this thread, then ends the call with {@code OK} once what
    * the stream accepts now has been sent: the session asked with {@code Unsubscribe}.
    */

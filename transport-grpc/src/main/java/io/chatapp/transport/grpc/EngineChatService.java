@@ -49,6 +49,7 @@ import io.chatapp.transport.grpc.proto.UpdateSettingsResponse;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -82,6 +83,9 @@ final class EngineChatService extends ChatServiceGrpc.ChatServiceImplBase {
   private final int maxBufferedMessagesPerStream;
   private final OutboundBudget outboundBudget;
   private final Set<DeliveryStream> streams = ConcurrentHashMap.newKeySet();
+  // The open delivery streams by session token, so that an Unsubscribe costs the caller's own
+  // streams rather than a scan of all. Each set is read and written only inside compute().
+  private final ConcurrentHashMap<String, Set<DeliveryStream>> streamsByToken = new ConcurrentHashMap<>();
   private final Set<SendStreamCall> sendStreams = ConcurrentHashMap.newKeySet();
   private volatile boolean shuttingDown;
 
@@ -205,9 +209,16 @@ final class EngineChatService extends ChatServiceGrpc.ChatServiceImplBase {
 
   @Override
   public void subscribe(SubscribeRequest request, StreamObserver<SubscribeResponse> out) {
+    String token = token();
     DeliveryStream stream = new DeliveryStream(
         (ServerCallStreamObserver<SubscribeResponse>) out, maxBufferedMessagesPerStream, outboundBudget,
-        streams::remove);
+        finished -> forget(finished, token));
+    // Indexed before it is visible to shutDownStreams(), so that its end always finds it there.
+    streamsByToken.compute(token, (key, set) -> {
+      Set<DeliveryStream> mine = set == null ? new HashSet<>() : set;
+      mine.add(stream);
+      return mine;
+    });
     streams.add(stream);
     // Checked after registering, so that a stream racing with shutDownStreams() is ended by one
     // of the two.
@@ -215,7 +226,15 @@ final class EngineChatService extends ChatServiceGrpc.ChatServiceImplBase {
       stream.shutDown();
       return;
     }
-    stream.start(engine, token(), request.getAfterSeq(), request.getIncludeEvents());
+    stream.start(engine, token, request.getAfterSeq(), request.getIncludeEvents());
+  }
+
+  private void forget(DeliveryStream stream, String token) {
+    streams.remove(stream);
+    streamsByToken.computeIfPresent(token, (key, set) -> {
+      set.remove(stream);
+      return set.isEmpty() ? null : set;
+    });
   }
 
   @Override
@@ -223,11 +242,12 @@ final class EngineChatService extends ChatServiceGrpc.ChatServiceImplBase {
     unary("Unsubscribe", out, () -> {
       String token = token();
       engine.resume(token); // a session check: an unknown or ended one fails as on every RPC
-      for (DeliveryStream stream : List.copyOf(streams)) {
-        if (token.equals(stream.token())) {
-          stream.unsubscribe();
-        }
-      }
+      List<DeliveryStream> mine = new ArrayList<>();
+      streamsByToken.computeIfPresent(token, (key, set) -> {
+        mine.addAll(set);
+        return set;
+      });
+      mine.forEach(DeliveryStream::unsubscribe);
       return UnsubscribeResponse.getDefaultInstance();
     });
   }
@@ -342,6 +362,15 @@ final class EngineChatService extends ChatServiceGrpc.ChatServiceImplBase {
    */
   OutboundBudget outboundBudget() {
     return outboundBudget;
+  }
+
+  /**
+   * Returns how many sessions have delivery streams indexed for Unsubscribe, for tests.
+   *
+   * @return the number of tokens in the index
+   */
+  int indexedSessions() {
+    return streamsByToken.size();
   }
 
   /**
