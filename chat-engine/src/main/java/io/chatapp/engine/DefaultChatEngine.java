@@ -281,7 +281,7 @@ public final class DefaultChatEngine implements ChatEngine {
     if (earlier.isPresent()) {
       if (!earlier.get().sentAt().isBefore(windowStart)) {
         Rules.requireRepeat(earlier, clientMessageId, recipient, text);
-        return asStored(earlier.get().toMessage(sender.username, text));
+        return asStored(earlier.get().toMessage(sender.username, text), sender);
       }
       // Past the window the id is new again; its old record must go before the store's dedupe sees it.
       deleteSentBefore(windowStart);
@@ -296,7 +296,7 @@ public final class DefaultChatEngine implements ChatEngine {
     if (message.id() != id) {
       // A duplicate that the store found: an attempt that raced this one, maybe with another text.
       Rules.requireRepeat(store.findSent(sender.userKey, clientMessageId, Instant.MIN), clientMessageId, recipient, text);
-      return asStored(message);
+      return asStored(message, sender);
     }
     live.carbon(sender, message);
     events.fire(l -> l.onMessageStored(message));
@@ -309,9 +309,16 @@ public final class DefaultChatEngine implements ChatEngine {
    * text must not be told that text was stored. Read only for duplicates; if the recipient
    * deleted the message meanwhile, the rebuilt one is all there is.
    */
-  private Message asStored(Message duplicate) {
-    List<Message> found = store.fetch(StoredAccount.key(duplicate.recipient()), duplicate.seq() - 1, 1);
-    return !found.isEmpty() && found.get(0).id() == duplicate.id() ? found.get(0) : duplicate;
+  private Message asStored(Message duplicate, SessionState sender) {
+    String recipientKey = StoredAccount.key(duplicate.recipient());
+    List<Message> found = store.fetch(recipientKey, duplicate.seq() - 1, 1);
+    if (!found.isEmpty() && found.get(0).id() == duplicate.id()) {
+      return found.get(0);
+    }
+    // The record keeps no account ids: the sender's is the session's, the recipient's the
+    // account's that holds the name now (if it was deleted and taken again, the new one's).
+    long recipientId = store.findAccount(recipientKey).map(StoredAccount::id).orElse(0L);
+    return duplicate.withAccountIds(sender.accountId, recipientId);
   }
 
   @Override
