@@ -4,15 +4,12 @@ import io.chatapp.api.AccountInfo;
 import io.chatapp.api.ChatClient;
 import io.chatapp.api.ChatClientListener;
 import io.chatapp.api.ChatEngine;
+import io.chatapp.api.ChatEvent;
 import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
 import io.chatapp.api.Message;
 import io.chatapp.api.Page;
-import io.chatapp.api.Presence;
-import io.chatapp.api.Receipt;
 import io.chatapp.api.Session;
-import io.chatapp.api.Typing;
-import io.chatapp.api.Withdrawal;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
@@ -424,31 +421,11 @@ final class CliSession implements ChatClientListener {
     }
   }
 
+  /** Receipts, presence, typing, carbons and withdrawals: the conversations show them. Listener thread. */
   @Override
-  public void onCarbon(Message message) {
-    conversations.onCarbon(message);
+  public void onEvent(ChatEvent event) {
+    conversations.onEvent(event);
   }
-
-  @Override
-  public void onReceipt(Receipt receipt) {
-    conversations.onReceipt(receipt);
-  }
-
-  @Override
-  public void onPresence(Presence presence) {
-    conversations.onPresence(presence);
-  }
-
-  @Override
-  public void onTyping(Typing typing) {
-    conversations.onTyping(typing);
-  }
-
-  @Override
-  public void onWithdrawal(Withdrawal withdrawal) {
-    conversations.onWithdrawal(withdrawal);
-  }
-
   @Override
   public void onMessage(Message message) {
     position.pushed(message.seq()); // before it shows, so that a /read typed on seeing it steps over it
