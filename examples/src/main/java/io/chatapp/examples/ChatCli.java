@@ -20,7 +20,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
-import java.util.function.Function;
 import org.jline.reader.EndOfFileException;
 import org.jline.reader.LineReader;
 import org.jline.reader.LineReaderBuilder;
@@ -86,8 +85,6 @@ public final class ChatCli implements Callable<Integer> {
   private final PrintStream stdout;
   private final boolean console;
   private final Map<String, String> env;
-  // Tests connect in-process here; null connects over --transport.
-  private final Function<ChatClientListener, ChatClient> connector;
   // Counted down by a signal so that the wait for pushes ends with the process.
   private final CountDownLatch leave = new CountDownLatch(1);
 
@@ -102,16 +99,6 @@ public final class ChatCli implements Callable<Integer> {
    * @param console whether the streams are a terminal: line editing and colour, or pipe mode
    */
   ChatCli(InputStream stdin, PrintStream stdout, boolean console, Map<String, String> env) {
-    this(stdin, stdout, console, env, null);
-  }
-
-  /**
-   * A client on given streams whose connection {@code connector} makes, for tests of features a
-   * transport does not carry yet.
-   */
-  ChatCli(InputStream stdin, PrintStream stdout, boolean console, Map<String, String> env,
-      Function<ChatClientListener, ChatClient> connector) {
-    this.connector = connector;
     this.stdin = stdin;
     this.stdout = stdout;
     this.console = console;
@@ -271,7 +258,7 @@ public final class ChatCli implements Callable<Integer> {
   private ChatClient connect(int serverPort, Consumer<String> print) {
     forward.print = print;
     try {
-      return connector != null ? connector.apply(forward) : transport.connect(host, serverPort, forward, tlsCa);
+      return transport.connect(host, serverPort, forward, tlsCa);
     } catch (ChatException e) {
       print.accept("Cannot connect to " + host + ":" + serverPort + " over " + transport.name().toLowerCase(Locale.ROOT)
           + ": " + e.getMessage());
