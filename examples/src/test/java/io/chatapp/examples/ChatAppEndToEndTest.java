@@ -99,15 +99,22 @@ class ChatAppEndToEndTest {
   @TempDir
   Path dataDir;
 
+  /** A server of both transports on free ports of 127.0.0.1. */
+  private Proc startServer() throws IOException {
+    return start(ChatServer.class, "--socket-port", "0", "--grpc-port", "0", "--password-iterations", "1000",
+        "--data-dir", dataDir.toString());
+  }
+
+  /** A pipe-mode client of {@code server} over one transport. */
+  private Proc startClient(Proc server, String transport) throws IOException, InterruptedException {
+    return start(ChatCli.class, "--transport", transport, "--port", String.valueOf(port(server, transport)));
+  }
+
   @Test
   void twoPeopleChatAcrossBothTransports() throws Exception {
-    Proc server = start(ChatServer.class, "--socket-port", "0", "--grpc-port", "0", "--password-iterations", "1000",
-        "--data-dir", dataDir.toString());
-    int socketPort = port(server, "socket");
-    int grpcPort = port(server, "grpc");
-
-    Proc alice = start(ChatCli.class, "--transport", "socket", "--port", String.valueOf(socketPort));
-    Proc bob = start(ChatCli.class, "--transport", "grpc", "--port", String.valueOf(grpcPort));
+    Proc server = startServer();
+    Proc alice = startClient(server, "socket");
+    Proc bob = startClient(server, "grpc");
 
     alice.type("/register alice password1");
     alice.expect("Account alice created.");
@@ -159,12 +166,9 @@ class ChatAppEndToEndTest {
 
   @Test
   void twoPeopleHoldAConversationWithHistoryReceiptsAndPresence() throws Exception {
-    Proc server = start(ChatServer.class, "--socket-port", "0", "--grpc-port", "0", "--password-iterations", "1000",
-        "--data-dir", dataDir.toString());
-    int socketPort = port(server, "socket");
-    int grpcPort = port(server, "grpc");
-    Proc alice = start(ChatCli.class, "--transport", "socket", "--port", String.valueOf(socketPort));
-    Proc bob = start(ChatCli.class, "--transport", "grpc", "--port", String.valueOf(grpcPort));
+    Proc server = startServer();
+    Proc alice = startClient(server, "socket");
+    Proc bob = startClient(server, "grpc");
 
     alice.type("/signup alice");
     alice.type("password1"); // pipe mode: a password left out is the next line
