@@ -24,6 +24,7 @@ import org.jline.reader.EndOfFileException;
 import org.jline.reader.LineReader;
 import org.jline.reader.LineReaderBuilder;
 import org.jline.reader.UserInterruptException;
+import org.jline.reader.Widget;
 import org.jline.reader.impl.LineReaderImpl;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
@@ -47,7 +48,7 @@ import picocli.CommandLine.Spec;
  * </pre>
  *
  * <p>On a terminal a password left out of a command is asked for with echo off, and no line that
- * holds a password enters the line history; Ctrl-C clears a half-typed line and leaves on an
+ * holds a password enters the line history; typing in an open conversation tells the peer; Ctrl-C clears a half-typed line and leaves on an
  * empty one, Ctrl-D and {@code /quit} leave. In pipe mode the password is the next input line;
  * after the last line the client keeps showing pushed messages for {@code --wait-for-pushes},
  * and it exits with status 1 when any command failed.
@@ -186,6 +187,13 @@ public final class ChatCli implements Callable<Integer> {
       }
       CliSession session = sessionOf(client, CliStyle.of(true, env), prompt -> readPassword(reader, prompt));
       current.set(session);
+      // Each typed character tells the open conversation's peer "typing" (the session sends at
+      // most one per Typing.MIN_INTERVAL); JLine runs widgets on the input thread.
+      Widget insert = reader.getWidgets().get(LineReader.SELF_INSERT);
+      reader.getWidgets().put(LineReader.SELF_INSERT, () -> {
+        session.typed();
+        return insert.apply();
+      });
       Thread onSignal = endOnSignal(session);
       reader.printAbove("Connected to " + host + ":" + serverPort + " over " + transport.name().toLowerCase(Locale.ROOT)
           + ". Type /help for commands.");

@@ -10,6 +10,7 @@ import io.chatapp.api.ErrorCode;
 import io.chatapp.api.Message;
 import io.chatapp.api.Page;
 import io.chatapp.api.Session;
+import io.chatapp.api.Typing;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
@@ -79,6 +80,7 @@ final class CliSession implements ChatClientListener {
   private String username; // guarded by lock
   private boolean live; // guarded by lock: a subscription pushes messages
   private boolean failed; // guarded by lock: some command failed
+  private long typingSentNanos; // guarded by lock: when typed() last told a peer, 0 for never
 
   /**
    * @param client the connection to the server
@@ -254,6 +256,26 @@ final class CliSession implements ChatClientListener {
     } catch (ExecutionException | TimeoutException e) {
       // The server will expire the session; nothing more a leaving client can do.
     }
+  }
+
+  /**
+   * The person typed a character: tells the open conversation's peer, at most once per
+   * {@link Typing#MIN_INTERVAL}, without waiting for the answer. Input thread.
+   */
+  void typed() {
+    String peer = conversations.peer();
+    if (peer == null || !loggedIn()) {
+      return;
+    }
+    long now = System.nanoTime();
+    synchronized (lock) {
+      if (typingSentNanos != 0 && now - typingSentNanos < Typing.MIN_INTERVAL.toNanos()) {
+        return;
+      }
+      typingSentNanos = now;
+    }
+    // A lost typing notice costs nothing: the next key press sends another.
+    client.typingAsync(peer).exceptionally(e -> null);
   }
 
   /** Whether a session is open: pipe mode then waits for pushes before it leaves. */
