@@ -229,7 +229,7 @@ public final class ChatCli implements Callable<Integer> {
     // history's add honours the same switch, so it is lifted for this one line.
     reader.setVariable(LineReader.DISABLE_HISTORY, false);
     try {
-      reader.getHistory().add(CliSession.withoutPassword(line));
+      reader.getHistory().add(CliLine.withoutPassword(line));
     } finally {
       reader.setVariable(LineReader.DISABLE_HISTORY, true);
     }

@@ -80,10 +80,10 @@ final class CliConversations implements ChatClientListener {
       user = words[at++];
     }
     if (words.length > at) {
-      n = (int) Math.min(ChatEngine.MAX_HISTORY_LIMIT, CliSession.number(words[at++], usage));
+      n = (int) Math.min(ChatEngine.MAX_HISTORY_LIMIT, CliLine.number(words[at++], usage));
     }
     if (user == null || words.length > at || n == 0) {
-      throw new CliSession.UsageException(usage);
+      throw new CliLine.UsageException(usage);
     }
     List<HistoryEntry> entries = client.history(user, 0, n);
     if (entries.isEmpty()) {
@@ -126,14 +126,14 @@ final class CliConversations implements ChatClientListener {
     } else {
       String[] words = rest.strip().toLowerCase(Locale.ROOT).split("\\s+");
       if (words.length != 2 || !(words[1].equals("on") || words[1].equals("off"))) {
-        throw new CliSession.UsageException(usage);
+        throw new CliLine.UsageException(usage);
       }
       boolean on = words[1].equals("on");
       AccountSettings now = client.settings();
       AccountSettings wanted = switch (words[0]) {
         case "read-receipts", "receipts" -> new AccountSettings(on, now.showPresence());
         case "presence" -> new AccountSettings(now.readReceipts(), on);
-        default -> throw new CliSession.UsageException(usage);
+        default -> throw new CliLine.UsageException(usage);
       };
       settings = client.updateSettings(wanted);
     }
