@@ -145,6 +145,17 @@ final class Rules {
   }
 
   /**
+   * The INVALID_ARGUMENT of a subscription asked to start after a seq the mailbox has not reached,
+   * which would deliver nothing until it does. The last seq counts sends still being stored, so a
+   * client never saw a seq beyond it.
+   */
+  static ChatException afterSeqBeyondLast(long afterSeq, long lastSeq) {
+    return Reasons.of(ErrorCode.INVALID_ARGUMENT, Reasons.AFTER_SEQ_BEYOND_LAST, "after_seq " + afterSeq
+        + " is beyond the last seq of your mailbox, " + lastSeq + "; subscribe after " + lastSeq
+        + " or less, or LATEST (-1)");
+  }
+
+  /**
    * Checks that a send with a client message id the sender used before repeats that message.
    *
    * @param earlier the record of the first message with the id, or empty if none is kept (then

@@ -43,12 +43,12 @@ import org.junit.jupiter.params.provider.ValueSource;
  * The behaviour every {@link ChatClient} must show, whatever carries it. A transport subclasses
  * this once, starting its server over the given engine and connecting clients to it; a storage
  * module may override {@link #newStore()} to run the same suite over its store. The cases of
- * {@link HostileClientCases} run with it.
+ * {@link HostileClientCases}, {@link ClientCoreCases} and {@link WireSemanticsCases} run with it.
  *
  * <p>Each test gets a fresh engine and server. Asynchronous events are awaited with
  * {@link RecordingListener} queues, bounded by {@link RecordingListener#TIMEOUT_MS}.
  */
-public abstract class ChatClientContract extends ClientCoreCases {
+public abstract class ChatClientContract extends WireSemanticsCases {
   // ---- accounts and sessions ----------------------------------------------------------------
 
   @Test
