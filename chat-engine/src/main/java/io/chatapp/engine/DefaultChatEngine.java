@@ -304,7 +304,7 @@ public final class DefaultChatEngine implements ChatEngine {
   public Subscription subscribe(String token, long afterSeq, MessageListener listener) {
     SessionState session = session(token);
     if (afterSeq < LATEST) {
-      throw Rules.invalid("afterSeq must be 0 or more, or " + LATEST + " for new messages only, was " + afterSeq);
+      throw Rules.invalid("after_seq must be 0 or more, or LATEST (" + LATEST + ") for new messages only, was " + afterSeq);
     }
     if (listener == null) {
       throw Rules.invalid("listener is required");
@@ -324,7 +324,7 @@ public final class DefaultChatEngine implements ChatEngine {
   @Override
   public List<Message> fetch(String token, long afterSeq, int limit) {
     SessionState session = session(token);
-    Rules.seq(afterSeq, "afterSeq");
+    Rules.seq(afterSeq, "after_seq");
     int max = Rules.limit(limit, DEFAULT_FETCH_LIMIT, MAX_FETCH_LIMIT);
     List<Message> messages = store.fetch(session.userKey, afterSeq, max);
     long bytes = 0;
@@ -340,7 +340,7 @@ public final class DefaultChatEngine implements ChatEngine {
   @Override
   public long ack(String token, long uptoSeq) {
     SessionState session = session(token);
-    Rules.seq(uptoSeq, "uptoSeq");
+    Rules.seq(uptoSeq, "upto_seq");
     return onMailbox(session.userKey, mailbox -> mailbox.write(store, () -> store.ack(session.userKey, uptoSeq)))
         .unreadCount();
   }
@@ -349,7 +349,7 @@ public final class DefaultChatEngine implements ChatEngine {
   public int deleteMessages(String token, Collection<Long> messageIds) {
     SessionState session = session(token);
     if (messageIds == null) {
-      throw Rules.invalid("messageIds is required");
+      throw Rules.invalid("message_ids is required");
     }
     if (messageIds.size() > MAX_FETCH_LIMIT) {
       throw Rules.invalid(messageIds.size() + " message ids exceed the limit of " + MAX_FETCH_LIMIT + " per call");
@@ -357,7 +357,7 @@ public final class DefaultChatEngine implements ChatEngine {
     for (Long id : messageIds) {
       if (id == null) {
         // List.of(…).contains(null) would throw, so look at each id.
-        throw Rules.invalid("messageIds must not contain null");
+        throw Rules.invalid("message_ids must not contain null");
       }
     }
     List<Long> ids = List.copyOf(messageIds);

@@ -83,7 +83,7 @@ final class Rules {
 
   static String clientMessageId(String id) {
     if (id != null && (id.isEmpty() || id.length() > MAX_CLIENT_MESSAGE_ID_LENGTH)) {
-      throw invalid("clientMessageId must be absent or 1 to " + MAX_CLIENT_MESSAGE_ID_LENGTH
+      throw invalid("client_message_id must be absent or 1 to " + MAX_CLIENT_MESSAGE_ID_LENGTH
           + " characters, had " + id.length());
     }
     return id;

@@ -66,4 +66,28 @@ public abstract class WireSemanticsCases extends ClientCoreCases {
     // Only an accepted resubscription delivers it; a refused one would end the subscription.
     assertEquals(3, bobHears.nextMessage().seq(), "resubscribed after seq 2, the last received");
   }
+
+  // ---- error texts name the wire's fields ---------------------------------------------------
+
+  @Test
+  void errorsNameTheFieldsAsTheWireDoes() throws Exception {
+    ChatClient alice = user("alice");
+    assertEquals("after_seq must be 0 or more, or LATEST (-1) for new messages only, was -2",
+        failsWith(ErrorCode.INVALID_ARGUMENT, () -> alice.subscribe(-2)).getMessage());
+    assertEquals("after_seq must be 0 or more, was -1",
+        failsWith(ErrorCode.INVALID_ARGUMENT, () -> alice.fetch(-1, 10)).getMessage());
+    assertEquals("upto_seq must be 0 or more, was -1",
+        failsWith(ErrorCode.INVALID_ARGUMENT, () -> alice.ack(-1)).getMessage());
+    assertEquals("client_message_id must be absent or 1 to 128 characters, had 129",
+        failsWith(ErrorCode.INVALID_ARGUMENT, () -> alice.send("alice", "hi", "c".repeat(129))).getMessage());
+  }
+
+  @Test
+  void aForeignPageTokenSaysHowToPageAsTheWireDoes() throws Exception {
+    ChatClient alice = user("alice");
+    String message = failsWith(ErrorCode.INVALID_ARGUMENT, () -> alice.listAccounts(null, "bm90IG91cnM", 10))
+        .getMessage();
+    assertEquals("invalid page token: it was not made for this pattern by this server (or the server restarted);"
+        + " leave page_token out for the first page, or send the next_page_token of the last page", message);
+  }
 }
