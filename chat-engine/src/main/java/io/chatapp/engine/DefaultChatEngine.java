@@ -180,7 +180,8 @@ public final class DefaultChatEngine implements ChatEngine {
   }
 
   private static ChatException taken(String username) {
-    return Reasons.of(ErrorCode.ALREADY_EXISTS, Reasons.USERNAME_TAKEN, "username " + Rules.quote(username) + " is taken");
+    return Reasons.of(ErrorCode.ALREADY_EXISTS, Reasons.USERNAME_TAKEN,
+        "username " + Rules.quote(username) + " is taken");
   }
 
   /** Opens a session for an account whose password was just checked. On a password thread. */
@@ -282,7 +283,8 @@ public final class DefaultChatEngine implements ChatEngine {
         text, clock.instant(), clientMessageId, maxUnreadPerMailbox, maxUnreadPerSender));
     if (message.id() != id) {
       // A duplicate that the store found: an attempt that raced this one, maybe with another text.
-      Rules.requireRepeat(store.findSent(sender.userKey, clientMessageId, Instant.MIN), clientMessageId, recipient, text);
+      Rules.requireRepeat(store.findSent(sender.userKey, clientMessageId, Instant.MIN), clientMessageId,
+          recipient, text);
       return asStored(message);
     }
     events.fire(l -> l.onMessageStored(message));
@@ -304,7 +306,8 @@ public final class DefaultChatEngine implements ChatEngine {
   public Subscription subscribe(String token, long afterSeq, MessageListener listener) {
     SessionState session = session(token);
     if (afterSeq < LATEST) {
-      throw Rules.invalid("after_seq must be 0 or more, or LATEST (" + LATEST + ") for new messages only, was " + afterSeq);
+      throw Rules.invalid("after_seq must be 0 or more, or LATEST (" + LATEST + ") for new messages only, was "
+          + afterSeq);
     }
     if (listener == null) {
       throw Rules.invalid("listener is required");
@@ -315,7 +318,8 @@ public final class DefaultChatEngine implements ChatEngine {
     session.add(subscription);
     if (session.isEnded() || closed) {
       // Logout or shutdown raced with this call and may have missed the new subscription.
-      subscription.end(closed ? shutDown() : Reasons.of(ErrorCode.UNAUTHENTICATED, Reasons.SESSION_ENDED, "the session has ended"));
+      subscription.end(closed ? shutDown()
+          : Reasons.of(ErrorCode.UNAUTHENTICATED, Reasons.SESSION_ENDED, "the session has ended"));
     }
     subscription.start();
     return subscription;
@@ -402,7 +406,8 @@ public final class DefaultChatEngine implements ChatEngine {
     }
     closed = true;
     for (Mailbox mailbox : mailboxes.values()) {
-      EngineSubscription.endAll(mailbox.subscriptions(), ErrorCode.UNAVAILABLE, Reasons.SHUTTING_DOWN, "the server is shutting down");
+      EngineSubscription.endAll(mailbox.subscriptions(), ErrorCode.UNAVAILABLE, Reasons.SHUTTING_DOWN,
+          "the server is shutting down");
     }
     sweeper.close();
     delivery.shutdown();
