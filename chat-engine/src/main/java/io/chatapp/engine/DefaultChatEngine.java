@@ -193,7 +193,8 @@ public final class DefaultChatEngine implements ChatEngine {
   }
 
   private static ChatException taken(String username) {
-    return Reasons.of(ErrorCode.ALREADY_EXISTS, Reasons.USERNAME_TAKEN, "username " + Rules.quote(username) + " is taken");
+    return Reasons.of(ErrorCode.ALREADY_EXISTS, Reasons.USERNAME_TAKEN,
+        "username " + Rules.quote(username) + " is taken");
   }
 
   /** Opens a session for an account whose password was just checked. On a password thread. */
@@ -295,7 +296,8 @@ public final class DefaultChatEngine implements ChatEngine {
         text, clock.instant(), clientMessageId, maxUnreadPerMailbox, maxUnreadPerSender));
     if (message.id() != id) {
       // A duplicate that the store found: an attempt that raced this one, maybe with another text.
-      Rules.requireRepeat(store.findSent(sender.userKey, clientMessageId, Instant.MIN), clientMessageId, recipient, text);
+      Rules.requireRepeat(store.findSent(sender.userKey, clientMessageId, Instant.MIN), clientMessageId,
+          recipient, text);
       return asStored(message, sender);
     }
     live.carbon(sender, message);
@@ -325,7 +327,8 @@ public final class DefaultChatEngine implements ChatEngine {
   public Subscription subscribe(String token, long afterSeq, MessageListener listener) {
     SessionState session = session(token);
     if (afterSeq < LATEST) {
-      throw Rules.invalid("afterSeq must be 0 or more, or " + LATEST + " for new messages only, was " + afterSeq);
+      throw Rules.invalid("after_seq must be 0 or more, or LATEST (" + LATEST + ") for new messages only, was "
+          + afterSeq);
     }
     if (listener == null) {
       throw Rules.invalid("listener is required");
@@ -338,7 +341,8 @@ public final class DefaultChatEngine implements ChatEngine {
     live.presenceSnapshot(accountMailbox(session.userKey), subscription);
     if (session.isEnded() || closed) {
       // Logout or shutdown raced with this call and may have missed the new subscription.
-      subscription.end(closed ? shutDown() : Reasons.of(ErrorCode.UNAUTHENTICATED, Reasons.SESSION_ENDED, "the session has ended"));
+      subscription.end(closed ? shutDown()
+          : Reasons.of(ErrorCode.UNAUTHENTICATED, Reasons.SESSION_ENDED, "the session has ended"));
     }
     subscription.start();
     return subscription;
@@ -347,7 +351,7 @@ public final class DefaultChatEngine implements ChatEngine {
   @Override
   public List<Message> fetch(String token, long afterSeq, int limit) {
     SessionState session = session(token);
-    Rules.seq(afterSeq, "afterSeq");
+    Rules.seq(afterSeq, "after_seq");
     int max = Rules.limit(limit, DEFAULT_FETCH_LIMIT, MAX_FETCH_LIMIT);
     List<Message> messages = store.fetch(session.userKey, afterSeq, max);
     long bytes = 0;
@@ -367,7 +371,7 @@ public final class DefaultChatEngine implements ChatEngine {
   @Override
   public long ack(String token, long uptoSeq) {
     SessionState session = session(token);
-    Rules.seq(uptoSeq, "uptoSeq");
+    Rules.seq(uptoSeq, "upto_seq");
     return onMailbox(session.userKey, mailbox -> {
       Mailbox.Acked acked = mailbox.ack(store, uptoSeq);
       live.read(mailbox, acked.readBefore(), acked.after().readSeq());
@@ -379,7 +383,7 @@ public final class DefaultChatEngine implements ChatEngine {
   public int deleteMessages(String token, Collection<Long> messageIds) {
     SessionState session = session(token);
     if (messageIds == null) {
-      throw Rules.invalid("messageIds is required");
+      throw Rules.invalid("message_ids is required");
     }
     if (messageIds.size() > MAX_FETCH_LIMIT) {
       throw Rules.invalid(messageIds.size() + " message ids exceed the limit of " + MAX_FETCH_LIMIT + " per call");
@@ -387,7 +391,7 @@ public final class DefaultChatEngine implements ChatEngine {
     for (Long id : messageIds) {
       if (id == null) {
         // List.of(…).contains(null) would throw, so look at each id.
-        throw Rules.invalid("messageIds must not contain null");
+        throw Rules.invalid("message_ids must not contain null");
       }
     }
     List<Long> ids = List.copyOf(messageIds);
@@ -434,7 +438,8 @@ public final class DefaultChatEngine implements ChatEngine {
     }
     closed = true;
     for (Mailbox mailbox : mailboxes.values()) {
-      EngineSubscription.endAll(mailbox.subscriptions(), ErrorCode.UNAVAILABLE, Reasons.SHUTTING_DOWN, "the server is shutting down");
+      EngineSubscription.endAll(mailbox.subscriptions(), ErrorCode.UNAVAILABLE, Reasons.SHUTTING_DOWN,
+          "the server is shutting down");
     }
     sweeper.close();
     try {

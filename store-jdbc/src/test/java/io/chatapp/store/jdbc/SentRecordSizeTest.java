@@ -44,7 +44,8 @@ class SentRecordSizeTest {
     for (int i = 1; i <= RECORDS; i++) {
       Message m = new Message(i, "alice", "bob" + (i % 100),
           "hello there, this is message number " + i + " of the load", T.plusMillis(i), i);
-      StoreSql.append(statements, m, "01HZX3K4V5W6Y7Z8A9B0C1D2E3-" + i);
+      String clientMessageId = "01HZX3K4V5W6Y7Z8A9B0C1D2E3-" + i;
+      StoreSql.append(statements, m, clientMessageId, StoreSql.fingerprint(m, clientMessageId));
     }
     c.commit();
     for (PreparedStatement s : kept.values()) {
