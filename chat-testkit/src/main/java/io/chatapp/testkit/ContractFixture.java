@@ -150,19 +150,6 @@ public abstract class ContractFixture {
     return client;
   }
 
-  /**
-   * Tells whether the client under test carries conversations, receipts, presence and typing; a
-   * transport that does not yet overrides it to skip those cases.
-   */
-  protected boolean carriesConversations() {
-    return storesConversations();
-  }
-
-  /** Tells whether the store under test keeps conversations; one that does not yet overrides it. */
-  protected boolean storesConversations() {
-    return true;
-  }
-
   protected static ChatException failsWith(ErrorCode code, Executable call) {
     ChatException e = assertThrows(ChatException.class, call);
     assertEquals(code, e.code(), () -> "message was: " + e.getMessage());

@@ -24,7 +24,6 @@ import io.chatapp.api.Withdrawal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,13 +31,8 @@ import org.junit.jupiter.api.Test;
  * them. Part of {@link ChatClientContract}.
  */
 public abstract class ConversationCases extends ClientCoreCases {
-  private void assumeCarried() {
-    Assumptions.assumeTrue(carriesConversations(), "this client does not carry conversations yet");
-  }
-
   @Test
   void historyHoldsBothDirectionsNewestFirstAndPagesBackwards() throws Exception {
-    assumeCarried();
     ChatClient alice = user("alice");
     ChatClient bob = user("bob");
     Message a1 = alice.send("bob", "a1", null);
@@ -60,7 +54,6 @@ public abstract class ConversationCases extends ClientCoreCases {
 
   @Test
   void messagesCarryTheStableIdsOfTheirAccounts() throws Exception {
-    assumeCarried();
     ChatClient alice = user("alice");
     user("bob");
     Message sent = alice.send("bob", "hi", null);
@@ -72,7 +65,6 @@ public abstract class ConversationCases extends ClientCoreCases {
 
   @Test
   void acknowledgingMarksReadAndKeepsHistory() throws Exception {
-    assumeCarried();
     ChatClient alice = user("alice");
     ChatClient bob = user("bob");
     alice.send("bob", "one", null);
@@ -92,7 +84,6 @@ public abstract class ConversationCases extends ClientCoreCases {
 
   @Test
   void deletingAMessageRemovesItFromMyViewOnly() throws Exception {
-    assumeCarried();
     ChatClient alice = user("alice");
     ChatClient bob = user("bob");
     Message first = alice.send("bob", "first", null);
@@ -110,7 +101,6 @@ public abstract class ConversationCases extends ClientCoreCases {
 
   @Test
   void conversationsComeNewestActivityFirstWithUnreadCountsAndPage() throws Exception {
-    assumeCarried();
     ChatClient alice = user("alice");
     ChatClient bob = user("bob");
     ChatClient carol = user("carol");
@@ -144,7 +134,6 @@ public abstract class ConversationCases extends ClientCoreCases {
 
   @Test
   void historyOfAnUnknownPeerOrWithABadLimitIsAClearError() throws Exception {
-    assumeCarried();
     ChatClient alice = user("alice");
     failsWith(ErrorCode.NOT_FOUND, () -> alice.history("nobody", 0, 10));
     user("bob");
@@ -155,7 +144,6 @@ public abstract class ConversationCases extends ClientCoreCases {
 
   @Test
   void ownMessagesReachTheSendersOtherDevicesOnly() throws Exception {
-    assumeCarried();
     RecordingListener phoneHears = new RecordingListener();
     RecordingListener laptopHears = new RecordingListener();
     ChatClient phone = onlineUser("alice", phoneHears);
@@ -173,7 +161,6 @@ public abstract class ConversationCases extends ClientCoreCases {
 
   @Test
   void receiptsReachTheSenderLiveAndStayForLater() throws Exception {
-    assumeCarried();
     RecordingListener aliceHears = new RecordingListener();
     RecordingListener bobHears = new RecordingListener();
     ChatClient alice = onlineUser("alice", aliceHears);
@@ -196,7 +183,6 @@ public abstract class ConversationCases extends ClientCoreCases {
 
   @Test
   void aUserWithReadReceiptsOffNeitherSendsNorSeesThem() throws Exception {
-    assumeCarried();
     RecordingListener aliceHears = new RecordingListener();
     ChatClient alice = onlineUser("alice", aliceHears);
     ChatClient bob = user("bob");
@@ -226,7 +212,6 @@ public abstract class ConversationCases extends ClientCoreCases {
 
   @Test
   void presenceGoesOnlyToThePeersOfAConversation() throws Exception {
-    assumeCarried();
     RecordingListener aliceHears = new RecordingListener();
     ChatClient alice = onlineUser("alice", aliceHears);
     ChatClient bob = user("bob");
@@ -252,7 +237,6 @@ public abstract class ConversationCases extends ClientCoreCases {
 
   @Test
   void aUserWhoHidesPresenceAlwaysLooksOffline() throws Exception {
-    assumeCarried();
     RecordingListener aliceHears = new RecordingListener();
     ChatClient alice = onlineUser("alice", aliceHears);
     ChatClient bob = user("bob");
@@ -272,7 +256,6 @@ public abstract class ConversationCases extends ClientCoreCases {
 
   @Test
   void aNewSubscriberHearsWhichPeersAreOnline() throws Exception {
-    assumeCarried();
     ChatClient bob = user("bob");
     user("alice").send("bob", "hi", null);
     bob.subscribe(-1);
@@ -287,7 +270,6 @@ public abstract class ConversationCases extends ClientCoreCases {
 
   @Test
   void typingReachesThePeerAtMostOncePerInterval() throws Exception {
-    assumeCarried();
     RecordingListener bobHears = new RecordingListener();
     ChatClient bob = onlineUser("bob", bobHears);
     ChatClient alice = user("alice");
@@ -309,7 +291,6 @@ public abstract class ConversationCases extends ClientCoreCases {
 
   @Test
   void aDeletedAccountKeepsItsMessagesAndANewAccountOfTheNameIsSomeoneElse() throws Exception {
-    assumeCarried();
     ChatClient alice = user("alice");
     ChatClient oldBob = user("bob");
     Message fromOldBob = oldBob.send("alice", "from the first bob", null);
@@ -337,7 +318,6 @@ public abstract class ConversationCases extends ClientCoreCases {
 
   @Test
   void aDeletionThatWithdrawsMessagesTellsTheRecipientLive() throws Exception {
-    assumeCarried();
     RecordingListener aliceHears = new RecordingListener();
     ChatClient alice = onlineUser("alice", aliceHears);
     ChatClient bob = user("bob");

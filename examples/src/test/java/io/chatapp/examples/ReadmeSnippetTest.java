@@ -57,7 +57,7 @@ class ReadmeSnippetTest {
   @Test
   void helloChatRunsAgainstTheEmbeddedChatService() throws Exception {
     Map<String, String> snippets = snippets();
-    assertEquals(List.of("HelloChat", "ChatService"), List.copyOf(snippets.keySet()), "README snippets");
+    assertEquals(List.of("HelloChat", "ChatService", "ChatTour"), List.copyOf(snippets.keySet()), "README snippets");
     Path classes = compile(snippets);
 
     try (URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL()}, getClass().getClassLoader())) {
@@ -74,6 +74,12 @@ class ReadmeSnippetTest {
         // Run again, as a reader would: the accounts exist now and the next message is #2.
         String second = runMain(main, "127.0.0.1", String.valueOf(port));
         assertTrue(second.contains("alice got #2 from bob: hello, alice"), second);
+
+        // The tour prints what the README says it prints, on a fresh server.
+        Method tour = loader.loadClass("ChatTour").getMethod("main", String[].class);
+        String printed = runMain(tour, "127.0.0.1", String.valueOf(port));
+        assertEquals("dave → me: yes!\nme → dave: lunch at noon? [READ]\nwith dave: 1 unread, online\n",
+            printed.replace(System.lineSeparator(), "\n"));
       }
     }
   }

@@ -281,7 +281,7 @@ public final class HostileClients implements AutoCloseable {
   private void connected(Slot s) throws IOException {
     boolean hello = s.kind != Kind.SLOW_PREFIX || settings.helloBeforePrefix();
     if (hello) {
-      queue(s, new Frame.Hello(HELLO_ID, Frame.PROTOCOL_VERSION));
+      queue(s, new Frame.Hello(HELLO_ID, Frame.BASE_VERSION));
     }
     switch (s.kind) {
       case LOGIN_FLOOD -> {

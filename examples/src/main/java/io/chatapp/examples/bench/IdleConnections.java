@@ -80,7 +80,7 @@ public final class IdleConnections implements AutoCloseable {
         open.add(ch);
         ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
         w.clear();
-        w.write(new Frame.Hello(1, Frame.PROTOCOL_VERSION));
+        w.write(new Frame.Hello(1, Frame.BASE_VERSION));
         w.write(new Frame.Login(LOGIN_ID, username.apply(done + i), password));
         w.write(new Frame.Subscribe(SUBSCRIBE_ID, ChatEngine.LATEST));
         ByteBuffer bytes = w.view();

@@ -9,6 +9,8 @@ import io.chatapp.client.ClientSettings;
 import io.chatapp.client.CoreChatClient;
 import io.chatapp.transport.socket.client.ClientOptions;
 import io.chatapp.transport.socket.client.SocketConnector;
+import io.chatapp.transport.socket.codec.Frame;
+import io.chatapp.transport.socket.codec.Versions;
 import io.chatapp.transport.socket.tls.TlsContexts;
 import java.nio.file.Path;
 import javax.net.ssl.SSLContext;
@@ -78,6 +80,7 @@ public final class SocketChatClient extends CoreChatClient {
   public static final class Builder extends ClientBuilder<Builder, SocketChatClient> {
     private Integer maxFrameBytes;
     private SSLContext sslContext;
+    private Integer maxProtocolVersion;
 
     private Builder() {}
 
@@ -96,6 +99,23 @@ public final class SocketChatClient extends CoreChatClient {
         throw new IllegalArgumentException("maxFrameBytes must be 64 to " + (1 << 30) + ", was " + n);
       }
       this.maxFrameBytes = n;
+      return this;
+    }
+
+    /**
+     * Sets the highest protocol version the client offers in its HELLO; it offers every version
+     * from 1 up to it, and the server picks the highest it speaks too. Operations added in a later
+     * version fail with {@code INVALID_ARGUMENT} on a connection of an earlier one. Default
+     * {@value Frame#LATEST_VERSION}, the newest.
+     *
+     * @param version 1 to {@value Frame#LATEST_VERSION}
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     * @throws IllegalStateException if set before
+     */
+    public Builder maxProtocolVersion(int version) {
+      once(this.maxProtocolVersion, "maxProtocolVersion");
+      this.maxProtocolVersion = Versions.check(version);
       return this;
     }
 
@@ -124,7 +144,8 @@ public final class SocketChatClient extends CoreChatClient {
     @Override
     protected SocketChatClient newClient(ClientSettings settings, boolean connectNow) {
       ClientOptions options = new ClientOptions(resolvedHost(), resolvedPort(DEFAULT_PORT),
-          resolvedConnectTimeout().toMillis(), maxFrameBytes != null ? maxFrameBytes : 16 << 20, sslContext);
+          resolvedConnectTimeout().toMillis(), maxFrameBytes != null ? maxFrameBytes : 16 << 20, sslContext,
+          maxProtocolVersion != null ? maxProtocolVersion : Frame.LATEST_VERSION);
       return new SocketChatClient(settings, options, connectNow);
     }
 

@@ -5,6 +5,7 @@ import static io.chatapp.transport.socket.BuilderChecks.once;
 import static io.chatapp.transport.socket.BuilderChecks.range;
 
 import io.chatapp.api.ChatEngine;
+import io.chatapp.transport.socket.codec.Frame;
 import io.chatapp.transport.socket.server.ServerConfig;
 import io.chatapp.transport.socket.server.ServerRuntime;
 import io.chatapp.transport.socket.tls.TlsContexts;
@@ -149,6 +150,7 @@ public final class SocketChatServer implements AutoCloseable {
     private SSLContext sslContext;
     private Long maxBufferedBytes;
     private Integer maxHandshakeFrameBytes;
+    private Integer maxProtocolVersion;
 
     private Builder(ChatEngine engine) {
       this.engine = engine;
@@ -340,6 +342,23 @@ public final class SocketChatServer implements AutoCloseable {
     }
 
     /**
+     * Sets the highest protocol version the server agrees to: of the versions a client offers in
+     * its HELLO, the server picks the highest one up to this. Pinning a lower version lets an
+     * operator roll a change out to servers first and turn it on later (as Kafka's
+     * {@code inter.broker.protocol.version}). Default {@value Frame#LATEST_VERSION}, the newest.
+     *
+     * @param version 1 to {@value Frame#LATEST_VERSION}
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     * @throws IllegalStateException if set before
+     */
+    public Builder maxProtocolVersion(int version) {
+      once(this.maxProtocolVersion, "maxProtocolVersion");
+      this.maxProtocolVersion = range("maxProtocolVersion", version, Frame.BASE_VERSION, Frame.LATEST_VERSION);
+      return this;
+    }
+
+    /**
      * Sets the most bytes all connections together may hold in their buffers: partial frames
      * being read, requests waiting to run and bytes queued for writing. Each buffer is reserved
      * from this budget before it is allocated, and grows only with the bytes that arrive. When
@@ -434,7 +453,8 @@ public final class SocketChatServer implements AutoCloseable {
           maxConnectionsPerAddress != null ? maxConnectionsPerAddress : DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
           sslContext,
           maxBufferedBytes != null ? maxBufferedBytes : defaultMaxBufferedBytes(),
-          Math.min(frameLimit, maxHandshakeFrameBytes != null ? maxHandshakeFrameBytes : DEFAULT_MAX_HANDSHAKE_FRAME_BYTES));
+          Math.min(frameLimit, maxHandshakeFrameBytes != null ? maxHandshakeFrameBytes : DEFAULT_MAX_HANDSHAKE_FRAME_BYTES),
+          maxProtocolVersion != null ? maxProtocolVersion : Frame.LATEST_VERSION);
       return new SocketChatServer(new ServerRuntime(config));
     }
 

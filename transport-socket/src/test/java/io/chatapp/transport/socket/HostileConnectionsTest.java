@@ -172,7 +172,7 @@ class HostileConnectionsTest {
     }
     try (ChatClient carol = TestServers.loggedInClient(server, "carol")) {
       ByteArrayOutputStream pipeline = new ByteArrayOutputStream();
-      pipeline.writeBytes(RawConnection.bytes(new Frame.Hello(1, Frame.PROTOCOL_VERSION)));
+      pipeline.writeBytes(RawConnection.bytes(new Frame.Hello(1, Frame.BASE_VERSION)));
       pipeline.writeBytes(RawConnection.bytes(new Frame.Login(2, "hoarder", PASSWORD)));
       for (int i = 0; i < 20; i++) {
         pipeline.writeBytes(RawConnection.bytes(new Frame.Fetch(10 + i, 0, 100)));

@@ -24,7 +24,7 @@ final class RawConnection implements AutoCloseable {
 
   private final Socket socket;
   private final InputStream in;
-  private final FrameDecoder decoder = new FrameDecoder(64 << 20);
+  private FrameDecoder decoder = new FrameDecoder(64 << 20);
   private ByteBuffer buffer = ByteBuffer.allocate(1 << 16);
 
   RawConnection(int port) throws IOException {
@@ -68,9 +68,57 @@ final class RawConnection implements AutoCloseable {
 
   /** Sends HELLO and checks the HELLO_OK. */
   void handshake() throws IOException {
-    send(new Frame.Hello(1, Frame.PROTOCOL_VERSION));
+    send(new Frame.Hello(1, Frame.BASE_VERSION));
     Frame answer = next();
     assertEquals(Frame.HelloOk.class, answer.getClass(), "answer to HELLO: " + answer);
+  }
+
+  /** Sends HELLO offering versions 1 to {@code maxVersion}, checks the HELLO_OK, reads its version. */
+  int handshake(int maxVersion) throws IOException {
+    send(Frame.Hello.offering(1, maxVersion));
+    Frame answer = next();
+    assertEquals(Frame.HelloOk.class, answer.getClass(), "answer to HELLO: " + answer);
+    int version = ((Frame.HelloOk) answer).version();
+    useVersion(version);
+    return version;
+  }
+
+  /** Decodes the frames that follow with the layouts of {@code version}. */
+  void useVersion(int version) {
+    decoder = new FrameDecoder(64 << 20, version);
+  }
+
+  /** Reads the bytes of the next frame, length prefix included, failing on EOF or timeout. */
+  byte[] nextBytes() throws IOException {
+    byte[] length = readExactly(4);
+    int n = ByteBuffer.wrap(length).getInt();
+    byte[] frame = new byte[4 + n];
+    System.arraycopy(length, 0, frame, 0, 4);
+    System.arraycopy(readExactly(n), 0, frame, 4, n);
+    return frame;
+  }
+
+  private byte[] readExactly(int n) throws IOException {
+    byte[] out = new byte[n];
+    int have = 0;
+    buffer.flip();
+    int buffered = Math.min(n, buffer.remaining());
+    buffer.get(out, 0, buffered);
+    buffer.compact();
+    have += buffered;
+    while (have < n) {
+      int r;
+      try {
+        r = in.read(out, have, n - have);
+      } catch (SocketTimeoutException e) {
+        throw new AssertionError("no frame within " + TIMEOUT_MS + " ms", e);
+      }
+      if (r < 0) {
+        throw new AssertionError("the server closed the connection after " + have + " of " + n + " bytes");
+      }
+      have += r;
+    }
+    return out;
   }
 
   /** Reads the next frame, failing the test on EOF or timeout. */

@@ -35,10 +35,4 @@ class SocketChatClientContractTest extends ChatClientContract {
   protected void stopServer() {
     server.close();
   }
-
-  // The wire for conversations is being written; this goes when it lands.
-  @Override
-  protected boolean carriesConversations() {
-    return false;
-  }
 }

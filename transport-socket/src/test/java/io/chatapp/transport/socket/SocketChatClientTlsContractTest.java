@@ -37,10 +37,4 @@ class SocketChatClientTlsContractTest extends ChatClientContract {
   protected void stopServer() {
     socketServer.close();
   }
-
-  // The wire for conversations is being written; this goes when it lands.
-  @Override
-  protected boolean carriesConversations() {
-    return false;
-  }
 }

@@ -75,7 +75,7 @@ class SocketChatServerLimitsTest {
       // races with the next accept: try a bounded number of times, each a full round trip.
       for (int attempt = 0; ; attempt++) {
         try (RawConnection next = new RawConnection(server.port())) {
-          next.send(new Frame.Hello(1, Frame.PROTOCOL_VERSION));
+          next.send(new Frame.Hello(1, Frame.BASE_VERSION));
           Frame answer = next.next();
           if (answer instanceof Frame.HelloOk) {
             break;
@@ -117,7 +117,7 @@ class SocketChatServerLimitsTest {
     try (RawConnection slow = new RawConnection(server.port()); ChatClient normal = TestServers.loggedInClient(server, "carol")) {
       // One I/O thread adopts channels in accept order: the normal client's answers show that
       // the slow connection is registered and its handshake clock runs from time 0.
-      byte[] hello = RawConnection.bytes(new Frame.Hello(1, Frame.PROTOCOL_VERSION));
+      byte[] hello = RawConnection.bytes(new Frame.Hello(1, Frame.BASE_VERSION));
       for (int i = 0; i < 4; i++) {
         slow.sendBytes(new byte[] {hello[i]});
         clock.addAndGet(TimeUnit.SECONDS.toNanos(3));

@@ -39,7 +39,7 @@ class SocketChatServerReadTest {
 
   @Test
   void framesSentOneByteAtATimeAreDecoded() throws IOException {
-    byte[] bytes = concat(new Frame.Hello(1, Frame.PROTOCOL_VERSION), new Frame.CreateAccount(2, "carol", PASSWORD),
+    byte[] bytes = concat(new Frame.Hello(1, Frame.BASE_VERSION), new Frame.CreateAccount(2, "carol", PASSWORD),
         new Frame.Login(3, "carol", PASSWORD), new Frame.Send(4, "carol", "one byte at a time", null));
     try (RawConnection raw = new RawConnection(server.port())) {
       for (byte b : bytes) {
@@ -57,7 +57,7 @@ class SocketChatServerReadTest {
   @Test
   void manyFramesInOneWriteAreAllAnsweredInOrder() throws IOException {
     List<Frame> frames = new ArrayList<>();
-    frames.add(new Frame.Hello(1, Frame.PROTOCOL_VERSION));
+    frames.add(new Frame.Hello(1, Frame.BASE_VERSION));
     for (int id = 2; id < 3002; id++) {
       frames.add(new Frame.Ping(id));
     }

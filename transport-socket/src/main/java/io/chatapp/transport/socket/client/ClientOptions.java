@@ -1,5 +1,6 @@
 package io.chatapp.transport.socket.client;
 
+import io.chatapp.transport.socket.codec.Versions;
 import java.util.Objects;
 import javax.net.ssl.SSLContext;
 
@@ -12,11 +13,15 @@ import javax.net.ssl.SSLContext;
  * @param connectTimeoutMillis how long connecting and the handshake may take
  * @param maxFrameBytes the largest frame accepted from the server
  * @param sslContext the TLS context that trusts the server, or {@code null} for plain TCP
+ * @param maxProtocolVersion the highest protocol version offered in HELLO; every one from 1 up to
+ *     it is offered
  */
-public record ClientOptions(String host, int port, long connectTimeoutMillis, int maxFrameBytes, SSLContext sslContext) {
-  /** Checks the host. */
+public record ClientOptions(String host, int port, long connectTimeoutMillis, int maxFrameBytes, SSLContext sslContext,
+    int maxProtocolVersion) {
+  /** Checks the host and the version. */
   public ClientOptions {
     Objects.requireNonNull(host, "host");
+    Versions.check(maxProtocolVersion);
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.chatapp.transport.socket.client;
 
+import io.chatapp.api.ChatEvent;
 import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
 import io.chatapp.api.Message;
@@ -8,6 +9,7 @@ import io.chatapp.client.spi.Connection;
 import io.chatapp.client.spi.Connector;
 import io.chatapp.client.spi.PushSink;
 import io.chatapp.client.spi.Request;
+import io.chatapp.transport.socket.codec.EventFrames;
 import io.chatapp.transport.socket.codec.Frame;
 import io.chatapp.transport.socket.codec.FrameDecoder;
 import io.chatapp.transport.socket.codec.ProtocolException;
@@ -58,7 +60,7 @@ final class SocketConnection implements Connection {
   private final Connector.LossListener onLost;
   private final int serverMaxFrameBytes;
   private final long pingIntervalNanos;
-  private final FrameDecoder decoder;
+  private final FrameDecoder decoder; // its version is the connection's
   private ByteBuffer in; // handshake thread, then reader thread
   private List<Message> pushed = new ArrayList<>(); // reader thread only
   private final OutputStream out;
@@ -92,6 +94,8 @@ final class SocketConnection implements Connection {
     this.pingIntervalNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(1, serverIdleTimeoutMillis / 3));
     this.decoder = decoder;
     this.in = in;
+    pending.version(decoder.version());
+    writing.version(decoder.version());
     this.out = socket.getOutputStream();
     this.lastSendNanos = System.nanoTime();
     this.reader = new Thread(this::readLoop, "chatapp-socket-client-reader " + peer);
@@ -122,7 +126,7 @@ final class SocketConnection implements Connection {
         socket = startTls(socket, options);
       }
       WireWriter w = new WireWriter(32);
-      w.write(new Frame.Hello(0, Frame.PROTOCOL_VERSION));
+      w.write(Frame.Hello.offering(0, options.maxProtocolVersion()));
       socket.getOutputStream().write(w.toByteArray());
       FrameDecoder decoder = new FrameDecoder(options.maxFrameBytes());
       ByteBuffer in = ByteBuffer.allocate(READ_BUFFER_BYTES);
@@ -134,10 +138,16 @@ final class SocketConnection implements Connection {
         in.compact();
       }
       if (answer instanceof Frame.ErrorFrame error) {
-        throw new ChatException(error.code(), "server " + peer + " refused the handshake: " + error.message());
+        ChatException refused = error.toException();
+        throw new ChatException(refused.code(), "server " + peer + " refused the handshake: " + refused.getMessage());
       }
       if (!(answer instanceof Frame.HelloOk hello)) {
         throw new ChatException(ErrorCode.UNAVAILABLE, "server " + peer + " answered HELLO with " + answer.opcode().describe());
+      }
+      int version = hello.version();
+      if (version < Frame.BASE_VERSION || version > options.maxProtocolVersion()) {
+        throw new ChatException(ErrorCode.UNAVAILABLE, "server " + peer + " picked protocol version " + version
+            + ", which this client did not offer (it speaks 1 to " + options.maxProtocolVersion() + ")");
       }
       // Both are u32 on the wire: a value with the top bit set is large, not negative.
       long serverMax = Integer.toUnsignedLong(hello.maxFrameBytes());
@@ -145,8 +155,9 @@ final class SocketConnection implements Connection {
         throw new ChatException(ErrorCode.UNAVAILABLE, "server " + peer + " announced a frame limit of " + serverMax
             + " bytes, below the " + FrameDecoder.HEADER_BYTES + "-byte header");
       }
+      // The HELLO_OK is the last frame of the handshake's layout; the rest have the version's.
       SocketConnection c = new SocketConnection(socket, peer, onLost, (int) Math.min(Integer.MAX_VALUE, serverMax),
-          Integer.toUnsignedLong(hello.idleTimeoutMillis()), decoder, in);
+          Integer.toUnsignedLong(hello.idleTimeoutMillis()), new FrameDecoder(options.maxFrameBytes(), version), in);
       socket.setSoTimeout((int) TICK_MILLIS);
       c.reader.start();
       c.writer.start();
@@ -194,6 +205,16 @@ final class SocketConnection implements Connection {
     return e.getMessage();
   }
 
+  /**
+   * Returns the protocol version the handshake picked, which the layout of every later frame
+   * follows.
+   *
+   * @return 1 to {@link Frame#LATEST_VERSION}
+   */
+  int protocolVersion() {
+    return decoder.version();
+  }
+
   @Override
   public <T> CompletableFuture<T> call(Request<T> request, CallContext context) {
     int id = nextRequestId();
@@ -223,7 +244,7 @@ final class SocketConnection implements Connection {
       return call.future;
     }
     try {
-      queue(SocketRequests.frame(request, id));
+      queue(agreed(SocketRequests.frame(request, id)));
     } catch (ChatException e) {
       call.fail(e);
     }
@@ -277,6 +298,16 @@ final class SocketConnection implements Connection {
 
   private static ChatException closedException() {
     return new ChatException(ErrorCode.UNAVAILABLE, "the client is closed");
+  }
+
+  /** Returns {@code frame} if the connection's version has its opcode; the server would refuse it. */
+  private Frame agreed(Frame frame) {
+    int since = frame.opcode().sinceVersion();
+    if (since > decoder.version()) {
+      throw new ChatException(ErrorCode.INVALID_ARGUMENT, frame.opcode().name() + " needs protocol version " + since
+          + "; the connection to " + peer + " speaks version " + decoder.version());
+    }
+    return frame;
   }
 
   /** Queues a frame for the writer thread. Any thread; never blocks on the network. */
@@ -445,7 +476,21 @@ final class SocketConnection implements Connection {
       }
       flushPushes();
       dropSubscription(id);
-      ending.onEnded(new ChatException(ended.code(), ended.message()));
+      ending.onEnded(ended.toException());
+    } else if (EventFrames.event(f) != null) {
+      ChatEvent event = EventFrames.event(f);
+      PushSink target;
+      synchronized (subscriptionLock) {
+        if (id != subscriptionId || id == 0) {
+          return;
+        }
+        target = sink;
+      }
+      // In its place among the messages: those decoded before it go first.
+      flushPushes();
+      if (!closed.get()) {
+        target.onEvent(event);
+      }
     } else if (f instanceof Frame.Pong) {
       return;
     } else if (id == 0 && f instanceof Frame.ErrorFrame error) {

@@ -4,6 +4,7 @@ import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
 import io.chatapp.client.spi.Request;
 import io.chatapp.transport.socket.codec.Frame;
+import io.chatapp.transport.socket.codec.FramesV2;
 
 /**
  * Maps the client core's requests to request frames, and answer frames back to the core's answer
@@ -42,6 +43,16 @@ final class SocketRequests {
       return new Frame.DeleteAccount(id, d.password());
     } else if (r instanceof Request.LogoutOthers l) {
       return new Frame.LogoutOthers(id, l.username(), l.password());
+    } else if (r instanceof Request.ListConversations l) {
+      return new FramesV2.ListConversations(id, l.pageToken(), l.limit());
+    } else if (r instanceof Request.History h) {
+      return new FramesV2.History(id, h.peer(), h.beforeId(), h.limit());
+    } else if (r instanceof Request.Typing t) {
+      return new FramesV2.TypingRequest(id, t.peer());
+    } else if (r instanceof Request.GetSettings) {
+      return new FramesV2.GetSettings(id);
+    } else if (r instanceof Request.UpdateSettings u) {
+      return new FramesV2.UpdateSettings(id, u.settings());
     }
     throw new IllegalArgumentException("no frame for request " + r.name());
   }
@@ -55,7 +66,7 @@ final class SocketRequests {
   @SuppressWarnings("unchecked")
   static <T> T answer(Request<T> r, Frame f) {
     if (f instanceof Frame.ErrorFrame error) {
-      throw new ChatException(error.code(), error.message());
+      throw error.toException();
     }
     try {
       return (T) read(r, f);
@@ -80,6 +91,12 @@ final class SocketRequests {
       return (int) ((Frame.CountResult) f).count();
     } else if (r instanceof Request.LogoutOthers) {
       return ((Frame.SessionsEnded) f).count();
+    } else if (r instanceof Request.ListConversations) {
+      return ((FramesV2.ConversationsResult) f).page();
+    } else if (r instanceof Request.History) {
+      return ((FramesV2.HistoryResult) f).entries();
+    } else if (r instanceof Request.GetSettings || r instanceof Request.UpdateSettings) {
+      return ((FramesV2.SettingsResult) f).settings();
     }
     Frame.Ok.class.cast(f); // the rest answer OK
     return null;

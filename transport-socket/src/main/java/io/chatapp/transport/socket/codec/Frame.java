@@ -1,13 +1,16 @@
 package io.chatapp.transport.socket.codec;
 
 import io.chatapp.api.AccountInfo;
+import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
 import io.chatapp.api.Message;
 import io.chatapp.api.Page;
 import io.chatapp.api.Session;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
+import java.util.SortedSet;
+import java.util.TreeSet;
 
 /**
  * One frame of the protocol as a record: a request, a response, a push or an error. Each record
@@ -19,16 +22,28 @@ import java.util.Objects;
  * opt     = 0x00 | 0x01 string
  * session = token:string | username:string | unreadCount:i64 | lastReadSeq:i64
  * message = id:i64 | sender:string | recipient:string | text:string | sentAtMicros:i64 | seq:i64
+ * error   = code:u16 | message:string [| reason:string | retryAfterMillis:u32]  (the last two from v2)
  * </pre>
+ *
+ * <p>A frame's layout may depend on the protocol version of its connection: a record writes the
+ * layout of {@link WireWriter#version()}, and {@link FrameDecoder} reads that of its own version.
+ *
+ * <p>The frames of version 1 are the records nested here; those added by version 2 are in
+ * {@link FramesV2}. No other class implements this interface.
  *
  * <p>Records holding a password or a token leave it out of {@code toString()}. All records are
  * immutable.
  */
-public sealed interface Frame {
+public interface Frame {
   /** The magic bytes {@code "CHAT"} at the start of a {@link Hello}. */
   int MAGIC = 0x43484154;
-  /** The protocol version this code speaks. */
-  int PROTOCOL_VERSION = 1;
+  /**
+   * The version every server accepts, written in HELLO's {@code version} field by every client
+   * of this code, so that a server that speaks only it still answers; see {@link Hello}.
+   */
+  int BASE_VERSION = 1;
+  /** The newest protocol version this code speaks; it speaks every version from 1 up to it. */
+  int LATEST_VERSION = 2;
 
   /**
    * Returns the id that pairs a request with its response.
@@ -52,12 +67,66 @@ public sealed interface Frame {
   void writeFields(WireWriter w);
 
   /**
-   * HELLO: {@code magic:"CHAT" | version:u16}.
+   * HELLO: {@code magic:"CHAT" | version:u16 [| count:u8 | count x version:u16]}. The versions
+   * offered are {@code version} together with the listed ones; a server picks the highest it
+   * also speaks. A server of version 1 reads only {@code magic} and {@code version} and ignores
+   * the list, so a client that speaks 1 puts 1 in {@code version} and its other versions in the
+   * list. Without a list (an empty {@code moreVersions}) the frame is the version 1 HELLO, byte
+   * for byte.
    *
    * @param requestId the id
-   * @param version the protocol version the client speaks
+   * @param version a version the client speaks, read by every server
+   * @param moreVersions further versions the client speaks, at most 255
    */
-  record Hello(int requestId, int version) implements Frame {
+  record Hello(int requestId, int version, List<Integer> moreVersions) implements Frame {
+    /** The most versions the list after {@code version} holds: its count is a u8. */
+    public static final int MAX_MORE_VERSIONS = 0xFF;
+
+    /** Copies and checks the list. */
+    public Hello {
+      moreVersions = List.copyOf(moreVersions);
+      if (moreVersions.size() > MAX_MORE_VERSIONS) {
+        throw new IllegalArgumentException("a HELLO offers at most " + MAX_MORE_VERSIONS
+            + " versions after the first, was " + moreVersions.size());
+      }
+    }
+
+    /**
+     * Creates a HELLO of version 1's layout, which offers {@code version} alone.
+     *
+     * @param requestId the id
+     * @param version the version
+     */
+    public Hello(int requestId, int version) {
+      this(requestId, version, List.of());
+    }
+
+    /**
+     * Creates the HELLO of a client that speaks every version from 1 to {@code maxVersion}.
+     *
+     * @param requestId the id
+     * @param maxVersion 1 to {@link #LATEST_VERSION}
+     * @return {@code version} 1 and, above 1, the list of the versions above it
+     */
+    public static Hello offering(int requestId, int maxVersion) {
+      List<Integer> more = new ArrayList<>();
+      for (int v = BASE_VERSION + 1; v <= maxVersion; v++) {
+        more.add(v);
+      }
+      return new Hello(requestId, BASE_VERSION, more);
+    }
+
+    /**
+     * Returns the versions offered: {@code version} and the listed ones.
+     *
+     * @return the versions, without repeats, in ascending order
+     */
+    public SortedSet<Integer> offered() {
+      SortedSet<Integer> all = new TreeSet<>(moreVersions);
+      all.add(version);
+      return all;
+    }
+
     @Override public Opcode opcode() {
       return Opcode.HELLO;
     }
@@ -65,6 +134,12 @@ public sealed interface Frame {
     @Override public void writeFields(WireWriter w) {
       w.putI32(MAGIC);
       w.putU16(version);
+      if (!moreVersions.isEmpty()) {
+        w.putU8(moreVersions.size());
+        for (int v : moreVersions) {
+          w.putU16(v);
+        }
+      }
     }
   }
 
@@ -385,10 +460,7 @@ public sealed interface Frame {
     }
 
     @Override public void writeFields(WireWriter w) {
-      w.putString(session.token());
-      w.putString(session.username());
-      w.putI64(session.unreadCount());
-      w.putI64(session.lastReadSeq());
+      WireValues.putSession(w, session);
     }
   }
 
@@ -425,7 +497,7 @@ public sealed interface Frame {
     }
 
     @Override public void writeFields(WireWriter w) {
-      putMessage(w, message);
+      WireValues.putMessage(w, message);
     }
   }
 
@@ -448,7 +520,7 @@ public sealed interface Frame {
     @Override public void writeFields(WireWriter w) {
       w.putI32(messages.size());
       for (Message m : messages) {
-        putMessage(w, m);
+        WireValues.putMessage(w, m);
       }
     }
   }
@@ -498,7 +570,7 @@ public sealed interface Frame {
     }
 
     @Override public void writeFields(WireWriter w) {
-      putMessage(w, message);
+      WireValues.putMessage(w, message);
     }
   }
 
@@ -509,11 +581,43 @@ public sealed interface Frame {
    * @param code why it ended
    * @param message the engine's explanation
    */
-  record SubscriptionEnded(int requestId, ErrorCode code, String message) implements Frame {
+  record SubscriptionEnded(int requestId, ErrorCode code, String message, String reason, int retryAfterMillis)
+      implements Frame {
     /** Checks the fields. */
     public SubscriptionEnded {
-      Objects.requireNonNull(code, "code");
-      Objects.requireNonNull(message, "message");
+      WireErrors.check(code, message, reason, retryAfterMillis);
+    }
+
+    /**
+     * Creates the frame with the code's name as reason and no retry time, as version 1 decodes it.
+     *
+     * @param requestId the subscription's SUBSCRIBE id
+     * @param code why it ended
+     * @param message the engine's explanation
+     */
+    public SubscriptionEnded(int requestId, ErrorCode code, String message) {
+      this(requestId, code, message, code.name(), 0);
+    }
+
+    /**
+     * Creates the frame that reports {@code e}.
+     *
+     * @param requestId the subscription's SUBSCRIBE id
+     * @param e why it ended
+     * @return the frame, with the reason and retry time of {@code e}
+     */
+    public static SubscriptionEnded of(int requestId, ChatException e) {
+      return new SubscriptionEnded(requestId, e.code(), e.getMessage(), WireErrors.reason(e),
+          WireErrors.retryAfterMillis(e));
+    }
+
+    /**
+     * Returns the exception a client raises for this frame.
+     *
+     * @return the exception, with code, message, reason and retry time
+     */
+    public ChatException toException() {
+      return WireErrors.toException(code, message, reason, retryAfterMillis);
     }
 
     @Override public Opcode opcode() {
@@ -521,23 +625,56 @@ public sealed interface Frame {
     }
 
     @Override public void writeFields(WireWriter w) {
-      w.putU16(WireErrors.toWire(code));
-      w.putString(clip(message));
+      putError(w, code, message, reason, retryAfterMillis);
     }
   }
 
   /**
-   * ERROR: {@code code:u16 | message:string}.
+   * ERROR: {@code code:u16 | message:string}, and from version 2 on {@code | reason:string |
+   * retryAfterMillis:u32}. A writer of version 1 leaves reason and retry time out.
    *
    * @param requestId the failed request's id, or 0 for a connection-level error
    * @param code the error code
    * @param message what was wrong
+   * @param reason which failure of its code it was, UPPER_SNAKE; the code's name if nothing finer
+   * @param retryAfterMillis how long to wait before a retry can succeed, 0 if unknown
    */
-  record ErrorFrame(int requestId, ErrorCode code, String message) implements Frame {
+  record ErrorFrame(int requestId, ErrorCode code, String message, String reason, int retryAfterMillis)
+      implements Frame {
     /** Checks the fields. */
     public ErrorFrame {
-      Objects.requireNonNull(code, "code");
-      Objects.requireNonNull(message, "message");
+      WireErrors.check(code, message, reason, retryAfterMillis);
+    }
+
+    /**
+     * Creates an ERROR with the code's name as reason and no retry time, as version 1 decodes it.
+     *
+     * @param requestId the failed request's id, or 0 for a connection-level error
+     * @param code the error code
+     * @param message what was wrong
+     */
+    public ErrorFrame(int requestId, ErrorCode code, String message) {
+      this(requestId, code, message, code.name(), 0);
+    }
+
+    /**
+     * Creates the ERROR that reports {@code e}.
+     *
+     * @param requestId the failed request's id
+     * @param e the failure
+     * @return the frame, with the reason and retry time of {@code e}
+     */
+    public static ErrorFrame of(int requestId, ChatException e) {
+      return new ErrorFrame(requestId, e.code(), e.getMessage(), WireErrors.reason(e), WireErrors.retryAfterMillis(e));
+    }
+
+    /**
+     * Returns the exception a client raises for this frame.
+     *
+     * @return the exception, with code, message, reason and retry time
+     */
+    public ChatException toException() {
+      return WireErrors.toException(code, message, reason, retryAfterMillis);
     }
 
     @Override public Opcode opcode() {
@@ -545,8 +682,7 @@ public sealed interface Frame {
     }
 
     @Override public void writeFields(WireWriter w) {
-      w.putU16(WireErrors.toWire(code));
-      w.putString(clip(message));
+      putError(w, code, message, reason, retryAfterMillis);
     }
   }
 
@@ -578,13 +714,13 @@ public sealed interface Frame {
     return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1000L);
   }
 
-  private static void putMessage(WireWriter w, Message m) {
-    w.putI64(m.id());
-    w.putString(m.sender());
-    w.putString(m.recipient());
-    w.putString(m.text());
-    w.putI64(toMicros(m.sentAt()));
-    w.putI64(m.seq());
+  private static void putError(WireWriter w, ErrorCode code, String message, String reason, int retryAfterMillis) {
+    w.putU16(WireErrors.toWire(code));
+    w.putString(clip(message));
+    if (w.version() >= 2) {
+      w.putString(reason);
+      w.putI32(retryAfterMillis);
+    }
   }
 
   private static String clip(String message) {

@@ -27,19 +27,44 @@ public final class FrameDecoder {
   public static final int HEADER_BYTES = 5;
 
   private final int maxFrameBytes;
-  private final WireReader reader = new WireReader();
+  private final int version;
+  private final WireReader reader;
 
   /**
-   * Creates a decoder.
+   * Creates a decoder of protocol version 1, the layout of every frame before a handshake.
    *
    * @param maxFrameBytes the largest length prefix accepted
    * @throws IllegalArgumentException if it is below {@value #HEADER_BYTES}
    */
   public FrameDecoder(int maxFrameBytes) {
+    this(maxFrameBytes, Frame.BASE_VERSION);
+  }
+
+  /**
+   * Creates a decoder for a connection that speaks {@code version}: it reads the layouts of that
+   * version and refuses opcodes added after it.
+   *
+   * @param maxFrameBytes the largest length prefix accepted
+   * @param version 1 to {@link Frame#LATEST_VERSION}
+   * @throws IllegalArgumentException if {@code maxFrameBytes} is below {@value #HEADER_BYTES} or
+   *     the version is out of range
+   */
+  public FrameDecoder(int maxFrameBytes, int version) {
     if (maxFrameBytes < HEADER_BYTES) {
       throw new IllegalArgumentException("maxFrameBytes must be at least " + HEADER_BYTES + ", was " + maxFrameBytes);
     }
     this.maxFrameBytes = maxFrameBytes;
+    this.version = Versions.check(version);
+    this.reader = new WireReader(version);
+  }
+
+  /**
+   * Returns the protocol version whose layouts this decoder reads.
+   *
+   * @return 1 to {@link Frame#LATEST_VERSION}
+   */
+  public int version() {
+    return version;
   }
 
   /**
@@ -82,6 +107,10 @@ public final class FrameDecoder {
         throw new ProtocolException(ErrorCode.INVALID_ARGUMENT, requestId, false,
             String.format("unknown opcode 0x%02X", code));
       }
+      if (op.sinceVersion() > version) {
+        throw new ProtocolException(ErrorCode.INVALID_ARGUMENT, requestId, false, op.describe()
+            + " needs protocol version " + op.sinceVersion() + "; this connection speaks version " + version);
+      }
       in.limit(end).position(start + LENGTH_BYTES + HEADER_BYTES);
       reader.reset(in, op, requestId);
       return fields(op, requestId);
@@ -112,8 +141,20 @@ public final class FrameDecoder {
           throw new ProtocolException(ErrorCode.INVALID_ARGUMENT, id, true,
               String.format("bad magic 0x%08X in HELLO, expected 0x%08X (\"CHAT\")", magic, Frame.MAGIC));
         }
-        // Later versions may append fields to HELLO; magic and version stay where they are.
-        return new Frame.Hello(id, r.u16("version"));
+        int first = r.u16("version");
+        if (r.remaining() == 0) {
+          return new Frame.Hello(id, first); // the HELLO of version 1
+        }
+        int n = r.u8("versions count");
+        if (n * 2 > r.remaining()) {
+          throw r.malformed("versions count " + n + " does not fit in the " + r.remaining() + " bytes left in the frame");
+        }
+        List<Integer> more = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+          more.add(r.u16("version"));
+        }
+        // Later versions may append fields to HELLO after the list: they are ignored.
+        return new Frame.Hello(id, first, more);
       }
       case PING -> f = new Frame.Ping(id);
       case CREATE_ACCOUNT -> f = new Frame.CreateAccount(id, r.string("username"), r.string("password"));
@@ -140,7 +181,7 @@ public final class FrameDecoder {
       case HELLO_OK -> f = new Frame.HelloOk(id, r.u16("version"), r.i32("maxFrameBytes"), r.i32("idleTimeoutMillis"));
       case PONG -> f = new Frame.Pong(id);
       case OK -> f = new Frame.Ok(id);
-      case SESSION -> f = new Frame.SessionResult(id, session(r));
+      case SESSION -> f = new Frame.SessionResult(id, WireValues.session(r));
       case ACCOUNTS -> {
         int n = r.count("accounts", 3);
         List<AccountInfo> items = new ArrayList<>(n);
@@ -153,12 +194,12 @@ public final class FrameDecoder {
         }
         f = new Frame.AccountsResult(id, new Page<>(items, next));
       }
-      case MESSAGE -> f = new Frame.MessageResult(id, message(r));
+      case MESSAGE -> f = new Frame.MessageResult(id, WireValues.message(r));
       case MESSAGES -> {
-        int n = r.count("messages", 36);
+        int n = r.count("messages", WireValues.MIN_MESSAGE_BYTES_V1);
         List<Message> messages = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-          messages.add(message(r));
+          messages.add(WireValues.message(r));
         }
         f = new Frame.MessagesResult(id, messages);
       }
@@ -170,37 +211,39 @@ public final class FrameDecoder {
         }
         f = new Frame.SessionsEnded(id, count);
       }
-      case PUSH_MESSAGE -> f = new Frame.MessagePush(id, message(r));
-      case SUBSCRIPTION_ENDED -> f = new Frame.SubscriptionEnded(id, WireErrors.fromWire(r.u16("code")),
-          r.string("message"));
-      case ERROR -> f = new Frame.ErrorFrame(id, WireErrors.fromWire(r.u16("code")), r.string("message"));
-      default -> throw new AssertionError("opcode without decoder: " + op);
+      case PUSH_MESSAGE -> f = new Frame.MessagePush(id, WireValues.message(r));
+      case SUBSCRIPTION_ENDED -> {
+        ErrorCode code = WireErrors.fromWire(r.u16("code"));
+        String message = r.string("message");
+        f = version < 2 ? new Frame.SubscriptionEnded(id, code, message)
+            : new Frame.SubscriptionEnded(id, code, message, reason(r), retryAfterMillis(r));
+      }
+      case ERROR -> {
+        ErrorCode code = WireErrors.fromWire(r.u16("code"));
+        String message = r.string("message");
+        f = version < 2 ? new Frame.ErrorFrame(id, code, message)
+            : new Frame.ErrorFrame(id, code, message, reason(r), retryAfterMillis(r));
+      }
+      default -> f = FramesV2.decode(op, id, r);
     }
     r.end();
     return f;
   }
 
-  private static Session session(WireReader r) throws ProtocolException {
-    String token = r.string("token");
-    String username = r.string("username");
-    long unread = r.i64("unreadCount");
-    long lastRead = r.i64("lastReadSeq");
-    if (unread < 0 || lastRead < 0) {
-      throw r.malformed("unreadCount and lastReadSeq must not be negative, were " + unread + " and " + lastRead);
+  private static String reason(WireReader r) throws ProtocolException {
+    String reason = r.string("reason");
+    if (!WireErrors.isReason(reason)) {
+      throw r.malformed("reason must be 1 to " + WireErrors.MAX_REASON_CHARS
+          + " characters of A-Z, 0-9 and _, starting with a letter");
     }
-    return new Session(token, username, unread, lastRead);
+    return reason;
   }
 
-  private static Message message(WireReader r) throws ProtocolException {
-    long id = r.i64("id");
-    String sender = r.string("sender");
-    String recipient = r.string("recipient");
-    String text = r.string("text");
-    long micros = r.i64("sentAtMicros");
-    long seq = r.i64("seq");
-    if (seq < 1) {
-      throw r.malformed("seq must be at least 1, was " + seq);
+  private static int retryAfterMillis(WireReader r) throws ProtocolException {
+    int millis = r.i32("retryAfterMillis");
+    if (millis < 0) {
+      throw r.malformed("retryAfterMillis must be at most 2147483647, was " + Integer.toUnsignedString(millis));
     }
-    return new Message(id, sender, recipient, text, Frame.fromMicros(micros), seq);
+    return millis;
   }
 }

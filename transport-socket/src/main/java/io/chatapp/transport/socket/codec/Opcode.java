@@ -37,6 +37,16 @@ public enum Opcode {
   DELETE_ACCOUNT(0x1B),
   /** Client: {@code ChatEngine.logoutOtherSessionsAsync}. */
   LOGOUT_OTHERS(0x1C),
+  /** Client, from version 2: {@code ChatEngine.listConversations}. */
+  LIST_CONVERSATIONS(0x20, 2),
+  /** Client, from version 2: {@code ChatEngine.history}. */
+  HISTORY(0x21, 2),
+  /** Client, from version 2: {@code ChatEngine.typing}. */
+  TYPING(0x22, 2),
+  /** Client, from version 2: {@code ChatEngine.settings}. */
+  GET_SETTINGS(0x23, 2),
+  /** Client, from version 2: {@code ChatEngine.updateSettings}. */
+  UPDATE_SETTINGS(0x24, 2),
 
   /** Server: the handshake succeeded. */
   HELLO_OK(0x81),
@@ -56,10 +66,26 @@ public enum Opcode {
   COUNT(0x95),
   /** Server: how many sessions ended (answers {@link #LOGOUT_OTHERS}). */
   SESSIONS_ENDED(0x96),
+  /** Server, from version 2: a page of conversations (answers {@link #LIST_CONVERSATIONS}). */
+  CONVERSATIONS(0x97, 2),
+  /** Server, from version 2: history entries (answers {@link #HISTORY}). */
+  HISTORY_ENTRIES(0x98, 2),
+  /** Server, from version 2: account settings (answers {@link #GET_SETTINGS} and {@link #UPDATE_SETTINGS}). */
+  SETTINGS(0x99, 2),
   /** Server: a message pushed on the connection's subscription. */
   PUSH_MESSAGE(0xA0),
   /** Server: the engine ended the connection's subscription. */
   SUBSCRIPTION_ENDED(0xA1),
+  /** Server, from version 2: a delivered or read receipt pushed on the subscription. */
+  PUSH_RECEIPT(0xA2, 2),
+  /** Server, from version 2: a peer's presence pushed on the subscription. */
+  PUSH_PRESENCE(0xA3, 2),
+  /** Server, from version 2: a peer is typing. */
+  PUSH_TYPING(0xA4, 2),
+  /** Server, from version 2: a message the user sent from another session (a carbon). */
+  PUSH_CARBON(0xA5, 2),
+  /** Server, from version 2: a deleted peer's unread messages were withdrawn. */
+  PUSH_WITHDRAWAL(0xA6, 2),
   /** Server: a request or the connection failed. */
   ERROR(0xFF);
 
@@ -72,9 +98,25 @@ public enum Opcode {
   }
 
   private final int code;
+  private final int sinceVersion;
 
   Opcode(int code) {
+    this(code, 1);
+  }
+
+  Opcode(int code, int sinceVersion) {
     this.code = code;
+    this.sinceVersion = sinceVersion;
+  }
+
+  /**
+   * Returns the protocol version that added this opcode: a connection of an earlier version
+   * refuses it.
+   *
+   * @return 1 or more
+   */
+  public int sinceVersion() {
+    return sinceVersion;
   }
 
   /**

@@ -19,12 +19,33 @@ public final class WireReader {
   private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
       .onMalformedInput(CodingErrorAction.REPORT)
       .onUnmappableCharacter(CodingErrorAction.REPORT);
+  private final int version;
   private ByteBuffer in;
   private int requestId;
   private Opcode opcode;
 
-  /** Creates a reader; call {@link #reset} before use. */
-  public WireReader() {}
+  /** Creates a reader of protocol version 1; call {@link #reset} before use. */
+  public WireReader() {
+    this(Frame.BASE_VERSION);
+  }
+
+  /**
+   * Creates a reader of a protocol version; call {@link #reset} before use.
+   *
+   * @param version the version whose layouts the frames have
+   */
+  public WireReader(int version) {
+    this.version = Versions.check(version);
+  }
+
+  /**
+   * Returns the protocol version whose layouts this reader reads.
+   *
+   * @return the version
+   */
+  public int version() {
+    return version;
+  }
 
   /**
    * Points the reader at the fields of a frame.
@@ -182,6 +203,15 @@ public final class WireReader {
           + in.remaining() + " bytes left in the frame");
     }
     return n;
+  }
+
+  /**
+   * Returns the bytes of the frame not read yet.
+   *
+   * @return 0 or more
+   */
+  public int remaining() {
+    return in.remaining();
   }
 
   /**

@@ -23,6 +23,7 @@ public final class WireWriter {
   private byte[] buf;
   private int size;
   private int frameStart = -1;
+  private int version = Frame.BASE_VERSION;
 
   /**
    * Creates an empty writer.
@@ -31,6 +32,26 @@ public final class WireWriter {
    */
   public WireWriter(int initialCapacity) {
     buf = new byte[Math.max(16, initialCapacity)];
+  }
+
+  /**
+   * Returns the protocol version whose layout frames are written in.
+   *
+   * @return 1 (the default, also the layout before a handshake) to {@link Frame#LATEST_VERSION}
+   */
+  public int version() {
+    return version;
+  }
+
+  /**
+   * Sets the protocol version whose layout later frames are written in: that of the connection,
+   * once its handshake chose one.
+   *
+   * @param version 1 to {@link Frame#LATEST_VERSION}
+   * @throws IllegalArgumentException if out of range
+   */
+  public void version(int version) {
+    this.version = Versions.check(version);
   }
 
   /**

@@ -5,6 +5,7 @@ import io.chatapp.api.Subscription;
 import io.chatapp.transport.socket.codec.Frame;
 import io.chatapp.transport.socket.codec.FrameDecoder;
 import io.chatapp.transport.socket.codec.ProtocolException;
+import io.chatapp.transport.socket.codec.Versions;
 import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
@@ -54,6 +55,7 @@ final class Connection {
   private final InboundBuffer inbound;
   private FrameDecoder decoder;
   private volatile State state = State.HANDSHAKE; // written by the loop thread only
+  private volatile int version = Frame.BASE_VERSION; // written by the loop thread only, at HELLO
   private final long openedNanos;
   private long lastFrameNanos;
   private long lingerUntilNanos;
@@ -403,13 +405,20 @@ final class Connection {
       if (!(f instanceof Frame.Hello hello)) {
         fail(id, ErrorCode.INVALID_ARGUMENT,
             "expected HELLO (0x01) as the first frame, got " + f.opcode().describe());
-      } else if (hello.version() != Frame.PROTOCOL_VERSION) {
-        fail(id, ErrorCode.INVALID_ARGUMENT, "protocol version " + hello.version()
-            + " is not supported; this server speaks version " + Frame.PROTOCOL_VERSION);
       } else {
+        int max = server.config().maxProtocolVersion();
+        int picked = Versions.pick(hello, max);
+        if (picked < 0) {
+          fail(id, ErrorCode.INVALID_ARGUMENT, Versions.refusal(hello, max));
+          return;
+        }
+        // Every frame from here on, both ways, has the layout of the version picked; the
+        // HELLO_OK itself is the same in every version.
+        version = picked;
         state = State.OPEN;
-        decoder = new FrameDecoder(server.config().maxFrameBytes());
-        respond(new Frame.HelloOk(id, Frame.PROTOCOL_VERSION, server.config().maxFrameBytes(),
+        decoder = new FrameDecoder(server.config().maxFrameBytes(), picked);
+        out.version(picked);
+        respond(new Frame.HelloOk(id, picked, server.config().maxFrameBytes(),
             (int) server.config().idleTimeoutMillis()));
       }
       return;
@@ -590,6 +599,11 @@ final class Connection {
 
   EventLoop loop() {
     return loop;
+  }
+
+  /** Returns the protocol version the handshake picked; 1 until then. */
+  int version() {
+    return version;
   }
 
   /** Returns the client's IP address as text, without the port, or {@code null} if unknown. */

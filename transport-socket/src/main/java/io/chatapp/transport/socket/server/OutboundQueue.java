@@ -53,6 +53,19 @@ final class OutboundQueue {
   }
 
   /**
+   * Sets the protocol version whose layout later frames are encoded in. Called by the loop
+   * thread once, when the handshake picks the connection's version.
+   *
+   * @param version the version
+   */
+  void version(int version) {
+    synchronized (lock) {
+      pending.version(version);
+      writing.version(version);
+    }
+  }
+
+  /**
    * Encodes a frame at the end of the queue.
    *
    * <p>Responses are never refused for a full queue: the worker stops running requests while the

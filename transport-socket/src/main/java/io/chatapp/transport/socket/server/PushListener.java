@@ -1,12 +1,16 @@
 package io.chatapp.transport.socket.server;
 
+import io.chatapp.api.ChatEvent;
 import io.chatapp.api.ChatException;
 import io.chatapp.api.Message;
 import io.chatapp.api.MessageListener;
+import io.chatapp.transport.socket.codec.EventFrames;
 import io.chatapp.transport.socket.codec.Frame;
 
 /**
- * Turns the engine's deliveries for one subscription into push frames on its connection.
+ * Turns the engine's deliveries for one subscription into push frames on its connection. Events
+ * (receipts, presence, typing, carbons, withdrawals) go only to connections of version 2 or
+ * later: a version 1 client never agreed to their opcodes.
  *
  * <p>Thread-safe; called by the engine's delivery thread. It never blocks: a connection whose
  * outbound queue is full is closed instead.
@@ -26,7 +30,15 @@ final class PushListener implements MessageListener {
   }
 
   @Override
+  public void onEvent(ChatEvent event) {
+    Frame frame = EventFrames.of(subscriptionId, event, connection.version());
+    if (frame != null) {
+      connection.push(frame);
+    }
+  }
+
+  @Override
   public void onEnd(ChatException reason) {
-    connection.push(new Frame.SubscriptionEnded(subscriptionId, reason.code(), reason.getMessage()));
+    connection.push(Frame.SubscriptionEnded.of(subscriptionId, reason));
   }
 }

@@ -6,6 +6,7 @@ import io.chatapp.api.ErrorCode;
 import io.chatapp.api.Session;
 import io.chatapp.api.Subscription;
 import io.chatapp.transport.socket.codec.Frame;
+import io.chatapp.transport.socket.codec.FramesV2;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.util.concurrent.CompletableFuture;
@@ -94,7 +95,7 @@ final class RequestHandler {
 
   private static Frame error(Frame f, Throwable t) {
     if (t instanceof ChatException e) {
-      return new Frame.ErrorFrame(f.requestId(), e.code(), e.getMessage());
+      return Frame.ErrorFrame.of(f.requestId(), e);
     }
     // The request's fields hold a password: log only what kind of request it was.
     LOG.log(Level.WARNING, "engine failed on " + f.opcode().describe(), t);
@@ -140,6 +141,22 @@ final class RequestHandler {
     }
     if (f instanceof Frame.DeleteMessages r) {
       return new Frame.CountResult(id, engine.deleteMessages(token(c), r.messageIds()));
+    }
+    if (f instanceof FramesV2.ListConversations r) {
+      return new FramesV2.ConversationsResult(id, engine.listConversations(token(c), r.pageToken(), r.limit()));
+    }
+    if (f instanceof FramesV2.History r) {
+      return new FramesV2.HistoryResult(id, engine.history(token(c), r.peer(), r.beforeId(), r.limit()));
+    }
+    if (f instanceof FramesV2.TypingRequest r) {
+      engine.typing(token(c), r.peer());
+      return new Frame.Ok(id);
+    }
+    if (f instanceof FramesV2.GetSettings) {
+      return new FramesV2.SettingsResult(id, engine.settings(token(c)));
+    }
+    if (f instanceof FramesV2.UpdateSettings r) {
+      return new FramesV2.SettingsResult(id, engine.updateSettings(token(c), r.settings()));
     }
     throw new IllegalArgumentException("not a request: " + f.opcode().describe());
   }

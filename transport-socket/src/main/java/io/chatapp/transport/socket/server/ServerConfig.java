@@ -27,6 +27,7 @@ import javax.net.ssl.SSLContext;
  * @param sslContext the server's TLS context, or {@code null} for plain TCP
  * @param maxBufferedBytes the most bytes all connections may hold in their buffers at once
  * @param maxHandshakeFrameBytes the largest length prefix accepted before HELLO completes
+ * @param maxProtocolVersion the highest protocol version the server agrees to in HELLO
  */
 public record ServerConfig(
     ChatEngine engine,
@@ -44,7 +45,8 @@ public record ServerConfig(
     int maxConnectionsPerAddress,
     SSLContext sslContext,
     long maxBufferedBytes,
-    int maxHandshakeFrameBytes) {
+    int maxHandshakeFrameBytes,
+    int maxProtocolVersion) {
   /** Checks the references. */
   public ServerConfig {
     Objects.requireNonNull(engine, "engine");

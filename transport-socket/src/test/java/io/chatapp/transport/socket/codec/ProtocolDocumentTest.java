@@ -7,6 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.chatapp.api.AccountInfo;
+import io.chatapp.api.AccountSettings;
+import io.chatapp.api.Carbon;
+import io.chatapp.api.Conversation;
+import io.chatapp.api.HistoryEntry;
+import io.chatapp.api.MessageStatus;
+import io.chatapp.api.Presence;
+import io.chatapp.api.Receipt;
+import io.chatapp.api.Typing;
+import io.chatapp.api.Withdrawal;
 import io.chatapp.api.ErrorCode;
 import io.chatapp.api.Message;
 import io.chatapp.api.Page;
@@ -34,9 +43,11 @@ import org.junit.jupiter.api.TestFactory;
  * and that record encodes to exactly the documented bytes, so the document cannot drift.
  */
 class ProtocolDocumentTest {
-  private static final Pattern BLOCK = Pattern.compile("<!-- frame: ([a-z-]+) -->\\s*```text\\n(.*?)```", Pattern.DOTALL);
-  private static final Message MESSAGE =
-      new Message(42, "alice", "bob", "hi", Instant.parse("2024-01-01T00:00:00Z"), 3);
+  private static final Pattern BLOCK =
+      Pattern.compile("<!-- frame: ([a-z0-9-]+)(?: \\(version (\\d+)\\))? -->\\s*```text\\n(.*?)```", Pattern.DOTALL);
+  private static final Instant JAN_1 = Instant.parse("2024-01-01T00:00:00Z");
+  private static final Message MESSAGE = new Message(42, "alice", "bob", "hi", JAN_1, 3);
+  private static final Message MESSAGE_V2 = MESSAGE.withAccountIds(1, 2);
   private static final Session SESSION = new Session("tok123", "alice", 2, 5);
 
   private static final Map<String, Frame> EXPECTED = new LinkedHashMap<>();
@@ -46,6 +57,14 @@ class ProtocolDocumentTest {
     EXPECTED.put("hello-ok", new Frame.HelloOk(1, 1, 1048576, 60000));
     EXPECTED.put("bad-version-error", new Frame.ErrorFrame(1, ErrorCode.INVALID_ARGUMENT,
         "protocol version 2 is not supported; this server speaks version 1"));
+    EXPECTED.put("hello-v2", new Frame.Hello(1, 1, List.of(2)));
+    EXPECTED.put("hello-ok-v2", new Frame.HelloOk(1, 2, 1048576, 60000));
+    EXPECTED.put("hello-unsupported", new Frame.Hello(1, 7, List.of(7)));
+    EXPECTED.put("no-common-version-error", new Frame.ErrorFrame(1, ErrorCode.INVALID_ARGUMENT,
+        "protocol version 7 is not supported; this server speaks versions 1 and 2"));
+    EXPECTED.put("send-unknown-error-v2", new Frame.ErrorFrame(15, ErrorCode.NOT_FOUND, "no such user: carol"));
+    EXPECTED.put("subscription-ended-v2", new Frame.SubscriptionEnded(9, ErrorCode.RESOURCE_EXHAUSTED,
+        "subscriber fell behind"));
     EXPECTED.put("ping", new Frame.Ping(2));
     EXPECTED.put("pong", new Frame.Pong(2));
     EXPECTED.put("create-account", new Frame.CreateAccount(3, "alice", "secret-pw"));
@@ -79,26 +98,57 @@ class ProtocolDocumentTest {
     EXPECTED.put("delete-account-ok", new Frame.Ok(14));
     EXPECTED.put("logout-others", new Frame.LogoutOthers(16, "alice", "secret-pw"));
     EXPECTED.put("sessions-ended", new Frame.SessionsEnded(16, 2));
+    EXPECTED.put("send-message-v2", new Frame.MessageResult(8, MESSAGE_V2));
+    EXPECTED.put("list-conversations", new FramesV2.ListConversations(20, null, 10));
+    EXPECTED.put("conversations", new FramesV2.ConversationsResult(20, new Page<>(List.of(new Conversation("bob", 2,
+        false, new HistoryEntry(MESSAGE_V2, true, MessageStatus.READ), 0, new Presence("bob", 2, false, JAN_1))),
+        null)));
+    EXPECTED.put("history", new FramesV2.History(21, "bob", 0, 20));
+    EXPECTED.put("history-entries", new FramesV2.HistoryResult(21,
+        List.of(new HistoryEntry(MESSAGE_V2, true, MessageStatus.DELIVERED))));
+    EXPECTED.put("history-on-v1", new Frame.ErrorFrame(21, ErrorCode.INVALID_ARGUMENT,
+        "HISTORY (0x21) needs protocol version 2; this connection speaks version 1"));
+    EXPECTED.put("typing", new FramesV2.TypingRequest(22, "bob"));
+    EXPECTED.put("typing-ok", new Frame.Ok(22));
+    EXPECTED.put("get-settings", new FramesV2.GetSettings(23));
+    EXPECTED.put("settings", new FramesV2.SettingsResult(23, new AccountSettings(true, true)));
+    EXPECTED.put("update-settings", new FramesV2.UpdateSettings(24, new AccountSettings(false, true)));
+    EXPECTED.put("update-settings-settings", new FramesV2.SettingsResult(24, new AccountSettings(false, true)));
+    EXPECTED.put("push-receipt", new FramesV2.ReceiptPush(9, new Receipt("bob", 2, MessageStatus.READ, 42)));
+    EXPECTED.put("push-presence", new FramesV2.PresencePush(9, new Presence("bob", 2, true, null)));
+    EXPECTED.put("push-typing", new FramesV2.TypingPush(9, new Typing("bob", 2)));
+    EXPECTED.put("push-carbon", new FramesV2.CarbonPush(9, new Carbon(MESSAGE_V2)));
+    EXPECTED.put("push-withdrawal", new FramesV2.WithdrawalPush(9, new Withdrawal("carol", 7, 5)));
   }
 
   private static Map<String, byte[]> documented;
+  private static Map<String, Integer> versions;
 
   @BeforeAll
   static void readDocument() throws IOException {
     documented = documentedFrames();
+    versions = new LinkedHashMap<>();
+    Matcher m = BLOCK.matcher(document());
+    while (m.find()) {
+      versions.put(m.group(1), m.group(2) == null ? Frame.BASE_VERSION : Integer.parseInt(m.group(2)));
+    }
   }
 
   /** Returns the bytes of each example frame of docs/PROTOCOL.md by its name, in document order. */
   static Map<String, byte[]> documentedFrames() throws IOException {
+    Map<String, byte[]> frames = new LinkedHashMap<>();
+    Matcher m = BLOCK.matcher(document());
+    while (m.find()) {
+      frames.put(m.group(1), parseHex(m.group(3)));
+    }
+    return frames;
+  }
+
+  private static String document() throws IOException {
     Path doc = Stream.of("../docs/PROTOCOL.md", "docs/PROTOCOL.md")
         .map(Path::of).filter(Files::isRegularFile).findFirst()
         .orElseThrow(() -> new AssertionError("docs/PROTOCOL.md not found from " + Path.of("").toAbsolutePath()));
-    Map<String, byte[]> frames = new LinkedHashMap<>();
-    Matcher m = BLOCK.matcher(Files.readString(doc, StandardCharsets.UTF_8));
-    while (m.find()) {
-      frames.put(m.group(1), parseHex(m.group(2)));
-    }
-    return frames;
+    return Files.readString(doc, StandardCharsets.UTF_8);
   }
 
   @Test
@@ -118,11 +168,13 @@ class ProtocolDocumentTest {
     return EXPECTED.entrySet().stream().map(e -> DynamicTest.dynamicTest(e.getKey(), () -> {
       byte[] bytes = documented.get(e.getKey());
       assertNotNull(bytes, "no example named " + e.getKey() + " in PROTOCOL.md");
+      int version = versions.get(e.getKey());
       ByteBuffer in = ByteBuffer.wrap(bytes);
-      Frame decoded = new FrameDecoder(1 << 20).decode(in);
+      Frame decoded = new FrameDecoder(1 << 20, version).decode(in);
       assertEquals(e.getValue(), decoded);
       assertFalse(in.hasRemaining(), "the example holds exactly one frame");
       WireWriter w = new WireWriter(16);
+      w.version(version);
       w.write(e.getValue());
       assertArrayEquals(bytes, w.toByteArray());
     }));
