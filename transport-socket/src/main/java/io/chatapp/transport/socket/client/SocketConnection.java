@@ -206,16 +206,6 @@ final class SocketConnection implements Connection {
     return e.getMessage();
   }
 
-  /**
-   * Returns the protocol version the handshake picked, which the layout of every later frame
-   * follows.
-   *
-   * @return 1 to {@link Frame#LATEST_VERSION}
-   */
-  int protocolVersion() {
-    return decoder.version();
-  }
-
   @Override
   public <T> CompletableFuture<T> call(Request<T> request, CallContext context) {
     int id = nextRequestId();

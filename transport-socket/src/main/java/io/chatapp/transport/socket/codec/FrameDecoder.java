@@ -219,13 +219,13 @@ public final class FrameDecoder {
         ErrorCode code = WireErrors.fromWire(r.u16("code"));
         String message = r.string("message");
         f = version < 2 ? new Frame.SubscriptionEnded(id, code, message)
-            : new Frame.SubscriptionEnded(id, code, message, reason(r), retryAfterMillis(r));
+            : new Frame.SubscriptionEnded(id, code, message, reason(r, code), retryAfterMillis(r));
       }
       case ERROR -> {
         ErrorCode code = WireErrors.fromWire(r.u16("code"));
         String message = r.string("message");
         f = version < 2 ? new Frame.ErrorFrame(id, code, message)
-            : new Frame.ErrorFrame(id, code, message, reason(r), retryAfterMillis(r));
+            : new Frame.ErrorFrame(id, code, message, reason(r, code), retryAfterMillis(r));
       }
       default -> f = FramesV2.decode(op, id, r);
     }
@@ -233,13 +233,11 @@ public final class FrameDecoder {
     return f;
   }
 
-  private static String reason(WireReader r) throws ProtocolException {
+  private static String reason(WireReader r, ErrorCode code) throws ProtocolException {
     String reason = r.string("reason");
-    if (!WireErrors.isReason(reason)) {
-      throw r.malformed("reason must be 1 to " + WireErrors.MAX_REASON_CHARS
-          + " characters of A-Z, 0-9 and _, starting with a letter");
-    }
-    return reason;
+    // As ChatException.isValidReason asks: a reason that is not one reads as the code's name, so
+    // that a peer's odd reason costs the caller only the detail, not the error.
+    return WireErrors.isReason(reason) ? reason : code.name();
   }
 
   private static int retryAfterMillis(WireReader r) throws ProtocolException {
