@@ -9,6 +9,8 @@ module io.chatapp.transport.grpc {
   requires io.grpc;
   requires io.grpc.stub;
   requires io.grpc.protobuf;
+  requires io.grpc.services; // the standard health and reflection services (StandardServices)
+  requires proto.google.common.protos; // google.rpc.Status, ErrorInfo, RetryInfo (StatusMapping)
   requires io.grpc.netty.shaded;
   requires com.google.protobuf;
   requires com.google.common; // the generated future stubs

@@ -5,11 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.chatapp.api.AccountSettings;
 import io.chatapp.api.Message;
 import io.chatapp.engine.store.ChatStore;
 import io.chatapp.engine.store.MailboxState;
 import io.chatapp.engine.store.SentRecord;
 import io.chatapp.engine.store.StoredAccount;
+import io.chatapp.engine.store.StoredConversation;
 import io.chatapp.engine.store.StoredSession;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -248,6 +250,31 @@ public abstract class ChatStoreDurabilityContract {
     assertEquals(List.of(), store.fetch("carol", 0, 10));
     assertTrue(store.findSession("h-alice").isPresent(), "alice's session was not deleted");
     assertEquals(3, store.lastMessageId(), "ids go on after deleted messages");
+  }
+
+  @Test
+  void accountIdsSettingsConversationsAndDeliveredMarksSurviveReopening() throws Exception {
+    ChatStore store = open();
+    StoredAccount alice = new StoredAccount("alice", HASH, T, 1, new AccountSettings(false, true), T.plusSeconds(3));
+    StoredAccount bob = new StoredAccount("bob", HASH, T, 2);
+    StoredAccount carol = new StoredAccount("carol", HASH, T, 3);
+    for (StoredAccount a : List.of(alice, bob, carol)) {
+      store.insertAccount(a);
+    }
+    Message toBob = new Message(1, "alice", "bob", "hi", T, 1, 1, 2);
+    Message toAlice = new Message(2, "bob", "alice", "hello", T, 1, 2, 1);
+    store.append(toBob, null);
+    store.appendPipelined(toAlice, null).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    store.markDelivered(Map.of("bob", 1L));
+    store.deleteAccount("carol");
+
+    store = reopen(store);
+
+    assertEquals(Optional.of(alice), store.findAccount("alice"));
+    assertEquals(3, store.lastAccountId(), "the deleted account's id stays taken");
+    assertEquals(List.of(toAlice, toBob), store.history(1, 2, Long.MAX_VALUE, 10));
+    assertEquals(List.of(new StoredConversation(1, "alice", 2)), store.conversations(2, Long.MAX_VALUE, 10));
+    assertEquals(1, store.mailboxState("bob").deliveredSeq());
   }
 
   // ---- killed mid-stream --------------------------------------------------------------------

@@ -15,7 +15,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * The reference chat server: one engine served over the socket transport and gRPC at once.
@@ -70,11 +72,13 @@ public final class ChatServer implements Callable<Integer> {
   @Option(names = "--password-iterations", description = "PBKDF2 iterations for new password hashes (OWASP advises 600000).")
   int passwordIterations = 600_000;
 
-  @Option(names = "--session-idle-timeout", description = "A session unused this long expires (ISO-8601, e.g. P7D, PT12H).")
-  Duration sessionIdleTimeout = Duration.ofDays(7);
+  // Durations given as defaultValue text so that --help shows P7D, not Duration's PT168H.
+  @Option(names = "--session-idle-timeout", defaultValue = "P7D",
+      description = "A session unused this long expires (ISO-8601, e.g. P7D, PT12H).")
+  Duration sessionIdleTimeout;
 
-  @Option(names = "--session-lifetime", description = "A session expires this long after login, used or not.")
-  Duration sessionLifetime = Duration.ofDays(30);
+  @Option(names = "--session-lifetime", defaultValue = "P30D", description = "A session expires this long after login, used or not.")
+  Duration sessionLifetime;
 
   @Option(names = "--max-sessions-per-user", description = "Sessions (devices) one user may hold at once.")
   int maxSessionsPerUser = 100;
@@ -104,8 +108,9 @@ public final class ChatServer implements Callable<Integer> {
       + "or waiting.")
   int passwordChecksPerAddress = 8;
 
-  @Option(names = "--idempotency-window", description = "How long a client message id is remembered for safe retries.")
-  Duration idempotencyWindow = Duration.ofDays(1);
+  @Option(names = "--idempotency-window", defaultValue = "P1D",
+      description = "How long a client message id is remembered for safe retries.")
+  Duration idempotencyWindow;
 
   @Option(names = "--max-connections", description = "Connections in all, per transport (default 10000).")
   Integer maxConnections;
@@ -136,6 +141,9 @@ public final class ChatServer implements Callable<Integer> {
       + Transport.DURABLE_STORE_WORKERS + " over a durable store).")
   Integer socketWorkers;
 
+  @Spec
+  CommandSpec spec; // reports a bad value with the help's defaults, not the values just parsed
+
   private final CountDownLatch stop = new CountDownLatch(1);
 
   /** Parses the flags, runs the server and exits with its status. */
@@ -146,10 +154,10 @@ public final class ChatServer implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (noSocket && noGrpc) {
-      throw new CommandLine.ParameterException(new CommandLine(this), "--no-socket and --no-grpc leave nothing to serve");
+      throw new CommandLine.ParameterException(spec.commandLine(), "--no-socket and --no-grpc leave nothing to serve");
     }
     if ((tlsCert == null) != (tlsKey == null)) {
-      throw new CommandLine.ParameterException(new CommandLine(this), "--tls-cert and --tls-key go together");
+      throw new CommandLine.ParameterException(spec.commandLine(), "--tls-cert and --tls-key go together");
     }
     Transport.Tls tls = tlsCert == null ? null : new Transport.Tls(tlsCert, tlsKey);
     EngineBuilder builder;
@@ -167,7 +175,7 @@ public final class ChatServer implements Callable<Integer> {
         builder.maxUnreadPerSender(maxUnreadPerSender);
       }
     } catch (IllegalArgumentException e) {
-      throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
     ChatEngine engine = builder.store(openStore()).build();
     ServerLimits limits = new ServerLimits(maxConnections, maxConnectionsPerAddress, maxBufferedBytes, maxFrameBytes,
@@ -182,7 +190,7 @@ public final class ChatServer implements Callable<Integer> {
           servers.add(Transport.GRPC.start(engine, host, grpcPort, tls, !store.equals(ChatStores.MEMORY), limits));
         }
       } catch (IllegalArgumentException e) {
-        throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
+        throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
       }
       for (Transport.RunningServer server : servers) {
         System.out.println("chatapp: " + server.transport().name().toLowerCase(java.util.Locale.ROOT)
@@ -211,7 +219,7 @@ public final class ChatServer implements Callable<Integer> {
     try {
       return ChatStores.open(store, dataDir);
     } catch (IllegalArgumentException e) {
-      throw new CommandLine.ParameterException(new CommandLine(this), "--store: " + e.getMessage());
+      throw new CommandLine.ParameterException(spec.commandLine(), "--store: " + e.getMessage());
     }
   }
 

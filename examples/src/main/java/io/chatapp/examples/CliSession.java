@@ -8,7 +8,11 @@ import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
 import io.chatapp.api.Message;
 import io.chatapp.api.Page;
+import io.chatapp.api.Presence;
+import io.chatapp.api.Receipt;
 import io.chatapp.api.Session;
+import io.chatapp.api.Typing;
+import io.chatapp.api.Withdrawal;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
@@ -31,35 +35,66 @@ import java.util.function.Consumer;
 final class CliSession implements ChatClientListener {
   static final String HELP = String.join("\n",
       "Commands:",
-      "  /register <user> <password>   create an account",
-      "  /login <user> <password>      log in; new messages then appear as they arrive",
+      "  /register <user> [password]   create an account (also: /signup)",
+      "  /login <user> [password]      log in; new messages then appear as they arrive",
+      "                                (a password left out is asked for, unechoed)",
       "  /logout                       end the session (/quit and end of input do too)",
-      "  /logout-others <user> <password>  end your other sessions: the way back in when",
+      "  /logout-others <user> [password]  end your other sessions: the way back in when",
       "                                you hold the most sessions allowed",
       "  /users [pattern]              list accounts; * and ? are wildcards",
       "  @<user> <text>                send a message (also: /send <user> <text>)",
+      "  /open <user>                  open the conversation: its last messages, then plain",
+      "                                lines go to <user> (the prompt names them); /close",
+      "  /history [user] [n]           the last n messages with user (default: the open one)",
+      "  /conversations                conversations, newest first, with unread counts",
+      "  /settings [read-receipts|presence on|off]  show or change what others see",
       "  /read [n]                     show the next n unread messages (default 10)",
       "  /ack [seq]                    mark messages read, up to seq (default: all shown)",
       "  /delete <id> [id...]          delete messages from your mailbox",
-      "  /delete-account <password>    delete your account",
+      "  /delete-account [password]    delete your account",
       "  /help                         this list",
       "  /quit                         leave");
 
+  /** What the CLI says to any command that needs a session when there is none, on every transport. */
+  static final String LOG_IN_FIRST = "Log in first: /login <user>";
+
   private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm").withZone(ZoneId.systemDefault());
+
+  /** Asks the person for a password. */
+  @FunctionalInterface
+  interface PasswordPrompt {
+    /**
+     * Reads a password without echoing it or keeping it in any line history.
+     *
+     * @param prompt what to ask, e.g. "Password for alice: "
+     * @return the password, or null when there is none to read (end of input)
+     */
+    String ask(String prompt);
+  }
 
   private final ChatClient client;
   private final Consumer<String> out;
+  private final CliStyle style;
+  private final PasswordPrompt passwords;
+  private final ReadPosition position = new ReadPosition();
+  private final CliConversations conversations;
   private final Object lock = new Object();
   private String username; // guarded by lock
-  private long readCursor; // guarded by lock: the highest seq shown by /read
+  private boolean live; // guarded by lock: a subscription pushes messages
+  private boolean failed; // guarded by lock: some command failed
 
   /**
    * @param client the connection to the server
    * @param out prints one line for the person; must be safe to call from two threads
+   * @param style how incoming, outgoing and error lines look
+   * @param passwords asks for a password a command line left out
    */
-  CliSession(ChatClient client, Consumer<String> out) {
+  CliSession(ChatClient client, Consumer<String> out, CliStyle style, PasswordPrompt passwords) {
     this.client = client;
     this.out = out;
+    this.style = style;
+    this.passwords = passwords;
+    this.conversations = new CliConversations(client, out, style);
   }
 
   /**
@@ -75,12 +110,30 @@ final class CliSession implements ChatClientListener {
     try {
       return dispatch(trimmed);
     } catch (ChatException e) {
-      out.accept("Error: " + sentence(e));
+      if (e.code() == ErrorCode.UNAUTHENTICATED && sessionEndedUnderfoot(trimmed)) {
+        loggedOut();
+      }
+      // Server texts are shown as they are: they name values ("dana") that must not change case.
+      fail("Error: " + e.getMessage());
       return true;
     } catch (UsageException e) {
-      out.accept(e.getMessage());
+      fail(e.getMessage());
       return true;
     }
+  }
+
+  /** Whether any command failed (a usage mistake, a refusal, an error): pipe mode's exit status. */
+  boolean anyFailed() {
+    synchronized (lock) {
+      return failed;
+    }
+  }
+
+  private void fail(String line) {
+    synchronized (lock) {
+      failed = true;
+    }
+    out.accept(style.error(line));
   }
 
   private boolean dispatch(String line) {
@@ -89,55 +142,99 @@ final class CliSession implements ChatClientListener {
       send(parts[0], parts[1]);
       return true;
     }
+    String peer = conversations.peer();
+    if (peer != null && !line.startsWith("/")) {
+      send(peer, line); // in a conversation, only /commands are commands
+      return true;
+    }
     String[] words = line.split("\\s+", 2);
     String command = words[0].toLowerCase(Locale.ROOT);
     String rest = words.length > 1 ? words[1] : "";
     switch (command) {
-      case "/register", "register" -> {
-        String[] a = split(rest, 2, "Usage: /register <user> <password>");
+      case "/open" -> {
+        String[] a = split(rest, 1, "Usage: /open <user>");
+        requireSession();
+        conversations.open(a[0]);
+      }
+      case "/close" -> {
+        conversations.close();
+        out.accept("Conversation closed.");
+      }
+      case "/history" -> {
+        requireSession();
+        conversations.history(rest, "Usage: /history [user] [n]  (the user is the open conversation's by default)");
+      }
+      case "/conversations", "/convs" -> {
+        requireSession();
+        conversations.list();
+      }
+      case "/settings" -> {
+        requireSession();
+        conversations.settings(rest, "Usage: /settings [read-receipts on|off | presence on|off]");
+      }
+      case "/register", "register", "/signup", "signup" -> {
+        String[] a = userAndPassword(rest, "Usage: /register <user> [password]");
         client.createAccount(a[0], a[1]);
-        out.accept("Account " + a[0] + " created. Log in with /login " + a[0] + " <password>.");
+        out.accept("Account " + a[0] + " created. Log in with /login " + a[0] + ".");
       }
       case "/login", "login" -> {
-        String[] a = split(rest, 2, "Usage: /login <user> <password>");
+        String[] a = userAndPassword(rest, "Usage: /login <user> [password]");
         login(a[0], a[1]);
       }
       case "/logout", "logout" -> {
+        requireSession();
         client.unsubscribe(); // so that the logout does not read as live messages stopping
         client.logout();
-        synchronized (lock) {
-          username = null;
-        }
+        loggedOut();
         out.accept("Logged out.");
       }
       case "/logout-others" -> {
-        String[] a = split(rest, 2, "Usage: /logout-others <user> <password>");
+        String[] a = userAndPassword(rest, "Usage: /logout-others <user> [password]");
         int ended = client.logoutOtherSessions(a[0], a[1]);
         out.accept("Ended " + ended + " other session" + (ended == 1 ? "" : "s") + " of " + a[0] + ".");
       }
-      case "/users", "/list", "users", "list" -> listUsers(rest.isBlank() ? null : rest.strip());
+      case "/users", "/list", "users", "list" -> {
+        requireSession();
+        listUsers(rest.isBlank() ? null : rest.strip());
+      }
       case "/send", "send" -> {
         String[] a = split(rest, 2, "Usage: /send <user> <text>");
         send(a[0], a[1]);
       }
-      case "/read", "read" -> read((int) Math.min(ChatEngine.MAX_FETCH_LIMIT, rest.isBlank() ? 10 : number(rest, "Usage: /read [n]")));
-      case "/ack", "ack" -> ack(rest.isBlank() ? -1 : number(rest, "Usage: /ack [seq]"));
-      case "/delete", "delete" -> delete(rest);
-      case "/delete-account" -> {
-        String[] a = split(rest, 1, "Usage: /delete-account <password>");
-        client.deleteAccount(a[0]);
-        synchronized (lock) {
-          username = null;
-        }
-        out.accept("Account deleted.");
+      case "/read", "read" -> {
+        int n = (int) Math.min(ChatEngine.MAX_FETCH_LIMIT, rest.isBlank() ? 10 : number(rest, "Usage: /read [n]"));
+        requireSession();
+        read(Math.max(1, n));
       }
+      case "/ack", "ack" -> {
+        long seq = rest.isBlank() ? -1 : number(rest, "Usage: /ack [seq]");
+        requireSession();
+        ack(seq);
+      }
+      case "/delete", "delete" -> delete(rest);
+      case "/delete-account" -> deleteAccount(rest);
       case "/help", "help", "/?" -> out.accept(HELP);
       case "/quit", "/exit", "quit", "exit" -> {
         return false;
       }
-      default -> out.accept("Unknown command " + words[0] + ". Type /help for the list.");
+      default -> fail("Unknown command " + words[0] + ". Type /help for the list.");
     }
     return true;
+  }
+
+  /**
+   * Returns the line as the line editor may keep it: commands that carry a password lose it, so
+   * that recalling the line asks for the password again.
+   */
+  static String withoutPassword(String line) {
+    String[] words = line.strip().split("\\s+");
+    String command = words[0].toLowerCase(Locale.ROOT);
+    return switch (command) {
+      case "/register", "register", "/signup", "signup", "/login", "login", "/logout-others" ->
+          words.length > 2 ? words[0] + " " + words[1] : line.strip();
+      case "/delete-account" -> words[0];
+      default -> line;
+    };
   }
 
   /**
@@ -150,6 +247,7 @@ final class CliSession implements ChatClientListener {
         return;
       }
       username = null;
+      live = false;
     }
     try {
       client.unsubscribeAsync().thenCompose(done -> client.logoutAsync())
@@ -161,29 +259,84 @@ final class CliSession implements ChatClientListener {
     }
   }
 
-  private void login(String user, String password) {
-    boolean loggedIn;
+  /** Whether a session is open: pipe mode then waits for pushes before it leaves. */
+  boolean loggedIn() {
     synchronized (lock) {
-      loggedIn = username != null;
+      return username != null;
     }
-    if (loggedIn) {
+  }
+
+  private void requireSession() {
+    if (!loggedIn()) {
+      throw new UsageException(LOG_IN_FIRST);
+    }
+  }
+
+  private void loggedOut() {
+    synchronized (lock) {
+      username = null;
+      live = false;
+    }
+    conversations.close();
+  }
+
+  /** An UNAUTHENTICATED answer to a command that used the session means the session is gone. */
+  private static boolean sessionEndedUnderfoot(String line) {
+    String command = line.split("\\s+", 2)[0].toLowerCase(Locale.ROOT);
+    return !List.of("/login", "login", "/register", "register", "/signup", "signup", "/logout-others",
+        "/delete-account").contains(command);
+  }
+
+  /** Splits "user [password]", asking for the password when the line leaves it out. */
+  private String[] userAndPassword(String rest, String usage) {
+    String[] parts = rest.strip().split("\\s+", 2);
+    if (parts[0].isEmpty()) {
+      throw new UsageException(usage);
+    }
+    String password = parts.length > 1 ? parts[1] : askPassword("Password for " + parts[0] + ": ");
+    return new String[] {parts[0], password};
+  }
+
+  private String askPassword(String prompt) {
+    String password = passwords.ask(prompt);
+    if (password == null || password.isEmpty()) {
+      throw new UsageException("No password given.");
+    }
+    return password;
+  }
+
+  private void login(String user, String password) {
+    if (loggedIn()) {
       client.unsubscribe();
       client.logout(); // a second /login must not leave the first session behind
+      loggedOut();
     }
     Session session = client.login(user, password);
-    client.subscribe(ChatEngine.LATEST);
+    long unread = session.unreadCount();
+    position.reset(session.lastReadSeq(), unread > 0);
     synchronized (lock) {
       username = session.username();
-      readCursor = session.lastReadSeq();
     }
-    long unread = session.unreadCount();
+    subscribe();
     out.accept("Logged in as " + session.username() + ". " + (unread == 0 ? "No unread messages."
         : unread + " unread message" + (unread == 1 ? "" : "s") + ": /read to show them."));
   }
 
+  /**
+   * Subscribes after what was shown when nothing older waits to be read, so that no message
+   * stored meanwhile is missed; otherwise from now on, leaving the older ones to /read.
+   */
+  private void subscribe() {
+    client.subscribe(position.caughtUp() ? position.shown() : ChatEngine.LATEST);
+    synchronized (lock) {
+      live = true;
+    }
+  }
+
   private void send(String recipient, String text) {
+    requireSession();
     Message sent = client.send(recipient, text, null);
-    out.accept("Sent to " + sent.recipient() + ".");
+    out.accept(style.outgoing(formatOutgoing(sent)));
   }
 
   private void listUsers(String pattern) {
@@ -206,92 +359,150 @@ final class CliSession implements ChatClientListener {
   }
 
   private void read(int n) {
-    long after;
-    synchronized (lock) {
-      after = readCursor;
+    int shown = 0;
+    boolean more = true;
+    // One fetch may return fewer than asked (a byte budget), so fetch until n are shown, the
+    // mailbox is exhausted, or the messages already pushed are reached; at most n fetches.
+    for (int fetches = 0; more && shown < n && fetches < n; fetches++) {
+      List<Message> messages = client.fetch(position.shown(), n - shown);
+      if (messages.isEmpty()) {
+        position.readAll();
+        break;
+      }
+      for (Message m : messages) {
+        if (!position.readTo(m.seq())) {
+          more = false;
+          break;
+        }
+        out.accept(style.incoming(formatIncoming(m)));
+        shown++;
+      }
     }
-    List<Message> messages = client.fetch(after, Math.max(1, n));
-    if (messages.isEmpty()) {
-      out.accept("No unread messages.");
-      return;
-    }
-    for (Message m : messages) {
-      out.accept(format(m));
-    }
-    synchronized (lock) {
-      readCursor = Math.max(readCursor, messages.get(messages.size() - 1).seq());
-    }
-    out.accept("Shown " + messages.size() + ". /ack marks them read; /read shows more.");
+    out.accept(shown == 0 ? "No unread messages." : "Shown " + shown + ". /ack marks them read; /read shows more.");
   }
 
   private void ack(long seq) {
-    long upto;
-    synchronized (lock) {
-      upto = seq < 0 ? readCursor : seq;
-    }
+    long upto = seq < 0 ? position.shown() : seq;
     long unread = client.ack(upto);
+    position.acked(upto, unread);
     out.accept("Read up to #" + upto + ". " + unread + " unread left.");
   }
 
   private void delete(String rest) {
+    String usage = "Usage: /delete <id> [id...]  (ids are shown by /read)";
     if (rest.isBlank()) {
-      throw new UsageException("Usage: /delete <id> [id...]  (ids are shown by /read)");
+      throw new UsageException(usage);
     }
     List<Long> ids = new ArrayList<>();
     for (String word : rest.strip().split("\\s+")) {
-      ids.add(number(word, "Usage: /delete <id> [id...]  (ids are shown by /read)"));
+      ids.add(number(word, usage));
     }
+    requireSession();
     int deleted = client.deleteMessages(ids);
     out.accept("Deleted " + deleted + " message" + (deleted == 1 ? "" : "s") + ".");
   }
 
-  /** Returns the prompt: the user's name once logged in. */
+  private void deleteAccount(String rest) {
+    requireSession();
+    String password = rest.isBlank() ? askPassword("Password to delete your account: ") : rest.strip();
+    client.unsubscribe(); // so that the deletion does not read as live messages stopping
+    try {
+      client.deleteAccount(password);
+    } catch (ChatException e) {
+      subscribe(); // wrong password: the account and its session stay
+      throw e;
+    }
+    loggedOut();
+    out.accept("Account deleted.");
+  }
+
+  /** Returns the prompt: the user's name once logged in, and the open conversation's peer. */
   String prompt() {
+    String peer = conversations.peer();
     synchronized (lock) {
-      return username == null ? "> " : username + "> ";
+      return username == null ? "> " : peer == null ? username + "> " : username + " → " + peer + "> ";
     }
   }
 
   @Override
+  public void onCarbon(Message message) {
+    conversations.onCarbon(message);
+  }
+
+  @Override
+  public void onReceipt(Receipt receipt) {
+    conversations.onReceipt(receipt);
+  }
+
+  @Override
+  public void onPresence(Presence presence) {
+    conversations.onPresence(presence);
+  }
+
+  @Override
+  public void onTyping(Typing typing) {
+    conversations.onTyping(typing);
+  }
+
+  @Override
+  public void onWithdrawal(Withdrawal withdrawal) {
+    conversations.onWithdrawal(withdrawal);
+  }
+
+  @Override
   public void onMessage(Message message) {
-    out.accept(format(message));
+    position.pushed(message.seq()); // before it shows, so that a /read typed on seeing it steps over it
+    out.accept(style.incoming(formatIncoming(message)));
   }
 
   @Override
   public void onSubscriptionEnded(ChatException reason) {
+    synchronized (lock) {
+      live = false;
+    }
     if (reason.code() == ErrorCode.RESOURCE_EXHAUSTED) {
-      out.accept("Live messages paused: " + reason.getMessage() + " Use /read to catch up.");
+      out.accept(style.error("Live messages paused: " + reason.getMessage() + " Use /read to catch up."));
     } else {
-      out.accept("Live messages stopped: " + reason.getMessage());
+      if (reason.code() == ErrorCode.UNAUTHENTICATED) {
+        loggedOut();
+      }
+      out.accept(style.error("Live messages stopped: " + reason.getMessage()));
     }
   }
 
   @Override
   public void onDisconnected(ChatException reason) {
-    out.accept("Disconnected from the server: " + reason.getMessage());
+    out.accept(style.error("Disconnected from the server: " + reason.getMessage()));
   }
 
+  /** The client is back with its session and subscription, if it had them. Listener thread. */
   @Override
   public void onReconnected() {
-    out.accept("Reconnected; your session and live messages are back.");
+    boolean session;
+    boolean pushing;
+    synchronized (lock) {
+      session = username != null;
+      pushing = live;
+    }
+    out.accept(!session ? "Reconnected." : pushing ? "Reconnected; your session and live messages are back."
+        : "Reconnected; your session is back. Live messages are off: /read to catch up.");
   }
 
   /** The client is back, but its session ended while it was away. Listener thread. */
   @Override
   public void onSessionEnded(ChatException reason) {
-    synchronized (lock) {
-      username = null;
-    }
-    out.accept("Reconnected, but your session has ended (" + reason.getMessage() + "): /login again.");
+    loggedOut();
+    out.accept(style.error("Reconnected, but your session has ended (" + reason.getMessage() + "): /login again."));
   }
 
-  static String format(Message m) {
+  /** One received message: "[10:14] bob: hi   (#3, id 7)". */
+  static String formatIncoming(Message m) {
     return "[" + TIME.format(m.sentAt()) + "] " + m.sender() + ": " + m.text() + "   (#" + m.seq() + ", id " + m.id() + ")";
   }
 
-  private static String sentence(ChatException e) {
-    String message = e.getMessage();
-    return Character.toUpperCase(message.charAt(0)) + message.substring(1) + (message.endsWith(".") ? "" : ".");
+  /** One sent message, laid out as a received one: "[10:15] you → bob: hi   (id 8)". */
+  static String formatOutgoing(Message m) {
+    return "[" + TIME.format(m.sentAt()) + "] you → " + m.recipient() + ": " + m.text() + "   (id " + m.id() + ")";
   }
 
   private static String[] split(String rest, int n, String usage) {
@@ -302,7 +513,7 @@ final class CliSession implements ChatClientListener {
     return parts;
   }
 
-  private static long number(String word, String usage) {
+  static long number(String word, String usage) {
     try {
       long value = Long.parseLong(word.strip());
       if (value < 0) {
@@ -314,8 +525,8 @@ final class CliSession implements ChatClientListener {
     }
   }
 
-  /** A line the CLI could not understand; its message is the usage to show. */
-  private static final class UsageException extends RuntimeException {
+  /** A line the CLI could not run; its message is what to show (a usage, "Log in first"). */
+  static final class UsageException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     UsageException(String usage) {

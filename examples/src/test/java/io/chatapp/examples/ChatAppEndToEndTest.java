@@ -123,13 +123,13 @@ class ChatAppEndToEndTest {
     alice.expect("bob (online)");
 
     alice.type("@bob hi bob");
-    alice.expect("Sent to bob.");
+    alice.expect("you → bob: hi bob");
     bob.expect("alice: hi bob");
 
     bob.type("/logout");
     bob.expect("Logged out.");
     alice.type("/send bob are you there?");
-    alice.expect("Sent to bob.");
+    alice.expect("you → bob: are you there?");
     bob.type("/login bob password2");
     bob.expect("2 unread messages");
     bob.type("/read 1");
@@ -140,13 +140,13 @@ class ChatAppEndToEndTest {
     bob.type("/delete-account password2");
     bob.expect("Account deleted.");
     alice.type("@bob hello?");
-    alice.expect("Error: No such user: \"bob\".");
+    alice.expect("Error: no such user: \"bob\"");
 
     alice.type("/quit");
     bob.type("/quit");
     assertTrue(alice.process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS));
     assertTrue(bob.process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS));
-    assertEquals(0, alice.process.exitValue());
+    assertEquals(1, alice.process.exitValue(), "a command failed: the send to a deleted account");
     assertEquals(0, bob.process.exitValue());
 
     // SIGTERM through the handle: Process.destroy() would also close the pipes we read.
@@ -169,7 +169,7 @@ class ChatAppEndToEndTest {
     alice.type("/login alice password1");
     alice.expect("Logged in as alice.");
     alice.type("@bob kept across a restart");
-    alice.expect("Sent to bob.");
+    alice.expect("you → bob: kept across a restart");
     alice.type("/quit");
     assertTrue(alice.process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS));
     server.process.toHandle().destroy();

@@ -51,13 +51,13 @@ public final class JdbcChatStore implements ChatStore {
   public static final String SQLITE_FILE_NAME = "chatapp.db";
 
   private final GroupCommitWriter writer;
-  private final StoreSql.DeferredCounters counters; // used by the writer thread only
+  private final DeferredCounters counters; // used by the writer thread only
   private final ReadPool readers;
   private final AutoCloseable exclusive;
   private final SqlDialect dialect;
 
   /** Takes over an open writer and read pool; see {@link StoreOpener}. */
-  JdbcChatStore(GroupCommitWriter writer, StoreSql.DeferredCounters counters, ReadPool readers,
+  JdbcChatStore(GroupCommitWriter writer, DeferredCounters counters, ReadPool readers,
       AutoCloseable exclusive, SqlDialect dialect) {
     this.dialect = dialect;
     this.counters = counters;
@@ -91,28 +91,28 @@ public final class JdbcChatStore implements ChatStore {
 
   @Override
   public boolean insertAccount(StoredAccount account) {
-    return writer.execute(c -> StoreSql.insertAccount(c, account));
+    return writer.execute(c -> AccountSql.insert(c, account));
   }
 
   @Override
   public Optional<StoredAccount> findAccount(String userKey) {
-    return readers.read(c -> StoreSql.findAccount(c, userKey));
+    return readers.read(c -> AccountSql.find(c, userKey));
   }
 
   @Override
   public void updatePasswordHash(String userKey, String passwordHash) {
-    writer.execute(c -> StoreSql.updatePasswordHash(c, userKey, passwordHash));
+    writer.execute(c -> AccountSql.updatePasswordHash(c, userKey, passwordHash));
   }
 
   @Override
   public List<String> listUsernames(String afterKey, String keyPrefix, int limit) {
     requirePositive(limit, "limit");
-    return readers.read(c -> StoreSql.listUsernames(c, afterKey, keyPrefix, limit));
+    return readers.read(c -> AccountSql.listUsernames(c, afterKey, keyPrefix, limit));
   }
 
   @Override
   public boolean deleteAccount(String userKey) {
-    return writer.execute(c -> StoreSql.deleteAccount(c, userKey));
+    return writer.execute(c -> AccountSql.delete(c, userKey));
   }
 
   @Override
@@ -245,44 +245,53 @@ public final class JdbcChatStore implements ChatStore {
     holding.await();
   }
 
-  /** Commits every write accepted so far, then closes all connections. Calling it again does nothing. */
-  // Conversations, receipts, settings and account ids need schema version 3, which is being
-  // written (issue 14); until then this store keeps none of them.
-
   @Override
   public long lastAccountId() {
-    return 0;
+    return readers.read(AccountSql::lastAccountId);
   }
 
   @Override
-  public void updateSettings(String userKey, AccountSettings settings) {}
+  public void updateSettings(String userKey, AccountSettings settings) {
+    writer.execute(c -> AccountSql.updateSettings(c, userKey, settings));
+  }
 
   @Override
-  public void updateLastSeen(String userKey, Instant lastSeen) {}
+  public void updateLastSeen(String userKey, Instant lastSeen) {
+    writer.execute(c -> AccountSql.updateLastSeen(c, userKey, lastSeen));
+  }
 
   @Override
-  public void markDelivered(Map<String, Long> deliveredSeqByUserKey) {}
+  public void markDelivered(Map<String, Long> deliveredSeqByUserKey) {
+    if (deliveredSeqByUserKey.isEmpty()) {
+      return;
+    }
+    Map<String, Long> marks = Map.copyOf(deliveredSeqByUserKey);
+    writer.execute(c -> StoreSql.markDelivered(c, marks));
+  }
 
   @Override
   public List<StoredConversation> conversations(long ownerId, long beforeMessageId, int limit) {
-    return List.of();
+    requirePositive(limit, "limit");
+    return readers.read(c -> ConversationSql.list(c, ownerId, beforeMessageId, limit));
   }
 
   @Override
   public boolean hasConversation(long ownerId, long peerId) {
-    return false;
+    return readers.read(c -> ConversationSql.has(c, ownerId, peerId));
   }
 
   @Override
   public List<Message> history(long ownerId, long peerId, long beforeId, int limit) {
-    return List.of();
+    requirePositive(limit, "limit");
+    return readers.read(c -> ConversationSql.history(c, ownerId, peerId, beforeId, limit));
   }
 
   @Override
   public List<Message> lastMessageBySender(String recipientKey, long afterSeq, long uptoSeq) {
-    return List.of();
+    return readers.read(c -> StoreSql.lastMessageBySender(c, recipientKey, afterSeq, uptoSeq));
   }
 
+  /** Commits every write accepted so far, then closes all connections. Calling it again does nothing. */
   @Override
   public void close() {
     try {

@@ -16,7 +16,7 @@ import java.util.List;
  */
 final class Schema {
   /** The schema version this code reads and writes. */
-  static final int CURRENT_VERSION = 3;
+  static final int CURRENT_VERSION = 4;
 
   private static final String VERSION_TABLE = "chatapp_schema";
 
@@ -144,5 +144,63 @@ final class Schema {
       List.of(
           // A fingerprint of each recorded message's recipient and text, so that a client id reused
           // for another message is refused; records from before stay NULL and match any message.
-          "ALTER TABLE sent_records ADD COLUMN fingerprint BIGINT"));
+          "ALTER TABLE sent_records ADD COLUMN fingerprint BIGINT"),
+      // version 4: account ids and settings, conversations and history, delivered marks
+      List.of(
+          "ALTER TABLE accounts ADD COLUMN account_id BIGINT NOT NULL DEFAULT 0",
+          "ALTER TABLE accounts ADD COLUMN read_receipts INTEGER NOT NULL DEFAULT 1",
+          "ALTER TABLE accounts ADD COLUMN show_presence INTEGER NOT NULL DEFAULT 1",
+          "ALTER TABLE accounts ADD COLUMN last_seen_s BIGINT",
+          "ALTER TABLE accounts ADD COLUMN last_seen_ns INTEGER",
+          // Existing accounts are numbered by creation, the key breaking ties, so that the ids
+          // follow the order in which people registered.
+          "CREATE TABLE migration_account_ids AS SELECT user_key, ROW_NUMBER() OVER"
+              + " (ORDER BY created_s, created_ns, user_key) AS n FROM accounts",
+          "CREATE INDEX migration_account_ids_by_key ON migration_account_ids (user_key)",
+          "UPDATE accounts SET account_id = (SELECT i.n FROM migration_account_ids i WHERE i.user_key = accounts.user_key)",
+          "CREATE UNIQUE INDEX accounts_by_id ON accounts (account_id)",
+          "INSERT INTO counters (name, value) SELECT 'last_account_id', COUNT(*) FROM accounts",
+          // A name in a message that has no account any more belonged to a deleted account: it gets
+          // an id of its own, above every live one, so that a later account of the name is not
+          // taken for its author. (Version 2 cannot tell whether a live account of the name is the
+          // same person; such messages go to the live account.)
+          "CREATE TABLE migration_vanished_ids AS SELECT k.user_key, ROW_NUMBER() OVER (ORDER BY k.user_key)"
+              + " + (SELECT value FROM counters WHERE name = 'last_account_id') AS n"
+              + " FROM (SELECT sender_key AS user_key FROM messages UNION SELECT recipient_key FROM messages) k"
+              + " WHERE k.user_key NOT IN (SELECT user_key FROM accounts)",
+          "CREATE INDEX migration_vanished_ids_by_key ON migration_vanished_ids (user_key)",
+          "UPDATE counters SET value = value + (SELECT COUNT(*) FROM migration_vanished_ids)"
+              + " WHERE name = 'last_account_id'",
+          "ALTER TABLE messages ADD COLUMN sender_id BIGINT NOT NULL DEFAULT 0",
+          "ALTER TABLE messages ADD COLUMN recipient_id BIGINT NOT NULL DEFAULT 0",
+          // 1 where that side deleted the message from its view; the row goes once both have.
+          "ALTER TABLE messages ADD COLUMN sender_hidden INTEGER NOT NULL DEFAULT 0",
+          "ALTER TABLE messages ADD COLUMN recipient_hidden INTEGER NOT NULL DEFAULT 0",
+          "UPDATE messages SET"
+              + " sender_id = COALESCE((SELECT a.account_id FROM accounts a WHERE a.user_key = messages.sender_key),"
+              + " (SELECT v.n FROM migration_vanished_ids v WHERE v.user_key = messages.sender_key)),"
+              + " recipient_id = COALESCE((SELECT a.account_id FROM accounts a WHERE a.user_key = messages.recipient_key),"
+              + " (SELECT v.n FROM migration_vanished_ids v WHERE v.user_key = messages.recipient_key)),"
+              + " sender_hidden = CASE WHEN sender_key IN (SELECT user_key FROM accounts) THEN 0 ELSE 1 END",
+          "ALTER TABLE mailboxes ADD COLUMN delivered_seq BIGINT NOT NULL DEFAULT 0",
+          "UPDATE mailboxes SET delivered_seq = read_seq",
+          "CREATE TABLE conversations (owner_id BIGINT NOT NULL, peer_id BIGINT NOT NULL,"
+              + " last_message_id BIGINT NOT NULL, peer_username TEXT NOT NULL, PRIMARY KEY (owner_id, peer_id))",
+          "CREATE INDEX conversations_by_last_message ON conversations (owner_id, last_message_id)",
+          // One row per live account and peer, either direction, naming the peer as the newest
+          // message between them does.
+          "INSERT INTO conversations (owner_id, peer_id, peer_username, last_message_id)"
+              + " SELECT c.owner_id, c.peer_id, CASE WHEN m.sender_id = c.owner_id THEN m.recipient ELSE m.sender END,"
+              + " c.last_id FROM (SELECT e.owner_id, e.peer_id, MAX(e.id) AS last_id FROM"
+              + " (SELECT sender_id AS owner_id, recipient_id AS peer_id, id FROM messages"
+              + " UNION ALL SELECT recipient_id, sender_id, id FROM messages) e GROUP BY e.owner_id, e.peer_id) c"
+              + " JOIN messages m ON m.id = c.last_id WHERE c.owner_id IN (SELECT account_id FROM accounts)",
+          // History reads each direction as one range of this index.
+          "CREATE INDEX messages_by_pair ON messages (sender_id, recipient_id, id)",
+          // Per-sender unread counts read only what the recipient still sees, from the index alone.
+          "DROP INDEX messages_by_recipient_sender",
+          "CREATE INDEX messages_by_recipient_sender ON messages (recipient_key, sender_key, seq)"
+              + " WHERE recipient_hidden = 0",
+          "DROP TABLE migration_account_ids",
+          "DROP TABLE migration_vanished_ids"));
 }

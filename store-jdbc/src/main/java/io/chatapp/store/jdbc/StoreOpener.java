@@ -116,7 +116,7 @@ final class StoreOpener {
       first.close();
       throw e;
     }
-    StoreSql.DeferredCounters counters = new StoreSql.DeferredCounters();
+    DeferredCounters counters = new DeferredCounters();
     GroupCommitWriter writer =
         new GroupCommitWriter(writeConnection, writes, maxBatchWrites, "chatapp-store-writer", counters);
     return new JdbcChatStore(writer, counters, new ReadPool(reads, readConnections), exclusive, dialect);

@@ -1,7 +1,6 @@
 package io.chatapp.store.jdbc;
 
 import io.chatapp.api.Message;
-import io.chatapp.engine.store.KeyRange;
 import io.chatapp.engine.store.MailboxState;
 import io.chatapp.engine.store.SentRecord;
 import io.chatapp.engine.store.StoredAccount;
@@ -13,10 +12,12 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
 
 /**
  * The SQL of each store call, shared by SQLite and PostgreSQL. Each method runs on the connection
@@ -27,109 +28,21 @@ import java.util.Optional;
  * <p>Stateless and thread-safe; the connection passed in belongs to the calling thread.
  */
 final class StoreSql {
-  private static final String MESSAGE_COLUMNS = "id, seq, sender, recipient, body, sent_s, sent_ns";
+  static final String MESSAGE_COLUMNS = "id, seq, sender, recipient, body, sent_s, sent_ns, sender_id, recipient_id";
 
   private StoreSql() {}
-
-  // ---- accounts ---------------------------------------------------------------------------------
-
-  static boolean insertAccount(Connection c, StoredAccount account) throws SQLException {
-    try (PreparedStatement s = c.prepareStatement("INSERT INTO accounts"
-        + " (user_key, username, password_hash, created_s, created_ns) VALUES (?, ?, ?, ?, ?)"
-        + " ON CONFLICT (user_key) DO NOTHING")) {
-      s.setString(1, account.key());
-      s.setString(2, account.username());
-      s.setString(3, account.passwordHash());
-      setInstant(s, 4, account.createdAt());
-      return s.executeUpdate() == 1;
-    }
-  }
-
-  static Optional<StoredAccount> findAccount(Connection c, String userKey) throws SQLException {
-    try (PreparedStatement s = c.prepareStatement(
-        "SELECT username, password_hash, created_s, created_ns FROM accounts WHERE user_key = ?")) {
-      s.setString(1, userKey);
-      try (ResultSet rs = s.executeQuery()) {
-        return rs.next() ? Optional.of(account(rs)) : Optional.empty();
-      }
-    }
-  }
-
-  static Void updatePasswordHash(Connection c, String userKey, String passwordHash) throws SQLException {
-    try (PreparedStatement s = c.prepareStatement("UPDATE accounts SET password_hash = ? WHERE user_key = ?")) {
-      s.setString(1, passwordHash);
-      s.setString(2, userKey);
-      s.executeUpdate();
-      return null;
-    }
-  }
-
-  /**
-   * Returns the SQL that lists the usernames in a key range, one page of it: a range read of the
-   * primary key's index, which keeps the keys in Java's order (byte order, COLLATE "C" in
-   * PostgreSQL). Its parameters are set by {@link #bindListUsernames}.
-   */
-  static String listUsernamesSql(KeyRange range) {
-    String lower = range.lower() == null ? null : range.lowerInclusive() ? "user_key >= ?" : "user_key > ?";
-    String upper = range.upper() == null ? null : "user_key < ?";
-    String where = lower == null && upper == null ? ""
-        : " WHERE " + (lower == null ? upper : upper == null ? lower : lower + " AND " + upper);
-    return "SELECT username FROM accounts" + where + " ORDER BY user_key LIMIT ?";
-  }
-
-  static void bindListUsernames(PreparedStatement s, KeyRange range, int limit) throws SQLException {
-    int i = 1;
-    if (range.lower() != null) {
-      s.setString(i++, range.lower());
-    }
-    if (range.upper() != null) {
-      s.setString(i++, range.upper());
-    }
-    s.setInt(i, limit);
-  }
-
-  static List<String> listUsernames(Connection c, String afterKey, String keyPrefix, int limit)
-      throws SQLException {
-    KeyRange range = KeyRange.of(afterKey, keyPrefix);
-    if (range.isEmpty()) {
-      return List.of();
-    }
-    try (PreparedStatement s = c.prepareStatement(listUsernamesSql(range))) {
-      bindListUsernames(s, range, limit);
-      List<String> page = new ArrayList<>(Math.min(limit, 256));
-      try (ResultSet rs = s.executeQuery()) {
-        while (rs.next()) {
-          page.add(rs.getString(1));
-        }
-      }
-      return page;
-    }
-  }
-
-  /** Deletes an account and everything the SPI says goes with it, inside the caller's transaction. */
-  static boolean deleteAccount(Connection c, String userKey) throws SQLException {
-    if (update(c, "DELETE FROM accounts WHERE user_key = ?", userKey) == 0) {
-      return false;
-    }
-    update(c, "DELETE FROM sessions WHERE user_key = ?", userKey);
-    update(c, "DELETE FROM messages WHERE recipient_key = ?", userKey);
-    update(c, "DELETE FROM mailboxes WHERE user_key = ?", userKey);
-    update(c, "DELETE FROM sent_records WHERE sender_key = ?", userKey);
-    // Withdraw what the account sent and its recipients have not read yet.
-    update(c, "DELETE FROM messages WHERE sender_key = ? AND seq > COALESCE("
-        + "(SELECT b.read_seq FROM mailboxes b WHERE b.user_key = messages.recipient_key), 0)", userKey);
-    return true;
-  }
 
   // ---- mailboxes --------------------------------------------------------------------------------
 
   /** Reads the counters in one statement, so that they come from one snapshot. */
   static MailboxState mailboxState(Connection c, String userKey) throws SQLException {
     try (PreparedStatement s = c.prepareStatement("SELECT b.last_seq, b.read_seq, (SELECT COUNT(*) FROM messages m"
-        + " WHERE m.recipient_key = b.user_key AND m.seq > b.read_seq) FROM mailboxes b WHERE b.user_key = ?")) {
+        + " WHERE m.recipient_key = b.user_key AND m.seq > b.read_seq AND m.recipient_hidden = 0), b.delivered_seq"
+        + " FROM mailboxes b WHERE b.user_key = ?")) {
       s.setString(1, userKey);
       try (ResultSet rs = s.executeQuery()) {
-        return rs.next() ? new MailboxState(rs.getLong(1), rs.getLong(2), rs.getLong(3)) : MailboxState.EMPTY;
+        return rs.next() ? new MailboxState(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4))
+            : MailboxState.EMPTY;
       }
     }
   }
@@ -155,15 +68,15 @@ final class StoreSql {
       + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
       + " ON CONFLICT (sender_key, client_message_id) DO NOTHING";
   private static final String INSERT_MESSAGE = "INSERT INTO messages (recipient_key, sender_key, "
-      + MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
-  private static final String UPSERT_LAST_SEQ = "INSERT INTO mailboxes (user_key, last_seq, read_seq)"
+      + MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  static final String UPSERT_LAST_SEQ = "INSERT INTO mailboxes (user_key, last_seq, read_seq)"
       + " VALUES (?, ?, 0) ON CONFLICT (user_key) DO UPDATE SET last_seq = CASE"
       + " WHEN excluded.last_seq > mailboxes.last_seq THEN excluded.last_seq ELSE mailboxes.last_seq END";
-  private static final String RAISE_LAST_ID = "UPDATE counters SET value = ? WHERE name = 'last_message_id' AND value < ?";
+  static final String RAISE_LAST_ID = "UPDATE counters SET value = ? WHERE name = 'last_message_id' AND value < ?";
 
   /**
-   * Stores a message, its mailbox's last seq, the id counter and its client id's record, all or
-   * nothing; if the sender already used the client id, stores nothing and rebuilds the earlier
+   * Stores a message, its mailbox's last seq, the id counter, its conversation rows and its client
+   * id's record, all or nothing; if the sender already used the client id, stores nothing and rebuilds the earlier
    * message from its record. Runs on the writer, with statements it keeps prepared.
    */
   static Message append(KeptStatements kept, Message message, String clientMessageId)
@@ -181,14 +94,13 @@ final class StoreSql {
     lastId.setLong(1, message.id());
     lastId.setLong(2, message.id());
     lastId.executeUpdate();
+    ConversationSql.upsert(kept, message);
     return message;
   }
 
   /**
-   * Stores a message as {@link #append} does but leaves its mailbox's last seq and the id counter
-   * to {@code counters}, which writes them once per batch: a batch of sends then costs one INSERT
-   * each (two with a client id) plus one UPSERT per recipient and one UPDATE, instead of three
-   * statements each (four).
+   * Stores a message as {@link #append} does but leaves its mailbox's last seq, the id counter and
+   * its conversation rows to {@code counters}, which writes them once per batch.
    *
    * <p>The client id's record goes in first, in the same transaction as the message: a second
    * append with the same id, in the same batch or any later one, finds it (a transaction sees its
@@ -201,7 +113,7 @@ final class StoreSql {
     if (earlier != null) {
       return earlier; // nothing stored, so nothing for the counters
     }
-    counters.note(insertMessage(kept, message), message.seq(), message.id());
+    counters.note(insertMessage(kept, message), message);
     return message;
   }
 
@@ -227,10 +139,19 @@ final class StoreSql {
     if (s.executeUpdate() == 1) {
       return null;
     }
-    return findSent(kept, senderKey, clientMessageId, Instant.MIN)
+    Message earlier = findSent(kept, senderKey, clientMessageId, Instant.MIN)
         .orElseThrow(() -> new SQLException("client message id vanished within a transaction"))
         .toMessage(message.sender(), message.text());
+    // The record keeps no account ids; the row has them while the sender still sees it, even
+    // after its recipient deleted it.
+    PreparedStatement ids = kept.prepared(ACCOUNT_IDS);
+    ids.setLong(1, earlier.id());
+    try (ResultSet rs = ids.executeQuery()) {
+      return rs.next() ? earlier.withAccountIds(rs.getLong(1), rs.getLong(2)) : earlier;
+    }
   }
+
+  private static final String ACCOUNT_IDS = "SELECT sender_id, recipient_id FROM messages WHERE id = ?";
 
   /** Inserts the message row and returns its recipient's key. */
   private static String insertMessage(KeptStatements kept, Message message) throws SQLException {
@@ -241,45 +162,6 @@ final class StoreSql {
     setMessage(insert, 3, message, message.text().getBytes(StandardCharsets.UTF_8));
     insert.executeUpdate();
     return recipientKey;
-  }
-
-  /**
-   * The mailboxes' last seqs and the id counter that a batch's appends raised, written once at
-   * the batch's end (or before a write that reads them). Not thread-safe; used by the writer
-   * thread only.
-   */
-  static final class DeferredCounters implements GroupCommitWriter.Deferred {
-    private final Map<String, Long> lastSeqs = new HashMap<>();
-    private long lastId;
-
-    void note(String recipientKey, long seq, long id) {
-      lastSeqs.merge(recipientKey, seq, Math::max);
-      lastId = Math.max(lastId, id);
-    }
-
-    @Override
-    public void flush(KeptStatements kept) throws SQLException {
-      if (lastSeqs.isEmpty()) {
-        return;
-      }
-      PreparedStatement upsert = kept.prepared(UPSERT_LAST_SEQ);
-      for (Map.Entry<String, Long> e : lastSeqs.entrySet()) {
-        upsert.setString(1, e.getKey());
-        upsert.setLong(2, e.getValue());
-        upsert.executeUpdate();
-      }
-      PreparedStatement raise = kept.prepared(RAISE_LAST_ID);
-      raise.setLong(1, lastId);
-      raise.setLong(2, lastId);
-      raise.executeUpdate();
-      discard();
-    }
-
-    @Override
-    public void discard() {
-      lastSeqs.clear();
-      lastId = 0;
-    }
   }
 
   // A record written before schema version 3 has no fingerprint: NULL, read as 0 (NO_FINGERPRINT).
@@ -326,7 +208,7 @@ final class StoreSql {
 
   /** Counts through the index on (recipient_key, sender_key, seq): a range above the read mark. */
   static final String UNREAD_FROM = "SELECT COUNT(*) FROM messages WHERE recipient_key = ? AND sender_key = ?"
-      + " AND seq > COALESCE((SELECT read_seq FROM mailboxes WHERE user_key = ?), 0)";
+      + " AND recipient_hidden = 0 AND seq > COALESCE((SELECT read_seq FROM mailboxes WHERE user_key = ?), 0)";
 
   static long unreadFrom(Connection c, String recipientKey, String senderKey) throws SQLException {
     try (PreparedStatement s = c.prepareStatement(UNREAD_FROM)) {
@@ -341,19 +223,12 @@ final class StoreSql {
   }
 
   static List<Message> fetch(Connection c, String userKey, long afterSeq, int limit) throws SQLException {
-    try (PreparedStatement s = c.prepareStatement("SELECT " + MESSAGE_COLUMNS
-        + " FROM messages WHERE recipient_key = ? AND seq > ? ORDER BY seq LIMIT ?")) {
-      s.setString(1, userKey);
-      s.setLong(2, afterSeq);
-      s.setInt(3, limit);
-      List<Message> page = new ArrayList<>(Math.min(limit, 64));
-      try (ResultSet rs = s.executeQuery()) {
-        while (rs.next()) {
-          page.add(message(rs));
-        }
-      }
-      return page;
-    }
+    return rows(c, "SELECT " + MESSAGE_COLUMNS
+        + " FROM messages WHERE recipient_key = ? AND seq > ? AND recipient_hidden = 0 ORDER BY seq LIMIT ?", s -> {
+          s.setString(1, userKey);
+          s.setLong(2, afterSeq);
+          s.setInt(3, limit);
+        }, StoreSql::message);
   }
 
   static MailboxState ack(Connection c, String userKey, long uptoSeq) throws SQLException {
@@ -370,19 +245,117 @@ final class StoreSql {
     return mailboxState(c, userKey);
   }
 
+  /**
+   * Hides messages from one user's view, on the side (recipient, sender) the user is on, and
+   * deletes the rows that neither side sees any more. Three batched statements of one primary-key
+   * lookup per id.
+   */
   static int deleteMessages(Connection c, String userKey, Collection<Long> messageIds) throws SQLException {
-    int deleted = 0;
-    try (PreparedStatement s = c.prepareStatement("DELETE FROM messages WHERE recipient_key = ? AND id = ?")) {
+    if (messageIds.isEmpty()) {
+      return 0;
+    }
+    OptionalLong accountId = AccountSql.id(c, userKey);
+    int[] received;
+    try (PreparedStatement s = c.prepareStatement(
+        "UPDATE messages SET recipient_hidden = 1 WHERE id = ? AND recipient_key = ? AND recipient_hidden = 0")) {
       for (Long id : messageIds) {
-        s.setString(1, userKey);
-        s.setLong(2, id);
-        deleted += s.executeUpdate();
+        s.setLong(1, id);
+        s.setString(2, userKey);
+        s.addBatch();
+      }
+      received = s.executeBatch();
+    }
+    int[] sent = new int[received.length];
+    if (accountId.isPresent()) {
+      try (PreparedStatement s = c.prepareStatement(
+          "UPDATE messages SET sender_hidden = 1 WHERE id = ? AND sender_id = ? AND sender_hidden = 0")) {
+        for (Long id : messageIds) {
+          s.setLong(1, id);
+          s.setLong(2, accountId.getAsLong());
+          s.addBatch();
+        }
+        sent = s.executeBatch();
       }
     }
-    return deleted;
+    try (PreparedStatement s = c.prepareStatement(
+        "DELETE FROM messages WHERE id = ? AND sender_hidden = 1 AND recipient_hidden = 1")) {
+      for (Long id : messageIds) {
+        s.setLong(1, id);
+        s.addBatch();
+      }
+      s.executeBatch();
+    }
+    Set<Long> deleted = new HashSet<>();
+    int i = 0;
+    for (Long id : messageIds) {
+      if (received[i] > 0 || sent[i] > 0) {
+        deleted.add(id);
+      }
+      i++;
+    }
+    return deleted.size();
+  }
+
+  /** Raises delivered marks in one batched statement: max(mark, min(seq, last_seq)). */
+  static Void markDelivered(Connection c, Map<String, Long> deliveredSeqByUserKey) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement("UPDATE mailboxes SET delivered_seq ="
+        + " CASE WHEN ? < last_seq THEN ? ELSE last_seq END"
+        + " WHERE user_key = ? AND delivered_seq < ? AND delivered_seq < last_seq")) {
+      for (Map.Entry<String, Long> e : deliveredSeqByUserKey.entrySet()) {
+        s.setLong(1, e.getValue());
+        s.setLong(2, e.getValue());
+        s.setString(3, e.getKey());
+        s.setLong(4, e.getValue());
+        s.addBatch();
+      }
+      s.executeBatch();
+      return null;
+    }
+  }
+
+  /**
+   * The newest message of each sender in a seq range of a mailbox that its owner still sees: the
+   * range of the (recipient_key, seq) index, grouped, then each newest row by its key.
+   */
+  static List<Message> lastMessageBySender(Connection c, String recipientKey, long afterSeq, long uptoSeq)
+      throws SQLException {
+    return rows(c, "SELECT " + MESSAGE_COLUMNS + " FROM messages"
+        + " WHERE recipient_key = ? AND seq IN (SELECT MAX(seq) FROM messages WHERE recipient_key = ?"
+        + " AND seq > ? AND seq <= ? AND recipient_hidden = 0 GROUP BY sender_id)", s -> {
+          s.setString(1, recipientKey);
+          s.setString(2, recipientKey);
+          s.setLong(3, afterSeq);
+          s.setLong(4, uptoSeq);
+        }, StoreSql::message);
   }
 
   // ---- rows -------------------------------------------------------------------------------------
+
+  /** Sets a statement's parameters. */
+  @FunctionalInterface
+  interface Binder {
+    void bind(PreparedStatement s) throws SQLException;
+  }
+
+  /** Reads one row. */
+  @FunctionalInterface
+  interface RowReader<T> {
+    T read(ResultSet rs) throws SQLException;
+  }
+
+  /** Runs a query and reads every row it returns. */
+  static <T> List<T> rows(Connection c, String sql, Binder binder, RowReader<T> reader) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement(sql)) {
+      binder.bind(s);
+      List<T> rows = new ArrayList<>();
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          rows.add(reader.read(rs));
+        }
+      }
+      return rows;
+    }
+  }
 
   static int update(Connection c, String sql, String key) throws SQLException {
     try (PreparedStatement s = c.prepareStatement(sql)) {
@@ -391,11 +364,7 @@ final class StoreSql {
     }
   }
 
-  private static StoredAccount account(ResultSet rs) throws SQLException {
-    return new StoredAccount(rs.getString(1), rs.getString(2), instant(rs, 3), 0);
-  }
-
-  /** Sets the seven {@link #MESSAGE_COLUMNS} from parameter {@code first} on. */
+  /** Sets the nine {@link #MESSAGE_COLUMNS} from parameter {@code first} on. */
   private static void setMessage(PreparedStatement s, int first, Message m, byte[] body) throws SQLException {
     s.setLong(first, m.id());
     s.setLong(first + 1, m.seq());
@@ -403,12 +372,15 @@ final class StoreSql {
     s.setString(first + 3, m.recipient());
     s.setBytes(first + 4, body);
     setInstant(s, first + 5, m.sentAt());
+    s.setLong(first + 7, m.senderId());
+    s.setLong(first + 8, m.recipientId());
   }
 
-  /** Reads the seven {@link #MESSAGE_COLUMNS} of a row. */
-  private static Message message(ResultSet rs) throws SQLException {
+  /** Reads the nine {@link #MESSAGE_COLUMNS} of a row. */
+  static Message message(ResultSet rs) throws SQLException {
     return new Message(rs.getLong(1), rs.getString(3), rs.getString(4),
-        new String(rs.getBytes(5), StandardCharsets.UTF_8), instant(rs, 6), rs.getLong(2));
+        new String(rs.getBytes(5), StandardCharsets.UTF_8), instant(rs, 6), rs.getLong(2), rs.getLong(8),
+        rs.getLong(9));
   }
 
   static void setInstant(PreparedStatement s, int first, Instant instant) throws SQLException {

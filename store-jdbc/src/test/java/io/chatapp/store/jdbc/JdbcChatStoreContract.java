@@ -50,13 +50,14 @@ abstract class JdbcChatStoreContract extends ChatStoreContract {
     try (Connection c = rawConnection()) {
       c.setAutoCommit(false);
       try (PreparedStatement s = c.prepareStatement("INSERT INTO accounts"
-          + " (user_key, username, password_hash, created_s, created_ns) VALUES (?, ?, ?, ?, ?)")) {
+          + " (user_key, username, password_hash, created_s, created_ns, account_id) VALUES (?, ?, ?, ?, ?, ?)")) {
         for (StoredAccount a : accounts) {
           s.setString(1, a.key());
           s.setString(2, a.username());
           s.setString(3, a.passwordHash());
           s.setLong(4, a.createdAt().getEpochSecond());
           s.setInt(5, a.createdAt().getNano());
+          s.setLong(6, a.id());
           s.addBatch();
         }
         s.executeBatch();
@@ -73,8 +74,8 @@ abstract class JdbcChatStoreContract extends ChatStoreContract {
   protected String assertListingReadsOnlyItsRange(String afterKey, String keyPrefix, int limit) throws SQLException {
     KeyRange range = KeyRange.of(afterKey, keyPrefix);
     try (Connection c = rawConnection()) {
-      return assertIndexRangeRead(c, StoreSql.listUsernamesSql(range),
-          s -> StoreSql.bindListUsernames(s, range, limit), false);
+      return assertIndexRangeRead(c, AccountSql.listUsernamesSql(range),
+          s -> AccountSql.bindListUsernames(s, range, limit), false);
     }
   }
 
@@ -95,6 +96,27 @@ abstract class JdbcChatStoreContract extends ChatStoreContract {
     try (Connection c = rawConnection()) {
       String plan = assertIndexRangeRead(c, StoreSql.OLDEST_SENT, s -> StoreSql.bindOldestSent(s, T, 100), true);
       assertTrue(plan.contains("sent_records_by_time"), plan);
+    }
+  }
+
+  @Test
+  void historyReadsOneRangeOfThePairIndexPerDirection() throws SQLException {
+    try (Connection c = rawConnection()) {
+      String plan = assertIndexRangeRead(c, ConversationSql.HISTORY,
+          s -> ConversationSql.bindHistory(s, 1, 2, Long.MAX_VALUE, 50), true);
+      assertTrue(plan.contains("messages_by_pair"), plan);
+      plan = assertIndexRangeRead(c, ConversationSql.SELF_HISTORY,
+          s -> ConversationSql.bindHistory(s, 1, 1, Long.MAX_VALUE, 50), true);
+      assertTrue(plan.contains("messages_by_pair"), plan);
+    }
+  }
+
+  @Test
+  void conversationListReadsARangeOfItsIndex() throws SQLException {
+    try (Connection c = rawConnection()) {
+      String plan = assertIndexRangeRead(c, ConversationSql.LIST,
+          s -> ConversationSql.bindList(s, 1, Long.MAX_VALUE, 50), true);
+      assertTrue(plan.contains("conversations_by_last_message"), plan);
     }
   }
 

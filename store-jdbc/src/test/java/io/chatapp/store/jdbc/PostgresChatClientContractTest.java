@@ -28,10 +28,4 @@ class PostgresChatClientContractTest extends ChatClientContract {
 
   @Override
   protected void stopServer() {}
-
-  // Schema version 3 (conversations) is being written; this goes when it lands.
-  @Override
-  protected boolean storesConversations() {
-    return false;
-  }
 }

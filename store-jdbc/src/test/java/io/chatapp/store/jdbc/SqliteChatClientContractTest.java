@@ -31,10 +31,4 @@ class SqliteChatClientContractTest extends ChatClientContract {
 
   @Override
   protected void stopServer() {}
-
-  // Schema version 3 (conversations) is being written; this goes when it lands.
-  @Override
-  protected boolean storesConversations() {
-    return false;
-  }
 }

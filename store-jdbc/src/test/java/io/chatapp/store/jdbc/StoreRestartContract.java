@@ -132,6 +132,30 @@ abstract class StoreRestartContract {
   }
 
   @Test
+  void accountIdsGoOnAfterRestartAndAreNeverGivenTwice() {
+    ChatEngine engine = start();
+    engine.createAccount("alice", PASSWORD);
+    engine.createAccount("bob", PASSWORD);
+    String alice = engine.login("alice", PASSWORD).token();
+    String bob = engine.login("bob", PASSWORD).token();
+    Message old = engine.send(bob, "alice", "from the first bob", null);
+    engine.ack(alice, old.seq()); // so that it stays with alice after bob's deletion
+    engine.deleteAccount(bob, PASSWORD);
+
+    engine = restart(engine);
+
+    engine.createAccount("bob", PASSWORD);
+    String newBob = engine.login("bob", PASSWORD).token();
+    Message fresh = engine.send(newBob, "alice", "from the second bob", null);
+    assertTrue(fresh.senderId() > old.senderId(), "the new bob got id " + fresh.senderId()
+        + ", not above the deleted bob's " + old.senderId());
+    assertTrue(old.senderId() > old.recipientId());
+    List<Message> mailbox = engine.fetch(alice, 0, 10);
+    assertEquals(List.of(old.senderId(), fresh.senderId()), mailbox.stream().map(Message::senderId).toList(),
+        "the first bob's message stays his");
+  }
+
+  @Test
   void clientMessageIdFindsTheMessageAfterTheRecipientDeletedIt() {
     ChatEngine engine = start();
     engine.createAccount("alice", PASSWORD);

@@ -1,6 +1,8 @@
 package io.chatapp.transport.grpc;
 
+import io.chatapp.api.Carbon;
 import io.chatapp.api.ChatEngine;
+import io.chatapp.api.ChatEvent;
 import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
 import io.chatapp.api.Message;
@@ -9,6 +11,7 @@ import io.chatapp.api.Subscription;
 import io.chatapp.transport.grpc.proto.Delivery;
 import io.chatapp.transport.grpc.proto.SubscribeResponse;
 import io.chatapp.transport.grpc.proto.Subscribed;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.util.ArrayDeque;
@@ -25,6 +28,10 @@ import java.util.function.Consumer;
  * client that reads at its own pace. Once a page comes back short the engine subscription is
  * opened after the last message fetched; the engine then delivers the few stored since, and every
  * new one.
+ *
+ * <p>A stream that asked for events ({@code include_events}) also carries the engine's live
+ * events ({@link #onEvent}), each in a response of its own, in their place among the messages;
+ * they share the buffer and its bounds with the messages. Other streams drop them.
  *
  * <p>While the stream is ready ({@link ServerCallStreamObserver#isReady()}) messages go out as
  * they come; while it is not, they wait in a buffer of at most {@code maxBufferedMessages}. One
@@ -66,9 +73,10 @@ final class DeliveryStream implements MessageListener, OutboundBudget.Holder {
   // Set by start() before the first drain and read only by draining threads after that.
   private volatile ChatEngine engine;
   private volatile String token;
+  private volatile boolean includeEvents;
 
   private final Object lock = new Object();
-  private final ArrayDeque<Message> buffer = new ArrayDeque<>(); // guarded by lock
+  private final ArrayDeque<Object> buffer = new ArrayDeque<>(); // guarded by lock; Message or ChatEvent
   private long bufferedBytes; // guarded by lock; reserved from the budget for what buffer holds
   private Subscription subscription; // guarded by lock
   private boolean started; // guarded by lock; the engine accepted the subscription: output may begin
@@ -111,10 +119,12 @@ final class DeliveryStream implements MessageListener, OutboundBudget.Holder {
    * @param engine the engine
    * @param token the caller's session token
    * @param afterSeq where delivery starts, as {@link ChatEngine#subscribe}
+   * @param includeEvents whether to send the engine's live events too
    */
-  void start(ChatEngine engine, String token, long afterSeq) {
+  void start(ChatEngine engine, String token, long afterSeq, boolean includeEvents) {
     this.engine = engine;
     this.token = token;
+    this.includeEvents = includeEvents;
     if (afterSeq < 0) {
       // LATEST, or a value the engine rejects with its own message.
       subscribeAfter(afterSeq);
@@ -218,7 +228,24 @@ final class DeliveryStream implements MessageListener, OutboundBudget.Holder {
    */
   @Override
   public void onMessage(Message message) {
-    long bytes = OutboundBudget.estimatedBytes(message);
+    offer(message);
+  }
+
+  /**
+   * Buffers a live event from the engine, if this stream asked for events, and sends what the
+   * stream accepts. Never blocks.
+   *
+   * @param event the event
+   */
+  @Override
+  public void onEvent(ChatEvent event) {
+    if (includeEvents) {
+      offer(event);
+    }
+  }
+
+  private void offer(Object item) {
+    long bytes = estimatedBytes(item);
     // Reserved before the lock: making room may end another stream, which takes its own lock.
     boolean reserved = budget.reserve(this, bytes);
     Subscription toClose = null;
@@ -232,12 +259,13 @@ final class DeliveryStream implements MessageListener, OutboundBudget.Holder {
         }
         ending = !reserved ? budgetSpent() : StatusMapping.toStatusException(ErrorCode.RESOURCE_EXHAUSTED,
             "subscriber fell behind: " + maxBufferedMessages + " messages are waiting to be sent,"
-                + " the limit; subscribe again after the last seq received");
+                + " the limit; subscribe again after the last seq received",
+            ErrorDetails.of(ErrorDetails.SUBSCRIBER_FELL_BEHIND).with("maxBufferedMessages", maxBufferedMessages));
         clearBuffer();
         toClose = subscription;
         subscription = null;
       } else {
-        buffer.addLast(message);
+        buffer.addLast(item);
         bufferedBytes += bytes;
         maxBufferedSeen = Math.max(maxBufferedSeen, buffer.size());
       }
@@ -292,7 +320,8 @@ final class DeliveryStream implements MessageListener, OutboundBudget.Holder {
   private StatusRuntimeException budgetSpent() {
     return StatusMapping.toStatusException(ErrorCode.RESOURCE_EXHAUSTED,
         "subscriber fell behind: the server's buffers for subscribers that do not keep up are full ("
-            + budget.maxBytes() + " bytes, the limit); subscribe again after the last seq received");
+            + budget.maxBytes() + " bytes, the limit); subscribe again after the last seq received",
+        ErrorDetails.of(ErrorDetails.SUBSCRIBER_FELL_BEHIND).with("maxBufferedBytes", budget.maxBytes()));
   }
 
   // guarded by lock
@@ -310,9 +339,38 @@ final class DeliveryStream implements MessageListener, OutboundBudget.Holder {
     return bytes;
   }
 
+  /** The budget's estimate of a buffered item: a message, or an event (a carbon holds one). */
+  private static long estimatedBytes(Object item) {
+    if (item instanceof Message m) {
+      return OutboundBudget.estimatedBytes(m);
+    }
+    if (item instanceof Carbon c) {
+      return OutboundBudget.estimatedBytes(c.message()) + 64;
+    }
+    // A receipt, presence, typing notice or withdrawal: a name, two or three numbers.
+    return 256;
+  }
+
+  /**
+   * Returns the session token the stream was started with.
+   *
+   * @return the token, or {@code null} before {@link #start}
+   */
+  String token() {
+    return token;
+  }
+
+  /**
+   * Closes the engine subscription on this thread, then ends the call with {@code OK} once what
+   * the stream accepts now has been sent: the session asked with {@code Unsubscribe}.
+   */
+  void unsubscribe() {
+    endWith(Status.OK.asRuntimeException(), true);
+  }
+
   /** Ends the call with {@code UNAVAILABLE} because the server is shutting down. */
   void shutDown() {
-    endWith(StatusMapping.toStatusException(ErrorCode.UNAVAILABLE, "the server is shutting down"),
+    endWith(StatusMapping.shuttingDown(),
         true);
   }
 
@@ -378,7 +436,7 @@ final class DeliveryStream implements MessageListener, OutboundBudget.Holder {
     }
     while (true) {
       boolean announce = false;
-      List<Message> batch = null;
+      Object batch = null; // a List<Message>, or one ChatEvent
       StatusRuntimeException end = null;
       long fetchAfter = NOT_CATCHING_UP;
       synchronized (lock) {
@@ -424,18 +482,28 @@ final class DeliveryStream implements MessageListener, OutboundBudget.Holder {
     }
   }
 
-  // guarded by lock
-  private List<Message> takeBatch() {
+  /**
+   * Takes what the next response carries: the event at the head of the buffer, or the messages
+   * before the next event. Guarded by lock.
+   */
+  private Object takeBatch() {
+    if (buffer.peekFirst() instanceof ChatEvent event) {
+      buffer.pollFirst();
+      long bytes = estimatedBytes(event);
+      bufferedBytes -= bytes;
+      budget.release(bytes);
+      return event;
+    }
     // Bounded in count and in bytes: a response is written whenever the stream is ready, so its
     // size is what gRPC may hold beyond its 32 KiB ready threshold for a client that stops reading.
     List<Message> batch = new ArrayList<>(Math.min(buffer.size(), MAX_MESSAGES_PER_RESPONSE));
     long bytes = 0;
-    while (!buffer.isEmpty() && batch.size() < MAX_MESSAGES_PER_RESPONSE) {
-      long next = OutboundBudget.estimatedBytes(buffer.peekFirst());
+    while (buffer.peekFirst() instanceof Message head && batch.size() < MAX_MESSAGES_PER_RESPONSE) {
+      long next = OutboundBudget.estimatedBytes(head);
       if (!batch.isEmpty() && bytes + next > MAX_RESPONSE_BYTES) {
         break;
       }
-      batch.add(buffer.pollFirst());
+      batch.add((Message) buffer.pollFirst());
       bytes += next;
     }
     bufferedBytes -= bytes;
@@ -443,9 +511,13 @@ final class DeliveryStream implements MessageListener, OutboundBudget.Holder {
     return batch;
   }
 
-  private static SubscribeResponse toResponse(List<Message> batch) {
+  @SuppressWarnings("unchecked")
+  private static SubscribeResponse toResponse(Object batch) {
+    if (batch instanceof ChatEvent event) {
+      return ProtoEvents.toProto(event);
+    }
     Delivery.Builder delivery = Delivery.newBuilder();
-    for (Message m : batch) {
+    for (Message m : (List<Message>) batch) {
       delivery.addMessages(ProtoRecords.toProto(m));
     }
     return SubscribeResponse.newBuilder().setDelivery(delivery).build();

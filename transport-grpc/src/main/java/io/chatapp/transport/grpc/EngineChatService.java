@@ -1,6 +1,9 @@
 package io.chatapp.transport.grpc;
 
 import io.chatapp.api.AccountInfo;
+import io.chatapp.api.AccountSettings;
+import io.chatapp.api.Conversation;
+import io.chatapp.api.HistoryEntry;
 import io.chatapp.api.ChatEngine;
 import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
@@ -17,6 +20,12 @@ import io.chatapp.transport.grpc.proto.DeleteMessagesRequest;
 import io.chatapp.transport.grpc.proto.DeleteMessagesResponse;
 import io.chatapp.transport.grpc.proto.FetchRequest;
 import io.chatapp.transport.grpc.proto.FetchResponse;
+import io.chatapp.transport.grpc.proto.GetHistoryRequest;
+import io.chatapp.transport.grpc.proto.GetHistoryResponse;
+import io.chatapp.transport.grpc.proto.GetSettingsRequest;
+import io.chatapp.transport.grpc.proto.GetSettingsResponse;
+import io.chatapp.transport.grpc.proto.ListConversationsRequest;
+import io.chatapp.transport.grpc.proto.ListConversationsResponse;
 import io.chatapp.transport.grpc.proto.ListAccountsRequest;
 import io.chatapp.transport.grpc.proto.ListAccountsResponse;
 import io.chatapp.transport.grpc.proto.LoginRequest;
@@ -28,9 +37,15 @@ import io.chatapp.transport.grpc.proto.ResumeRequest;
 import io.chatapp.transport.grpc.proto.SendRequest;
 import io.chatapp.transport.grpc.proto.SendStreamRequest;
 import io.chatapp.transport.grpc.proto.SendStreamResponse;
+import io.chatapp.transport.grpc.proto.SendTypingRequest;
+import io.chatapp.transport.grpc.proto.SendTypingResponse;
 import io.chatapp.transport.grpc.proto.Session;
 import io.chatapp.transport.grpc.proto.SubscribeRequest;
 import io.chatapp.transport.grpc.proto.SubscribeResponse;
+import io.chatapp.transport.grpc.proto.UnsubscribeRequest;
+import io.chatapp.transport.grpc.proto.UnsubscribeResponse;
+import io.chatapp.transport.grpc.proto.UpdateSettingsRequest;
+import io.chatapp.transport.grpc.proto.UpdateSettingsResponse;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
@@ -200,7 +215,21 @@ final class EngineChatService extends ChatServiceGrpc.ChatServiceImplBase {
       stream.shutDown();
       return;
     }
-    stream.start(engine, token(), request.getAfterSeq());
+    stream.start(engine, token(), request.getAfterSeq(), request.getIncludeEvents());
+  }
+
+  @Override
+  public void unsubscribe(UnsubscribeRequest request, StreamObserver<UnsubscribeResponse> out) {
+    unary("Unsubscribe", out, () -> {
+      String token = token();
+      engine.resume(token); // a session check: an unknown or ended one fails as on every RPC
+      for (DeliveryStream stream : List.copyOf(streams)) {
+        if (token.equals(stream.token())) {
+          stream.unsubscribe();
+        }
+      }
+      return UnsubscribeResponse.getDefaultInstance();
+    });
   }
 
   @Override
@@ -227,6 +256,61 @@ final class EngineChatService extends ChatServiceGrpc.ChatServiceImplBase {
     unary("DeleteMessages", out, () -> DeleteMessagesResponse.newBuilder()
         .setDeletedCount(engine.deleteMessages(token(), new ArrayList<>(request.getMessageIdsList())))
         .build());
+  }
+
+  @Override
+  public void listConversations(ListConversationsRequest request, StreamObserver<ListConversationsResponse> out) {
+    unary("ListConversations", out, () -> {
+      Page<Conversation> page = engine.listConversations(token(),
+          request.getPageToken().isEmpty() ? null : request.getPageToken(), request.getPageSize());
+      ListConversationsResponse.Builder response = ListConversationsResponse.newBuilder();
+      page.items().forEach(c -> response.addConversations(ProtoRecords.toProto(c)));
+      if (page.nextPageToken() != null) {
+        response.setNextPageToken(page.nextPageToken());
+      }
+      return response.build();
+    });
+  }
+
+  @Override
+  public void getHistory(GetHistoryRequest request, StreamObserver<GetHistoryResponse> out) {
+    unary("GetHistory", out, () -> {
+      // The engine keeps an answer to about ChatEngine.MAX_FETCH_BYTES, whatever the page size.
+      List<HistoryEntry> page = engine.history(token(), request.getPeer().isEmpty() ? null : request.getPeer(),
+          HistoryPageToken.beforeId(request.getPageToken()), request.getPageSize());
+      GetHistoryResponse.Builder response = GetHistoryResponse.newBuilder()
+          .setNextPageToken(HistoryPageToken.next(page));
+      page.forEach(e -> response.addEntries(ProtoRecords.toProto(e)));
+      return response.build();
+    });
+  }
+
+  @Override
+  public void sendTyping(SendTypingRequest request, StreamObserver<SendTypingResponse> out) {
+    unary("SendTyping", out, () -> {
+      engine.typing(token(), request.getPeer().isEmpty() ? null : request.getPeer());
+      return SendTypingResponse.getDefaultInstance();
+    });
+  }
+
+  @Override
+  public void getSettings(GetSettingsRequest request, StreamObserver<GetSettingsResponse> out) {
+    unary("GetSettings", out, () -> GetSettingsResponse.newBuilder()
+        .setSettings(ProtoRecords.toProto(engine.settings(token())))
+        .build());
+  }
+
+  @Override
+  public void updateSettings(UpdateSettingsRequest request, StreamObserver<UpdateSettingsResponse> out) {
+    unary("UpdateSettings", out, () -> {
+      io.chatapp.transport.grpc.proto.AccountSettings asked = request.getSettings();
+      // Only a request that leaves a field unset reads the current settings first; the two steps
+      // are not atomic, so two devices changing different fields at once may lose one change.
+      AccountSettings current = asked.hasReadReceipts() && asked.hasShowPresence()
+          ? AccountSettings.DEFAULTS : engine.settings(token());
+      AccountSettings stored = engine.updateSettings(token(), ProtoRecords.fromProto(asked, current));
+      return UpdateSettingsResponse.newBuilder().setSettings(ProtoRecords.toProto(stored)).build();
+    });
   }
 
   @Override

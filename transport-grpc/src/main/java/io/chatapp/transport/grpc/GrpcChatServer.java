@@ -48,6 +48,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * left. Clients take the end of the streams as a lost connection and come back to the next
  * server on the same address on their own.
  *
+ * <p>Beside the chat it serves the standard gRPC health service ({@code grpc.health.v1.Health}:
+ * {@code SERVING} while it runs, {@code NOT_SERVING} once {@link #close()} begins) and server
+ * reflection ({@code grpc.reflection.v1}, see {@link Builder#reflection}); neither needs a
+ * session.
+ *
  * <p>Thread-safe.
  */
 public final class GrpcChatServer implements AutoCloseable {
@@ -105,6 +110,7 @@ public final class GrpcChatServer implements AutoCloseable {
   private final Executor executor;
   private final ExecutorService ownedExecutor;
   private final EngineChatService service;
+  private final StandardServices standardServices;
   private final ConnectionLimiter connectionLimiter;
   private final PendingAnswerBudget pendingAnswers;
   private final ConnectionLog connectionLog;
@@ -137,6 +143,7 @@ public final class GrpcChatServer implements AutoCloseable {
     this.executor = b.executor != null ? b.executor : ownedExecutor;
     this.service = new EngineChatService(b.engine, b.maxBufferedMessagesPerStream,
         new OutboundBudget(b.maxBufferedBytes));
+    this.standardServices = new StandardServices(b.reflection);
   }
 
   /**
@@ -188,6 +195,7 @@ public final class GrpcChatServer implements AutoCloseable {
           .addTransportFilter(pendingAnswers.transportFilter())
           .addService(UnreadableRequestGuard.guard(
               ServerInterceptors.intercept(service, new SessionInterceptor(), pendingAnswers)));
+      standardServices.definitions().forEach(builder::addService);
       Server created = null;
       try {
         if (isTls()) {
@@ -206,6 +214,7 @@ public final class GrpcChatServer implements AutoCloseable {
       }
       eventLoops = loops;
       server = created;
+      standardServices.serving();
       LOG.log(System.Logger.Level.INFO, "chat gRPC server listening on " + host + ":" + created.getPort()
           + (isTls() ? " (TLS)" : " (plaintext)"));
       return this;
@@ -277,6 +286,9 @@ public final class GrpcChatServer implements AutoCloseable {
     }
     if (toStop != null) {
       String address = host + ":" + toStop.getPort();
+      // NOT_SERVING first, so that a health check or watch sees the server going before its
+      // calls are refused.
+      standardServices.shutDown();
       toStop.shutdown();
       service.shutDownStreams();
       try {
@@ -386,6 +398,8 @@ public final class GrpcChatServer implements AutoCloseable {
     private boolean maxConnectionsPerAddressSet;
     private Path certChainPem;
     private Path privateKeyPem;
+    private boolean reflection = true;
+    private boolean reflectionSet;
 
     private Builder(ChatEngine engine) {
       this.engine = engine;
@@ -734,6 +748,23 @@ public final class GrpcChatServer implements AutoCloseable {
       checkNotSet(maxConnectionsPerAddressSet, "maxConnectionsPerAddress", maxConnectionsPerAddress);
       this.maxConnectionsPerAddress = connectionLimit("maxConnectionsPerAddress", connections);
       maxConnectionsPerAddressSet = true;
+      return this;
+    }
+
+    /**
+     * Sets whether the server answers gRPC server reflection ({@code grpc.reflection.v1}), which
+     * lets tools such as grpcurl list the services and read {@code chat.proto} from the server.
+     * Default {@code true}: the proto is public. The health service ({@code grpc.health.v1}) is
+     * always served.
+     *
+     * @param enabled whether to serve reflection
+     * @return this builder
+     * @throws IllegalStateException if it was set before
+     */
+    public Builder reflection(boolean enabled) {
+      checkNotSet(reflectionSet, "reflection", reflection);
+      this.reflection = enabled;
+      reflectionSet = true;
       return this;
     }
 

@@ -15,6 +15,9 @@ import io.chatapp.transport.grpc.proto.CreateAccountRequest;
 import io.chatapp.transport.grpc.proto.DeleteAccountRequest;
 import io.chatapp.transport.grpc.proto.DeleteMessagesRequest;
 import io.chatapp.transport.grpc.proto.FetchRequest;
+import io.chatapp.transport.grpc.proto.GetHistoryRequest;
+import io.chatapp.transport.grpc.proto.GetSettingsRequest;
+import io.chatapp.transport.grpc.proto.ListConversationsRequest;
 import io.chatapp.transport.grpc.proto.ListAccountsRequest;
 import io.chatapp.transport.grpc.proto.ListAccountsResponse;
 import io.chatapp.transport.grpc.proto.LoginRequest;
@@ -22,7 +25,10 @@ import io.chatapp.transport.grpc.proto.LogoutOtherSessionsRequest;
 import io.chatapp.transport.grpc.proto.LogoutRequest;
 import io.chatapp.transport.grpc.proto.ResumeRequest;
 import io.chatapp.transport.grpc.proto.SendRequest;
+import io.chatapp.transport.grpc.proto.SendTypingRequest;
 import io.chatapp.transport.grpc.proto.SubscribeRequest;
+import io.chatapp.transport.grpc.proto.UnsubscribeRequest;
+import io.chatapp.transport.grpc.proto.UpdateSettingsRequest;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -93,8 +99,15 @@ final class GrpcConnection implements Connection {
     } else if (request instanceof Request.Subscribe s) {
       return subscribe(s, token);
     } else if (request instanceof Request.Unsubscribe) {
-      stopSubscription(); // the server ends the engine subscription as the cancellation reaches it
-      return CompletableFuture.completedFuture(null);
+      stopSubscription();
+      if (token == null) {
+        return CompletableFuture.completedFuture(null);
+      }
+      // The cancellation ends the server's subscription once it arrives; Unsubscribe answers once
+      // it has ended, so that the user is offline when unsubscribe() returns. Any failure (an
+      // older server without the RPC, a lost connection) leaves the cancellation to do it.
+      return unary(ChatServiceGrpc.getUnsubscribeMethod(), UnsubscribeRequest.getDefaultInstance(), token, ctx,
+          r -> null).handle((v, e) -> null);
     } else if (request instanceof Request.Login l) {
       return unary(ChatServiceGrpc.getLoginMethod(),
           LoginRequest.newBuilder().setUsername(l.username()).setPassword(l.password()).build(), null, ctx,
@@ -147,6 +160,29 @@ final class GrpcConnection implements Connection {
       return unary(ChatServiceGrpc.getLogoutOtherSessionsMethod(),
           LogoutOtherSessionsRequest.newBuilder().setUsername(l.username()).setPassword(l.password()).build(), token,
           ctx, r -> r.getEnded());
+    } else if (request instanceof Request.ListConversations l) {
+      ListConversationsRequest.Builder list = ListConversationsRequest.newBuilder().setPageSize(l.limit());
+      if (l.pageToken() != null) {
+        list.setPageToken(l.pageToken());
+      }
+      return unary(ChatServiceGrpc.getListConversationsMethod(), list.build(), token, ctx,
+          r -> new Page<>(r.getConversationsList().stream().map(ProtoRecords::fromProto).toList(),
+              r.getNextPageToken().isEmpty() ? null : r.getNextPageToken()));
+    } else if (request instanceof Request.History h) {
+      // The wire pages by an opaque token; this client's is made from the message id it pages by.
+      return unary(ChatServiceGrpc.getGetHistoryMethod(), GetHistoryRequest.newBuilder().setPeer(h.peer())
+              .setPageSize(h.limit()).setPageToken(HistoryPageToken.of(h.beforeId())).build(), token, ctx,
+          r -> r.getEntriesList().stream().map(ProtoRecords::fromProto).toList());
+    } else if (request instanceof Request.Typing t) {
+      return unary(ChatServiceGrpc.getSendTypingMethod(), SendTypingRequest.newBuilder().setPeer(t.peer()).build(),
+          token, ctx, r -> null);
+    } else if (request instanceof Request.GetSettings) {
+      return unary(ChatServiceGrpc.getGetSettingsMethod(), GetSettingsRequest.getDefaultInstance(), token, ctx,
+          r -> ProtoRecords.fromProto(r.getSettings()));
+    } else if (request instanceof Request.UpdateSettings u) {
+      return unary(ChatServiceGrpc.getUpdateSettingsMethod(),
+          UpdateSettingsRequest.newBuilder().setSettings(ProtoRecords.toProto(u.settings())).build(), token, ctx,
+          r -> ProtoRecords.fromProto(r.getSettings()));
     }
     throw new IllegalArgumentException("no RPC for " + request.name());
   }
@@ -193,7 +229,7 @@ final class GrpcConnection implements Connection {
       previous.stop();
     }
     ClientCalls.asyncServerStreamingCall(channel.newCall(ChatServiceGrpc.getSubscribeMethod(), withToken(token)),
-        SubscribeRequest.newBuilder().setAfterSeq(s.afterSeq()).build(), next);
+        SubscribeRequest.newBuilder().setAfterSeq(s.afterSeq()).setIncludeEvents(true).build(), next);
     return next.registered();
   }
 

@@ -136,14 +136,13 @@ final class PendingAnswerBudget implements ServerInterceptor {
         if (refused) {
           return;
         }
-        String over = reserve(bytes);
-        if (over == null) {
+        StatusRuntimeException status = reserve(bytes);
+        if (status == null) {
           reserved += bytes;
           super.sendMessage(message);
           return;
         }
         refused = true;
-        StatusRuntimeException status = StatusMapping.toStatusException(ErrorCode.RESOURCE_EXHAUSTED, over);
         super.close(status.getStatus(), status.getTrailers());
       }
     }
@@ -157,17 +156,22 @@ final class PendingAnswerBudget implements ServerInterceptor {
       }
     }
 
-    private String reserve(long bytes) {
+    /** Reserves an answer's bytes; returns the status to end the call with if they do not fit. */
+    private StatusRuntimeException reserve(long bytes) {
       if (connection.addAndGet(bytes) > maxPerConnection) {
         connection.addAndGet(-bytes);
-        return "answers of " + maxPerConnection + " bytes, the limit per connection, wait for this client to read them;"
-            + " read them, or make fewer calls at once";
+        return StatusMapping.toStatusException(ErrorCode.RESOURCE_EXHAUSTED, "answers of " + maxPerConnection
+                + " bytes, the limit per connection, wait for this client to read them; read them, or make fewer"
+                + " calls at once",
+            ErrorDetails.of(ErrorDetails.UNREAD_ANSWERS).with("maxUnreadAnswerBytesPerConnection", maxPerConnection));
       }
       long now = total.addAndGet(bytes);
       if (now > maxTotal) {
         total.addAndGet(-bytes);
         connection.addAndGet(-bytes);
-        return "the server holds answers of " + maxTotal + " bytes, the limit, that clients have not read; retry later";
+        return StatusMapping.toStatusException(ErrorCode.RESOURCE_EXHAUSTED, "the server holds answers of " + maxTotal
+                + " bytes, the limit, that clients have not read; retry later",
+            ErrorDetails.of(ErrorDetails.UNREAD_ANSWERS).with("maxUnreadAnswerBytes", maxTotal));
       }
       highWater.accumulateAndGet(now, Math::max);
       return null;

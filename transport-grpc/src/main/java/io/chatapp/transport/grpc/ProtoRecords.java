@@ -2,7 +2,12 @@ package io.chatapp.transport.grpc;
 
 import com.google.protobuf.Timestamp;
 import io.chatapp.api.AccountInfo;
+import io.chatapp.api.AccountSettings;
+import io.chatapp.api.Conversation;
+import io.chatapp.api.HistoryEntry;
 import io.chatapp.api.Message;
+import io.chatapp.api.MessageStatus;
+import io.chatapp.api.Presence;
 import io.chatapp.api.Session;
 import java.time.Instant;
 
@@ -24,6 +29,8 @@ final class ProtoRecords {
         .setText(m.text())
         .setSentAt(toProto(m.sentAt()))
         .setSeq(m.seq())
+        .setSenderId(m.senderId())
+        .setRecipientId(m.recipientId())
         .build();
   }
 
@@ -32,7 +39,105 @@ final class ProtoRecords {
       throw new IllegalArgumentException("message " + m.getId() + " has no sent_at");
     }
     return new Message(m.getId(), m.getSender(), m.getRecipient(), m.getText(),
-        fromProto(m.getSentAt()), m.getSeq());
+        fromProto(m.getSentAt()), m.getSeq(), m.getSenderId(), m.getRecipientId());
+  }
+
+  static io.chatapp.transport.grpc.proto.HistoryEntry toProto(HistoryEntry e) {
+    return io.chatapp.transport.grpc.proto.HistoryEntry.newBuilder()
+        .setMessage(toProto(e.message()))
+        .setOutgoing(e.outgoing())
+        .setStatus(toProto(e.status()))
+        .build();
+  }
+
+  static HistoryEntry fromProto(io.chatapp.transport.grpc.proto.HistoryEntry e) {
+    if (!e.hasMessage()) {
+      throw new IllegalArgumentException("history entry without a message");
+    }
+    return new HistoryEntry(fromProto(e.getMessage()), e.getOutgoing(), fromProto(e.getStatus()));
+  }
+
+  static io.chatapp.transport.grpc.proto.MessageStatus toProto(MessageStatus status) {
+    return switch (status) {
+      case SENT -> io.chatapp.transport.grpc.proto.MessageStatus.MESSAGE_STATUS_SENT;
+      case DELIVERED -> io.chatapp.transport.grpc.proto.MessageStatus.MESSAGE_STATUS_DELIVERED;
+      case READ -> io.chatapp.transport.grpc.proto.MessageStatus.MESSAGE_STATUS_READ;
+    };
+  }
+
+  /** Reads a status; one this version does not know (or none) is refused as malformed. */
+  static MessageStatus fromProto(io.chatapp.transport.grpc.proto.MessageStatus status) {
+    return switch (status) {
+      case MESSAGE_STATUS_SENT -> MessageStatus.SENT;
+      case MESSAGE_STATUS_DELIVERED -> MessageStatus.DELIVERED;
+      case MESSAGE_STATUS_READ -> MessageStatus.READ;
+      default -> throw new IllegalArgumentException("unknown message status " + status);
+    };
+  }
+
+  static io.chatapp.transport.grpc.proto.Conversation toProto(Conversation c) {
+    io.chatapp.transport.grpc.proto.Conversation.Builder b = io.chatapp.transport.grpc.proto.Conversation.newBuilder()
+        .setPeer(c.peer())
+        .setPeerId(c.peerId())
+        .setPeerDeleted(c.peerDeleted())
+        .setUnreadCount(c.unreadCount())
+        .setPresence(toProto(c.presence()));
+    if (c.last() != null) {
+      b.setLast(toProto(c.last()));
+    }
+    return b.build();
+  }
+
+  static Conversation fromProto(io.chatapp.transport.grpc.proto.Conversation c) {
+    if (!c.hasPresence()) {
+      throw new IllegalArgumentException("conversation with " + c.getPeer() + " has no presence");
+    }
+    return new Conversation(c.getPeer(), c.getPeerId(), c.getPeerDeleted(),
+        c.hasLast() ? fromProto(c.getLast()) : null, c.getUnreadCount(), fromProto(c.getPresence()));
+  }
+
+  static io.chatapp.transport.grpc.proto.Presence toProto(Presence p) {
+    io.chatapp.transport.grpc.proto.Presence.Builder b = io.chatapp.transport.grpc.proto.Presence.newBuilder()
+        .setUsername(p.username())
+        .setUserId(p.userId())
+        .setOnline(p.online());
+    if (p.lastSeen() != null) {
+      b.setLastSeen(toProto(p.lastSeen()));
+    }
+    return b.build();
+  }
+
+  static Presence fromProto(io.chatapp.transport.grpc.proto.Presence p) {
+    return new Presence(p.getUsername(), p.getUserId(), p.getOnline(),
+        p.hasLastSeen() ? fromProto(p.getLastSeen()) : null);
+  }
+
+  static io.chatapp.transport.grpc.proto.AccountSettings toProto(AccountSettings s) {
+    return io.chatapp.transport.grpc.proto.AccountSettings.newBuilder()
+        .setReadReceipts(s.readReceipts())
+        .setShowPresence(s.showPresence())
+        .build();
+  }
+
+  /** Reads settings as the server answers them, every field set. */
+  static AccountSettings fromProto(io.chatapp.transport.grpc.proto.AccountSettings s) {
+    if (!s.hasReadReceipts() || !s.hasShowPresence()) {
+      throw new IllegalArgumentException("settings without read_receipts or show_presence");
+    }
+    return new AccountSettings(s.getReadReceipts(), s.getShowPresence());
+  }
+
+  /**
+   * Reads settings, taking each unset field from {@code current}.
+   *
+   * @param s the settings as sent
+   * @param current the values of unset fields
+   * @return the settings
+   */
+  static AccountSettings fromProto(io.chatapp.transport.grpc.proto.AccountSettings s, AccountSettings current) {
+    return new AccountSettings(
+        s.hasReadReceipts() ? s.getReadReceipts() : current.readReceipts(),
+        s.hasShowPresence() ? s.getShowPresence() : current.showPresence());
   }
 
   static io.chatapp.transport.grpc.proto.Session toProto(Session s) {

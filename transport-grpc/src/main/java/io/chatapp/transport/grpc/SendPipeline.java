@@ -203,8 +203,9 @@ final class SendPipeline implements ClientResponseObserver<SendStreamRequest, Se
         }
         future.complete(m);
       }
-      case ERROR -> future.completeExceptionally(new ChatException(
-          ErrorCode.fromWireNumber(result.getError().getErrorCode()), result.getError().getDescription()));
+      case ERROR -> future.completeExceptionally(StatusMapping.toChatException(
+          ErrorCode.fromWireNumber(result.getError().getErrorCode()), result.getError().getDescription(),
+          ErrorDetails.fromAny(result.getError().getDetailsList()), null));
       default -> future.completeExceptionally(new ChatException(ErrorCode.INTERNAL,
           "malformed answer from the server: a send result without an outcome"));
     }

@@ -112,19 +112,21 @@ final class SendStreamCall implements StreamObserver<SendStreamRequest> {
           request.hasText() ? request.getText() : null,
           request.hasClientMessageId() ? request.getClientMessageId() : null)));
     } catch (ChatException e) {
-      result.setError(error(e.code(), e.getMessage()));
+      result.setError(error(e.code(), e.getMessage(), StatusMapping.detailsOf(e)));
     } catch (RuntimeException e) {
       // A bug: the client learns only that it happened; the details stay in the server's log.
       LOG.log(System.Logger.Level.ERROR, "unexpected failure in SendStream", e);
-      result.setError(error(ErrorCode.INTERNAL, "unexpected failure on the server in SendStream"));
+      result.setError(error(ErrorCode.INTERNAL, "unexpected failure on the server in SendStream",
+          ErrorDetails.of(ErrorCode.INTERNAL)));
     }
     return result.build();
   }
 
-  private static SendError error(ErrorCode code, String description) {
+  private static SendError error(ErrorCode code, String description, ErrorDetails details) {
     return SendError.newBuilder()
         .setErrorCode(code.wireNumber())
         .setDescription(description == null ? code.name() : description)
+        .addAllDetails(details.toAny())
         .build();
   }
 
@@ -149,7 +151,7 @@ final class SendStreamCall implements StreamObserver<SendStreamRequest> {
 
   /** Ends the call with {@code UNAVAILABLE} because the server is shutting down. */
   void shutDown() {
-    end(StatusMapping.toStatusException(ErrorCode.UNAVAILABLE, "the server is shutting down"));
+    end(StatusMapping.shuttingDown());
   }
 
   private void onReady() {

@@ -9,7 +9,7 @@ import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
-import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -55,9 +55,8 @@ final class SessionInterceptor implements ServerInterceptor {
       boolean taken = !OPEN_METHODS.contains(method) && value != null;
       token = needed || taken ? BearerToken.parse(value) : null;
     } catch (BearerToken.MalformedException e) {
-      call.close(
-          Status.UNAUTHENTICATED.withDescription(e.getMessage()),
-          StatusMapping.trailers(ErrorCode.UNAUTHENTICATED));
+      StatusRuntimeException status = StatusMapping.toStatusException(ErrorCode.UNAUTHENTICATED, e.getMessage());
+      call.close(status.getStatus(), status.getTrailers());
       return new ServerCall.Listener<>() {};
     }
     Context context = Context.current()

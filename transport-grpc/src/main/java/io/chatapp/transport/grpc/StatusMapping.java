@@ -5,6 +5,8 @@ import io.chatapp.api.ErrorCode;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
+import java.util.Optional;
 import javax.net.ssl.SSLException;
 
 /**
@@ -16,6 +18,13 @@ import javax.net.ssl.SSLException;
  * trailer {@value #ERROR_CODE_TRAILER} with the code's {@link ErrorCode#wireNumber() wire number},
  * so that the client tells a failure the server decided from one made by gRPC or the network (a
  * broken connection, a deadline), which carries no such trailer.
+ *
+ * <p>Every such status also carries a {@code google.rpc.Status} in the standard trailer
+ * {@code grpc-status-details-bin} ({@link StatusProto}), with the same code and message and the
+ * machine-readable {@link ErrorDetails}: a {@code google.rpc.ErrorInfo} whose reason tells apart
+ * failures of one code (which limit a {@code RESOURCE_EXHAUSTED} hit), and a
+ * {@code google.rpc.RetryInfo} when a retry time is known. The client reads them back when present
+ * and does without them when not.
  *
  * <p>Immutable (static functions only); thread-safe.
  */
@@ -74,7 +83,19 @@ final class StatusMapping {
    * @return the exception to pass to {@code StreamObserver.onError} or {@code ServerCall.close}
    */
   static StatusRuntimeException toStatusException(ChatException e) {
-    return toStatusException(e.code(), e.getMessage());
+    return toStatusException(e.code(), e.getMessage(), detailsOf(e));
+  }
+
+  /**
+   * Returns the machine-readable part of a chat failure, the one place that reads it.
+   *
+   * @param e the failure
+   * @return its reason, and its retry time if known
+   */
+  static ErrorDetails detailsOf(ChatException e) {
+    // TODO(#14): new ErrorDetails(e.reason(), Map.of(), e.retryAfter().orElse(null)) once
+    // ChatException carries them; until then the code's name is the reason.
+    return ErrorDetails.of(e.code());
   }
 
   /**
@@ -85,18 +106,38 @@ final class StatusMapping {
    * @return the status with the error-code trailer
    */
   static StatusRuntimeException toStatusException(ErrorCode code, String description) {
-    return Status.fromCode(toStatusCode(code))
-        .withDescription(description)
-        .asRuntimeException(trailers(code));
+    return toStatusException(code, description, ErrorDetails.of(code));
   }
 
   /**
-   * Returns fresh trailers that hold the error-code trailer of a code.
+   * Builds the status the service answers with for a code, a description and the
+   * machine-readable details.
    *
    * @param code the chatapp code
-   * @return the trailers
+   * @param description what was wrong, for a person
+   * @param details the reason and, if known, the retry time
+   * @return the status with the error-code trailer and the {@code google.rpc.Status} trailer
    */
-  static Metadata trailers(ErrorCode code) {
+  static StatusRuntimeException toStatusException(ErrorCode code, String description, ErrorDetails details) {
+    com.google.rpc.Status status = com.google.rpc.Status.newBuilder()
+        .setCode(toStatusCode(code).value())
+        .setMessage(description == null ? code.name() : description)
+        .addAllDetails(details.toAny())
+        .build();
+    return StatusProto.toStatusRuntimeException(status, trailers(code));
+  }
+
+  /**
+   * Builds the status that ends a call because the server shuts down.
+   *
+   * @return {@code UNAVAILABLE} with the reason {@value ErrorDetails#SERVER_SHUTTING_DOWN}
+   */
+  static StatusRuntimeException shuttingDown() {
+    return toStatusException(ErrorCode.UNAVAILABLE, "the server is shutting down",
+        ErrorDetails.of(ErrorDetails.SERVER_SHUTTING_DOWN));
+  }
+
+  private static Metadata trailers(ErrorCode code) {
     Metadata trailers = new Metadata();
     trailers.put(ERROR_CODE_KEY, Integer.toString(code.wireNumber()));
     return trailers;
@@ -133,10 +174,44 @@ final class StatusMapping {
     if (number != null) {
       ErrorCode code = parseWireNumber(number);
       String description = status.getDescription() != null ? status.getDescription() : code.name();
-      return new ChatException(code, description, failure);
+      return toChatException(code, description, detailsFrom(failure), failure);
     }
     ErrorCode code = fromStatusCode(status.getCode());
     return new ChatException(code, describeTransportFailure(status), failure);
+  }
+
+  /**
+   * Builds the chat exception the client reports for a failure the server decided, the one
+   * place that puts the server's details into it.
+   *
+   * @param code the chatapp code
+   * @param description the server's description
+   * @param details the machine-readable details, if the server sent usable ones
+   * @param cause what the call failed with, or {@code null}
+   * @return the exception
+   */
+  static ChatException toChatException(ErrorCode code, String description, Optional<ErrorDetails> details,
+      Throwable cause) {
+    // TODO(#14): pass details' reason and retryDelay() on once ChatException takes them.
+    return new ChatException(code, description, cause);
+  }
+
+  /**
+   * Reads the machine-readable details of a failed call from its {@code grpc-status-details-bin}
+   * trailer.
+   *
+   * @param failure what a call failed with
+   * @return the details, or empty if the trailer is absent, malformed or holds none of chatapp's
+   */
+  static Optional<ErrorDetails> detailsFrom(Throwable failure) {
+    try {
+      com.google.rpc.Status status = StatusProto.fromThrowable(failure);
+      return status == null ? Optional.empty() : ErrorDetails.fromAny(status.getDetailsList());
+    } catch (RuntimeException e) {
+      // Bytes that are not a google.rpc.Status, or one whose code contradicts the call's: the
+      // details are optional, the code and description stand without them.
+      return Optional.empty();
+    }
   }
 
   private static SSLException tlsFailure(Throwable cause) {

@@ -1,5 +1,6 @@
 package io.chatapp.transport.grpc;
 
+import io.chatapp.api.ChatEvent;
 import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
 import io.chatapp.api.Message;
@@ -132,7 +133,19 @@ final class SubscriptionStream implements ClientResponseObserver<SubscribeReques
         }
         sink.onMessages(batch);
       }
-      default -> { } // an event this version does not know, from a newer server
+      default -> {
+        ChatEvent event;
+        try {
+          event = ProtoEvents.fromProto(response);
+        } catch (RuntimeException e) {
+          ended(new ChatException(ErrorCode.INTERNAL, "malformed event from the server: " + e.getMessage(), e));
+          stop();
+          return;
+        }
+        if (event != null) { // null: an event this version does not know, from a newer server
+          sink.onEvent(event);
+        }
+      }
     }
     read();
   }

@@ -9,9 +9,12 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
+import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Answers a request message that cannot be read with a status of its own:
@@ -40,11 +43,18 @@ final class UnreadableRequestGuard {
    * @return the same service, with request failures answered as described above
    */
   static ServerServiceDefinition guard(ServerServiceDefinition service) {
-    ServerServiceDefinition.Builder guarded =
-        ServerServiceDefinition.builder(service.getServiceDescriptor().getName());
+    ServiceDescriptor original = service.getServiceDescriptor();
+    List<ServerMethodDefinition<?, ?>> methods = new ArrayList<>();
+    // The schema descriptor (the .proto file) travels along: server reflection reads it.
+    ServiceDescriptor.Builder descriptor = ServiceDescriptor.newBuilder(original.getName())
+        .setSchemaDescriptor(original.getSchemaDescriptor());
     for (ServerMethodDefinition<?, ?> method : service.getMethods()) {
-      guarded.addMethod(guard(method));
+      ServerMethodDefinition<?, ?> guarded = guard(method);
+      methods.add(guarded);
+      descriptor.addMethod(guarded.getMethodDescriptor());
     }
+    ServerServiceDefinition.Builder guarded = ServerServiceDefinition.builder(descriptor.build());
+    methods.forEach(guarded::addMethod);
     return guarded.build();
   }
 
@@ -79,18 +89,21 @@ final class UnreadableRequestGuard {
       } catch (StatusRuntimeException e) {
         if (e.getStatus().getCode() == Status.Code.RESOURCE_EXHAUSTED) {
           // gRPC's description names the limit: "Decompressed gRPC message exceeds maximum size N".
-          return failed(ErrorCode.RESOURCE_EXHAUSTED, "request message too large: " + e.getStatus().getDescription(), e);
+          return failed(ErrorCode.RESOURCE_EXHAUSTED, ErrorDetails.REQUEST_TOO_LARGE,
+              "request message too large: " + e.getStatus().getDescription(), e);
         }
-        return failed(ErrorCode.INVALID_ARGUMENT, "request of " + methodName + " is not a valid protobuf message", e);
+        return failed(ErrorCode.INVALID_ARGUMENT, ErrorDetails.MALFORMED_REQUEST,
+            "request of " + methodName + " is not a valid protobuf message", e);
       } catch (RuntimeException e) {
-        return failed(ErrorCode.INVALID_ARGUMENT, "request of " + methodName + " could not be read", e);
+        return failed(ErrorCode.INVALID_ARGUMENT, ErrorDetails.MALFORMED_REQUEST,
+            "request of " + methodName + " could not be read", e);
       }
     }
 
-    private Parsed<T> failed(ErrorCode code, String description, RuntimeException cause) {
+    private Parsed<T> failed(ErrorCode code, String reason, String description, RuntimeException cause) {
       // DEBUG: a client can send these at will, and the client itself is told.
       LOG.log(System.Logger.Level.DEBUG, () -> "refusing a request: " + description, cause);
-      return new Parsed<>(null, StatusMapping.toStatusException(code, description));
+      return new Parsed<>(null, StatusMapping.toStatusException(code, description, ErrorDetails.of(reason)));
     }
   }
 

@@ -16,6 +16,10 @@ import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
 import io.chatapp.api.Message;
 import io.chatapp.api.MessageListener;
+import io.chatapp.api.MessageStatus;
+import io.chatapp.api.Receipt;
+import io.chatapp.api.Typing;
+import io.chatapp.transport.grpc.proto.SubscribeResponse;
 import io.chatapp.api.Subscription;
 import io.grpc.Status;
 import java.time.Instant;
@@ -52,14 +56,14 @@ class DeliveryStreamTest {
       listener.onMessage(message(1));
       return subscription;
     });
-    stream(10).start(engine, TOKEN, 0);
+    stream(10).start(engine, TOKEN, 0, false);
     assertTrue(call.sent.get(0).hasSubscribed());
     assertEquals(List.of(1L), call.deliveredSeqs());
   }
 
   @Test
   void messagesWaitWhileNotReadyAndGoOutBatchedWhenReady() {
-    stream(100).start(engine, TOKEN, 0);
+    stream(100).start(engine, TOKEN, 0, false);
     call.ready = false;
     deliver(1, 10);
     assertEquals(1, call.sent.size(), "only the Subscribed event while not ready");
@@ -69,8 +73,50 @@ class DeliveryStreamTest {
   }
 
   @Test
+  void eventsGoOutInTheirPlaceAmongTheMessagesEachInAResponseOfItsOwn() {
+    stream(100).start(engine, TOKEN, ChatEngine.LATEST, true);
+    call.ready = false;
+    deliver(1, 2);
+    engineSide.get().onEvent(TYPING);
+    engineSide.get().onEvent(RECEIPT);
+    deliver(3, 3);
+    call.becomeReady();
+    List<SubscribeResponse.EventCase> kinds = call.sent.stream().map(SubscribeResponse::getEventCase).toList();
+    assertEquals(List.of(SubscribeResponse.EventCase.SUBSCRIBED, SubscribeResponse.EventCase.DELIVERY,
+        SubscribeResponse.EventCase.TYPING, SubscribeResponse.EventCase.RECEIPT,
+        SubscribeResponse.EventCase.DELIVERY), kinds);
+    assertEquals(TYPING, ProtoEvents.fromProto(call.sent.get(2)));
+    assertEquals(RECEIPT, ProtoEvents.fromProto(call.sent.get(3)));
+    assertEquals(List.of(1L, 2L, 3L), call.deliveredSeqs());
+  }
+
+  @Test
+  void aStreamThatDidNotAskForEventsGetsMessagesOnly() {
+    stream(100).start(engine, TOKEN, ChatEngine.LATEST, false);
+    deliver(1, 1);
+    engineSide.get().onEvent(TYPING);
+    deliver(2, 2);
+    assertEquals(3, call.sent.size(), "subscribed and two deliveries, no event: " + call.sent);
+    assertEquals(List.of(1L, 2L), call.deliveredSeqs());
+  }
+
+  @Test
+  void eventsCountTowardsTheBufferBound() {
+    stream(3).start(engine, TOKEN, ChatEngine.LATEST, true);
+    call.ready = false;
+    deliver(1, 1);
+    engineSide.get().onEvent(TYPING);
+    engineSide.get().onEvent(TYPING);
+    assertNull(call.error, "three items fit");
+    engineSide.get().onEvent(TYPING);
+    assertEquals(ErrorDetails.SUBSCRIBER_FELL_BEHIND, RpcDetails.errorInfo(call.error).getReason());
+    verify(subscription).close();
+    assertEquals(0, budget.usedBytes(), "an ended stream holds nothing");
+  }
+
+  @Test
   void batchesHoldAtMostTheResponseLimit() {
-    stream(1000).start(engine, TOKEN, 0);
+    stream(1000).start(engine, TOKEN, 0, false);
     call.ready = false;
     deliver(1, DeliveryStream.MAX_MESSAGES_PER_RESPONSE + 1);
     call.becomeReady();
@@ -80,7 +126,7 @@ class DeliveryStreamTest {
 
   @Test
   void batchesHoldAtMostTheResponseBytesUnlessOneMessageIsLarger() {
-    stream(1000).start(engine, TOKEN, 0);
+    stream(1000).start(engine, TOKEN, 0, false);
     call.ready = false;
     String text = "t".repeat(ChatEngine.MAX_TEXT_LENGTH);
     for (long seq = 1; seq <= 10; seq++) {
@@ -96,11 +142,13 @@ class DeliveryStreamTest {
   @Test
   void overflowEndsStreamWithResourceExhaustedAndClosesSubscription() {
     DeliveryStream stream = stream(5);
-    stream.start(engine, TOKEN, 0);
+    stream.start(engine, TOKEN, 0, false);
     call.ready = false;
     deliver(1, 6);
     assertEquals(Status.Code.RESOURCE_EXHAUSTED, Status.fromThrowable(call.error).getCode());
     assertEquals(ErrorCode.RESOURCE_EXHAUSTED, StatusMapping.toChatException(call.error).code());
+    assertEquals(ErrorDetails.SUBSCRIBER_FELL_BEHIND, RpcDetails.errorInfo(call.error).getReason());
+    assertEquals("5", RpcDetails.errorInfo(call.error).getMetadataOrThrow("maxBufferedMessages"));
     verify(subscription).close();
     assertTrue(stream.maxBufferedSeen() <= 5, "buffer stays within its bound");
     assertEquals(1, finished.get());
@@ -113,11 +161,11 @@ class DeliveryStreamTest {
     long perMessage = OutboundBudget.estimatedBytes(message(1));
     budget = new OutboundBudget(10 * perMessage);
     DeliveryStream stalled = stream(1000);
-    stalled.start(engine, TOKEN, ChatEngine.LATEST);
+    stalled.start(engine, TOKEN, ChatEngine.LATEST, false);
     MessageListener toStalled = engineSide.get();
     FakeServerStream otherCall = new FakeServerStream();
     DeliveryStream other = stream(otherCall, 1000);
-    other.start(engine, TOKEN, ChatEngine.LATEST);
+    other.start(engine, TOKEN, ChatEngine.LATEST, false);
     MessageListener toOther = engineSide.get();
     call.ready = false;
     otherCall.ready = false;
@@ -130,6 +178,8 @@ class DeliveryStreamTest {
     toOther.onMessage(message(3)); // does not fit: the stream holding 8 makes room
     assertEquals(Status.Code.RESOURCE_EXHAUSTED, Status.fromThrowable(call.error).getCode());
     assertTrue(Status.fromThrowable(call.error).getDescription().contains(Long.toString(10 * perMessage)));
+    assertEquals(ErrorDetails.SUBSCRIBER_FELL_BEHIND, RpcDetails.errorInfo(call.error).getReason());
+    assertEquals(Long.toString(10 * perMessage), RpcDetails.errorInfo(call.error).getMetadataOrThrow("maxBufferedBytes"));
     assertNull(otherCall.error, "the smaller stream goes on");
     assertEquals(3 * perMessage, budget.usedBytes());
     otherCall.becomeReady();
@@ -142,7 +192,7 @@ class DeliveryStreamTest {
   void aStreamThatHoldsTheMostEndsItselfWhenItsMessageDoesNotFit() {
     long perMessage = OutboundBudget.estimatedBytes(message(1));
     budget = new OutboundBudget(4 * perMessage);
-    stream(1000).start(engine, TOKEN, ChatEngine.LATEST);
+    stream(1000).start(engine, TOKEN, ChatEngine.LATEST, false);
     call.ready = false;
     deliver(1, 5);
     assertEquals(Status.Code.RESOURCE_EXHAUSTED, Status.fromThrowable(call.error).getCode());
@@ -152,7 +202,7 @@ class DeliveryStreamTest {
 
   @Test
   void engineEndEndsStreamWithTheEngineCode() {
-    stream(10).start(engine, TOKEN, 0);
+    stream(10).start(engine, TOKEN, 0, false);
     engineSide.get().onEnd(new ChatException(ErrorCode.UNAUTHENTICATED, "the session has ended"));
     assertEquals(ErrorCode.UNAUTHENTICATED, StatusMapping.toChatException(call.error).code());
     assertEquals("the session has ended", Status.fromThrowable(call.error).getDescription());
@@ -162,7 +212,7 @@ class DeliveryStreamTest {
 
   @Test
   void engineEndAfterBufferedMessagesSendsWhatIsReadyThenEnds() {
-    stream(10).start(engine, TOKEN, 0);
+    stream(10).start(engine, TOKEN, 0, false);
     deliver(1, 2);
     engineSide.get().onEnd(new ChatException(ErrorCode.UNAUTHENTICATED, "ended"));
     assertEquals(List.of(1L, 2L), call.deliveredSeqs());
@@ -173,14 +223,14 @@ class DeliveryStreamTest {
   void engineRefusalEndsStreamWithoutSubscribedEvent() {
     when(engine.subscribe(anyString(), anyLong(), any()))
         .thenThrow(new ChatException(ErrorCode.INVALID_ARGUMENT, "afterSeq must be 0 or more"));
-    stream(10).start(engine, TOKEN, -5);
+    stream(10).start(engine, TOKEN, -5, false);
     assertEquals(List.of(), call.sent);
     assertEquals(Status.Code.INVALID_ARGUMENT, Status.fromThrowable(call.error).getCode());
   }
 
   @Test
   void clientCancelClosesTheSubscriptionAndStopsWriting() {
-    stream(10).start(engine, TOKEN, 0);
+    stream(10).start(engine, TOKEN, 0, false);
     call.cancel();
     verify(subscription).close();
     deliver(1, 3);
@@ -195,7 +245,7 @@ class DeliveryStreamTest {
       call.cancel();
       return subscription;
     });
-    stream(10).start(engine, TOKEN, 0);
+    stream(10).start(engine, TOKEN, 0, false);
     verify(subscription).close();
     assertEquals(List.of(), call.sent);
   }
@@ -203,9 +253,10 @@ class DeliveryStreamTest {
   @Test
   void shutDownEndsStreamWithUnavailableAndClosesSubscription() {
     DeliveryStream stream = stream(10);
-    stream.start(engine, TOKEN, 0);
+    stream.start(engine, TOKEN, 0, false);
     stream.shutDown();
     assertEquals(ErrorCode.UNAVAILABLE, StatusMapping.toChatException(call.error).code());
+    assertEquals(ErrorDetails.SERVER_SHUTTING_DOWN, RpcDetails.errorInfo(call.error).getReason());
     verify(subscription).close();
     stream.shutDown();
     assertEquals(1, finished.get(), "ends once");
@@ -217,7 +268,7 @@ class DeliveryStreamTest {
     when(engine.fetch(TOKEN, 0, page)).thenReturn(messages(1, page));
     when(engine.fetch(TOKEN, page, page)).thenReturn(messages(page + 1, page + 10));
     call.ready = false;
-    stream(1000).start(engine, TOKEN, 0);
+    stream(1000).start(engine, TOKEN, 0, false);
     verify(engine, never()).fetch(TOKEN, page, page);
     call.becomeReady();
     verify(engine).subscribe(TOKEN, page + 10, engineSide.get());
@@ -231,7 +282,7 @@ class DeliveryStreamTest {
     int page = DeliveryStream.CATCH_UP_PAGE;
     when(engine.fetch(TOKEN, 0, page)).thenReturn(messages(1, page));
     call.ready = false;
-    stream(1000).start(engine, TOKEN, 0);
+    stream(1000).start(engine, TOKEN, 0, false);
     verify(engine, never()).fetch(TOKEN, page, page);
     verify(engine, never()).subscribe(anyString(), anyLong(), any());
     assertEquals(1, call.sent.size(), "only the Subscribed event");
@@ -241,7 +292,7 @@ class DeliveryStreamTest {
   void refusedFetchEndsStreamWithoutSubscribedEvent() {
     when(engine.fetch(TOKEN, 0, DeliveryStream.CATCH_UP_PAGE))
         .thenThrow(new ChatException(ErrorCode.UNAUTHENTICATED, "the session has ended"));
-    stream(1000).start(engine, TOKEN, 0);
+    stream(1000).start(engine, TOKEN, 0, false);
     assertEquals(List.of(), call.sent);
     assertEquals(Status.Code.UNAUTHENTICATED, Status.fromThrowable(call.error).getCode());
   }
@@ -263,6 +314,9 @@ class DeliveryStreamTest {
       engineSide.get().onMessage(message(seq));
     }
   }
+
+  private static final Typing TYPING = new Typing("carol", 7);
+  private static final Receipt RECEIPT = new Receipt("carol", 7, MessageStatus.READ, 42);
 
   private static Message message(long seq) {
     return new Message(seq, "alice", "bob", "m" + seq, Instant.ofEpochSecond(1_700_000_000L, 5), seq);

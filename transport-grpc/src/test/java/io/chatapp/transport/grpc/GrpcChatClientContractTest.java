@@ -34,10 +34,4 @@ class GrpcChatClientContractTest extends ChatClientContract {
   protected void stopServer() {
     server.close();
   }
-
-  // The wire for conversations is being written; this goes when it lands.
-  @Override
-  protected boolean carriesConversations() {
-    return false;
-  }
 }

@@ -32,10 +32,4 @@ class GrpcChatClientInProcessContractTest extends ChatClientContract {
     fixture.service().shutDownStreams();
     fixture.close();
   }
-
-  // The wire for conversations is being written; this goes when it lands.
-  @Override
-  protected boolean carriesConversations() {
-    return false;
-  }
 }

@@ -79,6 +79,7 @@ class GrpcMalformedRequestTest {
     assertTrue(e.getStatus().getDescription().contains(Integer.toString(MAX_MESSAGE_BYTES)),
         e.getStatus().getDescription());
     assertTrue(StatusMapping.isFromService(e), "carries the chatapp error trailer");
+    assertEquals(ErrorDetails.REQUEST_TOO_LARGE, RpcDetails.errorInfo(e).getReason());
     assertEquals(List.of(), severe.records(), "no SEVERE log for a client's bad request");
     serverStillServes();
   }
@@ -127,6 +128,7 @@ class GrpcMalformedRequestTest {
         () -> ClientCalls.blockingUnaryCall(channel, rawLogin,
             CallOptions.DEFAULT.withDeadlineAfter(TIMEOUT_S, TimeUnit.SECONDS), garbage));
     assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), e.getStatus().toString());
+    assertEquals(ErrorDetails.MALFORMED_REQUEST, RpcDetails.errorInfo(e).getReason());
     assertEquals(List.of(), severe.records(), "no SEVERE log for a client's bad request");
     serverStillServes();
   }

@@ -144,7 +144,7 @@ class SessionInterceptorTest {
         checked++;
       }
     }
-    assertEquals(10, checked);
+    assertEquals(16, checked); // the 10 of v1, and the 6 added for conversations (issue 14)
   }
 
   private <ReqT, RespT> Status.Code callWithEmptyRequest(MethodDescriptor<ReqT, RespT> method) {

@@ -1,0 +1,77 @@
+package io.chatapp.store.jdbc;
+
+import io.chatapp.api.Message;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * What a batch's appends raised, written once at the batch's end (or before a write that reads
+ * it): the mailboxes' last seqs, the message id counter, and the conversation rows. A batch of
+ * sends then costs one INSERT each (two with a client id) plus one batched UPSERT per recipient,
+ * one per conversation (not per message) and one UPDATE, instead of five statements each.
+ *
+ * <p>Not thread-safe; used by the writer thread only.
+ */
+final class DeferredCounters implements GroupCommitWriter.Deferred {
+  /** One side of a conversation. */
+  private record Pair(long ownerId, long peerId) {}
+
+  /** The newest message of a conversation in this batch, and the peer's name it carries. */
+  private record Newest(String peerUsername, long messageId) {}
+
+  private final Map<String, Long> lastSeqs = new HashMap<>();
+  private final Map<Pair, Newest> conversations = new HashMap<>();
+  private long lastId;
+
+  /** Notes a message that was inserted in this batch. */
+  void note(String recipientKey, Message m) {
+    lastSeqs.merge(recipientKey, m.seq(), Math::max);
+    lastId = Math.max(lastId, m.id());
+    noteConversation(new Pair(m.senderId(), m.recipientId()), new Newest(m.recipient(), m.id()));
+    if (m.senderId() != m.recipientId()) {
+      noteConversation(new Pair(m.recipientId(), m.senderId()), new Newest(m.sender(), m.id()));
+    }
+  }
+
+  private void noteConversation(Pair pair, Newest newest) {
+    conversations.merge(pair, newest, (a, b) -> a.messageId() >= b.messageId() ? a : b);
+  }
+
+  @Override
+  public void flush(StoreSql.KeptStatements kept) throws SQLException {
+    if (lastSeqs.isEmpty()) {
+      return;
+    }
+    // A batch that failed half-way may have left entries behind; none of them belongs here.
+    PreparedStatement upsert = kept.prepared(StoreSql.UPSERT_LAST_SEQ);
+    upsert.clearBatch();
+    for (Map.Entry<String, Long> e : lastSeqs.entrySet()) {
+      upsert.setString(1, e.getKey());
+      upsert.setLong(2, e.getValue());
+      upsert.addBatch();
+    }
+    upsert.executeBatch();
+    PreparedStatement conversation = kept.prepared(ConversationSql.UPSERT);
+    conversation.clearBatch();
+    for (Map.Entry<Pair, Newest> e : conversations.entrySet()) {
+      ConversationSql.bindUpsert(conversation, e.getKey().ownerId(), e.getKey().peerId(),
+          e.getValue().peerUsername(), e.getValue().messageId());
+      conversation.addBatch();
+    }
+    conversation.executeBatch();
+    PreparedStatement raise = kept.prepared(StoreSql.RAISE_LAST_ID);
+    raise.setLong(1, lastId);
+    raise.setLong(2, lastId);
+    raise.executeUpdate();
+    discard();
+  }
+
+  @Override
+  public void discard() {
+    lastSeqs.clear();
+    conversations.clear();
+    lastId = 0;
+  }
+}
