@@ -74,7 +74,7 @@ final class BearerToken {
   static String parse(String headerValue) throws MalformedException {
     if (headerValue == null) {
       throw new MalformedException(
-          "missing 'authorization' metadata: log in and send 'authorization: Bearer <token>'");
+          "missing 'authorization' metadata: log in and send 'authorization: Bearer <token>'", true);
     }
     int space = headerValue.indexOf(' ');
     if (space < 0 || !headerValue.substring(0, space).equalsIgnoreCase(SCHEME)) {
@@ -83,7 +83,7 @@ final class BearerToken {
     }
     String token = headerValue.substring(space + 1).strip();
     if (token.isEmpty()) {
-      throw new MalformedException("'authorization' metadata has an empty Bearer token");
+      throw new MalformedException("'authorization' metadata has an empty Bearer token", true);
     }
     if (!isWellFormed(token)) {
       throw new MalformedException("malformed Bearer token in 'authorization' metadata: expected 1 to "
@@ -117,8 +117,20 @@ final class BearerToken {
   static final class MalformedException extends Exception {
     private static final long serialVersionUID = 1L;
 
+    private final boolean missing;
+
     MalformedException(String message) {
+      this(message, false);
+    }
+
+    MalformedException(String message, boolean missing) {
       super(message, null, false, false);
+      this.missing = missing;
+    }
+
+    /** Returns the reason to answer with: no token at all, or one that can be no session's. */
+    String reason() {
+      return missing ? "NO_SESSION" : "SESSION_ENDED";
     }
   }
 }

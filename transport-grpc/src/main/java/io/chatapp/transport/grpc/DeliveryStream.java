@@ -1,6 +1,5 @@
 package io.chatapp.transport.grpc;
 
-import io.chatapp.api.Carbon;
 import io.chatapp.api.ChatEngine;
 import io.chatapp.api.ChatEvent;
 import io.chatapp.api.ChatException;
@@ -8,14 +7,11 @@ import io.chatapp.api.ErrorCode;
 import io.chatapp.api.Message;
 import io.chatapp.api.MessageListener;
 import io.chatapp.api.Subscription;
-import io.chatapp.transport.grpc.proto.Delivery;
 import io.chatapp.transport.grpc.proto.SubscribeResponse;
 import io.chatapp.transport.grpc.proto.Subscribed;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -76,8 +72,7 @@ final class DeliveryStream implements MessageListener, OutboundBudget.Holder {
   private volatile boolean includeEvents;
 
   private final Object lock = new Object();
-  private final ArrayDeque<Object> buffer = new ArrayDeque<>(); // guarded by lock; Message or ChatEvent
-  private long bufferedBytes; // guarded by lock; reserved from the budget for what buffer holds
+  private final DeliveryQueue buffer = new DeliveryQueue(); // guarded by lock; its bytes are reserved
   private Subscription subscription; // guarded by lock
   private boolean started; // guarded by lock; the engine accepted the subscription: output may begin
   private boolean announced; // guarded by lock; the Subscribed event was taken for sending
@@ -149,14 +144,13 @@ final class DeliveryStream implements MessageListener, OutboundBudget.Holder {
     }
     long cursor = first.get(first.size() - 1).seq();
     boolean more = first.size() == catchUpPage;
-    long bytes = estimatedBytes(first);
+    long bytes = DeliveryQueue.estimatedBytes(first);
     if (!budget.reserve(this, bytes)) {
       endWith(budgetSpent(), false);
       return;
     }
     synchronized (lock) {
-      buffer.addAll(first);
-      bufferedBytes += bytes;
+      buffer.addAll(first, bytes);
       maxBufferedSeen = Math.max(maxBufferedSeen, buffer.size());
       catchUpAfterSeq = more ? cursor : NOT_CATCHING_UP;
       started = true;
@@ -201,7 +195,7 @@ final class DeliveryStream implements MessageListener, OutboundBudget.Holder {
     }
     long cursor = page.isEmpty() ? afterSeq : page.get(page.size() - 1).seq();
     boolean more = page.size() == catchUpPage;
-    long bytes = estimatedBytes(page);
+    long bytes = DeliveryQueue.estimatedBytes(page);
     if (!budget.reserve(this, bytes)) {
       endWith(budgetSpent(), false);
       return;
@@ -211,8 +205,7 @@ final class DeliveryStream implements MessageListener, OutboundBudget.Holder {
         budget.release(bytes);
         return;
       }
-      buffer.addAll(page);
-      bufferedBytes += bytes;
+      buffer.addAll(page, bytes);
       maxBufferedSeen = Math.max(maxBufferedSeen, buffer.size());
       catchUpAfterSeq = more ? cursor : NOT_CATCHING_UP;
     }
@@ -253,7 +246,7 @@ final class DeliveryStream implements MessageListener, OutboundBudget.Holder {
   }
 
   private void offer(Object item) {
-    long bytes = estimatedBytes(item);
+    long bytes = DeliveryQueue.estimatedBytes(item);
     // Reserved before the lock: making room may end another stream, which takes its own lock.
     boolean reserved = budget.reserve(this, bytes);
     Subscription toClose = null;
@@ -268,13 +261,12 @@ final class DeliveryStream implements MessageListener, OutboundBudget.Holder {
         ending = !reserved ? budgetSpent() : StatusMapping.toStatusException(ErrorCode.RESOURCE_EXHAUSTED,
             "subscriber fell behind: " + maxBufferedMessages + " messages are waiting to be sent,"
                 + " the limit; subscribe again after the last seq received",
-            ErrorDetails.of(ErrorDetails.SUBSCRIBER_FELL_BEHIND).with("maxBufferedMessages", maxBufferedMessages));
+            ErrorDetails.of(ErrorDetails.SUBSCRIBER_TOO_SLOW).with("maxBufferedMessages", maxBufferedMessages));
         clearBuffer();
         toClose = subscription;
         subscription = null;
       } else {
-        buffer.addLast(item);
-        bufferedBytes += bytes;
+        buffer.add(item, bytes);
         maxBufferedSeen = Math.max(maxBufferedSeen, buffer.size());
       }
     }
@@ -297,7 +289,7 @@ final class DeliveryStream implements MessageListener, OutboundBudget.Holder {
   @Override
   public long heldBytes() {
     synchronized (lock) {
-      return bufferedBytes;
+      return buffer.bytes();
     }
   }
 
@@ -329,34 +321,12 @@ final class DeliveryStream implements MessageListener, OutboundBudget.Holder {
     return StatusMapping.toStatusException(ErrorCode.RESOURCE_EXHAUSTED,
         "subscriber fell behind: the server's buffers for subscribers that do not keep up are full ("
             + budget.maxBytes() + " bytes, the limit); subscribe again after the last seq received",
-        ErrorDetails.of(ErrorDetails.SUBSCRIBER_FELL_BEHIND).with("maxBufferedBytes", budget.maxBytes()));
+        ErrorDetails.of(ErrorDetails.SUBSCRIBER_TOO_SLOW).with("maxBufferedBytes", budget.maxBytes()));
   }
 
   // guarded by lock
   private void clearBuffer() {
-    buffer.clear();
-    budget.release(bufferedBytes);
-    bufferedBytes = 0;
-  }
-
-  private static long estimatedBytes(List<Message> messages) {
-    long bytes = 0;
-    for (Message m : messages) {
-      bytes += OutboundBudget.estimatedBytes(m);
-    }
-    return bytes;
-  }
-
-  /** The budget's estimate of a buffered item: a message, or an event (a carbon holds one). */
-  private static long estimatedBytes(Object item) {
-    if (item instanceof Message m) {
-      return OutboundBudget.estimatedBytes(m);
-    }
-    if (item instanceof Carbon c) {
-      return OutboundBudget.estimatedBytes(c.message()) + 64;
-    }
-    // A receipt, presence, typing notice or withdrawal: a name, two or three numbers.
-    return 256;
+    budget.release(buffer.clear());
   }
 
   /**
@@ -444,7 +414,7 @@ final class DeliveryStream implements MessageListener, OutboundBudget.Holder {
     }
     while (true) {
       boolean announce = false;
-      Object batch = null; // a List<Message>, or one ChatEvent
+      DeliveryQueue.Taken batch = null;
       StatusRuntimeException end = null;
       long fetchAfter = NOT_CATCHING_UP;
       synchronized (lock) {
@@ -456,7 +426,8 @@ final class DeliveryStream implements MessageListener, OutboundBudget.Holder {
           announced = true;
           announce = true;
         } else if (started && !buffer.isEmpty() && observer.isReady()) {
-          batch = takeBatch();
+          batch = buffer.take();
+          budget.release(batch.bytes());
         } else if (ending != null) {
           // Messages still buffered while the client does not read are dropped: they stay
           // stored, and ending now frees the buffer instead of waiting on a stalled client.
@@ -475,7 +446,7 @@ final class DeliveryStream implements MessageListener, OutboundBudget.Holder {
       if (announce) {
         observer.onNext(SUBSCRIBED);
       } else if (batch != null) {
-        observer.onNext(toResponse(batch));
+        observer.onNext(batch.toResponse());
       } else if (fetchAfter != NOT_CATCHING_UP) {
         catchUp(fetchAfter);
       } else {
@@ -488,46 +459,5 @@ final class DeliveryStream implements MessageListener, OutboundBudget.Holder {
         return;
       }
     }
-  }
-
-  /**
-   * Takes what the next response carries: the event at the head of the buffer, or the messages
-   * before the next event. Guarded by lock.
-   */
-  private Object takeBatch() {
-    if (buffer.peekFirst() instanceof ChatEvent event) {
-      buffer.pollFirst();
-      long bytes = estimatedBytes(event);
-      bufferedBytes -= bytes;
-      budget.release(bytes);
-      return event;
-    }
-    // Bounded in count and in bytes: a response is written whenever the stream is ready, so its
-    // size is what gRPC may hold beyond its 32 KiB ready threshold for a client that stops reading.
-    List<Message> batch = new ArrayList<>(Math.min(buffer.size(), MAX_MESSAGES_PER_RESPONSE));
-    long bytes = 0;
-    while (buffer.peekFirst() instanceof Message head && batch.size() < MAX_MESSAGES_PER_RESPONSE) {
-      long next = OutboundBudget.estimatedBytes(head);
-      if (!batch.isEmpty() && bytes + next > MAX_RESPONSE_BYTES) {
-        break;
-      }
-      batch.add((Message) buffer.pollFirst());
-      bytes += next;
-    }
-    bufferedBytes -= bytes;
-    budget.release(bytes);
-    return batch;
-  }
-
-  @SuppressWarnings("unchecked")
-  private static SubscribeResponse toResponse(Object batch) {
-    if (batch instanceof ChatEvent event) {
-      return ProtoEvents.toProto(event);
-    }
-    Delivery.Builder delivery = Delivery.newBuilder();
-    for (Message m : (List<Message>) batch) {
-      delivery.addMessages(ProtoRecords.toProto(m));
-    }
-    return SubscribeResponse.newBuilder().setDelivery(delivery).build();
   }
 }

@@ -4,6 +4,7 @@ import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.rpc.ErrorInfo;
 import com.google.rpc.RetryInfo;
+import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,13 +20,14 @@ import java.util.regex.Pattern;
  * {@value #DOMAIN} and metadata, and a {@code google.rpc.RetryInfo} when the server knows how long
  * to wait before trying again.
  *
- * <p>Reading is lenient: details from another domain, of another type, or that break the
- * ErrorInfo rules (a reason that is not UPPER_SNAKE_CASE, a negative delay) are skipped, so a
+ * <p>A reason follows {@link ChatException#isValidReason}, the project's one rule (Google's
+ * ErrorInfo asks the same upper snake case). Reading is lenient: details from another domain, of
+ * another type, or that break the rules (such a reason, a negative delay) are skipped, so a
  * proxy's or a newer server's additions never fail a call.
  *
  * <p>Immutable.
  *
- * @param reason UPPER_SNAKE_CASE, at most 63 characters, such as {@code "SUBSCRIBER_FELL_BEHIND"}
+ * @param reason a {@link ChatException#reason() reason}, such as {@code "SUBSCRIBER_TOO_SLOW"}
  * @param metadata lowerCamelCase keys with the unit in the key ({@code "maxBufferedMessages"})
  * @param retryAfter how long to wait before retrying, or {@code null} if unknown
  */
@@ -33,13 +35,17 @@ record ErrorDetails(String reason, Map<String, String> metadata, Duration retryA
   /** The ErrorInfo domain of every reason chatapp gives. */
   static final String DOMAIN = "chatapp.io";
 
-  /** {@code UNAVAILABLE}: the server is shutting down; another server, or this one later, serves. */
-  static final String SERVER_SHUTTING_DOWN = "SERVER_SHUTTING_DOWN";
+  /**
+   * {@code UNAVAILABLE}: the server is shutting down; another server, or this one later, serves.
+   * The engine's name for it too.
+   */
+  static final String SHUTTING_DOWN = "SHUTTING_DOWN";
   /**
    * {@code RESOURCE_EXHAUSTED}: a subscriber did not keep up and the server's buffer for it, or
-   * for all such subscribers, is full; subscribe again after the last seq received.
+   * for all such subscribers, is full; subscribe again after the last seq received. The engine's
+   * name for its own such limit too.
    */
-  static final String SUBSCRIBER_FELL_BEHIND = "SUBSCRIBER_FELL_BEHIND";
+  static final String SUBSCRIBER_TOO_SLOW = "SUBSCRIBER_TOO_SLOW";
   /**
    * {@code RESOURCE_EXHAUSTED}: answers the client has not read yet fill its connection's, or the
    * server's, budget; read them, or make fewer calls at once.
@@ -50,8 +56,6 @@ record ErrorDetails(String reason, Map<String, String> metadata, Duration retryA
   /** {@code INVALID_ARGUMENT}: the request bytes are not the method's protobuf message. */
   static final String MALFORMED_REQUEST = "MALFORMED_REQUEST";
 
-  /** What google.rpc.ErrorInfo allows a reason to look like. */
-  private static final Pattern REASON = Pattern.compile("[A-Z][A-Z0-9_]{0,61}[A-Z0-9]");
   /** What google.rpc.ErrorInfo allows a metadata key to look like. */
   private static final Pattern METADATA_KEY = Pattern.compile("[a-zA-Z0-9_-]{1,64}");
   /** The longest retry delay believed from the wire; longer ones are read as unknown. */
@@ -64,8 +68,9 @@ record ErrorDetails(String reason, Map<String, String> metadata, Duration retryA
    *     {@code retryAfter} is negative
    */
   ErrorDetails {
-    if (reason == null || !REASON.matcher(reason).matches()) {
-      throw new IllegalArgumentException("reason must be UPPER_SNAKE_CASE of 2 to 63 characters, was " + reason);
+    if (!ChatException.isValidReason(reason)) {
+      throw new IllegalArgumentException("reason must be 1 to " + ChatException.MAX_REASON_LENGTH
+          + " characters of A-Z 0-9 _ starting with a letter, was " + reason);
     }
     metadata = Map.copyOf(metadata);
     for (String key : metadata.keySet()) {
@@ -151,7 +156,7 @@ record ErrorDetails(String reason, Map<String, String> metadata, Duration retryA
       try {
         if (reason == null && detail.is(ErrorInfo.class)) {
           ErrorInfo info = detail.unpack(ErrorInfo.class);
-          if (DOMAIN.equals(info.getDomain()) && REASON.matcher(info.getReason()).matches()
+          if (DOMAIN.equals(info.getDomain()) && ChatException.isValidReason(info.getReason())
               && info.getMetadataMap().keySet().stream().allMatch(k -> METADATA_KEY.matcher(k).matches())) {
             reason = info.getReason();
             metadata = info.getMetadataMap();

@@ -55,7 +55,8 @@ final class SessionInterceptor implements ServerInterceptor {
       boolean taken = !OPEN_METHODS.contains(method) && value != null;
       token = needed || taken ? BearerToken.parse(value) : null;
     } catch (BearerToken.MalformedException e) {
-      StatusRuntimeException status = StatusMapping.toStatusException(ErrorCode.UNAUTHENTICATED, e.getMessage());
+      StatusRuntimeException status = StatusMapping.toStatusException(ErrorCode.UNAUTHENTICATED, e.getMessage(),
+          ErrorDetails.of(e.reason()));
       call.close(status.getStatus(), status.getTrailers());
       return new ServerCall.Listener<>() {};
     }

@@ -6,6 +6,7 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
+import java.util.Map;
 import java.util.Optional;
 import javax.net.ssl.SSLException;
 
@@ -93,9 +94,7 @@ final class StatusMapping {
    * @return its reason, and its retry time if known
    */
   static ErrorDetails detailsOf(ChatException e) {
-    // TODO(#14): new ErrorDetails(e.reason(), Map.of(), e.retryAfter().orElse(null)) once
-    // ChatException carries them; until then the code's name is the reason.
-    return ErrorDetails.of(e.code());
+    return new ErrorDetails(e.reason(), Map.of(), e.retryAfter().orElse(null));
   }
 
   /**
@@ -130,11 +129,11 @@ final class StatusMapping {
   /**
    * Builds the status that ends a call because the server shuts down.
    *
-   * @return {@code UNAVAILABLE} with the reason {@value ErrorDetails#SERVER_SHUTTING_DOWN}
+   * @return {@code UNAVAILABLE} with the reason {@value ErrorDetails#SHUTTING_DOWN}
    */
   static StatusRuntimeException shuttingDown() {
     return toStatusException(ErrorCode.UNAVAILABLE, "the server is shutting down",
-        ErrorDetails.of(ErrorDetails.SERVER_SHUTTING_DOWN));
+        ErrorDetails.of(ErrorDetails.SHUTTING_DOWN));
   }
 
   private static Metadata trailers(ErrorCode code) {
@@ -192,8 +191,9 @@ final class StatusMapping {
    */
   static ChatException toChatException(ErrorCode code, String description, Optional<ErrorDetails> details,
       Throwable cause) {
-    // TODO(#14): pass details' reason and retryDelay() on once ChatException takes them.
-    return new ChatException(code, description, cause);
+    return details
+        .map(d -> new ChatException(code, d.reason(), description, d.retryAfter(), cause))
+        .orElseGet(() -> new ChatException(code, description, cause));
   }
 
   /**

@@ -109,7 +109,7 @@ class DeliveryStreamTest {
     engineSide.get().onEvent(TYPING);
     assertNull(call.error, "three items fit");
     engineSide.get().onEvent(TYPING);
-    assertEquals(ErrorDetails.SUBSCRIBER_FELL_BEHIND, RpcDetails.errorInfo(call.error).getReason());
+    assertEquals(ErrorDetails.SUBSCRIBER_TOO_SLOW, RpcDetails.errorInfo(call.error).getReason());
     verify(subscription).close();
     assertEquals(0, budget.usedBytes(), "an ended stream holds nothing");
   }
@@ -147,7 +147,7 @@ class DeliveryStreamTest {
     deliver(1, 6);
     assertEquals(Status.Code.RESOURCE_EXHAUSTED, Status.fromThrowable(call.error).getCode());
     assertEquals(ErrorCode.RESOURCE_EXHAUSTED, StatusMapping.toChatException(call.error).code());
-    assertEquals(ErrorDetails.SUBSCRIBER_FELL_BEHIND, RpcDetails.errorInfo(call.error).getReason());
+    assertEquals(ErrorDetails.SUBSCRIBER_TOO_SLOW, RpcDetails.errorInfo(call.error).getReason());
     assertEquals("5", RpcDetails.errorInfo(call.error).getMetadataOrThrow("maxBufferedMessages"));
     verify(subscription).close();
     assertTrue(stream.maxBufferedSeen() <= 5, "buffer stays within its bound");
@@ -178,7 +178,7 @@ class DeliveryStreamTest {
     toOther.onMessage(message(3)); // does not fit: the stream holding 8 makes room
     assertEquals(Status.Code.RESOURCE_EXHAUSTED, Status.fromThrowable(call.error).getCode());
     assertTrue(Status.fromThrowable(call.error).getDescription().contains(Long.toString(10 * perMessage)));
-    assertEquals(ErrorDetails.SUBSCRIBER_FELL_BEHIND, RpcDetails.errorInfo(call.error).getReason());
+    assertEquals(ErrorDetails.SUBSCRIBER_TOO_SLOW, RpcDetails.errorInfo(call.error).getReason());
     assertEquals(Long.toString(10 * perMessage), RpcDetails.errorInfo(call.error).getMetadataOrThrow("maxBufferedBytes"));
     assertNull(otherCall.error, "the smaller stream goes on");
     assertEquals(3 * perMessage, budget.usedBytes());
@@ -256,7 +256,7 @@ class DeliveryStreamTest {
     stream.start(engine, TOKEN, 0, false);
     stream.shutDown();
     assertEquals(ErrorCode.UNAVAILABLE, StatusMapping.toChatException(call.error).code());
-    assertEquals(ErrorDetails.SERVER_SHUTTING_DOWN, RpcDetails.errorInfo(call.error).getReason());
+    assertEquals(ErrorDetails.SHUTTING_DOWN, RpcDetails.errorInfo(call.error).getReason());
     verify(subscription).close();
     stream.shutDown();
     assertEquals(1, finished.get(), "ends once");

@@ -1,12 +1,16 @@
 package io.chatapp.transport.grpc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.rpc.ErrorInfo;
+import io.chatapp.api.ChatClient;
 import io.chatapp.api.ChatEngine;
+import io.chatapp.api.ChatException;
+import io.chatapp.api.ErrorCode;
 import io.chatapp.transport.grpc.proto.ChatServiceGrpc;
 import io.chatapp.transport.grpc.proto.FetchRequest;
 import io.chatapp.transport.grpc.proto.LoginRequest;
@@ -17,9 +21,11 @@ import io.chatapp.transport.grpc.proto.SendStreamResponse;
 import io.chatapp.transport.grpc.proto.StreamedSend;
 import io.chatapp.transport.grpc.proto.SubscribeRequest;
 import io.chatapp.transport.grpc.proto.SubscribeResponse;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -50,14 +56,53 @@ class GrpcErrorDetailsTest {
     RawSessions.token(engine, "alice");
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> fixture.stub().login(
         LoginRequest.newBuilder().setUsername("alice").setPassword("not the password").build()));
-    assertEquals("UNAUTHENTICATED", RpcDetails.errorInfo(e).getReason());
+    assertEquals("BAD_CREDENTIALS", RpcDetails.errorInfo(e).getReason());
+    assertEquals(Optional.empty(), RpcDetails.retryInfo(e), "no retry time is known for a wrong password");
+  }
+
+  @Test
+  void aThrottledLoginCarriesRetryInfoWithTheWait() {
+    RawSessions.token(engine, "alice");
+    StatusRuntimeException e = null;
+    for (int i = 0; i < 20 && e == null; i++) {
+      StatusRuntimeException failed = assertThrows(StatusRuntimeException.class, () -> fixture.stub().login(
+          LoginRequest.newBuilder().setUsername("alice").setPassword("not the password").build()));
+      if (failed.getStatus().getCode() == Status.Code.RESOURCE_EXHAUSTED) {
+        e = failed;
+      }
+    }
+    assertNotNull(e, "logins are throttled after repeated failures");
+    assertEquals("LOGIN_THROTTLED", RpcDetails.errorInfo(e).getReason());
+    com.google.protobuf.Duration wait = RpcDetails.retryInfo(e).orElseThrow().getRetryDelay();
+    assertTrue(wait.getSeconds() > 0 || wait.getNanos() > 0, "a wait is given: " + wait);
+  }
+
+  @Test
+  void theClientHandsTheReasonAndTheWaitToTheApplication() throws Exception {
+    RawSessions.token(engine, "alice");
+    try (ChatClient client = GrpcChatClient.connect("127.0.0.1", server.port(), null)) {
+      ChatException bad = assertThrows(ChatException.class, () -> client.login("alice", "not the password"));
+      assertEquals("BAD_CREDENTIALS", bad.reason());
+      ChatException throttled = null;
+      for (int i = 0; i < 20 && throttled == null; i++) {
+        ChatException failed = assertThrows(ChatException.class, () -> client.login("alice", "not the password"));
+        if (failed.code() == ErrorCode.RESOURCE_EXHAUSTED) {
+          throttled = failed;
+        }
+      }
+      assertNotNull(throttled, "logins are throttled after repeated failures");
+      assertEquals("LOGIN_THROTTLED", throttled.reason());
+      assertTrue(throttled.retryAfter().orElseThrow().compareTo(Duration.ZERO) > 0, throttled.toString());
+      ChatException noSession = assertThrows(ChatException.class, () -> client.fetch(0, 10));
+      assertEquals(ErrorCode.UNAUTHENTICATED, noSession.code());
+    }
   }
 
   @Test
   void aCallWithoutASessionIsRefusedWithErrorInfoBeforeItReachesTheService() {
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
         () -> fixture.stub().fetch(FetchRequest.getDefaultInstance()));
-    assertEquals("UNAUTHENTICATED", RpcDetails.errorInfo(e).getReason());
+    assertEquals("NO_SESSION", RpcDetails.errorInfo(e).getReason());
   }
 
   @Test
@@ -65,7 +110,7 @@ class GrpcErrorDetailsTest {
     String token = RawSessions.token(engine, "alice");
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> stub(token).send(
         SendRequest.newBuilder().setRecipient("nobody").setText("hi").build()));
-    assertEquals("NOT_FOUND", RpcDetails.errorInfo(e).getReason());
+    assertEquals("NO_SUCH_USER", RpcDetails.errorInfo(e).getReason());
     e = assertThrows(StatusRuntimeException.class,
         () -> stub(token).fetch(FetchRequest.newBuilder().setLimit(5000).build()));
     assertEquals("INVALID_ARGUMENT", RpcDetails.errorInfo(e).getReason());
@@ -82,7 +127,7 @@ class GrpcErrorDetailsTest {
     SendError error = answers.first.get(TIMEOUT_S, TimeUnit.SECONDS).getResults(0).getError();
     requests.onCompleted();
     ErrorInfo info = RpcDetails.errorInfo(error.getDetailsList());
-    assertEquals("NOT_FOUND", info.getReason());
+    assertEquals("NO_SUCH_USER", info.getReason());
   }
 
   @Test
@@ -94,7 +139,7 @@ class GrpcErrorDetailsTest {
     events.first.get(TIMEOUT_S, TimeUnit.SECONDS);
     assertTimeoutPreemptively(Duration.ofSeconds(TIMEOUT_S), server::close);
     ErrorInfo info = RpcDetails.errorInfo(events.end.get(TIMEOUT_S, TimeUnit.SECONDS));
-    assertEquals(ErrorDetails.SERVER_SHUTTING_DOWN, info.getReason());
+    assertEquals(ErrorDetails.SHUTTING_DOWN, info.getReason());
   }
 
   /** Records the first response of a call and what it ended with ({@code null} for OK). */
