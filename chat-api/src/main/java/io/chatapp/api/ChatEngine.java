@@ -215,10 +215,15 @@ public interface ChatEngine extends AutoCloseable {
    * overflow the subscription ends with {@link ErrorCode#RESOURCE_EXHAUSTED}.
    *
    * @param token the caller's session
-   * @param afterSeq deliver messages above this sequence number (0 for all stored), or
-   *     {@link #LATEST} for only those stored from now on
+   * @param afterSeq deliver messages above this sequence number (0 for all stored), at most the
+   *     mailbox's last sequence number, or {@link #LATEST} for only those stored from now on
    * @param listener receives the messages on a delivery thread
    * @return the subscription, to close when done
+   * @throws ChatException {@link ErrorCode#INVALID_ARGUMENT} if {@code afterSeq} is below
+   *     {@link #LATEST}, or beyond the mailbox's last sequence number (reason
+   *     {@code AFTER_SEQ_BEYOND_LAST}): such a subscription would deliver nothing until the mailbox
+   *     reached it, so the client has lost track; a client resubscribing after the last sequence
+   *     number it received is never beyond it
    */
   Subscription subscribe(String token, long afterSeq, MessageListener listener);
 
@@ -226,7 +231,8 @@ public interface ChatEngine extends AutoCloseable {
    * Returns stored messages of the caller's mailbox above a sequence number, oldest first: at
    * most {@code limit}, and at most about {@value #MAX_FETCH_BYTES} bytes of them, so fewer than
    * {@code limit} does not mean there are no more: fetch again after the last one returned until
-   * an answer is empty.
+   * an answer is empty. A fetch after a sequence number beyond the mailbox's last answers empty,
+   * not an error, as a page after the last one does.
    *
    * @param token the caller's session
    * @param afterSeq return messages above this sequence number, 0 or more

@@ -96,7 +96,8 @@ final class Credentials implements AutoCloseable {
     try (LoginThrottle.Attempt attempt = throttle.reserve(account.key(), Origins.key(origin), clock.instant())) {
       if (password.length() > MAX_PASSWORD_LENGTH || !hasher.verify(password, account.passwordHash())) {
         attempt.failed(clock.instant());
-        throw Reasons.of(ErrorCode.UNAUTHENTICATED, Reasons.BAD_CREDENTIALS, "wrong password: the account was not deleted");
+        throw Reasons.of(ErrorCode.UNAUTHENTICATED, Reasons.BAD_CREDENTIALS,
+            "wrong password: the account was not deleted");
       }
       attempt.succeeded();
     }

@@ -193,7 +193,8 @@ public final class DefaultChatEngine implements ChatEngine {
   }
 
   private static ChatException taken(String username) {
-    return Reasons.of(ErrorCode.ALREADY_EXISTS, Reasons.USERNAME_TAKEN, "username " + Rules.quote(username) + " is taken");
+    return Reasons.of(ErrorCode.ALREADY_EXISTS, Reasons.USERNAME_TAKEN,
+        "username " + Rules.quote(username) + " is taken");
   }
 
   /** Opens a session for an account whose password was just checked. On a password thread. */
@@ -281,7 +282,7 @@ public final class DefaultChatEngine implements ChatEngine {
     if (earlier.isPresent()) {
       if (!earlier.get().sentAt().isBefore(windowStart)) {
         Rules.requireRepeat(earlier, clientMessageId, recipient, text);
-        return asStored(earlier.get().toMessage(sender.username, text));
+        return asStored(earlier.get().toMessage(sender.username, text), sender);
       }
       // Past the window the id is new again; its old record must go before the store's dedupe sees it.
       deleteSentBefore(windowStart);
@@ -295,8 +296,9 @@ public final class DefaultChatEngine implements ChatEngine {
         text, clock.instant(), clientMessageId, maxUnreadPerMailbox, maxUnreadPerSender));
     if (message.id() != id) {
       // A duplicate that the store found: an attempt that raced this one, maybe with another text.
-      Rules.requireRepeat(store.findSent(sender.userKey, clientMessageId, Instant.MIN), clientMessageId, recipient, text);
-      return asStored(message);
+      Rules.requireRepeat(store.findSent(sender.userKey, clientMessageId, Instant.MIN), clientMessageId,
+          recipient, text);
+      return asStored(message, sender);
     }
     live.carbon(sender, message);
     events.fire(l -> l.onMessageStored(message));
@@ -309,16 +311,24 @@ public final class DefaultChatEngine implements ChatEngine {
    * text must not be told that text was stored. Read only for duplicates; if the recipient
    * deleted the message meanwhile, the rebuilt one is all there is.
    */
-  private Message asStored(Message duplicate) {
-    List<Message> found = store.fetch(StoredAccount.key(duplicate.recipient()), duplicate.seq() - 1, 1);
-    return !found.isEmpty() && found.get(0).id() == duplicate.id() ? found.get(0) : duplicate;
+  private Message asStored(Message duplicate, SessionState sender) {
+    String recipientKey = StoredAccount.key(duplicate.recipient());
+    List<Message> found = store.fetch(recipientKey, duplicate.seq() - 1, 1);
+    if (!found.isEmpty() && found.get(0).id() == duplicate.id()) {
+      return found.get(0);
+    }
+    // The record keeps no account ids: the sender's is the session's, the recipient's the
+    // account's that holds the name now (if it was deleted and taken again, the new one's).
+    long recipientId = store.findAccount(recipientKey).map(StoredAccount::id).orElse(0L);
+    return duplicate.withAccountIds(sender.accountId, recipientId);
   }
 
   @Override
   public Subscription subscribe(String token, long afterSeq, MessageListener listener) {
     SessionState session = session(token);
     if (afterSeq < LATEST) {
-      throw Rules.invalid("afterSeq must be 0 or more, or " + LATEST + " for new messages only, was " + afterSeq);
+      throw Rules.invalid("after_seq must be 0 or more, or LATEST (" + LATEST + ") for new messages only, was "
+          + afterSeq);
     }
     if (listener == null) {
       throw Rules.invalid("listener is required");
@@ -331,7 +341,8 @@ public final class DefaultChatEngine implements ChatEngine {
     live.presenceSnapshot(accountMailbox(session.userKey), subscription);
     if (session.isEnded() || closed) {
       // Logout or shutdown raced with this call and may have missed the new subscription.
-      subscription.end(closed ? shutDown() : Reasons.of(ErrorCode.UNAUTHENTICATED, Reasons.SESSION_ENDED, "the session has ended"));
+      subscription.end(closed ? shutDown()
+          : Reasons.of(ErrorCode.UNAUTHENTICATED, Reasons.SESSION_ENDED, "the session has ended"));
     }
     subscription.start();
     return subscription;
@@ -340,7 +351,7 @@ public final class DefaultChatEngine implements ChatEngine {
   @Override
   public List<Message> fetch(String token, long afterSeq, int limit) {
     SessionState session = session(token);
-    Rules.seq(afterSeq, "afterSeq");
+    Rules.seq(afterSeq, "after_seq");
     int max = Rules.limit(limit, DEFAULT_FETCH_LIMIT, MAX_FETCH_LIMIT);
     List<Message> messages = store.fetch(session.userKey, afterSeq, max);
     long bytes = 0;
@@ -360,7 +371,7 @@ public final class DefaultChatEngine implements ChatEngine {
   @Override
   public long ack(String token, long uptoSeq) {
     SessionState session = session(token);
-    Rules.seq(uptoSeq, "uptoSeq");
+    Rules.seq(uptoSeq, "upto_seq");
     return onMailbox(session.userKey, mailbox -> {
       Mailbox.Acked acked = mailbox.ack(store, uptoSeq);
       live.read(mailbox, acked.readBefore(), acked.after().readSeq());
@@ -372,7 +383,7 @@ public final class DefaultChatEngine implements ChatEngine {
   public int deleteMessages(String token, Collection<Long> messageIds) {
     SessionState session = session(token);
     if (messageIds == null) {
-      throw Rules.invalid("messageIds is required");
+      throw Rules.invalid("message_ids is required");
     }
     if (messageIds.size() > MAX_FETCH_LIMIT) {
       throw Rules.invalid(messageIds.size() + " message ids exceed the limit of " + MAX_FETCH_LIMIT + " per call");
@@ -380,7 +391,7 @@ public final class DefaultChatEngine implements ChatEngine {
     for (Long id : messageIds) {
       if (id == null) {
         // List.of(…).contains(null) would throw, so look at each id.
-        throw Rules.invalid("messageIds must not contain null");
+        throw Rules.invalid("message_ids must not contain null");
       }
     }
     List<Long> ids = List.copyOf(messageIds);
@@ -427,7 +438,8 @@ public final class DefaultChatEngine implements ChatEngine {
     }
     closed = true;
     for (Mailbox mailbox : mailboxes.values()) {
-      EngineSubscription.endAll(mailbox.subscriptions(), ErrorCode.UNAVAILABLE, Reasons.SHUTTING_DOWN, "the server is shutting down");
+      EngineSubscription.endAll(mailbox.subscriptions(), ErrorCode.UNAVAILABLE, Reasons.SHUTTING_DOWN,
+          "the server is shutting down");
     }
     sweeper.close();
     try {

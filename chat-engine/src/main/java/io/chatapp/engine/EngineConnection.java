@@ -206,7 +206,8 @@ final class EngineConnection implements Connection {
     try {
       return CompletableFuture.supplyAsync(call, executor);
     } catch (RejectedExecutionException e) {
-      return CompletableFuture.failedFuture(Reasons.of(ErrorCode.UNAVAILABLE, Reasons.CLIENT_CLOSED, "the client is closed"));
+      return CompletableFuture.failedFuture(
+          Reasons.of(ErrorCode.UNAVAILABLE, Reasons.CLIENT_CLOSED, "the client is closed"));
     }
   }
 

@@ -91,8 +91,8 @@ final class EngineSubscription implements Subscription {
       return;
     }
     if (queued.incrementAndGet() > queueLimit) {
-      end(Reasons.of(ErrorCode.RESOURCE_EXHAUSTED, Reasons.SUBSCRIBER_TOO_SLOW, "subscriber fell more than " + queueLimit
-          + " messages behind; subscribe again after the last seq received, nothing is lost"));
+      end(Reasons.of(ErrorCode.RESOURCE_EXHAUSTED, Reasons.SUBSCRIBER_TOO_SLOW, "subscriber fell more than "
+          + queueLimit + " messages behind; subscribe again after the last seq received, nothing is lost"));
       return;
     }
     queue.offer(message);

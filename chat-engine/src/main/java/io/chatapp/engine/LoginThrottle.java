@@ -262,8 +262,8 @@ final class LoginThrottle {
       });
       if (refusedUntil[0] != NEVER) {
         long seconds = (refusedUntil[0] - now + 999) / 1000;
-        throw new ChatException(ErrorCode.RESOURCE_EXHAUSTED, Reasons.LOGIN_THROTTLED, refusal + ": try again in " + seconds + " s",
-            Duration.ofSeconds(seconds));
+        throw new ChatException(ErrorCode.RESOURCE_EXHAUSTED, Reasons.LOGIN_THROTTLED,
+            refusal + ": try again in " + seconds + " s", Duration.ofSeconds(seconds));
       }
     }
 

@@ -355,12 +355,20 @@ final class Mailbox {
     }
   }
 
-  /** Registers a subscription; it starts after {@code afterSeq}, or after the newest message for LATEST. */
+  /**
+   * Registers a subscription; it starts after {@code afterSeq}, or after the newest message for LATEST.
+   *
+   * @throws ChatException {@link ErrorCode#INVALID_ARGUMENT} if {@code afterSeq} is beyond the last seq
+   */
   EngineSubscription subscribe(ChatStore store, long afterSeq, EngineSubscription.Factory factory) {
     EngineSubscription subscription;
     boolean cameOnline;
     synchronized (lock) {
       requireAccount(store);
+      if (afterSeq > lastSeq) {
+        // It would deliver nothing until the mailbox reached that seq: the client lost track.
+        throw Rules.afterSeqBeyondLast(afterSeq, lastSeq);
+      }
       long start = afterSeq < 0 ? lastSeq : afterSeq;
       exposedSeq = Math.max(exposedSeq, lastSeq);
       subscription = factory.create(this, start, lastSeq);

@@ -65,7 +65,7 @@ final class PageTokens {
       }
     }
     throw Rules.invalid("invalid page token: it was not made for this pattern by this server (or the server"
-        + " restarted); pass null for the first page, or the nextPageToken of the last page");
+        + " restarted); leave page_token out for the first page, or send the next_page_token of the last page");
   }
 
   private byte[] tag(String pattern, byte[] after) {

@@ -163,12 +163,14 @@ final class PasswordWork implements AutoCloseable {
   }
 
   private ChatException queueFull() {
-    return Reasons.of(ErrorCode.RESOURCE_EXHAUSTED, Reasons.PASSWORD_WORK_BUSY, "server busy: too many password checks in progress ("
-        + threads + " running and " + queueCapacity + " queued, the most allowed), retry in a moment");
+    return Reasons.of(ErrorCode.RESOURCE_EXHAUSTED, Reasons.PASSWORD_WORK_BUSY,
+        "server busy: too many password checks in progress (" + threads + " running and " + queueCapacity
+            + " queued, the most allowed), retry in a moment");
   }
 
   private static ChatException stopped() {
-    return Reasons.of(ErrorCode.UNAVAILABLE, Reasons.SHUTTING_DOWN, "password checks have stopped: the server is shutting down");
+    return Reasons.of(ErrorCode.UNAVAILABLE, Reasons.SHUTTING_DOWN,
+        "password checks have stopped: the server is shutting down");
   }
 
   /** Returns how many addresses have work queued or running. */

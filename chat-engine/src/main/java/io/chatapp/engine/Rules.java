@@ -83,7 +83,7 @@ final class Rules {
 
   static String clientMessageId(String id) {
     if (id != null && (id.isEmpty() || id.length() > MAX_CLIENT_MESSAGE_ID_LENGTH)) {
-      throw invalid("clientMessageId must be absent or 1 to " + MAX_CLIENT_MESSAGE_ID_LENGTH
+      throw invalid("client_message_id must be absent or 1 to " + MAX_CLIENT_MESSAGE_ID_LENGTH
           + " characters, had " + id.length());
     }
     return id;
@@ -142,6 +142,17 @@ final class Rules {
     return Reasons.of(ErrorCode.INVALID_ARGUMENT, Reasons.IDEMPOTENCY_KEY_REUSED, "client_message_id "
         + quote(clientMessageId) + " was used for another message (to " + firstRecipient
         + "); use a new id for a new message");
+  }
+
+  /**
+   * The INVALID_ARGUMENT of a subscription asked to start after a seq the mailbox has not reached,
+   * which would deliver nothing until it does. The last seq counts sends still being stored, so a
+   * client never saw a seq beyond it.
+   */
+  static ChatException afterSeqBeyondLast(long afterSeq, long lastSeq) {
+    return Reasons.of(ErrorCode.INVALID_ARGUMENT, Reasons.AFTER_SEQ_BEYOND_LAST, "after_seq " + afterSeq
+        + " is beyond the last seq of your mailbox, " + lastSeq + "; subscribe after " + lastSeq
+        + " or less, or LATEST (-1)");
   }
 
   /**

@@ -36,9 +36,10 @@ final class SendRate {
     }
     if (tokens < 1) {
       long retryMillis = (long) Math.ceil((1 - tokens) / perMilli);
-      throw new ChatException(ErrorCode.RESOURCE_EXHAUSTED, Reasons.SEND_RATE, "sending too fast: this session may send "
-          + Math.round(perMilli * 1000) + " messages a second after a burst of " + burst + "; retry in "
-          + retryMillis + " ms", Duration.ofMillis(retryMillis));
+      throw new ChatException(ErrorCode.RESOURCE_EXHAUSTED, Reasons.SEND_RATE,
+          "sending too fast: this session may send " + Math.round(perMilli * 1000)
+              + " messages a second after a burst of " + burst + "; retry in " + retryMillis + " ms",
+          Duration.ofMillis(retryMillis));
     }
     tokens--;
   }

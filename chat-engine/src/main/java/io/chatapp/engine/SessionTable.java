@@ -67,9 +67,10 @@ final class SessionTable {
   Opened open(StoredAccount account) {
     Instant now = clock.instant();
     if (store.countLiveSessions(account.key(), now.minus(lifetime), now.minus(idleTimeout)) >= maxPerUser) {
-      throw Reasons.of(ErrorCode.RESOURCE_EXHAUSTED, Reasons.TOO_MANY_SESSIONS, account.username() + " has " + maxPerUser
-          + " live sessions, the most allowed: log out of one, or end the others with the password"
-          + " (logout other sessions)");
+      throw Reasons.of(ErrorCode.RESOURCE_EXHAUSTED, Reasons.TOO_MANY_SESSIONS,
+          account.username() + " has " + maxPerUser
+              + " live sessions, the most allowed: log out of one, or end the others with the password"
+              + " (logout other sessions)");
     }
     String token = tokens.newToken();
     String tokenHash = Tokens.hash(token);

@@ -84,7 +84,8 @@ class InFlightSendsTest {
     release.countDown();
     assertSame(STORED, first.get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
     for (Future<Message> refused : List.of(otherText, otherRecipient)) {
-      ExecutionException e = assertThrows(ExecutionException.class, () -> refused.get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+      ExecutionException e =
+          assertThrows(ExecutionException.class, () -> refused.get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
       ChatException reason = assertInstanceOf(ChatException.class, e.getCause());
       assertEquals(ErrorCode.INVALID_ARGUMENT, reason.code());
       assertEquals("IDEMPOTENCY_KEY_REUSED", reason.reason());

@@ -42,7 +42,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * The behaviour every {@link ChatClient} must show, whatever carries it. A transport subclasses
  * this once, starting its server over the given engine and connecting clients to it; a storage
  * module may override {@link #newStore()} to run the same suite over its store. The cases of
- * {@link HostileClientCases} run with it.
+ * {@link HostileClientCases}, {@link ClientCoreCases} and {@link WireSemanticsCases} run with it.
  *
  * <p>Each test gets a fresh engine and server. Asynchronous events are awaited with
  * {@link RecordingListener} queues, bounded by {@link RecordingListener#TIMEOUT_MS}.

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
  * Conversations, history, receipts, presence, typing and carbons, as every client must show
  * them. Part of {@link ChatClientContract}.
  */
-public abstract class ConversationCases extends ClientCoreCases {
+public abstract class ConversationCases extends WireSemanticsCases {
   @Test
   void historyHoldsBothDirectionsNewestFirstAndPagesBackwards() throws Exception {
     ChatClient alice = user("alice");

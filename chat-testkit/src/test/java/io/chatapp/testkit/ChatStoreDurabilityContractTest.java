@@ -22,7 +22,7 @@ import org.junit.platform.launcher.core.LauncherFactory;
  * fail. (A store that passes it is store-jdbc's; see its {@code *StoreDurabilityTest}s.)
  */
 class ChatStoreDurabilityContractTest {
-  private static final List<String> REOPEN_CASES = List.of("accountsSurviveReopening",
+  private static final List<String> REOPEN_CASES = List.of("accountIdsSettingsConversationsAndDeliveredMarksSurviveReopening", "accountsSurviveReopening",
       "appendedMessagesAndTheirRecordsSurviveReopening", "completedPipelinedAppendsSurviveReopening",
       "closeCompletesPipelinedAppendsAndKeepsThoseItAcknowledged", "deletionsSurviveReopening",
       "readMarkSurvivesReopening", "sessionsAndTheirLastUseSurviveReopening");

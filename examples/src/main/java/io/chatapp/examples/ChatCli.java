@@ -20,11 +20,11 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
-import java.util.function.Function;
 import org.jline.reader.EndOfFileException;
 import org.jline.reader.LineReader;
 import org.jline.reader.LineReaderBuilder;
 import org.jline.reader.UserInterruptException;
+import org.jline.reader.Widget;
 import org.jline.reader.impl.LineReaderImpl;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
@@ -48,7 +48,7 @@ import picocli.CommandLine.Spec;
  * </pre>
  *
  * <p>On a terminal a password left out of a command is asked for with echo off, and no line that
- * holds a password enters the line history; Ctrl-C clears a half-typed line and leaves on an
+ * holds a password enters the line history; typing in an open conversation tells the peer; Ctrl-C clears a half-typed line and leaves on an
  * empty one, Ctrl-D and {@code /quit} leave. In pipe mode the password is the next input line;
  * after the last line the client keeps showing pushed messages for {@code --wait-for-pushes},
  * and it exits with status 1 when any command failed.
@@ -86,8 +86,6 @@ public final class ChatCli implements Callable<Integer> {
   private final PrintStream stdout;
   private final boolean console;
   private final Map<String, String> env;
-  // Tests connect in-process here; null connects over --transport.
-  private final Function<ChatClientListener, ChatClient> connector;
   // Counted down by a signal so that the wait for pushes ends with the process.
   private final CountDownLatch leave = new CountDownLatch(1);
 
@@ -102,16 +100,6 @@ public final class ChatCli implements Callable<Integer> {
    * @param console whether the streams are a terminal: line editing and colour, or pipe mode
    */
   ChatCli(InputStream stdin, PrintStream stdout, boolean console, Map<String, String> env) {
-    this(stdin, stdout, console, env, null);
-  }
-
-  /**
-   * A client on given streams whose connection {@code connector} makes, for tests of features a
-   * transport does not carry yet.
-   */
-  ChatCli(InputStream stdin, PrintStream stdout, boolean console, Map<String, String> env,
-      Function<ChatClientListener, ChatClient> connector) {
-    this.connector = connector;
     this.stdin = stdin;
     this.stdout = stdout;
     this.console = console;
@@ -199,6 +187,13 @@ public final class ChatCli implements Callable<Integer> {
       }
       CliSession session = sessionOf(client, CliStyle.of(true, env), prompt -> readPassword(reader, prompt));
       current.set(session);
+      // Each typed character tells the open conversation's peer "typing" (the session sends at
+      // most one per Typing.MIN_INTERVAL); JLine runs widgets on the input thread.
+      Widget insert = reader.getWidgets().get(LineReader.SELF_INSERT);
+      reader.getWidgets().put(LineReader.SELF_INSERT, () -> {
+        session.typed();
+        return insert.apply();
+      });
       Thread onSignal = endOnSignal(session);
       reader.printAbove("Connected to " + host + ":" + serverPort + " over " + transport.name().toLowerCase(Locale.ROOT)
           + ". Type /help for commands.");
@@ -234,7 +229,7 @@ public final class ChatCli implements Callable<Integer> {
     // history's add honours the same switch, so it is lifted for this one line.
     reader.setVariable(LineReader.DISABLE_HISTORY, false);
     try {
-      reader.getHistory().add(CliSession.withoutPassword(line));
+      reader.getHistory().add(CliLine.withoutPassword(line));
     } finally {
       reader.setVariable(LineReader.DISABLE_HISTORY, true);
     }
@@ -271,7 +266,7 @@ public final class ChatCli implements Callable<Integer> {
   private ChatClient connect(int serverPort, Consumer<String> print) {
     forward.print = print;
     try {
-      return connector != null ? connector.apply(forward) : transport.connect(host, serverPort, forward, tlsCa);
+      return transport.connect(host, serverPort, forward, tlsCa);
     } catch (ChatException e) {
       print.accept("Cannot connect to " + host + ":" + serverPort + " over " + transport.name().toLowerCase(Locale.ROOT)
           + ": " + e.getMessage());

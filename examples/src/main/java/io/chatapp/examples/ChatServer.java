@@ -112,6 +112,10 @@ public final class ChatServer implements Callable<Integer> {
       description = "How long a client message id is remembered for safe retries.")
   Duration idempotencyWindow;
 
+  @Option(names = "--no-live-receipts", description = "Do not push delivered and read receipts to senders (history "
+      + "still shows each message's status): one push less per delivered message, for clients that show no receipts.")
+  boolean noLiveReceipts;
+
   @Option(names = "--max-connections", description = "Connections in all, per transport (default 10000).")
   Integer maxConnections;
 
@@ -170,7 +174,8 @@ public final class ChatServer implements Callable<Integer> {
           .sendRate(sendRate, sendBurst)
           .passwordWork(passwordThreads != null ? passwordThreads : Math.max(1, Runtime.getRuntime().availableProcessors() / 2),
               passwordQueue, passwordChecksPerAddress)
-          .idempotencyWindow(idempotencyWindow);
+          .idempotencyWindow(idempotencyWindow)
+          .liveReceipts(!noLiveReceipts);
       if (maxUnreadPerSender != null) {
         builder.maxUnreadPerSender(maxUnreadPerSender);
       }

@@ -2,6 +2,7 @@ package io.chatapp.examples;
 
 import io.chatapp.api.AccountSettings;
 import io.chatapp.api.ChatClient;
+import io.chatapp.api.ChatClientListener;
 import io.chatapp.api.ChatEngine;
 import io.chatapp.api.Conversation;
 import io.chatapp.api.HistoryEntry;
@@ -22,12 +23,12 @@ import java.util.function.Consumer;
 /**
  * The terminal client's conversations: the one open (plain lines go to its peer), history,
  * the list with unread counts, settings, and the lines for receipts, presence, typing, carbons
- * and withdrawals as they are pushed.
+ * and withdrawals as they are pushed (as the {@link ChatClientListener} of those events).
  *
  * <p>Thread-safe: commands run on the input thread, the {@code on…} methods on the client's
  * listener thread and only print.
  */
-final class CliConversations {
+final class CliConversations implements ChatClientListener {
   /** Messages {@code /open} shows, and {@code /history} without a count. */
   static final int RECENT = 10;
   private static final int MAX_PAGES = 10;
@@ -79,10 +80,10 @@ final class CliConversations {
       user = words[at++];
     }
     if (words.length > at) {
-      n = (int) Math.min(ChatEngine.MAX_HISTORY_LIMIT, CliSession.number(words[at++], usage));
+      n = (int) Math.min(ChatEngine.MAX_HISTORY_LIMIT, CliLine.number(words[at++], usage));
     }
     if (user == null || words.length > at || n == 0) {
-      throw new CliSession.UsageException(usage);
+      throw new CliLine.UsageException(usage);
     }
     List<HistoryEntry> entries = client.history(user, 0, n);
     if (entries.isEmpty()) {
@@ -125,14 +126,14 @@ final class CliConversations {
     } else {
       String[] words = rest.strip().toLowerCase(Locale.ROOT).split("\\s+");
       if (words.length != 2 || !(words[1].equals("on") || words[1].equals("off"))) {
-        throw new CliSession.UsageException(usage);
+        throw new CliLine.UsageException(usage);
       }
       boolean on = words[1].equals("on");
       AccountSettings now = client.settings();
       AccountSettings wanted = switch (words[0]) {
         case "read-receipts", "receipts" -> new AccountSettings(on, now.showPresence());
         case "presence" -> new AccountSettings(now.readReceipts(), on);
-        default -> throw new CliSession.UsageException(usage);
+        default -> throw new CliLine.UsageException(usage);
       };
       settings = client.updateSettings(wanted);
     }
@@ -141,30 +142,35 @@ final class CliConversations {
   }
 
   /** A message this user sent from another device. Listener thread. */
-  void onCarbon(Message message) {
+  @Override
+  public void onCarbon(Message message) {
     out.accept(style.outgoing(CliSession.formatOutgoing(message) + " from another device"));
   }
 
   /** Messages this user sent were delivered or read. Listener thread. */
-  void onReceipt(Receipt receipt) {
+  @Override
+  public void onReceipt(Receipt receipt) {
     out.accept(receipt.status() == MessageStatus.READ
         ? "✓✓ " + receipt.peer() + " read your messages up to id " + receipt.uptoMessageId() + "."
         : "✓ " + receipt.peer() + " received your messages up to id " + receipt.uptoMessageId() + ".");
   }
 
   /** A peer came online or went offline. Listener thread. */
-  void onPresence(Presence presence) {
+  @Override
+  public void onPresence(Presence presence) {
     out.accept(presence.username() + " is " + (presence.online() ? "online."
         : "offline" + (presence.lastSeen() == null ? "." : " (last seen " + TIME.format(presence.lastSeen()) + ")."))); 
   }
 
   /** A peer is typing. Listener thread. */
-  void onTyping(Typing typing) {
+  @Override
+  public void onTyping(Typing typing) {
     out.accept(typing.username() + " is typing…");
   }
 
   /** A peer deleted their account and withdrew their unread messages. Listener thread. */
-  void onWithdrawal(Withdrawal withdrawal) {
+  @Override
+  public void onWithdrawal(Withdrawal withdrawal) {
     out.accept(withdrawal.sender() + " deleted their account; their unread messages are withdrawn.");
   }
 

@@ -4,15 +4,13 @@ import io.chatapp.api.AccountInfo;
 import io.chatapp.api.ChatClient;
 import io.chatapp.api.ChatClientListener;
 import io.chatapp.api.ChatEngine;
+import io.chatapp.api.ChatEvent;
 import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
 import io.chatapp.api.Message;
 import io.chatapp.api.Page;
-import io.chatapp.api.Presence;
-import io.chatapp.api.Receipt;
 import io.chatapp.api.Session;
 import io.chatapp.api.Typing;
-import io.chatapp.api.Withdrawal;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
@@ -82,6 +80,7 @@ final class CliSession implements ChatClientListener {
   private String username; // guarded by lock
   private boolean live; // guarded by lock: a subscription pushes messages
   private boolean failed; // guarded by lock: some command failed
+  private long typingSentNanos; // guarded by lock: when typed() last told a peer, 0 for never
 
   /**
    * @param client the connection to the server
@@ -110,13 +109,13 @@ final class CliSession implements ChatClientListener {
     try {
       return dispatch(trimmed);
     } catch (ChatException e) {
-      if (e.code() == ErrorCode.UNAUTHENTICATED && sessionEndedUnderfoot(trimmed)) {
+      if (e.code() == ErrorCode.UNAUTHENTICATED && CliLine.sessionEndedUnderfoot(trimmed)) {
         loggedOut();
       }
       // Server texts are shown as they are: they name values ("dana") that must not change case.
       fail("Error: " + e.getMessage());
       return true;
-    } catch (UsageException e) {
+    } catch (CliLine.UsageException e) {
       fail(e.getMessage());
       return true;
     }
@@ -138,7 +137,7 @@ final class CliSession implements ChatClientListener {
 
   private boolean dispatch(String line) {
     if (line.startsWith("@")) {
-      String[] parts = split(line.substring(1), 2, "Usage: @<user> <text>");
+      String[] parts = CliLine.split(line.substring(1), 2, "Usage: @<user> <text>");
       send(parts[0], parts[1]);
       return true;
     }
@@ -152,7 +151,7 @@ final class CliSession implements ChatClientListener {
     String rest = words.length > 1 ? words[1] : "";
     switch (command) {
       case "/open" -> {
-        String[] a = split(rest, 1, "Usage: /open <user>");
+        String[] a = CliLine.split(rest, 1, "Usage: /open <user>");
         requireSession();
         conversations.open(a[0]);
       }
@@ -198,16 +197,16 @@ final class CliSession implements ChatClientListener {
         listUsers(rest.isBlank() ? null : rest.strip());
       }
       case "/send", "send" -> {
-        String[] a = split(rest, 2, "Usage: /send <user> <text>");
+        String[] a = CliLine.split(rest, 2, "Usage: /send <user> <text>");
         send(a[0], a[1]);
       }
       case "/read", "read" -> {
-        int n = (int) Math.min(ChatEngine.MAX_FETCH_LIMIT, rest.isBlank() ? 10 : number(rest, "Usage: /read [n]"));
+        int n = (int) Math.min(ChatEngine.MAX_FETCH_LIMIT, rest.isBlank() ? 10 : CliLine.number(rest, "Usage: /read [n]"));
         requireSession();
         read(Math.max(1, n));
       }
       case "/ack", "ack" -> {
-        long seq = rest.isBlank() ? -1 : number(rest, "Usage: /ack [seq]");
+        long seq = rest.isBlank() ? -1 : CliLine.number(rest, "Usage: /ack [seq]");
         requireSession();
         ack(seq);
       }
@@ -220,21 +219,6 @@ final class CliSession implements ChatClientListener {
       default -> fail("Unknown command " + words[0] + ". Type /help for the list.");
     }
     return true;
-  }
-
-  /**
-   * Returns the line as the line editor may keep it: commands that carry a password lose it, so
-   * that recalling the line asks for the password again.
-   */
-  static String withoutPassword(String line) {
-    String[] words = line.strip().split("\\s+");
-    String command = words[0].toLowerCase(Locale.ROOT);
-    return switch (command) {
-      case "/register", "register", "/signup", "signup", "/login", "login", "/logout-others" ->
-          words.length > 2 ? words[0] + " " + words[1] : line.strip();
-      case "/delete-account" -> words[0];
-      default -> line;
-    };
   }
 
   /**
@@ -259,6 +243,26 @@ final class CliSession implements ChatClientListener {
     }
   }
 
+  /**
+   * The person typed a character: tells the open conversation's peer, at most once per
+   * {@link Typing#MIN_INTERVAL}, without waiting for the answer. Input thread.
+   */
+  void typed() {
+    String peer = conversations.peer();
+    if (peer == null || !loggedIn()) {
+      return;
+    }
+    long now = System.nanoTime();
+    synchronized (lock) {
+      if (typingSentNanos != 0 && now - typingSentNanos < Typing.MIN_INTERVAL.toNanos()) {
+        return;
+      }
+      typingSentNanos = now;
+    }
+    // A lost typing notice costs nothing: the next key press sends another.
+    client.typingAsync(peer).exceptionally(e -> null);
+  }
+
   /** Whether a session is open: pipe mode then waits for pushes before it leaves. */
   boolean loggedIn() {
     synchronized (lock) {
@@ -268,7 +272,7 @@ final class CliSession implements ChatClientListener {
 
   private void requireSession() {
     if (!loggedIn()) {
-      throw new UsageException(LOG_IN_FIRST);
+      throw new CliLine.UsageException(LOG_IN_FIRST);
     }
   }
 
@@ -280,18 +284,11 @@ final class CliSession implements ChatClientListener {
     conversations.close();
   }
 
-  /** An UNAUTHENTICATED answer to a command that used the session means the session is gone. */
-  private static boolean sessionEndedUnderfoot(String line) {
-    String command = line.split("\\s+", 2)[0].toLowerCase(Locale.ROOT);
-    return !List.of("/login", "login", "/register", "register", "/signup", "signup", "/logout-others",
-        "/delete-account").contains(command);
-  }
-
   /** Splits "user [password]", asking for the password when the line leaves it out. */
   private String[] userAndPassword(String rest, String usage) {
     String[] parts = rest.strip().split("\\s+", 2);
     if (parts[0].isEmpty()) {
-      throw new UsageException(usage);
+      throw new CliLine.UsageException(usage);
     }
     String password = parts.length > 1 ? parts[1] : askPassword("Password for " + parts[0] + ": ");
     return new String[] {parts[0], password};
@@ -300,7 +297,7 @@ final class CliSession implements ChatClientListener {
   private String askPassword(String prompt) {
     String password = passwords.ask(prompt);
     if (password == null || password.isEmpty()) {
-      throw new UsageException("No password given.");
+      throw new CliLine.UsageException("No password given.");
     }
     return password;
   }
@@ -391,11 +388,11 @@ final class CliSession implements ChatClientListener {
   private void delete(String rest) {
     String usage = "Usage: /delete <id> [id...]  (ids are shown by /read)";
     if (rest.isBlank()) {
-      throw new UsageException(usage);
+      throw new CliLine.UsageException(usage);
     }
     List<Long> ids = new ArrayList<>();
     for (String word : rest.strip().split("\\s+")) {
-      ids.add(number(word, usage));
+      ids.add(CliLine.number(word, usage));
     }
     requireSession();
     int deleted = client.deleteMessages(ids);
@@ -424,31 +421,11 @@ final class CliSession implements ChatClientListener {
     }
   }
 
+  /** Receipts, presence, typing, carbons and withdrawals: the conversations show them. Listener thread. */
   @Override
-  public void onCarbon(Message message) {
-    conversations.onCarbon(message);
+  public void onEvent(ChatEvent event) {
+    conversations.onEvent(event);
   }
-
-  @Override
-  public void onReceipt(Receipt receipt) {
-    conversations.onReceipt(receipt);
-  }
-
-  @Override
-  public void onPresence(Presence presence) {
-    conversations.onPresence(presence);
-  }
-
-  @Override
-  public void onTyping(Typing typing) {
-    conversations.onTyping(typing);
-  }
-
-  @Override
-  public void onWithdrawal(Withdrawal withdrawal) {
-    conversations.onWithdrawal(withdrawal);
-  }
-
   @Override
   public void onMessage(Message message) {
     position.pushed(message.seq()); // before it shows, so that a /read typed on seeing it steps over it
@@ -503,34 +480,5 @@ final class CliSession implements ChatClientListener {
   /** One sent message, laid out as a received one: "[10:15] you → bob: hi   (id 8)". */
   static String formatOutgoing(Message m) {
     return "[" + TIME.format(m.sentAt()) + "] you → " + m.recipient() + ": " + m.text() + "   (id " + m.id() + ")";
-  }
-
-  private static String[] split(String rest, int n, String usage) {
-    String[] parts = rest.strip().split("\\s+", n);
-    if (parts.length < n || parts[0].isEmpty()) {
-      throw new UsageException(usage);
-    }
-    return parts;
-  }
-
-  static long number(String word, String usage) {
-    try {
-      long value = Long.parseLong(word.strip());
-      if (value < 0) {
-        throw new UsageException(usage);
-      }
-      return value;
-    } catch (NumberFormatException e) {
-      throw new UsageException(usage);
-    }
-  }
-
-  /** A line the CLI could not run; its message is what to show (a usage, "Log in first"). */
-  static final class UsageException extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    UsageException(String usage) {
-      super(usage, null, false, false);
-    }
   }
 }

@@ -99,15 +99,22 @@ class ChatAppEndToEndTest {
   @TempDir
   Path dataDir;
 
+  /** A server of both transports on free ports of 127.0.0.1. */
+  private Proc startServer() throws IOException {
+    return start(ChatServer.class, "--socket-port", "0", "--grpc-port", "0", "--password-iterations", "1000",
+        "--data-dir", dataDir.toString());
+  }
+
+  /** A pipe-mode client of {@code server} over one transport. */
+  private Proc startClient(Proc server, String transport) throws IOException, InterruptedException {
+    return start(ChatCli.class, "--transport", transport, "--port", String.valueOf(port(server, transport)));
+  }
+
   @Test
   void twoPeopleChatAcrossBothTransports() throws Exception {
-    Proc server = start(ChatServer.class, "--socket-port", "0", "--grpc-port", "0", "--password-iterations", "1000",
-        "--data-dir", dataDir.toString());
-    int socketPort = port(server, "socket");
-    int grpcPort = port(server, "grpc");
-
-    Proc alice = start(ChatCli.class, "--transport", "socket", "--port", String.valueOf(socketPort));
-    Proc bob = start(ChatCli.class, "--transport", "grpc", "--port", String.valueOf(grpcPort));
+    Proc server = startServer();
+    Proc alice = startClient(server, "socket");
+    Proc bob = startClient(server, "grpc");
 
     alice.type("/register alice password1");
     alice.expect("Account alice created.");
@@ -118,13 +125,14 @@ class ChatAppEndToEndTest {
     bob.type("/login bob password2");
     bob.expect("Logged in as bob.");
 
-    alice.type("/users");
-    alice.expect("2 accounts:");
-    alice.expect("bob (online)");
-
     alice.type("@bob hi bob");
     alice.expect("you → bob: hi bob");
     bob.expect("alice: hi bob");
+
+    // Presence shows to the peers of a conversation only: now that they share one.
+    alice.type("/users");
+    alice.expect("2 accounts:");
+    alice.expect("bob (online)");
 
     bob.type("/logout");
     bob.expect("Logged out.");
@@ -154,6 +162,65 @@ class ChatAppEndToEndTest {
     assertTrue(server.process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS));
     assertNotNull(server.expect("chatapp: stopped"));
     assertEquals(0, server.process.exitValue());
+  }
+
+  @Test
+  void twoPeopleHoldAConversationWithHistoryReceiptsAndPresence() throws Exception {
+    Proc server = startServer();
+    Proc alice = startClient(server, "socket");
+    Proc bob = startClient(server, "grpc");
+
+    alice.type("/signup alice");
+    alice.type("password1"); // pipe mode: a password left out is the next line
+    alice.expect("Account alice created.");
+    bob.type("/signup bob password2");
+    bob.expect("Account bob created.");
+    alice.type("/login alice");
+    alice.type("password1");
+    alice.expect("Logged in as alice.");
+    bob.type("/login bob password2");
+    bob.expect("Logged in as bob.");
+
+    alice.type("/open bob");
+    alice.expect("Talking to bob: plain lines go to bob");
+    alice.type("hi bob, lunch?");
+    bob.expect("alice: hi bob, lunch?");
+    alice.expect("✓ bob received your messages up to id");
+    // The receipt may overtake the line that shows the send: both come, in either order.
+    if (alice.seen.stream().noneMatch(line -> line.contains("you → bob: hi bob, lunch?"))) {
+      alice.expect("you → bob: hi bob, lunch?");
+    }
+
+    bob.type("/ack");
+    bob.expect("Read up to #1. 0 unread left.");
+    alice.expect("✓✓ bob read your messages up to id");
+
+    bob.type("/open alice");
+    bob.expect("Talking to alice");
+    bob.expect("alice: hi bob, lunch?"); // the last messages come with /open
+    bob.type("yes, at noon");
+    alice.expect("bob: yes, at noon");
+
+    alice.type("/history");
+    assertTrue(alice.expect("you → bob: hi bob, lunch?").endsWith(" ✓✓"), "read, as the receipt said");
+    alice.expect("bob: yes, at noon");
+    alice.type("/conversations");
+    alice.expect("1 conversation:");
+    String bobs = alice.expect("  bob (online), 1 unread: [");
+    assertTrue(bobs.endsWith("bob: yes, at noon   (#1, id 2)"), bobs);
+
+    bob.type("/logout");
+    bob.expect("Logged out.");
+    alice.expect("bob is offline");
+    bob.type("/login bob password2");
+    alice.expect("bob is online.");
+
+    alice.type("/quit");
+    bob.type("/quit");
+    assertTrue(alice.process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+    assertTrue(bob.process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+    assertEquals(0, alice.process.exitValue(), "no command failed: " + alice.seen);
+    assertEquals(0, bob.process.exitValue(), "no command failed: " + bob.seen);
   }
 
   @Test

@@ -136,7 +136,7 @@ class ChatCliPipeTest {
     ChatCli cli = new ChatCli(new ByteArrayInputStream("/login alice password1\n".getBytes(UTF_8)), out.stream(), false,
         Map.of());
     CompletableFuture<Integer> status = CompletableFuture.supplyAsync(() -> run(cli, out.stream(), "--port",
-        String.valueOf(server(Transport.SOCKET).port()), "--wait-for-pushes", "PT5S"));
+        String.valueOf(server(Transport.SOCKET).port()), "--wait-for-pushes", "PT10S"));
     out.expect("Logged in as alice.");
     engine.send(token, "alice", "still there?", null); // the input has ended by now
     out.expect("bob: still there?");

@@ -4,8 +4,11 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import io.chatapp.api.ChatClientListener;
 import io.chatapp.api.ChatEngine;
+import io.chatapp.api.Typing;
 import io.chatapp.engine.DefaultChatEngine;
+import io.chatapp.engine.InProcessChatClient;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -206,5 +209,36 @@ class ChatCliTerminalTest {
     assertFalse(screen.text().contains("No account matches"), "the cleared line did not run");
     type(CTRL_C); // on an empty line: leave
     assertEquals(0, status.get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+  }
+
+  @Test
+  void typingInAnOpenConversationTellsThePeer() throws Exception {
+    engine.createAccount("bob", "password2");
+    engine.send(engine.login("alice", "password1").token(), "bob", "hi", null); // a conversation to type in
+    BlockingQueue<Typing> typing = new LinkedBlockingQueue<>();
+    try (InProcessChatClient bob = InProcessChatClient.connect(engine, new ChatClientListener() {
+      @Override
+      public void onTyping(Typing t) {
+        typing.add(t);
+      }
+    })) {
+      bob.login("bob", "password2");
+      bob.subscribe(ChatEngine.LATEST);
+      CompletableFuture<Integer> status = runClient();
+      screen.await(READING, 1);
+      type("/login alice password1\r");
+      screen.await("Logged in as alice.", 1);
+      screen.await(READING, 2);
+      type("/open bob\r");
+      screen.await("Talking to bob", 1);
+      screen.await(READING, 3);
+      type("are y");
+      Typing seen = typing.poll(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      assertEquals("alice", seen == null ? null : seen.username(), "bob heard alice typing");
+      type(CTRL_C); // clears the half-typed line
+      screen.await(READING, 4);
+      type("/quit\r");
+      assertEquals(0, status.get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+    }
   }
 }

@@ -266,12 +266,12 @@ class CliSessionTest {
 
   @Test
   void linesThatCarryAPasswordLoseItForTheHistory() {
-    assertEquals("/login alice", CliSession.withoutPassword("/login alice s3cret"));
-    assertEquals("/signup alice", CliSession.withoutPassword("/signup alice s3cret words"));
-    assertEquals("/logout-others alice", CliSession.withoutPassword("/logout-others alice s3cret"));
-    assertEquals("/delete-account", CliSession.withoutPassword("/delete-account s3cret"));
-    assertEquals("/login alice", CliSession.withoutPassword("/login alice"));
-    assertEquals("@bob s3cret plans", CliSession.withoutPassword("@bob s3cret plans"));
+    assertEquals("/login alice", CliLine.withoutPassword("/login alice s3cret"));
+    assertEquals("/signup alice", CliLine.withoutPassword("/signup alice s3cret words"));
+    assertEquals("/logout-others alice", CliLine.withoutPassword("/logout-others alice s3cret"));
+    assertEquals("/delete-account", CliLine.withoutPassword("/delete-account s3cret"));
+    assertEquals("/login alice", CliLine.withoutPassword("/login alice"));
+    assertEquals("@bob s3cret plans", CliLine.withoutPassword("@bob s3cret plans"));
   }
 
   @Test

@@ -26,6 +26,15 @@ public record SentRecord(long messageId, String recipient, long seq, Instant sen
   /** The fingerprint of a record that has none; {@link #fingerprint(String, String)} never returns it. */
   public static final long NO_FINGERPRINT = 0;
 
+  // Looking the algorithm up costs about as much as hashing a short text; each sending thread keeps one.
+  private static final ThreadLocal<MessageDigest> SHA_256 = ThreadLocal.withInitial(() -> {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java platform has SHA-256", e);
+    }
+  });
+
   /** Checks that no field is {@code null}. */
   public SentRecord {
     Objects.requireNonNull(recipient, "recipient");
@@ -65,12 +74,7 @@ public record SentRecord(long messageId, String recipient, long seq, Instant sen
    * @return the fingerprint, never {@link #NO_FINGERPRINT}
    */
   public static long fingerprint(String recipient, String text) {
-    MessageDigest sha256;
-    try {
-      sha256 = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java platform has SHA-256", e);
-    }
+    MessageDigest sha256 = SHA_256.get(); // digest() leaves it reset for the next call
     sha256.update(StoredAccount.key(recipient).getBytes(StandardCharsets.UTF_8));
     sha256.update((byte) 0); // no username holds a NUL, so recipient and text cannot run together
     sha256.update(text.getBytes(StandardCharsets.UTF_8));

@@ -167,7 +167,8 @@ public final class JdbcChatStore implements ChatStore {
 
   @Override
   public Message append(Message message, String clientMessageId) {
-    return writer.execute(c -> StoreSql.append(writer::prepared, message, clientMessageId));
+    long fingerprint = StoreSql.fingerprint(message, clientMessageId);
+    return writer.execute(c -> StoreSql.append(writer::prepared, message, clientMessageId, fingerprint));
   }
 
   /**
@@ -178,8 +179,10 @@ public final class JdbcChatStore implements ChatStore {
    */
   @Override
   public CompletableFuture<Message> appendPipelined(Message message, String clientMessageId) {
-    return writer.submitDeferring(
-        c -> StoreSql.appendDeferringCounters(writer::prepared, message, clientMessageId, counters));
+    // Hashed here, on the sender's thread: the one writer thread is what every send waits for.
+    long fingerprint = StoreSql.fingerprint(message, clientMessageId);
+    return writer.submitDeferring(c -> StoreSql.appendDeferringCounters(writer::prepared, message, clientMessageId,
+        fingerprint, counters));
   }
 
   @Override

@@ -79,9 +79,9 @@ final class StoreSql {
    * id's record, all or nothing; if the sender already used the client id, stores nothing and rebuilds the earlier
    * message from its record. Runs on the writer, with statements it keeps prepared.
    */
-  static Message append(KeptStatements kept, Message message, String clientMessageId)
+  static Message append(KeptStatements kept, Message message, String clientMessageId, long fingerprint)
       throws SQLException {
-    Message earlier = insertSentRecord(kept, message, clientMessageId);
+    Message earlier = insertSentRecord(kept, message, clientMessageId, fingerprint);
     if (earlier != null) {
       return earlier;
     }
@@ -108,8 +108,8 @@ final class StoreSql {
    * again alone, in the same order.
    */
   static Message appendDeferringCounters(KeptStatements kept, Message message, String clientMessageId,
-      DeferredCounters counters) throws SQLException {
-    Message earlier = insertSentRecord(kept, message, clientMessageId);
+      long fingerprint, DeferredCounters counters) throws SQLException {
+    Message earlier = insertSentRecord(kept, message, clientMessageId, fingerprint);
     if (earlier != null) {
       return earlier; // nothing stored, so nothing for the counters
     }
@@ -118,12 +118,23 @@ final class StoreSql {
   }
 
   /**
+   * Returns the fingerprint the record of a message sent with {@code clientMessageId} keeps
+   * ({@link SentRecord#fingerprint}), or {@link SentRecord#NO_FINGERPRINT} without an id. The
+   * callers compute it before queueing the write, so that the hashing is not the writer's.
+   */
+  static long fingerprint(Message message, String clientMessageId) {
+    return clientMessageId == null
+        ? SentRecord.NO_FINGERPRINT
+        : SentRecord.fingerprint(message.recipient(), message.text());
+  }
+
+  /**
    * Inserts the record of a client message id unless the sender has one already.
    *
    * @return {@code null} if inserted (or no id); otherwise the earlier message, rebuilt
    */
-  private static Message insertSentRecord(KeptStatements kept, Message message, String clientMessageId)
-      throws SQLException {
+  private static Message insertSentRecord(KeptStatements kept, Message message, String clientMessageId,
+      long fingerprint) throws SQLException {
     if (clientMessageId == null) {
       return null;
     }
@@ -135,7 +146,7 @@ final class StoreSql {
     s.setLong(4, message.seq());
     s.setString(5, message.recipient());
     setInstant(s, 6, message.sentAt());
-    s.setLong(8, SentRecord.fingerprint(message.recipient(), message.text()));
+    s.setLong(8, fingerprint);
     if (s.executeUpdate() == 1) {
       return null;
     }

@@ -244,7 +244,8 @@ abstract class IdempotentGroupCommitContract {
     ChatEngine engine = DefaultChatEngine.builder().store(new ForwardingChatStore(store) {
       @Override
       public Optional<SentRecord> findSent(String senderKey, String clientMessageId, Instant notBefore) {
-        return hideNextLookUp.getAndSet(false) ? Optional.empty() : super.findSent(senderKey, clientMessageId, notBefore);
+        return hideNextLookUp.getAndSet(false) ? Optional.empty()
+            : super.findSent(senderKey, clientMessageId, notBefore);
       }
     }).passwordIterations(1000).build();
     toClose.add(engine);

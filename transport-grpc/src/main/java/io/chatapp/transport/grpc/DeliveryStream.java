@@ -108,8 +108,9 @@ final class DeliveryStream implements MessageListener, OutboundBudget.Holder {
 
   /**
    * Starts delivery: first the {@code Subscribed} event, then the stored messages above
-   * {@code afterSeq}, then new ones. If the engine refuses (a bad token or {@code afterSeq}), the
-   * call ends with its code instead, without the event.
+   * {@code afterSeq}, then new ones. If the engine refuses (a bad token, or an {@code afterSeq}
+   * below -1 or beyond the mailbox's last seq), the call ends with its code instead, without the
+   * event.
    *
    * @param engine the engine
    * @param token the caller's session token
@@ -134,7 +135,14 @@ final class DeliveryStream implements MessageListener, OutboundBudget.Holder {
       endWith(toStatus(e), false);
       return;
     }
-    long cursor = first.isEmpty() ? afterSeq : first.get(first.size() - 1).seq();
+    if (first.isEmpty()) {
+      // Nothing stored to catch up: the engine subscribes at once, and refuses an afterSeq beyond
+      // the mailbox's last seq before the call is announced.
+      subscribeAfter(afterSeq);
+      drain();
+      return;
+    }
+    long cursor = first.get(first.size() - 1).seq();
     boolean more = first.size() == catchUpPage;
     long bytes = DeliveryQueue.estimatedBytes(first);
     if (!budget.reserve(this, bytes)) {

@@ -222,7 +222,7 @@ class DeliveryStreamTest {
   @Test
   void engineRefusalEndsStreamWithoutSubscribedEvent() {
     when(engine.subscribe(anyString(), anyLong(), any()))
-        .thenThrow(new ChatException(ErrorCode.INVALID_ARGUMENT, "afterSeq must be 0 or more"));
+        .thenThrow(new ChatException(ErrorCode.INVALID_ARGUMENT, "after_seq must be 0 or more"));
     stream(10).start(engine, TOKEN, -5, false);
     assertEquals(List.of(), call.sent);
     assertEquals(Status.Code.INVALID_ARGUMENT, Status.fromThrowable(call.error).getCode());

@@ -326,8 +326,8 @@ public final class SocketChatServer implements AutoCloseable {
     /**
      * Sets the largest frame a client may send before its HELLO is answered, as the value of the
      * length prefix; a larger one gets an ERROR ({@code INVALID_ARGUMENT}) and the connection
-     * closes. A HELLO takes 15 bytes, so a stranger that has not even said HELLO cannot make the
-     * server wait for a large frame. Default {@value #DEFAULT_MAX_HANDSHAKE_FRAME_BYTES}; never
+     * closes. A HELLO takes 15 bytes (18 offering versions 1 and 2), so a stranger that has not
+     * even said HELLO cannot make the server wait for a large frame. Default {@value #DEFAULT_MAX_HANDSHAKE_FRAME_BYTES}; never
      * more than {@link #maxFrameBytes}.
      *
      * @param n 16 to 1048576

@@ -10,6 +10,8 @@ import io.chatapp.api.ChatClient;
 import io.chatapp.api.ChatEngine;
 import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
+import io.chatapp.engine.DefaultChatEngine;
+import io.chatapp.testkit.FakeClock;
 import io.chatapp.testkit.RecordingListener;
 import io.chatapp.transport.socket.codec.Frame;
 import io.chatapp.transport.socket.codec.FramesV2;
@@ -17,6 +19,7 @@ import io.chatapp.transport.socket.codec.WireWriter;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -74,7 +77,7 @@ class VersionNegotiationTest {
       raw.send(new Frame.Send(3, "bob", "hi", null));
       WireWriter v2 = new WireWriter(64);
       v2.version(2);
-      v2.write(new Frame.ErrorFrame(3, ErrorCode.UNAUTHENTICATED, NO_SESSION, "UNAUTHENTICATED", 0));
+      v2.write(new Frame.ErrorFrame(3, ErrorCode.UNAUTHENTICATED, NO_SESSION, "NO_SESSION", 0));
       assertArrayEquals(v2.toByteArray(), raw.nextBytes());
     }
   }
@@ -264,6 +267,47 @@ class VersionNegotiationTest {
             e.getMessage());
         assertTrue(e.getMessage().endsWith(" speaks version 1"), e.getMessage());
       }
+    }
+  }
+
+  @Test
+  void reasonAndRetryTimeReachAVersionTwoClientAndAVersionOneClientGetsTheCodesName() throws Exception {
+    // A clock that stands still: the second send within the burst is refused however slow the machine.
+    FakeClock clock = new FakeClock(Instant.parse("2024-01-01T00:00:00Z"));
+    try (ChatEngine limited = DefaultChatEngine.builder().passwordIterations(1000).clock(clock).sendRate(1, 1).build();
+        SocketChatServer s = SocketChatServer.builder(limited).host("127.0.0.1").port(0).build()) {
+      s.start();
+      limited.createAccount("bob", PASSWORD);
+      limited.createAccount("carol", PASSWORD);
+      try (ChatClient v2 = SocketChatClient.builder().host("127.0.0.1").port(s.port()).build();
+          ChatClient v1 = SocketChatClient.builder().host("127.0.0.1").port(s.port()).maxProtocolVersion(1).build()) {
+        v2.login("bob", PASSWORD);
+        v1.login("carol", PASSWORD);
+        v2.send("carol", "one", null);
+        ChatException tooFast = assertThrows(ChatException.class, () -> v2.send("carol", "two", null));
+        assertEquals(ErrorCode.RESOURCE_EXHAUSTED, tooFast.code());
+        assertEquals("SEND_RATE", tooFast.reason());
+        assertTrue(tooFast.retryAfter().isPresent() && !tooFast.retryAfter().get().isNegative()
+            && !tooFast.retryAfter().get().isZero(), "retry after " + tooFast.retryAfter());
+        v1.send("bob", "one", null);
+        ChatException oldClient = assertThrows(ChatException.class, () -> v1.send("bob", "two", null));
+        assertEquals(ErrorCode.RESOURCE_EXHAUSTED, oldClient.code());
+        assertEquals("RESOURCE_EXHAUSTED", oldClient.reason());
+        assertTrue(oldClient.retryAfter().isEmpty());
+      }
+    }
+  }
+
+  @Test
+  void transportErrorsOfVersionTwoNameTheirReason() throws IOException {
+    try (RawConnection raw = new RawConnection(server.port())) {
+      raw.handshake(2);
+      raw.sendBytes(new byte[] {0, 0, 0, 5, 0x55, 0, 0, 0, 7});
+      assertEquals("UNKNOWN_OPCODE", ((Frame.ErrorFrame) raw.next()).reason());
+      raw.sendBytes(new byte[] {0, 0, 0, 6, 0x02, 0, 0, 0, 8, 0});
+      assertEquals("MALFORMED_FRAME", ((Frame.ErrorFrame) raw.next()).reason());
+      raw.send(new Frame.Fetch(9, 0, 1));
+      assertEquals("NO_SESSION", ((Frame.ErrorFrame) raw.next()).reason());
     }
   }
 

@@ -139,7 +139,8 @@ final class SocketConnection implements Connection {
       }
       if (answer instanceof Frame.ErrorFrame error) {
         ChatException refused = error.toException();
-        throw new ChatException(refused.code(), "server " + peer + " refused the handshake: " + refused.getMessage());
+        throw new ChatException(refused.code(), refused.reason(),
+            "server " + peer + " refused the handshake: " + refused.getMessage(), null);
       }
       if (!(answer instanceof Frame.HelloOk hello)) {
         throw new ChatException(ErrorCode.UNAVAILABLE, "server " + peer + " answered HELLO with " + answer.opcode().describe());
@@ -203,16 +204,6 @@ final class SocketConnection implements Connection {
       }
     }
     return e.getMessage();
-  }
-
-  /**
-   * Returns the protocol version the handshake picked, which the layout of every later frame
-   * follows.
-   *
-   * @return 1 to {@link Frame#LATEST_VERSION}
-   */
-  int protocolVersion() {
-    return decoder.version();
   }
 
   @Override

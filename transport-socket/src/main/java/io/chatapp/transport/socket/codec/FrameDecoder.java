@@ -105,11 +105,12 @@ public final class FrameDecoder {
       Opcode op = Opcode.of(code);
       if (op == null) {
         throw new ProtocolException(ErrorCode.INVALID_ARGUMENT, requestId, false,
-            String.format("unknown opcode 0x%02X", code));
+            String.format("unknown opcode 0x%02X", code), WireErrors.UNKNOWN_OPCODE);
       }
       if (op.sinceVersion() > version) {
         throw new ProtocolException(ErrorCode.INVALID_ARGUMENT, requestId, false, op.describe()
-            + " needs protocol version " + op.sinceVersion() + "; this connection speaks version " + version);
+            + " needs protocol version " + op.sinceVersion() + "; this connection speaks version " + version,
+            WireErrors.OPCODE_NOT_IN_VERSION);
       }
       in.limit(end).position(start + LENGTH_BYTES + HEADER_BYTES);
       reader.reset(in, op, requestId);
@@ -122,11 +123,12 @@ public final class FrameDecoder {
   private int checkLength(int length) throws ProtocolException {
     if (length < 0 || length > maxFrameBytes) {
       throw new ProtocolException(ErrorCode.INVALID_ARGUMENT, 0, true, "frame of "
-          + Integer.toUnsignedString(length) + " bytes exceeds limit " + maxFrameBytes);
+          + Integer.toUnsignedString(length) + " bytes exceeds limit " + maxFrameBytes, WireErrors.FRAME_TOO_LARGE);
     }
     if (length < HEADER_BYTES) {
       throw new ProtocolException(ErrorCode.INVALID_ARGUMENT, 0, true,
-          "frame of " + length + " bytes is shorter than the " + HEADER_BYTES + "-byte header");
+          "frame of " + length + " bytes is shorter than the " + HEADER_BYTES + "-byte header",
+          WireErrors.MALFORMED_FRAME);
     }
     return length;
   }
@@ -139,7 +141,8 @@ public final class FrameDecoder {
         int magic = r.i32("magic");
         if (magic != Frame.MAGIC) {
           throw new ProtocolException(ErrorCode.INVALID_ARGUMENT, id, true,
-              String.format("bad magic 0x%08X in HELLO, expected 0x%08X (\"CHAT\")", magic, Frame.MAGIC));
+              String.format("bad magic 0x%08X in HELLO, expected 0x%08X (\"CHAT\")", magic, Frame.MAGIC),
+              WireErrors.MALFORMED_FRAME);
         }
         int first = r.u16("version");
         if (r.remaining() == 0) {
@@ -216,13 +219,13 @@ public final class FrameDecoder {
         ErrorCode code = WireErrors.fromWire(r.u16("code"));
         String message = r.string("message");
         f = version < 2 ? new Frame.SubscriptionEnded(id, code, message)
-            : new Frame.SubscriptionEnded(id, code, message, reason(r), retryAfterMillis(r));
+            : new Frame.SubscriptionEnded(id, code, message, reason(r, code), retryAfterMillis(r));
       }
       case ERROR -> {
         ErrorCode code = WireErrors.fromWire(r.u16("code"));
         String message = r.string("message");
         f = version < 2 ? new Frame.ErrorFrame(id, code, message)
-            : new Frame.ErrorFrame(id, code, message, reason(r), retryAfterMillis(r));
+            : new Frame.ErrorFrame(id, code, message, reason(r, code), retryAfterMillis(r));
       }
       default -> f = FramesV2.decode(op, id, r);
     }
@@ -230,13 +233,11 @@ public final class FrameDecoder {
     return f;
   }
 
-  private static String reason(WireReader r) throws ProtocolException {
+  private static String reason(WireReader r, ErrorCode code) throws ProtocolException {
     String reason = r.string("reason");
-    if (!WireErrors.isReason(reason)) {
-      throw r.malformed("reason must be 1 to " + WireErrors.MAX_REASON_CHARS
-          + " characters of A-Z, 0-9 and _, starting with a letter");
-    }
-    return reason;
+    // As ChatException.isValidReason asks: a reason that is not one reads as the code's name, so
+    // that a peer's odd reason costs the caller only the detail, not the error.
+    return WireErrors.isReason(reason) ? reason : code.name();
   }
 
   private static int retryAfterMillis(WireReader r) throws ProtocolException {

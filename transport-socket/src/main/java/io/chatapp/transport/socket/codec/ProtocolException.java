@@ -12,6 +12,7 @@ public final class ProtocolException extends Exception {
   private static final long serialVersionUID = 1L;
 
   private final transient ErrorCode code;
+  private final String reason;
   private final int requestId;
   private final boolean fatal;
 
@@ -22,10 +23,12 @@ public final class ProtocolException extends Exception {
    * @param requestId the request id of the frame, or 0 if it could not be read
    * @param fatal whether the connection cannot go on
    * @param message what was wrong, with the offending value
+   * @param reason the machine-readable reason of the ERROR, one of {@link WireErrors}' constants
    */
-  public ProtocolException(ErrorCode code, int requestId, boolean fatal, String message) {
+  public ProtocolException(ErrorCode code, int requestId, boolean fatal, String message, String reason) {
     super(message, null, false, false);
     this.code = code;
+    this.reason = reason;
     this.requestId = requestId;
     this.fatal = fatal;
   }
@@ -37,6 +40,15 @@ public final class ProtocolException extends Exception {
    */
   public ErrorCode code() {
     return code;
+  }
+
+  /**
+   * Returns the reason a version 2 ERROR carries for it.
+   *
+   * @return the reason, UPPER_SNAKE
+   */
+  public String reason() {
+    return reason;
   }
 
   /**

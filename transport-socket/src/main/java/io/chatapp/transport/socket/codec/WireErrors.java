@@ -2,6 +2,7 @@ package io.chatapp.transport.socket.codec;
 
 import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
+import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -11,7 +12,28 @@ import java.util.Objects;
  */
 public final class WireErrors {
   /** The longest reason, in characters (all ASCII). */
-  public static final int MAX_REASON_CHARS = 64;
+  public static final int MAX_REASON_CHARS = ChatException.MAX_REASON_LENGTH;
+
+  /** Reason: a frame's fields break its layout (a field runs past the end, bytes left over...). */
+  public static final String MALFORMED_FRAME = "MALFORMED_FRAME";
+  /** Reason: an opcode no version knows, or one only servers send. */
+  public static final String UNKNOWN_OPCODE = "UNKNOWN_OPCODE";
+  /** Reason: an opcode of a later version than the connection's. */
+  public static final String OPCODE_NOT_IN_VERSION = "OPCODE_NOT_IN_VERSION";
+  /** Reason: a frame's length is above the limit. */
+  public static final String FRAME_TOO_LARGE = "FRAME_TOO_LARGE";
+  /** Reason: no whole frame within the idle timeout. */
+  public static final String IDLE_TIMEOUT = "IDLE_TIMEOUT";
+  /** Reason: a request on a connection without a session. */
+  public static final String NO_SESSION = "NO_SESSION";
+  /** Reason: the server is shutting down (the engine's reason of the same name). */
+  public static final String SHUTTING_DOWN = "SHUTTING_DOWN";
+  /** Reason: the server's memory budget has no room for what the connection asked or holds. */
+  public static final String MEMORY_BUDGET = "MEMORY_BUDGET";
+  /** Reason: an answer is larger than the connection's outbound limit. */
+  public static final String RESPONSE_TOO_LARGE = "RESPONSE_TOO_LARGE";
+
+  private static final Duration MAX_RETRY_AFTER = Duration.ofMillis(Integer.MAX_VALUE);
 
   private WireErrors() {}
 
@@ -40,21 +62,30 @@ public final class WireErrors {
    * Returns the reason a version 2 ERROR carries for {@code e}.
    *
    * @param e the failure
-   * @return an UPPER_SNAKE reason; today the code's name (chat-api has no finer reason yet)
+   * @return its UPPER_SNAKE reason, the code's name if it has none finer
    */
   public static String reason(ChatException e) {
-    return e.code().name();
+    return e.reason();
   }
 
   /**
    * Returns the retry time a version 2 ERROR carries for {@code e}.
    *
    * @param e the failure
-   * @return milliseconds to wait before a retry can succeed, 0 if unknown; today always 0
-   *     (chat-api has no retry time yet)
+   * @return milliseconds to wait before a retry can succeed, 0 if unknown; a known wait is at
+   *     least 1 (rounded up, so that it does not read as unknown) and at most
+   *     {@link Integer#MAX_VALUE}
    */
   public static int retryAfterMillis(ChatException e) {
-    return 0;
+    return e.retryAfter().map(WireErrors::toMillis).orElse(0);
+  }
+
+  private static int toMillis(Duration d) {
+    if (d.compareTo(MAX_RETRY_AFTER) >= 0) {
+      return Integer.MAX_VALUE;
+    }
+    long millis = d.toMillis() + (d.toNanosPart() % 1_000_000 != 0 ? 1 : 0);
+    return (int) Math.max(1, millis);
   }
 
   /**
@@ -64,10 +95,10 @@ public final class WireErrors {
    * @param message the message read
    * @param reason the reason read (the code's name from a version 1 server)
    * @param retryAfterMillis the retry time read, 0 if unknown
-   * @return the exception; today it keeps code and message only (chat-api has no reason yet)
+   * @return the exception with all four
    */
   public static ChatException toException(ErrorCode code, String message, String reason, int retryAfterMillis) {
-    return new ChatException(code, message);
+    return new ChatException(code, reason, message, retryAfterMillis == 0 ? null : Duration.ofMillis(retryAfterMillis));
   }
 
   /**
@@ -78,17 +109,7 @@ public final class WireErrors {
    * @return whether it is valid
    */
   public static boolean isReason(String reason) {
-    int n = reason.length();
-    if (n == 0 || n > MAX_REASON_CHARS || reason.charAt(0) < 'A' || reason.charAt(0) > 'Z') {
-      return false;
-    }
-    for (int i = 1; i < n; i++) {
-      char c = reason.charAt(i);
-      if (!(c >= 'A' && c <= 'Z') && !(c >= '0' && c <= '9') && c != '_') {
-        return false;
-      }
-    }
-    return true;
+    return ChatException.isValidReason(reason);
   }
 
   /** Checks the fields of an ERROR or SUBSCRIPTION_ENDED record. */

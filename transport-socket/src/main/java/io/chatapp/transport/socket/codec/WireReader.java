@@ -233,7 +233,7 @@ public final class WireReader {
    */
   public ProtocolException malformed(String message) {
     return new ProtocolException(ErrorCode.INVALID_ARGUMENT, requestId, false,
-        "malformed " + opcode.name() + " frame: " + message);
+        "malformed " + opcode.name() + " frame: " + message, WireErrors.MALFORMED_FRAME);
   }
 
   private void need(int bytes, String field) throws ProtocolException {

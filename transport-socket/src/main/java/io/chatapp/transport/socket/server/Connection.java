@@ -6,6 +6,7 @@ import io.chatapp.transport.socket.codec.Frame;
 import io.chatapp.transport.socket.codec.FrameDecoder;
 import io.chatapp.transport.socket.codec.ProtocolException;
 import io.chatapp.transport.socket.codec.Versions;
+import io.chatapp.transport.socket.codec.WireErrors;
 import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
@@ -202,7 +203,7 @@ final class Connection {
       case HANDSHAKE -> {
         long limit = server.config().handshakeTimeoutMillis();
         if (now - openedNanos > limit * 1_000_000L) {
-          fail(0, ErrorCode.UNAVAILABLE, "no HELLO within the handshake timeout of " + limit + " ms");
+          fail(0, ErrorCode.UNAVAILABLE, "no HELLO within the handshake timeout of " + limit + " ms", "UNAVAILABLE");
         }
       }
       case OPEN -> {
@@ -211,7 +212,7 @@ final class Connection {
         // and then (slowloris) is closed all the same. A connection we stopped reading because
         // its requests pile up is not idle; one muted for memory is, if it holds no whole frame.
         if (!pausedForRequests && now - lastFrameNanos > limit * 1_000_000L) {
-          fail(0, ErrorCode.UNAVAILABLE, "no frame within the idle timeout of " + limit + " ms");
+          fail(0, ErrorCode.UNAVAILABLE, "no frame within the idle timeout of " + limit + " ms", WireErrors.IDLE_TIMEOUT);
         }
       }
       case CLOSING -> {
@@ -237,7 +238,7 @@ final class Connection {
     if (ended != null) {
       push(new Frame.SubscriptionEnded(ended.id(), ErrorCode.UNAVAILABLE, "server is shutting down"));
     }
-    fail(0, ErrorCode.UNAVAILABLE, "server is shutting down");
+    fail(0, ErrorCode.UNAVAILABLE, "server is shutting down", WireErrors.SHUTTING_DOWN);
   }
 
   /** Reads again after the waiting requests drained; see {@link RequestQueue}. */
@@ -315,7 +316,7 @@ final class Connection {
     }
     out.discardPending();
     inbound.clear();
-    fail(0, ErrorCode.RESOURCE_EXHAUSTED, message);
+    fail(0, ErrorCode.RESOURCE_EXHAUSTED, message, WireErrors.MEMORY_BUDGET);
   }
 
   /** Closes at once, dropping what is queued. Idempotent. */
@@ -384,10 +385,10 @@ final class Connection {
         f = decoder.decode(in);
       } catch (ProtocolException e) {
         if (e.fatal()) {
-          fail(e.requestId(), e.code(), e.getMessage());
+          fail(e.requestId(), e.code(), e.getMessage(), e.reason());
           return any;
         }
-        respond(new Frame.ErrorFrame(e.requestId(), e.code(), e.getMessage()));
+        respond(new Frame.ErrorFrame(e.requestId(), e.code(), e.getMessage(), e.reason(), 0));
         continue;
       }
       if (f == null) {
@@ -404,12 +405,12 @@ final class Connection {
     if (state == State.HANDSHAKE) {
       if (!(f instanceof Frame.Hello hello)) {
         fail(id, ErrorCode.INVALID_ARGUMENT,
-            "expected HELLO (0x01) as the first frame, got " + f.opcode().describe());
+            "expected HELLO (0x01) as the first frame, got " + f.opcode().describe(), "INVALID_ARGUMENT");
       } else {
         int max = server.config().maxProtocolVersion();
         int picked = Versions.pick(hello, max);
         if (picked < 0) {
-          fail(id, ErrorCode.INVALID_ARGUMENT, Versions.refusal(hello, max));
+          fail(id, ErrorCode.INVALID_ARGUMENT, Versions.refusal(hello, max), "INVALID_ARGUMENT");
           return;
         }
         // Every frame from here on, both ways, has the layout of the version picked; the
@@ -429,9 +430,9 @@ final class Connection {
       respond(new Frame.ErrorFrame(id, ErrorCode.INVALID_ARGUMENT, "HELLO was already received on this connection"));
     } else if (f.opcode().code() >= 0x80) {
       respond(new Frame.ErrorFrame(id, ErrorCode.INVALID_ARGUMENT,
-          "opcode " + f.opcode().describe() + " is sent by servers, not by clients"));
+          "opcode " + f.opcode().describe() + " is sent by servers, not by clients", WireErrors.UNKNOWN_OPCODE, 0));
     } else if (server.isShuttingDown()) {
-      respond(new Frame.ErrorFrame(id, ErrorCode.UNAVAILABLE, "server is shutting down"));
+      respond(new Frame.ErrorFrame(id, ErrorCode.UNAVAILABLE, "server is shutting down", WireErrors.SHUTTING_DOWN, 0));
     } else {
       // The frame's bytes stay reserved while it waits: they are handed on to the queue.
       handedOn += bytes;
@@ -443,9 +444,9 @@ final class Connection {
   }
 
   /** Queues an ERROR, then closes once it is written (or after a linger time). */
-  private void fail(int requestId, ErrorCode code, String message) {
+  private void fail(int requestId, ErrorCode code, String message, String reason) {
     LOG.log(Level.DEBUG, () -> "closing connection from " + remote + ": " + message);
-    respond(new Frame.ErrorFrame(requestId, code, message));
+    respond(new Frame.ErrorFrame(requestId, code, message, reason, 0));
     closeAfterWrite();
   }
 

@@ -2,6 +2,7 @@ package io.chatapp.transport.socket.server;
 
 import io.chatapp.api.ErrorCode;
 import io.chatapp.transport.socket.codec.Frame;
+import io.chatapp.transport.socket.codec.WireErrors;
 import io.chatapp.transport.socket.codec.WireWriter;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -96,14 +97,15 @@ final class OutboundQueue {
         undo(before);
         if (!queueError(new Frame.ErrorFrame(frame.requestId(), ErrorCode.RESOURCE_EXHAUSTED,
             "response of " + bytes + " bytes exceeds the connection's limit of " + maxBytes
-                + " bytes; ask for fewer items"))) {
+                + " bytes; ask for fewer items", WireErrors.RESPONSE_TOO_LARGE, 0))) {
           return Result.NO_MEMORY;
         }
       } else if (!(isControl(frame) ? account.tryReserveForError(bytes) : account.tryReserve(bytes))) {
         undo(before);
         answerRefused |= response;
         if (!response || !queueError(new Frame.ErrorFrame(frame.requestId(), ErrorCode.RESOURCE_EXHAUSTED,
-            "response of " + bytes + " bytes does not fit in the server's memory budget now; retry later"))) {
+            "response of " + bytes + " bytes does not fit in the server's memory budget now; retry later",
+            WireErrors.MEMORY_BUDGET, 0))) {
           return Result.NO_MEMORY;
         }
       }

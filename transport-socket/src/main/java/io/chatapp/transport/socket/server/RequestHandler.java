@@ -7,6 +7,7 @@ import io.chatapp.api.Session;
 import io.chatapp.api.Subscription;
 import io.chatapp.transport.socket.codec.Frame;
 import io.chatapp.transport.socket.codec.FramesV2;
+import io.chatapp.transport.socket.codec.WireErrors;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.util.concurrent.CompletableFuture;
@@ -164,8 +165,8 @@ final class RequestHandler {
   private static String token(Connection c) {
     String token = c.token();
     if (token == null) {
-      throw new ChatException(ErrorCode.UNAUTHENTICATED,
-          "this connection has no session: send LOGIN or RESUME first");
+      throw new ChatException(ErrorCode.UNAUTHENTICATED, WireErrors.NO_SESSION,
+          "this connection has no session: send LOGIN or RESUME first", null);
     }
     return token;
   }

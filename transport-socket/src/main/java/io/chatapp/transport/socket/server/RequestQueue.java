@@ -2,6 +2,7 @@ package io.chatapp.transport.socket.server;
 
 import io.chatapp.api.ErrorCode;
 import io.chatapp.transport.socket.codec.Frame;
+import io.chatapp.transport.socket.codec.WireErrors;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -127,7 +128,7 @@ final class RequestQueue {
       server.executor().execute(this::drain);
     } catch (RejectedExecutionException e) {
       server.inFlightEnded();
-      failQueued("server is shutting down");
+      failQueued();
     }
   }
 
@@ -199,7 +200,8 @@ final class RequestQueue {
           answer = pending.join();
         } else {
           answer = server.isShuttingDown()
-              ? new Frame.ErrorFrame(request.requestId(), ErrorCode.UNAVAILABLE, "server is shutting down")
+              ? new Frame.ErrorFrame(request.requestId(), ErrorCode.UNAVAILABLE, "server is shutting down",
+                  WireErrors.SHUTTING_DOWN, 0)
               : server.handler().handle(connection, request);
         }
       } catch (Throwable t) {
@@ -273,7 +275,7 @@ final class RequestQueue {
     return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
   }
 
-  private void failQueued(String message) {
+  private void failQueued() {
     while (true) {
       Waiting w;
       synchronized (lock) {
@@ -285,7 +287,8 @@ final class RequestQueue {
         queuedBytes -= w.bytes();
       }
       account.release(w.bytes());
-      connection.respond(new Frame.ErrorFrame(w.request().requestId(), ErrorCode.UNAVAILABLE, message));
+      connection.respond(new Frame.ErrorFrame(w.request().requestId(), ErrorCode.UNAVAILABLE, "server is shutting down",
+          WireErrors.SHUTTING_DOWN, 0));
     }
   }
 }

@@ -62,9 +62,10 @@ class ProtocolDocumentTest {
     EXPECTED.put("hello-unsupported", new Frame.Hello(1, 7, List.of(7)));
     EXPECTED.put("no-common-version-error", new Frame.ErrorFrame(1, ErrorCode.INVALID_ARGUMENT,
         "protocol version 7 is not supported; this server speaks versions 1 and 2"));
-    EXPECTED.put("send-unknown-error-v2", new Frame.ErrorFrame(15, ErrorCode.NOT_FOUND, "no such user: carol"));
+    EXPECTED.put("send-unknown-error-v2", new Frame.ErrorFrame(15, ErrorCode.NOT_FOUND, "no such user: carol",
+        "NO_SUCH_USER", 0));
     EXPECTED.put("subscription-ended-v2", new Frame.SubscriptionEnded(9, ErrorCode.RESOURCE_EXHAUSTED,
-        "subscriber fell behind"));
+        "subscriber fell behind", "SUBSCRIBER_TOO_SLOW", 0));
     EXPECTED.put("ping", new Frame.Ping(2));
     EXPECTED.put("pong", new Frame.Pong(2));
     EXPECTED.put("create-account", new Frame.CreateAccount(3, "alice", "secret-pw"));
