@@ -56,6 +56,7 @@ class PasswordRequestsTest {
       CompletableFuture<Session> check = new CompletableFuture<>();
       synchronized (hashing) {
         hashing.add(check);
+        hashing.notifyAll();
       }
       return check;
     }).when(engine).loginAsync(startsWith("slow"), anyString(), any());
@@ -78,8 +79,20 @@ class PasswordRequestsTest {
     return raws.handshaken(server.port());
   }
 
-  private CompletableFuture<Session> hashing(int i) {
+  /**
+   * The i-th password check. Mockito counts a call (what verify(timeout) waits for) before its
+   * answer runs, so the check may not be in the list yet: wait for it, bounded.
+   */
+  private CompletableFuture<Session> hashing(int i) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TIMEOUT_MS);
     synchronized (hashing) {
+      while (hashing.size() <= i) {
+        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        if (left <= 0) {
+          throw new AssertionError("password check " + i + " never started");
+        }
+        hashing.wait(left);
+      }
       return hashing.get(i);
     }
   }
