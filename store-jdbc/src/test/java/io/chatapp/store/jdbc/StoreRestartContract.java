@@ -30,7 +30,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -195,10 +194,6 @@ abstract class StoreRestartContract {
         "the first bob's message stays his");
   }
 
-  // TODO(issue 14): the engine answers such a retry from the record and the recipient's mailbox
-  // only (DefaultChatEngine.asStored), so the answer has no account ids once the recipient deleted
-  // the message; the sender's history still holds it, with them.
-  @Disabled("issue 14: the engine rebuilds the retry's answer without account ids")
   @Test
   void clientMessageIdFindsTheMessageAfterTheRecipientDeletedIt() {
     ChatEngine engine = start();
