@@ -3,6 +3,8 @@ package io.chatapp.benchmarks;
 import io.chatapp.api.Message;
 import io.chatapp.engine.store.StoredAccount;
 import io.chatapp.engine.store.StoredConversation;
+import io.chatapp.engine.store.ChatStore;
+import io.chatapp.engine.store.InMemoryChatStore;
 import io.chatapp.store.jdbc.JdbcChatStore;
 import io.chatapp.store.jdbc.SqliteSync;
 import java.io.IOException;
@@ -46,7 +48,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 2, time = 5)
 @Measurement(iterations = 3, time = 5)
 @Fork(1)
-public class JdbcHistoryBenchmark {
+public class HistoryBenchmark {
   private static final int NEIGHBOURS = 10;
   private static final int HISTORY_PAGE = 50;
   private static final int CONVERSATION_PAGE = 20;
@@ -60,11 +62,20 @@ public class JdbcHistoryBenchmark {
   @Param("1000")
   public int users;
 
-  private JdbcChatStore store;
+  /** The store: sqlite (a database kept between runs) or memory (loaded for each run). */
+  @Param({"sqlite", "memory"})
+  public String kind;
+
+  private ChatStore store;
 
   /** Opens the database of this size, building it first if no earlier run left it. */
   @Setup(Level.Trial)
   public void setup() throws Exception {
+    if (kind.equals("memory")) {
+      store = new InMemoryChatStore();
+      load(store);
+      return;
+    }
     Path dir = Path.of(System.getProperty("java.io.tmpdir"), "chatapp-history-bench-" + messages + "-" + users);
     Path done = dir.resolve("loaded");
     if (!Files.exists(done)) {
@@ -78,7 +89,7 @@ public class JdbcHistoryBenchmark {
     store = JdbcChatStore.sqlite(dir);
   }
 
-  private void load(JdbcChatStore target) {
+  private void load(ChatStore target) {
     long started = System.nanoTime();
     for (int u = 1; u <= users; u++) {
       target.insertAccount(new StoredAccount(name(u), "bench-hash", T, u));
