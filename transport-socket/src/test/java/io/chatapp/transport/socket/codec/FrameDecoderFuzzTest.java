@@ -62,11 +62,19 @@ class FrameDecoderFuzzTest {
 
   private static void decodeStream(byte[] input, int version) {
     List<Object> whole = decodeAll(input, input.length, version);
-    // Measured on a second run: the first one loads classes, which allocates too.
-    long before = THREADS.getCurrentThreadAllocatedBytes();
-    decodeAll(input, input.length, version);
-    long allocated = THREADS.getCurrentThreadAllocatedBytes() - before;
-    if (before >= 0 && allocated > ALLOCATED_BYTES_SLACK + ALLOCATED_BYTES_PER_INPUT_BYTE * input.length) {
+    // Measured on a later run: the first one loads classes, which allocates too. An allocation
+    // sized by the input comes back on every run; a one-off does not: while fuzzing, a run now
+    // and then allocated 1 or 2 MiB (likely the JDK spinning the method handles of a string
+    // concatenation after many calls, on the calling thread; the same inputs pass as regression
+    // seeds). So a run over the limit is measured again before it counts.
+    long limit = ALLOCATED_BYTES_SLACK + ALLOCATED_BYTES_PER_INPUT_BYTE * input.length;
+    long allocated = Long.MAX_VALUE;
+    for (int run = 0; run < 3 && allocated > limit; run++) {
+      long before = THREADS.getCurrentThreadAllocatedBytes();
+      decodeAll(input, input.length, version);
+      allocated = before < 0 ? 0 : THREADS.getCurrentThreadAllocatedBytes() - before;
+    }
+    if (allocated > limit) {
       fail("decoding " + input.length + " bytes as version " + version + " allocated " + allocated + " bytes");
     }
     // The server and client read whatever TCP hands them: the same bytes in pieces of any size
