@@ -414,7 +414,8 @@ public final class DefaultChatEngine implements ChatEngine {
     // The store withdrew this user's unread messages from other mailboxes: recount them there.
     mailboxes.values().forEach(Mailbox::forgetUnread);
     sessions.removeUser(session.userKey);
-    EngineSubscription.endAll(subscriptions, ErrorCode.UNAUTHENTICATED, "the account was deleted");
+    EngineSubscription.endAll(subscriptions, ErrorCode.UNAUTHENTICATED, Reasons.SESSION_ENDED,
+        "the account was deleted");
     events.fire(l -> l.onAccountDeleted(account.username()));
   }
 

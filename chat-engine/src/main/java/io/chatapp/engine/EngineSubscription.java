@@ -117,11 +117,6 @@ final class EngineSubscription implements Subscription {
     return session;
   }
 
-  /** Ends the subscription for a reason of the engine's; the listener hears it via onEnd. */
-  static void endAll(List<EngineSubscription> subscriptions, ErrorCode code, String message) {
-    endAll(subscriptions, code, code.name(), message);
-  }
-
   /** Ends the subscriptions for a reason of the engine's with a {@link Reasons reason}. */
   static void endAll(List<EngineSubscription> subscriptions, ErrorCode code, String reason, String message) {
     for (EngineSubscription subscription : subscriptions) {

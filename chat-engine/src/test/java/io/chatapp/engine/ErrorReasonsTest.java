@@ -134,6 +134,25 @@ class ErrorReasonsTest {
   }
 
   @Test
+  void aSubscriptionEndedByDeletingTheAccountSaysTheSessionEnded() {
+    String alice = login("alice");
+    BlockingQueue<ChatException> ended = new ArrayBlockingQueue<>(1);
+    engine.subscribe(alice, 0, new MessageListener() {
+      @Override
+      public void onMessage(Message message) {}
+
+      @Override
+      public void onEnd(ChatException reason) {
+        ended.add(reason);
+      }
+    });
+    engine.deleteAccount(alice, PASSWORD);
+    delivery.runAll();
+    ChatException reason = ended.poll();
+    assertEquals("SESSION_ENDED", reason == null ? null : reason.reason());
+  }
+
+  @Test
   void namesAndSessionsHaveTheirReasons() {
     String alice = login("alice");
     failsWith(ErrorCode.NOT_FOUND, "NO_SUCH_USER", () -> engine.send(alice, "nobody", "hi", null));
