@@ -99,7 +99,7 @@ public final class DefaultChatEngine implements ChatEngine {
     this.idempotencyWindow = builder.idempotencyWindow;
     this.lastMessageId = new AtomicLong(store.lastMessageId());
     this.lastAccountId = new AtomicLong(store.lastAccountId());
-    this.live = new LiveEvents(store, clock, builder.liveReceipts, mailboxes::get);
+    this.live = new LiveEvents(store, clock, builder.liveReceipts, delivery.executor(), mailboxes::get);
     this.conversations = new Conversations(store, pageTokens, live, mailboxes::get);
     this.sweeper = Sweeper.start(this::sweep, builder.sweepInterval, live::flushDelivered, DELIVERED_FLUSH_INTERVAL);
   }

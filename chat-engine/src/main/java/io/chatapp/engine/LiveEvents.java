@@ -21,6 +21,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
@@ -35,7 +37,9 @@ import java.util.function.Function;
  * are kept in memory at once and written to the store in batches by {@link #flushDelivered}.
  *
  * <p>Thread-safe. Called by engine caller threads (sends, acks, subscribes, typing), by delivery
- * threads (delivered receipts, a subscription that ends) and by the sweeper thread (flushes).
+ * threads (delivered receipts, presence announcements), by whatever thread ends a subscription
+ * (a transport's I/O thread included; see {@link #onlineChanged}) and by the sweeper thread
+ * (flushes).
  */
 final class LiveEvents {
   private static final System.Logger LOG = System.getLogger(LiveEvents.class.getName());
@@ -48,15 +52,20 @@ final class LiveEvents {
   private final Clock clock;
   private final Function<String, Mailbox> loaded;
   private final boolean pushReceipts;
+  // Runs what a presence change costs in store work, off the thread that changed it.
+  private final Executor background;
   private final Cache<Long, Long> lastTyping;
   // Delivered marks not written yet, by mailbox key; the sweeper thread drains it.
   private final ConcurrentHashMap<String, Long> unwrittenDelivered = new ConcurrentHashMap<>();
 
   /**
+   * @param background runs the store work of presence changes (the engine's delivery executor)
    * @param loaded finds a mailbox in memory by key, or returns null; never loads one
    */
-  LiveEvents(ChatStore store, Clock clock, boolean pushReceipts, Function<String, Mailbox> loaded) {
+  LiveEvents(ChatStore store, Clock clock, boolean pushReceipts, Executor background,
+      Function<String, Mailbox> loaded) {
     this.store = store;
+    this.background = background;
     this.pushReceipts = pushReceipts;
     this.clock = clock;
     this.loaded = loaded;
@@ -130,22 +139,38 @@ final class LiveEvents {
 
   /**
    * Tells the peers of a user's recent conversations that the user came online or went offline.
-   * On the thread whose subscribe or unsubscribe changed it.
+   * Called by the thread whose subscribe or unsubscribe changed it, which may be a transport's I/O
+   * thread closing the subscription of a connection that went away: it only notes the time and
+   * hands the store work (recording "last seen", reading the conversations) to the background
+   * executor. The announcement reads the state when it runs, so of two quick changes the peers
+   * hear the latest last.
    */
   void onlineChanged(Mailbox user) {
+    Instant lastSeen = null;
     if (!user.isOnline()) {
-      Instant now = clock.instant();
-      user.lastSeen(now);
-      try {
-        store.updateLastSeen(user.key, now);
-      } catch (RuntimeException e) {
-        LOG.log(Level.WARNING, "recording when " + user.key + " was last seen failed", e);
+      lastSeen = clock.instant();
+      user.lastSeen(lastSeen);
+    }
+    Instant seen = lastSeen;
+    try {
+      background.execute(() -> announceChange(user, seen));
+    } catch (RejectedExecutionException e) {
+      // The engine is shutting down: nobody is left to tell.
+    }
+  }
+
+  /** On the background executor. */
+  private void announceChange(Mailbox user, Instant lastSeen) {
+    try {
+      if (lastSeen != null) {
+        store.updateLastSeen(user.key, lastSeen);
       }
+      if (user.accountId() != 0 && user.settings().showPresence()) {
+        announce(user, presenceOf(user));
+      }
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "telling the peers of " + user.key + " that its presence changed failed", e);
     }
-    if (user.accountId() == 0 || !user.settings().showPresence()) {
-      return;
-    }
-    announce(user, presenceOf(user));
   }
 
   /** Tells the peers of a user's recent conversations what {@code presence} says. */

@@ -163,4 +163,47 @@ class LiveEventsTest {
     assertEquals(5, bobHears.messages.size());
     assertTrue(bobHears.of(Presence.class).size() <= 10, "events stop at half the queue");
   }
+
+  @Test
+  void theThreadThatEndsASubscriptionDoesNoStoreWorkForPresence() {
+    // A transport closes subscriptions on its I/O threads (a socket that went away), which must
+    // never wait for the store: recording "last seen" and telling the peers run elsewhere.
+    List<String> storeCalls = new ArrayList<>();
+    engine = DefaultChatEngine.builder()
+        .store(new io.chatapp.engine.store.ForwardingChatStore(new InMemoryChatStore()) {
+          @Override
+          public void updateLastSeen(String userKey, Instant lastSeen) {
+            storeCalls.add("updateLastSeen " + userKey);
+            super.updateLastSeen(userKey, lastSeen);
+          }
+
+          @Override
+          public List<io.chatapp.engine.store.StoredConversation> conversations(long ownerId, long before, int limit) {
+            storeCalls.add("conversations " + ownerId);
+            return super.conversations(ownerId, before, limit);
+          }
+        })
+        .clock(Clock.fixed(NOW, ZoneOffset.UTC))
+        .passwordIterations(1000)
+        .deliveryExecutor(delivery)
+        .build();
+    String alice = login("alice");
+    String bob = login("bob");
+    engine.send(alice, "bob", "hi", null);
+    Heard bobHears = new Heard();
+    engine.subscribe(bob, -1, bobHears);
+    var aliceSubscription = engine.subscribe(alice, -1, new Heard());
+    delivery.runAll();
+    storeCalls.clear();
+    bobHears.events.clear();
+
+    aliceSubscription.close();
+    assertEquals(List.of(), storeCalls, "closing did store work on the closing thread");
+    delivery.runAll();
+    assertTrue(storeCalls.contains("updateLastSeen alice"), storeCalls.toString());
+    Presence offline = bobHears.of(Presence.class).get(0);
+    assertEquals("alice", offline.username());
+    assertEquals(false, offline.online());
+    assertEquals(NOW, offline.lastSeen());
+  }
 }
