@@ -31,13 +31,17 @@ final class Conversations {
   private final ChatStore store;
   private final PageTokens pageTokens;
   private final LiveEvents live;
-  private final Function<String, Mailbox> loaded;
+  private final Function<String, Mailbox> accountMailbox;
 
-  Conversations(ChatStore store, PageTokens pageTokens, LiveEvents live, Function<String, Mailbox> loaded) {
+  /**
+   * @param accountMailbox finds the engine's mailbox of an account by key, making it if need be,
+   *     or returns null if no account has that key
+   */
+  Conversations(ChatStore store, PageTokens pageTokens, LiveEvents live, Function<String, Mailbox> accountMailbox) {
     this.store = store;
     this.pageTokens = pageTokens;
     this.live = live;
-    this.loaded = loaded;
+    this.accountMailbox = accountMailbox;
   }
 
   Page<Conversation> list(SessionState owner, String pageToken, int limit) {
@@ -101,13 +105,20 @@ final class Conversations {
     }
   }
 
+  /**
+   * The marks of a mailbox, from the engine's mailbox, which keeps them in memory once loaded:
+   * the store's counters include a count of the unread messages, which a page of history has no
+   * use for. A name whose account is gone has no mailbox in the engine; its counters come from the
+   * store.
+   */
   private Marks marks(String usernameOrKey) {
     String key = StoredAccount.key(usernameOrKey);
+    Mailbox mailbox = accountMailbox.apply(key);
+    if (mailbox != null) {
+      long read = mailbox.readMark(store); // loads it, settings included
+      return new Marks(read, mailbox.deliveredSeq(), mailbox.settings().readReceipts());
+    }
     MailboxState state = store.mailboxState(key);
-    Mailbox mailbox = loaded.apply(key);
-    long delivered = Math.max(state.deliveredSeq(), mailbox == null ? 0 : mailbox.deliveredSeq());
-    boolean receipts = mailbox != null && mailbox.accountId() != 0 ? mailbox.settings().readReceipts()
-        : store.findAccount(key).map(a -> a.settings().readReceipts()).orElse(false);
-    return new Marks(state.readSeq(), delivered, receipts);
+    return new Marks(state.readSeq(), state.deliveredSeq(), false);
   }
 }

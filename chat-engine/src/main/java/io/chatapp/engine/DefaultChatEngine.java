@@ -100,7 +100,7 @@ public final class DefaultChatEngine implements ChatEngine {
     this.lastMessageId = new AtomicLong(store.lastMessageId());
     this.lastAccountId = new AtomicLong(store.lastAccountId());
     this.live = new LiveEvents(store, clock, builder.liveReceipts, delivery.executor(), mailboxes::get);
-    this.conversations = new Conversations(store, pageTokens, live, mailboxes::get);
+    this.conversations = new Conversations(store, pageTokens, live, this::mailboxOrNull);
     this.sweeper = Sweeper.start(this::sweep, builder.sweepInterval, live::flushDelivered, DELIVERED_FLUSH_INTERVAL);
   }
 
@@ -474,6 +474,18 @@ public final class DefaultChatEngine implements ChatEngine {
     } catch (ChatException e) {
       if (e.code() == ErrorCode.NOT_FOUND && mailbox.isDeleted()) {
         mailboxes.remove(userKey, mailbox);
+      }
+      throw e;
+    }
+  }
+
+  /** The mailbox of an account, made if need be, or null if no account has that key. */
+  private Mailbox mailboxOrNull(String userKey) {
+    try {
+      return accountMailbox(userKey);
+    } catch (ChatException e) {
+      if (e.code() == ErrorCode.NOT_FOUND) {
+        return null;
       }
       throw e;
     }

@@ -242,7 +242,7 @@ final class LiveEvents {
     for (StoredConversation c : peers) {
       Mailbox peer = loadedAccount(StoredAccount.key(c.peerUsername()), c.peerId());
       if (peer != null && c.peerId() != deleted.id()) {
-        long readSeq = store.mailboxState(peer.key).readSeq();
+        long readSeq = peer.readMark(store);
         peer.offerEvent(new Withdrawal(deleted.username(), deleted.id(), readSeq), null);
       }
     }

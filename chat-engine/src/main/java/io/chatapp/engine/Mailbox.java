@@ -141,6 +141,14 @@ final class Mailbox {
     }
   }
 
+  /** Returns the read mark, loading the mailbox (its counters and settings) if need be. */
+  long readMark(ChatStore store) {
+    synchronized (lock) {
+      requireAccount(store);
+      return readSeq;
+    }
+  }
+
   /** The read marks before and after an {@link #ack}. */
   record Acked(long readBefore, MailboxState after) {}
 
@@ -148,7 +156,7 @@ final class Mailbox {
   Acked ack(ChatStore store, long uptoSeq) {
     synchronized (lock) {
       requireAccount(store);
-      long before = readSeq >= 0 ? readSeq : store.mailboxState(key).readSeq();
+      long before = readSeq; // loaded by requireAccount
       unread = -1;
       unreadBySender.clear();
       MailboxState after = store.ack(key, uptoSeq);
