@@ -6,7 +6,6 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -32,7 +31,7 @@ final class MemoryConversations {
   private static final class History {
     final String peerUsername;
     long lastMessageId;
-    final TreeMap<Long, Message> messages = new TreeMap<>();
+    final MessageSlots messages = new MessageSlots(false);
 
     History(String peerUsername) {
       this.peerUsername = peerUsername;
@@ -51,7 +50,7 @@ final class MemoryConversations {
     Owner owner = owners.computeIfAbsent(ownerId, id -> new Owner());
     synchronized (owner) {
       History history = owner.byPeer.computeIfAbsent(peerId, id -> new History(peerUsername));
-      history.messages.put(m.id(), m);
+      history.messages.put(m);
       if (m.id() > history.lastMessageId) {
         owner.peerByLastId.remove(history.lastMessageId);
         history.lastMessageId = m.id();
@@ -99,12 +98,13 @@ final class MemoryConversations {
         return List.of();
       }
       List<Message> page = new ArrayList<>(Math.min(limit, 64));
-      NavigableMap<Long, Message> older = history.messages.headMap(beforeId, false).descendingMap();
-      for (Message m : older.values()) {
-        if (page.size() == limit) {
-          break;
+      MessageSlots messages = history.messages;
+      int below = beforeId == Long.MIN_VALUE ? 0 : messages.indexAfter(beforeId - 1);
+      for (int i = below - 1; i >= 0 && page.size() < limit; i--) {
+        Message m = messages.at(i);
+        if (m != null) {
+          page.add(m);
         }
-        page.add(m);
       }
       return page;
     }
@@ -123,7 +123,7 @@ final class MemoryConversations {
     synchronized (owner) {
       for (Long id : ids) {
         for (History history : owner.byPeer.values()) {
-          if (history.messages.remove(id) != null) {
+          if (history.messages.removeKey(id) != null) {
             removed.add(id);
             break;
           }
@@ -142,7 +142,7 @@ final class MemoryConversations {
     synchronized (owner) {
       History history = owner.byPeer.get(peerId);
       if (history != null) {
-        history.messages.remove(messageId);
+        history.messages.removeKey(messageId);
       }
     }
   }
