@@ -1,5 +1,7 @@
 package io.chatapp.api;
 
+import java.util.List;
+
 /**
  * Receives the messages of one subscription, in sequence order, each once.
  *
@@ -15,6 +17,35 @@ public interface MessageListener {
    * @param message the message; its {@code seq} is greater than every one delivered before
    */
   void onMessage(Message message);
+
+  /**
+   * Receives several messages of the subscription at once, in sequence order: the engine calls
+   * this instead of {@link #onMessage} when it has more than one to hand over in one go. The
+   * default calls {@link #onMessage} for each; a listener overrides it to take a batch at once
+   * (a transport that writes them as one frame, say). The list is unmodifiable.
+   *
+   * <p>If {@link #onMessage} throws, the default still hands over the rest of the batch and then
+   * throws the first failure, with the later ones suppressed in it.
+   *
+   * @param messages the messages, at least one; each {@code seq} is greater than every one before
+   */
+  default void onMessages(List<Message> messages) {
+    RuntimeException failure = null;
+    for (Message message : messages) {
+      try {
+        onMessage(message);
+      } catch (RuntimeException e) {
+        if (failure == null) {
+          failure = e;
+        } else {
+          failure.addSuppressed(e);
+        }
+      }
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
 
   /**
    * Receives an event of the subscriber's user: a {@link Receipt} for messages they sent, the

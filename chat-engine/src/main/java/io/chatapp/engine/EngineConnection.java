@@ -233,6 +233,14 @@ final class EngineConnection implements Connection {
     }
 
     @Override
+    public void onMessages(List<Message> messages) {
+      if (!stopped) {
+        lastSeq = messages.get(messages.size() - 1).seq();
+        sink.onMessages(messages);
+      }
+    }
+
+    @Override
     public void onEvent(ChatEvent event) {
       if (!stopped) {
         sink.onEvent(event);

@@ -66,6 +66,8 @@ final class EngineSubscription implements Subscription {
   private long delivered;
   private long catchUpTo;
   private final List<Message> drained = new ArrayList<>();
+  // Messages taken for the listener and not yet handed over: they go as one onMessages call.
+  private final List<Message> pending = new ArrayList<>();
 
   EngineSubscription(Mailbox mailbox, SessionState session, MessageListener listener, ChatStore store,
       Executor executor, EngineListeners events, int queueLimit, long startAfterSeq, long catchUpToSeq,
@@ -194,6 +196,7 @@ final class EngineSubscription implements Subscription {
         }
         budget--;
       }
+      handOver();
       reportDelivered();
     } catch (RuntimeException e) {
       LOG.log(Level.ERROR, "delivery to a subscription of " + mailbox.key + " failed", e);
@@ -265,6 +268,7 @@ final class EngineSubscription implements Subscription {
   }
 
   private void deliverEvent(ChatEvent event) {
+    handOver(); // events keep their place among the messages
     try {
       listener.onEvent(event);
     } catch (RuntimeException e) {
@@ -275,12 +279,30 @@ final class EngineSubscription implements Subscription {
   private void deliver(Message message) {
     delivered = message.seq();
     drained.add(message);
+    pending.add(message);
+  }
+
+  /**
+   * Hands the messages taken so far to the listener: one {@code onMessages} call for a run of
+   * them, so that a transport writes a run as one response instead of one each.
+   */
+  private void handOver() {
+    if (pending.isEmpty()) {
+      return;
+    }
     try {
-      listener.onMessage(message);
+      if (pending.size() == 1) {
+        listener.onMessage(pending.get(0));
+      } else {
+        listener.onMessages(List.copyOf(pending));
+      }
     } catch (RuntimeException e) {
       LOG.log(Level.WARNING, "message listener " + listener.getClass().getName() + " failed", e);
     }
-    events.fire(l -> l.onMessageDelivered(message));
+    for (Message message : pending) {
+      events.fire(l -> l.onMessageDelivered(message));
+    }
+    pending.clear();
   }
 
   private void notifyEnd() {
@@ -288,6 +310,7 @@ final class EngineSubscription implements Subscription {
     endReason = null;
     queue.clear();
     receipts.clear();
+    pending.clear();
     if (reason != null) {
       try {
         listener.onEnd(reason);

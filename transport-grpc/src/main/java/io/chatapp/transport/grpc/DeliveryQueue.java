@@ -52,25 +52,19 @@ final class DeliveryQueue {
     return 256;
   }
 
-  /** The budget's estimate of a page of messages. */
-  static long estimatedBytes(List<Message> messages) {
+  /** The budget's estimate of several items. */
+  static long estimatedBytes(List<?> items) {
     long total = 0;
-    for (Message m : messages) {
-      total += OutboundBudget.estimatedBytes(m);
+    for (Object item : items) {
+      total += estimatedBytes(item);
     }
     return total;
   }
 
-  /** Adds an item whose estimate is {@code itemBytes}. */
-  void add(Object item, long itemBytes) {
-    items.addLast(item);
-    bytes += itemBytes;
-  }
-
-  /** Adds a page of messages whose estimate is {@code pageBytes}. */
-  void addAll(List<Message> page, long pageBytes) {
-    items.addAll(page);
-    bytes += pageBytes;
+  /** Adds items (messages or events) whose estimate is {@code totalBytes}. */
+  void addAll(List<?> added, long totalBytes) {
+    items.addAll(added);
+    bytes += totalBytes;
   }
 
   int size() {

@@ -230,7 +230,32 @@ final class DeliveryStream implements MessageListener, OutboundBudget.Holder {
    */
   @Override
   public void onMessage(Message message) {
-    offer(message);
+    offer(List.of(message));
+  }
+
+  /**
+   * Buffers messages the engine handed over in one go and sends what the stream accepts, packed
+   * into as few {@code Delivery} responses as their number and size allow. Never blocks. A batch
+   * larger than the room left in the buffer goes in parts, each sent before the next is taken,
+   * so a ready stream never fails for a batch it could have sent.
+   *
+   * @param messages the next messages of the subscription
+   */
+  @Override
+  public void onMessages(List<Message> messages) {
+    int from = 0;
+    while (from < messages.size()) {
+      int room;
+      synchronized (lock) {
+        if (finished || ending != null) {
+          return;
+        }
+        room = Math.max(1, maxBufferedMessages - buffer.size());
+      }
+      int to = Math.min(messages.size(), from + room);
+      offer(messages.subList(from, to));
+      from = to;
+    }
   }
 
   /**
@@ -242,17 +267,17 @@ final class DeliveryStream implements MessageListener, OutboundBudget.Holder {
   @Override
   public void onEvent(ChatEvent event) {
     if (includeEvents) {
-      offer(event);
+      offer(List.of(event));
     }
   }
 
-  private void offer(Object item) {
-    long bytes = DeliveryQueue.estimatedBytes(item);
+  private void offer(List<?> items) {
+    long bytes = DeliveryQueue.estimatedBytes(items);
     // Reserved before the lock: making room may end another stream, which takes its own lock.
     boolean reserved = budget.reserve(this, bytes);
     Subscription toClose = null;
     synchronized (lock) {
-      if (finished || ending != null || !reserved || buffer.size() >= maxBufferedMessages) {
+      if (finished || ending != null || !reserved || buffer.size() + items.size() > maxBufferedMessages) {
         if (reserved) {
           budget.release(bytes);
         }
@@ -267,7 +292,7 @@ final class DeliveryStream implements MessageListener, OutboundBudget.Holder {
         toClose = subscription;
         subscription = null;
       } else {
-        buffer.add(item, bytes);
+        buffer.addAll(items, bytes);
         maxBufferedSeen = Math.max(maxBufferedSeen, buffer.size());
       }
     }
