@@ -8,9 +8,25 @@ import java.util.List;
  * <p>The engine calls the methods of one subscription one at a time, never concurrently, on a
  * delivery thread of its own and never while holding a lock. They must not block for long: a
  * listener that falls behind has its subscription ended with
- * {@link ErrorCode#RESOURCE_EXHAUSTED}, and delivery threads are shared between subscriptions.
+ * {@link ErrorCode#RESOURCE_EXHAUSTED}, and delivery threads are shared between subscriptions. A
+ * listener that says it {@link #handsOff() hands off} may also be called on the thread that
+ * stored the message, once that thread holds none of the engine's locks.
  */
 public interface MessageListener {
+  /**
+   * Tells whether this listener only hands what it receives on (to a queue, a connection's
+   * outgoing buffer) and returns at once, never blocking.
+   * An engine may then call it on the thread that stored a message, after that thread released
+   * the engine's locks, instead of waking one of its delivery threads: one thread hand-off less
+   * per message. The rules above still hold: one call at a time, in order. The default is
+   * {@code false}: only the engine's delivery threads call the listener.
+   *
+   * @return whether the engine may call this listener on the threads of its callers
+   */
+  default boolean handsOff() {
+    return false;
+  }
+
   /**
    * Receives the next message of the subscription.
    *

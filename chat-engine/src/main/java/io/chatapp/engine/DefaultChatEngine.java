@@ -336,16 +336,19 @@ public final class DefaultChatEngine implements ChatEngine {
     session.sendRate.take(clock.millis());
     EngineSubscription subscription = onMailbox(session.userKey, mailbox -> mailbox.subscribe(store, afterSeq,
         (box, start, catchUpTo) -> new EngineSubscription(box, session, listener, store, delivery.executor(),
-            events, subscriberQueueLimit, start, catchUpTo, live::delivered)));
-    session.add(subscription);
-    live.presenceSnapshot(accountMailbox(session.userKey), subscription);
-    if (session.isEnded() || closed) {
-      // Logout or shutdown raced with this call and may have missed the new subscription.
-      subscription.end(closed ? shutDown()
-          : Reasons.of(ErrorCode.UNAUTHENTICATED, Reasons.SESSION_ENDED, "the session has ended"));
-    }
-    subscription.start();
-    return subscription;
+            events, subscriberQueueLimit, start, catchUpTo, live::delivered,
+            !store.mayBlock() && listener.handsOff())));
+    return InlineDrains.around(() -> {
+      session.add(subscription);
+      live.presenceSnapshot(accountMailbox(session.userKey), subscription);
+      if (session.isEnded() || closed) {
+        // Logout or shutdown raced with this call and may have missed the new subscription.
+        subscription.end(closed ? shutDown()
+            : Reasons.of(ErrorCode.UNAUTHENTICATED, Reasons.SESSION_ENDED, "the session has ended"));
+      }
+      subscription.start();
+      return subscription;
+    });
   }
 
   @Override
@@ -473,16 +476,22 @@ public final class DefaultChatEngine implements ChatEngine {
    * mailbox is made for it, and one that finds its account gone (deleted while the operation
    * looked it up) leaves the map, so that whoever registers the name next gets a fresh one.
    */
+  /**
+   * Runs an operation on an account's mailbox. Drains of subscriptions that it offered to and
+   * that may run here ({@link InlineDrains}) run once it returns, out of the mailbox's lock.
+   */
   private <T> T onMailbox(String userKey, Function<Mailbox, T> operation) {
-    Mailbox mailbox = accountMailbox(userKey);
-    try {
-      return operation.apply(mailbox);
-    } catch (ChatException e) {
-      if (e.code() == ErrorCode.NOT_FOUND && mailbox.isDeleted()) {
-        mailboxes.remove(userKey, mailbox);
+    return InlineDrains.around(() -> {
+      Mailbox mailbox = accountMailbox(userKey);
+      try {
+        return operation.apply(mailbox);
+      } catch (ChatException e) {
+        if (e.code() == ErrorCode.NOT_FOUND && mailbox.isDeleted()) {
+          mailboxes.remove(userKey, mailbox);
+        }
+        throw e;
       }
-      throw e;
-    }
+    });
   }
 
   /** The mailbox of an account, made if need be, or null if no account has that key. */

@@ -211,7 +211,7 @@ final class EngineConnection implements Connection {
     }
   }
 
-  /** Hands one engine subscription's pushes to the sink; engine delivery thread. */
+  /** Hands one engine subscription's pushes to the sink; engine delivery thread, or the sending thread. */
   private static final class Tap implements MessageListener {
     final String token;
     final PushSink sink;
@@ -222,6 +222,12 @@ final class EngineConnection implements Connection {
       this.token = token;
       this.sink = sink;
       this.lastSeq = afterSeq;
+    }
+
+    /** The core only queues pushes for its listener thread. */
+    @Override
+    public boolean handsOff() {
+      return true;
     }
 
     @Override

@@ -52,6 +52,8 @@ final class EngineSubscription implements Subscription {
   private final Executor executor;
   private final EngineListeners events;
   private final int queueLimit;
+  // Whether a drain may run on the thread that offered (see InlineDrains).
+  private final boolean inline;
 
   private final Delivered deliveredHook;
   // Messages and ChatEvents, in the order offered.
@@ -71,7 +73,8 @@ final class EngineSubscription implements Subscription {
 
   EngineSubscription(Mailbox mailbox, SessionState session, MessageListener listener, ChatStore store,
       Executor executor, EngineListeners events, int queueLimit, long startAfterSeq, long catchUpToSeq,
-      Delivered deliveredHook) {
+      Delivered deliveredHook, boolean inline) {
+    this.inline = inline;
     this.deliveredHook = deliveredHook;
     this.mailbox = mailbox;
     this.session = session;
@@ -164,14 +167,24 @@ final class EngineSubscription implements Subscription {
   }
 
   private void schedule() {
-    if (scheduled.compareAndSet(false, true)) {
-      try {
-        executor.execute(this::drain);
-      } catch (RejectedExecutionException e) {
-        // The engine is shutting down; it ends every subscription itself.
-        active = false;
-      }
+    if (scheduled.compareAndSet(false, true) && !(inline && InlineDrains.defer(this))) {
+      drainOnExecutor();
     }
+  }
+
+  /** Runs a scheduled drain on the delivery executor. */
+  void drainOnExecutor() {
+    try {
+      executor.execute(this::drain);
+    } catch (RejectedExecutionException e) {
+      // The engine is shutting down; it ends every subscription itself.
+      active = false;
+    }
+  }
+
+  /** Runs a scheduled drain on this thread, which holds none of the engine's locks. */
+  void drainHere() {
+    drain();
   }
 
   private void drain() {

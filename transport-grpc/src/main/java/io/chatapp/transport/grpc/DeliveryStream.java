@@ -39,7 +39,8 @@ import java.util.function.Consumer;
  * ends the subscription (logout, account deleted, shutdown), with the engine's code, and when
  * {@link #shutDown()} is called; when the client cancels, the subscription is closed.
  *
- * <p>Thread-safe. The engine calls {@link #onMessage} and {@link #onEnd} on its delivery thread,
+ * <p>Thread-safe. The engine calls {@link #onMessage} and {@link #onEnd} on its delivery thread
+ * or on the thread that stored the message ({@link #handsOff()}),
  * gRPC calls the ready and cancel handlers on the server's executor (the event loop when the
  * engine never blocks), and the server calls
  * {@link #shutDown()} on the thread that closes it. Whichever thread finds work writes it, one
@@ -221,6 +222,12 @@ final class DeliveryStream implements MessageListener, OutboundBudget.Holder {
     }
     LOG.log(System.Logger.Level.ERROR, "unexpected failure while delivering messages", e);
     return StatusMapping.toStatusException(ErrorCode.INTERNAL, "unexpected failure on the server in Subscribe");
+  }
+
+  /** It only buffers and writes to the call without waiting, so the engine may call it on any thread. */
+  @Override
+  public boolean handsOff() {
+    return true;
   }
 
   /**

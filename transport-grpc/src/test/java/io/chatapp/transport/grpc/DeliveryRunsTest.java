@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.chatapp.api.ChatEngine;
 import io.chatapp.engine.DefaultChatEngine;
+import io.chatapp.engine.store.ForwardingChatStore;
+import io.chatapp.engine.store.InMemoryChatStore;
 import io.chatapp.transport.grpc.proto.ChatServiceGrpc;
 import io.chatapp.transport.grpc.proto.SubscribeRequest;
 import io.chatapp.transport.grpc.proto.SubscribeResponse;
@@ -46,7 +48,10 @@ class DeliveryRunsTest {
   @Test
   void aRunOfMessagesDeliveredInOneGoTravelsAsOneResponse() throws Exception {
     HeldExecutor delivery = new HeldExecutor();
-    try (ChatEngine engine = DefaultChatEngine.builder().passwordIterations(1000).deliveryExecutor(delivery).build();
+    // A store that may wait: delivery then runs on the engine's executor, held here, never on the
+    // sending thread (which drains a run as it comes, one message at a time when the rate is low).
+    try (ChatEngine engine = DefaultChatEngine.builder().passwordIterations(1000).deliveryExecutor(delivery)
+            .store(new ForwardingChatStore(new InMemoryChatStore()) {}).build();
         GrpcChatServer server = GrpcChatServer.builder(engine).port(0).build().start()) {
       engine.createAccount("alice", PASSWORD);
       engine.createAccount("bob", PASSWORD);

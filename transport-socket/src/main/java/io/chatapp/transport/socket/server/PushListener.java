@@ -12,7 +12,8 @@ import io.chatapp.transport.socket.codec.Frame;
  * (receipts, presence, typing, carbons, withdrawals) go only to connections of version 2 or
  * later: a version 1 client never agreed to their opcodes.
  *
- * <p>Thread-safe; called by the engine's delivery thread. It never blocks: a connection whose
+ * <p>Thread-safe; called by the engine's delivery thread, or the thread that stored the message
+ * ({@link #handsOff()}). It never blocks: a connection whose
  * outbound queue is full is closed instead.
  */
 final class PushListener implements MessageListener {
@@ -22,6 +23,12 @@ final class PushListener implements MessageListener {
   PushListener(Connection connection, int subscriptionId) {
     this.connection = connection;
     this.subscriptionId = subscriptionId;
+  }
+
+  /** It only queues frames on the connection, so the engine may call it on any of its threads. */
+  @Override
+  public boolean handsOff() {
+    return true;
   }
 
   @Override
