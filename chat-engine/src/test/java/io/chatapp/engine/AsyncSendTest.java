@@ -13,8 +13,6 @@ import io.chatapp.api.ChatEngineListener;
 import io.chatapp.api.ChatException;
 import io.chatapp.api.Message;
 import io.chatapp.api.MessageListener;
-import io.chatapp.engine.store.ForwardingChatStore;
-import io.chatapp.engine.store.InMemoryChatStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -41,10 +39,8 @@ class AsyncSendTest {
   private static final long TIMEOUT_SECONDS = 10;
   private static final int SENDS = 200;
 
-  private record PendingAppend(Message message, String clientMessageId, CompletableFuture<Message> done) {}
-
-  private final InMemoryChatStore memory = new InMemoryChatStore();
-  private final BlockingQueue<PendingAppend> appends = new LinkedBlockingQueue<>();
+  private final QueuedAppendStore store = new QueuedAppendStore();
+  private final BlockingQueue<QueuedAppendStore.PendingAppend> appends = store.appends;
   private final BlockingQueue<Message> bobHears = new LinkedBlockingQueue<>();
   private final Set<Thread> listenerThreads = ConcurrentHashMap.newKeySet();
   private ChatEngine engine;
@@ -53,14 +49,6 @@ class AsyncSendTest {
 
   @BeforeEach
   void start() {
-    ForwardingChatStore store = new ForwardingChatStore(memory) {
-      @Override
-      public CompletableFuture<Message> appendPipelined(Message message, String clientMessageId) {
-        PendingAppend pending = new PendingAppend(message, clientMessageId, new CompletableFuture<>());
-        appends.add(pending);
-        return pending.done();
-      }
-    };
     engine = DefaultChatEngine.builder().store(store).passwordIterations(1000).build();
     engine.createAccount("alice", "alice-password");
     engine.createAccount("bob", "bob-password");
@@ -84,11 +72,9 @@ class AsyncSendTest {
 
   /** Commits what is queued as one group commit would, on the calling thread. */
   private int commitAll() {
-    List<PendingAppend> batch = new ArrayList<>();
+    List<QueuedAppendStore.PendingAppend> batch = new ArrayList<>();
     appends.drainTo(batch);
-    for (PendingAppend pending : batch) {
-      pending.done().complete(memory.append(pending.message(), pending.clientMessageId()));
-    }
+    batch.forEach(store::commit);
     return batch.size();
   }
 
@@ -158,9 +144,9 @@ class AsyncSendTest {
     // The listener's own send is appended from the completions thread; commit it too.
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
     while (!echoed.isDone() && System.nanoTime() < deadline) {
-      PendingAppend pong = appends.poll(100, TimeUnit.MILLISECONDS);
+      QueuedAppendStore.PendingAppend pong = appends.poll(100, TimeUnit.MILLISECONDS);
       if (pong != null) {
-        pong.done().complete(memory.append(pong.message(), pong.clientMessageId()));
+        store.commit(pong);
       }
     }
     assertEquals("pong", echoed.get(TIMEOUT_SECONDS, TimeUnit.SECONDS).text());
