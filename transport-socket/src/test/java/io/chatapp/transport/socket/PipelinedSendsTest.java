@@ -106,6 +106,32 @@ class PipelinedSendsTest {
     }
   }
 
+  @Test
+  void aConnectionHasAtMostItsBudgetOfSendsUnansweredAndTheRestWaitTheirTurn() throws Exception {
+    int budget = 64; // RequestQueue.MAX_SENDS_IN_FLIGHT
+    try (RawConnection raw = loggedIn("alice")) {
+      for (int i = 0; i < budget + 10; i++) {
+        raw.send(new Frame.Send(10 + i, "alice", "message " + i, null));
+      }
+      assertTrue(store.awaitAppends(budget, TIMEOUT_MS));
+      // The worker is free, but the connection's next SEND waits until one is answered: with the
+      // commits held, a SEND past the budget never reaches the store. Another connection's does.
+      try (RawConnection other = loggedIn("bob")) {
+        other.send(new Frame.Send(3, "bob", "from another connection", null));
+        assertTrue(store.awaitAppends(1, TIMEOUT_MS));
+        assertEquals(budget + 1, store.commit(false), "only the budget's SENDs and bob's were started");
+        assertEquals(3, other.next().requestId());
+      }
+      for (int i = 0; i < budget + 10; i++) {
+        if (i == budget) {
+          assertTrue(store.awaitAppends(10, TIMEOUT_MS), "the SENDs past the budget start once answered");
+          store.commit(false);
+        }
+        assertEquals(10 + i, raw.next().requestId());
+      }
+    }
+  }
+
   private RawConnection loggedIn(String username) throws Exception {
     engine.createAccount(username, PASSWORD);
     RawConnection raw = new RawConnection(server.port());
