@@ -32,6 +32,9 @@ final class WaitingCaller implements Executor {
    * @return {@code future}, done
    */
   <T> CompletableFuture<T> runUntilDone(CompletableFuture<T> future) {
+    if (future.isDone()) {
+      return future; // a store that does not batch: everything ran on this thread already
+    }
     // Done however it completes, also on a path that queues nothing here.
     future.whenComplete((value, failure) -> tasks.add(WAKE_UP));
     boolean interrupted = false;
