@@ -209,6 +209,31 @@ public interface ChatEngine extends AutoCloseable {
   Message send(String token, String recipient, String text, String clientMessageId);
 
   /**
+   * Sends a message as {@link #send} does, without a thread waiting for it to be stored: the
+   * checks run on the caller's thread (a failure there is a future that failed already), and the
+   * future completes once the message is stored, or with the earlier message for a retry. With a
+   * durable store that commits many sends at once, it completes on the engine's own threads when
+   * the commit returns, so a transport needs no thread per send in flight; dependent stages should
+   * then be quick and must not block.
+   *
+   * <p>The default calls {@link #send} on the caller's thread and returns a future already done.
+   *
+   * @param token the sender's session
+   * @param recipient the recipient's username, in any letter case
+   * @param text 1 to {@value #MAX_TEXT_LENGTH} characters
+   * @param clientMessageId {@code null}, or 1 to {@value #MAX_CLIENT_MESSAGE_ID_LENGTH} characters
+   *     chosen by the sender
+   * @return the stored message; fails with the {@link ChatException} that {@link #send} throws
+   */
+  default CompletableFuture<Message> sendAsync(String token, String recipient, String text, String clientMessageId) {
+    try {
+      return CompletableFuture.completedFuture(send(token, recipient, text, clientMessageId));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /**
    * Subscribes to the caller's mailbox: first every stored message with a sequence number above
    * {@code afterSeq}, then each new one as it is stored, in sequence order, without gap or
    * duplicate. A listener that falls behind never slows senders: its queue is bounded, and on

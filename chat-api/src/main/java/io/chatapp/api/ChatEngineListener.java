@@ -4,9 +4,11 @@ package io.chatapp.api;
  * Observes what happens in an engine, for an embedding application (audit, metrics, bridges).
  *
  * <p>Every method has an empty default, so a listener overrides only what it needs. The engine
- * calls them after the change is stored, never while holding a lock: the account, session and
- * message-stored events on the thread that made the call, {@link #onMessageDelivered} on the
- * delivery thread. They should return quickly. An exception thrown by a listener is logged and
+ * calls them after the change is stored, never while holding a lock: the account and session
+ * events on the thread that made the call; {@link #onMessageStored} on the thread of a blocking
+ * {@code send}, or for {@code sendAsync} on the thread that completes it (the caller's, or the
+ * engine's delivery thread once a durable store's commit returned); {@link #onMessageDelivered} on
+ * the delivery thread. They should return quickly. An exception thrown by a listener is logged and
  * never fails the operation or stops other listeners.
  */
 public interface ChatEngineListener {

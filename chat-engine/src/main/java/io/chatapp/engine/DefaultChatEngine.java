@@ -26,7 +26,9 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -50,8 +52,8 @@ import java.util.function.Supplier;
 public final class DefaultChatEngine implements ChatEngine {
   private static final System.Logger LOG = System.getLogger(DefaultChatEngine.class.getName());
   static final int MAX_ACCOUNTS_READ_PER_PAGE = 2000;
-  // Sends with a client message id running at once; far above the threads a server gives the
-  // engine, so that only a runaway caller ever sends unregistered.
+  // Sends with a client message id running at once; far above what the transports let their
+  // connections have in flight, so that only a runaway caller ever sends unregistered.
   static final int MAX_ID_SENDS_IN_FLIGHT = 65_536;
   // How often delivered marks go to the store; a crash loses at most this much of them, and the
   // messages are then shown as sent until delivered again.
@@ -75,6 +77,7 @@ public final class DefaultChatEngine implements ChatEngine {
   private final SessionTable sessions;
   private final Duration idempotencyWindow;
   private final InFlightSends inFlight = new InFlightSends(MAX_ID_SENDS_IN_FLIGHT);
+  private final SendCompletions completions;
   private final Sweeper sweeper;
   private volatile boolean closed;
 
@@ -86,6 +89,7 @@ public final class DefaultChatEngine implements ChatEngine {
     this.delivery = builder.deliveryExecutor != null
         ? DeliveryExecutor.borrowed(builder.deliveryExecutor)
         : DeliveryExecutor.owned(builder.deliveryThreads);
+    this.completions = new SendCompletions(delivery.executor());
     this.subscriberQueueLimit = builder.subscriberQueueLimit;
     this.credentials = new Credentials(store, new PasswordHasher(builder.passwordIterations, builder.random),
         new LoginThrottle(builder.freeLoginFailures, builder.loginFailureWindow, builder.maxLoginDelay, clock),
@@ -255,20 +259,56 @@ public final class DefaultChatEngine implements ChatEngine {
 
   @Override
   public Message send(String token, String recipient, String text, String clientMessageId) {
-    SessionState sender = session(token);
-    Rules.present(recipient, "recipient");
-    Rules.text(text);
-    Rules.clientMessageId(clientMessageId);
-    sender.sendRate.take(clock.millis());
-    if (!Rules.isValidUsername(recipient)) {
-      throw Rules.noSuchUser(recipient);
+    WaitingCaller caller = new WaitingCaller();
+    CompletableFuture<Message> sent = caller.runUntilDone(send(token, recipient, text, clientMessageId, caller));
+    try {
+      return sent.join();
+    } catch (CompletionException e) {
+      // As thrown where it happened: a ChatException, or a store's own failure.
+      Throwable cause = e.getCause();
+      if (cause instanceof RuntimeException r) {
+        throw r;
+      }
+      if (cause instanceof Error err) {
+        throw err;
+      }
+      throw e;
     }
-    if (clientMessageId == null) {
-      return store(sender, recipient, text, null);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The checks, the seq and the queued append run on the caller's thread; with a store that
+   * commits in groups, the rest (offering to subscriptions, carbons, {@code onMessageStored}) and
+   * the future's completion run on the engine's delivery threads, one send at a time in the order
+   * the store committed them, so dependent stages should be quick and must not block.
+   */
+  @Override
+  public CompletableFuture<Message> sendAsync(String token, String recipient, String text, String clientMessageId) {
+    return send(token, recipient, text, clientMessageId, completions);
+  }
+
+  private CompletableFuture<Message> send(String token, String recipient, String text, String clientMessageId,
+      Executor completions) {
+    try {
+      SessionState sender = session(token);
+      Rules.present(recipient, "recipient");
+      Rules.text(text);
+      Rules.clientMessageId(clientMessageId);
+      sender.sendRate.take(clock.millis());
+      if (!Rules.isValidUsername(recipient)) {
+        throw Rules.noSuchUser(recipient);
+      }
+      if (clientMessageId == null) {
+        return store(sender, recipient, text, null, completions);
+      }
+      // A retry of an attempt with its id that is still being stored gets that attempt's message.
+      return inFlight.once(sender.userKey, clientMessageId, recipient, text, completions,
+          () -> sendOnce(sender, recipient, text, clientMessageId, completions));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
     }
-    // A retry waits for an attempt with its id that is still being stored and gets its message.
-    return inFlight.once(sender.userKey, clientMessageId, recipient, text,
-        () -> sendOnce(sender, recipient, text, clientMessageId));
   }
 
   /**
@@ -276,24 +316,33 @@ public final class DefaultChatEngine implements ChatEngine {
    * earlier attempt that finished (each stays registered until durable), and the store's check
    * inside its commit covers the rest.
    */
-  private Message sendOnce(SessionState sender, String recipient, String text, String clientMessageId) {
+  private CompletableFuture<Message> sendOnce(SessionState sender, String recipient, String text,
+      String clientMessageId, Executor completions) {
     Instant windowStart = clock.instant().minus(idempotencyWindow);
     var earlier = store.findSent(sender.userKey, clientMessageId, Instant.MIN);
     if (earlier.isPresent()) {
       if (!earlier.get().sentAt().isBefore(windowStart)) {
         Rules.requireRepeat(earlier, clientMessageId, recipient, text);
-        return asStored(earlier.get().toMessage(sender.username, text), sender);
+        return CompletableFuture.completedFuture(asStored(earlier.get().toMessage(sender.username, text), sender));
       }
       // Past the window the id is new again; its old record must go before the store's dedupe sees it.
       deleteSentBefore(windowStart);
     }
-    return store(sender, recipient, text, clientMessageId);
+    return store(sender, recipient, text, clientMessageId, completions);
   }
 
-  private Message store(SessionState sender, String recipient, String text, String clientMessageId) {
+  private CompletableFuture<Message> store(SessionState sender, String recipient, String text, String clientMessageId,
+      Executor completions) {
     long id = lastMessageId.incrementAndGet();
-    Message message = onMailbox(StoredAccount.key(recipient), mailbox -> mailbox.append(store, id, sender,
-        text, clock.instant(), clientMessageId, maxUnreadPerMailbox, maxUnreadPerSender));
+    CompletableFuture<Message> appended = onMailbox(StoredAccount.key(recipient), mailbox -> mailbox.append(store, id,
+        sender, text, clock.instant(), clientMessageId, maxUnreadPerMailbox, maxUnreadPerSender, completions));
+    // Runs where the append finished: on this thread for a store that does not batch, else on
+    // the completions, after the mailbox offered the message.
+    return appended.thenApply(message -> stored(sender, recipient, text, clientMessageId, id, message));
+  }
+
+  private Message stored(SessionState sender, String recipient, String text, String clientMessageId, long id,
+      Message message) {
     if (message.id() != id) {
       // A duplicate that the store found: an attempt that raced this one, maybe with another text.
       Rules.requireRepeat(store.findSent(sender.userKey, clientMessageId, Instant.MIN), clientMessageId,

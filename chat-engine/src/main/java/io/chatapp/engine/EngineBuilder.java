@@ -113,8 +113,11 @@ public final class EngineBuilder {
   }
 
   /**
-   * Sets the executor that runs subscription delivery; the engine does not shut it down.
-   * Default: a pool of its own with {@link #deliveryThreads} threads.
+   * Sets the executor that runs subscription delivery and the end of sends whose store commits
+   * later (see {@code sendAsync}); the engine does not shut it down. It must run tasks on threads
+   * of its own, never on the thread that calls {@code execute} (such as a store's writer, which
+   * must not wait for the engine). Default: a pool of its own with {@link #deliveryThreads}
+   * threads.
    *
    * @param executor the executor
    * @return this builder

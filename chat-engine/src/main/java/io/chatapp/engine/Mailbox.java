@@ -18,6 +18,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
@@ -26,13 +27,14 @@ import java.util.function.Supplier;
  * Every write to one mailbox runs under its lock, which orders sequence numbers, storage and
  * pushes; different mailboxes never share a lock, so senders to different recipients do not wait
  * for each other. A send takes its seq and queues its write ({@link ChatStore#appendPipelined})
- * under the lock but waits for durability after it, so that sends to one recipient share a group
- * commit, with a client message id or without; the messages are still offered to subscriptions
- * only once durable, and in seq order. A send that the store finds to be a duplicate gives its
+ * under the lock and is finished by the engine's completions once the store's future completes,
+ * so that sends to one recipient share a group commit, with a client message id or without, and no
+ * thread waits for it; the messages are still offered to subscriptions only once durable, and in
+ * seq order. A send that the store finds to be a duplicate gives its
  * seq back when nothing came after it, and otherwise leaves it unused (see {@link #withdraw}).
  *
- * <p>Thread-safe. Called by any engine caller thread; subscriptions read {@link #subscriptions}
- * without the lock.
+ * <p>Thread-safe. Called by any engine caller thread, and by the engine's completions (see
+ * {@link #append}); subscriptions read {@link #subscriptions} without the lock.
  */
 final class Mailbox {
   private static final EngineSubscription[] NONE = new EngineSubscription[0];
@@ -175,14 +177,22 @@ final class Mailbox {
 
   /**
    * Stores a message with the next sequence number and offers it to every live subscription; if
-   * the store finds the sender's client message id used already, stores nothing and returns the
-   * earlier message instead (told apart from a new one by its id).
+   * the store finds the sender's client message id used already, stores nothing and completes
+   * with the earlier message instead (told apart from a new one by its id).
    *
+   * <p>The seq is taken and the append queued on the calling thread, under the lock; the rest
+   * (offering in seq order, or giving the seq back) runs on {@code completions} once the store's
+   * future completes, so that no thread waits for the commit. It must not be the thread that
+   * completes the store's futures: a caller may hold this lock while it waits for the store (see
+   * {@link #awaitPending}), and the rest takes it.
+   *
+   * @return the stored message, or the earlier one; completed at once for a store that does not
+   *     batch
    * @throws ChatException {@link ErrorCode#RESOURCE_EXHAUSTED} if {@code maxUnread} messages wait
    *     unread already; nothing stored is dropped
    */
-  Message append(ChatStore store, long id, SessionState sender, String text, Instant now, String clientMessageId,
-      long maxUnread, long maxUnreadPerSender) {
+  CompletableFuture<Message> append(ChatStore store, long id, SessionState sender, String text, Instant now,
+      String clientMessageId, long maxUnread, long maxUnreadPerSender, Executor completions) {
     Message message;
     CompletableFuture<Message> durable;
     synchronized (lock) {
@@ -213,31 +223,32 @@ final class Mailbox {
       if (durable.isDone()) {
         // A store that does not batch: the outcome is known before the seq is taken, so a
         // duplicate takes none.
-        return appendedAtOnce(message, durable);
+        return CompletableFuture.completedFuture(appendedAtOnce(message, durable));
       }
       // The seq is taken now; the store applies appends in call order, so the next send may
       // start before this one is durable and the two share a commit.
       count(message);
       pending = durable;
     }
-    Message stored;
-    try {
-      stored = durable.join();
-    } catch (CompletionException | CancellationException e) {
-      synchronized (lock) {
+    return durable.handleAsync((stored, failure) -> appended(message, durable, stored, failure), completions);
+  }
+
+  /** Finishes a pipelined append once the store decided. On the engine's completions. */
+  private Message appended(Message message, CompletableFuture<Message> durable, Message stored, Throwable failure) {
+    synchronized (lock) {
+      if (failure != null) {
         offerInOrder(message.seq(), null);
         forgetCounters();
-      }
-      throw unwrap(e);
-    }
-    synchronized (lock) {
-      if (stored.id() == message.id()) {
-        // Offered only once durable, and in seq order although the senders get here in any
-        // order: an offer out of order would make the subscription fetch the gap from the store.
+      } else if (stored.id() == message.id()) {
+        // Offered only once durable, and in seq order although the stores' completions may reach
+        // here in any order: an offer out of order would make the subscription fetch the gap.
         offerInOrder(message.seq(), message);
       } else {
         withdraw(message, durable);
       }
+    }
+    if (failure != null) {
+      throw unwrap(failure);
     }
     return stored;
   }
@@ -290,8 +301,8 @@ final class Mailbox {
     forgetCounters();
   }
 
-  private static RuntimeException unwrap(RuntimeException e) {
-    Throwable cause = e.getCause() != null ? e.getCause() : e;
+  private static RuntimeException unwrap(Throwable e) {
+    Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
     return cause instanceof RuntimeException r ? r : new IllegalStateException("append failed", cause);
   }
 

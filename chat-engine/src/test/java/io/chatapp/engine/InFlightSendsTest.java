@@ -1,10 +1,10 @@
 package io.chatapp.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
@@ -12,80 +12,60 @@ import io.chatapp.api.Message;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The map of sends in flight: one attempt per sender and id runs, it stays bounded, and it empties. */
+/**
+ * The map of sends in flight: one attempt per sender and id runs, a retry of it completes from
+ * its outcome without a thread waiting, the map stays bounded, and it empties.
+ */
 class InFlightSendsTest {
-  private static final long TIMEOUT_SECONDS = 10;
   private static final Message STORED = new Message(1, "alice", "bob", "hi", Instant.EPOCH, 1);
+  // What follows an earlier attempt's outcome runs on the thread that completes it: the test's.
+  private static final Executor DIRECT = Runnable::run;
 
-  private final ExecutorService threads = Executors.newCachedThreadPool();
-
-  @AfterEach
-  void stop() throws InterruptedException {
-    threads.shutdownNow();
-    assertTrue(threads.awaitTermination(TIMEOUT_SECONDS, TimeUnit.SECONDS));
-  }
-
-  /** Starts a send that runs until {@code release} opens; returns once it runs. */
-  private Future<Message> held(InFlightSends sends, String id, CountDownLatch release, AtomicInteger runs)
-      throws InterruptedException {
-    CountDownLatch running = new CountDownLatch(1);
-    Future<Message> f = threads.submit(() -> sends.once("alice", id, "bob", "hi", () -> {
+  /** Starts a send whose store completes only when the test completes the returned future. */
+  private static CompletableFuture<Message> held(InFlightSends sends, String id, CompletableFuture<Message> store,
+      AtomicInteger runs) {
+    return sends.once("alice", id, "bob", "hi", DIRECT, () -> {
       runs.incrementAndGet();
-      running.countDown();
-      await(release);
-      return STORED;
-    }));
-    assertTrue(running.await(TIMEOUT_SECONDS, TimeUnit.SECONDS), "the held send did not start");
-    return f;
+      return store;
+    });
   }
 
   @Test
-  void concurrentAttemptsOfOneIdRunOnceAndAllGetItsMessage() throws Exception {
+  void concurrentAttemptsOfOneIdRunOnceAndAllGetItsMessage() {
     InFlightSends sends = new InFlightSends(100);
-    CountDownLatch release = new CountDownLatch(1);
+    CompletableFuture<Message> store = new CompletableFuture<>();
     AtomicInteger runs = new AtomicInteger();
-    Future<Message> first = held(sends, "c-1", release, runs);
-    CompletableFuture<Thread> secondThread = new CompletableFuture<>();
-    Future<Message> second = threads.submit(() -> {
-      secondThread.complete(Thread.currentThread());
-      return sends.once("alice", "c-1", "bob", "hi", () -> {
-        runs.incrementAndGet();
-        return new Message(2, "alice", "bob", "hi", Instant.EPOCH, 2);
-      });
+    CompletableFuture<Message> first = held(sends, "c-1", store, runs);
+    CompletableFuture<Message> second = sends.once("alice", "c-1", "bob", "hi", DIRECT, () -> {
+      runs.incrementAndGet();
+      return CompletableFuture.completedFuture(new Message(2, "alice", "bob", "hi", Instant.EPOCH, 2));
     });
-    ParkedThreads.awaitWaiting(secondThread.get(TIMEOUT_SECONDS, TimeUnit.SECONDS), TIMEOUT_SECONDS);
+    assertFalse(second.isDone(), "the retry completes from the attempt in flight, which is not stored yet");
     assertEquals(1, sends.size());
-    release.countDown();
-    assertSame(STORED, first.get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
-    Message answer = second.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-    assertSame(STORED, answer);
+    store.complete(STORED);
+    assertSame(STORED, first.join());
+    assertSame(STORED, second.join());
     assertEquals(1, runs.get());
     assertEquals(0, sends.size(), "finished attempts leave the map");
   }
 
   @Test
-  void aWaiterWithAnotherTextOrRecipientIsRefusedOnceTheAttemptItWaitedForIsStored() throws Exception {
+  void aWaiterWithAnotherTextOrRecipientIsRefusedOnceTheAttemptItWaitedForIsStored() {
     InFlightSends sends = new InFlightSends(100);
-    CountDownLatch release = new CountDownLatch(1);
+    CompletableFuture<Message> store = new CompletableFuture<>();
     AtomicInteger runs = new AtomicInteger();
-    Future<Message> first = held(sends, "c-1", release, runs);
-    Future<Message> otherText = waiting(sends, "bob", "another text");
-    Future<Message> otherRecipient = waiting(sends, "carol", "hi");
-    release.countDown();
-    assertSame(STORED, first.get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
-    for (Future<Message> refused : List.of(otherText, otherRecipient)) {
-      ExecutionException e =
-          assertThrows(ExecutionException.class, () -> refused.get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+    CompletableFuture<Message> first = held(sends, "c-1", store, runs);
+    CompletableFuture<Message> otherText = retry(sends, "bob", "another text");
+    CompletableFuture<Message> otherRecipient = retry(sends, "carol", "hi");
+    store.complete(STORED);
+    assertSame(STORED, first.join());
+    for (CompletableFuture<Message> refused : List.of(otherText, otherRecipient)) {
+      CompletionException e = assertThrows(CompletionException.class, refused::join);
       ChatException reason = assertInstanceOf(ChatException.class, e.getCause());
       assertEquals(ErrorCode.INVALID_ARGUMENT, reason.code());
       assertEquals("IDEMPOTENCY_KEY_REUSED", reason.reason());
@@ -93,63 +73,57 @@ class InFlightSendsTest {
           reason.getMessage());
     }
     assertEquals(1, runs.get());
-    assertSame(STORED, sends.once("alice", "c-1", "BOB", "hi", () -> STORED), "the recipient in any letter case");
+    assertSame(STORED, sends.once("alice", "c-1", "BOB", "hi", DIRECT, () -> CompletableFuture.completedFuture(STORED))
+        .join(), "the recipient in any letter case");
   }
 
-  /** Starts a send of c-1 on another thread and returns once it waits for the attempt in flight. */
-  private Future<Message> waiting(InFlightSends sends, String recipient, String text) throws Exception {
-    CompletableFuture<Thread> thread = new CompletableFuture<>();
-    Future<Message> send = threads.submit(() -> {
-      thread.complete(Thread.currentThread());
-      return sends.once("alice", "c-1", recipient, text, () -> STORED);
-    });
-    ParkedThreads.awaitWaiting(thread.get(TIMEOUT_SECONDS, TimeUnit.SECONDS), TIMEOUT_SECONDS);
-    return send;
+  /** Sends c-1 while an attempt of it is in flight; the result waits for that attempt. */
+  private static CompletableFuture<Message> retry(InFlightSends sends, String recipient, String text) {
+    CompletableFuture<Message> retry = sends.once("alice", "c-1", recipient, text, DIRECT,
+        () -> CompletableFuture.completedFuture(STORED));
+    assertFalse(retry.isDone(), "a retry waits for the attempt in flight");
+    return retry;
   }
 
   @Test
-  void afterTheAttemptItWaitedForFailsAWaiterRunsItsOwn() throws Exception {
+  void afterTheAttemptItWaitedForFailsAWaiterRunsItsOwn() {
     InFlightSends sends = new InFlightSends(100);
-    CountDownLatch release = new CountDownLatch(1);
-    CountDownLatch running = new CountDownLatch(1);
-    Future<Message> failing = threads.submit(() -> sends.once("alice", "c-1", "bob", "hi", () -> {
-      running.countDown();
-      await(release);
-      throw new IllegalStateException("connection lost");
-    }));
-    assertTrue(running.await(TIMEOUT_SECONDS, TimeUnit.SECONDS));
-    Future<Message> retry = waiting(sends, "bob", "hi");
-    release.countDown();
-    ExecutionException e = assertThrows(ExecutionException.class, () -> failing.get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+    CompletableFuture<Message> store = new CompletableFuture<>();
+    CompletableFuture<Message> failing = held(sends, "c-1", store, new AtomicInteger());
+    CompletableFuture<Message> retry = retry(sends, "bob", "hi");
+    store.completeExceptionally(new IllegalStateException("connection lost"));
+    CompletionException e = assertThrows(CompletionException.class, failing::join);
     assertEquals("connection lost", e.getCause().getMessage());
-    assertSame(STORED, retry.get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+    assertSame(STORED, retry.join());
     assertEquals(0, sends.size());
   }
 
   @Test
-  void holdsNoMoreThanItsBudgetAndRunsTheRestUnregistered() throws Exception {
+  void anAttemptThatThrowsLeavesTheMap() {
+    InFlightSends sends = new InFlightSends(100);
+    assertThrows(IllegalStateException.class, () -> sends.once("alice", "c-1", "bob", "hi", DIRECT, () -> {
+      throw new IllegalStateException("store closed");
+    }));
+    assertEquals(0, sends.size());
+  }
+
+  @Test
+  void holdsNoMoreThanItsBudgetAndRunsTheRestUnregistered() {
     InFlightSends sends = new InFlightSends(2);
-    CountDownLatch release = new CountDownLatch(1);
+    CompletableFuture<Message> store = new CompletableFuture<>();
     AtomicInteger runs = new AtomicInteger();
-    held(sends, "c-1", release, runs);
-    held(sends, "c-2", release, runs);
+    held(sends, "c-1", store, runs);
+    held(sends, "c-2", store, runs);
     assertEquals(2, sends.size());
     // Over budget: runs at once, unregistered, even with an id that is in flight.
-    assertSame(STORED, sends.once("alice", "c-3", "bob", "hi", () -> STORED));
-    assertSame(STORED, sends.once("alice", "c-1", "bob", "hi", () -> STORED));
+    assertSame(STORED, sends.once("alice", "c-3", "bob", "hi", DIRECT, () -> CompletableFuture.completedFuture(STORED))
+        .join());
+    assertSame(STORED, sends.once("alice", "c-1", "bob", "hi", DIRECT, () -> CompletableFuture.completedFuture(STORED))
+        .join());
     assertEquals(2, sends.size());
-    release.countDown();
-    threads.shutdown();
-    assertTrue(threads.awaitTermination(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+    store.complete(STORED);
     assertEquals(0, sends.size());
-    assertSame(STORED, sends.once("alice", "c-4", "bob", "hi", () -> STORED), "the budget is free again");
-  }
-
-  private static void await(CountDownLatch latch) {
-    try {
-      assertTrue(latch.await(TIMEOUT_SECONDS, TimeUnit.SECONDS), "never released");
-    } catch (InterruptedException e) {
-      throw new IllegalStateException(e);
-    }
+    assertSame(STORED, sends.once("alice", "c-4", "bob", "hi", DIRECT, () -> CompletableFuture.completedFuture(STORED))
+        .join(), "the budget is free again");
   }
 }

@@ -10,12 +10,7 @@ import io.chatapp.api.ChatEngineListener;
 import io.chatapp.api.ChatException;
 import io.chatapp.api.Message;
 import io.chatapp.api.MessageListener;
-import io.chatapp.engine.store.ForwardingChatStore;
-import io.chatapp.engine.store.InMemoryChatStore;
-import io.chatapp.engine.store.SentRecord;
-import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -41,35 +36,17 @@ import org.junit.jupiter.api.Test;
 class PipelinedAppendTest {
   private static final long TIMEOUT_SECONDS = 10;
 
-  /** A pipelined append the test commits by hand. */
-  private record PendingAppend(Message message, String clientMessageId, CompletableFuture<Message> done) {}
-
-  private final InMemoryChatStore memory = new InMemoryChatStore();
-  private final BlockingQueue<PendingAppend> appends = new LinkedBlockingQueue<>();
+  private final QueuedAppendStore store = new QueuedAppendStore();
+  private final BlockingQueue<QueuedAppendStore.PendingAppend> appends = store.appends;
   private final BlockingQueue<Message> bobHears = new LinkedBlockingQueue<>();
   private final AtomicInteger storedEvents = new AtomicInteger();
   private final ExecutorService senders = Executors.newCachedThreadPool();
-  // When set, findSent sees nothing: an earlier attempt whose commit the look-up missed.
-  private volatile boolean blindLookups;
   private ChatEngine engine;
   private String alice;
   private String bob;
 
   @BeforeEach
   void start() {
-    ForwardingChatStore store = new ForwardingChatStore(memory) {
-      @Override
-      public CompletableFuture<Message> appendPipelined(Message message, String clientMessageId) {
-        PendingAppend pending = new PendingAppend(message, clientMessageId, new CompletableFuture<>());
-        appends.add(pending);
-        return pending.done();
-      }
-
-      @Override
-      public Optional<SentRecord> findSent(String senderKey, String clientMessageId, Instant notBefore) {
-        return blindLookups ? Optional.empty() : super.findSent(senderKey, clientMessageId, notBefore);
-      }
-    };
     engine = DefaultChatEngine.builder().store(store).passwordIterations(1000).build();
     engine.createAccount("alice", "alice-password");
     engine.createAccount("bob", "bob-password");
@@ -103,15 +80,14 @@ class PipelinedAppendTest {
     return senders.submit(() -> engine.send(alice, "bob", text, clientMessageId));
   }
 
-  private PendingAppend nextAppend() throws InterruptedException {
-    PendingAppend pending = appends.poll(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+  private QueuedAppendStore.PendingAppend nextAppend() throws InterruptedException {
+    QueuedAppendStore.PendingAppend pending = appends.poll(TIMEOUT_SECONDS, TimeUnit.SECONDS);
     assertNotNull(pending, "no append reached the store");
     return pending;
   }
 
-  /** Commits as a deduping store does: the in-memory store decides, then the future completes. */
-  private static void commit(InMemoryChatStore memory, PendingAppend pending) {
-    pending.done().complete(memory.append(pending.message(), pending.clientMessageId()));
+  private void commit(QueuedAppendStore.PendingAppend pending) {
+    store.commit(pending);
   }
 
   private Message get(Future<Message> send) throws Exception {
@@ -131,15 +107,15 @@ class PipelinedAppendTest {
   @Test
   void sendsToOneRecipientShareTheWaitAndAreDeliveredInSeqOrder() throws Exception {
     Future<Message> one = send("one", "c-1");
-    PendingAppend first = nextAppend();
+    QueuedAppendStore.PendingAppend first = nextAppend();
     Future<Message> two = send("two", null);
-    PendingAppend second = nextAppend(); // reached the store while "one" is not durable yet
+    QueuedAppendStore.PendingAppend second = nextAppend(); // reached the store while "one" is not durable yet
     assertEquals("c-1", first.clientMessageId(), "a send with a client id is pipelined too");
     assertEquals(1, first.message().seq());
     assertEquals(2, second.message().seq());
     assertEquals(null, bobHears.poll(), "nothing is offered before it is durable");
-    commit(memory, first);
-    commit(memory, second);
+    commit(first);
+    commit(second);
     assertEquals("one", one.get(TIMEOUT_SECONDS, TimeUnit.SECONDS).text());
     assertEquals("two", two.get(TIMEOUT_SECONDS, TimeUnit.SECONDS).text());
     assertEquals("one", bobHearsNext().text());
@@ -150,11 +126,11 @@ class PipelinedAppendTest {
   void failedAppendFailsItsSendAndLaterMessagesStillArriveWithoutReusingItsSeq()
       throws InterruptedException, TimeoutException, ExecutionException {
     Future<Message> three = send("three", null);
-    PendingAppend failing = nextAppend();
+    QueuedAppendStore.PendingAppend failing = nextAppend();
     Future<Message> four = send("four", null);
-    PendingAppend next = nextAppend();
+    QueuedAppendStore.PendingAppend next = nextAppend();
     failing.done().completeExceptionally(new IllegalStateException("disk full"));
-    commit(memory, next);
+    commit(next);
     ExecutionException failed = assertThrows(ExecutionException.class, () -> three.get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
     assertEquals("disk full", failed.getCause().getMessage());
     assertEquals(2, four.get(TIMEOUT_SECONDS, TimeUnit.SECONDS).seq());
@@ -162,9 +138,9 @@ class PipelinedAppendTest {
     assertEquals("four", heard.text());
     assertEquals(2, heard.seq());
     Future<Message> five = send("five", null);
-    PendingAppend after = nextAppend();
+    QueuedAppendStore.PendingAppend after = nextAppend();
     assertEquals(3, after.message().seq(), "the seq after the reload follows the last stored one");
-    commit(memory, after);
+    commit(after);
     assertEquals(3, five.get(TIMEOUT_SECONDS, TimeUnit.SECONDS).seq());
     assertEquals("five", bobHearsNext().text());
   }
@@ -172,7 +148,7 @@ class PipelinedAppendTest {
   @Test
   void retryWhileTheFirstAttemptIsInTheCommitWaitsForItAndGetsItsMessage() throws Exception {
     Future<Message> firstSend = send("once", "c-1");
-    PendingAppend first = nextAppend();
+    QueuedAppendStore.PendingAppend first = nextAppend();
     CompletableFuture<Thread> retryThread = new CompletableFuture<>();
     Future<Message> retry = senders.submit(() -> {
       retryThread.complete(Thread.currentThread());
@@ -180,7 +156,7 @@ class PipelinedAppendTest {
     });
     ParkedThreads.awaitWaiting(retryThread.get(TIMEOUT_SECONDS, TimeUnit.SECONDS), TIMEOUT_SECONDS);
     assertNull(appends.peek(), "the retry reached the store while the first attempt was in flight");
-    commit(memory, first);
+    commit(first);
     Message stored = get(firstSend);
     Message answered = get(retry);
     assertEquals(stored.id(), answered.id());
@@ -194,11 +170,11 @@ class PipelinedAppendTest {
   @Test
   void duplicateFoundOnlyByTheStoreGivesItsSeqBack() throws Exception {
     Message first = sendAndCommit("once", "c-1");
-    blindLookups = true; // the look-up misses it, as when its commit's outcome was unknown
+    store.blindLookups = true; // the look-up misses it, as when its commit's outcome was unknown
     Future<Message> retry = send("once", "c-1");
-    PendingAppend duplicate = nextAppend();
+    QueuedAppendStore.PendingAppend duplicate = nextAppend();
     assertEquals(2, duplicate.message().seq());
-    commit(memory, duplicate);
+    commit(duplicate);
     Message answered = get(retry);
     assertEquals(first.id(), answered.id());
     assertEquals(first.seq(), answered.seq());
@@ -215,14 +191,14 @@ class PipelinedAppendTest {
   @Test
   void duplicateBehindALaterSendLeavesItsSeqUnusedAndCountsRight() throws Exception {
     Message first = sendAndCommit("once", "c-1");
-    blindLookups = true;
+    store.blindLookups = true;
     Future<Message> retry = send("once", "c-1");
-    PendingAppend duplicate = nextAppend();
+    QueuedAppendStore.PendingAppend duplicate = nextAppend();
     Future<Message> later = send("later", null);
-    PendingAppend behind = nextAppend();
+    QueuedAppendStore.PendingAppend behind = nextAppend();
     assertEquals(3, behind.message().seq());
-    commit(memory, duplicate);
-    commit(memory, behind);
+    commit(duplicate);
+    commit(behind);
     assertEquals(first.id(), get(retry).id());
     assertEquals(3, get(later).seq());
     assertEquals("once", bobHearsNext().text());
@@ -243,7 +219,7 @@ class PipelinedAppendTest {
 
   private Message sendAndCommit(String text, String clientMessageId) throws Exception {
     Future<Message> send = send(text, clientMessageId);
-    commit(memory, nextAppend());
+    commit(nextAppend());
     return get(send);
   }
 }

@@ -55,7 +55,7 @@ public final class BenchServer {
         // Room for 10,000 idle bench connections besides the setup ones, which may not have
         // closed yet; idle ones stay for as long as the bench holds them.
         SocketChatServer socket = socketPort < 0 ? null
-            : serving(ChatBench.socketServer(engine, store, socketPort, workers, 20_000));
+            : serving(ChatBench.socketServer(engine, socketPort, workers, 20_000));
         GrpcChatServer grpc = grpcPort < 0 ? null : GrpcChatServer.builder(engine).host("127.0.0.1").port(grpcPort)
             .maxConnectionsPerAddress(10_000).build()) {
       StringBuilder ports = new StringBuilder("PORTS");

@@ -86,8 +86,7 @@ public final class ChatBench implements Callable<Integer> {
   SqliteSync sqliteSync = SqliteSync.FULL;
 
   @Option(names = "--server-workers", description = "Engine-call threads of a started socket server; 0 = the server's "
-      + "default (4 on 2 cores) with the memory store, 64 with SQLite, whose group commit batches only the sends "
-      + "that wait at the same time.")
+      + "default (4 on 2 cores), with either store: a send holds no worker while it waits for the commit.")
   int serverWorkers;
 
   @Option(names = "--clients", description = "Clients, each logged in and subscribed.")
@@ -496,11 +495,11 @@ public final class ChatBench implements Callable<Integer> {
     } else {
       server.engine = benchEngine(benchStore, server.scratchDir, !noLiveReceipts);
       if (chosen == Transport.SOCKET) {
-        SocketChatServer socket = socketServer(server.engine, benchStore, 0, serverWorkers, 10_000);
+        SocketChatServer socket = socketServer(server.engine, 0, serverWorkers, 10_000);
         server.running = new Transport.RunningServer(chosen, socket.port(), false, socket::close);
       } else {
         // Every bench client comes from 127.0.0.1: the per-address limit would refuse all but 64.
-        server.running = chosen.start(server.engine, "127.0.0.1", 0, null, false, ServerLimits.LOOPBACK_LOAD);
+        server.running = chosen.start(server.engine, "127.0.0.1", 0, null, ServerLimits.LOOPBACK_LOAD);
       }
       server.port = server.running.port();
     }
@@ -517,18 +516,16 @@ public final class ChatBench implements Callable<Integer> {
    * Starts the socket server of a bench run on a loopback port.
    *
    * @param port the port, or 0 for a free one
-   * @param workers engine-call threads, or 0 for the default of the store
+   * @param workers engine-call threads, or 0 for the server's default
    * @param maxConnections the most connections
    */
-  static SocketChatServer socketServer(ChatEngine engine, BenchStore benchStore, int port, int workers,
+  static SocketChatServer socketServer(ChatEngine engine, int port, int workers,
       int maxConnections) {
     // Every bench client comes from 127.0.0.1: the per-address limit would refuse all but 64.
     SocketChatServer.Builder builder = SocketChatServer.builder(engine).host("127.0.0.1").port(port)
         .maxConnections(maxConnections).maxConnectionsPerAddress(maxConnections).idleTimeout(Duration.ofHours(1));
     if (workers > 0) {
       builder.workerThreads(workers);
-    } else if (benchStore.kind().equals("sqlite")) {
-      builder.workerThreads(Transport.DURABLE_STORE_WORKERS);
     }
     SocketChatServer server = builder.build();
     server.start();

@@ -141,8 +141,8 @@ public final class ChatServer implements Callable<Integer> {
   @Option(names = "--idle-timeout", description = "Time a socket connection may stay silent (default PT60S).")
   Duration idleTimeout;
 
-  @Option(names = "--socket-workers", description = "Socket worker threads (default twice the cores; "
-      + Transport.DURABLE_STORE_WORKERS + " over a durable store).")
+  @Option(names = "--socket-workers", description = "Socket worker threads (default twice the cores, at least "
+      + "4; sends over a durable store hold none while they wait for the commit).")
   Integer socketWorkers;
 
   @Spec
@@ -189,10 +189,10 @@ public final class ChatServer implements Callable<Integer> {
     try {
       try {
         if (!noSocket) {
-          servers.add(Transport.SOCKET.start(engine, host, socketPort, tls, !store.equals(ChatStores.MEMORY), limits));
+          servers.add(Transport.SOCKET.start(engine, host, socketPort, tls, limits));
         }
         if (!noGrpc) {
-          servers.add(Transport.GRPC.start(engine, host, grpcPort, tls, !store.equals(ChatStores.MEMORY), limits));
+          servers.add(Transport.GRPC.start(engine, host, grpcPort, tls, limits));
         }
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());

@@ -28,13 +28,9 @@ enum Transport {
     }
 
     @Override
-    RunningServer start(ChatEngine engine, String host, int port, Tls tls, boolean durableStore, ServerLimits limits)
+    RunningServer start(ChatEngine engine, String host, int port, Tls tls, ServerLimits limits)
         throws Exception {
       SocketChatServer.Builder builder = SocketChatServer.builder(engine).host(host).port(port);
-      if (durableStore && limits.socketWorkers() == null) {
-        // A send waits for its commit on a worker; more workers let more sends share one commit.
-        builder.workerThreads(DURABLE_STORE_WORKERS);
-      }
       limits.applyTo(builder);
       if (tls != null) {
         builder.tls(tls.certChainPem(), tls.privateKeyPem());
@@ -55,7 +51,7 @@ enum Transport {
     }
 
     @Override
-    RunningServer start(ChatEngine engine, String host, int port, Tls tls, boolean durableStore, ServerLimits limits)
+    RunningServer start(ChatEngine engine, String host, int port, Tls tls, ServerLimits limits)
         throws Exception {
       GrpcChatServer.Builder builder = GrpcChatServer.builder(engine).host(host).port(port);
       limits.applyTo(builder);
@@ -97,20 +93,14 @@ enum Transport {
   /** Connects a client over this transport, with TLS trusting {@code trustedCaPem} unless it is null. */
   abstract ChatClient connect(String host, int port, ChatClientListener listener, Path trustedCaPem);
 
-  /** Socket worker threads in front of a durable store, where each send waits for a commit. */
-  static final int DURABLE_STORE_WORKERS = 64;
-
   /** Starts serving {@code engine} in plain TCP over a memory store; port 0 picks a free one. */
   RunningServer start(ChatEngine engine, String host, int port) throws Exception {
-    return start(engine, host, port, null, false, ServerLimits.DEFAULTS);
+    return start(engine, host, port, null, ServerLimits.DEFAULTS);
   }
 
-  /**
-   * Starts serving {@code engine}, with TLS unless {@code tls} is null; port 0 picks a free one.
-   * {@code durableStore} sizes the threads that wait for commits.
-   */
-  abstract RunningServer start(ChatEngine engine, String host, int port, Tls tls, boolean durableStore,
-      ServerLimits limits) throws Exception;
+  /** Starts serving {@code engine}, with TLS unless {@code tls} is null; port 0 picks a free one. */
+  abstract RunningServer start(ChatEngine engine, String host, int port, Tls tls, ServerLimits limits)
+      throws Exception;
 
   /** A server's PEM certificate chain and PKCS#8 private key. */
   record Tls(Path certChainPem, Path privateKeyPem) {}

@@ -2,6 +2,7 @@ package io.chatapp.store.jdbc;
 
 import io.chatapp.api.ChatEngine;
 import io.chatapp.api.ChatException;
+import io.chatapp.api.ChatFutures;
 import io.chatapp.api.Message;
 import io.chatapp.engine.DefaultChatEngine;
 import java.io.BufferedReader;
@@ -24,7 +25,7 @@ import java.util.concurrent.Executors;
  * <pre>
  * tag account NAME                  → tag OK
  * tag login NAME                    → tag TOKEN token
- * tag send TOKEN TO TEXT CLIENT_ID  → tag ACK id seq     (printed only after engine.send returned)
+ * tag send TOKEN TO TEXT CLIENT_ID  → tag ACK id seq     (printed only once engine.sendAsync completed)
  * any failure                       → tag ERR message
  * </pre>
  *
@@ -47,7 +48,17 @@ final class CrashTestServer {
     String line;
     while ((line = in.readLine()) != null) {
       String request = line;
-      workers.execute(() -> reply(out, handle(engine, request)));
+      workers.execute(() -> {
+        String[] f = request.split(" ");
+        if (f.length == 6 && f[1].equals("send")) {
+          // As the transports send: the ACK is printed by the thread that completes the send.
+          engine.sendAsync(f[2], f[3], f[4], f[5]).whenComplete((m, t) -> reply(out, t == null
+              ? f[0] + " ACK " + m.id() + " " + m.seq()
+              : f[0] + " ERR " + ChatFutures.toChatException(t).getMessage().replace('\n', ' ')));
+          return;
+        }
+        reply(out, handle(engine, request));
+      });
     }
     // stdin closed: the test is gone; exit without closing anything, like a crash would.
     Runtime.getRuntime().halt(0);

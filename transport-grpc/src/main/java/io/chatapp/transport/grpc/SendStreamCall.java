@@ -3,6 +3,7 @@ package io.chatapp.transport.grpc;
 import io.chatapp.api.ChatEngine;
 import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
+import io.chatapp.api.Message;
 import io.chatapp.transport.grpc.proto.SendError;
 import io.chatapp.transport.grpc.proto.SendRequest;
 import io.chatapp.transport.grpc.proto.SendResult;
@@ -12,21 +13,31 @@ import io.chatapp.transport.grpc.proto.StreamedSend;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
 
 /**
- * One {@code SendStream} call on the server: runs each request's sends through the engine, one
- * at a time and in order, and answers each request with one response of their results.
+ * One {@code SendStream} call on the server: starts each request's sends through the engine, in
+ * order, and answers each request with one response of their results, in the same order.
+ *
+ * <p>No thread waits for a commit: the sends are started with {@link ChatEngine#sendAsync}, which
+ * takes their seqs on the server's executor, and the response is written by the thread that
+ * completes the last of them (the engine's, once a durable store has committed them), so the
+ * sends of one request and of many calls share the store's group commits.
  *
  * <p>It reads with manual flow control: the next request is asked for only once the response to
  * the last one is written and the stream is ready, so a client that does not read its results
- * holds back its own sends instead of filling the server's memory. Sends run on the server's
- * executor, never on a Netty event loop, so an engine whose store blocks on a commit blocks only
- * this call's turn on the executor; an engine that never blocks has them run on the event loop.
+ * holds back its own sends instead of filling the server's memory, and one call has at most one
+ * request's sends in flight.
  *
  * <p>Thread-safe. gRPC calls the observer methods and the ready and cancel handlers one at a time
- * on the server's executor (the event loop when the engine never blocks); the server calls {@link #shutDown()} on the thread that closes it.
- * Writes to the response stream happen under the lock, so the two never write at once.
+ * on the server's executor (the event loop when the engine never blocks); the engine's threads
+ * write responses; the server calls
+ * {@link #shutDown()} on the thread that closes it. Writes to the response stream and the flow
+ * control state happen under the lock, so no two threads write at once.
  */
 final class SendStreamCall implements StreamObserver<SendStreamRequest> {
   /** Most sends accepted in one request; the client sends fewer. */
@@ -41,10 +52,12 @@ final class SendStreamCall implements StreamObserver<SendStreamRequest> {
 
   // Touched only by gRPC's serialized callbacks of this call.
   private long lastCallId;
-  private boolean requestOwed;
 
   private final Object lock = new Object();
   private boolean finished; // guarded by lock; the call ended: write nothing more
+  private boolean requestOwed; // guarded by lock; asked for once the client has read what it was sent
+  private boolean answering; // guarded by lock; a request's sends are in flight
+  private boolean halfClosed; // guarded by lock; the client is done: complete once answered
 
   /**
    * Creates the call's handler and installs its flow control and handlers; call it from the
@@ -79,7 +92,7 @@ final class SendStreamCall implements StreamObserver<SendStreamRequest> {
           "a SendStream request holds 1 to " + MAX_SENDS_PER_REQUEST + " sends, this one " + n));
       return;
     }
-    SendStreamResponse.Builder response = SendStreamResponse.newBuilder();
+    List<CompletableFuture<SendResult>> results = new ArrayList<>(n);
     for (StreamedSend send : request.getSendsList()) {
       long callId = send.getCallId();
       if (Long.compareUnsigned(callId, lastCallId) <= 0) {
@@ -89,37 +102,71 @@ final class SendStreamCall implements StreamObserver<SendStreamRequest> {
         return;
       }
       lastCallId = callId;
-      response.addResults(run(callId, send.getRequest()));
+      results.add(start(callId, send.getRequest()));
     }
     synchronized (lock) {
-      if (finished) {
-        return;
-      }
-      out.onNext(response.build());
+      answering = true;
     }
-    if (out.isReady()) {
-      out.request(1);
-    } else {
-      requestOwed = true; // asked for once the client has read what it was sent
-    }
+    CompletableFuture.allOf(results.toArray(new CompletableFuture<?>[0])).whenComplete((v, t) -> respond(results));
   }
 
-  private SendResult run(long callId, SendRequest request) {
-    SendResult.Builder result = SendResult.newBuilder().setCallId(callId);
+  /** Starts one send; the future never fails, a failed send is a result with its error. */
+  private CompletableFuture<SendResult> start(long callId, SendRequest request) {
+    CompletableFuture<Message> sent;
     try {
-      result.setMessage(ProtoRecords.toProto(engine.send(token,
+      sent = engine.sendAsync(token,
           request.hasRecipient() ? request.getRecipient() : null,
           request.hasText() ? request.getText() : null,
-          request.hasClientMessageId() ? request.getClientMessageId() : null)));
-    } catch (ChatException e) {
-      result.setError(error(e.code(), e.getMessage(), StatusMapping.detailsOf(e)));
+          request.hasClientMessageId() ? request.getClientMessageId() : null);
     } catch (RuntimeException e) {
+      sent = CompletableFuture.failedFuture(e);
+    }
+    return sent.handle((message, failure) -> result(callId, message, failure));
+  }
+
+  private static SendResult result(long callId, Message message, Throwable failure) {
+    SendResult.Builder result = SendResult.newBuilder().setCallId(callId);
+    Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    if (cause == null) {
+      result.setMessage(ProtoRecords.toProto(message));
+    } else if (cause instanceof ChatException e) {
+      result.setError(error(e.code(), e.getMessage(), StatusMapping.detailsOf(e)));
+    } else {
       // A bug: the client learns only that it happened; the details stay in the server's log.
-      LOG.log(System.Logger.Level.ERROR, "unexpected failure in SendStream", e);
+      LOG.log(System.Logger.Level.ERROR, "unexpected failure in SendStream", cause);
       result.setError(error(ErrorCode.INTERNAL, "unexpected failure on the server in SendStream",
           ErrorDetails.of(ErrorCode.INTERNAL)));
     }
     return result.build();
+  }
+
+  /**
+   * Writes a request's response once all its sends are done, then asks for the next request, or
+   * ends the call if the client half-closed meanwhile. On the thread that completed the last send.
+   */
+  private void respond(List<CompletableFuture<SendResult>> results) {
+    SendStreamResponse.Builder response = SendStreamResponse.newBuilder();
+    for (CompletableFuture<SendResult> result : results) {
+      response.addResults(result.join());
+    }
+    synchronized (lock) {
+      answering = false;
+      if (finished) {
+        return;
+      }
+      out.onNext(response.build());
+      if (!halfClosed) {
+        if (out.isReady()) {
+          out.request(1);
+        } else {
+          requestOwed = true;
+        }
+        return;
+      }
+      finished = true;
+      out.onCompleted();
+    }
+    onFinished.accept(this);
   }
 
   private static SendError error(ErrorCode code, String description, ErrorDetails details) {
@@ -138,9 +185,13 @@ final class SendStreamCall implements StreamObserver<SendStreamRequest> {
 
   @Override
   public void onCompleted() {
-    // Every request so far has been answered (they run in order), so the call can end.
     synchronized (lock) {
       if (finished) {
+        return;
+      }
+      if (answering) {
+        // The last request's sends are in flight: the call ends once they are answered.
+        halfClosed = true;
         return;
       }
       finished = true;
@@ -155,9 +206,11 @@ final class SendStreamCall implements StreamObserver<SendStreamRequest> {
   }
 
   private void onReady() {
-    if (requestOwed && out.isReady()) {
-      requestOwed = false;
-      out.request(1);
+    synchronized (lock) {
+      if (requestOwed && !finished && out.isReady()) {
+        requestOwed = false;
+        out.request(1);
+      }
     }
   }
 

@@ -42,7 +42,7 @@ class ConnectionFailureTest {
     doThrow(new OutOfMemoryError("test: the engine ran out of heap"))
         .when(engine).fetch(anyString(), eq(13L), anyInt());
     doThrow(new StackOverflowError("test: the engine recursed too deep"))
-        .when(engine).send(anyString(), eq("abyss"), anyString(), isNull());
+        .when(engine).sendAsync(anyString(), eq("abyss"), anyString(), isNull());
     // One I/O thread and one worker: a dead one would stall everybody.
     server = SocketChatServer.builder(engine).host("127.0.0.1").port(0).ioThreads(1).workerThreads(1)
         .ticker(this::tick).build();

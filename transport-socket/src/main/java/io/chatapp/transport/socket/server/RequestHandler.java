@@ -20,10 +20,12 @@ import java.util.concurrent.CompletionException;
  * <p>Requests that check a password (CREATE_ACCOUNT, LOGIN, DELETE_ACCOUNT, LOGOUT_OTHERS) go to
  * the engine's asynchronous forms with the client's IP address as origin, so that the engine
  * budgets and throttles password work per address and no worker waits while a hash runs: see
- * {@link #startPasswordWork}. The others run on the calling worker: see {@link #handle}.
+ * {@link #startPasswordWork}. A SEND goes to {@link ChatEngine#sendAsync}, so that no worker
+ * waits for the store's commit: see {@link #startSend}. The others run on the calling worker:
+ * see {@link #handle}.
  *
  * <p>Thread-safe (stateless); called by worker threads, never by a loop thread, since engine
- * calls may take long. The futures of password work complete on the engine's threads.
+ * calls may take long. The futures of password work and of sends complete on the engine's threads.
  */
 final class RequestHandler {
   private static final Logger LOG = System.getLogger(RequestHandler.class.getName());
@@ -85,6 +87,36 @@ final class RequestHandler {
     } catch (RuntimeException e) {
       return CompletableFuture.completedFuture(error(f, e));
     }
+    return orError(f, answer);
+  }
+
+  /**
+   * Starts a SEND: the engine checks it, takes its seq and queues its append on the calling
+   * worker, and completes the answer once the store has committed it (on the engine's threads
+   * with a store that commits in groups, at once otherwise), so that no worker waits for a commit.
+   *
+   * @param c the connection it came on
+   * @param f the request
+   * @return {@code null} if {@code f} is not a SEND; else a future that completes with the answer
+   *     or an ERROR frame, and fails only with an {@link Error} thrown by the engine
+   */
+  CompletableFuture<Frame> startSend(Connection c, Frame f) {
+    if (!(f instanceof Frame.Send r)) {
+      return null;
+    }
+    int id = f.requestId();
+    CompletableFuture<Frame> answer;
+    try {
+      answer = engine.sendAsync(token(c), r.recipient(), r.text(), r.clientMessageId())
+          .thenApply(m -> new Frame.MessageResult(id, m));
+    } catch (RuntimeException e) {
+      return CompletableFuture.completedFuture(error(f, e));
+    }
+    return orError(f, answer);
+  }
+
+  /** Turns an engine's failure into an ERROR frame; an {@link Error} stays a failure. */
+  private static CompletableFuture<Frame> orError(Frame f, CompletableFuture<Frame> answer) {
     return answer.exceptionally(t -> {
       Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
       if (cause instanceof Error err) {
@@ -117,9 +149,6 @@ final class RequestHandler {
     }
     if (f instanceof Frame.ListAccounts r) {
       return new Frame.AccountsResult(id, engine.listAccounts(token(c), r.pattern(), r.pageToken(), r.limit()));
-    }
-    if (f instanceof Frame.Send r) {
-      return new Frame.MessageResult(id, engine.send(token(c), r.recipient(), r.text(), r.clientMessageId()));
     }
     if (f instanceof Frame.Subscribe r) {
       String token = token(c);

@@ -4,6 +4,7 @@ import io.chatapp.api.ErrorCode;
 import io.chatapp.transport.socket.codec.Frame;
 import io.chatapp.transport.socket.codec.WireErrors;
 import java.util.ArrayDeque;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
@@ -20,8 +21,20 @@ import java.util.concurrent.RejectedExecutionException;
  * connection stops reading until {@value #RESUME_READING_AT} are left, which pushes back on the
  * client through TCP.
  *
+ * <p>A SEND holds no worker while the store commits it either: the engine takes its seq and
+ * queues its append on the worker ({@link RequestHandler#startSend}), and the drain goes on with
+ * the next request while the SEND waits in {@code unanswered} for its commit. Answers still go
+ * out in request order: an answer waits until every request before it is answered. Only SENDs
+ * start behind an unanswered SEND, at most {@value #MAX_SENDS_IN_FLIGHT} of them; any other
+ * request waits (the drain pauses, as for a password) until every SEND before it is answered, so
+ * it runs as if the SENDs had run one at a time: a FETCH after a SEND sees the message. A started
+ * SEND keeps its frame's bytes reserved until it is answered, and counts as in flight for a
+ * shutdown.
+ *
  * <p>Thread-safe: the loop thread adds and clears; one worker at a time drains (the drain is
- * handed over under {@code lock}); the queue and its flags are guarded by {@code lock}.
+ * handed over under {@code lock}); the engine's threads complete SENDs and write their answers,
+ * one thread at a time ({@code answering}); the queues and their flags are guarded by
+ * {@code lock}.
  */
 final class RequestQueue {
   static final int PAUSE_READING_AT = 256;
@@ -30,8 +43,16 @@ final class RequestQueue {
   // A drain that has run this long goes to the back of the executor's queue, so that one
   // connection's slow requests (large FETCHes) delay others by one request each, not by a batch.
   private static final long DRAIN_SLICE_NANOS = 1_000_000;
+  /**
+   * Most SENDs of one connection started and not answered: enough for a client's window to share
+   * a group commit; the next waits in the queue, which then fills and pauses reading.
+   */
+  static final int MAX_SENDS_IN_FLIGHT = 64;
 
   private record Waiting(Frame request, int bytes) {}
+
+  /** A SEND started on the engine whose answer has not gone out yet. */
+  private record Started(Waiting request, CompletableFuture<Frame> answer) {}
 
   private final Connection connection;
   private final ServerRuntime server;
@@ -47,6 +68,11 @@ final class RequestQueue {
   private boolean readPaused; // guarded by lock
   private boolean closed; // guarded by lock
   private long queuedBytes; // guarded by lock
+  // Started SENDs in request order; their answers go out from the head.
+  private final ArrayDeque<Started> unanswered = new ArrayDeque<>(); // guarded by lock
+  private long unansweredBytes; // guarded by lock
+  private boolean answering; // guarded by lock; a thread is writing the answer it took from unanswered
+  private boolean waitsForAnswers; // guarded by lock; the drain stopped until unanswered is empty
 
   RequestQueue(Connection connection, ServerRuntime server, OutboundQueue out, MemoryAccount account) {
     this.connection = connection;
@@ -84,10 +110,13 @@ final class RequestQueue {
     return pause;
   }
 
-  /** Returns the bytes of the requests waiting, which wait for a worker, not for the client. */
+  /**
+   * Returns the bytes of the requests waiting and of the SENDs started and not answered, which
+   * wait for a worker or the store, not for the client.
+   */
   long queuedBytes() {
     synchronized (lock) {
-      return queuedBytes;
+      return queuedBytes + unansweredBytes;
     }
   }
 
@@ -167,11 +196,18 @@ final class RequestQueue {
       Waiting next;
       boolean resume = false;
       synchronized (lock) {
-        next = queue.poll();
+        next = queue.peek();
         if (next == null) {
           draining = false;
           return false;
         }
+        if ((answering || !unanswered.isEmpty())
+            && (!(next.request() instanceof Frame.Send) || unanswered.size() >= MAX_SENDS_IN_FLIGHT)) {
+          // The drain stays with this connection; the last answer of a started SEND resumes it.
+          waitsForAnswers = true;
+          return false;
+        }
+        queue.poll();
         queuedBytes -= next.bytes();
         if (readPaused && queue.size() <= RESUME_READING_AT) {
           readPaused = false;
@@ -196,6 +232,14 @@ final class RequestQueue {
           return false;
         }
         passwordRequest = pending != null;
+        if (pending == null && !server.isShuttingDown()) {
+          pending = server.handler().startSend(connection, request);
+          if (pending != null && (!pending.isDone() || hasUnanswered())) {
+            // Its seq is taken: the requests behind it may start; its answer goes out in turn.
+            answerInTurn(next, pending);
+            continue;
+          }
+        }
         if (pending != null) {
           answer = pending.join();
         } else {
@@ -217,6 +261,77 @@ final class RequestQueue {
       }
     }
     return true;
+  }
+
+  private boolean hasUnanswered() {
+    synchronized (lock) {
+      return answering || !unanswered.isEmpty();
+    }
+  }
+
+  /** Keeps a started SEND's answer until every answer before it is out. Called by the drain. */
+  private void answerInTurn(Waiting request, CompletableFuture<Frame> answer) {
+    synchronized (lock) {
+      unanswered.add(new Started(request, answer));
+      unansweredBytes += request.bytes();
+    }
+    server.inFlightStarted();
+    answer.whenComplete((a, t) -> answerReady());
+  }
+
+  /**
+   * Writes the answers at the head of {@code unanswered} that are ready, in order, and resumes a
+   * drain that waits for them. Called by the thread that completes a SEND (an engine thread, or
+   * the drain for one done at once); only one thread writes at a time, and one that finds another
+   * writing leaves its answer to it.
+   */
+  private void answerReady() {
+    while (true) {
+      Started done;
+      synchronized (lock) {
+        done = answering ? null : unanswered.peek();
+        if (done == null || !done.answer().isDone()) {
+          return;
+        }
+        unanswered.poll();
+        unansweredBytes -= done.request().bytes();
+        answering = true;
+      }
+      boolean resume = false;
+      try {
+        answerStarted(done);
+      } finally {
+        synchronized (lock) {
+          answering = false;
+          if (waitsForAnswers && unanswered.isEmpty()) {
+            waitsForAnswers = false;
+            resume = true;
+          }
+        }
+        server.inFlightEnded();
+      }
+      if (resume) {
+        scheduleDrain();
+      }
+    }
+  }
+
+  /**
+   * Writes a started SEND's answer. An answer refused for want of memory is left to the drain,
+   * which stops at its next answer (see {@link #answered}).
+   */
+  private void answerStarted(Started done) {
+    Frame request = done.request().request();
+    account.release(done.request().bytes());
+    Frame answer;
+    try {
+      answer = done.answer().join();
+    } catch (CompletionException | CancellationException e) {
+      connection.crashedInWorker(request.requestId(), request, unwrap(e));
+      return;
+    }
+    connection.respond(answer);
+    connection.madeProgress();
   }
 
   /**
