@@ -132,6 +132,10 @@ public final class ChatBench implements Callable<Integer> {
       + "such as 1000,5000,10000, measure each against a server of its own.")
   List<Integer> connections = List.of(1000);
 
+  @Option(names = "--hold", description = "Connections mode: seconds to keep the connections open after measuring, "
+      + "to look into the server (its pid is printed), e.g. with jcmd PID GC.class_histogram.")
+  int holdSeconds;
+
   @Option(names = "--server-jvm-args", split = " ", description = "JVM options of a forked server, e.g. \"-Xmx2g\"; "
       + "hostile mode adds -Xmx512m unless an -Xmx is given.")
   List<String> serverJvmArgs = new ArrayList<>();
@@ -325,6 +329,11 @@ public final class ChatBench implements Callable<Integer> {
       }
       out.put("loadGeneratorHeapMiB", Report.round1(ServerProbe.read().heapBytes() / 1048576.0));
       out.print(System.out);
+      if (holdSeconds > 0) {
+        System.out.printf("holding the connections open for %d s; server pid %s%n", holdSeconds,
+            server.process != null ? server.process.pid() : "(this JVM) " + ProcessHandle.current().pid());
+        TimeUnit.SECONDS.sleep(holdSeconds); // nothing to wait for: the user looks meanwhile
+      }
       return out;
     }
   }
