@@ -367,6 +367,19 @@ public interface ChatEngine extends AutoCloseable {
   void addListener(ChatEngineListener listener);
 
   /**
+   * Tells whether the engine's calls may wait for I/O, such as a database's disk or network. A
+   * transport may run the calls of an engine that never waits on its own I/O threads, saving a
+   * hand-off to a worker thread per request. Password work is asynchronous either way (the
+   * {@code …Async} forms), and the blocking forms of it always wait.
+   *
+   * @return {@code false} only if no call other than the blocking forms of password work waits
+   *     for I/O; {@code true} by default
+   */
+  default boolean mayBlock() {
+    return true;
+  }
+
+  /**
    * Removes a listener registered with {@link #addListener}; nothing happens if it was not.
    *
    * @param listener the listener

@@ -419,6 +419,12 @@ public final class DefaultChatEngine implements ChatEngine {
     events.fire(l -> l.onAccountDeleted(account.username()));
   }
 
+  /** As the store says: the engine's own locks are held for microseconds, never across I/O. */
+  @Override
+  public boolean mayBlock() {
+    return store.mayBlock();
+  }
+
   @Override
   public void addListener(ChatEngineListener listener) {
     if (listener == null) {

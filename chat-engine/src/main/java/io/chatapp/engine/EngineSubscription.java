@@ -5,6 +5,7 @@ import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
 import io.chatapp.api.Message;
 import io.chatapp.api.MessageListener;
+import io.chatapp.api.Receipt;
 import io.chatapp.api.Subscription;
 import io.chatapp.engine.store.ChatStore;
 import java.lang.System.Logger.Level;
@@ -56,6 +57,7 @@ final class EngineSubscription implements Subscription {
   // Messages and ChatEvents, in the order offered.
   private final ConcurrentLinkedQueue<Object> queue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger queued = new AtomicInteger();
+  private final WaitingReceipts receipts = new WaitingReceipts();
   private final AtomicBoolean scheduled = new AtomicBoolean();
   private volatile boolean active = true;
   private volatile ChatException endReason;
@@ -108,8 +110,15 @@ final class EngineSubscription implements Subscription {
     if (!active || queued.get() >= queueLimit / 2) {
       return;
     }
+    Object queueing = event;
+    if (event instanceof Receipt receipt) {
+      queueing = receipts.offer(receipt);
+      if (queueing == null) {
+        return; // a waiting receipt now covers it
+      }
+    }
     queued.incrementAndGet();
-    queue.offer(event);
+    queue.offer(queueing);
     schedule();
   }
 
@@ -178,6 +187,8 @@ final class EngineSubscription implements Subscription {
         queued.decrementAndGet();
         if (next instanceof Message message) {
           deliverInOrder(message);
+        } else if (next instanceof WaitingReceipts.Waiting receipt) {
+          deliverEvent(receipts.take(receipt));
         } else {
           deliverEvent((ChatEvent) next);
         }
@@ -276,6 +287,7 @@ final class EngineSubscription implements Subscription {
     ChatException reason = endReason;
     endReason = null;
     queue.clear();
+    receipts.clear();
     if (reason != null) {
       try {
         listener.onEnd(reason);

@@ -93,6 +93,40 @@ class LiveEventsTest {
   }
 
   @Test
+  void receiptsThatQueueUpForTheSamePeerAndStatusReachTheSenderAsOneWithTheHighestId() {
+    engine(true, 10_000);
+    String alice = login("alice");
+    String bob = login("bob");
+    String carol = login("carol");
+    Heard aliceHears = new Heard();
+    engine.subscribe(alice, -1, aliceHears);
+    delivery.runAll();
+    // Each fetch reports a delivery at once, on this thread; alice's drain does not run meanwhile.
+    Message toBob = null;
+    for (int i = 0; i < 3; i++) {
+      toBob = engine.send(alice, "bob", "b" + i, null);
+      engine.fetch(bob, toBob.seq() - 1, 10);
+    }
+    Message toCarol = engine.send(alice, "carol", "c", null);
+    engine.fetch(carol, 0, 10);
+    engine.ack(bob, toBob.seq());
+    delivery.runAll();
+
+    assertEquals(List.of(
+        new Receipt("bob", toBob.recipientId(), MessageStatus.DELIVERED, toBob.id()),
+        new Receipt("carol", toCarol.recipientId(), MessageStatus.DELIVERED, toCarol.id()),
+        new Receipt("bob", toBob.recipientId(), MessageStatus.READ, toBob.id())),
+        aliceHears.of(Receipt.class), "one per peer and status, in the order the first of each came");
+
+    Message later = engine.send(alice, "bob", "later", null);
+    engine.fetch(bob, later.seq() - 1, 10);
+    delivery.runAll();
+    List<Receipt> receipts = aliceHears.of(Receipt.class);
+    assertEquals(new Receipt("bob", later.recipientId(), MessageStatus.DELIVERED, later.id()),
+        receipts.get(receipts.size() - 1), "a receipt after the drain queues anew");
+  }
+
+  @Test
   void withLiveReceiptsOnOneDrainOfManyMessagesSendsOneReceiptPerSender() {
     engine(true, 10_000);
     String alice = login("alice");

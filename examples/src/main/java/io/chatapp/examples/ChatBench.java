@@ -233,7 +233,16 @@ public final class ChatBench implements Callable<Integer> {
       if (cpu[0] != null && cpu[1] != null) {
         double cores = (cpu[1].cpuNanos() - cpu[0].cpuNanos()) / 1e9 / r.measuredSeconds();
         out.put(server.forked ? "serverCpuCores" : "processCpuCores", Report.round1(cores));
+        if (server.forked && r.deliveredPerSecond() > 0) {
+          out.put("serverCpuUsPerMsg", Report.round1(cores * 1e6 / r.deliveredPerSecond()));
+        }
       }
+      if (server.forked && r.deliveredPerSecond() > 0) {
+        // The load generator's own CPU: on a 2-core machine it competes with the server.
+        out.put("clientCpuCores", Report.round1(r.cpuCoresUsed()));
+        out.put("clientCpuUsPerMsg", Report.round1(r.cpuCoresUsed() * 1e6 / r.deliveredPerSecond()));
+      }
+      out.put("loadAverage", HostileRun.loadAverage());
       if (!server.forked && target == null) {
         out.put("loadGeneratorIncluded", true); // CPU and heap are of the one JVM that runs both
       }

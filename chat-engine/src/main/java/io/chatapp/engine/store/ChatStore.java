@@ -46,6 +46,18 @@ public interface ChatStore extends AutoCloseable {
   long lastAccountId();
 
   /**
+   * Tells whether calls may wait for I/O (a disk, a database server). The engine passes it on as
+   * {@code ChatEngine.mayBlock()}, and a transport runs the calls of an engine whose store never
+   * waits on its own I/O threads instead of handing each to a worker.
+   *
+   * @return {@code false} only if no call ever waits for I/O or for another thread's slow work;
+   *     {@code true} by default
+   */
+  default boolean mayBlock() {
+    return true;
+  }
+
+  /**
    * Replaces the settings of an account; nothing happens if it does not exist.
    *
    * @param userKey the key

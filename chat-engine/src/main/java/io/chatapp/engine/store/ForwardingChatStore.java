@@ -57,6 +57,15 @@ public abstract class ForwardingChatStore implements ChatStore {
     return delegate.insertAccount(account);
   }
 
+  /**
+   * Returns {@code true}: a decorator may wait (for a latch, a lock, a remote service) even where
+   * its delegate never does. One that never waits may override this to forward.
+   */
+  @Override
+  public boolean mayBlock() {
+    return true;
+  }
+
   @Override
   public Optional<StoredAccount> findAccount(String userKey) {
     return delegate.findAccount(userKey);

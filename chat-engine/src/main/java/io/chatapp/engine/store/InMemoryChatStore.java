@@ -54,6 +54,12 @@ public final class InMemoryChatStore implements ChatStore {
     return true;
   }
 
+  /** Everything is in the heap, behind locks held for microseconds. */
+  @Override
+  public boolean mayBlock() {
+    return false;
+  }
+
   @Override
   public long lastAccountId() {
     return lastAccountId.get();

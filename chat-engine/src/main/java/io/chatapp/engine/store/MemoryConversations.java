@@ -3,17 +3,18 @@ package io.chatapp.engine.store;
 import io.chatapp.api.Message;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
-import java.util.TreeMap;
+import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The conversation lists and histories of {@link InMemoryChatStore}: for each user, one history
- * per peer holding the messages the user still sees (sent and received), and the peers ordered by
- * their newest message. A message sits in both its users' histories, so each can delete it from
+ * per peer holding the messages the user still sees (sent and received) and the id of its newest
+ * message. A message sits in both its users' histories, so each can delete it from
  * their own view.
  *
  * <p>Thread-safe: each user's lists are guarded by their own monitor; the engine calls in from any
@@ -25,16 +26,17 @@ final class MemoryConversations {
   /** One user's conversations. Guarded by its monitor. */
   private static final class Owner {
     final Map<Long, History> byPeer = new HashMap<>();
-    final TreeMap<Long, Long> peerByLastId = new TreeMap<>();
   }
 
   /** The messages between one user and one peer that the user sees, by id. */
   private static final class History {
+    final long peerId;
     final String peerUsername;
     long lastMessageId;
-    final TreeMap<Long, Message> messages = new TreeMap<>();
+    final MessageSlots messages = new MessageSlots(false);
 
-    History(String peerUsername) {
+    History(long peerId, String peerUsername) {
+      this.peerId = peerId;
       this.peerUsername = peerUsername;
     }
   }
@@ -50,30 +52,39 @@ final class MemoryConversations {
   private void addTo(long ownerId, long peerId, String peerUsername, Message m) {
     Owner owner = owners.computeIfAbsent(ownerId, id -> new Owner());
     synchronized (owner) {
-      History history = owner.byPeer.computeIfAbsent(peerId, id -> new History(peerUsername));
-      history.messages.put(m.id(), m);
-      if (m.id() > history.lastMessageId) {
-        owner.peerByLastId.remove(history.lastMessageId);
-        history.lastMessageId = m.id();
-        owner.peerByLastId.put(m.id(), peerId);
-      }
+      History history = owner.byPeer.computeIfAbsent(peerId, id -> new History(id, peerUsername));
+      history.messages.put(m);
+      history.lastMessageId = Math.max(history.lastMessageId, m.id());
     }
   }
 
+  /**
+   * Pages the conversations newest first. Sending keeps no order of the peers (an ordered index
+   * cost two tree updates per message and owner); a page picks its entries from all of the owner's
+   * conversations instead, in O(conversations × log limit).
+   */
   List<StoredConversation> list(long ownerId, long beforeMessageId, int limit) {
     Owner owner = owners.get(ownerId);
     if (owner == null) {
       return List.of();
     }
+    Comparator<History> byLastId = Comparator.comparingLong(h -> h.lastMessageId);
+    PriorityQueue<History> newest = new PriorityQueue<>(Math.min(limit, 64), byLastId);
     synchronized (owner) {
-      List<StoredConversation> page = new ArrayList<>(Math.min(limit, 64));
-      for (Map.Entry<Long, Long> e : owner.peerByLastId.headMap(beforeMessageId, false).descendingMap().entrySet()) {
-        if (page.size() == limit) {
-          break;
+      for (History history : owner.byPeer.values()) {
+        if (history.lastMessageId < beforeMessageId) {
+          newest.add(history);
+          if (newest.size() > limit) {
+            newest.poll();
+          }
         }
-        History history = owner.byPeer.get(e.getValue());
-        page.add(new StoredConversation(e.getValue(), history.peerUsername, e.getKey()));
       }
+      List<StoredConversation> page = new ArrayList<>(newest.size());
+      while (!newest.isEmpty()) {
+        History history = newest.poll();
+        page.add(new StoredConversation(history.peerId, history.peerUsername, history.lastMessageId));
+      }
+      Collections.reverse(page);
       return page;
     }
   }
@@ -99,12 +110,13 @@ final class MemoryConversations {
         return List.of();
       }
       List<Message> page = new ArrayList<>(Math.min(limit, 64));
-      NavigableMap<Long, Message> older = history.messages.headMap(beforeId, false).descendingMap();
-      for (Message m : older.values()) {
-        if (page.size() == limit) {
-          break;
+      MessageSlots messages = history.messages;
+      int below = beforeId == Long.MIN_VALUE ? 0 : messages.indexAfter(beforeId - 1);
+      for (int i = below - 1; i >= 0 && page.size() < limit; i--) {
+        Message m = messages.at(i);
+        if (m != null) {
+          page.add(m);
         }
-        page.add(m);
       }
       return page;
     }
@@ -123,7 +135,7 @@ final class MemoryConversations {
     synchronized (owner) {
       for (Long id : ids) {
         for (History history : owner.byPeer.values()) {
-          if (history.messages.remove(id) != null) {
+          if (history.messages.removeKey(id) != null) {
             removed.add(id);
             break;
           }
@@ -142,7 +154,7 @@ final class MemoryConversations {
     synchronized (owner) {
       History history = owner.byPeer.get(peerId);
       if (history != null) {
-        history.messages.remove(messageId);
+        history.messages.removeKey(messageId);
       }
     }
   }

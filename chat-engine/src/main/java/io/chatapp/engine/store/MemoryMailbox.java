@@ -2,17 +2,15 @@ package io.chatapp.engine.store;
 
 import io.chatapp.api.Message;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * One mailbox of {@link InMemoryChatStore}: its messages in ascending seq in parallel arrays. The
- * engine appends seq {@code lastSeq + 1} under its mailbox lock, so storing is an append (no tree
- * node, no boxed key, no hash entry), and a fetch starts at a binary search. A deleted message
- * leaves a hole that a later compaction closes. Finding a message by id scans the ids: deletion
- * is rare and was paying for a hash map on every send.
+ * One mailbox of {@link InMemoryChatStore}: its messages in ascending seq ({@link MessageSlots}).
+ * The engine appends seq {@code lastSeq + 1} under its mailbox lock, so storing is an append, and
+ * a fetch starts at a binary search. Finding a message by id scans the messages: deletion is rare
+ * and was paying for a hash map on every send.
  *
  * <p>It keeps its unread count, in total and per sender, up to date on every change, so that
  * reading them costs one lookup; an ack pays once for each message it marks read.
@@ -20,11 +18,7 @@ import java.util.Map;
  * <p>Not thread-safe; guarded by its own monitor.
  */
 final class MemoryMailbox {
-  private long[] seqs = new long[8]; // guarded by this
-  private long[] ids = new long[8]; // guarded by this
-  private Message[] messages = new Message[8]; // guarded by this; null where deleted
-  private int size; // guarded by this; slots in use, holes included
-  private int holes; // guarded by this
+  private final MessageSlots slots = new MessageSlots(true); // guarded by this
   private long lastSeq; // guarded by this
   private long readSeq; // guarded by this
   private long deliveredSeq; // guarded by this
@@ -46,9 +40,7 @@ final class MemoryMailbox {
    * so that a later account of the name continues after it.
    */
   void retire() {
-    Arrays.fill(messages, 0, size, null);
-    size = 0;
-    holes = 0;
+    slots.clear();
     unread = 0;
     unreadBySender.clear();
     readSeq = lastSeq;
@@ -58,8 +50,8 @@ final class MemoryMailbox {
   /** Returns the newest message of each sender among the messages with a seq in (after, upto]. */
   List<Message> lastMessageBySender(long afterSeq, long uptoSeq) {
     Map<Long, Message> last = new HashMap<>();
-    for (int i = indexAfter(afterSeq); i < size && seqs[i] <= uptoSeq; i++) {
-      Message m = messages[i];
+    for (int i = slots.indexAfter(afterSeq); i < slots.size() && slots.keyAt(i) <= uptoSeq; i++) {
+      Message m = slots.at(i);
       if (m != null) {
         last.put(m.senderId(), m); // ascending seq, so the last one put is the newest
       }
@@ -72,35 +64,11 @@ final class MemoryMailbox {
   }
 
   void put(Message m) {
-    long seq = m.seq();
-    lastSeq = Math.max(lastSeq, seq);
-    int at = size == 0 || seqs[size - 1] < seq ? size : indexAfter(seq - 1);
-    if (at < size && seqs[at] == seq) {
-      if (messages[at] == null) {
-        holes--;
-      } else {
-        countUnread(messages[at], -1);
-      }
-      messages[at] = m;
-      ids[at] = m.id();
-      countUnread(m, 1);
-      return;
+    lastSeq = Math.max(lastSeq, m.seq());
+    Message replaced = slots.put(m);
+    if (replaced != null) {
+      countUnread(replaced, -1);
     }
-    if (size == seqs.length) {
-      int capacity = size * 2;
-      seqs = Arrays.copyOf(seqs, capacity);
-      ids = Arrays.copyOf(ids, capacity);
-      messages = Arrays.copyOf(messages, capacity);
-    }
-    if (at < size) {
-      System.arraycopy(seqs, at, seqs, at + 1, size - at);
-      System.arraycopy(ids, at, ids, at + 1, size - at);
-      System.arraycopy(messages, at, messages, at + 1, size - at);
-    }
-    seqs[at] = seq;
-    ids[at] = m.id();
-    messages[at] = m;
-    size++;
     countUnread(m, 1);
   }
 
@@ -110,9 +78,9 @@ final class MemoryMailbox {
     if (mark <= readSeq) {
       return;
     }
-    for (int i = indexAfter(readSeq); i < size && seqs[i] <= mark; i++) {
-      if (messages[i] != null) {
-        countUnread(messages[i], -1);
+    for (int i = slots.indexAfter(readSeq); i < slots.size() && slots.keyAt(i) <= mark; i++) {
+      if (slots.at(i) != null) {
+        countUnread(slots.at(i), -1);
       }
     }
     readSeq = mark;
@@ -129,34 +97,24 @@ final class MemoryMailbox {
 
   /** Returns the index of the first slot whose seq is above {@code seq}. */
   int indexAfter(long seq) {
-    int lo = 0;
-    int hi = size;
-    while (lo < hi) {
-      int mid = (lo + hi) >>> 1;
-      if (seqs[mid] <= seq) {
-        lo = mid + 1;
-      } else {
-        hi = mid;
-      }
-    }
-    return lo;
+    return slots.indexAfter(seq);
   }
 
   Message at(int index) {
-    return messages[index];
+    return slots.at(index);
   }
 
   int size() {
-    return size;
+    return slots.size();
   }
 
   /** Removes a message by id; returns it, or null if it is not here. */
   Message removeId(long id) {
-    for (int i = size - 1; i >= 0; i--) {
-      if (ids[i] == id && messages[i] != null) {
-        Message m = messages[i];
+    for (int i = slots.size() - 1; i >= 0; i--) {
+      Message m = slots.at(i);
+      if (m != null && m.id() == id) {
         removeAt(i);
-        compactIfSparse();
+        slots.compactIfSparse();
         return m;
       }
     }
@@ -172,45 +130,22 @@ final class MemoryMailbox {
       return List.of();
     }
     List<Message> withdrawn = new ArrayList<>();
-    for (int i = indexAfter(readSeq); i < size; i++) {
-      Message m = messages[i];
+    for (int i = slots.indexAfter(readSeq); i < slots.size(); i++) {
+      Message m = slots.at(i);
       if (m != null && StoredAccount.key(m.sender()).equals(senderKey)) {
         withdrawn.add(m);
         removeAt(i);
       }
     }
-    compactIfSparse();
+    slots.compactIfSparse();
     return withdrawn;
   }
 
-  /** Leaves a hole; indexes stay valid until {@link #compactIfSparse}. */
+  /** Leaves a hole; indexes stay valid until the slots compact. */
   private void removeAt(int index) {
-    if (messages[index] != null) {
-      countUnread(messages[index], -1);
-      messages[index] = null;
-      holes++;
+    Message m = slots.removeAt(index);
+    if (m != null) {
+      countUnread(m, -1);
     }
-  }
-
-  /** Closes the holes once they are more than half the slots; moves messages to lower indexes. */
-  private void compactIfSparse() {
-    if (holes > 32 && holes > size / 2) {
-      compact();
-    }
-  }
-
-  private void compact() {
-    int to = 0;
-    for (int from = 0; from < size; from++) {
-      if (messages[from] != null) {
-        seqs[to] = seqs[from];
-        ids[to] = ids[from];
-        messages[to] = messages[from];
-        to++;
-      }
-    }
-    Arrays.fill(messages, to, size, null);
-    size = to;
-    holes = 0;
   }
 }

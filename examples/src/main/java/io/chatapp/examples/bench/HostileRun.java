@@ -200,7 +200,12 @@ public final class HostileRun {
     }
   }
 
-  private static double loadAverage() {
+  /**
+   * Returns the machine's one-minute load average, or -1 where {@code /proc/loadavg} is not there.
+   *
+   * @return the load average
+   */
+  public static double loadAverage() {
     try {
       return Double.parseDouble(Files.readString(LOADAVG).trim().split("\\s+")[0]);
     } catch (IOException | RuntimeException e) {

@@ -40,7 +40,8 @@ import java.util.function.Consumer;
  * {@link #shutDown()} is called; when the client cancels, the subscription is closed.
  *
  * <p>Thread-safe. The engine calls {@link #onMessage} and {@link #onEnd} on its delivery thread,
- * gRPC calls the ready and cancel handlers on the server's executor, and the server calls
+ * gRPC calls the ready and cancel handlers on the server's executor (the event loop when the
+ * engine never blocks), and the server calls
  * {@link #shutDown()} on the thread that closes it. Whichever thread finds work writes it, one
  * thread at a time (see {@link #drain()}), since a stream observer is not thread-safe.
  */

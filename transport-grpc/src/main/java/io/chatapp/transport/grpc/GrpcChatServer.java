@@ -107,7 +107,8 @@ public final class GrpcChatServer implements AutoCloseable {
   private final Path certChainPem;
   private final Path privateKeyPem;
   private final Duration shutdownTimeout;
-  private final Executor executor;
+  private final boolean direct;
+  private final Executor executor; // null when direct
   private final ExecutorService ownedExecutor;
   private final EngineChatService service;
   private final StandardServices standardServices;
@@ -139,7 +140,10 @@ public final class GrpcChatServer implements AutoCloseable {
     this.connectionLimiter = new ConnectionLimiter(b.maxConnections, b.maxConnectionsPerAddress);
     this.pendingAnswers = new PendingAnswerBudget(b.maxUnreadAnswerBytesPerConnection, b.maxUnreadAnswerBytes);
     this.connectionLog = new ConnectionLog(b.maxConcurrentCallsPerConnection, System::nanoTime);
-    this.ownedExecutor = b.executor == null ? defaultExecutor(serverId) : null;
+    // An engine whose calls never wait for I/O runs on the event loop that read the request: a
+    // hand-off to a pool per request cost more than the in-memory call itself.
+    this.direct = b.executor == null && !b.engine.mayBlock();
+    this.ownedExecutor = b.executor == null && !direct ? defaultExecutor(serverId) : null;
     this.executor = b.executor != null ? b.executor : ownedExecutor;
     this.service = new EngineChatService(b.engine, b.maxBufferedMessagesPerStream,
         new OutboundBudget(b.maxBufferedBytes));
@@ -181,7 +185,6 @@ public final class GrpcChatServer implements AutoCloseable {
       ServerEventLoops loops = new ServerEventLoops(serverId);
       NettyServerBuilder builder = loops.apply(NettyServerBuilder.forAddress(new InetSocketAddress(host, requestedPort)),
               connectionLimiter, connectionLog)
-          .executor(executor)
           .maxInboundMessageSize(maxInboundMessageBytes)
           .maxInboundMetadataSize(maxInboundMetadataBytes)
           .maxConcurrentCallsPerConnection(maxConcurrentCallsPerConnection)
@@ -196,6 +199,11 @@ public final class GrpcChatServer implements AutoCloseable {
           .addService(UnreadableRequestGuard.guard(
               ServerInterceptors.intercept(service, new SessionInterceptor(), pendingAnswers)));
       standardServices.definitions().forEach(builder::addService);
+      if (direct) {
+        builder.directExecutor();
+      } else {
+        builder.executor(executor);
+      }
       Server created = null;
       try {
         if (isTls()) {
@@ -521,9 +529,11 @@ public final class GrpcChatServer implements AutoCloseable {
     }
 
     /**
-     * Sets the executor that runs the service's calls. Default: a fixed pool of
-     * {@code max(4, 2 × cores)} daemon threads owned and shut down by the server. An executor
-     * given here is not shut down by the server.
+     * Sets the executor that runs the service's calls. Default: for an engine that never waits
+     * for I/O ({@link ChatEngine#mayBlock()} false, as with the in-memory store) none: calls run
+     * on the event loop that read them; otherwise a fixed pool of {@code max(4, 2 × cores)} daemon
+     * threads owned and shut down by the server. An executor given here is not shut down by the
+     * server.
      *
      * @param executor the executor
      * @return this builder

@@ -22,10 +22,10 @@ import java.util.function.Consumer;
  * the last one is written and the stream is ready, so a client that does not read its results
  * holds back its own sends instead of filling the server's memory. Sends run on the server's
  * executor, never on a Netty event loop, so an engine whose store blocks on a commit blocks only
- * this call's turn on the executor.
+ * this call's turn on the executor; an engine that never blocks has them run on the event loop.
  *
  * <p>Thread-safe. gRPC calls the observer methods and the ready and cancel handlers one at a time
- * on the server's executor; the server calls {@link #shutDown()} on the thread that closes it.
+ * on the server's executor (the event loop when the engine never blocks); the server calls {@link #shutDown()} on the thread that closes it.
  * Writes to the response stream happen under the lock, so the two never write at once.
  */
 final class SendStreamCall implements StreamObserver<SendStreamRequest> {

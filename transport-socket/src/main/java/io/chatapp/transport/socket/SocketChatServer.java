@@ -202,8 +202,10 @@ public final class SocketChatServer implements AutoCloseable {
     }
 
     /**
-     * Sets the size of the pool the server creates for engine calls. Default twice the
-     * processors, at least 4. Cannot be combined with {@link #executor}.
+     * Sets the size of the pool the server creates for engine calls. Default: for an engine that
+     * never waits for I/O ({@link ChatEngine#mayBlock()} false, as with the in-memory store) no
+     * pool: calls run on the I/O thread that read them; otherwise twice the processors, at least
+     * 4. Cannot be combined with {@link #executor}.
      *
      * @param n 1 to 1024
      * @return this builder
@@ -443,7 +445,9 @@ public final class SocketChatServer implements AutoCloseable {
           port != null ? port : 0,
           ioThreads != null ? ioThreads : Math.max(1, cores / 2),
           workerThreads != null ? workerThreads : Math.max(4, 2 * cores),
-          executor,
+          // An engine whose calls never wait for I/O runs them on the I/O thread that read the
+          // request: a hand-off to a worker and back cost more than the in-memory call itself.
+          executor == null && workerThreads == null && !engine.mayBlock() ? Runnable::run : executor,
           maxConnections != null ? maxConnections : 10_000,
           frameLimit,
           maxOutboundBytes != null ? maxOutboundBytes : 16 << 20,
