@@ -57,7 +57,7 @@ public final class BenchServer {
         SocketChatServer socket = socketPort < 0 ? null
             : serving(ChatBench.socketServer(engine, socketPort, workers, 20_000));
         GrpcChatServer grpc = grpcPort < 0 ? null : GrpcChatServer.builder(engine).host("127.0.0.1").port(grpcPort)
-            .maxConnectionsPerAddress(10_000).build()) {
+            .maxConnections(20_000).maxConnectionsPerAddress(20_000).build()) {
       StringBuilder ports = new StringBuilder("PORTS");
       if (socket != null) {
         ports.append(" socket=").append(socket.port());

@@ -11,8 +11,11 @@ import io.chatapp.examples.bench.HeapWatch;
 import io.chatapp.examples.bench.HostileOptions;
 import io.chatapp.examples.bench.HostileRun;
 import io.chatapp.examples.bench.HostileServer;
+import io.chatapp.examples.bench.IdleClients;
 import io.chatapp.examples.bench.IdleConnections;
+import io.chatapp.examples.bench.IdleGrpcConnections;
 import io.chatapp.examples.bench.LoadRun;
+import io.chatapp.examples.bench.ProcessStatus;
 import io.chatapp.examples.bench.ReconnectBench;
 import io.chatapp.examples.bench.Report;
 import io.chatapp.examples.bench.ServerProbe;
@@ -25,7 +28,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -48,6 +50,7 @@ import picocli.CommandLine.Option;
  * java -jar examples/target/chatapp-bench.jar --transport socket --count-bytes
  * java -jar examples/target/chatapp-bench.jar --transport socket --store sqlite
  * java -jar examples/target/chatapp-bench.jar --mode connections --connections 10000
+ * java -jar examples/target/chatapp-bench.jar --mode connections --transport socket,grpc --connections 1000,5000,10000
  * java -jar examples/target/chatapp-bench.jar --mode hostile --duration 20
  * java -jar examples/target/chatapp-bench.jar --mode reconnect --transport socket,grpc --restarts 20
  * </pre>
@@ -63,7 +66,8 @@ public final class ChatBench implements Callable<Integer> {
       + "--rate msg/s, default 300; --transport may list several, such as socket,grpc).")
   String mode = "throughput";
 
-  @Option(names = "--transport", description = "inproc, socket or grpc (reconnect mode: socket, grpc or socket,grpc).")
+  @Option(names = "--transport", description = "inproc, socket or grpc (reconnect and connections modes: socket, grpc "
+      + "or socket,grpc).")
   String transport = "socket";
 
   @Option(names = "--server", description = "inproc (same JVM) or fork (a JVM of its own, for exact server CPU and "
@@ -123,8 +127,13 @@ public final class ChatBench implements Callable<Integer> {
   @Option(names = "--restarts", description = "Server restarts (reconnect mode).")
   int restarts = 20;
 
-  @Option(names = "--connections", description = "Idle connections to open (connections mode).")
-  int connections = 1000;
+  @Option(names = "--connections", split = ",", description = "Idle connections to open (connections mode); several, "
+      + "such as 1000,5000,10000, measure each against a server of its own.")
+  List<Integer> connections = List.of(1000);
+
+  @Option(names = "--hold", description = "Connections mode: seconds to keep the connections open after measuring, "
+      + "to look into the server (its pid is printed), e.g. with jcmd PID GC.class_histogram.")
+  int holdSeconds;
 
   @Option(names = "--server-jvm-args", split = " ", description = "JVM options of a forked server, e.g. \"-Xmx2g\"; "
       + "hostile mode adds -Xmx512m unless an -Xmx is given.")
@@ -143,6 +152,9 @@ public final class ChatBench implements Callable<Integer> {
     if (mode.equals("reconnect")) {
       return reconnect();
     }
+    if (mode.equals("connections")) {
+      return connections();
+    }
     String t = transport.toLowerCase(Locale.ROOT);
     if (!List.of("inproc", "socket", "grpc").contains(t)) {
       throw new CommandLine.ParameterException(new CommandLine(this), "--transport must be inproc, socket or grpc, was " + transport);
@@ -160,7 +172,6 @@ public final class ChatBench implements Callable<Integer> {
     BenchStore benchStore = new BenchStore(store, dataDir, sqliteSync);
     try (Target server = startTarget(t, benchStore)) {
       return switch (mode) {
-        case "connections" -> connections(server, t);
         case "hostile" -> hostile(server, t);
         default -> load(server, t, benchStore);
       };
@@ -251,62 +262,87 @@ public final class ChatBench implements Callable<Integer> {
     }
   }
 
-  private int connections(Target server, String t) throws Exception {
+  /** Measures each transport at each count against a forked server of its own, then sums up. */
+  private int connections() throws Exception {
+    List<String> names = List.of(transport.toLowerCase(Locale.ROOT).split(","));
+    if (names.isEmpty() || !List.of("socket", "grpc").containsAll(names)) {
+      throw new CommandLine.ParameterException(new CommandLine(this),
+          "connections mode needs --transport socket, grpc or socket,grpc, was " + transport);
+    }
+    if (connections.isEmpty() || connections.stream().anyMatch(n -> n < 1 || n > 15_000)) {
+      throw new CommandLine.ParameterException(new CommandLine(this),
+          "--connections must each be 1 to 15000 (the bench server's limit is 20,000 with setup), was " + connections);
+    }
+    BenchStore benchStore = new BenchStore(store, dataDir, sqliteSync);
+    List<Report> reports = new ArrayList<>();
+    for (String t : names) {
+      for (int n : connections) {
+        try (Target server = startTarget(t, benchStore)) {
+          reports.add(connections(server, t, n));
+        }
+      }
+    }
+    if (reports.size() > 1) {
+      System.out.println();
+      System.out.println("transport  connections  heap B/conn  direct B/conn  RSS B/conn  server threads  setup s");
+      for (Report r : reports) {
+        System.out.printf("%-9s  %,11d  %,11d  %,13d  %,10d  %14s  %7s%n", r.get("transport"), r.get("connections"),
+            r.get("heapBytesPerConnection"), r.get("directBytesPerConnection"), r.get("rssBytesPerConnection"),
+            r.get("serverThreadsBefore") + " -> " + r.get("serverThreads"), r.get("setupSeconds"));
+      }
+    }
+    return 0;
+  }
+
+  private Report connections(Target server, String t, int n) throws Exception {
     if (!server.forked) {
       System.out.println("note: the server shares this JVM, so the figures include the clients' memory; use a forked server");
     }
-    if (t.equals("inproc")) {
-      throw new CommandLine.ParameterException(new CommandLine(this), "connections mode needs --transport socket or grpc");
-    }
-    System.out.printf("chatapp-bench: %,d idle connections over %s%n", connections, t);
-    int accounts = Math.max(1, Math.min(connections, 100));
+    int accounts = Math.max(1, Math.min(n, 100));
     String prefix = "c" + Long.toString(System.nanoTime() & 0xffffff, 36) + "-";
     try (ChatClient admin = server.connector.connect(null)) {
       for (int i = 0; i < accounts; i++) {
         admin.createAccount(prefix + i, "bench-password");
       }
     }
-    ServerProbe.Reading before = server.stats();
-    List<ChatClient> clientsOpen = new ArrayList<>();
-    IdleConnections idle = t.equals("socket") ? new IdleConnections(new InetSocketAddress(server.host, server.port)) : null;
-    try {
+    InetSocketAddress address = new InetSocketAddress(server.host, server.port);
+    try (IdleClients idle = t.equals("socket") ? new IdleConnections(address) : new IdleGrpcConnections(address)) {
+      System.out.printf("chatapp-bench: %,d idle connections over %s (idle: %s), %d accounts, load average %s%n",
+          n, t, idle.describeIdle(), accounts, ReconnectBench.loadAverage());
+      ServerProbe.Reading before = server.stats();
+      ProcessStatus procBefore = server.status();
       long start = System.nanoTime();
-      if (idle != null) {
-        idle.open(connections, i -> prefix + (i % accounts), "bench-password", System.out::println);
-      } else {
-        List<CompletableFuture<?>> pending = new ArrayList<>();
-        for (int i = 0; i < connections; i++) {
-          ChatClient client = server.connector.connect(null);
-          clientsOpen.add(client);
-          pending.add(client.loginAsync(prefix + (i % accounts), "bench-password")
-              .thenCompose(s -> client.subscribeAsync(ChatEngine.LATEST)));
-          if (pending.size() == 200 || i == connections - 1) {
-            CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
-            pending.clear();
-            System.out.printf("  %,d connections open%n", clientsOpen.size());
-          }
-        }
-      }
+      idle.open(n, i -> prefix + (i % accounts), "bench-password", System.out::println);
       double setupSeconds = (System.nanoTime() - start) / 1e9;
       ServerProbe.Reading after = server.stats();
+      ProcessStatus procAfter = server.status();
       Report out = new Report();
       out.put("mode", "connections");
       out.put("transport", t);
       out.put("server", target != null ? "target" : server.forked ? "fork" : "inproc");
-      out.put("connections", connections);
+      out.put("connections", n);
       out.put("setupSeconds", Report.round1(setupSeconds));
       if (before != null && after != null) {
-        out.put("heapBytesPerConnection", (after.heapBytes() - before.heapBytes()) / connections);
-        out.put("directBytesPerConnection", (after.directBytes() - before.directBytes()) / connections);
+        // Heap after a full collection: what the connections keep, not the garbage of their setup.
+        out.put("heapBytesPerConnection", (after.heapBytes() - before.heapBytes()) / n);
+        out.put("directBytesPerConnection", (after.directBytes() - before.directBytes()) / n);
         out.put("serverHeapMiB", Report.round1(after.heapBytes() / 1048576.0));
       }
-      out.print(System.out);
-      return 0;
-    } finally {
-      if (idle != null) {
-        idle.close();
+      if (procBefore != null && procAfter != null) {
+        // Resident memory also holds heap the collector has not given back, so it is an upper bound.
+        out.put("rssBytesPerConnection", (procAfter.rssBytes() - procBefore.rssBytes()) / n);
+        out.put("serverRssMiB", Report.round1(procAfter.rssBytes() / 1048576.0));
+        out.put("serverThreadsBefore", procBefore.threads());
+        out.put("serverThreads", procAfter.threads());
       }
-      clientsOpen.forEach(ChatClient::close);
+      out.put("loadGeneratorHeapMiB", Report.round1(ServerProbe.read().heapBytes() / 1048576.0));
+      out.print(System.out);
+      if (holdSeconds > 0) {
+        System.out.printf("holding the connections open for %d s; server pid %s%n", holdSeconds,
+            server.process != null ? server.process.pid() : "(this JVM) " + ProcessHandle.current().pid());
+        TimeUnit.SECONDS.sleep(holdSeconds); // nothing to wait for: the user looks meanwhile
+      }
+      return out;
     }
   }
 
@@ -377,6 +413,11 @@ public final class ChatBench implements Callable<Integer> {
     Transport.RunningServer running;
     ForkedServer process;
     Path scratchDir;
+
+    /** A forked server's resident memory and threads, or null if it is not forked or not on Linux. */
+    ProcessStatus status() {
+      return process == null ? null : ProcessStatus.of(process.pid());
+    }
 
     /** Heap after a full collection, direct memory and CPU of the server, or null if unknown. */
     ServerProbe.Reading stats() throws Exception {

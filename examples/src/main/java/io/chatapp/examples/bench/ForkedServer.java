@@ -90,6 +90,11 @@ public final class ForkedServer implements AutoCloseable {
     return new ForkedServer(process, ports, out);
   }
 
+  /** Returns the server's process id, for reading its resident memory and threads. */
+  public long pid() {
+    return process.pid();
+  }
+
   /** Returns the port of a transport ({@code socket}, {@code grpc}), or null if it serves none. */
   public Integer port(String transport) {
     return ports.get(transport);

@@ -26,7 +26,7 @@ import java.util.function.IntFunction;
  *
  * <p>Not thread-safe; used by one thread.
  */
-public final class IdleConnections implements AutoCloseable {
+public final class IdleConnections implements IdleClients {
   private static final int BATCH = 250;
   private static final int LOGIN_ID = 2;
   private static final int SUBSCRIBE_ID = 3;
@@ -54,7 +54,12 @@ public final class IdleConnections implements AutoCloseable {
     this.selector = Selector.open();
   }
 
-  /** Returns the number of connections open and set up. */
+  @Override
+  public String describeIdle() {
+    return "each its own TCP connection, HELLO, LOGIN and SUBSCRIBE (latest) answered, nothing sent since";
+  }
+
+  @Override
   public int size() {
     return open.size();
   }
@@ -62,13 +67,10 @@ public final class IdleConnections implements AutoCloseable {
   /**
    * Opens connections, {@value #BATCH} at a time, each logged in and subscribed.
    *
-   * @param count how many
-   * @param username the account of the i-th connection
-   * @param password the accounts' password
-   * @param progress hears a line after each batch
    * @throws IOException if a connection fails or the server answers with an error
    * @throws TimeoutException if a batch takes more than 60 s
    */
+  @Override
   public void open(int count, IntFunction<String> username, String password,
       java.util.function.Consumer<String> progress) throws IOException, TimeoutException {
     WireWriter w = new WireWriter(256);
@@ -139,7 +141,6 @@ public final class IdleConnections implements AutoCloseable {
     return p.answersLeft <= 0;
   }
 
-  /** Closes every connection. */
   @Override
   public void close() {
     for (SocketChannel ch : open) {
