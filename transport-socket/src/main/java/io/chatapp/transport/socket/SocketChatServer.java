@@ -444,10 +444,11 @@ public final class SocketChatServer implements AutoCloseable {
           host != null ? host : "127.0.0.1",
           port != null ? port : 0,
           ioThreads != null ? ioThreads : Math.max(1, cores / 2),
-          workerThreads != null ? workerThreads : Math.max(4, 2 * cores),
-          // An engine whose calls never wait for I/O runs them on the I/O thread that read the
-          // request: a hand-off to a worker and back cost more than the in-memory call itself.
-          executor == null && workerThreads == null && !engine.mayBlock() ? Runnable::run : executor,
+          // An engine whose calls never wait for I/O runs them on the connection's I/O thread (0
+          // workers): a hand-off to a worker and back cost more than the in-memory call itself.
+          workerThreads != null ? workerThreads
+              : executor == null && !engine.mayBlock() ? 0 : Math.max(4, 2 * cores),
+          executor,
           maxConnections != null ? maxConnections : 10_000,
           frameLimit,
           maxOutboundBytes != null ? maxOutboundBytes : 16 << 20,

@@ -19,6 +19,7 @@ import java.util.PriorityQueue;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -36,7 +37,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>Thread-safe for {@link #execute}, {@link #schedule}, {@link #requestFlush}, {@link #wakeMuted}
  * and {@link #stop}; everything else runs on the loop thread.
  */
-final class EventLoop implements Runnable {
+final class EventLoop implements Runnable, Executor {
   private static final Logger LOG = System.getLogger(EventLoop.class.getName());
 
   private final ServerRuntime server;
@@ -78,10 +79,13 @@ final class EventLoop implements Runnable {
     acceptor.register(selector, SelectionKey.OP_ACCEPT);
   }
 
-  /** Runs a task on the loop thread. */
-  void execute(Runnable task) {
+  /** Runs a task on the loop thread: soon, or in this round if called on it. */
+  @Override
+  public void execute(Runnable task) {
     tasks.add(task);
-    wakeup();
+    if (Thread.currentThread() != thread) {
+      wakeup(); // the loop checks its tasks before it blocks, so it needs none from itself
+    }
   }
 
   /**
@@ -252,6 +256,10 @@ final class EventLoop implements Runnable {
 
   /** Waits for readiness, a task, the first timer's due time or the next tick, whichever is first. */
   private void select() throws IOException {
+    if (!tasks.isEmpty()) {
+      selector.selectNow(); // a task queued by the loop itself after it last ran them
+      return;
+    }
     long waitMillis = tickMillis;
     Timer first = timers.peek();
     if (first != null) {

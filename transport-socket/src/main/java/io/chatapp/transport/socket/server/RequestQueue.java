@@ -154,7 +154,7 @@ final class RequestQueue {
   private void scheduleDrain() {
     server.inFlightStarted();
     try {
-      server.executor().execute(this::drain);
+      server.executorFor(connection).execute(this::drain);
     } catch (RejectedExecutionException e) {
       server.inFlightEnded();
       failQueued();

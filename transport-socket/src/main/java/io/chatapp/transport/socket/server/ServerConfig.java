@@ -14,7 +14,7 @@ import javax.net.ssl.SSLContext;
  * @param port the port to bind, 0 for any free one
  * @param ioThreads the number of selector threads
  * @param workerThreads the size of the engine-call pool the server owns, if {@code executor} is
- *     {@code null}
+ *     {@code null}; 0 for no pool: engine calls run on the I/O thread of their connection
  * @param executor runs engine calls, or {@code null} for a pool the server owns
  * @param maxConnections the most connections open at once
  * @param maxFrameBytes the largest length prefix accepted from a client

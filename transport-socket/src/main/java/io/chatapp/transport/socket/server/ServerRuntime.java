@@ -72,6 +72,9 @@ public final class ServerRuntime {
     if (config.executor() != null) {
       this.executor = config.executor();
       this.ownExecutor = null;
+    } else if (config.workerThreads() == 0) {
+      this.executor = null; // each connection's I/O thread runs its engine calls
+      this.ownExecutor = null;
     } else {
       this.ownExecutor = Executors.newFixedThreadPool(config.workerThreads(), daemonThreads("chatapp-socket-worker-"));
       this.executor = ownExecutor;
@@ -197,8 +200,9 @@ public final class ServerRuntime {
     return handler;
   }
 
-  Executor executor() {
-    return executor;
+  /** Returns what runs a connection's engine calls: the worker pool, or its own I/O thread. */
+  Executor executorFor(Connection connection) {
+    return executor != null ? executor : connection.loop();
   }
 
   boolean isShuttingDown() {
