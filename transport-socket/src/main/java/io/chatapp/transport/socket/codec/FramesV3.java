@@ -1,5 +1,6 @@
 package io.chatapp.transport.socket.codec;
 
+import io.chatapp.api.ChatEngine;
 import io.chatapp.api.Message;
 import io.chatapp.api.MessageStatus;
 import io.chatapp.api.Receipt;
@@ -238,6 +239,11 @@ public final class FramesV3 {
   private static String accountName(WireReader r, LeanState lean, long accountId, String field)
       throws ProtocolException {
     String name = r.vstring(field);
+    if (name.length() > ChatEngine.MAX_USERNAME_LENGTH) {
+      // No account has a longer name: the table of 256 names stays small whatever a peer sends.
+      throw r.malformed(field + " name of " + name.length() + " characters exceeds the limit "
+          + ChatEngine.MAX_USERNAME_LENGTH);
+    }
     if (!name.isEmpty()) {
       lean.learn(accountId, name);
       return name;
