@@ -3,6 +3,7 @@ package io.chatapp.transport.grpc;
 import io.chatapp.api.ChatEngine;
 import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
+import io.chatapp.api.Message;
 import io.chatapp.transport.grpc.proto.SendError;
 import io.chatapp.transport.grpc.proto.SendRequest;
 import io.chatapp.transport.grpc.proto.SendResult;
@@ -80,6 +81,8 @@ final class SendStreamCall implements StreamObserver<SendStreamRequest> {
       return;
     }
     SendStreamResponse.Builder response = SendStreamResponse.newBuilder();
+    boolean lean = request.getLeanResults();
+    boolean senderNamed = false;
     for (StreamedSend send : request.getSendsList()) {
       long callId = send.getCallId();
       if (Long.compareUnsigned(callId, lastCallId) <= 0) {
@@ -89,7 +92,11 @@ final class SendStreamCall implements StreamObserver<SendStreamRequest> {
         return;
       }
       lastCallId = callId;
-      response.addResults(run(callId, send.getRequest()));
+      SendResult result = send.getClientMessageCounter() == 0
+          ? run(callId, send.getRequest(), lean, !senderNamed)
+          : runCounted(callId, send, request.getClientMessageIdPrefix(), lean, !senderNamed);
+      senderNamed |= result.hasSent();
+      response.addResults(result);
     }
     synchronized (lock) {
       if (finished) {
@@ -104,13 +111,19 @@ final class SendStreamCall implements StreamObserver<SendStreamRequest> {
     }
   }
 
-  private SendResult run(long callId, SendRequest request) {
+  private SendResult run(long callId, SendRequest request, boolean lean, boolean nameSender) {
     SendResult.Builder result = SendResult.newBuilder().setCallId(callId);
     try {
-      result.setMessage(ProtoRecords.toProto(engine.send(token,
+      Message m = engine.send(token,
           request.hasRecipient() ? request.getRecipient() : null,
           request.hasText() ? request.getText() : null,
-          request.hasClientMessageId() ? request.getClientMessageId() : null)));
+          request.hasClientMessageId() ? request.getClientMessageId() : null);
+      // A lean result leaves out what the client sent, and the sender after the first.
+      if (lean) {
+        result.setSent(ProtoRecords.toSent(m, request.getRecipient(), nameSender));
+      } else {
+        result.setMessage(ProtoRecords.toProto(m));
+      }
     } catch (ChatException e) {
       result.setError(error(e.code(), e.getMessage(), StatusMapping.detailsOf(e)));
     } catch (RuntimeException e) {
@@ -120,6 +133,26 @@ final class SendStreamCall implements StreamObserver<SendStreamRequest> {
           ErrorDetails.of(ErrorCode.INTERNAL)));
     }
     return result.build();
+  }
+
+  /** Runs a send whose client message id came as a counter after the request's prefix. */
+  private SendResult runCounted(long callId, StreamedSend send, String prefix, boolean lean, boolean nameSender) {
+    SendRequest request = send.getRequest();
+    if (prefix.isEmpty() || request.hasClientMessageId()) {
+      return SendResult.newBuilder().setCallId(callId).setError(error(ErrorCode.INVALID_ARGUMENT,
+          prefix.isEmpty() ? "client_message_counter needs the request's client_message_id_prefix, which is unset"
+              : "a send has either client_message_id or client_message_counter, not both",
+          ErrorDetails.of(ErrorCode.INVALID_ARGUMENT))).build();
+    }
+    if (prefix.length() >= ChatEngine.MAX_CLIENT_MESSAGE_ID_LENGTH) {
+      // Checked before the id is built: a long prefix would cost an allocation per send.
+      return SendResult.newBuilder().setCallId(callId).setError(error(ErrorCode.INVALID_ARGUMENT,
+          "client_message_id_prefix of " + prefix.length() + " characters leaves no room for a counter within the "
+              + ChatEngine.MAX_CLIENT_MESSAGE_ID_LENGTH + " characters of a client message id",
+          ErrorDetails.of(ErrorCode.INVALID_ARGUMENT))).build();
+    }
+    String id = prefix + Long.toUnsignedString(send.getClientMessageCounter() - 1);
+    return run(callId, request.toBuilder().setClientMessageId(id).build(), lean, nameSender);
   }
 
   private static SendError error(ErrorCode code, String description, ErrorDetails details) {
