@@ -48,7 +48,7 @@ final class ProtoRecords {
     SentMessage.Builder b = SentMessage.newBuilder()
         .setId(m.id())
         .setSeq(m.seq())
-        .setSentAt(toProto(m.sentAt()))
+        .setSentAtNanos(toNanos(m.sentAt()))
         .setSenderId(m.senderId())
         .setRecipientId(m.recipientId());
     if (!m.recipient().equals(requestedRecipient)) {
@@ -66,14 +66,11 @@ final class ProtoRecords {
    * @param s the result
    * @param request the send it answers
    * @param sender the sender's name, from the first result of the response
-   * @throws IllegalArgumentException if the result lacks its time
+   * @throws IllegalArgumentException if the result is malformed
    */
   static Message fromSent(SentMessage s, SendRequest request, String sender) {
-    if (!s.hasSentAt()) {
-      throw new IllegalArgumentException("sent message " + s.getId() + " has no sent_at");
-    }
     String recipient = s.getRecipient().isEmpty() ? request.getRecipient() : s.getRecipient();
-    return new Message(s.getId(), sender, recipient, request.getText(), fromProto(s.getSentAt()), s.getSeq(),
+    return new Message(s.getId(), sender, recipient, request.getText(), fromNanos(s.getSentAtNanos()), s.getSeq(),
         s.getSenderId(), s.getRecipientId());
   }
 
@@ -205,6 +202,16 @@ final class ProtoRecords {
 
   static AccountInfo fromProto(io.chatapp.transport.grpc.proto.AccountInfo a) {
     return new AccountInfo(a.getUsername(), a.getOnline());
+  }
+
+  /** Nanoseconds since 1970, the unit of the lean forms' times (up to the year 2262). */
+  static long toNanos(Instant instant) {
+    return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000_000L), instant.getNano());
+  }
+
+  /** The instant of a lean form's nanoseconds since 1970. */
+  static Instant fromNanos(long nanos) {
+    return Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L));
   }
 
   static Timestamp toProto(Instant instant) {

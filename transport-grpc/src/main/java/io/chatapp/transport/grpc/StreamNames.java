@@ -5,8 +5,10 @@ import io.chatapp.api.Receipt;
 import io.chatapp.transport.grpc.proto.SubscribeResponse;
 
 /**
- * The names one lean Subscribe stream has told ({@code SubscribeRequest.lean_messages}): its
- * recipient, the subscriber, once, and senders and receipts' peers in a table of {@value #SLOTS} slots, account
+ * What one lean Subscribe stream ({@code SubscribeRequest.lean_messages}) has told, so that later
+ * messages need not repeat it: the time and seq of the previous message (later ones carry a
+ * delta, and no seq when it is the next), the recipient, the subscriber, once, and senders and
+ * receipts' peers in a table of {@value #SLOTS} slots, account
  * {@code id} in slot {@code id mod 256}, replacing what was there. The server leaves a name out
  * when the slot holds it; the client, reading the same messages in the same order, keeps the same
  * table and fills the names back in. An account's id never changes name, so a kept name stays
@@ -24,15 +26,22 @@ final class StreamNames {
   private boolean recipientTold;
   private String recipient;
   private long recipientId;
+  private long previousNanos; // of the stream's previous message; 0 before the first
+  private long previousSeq; // of the stream's previous message; 0 before the first
 
   /** Server: the message as a lean stream delivers it. */
   io.chatapp.transport.grpc.proto.Message toProto(Message m) {
+    long nanos = ProtoRecords.toNanos(m.sentAt());
     io.chatapp.transport.grpc.proto.Message.Builder b = io.chatapp.transport.grpc.proto.Message.newBuilder()
         .setId(m.id())
         .setText(m.text())
-        .setSentAt(ProtoRecords.toProto(m.sentAt()))
-        .setSeq(m.seq())
+        .setSentAtDeltaNanos(nanos - previousNanos)
         .setSenderId(m.senderId());
+    if (m.seq() != previousSeq + 1) {
+      b.setSeq(m.seq());
+    }
+    previousNanos = nanos;
+    previousSeq = m.seq();
     if (!recipientTold) {
       recipientTold = true;
       b.setRecipient(m.recipient()).setRecipientId(m.recipientId());
@@ -56,11 +65,14 @@ final class StreamNames {
       throw new IllegalArgumentException("message " + m.getId() + " leaves out the recipient, which this stream never named");
     }
     String sender = nameOf(m.getSenderId(), m.getSender(), "message " + m.getId());
-    if (!m.hasSentAt()) {
-      throw new IllegalArgumentException("message " + m.getId() + " has no sent_at");
-    }
-    return new Message(m.getId(), sender, recipient, m.getText(), ProtoRecords.fromProto(m.getSentAt()),
-        m.getSeq(), m.getSenderId(), recipientId);
+    // A server that does not know lean_messages sends sent_at and every seq.
+    long nanos = m.hasSentAt() ? ProtoRecords.toNanos(ProtoRecords.fromProto(m.getSentAt()))
+        : previousNanos + m.getSentAtDeltaNanos();
+    long seq = m.getSeq() != 0 ? m.getSeq() : previousSeq + 1;
+    previousNanos = nanos;
+    previousSeq = seq;
+    return new Message(m.getId(), sender, recipient, m.getText(), ProtoRecords.fromNanos(nanos),
+        seq, m.getSenderId(), recipientId);
   }
 
   /** Server: a receipt as a lean stream sends it, its peer's name left out when told before. */

@@ -97,7 +97,7 @@ class GrpcLeanWireTest {
     assertEquals("alice", first.getSent().getSender());
     assertEquals("", first.getSent().getRecipient(), "the recipient as sent: left out");
     assertTrue(first.getSent().getSenderId() > 0 && first.getSent().getRecipientId() > 0);
-    assertTrue(first.getSent().hasSentAt());
+    assertTrue(first.getSent().getSentAtNanos() > 0);
     assertEquals("", second.getSent().getSender(), "named by the first result of the response");
     assertEquals("bob", second.getSent().getRecipient(), "the name as stored, since it differs from the send's");
     assertEquals(2, second.getSent().getSeq());
@@ -180,10 +180,14 @@ class GrpcLeanWireTest {
     assertEquals("bob", messages.get(0).getRecipient());
     assertTrue(messages.get(0).getRecipientId() > 0);
     assertEquals("alice", messages.get(0).getSender());
+    assertFalse(messages.get(0).hasSentAt(), "a delta instead");
+    assertTrue(messages.get(0).getSentAtDeltaNanos() > 0, "the first: after 1970");
     for (Message m : messages.subList(1, 3)) {
       assertEquals("", m.getRecipient());
       assertEquals(0, m.getRecipientId());
       assertEquals("", m.getSender());
+      assertEquals(0, m.getSeq(), "the next seq is left out");
+      assertTrue(m.getSentAtDeltaNanos() >= 0 && m.getSentAtDeltaNanos() < 60_000_000_000L, "a small delta");
       assertEquals(messages.get(0).getSenderId(), m.getSenderId(), "the sender's id is always there");
       assertFalse(m.getText().isEmpty());
     }
