@@ -6,8 +6,8 @@ import io.chatapp.transport.grpc.proto.SubscribeResponse;
 
 /**
  * What one lean Subscribe stream ({@code SubscribeRequest.lean_messages}) has told, so that later
- * messages need not repeat it: the time and seq of the previous message (later ones carry a
- * delta, and no seq when it is the next), the recipient, the subscriber, once, and senders and
+ * messages need not repeat it: the id, time and seq of the previous message (later ones carry
+ * deltas, and no seq when it is the next), the recipient, the subscriber, once, and senders and
  * receipts' peers in a table of {@value #SLOTS} slots, account
  * {@code id} in slot {@code id mod 256}, replacing what was there. The server leaves a name out
  * when the slot holds it; the client, reading the same messages in the same order, keeps the same
@@ -28,12 +28,13 @@ final class StreamNames {
   private long recipientId;
   private long previousNanos; // of the stream's previous message; 0 before the first
   private long previousSeq; // of the stream's previous message; 0 before the first
+  private long previousId; // of the stream's previous message; 0 before the first
 
   /** Server: the message as a lean stream delivers it. */
   io.chatapp.transport.grpc.proto.Message toProto(Message m) {
     long nanos = ProtoRecords.toNanos(m.sentAt());
     io.chatapp.transport.grpc.proto.Message.Builder b = io.chatapp.transport.grpc.proto.Message.newBuilder()
-        .setId(m.id())
+        .setIdDelta(m.id() - previousId)
         .setText(m.text())
         .setSentAtDeltaNanos(nanos - previousNanos)
         .setSenderId(m.senderId());
@@ -42,6 +43,7 @@ final class StreamNames {
     }
     previousNanos = nanos;
     previousSeq = m.seq();
+    previousId = m.id();
     if (!recipientTold) {
       recipientTold = true;
       b.setRecipient(m.recipient()).setRecipientId(m.recipientId());
@@ -58,20 +60,22 @@ final class StreamNames {
    * @throws IllegalArgumentException if the server left out a name it never told
    */
   Message fromProto(io.chatapp.transport.grpc.proto.Message m) {
+    // A server that does not know lean_messages sends id, sent_at and every seq and name.
+    long id = m.getId() != 0 ? m.getId() : previousId + m.getIdDelta();
     if (!m.getRecipient().isEmpty()) {
       recipient = m.getRecipient();
       recipientId = m.getRecipientId();
     } else if (recipient == null) {
-      throw new IllegalArgumentException("message " + m.getId() + " leaves out the recipient, which this stream never named");
+      throw new IllegalArgumentException("message " + id + " leaves out the recipient, which this stream never named");
     }
-    String sender = nameOf(m.getSenderId(), m.getSender(), "message " + m.getId());
-    // A server that does not know lean_messages sends sent_at and every seq.
+    String sender = nameOf(m.getSenderId(), m.getSender(), "message " + id);
     long nanos = m.hasSentAt() ? ProtoRecords.toNanos(ProtoRecords.fromProto(m.getSentAt()))
         : previousNanos + m.getSentAtDeltaNanos();
     long seq = m.getSeq() != 0 ? m.getSeq() : previousSeq + 1;
     previousNanos = nanos;
     previousSeq = seq;
-    return new Message(m.getId(), sender, recipient, m.getText(), ProtoRecords.fromNanos(nanos),
+    previousId = id;
+    return new Message(id, sender, recipient, m.getText(), ProtoRecords.fromNanos(nanos),
         seq, m.getSenderId(), recipientId);
   }
 

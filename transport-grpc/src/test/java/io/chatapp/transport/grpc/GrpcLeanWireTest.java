@@ -187,6 +187,8 @@ class GrpcLeanWireTest {
       assertEquals(0, m.getRecipientId());
       assertEquals("", m.getSender());
       assertEquals(0, m.getSeq(), "the next seq is left out");
+      assertEquals(0, m.getId(), "a delta instead");
+      assertEquals(1, m.getIdDelta(), "the next message of the server");
       assertTrue(m.getSentAtDeltaNanos() >= 0 && m.getSentAtDeltaNanos() < 60_000_000_000L, "a small delta");
       assertEquals(messages.get(0).getSenderId(), m.getSenderId(), "the sender's id is always there");
       assertFalse(m.getText().isEmpty());
