@@ -7,7 +7,9 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Makes the client message id of a send the application gave none: a random prefix of the
  * client's own and a counter, unique among a user's sends within the server's idempotency window
- * without coordination, and 26 to 38 characters long.
+ * without coordination, and 24 to 42 characters long. The counter is decimal, so that a transport
+ * can send an id as its counter after a prefix it told the server once (socket protocol version
+ * 3's ID_PREFIX) and the server rebuilds the same string.
  *
  * <p>Thread-safe.
  */
@@ -22,6 +24,6 @@ final class ClientMessageIds {
   }
 
   String next() {
-    return prefix + Long.toString(counter.incrementAndGet(), 36);
+    return prefix + counter.incrementAndGet();
   }
 }

@@ -3,6 +3,7 @@ package io.chatapp.transport.grpc;
 import io.chatapp.api.Carbon;
 import io.chatapp.api.ChatEvent;
 import io.chatapp.api.Message;
+import io.chatapp.api.Receipt;
 import io.chatapp.transport.grpc.proto.Delivery;
 import io.chatapp.transport.grpc.proto.SubscribeResponse;
 import java.util.ArrayDeque;
@@ -23,15 +24,23 @@ import java.util.List;
 final class DeliveryQueue {
   /** One response's worth taken from the queue, with the bytes it held. */
   record Taken(Object items, long bytes) {
-    /** Builds the response: a {@code Delivery} of the messages, or the event. */
+    /**
+     * Builds the response: a {@code Delivery} of the messages, or the event.
+     *
+     * @param names the names a lean stream told so far, or {@code null} for a stream of whole
+     *     messages; responses must be built in the order they are sent
+     */
     @SuppressWarnings("unchecked")
-    SubscribeResponse toResponse() {
+    SubscribeResponse toResponse(StreamNames names) {
+      if (names != null && items instanceof Receipt r) {
+        return names.toProto(r);
+      }
       if (items instanceof ChatEvent event) {
         return ProtoEvents.toProto(event);
       }
       Delivery.Builder delivery = Delivery.newBuilder();
       for (Message m : (List<Message>) items) {
-        delivery.addMessages(ProtoRecords.toProto(m));
+        delivery.addMessages(names == null ? ProtoRecords.toProto(m) : names.toProto(m));
       }
       return SubscribeResponse.newBuilder().setDelivery(delivery).build();
     }

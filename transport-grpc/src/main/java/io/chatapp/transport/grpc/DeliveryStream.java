@@ -72,6 +72,7 @@ final class DeliveryStream implements MessageListener, OutboundBudget.Holder {
   private volatile ChatEngine engine;
   private volatile String token;
   private volatile boolean includeEvents;
+  private StreamNames names; // guarded by lock; null unless lean; changed only by the thread that drains
 
   private final Object lock = new Object();
   private final DeliveryQueue buffer = new DeliveryQueue(); // guarded by lock; its bytes are reserved
@@ -120,6 +121,23 @@ final class DeliveryStream implements MessageListener, OutboundBudget.Holder {
    * @param includeEvents whether to send the engine's live events too
    */
   void start(ChatEngine engine, String token, long afterSeq, boolean includeEvents) {
+    start(engine, token, afterSeq, includeEvents, false);
+  }
+
+  /**
+   * Starts delivery as {@link #start(ChatEngine, String, long, boolean)} does, lean or not.
+   *
+   * @param engine the engine
+   * @param token the caller's session token
+   * @param afterSeq where delivery starts
+   * @param includeEvents whether to send the engine's live events too
+   * @param leanMessages whether to leave out of messages the names the stream told before
+   *     ({@code SubscribeRequest.lean_messages})
+   */
+  void start(ChatEngine engine, String token, long afterSeq, boolean includeEvents, boolean leanMessages) {
+    synchronized (lock) {
+      names = leanMessages ? new StreamNames() : null;
+    }
     this.engine = engine;
     this.token = token;
     this.includeEvents = includeEvents;
@@ -439,6 +457,7 @@ final class DeliveryStream implements MessageListener, OutboundBudget.Holder {
     while (true) {
       boolean announce = false;
       DeliveryQueue.Taken batch = null;
+      StreamNames lean = null;
       StatusRuntimeException end = null;
       long fetchAfter = NOT_CATCHING_UP;
       synchronized (lock) {
@@ -451,6 +470,7 @@ final class DeliveryStream implements MessageListener, OutboundBudget.Holder {
           announce = true;
         } else if (started && !buffer.isEmpty() && observer.isReady()) {
           batch = buffer.take();
+          lean = names;
           budget.release(batch.bytes());
         } else if (ending != null) {
           // Messages still buffered while the client does not read are dropped: they stay
@@ -470,7 +490,7 @@ final class DeliveryStream implements MessageListener, OutboundBudget.Holder {
       if (announce) {
         observer.onNext(SUBSCRIBED);
       } else if (batch != null) {
-        observer.onNext(batch.toResponse());
+        observer.onNext(batch.toResponse(lean));
       } else if (fetchAfter != NOT_CATCHING_UP) {
         catchUp(fetchAfter);
       } else {

@@ -226,7 +226,7 @@ final class EngineChatService extends ChatServiceGrpc.ChatServiceImplBase {
       stream.shutDown();
       return;
     }
-    stream.start(engine, token, request.getAfterSeq(), request.getIncludeEvents());
+    stream.start(engine, token, request.getAfterSeq(), request.getIncludeEvents(), request.getLeanMessages());
   }
 
   private void forget(DeliveryStream stream, String token) {

@@ -229,7 +229,8 @@ final class GrpcConnection implements Connection {
       previous.stop();
     }
     ClientCalls.asyncServerStreamingCall(channel.newCall(ChatServiceGrpc.getSubscribeMethod(), withToken(token)),
-        SubscribeRequest.newBuilder().setAfterSeq(s.afterSeq()).setIncludeEvents(true).build(), next);
+        SubscribeRequest.newBuilder().setAfterSeq(s.afterSeq()).setIncludeEvents(true).setLeanMessages(true).build(),
+        next);
     return next.registered();
   }
 

@@ -9,6 +9,8 @@ import io.chatapp.api.Message;
 import io.chatapp.api.MessageStatus;
 import io.chatapp.api.Presence;
 import io.chatapp.api.Session;
+import io.chatapp.transport.grpc.proto.SendRequest;
+import io.chatapp.transport.grpc.proto.SentMessage;
 import java.time.Instant;
 
 /**
@@ -32,6 +34,44 @@ final class ProtoRecords {
         .setSenderId(m.senderId())
         .setRecipientId(m.recipientId())
         .build();
+  }
+
+  /**
+   * The lean result of a send ({@code SendStreamRequest.lean_results}): what the client did not
+   * send.
+   *
+   * @param m the stored message
+   * @param requestedRecipient the recipient as the send named it
+   * @param nameSender whether this is the first lean result of its response, which names the sender
+   */
+  static SentMessage toSent(Message m, String requestedRecipient, boolean nameSender) {
+    SentMessage.Builder b = SentMessage.newBuilder()
+        .setId(m.id())
+        .setSeq(m.seq())
+        .setSentAtNanos(toNanos(m.sentAt()))
+        .setSenderId(m.senderId())
+        .setRecipientId(m.recipientId());
+    if (!m.recipient().equals(requestedRecipient)) {
+      b.setRecipient(m.recipient());
+    }
+    if (nameSender) {
+      b.setSender(m.sender());
+    }
+    return b.build();
+  }
+
+  /**
+   * The whole message of a lean result.
+   *
+   * @param s the result
+   * @param request the send it answers
+   * @param sender the sender's name, from the first result of the response
+   * @throws IllegalArgumentException if the result is malformed
+   */
+  static Message fromSent(SentMessage s, SendRequest request, String sender) {
+    String recipient = s.getRecipient().isEmpty() ? request.getRecipient() : s.getRecipient();
+    return new Message(s.getId(), sender, recipient, request.getText(), fromNanos(s.getSentAtNanos()), s.getSeq(),
+        s.getSenderId(), s.getRecipientId());
   }
 
   static Message fromProto(io.chatapp.transport.grpc.proto.Message m) {
@@ -162,6 +202,16 @@ final class ProtoRecords {
 
   static AccountInfo fromProto(io.chatapp.transport.grpc.proto.AccountInfo a) {
     return new AccountInfo(a.getUsername(), a.getOnline());
+  }
+
+  /** Nanoseconds since 1970, the unit of the lean forms' times (up to the year 2262). */
+  static long toNanos(Instant instant) {
+    return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000_000L), instant.getNano());
+  }
+
+  /** The instant of a lean form's nanoseconds since 1970. */
+  static Instant fromNanos(long nanos) {
+    return Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L));
   }
 
   static Timestamp toProto(Instant instant) {

@@ -180,18 +180,38 @@ final class SendPipeline implements ClientResponseObserver<SendStreamRequest, Se
     }
     // One hand-off for the whole response: this runs on the channel's event loop.
     completer.execute(() -> {
+      // Lean results name the sender on the first of the response only.
+      String sender = "";
       for (int i = 0; i < done.size(); i++) {
+        SendResult result = response.getResults(i);
+        if (result.hasSent() && !result.getSent().getSender().isEmpty()) {
+          sender = result.getSent().getSender();
+        }
         Pending p = done.get(i);
         if (p != null) {
-          complete(p.future(), response.getResults(i));
+          complete(p, result, sender);
         }
       }
     });
     flush();
   }
 
-  private static void complete(CompletableFuture<Message> future, SendResult result) {
+  private static void complete(Pending p, SendResult result, String sender) {
+    CompletableFuture<Message> future = p.future();
     switch (result.getOutcomeCase()) {
+      case SENT -> {
+        if (sender.isEmpty()) {
+          future.completeExceptionally(new ChatException(ErrorCode.INTERNAL,
+              "malformed answer from the server: a lean send result before any that names the sender"));
+          return;
+        }
+        try {
+          future.complete(ProtoRecords.fromSent(result.getSent(), p.request(), sender));
+        } catch (RuntimeException e) {
+          future.completeExceptionally(new ChatException(ErrorCode.INTERNAL,
+              "malformed answer from the server: " + e.getMessage(), e));
+        }
+      }
       case MESSAGE -> {
         Message m;
         try {
@@ -283,15 +303,57 @@ final class SendPipeline implements ClientResponseObserver<SendStreamRequest, Se
 
   // guarded by lock
   private SendStreamRequest takeRequest() {
-    SendStreamRequest.Builder request = SendStreamRequest.newBuilder();
+    // Lean results: the message is rebuilt from the send, which the client keeps until answered.
+    SendStreamRequest.Builder request = SendStreamRequest.newBuilder().setLeanResults(true);
     requestsInFlight++;
     int bytes = 0;
     while (!unsent.isEmpty() && request.getSendsCount() < MAX_SENDS_PER_REQUEST && bytes < MAX_REQUEST_BYTES) {
       Pending p = unsent.pollFirst();
       awaiting.put(p.callId(), p);
-      request.addSends(StreamedSend.newBuilder().setCallId(p.callId()).setRequest(p.request()));
+      StreamedSend.Builder send = StreamedSend.newBuilder().setCallId(p.callId());
+      String id = p.request().hasClientMessageId() ? p.request().getClientMessageId() : null;
+      if (request.getClientMessageIdPrefix().isEmpty() && counterStart(id) > 0) {
+        request.setClientMessageIdPrefix(id.substring(0, counterStart(id)));
+      }
+      long counter = counterOf(id, request.getClientMessageIdPrefix());
+      if (counter >= 0) {
+        // The id as a counter after the request's prefix: the server rebuilds the same string.
+        send.setRequest(p.request().toBuilder().clearClientMessageId()).setClientMessageCounter(counter + 1);
+      } else {
+        send.setRequest(p.request());
+      }
+      request.addSends(send);
       bytes += p.request().getSerializedSize();
     }
     return request.build();
+  }
+
+  /**
+   * Returns where the decimal counter that ends a client message id starts: 1 to 18 digits
+   * without a leading zero, after at least one other character; -1 if the id has none.
+   */
+  static int counterStart(String id) {
+    if (id == null) {
+      return -1;
+    }
+    int start = id.length();
+    while (start > 0 && id.length() - start < 18 && isDigit(id.charAt(start - 1))) {
+      start--;
+    }
+    boolean none = start == id.length() || start == 0 || isDigit(id.charAt(start - 1))
+        || (id.length() - start > 1 && id.charAt(start) == '0');
+    return none ? -1 : start;
+  }
+
+  /** Returns the counter of an id that is {@code prefix} and a counter, else -1. */
+  static long counterOf(String id, String prefix) {
+    if (id == null || prefix.isEmpty() || counterStart(id) != prefix.length() || !id.startsWith(prefix)) {
+      return -1;
+    }
+    return Long.parseLong(id, prefix.length(), id.length(), 10);
+  }
+
+  private static boolean isDigit(char c) {
+    return c >= '0' && c <= '9';
   }
 }

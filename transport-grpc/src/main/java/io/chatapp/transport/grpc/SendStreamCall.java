@@ -92,7 +92,8 @@ final class SendStreamCall implements StreamObserver<SendStreamRequest> {
           "a SendStream request holds 1 to " + MAX_SENDS_PER_REQUEST + " sends, this one " + n));
       return;
     }
-    List<CompletableFuture<SendResult>> results = new ArrayList<>(n);
+    boolean lean = request.getLeanResults();
+    List<CompletableFuture<Outcome>> outcomes = new ArrayList<>(n);
     for (StreamedSend send : request.getSendsList()) {
       long callId = send.getCallId();
       if (Long.compareUnsigned(callId, lastCallId) <= 0) {
@@ -102,34 +103,62 @@ final class SendStreamCall implements StreamObserver<SendStreamRequest> {
         return;
       }
       lastCallId = callId;
-      results.add(start(callId, send.getRequest()));
+      outcomes.add(send.getClientMessageCounter() == 0
+          ? start(callId, send.getRequest())
+          : startCounted(callId, send, request.getClientMessageIdPrefix()));
     }
     synchronized (lock) {
       answering = true;
     }
-    CompletableFuture.allOf(results.toArray(new CompletableFuture<?>[0])).whenComplete((v, t) -> respond(results));
+    CompletableFuture.allOf(outcomes.toArray(new CompletableFuture<?>[0]))
+        .whenComplete((v, t) -> respond(outcomes, lean));
   }
 
-  /** Starts one send; the future never fails, a failed send is a result with its error. */
-  private CompletableFuture<SendResult> start(long callId, SendRequest request) {
+  /** How one send ended: the stored message, or the error result to answer with. */
+  private record Outcome(long callId, String recipient, Message message, SendResult failed) {}
+
+  /** Starts one send; the future never fails, a failed send is an outcome with its error. */
+  private CompletableFuture<Outcome> start(long callId, SendRequest request) {
+    String recipient = request.hasRecipient() ? request.getRecipient() : null;
     CompletableFuture<Message> sent;
     try {
-      sent = engine.sendAsync(token,
-          request.hasRecipient() ? request.getRecipient() : null,
+      sent = engine.sendAsync(token, recipient,
           request.hasText() ? request.getText() : null,
           request.hasClientMessageId() ? request.getClientMessageId() : null);
     } catch (RuntimeException e) {
       sent = CompletableFuture.failedFuture(e);
     }
-    return sent.handle((message, failure) -> result(callId, message, failure));
+    return sent.handle((message, failure) -> failure == null ? new Outcome(callId, recipient, message, null)
+        : new Outcome(callId, recipient, null, failed(callId, failure)));
   }
 
-  private static SendResult result(long callId, Message message, Throwable failure) {
+  /** Starts a send whose client message id came as a counter after the request's prefix. */
+  private CompletableFuture<Outcome> startCounted(long callId, StreamedSend send, String prefix) {
+    SendRequest request = send.getRequest();
+    if (prefix.isEmpty() || request.hasClientMessageId()) {
+      return refused(callId, prefix.isEmpty()
+          ? "client_message_counter needs the request's client_message_id_prefix, which is unset"
+          : "a send has either client_message_id or client_message_counter, not both");
+    }
+    if (prefix.length() >= ChatEngine.MAX_CLIENT_MESSAGE_ID_LENGTH) {
+      // Checked before the id is built: a long prefix would cost an allocation per send.
+      return refused(callId, "client_message_id_prefix of " + prefix.length()
+          + " characters leaves no room for a counter within the " + ChatEngine.MAX_CLIENT_MESSAGE_ID_LENGTH
+          + " characters of a client message id");
+    }
+    String id = prefix + Long.toUnsignedString(send.getClientMessageCounter() - 1);
+    return start(callId, request.toBuilder().setClientMessageId(id).build());
+  }
+
+  private static CompletableFuture<Outcome> refused(long callId, String why) {
+    return CompletableFuture.completedFuture(new Outcome(callId, null, null, SendResult.newBuilder().setCallId(callId)
+        .setError(error(ErrorCode.INVALID_ARGUMENT, why, ErrorDetails.of(ErrorCode.INVALID_ARGUMENT))).build()));
+  }
+
+  private static SendResult failed(long callId, Throwable failure) {
     SendResult.Builder result = SendResult.newBuilder().setCallId(callId);
     Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-    if (cause == null) {
-      result.setMessage(ProtoRecords.toProto(message));
-    } else if (cause instanceof ChatException e) {
+    if (cause instanceof ChatException e) {
       result.setError(error(e.code(), e.getMessage(), StatusMapping.detailsOf(e)));
     } else {
       // A bug: the client learns only that it happened; the details stay in the server's log.
@@ -143,11 +172,22 @@ final class SendStreamCall implements StreamObserver<SendStreamRequest> {
   /**
    * Writes a request's response once all its sends are done, then asks for the next request, or
    * ends the call if the client half-closed meanwhile. On the thread that completed the last send.
+   * A lean result leaves out what the client sent, and the sender's name after the first.
    */
-  private void respond(List<CompletableFuture<SendResult>> results) {
+  private void respond(List<CompletableFuture<Outcome>> outcomes, boolean lean) {
     SendStreamResponse.Builder response = SendStreamResponse.newBuilder();
-    for (CompletableFuture<SendResult> result : results) {
-      response.addResults(result.join());
+    boolean senderNamed = false;
+    for (CompletableFuture<Outcome> done : outcomes) {
+      Outcome o = done.join();
+      if (o.failed() != null) {
+        response.addResults(o.failed());
+      } else if (lean) {
+        response.addResults(SendResult.newBuilder().setCallId(o.callId())
+            .setSent(ProtoRecords.toSent(o.message(), o.recipient(), !senderNamed)));
+        senderNamed = true;
+      } else {
+        response.addResults(SendResult.newBuilder().setCallId(o.callId()).setMessage(ProtoRecords.toProto(o.message())));
+      }
     }
     synchronized (lock) {
       answering = false;

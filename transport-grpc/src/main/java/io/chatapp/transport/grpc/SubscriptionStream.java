@@ -36,6 +36,9 @@ final class SubscriptionStream implements ClientResponseObserver<SubscribeReques
   private final Consumer<ChatException> connectionLost;
   private final Executor completer;
   private final CompletableFuture<Void> registered = new CompletableFuture<>();
+  // Fills in what a lean stream leaves out; onNext only, which gRPC calls serially. A server that
+  // does not know lean_messages sends every name, which it takes as well.
+  private final StreamNames names = new StreamNames();
   private volatile boolean stopped;
   private boolean subscribed; // touched only by gRPC's serialized callbacks
 
@@ -124,7 +127,7 @@ final class SubscriptionStream implements ClientResponseObserver<SubscribeReques
         List<Message> batch = new ArrayList<>(response.getDelivery().getMessagesCount());
         try {
           for (io.chatapp.transport.grpc.proto.Message m : response.getDelivery().getMessagesList()) {
-            batch.add(ProtoRecords.fromProto(m));
+            batch.add(names.fromProto(m));
           }
         } catch (RuntimeException e) {
           ended(new ChatException(ErrorCode.INTERNAL, "malformed message from the server: " + e.getMessage(), e));
@@ -136,7 +139,7 @@ final class SubscriptionStream implements ClientResponseObserver<SubscribeReques
       default -> {
         ChatEvent event;
         try {
-          event = ProtoEvents.fromProto(response);
+          event = response.hasReceipt() ? names.fromProto(response.getReceipt()) : ProtoEvents.fromProto(response);
         } catch (RuntimeException e) {
           ended(new ChatException(ErrorCode.INTERNAL, "malformed event from the server: " + e.getMessage(), e));
           stop();

@@ -2,6 +2,7 @@ package io.chatapp.transport.socket;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.chatapp.transport.socket.codec.Frame;
@@ -96,6 +97,23 @@ final class RawConnection implements AutoCloseable {
     System.arraycopy(length, 0, frame, 0, 4);
     System.arraycopy(readExactly(n), 0, frame, 4, n);
     return frame;
+  }
+
+  /**
+   * Reads the next frame of protocol version 3 by hand, as docs/PROTOCOL.md section 13 says:
+   * the varint length, then that many bytes, which it returns (opcode, request id and fields).
+   */
+  byte[] nextLeanBody() throws IOException {
+    long length = 0;
+    for (int i = 0; ; i++) {
+      assertTrue(i < 5, "length varint longer than 5 bytes");
+      int b = readExactly(1)[0] & 0xFF;
+      length |= (long) (b & 0x7F) << (7 * i);
+      if ((b & 0x80) == 0) {
+        break;
+      }
+    }
+    return readExactly((int) length);
   }
 
   private byte[] readExactly(int n) throws IOException {

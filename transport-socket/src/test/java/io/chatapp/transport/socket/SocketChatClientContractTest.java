@@ -31,6 +31,11 @@ class SocketChatClientContractTest extends ChatClientContract {
     return SocketChatClient.connect("127.0.0.1", server.port(), listener);
   }
 
+  /** Returns the port of the server running now. */
+  int port() {
+    return server.port();
+  }
+
   @Override
   protected void stopServer() {
     server.close();

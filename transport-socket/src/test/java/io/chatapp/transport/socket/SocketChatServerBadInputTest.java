@@ -179,9 +179,9 @@ class SocketChatServerBadInputTest {
   @Test
   void wrongProtocolVersionGetsAnErrorThenTheConnectionCloses() throws IOException {
     try (RawConnection raw = new RawConnection(server.port())) {
-      raw.send(new Frame.Hello(1, 3));
+      raw.send(new Frame.Hello(1, 4));
       assertError(raw.next(), 1, ErrorCode.INVALID_ARGUMENT,
-          "protocol version 3 is not supported; this server speaks versions 1 and 2");
+          "protocol version 4 is not supported; this server speaks versions 1 to 3");
       raw.expectClosed();
     }
   }

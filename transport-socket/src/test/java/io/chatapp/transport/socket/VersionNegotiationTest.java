@@ -100,14 +100,14 @@ class VersionNegotiationTest {
       try (RawConnection raw = new RawConnection(server.port())) {
         raw.send(hello);
         assertEquals(new Frame.ErrorFrame(1, ErrorCode.INVALID_ARGUMENT,
-            "protocol version 7 is not supported; this server speaks versions 1 and 2"), raw.next());
+            "protocol version 7 is not supported; this server speaks versions 1 to 3"), raw.next());
         raw.expectClosed();
       }
     }
     try (RawConnection raw = new RawConnection(server.port())) {
       raw.send(new Frame.Hello(1, 7, List.of(5, 0)));
       assertEquals(new Frame.ErrorFrame(1, ErrorCode.INVALID_ARGUMENT,
-          "none of the protocol versions 0, 5, 7 is supported; this server speaks versions 1 and 2"), raw.next());
+          "none of the protocol versions 0, 5, 7 is supported; this server speaks versions 1 to 3"), raw.next());
       raw.expectClosed();
     }
   }
@@ -212,7 +212,7 @@ class VersionNegotiationTest {
           .host("127.0.0.1").port(fake.getLocalPort()).reconnect(false).build());
       assertEquals(ErrorCode.UNAVAILABLE, e.code());
       assertTrue(e.getMessage().contains("picked protocol version 9, which this client did not offer"), e.getMessage());
-      assertEquals(new Frame.Hello(0, 1, List.of(2)), helloSeen.get(RawConnection.TIMEOUT_MS, TimeUnit.MILLISECONDS));
+      assertEquals(new Frame.Hello(0, 1, List.of(2, 3)), helloSeen.get(RawConnection.TIMEOUT_MS, TimeUnit.MILLISECONDS));
     }
   }
 
@@ -313,9 +313,9 @@ class VersionNegotiationTest {
 
   @Test
   void builderRefusesAVersionItDoesNotSpeak() {
-    assertThrows(IllegalArgumentException.class, () -> SocketChatServer.builder(engine).maxProtocolVersion(3));
+    assertThrows(IllegalArgumentException.class, () -> SocketChatServer.builder(engine).maxProtocolVersion(4));
     assertThrows(IllegalArgumentException.class, () -> SocketChatServer.builder(engine).maxProtocolVersion(0));
-    assertThrows(IllegalArgumentException.class, () -> SocketChatClient.builder().maxProtocolVersion(3));
+    assertThrows(IllegalArgumentException.class, () -> SocketChatClient.builder().maxProtocolVersion(4));
   }
 
   private static byte[] v1(Frame f) {

@@ -12,6 +12,8 @@ import io.chatapp.client.spi.Request;
 import io.chatapp.transport.socket.codec.EventFrames;
 import io.chatapp.transport.socket.codec.Frame;
 import io.chatapp.transport.socket.codec.FrameDecoder;
+import io.chatapp.transport.socket.codec.FramesV3;
+import io.chatapp.transport.socket.codec.LeanState;
 import io.chatapp.transport.socket.codec.ProtocolException;
 import io.chatapp.transport.socket.codec.WireWriter;
 import io.chatapp.transport.socket.tls.TlsContexts;
@@ -82,6 +84,7 @@ final class SocketConnection implements Connection {
   private boolean paused; // guarded by flowLock
 
   private final Object writeLock = new Object();
+  private final LeanState sendState; // guarded by writeLock; from version 3, else null
   private WireWriter pending = new WireWriter(1024); // guarded by writeLock
   private WireWriter writing = new WireWriter(1024); // writer thread only
 
@@ -94,8 +97,10 @@ final class SocketConnection implements Connection {
     this.pingIntervalNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(1, serverIdleTimeoutMillis / 3));
     this.decoder = decoder;
     this.in = in;
-    pending.version(decoder.version());
-    writing.version(decoder.version());
+    // Both writers take turns with the same state: frames are encoded under writeLock, in order.
+    this.sendState = decoder.version() >= FramesV3.VERSION ? new LeanState(0) : null;
+    pending.version(decoder.version(), sendState);
+    writing.version(decoder.version(), sendState);
     this.out = socket.getOutputStream();
     this.lastSendNanos = System.nanoTime();
     this.reader = new Thread(this::readLoop, "chatapp-socket-client-reader " + peer);
@@ -158,7 +163,8 @@ final class SocketConnection implements Connection {
       }
       // The HELLO_OK is the last frame of the handshake's layout; the rest have the version's.
       SocketConnection c = new SocketConnection(socket, peer, onLost, (int) Math.min(Integer.MAX_VALUE, serverMax),
-          Integer.toUnsignedLong(hello.idleTimeoutMillis()), new FrameDecoder(options.maxFrameBytes(), version), in);
+          Integer.toUnsignedLong(hello.idleTimeoutMillis()), new FrameDecoder(options.maxFrameBytes(), version,
+              version >= FramesV3.VERSION ? new LeanState(hello.epochMicros()) : null), in);
       socket.setSoTimeout((int) TICK_MILLIS);
       c.reader.start();
       c.writer.start();
@@ -312,8 +318,16 @@ final class SocketConnection implements Connection {
             + " bytes of requests wait to be written to " + peer + ": the server is not reading; try again later");
       }
       int before = pending.size();
-      int bytes = pending.write(frame);
-      if (bytes - FrameDecoder.LENGTH_BYTES > serverMaxFrameBytes) {
+      if (sendState != null && sendState.idPrefix() == null && frame instanceof Frame.Send send) {
+        // Once per connection: later SENDs whose ids share the prefix carry only their counter.
+        String prefix = LeanState.prefixOf(send.clientMessageId());
+        if (prefix != null) {
+          pending.write(new FramesV3.IdPrefix(nextRequestId(), prefix));
+        }
+      }
+      pending.write(frame);
+      if (pending.lastFrameLength() > serverMaxFrameBytes) {
+        int bytes = pending.size() - before;
         pending.truncate(before);
         throw new ChatException(ErrorCode.INVALID_ARGUMENT, frame.opcode().name() + " request of " + bytes
             + " bytes exceeds the server's frame limit of " + serverMaxFrameBytes + " bytes");

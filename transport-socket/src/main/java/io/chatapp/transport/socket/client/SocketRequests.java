@@ -4,6 +4,7 @@ import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
 import io.chatapp.client.spi.Request;
 import io.chatapp.transport.socket.codec.Frame;
+import io.chatapp.transport.socket.codec.FramesV3;
 import io.chatapp.transport.socket.codec.FramesV2;
 
 /**
@@ -77,8 +78,9 @@ final class SocketRequests {
   }
 
   private static Object read(Request<?> r, Frame f) {
-    if (r instanceof Request.Send) {
-      return ((Frame.MessageResult) f).message();
+    if (r instanceof Request.Send send) {
+      // Version 3 answers without the text, which is what was sent.
+      return f instanceof FramesV3.Sent sent ? sent.withText(send.text()) : ((Frame.MessageResult) f).message();
     } else if (r instanceof Request.Fetch) {
       return ((Frame.MessagesResult) f).messages();
     } else if (r instanceof Request.Ack) {

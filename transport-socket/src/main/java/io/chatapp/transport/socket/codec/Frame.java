@@ -43,7 +43,7 @@ public interface Frame {
    */
   int BASE_VERSION = 1;
   /** The newest protocol version this code speaks; it speaks every version from 1 up to it. */
-  int LATEST_VERSION = 2;
+  int LATEST_VERSION = 3;
 
   /**
    * Returns the id that pairs a request with its response.
@@ -267,6 +267,10 @@ public interface Frame {
     }
 
     @Override public void writeFields(WireWriter w) {
+      if (w.version() >= FramesV3.VERSION) {
+        FramesV3.putSend(w, this);
+        return;
+      }
       w.putString(recipient);
       w.putString(text);
       w.putOptString(clientMessageId);
@@ -403,14 +407,31 @@ public interface Frame {
   }
 
   /**
-   * HELLO_OK: {@code version:u16 | maxFrameBytes:u32 | idleTimeoutMillis:u32}.
+   * HELLO_OK: {@code version:u16 | maxFrameBytes:u32 | idleTimeoutMillis:u32 [| epochMicros:i64]}
+   * (the epoch from version 3). It always has the header of version 1: the client learns the
+   * version from it.
    *
    * @param requestId the HELLO's id
    * @param version the version the server speaks on this connection
    * @param maxFrameBytes the largest length prefix the server accepts
    * @param idleTimeoutMillis how long the server waits for a frame before it closes the connection
+   * @param epochMicros from version 3, the time the connection's timestamps count from, in
+   *     microseconds since 1970; 0 below
    */
-  record HelloOk(int requestId, int version, int maxFrameBytes, int idleTimeoutMillis) implements Frame {
+  record HelloOk(int requestId, int version, int maxFrameBytes, int idleTimeoutMillis, long epochMicros)
+      implements Frame {
+    /**
+     * Creates the HELLO_OK of a version below 3, which has no epoch.
+     *
+     * @param requestId the HELLO's id
+     * @param version the version picked
+     * @param maxFrameBytes the frame limit
+     * @param idleTimeoutMillis the idle timeout
+     */
+    public HelloOk(int requestId, int version, int maxFrameBytes, int idleTimeoutMillis) {
+      this(requestId, version, maxFrameBytes, idleTimeoutMillis, 0);
+    }
+
     @Override public Opcode opcode() {
       return Opcode.HELLO_OK;
     }
@@ -419,6 +440,9 @@ public interface Frame {
       w.putU16(version);
       w.putI32(maxFrameBytes);
       w.putI32(idleTimeoutMillis);
+      if (version >= FramesV3.VERSION) {
+        w.putI64(epochMicros);
+      }
     }
   }
 
@@ -570,6 +594,10 @@ public interface Frame {
     }
 
     @Override public void writeFields(WireWriter w) {
+      if (w.version() >= FramesV3.VERSION) {
+        FramesV3.putPush(w, message);
+        return;
+      }
       WireValues.putMessage(w, message);
     }
   }

@@ -26,9 +26,14 @@ public final class FrameDecoder {
   /** Bytes every frame holds after the length prefix: opcode and request id. */
   public static final int HEADER_BYTES = 5;
 
+  /** Most bytes of version 3's length varint: it holds a u32. */
+  static final int MAX_LENGTH_VARINT_BYTES = 5;
+
   private final int maxFrameBytes;
   private final int version;
+  private final boolean leanHeader;
   private final WireReader reader;
+  private int prefixBytes; // of the frame frameBytes looked at last
 
   /**
    * Creates a decoder of protocol version 1, the layout of every frame before a handshake.
@@ -50,12 +55,27 @@ public final class FrameDecoder {
    *     the version is out of range
    */
   public FrameDecoder(int maxFrameBytes, int version) {
+    this(maxFrameBytes, version, version >= FramesV3.VERSION ? new LeanState(0) : null);
+  }
+
+  /**
+   * Creates a decoder for a connection that speaks {@code version}, with the connection's state
+   * of version 3 for the direction it reads.
+   *
+   * @param maxFrameBytes the largest length prefix accepted
+   * @param version 1 to {@link Frame#LATEST_VERSION}
+   * @param lean the state; required from version 3, when the frames have its header
+   * @throws IllegalArgumentException if {@code maxFrameBytes} is below {@value #HEADER_BYTES}, the
+   *     version is out of range or it needs a state not given
+   */
+  public FrameDecoder(int maxFrameBytes, int version, LeanState lean) {
     if (maxFrameBytes < HEADER_BYTES) {
       throw new IllegalArgumentException("maxFrameBytes must be at least " + HEADER_BYTES + ", was " + maxFrameBytes);
     }
     this.maxFrameBytes = maxFrameBytes;
     this.version = Versions.check(version);
-    this.reader = new WireReader(version);
+    this.leanHeader = version >= FramesV3.VERSION;
+    this.reader = new WireReader(version, lean);
   }
 
   /**
@@ -76,11 +96,50 @@ public final class FrameDecoder {
    * @throws ProtocolException (fatal) if the length is negative, too small or over the limit
    */
   public int frameBytes(ByteBuffer in) throws ProtocolException {
+    if (leanHeader) {
+      return leanFrameBytes(in);
+    }
     if (in.remaining() < LENGTH_BYTES) {
       return -1;
     }
+    prefixBytes = LENGTH_BYTES;
     return LENGTH_BYTES + checkLength(in.getInt(in.position()));
   }
+
+  /** Reads version 3's varint length without moving the position; -1 if it is not all there. */
+  private int leanFrameBytes(ByteBuffer in) throws ProtocolException {
+    int p = in.position();
+    long length = 0;
+    for (int i = 0; i < MAX_LENGTH_VARINT_BYTES; i++) {
+      if (i == in.remaining()) {
+        return -1;
+      }
+      int b = in.get(p + i) & 0xFF;
+      length |= (long) (b & 0x7F) << (7 * i);
+      if ((b & 0x80) == 0) {
+        if (b == 0 && i > 0) {
+          // The frame's end is unknown once its length is in doubt: nothing after it can be read.
+          throw new ProtocolException(ErrorCode.INVALID_ARGUMENT, 0, true,
+              "over-long length varint: " + (i + 1) + " bytes for a length that takes fewer", WireErrors.MALFORMED_FRAME);
+        }
+        if (length > maxFrameBytes) {
+          throw new ProtocolException(ErrorCode.INVALID_ARGUMENT, 0, true,
+              "frame of " + length + " bytes exceeds limit " + maxFrameBytes, WireErrors.FRAME_TOO_LARGE);
+        }
+        if (length < LEAN_HEADER_BYTES) {
+          throw new ProtocolException(ErrorCode.INVALID_ARGUMENT, 0, true, "frame of " + length
+              + " bytes is shorter than the " + LEAN_HEADER_BYTES + "-byte header", WireErrors.MALFORMED_FRAME);
+        }
+        prefixBytes = i + 1;
+        return prefixBytes + (int) length;
+      }
+    }
+    throw new ProtocolException(ErrorCode.INVALID_ARGUMENT, 0, true,
+        "length varint longer than " + MAX_LENGTH_VARINT_BYTES + " bytes", WireErrors.FRAME_TOO_LARGE);
+  }
+
+  /** Fewest bytes after the length of version 3: opcode and a one-byte request id. */
+  static final int LEAN_HEADER_BYTES = 2;
 
   /**
    * Decodes the next frame and moves the buffer's position past it.
@@ -99,8 +158,27 @@ public final class FrameDecoder {
     int start = in.position();
     int end = start + total;
     int oldLimit = in.limit();
-    int code = in.get(start + LENGTH_BYTES) & 0xFF;
-    int requestId = in.getInt(start + LENGTH_BYTES + 1);
+    int code = in.get(start + prefixBytes) & 0xFF;
+    int requestId;
+    int fieldsAt;
+    if (leanHeader) {
+      in.limit(end).position(start + prefixBytes + 1);
+      reader.reset(in, Opcode.of(code) != null ? Opcode.of(code) : Opcode.ERROR, 0);
+      try {
+        long id = reader.uvarint("request id");
+        if (id > 0xFFFFFFFFL) {
+          throw reader.malformed("request id " + id + " exceeds the limit 4294967295");
+        }
+        requestId = (int) id;
+        fieldsAt = in.position();
+      } catch (ProtocolException e) {
+        in.limit(oldLimit).position(end);
+        throw e;
+      }
+    } else {
+      requestId = in.getInt(start + LENGTH_BYTES + 1);
+      fieldsAt = start + LENGTH_BYTES + HEADER_BYTES;
+    }
     try {
       Opcode op = Opcode.of(code);
       if (op == null) {
@@ -112,7 +190,7 @@ public final class FrameDecoder {
             + " needs protocol version " + op.sinceVersion() + "; this connection speaks version " + version,
             WireErrors.OPCODE_NOT_IN_VERSION);
       }
-      in.limit(end).position(start + LENGTH_BYTES + HEADER_BYTES);
+      in.limit(end).position(fieldsAt);
       reader.reset(in, op, requestId);
       return fields(op, requestId);
     } finally {
@@ -136,6 +214,11 @@ public final class FrameDecoder {
   private Frame fields(Opcode op, int id) throws ProtocolException {
     WireReader r = reader;
     Frame f;
+    if (leanHeader && FramesV3.hasLeanLayout(op)) {
+      f = FramesV3.decode(op, id, r);
+      r.end();
+      return f;
+    }
     switch (op) {
       case HELLO -> {
         int magic = r.i32("magic");
@@ -181,7 +264,13 @@ public final class FrameDecoder {
       }
       case DELETE_ACCOUNT -> f = new Frame.DeleteAccount(id, r.string("password"));
       case LOGOUT_OTHERS -> f = new Frame.LogoutOthers(id, r.string("username"), r.string("password"));
-      case HELLO_OK -> f = new Frame.HelloOk(id, r.u16("version"), r.i32("maxFrameBytes"), r.i32("idleTimeoutMillis"));
+      case HELLO_OK -> {
+        int picked = r.u16("version");
+        int maxFrame = r.i32("maxFrameBytes");
+        int idle = r.i32("idleTimeoutMillis");
+        // Read by a decoder of the handshake (version 1): the version named says what follows.
+        f = new Frame.HelloOk(id, picked, maxFrame, idle, picked >= FramesV3.VERSION ? r.i64("epochMicros") : 0);
+      }
       case PONG -> f = new Frame.Pong(id);
       case OK -> f = new Frame.Ok(id);
       case SESSION -> f = new Frame.SessionResult(id, WireValues.session(r));

@@ -197,6 +197,10 @@ public final class FramesV2 {
     }
 
     @Override public void writeFields(WireWriter w) {
+      if (w.version() >= FramesV3.VERSION) {
+        FramesV3.putReceipt(w, receipt);
+        return;
+      }
       w.putString(receipt.peer());
       w.putI64(receipt.peerId());
       WireValues.putStatus(w, receipt.status());

@@ -47,6 +47,8 @@ public enum Opcode {
   GET_SETTINGS(0x23, 2),
   /** Client, from version 2: {@code ChatEngine.updateSettings}. */
   UPDATE_SETTINGS(0x24, 2),
+  /** Client, from version 3: sets the prefix of the client message ids later SENDs count after. */
+  ID_PREFIX(0x25, 3),
 
   /** Server: the handshake succeeded. */
   HELLO_OK(0x81),
@@ -72,6 +74,8 @@ public enum Opcode {
   HISTORY_ENTRIES(0x98, 2),
   /** Server, from version 2: account settings (answers {@link #GET_SETTINGS} and {@link #UPDATE_SETTINGS}). */
   SETTINGS(0x99, 2),
+  /** Server, from version 3: a stored message without its text (answers {@link #SEND}). */
+  SENT(0x9A, 3),
   /** Server: a message pushed on the connection's subscription. */
   PUSH_MESSAGE(0xA0),
   /** Server: the engine ended the connection's subscription. */

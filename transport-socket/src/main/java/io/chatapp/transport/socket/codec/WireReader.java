@@ -20,6 +20,7 @@ public final class WireReader {
       .onMalformedInput(CodingErrorAction.REPORT)
       .onUnmappableCharacter(CodingErrorAction.REPORT);
   private final int version;
+  private final LeanState lean; // from version 3
   private ByteBuffer in;
   private int requestId;
   private Opcode opcode;
@@ -35,7 +36,104 @@ public final class WireReader {
    * @param version the version whose layouts the frames have
    */
   public WireReader(int version) {
+    this(version, version >= FramesV3.VERSION ? new LeanState(0) : null);
+  }
+
+  /**
+   * Creates a reader of a protocol version with the connection's state of version 3.
+   *
+   * @param version the version whose layouts the frames have
+   * @param lean the state of the direction read; required from version 3
+   * @throws IllegalArgumentException if the version is out of range or needs a state not given
+   */
+  public WireReader(int version, LeanState lean) {
+    if (version >= FramesV3.VERSION && lean == null) {
+      throw new IllegalArgumentException("version " + version + " needs the connection's lean state");
+    }
     this.version = Versions.check(version);
+    this.lean = lean;
+  }
+
+  /**
+   * Returns the connection's state of version 3.
+   *
+   * @return the state, or {@code null} below version 3
+   */
+  public LeanState lean() {
+    return lean;
+  }
+
+  /**
+   * Reads an unsigned LEB128 varint of at most 64 bits (version 3).
+   *
+   * @param field the field's name
+   * @return the value, unsigned
+   * @throws ProtocolException if the frame ends first, the varint takes more than 10 bytes or 64
+   *     bits, or it is over-long (a last byte of 0 after others)
+   */
+  public long uvarint(String field) throws ProtocolException {
+    long v = 0;
+    for (int i = 0; i < 10; i++) {
+      if (!in.hasRemaining()) {
+        throw malformed(field + " varint runs past the end of the frame");
+      }
+      int b = in.get() & 0xFF;
+      if (i == 9 && b > 1) {
+        throw malformed(field + " varint is larger than 64 bits");
+      }
+      v |= (long) (b & 0x7F) << (7 * i);
+      if ((b & 0x80) == 0) {
+        if (b == 0 && i > 0) {
+          throw malformed(field + " varint is over-long: " + (i + 1) + " bytes for a value that takes fewer");
+        }
+        return v;
+      }
+    }
+    throw malformed(field + " varint is longer than 10 bytes");
+  }
+
+  /**
+   * Reads a varint that must fit in 63 bits, as ids, seqs and counts do.
+   *
+   * @param field the field's name
+   * @return 0 to {@link Long#MAX_VALUE}
+   * @throws ProtocolException as {@link #uvarint}, or if the value needs 64 bits
+   */
+  public long uvarint63(String field) throws ProtocolException {
+    long v = uvarint(field);
+    if (v < 0) {
+      throw malformed(field + " " + Long.toUnsignedString(v) + " exceeds the limit " + Long.MAX_VALUE);
+    }
+    return v;
+  }
+
+  /**
+   * Reads a zigzag varint (version 3).
+   *
+   * @param field the field's name
+   * @return the value
+   * @throws ProtocolException as {@link #uvarint}
+   */
+  public long svarint(String field) throws ProtocolException {
+    long v = uvarint(field);
+    return (v >>> 1) ^ -(v & 1);
+  }
+
+  /**
+   * Reads a {@code vstring} (version 3): varint byte length, at most 65535, then strict UTF-8.
+   *
+   * @param field the field's name
+   * @return the string
+   * @throws ProtocolException if the length is too large or runs past the frame, or the bytes are
+   *     not valid UTF-8
+   */
+  public String vstring(String field) throws ProtocolException {
+    long length = uvarint(field == null ? "length" : field + " length");
+    if (length > WireWriter.MAX_STRING_BYTES) {
+      throw malformed(field + " length " + Long.toUnsignedString(length) + " exceeds the limit "
+          + WireWriter.MAX_STRING_BYTES);
+    }
+    return utf8(field, (int) length);
   }
 
   /**
@@ -143,7 +241,11 @@ public final class WireReader {
     // The field name is joined to its suffix only on error: this runs for every string of every
     // frame.
     need(2, field, " length");
-    int length = in.getShort() & 0xFFFF;
+    return utf8(field, in.getShort() & 0xFFFF);
+  }
+
+  private String utf8(String field, int length) throws ProtocolException {
+    // Checked before anything is allocated: the length is the peer's word only.
     need(length, field, "");
     int start = in.position();
     in.position(start + length);

@@ -12,6 +12,7 @@ import java.util.Arrays;
  * <pre>
  * frame  = length:u32 | opcode:u8 | requestId:u32 | fields...   (big-endian)
  * string = byteLength:u16 | UTF-8 bytes
+ * frame of version 3 (but HELLO_OK) = length:uvarint | opcode:u8 | requestId:uvarint | fields...
  * </pre>
  *
  * <p>Not thread-safe; each owner guards it with its own lock or uses it from one thread.
@@ -23,7 +24,11 @@ public final class WireWriter {
   private byte[] buf;
   private int size;
   private int frameStart = -1;
+  private boolean leanHeader; // the frame begun last has the header of version 3
+  private int lastFrameStart = -1;
+  private int lastFrameLength;
   private int version = Frame.BASE_VERSION;
+  private LeanState lean; // from version 3
 
   /**
    * Creates an empty writer.
@@ -45,13 +50,48 @@ public final class WireWriter {
 
   /**
    * Sets the protocol version whose layout later frames are written in: that of the connection,
-   * once its handshake chose one.
+   * once its handshake chose one. From version 3 the writer gets a state of its own, with the
+   * epoch 0: see {@link #version(int, LeanState)} for a connection's.
    *
    * @param version 1 to {@link Frame#LATEST_VERSION}
    * @throws IllegalArgumentException if out of range
    */
   public void version(int version) {
+    version(version, version >= FramesV3.VERSION ? new LeanState(0) : null);
+  }
+
+  /**
+   * Sets the protocol version of later frames and, from version 3, the state the writers of one
+   * connection share (two writers that take turns share one).
+   *
+   * @param version 1 to {@link Frame#LATEST_VERSION}
+   * @param lean the connection's state for this direction; required from version 3
+   * @throws IllegalArgumentException if the version is out of range or needs a state not given
+   */
+  public void version(int version, LeanState lean) {
+    if (version >= FramesV3.VERSION && lean == null) {
+      throw new IllegalArgumentException("version " + version + " needs the connection's lean state");
+    }
     this.version = Versions.check(version);
+    this.lean = lean;
+  }
+
+  /**
+   * Returns the connection's state of version 3.
+   *
+   * @return the state, or {@code null} below version 3
+   */
+  public LeanState lean() {
+    return lean;
+  }
+
+  /**
+   * Returns the length field of the frame written last: the bytes after the length prefix.
+   *
+   * @return the length
+   */
+  public int lastFrameLength() {
+    return lastFrameLength;
   }
 
   /**
@@ -64,11 +104,16 @@ public final class WireWriter {
    */
   public int write(Frame frame) {
     int start = size;
-    beginFrame(frame.opcode(), frame.requestId());
+    if (version >= FramesV3.VERSION) {
+      frame = FramesV3.leanForm(frame);
+      lean.beginFrame();
+    }
+    lastFrameStart = start;
+    beginFrame(frame.opcode(), frame.requestId(), version >= FramesV3.VERSION && !(frame instanceof Frame.HelloOk));
     try {
       frame.writeFields(this);
     } catch (RuntimeException e) {
-      size = start;
+      truncate(start);
       frameStart = -1;
       throw e;
     }
@@ -83,20 +128,91 @@ public final class WireWriter {
    * @param requestId the request id
    */
   public void beginFrame(Opcode opcode, int requestId) {
+    beginFrame(opcode, requestId, false);
+  }
+
+  private void beginFrame(Opcode opcode, int requestId, boolean lean) {
     frameStart = size;
+    leanHeader = lean;
+    // Version 3's length is a varint of up to 5 bytes: room for the longest, moved back at the end.
     putI32(0);
+    if (lean) {
+      putU8(0);
+    }
     putU8(opcode.code());
-    putI32(requestId);
+    if (lean) {
+      putUVarint(Integer.toUnsignedLong(requestId));
+    } else {
+      putI32(requestId);
+    }
   }
 
   /** Ends the frame begun last by writing its length. */
   public void endFrame() {
-    int length = size - frameStart - 4;
-    buf[frameStart] = (byte) (length >>> 24);
-    buf[frameStart + 1] = (byte) (length >>> 16);
-    buf[frameStart + 2] = (byte) (length >>> 8);
-    buf[frameStart + 3] = (byte) length;
+    if (leanHeader) {
+      int length = size - frameStart - 5;
+      int lengthBytes = FramesV3.varintBytes(length);
+      System.arraycopy(buf, frameStart + 5, buf, frameStart + lengthBytes, length);
+      size = frameStart;
+      putUVarint(length);
+      size += length;
+      lastFrameLength = length;
+    } else {
+      int length = size - frameStart - 4;
+      buf[frameStart] = (byte) (length >>> 24);
+      buf[frameStart + 1] = (byte) (length >>> 16);
+      buf[frameStart + 2] = (byte) (length >>> 8);
+      buf[frameStart + 3] = (byte) length;
+      lastFrameLength = length;
+    }
     frameStart = -1;
+  }
+
+  /**
+   * Appends an unsigned LEB128 varint (version 3): 7 bits a byte, least significant first, the top
+   * bit set on every byte but the last.
+   *
+   * @param v the value, unsigned
+   */
+  public void putUVarint(long v) {
+    ensure(10);
+    while ((v & ~0x7FL) != 0) {
+      buf[size++] = (byte) ((v & 0x7F) | 0x80);
+      v >>>= 7;
+    }
+    buf[size++] = (byte) v;
+  }
+
+  /**
+   * Appends a signed varint (version 3): zigzag ({@code 0, -1, 1, -2, ...} as {@code 0, 1, 2, 3,
+   * ...}), then {@link #putUVarint}.
+   *
+   * @param v the value
+   */
+  public void putSVarint(long v) {
+    putUVarint((v << 1) ^ (v >> 63));
+  }
+
+  /**
+   * Appends a {@code vstring} (version 3): varint byte length, then UTF-8.
+   *
+   * @param s the string, not {@code null}
+   * @throws ChatException {@link ErrorCode#INVALID_ARGUMENT} if it takes more than
+   *     {@value #MAX_STRING_BYTES} bytes
+   */
+  public void putVString(String s) {
+    // Written as a u16-length string, then the length made a varint of 1 to 3 bytes in its place.
+    int at = size;
+    putString(s);
+    int length = size - at - 2;
+    int lengthBytes = FramesV3.varintBytes(length);
+    if (lengthBytes != 2) {
+      ensure(1);
+      System.arraycopy(buf, at + 2, buf, at + lengthBytes, length);
+    }
+    size = at;
+    putUVarint(length);
+    size += length;
   }
 
   /**
@@ -230,6 +346,11 @@ public final class WireWriter {
   public void truncate(int newSize) {
     if (newSize < 0 || newSize > size) {
       throw new IllegalArgumentException("newSize must be 0 to " + size + ", was " + newSize);
+    }
+    if (lean != null && newSize <= lastFrameStart) {
+      // The frame taken back may have told names: the peer will not see them.
+      lean.rollBack();
+      lastFrameStart = -1;
     }
     size = newSize;
   }

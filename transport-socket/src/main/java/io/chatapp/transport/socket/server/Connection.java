@@ -4,6 +4,8 @@ import io.chatapp.api.ErrorCode;
 import io.chatapp.api.Subscription;
 import io.chatapp.transport.socket.codec.Frame;
 import io.chatapp.transport.socket.codec.FrameDecoder;
+import io.chatapp.transport.socket.codec.FramesV3;
+import io.chatapp.transport.socket.codec.LeanState;
 import io.chatapp.transport.socket.codec.ProtocolException;
 import io.chatapp.transport.socket.codec.Versions;
 import io.chatapp.transport.socket.codec.WireErrors;
@@ -93,6 +95,7 @@ final class Connection {
     this.inbound = new InboundBuffer(account, loop.scratch());
     // A HELLO is tiny: until it is through, a stranger may not announce large frames.
     this.decoder = new FrameDecoder(server.config().maxHandshakeFrameBytes());
+    inbound.decoder(decoder);
     this.openedNanos = nowNanos;
     this.lastFrameNanos = nowNanos;
   }
@@ -417,15 +420,22 @@ final class Connection {
         // HELLO_OK itself is the same in every version.
         version = picked;
         state = State.OPEN;
-        decoder = new FrameDecoder(server.config().maxFrameBytes(), picked);
-        out.version(picked);
+        // Version 3 counts timestamps from the handshake; each direction has its own state.
+        long epochMicros = Math.multiplyExact(System.currentTimeMillis(), 1000L);
+        boolean lean = picked >= FramesV3.VERSION;
+        decoder = new FrameDecoder(server.config().maxFrameBytes(), picked, lean ? new LeanState(epochMicros) : null);
+        inbound.decoder(decoder);
+        out.version(picked, lean ? new LeanState(epochMicros) : null);
         respond(new Frame.HelloOk(id, picked, server.config().maxFrameBytes(),
-            (int) server.config().idleTimeoutMillis()));
+            (int) server.config().idleTimeoutMillis(), lean ? epochMicros : 0));
       }
       return;
     }
     if (f instanceof Frame.Ping) {
       respond(new Frame.Pong(id));
+    } else if (f instanceof FramesV3.IdPrefix) {
+      // The decoder keeps the prefix for the SENDs it decodes next: nothing is left to run.
+      respond(new Frame.Ok(id));
     } else if (f instanceof Frame.Hello) {
       respond(new Frame.ErrorFrame(id, ErrorCode.INVALID_ARGUMENT, "HELLO was already received on this connection"));
     } else if (f.opcode().code() >= 0x80) {

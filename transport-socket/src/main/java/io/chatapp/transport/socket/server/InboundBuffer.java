@@ -1,6 +1,7 @@
 package io.chatapp.transport.socket.server;
 
 import io.chatapp.transport.socket.codec.FrameDecoder;
+import io.chatapp.transport.socket.codec.ProtocolException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
@@ -30,6 +31,7 @@ final class InboundBuffer {
   private ByteBuffer view; // read mode: what the last read gave to decode, or null
   private boolean starved;
   private boolean filled;
+  private FrameDecoder decoder; // reads the length prefix of the connection's version
 
   /**
    * Creates an empty buffer.
@@ -107,6 +109,16 @@ final class InboundBuffer {
     return n;
   }
 
+  /**
+   * Sets the decoder whose version's length prefix the kept bytes start with; the connection's
+   * changes once, at the handshake.
+   *
+   * @param decoder the connection's decoder
+   */
+  void decoder(FrameDecoder decoder) {
+    this.decoder = decoder;
+  }
+
   /** Tells whether the last read found no memory to read into. */
   boolean starved() {
     return starved;
@@ -145,8 +157,11 @@ final class InboundBuffer {
       return;
     }
     // The decoder checked the length prefix, if complete, before it returned "not yet".
-    partialTotal = tail >= FrameDecoder.LENGTH_BYTES
-        ? FrameDecoder.LENGTH_BYTES + decoded.getInt(decoded.position()) : -1;
+    try {
+      partialTotal = decoder.frameBytes(decoded);
+    } catch (ProtocolException e) {
+      throw new IllegalStateException("a length prefix the decoder refused was kept", e);
+    }
     int capacity = tail;
     if (partialTotal > scratch.capacity()) {
       // A large frame is read into this buffer itself: room for about as much again as has

@@ -3,6 +3,7 @@ package io.chatapp.transport.socket.server;
 import io.chatapp.api.ErrorCode;
 import io.chatapp.transport.socket.codec.Frame;
 import io.chatapp.transport.socket.codec.WireErrors;
+import io.chatapp.transport.socket.codec.LeanState;
 import io.chatapp.transport.socket.codec.WireWriter;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -58,11 +59,13 @@ final class OutboundQueue {
    * thread once, when the handshake picks the connection's version.
    *
    * @param version the version
+   * @param lean from version 3, the state of the connection's frames to the client, which both
+   *     writers share: frames are encoded in the order they are written
    */
-  void version(int version) {
+  void version(int version, LeanState lean) {
     synchronized (lock) {
-      pending.version(version);
-      writing.version(version);
+      pending.version(version, lean);
+      writing.version(version, lean);
     }
   }
 

@@ -49,6 +49,11 @@ class ProtocolDocumentTest {
   private static final Message MESSAGE = new Message(42, "alice", "bob", "hi", JAN_1, 3);
   private static final Message MESSAGE_V2 = MESSAGE.withAccountIds(1, 2);
   private static final Session SESSION = new Session("tok123", "alice", 2, 5);
+  private static final long JAN_1_MICROS = 1_704_067_200_000_000L;
+  private static final Message SENT_V3 =
+      new Message(42, "alice", "bob", "", JAN_1.plusMillis(1500), 3, 1, 2);
+  private static final Message PUSHED_V3 =
+      new Message(43, "bob", "alice", "yo", JAN_1.plusSeconds(2), 4, 2, 1);
 
   private static final Map<String, Frame> EXPECTED = new LinkedHashMap<>();
 
@@ -61,7 +66,7 @@ class ProtocolDocumentTest {
     EXPECTED.put("hello-ok-v2", new Frame.HelloOk(1, 2, 1048576, 60000));
     EXPECTED.put("hello-unsupported", new Frame.Hello(1, 7, List.of(7)));
     EXPECTED.put("no-common-version-error", new Frame.ErrorFrame(1, ErrorCode.INVALID_ARGUMENT,
-        "protocol version 7 is not supported; this server speaks versions 1 and 2"));
+        "protocol version 7 is not supported; this server speaks versions 1 to 3"));
     EXPECTED.put("send-unknown-error-v2", new Frame.ErrorFrame(15, ErrorCode.NOT_FOUND, "no such user: carol",
         "NO_SUCH_USER", 0));
     EXPECTED.put("subscription-ended-v2", new Frame.SubscriptionEnded(9, ErrorCode.RESOURCE_EXHAUSTED,
@@ -120,7 +125,24 @@ class ProtocolDocumentTest {
     EXPECTED.put("push-typing", new FramesV2.TypingPush(9, new Typing("bob", 2)));
     EXPECTED.put("push-carbon", new FramesV2.CarbonPush(9, new Carbon(MESSAGE_V2)));
     EXPECTED.put("push-withdrawal", new FramesV2.WithdrawalPush(9, new Withdrawal("carol", 7, 5)));
+    // Version 3, one connection of alice's in document order: its frames share the name table.
+    EXPECTED.put("hello-v3", new Frame.Hello(1, 1, List.of(2, 3)));
+    EXPECTED.put("hello-ok-v3", new Frame.HelloOk(1, 3, 1048576, 60000, JAN_1_MICROS));
+    EXPECTED.put("subscribe-v3", new Frame.Subscribe(9, -1));
+    EXPECTED.put("subscribe-ok-v3", new Frame.Ok(9));
+    EXPECTED.put("id-prefix", new FramesV3.IdPrefix(7, "c-7Hq-"));
+    EXPECTED.put("id-prefix-ok", new Frame.Ok(7));
+    EXPECTED.put("send-v3", new Frame.Send(8, "bob", "hi", "c-7Hq-41"));
+    EXPECTED.put("sent", new FramesV3.Sent(8, SENT_V3));
+    EXPECTED.put("push-message-v3", new Frame.MessagePush(9, PUSHED_V3));
+    EXPECTED.put("push-receipt-v3", new FramesV2.ReceiptPush(9, new Receipt("bob", 2, MessageStatus.DELIVERED, 42)));
   }
+
+  // The two directions of the version 3 connection of the examples, each with its own state.
+  private static final LeanState FROM_CLIENT = new LeanState(JAN_1_MICROS);
+  private static final LeanState FROM_SERVER = new LeanState(JAN_1_MICROS);
+  private static final LeanState TO_CLIENT_WRITTEN = new LeanState(JAN_1_MICROS);
+  private static final LeanState TO_SERVER_WRITTEN = new LeanState(JAN_1_MICROS);
 
   private static Map<String, byte[]> documented;
   private static Map<String, Integer> versions;
@@ -171,11 +193,13 @@ class ProtocolDocumentTest {
       assertNotNull(bytes, "no example named " + e.getKey() + " in PROTOCOL.md");
       int version = versions.get(e.getKey());
       ByteBuffer in = ByteBuffer.wrap(bytes);
-      Frame decoded = new FrameDecoder(1 << 20, version).decode(in);
+      boolean fromClient = e.getValue().opcode().code() < 0x80;
+      LeanState read = version < FramesV3.VERSION ? null : fromClient ? FROM_CLIENT : FROM_SERVER;
+      Frame decoded = new FrameDecoder(1 << 20, version, read).decode(in);
       assertEquals(e.getValue(), decoded);
       assertFalse(in.hasRemaining(), "the example holds exactly one frame");
       WireWriter w = new WireWriter(16);
-      w.version(version);
+      w.version(version, version < FramesV3.VERSION ? null : fromClient ? TO_SERVER_WRITTEN : TO_CLIENT_WRITTEN);
       w.write(e.getValue());
       assertArrayEquals(bytes, w.toByteArray());
     }));
