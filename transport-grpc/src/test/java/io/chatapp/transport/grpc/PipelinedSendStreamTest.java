@@ -8,6 +8,7 @@ import io.chatapp.api.ChatClient;
 import io.chatapp.api.ChatEngine;
 import io.chatapp.api.Message;
 import io.chatapp.engine.DefaultChatEngine;
+import io.chatapp.testkit.HeldCommitStore;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.inprocess.InProcessChannelBuilder;

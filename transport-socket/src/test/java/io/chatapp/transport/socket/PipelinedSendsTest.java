@@ -9,6 +9,7 @@ import io.chatapp.api.ChatClient;
 import io.chatapp.api.ChatEngine;
 import io.chatapp.api.Message;
 import io.chatapp.engine.DefaultChatEngine;
+import io.chatapp.testkit.HeldCommitStore;
 import io.chatapp.transport.socket.codec.Frame;
 import java.util.ArrayList;
 import java.util.HashSet;

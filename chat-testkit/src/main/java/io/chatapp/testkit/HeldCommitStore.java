@@ -1,4 +1,4 @@
-package io.chatapp.transport.socket;
+package io.chatapp.testkit;
 
 import io.chatapp.api.Message;
 import io.chatapp.engine.store.ForwardingChatStore;
@@ -14,9 +14,11 @@ import java.util.concurrent.TimeUnit;
  * A store that pipelines appends as store-jdbc's group commit does, but commits only when the
  * test says so: appends queue until {@link #commit} completes them, on the test's thread.
  *
+ * Transports' tests use it to show that no thread waits for a commit.
+ *
  * <p>Thread-safe: engine threads append, the test commits.
  */
-final class HeldCommitStore extends ForwardingChatStore {
+public final class HeldCommitStore extends ForwardingChatStore {
   private record Pending(Message message, String clientMessageId, CompletableFuture<Message> done) {}
 
   private final InMemoryChatStore memory;
@@ -24,7 +26,8 @@ final class HeldCommitStore extends ForwardingChatStore {
   private final List<Pending> pending = new ArrayList<>(); // guarded by lock
   private final Semaphore appended = new Semaphore(0);
 
-  HeldCommitStore() {
+  /** Creates the store over a new in-memory store. */
+  public HeldCommitStore() {
     this(new InMemoryChatStore());
   }
 
@@ -44,7 +47,7 @@ final class HeldCommitStore extends ForwardingChatStore {
   }
 
   /** Waits until {@code n} more appends are queued; false if they did not come in time. */
-  boolean awaitAppends(int n, long timeoutMillis) throws InterruptedException {
+  public boolean awaitAppends(int n, long timeoutMillis) throws InterruptedException {
     return appended.tryAcquire(n, timeoutMillis, TimeUnit.MILLISECONDS);
   }
 
@@ -54,7 +57,7 @@ final class HeldCommitStore extends ForwardingChatStore {
    *
    * @return how many were committed
    */
-  int commit(boolean reverse) {
+  public int commit(boolean reverse) {
     List<Pending> batch;
     synchronized (lock) {
       batch = new ArrayList<>(pending);
