@@ -25,11 +25,12 @@ final class ServerEventLoops {
    * Starts the loops, daemon threads named after the server.
    *
    * @param serverId the server's number in this process
+   * @param ioThreads the number of threads that serve the connections
    */
-  ServerEventLoops(int serverId) {
+  ServerEventLoops(int serverId, int ioThreads) {
     boss = new MultiThreadIoEventLoopGroup(1,
         new DefaultThreadFactory("chatapp-grpc-server-" + serverId + "-accept", true), NioIoHandler.newFactory());
-    workers = new MultiThreadIoEventLoopGroup(0,
+    workers = new MultiThreadIoEventLoopGroup(ioThreads,
         new DefaultThreadFactory("chatapp-grpc-server-" + serverId + "-io", true), NioIoHandler.newFactory());
   }
 

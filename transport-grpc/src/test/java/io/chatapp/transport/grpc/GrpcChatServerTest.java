@@ -7,12 +7,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.chatapp.api.ChatClient;
 import io.chatapp.api.ChatEngine;
+import io.chatapp.api.ChatEngineListener;
 import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
+import io.chatapp.api.Message;
 import io.chatapp.engine.DefaultChatEngine;
 import io.chatapp.testkit.RecordingListener;
+import io.chatapp.transport.grpc.proto.ChatServiceGrpc;
+import io.chatapp.transport.grpc.proto.SendRequest;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.MetadataUtils;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -47,6 +57,44 @@ class GrpcChatServerTest {
     assertThrows(IllegalArgumentException.class, () -> builder.maxBufferedMessagesPerStream(0));
     assertThrows(IllegalArgumentException.class, () -> builder.shutdownTimeout(Duration.ofSeconds(-1)));
     assertThrows(IllegalArgumentException.class, () -> builder.executor(null));
+    IllegalArgumentException loops = assertThrows(IllegalArgumentException.class, () -> builder.ioThreads(0));
+    assertTrue(loops.getMessage().contains("ioThreads must be 1 to 256, was 0"), loops.getMessage());
+  }
+
+  @Test
+  void connectionsAreServedByAsManyEventLoopsAsTheServerWasGiven() throws Exception {
+    assertEquals(1, callThreadsOfFourConnections(1).size(), "one loop serves them all");
+    assertEquals(2, callThreadsOfFourConnections(2).size(), "connections are spread over two loops");
+  }
+
+  /** The threads that ran one send from each of four connections, on a server with that many loops. */
+  private static Set<String> callThreadsOfFourConnections(int ioThreads) throws Exception {
+    try (ChatEngine own = DefaultChatEngine.builder().passwordIterations(1000).build();
+        GrpcChatServer server = GrpcChatServer.builder(own).port(0).ioThreads(ioThreads).build().start()) {
+      own.createAccount("alice", "correct horse");
+      String token = own.login("alice", "correct horse").token();
+      Set<String> threads = ConcurrentHashMap.newKeySet();
+      own.addListener(new ChatEngineListener() {
+        @Override
+        public void onMessageStored(Message message) {
+          threads.add(Thread.currentThread().getName());
+        }
+      });
+      for (int i = 0; i < 4; i++) {
+        ManagedChannel channel = NettyChannelBuilder
+            .forAddress("127.0.0.1", server.port()).usePlaintext().build();
+        try {
+          ChatServiceGrpc.newBlockingStub(channel)
+              .withDeadlineAfter(30, TimeUnit.SECONDS)
+              .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(RawSessions.authorization(token)))
+              .send(SendRequest.newBuilder().setRecipient("alice").setText("hi").build());
+        } finally {
+          channel.shutdownNow();
+          channel.awaitTermination(30, TimeUnit.SECONDS);
+        }
+      }
+      return threads;
+    }
   }
 
   @Test
