@@ -7,4 +7,9 @@ module io.chatapp.transport.socket {
   requires transitive io.chatapp.client;
 
   exports io.chatapp.transport.socket;
+  // For the WebSocket transport, which carries the same frames: the server's carrier SPI, the
+  // codec and the client connection.
+  exports io.chatapp.transport.socket.carrier;
+  exports io.chatapp.transport.socket.codec to io.chatapp.transport.websocket;
+  exports io.chatapp.transport.socket.client to io.chatapp.transport.websocket;
 }
