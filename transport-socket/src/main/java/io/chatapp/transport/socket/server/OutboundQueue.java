@@ -48,10 +48,23 @@ final class OutboundQueue {
   private boolean answerRefused; // guarded by lock: an answer found no room in the memory budget
   private WireWriter writing = new WireWriter(INITIAL_BYTES); // loop thread; swapped under lock
   private ByteBuffer writingView; // loop thread only
+  // Where the frames of each buffer end, when each write must be one whole frame; else null.
+  private FrameEnds pendingEnds; // guarded by lock
+  private FrameEnds writingEnds; // loop thread; swapped under lock
 
-  OutboundQueue(int maxBytes, MemoryAccount account) {
+  /**
+   * Creates an empty queue.
+   *
+   * @param maxBytes the most bytes queued before pushes are refused
+   * @param account the connection's share of the memory budget
+   * @param wholeFrames whether each write must hold exactly one frame (see
+   *     {@link TransportLayer#writesWholeFrames}); the queue then remembers where each frame ends
+   */
+  OutboundQueue(int maxBytes, MemoryAccount account, boolean wholeFrames) {
     this.maxBytes = maxBytes;
     this.account = account;
+    this.pendingEnds = wholeFrames ? new FrameEnds() : null;
+    this.writingEnds = wholeFrames ? new FrameEnds() : null;
   }
 
   /**
@@ -112,6 +125,7 @@ final class OutboundQueue {
           return Result.NO_MEMORY;
         }
       }
+      markEnd();
       if (flushRequested) {
         return Result.QUEUED;
       }
@@ -127,6 +141,13 @@ final class OutboundQueue {
    */
   private static boolean isControl(Frame frame) {
     return frame instanceof Frame.ErrorFrame || frame instanceof Frame.HelloOk || frame instanceof Frame.Pong;
+  }
+
+  /** Notes that the pending buffer ends with a whole frame now. */
+  private void markEnd() { // guarded by lock
+    if (pendingEnds != null) {
+      pendingEnds.add(pending.size());
+    }
   }
 
   /** Drops what was written after {@code size}, and the array it took, if it grew. */
@@ -155,7 +176,7 @@ final class OutboundQueue {
   boolean flush(WritableByteChannel channel) throws IOException {
     while (true) {
       if (writingView != null && writingView.hasRemaining()) {
-        int written = channel.write(writingView);
+        int written = writingEnds == null ? channel.write(writingView) : writeFrames(channel);
         if (written > 0) {
           writtenBytes += written;
           account.release(written);
@@ -180,10 +201,33 @@ final class OutboundQueue {
         WireWriter full = pending;
         pending = writing;
         writing = full;
+        if (pendingEnds != null) {
+          FrameEnds ends = pendingEnds;
+          pendingEnds = writingEnds;
+          writingEnds = ends;
+          pendingEnds.clear();
+        }
         writingView = writing.view();
         writingRemaining = writingView.remaining();
       }
     }
+  }
+
+  /** Writes the frames being written one per write, each whole or not at all; returns the bytes. */
+  private int writeFrames(WritableByteChannel channel) throws IOException {
+    int written = 0;
+    int limit = writingView.limit();
+    while (writingView.hasRemaining()) {
+      writingView.limit(writingEnds.next());
+      int n = channel.write(writingView);
+      writingView.limit(limit);
+      if (n == 0) {
+        break;
+      }
+      writingEnds.advance();
+      written += n;
+    }
+    return written;
   }
 
   /** Returns the bytes written so far. Called by the loop thread. */
@@ -200,6 +244,9 @@ final class OutboundQueue {
       account.release(pending.size());
       pending.clear();
       pending.trimIfEmpty(INITIAL_BYTES);
+      if (pendingEnds != null) {
+        pendingEnds.clear();
+      }
     }
   }
 
@@ -264,6 +311,42 @@ final class OutboundQueue {
       closed = true;
       account.release(pending.size());
       pending.clear();
+      if (pendingEnds != null) {
+        pendingEnds.clear();
+      }
+    }
+  }
+
+  /**
+   * The offsets at which the frames of one buffer end, in order, and which of them the next write
+   * ends at. Guarded as the buffer it describes.
+   */
+  private static final class FrameEnds {
+    private int[] ends = new int[16];
+    private int size;
+    private int next;
+
+    void add(int end) {
+      if (size == ends.length) {
+        ends = java.util.Arrays.copyOf(ends, size * 2);
+      }
+      ends[size++] = end;
+    }
+
+    int next() {
+      return ends[next];
+    }
+
+    void advance() {
+      next++;
+    }
+
+    void clear() {
+      size = 0;
+      next = 0;
+      if (ends.length > 1024) {
+        ends = new int[16];
+      }
     }
   }
 }
