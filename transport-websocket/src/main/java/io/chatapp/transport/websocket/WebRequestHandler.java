@@ -183,15 +183,18 @@ final class WebRequestHandler extends ChannelInboundHandlerAdapter {
     }
     DefaultFullHttpRequest full = new DefaultFullHttpRequest(request.protocolVersion(), request.method(), request.uri(),
         Unpooled.EMPTY_BUFFER, headers, EmptyHttpHeaders.INSTANCE);
+    // Set first: the handshake may remove the HTTP codec at once, which hands what it still
+    // holds to this handler.
+    upgraded = true;
     try {
       // Adds the WebSocket decoder and encoder in front of the HTTP codec, writes the 101 and
       // removes the HTTP codec once it is sent.
       handshaker.handshake(ctx.channel(), full, null, ctx.newPromise());
     } catch (WebSocketHandshakeException e) {
+      upgraded = false;
       finish(ctx, WebResponses.text(HttpResponseStatus.BAD_REQUEST, "bad WebSocket upgrade: " + e.getMessage()), false);
       return;
     }
-    upgraded = true;
     WebSocketBridge.install(ctx.channel(), parts);
   }
 
