@@ -3,6 +3,7 @@ package io.chatapp.transport.websocket;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,7 +11,10 @@ import io.chatapp.api.ChatEngine;
 import io.chatapp.engine.DefaultChatEngine;
 import io.chatapp.transport.websocket.RawWebSocket.HttpAnswer;
 import io.chatapp.transport.websocket.RawWebSocket.WsFrame;
+import io.chatapp.transport.socket.SocketChatServer;
+import java.net.Socket;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -254,6 +258,36 @@ class WebSocketChatServerTest {
   }
 
   @Test
+  void sharedSocketServerServesTcpAndWebSocketsAlike() throws Exception {
+    try (SocketChatServer shared = SocketChatServer.builder(engine).build()) {
+      shared.start();
+      start(WebSocketChatServer.builder(shared));
+      assertSame(shared, server.frames());
+      try (RawWebSocket ws = new RawWebSocket(server.port()).open();
+          Socket tcp = new Socket("127.0.0.1", shared.port())) {
+        ws.sendBinaryHex(HELLO);
+        assertEquals(HELLO_OK, ws.readBinaryHex());
+        tcp.setSoTimeout(RawWebSocket.TIMEOUT_MS);
+        tcp.getOutputStream().write(RawWebSocket.hex(HELLO));
+        assertEquals(HELLO_OK, HexFormat.of().formatHex(tcp.getInputStream().readNBytes(19)));
+        server.close();
+        // This server's WebSockets go (close 1001); the shared server and its TCP clients stay.
+        WsFrame close = ws.readUntilClose();
+        assertEquals(1001, close.closeStatus());
+        tcp.getOutputStream().write(RawWebSocket.hex(PING));
+        assertEquals(PONG, HexFormat.of().formatHex(tcp.getInputStream().readNBytes(9)));
+      }
+    }
+  }
+
+  @Test
+  void ownedSocketServerListensOnNoPort() {
+    start();
+    assertThrows(IllegalStateException.class, () -> server.frames().port());
+    assertTrue(server.url().equals("http://127.0.0.1:" + server.port() + "/"), server.url());
+  }
+
+  @Test
   void builderChecksEachSettingAtOnce() {
     WebSocketChatServer.Builder b = WebSocketChatServer.builder(engine);
     assertEquals("port must be 0 to 65535, was 70000",
@@ -264,7 +298,7 @@ class WebSocketChatServerTest {
     assertThrows(IllegalArgumentException.class, () -> b.allowedOrigins(List.of("null")));
     b.port(0);
     assertThrows(IllegalStateException.class, () -> b.port(1));
-    try (var socket = io.chatapp.transport.socket.SocketChatServer.builder(engine).listen(false).build()) {
+    try (var socket = SocketChatServer.builder(engine).listen(false).build()) {
       assertThrows(IllegalStateException.class,
           () -> WebSocketChatServer.builder(socket).frames(f -> f.maxConnections(1)));
     }
