@@ -24,6 +24,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -113,15 +114,17 @@ class CarriedConnectionTest {
     CarriedConnection c = server.attach(carrier);
     carrier.send(c, new Frame.Hello(1, Frame.BASE_VERSION));
     carrier.next();
-    carrier.full = true;
+    carrier.takeBeforeFull.set(5);
     Frame[] pings = new Frame[50];
     for (int i = 0; i < pings.length; i++) {
       pings[i] = new Frame.Ping(10 + i);
     }
     carrier.send(c, pings);
     assertTrue(carrier.refused.await(WAIT_S, TimeUnit.SECONDS), "the server tried to write");
-    assertNull(carrier.writes.poll(), "nothing is written while the carrier is full");
-    carrier.full = false;
+    assertTrue(carrier.flushedAfterRefusal.await(WAIT_S, TimeUnit.SECONDS),
+        "what the carrier took before it refused is flushed, or it would never drain");
+    assertEquals(5, carrier.writes.size(), "nothing is written while the carrier is full");
+    carrier.takeBeforeFull.set(-1);
     c.writable();
     for (int i = 0; i < pings.length; i++) {
       assertEquals(new Frame.Pong(10 + i), carrier.next());
@@ -226,8 +229,9 @@ class CarriedConnectionTest {
     final CountDownLatch outputShut = new CountDownLatch(1);
     final CountDownLatch closed = new CountDownLatch(1);
     final CountDownLatch refused = new CountDownLatch(1);
+    final CountDownLatch flushedAfterRefusal = new CountDownLatch(1);
     final FrameDecoder decoder = new FrameDecoder(1 << 24);
-    volatile boolean full;
+    final AtomicInteger takeBeforeFull = new AtomicInteger(-1); // writes taken before it is full; -1: never
 
     void send(CarriedConnection c, Frame... frames) {
       byte[] b = bytes(frames);
@@ -253,7 +257,8 @@ class CarriedConnectionTest {
 
     @Override
     public boolean write(ByteBuffer frame) {
-      if (full) {
+      if (takeBeforeFull.get() >= 0 && takeBeforeFull.getAndDecrement() == 0) {
+        takeBeforeFull.set(0);
         refused.countDown();
         return false;
       }
@@ -265,6 +270,9 @@ class CarriedConnectionTest {
 
     @Override
     public void flush() {
+      if (refused.getCount() == 0) {
+        flushedAfterRefusal.countDown();
+      }
     }
 
     @Override

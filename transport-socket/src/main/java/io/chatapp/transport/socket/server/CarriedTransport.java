@@ -184,6 +184,9 @@ final class CarriedTransport implements TransportLayer, CarriedConnection {
       return 0;
     }
     if (!channel.write(src)) {
+      // What it took so far must go out, or a carrier that counts unflushed bytes as held would
+      // never become writable again.
+      flushPending();
       return 0;
     }
     src.position(src.limit());

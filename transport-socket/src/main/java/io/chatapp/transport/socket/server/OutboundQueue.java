@@ -35,6 +35,10 @@ final class OutboundQueue {
 
   private static final int INITIAL_BYTES = 256;
   private static final int RETAINED_BYTES = 64 * 1024;
+  /** The largest answer that may use the budget's headroom; see {@link #mayUseHeadroom}. */
+  private static final int SMALL_ANSWER_BYTES = 1024;
+  /** The most a connection may hold for its answers to use the headroom. */
+  private static final long SMALL_HOLDER_BYTES = 16 * 1024;
 
   private final Object lock = new Object();
   private final int maxBytes;
@@ -92,7 +96,8 @@ final class OutboundQueue {
    * since the client is not slow but asked for too much; so is a response for which the memory
    * budget has no room now. A push that would take the queue past its limit is refused with
    * {@link Result#OVERFLOW}: the client does not keep up; one for which the budget has no room
-   * with {@link Result#NO_MEMORY}. HELLO_OK, PONG and ERROR frames may use the budget's headroom.
+   * with {@link Result#NO_MEMORY}. HELLO_OK, PONG and ERROR frames may use the budget's headroom, and
+   * so may small answers to a connection that holds little (see {@link #mayUseHeadroom}).
    *
    * @param frame the frame
    * @param response whether it answers a request
@@ -116,7 +121,7 @@ final class OutboundQueue {
                 + " bytes; ask for fewer items", WireErrors.RESPONSE_TOO_LARGE, 0))) {
           return Result.NO_MEMORY;
         }
-      } else if (!(isControl(frame) ? account.tryReserveForError(bytes) : account.tryReserve(bytes))) {
+      } else if (!(mayUseHeadroom(frame, response, bytes) ? account.tryReserveForError(bytes) : account.tryReserve(bytes))) {
         undo(before);
         answerRefused |= response;
         if (!response || !queueError(new Frame.ErrorFrame(frame.requestId(), ErrorCode.RESOURCE_EXHAUSTED,
@@ -132,6 +137,17 @@ final class OutboundQueue {
       flushRequested = true;
       return Result.QUEUED_FLUSH;
     }
+  }
+
+  /**
+   * Tells whether a frame may use the budget's headroom: a control frame (see {@link #isControl}),
+   * or a small answer to a connection that holds little. Connections that never read their large
+   * answers can fill the budget up to the headroom until the server reclaims them; meanwhile a
+   * client that reads still gets its small answers (a SEND's, whose message is stored already,
+   * above all) rather than RESOURCE_EXHAUSTED.
+   */
+  private boolean mayUseHeadroom(Frame frame, boolean response, int bytes) {
+    return isControl(frame) || response && bytes <= SMALL_ANSWER_BYTES && account.held() < SMALL_HOLDER_BYTES;
   }
 
   /**

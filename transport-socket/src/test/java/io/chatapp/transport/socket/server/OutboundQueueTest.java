@@ -148,7 +148,7 @@ class OutboundQueueTest {
     // Another connection holds all but 200 bytes below the ERROR headroom.
     assertTrue(other.tryReserve(budget.maxBytes() - MemoryBudget.ERROR_HEADROOM_BYTES - 200));
     OutboundQueue q = new OutboundQueue(1 << 20, new MemoryAccount(budget), false);
-    Frame big = new Frame.MessagesResult(3, java.util.Collections.nCopies(20, MESSAGE));
+    Frame big = new Frame.MessagesResult(3, java.util.Collections.nCopies(60, MESSAGE));
     assertEquals(OutboundQueue.Result.QUEUED_FLUSH, q.enqueue(big, true));
     assertEquals(OutboundQueue.Result.NO_MEMORY, q.enqueue(new Frame.MessagePush(9, new Message(2, "alice", "bob",
         "x".repeat(300), Instant.EPOCH, 2)), false));
@@ -160,6 +160,22 @@ class OutboundQueueTest {
     assertEquals(ErrorCode.RESOURCE_EXHAUSTED, e.code());
     assertTrue(e.message().contains("does not fit in the server's memory budget"), e.message());
     other.close();
+    assertEquals(0, budget.usedBytes());
+  }
+
+  @Test
+  void aSmallAnswerToAConnectionThatHoldsLittleIsNotRefusedWhileOthersHoardTheBudget() throws Exception {
+    // Connections that never read hold everything below the ERROR headroom (they are closed at
+    // the next reclaim): a bystander's small answer, to a SEND that is done already, still goes.
+    MemoryAccount hoarders = new MemoryAccount(budget);
+    assertTrue(hoarders.tryReserve(budget.maxBytes() - MemoryBudget.ERROR_HEADROOM_BYTES));
+    OutboundQueue q = new OutboundQueue(1 << 20, new MemoryAccount(budget), false);
+    assertEquals(OutboundQueue.Result.QUEUED_FLUSH, q.enqueue(new Frame.MessageResult(7, MESSAGE), true));
+    CountingChannel ch = new CountingChannel();
+    assertTrue(q.flush(ch));
+    assertEquals(new Frame.MessageResult(7, MESSAGE),
+        new FrameDecoder(1 << 20).decode(ByteBuffer.wrap(ch.written.toByteArray())));
+    hoarders.close();
     assertEquals(0, budget.usedBytes());
   }
 
