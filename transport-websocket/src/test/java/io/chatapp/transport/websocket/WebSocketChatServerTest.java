@@ -13,6 +13,11 @@ import io.chatapp.transport.websocket.RawWebSocket.HttpAnswer;
 import io.chatapp.transport.websocket.RawWebSocket.WsFrame;
 import io.chatapp.transport.socket.SocketChatServer;
 import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
@@ -64,6 +69,28 @@ class WebSocketChatServerTest {
       assertEquals(HELLO_OK, ws.readBinaryHex());
       ws.sendBinaryHex(PING);
       assertEquals(PONG, ws.readBinaryHex());
+    }
+  }
+
+  @Test
+  void documentedWebSocketExampleIsWhatTheServerSends() throws Exception {
+    Path doc = Stream.of("../docs/PROTOCOL.md", "docs/PROTOCOL.md").map(Path::of).filter(Files::exists).findFirst()
+        .orElseThrow(() -> new AssertionError("docs/PROTOCOL.md not found"));
+    String text = Files.readString(doc);
+    Matcher blocks = Pattern.compile("```text\\n(.*?)```", Pattern.DOTALL)
+        .matcher(text.substring(text.indexOf("### Example: HELLO and HELLO_OK over WebSocket")));
+    assertTrue(blocks.find());
+    byte[] clientFrame = RawWebSocket.hex(blocks.group(1));
+    assertTrue(blocks.find());
+    byte[] serverFrame = RawWebSocket.hex(blocks.group(1));
+    start();
+    try (RawWebSocket ws = new RawWebSocket(server.port()).open()) {
+      ws.sendBytes(clientFrame);
+      WsFrame answer = ws.readFrame();
+      assertEquals(HexFormat.of().formatHex(serverFrame, 2, serverFrame.length), HexFormat.of().formatHex(answer.payload()));
+      assertEquals(serverFrame[0] & 0xFF, (answer.fin() ? 0x80 : 0) | answer.opcode());
+      assertEquals(serverFrame[1], answer.payload().length);
+      assertEquals(HELLO_OK, HexFormat.of().formatHex(answer.payload()));
     }
   }
 
