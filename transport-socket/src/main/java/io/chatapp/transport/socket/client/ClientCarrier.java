@@ -27,8 +27,9 @@ public interface ClientCarrier {
    * @return the number of bytes read; 0 if none arrived within the timeout
    * @throws EOFException if the server ended the connection; its message says how, for the
    *     reason of the loss
-   * @throws IOException if the connection failed or the server broke the carrier's rules; the
-   *     message says which
+   * @throws java.net.ProtocolException if the server broke the carrier's rules; the message says
+   *     how
+   * @throws IOException if the connection failed
    */
   int read(ByteBuffer into, int timeoutMillis) throws IOException;
 

@@ -361,6 +361,8 @@ final class SocketConnection implements Connection {
       }
     } catch (EOFException e) {
       lost(withGoodbye(e.getMessage() != null ? e.getMessage() : "server closed the connection"));
+    } catch (java.net.ProtocolException e) {
+      lost("server broke the protocol: " + e.getMessage());
     } catch (IOException e) {
       lost(withGoodbye("read failed: " + e.getMessage()));
     } catch (ProtocolException e) {
