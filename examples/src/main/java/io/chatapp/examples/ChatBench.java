@@ -156,8 +156,9 @@ public final class ChatBench implements Callable<Integer> {
       return connections();
     }
     String t = transport.toLowerCase(Locale.ROOT);
-    if (!List.of("inproc", "socket", "grpc").contains(t)) {
-      throw new CommandLine.ParameterException(new CommandLine(this), "--transport must be inproc, socket or grpc, was " + transport);
+    if (!List.of("inproc", "socket", "grpc", "websocket").contains(t)) {
+      throw new CommandLine.ParameterException(new CommandLine(this),
+          "--transport must be inproc, socket, grpc or websocket, was " + transport);
     }
     if (!List.of("throughput", "connections", "hostile").contains(mode)) {
       throw new CommandLine.ParameterException(new CommandLine(this),
