@@ -308,6 +308,33 @@ class WebSocketChatServerTest {
   }
 
   @Test
+  void webSocketBeyondTheSocketServersPerAddressLimitGetsItsError() throws Exception {
+    start(WebSocketChatServer.builder(engine).frames(b -> b.maxConnectionsPerAddress(2)));
+    try (RawWebSocket a = new RawWebSocket(server.port()).open();
+        RawWebSocket b = new RawWebSocket(server.port()).open();
+        RawWebSocket c = new RawWebSocket(server.port()).open()) {
+      String error = c.readBinaryHex();
+      assertEquals("ff", error.substring(8, 10), "ERROR frame: " + error);
+      assertEquals("0005", error.substring(18, 22), "RESOURCE_EXHAUSTED: " + error);
+      assertEquals(RawWebSocket.OP_CLOSE, c.readUntilClose().opcode());
+      c.drainToEof();
+      a.sendBinaryHex(HELLO);
+      assertEquals(HELLO_OK, a.readBinaryHex());
+    }
+  }
+
+  @Test
+  void closeBeforeStartAndTwiceIsHarmlessAndStartTwiceIsNot() {
+    WebSocketChatServer unstarted = WebSocketChatServer.builder(engine).build();
+    unstarted.close();
+    unstarted.close();
+    start();
+    assertThrows(IllegalStateException.class, server::start);
+    server.close();
+    server.close();
+  }
+
+  @Test
   void ownedSocketServerListensOnNoPort() {
     start();
     assertThrows(IllegalStateException.class, () -> server.frames().port());
