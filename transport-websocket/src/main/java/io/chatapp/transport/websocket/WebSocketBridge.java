@@ -8,7 +8,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
@@ -49,7 +48,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * thread and hand their work to the channel's event loop: {@link #write} queues a copy of the
  * frame ({@code unsent}, concurrent), {@link #flush} hands the batch to the event loop in one
  * task, the others submit theirs. The handler methods are called by the event loop;
- * {@code connection}, {@code closeSent} and {@code closeTimer} are confined to it.
+ * {@code connection}, {@code closeSent}, {@code paused} and {@code closeTimer} are confined to
+ * it.
  */
 final class WebSocketBridge extends ChannelDuplexHandler implements CarrierChannel {
   static final String TEXT_REFUSED = "the chat protocol uses binary messages; see PROTOCOL.md";
@@ -63,6 +63,8 @@ final class WebSocketBridge extends ChannelDuplexHandler implements CarrierChann
   private volatile ChannelHandlerContext ctx;
   private CarriedConnection connection;
   private boolean closeSent;
+  // Whether reading is stopped, by the budget or the server.
+  private boolean paused;
   private ScheduledFuture<?> closeTimer;
   // Set by the server's thread when write found the channel full; the event loop clears it and
   // calls writable() once the channel drains.
@@ -187,9 +189,9 @@ final class WebSocketBridge extends ChannelDuplexHandler implements CarrierChann
     // On the event loop, after the read that made the Counter stop reading: a resume decided on
     // another thread must not overtake it.
     if (loop.inEventLoop()) {
-      channel.config().setAutoRead(on);
+      setReading(on);
     } else {
-      loop.execute(() -> channel.config().setAutoRead(on));
+      loop.execute(() -> setReading(on));
     }
   }
 
@@ -330,17 +332,34 @@ final class WebSocketBridge extends ChannelDuplexHandler implements CarrierChann
     return 2 + extended + 4 + payloadBytes;
   }
 
+  /** Stops or resumes reading. Called by the event loop. */
+  private void setReading(boolean on) {
+    paused = !on;
+    // Resuming sets autoRead, which asks for a read: paused must be clear by then.
+    channel.config().setAutoRead(on);
+  }
+
   /**
    * Counts every byte read in the server's memory budget, before the WebSocket decoder holds
-   * it, and stops reading when the budget is short. Not thread-safe; called by the event loop.
+   * it, and stops reading when the budget is short. While reading is stopped it also drops the
+   * read requests of the handlers behind it: Netty's decoder asks for more bytes by itself when
+   * it holds part of a frame, whatever {@code autoRead} says, which would read a large frame
+   * whole past the budget. Not thread-safe; called by the event loop.
    */
-  final class Counter extends ChannelInboundHandlerAdapter {
+  final class Counter extends ChannelDuplexHandler {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
       if (connection != null && msg instanceof ByteBuf buf && !connection.reserveInbound(buf.readableBytes())) {
-        channel.config().setAutoRead(false);
+        setReading(false);
       }
       ctx.fireChannelRead(msg);
+    }
+
+    @Override
+    public void read(ChannelHandlerContext ctx) {
+      if (!paused) {
+        ctx.read();
+      }
     }
   }
 }

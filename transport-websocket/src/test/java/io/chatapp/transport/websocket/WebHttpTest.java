@@ -96,6 +96,11 @@ class WebHttpTest {
       assertEquals(0, head.body().length);
       // The connection is still in step: the next answer is read whole.
       assertEquals(200, c.request("GET", "/style.css", "").status());
+      assertEquals(404, c.request("HEAD", "/missing.css", "").status());
+      assertEquals(304, c.request("HEAD", "/style.css", "If-None-Match: " + get.headers().get("etag") + "\r\n").status());
+      HttpAnswer last = c.request("GET", "/style.css", "");
+      assertEquals(200, last.status());
+      assertEquals(get.text(), last.text());
     }
   }
 
