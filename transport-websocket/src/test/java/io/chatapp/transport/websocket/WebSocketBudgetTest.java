@@ -65,6 +65,29 @@ class WebSocketBudgetTest {
     return p;
   }
 
+  /** Samples the bytes the budget holds, 2000 times a millisecond apart, and returns the most. */
+  private static long peakBuffered(SocketChatServer frames) {
+    long peak = 0;
+    for (int i = 0; i < 2000; i++) {
+      peak = Math.max(peak, frames.bufferedBytes());
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+    }
+    return peak;
+  }
+
+  /** Sends {@code bytes} {@code times} times from another thread, until done or closed. */
+  private void sendInBackground(RawWebSocket peer, byte[] bytes, int times) {
+    senders.execute(() -> {
+      try {
+        for (int i = 0; i < times; i++) {
+          peer.sendBytes(bytes);
+        }
+      } catch (IOException e) {
+        // the server or the test closed it
+      }
+    });
+  }
+
   /** Waits until the budget holds exactly {@code expected} bytes; fails after 20 s. */
   private static void awaitBuffered(SocketChatServer frames, long expected) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
@@ -142,20 +165,8 @@ class WebSocketBudgetTest {
     byte[] message = RawWebSocket.frame(true, RawWebSocket.OP_BINARY, batch, batch.length);
     // Sends PINGs and never reads a PONG, until its socket buffers are full (the server stopped
     // reading) or the test ends; 2 million PINGs would be 18 MB of answers.
-    senders.execute(() -> {
-      try {
-        for (int i = 0; i < 2000; i++) {
-          sink.sendBytes(message);
-        }
-      } catch (IOException e) {
-        // the test closed it
-      }
-    });
-    long peak = 0;
-    for (int i = 0; i < 2000; i++) {
-      peak = Math.max(peak, frames.bufferedBytes());
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
-    }
+    sendInBackground(sink, message, 2000);
+    long peak = peakBuffered(frames);
     assertTrue(peak <= BUDGET, "peak " + peak + " of budget " + BUDGET);
     bystander.sendBinaryHex(PING);
     assertEquals(PONG, bystander.readBinaryHex());
@@ -181,21 +192,11 @@ class WebSocketBudgetTest {
     byte[] part = RawWebSocket.frame(true, RawWebSocket.OP_BINARY, new byte[sent], MAX_FRAME + 16);
     for (RawWebSocket p : hoarders) {
       // Half of a frame that announces the largest length allowed, never finished.
-      senders.execute(() -> {
-        try {
-          p.sendBytes(part);
-        } catch (IOException e) {
-          // the server or the test closed it
-        }
-      });
+      sendInBackground(p, part, 1);
     }
     // Samples while the peers send 12.5 MiB in all, three times the budget (the server stops
     // reading them, and closes those that hold the most without draining, as over TCP).
-    long peak = 0;
-    for (int i = 0; i < 2000; i++) {
-      peak = Math.max(peak, frames.bufferedBytes());
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
-    }
+    long peak = peakBuffered(frames);
     // The carrier reads at most once more after the budget says stop, and once after each time
     // the server lets it read again while memory is still short: two reads each at the peak.
     long bound = BUDGET + 2L * n * WebServerRuntime.MAX_READ_BYTES;
