@@ -66,8 +66,8 @@ public final class ChatBench implements Callable<Integer> {
       + "--rate msg/s, default 300; --transport may list several, such as socket,grpc).")
   String mode = "throughput";
 
-  @Option(names = "--transport", description = "inproc, socket or grpc (reconnect and connections modes: socket, grpc "
-      + "or socket,grpc).")
+  @Option(names = "--transport", description = "inproc, socket, grpc or websocket (reconnect and connections modes: "
+      + "socket, grpc or socket,grpc).")
   String transport = "socket";
 
   @Option(names = "--server", description = "inproc (same JVM) or fork (a JVM of its own, for exact server CPU and "
@@ -77,7 +77,7 @@ public final class ChatBench implements Callable<Integer> {
   @Option(names = "--target", description = "Host of a running server to load instead of starting one (loopback only).")
   String target;
 
-  @Option(names = "--port", description = "Port of the running server (default: 7070 socket, 7071 grpc).")
+  @Option(names = "--port", description = "Port of the running server (default: 7070 socket, 7071 grpc, 8080 websocket).")
   Integer port;
 
   @Option(names = "--store", description = "Store of the started server: memory or sqlite.")
@@ -156,8 +156,9 @@ public final class ChatBench implements Callable<Integer> {
       return connections();
     }
     String t = transport.toLowerCase(Locale.ROOT);
-    if (!List.of("inproc", "socket", "grpc").contains(t)) {
-      throw new CommandLine.ParameterException(new CommandLine(this), "--transport must be inproc, socket or grpc, was " + transport);
+    if (!List.of("inproc", "socket", "grpc", "websocket").contains(t)) {
+      throw new CommandLine.ParameterException(new CommandLine(this),
+          "--transport must be inproc, socket, grpc or websocket, was " + transport);
     }
     if (!List.of("throughput", "connections", "hostile").contains(mode)) {
       throw new CommandLine.ParameterException(new CommandLine(this),
