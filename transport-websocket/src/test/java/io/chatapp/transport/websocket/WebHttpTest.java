@@ -262,6 +262,20 @@ class WebHttpTest {
   }
 
   @Test
+  void connectionsBeyondTheTotalCapGet503() throws Exception {
+    start(WebSocketChatServer.builder(engine).maxHttpConnections(2));
+    try (RawWebSocket a = new RawWebSocket(server.port()); RawWebSocket b = new RawWebSocket(server.port())) {
+      assertEquals(200, a.request("HEAD", "/", "").status());
+      assertEquals(200, b.request("HEAD", "/", "").status());
+      try (RawWebSocket refused = new RawWebSocket(server.port())) {
+        HttpAnswer answer = refused.readAnswer(false);
+        assertEquals(503, answer.status());
+        assertEquals("too many HTTP connections: 2 open, limit 2", answer.text().strip());
+      }
+    }
+  }
+
+  @Test
   void clientThatSendsBeforeThe101IsClosed() throws Exception {
     start();
     try (RawWebSocket c = new RawWebSocket(server.port())) {
