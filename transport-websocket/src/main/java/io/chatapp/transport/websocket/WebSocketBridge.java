@@ -48,11 +48,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * thread and hand their work to the channel's event loop: {@link #write} queues a copy of the
  * frame ({@code unsent}, concurrent), {@link #flush} hands the batch to the event loop in one
  * task, the others submit theirs. The handler methods are called by the event loop;
- * {@code connection}, {@code closeSent}, {@code paused} and {@code closeTimer} are confined to
- * it.
+ * {@code connection}, {@code closeSent}, {@code paused}, {@code unanswered} and
+ * {@code closeTimer} are confined to it.
  */
 final class WebSocketBridge extends ChannelDuplexHandler implements CarrierChannel {
   static final String TEXT_REFUSED = "the chat protocol uses binary messages; see PROTOCOL.md";
+  /**
+   * The most bytes read from a client before the server's first frame: a HELLO takes a few
+   * dozen, and the socket server refuses a frame over 4096 bytes before HELLO. Netty's decoder
+   * would otherwise hold a whole WebSocket frame of any allowed size from a client that has not
+   * said HELLO; so it holds at most this and one read, until the handshake timeout ends it.
+   */
+  static final int MAX_UNANSWERED_BYTES = 16 << 10;
   /** How long a peer has to answer our close frame before the connection is closed anyway. */
   static final long CLOSE_WAIT_MILLIS = 5_000;
   private static final Logger LOG = System.getLogger(WebSocketBridge.class.getName());
@@ -65,6 +72,8 @@ final class WebSocketBridge extends ChannelDuplexHandler implements CarrierChann
   private boolean closeSent;
   // Whether reading is stopped, by the budget or the server.
   private boolean paused;
+  // Bytes read before the server's first frame (HELLO_OK or ERROR), until it comes; -1 after.
+  private long unanswered;
   private ScheduledFuture<?> closeTimer;
   // Set by the server's thread when write found the channel full; the event loop clears it and
   // calls writable() once the channel drains.
@@ -168,6 +177,14 @@ final class WebSocketBridge extends ChannelDuplexHandler implements CarrierChann
     for (byte[] frame = unsent.poll(); frame != null; frame = unsent.poll()) {
       bytes += frame.length;
       ctx.write(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(frame)), ctx.voidPromise());
+    }
+    if (bytes > 0 && unanswered >= 0) {
+      // The server has answered the HELLO (or refused it): the client may send what it likes.
+      boolean held = unanswered > MAX_UNANSWERED_BYTES;
+      unanswered = -1;
+      if (held && !paused) {
+        channel.config().setAutoRead(true);
+      }
     }
     unsentBytes.addAndGet(-bytes);
     ctx.flush();
@@ -336,7 +353,12 @@ final class WebSocketBridge extends ChannelDuplexHandler implements CarrierChann
   private void setReading(boolean on) {
     paused = !on;
     // Resuming sets autoRead, which asks for a read: paused must be clear by then.
-    channel.config().setAutoRead(on);
+    channel.config().setAutoRead(on && !holding());
+  }
+
+  /** Whether reading waits for the server's first frame. Called by the event loop. */
+  private boolean holding() {
+    return unanswered > MAX_UNANSWERED_BYTES;
   }
 
   /**
@@ -349,15 +371,24 @@ final class WebSocketBridge extends ChannelDuplexHandler implements CarrierChann
   final class Counter extends ChannelDuplexHandler {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-      if (connection != null && msg instanceof ByteBuf buf && !connection.reserveInbound(buf.readableBytes())) {
-        setReading(false);
+      if (connection != null && msg instanceof ByteBuf buf) {
+        int n = buf.readableBytes();
+        if (!connection.reserveInbound(n)) {
+          setReading(false);
+        }
+        if (unanswered >= 0) {
+          unanswered += n;
+          if (holding()) {
+            channel.config().setAutoRead(false);
+          }
+        }
       }
       ctx.fireChannelRead(msg);
     }
 
     @Override
     public void read(ChannelHandlerContext ctx) {
-      if (!paused) {
+      if (!paused && !holding()) {
         ctx.read();
       }
     }
