@@ -21,6 +21,7 @@ import io.chatapp.examples.bench.Report;
 import io.chatapp.examples.bench.ServerProbe;
 import io.chatapp.store.jdbc.SqliteSync;
 import io.chatapp.transport.socket.SocketChatServer;
+import io.chatapp.transport.websocket.WebSocketChatClient;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -66,8 +67,8 @@ public final class ChatBench implements Callable<Integer> {
       + "--rate msg/s, default 300; --transport may list several, such as socket,grpc).")
   String mode = "throughput";
 
-  @Option(names = "--transport", description = "inproc, socket, grpc or websocket (reconnect and connections modes: "
-      + "socket, grpc or socket,grpc).")
+  @Option(names = "--transport", description = "inproc, socket, grpc or websocket (connections mode: several, such as "
+      + "socket,grpc,websocket; reconnect mode: socket, grpc or socket,grpc).")
   String transport = "socket";
 
   @Option(names = "--server", description = "inproc (same JVM) or fork (a JVM of its own, for exact server CPU and "
@@ -266,9 +267,10 @@ public final class ChatBench implements Callable<Integer> {
   /** Measures each transport at each count against a forked server of its own, then sums up. */
   private int connections() throws Exception {
     List<String> names = List.of(transport.toLowerCase(Locale.ROOT).split(","));
-    if (names.isEmpty() || !List.of("socket", "grpc").containsAll(names)) {
+    if (names.isEmpty() || !List.of("socket", "grpc", "websocket").containsAll(names)) {
       throw new CommandLine.ParameterException(new CommandLine(this),
-          "connections mode needs --transport socket, grpc or socket,grpc, was " + transport);
+          "connections mode needs --transport socket, grpc, websocket or several, such as socket,grpc,websocket, was "
+              + transport);
     }
     if (connections.isEmpty() || connections.stream().anyMatch(n -> n < 1 || n > 15_000)) {
       throw new CommandLine.ParameterException(new CommandLine(this),
@@ -307,7 +309,9 @@ public final class ChatBench implements Callable<Integer> {
       }
     }
     InetSocketAddress address = new InetSocketAddress(server.host, server.port);
-    try (IdleClients idle = t.equals("socket") ? new IdleConnections(address) : new IdleGrpcConnections(address)) {
+    try (IdleClients idle = t.equals("socket") ? new IdleConnections(address)
+        : t.equals("websocket") ? new IdleConnections(address, WebSocketChatClient.DEFAULT_PATH)
+        : new IdleGrpcConnections(address)) {
       System.out.printf("chatapp-bench: %,d idle connections over %s (idle: %s), %d accounts, load average %s%n",
           n, t, idle.describeIdle(), accounts, ReconnectBench.loadAverage());
       ServerProbe.Reading before = server.stats();
