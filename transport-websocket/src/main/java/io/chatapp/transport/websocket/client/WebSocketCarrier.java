@@ -36,7 +36,7 @@ final class WebSocketCarrier implements ClientCarrier, WebSocket.Listener {
   private static final int MAX_REASON_CHARS = 200;
 
   private final String peer;
-  private volatile WebSocket webSocket; // set by onOpen, before any other listener call
+  private volatile WebSocket webSocket; // set by onOpen or opened, whichever comes first
 
   private final Object lock = new Object();
   private final ArrayDeque<ByteBuffer> received = new ArrayDeque<>(); // guarded by lock
@@ -56,6 +56,14 @@ final class WebSocketCarrier implements ClientCarrier, WebSocket.Listener {
   }
 
   // ---- The WebSocket's side: the HTTP client's threads. ----
+
+  /**
+   * Takes the WebSocket the opening completed with: the HTTP client may call {@link #onOpen}
+   * after that, and the HELLO is written before. Opening thread.
+   */
+  void opened(WebSocket ws) {
+    webSocket = ws;
+  }
 
   @Override
   public void onOpen(WebSocket ws) {

@@ -80,7 +80,7 @@ public final class WebSocketOpener implements ClientCarrier.Opener {
     }
     CompletableFuture<WebSocket> opening = b.buildAsync(uri, carrier);
     try {
-      opening.get(connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      carrier.opened(opening.get(connectTimeout.toMillis(), TimeUnit.MILLISECONDS));
       return carrier;
     } catch (TimeoutException e) {
       abortLater(opening);
