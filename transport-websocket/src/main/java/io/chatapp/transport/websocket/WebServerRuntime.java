@@ -3,6 +3,7 @@ package io.chatapp.transport.websocket;
 import io.chatapp.transport.socket.carrier.CarriedConnection;
 import io.chatapp.transport.socket.carrier.CarrierChannel;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -45,6 +46,11 @@ final class WebServerRuntime {
   /** Netty queues at most about this much for one connection before it reports unwritable. */
   static final int HIGH_WATER_BYTES = 128 << 10;
   private static final int LOW_WATER_BYTES = 32 << 10;
+  /**
+   * The most bytes one read takes from a connection: what a connection may hold beyond the
+   * memory budget, since the read that finds the budget short has been made already.
+   */
+  static final int MAX_READ_BYTES = 16 << 10;
   /** How long close waits for the connections to close after telling them. */
   private static final long CLOSE_WAIT_MILLIS = 2_000;
 
@@ -89,6 +95,7 @@ final class WebServerRuntime {
             .channel(NioServerSocketChannel.class)
             .option(ChannelOption.SO_BACKLOG, 1024)
             .childOption(ChannelOption.TCP_NODELAY, true)
+            .childOption(ChannelOption.RCVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator(64, 2048, MAX_READ_BYTES))
             .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(LOW_WATER_BYTES, HIGH_WATER_BYTES))
             .childHandler(new ChannelInitializer<SocketChannel>() {
               @Override
@@ -99,11 +106,10 @@ final class WebServerRuntime {
             .bind(new InetSocketAddress(config.host(), config.port()))
             .syncUninterruptibly()
             .channel();
-      } catch (RuntimeException e) {
+      } catch (Exception e) { // Netty rethrows the bind's checked IOException unchecked
         group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
-        Throwable cause = e;
         throw new UncheckedIOException("cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(),
-            cause instanceof IOException io ? io : new IOException(e));
+            e instanceof IOException io ? io : new IOException(e));
       }
     }
   }

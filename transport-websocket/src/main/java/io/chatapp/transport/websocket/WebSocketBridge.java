@@ -117,6 +117,9 @@ final class WebSocketBridge extends ChannelDuplexHandler implements CarrierChann
   public boolean write(ByteBuffer frame) {
     if (!channel.isWritable()) {
       wantWritable = true;
+      // What was written and not yet flushed counts as well: sent, it frees room and makes the
+      // channel writable again, which the server may wait for before it flushes.
+      ctx.flush();
       // The event loop may have drained the channel before it could see the flag: look again.
       if (!channel.isWritable()) {
         return false;
