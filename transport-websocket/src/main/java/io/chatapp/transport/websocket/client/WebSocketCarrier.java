@@ -25,7 +25,8 @@ import java.util.concurrent.TimeUnit;
  * <p>A text message from the server breaks the protocol and ends the connection; a close from the
  * server ends it with the server's status and reason.
  *
- * <p>Threads: the WebSocket's listener methods run on the HTTP client's threads, one at a time;
+ * <p>Threads: the WebSocket's listener methods run on the HTTP client's selector thread (or on a
+ * thread that calls {@link WebSocket#request}), one at a time, and must not block;
  * {@link #read} on the connection's reader thread, {@link #write} on its writer thread (and the
  * opening thread for the HELLO), {@link #close} on any thread. Thread-safe.
  */
