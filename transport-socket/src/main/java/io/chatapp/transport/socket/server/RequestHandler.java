@@ -3,6 +3,7 @@ package io.chatapp.transport.socket.server;
 import io.chatapp.api.ChatEngine;
 import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
+import io.chatapp.api.Message;
 import io.chatapp.api.Session;
 import io.chatapp.api.Subscription;
 import io.chatapp.transport.socket.codec.Frame;
@@ -10,6 +11,7 @@ import io.chatapp.transport.socket.codec.FramesV2;
 import io.chatapp.transport.socket.codec.WireErrors;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
@@ -152,11 +154,16 @@ final class RequestHandler {
     }
     if (f instanceof Frame.Subscribe r) {
       String token = token(c);
-      // A connection holds one subscription: end the old one first so that its pushes stop
-      // before the new one replays.
+      // A connection holds one subscription: end the old one first (and its catch-up) so that
+      // its pushes stop before the new one replays.
       c.replaceSubscription(null, 0);
-      Subscription s = engine.subscribe(token, r.afterSeq(), new PushListener(c, id));
-      c.replaceSubscription(s, id);
+      PushListener listener = new PushListener(c, id);
+      if (r.afterSeq() < 0) {
+        // LATEST, or a bad seq that the engine's subscribe refuses in its own words.
+        c.replaceSubscription(engine.subscribe(token, r.afterSeq(), listener), id);
+      } else if (catchUp(c, c.startCatchUp(new CatchUp(id, listener, r.afterSeq())))) {
+        c.continueCatchUp();
+      }
       return new Frame.Ok(id);
     }
     if (f instanceof Frame.Unsubscribe) {
@@ -189,6 +196,44 @@ final class RequestHandler {
       return new FramesV2.SettingsResult(id, engine.updateSettings(token(c), r.settings()));
     }
     throw new IllegalArgumentException("not a request: " + f.opcode().describe());
+  }
+
+  /**
+   * Sends the next page of a subscription's stored messages, or, once none are left, opens the
+   * engine's subscription after the last one sent, which replays what was stored meanwhile and
+   * delivers each new message: no gap, no repeat. The first step runs in the SUBSCRIBE itself,
+   * so that a bad {@code afterSeq} or session is its ERROR; a later step's failure ends the
+   * subscription with SUBSCRIPTION_ENDED, as the engine would.
+   *
+   * @return {@code true} if more pages may follow: the connection runs the next step after the
+   *     requests that wait, once its outbound queue has room
+   */
+  boolean catchUp(Connection c, CatchUp step) {
+    if (!c.isCatchingUp(step)) {
+      return false; // replaced or ended meanwhile
+    }
+    List<Message> page = engine.fetch(token(c), step.afterSeq, CatchUp.PAGE);
+    if (page.isEmpty()) {
+      Subscription s = engine.subscribe(token(c), step.afterSeq, step.listener);
+      c.finishCatchUp(step, s);
+      return false;
+    }
+    step.listener.onMessages(page);
+    step.afterSeq = page.get(page.size() - 1).seq();
+    return true;
+  }
+
+  /** Runs a later step of a catch-up; see {@link #catchUp}. Called by the drain. */
+  boolean continueCatchUp(Connection c, CatchUp step) {
+    try {
+      return catchUp(c, step);
+    } catch (ChatException e) {
+      if (c.isCatchingUp(step)) {
+        c.finishCatchUp(step, null);
+        c.push(Frame.SubscriptionEnded.of(step.subscriptionId, e));
+      }
+      return false;
+    }
   }
 
   private static String token(Connection c) {

@@ -49,7 +49,12 @@ final class RequestQueue {
    */
   static final int MAX_SENDS_IN_FLIGHT = 64;
 
-  private record Waiting(Frame request, int bytes) {}
+  /** A request from the client, or the next step of a subscription's catch-up (no frame). */
+  private record Waiting(Frame request, int bytes, CatchUp catchUp) {
+    Waiting(Frame request, int bytes) {
+      this(request, bytes, null);
+    }
+  }
 
   /** A SEND started on the engine whose answer has not gone out yet. */
   private record Started(Waiting request, CompletableFuture<Frame> answer) {}
@@ -108,6 +113,26 @@ final class RequestQueue {
       scheduleDrain();
     }
     return pause;
+  }
+
+  /**
+   * Queues the next step of a subscription's catch-up behind the requests waiting now. Called by
+   * the thread that holds the drain, which runs it in turn; the drain's pause while the outbound
+   * queue is half full paces the steps.
+   */
+  void addCatchUp(CatchUp step) {
+    boolean schedule;
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      queue.add(new Waiting(null, 0, step));
+      schedule = !draining;
+      draining = true;
+    }
+    if (schedule) {
+      scheduleDrain();
+    }
   }
 
   /**
@@ -201,7 +226,7 @@ final class RequestQueue {
           draining = false;
           return false;
         }
-        if ((answering || !unanswered.isEmpty())
+        if ((answering || !unanswered.isEmpty()) && next.catchUp() == null
             && (!(next.request() instanceof Frame.Send) || unanswered.size() >= MAX_SENDS_IN_FLIGHT)) {
           // The drain stays with this connection; the last answer of a started SEND resumes it.
           waitsForAnswers = true;
@@ -216,6 +241,13 @@ final class RequestQueue {
       }
       if (resume) {
         connection.resumeReadingLater();
+      }
+      if (next.catchUp() != null) {
+        if (!server.isShuttingDown() && server.handler().continueCatchUp(connection, next.catchUp())) {
+          connection.continueCatchUp();
+        }
+        connection.madeProgress();
+        continue;
       }
       Frame request = next.request();
       Frame answer;
@@ -400,6 +432,9 @@ final class RequestQueue {
           return;
         }
         queuedBytes -= w.bytes();
+      }
+      if (w.catchUp() != null) {
+        continue; // not a request: nothing to answer
       }
       account.release(w.bytes());
       connection.respond(new Frame.ErrorFrame(w.request().requestId(), ErrorCode.UNAVAILABLE, "server is shutting down",
