@@ -77,9 +77,6 @@ final class Connection {
 
   // Only the worker that holds the drain uses it; the drain is handed over under lock.
   private String token;
-  // The subscription catching up on stored messages, if any; the thread that holds the drain
-  // sets and reads it, the loop thread reads it (isOpen) when it closes.
-  private volatile CatchUp catchUp;
 
   /** A connection on one of the server's own sockets. */
   Connection(EventLoop loop, ServerRuntime server, SocketChannel channel, long nowNanos) throws IOException {
@@ -591,40 +588,18 @@ final class Connection {
    * {@code next} instead.
    */
   void replaceSubscription(Subscription next, int id) {
-    catchUp = null;
     subscription.replace(next, id);
   }
 
-  /** Makes {@code step} the connection's catch-up; any subscription was ended just before. */
-  CatchUp startCatchUp(CatchUp step) {
-    catchUp = step;
-    return step;
-  }
-
-  /** Tells whether {@code step} is still the connection's catch-up, not replaced or ended. */
-  boolean isCatchingUp(CatchUp step) {
-    return catchUp == step && isOpen();
-  }
-
-  /**
-   * Ends a catch-up: its subscription, opened after the last page, becomes the connection's, or
-   * none if {@code s} is {@code null}; if the catch-up was replaced meanwhile, {@code s} is closed.
-   */
-  void finishCatchUp(CatchUp step, Subscription s) {
-    if (catchUp != step) {
-      if (s != null) {
-        s.close();
-      }
-      return;
-    }
-    catchUp = null;
-    subscription.replace(s, step.subscriptionId);
+  /** Returns the connection's subscription and its catch-up. */
+  SubscriptionSlot subscriptions() {
+    return subscription;
   }
 
   /** Runs the connection's catch-up's next step after the requests that wait now. */
   void continueCatchUp() {
-    CatchUp step = catchUp;
-    if (step != null) {
+    CatchUp step = subscription.catchUp();
+    if (step != null && isOpen()) {
       requests.addCatchUp(step);
     }
   }

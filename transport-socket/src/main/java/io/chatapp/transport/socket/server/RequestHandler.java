@@ -161,7 +161,7 @@ final class RequestHandler {
       if (r.afterSeq() < 0) {
         // LATEST, or a bad seq that the engine's subscribe refuses in its own words.
         c.replaceSubscription(engine.subscribe(token, r.afterSeq(), listener), id);
-      } else if (catchUp(c, c.startCatchUp(new CatchUp(id, listener, r.afterSeq())))) {
+      } else if (catchUp(c, c.subscriptions().startCatchUp(new CatchUp(id, listener, r.afterSeq())))) {
         c.continueCatchUp();
       }
       return new Frame.Ok(id);
@@ -209,13 +209,13 @@ final class RequestHandler {
    *     requests that wait, once its outbound queue has room
    */
   boolean catchUp(Connection c, CatchUp step) {
-    if (!c.isCatchingUp(step)) {
+    if (!c.subscriptions().isCatchingUp(step) || !c.isOpen()) {
       return false; // replaced or ended meanwhile
     }
     List<Message> page = engine.fetch(token(c), step.afterSeq, CatchUp.PAGE);
     if (page.isEmpty()) {
       Subscription s = engine.subscribe(token(c), step.afterSeq, step.listener);
-      c.finishCatchUp(step, s);
+      c.subscriptions().finishCatchUp(step, s);
       return false;
     }
     step.listener.onMessages(page);
@@ -228,8 +228,8 @@ final class RequestHandler {
     try {
       return catchUp(c, step);
     } catch (ChatException e) {
-      if (c.isCatchingUp(step)) {
-        c.finishCatchUp(step, null);
+      if (c.subscriptions().isCatchingUp(step)) {
+        c.subscriptions().finishCatchUp(step, null);
         c.push(Frame.SubscriptionEnded.of(step.subscriptionId, e));
       }
       return false;
