@@ -1,0 +1,637 @@
+// The web chat page: log in or sign up, a conversation list, a conversation view, over a
+// ChatConnection. Every text from the server goes into the DOM with textContent, never as HTML.
+
+import { ChatConnection } from './client.js';
+import { ChatError, Status } from './codec.js';
+
+const TOKEN_KEY = 'chatapp.session';
+const PAGE = 30;
+const TYPING_SHOWN_MILLIS = 6000;
+const TYPING_SENT_EVERY_MILLIS = 2000;
+
+const $ = (id) => document.getElementById(id);
+const conn = new ChatConnection();
+
+const state = {
+  me: null,
+  conversations: new Map(), // lower-case peer -> { peer, unread, online, lastSeenMicros, last, lastId, peerDeleted, typingUntil }
+  peer: null, // the open conversation's peer
+  messages: new Map(), // id -> { message, outgoing, status } of the open conversation
+  oldestId: 0, // the smallest id shown, for HISTORY's beforeId
+  loadingOlder: false,
+  noOlder: false,
+  unseen: new Map(), // seq -> lower-case peer: pushed messages not yet shown to the user, for ACK
+  readMark: 0,
+  lastTypingSent: 0,
+  typingTimer: null,
+};
+
+const key = (name) => name.toLowerCase();
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function showError(target, error) {
+  $(target).textContent = error ? describe(error) : '';
+}
+
+function describe(error) {
+  if (error instanceof ChatError) {
+    switch (error.reason) {
+      case 'BAD_CREDENTIALS': return 'Wrong username or password.';
+      case 'LOGIN_THROTTLED': return `Too many attempts: wait ${Math.ceil(error.retryAfterMillis / 1000) || 'a few'} s.`;
+      default:
+        if (error.codeName === 'ALREADY_EXISTS') return 'That username is taken.';
+        return error.message;
+    }
+  }
+  return error.message ?? String(error);
+}
+
+function formatTime(micros) {
+  const date = new Date(Number(micros) / 1000);
+  const today = new Date();
+  return date.toDateString() === today.toDateString()
+    ? date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
+    : date.toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+}
+
+// ---- connection state ------------------------------------------------------------------------
+
+const STATE_TEXT = { offline: 'offline', connecting: 'connecting…', online: 'online', reconnecting: 'reconnecting…' };
+
+conn.addEventListener('state', (event) => {
+  const { state: s } = event.detail;
+  const badge = $('conn-state');
+  badge.dataset.state = s;
+  badge.textContent = STATE_TEXT[s] ?? s;
+  $('send').disabled = s !== 'online' && s !== 'reconnecting';
+});
+
+conn.addEventListener('resumed', () => {
+  // pushes of receipts, presence and typing are live only: read what they would have told
+  refreshConversations();
+  if (state.peer) reloadHistory();
+});
+
+conn.addEventListener('session-lost', () => {
+  sessionStorage.removeItem(TOKEN_KEY);
+  showLoggedOut('Your session ended; log in again.');
+});
+
+// ---- auth ------------------------------------------------------------------------------------
+
+function credentials() {
+  return { username: $('auth-username').value.trim(), password: $('auth-password').value };
+}
+
+async function logIn(signUp) {
+  const { username, password } = credentials();
+  showError('auth-error', null);
+  if (!username || !password) {
+    $('auth-error').textContent = 'Enter a username and a password.';
+    return;
+  }
+  setBusy(true);
+  try {
+    if (signUp) await conn.createAccount(username, password);
+    const session = await conn.login(username, password);
+    $('auth-password').value = '';
+    sessionStorage.setItem(TOKEN_KEY, session.token);
+    await enterChat(session.username);
+  } catch (e) {
+    showError('auth-error', e);
+  } finally {
+    setBusy(false);
+  }
+}
+
+function setBusy(busy) {
+  $('login-button').disabled = busy;
+  $('signup-button').disabled = busy;
+}
+
+$('auth-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  logIn(false);
+});
+$('signup-button').addEventListener('click', () => logIn(true));
+
+async function enterChat(username) {
+  state.me = username;
+  $('me').textContent = username;
+  $('auth').hidden = true;
+  $('chat').hidden = false;
+  $('account').hidden = false;
+  document.body.classList.remove('show-conversation');
+  await refreshConversations();
+  $('search-input').focus();
+}
+
+function showLoggedOut(message) {
+  state.me = null;
+  state.peer = null;
+  state.conversations.clear();
+  state.messages.clear();
+  state.unseen.clear();
+  state.readMark = 0;
+  $('conversations').replaceChildren();
+  $('messages').replaceChildren();
+  $('search-results').replaceChildren();
+  $('chat').hidden = true;
+  $('account').hidden = true;
+  $('auth').hidden = false;
+  $('auth-error').textContent = message ?? '';
+  $('auth-username').focus();
+}
+
+$('logout').addEventListener('click', async () => {
+  sessionStorage.removeItem(TOKEN_KEY);
+  try {
+    await conn.logout();
+  } catch {
+    // the session is forgotten here either way; the server ends it when it expires
+  }
+  showLoggedOut();
+});
+
+$('delete-account').addEventListener('click', () => {
+  $('delete-password').value = '';
+  $('delete-error').textContent = '';
+  $('delete-dialog').showModal();
+  $('delete-password').focus();
+});
+$('delete-cancel').addEventListener('click', () => $('delete-dialog').close());
+$('delete-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  try {
+    await conn.deleteAccount($('delete-password').value);
+    $('delete-password').value = '';
+    $('delete-dialog').close();
+    sessionStorage.removeItem(TOKEN_KEY);
+    showLoggedOut('Your account was deleted.');
+  } catch (e) {
+    showError('delete-error', e);
+  }
+});
+
+// ---- conversation list -----------------------------------------------------------------------
+
+async function refreshConversations() {
+  const list = [];
+  let pageToken = null;
+  for (let page = 0; page < 10; page++) {
+    // eslint-disable-next-line no-await-in-loop
+    const answer = await conn.call({ op: 'LIST_CONVERSATIONS', pageToken, limit: 100 });
+    list.push(...answer.conversations);
+    pageToken = answer.nextPageToken;
+    if (!pageToken) break;
+  }
+  for (const c of list) {
+    const old = state.conversations.get(key(c.peer));
+    state.conversations.set(key(c.peer), {
+      peer: c.peer,
+      unread: c.unreadCount,
+      online: c.presence.online,
+      lastSeenMicros: c.presence.lastSeenMicros,
+      last: c.last,
+      lastId: c.last ? c.last.message.id : 0,
+      peerDeleted: c.peerDeleted,
+      typingUntil: old?.typingUntil ?? 0,
+    });
+  }
+  renderConversations();
+  if (state.peer) renderPeerHeader();
+}
+
+function conversationFor(peer) {
+  let c = state.conversations.get(key(peer));
+  if (!c) {
+    c = { peer, unread: 0, online: false, lastSeenMicros: null, last: null, lastId: 0, peerDeleted: false, typingUntil: 0 };
+    state.conversations.set(key(peer), c);
+  }
+  return c;
+}
+
+function renderConversations() {
+  const sorted = [...state.conversations.values()].sort((a, b) => Number(b.lastId) - Number(a.lastId));
+  $('conversations').replaceChildren(...sorted.map((c) => {
+    const item = el('li', 'conversation-item');
+    const button = el('button', 'conversation-button');
+    button.type = 'button';
+    button.dataset.peer = c.peer;
+    button.dataset.test = 'conversation-item';
+    if (state.peer && key(state.peer) === key(c.peer)) button.setAttribute('aria-current', 'true');
+    const dot = el('span', 'dot');
+    dot.dataset.online = String(c.online);
+    dot.dataset.test = 'presence-dot';
+    dot.setAttribute('aria-label', c.online ? 'online' : 'offline');
+    dot.setAttribute('role', 'img');
+    const name = el('span', 'name', c.peer);
+    name.dataset.test = 'conversation-name';
+    const preview = el('span', 'preview');
+    if (c.typingUntil > Date.now()) preview.textContent = 'typing…';
+    else if (c.last) preview.textContent = `${c.last.outgoing ? 'You: ' : ''}${c.last.message.text}`;
+    else if (c.peerDeleted) preview.textContent = 'account deleted';
+    const badge = el('span', 'unread', c.unread > 0 ? String(c.unread) : '');
+    badge.dataset.test = 'unread';
+    badge.hidden = !(c.unread > 0);
+    badge.setAttribute('aria-label', `${c.unread} unread`);
+    button.append(dot, name, badge, preview);
+    button.addEventListener('click', () => openConversation(c.peer));
+    item.append(button);
+    return item;
+  }));
+  $('no-conversations').hidden = sorted.length > 0;
+}
+
+// ---- directory search ------------------------------------------------------------------------
+
+$('search-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const text = $('search-input').value.trim();
+  const pattern = text === '' ? '*' : /[*?]/.test(text) ? text : `${text}*`;
+  try {
+    const answer = await conn.call({ op: 'LIST_ACCOUNTS', pattern, pageToken: null, limit: 20 });
+    const results = answer.accounts.filter((a) => key(a.username) !== key(state.me));
+    $('search-results').replaceChildren(...results.map((a) => {
+      const item = el('li');
+      const button = el('button', 'search-result', a.username);
+      button.type = 'button';
+      button.dataset.username = a.username;
+      button.dataset.test = 'search-result';
+      button.addEventListener('click', () => {
+        $('search-results').replaceChildren();
+        $('search-input').value = '';
+        openConversation(a.username);
+      });
+      item.append(button);
+      return item;
+    }));
+    if (results.length === 0) $('search-results').append(el('li', 'hint', `Nobody matches ${pattern}`));
+    showError('chat-error', null);
+  } catch (e) {
+    showError('chat-error', e);
+  }
+});
+
+// ---- the open conversation -------------------------------------------------------------------
+
+async function openConversation(peer) {
+  conversationFor(peer);
+  state.peer = peer;
+  document.body.classList.add('show-conversation');
+  $('composer').hidden = false;
+  $('typing').textContent = '';
+  renderPeerHeader();
+  renderConversations();
+  await reloadHistory();
+  $('message-input').focus();
+}
+
+$('back').addEventListener('click', () => {
+  document.body.classList.remove('show-conversation');
+  state.peer = null;
+  renderConversations();
+});
+
+function renderPeerHeader() {
+  const c = conversationFor(state.peer);
+  $('peer-name').textContent = c.peer;
+  const presence = $('peer-presence');
+  presence.dataset.online = String(c.online);
+  if (c.peerDeleted) presence.textContent = 'account deleted';
+  else if (c.online) presence.textContent = 'online';
+  else if (c.lastSeenMicros) presence.textContent = `last seen ${formatTime(c.lastSeenMicros)}`;
+  else presence.textContent = 'offline';
+}
+
+async function reloadHistory() {
+  const peer = state.peer;
+  state.messages.clear();
+  state.oldestId = 0;
+  state.noOlder = false;
+  $('messages').replaceChildren();
+  const answer = await conn.call({ op: 'HISTORY', peer, beforeId: 0, limit: PAGE });
+  if (state.peer !== peer) return;
+  addEntries(answer.entries);
+  state.noOlder = answer.entries.length === 0;
+  renderOlderControls();
+  scrollToBottom();
+  markRead();
+}
+
+async function loadOlder() {
+  if (state.loadingOlder || state.noOlder || !state.peer) return;
+  state.loadingOlder = true;
+  const peer = state.peer;
+  const scroller = $('messages-scroll');
+  const fromBottom = scroller.scrollHeight - scroller.scrollTop;
+  try {
+    const answer = await conn.call({ op: 'HISTORY', peer, beforeId: state.oldestId, limit: PAGE });
+    if (state.peer !== peer) return;
+    if (answer.entries.length === 0) state.noOlder = true;
+    addEntries(answer.entries);
+    // keep the message the user was looking at in place
+    scroller.scrollTop = scroller.scrollHeight - fromBottom;
+  } catch (e) {
+    showError('chat-error', e);
+  } finally {
+    state.loadingOlder = false;
+    renderOlderControls();
+  }
+}
+
+function renderOlderControls() {
+  $('load-older').hidden = state.noOlder || state.messages.size === 0;
+  $('history-start').hidden = !state.noOlder || state.messages.size === 0;
+}
+
+$('messages-scroll').addEventListener('scroll', () => {
+  if ($('messages-scroll').scrollTop < 40) loadOlder();
+});
+$('load-older').addEventListener('click', () => loadOlder());
+
+/** Adds history entries (any order) to the open conversation; ids already shown are skipped. */
+function addEntries(entries) {
+  for (const entry of entries) {
+    const { id } = entry.message;
+    if (state.oldestId === 0 || id < state.oldestId) state.oldestId = id;
+    const known = state.messages.get(id);
+    if (known) {
+      if (entry.status > known.status) setStatus(known, entry.status);
+      continue;
+    }
+    state.messages.set(id, { ...entry });
+    insertMessage(state.messages.get(id));
+  }
+}
+
+function insertMessage(entry) {
+  const { message, outgoing } = entry;
+  const item = el('li', `msg ${outgoing ? 'out' : 'in'}`);
+  item.dataset.id = String(message.id);
+  item.dataset.direction = outgoing ? 'out' : 'in';
+  item.dataset.test = 'message';
+  const text = el('p', 'text', message.text);
+  text.dataset.test = 'message-text';
+  const meta = el('p', 'meta');
+  const who = el('span', 'visually-hidden', outgoing ? 'You said: ' : `${message.sender} said: `);
+  item.prepend(who);
+  const time = el('time', 'time', formatTime(message.sentAtMicros));
+  time.dateTime = new Date(Number(message.sentAtMicros) / 1000).toISOString();
+  meta.append(time);
+  if (outgoing) {
+    const status = el('span', 'status');
+    status.dataset.test = 'status';
+    meta.append(status);
+  }
+  const remove = el('button', 'delete', '×');
+  remove.type = 'button';
+  remove.dataset.test = 'delete-message';
+  remove.setAttribute('aria-label', 'Delete message');
+  remove.addEventListener('click', () => deleteMessage(message.id));
+  meta.append(remove);
+  item.append(text, meta);
+  entry.node = item;
+  setStatus(entry, entry.status);
+  // keep id order: find the first shown message with a larger id
+  const list = $('messages');
+  let before = null;
+  for (const child of list.children) {
+    if (Number(child.dataset.id) > Number(message.id)) {
+      before = child;
+      break;
+    }
+  }
+  list.insertBefore(item, before);
+}
+
+const STATUS_MARK = { [Status.SENT]: ['✓', 'sent'], [Status.DELIVERED]: ['✓✓', 'delivered'], [Status.READ]: ['✓✓', 'read'] };
+
+function setStatus(entry, status) {
+  entry.status = status;
+  const mark = entry.node?.querySelector('.status');
+  if (!mark) return;
+  const [symbol, name] = STATUS_MARK[status] ?? ['', ''];
+  mark.textContent = symbol;
+  mark.dataset.status = name;
+  mark.setAttribute('aria-label', name);
+  mark.title = name;
+}
+
+function scrollToBottom() {
+  const scroller = $('messages-scroll');
+  scroller.scrollTop = scroller.scrollHeight;
+}
+
+function nearBottom() {
+  const scroller = $('messages-scroll');
+  return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
+}
+
+async function deleteMessage(id) {
+  try {
+    await conn.call({ op: 'DELETE_MESSAGES', messageIds: [id] });
+    const entry = state.messages.get(id);
+    entry?.node?.remove();
+    state.messages.delete(id);
+  } catch (e) {
+    showError('chat-error', e);
+  }
+}
+
+// ---- sending ---------------------------------------------------------------------------------
+
+let sendCounter = 0;
+const clientIdPrefix = `w-${Math.random().toString(36).slice(2, 10)}-`;
+
+async function sendMessage(text) {
+  const peer = state.peer;
+  // the same client message id on a retry makes a SEND that got through before a drop count once
+  const clientMessageId = `${clientIdPrefix}${++sendCounter}`;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      // eslint-disable-next-line no-await-in-loop
+      const answer = await conn.call({ op: 'SEND', recipient: peer, text, clientMessageId });
+      const entry = { message: answer.message, outgoing: true, status: Status.SENT };
+      const c = conversationFor(answer.message.recipient);
+      c.last = entry;
+      c.lastId = answer.message.id;
+      renderConversations();
+      if (state.peer && key(state.peer) === key(peer)) {
+        addEntries([entry]);
+        scrollToBottom();
+      }
+      return true;
+    } catch (e) {
+      if (!(e instanceof ChatError) || e.codeName !== 'UNAVAILABLE' || attempt >= 3) {
+        showError('chat-error', e);
+        return false;
+      }
+    }
+  }
+}
+
+$('composer').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const input = $('message-input');
+  const text = input.value;
+  if (text.trim() === '' || !state.peer) return;
+  input.value = '';
+  showError('chat-error', null);
+  if (!(await sendMessage(text)) && input.value === '') input.value = text;
+});
+
+$('message-input').addEventListener('keydown', (event) => {
+  if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+    event.preventDefault();
+    $('composer').requestSubmit();
+  }
+});
+
+$('message-input').addEventListener('input', () => {
+  const now = Date.now();
+  if (!state.peer || now - state.lastTypingSent < TYPING_SENT_EVERY_MILLIS || $('message-input').value === '') return;
+  state.lastTypingSent = now;
+  conn.call({ op: 'TYPING', peer: state.peer }).catch(() => {});
+});
+
+// ---- pushes ----------------------------------------------------------------------------------
+
+conn.addEventListener('message', (event) => {
+  const message = event.detail;
+  const peer = key(message.sender) === key(state.me) ? message.recipient : message.sender;
+  const c = conversationFor(peer);
+  c.typingUntil = 0;
+  const entry = { message, outgoing: false, status: Status.DELIVERED };
+  if (message.id > c.lastId) {
+    // a message at or below the list's newest is counted in the list's unread count already
+    c.unread += 1;
+    c.last = entry;
+    c.lastId = message.id;
+  }
+  state.unseen.set(message.seq, key(peer));
+  if (state.peer && key(state.peer) === key(peer)) {
+    const follow = nearBottom();
+    addEntries([entry]);
+    $('typing').textContent = '';
+    if (follow) scrollToBottom();
+    markRead();
+  }
+  renderConversations();
+});
+
+conn.addEventListener('carbon', (event) => {
+  const message = event.detail;
+  const c = conversationFor(message.recipient);
+  const entry = { message, outgoing: true, status: Status.SENT };
+  if (message.id > c.lastId) {
+    c.last = entry;
+    c.lastId = message.id;
+  }
+  if (state.peer && key(state.peer) === key(message.recipient)) addEntries([entry]);
+  renderConversations();
+});
+
+conn.addEventListener('receipt', (event) => {
+  const { peer, status, uptoMessageId } = event.detail;
+  const c = state.conversations.get(key(peer));
+  if (c?.last?.outgoing && c.last.message.id <= uptoMessageId && c.last.status < status) c.last.status = status;
+  if (!state.peer || key(state.peer) !== key(peer)) return;
+  for (const entry of state.messages.values()) {
+    if (entry.outgoing && entry.message.id <= uptoMessageId && entry.status < status) setStatus(entry, status);
+  }
+});
+
+conn.addEventListener('presence', (event) => {
+  const { username, online, lastSeenMicros } = event.detail;
+  const c = conversationFor(username);
+  c.online = online;
+  c.lastSeenMicros = lastSeenMicros;
+  renderConversations();
+  if (state.peer && key(state.peer) === key(username)) renderPeerHeader();
+});
+
+conn.addEventListener('typing', (event) => {
+  const { username } = event.detail;
+  const c = conversationFor(username);
+  c.typingUntil = Date.now() + TYPING_SHOWN_MILLIS;
+  if (state.peer && key(state.peer) === key(username)) $('typing').textContent = `${c.peer} is typing…`;
+  renderConversations();
+  clearTimeout(state.typingTimer);
+  state.typingTimer = setTimeout(() => {
+    $('typing').textContent = '';
+    renderConversations();
+  }, TYPING_SHOWN_MILLIS);
+});
+
+conn.addEventListener('withdrawal', (event) => {
+  const { sender, afterSeq } = event.detail;
+  if (state.peer && key(state.peer) === key(sender)) {
+    for (const [id, entry] of state.messages) {
+      if (!entry.outgoing && entry.message.seq > afterSeq) {
+        entry.node?.remove();
+        state.messages.delete(id);
+      }
+    }
+  }
+  refreshConversations().catch(() => {});
+});
+
+// ---- read marks ------------------------------------------------------------------------------
+
+/**
+ * Acknowledges what the user has now seen. The read mark covers the whole mailbox, so it moves
+ * only up to just below the oldest pushed message of another conversation the user has not
+ * opened: those stay unread.
+ */
+function markRead() {
+  if (!state.peer || document.hidden) return;
+  const open = key(state.peer);
+  let upto = 0;
+  let blockedAt = Infinity;
+  for (const [seq, peer] of state.unseen) {
+    if (peer === open) upto = Math.max(upto, seq);
+    else blockedAt = Math.min(blockedAt, seq);
+  }
+  for (const entry of state.messages.values()) {
+    if (!entry.outgoing) upto = Math.max(upto, Number(entry.message.seq));
+  }
+  upto = Math.min(upto, blockedAt - 1);
+  for (const [seq, peer] of state.unseen) if (peer === open && seq <= upto) state.unseen.delete(seq);
+  const c = conversationFor(state.peer);
+  if (c.unread > 0) {
+    c.unread = 0;
+    renderConversations();
+  }
+  if (upto <= state.readMark) return;
+  state.readMark = upto;
+  conn.call({ op: 'ACK', uptoSeq: upto }).catch(() => {});
+}
+
+document.addEventListener('visibilitychange', () => markRead());
+
+// ---- start -----------------------------------------------------------------------------------
+
+async function start() {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  if (!token) {
+    $('auth-username').focus();
+    return;
+  }
+  try {
+    const session = await conn.resume(token);
+    await enterChat(session.username);
+  } catch (e) {
+    if (e instanceof ChatError && e.codeName === 'UNAUTHENTICATED') sessionStorage.removeItem(TOKEN_KEY);
+    showLoggedOut(e instanceof ChatError && e.codeName === 'UNAUTHENTICATED' ? '' : describe(e));
+  }
+}
+
+window.chatapp = { connection: conn, state }; // for the browser tests and the curious
+start();
