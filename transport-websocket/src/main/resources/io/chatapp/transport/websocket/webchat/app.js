@@ -267,6 +267,8 @@ $('search-form').addEventListener('submit', async (event) => {
       button.addEventListener('click', () => {
         $('search-results').replaceChildren();
         $('search-input').value = '';
+        const c = conversationFor(a.username);
+        if (c.lastId === 0) c.online = a.online;
         openConversation(a.username);
       });
       item.append(button);
@@ -323,6 +325,8 @@ async function reloadHistory() {
   renderOlderControls();
   scrollToBottom();
   markRead();
+  // a short page may still have older messages behind it (the server caps a page's bytes): ask once
+  if (!state.noOlder && answer.entries.length < PAGE) await loadOlder();
 }
 
 async function loadOlder() {
@@ -460,6 +464,8 @@ async function sendMessage(text) {
       const answer = await conn.call({ op: 'SEND', recipient: peer, text, clientMessageId });
       const entry = { message: answer.message, outgoing: true, status: Status.SENT };
       const c = conversationFor(answer.message.recipient);
+      // a new conversation: its presence now shows, but no push says so
+      if (c.lastId === 0) refreshConversations().catch(() => {});
       c.last = entry;
       c.lastId = answer.message.id;
       renderConversations();
@@ -509,6 +515,7 @@ conn.addEventListener('message', (event) => {
   const c = conversationFor(peer);
   c.typingUntil = 0;
   const entry = { message, outgoing: false, status: Status.DELIVERED };
+  if (c.lastId === 0) refreshConversations().catch(() => {});
   if (message.id > c.lastId) {
     // a message at or below the list's newest is counted in the list's unread count already
     c.unread += 1;
