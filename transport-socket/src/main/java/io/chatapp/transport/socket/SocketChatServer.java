@@ -5,6 +5,8 @@ import static io.chatapp.transport.socket.BuilderChecks.once;
 import static io.chatapp.transport.socket.BuilderChecks.range;
 
 import io.chatapp.api.ChatEngine;
+import io.chatapp.transport.socket.carrier.CarriedConnection;
+import io.chatapp.transport.socket.carrier.CarrierChannel;
 import io.chatapp.transport.socket.codec.Frame;
 import io.chatapp.transport.socket.server.ServerConfig;
 import io.chatapp.transport.socket.server.ServerRuntime;
@@ -88,7 +90,7 @@ public final class SocketChatServer implements AutoCloseable {
    * Returns the port the server listens on, the chosen one if it was built with port 0.
    *
    * @return the port
-   * @throws IllegalStateException before {@link #start}
+   * @throws IllegalStateException before {@link #start}, or if built not to listen
    */
   public int port() {
     return runtime.port();
@@ -102,6 +104,27 @@ public final class SocketChatServer implements AutoCloseable {
    */
   public long bufferedBytes() {
     return runtime.bufferedBytes();
+  }
+
+  /**
+   * Takes on a connection that another transport carries (the WebSocket transport's, say): from
+   * now on the server reads the protocol's frames from it and writes its answers to it exactly as
+   * on its own TCP connections, under the same limits, timeouts and memory budget. For chatapp's
+   * transports; an application does not call it.
+   *
+   * <p>If the server refuses the connection (its connection limits are reached, it is not
+   * started, or it is closing), it writes an ERROR frame to the channel, flushes it and shuts its
+   * output, on the calling thread, and returns {@code null}.
+   *
+   * @param channel the carrier's end of the connection
+   * @return the server's end, which the carrier hands what the peer sends; {@code null} if refused
+   * @throws IllegalArgumentException if {@code channel} is {@code null}
+   */
+  public CarriedConnection attach(CarrierChannel channel) {
+    if (channel == null) {
+      throw new IllegalArgumentException("channel must not be null");
+    }
+    return runtime.attach(channel);
   }
 
   /** The most bytes the connections held at once since the start; for tests. */
@@ -151,6 +174,7 @@ public final class SocketChatServer implements AutoCloseable {
     private Long maxBufferedBytes;
     private Integer maxHandshakeFrameBytes;
     private Integer maxProtocolVersion;
+    private Boolean listen;
 
     private Builder(ChatEngine engine) {
       this.engine = engine;
@@ -432,6 +456,22 @@ public final class SocketChatServer implements AutoCloseable {
     }
 
     /**
+     * Sets whether the server binds a TCP port. Default {@code true}. A server that does not
+     * listen serves only the connections another transport carries to it through
+     * {@link SocketChatServer#attach} (the WebSocket transport's, say), with the same protocol,
+     * limits and memory budget.
+     *
+     * @param listen {@code false} to bind no port
+     * @return this builder
+     * @throws IllegalStateException if set before
+     */
+    public Builder listen(boolean listen) {
+      once(this.listen, "listen");
+      this.listen = listen;
+      return this;
+    }
+
+    /**
      * Builds the server; it listens once {@link SocketChatServer#start()} is called.
      *
      * @return the server
@@ -459,7 +499,8 @@ public final class SocketChatServer implements AutoCloseable {
           sslContext,
           maxBufferedBytes != null ? maxBufferedBytes : defaultMaxBufferedBytes(),
           Math.min(frameLimit, maxHandshakeFrameBytes != null ? maxHandshakeFrameBytes : DEFAULT_MAX_HANDSHAKE_FRAME_BYTES),
-          maxProtocolVersion != null ? maxProtocolVersion : Frame.LATEST_VERSION);
+          maxProtocolVersion != null ? maxProtocolVersion : Frame.LATEST_VERSION,
+          listen == null || listen);
       return new SocketChatServer(new ServerRuntime(config));
     }
 

@@ -15,6 +15,7 @@ import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -43,8 +44,8 @@ final class Connection {
 
   private final EventLoop loop;
   private final ServerRuntime server;
-  private final SocketChannel channel;
-  private final TransportLayer io; // the channel, or TLS over it
+  private final TransportLayer io; // the channel, TLS over it, or a carrier
+  private final ReadableByteChannel discardFrom; // what a closing connection drains: the raw input
   private final SocketAddress remote;
   private final String origin;
   private final MemoryAccount account;
@@ -77,20 +78,32 @@ final class Connection {
   // Only the worker that holds the drain uses it; the drain is handed over under lock.
   private String token;
 
+  /** A connection on one of the server's own sockets. */
   Connection(EventLoop loop, ServerRuntime server, SocketChannel channel, long nowNanos) throws IOException {
+    this(loop, server, server.transport(channel), channel, EventLoop.remoteOf(channel),
+        new MemoryAccount(server.memory()), nowNanos);
+  }
+
+  /** A connection another transport carries. */
+  Connection(EventLoop loop, ServerRuntime server, CarriedTransport carried, long nowNanos) throws IOException {
+    this(loop, server, carried, carried, carried.remoteAddress(), carried.account(), nowNanos);
+  }
+
+  private Connection(EventLoop loop, ServerRuntime server, TransportLayer io, ReadableByteChannel discardFrom,
+      SocketAddress remote, MemoryAccount account, long nowNanos) throws IOException {
     this.loop = loop;
     this.server = server;
-    this.channel = channel;
-    this.io = server.transport(channel);
-    this.remote = EventLoop.remoteOf(channel);
+    this.io = io;
+    this.discardFrom = discardFrom;
+    this.remote = remote;
     this.origin = remote instanceof InetSocketAddress isa && isa.getAddress() != null
         ? isa.getAddress().getHostAddress() : null;
-    this.account = new MemoryAccount(server.memory());
+    this.account = account;
     if (!account.tryReserve(io.bufferBytes())) {
       io.close();
       throw new IOException("the memory budget has no room for the TLS buffers of a new connection");
     }
-    this.out = new OutboundQueue(server.config().maxOutboundBytes(), account);
+    this.out = new OutboundQueue(server.config().maxOutboundBytes(), account, io.writesWholeFrames());
     this.requests = new RequestQueue(this, server, out, account);
     this.inbound = new InboundBuffer(account, loop.scratch());
     // A HELLO is tiny: until it is through, a stranger may not announce large frames.
@@ -252,6 +265,16 @@ final class Connection {
       if (io.hasBufferedInput()) {
         onReadable();
       }
+    }
+  }
+
+  /**
+   * Stops reading because the carrier's last read took the memory budget past what readers may
+   * hold; reads again as memory is released, as after a refused read.
+   */
+  void muteForCarrierMemory() {
+    if (state == State.OPEN || state == State.HANDSHAKE) {
+      muteForMemory();
     }
   }
 
@@ -472,7 +495,7 @@ final class Connection {
 
   private void discardInput() {
     try {
-      if (inbound.discard(channel)) {
+      if (inbound.discard(discardFrom)) {
         closeNow(null);
       }
     } catch (IOException e) {
@@ -481,8 +504,10 @@ final class Connection {
   }
 
   private void updateInterest() {
-    if (key != null && key.isValid()) {
-      boolean read = !pausedForRequests && !mutedForMemory;
+    boolean read = !pausedForRequests && !mutedForMemory;
+    if (key == null) {
+      io.interest(read, writeOn);
+    } else if (key.isValid()) {
       key.interestOps((read ? SelectionKey.OP_READ : 0) | (writeOn ? SelectionKey.OP_WRITE : 0));
     }
   }

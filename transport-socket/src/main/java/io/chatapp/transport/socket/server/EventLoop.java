@@ -190,6 +190,33 @@ final class EventLoop implements Runnable, Executor {
     }
   }
 
+  /** Takes over a connection another transport carries. Loop thread. */
+  void adopt(CarriedTransport carried) {
+    if (stopping || carried.goneBeforeAdoption()) {
+      carried.abandon();
+      server.connectionClosed(carried.remoteAddress());
+      return;
+    }
+    Connection c = null;
+    try {
+      c = new Connection(this, server, carried, server.config().ticker().getAsLong());
+      carried.bind(c);
+      connections.add(c);
+      server.connectionOpened(c);
+      if (carried.hasBufferedInput()) {
+        c.onReadable();
+      }
+    } catch (Throwable t) {
+      if (c != null) {
+        c.closeNow(null);
+      } else {
+        carried.abandon();
+        server.connectionClosed(carried.remoteAddress());
+      }
+      LOG.log(Level.WARNING, "could not take on the " + carried, t);
+    }
+  }
+
   void removed(Connection c) {
     muted.remove(c);
     if (connections.remove(c)) {

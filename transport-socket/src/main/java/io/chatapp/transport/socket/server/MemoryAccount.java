@@ -36,6 +36,20 @@ final class MemoryAccount {
     return true;
   }
 
+  /**
+   * Counts bytes a carrier has read already, even beyond the budget; see
+   * {@link MemoryBudget#reserveAnyway}.
+   *
+   * @return {@code true} if the budget still has room for reading
+   */
+  synchronized boolean reserveAnyway(long bytes) {
+    if (closed) {
+      return false;
+    }
+    held += bytes;
+    return budget.reserveAnyway(bytes);
+  }
+
   /** Reserves up to {@code wanted} bytes for reading; see {@link MemoryBudget#reserveForReading}. */
   synchronized long reserveForReading(long wanted) {
     if (closed) {

@@ -99,6 +99,25 @@ final class MemoryBudget {
     return reserve(1, wanted, maxBytes - ERROR_HEADROOM_BYTES, held);
   }
 
+  /**
+   * Counts bytes that are in memory already (a carrier read them before it could ask), even if
+   * that takes the budget past its limit.
+   *
+   * @return {@code true} if readers may still take more: the carrier reads on; {@code false} if
+   *     not (a refusal, as for {@link #tryReserve}): the carrier stops until memory is released
+   */
+  boolean reserveAnyway(long bytes) {
+    long after = used.addAndGet(bytes);
+    if (after > peak.get()) {
+      peak.accumulateAndGet(after, Math::max);
+    }
+    if (after > maxBytes - ERROR_HEADROOM_BYTES) {
+      refused.set(true);
+      return false;
+    }
+    return true;
+  }
+
   private long reserve(long min, long wanted, long ceiling, long held) {
     while (true) {
       long u = used.get();

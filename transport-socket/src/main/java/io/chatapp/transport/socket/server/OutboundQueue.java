@@ -35,6 +35,10 @@ final class OutboundQueue {
 
   private static final int INITIAL_BYTES = 256;
   private static final int RETAINED_BYTES = 64 * 1024;
+  /** The largest answer that may use the budget's headroom; see {@link #mayUseHeadroom}. */
+  private static final int SMALL_ANSWER_BYTES = 1024;
+  /** The most a connection may hold for its answers to use the headroom. */
+  private static final long SMALL_HOLDER_BYTES = 16 * 1024;
 
   private final Object lock = new Object();
   private final int maxBytes;
@@ -48,10 +52,23 @@ final class OutboundQueue {
   private boolean answerRefused; // guarded by lock: an answer found no room in the memory budget
   private WireWriter writing = new WireWriter(INITIAL_BYTES); // loop thread; swapped under lock
   private ByteBuffer writingView; // loop thread only
+  // Where the frames of each buffer end, when each write must be one whole frame; else null.
+  private FrameEnds pendingEnds; // guarded by lock
+  private FrameEnds writingEnds; // loop thread; swapped under lock
 
-  OutboundQueue(int maxBytes, MemoryAccount account) {
+  /**
+   * Creates an empty queue.
+   *
+   * @param maxBytes the most bytes queued before pushes are refused
+   * @param account the connection's share of the memory budget
+   * @param wholeFrames whether each write must hold exactly one frame (see
+   *     {@link TransportLayer#writesWholeFrames}); the queue then remembers where each frame ends
+   */
+  OutboundQueue(int maxBytes, MemoryAccount account, boolean wholeFrames) {
     this.maxBytes = maxBytes;
     this.account = account;
+    this.pendingEnds = wholeFrames ? new FrameEnds() : null;
+    this.writingEnds = wholeFrames ? new FrameEnds() : null;
   }
 
   /**
@@ -79,7 +96,8 @@ final class OutboundQueue {
    * since the client is not slow but asked for too much; so is a response for which the memory
    * budget has no room now. A push that would take the queue past its limit is refused with
    * {@link Result#OVERFLOW}: the client does not keep up; one for which the budget has no room
-   * with {@link Result#NO_MEMORY}. HELLO_OK, PONG and ERROR frames may use the budget's headroom.
+   * with {@link Result#NO_MEMORY}. HELLO_OK, PONG and ERROR frames may use the budget's headroom, and
+   * so may small answers to a connection that holds little (see {@link #mayUseHeadroom}).
    *
    * @param frame the frame
    * @param response whether it answers a request
@@ -103,7 +121,7 @@ final class OutboundQueue {
                 + " bytes; ask for fewer items", WireErrors.RESPONSE_TOO_LARGE, 0))) {
           return Result.NO_MEMORY;
         }
-      } else if (!(isControl(frame) ? account.tryReserveForError(bytes) : account.tryReserve(bytes))) {
+      } else if (!(mayUseHeadroom(frame, response, bytes) ? account.tryReserveForError(bytes) : account.tryReserve(bytes))) {
         undo(before);
         answerRefused |= response;
         if (!response || !queueError(new Frame.ErrorFrame(frame.requestId(), ErrorCode.RESOURCE_EXHAUSTED,
@@ -112,6 +130,7 @@ final class OutboundQueue {
           return Result.NO_MEMORY;
         }
       }
+      markEnd();
       if (flushRequested) {
         return Result.QUEUED;
       }
@@ -121,12 +140,30 @@ final class OutboundQueue {
   }
 
   /**
+   * Tells whether a frame may use the budget's headroom: a control frame (see {@link #isControl}),
+   * or a small answer to a connection that holds little. Connections that never read their large
+   * answers can fill the budget up to the headroom until the server reclaims them; meanwhile a
+   * client that reads still gets its small answers (a SEND's, whose message is stored already,
+   * above all) rather than RESOURCE_EXHAUSTED.
+   */
+  private boolean mayUseHeadroom(Frame frame, boolean response, int bytes) {
+    return isControl(frame) || response && bytes <= SMALL_ANSWER_BYTES && account.held() < SMALL_HOLDER_BYTES;
+  }
+
+  /**
    * Tells whether a frame is a small one that keeps the protocol going (HELLO_OK, PONG, ERROR):
    * these may use the budget's headroom, so that a client can connect and hear why it fails even
    * while the budget is spent.
    */
   private static boolean isControl(Frame frame) {
     return frame instanceof Frame.ErrorFrame || frame instanceof Frame.HelloOk || frame instanceof Frame.Pong;
+  }
+
+  /** Notes that the pending buffer ends with a whole frame now. */
+  private void markEnd() { // guarded by lock
+    if (pendingEnds != null) {
+      pendingEnds.add(pending.size());
+    }
   }
 
   /** Drops what was written after {@code size}, and the array it took, if it grew. */
@@ -155,7 +192,7 @@ final class OutboundQueue {
   boolean flush(WritableByteChannel channel) throws IOException {
     while (true) {
       if (writingView != null && writingView.hasRemaining()) {
-        int written = channel.write(writingView);
+        int written = writingEnds == null ? channel.write(writingView) : writeFrames(channel);
         if (written > 0) {
           writtenBytes += written;
           account.release(written);
@@ -180,10 +217,33 @@ final class OutboundQueue {
         WireWriter full = pending;
         pending = writing;
         writing = full;
+        if (pendingEnds != null) {
+          FrameEnds ends = pendingEnds;
+          pendingEnds = writingEnds;
+          writingEnds = ends;
+          pendingEnds.clear();
+        }
         writingView = writing.view();
         writingRemaining = writingView.remaining();
       }
     }
+  }
+
+  /** Writes the frames being written one per write, each whole or not at all; returns the bytes. */
+  private int writeFrames(WritableByteChannel channel) throws IOException {
+    int written = 0;
+    int limit = writingView.limit();
+    while (writingView.hasRemaining()) {
+      writingView.limit(writingEnds.next());
+      int n = channel.write(writingView);
+      writingView.limit(limit);
+      if (n == 0) {
+        break;
+      }
+      writingEnds.advance();
+      written += n;
+    }
+    return written;
   }
 
   /** Returns the bytes written so far. Called by the loop thread. */
@@ -200,6 +260,9 @@ final class OutboundQueue {
       account.release(pending.size());
       pending.clear();
       pending.trimIfEmpty(INITIAL_BYTES);
+      if (pendingEnds != null) {
+        pendingEnds.clear();
+      }
     }
   }
 
@@ -264,6 +327,42 @@ final class OutboundQueue {
       closed = true;
       account.release(pending.size());
       pending.clear();
+      if (pendingEnds != null) {
+        pendingEnds.clear();
+      }
+    }
+  }
+
+  /**
+   * The offsets at which the frames of one buffer end, in order, and which of them the next write
+   * ends at. Guarded as the buffer it describes.
+   */
+  private static final class FrameEnds {
+    private int[] ends = new int[16];
+    private int size;
+    private int next;
+
+    void add(int end) {
+      if (size == ends.length) {
+        ends = java.util.Arrays.copyOf(ends, size * 2);
+      }
+      ends[size++] = end;
+    }
+
+    int next() {
+      return ends[next];
+    }
+
+    void advance() {
+      next++;
+    }
+
+    void clear() {
+      size = 0;
+      next = 0;
+      if (ends.length > 1024) {
+        ends = new int[16];
+      }
     }
   }
 }

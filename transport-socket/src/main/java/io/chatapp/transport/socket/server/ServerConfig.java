@@ -28,6 +28,8 @@ import javax.net.ssl.SSLContext;
  * @param maxBufferedBytes the most bytes all connections may hold in their buffers at once
  * @param maxHandshakeFrameBytes the largest length prefix accepted before HELLO completes
  * @param maxProtocolVersion the highest protocol version the server agrees to in HELLO
+ * @param listen whether the server binds a TCP port; if not, it serves only the connections other
+ *     transports attach (see {@code io.chatapp.transport.socket.carrier})
  */
 public record ServerConfig(
     ChatEngine engine,
@@ -46,7 +48,8 @@ public record ServerConfig(
     SSLContext sslContext,
     long maxBufferedBytes,
     int maxHandshakeFrameBytes,
-    int maxProtocolVersion) {
+    int maxProtocolVersion,
+    boolean listen) {
   /** Checks the references. */
   public ServerConfig {
     Objects.requireNonNull(engine, "engine");

@@ -1,6 +1,8 @@
 package io.chatapp.transport.socket.server;
 
 import io.chatapp.api.ErrorCode;
+import io.chatapp.transport.socket.carrier.CarriedConnection;
+import io.chatapp.transport.socket.carrier.CarrierChannel;
 import io.chatapp.transport.socket.codec.Frame;
 import io.chatapp.transport.socket.codec.WireWriter;
 import io.chatapp.transport.socket.tls.TlsContexts;
@@ -55,6 +57,7 @@ public final class ServerRuntime {
   // The same loops for wake-ups after memory is released, which must not take `lock`.
   private volatile EventLoop[] loopsToWake;
   private int nextLoop; // first loop thread only
+  private final AtomicInteger nextCarriedLoop = new AtomicInteger(); // carried connections, any thread
   private volatile boolean shuttingDown;
 
   /**
@@ -93,18 +96,24 @@ public final class ServerRuntime {
         throw new IllegalStateException(closed ? "server is closed" : "server is already started");
       }
       started = true;
-      ServerSocketChannel ssc = ServerSocketChannel.open();
+      ServerSocketChannel ssc = config.listen() ? ServerSocketChannel.open() : null;
       EventLoop[] created = new EventLoop[config.ioThreads()];
       try {
-        ssc.bind(new InetSocketAddress(config.host(), config.port()), 1024);
-        ssc.configureBlocking(false);
+        if (ssc != null) {
+          ssc.bind(new InetSocketAddress(config.host(), config.port()), 1024);
+          ssc.configureBlocking(false);
+        }
         long tick = Math.max(10, Math.min(250, Math.min(config.handshakeTimeoutMillis(), config.idleTimeoutMillis()) / 4));
         for (int i = 0; i < created.length; i++) {
           created[i] = new EventLoop(this, i, tick);
         }
-        created[0].registerAcceptor(ssc);
+        if (ssc != null) {
+          created[0].registerAcceptor(ssc);
+        }
       } catch (IOException | RuntimeException e) {
-        ssc.close();
+        if (ssc != null) {
+          ssc.close();
+        }
         for (EventLoop l : created) {
           if (l != null) {
             l.forceStop();
@@ -115,7 +124,7 @@ public final class ServerRuntime {
         throw e;
       }
       acceptor = ssc;
-      boundPort = ssc.socket().getLocalPort();
+      boundPort = ssc != null ? ssc.socket().getLocalPort() : -1;
       loops = created;
       loopsToWake = created;
       for (EventLoop l : created) {
@@ -132,6 +141,9 @@ public final class ServerRuntime {
    */
   public int port() {
     synchronized (lock) {
+      if (!config.listen()) {
+        throw new IllegalStateException("server listens on no port: it serves only connections other transports attach");
+      }
       if (acceptor == null) {
         throw new IllegalStateException("server is not started");
       }
@@ -358,6 +370,41 @@ public final class ServerRuntime {
       nextLoop = (nextLoop + 1) % loops.length;
       target.execute(() -> target.adopt(ch));
     }
+  }
+
+  /**
+   * Takes on a connection another transport carries; see {@code SocketChatServer.attach}. Called
+   * by the carrier's threads.
+   */
+  public CarriedConnection attach(CarrierChannel channel) {
+    EventLoop[] current = loopsToWake;
+    if (current == null || shuttingDown) {
+      return refuse(channel, ErrorCode.UNAVAILABLE, current == null ? "server is not started" : "server is shutting down");
+    }
+    if (connectionCount.incrementAndGet() > config.maxConnections()) {
+      connectionCount.decrementAndGet();
+      return refuse(channel, ErrorCode.RESOURCE_EXHAUSTED, "server has reached its limit of " + config.maxConnections() + " connections");
+    }
+    SocketAddress remote = channel.remoteAddress();
+    if (!perAddress.tryAcquire(remote)) {
+      connectionCount.decrementAndGet();
+      return refuse(channel, ErrorCode.RESOURCE_EXHAUSTED, "server has reached its limit of "
+          + config.maxConnectionsPerAddress() + " connections from one address");
+    }
+    EventLoop target = current[Math.floorMod(nextCarriedLoop.getAndIncrement(), current.length)];
+    CarriedTransport carried = new CarriedTransport(channel, target, new MemoryAccount(memory));
+    target.execute(() -> target.adopt(carried));
+    return carried;
+  }
+
+  private static CarriedConnection refuse(CarrierChannel channel, ErrorCode code, String why) {
+    LOG.log(Level.DEBUG, () -> "refusing a carried connection: " + why);
+    WireWriter w = new WireWriter(128);
+    w.write(new Frame.ErrorFrame(0, code, why));
+    channel.write(w.view());
+    channel.flush();
+    channel.shutdownOutput();
+    return null;
   }
 
   private void reject(SocketChannel ch, String why) {

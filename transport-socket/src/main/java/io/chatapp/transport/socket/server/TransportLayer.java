@@ -59,6 +59,27 @@ interface TransportLayer extends ByteChannel {
   void shutdownOutput() throws IOException;
 
   /**
+   * Tells the layer what the connection waits for, when no selector watches it (a carried
+   * connection): the layer then arranges for the connection to be called when it can read or
+   * write. A socket's layers ignore it: the selector key does this for them.
+   *
+   * @param read whether the connection wants to read
+   * @param write whether the connection wants to write
+   */
+  default void interest(boolean read, boolean write) {
+  }
+
+  /**
+   * Tells whether each write must hold exactly one whole frame, and is taken whole or not at all
+   * (a carrier that sends each frame as one message of its own).
+   *
+   * @return {@code false} for sockets: a write may hold many frames and take part of them
+   */
+  default boolean writesWholeFrames() {
+    return false;
+  }
+
+  /**
    * Returns the bytes of the buffers the layer holds for as long as the connection is open,
    * which the connection reserves from the server's memory budget.
    *

@@ -49,7 +49,7 @@ class OutboundQueueTest {
 
   @Test
   void framesQueuedBetweenFlushesLeaveInOneWrite() throws Exception {
-    OutboundQueue q = new OutboundQueue(1 << 20, new MemoryAccount(budget));
+    OutboundQueue q = new OutboundQueue(1 << 20, new MemoryAccount(budget), false);
     assertEquals(OutboundQueue.Result.QUEUED_FLUSH, q.enqueue(new Frame.MessagePush(1, MESSAGE), false));
     for (int i = 0; i < 99; i++) {
       assertEquals(OutboundQueue.Result.QUEUED, q.enqueue(new Frame.MessagePush(1, MESSAGE), false),
@@ -70,7 +70,7 @@ class OutboundQueueTest {
 
   @Test
   void partialWritesResumeWhereTheyStopped() throws Exception {
-    OutboundQueue q = new OutboundQueue(1 << 20, new MemoryAccount(budget));
+    OutboundQueue q = new OutboundQueue(1 << 20, new MemoryAccount(budget), false);
     q.enqueue(new Frame.MessagesResult(3, List.of(MESSAGE, MESSAGE, MESSAGE)), true);
     CountingChannel ch = new CountingChannel();
     ch.perWrite = 7;
@@ -83,7 +83,7 @@ class OutboundQueueTest {
 
   @Test
   void pushThatWouldPassTheLimitOverflowsAndIsNotQueued() {
-    OutboundQueue q = new OutboundQueue(1024, new MemoryAccount(budget));
+    OutboundQueue q = new OutboundQueue(1024, new MemoryAccount(budget), false);
     int queued = 0;
     OutboundQueue.Result r;
     while ((r = q.enqueue(new Frame.MessagePush(1, MESSAGE), false)) != OutboundQueue.Result.OVERFLOW) {
@@ -95,7 +95,7 @@ class OutboundQueueTest {
 
   @Test
   void responsesAreNeverRefusedButParkTheWorkerAboveHalfTheLimit() throws Exception {
-    OutboundQueue q = new OutboundQueue(1024, new MemoryAccount(budget));
+    OutboundQueue q = new OutboundQueue(1024, new MemoryAccount(budget), false);
     for (int i = 0; i < 40; i++) {
       assertTrue(q.enqueue(new Frame.MessageResult(i, MESSAGE), true) != OutboundQueue.Result.OVERFLOW);
     }
@@ -109,7 +109,7 @@ class OutboundQueueTest {
 
   @Test
   void responseLargerThanTheLimitBecomesResourceExhausted() throws Exception {
-    OutboundQueue q = new OutboundQueue(1024, new MemoryAccount(budget));
+    OutboundQueue q = new OutboundQueue(1024, new MemoryAccount(budget), false);
     Message big = new Message(1, "alice", "bob", "x".repeat(2000), Instant.EPOCH, 1);
     q.enqueue(new Frame.MessagesResult(9, List.of(big)), true);
     CountingChannel ch = new CountingChannel();
@@ -122,14 +122,14 @@ class OutboundQueueTest {
 
   @Test
   void closedQueueRefusesFrames() {
-    OutboundQueue q = new OutboundQueue(1024, new MemoryAccount(budget));
+    OutboundQueue q = new OutboundQueue(1024, new MemoryAccount(budget), false);
     q.close();
     assertEquals(OutboundQueue.Result.CLOSED, q.enqueue(new Frame.Pong(1), true));
   }
 
   @Test
   void queuedBytesAreReservedUntilWritten() throws Exception {
-    OutboundQueue q = new OutboundQueue(1 << 20, new MemoryAccount(budget));
+    OutboundQueue q = new OutboundQueue(1 << 20, new MemoryAccount(budget), false);
     q.enqueue(new Frame.MessagePush(9, MESSAGE), false);
     long queued = budget.usedBytes();
     assertTrue(queued > 0, "a queued frame holds memory");
@@ -147,8 +147,8 @@ class OutboundQueueTest {
     MemoryAccount other = new MemoryAccount(budget);
     // Another connection holds all but 200 bytes below the ERROR headroom.
     assertTrue(other.tryReserve(budget.maxBytes() - MemoryBudget.ERROR_HEADROOM_BYTES - 200));
-    OutboundQueue q = new OutboundQueue(1 << 20, new MemoryAccount(budget));
-    Frame big = new Frame.MessagesResult(3, java.util.Collections.nCopies(20, MESSAGE));
+    OutboundQueue q = new OutboundQueue(1 << 20, new MemoryAccount(budget), false);
+    Frame big = new Frame.MessagesResult(3, java.util.Collections.nCopies(60, MESSAGE));
     assertEquals(OutboundQueue.Result.QUEUED_FLUSH, q.enqueue(big, true));
     assertEquals(OutboundQueue.Result.NO_MEMORY, q.enqueue(new Frame.MessagePush(9, new Message(2, "alice", "bob",
         "x".repeat(300), Instant.EPOCH, 2)), false));
@@ -164,9 +164,25 @@ class OutboundQueueTest {
   }
 
   @Test
+  void aSmallAnswerToAConnectionThatHoldsLittleIsNotRefusedWhileOthersHoardTheBudget() throws Exception {
+    // Connections that never read hold everything below the ERROR headroom (they are closed at
+    // the next reclaim): a bystander's small answer, to a SEND that is done already, still goes.
+    MemoryAccount hoarders = new MemoryAccount(budget);
+    assertTrue(hoarders.tryReserve(budget.maxBytes() - MemoryBudget.ERROR_HEADROOM_BYTES));
+    OutboundQueue q = new OutboundQueue(1 << 20, new MemoryAccount(budget), false);
+    assertEquals(OutboundQueue.Result.QUEUED_FLUSH, q.enqueue(new Frame.MessageResult(7, MESSAGE), true));
+    CountingChannel ch = new CountingChannel();
+    assertTrue(q.flush(ch));
+    assertEquals(new Frame.MessageResult(7, MESSAGE),
+        new FrameDecoder(1 << 20).decode(ByteBuffer.wrap(ch.written.toByteArray())));
+    hoarders.close();
+    assertEquals(0, budget.usedBytes());
+  }
+
+  @Test
   void closeGivesBackWhatIsQueued() {
     MemoryAccount account = new MemoryAccount(budget);
-    OutboundQueue q = new OutboundQueue(1 << 20, account);
+    OutboundQueue q = new OutboundQueue(1 << 20, account, false);
     q.enqueue(new Frame.MessagePush(9, MESSAGE), false);
     q.close();
     account.close();
