@@ -4,6 +4,11 @@ package io.chatapp.transport.websocket;
 final class WebPaths {
   /** The path a WebSocket upgrade asks for. */
   static final String CHAT = "/chat";
+  /**
+   * The WebSocket subprotocol the server names in its answer when a client offers it; a client
+   * need not offer any.
+   */
+  static final String SUBPROTOCOL = "chatapp";
 
   private WebPaths() {
   }

@@ -1,0 +1,228 @@
+package io.chatapp.transport.websocket;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.codec.http.websocketx.WebSocketHandshakeException;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
+import io.netty.util.ReferenceCountUtil;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Answers the HTTP requests of one connection: the web chat's files, and the WebSocket upgrade
+ * on the chat path, after which the connection belongs to a {@link WebSocketBridge}. Requests
+ * carry no body (one that announces a body gets 413 and the connection closes); a connection
+ * has {@code httpTimeoutMillis} for each request, TLS handshake included, and as long between
+ * requests, and serves at most {@value #MAX_REQUESTS} of them.
+ *
+ * <p>Not thread-safe; called by its connection's event loop only.
+ */
+final class WebRequestHandler extends ChannelInboundHandlerAdapter {
+  /** The most requests one connection may make; its last answer says it closes. */
+  static final int MAX_REQUESTS = 100;
+  private static final Logger LOG = System.getLogger(WebRequestHandler.class.getName());
+
+  private final WebServerParts parts;
+  private int requests;
+  // Set once a request was answered with a closing response: what the connection sends next is
+  // dropped.
+  private boolean done;
+  private boolean upgraded;
+  private ScheduledFuture<?> deadline;
+
+  WebRequestHandler(WebServerParts parts) {
+    this.parts = parts;
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    armDeadline(ctx);
+    ctx.fireChannelActive();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    cancelDeadline();
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    try {
+      if (upgraded) {
+        // Bytes after an upgrade request that reached the HTTP codec before the upgrade: the
+        // client did not wait for the 101 (RFC 6455 section 4.1 says it must).
+        if (!(msg instanceof HttpContent c && !c.content().isReadable())) {
+          ctx.close();
+        }
+      } else if (!done && msg instanceof HttpRequest request) {
+        cancelDeadline();
+        serve(ctx, request);
+      }
+    } finally {
+      ReferenceCountUtil.release(msg);
+    }
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    LOG.log(Level.DEBUG, () -> "HTTP connection " + ctx.channel().remoteAddress() + " failed", cause);
+    ctx.close();
+  }
+
+  private void serve(ChannelHandlerContext ctx, HttpRequest request) {
+    requests++;
+    if (request.decoderResult().isFailure()) {
+      Throwable cause = request.decoderResult().cause();
+      HttpResponseStatus status = cause instanceof TooLongHttpLineException ? HttpResponseStatus.REQUEST_URI_TOO_LONG
+          : cause instanceof TooLongHttpHeaderException ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
+          : cause instanceof TooLongFrameException ? HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE
+          : HttpResponseStatus.BAD_REQUEST;
+      LOG.log(Level.DEBUG, () -> "bad HTTP request from " + ctx.channel().remoteAddress() + ": " + cause);
+      finish(ctx, WebResponses.text(status, "malformed HTTP request: " + cause.getMessage()), false);
+      return;
+    }
+    HttpHeaders headers = request.headers();
+    if (headers.contains(HttpHeaderNames.TRANSFER_ENCODING) || HttpUtil.getContentLength(request, 0L) != 0) {
+      finish(ctx, WebResponses.text(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+          "this server takes no request bodies"), false);
+      return;
+    }
+    if (!ctx.channel().isWritable()) {
+      // Answers to pipelined requests pile up unread: a client that sends requests and does not
+      // read the answers gets no more of them.
+      LOG.log(Level.DEBUG, () -> "closing " + ctx.channel().remoteAddress() + ": it does not read its answers");
+      done = true;
+      ctx.close();
+      return;
+    }
+    boolean keepAlive = HttpUtil.isKeepAlive(request) && requests < MAX_REQUESTS;
+    String uri = request.uri();
+    int query = uri.indexOf('?');
+    String path = query < 0 ? uri : uri.substring(0, query);
+    if (path.equals(parts.config().path())) {
+      upgrade(ctx, request, keepAlive);
+    } else if (parts.config().webApp()) {
+      staticFile(ctx, request, path, keepAlive);
+    } else {
+      finish(ctx, WebResponses.text(HttpResponseStatus.NOT_FOUND, "not found"), keepAlive);
+    }
+  }
+
+  private void staticFile(ChannelHandlerContext ctx, HttpRequest request, String path, boolean keepAlive) {
+    HttpMethod method = request.method();
+    if (!method.equals(HttpMethod.GET) && !method.equals(HttpMethod.HEAD)) {
+      FullHttpResponse r = WebResponses.text(HttpResponseStatus.METHOD_NOT_ALLOWED, method + " is not allowed; use GET or HEAD");
+      r.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
+      finish(ctx, r, keepAlive);
+      return;
+    }
+    StaticFiles.Lookup lookup = parts.files().lookup(path);
+    if (lookup instanceof StaticFiles.Bad bad) {
+      finish(ctx, WebResponses.text(HttpResponseStatus.BAD_REQUEST, "bad path: " + bad.reason()), keepAlive);
+    } else if (lookup instanceof StaticFiles.Found found) {
+      StaticFiles.File file = found.file();
+      boolean current = StaticFiles.matches(request.headers().get(HttpHeaderNames.IF_NONE_MATCH), file.etag());
+      FullHttpResponse r = current
+          ? WebResponses.of(HttpResponseStatus.NOT_MODIFIED, null, new byte[0], true)
+          : WebResponses.of(HttpResponseStatus.OK, file.contentType(), file.bytes(), method.equals(HttpMethod.HEAD));
+      if (current) {
+        r.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
+      }
+      r.headers().set(HttpHeaderNames.ETAG, file.etag()).set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
+      finish(ctx, r, keepAlive);
+    } else {
+      finish(ctx, WebResponses.text(HttpResponseStatus.NOT_FOUND, "not found"), keepAlive);
+    }
+  }
+
+  private void upgrade(ChannelHandlerContext ctx, HttpRequest request, boolean keepAlive) {
+    if (!request.method().equals(HttpMethod.GET)) {
+      FullHttpResponse r = WebResponses.text(HttpResponseStatus.METHOD_NOT_ALLOWED,
+          request.method() + " is not allowed; a WebSocket upgrade is a GET");
+      r.headers().set(HttpHeaderNames.ALLOW, "GET");
+      finish(ctx, r, keepAlive);
+      return;
+    }
+    HttpHeaders headers = request.headers();
+    if (!"websocket".equalsIgnoreCase(headers.get(HttpHeaderNames.UPGRADE))) {
+      finish(ctx, WebResponses.text(HttpResponseStatus.BAD_REQUEST,
+          "expected a WebSocket upgrade (Upgrade: websocket) on " + parts.config().path()), keepAlive);
+      return;
+    }
+    String refusal = parts.origins().refusal(headers.get(HttpHeaderNames.ORIGIN), headers.get(HttpHeaderNames.HOST));
+    if (refusal != null) {
+      LOG.log(Level.DEBUG, () -> "refused upgrade from " + ctx.channel().remoteAddress() + ": " + refusal);
+      finish(ctx, WebResponses.text(HttpResponseStatus.FORBIDDEN, refusal), false);
+      return;
+    }
+    WebSocketServerHandshaker handshaker = parts.handshakers().newHandshaker(request);
+    if (handshaker == null) {
+      FullHttpResponse r = WebResponses.text(HttpResponseStatus.UPGRADE_REQUIRED,
+          "unsupported WebSocket version " + headers.get(HttpHeaderNames.SEC_WEBSOCKET_VERSION) + "; this server speaks 13");
+      r.headers().set(HttpHeaderNames.SEC_WEBSOCKET_VERSION, "13");
+      finish(ctx, r, false);
+      return;
+    }
+    DefaultFullHttpRequest full = new DefaultFullHttpRequest(request.protocolVersion(), request.method(), request.uri(),
+        Unpooled.EMPTY_BUFFER, headers, EmptyHttpHeaders.INSTANCE);
+    // Set first: the handshake may remove the HTTP codec at once, which hands what it still
+    // holds to this handler.
+    upgraded = true;
+    try {
+      // Adds the WebSocket decoder and encoder in front of the HTTP codec, writes the 101 and
+      // removes the HTTP codec once it is sent.
+      handshaker.handshake(ctx.channel(), full, null, ctx.newPromise());
+    } catch (WebSocketHandshakeException e) {
+      upgraded = false;
+      finish(ctx, WebResponses.text(HttpResponseStatus.BAD_REQUEST, "bad WebSocket upgrade: " + e.getMessage()), false);
+      return;
+    }
+    WebSocketBridge.install(ctx.channel(), parts);
+  }
+
+  /** Writes a response; then arms the deadline for the next request, or closes. */
+  private void finish(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive) {
+    if (keepAlive) {
+      ctx.writeAndFlush(response);
+      armDeadline(ctx);
+    } else {
+      done = true;
+      ctx.writeAndFlush(WebResponses.closing(response)).addListener(ChannelFutureListener.CLOSE);
+    }
+  }
+
+  private void armDeadline(ChannelHandlerContext ctx) {
+    cancelDeadline();
+    long millis = parts.config().httpTimeoutMillis();
+    deadline = ctx.executor().schedule(() -> {
+      LOG.log(Level.DEBUG, () -> "closing HTTP connection " + ctx.channel().remoteAddress() + ": no request within "
+          + millis + " ms");
+      ctx.close();
+    }, millis, TimeUnit.MILLISECONDS);
+  }
+
+  private void cancelDeadline() {
+    if (deadline != null) {
+      deadline.cancel(false);
+      deadline = null;
+    }
+  }
+}

@@ -1,0 +1,44 @@
+package io.chatapp.transport.websocket;
+
+import io.netty.handler.ssl.SslContext;
+import java.util.Set;
+
+/**
+ * The settings of a {@link WebSocketChatServer}, checked by its builder. Immutable.
+ *
+ * @param host the address to bind
+ * @param port the port to bind, 0 for any free one
+ * @param path the path a WebSocket upgrade asks for
+ * @param allowedOrigins origins ({@code scheme://host:port}, normalised) allowed besides the
+ *     server's own
+ * @param webApp whether the web chat is served at {@code /}
+ * @param sslContext the TLS context, or {@code null} for plain HTTP
+ * @param ioThreads the number of Netty event loops
+ * @param maxHttpConnections the most connections not yet upgraded to WebSocket, in all
+ * @param maxHttpConnectionsPerAddress the same, from one IP address
+ * @param httpTimeoutMillis how long a connection has for each HTTP request (TLS handshake
+ *     included) and may stay idle between requests
+ * @param maxMessageBytes the largest WebSocket frame payload accepted
+ */
+record WebServerConfig(
+    String host,
+    int port,
+    String path,
+    Set<String> allowedOrigins,
+    boolean webApp,
+    SslContext sslContext,
+    int ioThreads,
+    int maxHttpConnections,
+    int maxHttpConnectionsPerAddress,
+    long httpTimeoutMillis,
+    int maxMessageBytes) {
+
+  WebServerConfig {
+    allowedOrigins = Set.copyOf(allowedOrigins);
+  }
+
+  /** The scheme of this server's pages: {@code https} with TLS, else {@code http}. */
+  String scheme() {
+    return sslContext != null ? "https" : "http";
+  }
+}

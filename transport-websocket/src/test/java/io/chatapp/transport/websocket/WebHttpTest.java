@@ -1,0 +1,270 @@
+package io.chatapp.transport.websocket;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.chatapp.api.ChatEngine;
+import io.chatapp.engine.DefaultChatEngine;
+import io.chatapp.transport.websocket.RawWebSocket.HttpAnswer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The HTTP side of {@link WebSocketChatServer} as a raw socket sees it: the web chat's files
+ * (fixtures in the test resources), the security headers, and what a stranger's requests may cost.
+ */
+class WebHttpTest {
+  private final ChatEngine engine = DefaultChatEngine.builder().passwordIterations(1000).build();
+  private WebSocketChatServer server;
+
+  @AfterEach
+  void tearDown() {
+    if (server != null) {
+      server.close();
+    }
+    engine.close();
+  }
+
+  private WebSocketChatServer start(WebSocketChatServer.Builder b) {
+    server = b.build();
+    server.start();
+    return server;
+  }
+
+  private WebSocketChatServer start() {
+    return start(WebSocketChatServer.builder(engine));
+  }
+
+  private static void assertSecurityHeaders(HttpAnswer answer) {
+    for (Map.Entry<String, String> h : WebResponses.SECURITY_HEADERS.entrySet()) {
+      assertEquals(h.getValue(), answer.headers().get(h.getKey().toLowerCase()), h.getKey());
+    }
+  }
+
+  @Test
+  void rootServesIndexHtml() throws Exception {
+    start();
+    try (RawWebSocket c = new RawWebSocket(server.port())) {
+      HttpAnswer answer = c.request("GET", "/", "");
+      assertEquals(200, answer.status());
+      assertEquals("text/html; charset=utf-8", answer.headers().get("content-type"));
+      assertEquals("no-cache", answer.headers().get("cache-control"));
+      assertTrue(answer.text().contains("test fixture of the web chat"), answer.text());
+      assertSecurityHeaders(answer);
+    }
+  }
+
+  @Test
+  void filesHaveTheirContentTypes() throws Exception {
+    start();
+    try (RawWebSocket c = new RawWebSocket(server.port())) {
+      assertEquals("text/javascript; charset=utf-8", c.request("GET", "/js/app.js", "").headers().get("content-type"));
+      assertEquals("text/css; charset=utf-8", c.request("GET", "/style.css?v=1", "").headers().get("content-type"));
+      assertEquals("text/html; charset=utf-8", c.request("GET", "/index.html", "").headers().get("content-type"));
+    }
+  }
+
+  @Test
+  void matchingEtagIsAnswered304() throws Exception {
+    start();
+    try (RawWebSocket c = new RawWebSocket(server.port())) {
+      String etag = c.request("GET", "/", "").headers().get("etag");
+      assertTrue(etag.matches("\"[0-9a-f]{24}\""), etag);
+      HttpAnswer again = c.request("GET", "/", "If-None-Match: \"other\", " + etag + "\r\n");
+      assertEquals(304, again.status());
+      assertEquals(etag, again.headers().get("etag"));
+      assertSecurityHeaders(again);
+      assertEquals(200, c.request("GET", "/", "If-None-Match: \"stale\"\r\n").status());
+    }
+  }
+
+  @Test
+  void headSendsTheHeadersOnly() throws Exception {
+    start();
+    try (RawWebSocket c = new RawWebSocket(server.port())) {
+      HttpAnswer get = c.request("GET", "/style.css", "");
+      HttpAnswer head = c.request("HEAD", "/style.css", "");
+      assertEquals(200, head.status());
+      assertEquals(get.headers().get("content-length"), head.headers().get("content-length"));
+      assertEquals(0, head.body().length);
+      // The connection is still in step: the next answer is read whole.
+      assertEquals(200, c.request("GET", "/style.css", "").status());
+    }
+  }
+
+  @Test
+  void unknownFileIs404() throws Exception {
+    start();
+    try (RawWebSocket c = new RawWebSocket(server.port())) {
+      HttpAnswer answer = c.request("GET", "/nothing.js", "");
+      assertEquals(404, answer.status());
+      assertSecurityHeaders(answer);
+      assertEquals(404, c.request("GET", "/js", "").status(), "a directory");
+      assertEquals(404, c.request("GET", "/WebSocketChatServerTest.class", "").status(), "unknown type");
+    }
+  }
+
+  @Test
+  void otherMethodsAre405WithAllow() throws Exception {
+    start();
+    try (RawWebSocket c = new RawWebSocket(server.port())) {
+      HttpAnswer answer = c.request("DELETE", "/", "");
+      assertEquals(405, answer.status());
+      assertEquals("GET, HEAD", answer.headers().get("allow"));
+      assertSecurityHeaders(answer);
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"/../pom.xml", "/%2e%2e/pom.xml", "/..%2fpom.xml", "/js/../../pom.xml", "/js%2fapp.js",
+      "/%5c..%5cpom.xml", "/.hidden.css", "/index.html%00.css", "/%252e%252e/pom.xml", "//etc/passwd.txt",
+      "/js\\app.js", "/%zz.js"})
+  void traversalAttemptsAreRefused(String path) throws Exception {
+    start();
+    try (RawWebSocket c = new RawWebSocket(server.port())) {
+      HttpAnswer answer = c.request("GET", path, "");
+      assertTrue(answer.status() == 400 || answer.status() == 404, path + ": " + answer.status());
+      assertFalse(answer.text().contains("<project"), path);
+      assertSecurityHeaders(answer);
+    }
+  }
+
+  @Test
+  void withoutTheWebAppEveryPathButTheChatIs404() throws Exception {
+    start(WebSocketChatServer.builder(engine).webApp(false));
+    try (RawWebSocket c = new RawWebSocket(server.port())) {
+      assertEquals(404, c.request("GET", "/", "").status());
+    }
+  }
+
+  @Test
+  void plainGetOnTheChatPathIs400() throws Exception {
+    start();
+    try (RawWebSocket c = new RawWebSocket(server.port())) {
+      HttpAnswer answer = c.request("GET", "/chat", "");
+      assertEquals(400, answer.status());
+      assertTrue(answer.text().contains("expected a WebSocket upgrade"), answer.text());
+    }
+  }
+
+  @Test
+  void requestWithABodyIs413AndClosed() throws Exception {
+    start();
+    try (RawWebSocket c = new RawWebSocket(server.port())) {
+      c.sendText("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello");
+      HttpAnswer answer = c.readAnswer(false);
+      assertEquals(413, answer.status());
+      assertEquals("close", answer.headers().get("connection"));
+      assertTrue(c.drainToEof());
+    }
+  }
+
+  @Test
+  void chunkedRequestIs413() throws Exception {
+    start();
+    try (RawWebSocket c = new RawWebSocket(server.port())) {
+      c.sendText("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+      assertEquals(413, c.readAnswer(false).status());
+      assertTrue(c.drainToEof());
+    }
+  }
+
+  @Test
+  void overlongRequestLineIs414() throws Exception {
+    start();
+    try (RawWebSocket c = new RawWebSocket(server.port())) {
+      c.sendText("GET /" + "a".repeat(WebServerRuntime.MAX_INITIAL_LINE_BYTES) + " HTTP/1.1\r\nHost: x\r\n\r\n");
+      assertEquals(414, c.readAnswer(false).status());
+      assertTrue(c.drainToEof());
+    }
+  }
+
+  @Test
+  void overlongHeadersAre431() throws Exception {
+    start();
+    try (RawWebSocket c = new RawWebSocket(server.port())) {
+      c.sendText("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(WebServerRuntime.MAX_HEADER_BYTES) + "\r\n\r\n");
+      assertEquals(431, c.readAnswer(false).status());
+      assertTrue(c.drainToEof());
+    }
+  }
+
+  @Test
+  void connectionThatNeverCompletesItsRequestIsClosed() throws Exception {
+    start(WebSocketChatServer.builder(engine).httpTimeout(Duration.ofMillis(200)));
+    try (RawWebSocket c = new RawWebSocket(server.port())) {
+      c.sendText("GET / HTTP/1.1\r\nHost: x\r\n");
+      assertTrue(c.drainToEof());
+    }
+  }
+
+  @Test
+  void idleKeepAliveConnectionIsClosed() throws Exception {
+    start(WebSocketChatServer.builder(engine).httpTimeout(Duration.ofMillis(200)));
+    try (RawWebSocket c = new RawWebSocket(server.port())) {
+      assertEquals(200, c.request("GET", "/", "").status());
+      assertTrue(c.drainToEof());
+    }
+  }
+
+  @Test
+  void connectionServesABoundedNumberOfRequests() throws Exception {
+    start();
+    try (RawWebSocket c = new RawWebSocket(server.port())) {
+      for (int i = 1; i < WebRequestHandler.MAX_REQUESTS; i++) {
+        HttpAnswer answer = c.request("HEAD", "/", "");
+        assertEquals(null, answer.headers().get("connection"), "request " + i);
+      }
+      assertEquals("close", c.request("HEAD", "/", "").headers().get("connection"));
+      assertTrue(c.drainToEof());
+    }
+  }
+
+  @Test
+  void connectionsPerAddressBeyondTheCapGet503() throws Exception {
+    start(WebSocketChatServer.builder(engine).maxHttpConnectionsPerAddress(3));
+    List<RawWebSocket> held = new ArrayList<>();
+    try {
+      for (int i = 0; i < 3; i++) {
+        RawWebSocket c = new RawWebSocket(server.port());
+        held.add(c);
+        assertEquals(200, c.request("HEAD", "/", "").status());
+      }
+      try (RawWebSocket refused = new RawWebSocket(server.port())) {
+        HttpAnswer answer = refused.readAnswer(false);
+        assertEquals(503, answer.status());
+        assertTrue(answer.text().contains("limit 3"), answer.text());
+        assertSecurityHeaders(answer);
+        assertTrue(refused.drainToEof());
+      }
+      // An upgraded connection gives its place back: the socket server's limits take over.
+      held.get(0).open();
+      try (RawWebSocket next = new RawWebSocket(server.port())) {
+        assertEquals(200, next.request("HEAD", "/", "").status());
+      }
+    } finally {
+      for (RawWebSocket c : held) {
+        c.close();
+      }
+    }
+  }
+
+  @Test
+  void clientThatSendsBeforeThe101IsClosed() throws Exception {
+    start();
+    try (RawWebSocket c = new RawWebSocket(server.port())) {
+      c.sendText("GET /chat HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+          + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+          + "GET / HTTP/1.1\r\n\r\n");
+      assertEquals(101, c.readAnswer(false).status());
+      c.drainToEof();
+    }
+  }
+}
