@@ -20,13 +20,14 @@ const state = {
   oldestId: 0, // the smallest id shown, for HISTORY's beforeId
   loadingOlder: false,
   noOlder: false,
-  unseen: new Map(), // seq -> lower-case peer: pushed messages not yet shown to the user, for ACK
+  unseen: new Map(), // seq -> { peer (lower case), id }: pushed messages not yet shown to the user, for ACK
+  receipts: new Map(), // lower-case peer -> { [status]: highest uptoMessageId }: a receipt may beat the SEND's answer
   readMark: 0,
   lastTypingSent: 0,
   typingTimer: null,
 };
 
-const key = (name) => name.toLowerCase();
+const key = (name) => (name ?? '').toLowerCase();
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -138,6 +139,7 @@ function showLoggedOut(message) {
   state.conversations.clear();
   state.messages.clear();
   state.unseen.clear();
+  state.receipts.clear();
   state.readMark = 0;
   $('conversations').replaceChildren();
   $('messages').replaceChildren();
@@ -181,7 +183,26 @@ $('delete-form').addEventListener('submit', async (event) => {
 
 // ---- conversation list -----------------------------------------------------------------------
 
-async function refreshConversations() {
+let refreshing = null; // the refresh under way
+let refreshAgain = false; // a refresh was asked for while one ran
+
+/** Reads the conversation list again; calls while one runs coalesce into one more after it. */
+function refreshConversations() {
+  if (refreshing) {
+    refreshAgain = true;
+    return refreshing;
+  }
+  refreshing = readConversations().finally(() => {
+    refreshing = null;
+    if (refreshAgain) {
+      refreshAgain = false;
+      refreshConversations().catch(() => {});
+    }
+  });
+  return refreshing;
+}
+
+async function readConversations() {
   const list = [];
   let pageToken = null;
   for (let page = 0; page < 10; page++) {
@@ -192,14 +213,21 @@ async function refreshConversations() {
     if (!pageToken) break;
   }
   for (const c of list) {
-    const old = state.conversations.get(key(c.peer));
-    state.conversations.set(key(c.peer), {
+    const k = key(c.peer);
+    const old = state.conversations.get(k);
+    const listLastId = c.last ? c.last.message.id : 0;
+    // pushes of messages stored after the server read the list are not in its count
+    let unread = c.unreadCount;
+    for (const u of state.unseen.values()) if (u.peer === k && u.id > listLastId) unread += 1;
+    if (state.peer && key(state.peer) === k && !document.hidden) unread = 0;
+    const newer = old && old.lastId > listLastId;
+    state.conversations.set(k, {
       peer: c.peer,
-      unread: c.unreadCount,
+      unread,
       online: c.presence.online,
       lastSeenMicros: c.presence.lastSeenMicros,
-      last: c.last,
-      lastId: c.last ? c.last.message.id : 0,
+      last: newer ? old.last : c.last,
+      lastId: newer ? old.lastId : listLastId,
       peerDeleted: c.peerDeleted,
       typingUntil: old?.typingUntil ?? 0,
     });
@@ -325,7 +353,6 @@ async function reloadHistory() {
   renderOlderControls();
   scrollToBottom();
   markRead();
-  // a short page may still have older messages behind it (the server caps a page's bytes): ask once
   if (!state.noOlder && answer.entries.length < PAGE) await loadOlder();
 }
 
@@ -335,10 +362,12 @@ async function loadOlder() {
   const peer = state.peer;
   const scroller = $('messages-scroll');
   const fromBottom = scroller.scrollHeight - scroller.scrollTop;
+  let short = false;
   try {
     const answer = await conn.call({ op: 'HISTORY', peer, beforeId: state.oldestId, limit: PAGE });
     if (state.peer !== peer) return;
     if (answer.entries.length === 0) state.noOlder = true;
+    short = answer.entries.length < PAGE;
     addEntries(answer.entries);
     // keep the message the user was looking at in place
     scroller.scrollTop = scroller.scrollHeight - fromBottom;
@@ -348,6 +377,9 @@ async function loadOlder() {
     state.loadingOlder = false;
     renderOlderControls();
   }
+  // a short page may still have older messages behind it (the server caps a page's bytes), and
+  // only an empty page says there are none: ask at once rather than on the next scroll
+  if (short && !state.noOlder) await loadOlder();
 }
 
 function renderOlderControls() {
@@ -370,8 +402,10 @@ function addEntries(entries) {
       if (entry.status > known.status) setStatus(known, entry.status);
       continue;
     }
-    state.messages.set(id, { ...entry });
-    insertMessage(state.messages.get(id));
+    const added = { ...entry };
+    if (added.outgoing) added.status = Math.max(added.status, receiptStatus(added.message));
+    state.messages.set(id, added);
+    insertMessage(added);
   }
 }
 
@@ -511,7 +545,7 @@ $('message-input').addEventListener('input', () => {
 
 conn.addEventListener('message', (event) => {
   const message = event.detail;
-  const peer = key(message.sender) === key(state.me) ? message.recipient : message.sender;
+  const peer = key(message.sender) === key(conn.username) ? message.recipient : message.sender;
   const c = conversationFor(peer);
   c.typingUntil = 0;
   const entry = { message, outgoing: false, status: Status.DELIVERED };
@@ -522,7 +556,7 @@ conn.addEventListener('message', (event) => {
     c.last = entry;
     c.lastId = message.id;
   }
-  state.unseen.set(message.seq, key(peer));
+  state.unseen.set(message.seq, { peer: key(peer), id: message.id });
   if (state.peer && key(state.peer) === key(peer)) {
     const follow = nearBottom();
     addEntries([entry]);
@@ -545,8 +579,22 @@ conn.addEventListener('carbon', (event) => {
   renderConversations();
 });
 
+/** The highest status the receipts received so far give an outgoing message, 0 for none. */
+function receiptStatus(message) {
+  const marks = state.receipts.get(key(message.recipient));
+  if (!marks) return 0;
+  let best = 0;
+  for (const [status, upto] of Object.entries(marks)) {
+    if (message.id <= upto && Number(status) > best) best = Number(status);
+  }
+  return best;
+}
+
 conn.addEventListener('receipt', (event) => {
   const { peer, status, uptoMessageId } = event.detail;
+  const marks = state.receipts.get(key(peer)) ?? {};
+  if (!(marks[status] >= uptoMessageId)) marks[status] = uptoMessageId;
+  state.receipts.set(key(peer), marks);
   const c = state.conversations.get(key(peer));
   if (c?.last?.outgoing && c.last.message.id <= uptoMessageId && c.last.status < status) c.last.status = status;
   if (!state.peer || key(state.peer) !== key(peer)) return;
@@ -602,7 +650,7 @@ function markRead() {
   const open = key(state.peer);
   let upto = 0;
   let blockedAt = Infinity;
-  for (const [seq, peer] of state.unseen) {
+  for (const [seq, { peer }] of state.unseen) {
     if (peer === open) upto = Math.max(upto, seq);
     else blockedAt = Math.min(blockedAt, seq);
   }
@@ -610,7 +658,7 @@ function markRead() {
     if (!entry.outgoing) upto = Math.max(upto, Number(entry.message.seq));
   }
   upto = Math.min(upto, blockedAt - 1);
-  for (const [seq, peer] of state.unseen) if (peer === open && seq <= upto) state.unseen.delete(seq);
+  for (const [seq, { peer }] of state.unseen) if (peer === open && seq <= upto) state.unseen.delete(seq);
   const c = conversationFor(state.peer);
   if (c.unread > 0) {
     c.unread = 0;

@@ -1,4 +1,4 @@
-// Runs codec-checks.js in the browser and writes "PASS n/n" or the failures into the page.
+// The module of codec-test.html: runs codec-checks.js in the browser and writes "PASS n/n" or the failures into the page.
 // window.runCodecChecks(markdown) runs the same checks on a PROTOCOL.md text given by a test.
 import { parseExamples, runChecks } from './codec-checks.js';
 import { EXAMPLES_MARKDOWN } from './codec-examples.js';
