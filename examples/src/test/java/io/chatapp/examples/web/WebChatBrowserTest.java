@@ -115,6 +115,7 @@ class WebChatBrowserTest {
 
     assertEquals(List.of("hi bob", "hi alice"), alicePage.messageTexts());
     assertEquals(List.of("hi bob", "hi alice"), bobPage.messageTexts());
+    assertEquals(3L, alicePage.js("return window.chatapp.connection.version"), "the lean frames of version 3");
     assertEquals("out", alicePage.allByTest("message").get(0).getDomAttribute("data-direction"));
     assertEquals("in", alicePage.allByTest("message").get(1).getDomAttribute("data-direction"));
     alicePage.screenshot("desktop-conversation");

@@ -495,13 +495,13 @@ async function sendMessage(text) {
   for (let attempt = 0; ; attempt++) {
     try {
       // eslint-disable-next-line no-await-in-loop
-      const answer = await conn.call({ op: 'SEND', recipient: peer, text, clientMessageId });
-      const entry = { message: answer.message, outgoing: true, status: Status.SENT };
-      const c = conversationFor(answer.message.recipient);
+      const message = await conn.sendMessage(peer, text, clientMessageId);
+      const entry = { message, outgoing: true, status: Status.SENT };
+      const c = conversationFor(message.recipient);
       // a new conversation: its presence now shows, but no push says so
       if (c.lastId === 0) refreshConversations().catch(() => {});
       c.last = entry;
-      c.lastId = answer.message.id;
+      c.lastId = message.id;
       renderConversations();
       if (state.peer && key(state.peer) === key(peer)) {
         addEntries([entry]);

@@ -15,7 +15,8 @@
 
 import { ChatError, FrameCodec, ProtocolError } from './codec.js';
 
-const OFFERED_VERSIONS = [1, 2];
+// Version 1 in `version` (what a version 1 server reads), the others in the list (section 5).
+const DEFAULT_VERSIONS = [1, 2, 3];
 const UNAVAILABLE = 6;
 const UNAUTHENTICATED = 2;
 const SEEN_IDS_KEPT = 10000;
@@ -35,8 +36,10 @@ export class ChatConnection extends EventTarget {
    * @param url the WebSocket URL (default: /chat on the page's host, ws or wss as the page)
    * @param callTimeoutMillis how long a request may wait for its answer (default 30 s)
    */
-  constructor({ url = defaultUrl(), callTimeoutMillis = 30000, WebSocketImpl = globalThis.WebSocket } = {}) {
+  constructor({ url = defaultUrl(), callTimeoutMillis = 30000, versions = DEFAULT_VERSIONS,
+    WebSocketImpl = globalThis.WebSocket } = {}) {
     super();
+    this.versions = versions;
     this.url = url;
     this.callTimeoutMillis = callTimeoutMillis;
     this.WebSocketImpl = WebSocketImpl;
@@ -86,12 +89,13 @@ export class ChatConnection extends EventTarget {
       this.handshaken = false;
       let opened = false;
       socket.onopen = () => {
-        this.request({ op: 'HELLO', version: OFFERED_VERSIONS[0], versions: OFFERED_VERSIONS.slice(1) }, true)
+        // nothing else is sent before HELLO_OK: with version 3 the next frames' header depends on it
+        this.request({ op: 'HELLO', version: this.versions[0], versions: this.versions.slice(1) }, true)
           .then((ok) => {
-            if (!OFFERED_VERSIONS.includes(ok.version)) {
+            if (!this.versions.includes(ok.version)) {
               throw new ProtocolError(`the server picked version ${ok.version}, which was not offered`);
             }
-            this.codec.useVersion(ok.version);
+            this.codec.useVersion(ok.version, ok.epochMicros ?? 0);
             this.version = ok.version;
             this.maxFrameBytes = ok.maxFrameBytes;
             this.idleTimeoutMillis = ok.idleTimeoutMillis;
@@ -346,6 +350,17 @@ export class ChatConnection extends EventTarget {
       throw e;
     }
     return undefined;
+  }
+
+  /**
+   * Sends a message and resolves with it as stored, the same on every version (version 3 answers
+   * SENT, without the text the client sent).
+   */
+  async sendMessage(recipient, text, clientMessageId) {
+    const answer = await this.call({ op: 'SEND', recipient, text, clientMessageId });
+    if (answer.op === 'MESSAGE') return answer.message;
+    const { id, seq, sentAtMicros, sender, senderId, recipient: to, recipientId } = answer;
+    return { id, sender, recipient: to, text, sentAtMicros, seq, senderId, recipientId };
   }
 
   async login(username, password) {
