@@ -8,8 +8,9 @@ module io.chatapp.transport.socket {
 
   exports io.chatapp.transport.socket;
   // For the WebSocket transport, which carries the same frames: the server's carrier SPI, the
-  // codec and the client connection.
+  // codec, the client connection and the TLS contexts built from PEM files.
   exports io.chatapp.transport.socket.carrier;
   exports io.chatapp.transport.socket.codec to io.chatapp.transport.websocket;
   exports io.chatapp.transport.socket.client to io.chatapp.transport.websocket;
+  exports io.chatapp.transport.socket.tls to io.chatapp.transport.websocket;
 }

@@ -5,6 +5,7 @@ import io.chatapp.examples.bench.BenchStore;
 import io.chatapp.examples.bench.ServerProbe;
 import io.chatapp.transport.grpc.GrpcChatServer;
 import io.chatapp.transport.socket.SocketChatServer;
+import io.chatapp.transport.websocket.WebSocketChatServer;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -12,9 +13,9 @@ import java.nio.file.Path;
 
 /**
  * A server for {@link ChatBench} to run in a JVM of its own, so that its CPU and memory are
- * measured apart from the load generator's. Serves both transports on free loopback ports,
- * prints {@code SERVING socket=N} and {@code SERVING grpc=M} as each starts serving, then
- * {@code PORTS socket=N grpc=M}, then answers each {@code stats} line on standard input
+ * measured apart from the load generator's. Serves the transports on free loopback ports (the
+ * WebSocket one with the socket one), prints {@code SERVING socket=N}, {@code SERVING grpc=M} and
+ * {@code SERVING websocket=W} as each starts serving, then {@code PORTS socket=N grpc=M websocket=W}, then answers each {@code stats} line on standard input
  * with a {@link ServerProbe.Reading} line (heap after a full collection) and each {@code cpu}
  * line with one that only reads CPU time, and stops at end of input.
  *
@@ -57,7 +58,10 @@ public final class BenchServer {
         SocketChatServer socket = socketPort < 0 ? null
             : serving(ChatBench.socketServer(engine, socketPort, workers, 20_000));
         GrpcChatServer grpc = grpcPort < 0 ? null : GrpcChatServer.builder(engine).host("127.0.0.1").port(grpcPort)
-            .maxConnections(20_000).maxConnectionsPerAddress(20_000).build()) {
+            .maxConnections(20_000).maxConnectionsPerAddress(20_000).build();
+        // WebSockets go to the socket server above, under its limits and budget.
+        WebSocketChatServer web = socket == null ? null : WebSocketChatServer.builder(socket).host("127.0.0.1")
+            .maxHttpConnections(20_000).maxHttpConnectionsPerAddress(20_000).build()) {
       StringBuilder ports = new StringBuilder("PORTS");
       if (socket != null) {
         ports.append(" socket=").append(socket.port());
@@ -66,6 +70,11 @@ public final class BenchServer {
         grpc.start();
         printServing("grpc", grpc.port());
         ports.append(" grpc=").append(grpc.port());
+      }
+      if (web != null) {
+        web.start();
+        printServing("websocket", web.port());
+        ports.append(" websocket=").append(web.port());
       }
       System.out.println(ports);
       System.out.flush();

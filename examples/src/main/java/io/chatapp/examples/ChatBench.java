@@ -21,6 +21,7 @@ import io.chatapp.examples.bench.Report;
 import io.chatapp.examples.bench.ServerProbe;
 import io.chatapp.store.jdbc.SqliteSync;
 import io.chatapp.transport.socket.SocketChatServer;
+import io.chatapp.transport.websocket.WebSocketChatClient;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -66,8 +67,8 @@ public final class ChatBench implements Callable<Integer> {
       + "--rate msg/s, default 300; --transport may list several, such as socket,grpc).")
   String mode = "throughput";
 
-  @Option(names = "--transport", description = "inproc, socket or grpc (reconnect and connections modes: socket, grpc "
-      + "or socket,grpc).")
+  @Option(names = "--transport", description = "inproc, socket, grpc or websocket (connections mode: several, such as "
+      + "socket,grpc,websocket; reconnect mode: socket, grpc or socket,grpc).")
   String transport = "socket";
 
   @Option(names = "--server", description = "inproc (same JVM) or fork (a JVM of its own, for exact server CPU and "
@@ -77,7 +78,7 @@ public final class ChatBench implements Callable<Integer> {
   @Option(names = "--target", description = "Host of a running server to load instead of starting one (loopback only).")
   String target;
 
-  @Option(names = "--port", description = "Port of the running server (default: 7070 socket, 7071 grpc).")
+  @Option(names = "--port", description = "Port of the running server (default: 7070 socket, 7071 grpc, 8080 websocket).")
   Integer port;
 
   @Option(names = "--store", description = "Store of the started server: memory or sqlite.")
@@ -156,8 +157,9 @@ public final class ChatBench implements Callable<Integer> {
       return connections();
     }
     String t = transport.toLowerCase(Locale.ROOT);
-    if (!List.of("inproc", "socket", "grpc").contains(t)) {
-      throw new CommandLine.ParameterException(new CommandLine(this), "--transport must be inproc, socket or grpc, was " + transport);
+    if (!List.of("inproc", "socket", "grpc", "websocket").contains(t)) {
+      throw new CommandLine.ParameterException(new CommandLine(this),
+          "--transport must be inproc, socket, grpc or websocket, was " + transport);
     }
     if (!List.of("throughput", "connections", "hostile").contains(mode)) {
       throw new CommandLine.ParameterException(new CommandLine(this),
@@ -265,9 +267,10 @@ public final class ChatBench implements Callable<Integer> {
   /** Measures each transport at each count against a forked server of its own, then sums up. */
   private int connections() throws Exception {
     List<String> names = List.of(transport.toLowerCase(Locale.ROOT).split(","));
-    if (names.isEmpty() || !List.of("socket", "grpc").containsAll(names)) {
+    if (names.isEmpty() || !List.of("socket", "grpc", "websocket").containsAll(names)) {
       throw new CommandLine.ParameterException(new CommandLine(this),
-          "connections mode needs --transport socket, grpc or socket,grpc, was " + transport);
+          "connections mode needs --transport socket, grpc, websocket or several, such as socket,grpc,websocket, was "
+              + transport);
     }
     if (connections.isEmpty() || connections.stream().anyMatch(n -> n < 1 || n > 15_000)) {
       throw new CommandLine.ParameterException(new CommandLine(this),
@@ -306,7 +309,9 @@ public final class ChatBench implements Callable<Integer> {
       }
     }
     InetSocketAddress address = new InetSocketAddress(server.host, server.port);
-    try (IdleClients idle = t.equals("socket") ? new IdleConnections(address) : new IdleGrpcConnections(address)) {
+    try (IdleClients idle = t.equals("socket") ? new IdleConnections(address)
+        : t.equals("websocket") ? new IdleConnections(address, WebSocketChatClient.DEFAULT_PATH)
+        : new IdleGrpcConnections(address)) {
       System.out.printf("chatapp-bench: %,d idle connections over %s (idle: %s), %d accounts, load average %s%n",
           n, t, idle.describeIdle(), accounts, ReconnectBench.loadAverage());
       ServerProbe.Reading before = server.stats();

@@ -63,13 +63,13 @@ import picocli.CommandLine.Spec;
         + "reads a password left out of /login, /register or /delete-account from the next line, prints no "
         + "colour, and exits with status 1 if any command failed."})
 public final class ChatCli implements Callable<Integer> {
-  @Option(names = "--transport", defaultValue = "socket", description = "socket or grpc.")
+  @Option(names = "--transport", defaultValue = "socket", description = "socket, grpc or websocket.")
   Transport transport;
 
   @Option(names = "--host", defaultValue = "127.0.0.1", description = "The server's address.")
   String host;
 
-  @Option(names = "--port", description = "The server's port (default: 7070 for socket, 7071 for grpc).")
+  @Option(names = "--port", description = "The server's port (default: 7070 for socket, 7071 for grpc, 8080 for websocket).")
   Integer port;
 
   @Option(names = "--tls-ca", description = "PEM certificate(s) to trust: connect over TLS (default: plain TCP).")

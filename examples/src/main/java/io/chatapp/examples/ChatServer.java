@@ -7,10 +7,14 @@ import io.chatapp.engine.store.ChatStore;
 import io.chatapp.store.jdbc.ChatStores;
 import io.chatapp.store.jdbc.JdbcChatStore;
 import io.chatapp.store.jdbc.SqliteSync;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -20,10 +24,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * The reference chat server: one engine served over the socket transport and gRPC at once.
+ * The reference chat server: one engine served over the socket transport, gRPC and WebSocket at
+ * once, with the web chat on the WebSocket transport's HTTP port.
  *
  * <pre>
- * java -jar examples/target/chatapp-server.jar                  # socket on 7070, gRPC on 7071
+ * java -jar examples/target/chatapp-server.jar                  # socket 7070, gRPC 7071, web 8080
  * java -jar examples/target/chatapp-server.jar --no-grpc --socket-port 9000
  * java -jar examples/target/chatapp-server.jar @server.args     # options from a file
  * </pre>
@@ -33,7 +38,7 @@ import picocli.CommandLine.Spec;
  * and exits 0.
  */
 @Command(name = "chatapp-server", mixinStandardHelpOptions = true, version = "chatapp 0.1.0",
-    description = "Serves one chat engine over the socket protocol and gRPC at once.%n"
+    description = "Serves one chat engine over the socket protocol, gRPC and WebSocket at once, and the web chat.%n"
         + "Options may also come from a file, one per line: chatapp-server @server.args",
     sortOptions = false, showDefaultValues = true)
 public final class ChatServer implements Callable<Integer> {
@@ -52,7 +57,14 @@ public final class ChatServer implements Callable<Integer> {
   @Option(names = "--no-grpc", description = "Do not serve gRPC.")
   boolean noGrpc;
 
-  @Option(names = "--tls-cert", description = "PEM certificate chain: serve both transports over TLS 1.2+ (with --tls-key).")
+  @Option(names = "--http-port", description = "Port of the web chat and its WebSocket transport (0 picks a free one).")
+  int httpPort = Transport.WEBSOCKET.defaultPort();
+
+  @Option(names = "--no-http", description = "Do not serve the web chat and WebSockets.")
+  boolean noHttp;
+
+  @Option(names = "--tls-cert", description = "PEM certificate chain: serve every transport over TLS 1.2+, the web chat over "
+      + "https (with --tls-key).")
   Path tlsCert;
 
   @Option(names = "--tls-key", description = "PEM PKCS#8 private key of --tls-cert.")
@@ -157,8 +169,9 @@ public final class ChatServer implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (noSocket && noGrpc) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "--no-socket and --no-grpc leave nothing to serve");
+    if (noSocket && noGrpc && noHttp) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--no-socket, --no-grpc and --no-http leave nothing to serve");
     }
     if ((tlsCert == null) != (tlsKey == null)) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--tls-cert and --tls-key go together");
@@ -187,19 +200,38 @@ public final class ChatServer implements Callable<Integer> {
         maxOutboundBytes, handshakeTimeout, idleTimeout, socketWorkers);
     List<Transport.RunningServer> servers = new ArrayList<>();
     try {
-      try {
-        if (!noSocket) {
-          servers.add(Transport.SOCKET.start(engine, host, socketPort, tls, limits));
+      Map<Transport, Integer> wanted = new LinkedHashMap<>();
+      if (!noSocket) {
+        wanted.put(Transport.SOCKET, socketPort);
+      }
+      if (!noGrpc) {
+        wanted.put(Transport.GRPC, grpcPort);
+      }
+      if (!noHttp) {
+        wanted.put(Transport.WEBSOCKET, httpPort);
+      }
+      for (Map.Entry<Transport, Integer> t : wanted.entrySet()) {
+        try {
+          servers.add(t.getKey().start(engine, host, t.getValue(), tls, limits));
+        } catch (IllegalArgumentException e) {
+          throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        } catch (UncheckedIOException | IOException e) {
+          // A port taken by another program: one line that says which, not a stack trace.
+          Throwable cause = e instanceof UncheckedIOException u ? u.getCause() : e;
+          spec.commandLine().getErr().println("chatapp: cannot listen on " + host + ":" + t.getValue() + " for "
+              + t.getKey().name().toLowerCase(java.util.Locale.ROOT) + ": "
+              + (cause.getMessage() != null ? cause.getMessage() : cause));
+          return 1;
         }
-        if (!noGrpc) {
-          servers.add(Transport.GRPC.start(engine, host, grpcPort, tls, limits));
-        }
-      } catch (IllegalArgumentException e) {
-        throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
       }
       for (Transport.RunningServer server : servers) {
         System.out.println("chatapp: " + server.transport().name().toLowerCase(java.util.Locale.ROOT)
             + " listening on " + host + ":" + server.port() + (server.tls() ? " (TLS)" : " (plain TCP, no TLS)"));
+        if (server.transport() == Transport.WEBSOCKET) {
+          String urlHost = host.contains(":") ? "[" + host + "]" : host;
+          System.out.println("chatapp: web chat at " + (server.tls() ? "https" : "http") + "://" + urlHost + ":"
+              + server.port() + "/ (open it in a browser)");
+        }
       }
       System.out.println("chatapp: store " + describeStore() + "; Ctrl-C stops");
       System.out.flush();

@@ -2,6 +2,7 @@ package io.chatapp.examples;
 
 import io.chatapp.transport.grpc.GrpcChatServer;
 import io.chatapp.transport.socket.SocketChatServer;
+import io.chatapp.transport.websocket.WebSocketChatServer;
 import java.time.Duration;
 import java.util.function.Consumer;
 
@@ -44,6 +45,13 @@ record ServerLimits(Integer maxConnections, Integer maxConnectionsPerAddress, Lo
     ifSet(maxConnections, builder::maxConnections);
     ifSet(maxConnectionsPerAddress, builder::maxConnectionsPerAddress);
     ifSet(maxBufferedBytes, builder::maxBufferedBytes);
+  }
+
+  void applyTo(WebSocketChatServer.Builder builder) {
+    // The socket server behind it takes the rest (Transport.WEBSOCKET passes them on); these cap
+    // the HTTP connections that have not upgraded yet.
+    ifSet(maxConnections, builder::maxHttpConnections);
+    ifSet(maxConnectionsPerAddress, builder::maxHttpConnectionsPerAddress);
   }
 
   private static <T> void ifSet(T value, Consumer<T> setter) {

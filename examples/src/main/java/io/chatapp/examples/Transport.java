@@ -8,11 +8,13 @@ import io.chatapp.transport.grpc.GrpcChatClient;
 import io.chatapp.transport.grpc.GrpcChatServer;
 import io.chatapp.transport.socket.SocketChatClient;
 import io.chatapp.transport.socket.SocketChatServer;
+import io.chatapp.transport.websocket.WebSocketChatClient;
+import io.chatapp.transport.websocket.WebSocketChatServer;
 import java.nio.file.Path;
 
 /**
- * The two network transports as the reference apps name them on the command line: how to start
- * a server for each and how to connect a client. Swapping transport is this one choice.
+ * The network transports as the reference apps name them on the command line: how to start a
+ * server for each and how to connect a client. Swapping transport is this one choice.
  *
  * <p>Immutable.
  */
@@ -59,6 +61,31 @@ enum Transport {
         builder.tls(tls.certChainPem(), tls.privateKeyPem());
       }
       GrpcChatServer server = builder.build();
+      server.start();
+      return new RunningServer(this, server.port(), tls != null, server::close);
+    }
+  },
+  /** The socket protocol over WebSocket, on an HTTP port that also serves the web chat. */
+  WEBSOCKET(8080) {
+    @Override
+    ChatClient connect(String host, int port, ChatClientListener listener, Path trustedCaPem) {
+      WebSocketChatClient.Builder builder = WebSocketChatClient.builder();
+      if (trustedCaPem != null) {
+        builder.trustedCertificates(trustedCaPem);
+      }
+      return withCommonSettings(builder, host, port, listener);
+    }
+
+    @Override
+    RunningServer start(ChatEngine engine, String host, int port, Tls tls, ServerLimits limits)
+        throws Exception {
+      WebSocketChatServer.Builder builder = WebSocketChatServer.builder(engine).host(host).port(port)
+          .frames(limits::applyTo);
+      limits.applyTo(builder);
+      if (tls != null) {
+        builder.tls(tls.certChainPem(), tls.privateKeyPem());
+      }
+      WebSocketChatServer server = builder.build();
       server.start();
       return new RunningServer(this, server.port(), tls != null, server::close);
     }

@@ -39,12 +39,28 @@ class ChatServerHelpTest {
 
   @Test
   void aRefusedCombinationShowsTheDefaultsNotTheValuesGiven() {
-    String help = usageAfter("--session-lifetime", "P2D", "--host", "10.0.0.9", "--no-socket", "--no-grpc");
-    assertTrue(help.contains("--no-socket and --no-grpc leave nothing to serve"), help);
+    String help = usageAfter("--session-lifetime", "P2D", "--host", "10.0.0.9", "--no-socket", "--no-grpc", "--no-http");
+    assertTrue(help.contains("--no-socket, --no-grpc and --no-http leave nothing to serve"), help);
     assertTrue(help.contains("Default: P30D"), help);
     assertTrue(help.contains("Default: 127.0.0.1"), help);
     assertFalse(help.contains("Default: P2D"), help);
     assertFalse(help.contains("Default: 10.0.0.9"), help);
+  }
+
+  @Test
+  void aPortInUseIsOneLineThatNamesThePortsAndExitsOne() throws Exception {
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      StringWriter text = new StringWriter();
+      CommandLine commandLine = new CommandLine(new ChatServer());
+      commandLine.setOut(new PrintWriter(text, true));
+      commandLine.setErr(new PrintWriter(text, true));
+      int status = commandLine.execute("--store", "memory", "--no-socket", "--no-grpc", "--http-port",
+          Integer.toString(taken.getLocalPort()));
+      assertEquals(1, status, text.toString());
+      assertTrue(text.toString().contains("chatapp: cannot listen on 127.0.0.1:" + taken.getLocalPort()
+          + " for websocket: "), text.toString());
+      assertFalse(text.toString().contains("\tat "), "no stack trace: " + text);
+    }
   }
 
   @Test

@@ -8,6 +8,7 @@ import io.chatapp.api.ChatEngine;
 import io.chatapp.engine.DefaultChatEngine;
 import io.chatapp.transport.grpc.GrpcChatServer;
 import io.chatapp.transport.socket.SocketChatServer;
+import io.chatapp.transport.websocket.WebSocketChatServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -29,6 +30,7 @@ class IdleClientsSmokeTest {
       .passwordWork(1, 1000, 1000).loginThrottle(1000, Duration.ofSeconds(1), Duration.ofSeconds(1)).build();
   private SocketChatServer socket;
   private GrpcChatServer grpc;
+  private WebSocketChatServer web;
 
   IdleClientsSmokeTest() {
     engine.createAccount("idle-a", PASSWORD);
@@ -43,6 +45,9 @@ class IdleClientsSmokeTest {
     if (grpc != null) {
       grpc.close();
     }
+    if (web != null) {
+      web.close();
+    }
     engine.close();
   }
 
@@ -51,6 +56,22 @@ class IdleClientsSmokeTest {
     try (IdleClients idle = new IdleConnections(socketAddress())) {
       idle.open(COUNT, i -> i % 2 == 0 ? "idle-a" : "idle-b", PASSWORD, line -> { });
       assertEquals(COUNT, idle.size());
+    }
+  }
+
+  @Test
+  void webSocketConnectionsUpgradeLogInAndSubscribe() throws Exception {
+    try (IdleClients idle = new IdleConnections(webSocketAddress(), "/chat")) {
+      idle.open(COUNT, i -> i % 2 == 0 ? "idle-a" : "idle-b", PASSWORD, line -> { });
+      assertEquals(COUNT, idle.size());
+    }
+  }
+
+  @Test
+  void webSocketSetupFailsOnARefusedLogin() throws Exception {
+    try (IdleClients idle = new IdleConnections(webSocketAddress(), "/chat")) {
+      IOException e = assertThrows(IOException.class, () -> idle.open(2, i -> "idle-a", "wrong-password", line -> { }));
+      assertTrue(e.getMessage().contains("UNAUTHENTICATED"), e.getMessage());
     }
   }
 
@@ -75,6 +96,12 @@ class IdleClientsSmokeTest {
     socket = SocketChatServer.builder(engine).host("127.0.0.1").port(0).build();
     socket.start();
     return new InetSocketAddress("127.0.0.1", socket.port());
+  }
+
+  private InetSocketAddress webSocketAddress() {
+    web = WebSocketChatServer.builder(engine).build();
+    web.start();
+    return new InetSocketAddress("127.0.0.1", web.port());
   }
 
   private InetSocketAddress grpcAddress() throws IOException {

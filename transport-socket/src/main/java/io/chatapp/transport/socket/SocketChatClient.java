@@ -11,7 +11,6 @@ import io.chatapp.transport.socket.client.ClientOptions;
 import io.chatapp.transport.socket.client.SocketConnector;
 import io.chatapp.transport.socket.codec.Frame;
 import io.chatapp.transport.socket.codec.Versions;
-import io.chatapp.transport.socket.tls.TlsContexts;
 import java.nio.file.Path;
 import javax.net.ssl.SSLContext;
 
@@ -95,10 +94,7 @@ public final class SocketChatClient extends CoreChatClient {
      */
     public Builder maxFrameBytes(int n) {
       once(this.maxFrameBytes, "maxFrameBytes");
-      if (n < 64 || n > (1 << 30)) {
-        throw new IllegalArgumentException("maxFrameBytes must be 64 to " + (1 << 30) + ", was " + n);
-      }
-      this.maxFrameBytes = n;
+      this.maxFrameBytes = ClientOptions.checkMaxFrameBytes(n);
       return this;
     }
 
@@ -134,18 +130,14 @@ public final class SocketChatClient extends CoreChatClient {
      */
     public Builder trustedCertificates(Path caPem) {
       once(this.sslContext, "trustedCertificates");
-      if (caPem == null) {
-        throw new IllegalArgumentException("caPem must not be null");
-      }
-      this.sslContext = TlsContexts.client(caPem);
+      this.sslContext = ClientOptions.trusting(caPem);
       return this;
     }
 
     @Override
     protected SocketChatClient newClient(ClientSettings settings, boolean connectNow) {
-      ClientOptions options = new ClientOptions(resolvedHost(), resolvedPort(DEFAULT_PORT),
-          resolvedConnectTimeout().toMillis(), maxFrameBytes != null ? maxFrameBytes : 16 << 20, sslContext,
-          maxProtocolVersion != null ? maxProtocolVersion : Frame.LATEST_VERSION);
+      ClientOptions options = ClientOptions.resolve(resolvedHost(), resolvedPort(DEFAULT_PORT),
+          resolvedConnectTimeout(), maxFrameBytes, sslContext, maxProtocolVersion);
       return new SocketChatClient(settings, options, connectNow);
     }
 

@@ -106,11 +106,10 @@ final class WebServerRuntime {
             .bind(new InetSocketAddress(config.host(), config.port()))
             .syncUninterruptibly()
             .channel();
-      } catch (RuntimeException e) {
+      } catch (Exception e) { // Netty rethrows the bind's checked IOException unchecked
         group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
-        Throwable cause = e;
         throw new UncheckedIOException("cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(),
-            cause instanceof IOException io ? io : new IOException(e));
+            e instanceof IOException io ? io : new IOException(e));
       }
     }
   }

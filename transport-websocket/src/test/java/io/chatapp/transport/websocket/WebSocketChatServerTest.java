@@ -3,6 +3,7 @@ package io.chatapp.transport.websocket;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,7 +11,15 @@ import io.chatapp.api.ChatEngine;
 import io.chatapp.engine.DefaultChatEngine;
 import io.chatapp.transport.websocket.RawWebSocket.HttpAnswer;
 import io.chatapp.transport.websocket.RawWebSocket.WsFrame;
+import io.chatapp.transport.socket.SocketChatServer;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -60,6 +69,28 @@ class WebSocketChatServerTest {
       assertEquals(HELLO_OK, ws.readBinaryHex());
       ws.sendBinaryHex(PING);
       assertEquals(PONG, ws.readBinaryHex());
+    }
+  }
+
+  @Test
+  void documentedWebSocketExampleIsWhatTheServerSends() throws Exception {
+    Path doc = Stream.of("../docs/PROTOCOL.md", "docs/PROTOCOL.md").map(Path::of).filter(Files::exists).findFirst()
+        .orElseThrow(() -> new AssertionError("docs/PROTOCOL.md not found"));
+    String text = Files.readString(doc);
+    Matcher blocks = Pattern.compile("```text\\n(.*?)```", Pattern.DOTALL)
+        .matcher(text.substring(text.indexOf("### Example: HELLO and HELLO_OK over WebSocket")));
+    assertTrue(blocks.find());
+    byte[] clientFrame = RawWebSocket.hex(blocks.group(1));
+    assertTrue(blocks.find());
+    byte[] serverFrame = RawWebSocket.hex(blocks.group(1));
+    start();
+    try (RawWebSocket ws = new RawWebSocket(server.port()).open()) {
+      ws.sendBytes(clientFrame);
+      WsFrame answer = ws.readFrame();
+      assertEquals(HexFormat.of().formatHex(serverFrame, 2, serverFrame.length), HexFormat.of().formatHex(answer.payload()));
+      assertEquals(serverFrame[0] & 0xFF, (answer.fin() ? 0x80 : 0) | answer.opcode());
+      assertEquals(serverFrame[1], answer.payload().length);
+      assertEquals(HELLO_OK, HexFormat.of().formatHex(answer.payload()));
     }
   }
 
@@ -254,6 +285,36 @@ class WebSocketChatServerTest {
   }
 
   @Test
+  void sharedSocketServerServesTcpAndWebSocketsAlike() throws Exception {
+    try (SocketChatServer shared = SocketChatServer.builder(engine).build()) {
+      shared.start();
+      start(WebSocketChatServer.builder(shared));
+      assertSame(shared, server.frames());
+      try (RawWebSocket ws = new RawWebSocket(server.port()).open();
+          Socket tcp = new Socket("127.0.0.1", shared.port())) {
+        ws.sendBinaryHex(HELLO);
+        assertEquals(HELLO_OK, ws.readBinaryHex());
+        tcp.setSoTimeout(RawWebSocket.TIMEOUT_MS);
+        tcp.getOutputStream().write(RawWebSocket.hex(HELLO));
+        assertEquals(HELLO_OK, HexFormat.of().formatHex(tcp.getInputStream().readNBytes(19)));
+        server.close();
+        // This server's WebSockets go (close 1001); the shared server and its TCP clients stay.
+        WsFrame close = ws.readUntilClose();
+        assertEquals(1001, close.closeStatus());
+        tcp.getOutputStream().write(RawWebSocket.hex(PING));
+        assertEquals(PONG, HexFormat.of().formatHex(tcp.getInputStream().readNBytes(9)));
+      }
+    }
+  }
+
+  @Test
+  void ownedSocketServerListensOnNoPort() {
+    start();
+    assertThrows(IllegalStateException.class, () -> server.frames().port());
+    assertTrue(server.url().equals("http://127.0.0.1:" + server.port() + "/"), server.url());
+  }
+
+  @Test
   void builderChecksEachSettingAtOnce() {
     WebSocketChatServer.Builder b = WebSocketChatServer.builder(engine);
     assertEquals("port must be 0 to 65535, was 70000",
@@ -264,7 +325,7 @@ class WebSocketChatServerTest {
     assertThrows(IllegalArgumentException.class, () -> b.allowedOrigins(List.of("null")));
     b.port(0);
     assertThrows(IllegalStateException.class, () -> b.port(1));
-    try (var socket = io.chatapp.transport.socket.SocketChatServer.builder(engine).listen(false).build()) {
+    try (var socket = SocketChatServer.builder(engine).listen(false).build()) {
       assertThrows(IllegalStateException.class,
           () -> WebSocketChatServer.builder(socket).frames(f -> f.maxConnections(1)));
     }

@@ -15,16 +15,10 @@ import io.chatapp.transport.socket.codec.FrameDecoder;
 import io.chatapp.transport.socket.codec.FramesV3;
 import io.chatapp.transport.socket.codec.LeanState;
 import io.chatapp.transport.socket.codec.ProtocolException;
-import io.chatapp.transport.socket.codec.WireWriter;
-import io.chatapp.transport.socket.tls.TlsContexts;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -37,15 +31,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLException;
-import javax.net.ssl.SSLSocket;
 
 /**
- * One connection to a socket server, as the client core uses it. Callers on any thread queue
- * requests, which a writer thread sends, coalesced into few writes, so no caller ever blocks in a
- * socket write; a reader thread decodes answers and completes the matching futures, hands pushes
- * of the current subscription to its sink in batches, and sends PING when the connection has been
- * quiet. While delivery is paused the reader decodes nothing more (and so stops reading the
- * socket once its buffer is full): TCP's flow control then holds the server's pushes.
+ * One connection to a socket server, as the client core uses it, over a {@link ClientCarrier}
+ * (a TCP socket, or a WebSocket). Callers on any thread queue requests, which a writer thread
+ * sends, coalesced into few carrier writes, so no caller ever blocks in a network write; a reader
+ * thread decodes answers and completes the matching futures, hands pushes of the current
+ * subscription to its sink in batches, and sends PING when the connection has been quiet. While
+ * delivery is paused the reader decodes nothing more (and so stops reading the carrier once its
+ * buffer is full): the carrier's flow control (TCP's) then holds the server's pushes.
  *
  * <p>Thread-safe. Futures complete on the reader thread (or on the thread that closes the
  * connection).
@@ -53,11 +47,11 @@ import javax.net.ssl.SSLSocket;
 final class SocketConnection implements Connection {
   private static final Logger LOG = System.getLogger(SocketConnection.class.getName());
   private static final int READ_BUFFER_BYTES = 64 * 1024;
-  private static final long TICK_MILLIS = 100;
+  private static final int TICK_MILLIS = 100;
   /** Requests queued for the writer beyond this fail: the server is not reading. */
   static final int MAX_QUEUED_BYTES = 8 << 20;
 
-  private final Socket socket;
+  private final ClientCarrier carrier;
   private final String peer;
   private final Connector.LossListener onLost;
   private final int serverMaxFrameBytes;
@@ -65,7 +59,6 @@ final class SocketConnection implements Connection {
   private final FrameDecoder decoder; // its version is the connection's
   private ByteBuffer in; // handshake thread, then reader thread
   private List<Message> pushed = new ArrayList<>(); // reader thread only
-  private final OutputStream out;
   private final Thread reader;
   private final Thread writer;
 
@@ -85,12 +78,12 @@ final class SocketConnection implements Connection {
 
   private final Object writeLock = new Object();
   private final LeanState sendState; // guarded by writeLock; from version 3, else null
-  private WireWriter pending = new WireWriter(1024); // guarded by writeLock
-  private WireWriter writing = new WireWriter(1024); // writer thread only
+  private OutgoingFrames pending = new OutgoingFrames(); // guarded by writeLock
+  private OutgoingFrames writing = new OutgoingFrames(); // writer thread only
 
-  private SocketConnection(Socket socket, String peer, Connector.LossListener onLost, int serverMaxFrameBytes,
-      long serverIdleTimeoutMillis, FrameDecoder decoder, ByteBuffer in) throws IOException {
-    this.socket = socket;
+  private SocketConnection(ClientCarrier carrier, String peer, Connector.LossListener onLost, int serverMaxFrameBytes,
+      long serverIdleTimeoutMillis, FrameDecoder decoder, ByteBuffer in) {
+    this.carrier = carrier;
     this.peer = peer;
     this.onLost = onLost;
     this.serverMaxFrameBytes = serverMaxFrameBytes;
@@ -101,7 +94,6 @@ final class SocketConnection implements Connection {
     this.sendState = decoder.version() >= FramesV3.VERSION ? new LeanState(0) : null;
     pending.version(decoder.version(), sendState);
     writing.version(decoder.version(), sendState);
-    this.out = socket.getOutputStream();
     this.lastSendNanos = System.nanoTime();
     this.reader = new Thread(this::readLoop, "chatapp-socket-client-reader " + peer);
     reader.setDaemon(true);
@@ -110,34 +102,34 @@ final class SocketConnection implements Connection {
   }
 
   /**
-   * Connects, sends HELLO and waits for HELLO_OK.
+   * Opens a carrier, sends HELLO on it and waits for HELLO_OK.
    *
-   * @param options where to connect, and the timeout and limits
+   * @param options the timeout, limits and versions
+   * @param opener opens the carrier
    * @param onLost hears the loss of the connection
    * @return the open connection
    * @throws ChatException {@link ErrorCode#UNAVAILABLE} if the server cannot be reached or does
    *     not answer in time; the server's code if it refuses the handshake
    */
-  static SocketConnection open(ClientOptions options, Connector.LossListener onLost) {
-    String peer = options.peer();
+  static SocketConnection open(ClientOptions options, ClientCarrier.Opener opener, Connector.LossListener onLost) {
+    String peer = opener.peer();
     long connectTimeoutMillis = options.connectTimeoutMillis();
-    Socket socket = new Socket();
+    ClientCarrier carrier = null;
     try {
-      socket.setTcpNoDelay(true);
-      socket.setKeepAlive(true);
-      socket.connect(new InetSocketAddress(options.host(), options.port()), (int) connectTimeoutMillis);
-      socket.setSoTimeout((int) connectTimeoutMillis);
-      if (options.sslContext() != null) {
-        socket = startTls(socket, options);
-      }
-      WireWriter w = new WireWriter(32);
-      w.write(Frame.Hello.offering(0, options.maxProtocolVersion()));
-      socket.getOutputStream().write(w.toByteArray());
+      carrier = opener.open();
+      OutgoingFrames greeting = new OutgoingFrames();
+      greeting.write(Frame.Hello.offering(0, options.maxProtocolVersion()));
+      greeting.writeTo(carrier);
       FrameDecoder decoder = new FrameDecoder(options.maxFrameBytes());
       ByteBuffer in = ByteBuffer.allocate(READ_BUFFER_BYTES);
+      long deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(connectTimeoutMillis);
       Frame answer = null;
       while (answer == null) {
-        in = readSome(socket.getInputStream(), in, decoder);
+        long leftMillis = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
+        if (leftMillis <= 0) {
+          throw new SocketTimeoutException("no HELLO_OK");
+        }
+        in = readSome(carrier, in, decoder, (int) Math.min(Integer.MAX_VALUE, leftMillis));
         in.flip();
         answer = decoder.decode(in);
         in.compact();
@@ -162,40 +154,24 @@ final class SocketConnection implements Connection {
             + " bytes, below the " + FrameDecoder.HEADER_BYTES + "-byte header");
       }
       // The HELLO_OK is the last frame of the handshake's layout; the rest have the version's.
-      SocketConnection c = new SocketConnection(socket, peer, onLost, (int) Math.min(Integer.MAX_VALUE, serverMax),
+      SocketConnection c = new SocketConnection(carrier, peer, onLost, (int) Math.min(Integer.MAX_VALUE, serverMax),
           Integer.toUnsignedLong(hello.idleTimeoutMillis()), new FrameDecoder(options.maxFrameBytes(), version,
               version >= FramesV3.VERSION ? new LeanState(hello.epochMicros()) : null), in);
-      socket.setSoTimeout((int) TICK_MILLIS);
       c.reader.start();
       c.writer.start();
       return c;
     } catch (SocketTimeoutException e) {
-      closeQuietly(socket);
+      closeQuietly(carrier);
       throw new ChatException(ErrorCode.UNAVAILABLE,
           "no answer from " + peer + " within the connect timeout of " + connectTimeoutMillis + " ms", e);
     } catch (SSLException e) {
-      closeQuietly(socket);
+      closeQuietly(carrier);
       throw new ChatException(ErrorCode.UNAVAILABLE, "TLS handshake with " + peer + " failed: " + tlsFailure(e), e);
     } catch (IOException | ProtocolException e) {
-      closeQuietly(socket);
+      closeQuietly(carrier);
       throw new ChatException(ErrorCode.UNAVAILABLE, "cannot connect to " + peer + ": " + e.getMessage(), e);
     } catch (RuntimeException e) {
-      closeQuietly(socket);
-      throw e;
-    }
-  }
-
-  /** Runs the TLS handshake over a connected socket; the reader then reads the TLS socket. */
-  private static Socket startTls(Socket plain, ClientOptions options) throws IOException {
-    SSLSocket tls = (SSLSocket) options.sslContext().getSocketFactory()
-        .createSocket(plain, options.host(), options.port(), true);
-    try {
-      tls.setUseClientMode(true);
-      tls.setSSLParameters(TlsContexts.restrict(tls.getSSLParameters(), tls.getSupportedProtocols(), true));
-      tls.startHandshake();
-      return tls;
-    } catch (IOException | RuntimeException e) {
-      closeQuietly(tls);
+      closeQuietly(carrier);
       throw e;
     }
   }
@@ -263,7 +239,7 @@ final class SocketConnection implements Connection {
     }
   }
 
-  /** Closes the socket and fails calls in flight; the loss listener is not told. Idempotent. */
+  /** Closes the carrier and fails calls in flight; the loss listener is not told. Idempotent. */
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
@@ -349,12 +325,11 @@ final class SocketConnection implements Connection {
           if (closed.get()) {
             return;
           }
-          WireWriter full = pending;
+          OutgoingFrames full = pending;
           pending = writing;
           writing = full;
         }
-        ByteBuffer bytes = writing.view();
-        out.write(bytes.array(), 0, bytes.limit());
+        writing.writeTo(carrier);
         lastSendNanos = System.nanoTime();
         writing.clear();
       }
@@ -367,7 +342,6 @@ final class SocketConnection implements Connection {
 
   private void readLoop() {
     try {
-      InputStream input = socket.getInputStream();
       while (!closed.get()) {
         in.flip();
         Frame f;
@@ -382,14 +356,13 @@ final class SocketConnection implements Connection {
         if (!in.hasRemaining() && isPaused()) {
           continue; // the buffer is full of what the listener is not ready for: read nothing
         }
-        try {
-          in = readSome(input, in, decoder);
-        } catch (SocketTimeoutException e) {
-          // The read timeout only wakes us to keep the connection alive.
-        }
+        // The tick only wakes us to keep the connection alive.
+        in = readSome(carrier, in, decoder, TICK_MILLIS);
       }
     } catch (EOFException e) {
-      lost(withGoodbye("server closed the connection"));
+      lost(withGoodbye(e.getMessage() != null ? e.getMessage() : "server closed the connection"));
+    } catch (java.net.ProtocolException e) {
+      lost("server broke the protocol: " + e.getMessage());
     } catch (IOException e) {
       lost(withGoodbye("read failed: " + e.getMessage()));
     } catch (ProtocolException e) {
@@ -543,7 +516,7 @@ final class SocketConnection implements Connection {
   }
 
   private void shutDown(ChatException reason) {
-    closeQuietly(socket);
+    closeQuietly(carrier);
     synchronized (writeLock) {
       writeLock.notifyAll();
     }
@@ -557,8 +530,11 @@ final class SocketConnection implements Connection {
     }
   }
 
-  /** Reads once into the buffer, growing it if a frame needs more room than it has. */
-  private static ByteBuffer readSome(InputStream input, ByteBuffer in, FrameDecoder decoder)
+  /**
+   * Reads once into the buffer, growing it if a frame needs more room than it has; returns at
+   * the timeout with nothing read.
+   */
+  private static ByteBuffer readSome(ClientCarrier carrier, ByteBuffer in, FrameDecoder decoder, int timeoutMillis)
       throws IOException, ProtocolException {
     if (!in.hasRemaining()) {
       in.flip();
@@ -570,19 +546,13 @@ final class SocketConnection implements Connection {
     } else if (in.position() == 0 && in.capacity() > READ_BUFFER_BYTES) {
       in = ByteBuffer.allocate(READ_BUFFER_BYTES);
     }
-    int n = input.read(in.array(), in.arrayOffset() + in.position(), in.remaining());
-    if (n < 0) {
-      throw new EOFException("end of stream");
-    }
-    in.position(in.position() + n);
+    carrier.read(in, timeoutMillis);
     return in;
   }
 
-  private static void closeQuietly(Socket socket) {
-    try {
-      socket.close();
-    } catch (IOException e) {
-      LOG.log(Level.DEBUG, () -> "closing socket failed: " + e);
+  private static void closeQuietly(ClientCarrier carrier) {
+    if (carrier != null) {
+      carrier.close();
     }
   }
 }

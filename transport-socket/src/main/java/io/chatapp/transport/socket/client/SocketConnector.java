@@ -3,27 +3,45 @@ package io.chatapp.transport.socket.client;
 import io.chatapp.client.spi.Connection;
 import io.chatapp.client.spi.Connector;
 import io.chatapp.client.spi.Request;
+import java.util.Objects;
 
 /**
- * Opens {@link SocketConnection}s for the client core.
+ * Opens connections that speak the socket protocol for the client core: over TCP for the socket
+ * transport, or over another {@link ClientCarrier} (chatapp's WebSocket transport's).
  *
  * <p>Immutable.
  */
 public final class SocketConnector implements Connector {
   private final ClientOptions options;
+  private final ClientCarrier.Opener opener;
+  private final String description;
 
   /**
-   * Creates a connector.
+   * Creates a connector of TCP (or TLS) connections.
    *
    * @param options where and how to connect
    */
   public SocketConnector(ClientOptions options) {
-    this.options = options;
+    this(options, TcpCarrier.opener(options), "socket");
+  }
+
+  /**
+   * Creates a connector of connections over another carrier. For chatapp's own transports.
+   *
+   * @param options the connect timeout, frame limit and protocol versions; the host, port and
+   *     TLS context are the opener's business
+   * @param opener opens the carrier
+   * @param transport the transport's name, for {@link #describe()}: {@code websocket}
+   */
+  public SocketConnector(ClientOptions options, ClientCarrier.Opener opener, String transport) {
+    this.options = Objects.requireNonNull(options, "options");
+    this.opener = Objects.requireNonNull(opener, "opener");
+    this.description = opener.peer() + " (" + Objects.requireNonNull(transport, "transport") + ")";
   }
 
   @Override
   public Connection open(LossListener onLost) {
-    return SocketConnection.open(options, onLost);
+    return SocketConnection.open(options, opener, onLost);
   }
 
   /** Always: the server executes one connection's requests in the order they arrive. */
@@ -34,6 +52,6 @@ public final class SocketConnector implements Connector {
 
   @Override
   public String describe() {
-    return options.peer() + " (socket)";
+    return description;
   }
 }

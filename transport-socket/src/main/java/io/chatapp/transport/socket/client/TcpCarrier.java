@@ -1,0 +1,128 @@
+package io.chatapp.transport.socket.client;
+
+import io.chatapp.transport.socket.tls.TlsContexts;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import javax.net.ssl.SSLSocket;
+
+/**
+ * The socket transport's carrier: a blocking TCP socket, with TLS if the options have a context.
+ * Frames leave in one write, however many.
+ *
+ * <p>{@link #read} runs on the reader thread only, {@link #write} on the writer thread only, and
+ * {@link #close} on any thread; the socket is safe for that split.
+ */
+final class TcpCarrier implements ClientCarrier {
+  private static final Logger LOG = System.getLogger(TcpCarrier.class.getName());
+
+  private final Socket socket;
+  private final InputStream input;
+  private final OutputStream output;
+  private int soTimeoutMillis; // reader thread only, after open
+
+  private TcpCarrier(Socket socket, int soTimeoutMillis) throws IOException {
+    this.socket = socket;
+    this.input = socket.getInputStream();
+    this.output = socket.getOutputStream();
+    this.soTimeoutMillis = soTimeoutMillis;
+  }
+
+  /**
+   * Returns an opener of TCP connections to {@code options}' host and port.
+   *
+   * @param options where to connect, the timeout and the TLS context
+   * @return the opener
+   */
+  static ClientCarrier.Opener opener(ClientOptions options) {
+    return new ClientCarrier.Opener() {
+      @Override
+      public String peer() {
+        return options.peer();
+      }
+
+      @Override
+      public ClientCarrier open() throws IOException {
+        return TcpCarrier.open(options);
+      }
+    };
+  }
+
+  private static TcpCarrier open(ClientOptions options) throws IOException {
+    int connectTimeoutMillis = (int) options.connectTimeoutMillis();
+    Socket socket = new Socket();
+    try {
+      socket.setTcpNoDelay(true);
+      socket.setKeepAlive(true);
+      socket.connect(new InetSocketAddress(options.host(), options.port()), connectTimeoutMillis);
+      socket.setSoTimeout(connectTimeoutMillis);
+      if (options.sslContext() != null) {
+        socket = startTls(socket, options);
+      }
+      return new TcpCarrier(socket, connectTimeoutMillis);
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(socket);
+      throw e;
+    }
+  }
+
+  /** Runs the TLS handshake over a connected socket; the reader then reads the TLS socket. */
+  private static Socket startTls(Socket plain, ClientOptions options) throws IOException {
+    SSLSocket tls = (SSLSocket) options.sslContext().getSocketFactory()
+        .createSocket(plain, options.host(), options.port(), true);
+    try {
+      tls.setUseClientMode(true);
+      tls.setSSLParameters(TlsContexts.restrict(tls.getSSLParameters(), tls.getSupportedProtocols(), true));
+      tls.startHandshake();
+      return tls;
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(tls);
+      throw e;
+    }
+  }
+
+  @Override
+  public int read(ByteBuffer into, int timeoutMillis) throws IOException {
+    if (timeoutMillis != soTimeoutMillis) {
+      socket.setSoTimeout(timeoutMillis);
+      soTimeoutMillis = timeoutMillis;
+    }
+    int n;
+    try {
+      n = input.read(into.array(), into.arrayOffset() + into.position(), into.remaining());
+    } catch (SocketTimeoutException e) {
+      return 0;
+    }
+    if (n < 0) {
+      throw new EOFException("server closed the connection");
+    }
+    into.position(into.position() + n);
+    return n;
+  }
+
+  @Override
+  public void write(byte[] bytes, int[] frameEnds, int frameCount) throws IOException {
+    // A stream has no boundaries to keep: one write of them all, as few packets as TCP makes.
+    output.write(bytes, 0, frameEnds[frameCount - 1]);
+  }
+
+  @Override
+  public void close() {
+    closeQuietly(socket);
+  }
+
+  private static void closeQuietly(Socket socket) {
+    try {
+      socket.close();
+    } catch (IOException e) {
+      LOG.log(Level.DEBUG, () -> "closing socket failed: " + e);
+    }
+  }
+}
