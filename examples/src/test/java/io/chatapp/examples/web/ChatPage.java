@@ -171,6 +171,20 @@ final class ChatPage implements AutoCloseable {
     waitFor(d -> byTest("chat").isDisplayed() && username.equals(text("me")) ? true : null);
   }
 
+  /** Opens the account menu and clicks {@code item} in it (logout, delete-account, a setting). */
+  void menu(String item) {
+    if (byTest("menu").getDomAttribute("open") == null) {
+      byTest("menu-button").click();
+    }
+    byTest(item).click();
+  }
+
+  /** Logs out and waits for the log-in form. */
+  void logOut() {
+    menu("logout");
+    waitFor(d -> byTest("auth").isDisplayed() ? true : null);
+  }
+
   /** Searches the directory for {@code pattern} and opens the conversation with {@code peer}. */
   void startConversation(String pattern, String peer) {
     WebElement search = byTest("search-input");

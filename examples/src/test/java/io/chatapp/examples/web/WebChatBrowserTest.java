@@ -138,8 +138,7 @@ class WebChatBrowserTest {
     String alice = name("alice");
     String bob = name("bob");
     bobPage.signUpAndEnter(bob, PASSWORD);
-    bobPage.byTest("logout").click();
-    bobPage.waitFor(d -> bobPage.byTest("auth").isDisplayed());
+    bobPage.logOut();
     assertEquals(null, bobPage.js("return sessionStorage.getItem('chatapp.session')"), "token cleared on logout");
 
     alicePage.signUpAndEnter(alice, PASSWORD);
@@ -185,8 +184,38 @@ class WebChatBrowserTest {
     alicePage.waitForMessage("typed");
     alicePage.waitFor(d -> alicePage.text("typing").isEmpty() ? true : null);
 
-    bobPage.byTest("logout").click();
+    bobPage.logOut();
     alicePage.waitFor(d -> alicePage.text("peer-presence").matches("offline|last seen .*") ? true : null);
+  }
+
+  @Test
+  void readReceiptsTurnedOffLeaveMessagesDelivered() {
+    Pair pair = aliceOpensAConversationWithBob();
+    bobPage.menu("setting-read-receipts");
+    bobPage.waitForScript("return !document.getElementById('setting-read-receipts').checked"
+        + " && window.chatapp.connection.state === 'online'");
+    bobPage.screenshot("desktop-settings");
+    alicePage.send("read this");
+    alicePage.waitForLastOutgoingStatus("delivered");
+    bobPage.openConversation(pair.alice());
+    bobPage.waitForMessage("read this");
+    bobPage.send("read it");
+    // bob's ACK ran before his SEND on his connection, so a read receipt would have come first
+    alicePage.waitForMessage("read it");
+    assertEquals("delivered", alicePage.js("return document.querySelector('[data-direction=out] [data-test=status]')"
+        + ".dataset.status"));
+  }
+
+  @Test
+  void presenceHiddenLooksOffline() {
+    Pair pair = aliceOpensAConversationWithBob();
+    alicePage.send("hello");
+    alicePage.waitFor(d -> "online".equals(alicePage.text("peer-presence")) ? true : null);
+    bobPage.menu("setting-show-presence");
+    bobPage.waitForScript("return !document.getElementById('setting-show-presence').checked");
+    alicePage.driver().navigate().refresh();
+    alicePage.openConversation(pair.bob());
+    assertEquals("offline", alicePage.text("peer-presence"));
   }
 
   @Test
@@ -273,7 +302,7 @@ class WebChatBrowserTest {
     alicePage.openConversation(bob);
     alicePage.waitFor(d -> alicePage.messageTexts().equals(List.of("keep")) ? true : null);
 
-    alicePage.byTest("delete-account").click();
+    alicePage.menu("delete-account");
     alicePage.byTest("delete-password").sendKeys("wrong-password");
     alicePage.byTest("delete-confirm").click();
     alicePage.waitFor(d -> alicePage.text("delete-error").isEmpty() ? null : true);

@@ -129,9 +129,39 @@ async function enterChat(username) {
   $('chat').hidden = false;
   $('account').hidden = false;
   document.body.classList.remove('show-conversation');
-  await refreshConversations();
+  await Promise.all([refreshConversations(), readSettings()]);
   $('search-input').focus();
 }
+
+// ---- settings --------------------------------------------------------------------------------
+
+function showSettings(settings) {
+  $('setting-read-receipts').checked = settings.readReceipts;
+  $('setting-show-presence').checked = settings.showPresence;
+}
+
+async function readSettings() {
+  showSettings(await conn.call({ op: 'GET_SETTINGS' }));
+}
+
+async function updateSettings() {
+  const wanted = { readReceipts: $('setting-read-receipts').checked, showPresence: $('setting-show-presence').checked };
+  try {
+    showSettings(await conn.call({ op: 'UPDATE_SETTINGS', ...wanted }));
+    showError('chat-error', null);
+  } catch (e) {
+    showError('chat-error', e);
+    readSettings().catch(() => {});
+  }
+}
+
+$('setting-read-receipts').addEventListener('change', updateSettings);
+$('setting-show-presence').addEventListener('change', updateSettings);
+
+// a click outside the account menu closes it
+document.addEventListener('click', (event) => {
+  if ($('menu').open && !$('menu').contains(event.target)) $('menu').open = false;
+});
 
 function showLoggedOut(message) {
   state.me = null;
@@ -145,6 +175,7 @@ function showLoggedOut(message) {
   $('messages').replaceChildren();
   $('search-results').replaceChildren();
   $('chat').hidden = true;
+  $('menu').open = false;
   $('account').hidden = true;
   $('auth').hidden = false;
   $('auth-error').textContent = message ?? '';
@@ -162,6 +193,7 @@ $('logout').addEventListener('click', async () => {
 });
 
 $('delete-account').addEventListener('click', () => {
+  $('menu').open = false;
   $('delete-password').value = '';
   $('delete-error').textContent = '';
   $('delete-dialog').showModal();
