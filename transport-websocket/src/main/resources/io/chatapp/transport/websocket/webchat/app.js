@@ -3,6 +3,9 @@
 
 import { ChatConnection } from './client.js';
 import { ChatError, Status } from './codec.js';
+import { ConversationList } from './conversation-list.js';
+import { MessageList, el, formatTime } from './message-list.js';
+import { ReadMarks } from './read-marks.js';
 
 const TOKEN_KEY = 'chatapp.session';
 const PAGE = 30;
@@ -14,26 +17,22 @@ const conn = new ChatConnection();
 
 const state = {
   me: null,
-  conversations: new Map(), // lower-case peer -> { peer, unread, online, lastSeenMicros, last, lastId, peerDeleted, typingUntil }
   peer: null, // the open conversation's peer
-  messages: new Map(), // id -> { message, outgoing, status } of the open conversation
-  oldestId: 0, // the smallest id shown, for HISTORY's beforeId
   loadingOlder: false,
   noOlder: false,
-  unseen: new Map(), // seq -> { peer (lower case), id }: pushed messages not yet shown to the user, for ACK
   receipts: new Map(), // lower-case peer -> { [status]: highest uptoMessageId }: a receipt may beat the SEND's answer
-  readMark: 0,
   lastTypingSent: 0,
   typingTimer: null,
 };
 
 const key = (name) => (name ?? '').toLowerCase();
+const messages = new MessageList($('messages'), (id) => deleteMessage(id));
+const readMarks = new ReadMarks();
+const conversations = new ConversationList($('conversations'), $('no-conversations'), (peer) => openConversation(peer));
 
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
+/** Adds entries to the open conversation, outgoing ones at the status their receipts say. */
+function addEntries(entries) {
+  messages.add(entries, receiptStatus);
 }
 
 function showError(target, error) {
@@ -51,14 +50,6 @@ function describe(error) {
     }
   }
   return error.message ?? String(error);
-}
-
-function formatTime(micros) {
-  const date = new Date(Number(micros) / 1000);
-  const today = new Date();
-  return date.toDateString() === today.toDateString()
-    ? date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
-    : date.toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 }
 
 // ---- connection state ------------------------------------------------------------------------
@@ -103,7 +94,7 @@ async function logIn(signUp) {
     const session = await conn.login(username, password);
     $('auth-password').value = '';
     sessionStorage.setItem(TOKEN_KEY, session.token);
-    await enterChat(session.username);
+    await enterChat(session);
   } catch (e) {
     showError('auth-error', e);
   } finally {
@@ -122,7 +113,9 @@ $('auth-form').addEventListener('submit', (event) => {
 });
 $('signup-button').addEventListener('click', () => logIn(true));
 
-async function enterChat(username) {
+async function enterChat(session) {
+  const { username } = session;
+  readMarks.atLeast(session.lastReadSeq);
   state.me = username;
   $('me').textContent = username;
   $('auth').hidden = true;
@@ -166,13 +159,10 @@ document.addEventListener('click', (event) => {
 function showLoggedOut(message) {
   state.me = null;
   state.peer = null;
-  state.conversations.clear();
-  state.messages.clear();
-  state.unseen.clear();
+  conversations.clear();
+  messages.clear();
+  readMarks.clear();
   state.receipts.clear();
-  state.readMark = 0;
-  $('conversations').replaceChildren();
-  $('messages').replaceChildren();
   $('search-results').replaceChildren();
   $('chat').hidden = true;
   $('menu').open = false;
@@ -244,69 +234,14 @@ async function readConversations() {
     pageToken = answer.nextPageToken;
     if (!pageToken) break;
   }
-  for (const c of list) {
-    const k = key(c.peer);
-    const old = state.conversations.get(k);
-    const listLastId = c.last ? c.last.message.id : 0;
-    // pushes of messages stored after the server read the list are not in its count
-    let unread = c.unreadCount;
-    for (const u of state.unseen.values()) if (u.peer === k && u.id > listLastId) unread += 1;
-    if (state.peer && key(state.peer) === k && !document.hidden) unread = 0;
-    const newer = old && old.lastId > listLastId;
-    state.conversations.set(k, {
-      peer: c.peer,
-      unread,
-      online: c.presence.online,
-      lastSeenMicros: c.presence.lastSeenMicros,
-      last: newer ? old.last : c.last,
-      lastId: newer ? old.lastId : listLastId,
-      peerDeleted: c.peerDeleted,
-      typingUntil: old?.typingUntil ?? 0,
-    });
-  }
+  const openPeer = state.peer && !document.hidden ? state.peer : null;
+  conversations.merge(list, (k, lastId) => readMarks.countAbove(k, lastId), openPeer);
   renderConversations();
   if (state.peer) renderPeerHeader();
 }
 
-function conversationFor(peer) {
-  let c = state.conversations.get(key(peer));
-  if (!c) {
-    c = { peer, unread: 0, online: false, lastSeenMicros: null, last: null, lastId: 0, peerDeleted: false, typingUntil: 0 };
-    state.conversations.set(key(peer), c);
-  }
-  return c;
-}
-
 function renderConversations() {
-  const sorted = [...state.conversations.values()].sort((a, b) => Number(b.lastId) - Number(a.lastId));
-  $('conversations').replaceChildren(...sorted.map((c) => {
-    const item = el('li', 'conversation-item');
-    const button = el('button', 'conversation-button');
-    button.type = 'button';
-    button.dataset.peer = c.peer;
-    button.dataset.test = 'conversation-item';
-    if (state.peer && key(state.peer) === key(c.peer)) button.setAttribute('aria-current', 'true');
-    const dot = el('span', 'dot');
-    dot.dataset.online = String(c.online);
-    dot.dataset.test = 'presence-dot';
-    dot.setAttribute('aria-label', c.online ? 'online' : 'offline');
-    dot.setAttribute('role', 'img');
-    const name = el('span', 'name', c.peer);
-    name.dataset.test = 'conversation-name';
-    const preview = el('span', 'preview');
-    if (c.typingUntil > Date.now()) preview.textContent = 'typing…';
-    else if (c.last) preview.textContent = `${c.last.outgoing ? 'You: ' : ''}${c.last.message.text}`;
-    else if (c.peerDeleted) preview.textContent = 'account deleted';
-    const badge = el('span', 'unread', c.unread > 0 ? String(c.unread) : '');
-    badge.dataset.test = 'unread';
-    badge.hidden = !(c.unread > 0);
-    badge.setAttribute('aria-label', `${c.unread} unread`);
-    button.append(dot, name, badge, preview);
-    button.addEventListener('click', () => openConversation(c.peer));
-    item.append(button);
-    return item;
-  }));
-  $('no-conversations').hidden = sorted.length > 0;
+  conversations.render(state.peer);
 }
 
 // ---- directory search ------------------------------------------------------------------------
@@ -327,7 +262,7 @@ $('search-form').addEventListener('submit', async (event) => {
       button.addEventListener('click', () => {
         $('search-results').replaceChildren();
         $('search-input').value = '';
-        const c = conversationFor(a.username);
+        const c = conversations.get(a.username);
         if (c.lastId === 0) c.online = a.online;
         openConversation(a.username);
       });
@@ -344,7 +279,7 @@ $('search-form').addEventListener('submit', async (event) => {
 // ---- the open conversation -------------------------------------------------------------------
 
 async function openConversation(peer) {
-  conversationFor(peer);
+  conversations.get(peer);
   state.peer = peer;
   document.body.classList.add('show-conversation');
   $('composer').hidden = false;
@@ -362,7 +297,7 @@ $('back').addEventListener('click', () => {
 });
 
 function renderPeerHeader() {
-  const c = conversationFor(state.peer);
+  const c = conversations.get(state.peer);
   $('peer-name').textContent = c.peer;
   const presence = $('peer-presence');
   presence.dataset.online = String(c.online);
@@ -374,10 +309,8 @@ function renderPeerHeader() {
 
 async function reloadHistory() {
   const peer = state.peer;
-  state.messages.clear();
-  state.oldestId = 0;
+  messages.clear();
   state.noOlder = false;
-  $('messages').replaceChildren();
   const answer = await conn.call({ op: 'HISTORY', peer, beforeId: 0, limit: PAGE });
   if (state.peer !== peer) return;
   addEntries(answer.entries);
@@ -396,7 +329,7 @@ async function loadOlder() {
   const fromBottom = scroller.scrollHeight - scroller.scrollTop;
   let short = false;
   try {
-    const answer = await conn.call({ op: 'HISTORY', peer, beforeId: state.oldestId, limit: PAGE });
+    const answer = await conn.call({ op: 'HISTORY', peer, beforeId: messages.oldestId, limit: PAGE });
     if (state.peer !== peer) return;
     if (answer.entries.length === 0) state.noOlder = true;
     short = answer.entries.length < PAGE;
@@ -415,84 +348,14 @@ async function loadOlder() {
 }
 
 function renderOlderControls() {
-  $('load-older').hidden = state.noOlder || state.messages.size === 0;
-  $('history-start').hidden = !state.noOlder || state.messages.size === 0;
+  $('load-older').hidden = state.noOlder || messages.size === 0;
+  $('history-start').hidden = !state.noOlder || messages.size === 0;
 }
 
 $('messages-scroll').addEventListener('scroll', () => {
   if ($('messages-scroll').scrollTop < 40) loadOlder();
 });
 $('load-older').addEventListener('click', () => loadOlder());
-
-/** Adds history entries (any order) to the open conversation; ids already shown are skipped. */
-function addEntries(entries) {
-  for (const entry of entries) {
-    const { id } = entry.message;
-    if (state.oldestId === 0 || id < state.oldestId) state.oldestId = id;
-    const known = state.messages.get(id);
-    if (known) {
-      if (entry.status > known.status) setStatus(known, entry.status);
-      continue;
-    }
-    const added = { ...entry };
-    if (added.outgoing) added.status = Math.max(added.status, receiptStatus(added.message));
-    state.messages.set(id, added);
-    insertMessage(added);
-  }
-}
-
-function insertMessage(entry) {
-  const { message, outgoing } = entry;
-  const item = el('li', `msg ${outgoing ? 'out' : 'in'}`);
-  item.dataset.id = String(message.id);
-  item.dataset.direction = outgoing ? 'out' : 'in';
-  item.dataset.test = 'message';
-  const text = el('p', 'text', message.text);
-  text.dataset.test = 'message-text';
-  const meta = el('p', 'meta');
-  const who = el('span', 'visually-hidden', outgoing ? 'You said: ' : `${message.sender} said: `);
-  item.prepend(who);
-  const time = el('time', 'time', formatTime(message.sentAtMicros));
-  time.dateTime = new Date(Number(message.sentAtMicros) / 1000).toISOString();
-  meta.append(time);
-  if (outgoing) {
-    const status = el('span', 'status');
-    status.dataset.test = 'status';
-    meta.append(status);
-  }
-  const remove = el('button', 'delete', '×');
-  remove.type = 'button';
-  remove.dataset.test = 'delete-message';
-  remove.setAttribute('aria-label', 'Delete message');
-  remove.addEventListener('click', () => deleteMessage(message.id));
-  meta.append(remove);
-  item.append(text, meta);
-  entry.node = item;
-  setStatus(entry, entry.status);
-  // keep id order: find the first shown message with a larger id
-  const list = $('messages');
-  let before = null;
-  for (const child of list.children) {
-    if (Number(child.dataset.id) > Number(message.id)) {
-      before = child;
-      break;
-    }
-  }
-  list.insertBefore(item, before);
-}
-
-const STATUS_MARK = { [Status.SENT]: ['✓', 'sent'], [Status.DELIVERED]: ['✓✓', 'delivered'], [Status.READ]: ['✓✓', 'read'] };
-
-function setStatus(entry, status) {
-  entry.status = status;
-  const mark = entry.node?.querySelector('.status');
-  if (!mark) return;
-  const [symbol, name] = STATUS_MARK[status] ?? ['', ''];
-  mark.textContent = symbol;
-  mark.dataset.status = name;
-  mark.setAttribute('aria-label', name);
-  mark.title = name;
-}
 
 function scrollToBottom() {
   const scroller = $('messages-scroll');
@@ -507,9 +370,7 @@ function nearBottom() {
 async function deleteMessage(id) {
   try {
     await conn.call({ op: 'DELETE_MESSAGES', messageIds: [id] });
-    const entry = state.messages.get(id);
-    entry?.node?.remove();
-    state.messages.delete(id);
+    messages.remove(id);
   } catch (e) {
     showError('chat-error', e);
   }
@@ -529,7 +390,7 @@ async function sendMessage(text) {
       // eslint-disable-next-line no-await-in-loop
       const message = await conn.sendMessage(peer, text, clientMessageId);
       const entry = { message, outgoing: true, status: Status.SENT };
-      const c = conversationFor(message.recipient);
+      const c = conversations.get(message.recipient);
       // a new conversation: its presence now shows, but no push says so
       if (c.lastId === 0) refreshConversations().catch(() => {});
       c.last = entry;
@@ -578,7 +439,7 @@ $('message-input').addEventListener('input', () => {
 conn.addEventListener('message', (event) => {
   const message = event.detail;
   const peer = key(message.sender) === key(conn.username) ? message.recipient : message.sender;
-  const c = conversationFor(peer);
+  const c = conversations.get(peer);
   c.typingUntil = 0;
   const entry = { message, outgoing: false, status: Status.DELIVERED };
   if (c.lastId === 0) refreshConversations().catch(() => {});
@@ -588,7 +449,7 @@ conn.addEventListener('message', (event) => {
     c.last = entry;
     c.lastId = message.id;
   }
-  state.unseen.set(message.seq, { peer: key(peer), id: message.id });
+  readMarks.pushed(peer, message.seq, message.id);
   if (state.peer && key(state.peer) === key(peer)) {
     const follow = nearBottom();
     addEntries([entry]);
@@ -601,7 +462,7 @@ conn.addEventListener('message', (event) => {
 
 conn.addEventListener('carbon', (event) => {
   const message = event.detail;
-  const c = conversationFor(message.recipient);
+  const c = conversations.get(message.recipient);
   const entry = { message, outgoing: true, status: Status.SENT };
   if (message.id > c.lastId) {
     c.last = entry;
@@ -627,17 +488,14 @@ conn.addEventListener('receipt', (event) => {
   const marks = state.receipts.get(key(peer)) ?? {};
   if (!(marks[status] >= uptoMessageId)) marks[status] = uptoMessageId;
   state.receipts.set(key(peer), marks);
-  const c = state.conversations.get(key(peer));
+  const c = conversations.find(peer);
   if (c?.last?.outgoing && c.last.message.id <= uptoMessageId && c.last.status < status) c.last.status = status;
-  if (!state.peer || key(state.peer) !== key(peer)) return;
-  for (const entry of state.messages.values()) {
-    if (entry.outgoing && entry.message.id <= uptoMessageId && entry.status < status) setStatus(entry, status);
-  }
+  if (state.peer && key(state.peer) === key(peer)) messages.raise(status, uptoMessageId);
 });
 
 conn.addEventListener('presence', (event) => {
   const { username, online, lastSeenMicros } = event.detail;
-  const c = conversationFor(username);
+  const c = conversations.get(username);
   c.online = online;
   c.lastSeenMicros = lastSeenMicros;
   renderConversations();
@@ -646,7 +504,7 @@ conn.addEventListener('presence', (event) => {
 
 conn.addEventListener('typing', (event) => {
   const { username } = event.detail;
-  const c = conversationFor(username);
+  const c = conversations.get(username);
   c.typingUntil = Date.now() + TYPING_SHOWN_MILLIS;
   if (state.peer && key(state.peer) === key(username)) $('typing').textContent = `${c.peer} is typing…`;
   renderConversations();
@@ -659,46 +517,22 @@ conn.addEventListener('typing', (event) => {
 
 conn.addEventListener('withdrawal', (event) => {
   const { sender, afterSeq } = event.detail;
-  if (state.peer && key(state.peer) === key(sender)) {
-    for (const [id, entry] of state.messages) {
-      if (!entry.outgoing && entry.message.seq > afterSeq) {
-        entry.node?.remove();
-        state.messages.delete(id);
-      }
-    }
-  }
+  if (state.peer && key(state.peer) === key(sender)) messages.removeReceivedAfter(afterSeq);
   refreshConversations().catch(() => {});
 });
 
 // ---- read marks ------------------------------------------------------------------------------
 
-/**
- * Acknowledges what the user has now seen. The read mark covers the whole mailbox, so it moves
- * only up to just below the oldest pushed message of another conversation the user has not
- * opened: those stay unread.
- */
+/** Acknowledges what the user now sees (see ReadMarks: the mark is the whole mailbox's). */
 function markRead() {
   if (!state.peer || document.hidden) return;
-  const open = key(state.peer);
-  let upto = 0;
-  let blockedAt = Infinity;
-  for (const [seq, { peer }] of state.unseen) {
-    if (peer === open) upto = Math.max(upto, seq);
-    else blockedAt = Math.min(blockedAt, seq);
-  }
-  for (const entry of state.messages.values()) {
-    if (!entry.outgoing) upto = Math.max(upto, Number(entry.message.seq));
-  }
-  upto = Math.min(upto, blockedAt - 1);
-  for (const [seq, { peer }] of state.unseen) if (peer === open && seq <= upto) state.unseen.delete(seq);
-  const c = conversationFor(state.peer);
+  const upto = readMarks.seen(state.peer, messages.highestReceivedSeq());
+  const c = conversations.get(state.peer);
   if (c.unread > 0) {
     c.unread = 0;
     renderConversations();
   }
-  if (upto <= state.readMark) return;
-  state.readMark = upto;
-  conn.call({ op: 'ACK', uptoSeq: upto }).catch(() => {});
+  if (upto > 0) conn.call({ op: 'ACK', uptoSeq: upto }).catch(() => {});
 }
 
 document.addEventListener('visibilitychange', () => markRead());
@@ -713,7 +547,7 @@ async function start() {
   }
   try {
     const session = await conn.resume(token);
-    await enterChat(session.username);
+    await enterChat(session);
   } catch (e) {
     if (e instanceof ChatError && e.codeName === 'UNAUTHENTICATED') sessionStorage.removeItem(TOKEN_KEY);
     showLoggedOut(e instanceof ChatError && e.codeName === 'UNAUTHENTICATED' ? '' : describe(e));
