@@ -148,11 +148,24 @@ class WebChatBrowserTest {
 
     bobPage.logInAndEnter(bob, PASSWORD);
     bobPage.waitFor(d -> bobPage.unread(alice) == 1 ? true : null);
+    assertEquals("(1) chatapp", bobPage.driver().getTitle());
     bobPage.screenshot("desktop-unread");
     bobPage.openConversation(alice);
     bobPage.waitForMessage("are you there?");
     alicePage.waitForLastOutgoingStatus("read");
     bobPage.waitFor(d -> bobPage.unread(alice) == 0 ? true : null);
+  }
+
+  @Test
+  void aReloadKeepsTheSessionButNothingKeepsThePassword() {
+    String alice = name("alice");
+    alicePage.signUpAndEnter(alice, PASSWORD);
+    alicePage.driver().navigate().refresh();
+    alicePage.waitFor(d -> alicePage.byTest("chat").isDisplayed() && alice.equals(alicePage.text("me")) ? true : null);
+    Object stored = alicePage.js("return JSON.stringify([Object.entries(sessionStorage), Object.entries(localStorage),"
+        + " document.cookie, document.getElementById('auth-password').value])");
+    assertFalse(String.valueOf(stored).contains(PASSWORD), String.valueOf(stored));
+    assertTrue(String.valueOf(stored).contains("chatapp.session"), "the session token is kept for reconnects: " + stored);
   }
 
   @Test

@@ -242,6 +242,8 @@ async function readConversations() {
 
 function renderConversations() {
   conversations.render(state.peer);
+  const unread = conversations.totalUnread();
+  document.title = unread > 0 ? `(${unread}) chatapp` : 'chatapp';
 }
 
 // ---- directory search ------------------------------------------------------------------------
@@ -416,6 +418,7 @@ $('composer').addEventListener('submit', async (event) => {
   const text = input.value;
   if (text.trim() === '' || !state.peer) return;
   input.value = '';
+  fitComposer();
   showError('chat-error', null);
   if (!(await sendMessage(text)) && input.value === '') input.value = text;
 });
@@ -427,7 +430,14 @@ $('message-input').addEventListener('keydown', (event) => {
   }
 });
 
+/** Grows the composer with its lines, up to six (rows, not a style: the page's CSP allows none). */
+function fitComposer() {
+  const input = $('message-input');
+  input.rows = Math.min(6, Math.max(1, input.value.split('\n').length));
+}
+
 $('message-input').addEventListener('input', () => {
+  fitComposer();
   const now = Date.now();
   if (!state.peer || now - state.lastTypingSent < TYPING_SENT_EVERY_MILLIS || $('message-input').value === '') return;
   state.lastTypingSent = now;

@@ -33,6 +33,13 @@ export class ConversationList {
     return c;
   }
 
+  /** The unread messages of all conversations. */
+  totalUnread() {
+    let total = 0;
+    for (const c of this.byPeer.values()) total += c.unread;
+    return total;
+  }
+
   clear() {
     this.byPeer.clear();
     this.list.replaceChildren();
