@@ -169,6 +169,19 @@ class WebChatBrowserTest {
   }
 
   @Test
+  void aSessionEndedElsewhereReturnsToTheLogIn() {
+    String alice = name("alice");
+    alicePage.signUpAndEnter(alice, PASSWORD);
+    SocketChatClient other = SocketChatClient.builder().host("127.0.0.1").port(servers.socketPort()).build();
+    terminals.add(other);
+    assertEquals(1, other.logoutOtherSessions(alice, PASSWORD));
+    alicePage.waitFor(d -> alicePage.byTest("auth").isDisplayed() ? true : null);
+    assertEquals("Your session ended; log in again.", alicePage.text("auth-error"));
+    assertEquals(null, alicePage.js("return sessionStorage.getItem('chatapp.session')"));
+    alicePage.logInAndEnter(alice, PASSWORD);
+  }
+
+  @Test
   void receiptsShowDeliveredThenRead() {
     String alice = aliceOpensAConversationWithBob().alice();
     alicePage.send("first");

@@ -299,8 +299,14 @@ export class ChatConnection extends EventTarget {
         await this.request({ op: 'RESUME', token: this.token });
         await this.subscribe();
       } catch (e) {
-        if (e instanceof ChatError && e.code === UNAUTHENTICATED) this.sessionLost(e);
-        else this.socket?.close();
+        if (e instanceof ChatError && e.code === UNAUTHENTICATED) {
+          // connected, but the session is gone: the page asks the user to log in again
+          this.attempt = 0;
+          this.setState('online');
+          this.sessionLost(e);
+        } else {
+          this.socket?.close();
+        }
         return;
       }
     }

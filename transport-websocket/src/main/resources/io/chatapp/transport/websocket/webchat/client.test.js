@@ -184,6 +184,7 @@ test('a session the server no longer knows ends in session-lost', async () => {
     await flush();
     assert.equal(lost.length, 1);
     assert.equal(connection.token, null);
+    assert.equal(connection.state, 'online', 'connected, without a session');
     connection.close();
   } finally {
     mock.timers.reset();
