@@ -52,6 +52,8 @@ record ServerLimits(Integer maxConnections, Integer maxConnectionsPerAddress, Lo
     // the HTTP connections that have not upgraded yet.
     ifSet(maxConnections, builder::maxHttpConnections);
     ifSet(maxConnectionsPerAddress, builder::maxHttpConnectionsPerAddress);
+    // A WebSocket frame carries one protocol frame and the WebSocket header's allowance.
+    ifSet(maxFrameBytes == null ? null : maxFrameBytes + 16, builder::maxMessageBytes);
   }
 
   private static <T> void ifSet(T value, Consumer<T> setter) {

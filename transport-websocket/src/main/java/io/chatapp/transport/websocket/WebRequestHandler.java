@@ -100,7 +100,8 @@ final class WebRequestHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     HttpHeaders headers = request.headers();
-    if (headers.contains(HttpHeaderNames.TRANSFER_ENCODING) || HttpUtil.getContentLength(request, 0L) != 0) {
+    if (headers.contains(HttpHeaderNames.TRANSFER_ENCODING) || headers.contains(HttpHeaderNames.CONTENT_LENGTH)
+        && !"0".equals(headers.get(HttpHeaderNames.CONTENT_LENGTH))) {
       finish(ctx, WebResponses.text(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
           "this server takes no request bodies"), false);
       return;

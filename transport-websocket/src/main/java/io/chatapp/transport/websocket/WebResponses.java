@@ -59,7 +59,13 @@ final class WebResponses {
    * @return the response
    */
   static FullHttpResponse text(HttpResponseStatus status, String reason) {
-    return of(status, "text/plain; charset=utf-8", (reason + "\n").getBytes(StandardCharsets.UTF_8), false);
+    return of(status, "text/plain; charset=utf-8", (line(reason) + "\n").getBytes(StandardCharsets.UTF_8), false);
+  }
+
+  /** Makes a reason one line of at most 300 characters: it may quote what a client sent. */
+  private static String line(String reason) {
+    String cut = reason.length() > 300 ? reason.substring(0, 300) + "..." : reason;
+    return cut.replaceAll("\\p{Cntrl}", "?");
   }
 
   /** Adds the security headers. */

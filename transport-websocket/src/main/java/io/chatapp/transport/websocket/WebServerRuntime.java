@@ -43,9 +43,13 @@ final class WebServerRuntime {
   /** The request line and header limits of the HTTP decoder, in bytes. */
   static final int MAX_INITIAL_LINE_BYTES = 4096;
   static final int MAX_HEADER_BYTES = 8192;
-  /** Netty queues at most about this much for one connection before it reports unwritable. */
-  static final int HIGH_WATER_BYTES = 128 << 10;
-  private static final int LOW_WATER_BYTES = 32 << 10;
+  /**
+   * Netty queues at most about this much for one connection before it reports unwritable; the
+   * socket server holds the rest in its own queue, counted in its memory budget. What Netty
+   * queues is not counted there, so this bounds it per connection.
+   */
+  static final int HIGH_WATER_BYTES = 64 << 10;
+  private static final int LOW_WATER_BYTES = 16 << 10;
   /**
    * The most bytes one read takes from a connection: what a connection may hold beyond the
    * memory budget, since the read that finds the budget short has been made already.

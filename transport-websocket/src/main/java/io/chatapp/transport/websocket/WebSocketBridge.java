@@ -8,7 +8,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
@@ -27,8 +26,12 @@ import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Carries one WebSocket's binary messages to and from the socket server: the carrier end of a
@@ -42,12 +45,21 @@ import java.util.concurrent.TimeUnit;
  * budget is short the connection stops reading until the server says {@link #reading}.
  *
  * <p>Thread-safe. The {@link CarrierChannel} methods are called by the socket server's I/O
- * thread and hand their work to the channel's event loop (Netty's writes and {@code autoRead}
- * are thread-safe); the handler methods are called by the event loop; {@code connection},
- * {@code closeSent} and {@code closeTimer} are confined to it.
+ * thread and hand their work to the channel's event loop: {@link #write} queues a copy of the
+ * frame ({@code unsent}, concurrent), {@link #flush} hands the batch to the event loop in one
+ * task, the others submit theirs. The handler methods are called by the event loop;
+ * {@code connection}, {@code closeSent}, {@code paused}, {@code unanswered} and
+ * {@code closeTimer} are confined to it.
  */
 final class WebSocketBridge extends ChannelDuplexHandler implements CarrierChannel {
   static final String TEXT_REFUSED = "the chat protocol uses binary messages; see PROTOCOL.md";
+  /**
+   * The most bytes read from a client before the server's first frame: a HELLO takes a few
+   * dozen, and the socket server refuses a frame over 4096 bytes before HELLO. Netty's decoder
+   * would otherwise hold a whole WebSocket frame of any allowed size from a client that has not
+   * said HELLO; so it holds at most this and one read, until the handshake timeout ends it.
+   */
+  static final int MAX_UNANSWERED_BYTES = 16 << 10;
   /** How long a peer has to answer our close frame before the connection is closed anyway. */
   static final long CLOSE_WAIT_MILLIS = 5_000;
   private static final Logger LOG = System.getLogger(WebSocketBridge.class.getName());
@@ -58,10 +70,18 @@ final class WebSocketBridge extends ChannelDuplexHandler implements CarrierChann
   private volatile ChannelHandlerContext ctx;
   private CarriedConnection connection;
   private boolean closeSent;
+  // Whether reading is stopped, by the budget or the server.
+  private boolean paused;
+  // Bytes read before the server's first frame (HELLO_OK or ERROR), until it comes; -1 after.
+  private long unanswered;
   private ScheduledFuture<?> closeTimer;
   // Set by the server's thread when write found the channel full; the event loop clears it and
   // calls writable() once the channel drains.
   private volatile boolean wantWritable;
+  // Frames the server wrote, waiting for its flush to hand them to the event loop in one task.
+  private final Queue<byte[]> unsent = new ConcurrentLinkedQueue<>();
+  private final AtomicLong unsentBytes = new AtomicLong();
+  private final AtomicBoolean drainScheduled = new AtomicBoolean();
 
   private WebSocketBridge(Channel channel) {
     this.channel = channel;
@@ -115,25 +135,70 @@ final class WebSocketBridge extends ChannelDuplexHandler implements CarrierChann
 
   @Override
   public boolean write(ByteBuffer frame) {
-    if (!channel.isWritable()) {
+    if (!writableNow()) {
       wantWritable = true;
-      // What was written and not yet flushed counts as well: sent, it frees room and makes the
-      // channel writable again, which the server may wait for before it flushes.
-      ctx.flush();
+      // What was taken and not yet flushed counts as well: sent, it frees room and makes the
+      // channel writable again.
+      flush();
       // The event loop may have drained the channel before it could see the flag: look again.
-      if (!channel.isWritable()) {
+      if (!writableNow()) {
         return false;
       }
     }
-    ByteBuf copy = channel.alloc().buffer(frame.remaining());
-    copy.writeBytes(frame);
-    ctx.write(new BinaryWebSocketFrame(copy), ctx.voidPromise());
+    // A heap copy: if the connection closes before it is sent, the garbage collector takes it.
+    byte[] copy = new byte[frame.remaining()];
+    frame.get(copy);
+    unsent.add(copy);
+    unsentBytes.addAndGet(copy.length);
     return true;
   }
 
   @Override
   public void flush() {
+    // One task on the event loop for all the frames of a batch, rather than one a frame.
+    if (drainScheduled.compareAndSet(false, true)) {
+      if (loop.inEventLoop()) {
+        drain();
+      } else {
+        loop.execute(this::drain);
+      }
+    }
+  }
+
+  /** Whether Netty's buffer and the frames not yet handed to it leave room. */
+  private boolean writableNow() {
+    return channel.isWritable() && unsentBytes.get() < WebServerRuntime.HIGH_WATER_BYTES;
+  }
+
+  /** Hands the frames taken by {@link #write} to Netty and sends them. Called by the event loop. */
+  private void drain() {
+    drainScheduled.set(false);
+    long bytes = 0;
+    for (byte[] frame = unsent.poll(); frame != null; frame = unsent.poll()) {
+      bytes += frame.length;
+      ctx.write(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(frame)), ctx.voidPromise());
+    }
+    if (bytes > 0 && unanswered >= 0) {
+      // The server has answered the HELLO (or refused it): the client may send what it likes.
+      boolean held = unanswered > MAX_UNANSWERED_BYTES;
+      unanswered = -1;
+      if (held && !paused) {
+        channel.config().setAutoRead(true);
+      }
+    }
+    unsentBytes.addAndGet(-bytes);
     ctx.flush();
+    notifyWritable();
+  }
+
+  /** Tells the server it may write again, if it waits for that and there is room. Event loop. */
+  private void notifyWritable() {
+    if (wantWritable && writableNow()) {
+      wantWritable = false;
+      if (connection != null) {
+        connection.writable();
+      }
+    }
   }
 
   @Override
@@ -141,19 +206,20 @@ final class WebSocketBridge extends ChannelDuplexHandler implements CarrierChann
     // On the event loop, after the read that made the Counter stop reading: a resume decided on
     // another thread must not overtake it.
     if (loop.inEventLoop()) {
-      channel.config().setAutoRead(on);
+      setReading(on);
     } else {
-      loop.execute(() -> channel.config().setAutoRead(on));
+      loop.execute(() -> setReading(on));
     }
   }
 
   @Override
   public void shutdownOutput() {
-    // After the frames written before it: from another thread they wait in the loop's queue.
+    // After the frames written before it.
+    Runnable close = () -> sendClose(WebSocketCloseStatus.NORMAL_CLOSURE, "see the last ERROR frame");
     if (loop.inEventLoop()) {
-      sendClose(WebSocketCloseStatus.NORMAL_CLOSURE, "see the last ERROR frame");
+      close.run();
     } else {
-      loop.execute(() -> sendClose(WebSocketCloseStatus.NORMAL_CLOSURE, "see the last ERROR frame"));
+      loop.execute(close);
     }
   }
 
@@ -212,12 +278,7 @@ final class WebSocketBridge extends ChannelDuplexHandler implements CarrierChann
 
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-    if (channel.isWritable() && wantWritable) {
-      wantWritable = false;
-      if (connection != null) {
-        connection.writable();
-      }
-    }
+    notifyWritable();
     ctx.fireChannelWritabilityChanged();
   }
 
@@ -265,7 +326,7 @@ final class WebSocketBridge extends ChannelDuplexHandler implements CarrierChann
   }
 
   /**
-   * Sends a close frame after what is queued, if none was sent, and closes the connection if
+   * Sends a close frame after what the server wrote, if none was sent, and closes the connection if
    * the peer does not answer it within {@value #CLOSE_WAIT_MILLIS} ms. Called by the event loop.
    */
   void sendClose(WebSocketCloseStatus status, String reason) {
@@ -273,6 +334,7 @@ final class WebSocketBridge extends ChannelDuplexHandler implements CarrierChann
       return;
     }
     closeSent = true;
+    drain();
     ctx.writeAndFlush(new CloseWebSocketFrame(status, reason));
     closeTimer = loop.schedule(() -> channel.close(), CLOSE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
   }
@@ -287,17 +349,48 @@ final class WebSocketBridge extends ChannelDuplexHandler implements CarrierChann
     return 2 + extended + 4 + payloadBytes;
   }
 
+  /** Stops or resumes reading. Called by the event loop. */
+  private void setReading(boolean on) {
+    paused = !on;
+    // Resuming sets autoRead, which asks for a read: paused must be clear by then.
+    channel.config().setAutoRead(on && !holding());
+  }
+
+  /** Whether reading waits for the server's first frame. Called by the event loop. */
+  private boolean holding() {
+    return unanswered > MAX_UNANSWERED_BYTES;
+  }
+
   /**
    * Counts every byte read in the server's memory budget, before the WebSocket decoder holds
-   * it, and stops reading when the budget is short. Not thread-safe; called by the event loop.
+   * it, and stops reading when the budget is short. While reading is stopped it also drops the
+   * read requests of the handlers behind it: Netty's decoder asks for more bytes by itself when
+   * it holds part of a frame, whatever {@code autoRead} says, which would read a large frame
+   * whole past the budget. Not thread-safe; called by the event loop.
    */
-  final class Counter extends ChannelInboundHandlerAdapter {
+  final class Counter extends ChannelDuplexHandler {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-      if (connection != null && msg instanceof ByteBuf buf && !connection.reserveInbound(buf.readableBytes())) {
-        channel.config().setAutoRead(false);
+      if (connection != null && msg instanceof ByteBuf buf) {
+        int n = buf.readableBytes();
+        if (!connection.reserveInbound(n)) {
+          setReading(false);
+        }
+        if (unanswered >= 0) {
+          unanswered += n;
+          if (holding()) {
+            channel.config().setAutoRead(false);
+          }
+        }
       }
       ctx.fireChannelRead(msg);
+    }
+
+    @Override
+    public void read(ChannelHandlerContext ctx) {
+      if (!paused && !holding()) {
+        ctx.read();
+      }
     }
   }
 }

@@ -96,6 +96,11 @@ class WebHttpTest {
       assertEquals(0, head.body().length);
       // The connection is still in step: the next answer is read whole.
       assertEquals(200, c.request("GET", "/style.css", "").status());
+      assertEquals(404, c.request("HEAD", "/missing.css", "").status());
+      assertEquals(304, c.request("HEAD", "/style.css", "If-None-Match: " + get.headers().get("etag") + "\r\n").status());
+      HttpAnswer last = c.request("GET", "/style.css", "");
+      assertEquals(200, last.status());
+      assertEquals(get.text(), last.text());
     }
   }
 
@@ -252,6 +257,20 @@ class WebHttpTest {
     } finally {
       for (RawWebSocket c : held) {
         c.close();
+      }
+    }
+  }
+
+  @Test
+  void connectionsBeyondTheTotalCapGet503() throws Exception {
+    start(WebSocketChatServer.builder(engine).maxHttpConnections(2));
+    try (RawWebSocket a = new RawWebSocket(server.port()); RawWebSocket b = new RawWebSocket(server.port())) {
+      assertEquals(200, a.request("HEAD", "/", "").status());
+      assertEquals(200, b.request("HEAD", "/", "").status());
+      try (RawWebSocket refused = new RawWebSocket(server.port())) {
+        HttpAnswer answer = refused.readAnswer(false);
+        assertEquals(503, answer.status());
+        assertEquals("too many HTTP connections: 2 open, limit 2", answer.text().strip());
       }
     }
   }

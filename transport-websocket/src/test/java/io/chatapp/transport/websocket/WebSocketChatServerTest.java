@@ -256,6 +256,23 @@ class WebSocketChatServerTest {
 
   @Test
   void silentWebSocketIsClosedByTheIdleTimeout() throws Exception {
+    start(WebSocketChatServer.builder(engine).frames(b -> b.idleTimeout(Duration.ofMillis(300))));
+    try (RawWebSocket ws = new RawWebSocket(server.port()).open()) {
+      ws.sendBinaryHex(HELLO);
+      assertEquals("0000000f81" + "00000001" + "0001" + "00100000" + "0000012c", ws.readBinaryHex(), "HELLO_OK announcing 300 ms");
+      // A WebSocket ping is answered; it is not a frame of the protocol.
+      ws.sendFrame(true, RawWebSocket.OP_PING, new byte[0]);
+      assertEquals(RawWebSocket.OP_PONG, ws.readFrame().opcode());
+      String error = ws.readBinaryHex();
+      assertEquals("ff", error.substring(8, 10), "ERROR frame: " + error);
+      assertEquals("0006", error.substring(18, 22), "UNAVAILABLE: " + error);
+      assertEquals(1000, ws.readUntilClose().closeStatus());
+      ws.drainToEof();
+    }
+  }
+
+  @Test
+  void webSocketThatNeverSaysHelloIsClosedByTheHandshakeTimeout() throws Exception {
     start(WebSocketChatServer.builder(engine).frames(b -> b.handshakeTimeout(Duration.ofMillis(200))));
     try (RawWebSocket ws = new RawWebSocket(server.port()).open()) {
       String error = ws.readBinaryHex();
@@ -305,6 +322,33 @@ class WebSocketChatServerTest {
         assertEquals(PONG, HexFormat.of().formatHex(tcp.getInputStream().readNBytes(9)));
       }
     }
+  }
+
+  @Test
+  void webSocketBeyondTheSocketServersPerAddressLimitGetsItsError() throws Exception {
+    start(WebSocketChatServer.builder(engine).frames(b -> b.maxConnectionsPerAddress(2)));
+    try (RawWebSocket a = new RawWebSocket(server.port()).open();
+        RawWebSocket b = new RawWebSocket(server.port()).open();
+        RawWebSocket c = new RawWebSocket(server.port()).open()) {
+      String error = c.readBinaryHex();
+      assertEquals("ff", error.substring(8, 10), "ERROR frame: " + error);
+      assertEquals("0005", error.substring(18, 22), "RESOURCE_EXHAUSTED: " + error);
+      assertEquals(RawWebSocket.OP_CLOSE, c.readUntilClose().opcode());
+      c.drainToEof();
+      a.sendBinaryHex(HELLO);
+      assertEquals(HELLO_OK, a.readBinaryHex());
+    }
+  }
+
+  @Test
+  void closeBeforeStartAndTwiceIsHarmlessAndStartTwiceIsNot() {
+    WebSocketChatServer unstarted = WebSocketChatServer.builder(engine).build();
+    unstarted.close();
+    unstarted.close();
+    start();
+    assertThrows(IllegalStateException.class, server::start);
+    server.close();
+    server.close();
   }
 
   @Test
