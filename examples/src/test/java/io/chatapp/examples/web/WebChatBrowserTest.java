@@ -112,12 +112,18 @@ class WebChatBrowserTest {
     bobPage.waitForMessage("hi bob");
     bobPage.send("hi alice");
     alicePage.waitForMessage("hi alice");
+    alicePage.send("lunch at noon?");
+    bobPage.waitForMessage("lunch at noon?");
+    bobPage.send("sure, see you there");
+    alicePage.waitForMessage("sure, see you there");
+    alicePage.waitForLastOutgoingStatus("read");
 
-    assertEquals(List.of("hi bob", "hi alice"), alicePage.messageTexts());
-    assertEquals(List.of("hi bob", "hi alice"), bobPage.messageTexts());
+    List<String> conversation = List.of("hi bob", "hi alice", "lunch at noon?", "sure, see you there");
+    assertEquals(conversation, alicePage.messageTexts());
+    assertEquals(conversation, bobPage.messageTexts());
     assertEquals(3L, alicePage.js("return window.chatapp.connection.version"), "the lean frames of version 3");
-    assertEquals("out", alicePage.allByTest("message").get(0).getDomAttribute("data-direction"));
-    assertEquals("in", alicePage.allByTest("message").get(1).getDomAttribute("data-direction"));
+    assertEquals(List.of("out", "in", "out", "in"), alicePage.allByTest("message").stream()
+        .map(e -> e.getDomAttribute("data-direction")).toList());
     alicePage.screenshot("desktop-conversation");
     assertEquals(List.of(), alicePage.severeLogs());
     assertEquals(List.of(), bobPage.severeLogs());
