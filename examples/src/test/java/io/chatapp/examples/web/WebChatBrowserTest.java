@@ -188,6 +188,26 @@ class WebChatBrowserTest {
   }
 
   @Test
+  void theKeyboardReachesEveryFieldAndEachHasALabel() {
+    alicePage.waitForScript("return document.activeElement.id === 'auth-username'");
+    List<String> order = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      alicePage.driver().switchTo().activeElement().sendKeys(Keys.TAB);
+      order.add(String.valueOf(alicePage.js("return document.activeElement.id")));
+    }
+    assertEquals(List.of("auth-password", "login-button", "signup-button"), order);
+    String unlabelled = "return [...document.querySelectorAll('input, textarea')]"
+        + ".filter(e => e.labels === null || e.labels.length === 0).map(e => e.id)";
+    assertEquals(List.of(), alicePage.js(unlabelled));
+
+    aliceOpensAConversationWithBob();
+    assertEquals(List.of(), alicePage.js(unlabelled));
+    assertEquals("message-input", alicePage.js("return document.activeElement.id"), "the composer has the focus");
+    assertEquals("log", alicePage.byTest("messages").getDomAttribute("role"));
+    assertEquals("polite", alicePage.byTest("messages").getDomAttribute("aria-live"));
+  }
+
+  @Test
   void receiptsShowDeliveredThenRead() {
     String alice = aliceOpensAConversationWithBob().alice();
     alicePage.send("first");
