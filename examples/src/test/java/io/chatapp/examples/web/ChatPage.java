@@ -242,7 +242,8 @@ final class ChatPage implements AutoCloseable {
   /** The texts of the open conversation's messages, oldest first. */
   @SuppressWarnings("unchecked")
   List<String> messageTexts() {
-    return (List<String>) js("return [...document.querySelectorAll('[data-test=message-text]')].map(e => e.textContent)");
+    return (List<String>) js(
+        "return [...document.querySelectorAll('[data-test=message-text]')].map(e => e.textContent)");
   }
 
   int messageCount() {

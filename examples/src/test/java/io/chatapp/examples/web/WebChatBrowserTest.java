@@ -171,7 +171,8 @@ class WebChatBrowserTest {
     Object stored = alicePage.js("return JSON.stringify([Object.entries(sessionStorage), Object.entries(localStorage),"
         + " document.cookie, document.getElementById('auth-password').value])");
     assertFalse(String.valueOf(stored).contains(PASSWORD), String.valueOf(stored));
-    assertTrue(String.valueOf(stored).contains("chatapp.session"), "the session token is kept for reconnects: " + stored);
+    assertTrue(String.valueOf(stored).contains("chatapp.session"),
+        "the session token is kept for reconnects: " + stored);
   }
 
   @Test

@@ -43,7 +43,8 @@ function describe(error) {
   if (error instanceof ChatError) {
     switch (error.reason) {
       case 'BAD_CREDENTIALS': return 'Wrong username or password.';
-      case 'LOGIN_THROTTLED': return `Too many attempts: wait ${Math.ceil(error.retryAfterMillis / 1000) || 'a few'} s.`;
+      case 'LOGIN_THROTTLED':
+        return `Too many attempts: wait ${Math.ceil(error.retryAfterMillis / 1000) || 'a few'} s.`;
       default:
         if (error.codeName === 'ALREADY_EXISTS') return 'That username is taken.';
         return error.message;
@@ -54,7 +55,9 @@ function describe(error) {
 
 // ---- connection state ------------------------------------------------------------------------
 
-const STATE_TEXT = { offline: 'offline', connecting: 'connecting…', online: 'online', reconnecting: 'reconnecting…' };
+const STATE_TEXT = {
+  offline: 'offline', connecting: 'connecting…', online: 'online', reconnecting: 'reconnecting…',
+};
 
 conn.addEventListener('state', (event) => {
   const { state: s } = event.detail;

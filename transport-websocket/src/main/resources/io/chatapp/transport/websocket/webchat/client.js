@@ -235,7 +235,8 @@ export class ChatConnection extends EventTarget {
     const requestId = this.takeId();
     const bytes = this.codec.encode({ ...frame, requestId });
     if (bytes.length - 4 > this.maxFrameBytes && !handshake) {
-      throw new ChatError({ code: 1, message: `frame of ${bytes.length - 4} bytes exceeds limit ${this.maxFrameBytes}` });
+      const message = `frame of ${bytes.length - 4} bytes exceeds limit ${this.maxFrameBytes}`;
+      throw new ChatError({ code: 1, message, reason: 'FRAME_TOO_LARGE' });
     }
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {

@@ -329,7 +329,9 @@ export class FrameCodec {
     if (layout === 'SEND_V3') return this.decodeSendV3(r);
     const out = readLayout(r, layout, this);
     if (opName === 'ID_PREFIX') {
-      if (out.prefix.length < 1 || out.prefix.length > 108) r.fail(`prefix of ${out.prefix.length} characters is not 1 to 108`);
+      if (out.prefix.length < 1 || out.prefix.length > 108) {
+        r.fail(`prefix of ${out.prefix.length} characters is not 1 to 108`);
+      }
       this.readPrefix = out.prefix;
     }
     if (opName === 'ERROR' || opName === 'SUBSCRIPTION_ENDED') out.codeName = errorCodeName(out.code);

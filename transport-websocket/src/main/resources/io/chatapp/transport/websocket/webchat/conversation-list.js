@@ -15,7 +15,8 @@ export class ConversationList {
     this.list = list;
     this.emptyHint = emptyHint;
     this.onOpen = onOpen;
-    this.byPeer = new Map(); // lower-case peer -> { peer, unread, online, lastSeenMicros, last, lastId, peerDeleted, typingUntil }
+    // lower-case peer -> { peer, unread, online, lastSeenMicros, last, lastId, peerDeleted, typingUntil }
+    this.byPeer = new Map();
   }
 
   /** The conversation with `peer`, if there is one. */
@@ -27,7 +28,9 @@ export class ConversationList {
   get(peer) {
     let c = this.byPeer.get(key(peer));
     if (!c) {
-      c = { peer, unread: 0, online: false, lastSeenMicros: null, last: null, lastId: 0, peerDeleted: false, typingUntil: 0 };
+      c = {
+        peer, unread: 0, online: false, lastSeenMicros: null, last: null, lastId: 0, peerDeleted: false, typingUntil: 0,
+      };
       this.byPeer.set(key(peer), c);
     }
     return c;
