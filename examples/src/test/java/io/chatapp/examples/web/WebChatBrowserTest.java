@@ -411,6 +411,8 @@ class WebChatBrowserTest {
     alicePage.waitForConnectionState("reconnecting");
     bobPage.waitForConnectionState("reconnecting");
     alicePage.screenshot("desktop-reconnecting");
+    // what alice sends meanwhile waits for the connection, and goes once
+    alicePage.byTest("message-input").sendKeys("sent while reconnecting", Keys.ENTER);
     // while the server is down, messages reach bob's mailbox through the engine
     Session carolSession = servers.engine().login(carol, PASSWORD);
     servers.engine().send(carolSession.token(), bob, "while you were away 1", null);
@@ -419,16 +421,19 @@ class WebChatBrowserTest {
 
     alicePage.waitForConnectionState("online");
     bobPage.waitForConnectionState("online");
+    bobPage.waitForMessage("sent while reconnecting");
     alicePage.send("after the restart");
     bobPage.waitForMessage("after the restart");
-    assertEquals(List.of("before the restart", "after the restart"), bobPage.messageTexts());
+    List<String> alicesMessages = List.of("before the restart", "sent while reconnecting", "after the restart");
+    assertEquals(alicesMessages, bobPage.messageTexts());
+    assertEquals(alicesMessages, alicePage.messageTexts());
     bobPage.waitFor(d -> bobPage.unread(carol) == 2 ? true : null);
     bobPage.openConversation(carol);
     bobPage.waitFor(d -> bobPage.messageCount() == 2 ? true : null);
     assertEquals(List.of("while you were away 1", "while you were away 2"), bobPage.messageTexts());
     bobPage.openConversation(alice);
-    bobPage.waitFor(d -> bobPage.messageCount() == 2 ? true : null);
-    assertEquals(List.of("before the restart", "after the restart"), bobPage.messageTexts());
+    bobPage.waitFor(d -> bobPage.messageCount() == 3 ? true : null);
+    assertEquals(alicesMessages, bobPage.messageTexts());
   }
 
   private record Pair(String alice, String bob) {
