@@ -19,7 +19,6 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
-import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -30,7 +29,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.net.ssl.SSLException;
 
 /**
  * One connection to a socket server, as the client core uses it, over a {@link ClientCarrier}
@@ -46,7 +44,7 @@ import javax.net.ssl.SSLException;
  */
 final class SocketConnection implements Connection {
   private static final Logger LOG = System.getLogger(SocketConnection.class.getName());
-  private static final int READ_BUFFER_BYTES = 64 * 1024;
+  static final int READ_BUFFER_BYTES = 64 * 1024;
   private static final int TICK_MILLIS = 100;
   /** Requests queued for the writer beyond this fail: the server is not reading. */
   static final int MAX_QUEUED_BYTES = 8 << 20;
@@ -81,7 +79,12 @@ final class SocketConnection implements Connection {
   private OutgoingFrames pending = new OutgoingFrames(); // guarded by writeLock
   private OutgoingFrames writing = new OutgoingFrames(); // writer thread only
 
-  private SocketConnection(ClientCarrier carrier, String peer, Connector.LossListener onLost, int serverMaxFrameBytes,
+  /**
+   * Creates a connection over a carrier whose handshake is done.
+   *
+   * @param in the buffer with what came after HELLO_OK, in write mode
+   */
+  SocketConnection(ClientCarrier carrier, String peer, Connector.LossListener onLost, int serverMaxFrameBytes,
       long serverIdleTimeoutMillis, FrameDecoder decoder, ByteBuffer in) {
     this.carrier = carrier;
     this.peer = peer;
@@ -101,91 +104,10 @@ final class SocketConnection implements Connection {
     writer.setDaemon(true);
   }
 
-  /**
-   * Opens a carrier, sends HELLO on it and waits for HELLO_OK.
-   *
-   * @param options the timeout, limits and versions
-   * @param opener opens the carrier
-   * @param onLost hears the loss of the connection
-   * @return the open connection
-   * @throws ChatException {@link ErrorCode#UNAVAILABLE} if the server cannot be reached or does
-   *     not answer in time; the server's code if it refuses the handshake
-   */
-  static SocketConnection open(ClientOptions options, ClientCarrier.Opener opener, Connector.LossListener onLost) {
-    String peer = opener.peer();
-    long connectTimeoutMillis = options.connectTimeoutMillis();
-    ClientCarrier carrier = null;
-    try {
-      carrier = opener.open();
-      OutgoingFrames greeting = new OutgoingFrames();
-      greeting.write(Frame.Hello.offering(0, options.maxProtocolVersion()));
-      greeting.writeTo(carrier);
-      FrameDecoder decoder = new FrameDecoder(options.maxFrameBytes());
-      ByteBuffer in = ByteBuffer.allocate(READ_BUFFER_BYTES);
-      long deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(connectTimeoutMillis);
-      Frame answer = null;
-      while (answer == null) {
-        long leftMillis = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
-        if (leftMillis <= 0) {
-          throw new SocketTimeoutException("no HELLO_OK");
-        }
-        in = readSome(carrier, in, decoder, (int) Math.min(Integer.MAX_VALUE, leftMillis));
-        in.flip();
-        answer = decoder.decode(in);
-        in.compact();
-      }
-      if (answer instanceof Frame.ErrorFrame error) {
-        ChatException refused = error.toException();
-        throw new ChatException(refused.code(), refused.reason(),
-            "server " + peer + " refused the handshake: " + refused.getMessage(), null);
-      }
-      if (!(answer instanceof Frame.HelloOk hello)) {
-        throw new ChatException(ErrorCode.UNAVAILABLE, "server " + peer + " answered HELLO with " + answer.opcode().describe());
-      }
-      int version = hello.version();
-      if (version < Frame.BASE_VERSION || version > options.maxProtocolVersion()) {
-        throw new ChatException(ErrorCode.UNAVAILABLE, "server " + peer + " picked protocol version " + version
-            + ", which this client did not offer (it speaks 1 to " + options.maxProtocolVersion() + ")");
-      }
-      // Both are u32 on the wire: a value with the top bit set is large, not negative.
-      long serverMax = Integer.toUnsignedLong(hello.maxFrameBytes());
-      if (serverMax < FrameDecoder.HEADER_BYTES) {
-        throw new ChatException(ErrorCode.UNAVAILABLE, "server " + peer + " announced a frame limit of " + serverMax
-            + " bytes, below the " + FrameDecoder.HEADER_BYTES + "-byte header");
-      }
-      // The HELLO_OK is the last frame of the handshake's layout; the rest have the version's.
-      SocketConnection c = new SocketConnection(carrier, peer, onLost, (int) Math.min(Integer.MAX_VALUE, serverMax),
-          Integer.toUnsignedLong(hello.idleTimeoutMillis()), new FrameDecoder(options.maxFrameBytes(), version,
-              version >= FramesV3.VERSION ? new LeanState(hello.epochMicros()) : null), in);
-      c.reader.start();
-      c.writer.start();
-      return c;
-    } catch (SocketTimeoutException e) {
-      closeQuietly(carrier);
-      throw new ChatException(ErrorCode.UNAVAILABLE,
-          "no answer from " + peer + " within the connect timeout of " + connectTimeoutMillis + " ms", e);
-    } catch (SSLException e) {
-      closeQuietly(carrier);
-      throw new ChatException(ErrorCode.UNAVAILABLE, "TLS handshake with " + peer + " failed: " + tlsFailure(e), e);
-    } catch (IOException | ProtocolException e) {
-      closeQuietly(carrier);
-      throw new ChatException(ErrorCode.UNAVAILABLE, "cannot connect to " + peer + ": " + e.getMessage(), e);
-    } catch (RuntimeException e) {
-      closeQuietly(carrier);
-      throw e;
-    }
-  }
-
-  /** Says in plain words why a handshake failed, for the most common causes. */
-  private static String tlsFailure(SSLException e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof java.security.cert.CertificateException
-          || t instanceof java.security.cert.CertPathValidatorException) {
-        return "the server's certificate is not trusted (not signed by the client's trusted certificates,"
-            + " or not issued for this host): " + t.getMessage();
-      }
-    }
-    return e.getMessage();
+  /** Starts the reader and writer threads; once, after the handshake. */
+  void start() {
+    reader.start();
+    writer.start();
   }
 
   @Override
@@ -534,7 +456,7 @@ final class SocketConnection implements Connection {
    * Reads once into the buffer, growing it if a frame needs more room than it has; returns at
    * the timeout with nothing read.
    */
-  private static ByteBuffer readSome(ClientCarrier carrier, ByteBuffer in, FrameDecoder decoder, int timeoutMillis)
+  static ByteBuffer readSome(ClientCarrier carrier, ByteBuffer in, FrameDecoder decoder, int timeoutMillis)
       throws IOException, ProtocolException {
     if (!in.hasRemaining()) {
       in.flip();
@@ -550,7 +472,7 @@ final class SocketConnection implements Connection {
     return in;
   }
 
-  private static void closeQuietly(ClientCarrier carrier) {
+  static void closeQuietly(ClientCarrier carrier) {
     if (carrier != null) {
       carrier.close();
     }

@@ -41,7 +41,7 @@ public final class SocketConnector implements Connector {
 
   @Override
   public Connection open(LossListener onLost) {
-    return SocketConnection.open(options, opener, onLost);
+    return ClientHandshake.open(options, opener, onLost);
   }
 
   /** Always: the server executes one connection's requests in the order they arrive. */

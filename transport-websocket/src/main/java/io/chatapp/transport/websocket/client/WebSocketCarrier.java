@@ -25,7 +25,8 @@ import java.util.concurrent.TimeUnit;
  * <p>A text message from the server breaks the protocol and ends the connection; a close from the
  * server ends it with the server's status and reason.
  *
- * <p>Threads: the WebSocket's listener methods run on the HTTP client's threads, one at a time;
+ * <p>Threads: the WebSocket's listener methods run on the HTTP client's selector thread (or on a
+ * thread that calls {@link WebSocket#request}), one at a time, and must not block;
  * {@link #read} on the connection's reader thread, {@link #write} on its writer thread (and the
  * opening thread for the HELLO), {@link #close} on any thread. Thread-safe.
  */
@@ -36,7 +37,7 @@ final class WebSocketCarrier implements ClientCarrier, WebSocket.Listener {
   private static final int MAX_REASON_CHARS = 200;
 
   private final String peer;
-  private volatile WebSocket webSocket; // set by onOpen, before any other listener call
+  private volatile WebSocket webSocket; // set by onOpen or opened, whichever comes first
 
   private final Object lock = new Object();
   private final ArrayDeque<ByteBuffer> received = new ArrayDeque<>(); // guarded by lock
@@ -56,6 +57,14 @@ final class WebSocketCarrier implements ClientCarrier, WebSocket.Listener {
   }
 
   // ---- The WebSocket's side: the HTTP client's threads. ----
+
+  /**
+   * Takes the WebSocket the opening completed with: the HTTP client may call {@link #onOpen}
+   * after that, and the HELLO is written before. Opening thread.
+   */
+  void opened(WebSocket ws) {
+    webSocket = ws;
+  }
 
   @Override
   public void onOpen(WebSocket ws) {

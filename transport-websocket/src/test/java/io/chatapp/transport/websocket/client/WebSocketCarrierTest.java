@@ -116,6 +116,14 @@ class WebSocketCarrierTest {
   }
 
   @Test
+  void writesTheHelloBeforeTheHttpClientCallsOnOpen() throws IOException {
+    // The opening's future may complete before onOpen runs on the HTTP client's thread.
+    carrier.opened(ws);
+    carrier.write(new byte[] {1, 2}, new int[] {2}, 1);
+    assertEquals(1, ws.sent.size());
+  }
+
+  @Test
   void closeSendsNormalClosureThenAbortsAndEndsReads() {
     carrier.onOpen(ws);
     carrier.close();

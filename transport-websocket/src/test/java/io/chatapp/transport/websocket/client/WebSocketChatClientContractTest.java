@@ -1,0 +1,50 @@
+package io.chatapp.transport.websocket.client;
+
+import io.chatapp.api.ChatClient;
+import io.chatapp.api.ChatClientListener;
+import io.chatapp.api.ChatEngine;
+import io.chatapp.testkit.ChatClientContract;
+import io.chatapp.transport.websocket.WebSocketChatClient;
+import io.chatapp.transport.websocket.WebSocketChatServer;
+
+/** Runs the contract suite over a real loopback WebSocket to a {@link WebSocketChatServer}. */
+class WebSocketChatClientContractTest extends ChatClientContract {
+  private WebSocketChatServer server;
+  private ChatEngine engine;
+
+  private static WebSocketChatServer serve(ChatEngine engine, int port) {
+    WebSocketChatServer s = WebSocketChatServer.builder(engine).host("127.0.0.1").port(port)
+        .frames(b -> b.ioThreads(2)).build();
+    s.start();
+    return s;
+  }
+
+  @Override
+  protected void startServer(ChatEngine engine) {
+    this.engine = engine;
+    server = serve(engine, 0);
+  }
+
+  @Override
+  protected void restartServer(Runnable whileStopped) {
+    int port = server.port();
+    server.close();
+    whileStopped.run();
+    server = serve(engine, port);
+  }
+
+  @Override
+  protected ChatClient connect(ChatClientListener listener) {
+    return WebSocketChatClient.connect("127.0.0.1", server.port(), listener);
+  }
+
+  /** Returns the port of the server running now. */
+  int port() {
+    return server.port();
+  }
+
+  @Override
+  protected void stopServer() {
+    server.close();
+  }
+}
