@@ -2,8 +2,6 @@
 // decode to the record written here from its comments, and that record encodes to the same
 // bytes. Shared by codec.test.js (node) and codec-test.html (the browser).
 
-import { FrameCodec } from './codec.js';
-
 const T0 = 1704067200000000; // 2024-01-01T00:00:00Z in microseconds
 const ALICE_TO_BOB_V1 = { id: 42, sender: 'alice', recipient: 'bob', text: 'hi', sentAtMicros: T0, seq: 3 };
 const ALICE_TO_BOB = { ...ALICE_TO_BOB_V1, senderId: 1, recipientId: 2 };
@@ -135,7 +133,8 @@ function canonical(value) {
  * the HELLO_OK of version 3 on; every other example gets a fresh codec of its version.
  * @returns {{ total: number, passed: number, failures: string[] }}
  */
-export function runChecks(examples) {
+// FrameCodec comes from the caller: the page imports the served codec.js, node the source file.
+export function runChecks(examples, FrameCodec) {
   const failures = [];
   let passed = 0;
   const chainDecoder = new FrameCodec();

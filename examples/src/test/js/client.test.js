@@ -1,9 +1,9 @@
 // ChatConnection against a scripted server on a fake WebSocket, under node (not part of mvn):
-//   node --test transport-websocket/src/main/resources/io/chatapp/transport/websocket/webchat/
+//   node --test examples/src/test/js/ (WebChatNodeTest runs it in mvn verify)
 import { test, mock } from 'node:test';
 import assert from 'node:assert/strict';
-import { ChatConnection } from './client.js';
-import { ChatError, FrameCodec } from './codec.js';
+import { ChatConnection } from '../../../../transport-websocket/src/main/resources/io/chatapp/transport/websocket/webchat/client.js';
+import { ChatError, FrameCodec } from '../../../../transport-websocket/src/main/resources/io/chatapp/transport/websocket/webchat/codec.js';
 
 /** The server's end of one fake WebSocket: what the client sent, decoded, and a way to answer. */
 class FakeSocket {

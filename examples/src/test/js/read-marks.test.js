@@ -1,7 +1,7 @@
-// ReadMarks under node (not part of mvn): node --test <this directory>
+// ReadMarks under node: node --test examples/src/test/js/ (WebChatNodeTest runs it in mvn verify)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ReadMarks } from './read-marks.js';
+import { ReadMarks } from '../../../../transport-websocket/src/main/resources/io/chatapp/transport/websocket/webchat/read-marks.js';
 
 test('opening a conversation acks up to its newest message when nothing else is unseen', () => {
   const marks = new ReadMarks();

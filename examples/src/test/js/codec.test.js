@@ -1,25 +1,25 @@
-// The codec against PROTOCOL.md's examples, under node (not part of mvn; the browser test runs
-// the same checks in Chromium):  node --test transport-websocket/src/main/resources/io/chatapp/transport/websocket/webchat/
+// The codec against PROTOCOL.md's examples, under node (WebChatNodeTest runs it in mvn verify; the browser test runs
+// the same checks in Chromium):  node --test examples/src/test/js/ (WebChatNodeTest runs it in mvn verify)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseExamples, runChecks } from './codec-checks.js';
-import { EXAMPLES_MARKDOWN } from './codec-examples.js';
-import { FrameCodec, ProtocolError } from './codec.js';
+import { parseExamples, runChecks } from '../resources/io/chatapp/transport/websocket/webchat/codec-checks.js';
+import { EXAMPLES_MARKDOWN } from '../resources/io/chatapp/transport/websocket/webchat/codec-examples.js';
+import { FrameCodec, ProtocolError } from '../../../../transport-websocket/src/main/resources/io/chatapp/transport/websocket/webchat/codec.js';
 
-const doc = readFileSync(fileURLToPath(new URL('../../../../../../../../../docs/PROTOCOL.md', import.meta.url)), 'utf8');
+const doc = readFileSync(fileURLToPath(new URL('../../../../docs/PROTOCOL.md', import.meta.url)), 'utf8');
 
 test('every example of PROTOCOL.md decodes to its record and encodes back to its bytes', () => {
-  const result = runChecks(parseExamples(doc));
+  const result = runChecks(parseExamples(doc), FrameCodec);
   assert.deepEqual(result.failures, []);
   assert.equal(result.passed, 68);
 });
 
 if (process.env.UPDATE_EXAMPLES) {
   const header = '// A copy of PROTOCOL.md\'s "Examples" section, so that codec-test.html runs without the document.\n'
-    + '// codec.test.js fails when it drifts; rewrite it with UPDATE_EXAMPLES=1 node --test <this directory>.\n';
-  writeFileSync(new URL('./codec-examples.js', import.meta.url),
+    + '// codec.test.js fails when it drifts; rewrite it with UPDATE_EXAMPLES=1 node --test examples/src/test/js/.\n';
+  writeFileSync(new URL('../resources/io/chatapp/transport/websocket/webchat/codec-examples.js', import.meta.url),
     `${header}export const EXAMPLES_MARKDOWN = ${JSON.stringify(doc.slice(doc.indexOf('\n## Examples')))};\n`);
 }
 
