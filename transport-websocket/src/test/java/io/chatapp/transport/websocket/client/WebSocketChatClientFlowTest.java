@@ -90,11 +90,12 @@ class WebSocketChatClientFlowTest {
     }, LISTENER_QUEUE);
     bob.subscribe(ChatEngine.LATEST);
 
-    // 16 MB, far more than TCP's buffers on both sides and the server's outbound limit hold, one
+    // 40 MB, far more than the server's outbound limit (1 MiB), loopback TCP's buffers on both
+    // sides (which Linux grows to several MB each) and the client's queues hold together, one
     // send at a time: slow enough for a client that reads to keep up, so only a client that
-    // holds the server back makes it drop the connection.
+    // holds the server back makes it drop the connection. (16 MB was not always enough.)
     String text = "x".repeat(ChatEngine.MAX_TEXT_LENGTH);
-    int total = 4000;
+    int total = 10_000;
     ChatClient sender = user("sender", new RecordingListener(), 1024);
     for (int i = 0; i < total; i++) {
       sender.send("bob", text, null);
