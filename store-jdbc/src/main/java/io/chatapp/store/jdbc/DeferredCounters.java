@@ -3,14 +3,18 @@ package io.chatapp.store.jdbc;
 import io.chatapp.api.Message;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
- * What a batch's appends raised, written once at the batch's end (or before a write that reads
- * it): the mailboxes' last seqs, the message id counter, and the conversation rows. A batch of
- * sends then costs one INSERT each (two with a client id) plus one batched UPSERT per recipient,
- * one per conversation (not per message) and one UPDATE, instead of five statements each.
+ * What a batch's appends wrote, written once at the batch's end (or before a write that reads
+ * it): the message rows, in one JDBC batch, the mailboxes' last seqs, the message id counter, and
+ * the conversation rows. A batch of sends then costs one round trip each for its client id's
+ * record (whose answer says whether it is a retry) plus one batched INSERT of all messages, one
+ * batched UPSERT per recipient, one per conversation (not per message) and one UPDATE, instead of
+ * five statements each.
  *
  * <p>Not thread-safe; used by the writer thread only.
  */
@@ -21,12 +25,18 @@ final class DeferredCounters implements GroupCommitWriter.Deferred {
   /** The newest message of a conversation in this batch, and the peer's name it carries. */
   private record Newest(String peerUsername, long messageId) {}
 
+  private final List<Message> inserts = new ArrayList<>();
   private final Map<String, Long> lastSeqs = new HashMap<>();
   private final Map<Pair, Newest> conversations = new HashMap<>();
   private long lastId;
 
-  /** Notes a message that was inserted in this batch. */
-  void note(String recipientKey, Message m) {
+  /** Notes a message to insert at the next {@link #flush}, and what it raises. */
+  void noteInsert(String recipientKey, Message m) {
+    inserts.add(m);
+    note(recipientKey, m);
+  }
+
+  private void note(String recipientKey, Message m) {
     lastSeqs.merge(recipientKey, m.seq(), Math::max);
     lastId = Math.max(lastId, m.id());
     noteConversation(new Pair(m.senderId(), m.recipientId()), new Newest(m.recipient(), m.id()));
@@ -43,6 +53,9 @@ final class DeferredCounters implements GroupCommitWriter.Deferred {
   public void flush(StoreSql.KeptStatements kept) throws SQLException {
     if (lastSeqs.isEmpty()) {
       return;
+    }
+    if (!inserts.isEmpty()) {
+      StoreSql.insertMessages(kept, inserts);
     }
     // A batch that failed half-way may have left entries behind; none of them belongs here.
     PreparedStatement upsert = kept.prepared(StoreSql.UPSERT_LAST_SEQ);
@@ -70,6 +83,7 @@ final class DeferredCounters implements GroupCommitWriter.Deferred {
 
   @Override
   public void discard() {
+    inserts.clear();
     lastSeqs.clear();
     conversations.clear();
     lastId = 0;

@@ -1,13 +1,14 @@
 package io.chatapp.store.jdbc;
 
 import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 
 /**
  * Runs the store's reads on connections of their own, so that reads never wait for the writer
  * (SQLite's WAL mode and PostgreSQL's MVCC let them read the last commit while a write runs). A
  * read that fails because its connection was lost (a database restart leaves every pooled
  * connection dead) is run once more on another connection, after the idle ones are dropped; a
- * second such failure is {@code UNAVAILABLE}.
+ * second such failure, or no connection within the pool's timeout, is {@code UNAVAILABLE}.
  *
  * <p>Thread-safe: any number of threads call {@link #read}; the {@link ReadConnections} bound how
  * many run at once.
@@ -54,6 +55,10 @@ final class ReadPool implements AutoCloseable {
       T result = connections.run(read);
       outage.succeeded();
       return result;
+    } catch (SQLTransientConnectionException e) {
+      // No connection came within the pool's timeout: another wait would only double the delay.
+      outage.failed(e, 1);
+      throw StoreFailure.unavailable(e);
     } catch (SQLException | RuntimeException e) {
       if (!StoreFailure.isConnectionLost(e)) {
         throw StoreFailure.ofRead(e);
