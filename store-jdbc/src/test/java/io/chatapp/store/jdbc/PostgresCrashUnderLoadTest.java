@@ -26,6 +26,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,9 +51,26 @@ class PostgresCrashUnderLoadTest {
   private RestartablePostgres postgres;
   private ChatEngine engine;
   private ExecutorService clients;
+  private final Logger chatappLogger = Logger.getLogger("io.chatapp"); // held: JUL keeps loggers weakly
+  private final List<LogRecord> logged = new CopyOnWriteArrayList<>();
+  private final Handler capture = new Handler() {
+    @Override
+    public void publish(LogRecord record) {
+      if (record.getLevel().intValue() >= Level.WARNING.intValue()) {
+        logged.add(record);
+      }
+    }
+
+    @Override
+    public void flush() {}
+
+    @Override
+    public void close() {}
+  };
 
   @AfterEach
   void stop() throws Exception {
+    chatappLogger.removeHandler(capture);
     if (clients != null) {
       clients.shutdownNow();
     }
@@ -76,6 +97,7 @@ class PostgresCrashUnderLoadTest {
 
   @Test
   void crashUnderLoadLosesNoAcknowledgedMessageAndHealsWithoutReopening() throws Exception {
+    chatappLogger.addHandler(capture);
     postgres = RestartablePostgres.start(dir.resolve("pg"));
     String url = postgres.newSchemaUrl("crash");
     engine = DefaultChatEngine.builder().passwordIterations(1000).sendRate(1_000_000, 1_000_000)
@@ -153,6 +175,12 @@ class PostgresCrashUnderLoadTest {
       }
     }
     stored.forEach((text, copies) -> assertEquals(1, copies, text + " stored more than once"));
+    List<String> lines = logged.stream().map(r -> r.getLoggerName() + ": " + r.getMessage()
+        + (r.getThrown() == null ? "" : " [with a stack trace]")).toList();
+    // The outage once, maybe a count or two while it lasted; no line, let alone a trace, per failure.
+    assertTrue(lines.size() <= 5, failures + " failures logged as " + lines);
+    assertTrue(lines.stream().anyMatch(line -> line.contains("the database is unavailable")), lines.toString());
+    logged.forEach(r -> assertEquals(null, r.getThrown(), "a stack trace in " + lines));
     int acked = senders.stream().mapToInt(s -> s.acked.size()).sum();
     assertTrue(stored.size() >= acked, stored.size() + " stored, " + acked + " acknowledged");
   }
