@@ -296,12 +296,8 @@ final class GroupCommitWriter implements AutoCloseable {
   }
 
   private void runAlone(Pending<?> pending) {
-    if (connection == null) {
-      // A write before this one lost the connection; this one may not be run on a new one
-      // without its callers knowing, so it fails as unavailable and stored nothing.
-      SQLException gone = new SQLException("the write connection was lost", "08003");
-      outage.failed(gone, 1);
-      pending.done.completeExceptionally(StoreFailure.unavailable(gone));
+    // A failed rollback before this write dropped the connection; nothing of this write was kept.
+    if (!connected(List.of(pending))) {
       return;
     }
     boolean commitSent = false;
