@@ -9,6 +9,10 @@ import io.chatapp.api.ErrorCode;
 import io.chatapp.api.Message;
 import io.chatapp.engine.store.StoredAccount;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Instant;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -24,11 +28,13 @@ class PostgresOutageTest {
   @TempDir Path dataDir;
   private RestartablePostgres postgres;
   private JdbcChatStore store;
+  private String url;
 
   @BeforeEach
   void start() throws Exception {
     postgres = RestartablePostgres.start(dataDir.resolve("pg"));
-    store = JdbcChatStore.builder().jdbcUrl(postgres.newSchemaUrl("outage")).build();
+    url = postgres.newSchemaUrl("outage");
+    store = JdbcChatStore.builder().jdbcUrl(url).build();
     store.insertAccount(new StoredAccount("alice", "hash", Instant.EPOCH, 1));
     store.insertAccount(new StoredAccount("bob", "hash", Instant.EPOCH, 2));
   }
@@ -71,5 +77,25 @@ class PostgresOutageTest {
     }
     assertEquals(message(2, 2), store.append(message(2, 2), "c-2"), "the first write after the restart");
     assertEquals(2, store.fetch("bob", 0, 10).size());
+  }
+
+  @Test
+  void connectionsEndedByAnAdministratorAreReplacedWithoutAFailedCall() throws Exception {
+    assertTrue(store.findAccount("alice").isPresent());
+    store.append(message(1, 1), "c-1");
+    int ended = 0;
+    try (Connection admin = DriverManager.getConnection(url); Statement s = admin.createStatement();
+        // PostgreSQL 14's timeout makes each call wait until that backend is gone (57P01 for its client).
+        ResultSet rs = s.executeQuery("SELECT pg_terminate_backend(pid, 30000) FROM pg_stat_activity"
+            + " WHERE pid <> pg_backend_pid() AND datname = current_database() AND backend_type = 'client backend'")) {
+      while (rs.next()) {
+        assertTrue(rs.getBoolean(1), "a backend outlived pg_terminate_backend");
+        ended++;
+      }
+    }
+    assertTrue(ended >= 2, "the writer's and at least one reader's connection were ended, not " + ended);
+
+    assertTrue(store.findAccount("alice").isPresent(), "the read after its connection was ended");
+    assertEquals(message(2, 2), store.append(message(2, 2), "c-2"), "the write after its connection was ended");
   }
 }
