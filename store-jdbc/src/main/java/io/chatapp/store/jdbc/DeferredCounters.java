@@ -25,10 +25,27 @@ final class DeferredCounters implements GroupCommitWriter.Deferred {
   /** The newest message of a conversation in this batch, and the peer's name it carries. */
   private record Newest(String peerUsername, long messageId) {}
 
+  private final List<StoreSql.SentInsert> sent = new ArrayList<>();
   private final List<Message> inserts = new ArrayList<>();
+  private boolean runningAlone;
   private final Map<String, Long> lastSeqs = new HashMap<>();
   private final Map<Pair, Newest> conversations = new HashMap<>();
   private long lastId;
+
+  @Override
+  public void runningAlone(boolean alone) {
+    runningAlone = alone;
+  }
+
+  /** Tells whether the writer runs each write of a failed batch alone, with nothing deferred but counters. */
+  boolean isRunningAlone() {
+    return runningAlone;
+  }
+
+  /** Notes a client message id's record to insert at the next {@link #flush}. */
+  void noteSent(StoreSql.SentInsert record) {
+    sent.add(record);
+  }
 
   /** Notes a message to insert at the next {@link #flush}, and what it raises. */
   void noteInsert(String recipientKey, Message m) {
@@ -53,6 +70,9 @@ final class DeferredCounters implements GroupCommitWriter.Deferred {
   public void flush(StoreSql.KeptStatements kept) throws SQLException {
     if (lastSeqs.isEmpty()) {
       return;
+    }
+    if (!sent.isEmpty() && !StoreSql.insertSentRecords(kept, sent)) {
+      throw new GroupCommitWriter.RunAlone("a client message id of this batch was used before");
     }
     if (!inserts.isEmpty()) {
       StoreSql.insertMessages(kept, inserts);
@@ -83,6 +103,7 @@ final class DeferredCounters implements GroupCommitWriter.Deferred {
 
   @Override
   public void discard() {
+    sent.clear();
     inserts.clear();
     lastSeqs.clear();
     conversations.clear();

@@ -44,6 +44,24 @@ final class GroupCommitWriter implements AutoCloseable {
 
     /** Forgets what was deferred, after a rollback. */
     void discard();
+
+    /**
+     * Told {@code true} before the writes of a failed batch run one by one, and {@code false}
+     * after: then nothing may be deferred that could ask for that again.
+     */
+    default void runningAlone(boolean alone) {}
+  }
+
+  /**
+   * Thrown by {@link Deferred#flush} to have the batch rolled back and each write run alone, even
+   * a batch of one: what it deferred on a guess turned out wrong (a send that was a retry).
+   */
+  static final class RunAlone extends SQLException {
+    private static final long serialVersionUID = 1L;
+
+    RunAlone(String reason) {
+      super(reason);
+    }
   }
 
   private static final Deferred NOTHING_DEFERRED = new Deferred() {
@@ -279,13 +297,20 @@ final class GroupCommitWriter implements AutoCloseable {
         return;
       }
       rollback();
-      if (batch.size() == 1) {
+      boolean guessedWrong = e instanceof RunAlone;
+      if (batch.size() == 1 && !guessedWrong) {
         batch.get(0).done.completeExceptionally(failure(e));
         return;
       }
-      LOG.log(Level.WARNING, "a batch of {0} writes failed ({1}); retrying each alone", batch.size(), e.toString());
-      for (Pending<?> pending : batch) {
-        runAlone(pending);
+      LOG.log(guessedWrong ? Level.DEBUG : Level.WARNING, "a batch of {0} writes failed ({1}); retrying each alone",
+          batch.size(), e.toString());
+      deferred.runningAlone(true);
+      try {
+        for (Pending<?> pending : batch) {
+          runAlone(pending);
+        }
+      } finally {
+        deferred.runningAlone(false);
       }
       return;
     }

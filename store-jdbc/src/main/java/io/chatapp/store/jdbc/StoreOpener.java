@@ -76,11 +76,7 @@ final class StoreOpener {
       throw new SQLException("no PostgreSQL JDBC driver on the class path: add the dependency"
           + " org.postgresql:postgresql (see store-jdbc/README.md)", e);
     }
-    // The writer's batches of message rows go as multi-row INSERTs; a setting in the URL wins.
-    Properties writer = new Properties();
-    writer.putAll(properties);
-    writer.setProperty("reWriteBatchedInserts", "true");
-    JdbcChatStore store = open(SqlDialect.POSTGRESQL, () -> DriverManager.getConnection(url, writer),
+    JdbcChatStore store = open(SqlDialect.POSTGRESQL, () -> DriverManager.getConnection(url, properties),
         SqliteSync.FULL, where, () -> { }, maxBatchWrites,
         () -> new HikariReadConnections(url, properties, readConnections));
     LOG.log(Level.INFO, "opened the PostgreSQL store {0}", where);

@@ -109,10 +109,16 @@ final class StoreSql {
    */
   static Message appendDeferringCounters(KeptStatements kept, Message message, String clientMessageId,
       long fingerprint, DeferredCounters counters) throws SQLException {
-    if (clientMessageId != null && !insertedSentRecord(kept, message, clientMessageId, fingerprint)) {
-      // The earlier message may still wait in the batch's inserts; its row holds the account ids.
-      counters.flush(kept);
-      return earlierSent(kept, message, clientMessageId); // nothing stored, so nothing for the counters
+    if (clientMessageId != null) {
+      if (!counters.isRunningAlone()) {
+        // Most sends are new: the record goes in with the batch's others at flush, which asks
+        // for the batch to run again write by write if one of them turns out to be a retry.
+        counters.noteSent(new SentInsert(message, clientMessageId, fingerprint));
+      } else if (!insertedSentRecord(kept, message, clientMessageId, fingerprint)) {
+        // The earlier message may still wait in the batch's inserts; its row holds the account ids.
+        counters.flush(kept);
+        return earlierSent(kept, message, clientMessageId); // nothing stored, so nothing for the counters
+      }
     }
     counters.noteInsert(StoredAccount.key(message.recipient()), message);
     return message;
@@ -142,11 +148,41 @@ final class StoreSql {
     return earlierSent(kept, message, clientMessageId);
   }
 
+  /** A client message id's record to insert, with the message it names. */
+  record SentInsert(Message message, String clientMessageId, long fingerprint) {}
+
+  /**
+   * Inserts records of client message ids in one JDBC batch.
+   *
+   * @return {@code false} if a sender had one of these ids already (then that row is not
+   *     inserted), or the driver did not say row by row
+   */
+  static boolean insertSentRecords(KeptStatements kept, List<SentInsert> records) throws SQLException {
+    PreparedStatement s = kept.prepared(INSERT_SENT);
+    s.clearBatch(); // a batch that failed half-way may have left rows behind
+    for (SentInsert r : records) {
+      bindSent(s, r.message(), r.clientMessageId(), r.fingerprint());
+      s.addBatch();
+    }
+    for (int count : s.executeBatch()) {
+      if (count != 1) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** Inserts the record of a client message id; {@code false} if the sender has one already. */
   private static boolean insertedSentRecord(KeptStatements kept, Message message, String clientMessageId,
       long fingerprint) throws SQLException {
-    String senderKey = StoredAccount.key(message.sender());
     PreparedStatement s = kept.prepared(INSERT_SENT);
+    bindSent(s, message, clientMessageId, fingerprint);
+    return s.executeUpdate() == 1;
+  }
+
+  private static void bindSent(PreparedStatement s, Message message, String clientMessageId, long fingerprint)
+      throws SQLException {
+    String senderKey = StoredAccount.key(message.sender());
     s.setString(1, senderKey);
     s.setString(2, clientMessageId);
     s.setLong(3, message.id());
@@ -154,7 +190,6 @@ final class StoreSql {
     s.setString(5, message.recipient());
     setInstant(s, 6, message.sentAt());
     s.setLong(8, fingerprint);
-    return s.executeUpdate() == 1;
   }
 
   /** Rebuilds the message an earlier send with this client message id stored. */

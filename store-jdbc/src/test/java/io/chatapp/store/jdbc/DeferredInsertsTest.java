@@ -13,8 +13,9 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * A batch of pipelined appends sends its message rows in one JDBC batch at the end, not one
- * INSERT each: on PostgreSQL every statement is a round trip, and the writer waits for each.
+ * A batch of pipelined appends sends its message rows and client ids' records in one JDBC batch
+ * each at the end, not one INSERT each: on PostgreSQL every statement is a round trip, and the
+ * writer waits for each.
  */
 class DeferredInsertsTest {
   /** What ran on each statement, by its SQL: "update", "batch of N". */
@@ -37,6 +38,7 @@ class DeferredInsertsTest {
               case "executeBatch":
                 log.add("batch of " + added[0]);
                 int[] counts = new int[added[0]];
+                java.util.Arrays.fill(counts, 1);
                 added[0] = 0;
                 return counts;
               case "clearBatch":
@@ -66,5 +68,8 @@ class DeferredInsertsTest {
     String insert = calls.keySet().stream().filter(sql -> sql.startsWith("INSERT INTO messages"))
         .findFirst().orElseThrow();
     assertEquals(List.of("batch of 5"), calls.get(insert));
+    String insertSent = calls.keySet().stream().filter(sql -> sql.startsWith("INSERT INTO sent_records"))
+        .findFirst().orElseThrow();
+    assertEquals(List.of("batch of 5"), calls.get(insertSent), "the client ids' records in one batch too");
   }
 }
