@@ -10,11 +10,13 @@ import java.util.Map;
 
 /**
  * What a batch's appends wrote, written once at the batch's end (or before a write that reads
- * it): the message rows, in one JDBC batch, the mailboxes' last seqs, the message id counter, and
- * the conversation rows. A batch of sends then costs one round trip each for its client id's
- * record (whose answer says whether it is a retry) plus one batched INSERT of all messages, one
- * batched UPSERT per recipient, one per conversation (not per message) and one UPDATE, instead of
- * five statements each.
+ * it): the client ids' records and the message rows, each kind in one JDBC batch, the mailboxes'
+ * last seqs, the message id counter, and the conversation rows. A batch of sends then costs five
+ * batched statements (records, messages, one UPSERT per recipient, one per conversation, not per
+ * message, and one UPDATE) instead of five statements each. The records go in on the guess that
+ * each send is new; if one was a retry, {@link #flush} throws {@link GroupCommitWriter.RunAlone}
+ * and the writer runs the batch again write by write ({@link #isRunningAlone}), where a retry's
+ * record is checked on its own and it gets the earlier message.
  *
  * <p>Not thread-safe; used by the writer thread only.
  */

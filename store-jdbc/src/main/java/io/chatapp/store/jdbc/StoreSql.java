@@ -220,8 +220,8 @@ final class StoreSql {
   }
 
   /**
-   * Inserts message rows in one JDBC batch: one round trip for all of them, and with pgjdbc's
-   * {@code reWriteBatchedInserts} one multi-row INSERT.
+   * Inserts message rows in one JDBC batch: pgjdbc sends the statements together and reads the
+   * answers after, instead of one round trip each.
    */
   static void insertMessages(KeptStatements kept, List<Message> messages) throws SQLException {
     PreparedStatement insert = kept.prepared(INSERT_MESSAGE);
