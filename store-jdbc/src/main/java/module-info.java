@@ -2,6 +2,7 @@
 module io.chatapp.store.jdbc {
   requires transitive io.chatapp.engine;
   requires transitive java.sql;
+  requires com.zaxxer.hikari;
 
   exports io.chatapp.store.jdbc;
 }

@@ -71,7 +71,7 @@ public final class ChatServer implements Callable<Integer> {
   Path tlsKey;
 
   @Option(names = "--store", description = "Where data lives: sqlite (a file in --data-dir), memory (lost on restart), "
-      + "or a jdbc:postgresql:// URL (user and password as URL parameters).")
+      + "or a 'jdbc:postgresql://...' URL, quoted (password from ~/.pgpass or a password= parameter; never printed).")
   String store = ChatStores.SQLITE;
 
   @Option(names = "--data-dir", description = "Directory of the SQLite database.")

@@ -47,7 +47,18 @@ public final class ChatStores {
     if (storage.startsWith("jdbc:postgresql:")) {
       return JdbcChatStore.builder().jdbcUrl(storage).build();
     }
-    throw new IllegalArgumentException("unknown storage setting: use \"" + SQLITE + "\" (the default), \""
+    throw new IllegalArgumentException("unknown storage setting \"" + redacted(storage) + "\": use \"" + SQLITE + "\" (the default), \""
         + MEMORY + "\" or a jdbc:postgresql: URL");
+  }
+
+  /**
+   * Returns a storage setting fit to print: a URL's passwords (a {@code password} parameter, a
+   * password before {@code @}) become {@code ***}.
+   *
+   * @param storage a setting as {@link #open} takes it; {@code null} stays {@code null}
+   * @return the setting without its secrets
+   */
+  public static String redacted(String storage) {
+    return StoreUrls.redact(storage);
   }
 }

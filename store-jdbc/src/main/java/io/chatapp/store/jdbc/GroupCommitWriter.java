@@ -19,7 +19,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * (group commit), and a write is never reported done before it is durable.
  *
  * <p>If a batch fails, it is rolled back and each of its writes is run again in a transaction of
- * its own, so that one bad write fails alone. If the connection broke, a new one is opened.
+ * its own, so that one bad write fails alone. If the connection was lost instead (the database
+ * restarted, the network broke) before COMMIT was sent, the batch is run once more on a new
+ * connection; if that fails too, or COMMIT was sent, its writes fail with {@code UNAVAILABLE},
+ * saying whether they may have been stored (the connection broke after COMMIT was sent) or were
+ * not, and the next batch opens a new connection.
  *
  * <p>Thread-safe. {@link #execute} is called by any thread and blocks it until its write is
  * committed or failed; the connection is touched only by the writer thread.
@@ -40,6 +44,24 @@ final class GroupCommitWriter implements AutoCloseable {
 
     /** Forgets what was deferred, after a rollback. */
     void discard();
+
+    /**
+     * Told {@code true} before the writes of a failed batch run one by one, and {@code false}
+     * after: then nothing may be deferred that could ask for that again.
+     */
+    default void runningAlone(boolean alone) {}
+  }
+
+  /**
+   * Thrown by {@link Deferred#flush} to have the batch rolled back and each write run alone, even
+   * a batch of one: what it deferred on a guess turned out wrong (a send that was a retry).
+   */
+  static final class RunAlone extends SQLException {
+    private static final long serialVersionUID = 1L;
+
+    RunAlone(String reason) {
+      super(reason);
+    }
   }
 
   private static final Deferred NOTHING_DEFERRED = new Deferred() {
@@ -57,7 +79,8 @@ final class GroupCommitWriter implements AutoCloseable {
   private final Thread thread;
   private final Object lock = new Object();
   private boolean closed; // guarded by lock
-  private Connection connection; // owned by the writer thread once started
+  private final OutageLog outage;
+  private Connection connection; // owned by the writer thread once started; null once lost
   // Statements of the append path, prepared once per connection: preparing cost as much as
   // running them. Writer thread only; emptied when the connection is closed.
   private final StatementCache statements = new StatementCache();
@@ -91,7 +114,8 @@ final class GroupCommitWriter implements AutoCloseable {
    * @param factory opens a replacement if the connection breaks
    */
   GroupCommitWriter(Connection connection, ConnectionFactory factory, int maxBatchWrites, String name) {
-    this(connection, factory, maxBatchWrites, name, NOTHING_DEFERRED);
+    this(connection, factory, maxBatchWrites, name, NOTHING_DEFERRED,
+        new OutageLog(System.getLogger(GroupCommitWriter.class.getName())));
   }
 
   /**
@@ -99,8 +123,9 @@ final class GroupCommitWriter implements AutoCloseable {
    * {@code deferred}, which runs before the next write that does not defer and before commit.
    */
   GroupCommitWriter(Connection connection, ConnectionFactory factory, int maxBatchWrites, String name,
-      Deferred deferred) {
+      Deferred deferred, OutageLog outage) {
     this.connection = connection;
+    this.outage = outage;
     this.factory = factory;
     this.deferred = deferred;
     this.maxBatchWrites = maxBatchWrites;
@@ -115,6 +140,8 @@ final class GroupCommitWriter implements AutoCloseable {
    *
    * @return what the write returned
    * @throws JdbcStoreException if the write or its commit failed; nothing of it was kept
+   * @throws io.chatapp.api.ChatException with UNAVAILABLE if the database could not be reached;
+   *     its message says whether the write may have been kept
    * @throws IllegalStateException if the store is closed
    */
   <T> T execute(SqlFunction<T> write) {
@@ -203,7 +230,7 @@ final class GroupCommitWriter implements AutoCloseable {
       }
       queue.drainTo(batch, maxBatchWrites - 1);
       end = batch.remove(END);
-      if (!batch.isEmpty()) {
+      if (!batch.isEmpty() && connected(batch)) {
         try {
           runBatch(batch);
         } catch (Error e) {
@@ -218,7 +245,31 @@ final class GroupCommitWriter implements AutoCloseable {
     LOG.log(Level.DEBUG, "writer done: {0} writes in {1} transactions", writes, transactions.get());
   }
 
+  /**
+   * Opens a connection if the last one was lost; if that fails, fails the batch, which stored
+   * nothing. Any failure to open counts as the database being unavailable: even a refused advisory
+   * lock means the server still holds the lost connection's session.
+   */
+  private boolean connected(List<Pending<?>> batch) {
+    if (connection != null) {
+      return true;
+    }
+    try {
+      connection = factory.open();
+      return true;
+    } catch (SQLException | RuntimeException e) {
+      outage.failed(e, batch.size());
+      batch.forEach(pending -> pending.done.completeExceptionally(StoreFailure.unavailable(e)));
+      return false;
+    }
+  }
+
   private void runBatch(List<Pending<?>> batch) {
+    runBatch(batch, true);
+  }
+
+  private void runBatch(List<Pending<?>> batch, boolean mayRunAgain) {
+    boolean commitSent = false;
     try {
       for (Pending<?> pending : batch) {
         if (!pending.defers) {
@@ -227,37 +278,85 @@ final class GroupCommitWriter implements AutoCloseable {
         pending.run(connection);
       }
       deferred.flush(this::prepared);
+      commitSent = true;
       connection.commit();
     } catch (SQLException | RuntimeException e) {
+      if (StoreFailure.isConnectionLost(e)) {
+        if (!commitSent && mayRunAgain) {
+          // Nothing was kept, and a connection idle through a database restart fails its first
+          // statement: run the batch once more on a new connection.
+          deferred.discard();
+          closeConnection();
+          if (connected(batch)) {
+            runBatch(batch, false);
+          }
+          return;
+        }
+        // Running the writes again could store twice what a lost COMMIT kept: the caller decides.
+        lost(batch, e, commitSent);
+        return;
+      }
       rollback();
-      if (batch.size() == 1) {
+      boolean guessedWrong = e instanceof RunAlone;
+      if (batch.size() == 1 && !guessedWrong) {
         batch.get(0).done.completeExceptionally(failure(e));
         return;
       }
-      LOG.log(Level.WARNING, "a batch of {0} writes failed ({1}); retrying each alone", batch.size(), e.toString());
-      for (Pending<?> pending : batch) {
-        runAlone(pending);
+      LOG.log(guessedWrong ? Level.DEBUG : Level.WARNING, "a batch of {0} writes failed ({1}); retrying each alone",
+          batch.size(), e.toString());
+      deferred.runningAlone(true);
+      try {
+        for (Pending<?> pending : batch) {
+          runAlone(pending);
+        }
+      } finally {
+        deferred.runningAlone(false);
       }
       return;
     }
     transactions.incrementAndGet();
     writes += batch.size();
+    outage.succeeded();
     complete(batch);
   }
 
   private void runAlone(Pending<?> pending) {
+    // A failed rollback before this write dropped the connection; nothing of this write was kept.
+    if (!connected(List.of(pending))) {
+      return;
+    }
+    boolean commitSent = false;
     try {
       pending.run(connection);
       deferred.flush(this::prepared);
+      commitSent = true;
       connection.commit();
     } catch (SQLException | RuntimeException e) {
+      if (StoreFailure.isConnectionLost(e)) {
+        lost(List.of(pending), e, commitSent);
+        return;
+      }
       rollback();
       pending.done.completeExceptionally(failure(e));
       return;
     }
     transactions.incrementAndGet();
     writes++;
+    outage.succeeded();
     complete(List.of(pending));
+  }
+
+  /**
+   * Fails writes whose connection was lost and drops the connection; the next batch opens a new
+   * one. Nothing was kept unless COMMIT was sent, and then the writes may have been.
+   */
+  private void lost(List<Pending<?>> failed, Exception e, boolean commitSent) {
+    deferred.discard();
+    closeConnection();
+    outage.failed(e, failed.size());
+    for (Pending<?> pending : failed) {
+      pending.done.completeExceptionally(commitSent ? StoreFailure.outcomeUnknown(e) : StoreFailure.unavailable(e));
+    }
   }
 
   @SuppressWarnings("unchecked")
@@ -268,37 +367,37 @@ final class GroupCommitWriter implements AutoCloseable {
   }
 
   private static RuntimeException failure(Exception e) {
-    return e instanceof RuntimeException
-        ? (RuntimeException) e
-        : new JdbcStoreException("the write failed: " + e.getMessage(), e);
+    return StoreFailure.ofWrite(e);
   }
 
-  /** Rolls back; if that fails the connection is broken, so it is replaced for the next batch. */
+  /** Rolls back; if that fails the connection is broken, so the next batch opens a new one. */
   private void rollback() {
     deferred.discard();
+    if (connection == null) {
+      return;
+    }
     try {
       connection.rollback();
       return;
     } catch (SQLException e) {
-      LOG.log(Level.WARNING, "rollback failed; opening a new write connection", e);
+      LOG.log(Level.WARNING, "rollback failed ({0}); the next write opens a new connection", e.toString());
     }
     closeConnection();
-    try {
-      connection = factory.open();
-    } catch (SQLException e) {
-      // The next batch fails on the closed connection and tries again.
-      LOG.log(Level.ERROR, "could not open a new write connection", e);
-    }
   }
 
   private void closeConnection() {
     // Closing the connection closes its statements.
     statements.clear();
+    if (connection == null) {
+      return;
+    }
     try {
       connection.close();
     } catch (SQLException e) {
-      LOG.log(Level.WARNING, "closing the write connection failed", e);
+      // Usual for a connection that was lost: there is nothing left to close.
+      LOG.log(Level.DEBUG, "closing the write connection failed: {0}", e.toString());
     }
+    connection = null;
   }
 
   /**

@@ -516,11 +516,7 @@ public final class JdbcChatStore implements ChatStore {
 
     /** Names the location in messages, without credentials. */
     private String where() {
-      if (sqliteFile != null) {
-        return sqliteFile.toString();
-      }
-      int query = jdbcUrl.indexOf('?');
-      return query < 0 ? jdbcUrl : jdbcUrl.substring(0, query);
+      return sqliteFile != null ? sqliteFile.toString() : StoreUrls.redact(jdbcUrl);
     }
 
     private void checkNoLocation() {

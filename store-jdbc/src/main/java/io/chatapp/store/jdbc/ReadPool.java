@@ -1,35 +1,25 @@
 package io.chatapp.store.jdbc;
 
-import java.lang.System.Logger.Level;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.Semaphore;
+import java.sql.SQLTransientConnectionException;
 
 /**
- * A small pool of read connections, opened on demand, so that reads never wait for the writer
+ * Runs the store's reads on connections of their own, so that reads never wait for the writer
  * (SQLite's WAL mode and PostgreSQL's MVCC let them read the last commit while a write runs). A
- * connection that fails is closed rather than returned. Reads on the send path ({@link #readKept})
- * use statements each connection prepares once and keeps: preparing cost as much as running them.
+ * read that fails because its connection was lost (a database restart leaves every pooled
+ * connection dead) is run once more on another connection, after the idle ones are dropped; a
+ * second such failure, or no connection within the pool's timeout, is {@code UNAVAILABLE}.
  *
- * <p>Thread-safe: any number of threads call {@link #read}; at most {@code size} run at once and
- * the others wait for a connection.
+ * <p>Thread-safe: any number of threads call {@link #read}; the {@link ReadConnections} bound how
+ * many run at once.
  */
 final class ReadPool implements AutoCloseable {
-  private static final System.Logger LOG = System.getLogger(ReadPool.class.getName());
+  private final ReadConnections connections;
+  private final OutageLog outage;
 
-  private final ConnectionFactory factory;
-  private final Semaphore permits;
-  private final Object lock = new Object();
-  private final ArrayDeque<Pooled> idle = new ArrayDeque<>(); // guarded by lock
-  private boolean closed; // guarded by lock
-
-  ReadPool(ConnectionFactory factory, int size) {
-    this.factory = factory;
-    this.permits = new Semaphore(size, true);
+  ReadPool(ReadConnections connections, OutageLog outage) {
+    this.connections = connections;
+    this.outage = outage;
   }
 
   /** A read that runs on statements its connection keeps prepared; it closes its result sets. */
@@ -39,105 +29,57 @@ final class ReadPool implements AutoCloseable {
   }
 
   /**
-   * A connection and the statements prepared on it. Used by one reading thread at a time; closing
-   * the connection closes its statements.
-   */
-  private static final class Pooled {
-    final Connection connection;
-    final StatementCache kept = new StatementCache();
-
-    Pooled(Connection connection) {
-      this.connection = connection;
-    }
-
-    PreparedStatement prepared(String sql) throws SQLException {
-      return kept.prepared(connection, sql);
-    }
-  }
-
-  /**
    * Runs a read on a pooled connection in auto-commit mode.
    *
-   * @throws JdbcStoreException if the read failed
+   * @throws io.chatapp.api.ChatException with UNAVAILABLE if the database cannot be reached
+   * @throws JdbcStoreException if the read failed otherwise
    * @throws IllegalStateException if the store is closed
    */
   <T> T read(SqlFunction<T> read) {
-    return run(pooled -> read.apply(pooled.connection));
+    return run((connection, kept) -> read.apply(connection));
   }
 
   /**
    * Runs a read on statements its connection keeps prepared, in auto-commit mode.
    *
-   * @throws JdbcStoreException if the read failed
+   * @throws io.chatapp.api.ChatException with UNAVAILABLE if the database cannot be reached
+   * @throws JdbcStoreException if the read failed otherwise
    * @throws IllegalStateException if the store is closed
    */
   <T> T readKept(KeptRead<T> read) {
-    return run(pooled -> read.apply(pooled::prepared));
+    return run((connection, kept) -> read.apply(kept));
   }
 
-  private interface PooledRead<T> {
-    T apply(Pooled pooled) throws SQLException;
-  }
-
-  private <T> T run(PooledRead<T> read) {
-    permits.acquireUninterruptibly();
-    Pooled pooled = null;
+  private <T> T run(ReadConnections.ConnectionRead<T> read) {
     try {
-      pooled = take();
-      T result = read.apply(pooled);
-      giveBack(pooled);
-      pooled = null;
+      T result = connections.run(read);
+      outage.succeeded();
       return result;
-    } catch (SQLException e) {
-      throw new JdbcStoreException("the read failed: " + e.getMessage(), e);
-    } finally {
-      if (pooled != null) {
-        closeQuietly(pooled.connection);
+    } catch (SQLTransientConnectionException e) {
+      // No connection came within the pool's timeout: another wait would only double the delay.
+      outage.failed(e, 1);
+      throw StoreFailure.unavailable(e);
+    } catch (SQLException | RuntimeException e) {
+      if (!StoreFailure.isConnectionLost(e)) {
+        throw StoreFailure.ofRead(e);
       }
-      permits.release();
+    }
+    // Reads change nothing, so running one again is safe.
+    connections.evictIdle();
+    try {
+      T result = connections.run(read);
+      outage.succeeded();
+      return result;
+    } catch (SQLException | RuntimeException e) {
+      if (StoreFailure.isConnectionLost(e)) {
+        outage.failed(e, 1);
+      }
+      throw StoreFailure.ofRead(e);
     }
   }
 
-  private Pooled take() throws SQLException {
-    synchronized (lock) {
-      if (closed) {
-        throw new IllegalStateException("the store is closed");
-      }
-      Pooled pooled = idle.poll();
-      if (pooled != null) {
-        return pooled;
-      }
-    }
-    return new Pooled(factory.open());
-  }
-
-  private void giveBack(Pooled pooled) {
-    synchronized (lock) {
-      if (!closed) {
-        idle.push(pooled);
-        return;
-      }
-    }
-    closeQuietly(pooled.connection);
-  }
-
-  /** Closes the idle connections; those in use are closed when their read ends. Idempotent. */
   @Override
   public void close() {
-    List<Pooled> toClose;
-    synchronized (lock) {
-      closed = true;
-      toClose = new ArrayList<>(idle);
-      idle.clear();
-    }
-    toClose.forEach(pooled -> closeQuietly(pooled.connection));
-  }
-
-  private static void closeQuietly(Connection connection) {
-    try {
-      connection.close();
-    } catch (SQLException e) {
-      LOG.log(Level.WARNING, "closing a read connection failed", e);
-    }
+    connections.close();
   }
 }

@@ -55,7 +55,8 @@ final class StoreOpener {
     SqliteFileLock lock = SqliteFileLock.acquire(file);
     JdbcChatStore store;
     try {
-      store = open(SqlDialect.SQLITE, plain, sync, file.toString(), lock, readConnections, maxBatchWrites);
+      store = open(SqlDialect.SQLITE, plain, sync, file.toString(), lock, maxBatchWrites,
+          () -> new SqliteReadConnections(readers(SqlDialect.SQLITE, plain), readConnections));
     } catch (SQLException | RuntimeException e) {
       lock.releaseAndForget();
       throw e;
@@ -76,28 +77,19 @@ final class StoreOpener {
           + " org.postgresql:postgresql (see store-jdbc/README.md)", e);
     }
     JdbcChatStore store = open(SqlDialect.POSTGRESQL, () -> DriverManager.getConnection(url, properties),
-        SqliteSync.FULL, where, () -> { }, readConnections, maxBatchWrites);
+        SqliteSync.FULL, where, () -> { }, maxBatchWrites,
+        () -> new HikariReadConnections(url, properties, readConnections));
     LOG.log(Level.INFO, "opened the PostgreSQL store {0}", where);
     return store;
   }
 
   private static JdbcChatStore open(SqlDialect dialect, ConnectionFactory plain, SqliteSync sync, String where,
-      AutoCloseable exclusive, int readConnections, int maxBatchWrites) throws SQLException {
+      AutoCloseable exclusive, int maxBatchWrites, ReadOpener readOpener) throws SQLException {
     ConnectionFactory writes = () -> {
       Connection c = plain.open();
       try {
         dialect.configureWriter(c, sync);
         c.setAutoCommit(false);
-        return c;
-      } catch (SQLException | RuntimeException e) {
-        c.close();
-        throw e;
-      }
-    };
-    ConnectionFactory reads = () -> {
-      Connection c = plain.open();
-      try {
-        dialect.configureReader(c);
         return c;
       } catch (SQLException | RuntimeException e) {
         c.close();
@@ -116,10 +108,37 @@ final class StoreOpener {
       first.close();
       throw e;
     }
+    ReadConnections reads;
+    try {
+      reads = readOpener.open();
+    } catch (SQLException | RuntimeException e) {
+      writeConnection.close();
+      throw e;
+    }
+    OutageLog outage = new OutageLog(System.getLogger(JdbcChatStore.class.getName()));
     DeferredCounters counters = new DeferredCounters();
     GroupCommitWriter writer =
-        new GroupCommitWriter(writeConnection, writes, maxBatchWrites, "chatapp-store-writer", counters);
-    return new JdbcChatStore(writer, counters, new ReadPool(reads, readConnections), exclusive, dialect);
+        new GroupCommitWriter(writeConnection, writes, maxBatchWrites, "chatapp-store-writer", counters, outage);
+    return new JdbcChatStore(writer, counters, new ReadPool(reads, outage), exclusive, dialect);
+  }
+
+  /** Opens the read connections once the schema is ready. */
+  @FunctionalInterface
+  private interface ReadOpener {
+    ReadConnections open() throws SQLException;
+  }
+
+  private static ConnectionFactory readers(SqlDialect dialect, ConnectionFactory plain) {
+    return () -> {
+      Connection c = plain.open();
+      try {
+        dialect.configureReader(c);
+        return c;
+      } catch (SQLException | RuntimeException e) {
+        c.close();
+        throw e;
+      }
+    };
   }
 
   /** Refuses a non-empty file that does not start like a SQLite database, without writing to it. */

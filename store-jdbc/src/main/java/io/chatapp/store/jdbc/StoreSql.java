@@ -109,11 +109,18 @@ final class StoreSql {
    */
   static Message appendDeferringCounters(KeptStatements kept, Message message, String clientMessageId,
       long fingerprint, DeferredCounters counters) throws SQLException {
-    Message earlier = insertSentRecord(kept, message, clientMessageId, fingerprint);
-    if (earlier != null) {
-      return earlier; // nothing stored, so nothing for the counters
+    if (clientMessageId != null) {
+      if (!counters.isRunningAlone()) {
+        // Most sends are new: the record goes in with the batch's others at flush, which asks
+        // for the batch to run again write by write if one of them turns out to be a retry.
+        counters.noteSent(new SentInsert(message, clientMessageId, fingerprint));
+      } else if (!insertedSentRecord(kept, message, clientMessageId, fingerprint)) {
+        // The earlier message may still wait in the batch's inserts; its row holds the account ids.
+        counters.flush(kept);
+        return earlierSent(kept, message, clientMessageId); // nothing stored, so nothing for the counters
+      }
     }
-    counters.note(insertMessage(kept, message), message);
+    counters.noteInsert(StoredAccount.key(message.recipient()), message);
     return message;
   }
 
@@ -135,11 +142,47 @@ final class StoreSql {
    */
   private static Message insertSentRecord(KeptStatements kept, Message message, String clientMessageId,
       long fingerprint) throws SQLException {
-    if (clientMessageId == null) {
+    if (clientMessageId == null || insertedSentRecord(kept, message, clientMessageId, fingerprint)) {
       return null;
     }
-    String senderKey = StoredAccount.key(message.sender());
+    return earlierSent(kept, message, clientMessageId);
+  }
+
+  /** A client message id's record to insert, with the message it names. */
+  record SentInsert(Message message, String clientMessageId, long fingerprint) {}
+
+  /**
+   * Inserts records of client message ids in one JDBC batch.
+   *
+   * @return {@code false} if a sender had one of these ids already (then that row is not
+   *     inserted), or the driver did not say row by row
+   */
+  static boolean insertSentRecords(KeptStatements kept, List<SentInsert> records) throws SQLException {
     PreparedStatement s = kept.prepared(INSERT_SENT);
+    s.clearBatch(); // a batch that failed half-way may have left rows behind
+    for (SentInsert r : records) {
+      bindSent(s, r.message(), r.clientMessageId(), r.fingerprint());
+      s.addBatch();
+    }
+    for (int count : s.executeBatch()) {
+      if (count != 1) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Inserts the record of a client message id; {@code false} if the sender has one already. */
+  private static boolean insertedSentRecord(KeptStatements kept, Message message, String clientMessageId,
+      long fingerprint) throws SQLException {
+    PreparedStatement s = kept.prepared(INSERT_SENT);
+    bindSent(s, message, clientMessageId, fingerprint);
+    return s.executeUpdate() == 1;
+  }
+
+  private static void bindSent(PreparedStatement s, Message message, String clientMessageId, long fingerprint)
+      throws SQLException {
+    String senderKey = StoredAccount.key(message.sender());
     s.setString(1, senderKey);
     s.setString(2, clientMessageId);
     s.setLong(3, message.id());
@@ -147,9 +190,12 @@ final class StoreSql {
     s.setString(5, message.recipient());
     setInstant(s, 6, message.sentAt());
     s.setLong(8, fingerprint);
-    if (s.executeUpdate() == 1) {
-      return null;
-    }
+  }
+
+  /** Rebuilds the message an earlier send with this client message id stored. */
+  private static Message earlierSent(KeptStatements kept, Message message, String clientMessageId)
+      throws SQLException {
+    String senderKey = StoredAccount.key(message.sender());
     Message earlier = findSent(kept, senderKey, clientMessageId, Instant.MIN)
         .orElseThrow(() -> new SQLException("client message id vanished within a transaction"))
         .toMessage(message.sender(), message.text());
@@ -168,11 +214,30 @@ final class StoreSql {
   private static String insertMessage(KeptStatements kept, Message message) throws SQLException {
     String recipientKey = StoredAccount.key(message.recipient());
     PreparedStatement insert = kept.prepared(INSERT_MESSAGE);
+    bindInsert(insert, recipientKey, message);
+    insert.executeUpdate();
+    return recipientKey;
+  }
+
+  /**
+   * Inserts message rows in one JDBC batch: pgjdbc sends the statements together and reads the
+   * answers after, instead of one round trip each.
+   */
+  static void insertMessages(KeptStatements kept, List<Message> messages) throws SQLException {
+    PreparedStatement insert = kept.prepared(INSERT_MESSAGE);
+    insert.clearBatch(); // a batch that failed half-way may have left rows behind
+    for (Message m : messages) {
+      bindInsert(insert, StoredAccount.key(m.recipient()), m);
+      insert.addBatch();
+    }
+    insert.executeBatch();
+  }
+
+  private static void bindInsert(PreparedStatement insert, String recipientKey, Message message)
+      throws SQLException {
     insert.setString(1, recipientKey);
     insert.setString(2, StoredAccount.key(message.sender()));
     setMessage(insert, 3, message, message.text().getBytes(StandardCharsets.UTF_8));
-    insert.executeUpdate();
-    return recipientKey;
   }
 
   // A record written before schema version 3 has no fingerprint: NULL, read as 0 (NO_FINGERPRINT).

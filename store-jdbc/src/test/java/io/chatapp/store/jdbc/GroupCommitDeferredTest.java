@@ -56,7 +56,8 @@ class GroupCommitDeferredTest {
         noted.clear();
       }
     };
-    writer = new GroupCommitWriter(factory.open(), factory, 1000, "test-writer", deferred);
+    writer = new GroupCommitWriter(factory.open(), factory, 1000, "test-writer", deferred,
+        new OutageLog(System.getLogger(GroupCommitDeferredTest.class.getName())));
   }
 
   @AfterEach

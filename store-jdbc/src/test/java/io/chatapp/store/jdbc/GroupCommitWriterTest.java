@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.chatapp.api.ChatException;
+import io.chatapp.api.ErrorCode;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -19,6 +23,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,6 +40,9 @@ class GroupCommitWriterTest {
   @TempDir Path dir;
   private String url;
   private GroupCommitWriter writer;
+  private final AtomicInteger opened = new AtomicInteger();
+  /** When set, the next COMMIT of a connection the factory opened is lost after it was sent. */
+  private final AtomicBoolean loseNextCommit = new AtomicBoolean();
   private final CountDownLatch release = new CountDownLatch(1);
 
   @BeforeEach
@@ -43,7 +52,8 @@ class GroupCommitWriterTest {
       Connection c = DriverManager.getConnection(url);
       SqlDialect.SQLITE.configureWriter(c, SqliteSync.FULL);
       c.setAutoCommit(false);
-      return c;
+      opened.incrementAndGet();
+      return losingCommits(c);
     };
     try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
       s.execute("CREATE TABLE t (k INTEGER PRIMARY KEY)");
@@ -71,6 +81,36 @@ class GroupCommitWriterTest {
     });
     assertTrue(running.await(TIMEOUT_SECONDS, TimeUnit.SECONDS), "the writer did not start the held write");
     return held;
+  }
+
+  /**
+   * Wraps a connection so that a COMMIT commits and then fails as a lost connection would
+   * (SQLState 08006), while {@link #loseNextCommit} is set: the writer cannot tell whether it was kept.
+   */
+  private Connection losingCommits(Connection real) {
+    return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
+        (proxy, method, args) -> {
+          try {
+            Object result = method.invoke(real, args);
+            if (method.getName().equals("commit") && loseNextCommit.compareAndSet(true, false)) {
+              real.close();
+              throw new SQLException("An I/O error occurred while sending to the backend.", "08006");
+            }
+            return result;
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+  }
+
+  /** A write that fails as on a connection the server terminated (SQLState 57P01), {@code times} times. */
+  private static <T> SqlFunction<T> failingAsTerminated(AtomicInteger times, SqlFunction<T> then) {
+    return c -> {
+      if (times.getAndDecrement() > 0) {
+        throw new SQLException("terminating connection due to administrator command", "57P01");
+      }
+      return then.apply(c);
+    };
   }
 
   private static SqlFunction<Integer> insert(int k) {
@@ -141,5 +181,38 @@ class GroupCommitWriterTest {
     assertEquals(1, queued.get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
     assertEquals(List.of(7), rows());
     assertThrows(IllegalStateException.class, () -> writer.execute(insert(8)));
+  }
+
+  @Test
+  void commitLostAfterItWasSentFailsWithUnavailableSayingItMayHaveBeenStored() throws Exception {
+    loseNextCommit.set(true);
+
+    ChatException e = assertThrows(ChatException.class, () -> writer.execute(insert(1)));
+
+    assertEquals(ErrorCode.UNAVAILABLE, e.code());
+    assertTrue(e.getMessage().contains("may have been stored; retry with the same client message id"), e.getMessage());
+    assertEquals(List.of(1), rows(), "this COMMIT did reach the database");
+    assertEquals(1, writer.execute(insert(2)), "the next write runs on a new connection");
+    assertEquals(2, opened.get());
+  }
+
+  @Test
+  void connectionLostBeforeCommitRunsTheBatchOnceMoreOnANewConnection() throws Exception {
+    assertEquals(1, writer.execute(failingAsTerminated(new AtomicInteger(1), insert(1))));
+
+    assertEquals(List.of(1), rows());
+    assertEquals(2, opened.get());
+  }
+
+  @Test
+  void connectionLostTwiceFailsWithUnavailableAndStoresNothing() throws Exception {
+    ChatException e = assertThrows(ChatException.class,
+        () -> writer.execute(failingAsTerminated(new AtomicInteger(2), insert(1))));
+
+    assertEquals(ErrorCode.UNAVAILABLE, e.code());
+    assertTrue(e.getMessage().startsWith(StoreFailure.UNAVAILABLE), e.getMessage());
+    assertTrue(e.getMessage().contains("SQLState 57P01"), e.getMessage());
+    assertEquals(List.of(), rows());
+    assertEquals(1, writer.execute(insert(2)), "the next write runs on a new connection");
   }
 }
