@@ -211,6 +211,12 @@ final class EngineSubscription implements Subscription {
       }
       handOver();
       reportDelivered();
+    } catch (ChatException e) {
+      // The store's own verdict (a database outage is UNAVAILABLE): the client subscribes again.
+      // The store logs its outages; one line here, no trace per subscription.
+      LOG.log(Level.DEBUG, () -> "delivery to a subscription of " + mailbox.key + " ended: " + e.getMessage());
+      endReason = e;
+      detach();
     } catch (RuntimeException e) {
       LOG.log(Level.ERROR, "delivery to a subscription of " + mailbox.key + " failed", e);
       endReason = new ChatException(ErrorCode.INTERNAL, "delivery failed: " + e.getMessage(), e);

@@ -17,8 +17,10 @@ import java.util.concurrent.CompletableFuture;
  * method that writes returns, what it wrote must survive a process crash (with a durable store).
  * Reads may run concurrently with writes.
  *
- * <p>Implementations are thread-safe. Methods report storage failures as unchecked exceptions;
- * the engine turns them into {@code INTERNAL} errors.
+ * <p>Implementations are thread-safe. Methods report storage failures as unchecked exceptions: a
+ * {@code ChatException} carries the code the client should see (a database outage is
+ * {@code UNAVAILABLE}, so that it retries) and reaches it as it is, also when it ends a
+ * subscription; any other exception becomes {@code INTERNAL}.
  */
 public interface ChatStore extends AutoCloseable {
   /**
