@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.chatapp.testkit.SelfSignedCertificate;
 import io.chatapp.api.ChatClient;
 import io.chatapp.api.ChatEngine;
 import io.chatapp.api.ChatException;
@@ -27,8 +28,8 @@ class GrpcTlsTest {
 
   @TempDir
   static Path certificates;
-  private static TestCertificate serverCertificate;
-  private static TestCertificate otherCertificate;
+  private static SelfSignedCertificate serverCertificate;
+  private static SelfSignedCertificate otherCertificate;
 
   private ChatEngine engine;
   private GrpcChatServer server;
@@ -36,15 +37,15 @@ class GrpcTlsTest {
 
   @BeforeAll
   static void makeCertificates() throws Exception {
-    serverCertificate = TestCertificate.generate(certificates, "server");
-    otherCertificate = TestCertificate.generate(certificates, "other");
+    serverCertificate = SelfSignedCertificate.generate(certificates, "server");
+    otherCertificate = SelfSignedCertificate.generate(certificates, "other");
   }
 
   @BeforeEach
   void start() throws Exception {
     engine = DefaultChatEngine.builder().passwordIterations(1000).build();
     server = GrpcChatServer.builder(engine).host("127.0.0.1").port(0)
-        .tls(serverCertificate.certificatePem(), serverCertificate.privateKeyPem())
+        .tls(serverCertificate.certPem(), serverCertificate.keyPem())
         .build().start();
   }
 
@@ -72,8 +73,8 @@ class GrpcTlsTest {
   @Test
   void clientThatTrustsTheCertificateChatsOverTls() throws Exception {
     RecordingListener bobHears = new RecordingListener();
-    ChatClient alice = client(serverCertificate.certificatePem(), new RecordingListener());
-    ChatClient bob = client(serverCertificate.certificatePem(), bobHears);
+    ChatClient alice = client(serverCertificate.certPem(), new RecordingListener());
+    ChatClient bob = client(serverCertificate.certPem(), bobHears);
     alice.createAccount("alice", PASSWORD);
     bob.createAccount("bob", PASSWORD);
     alice.login("alice", PASSWORD);
@@ -86,7 +87,7 @@ class GrpcTlsTest {
   @Test
   void clientThatDoesNotTrustTheCertificateFailsWithUnavailableNamingTls() {
     ChatException e = assertThrows(ChatException.class,
-        () -> client(otherCertificate.certificatePem(), new RecordingListener()));
+        () -> client(otherCertificate.certPem(), new RecordingListener()));
     assertEquals(ErrorCode.UNAVAILABLE, e.code());
     assertTrue(e.getMessage().contains("TLS handshake"), e.getMessage());
   }
@@ -108,7 +109,7 @@ class GrpcTlsTest {
   void tlsBuilderRejectsMissingFiles() {
     GrpcChatServer.Builder builder = GrpcChatServer.builder(engine);
     assertThrows(IllegalArgumentException.class,
-        () -> builder.tls(certificates.resolve("missing.pem"), serverCertificate.privateKeyPem()));
+        () -> builder.tls(certificates.resolve("missing.pem"), serverCertificate.keyPem()));
     assertThrows(IllegalArgumentException.class,
         () -> GrpcChatClient.builder().trustedCertificates(certificates.resolve("missing.pem")));
   }

@@ -1,5 +1,6 @@
 package io.chatapp.transport.socket;
 
+import io.chatapp.testkit.SelfSignedCertificate;
 import io.chatapp.api.ChatClient;
 import io.chatapp.api.ChatClientListener;
 import io.chatapp.api.ChatEngine;
@@ -12,12 +13,12 @@ import org.junit.jupiter.api.io.TempDir;
 class SocketChatClientTlsContractTest extends ChatClientContract {
   @TempDir
   static Path certificates;
-  private static TestCertificates server;
+  private static SelfSignedCertificate server;
   private SocketChatServer socketServer;
 
   @BeforeAll
   static void makeCertificate() throws Exception {
-    server = TestCertificates.generate(certificates, "server");
+    server = SelfSignedCertificate.generate(certificates, "server");
   }
 
   @Override

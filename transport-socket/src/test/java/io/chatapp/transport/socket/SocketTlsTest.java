@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.chatapp.testkit.SelfSignedCertificate;
 import io.chatapp.api.ChatEngine;
 import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
@@ -35,15 +36,15 @@ class SocketTlsTest {
 
   @TempDir
   static Path dir;
-  private static TestCertificates serverCert;
-  private static TestCertificates otherCert;
+  private static SelfSignedCertificate serverCert;
+  private static SelfSignedCertificate otherCert;
   private ChatEngine engine;
   private SocketChatServer server;
 
   @BeforeAll
   static void makeCertificates() throws Exception {
-    serverCert = TestCertificates.generate(dir, "server");
-    otherCert = TestCertificates.generate(dir, "other");
+    serverCert = SelfSignedCertificate.generate(dir, "server");
+    otherCert = SelfSignedCertificate.generate(dir, "other");
   }
 
   @BeforeEach

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.chatapp.testkit.SelfSignedCertificate;
 import io.chatapp.api.ChatEngine;
 import io.chatapp.engine.DefaultChatEngine;
 import io.chatapp.transport.websocket.RawWebSocket.HttpAnswer;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.chatapp.testkit.SelfSignedCertificate;
 import io.chatapp.api.ChatEngine;
 import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
@@ -95,7 +96,7 @@ class WebSocketChatClientServerTest {
 
   @Test
   void wssToAServerItDoesNotTrustFailsWithUnavailable() throws Exception {
-    TestCertificates certificate = TestCertificates.generate(dir, "server");
+    SelfSignedCertificate certificate = SelfSignedCertificate.generate(dir, "server");
     serve(b -> b.tls(certificate.certPem(), certificate.keyPem()));
     ChatException e = assertThrows(ChatException.class, () -> WebSocketChatClient.builder()
         .uri(URI.create("wss://127.0.0.1:" + server.port() + "/chat")).build());
@@ -107,7 +108,7 @@ class WebSocketChatClientServerTest {
 
   @Test
   void plainWebSocketToATlsServerFailsWithUnavailable() throws Exception {
-    TestCertificates certificate = TestCertificates.generate(dir, "server");
+    SelfSignedCertificate certificate = SelfSignedCertificate.generate(dir, "server");
     serve(b -> b.tls(certificate.certPem(), certificate.keyPem()));
     ChatException e = assertThrows(ChatException.class, () -> WebSocketChatClient.builder().port(server.port())
         .connectTimeout(java.time.Duration.ofSeconds(5)).build());

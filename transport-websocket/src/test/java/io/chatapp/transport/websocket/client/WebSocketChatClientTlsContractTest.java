@@ -1,5 +1,6 @@
 package io.chatapp.transport.websocket.client;
 
+import io.chatapp.testkit.SelfSignedCertificate;
 import io.chatapp.api.ChatClient;
 import io.chatapp.api.ChatClientListener;
 import io.chatapp.api.ChatEngine;
@@ -14,12 +15,12 @@ import org.junit.jupiter.api.io.TempDir;
 class WebSocketChatClientTlsContractTest extends ChatClientContract {
   @TempDir
   static Path certificates;
-  private static TestCertificates certificate;
+  private static SelfSignedCertificate certificate;
   private WebSocketChatServer server;
 
   @BeforeAll
   static void makeCertificate() throws Exception {
-    certificate = TestCertificates.generate(certificates, "server");
+    certificate = SelfSignedCertificate.generate(certificates, "server");
   }
 
   @Override

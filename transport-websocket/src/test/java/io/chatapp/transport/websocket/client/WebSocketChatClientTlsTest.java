@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.chatapp.testkit.SelfSignedCertificate;
 import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
 import io.chatapp.transport.socket.codec.Frame;
@@ -27,16 +28,16 @@ class WebSocketChatClientTlsTest {
   private static final int TIMEOUT_S = 20;
   @TempDir
   static Path dir;
-  private static TestCertificates localhost;
-  private static TestCertificates other;
-  private static TestCertificates elsewhere;
+  private static SelfSignedCertificate localhost;
+  private static SelfSignedCertificate other;
+  private static SelfSignedCertificate elsewhere;
   private TinyWebSocketServer server;
 
   @BeforeAll
   static void makeCertificates() throws Exception {
-    localhost = TestCertificates.generate(dir, "localhost");
-    other = TestCertificates.generate(dir, "other");
-    elsewhere = TestCertificates.generate(dir, "elsewhere", "dns:chat.example.com");
+    localhost = SelfSignedCertificate.generate(dir, "localhost");
+    other = SelfSignedCertificate.generate(dir, "other");
+    elsewhere = SelfSignedCertificate.generate(dir, "elsewhere", "dns:chat.example.com");
   }
 
   @AfterEach
@@ -46,7 +47,7 @@ class WebSocketChatClientTlsTest {
     }
   }
 
-  private void serve(TestCertificates certificate) throws IOException {
+  private void serve(SelfSignedCertificate certificate) throws IOException {
     server = new TinyWebSocketServer(TlsContexts.server(certificate.certPem(), certificate.keyPem()));
   }
 

@@ -1,4 +1,4 @@
-package io.chatapp.transport.websocket.client;
+package io.chatapp.testkit;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,23 +14,46 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A throwaway self-signed certificate for 127.0.0.1 and localhost (or other names), made at test
- * time with the JDK's keytool and written as PEM: no private key is checked in. The socket
- * transport's tests have the same; TODO(#16): one copy in chat-testkit. Immutable.
+ * A throwaway self-signed certificate for TLS tests, made at test time with the JDK's keytool
+ * and written as PEM (the certificate, which is also the CA a client trusts, and its PKCS#8 key),
+ * so that no private key is checked in. Every transport's TLS tests use it.
  *
- * @param certPem the certificate, which is also the CA a client trusts
+ * <p>Immutable.
+ *
+ * @param certPem the certificate chain (one certificate)
  * @param keyPem the private key, PKCS#8
  */
-record TestCertificates(Path certPem, Path keyPem) {
+public record SelfSignedCertificate(Path certPem, Path keyPem) {
   private static final String PASSWORD = "test-only";
+  private static final long KEYTOOL_TIMEOUT_S = 60;
 
-  /** Generates a key pair and a self-signed certificate into {@code dir}, named {@code name}. */
-  static TestCertificates generate(Path dir, String name) throws IOException, InterruptedException, GeneralSecurityException {
+  /**
+   * Generates an EC key pair and a certificate for 127.0.0.1 and localhost, valid for two days.
+   *
+   * @param dir where to write the two PEM files
+   * @param name the files' name stem (and the key's alias)
+   * @return the files
+   * @throws IOException if keytool fails or the files cannot be written
+   * @throws InterruptedException if interrupted while keytool runs
+   * @throws GeneralSecurityException if keytool's key store cannot be read
+   */
+  public static SelfSignedCertificate generate(Path dir, String name)
+      throws IOException, InterruptedException, GeneralSecurityException {
     return generate(dir, name, "ip:127.0.0.1,dns:localhost");
   }
 
-  /** As {@link #generate(Path, String)}, for the subject alternative names given (keytool's form). */
-  static TestCertificates generate(Path dir, String name, String san)
+  /**
+   * As {@link #generate(Path, String)}, for other subject alternative names.
+   *
+   * @param dir where to write the two PEM files
+   * @param name the files' name stem (and the key's alias)
+   * @param san the names in keytool's form, such as {@code dns:example.com,ip:10.0.0.1}
+   * @return the files
+   * @throws IOException if keytool fails or the files cannot be written
+   * @throws InterruptedException if interrupted while keytool runs
+   * @throws GeneralSecurityException if keytool's key store cannot be read
+   */
+  public static SelfSignedCertificate generate(Path dir, String name, String san)
       throws IOException, InterruptedException, GeneralSecurityException {
     Path p12 = dir.resolve(name + ".p12");
     Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
@@ -43,7 +66,7 @@ record TestCertificates(Path certPem, Path keyPem) {
     try (InputStream out = p.getInputStream()) {
       output = new String(out.readAllBytes(), StandardCharsets.UTF_8);
     }
-    if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+    if (!p.waitFor(KEYTOOL_TIMEOUT_S, TimeUnit.SECONDS) || p.exitValue() != 0) {
       p.destroyForcibly();
       throw new IOException("keytool failed: " + output);
     }
@@ -58,7 +81,7 @@ record TestCertificates(Path certPem, Path keyPem) {
     Files.writeString(certPem, pem("CERTIFICATE", cert.getEncoded()));
     Files.writeString(keyPem, pem("PRIVATE KEY", key.getEncoded()));
     Files.delete(p12);
-    return new TestCertificates(certPem, keyPem);
+    return new SelfSignedCertificate(certPem, keyPem);
   }
 
   private static String pem(String type, byte[] der) {
