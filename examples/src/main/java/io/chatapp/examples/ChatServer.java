@@ -195,7 +195,18 @@ public final class ChatServer implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
-    ChatEngine engine = builder.store(openStore()).build();
+    ChatStore store;
+    try {
+      store = openStore();
+    } catch (CommandLine.ParameterException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      // A database that is down or refuses us: one line that says why (the store's message
+      // hides a URL's password), not a stack trace.
+      spec.commandLine().getErr().println("chatapp: cannot open the store: " + e.getMessage());
+      return 1;
+    }
+    ChatEngine engine = builder.store(store).build();
     ServerLimits limits = new ServerLimits(maxConnections, maxConnectionsPerAddress, maxBufferedBytes, maxFrameBytes,
         maxOutboundBytes, handshakeTimeout, idleTimeout, socketWorkers);
     List<Transport.RunningServer> servers = new ArrayList<>();

@@ -64,6 +64,25 @@ class ChatServerHelpTest {
   }
 
   @Test
+  void aStoreThatCannotBeOpenedIsOneLineWithoutThePassword() throws Exception {
+    int closedPort;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      closedPort = s.getLocalPort();
+    }
+    StringWriter text = new StringWriter();
+    CommandLine commandLine = new CommandLine(new ChatServer());
+    commandLine.setOut(new PrintWriter(text, true));
+    commandLine.setErr(new PrintWriter(text, true));
+    int status = commandLine.execute("--store", "jdbc:postgresql://127.0.0.1:" + closedPort + "/chat?password=hunter2",
+        "--no-socket", "--no-grpc", "--http-port", "0");
+    assertEquals(1, status, text.toString());
+    assertTrue(text.toString().contains("chatapp: cannot open the store: "), text.toString());
+    assertTrue(text.toString().contains("password=***"), text.toString());
+    assertFalse(text.toString().contains("hunter2"), "the password is printed: " + text);
+    assertFalse(text.toString().contains("\tat "), "no stack trace: " + text);
+  }
+
+  @Test
   void theIdempotencyWindowReadsInDays() {
     assertEquals(1, usageAfter("--help").split("Default: P1D", -1).length - 1);
   }
