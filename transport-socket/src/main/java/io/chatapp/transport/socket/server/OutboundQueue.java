@@ -35,7 +35,7 @@ final class OutboundQueue {
 
   private static final int INITIAL_BYTES = 256;
   private static final int RETAINED_BYTES = 64 * 1024;
-  /** The largest answer that may use the budget's headroom; see {@link #mayUseHeadroom}. */
+  /** The largest answer that may use the budget's headroom; see {@link #reserve}. */
   private static final int SMALL_ANSWER_BYTES = 1024;
   /** The most a connection may hold for its answers to use the headroom. */
   private static final long SMALL_HOLDER_BYTES = 16 * 1024;
@@ -97,7 +97,7 @@ final class OutboundQueue {
    * budget has no room now. A push that would take the queue past its limit is refused with
    * {@link Result#OVERFLOW}: the client does not keep up; one for which the budget has no room
    * with {@link Result#NO_MEMORY}. HELLO_OK, PONG and ERROR frames may use the budget's headroom, and
-   * so may small answers to a connection that holds little (see {@link #mayUseHeadroom}).
+   * so may small answers to a connection that holds little (see {@link #reserve}).
    *
    * @param frame the frame
    * @param response whether it answers a request
@@ -121,7 +121,7 @@ final class OutboundQueue {
                 + " bytes; ask for fewer items", WireErrors.RESPONSE_TOO_LARGE, 0))) {
           return Result.NO_MEMORY;
         }
-      } else if (!(mayUseHeadroom(frame, response, bytes) ? account.tryReserveForError(bytes) : account.tryReserve(bytes))) {
+      } else if (!reserve(frame, response, bytes)) {
         undo(before);
         answerRefused |= response;
         if (!response || !queueError(new Frame.ErrorFrame(frame.requestId(), ErrorCode.RESOURCE_EXHAUSTED,
@@ -140,14 +140,19 @@ final class OutboundQueue {
   }
 
   /**
-   * Tells whether a frame may use the budget's headroom: a control frame (see {@link #isControl}),
-   * or a small answer to a connection that holds little. Connections that never read their large
-   * answers can fill the budget up to the headroom until the server reclaims them; meanwhile a
-   * client that reads still gets its small answers (a SEND's, whose message is stored already,
-   * above all) rather than RESOURCE_EXHAUSTED.
+   * Reserves a frame's bytes below the budget's headroom, or from it for a control frame (see
+   * {@link #isControl}) or a small answer to a connection that holds little. Connections that
+   * never read their large answers can fill the budget up to the headroom until the server
+   * reclaims them; meanwhile a client that reads still gets its small answers (a SEND's, whose
+   * message is stored already, above all) rather than RESOURCE_EXHAUSTED. Only a refusal asks
+   * what the connection holds, so the common case takes the account's lock once.
    */
-  private boolean mayUseHeadroom(Frame frame, boolean response, int bytes) {
-    return isControl(frame) || response && bytes <= SMALL_ANSWER_BYTES && account.held() < SMALL_HOLDER_BYTES;
+  private boolean reserve(Frame frame, boolean response, int bytes) {
+    if (isControl(frame)) {
+      return account.tryReserveForError(bytes);
+    }
+    return account.tryReserve(bytes)
+        || response && bytes <= SMALL_ANSWER_BYTES && account.held() < SMALL_HOLDER_BYTES && account.tryReserveForError(bytes);
   }
 
   /**
