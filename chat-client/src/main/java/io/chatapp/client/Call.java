@@ -2,7 +2,6 @@ package io.chatapp.client;
 
 import io.chatapp.client.spi.Request;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledFuture;
 
 /**
  * One call of the application's, across its attempts: its place in the order calls were made,
@@ -22,7 +21,6 @@ final class Call<T> {
   /** Completes once the request was handed to a connection (or the call ended without it). */
   final CompletableFuture<Void> handedOver = new CompletableFuture<>();
   volatile CompletableFuture<T> inFlight;
-  volatile ScheduledFuture<?> expiry;
   volatile int attempts;
 
   Call(long number, Request<T> request, long deadlineNanos) {

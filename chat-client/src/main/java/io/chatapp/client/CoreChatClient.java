@@ -82,6 +82,7 @@ public class CoreChatClient implements ChatClient {
   private final Backoff backoff;
   private final ListenerDispatch dispatch;
   private final ScheduledThreadPoolExecutor timer;
+  private final CallDeadlines deadlines;
   private final ThreadPoolExecutor connectThread;
   private final ThreadLocal<Call<?>> lastCallOfThread = new ThreadLocal<>();
   private final AtomicLong callNumbers = new AtomicLong();
@@ -117,6 +118,7 @@ public class CoreChatClient implements ChatClient {
     this.dispatch = new ListenerDispatch(settings.listener(), settings.listenerQueueMessages(), peer);
     this.timer = new ScheduledThreadPoolExecutor(1, r -> daemon(r, "chatapp-client-timer " + peer));
     timer.setRemoveOnCancelPolicy(true);
+    this.deadlines = new CallDeadlines(timer, this::expire);
     timer.setKeepAliveTime(30, TimeUnit.SECONDS);
     timer.allowCoreThreadTimeOut(true);
     this.connectThread = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
@@ -410,11 +412,11 @@ public class CoreChatClient implements ChatClient {
   private <T> CompletableFuture<T> call(Request<T> request) {
     Call<T> c = new Call<>(callNumbers.incrementAndGet(), request, System.nanoTime() + callTimeoutNanos);
     try {
-      c.expiry = timer.schedule(() -> expire(c), callTimeoutNanos, TimeUnit.NANOSECONDS);
+      deadlines.add(c);
     } catch (RejectedExecutionException e) {
       return closedFailure();
     }
-    c.result.whenComplete((v, e) -> c.expiry.cancel(false));
+    c.result.whenComplete((v, e) -> deadlines.remove(c));
     // Calls of one thread reach the server in the order made: a call waits until the one before
     // it was handed over (if the transport keeps the order of what it is handed) or answered.
     Call<?> previous = lastCallOfThread.get();
