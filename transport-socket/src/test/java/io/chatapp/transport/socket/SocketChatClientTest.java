@@ -99,6 +99,36 @@ class SocketChatClientTest {
   }
 
   @Test
+  void aServerThatNeverReadsNeverHoldsACallerAndTheRequestsWaitingAreBounded() throws Exception {
+    Future<RawConnection> server = acceptOne();
+    try (SocketChatClient client = SocketChatClient.builder().host("127.0.0.1").port(fake.getLocalPort())
+        .callTimeout(Duration.ofMinutes(5)).build();
+        RawConnection peer = server.get(TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
+      // The fake reads nothing more. Callers write requests themselves only while the server has
+      // answered all but a few bytes, so none may block; past the client's queue limit, calls fail.
+      String text = "x".repeat(4000);
+      AtomicReference<ChatException> refused = new AtomicReference<>();
+      AtomicInteger sent = new AtomicInteger();
+      CountDownLatch done = new CountDownLatch(1);
+      Thread caller = new Thread(() -> {
+        while (refused.get() == null && sent.get() < 100_000) {
+          CompletableFuture<Message> f = client.sendAsync("bob", text, null);
+          sent.incrementAndGet();
+          if (f.isCompletedExceptionally()) {
+            f.whenComplete((m, e) -> refused.set(ChatFutures.toChatException(e)));
+          }
+        }
+        done.countDown();
+      });
+      caller.setDaemon(true);
+      caller.start();
+      assertTrue(done.await(TIMEOUT_MS, TimeUnit.MILLISECONDS), "the caller was held after " + sent.get() + " sends");
+      assertEquals(ErrorCode.RESOURCE_EXHAUSTED, refused.get().code(), refused.get().getMessage());
+      assertTrue(refused.get().getMessage().contains("the server is not reading"), refused.get().getMessage());
+    }
+  }
+
+  @Test
   void unexpectedAnswerFailsTheCallWithInternal() throws Exception {
     Future<RawConnection> server = acceptOne();
     try (SocketChatClient client = SocketChatClient.builder().host("127.0.0.1").port(fake.getLocalPort()).build();

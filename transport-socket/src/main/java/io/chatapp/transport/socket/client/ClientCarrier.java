@@ -14,8 +14,9 @@ import java.nio.ByteBuffer;
  * part of chatapp's API.
  *
  * <p>Thread-safety: {@link #read} is called by the connection's reader thread only,
- * {@link #write} by its writer thread only (and, before either starts, by the thread that opens
- * the connection); {@link #close} by any thread, at any time.
+ * {@link #write} by one thread at a time: its writer thread, or a caller that writes directly
+ * (see {@link #directWriteBytes}), and before either starts, the thread that opens the connection;
+ * {@link #close} by any thread, at any time.
  */
 public interface ClientCarrier {
   /**
@@ -45,6 +46,18 @@ public interface ClientCarrier {
    * @throws IOException if the connection failed
    */
   void write(byte[] bytes, int[] frameEnds, int frameCount) throws IOException;
+
+  /**
+   * Tells how many bytes may be on their way to the server, unread by it, with a {@link #write}
+   * still sure to return at once: a carrier over a kernel socket takes that much into its send
+   * buffer without waiting. The connection then lets a caller write its request itself instead of
+   * waking the writer thread. The default, 0, means never: every write goes through the writer.
+   *
+   * @return the bytes, or 0
+   */
+  default int directWriteBytes() {
+    return 0;
+  }
 
   /**
    * Closes the connection without waiting: a blocked {@link #read} or {@link #write} fails or

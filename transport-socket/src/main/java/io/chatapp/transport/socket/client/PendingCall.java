@@ -16,6 +16,8 @@ import java.util.concurrent.CompletableFuture;
 final class PendingCall<T> {
   final Request<T> request;
   final CompletableFuture<T> future = new CompletableFuture<>();
+  /** Where the request ends in the connection's stream of queued bytes; set before it is written. */
+  volatile long endOffset;
 
   PendingCall(Request<T> request) {
     this.request = request;

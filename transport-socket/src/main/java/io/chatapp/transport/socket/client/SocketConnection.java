@@ -29,11 +29,14 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One connection to a socket server, as the client core uses it, over a {@link ClientCarrier}
  * (a TCP socket, or a WebSocket). Callers on any thread queue requests, which a writer thread
- * sends, coalesced into few carrier writes, so no caller ever blocks in a network write; a reader
+ * sends, coalesced into few carrier writes, so no caller ever blocks in a network write; a caller
+ * that finds the carrier idle and the server caught up writes its request itself instead, into
+ * room the carrier surely has, saving the writer's wake-up at everyday rates; a reader
  * thread decodes answers and completes the matching futures, hands pushes of the current
  * subscription to its sink in batches, and sends PING when the connection has been quiet. While
  * delivery is paused the reader decodes nothing more (and so stops reading the carrier once its
@@ -77,7 +80,14 @@ final class SocketConnection implements Connection {
   private final Object writeLock = new Object();
   private final LeanState sendState; // guarded by writeLock; from version 3, else null
   private OutgoingFrames pending = new OutgoingFrames(); // guarded by writeLock
-  private OutgoingFrames writing = new OutgoingFrames(); // writer thread only
+  private OutgoingFrames writing = new OutgoingFrames(); // whoever set carrierBusy
+  private boolean carrierBusy; // guarded by writeLock; the writer thread or a caller writes
+  private long queuedBytes; // guarded by writeLock; every byte queued so far
+  private volatile String writeFailure; // a caller's write failed; the writer thread reports it
+  // Where in the stream of queued bytes the server has read up to: it answers in request order,
+  // so an answer means it read every byte up to the end of its request.
+  private final AtomicLong answeredUpTo = new AtomicLong();
+  private final int directWriteBytes;
 
   /**
    * Creates a connection over a carrier whose handshake is done.
@@ -98,6 +108,7 @@ final class SocketConnection implements Connection {
     pending.version(decoder.version(), sendState);
     writing.version(decoder.version(), sendState);
     this.lastSendNanos = System.nanoTime();
+    this.directWriteBytes = carrier.directWriteBytes();
     this.reader = new Thread(this::readLoop, "chatapp-socket-client-reader " + peer);
     reader.setDaemon(true);
     this.writer = new Thread(this::writeLoop, "chatapp-socket-client-writer " + peer);
@@ -139,7 +150,7 @@ final class SocketConnection implements Connection {
       return call.future;
     }
     try {
-      queue(agreed(SocketRequests.frame(request, id)));
+      queue(agreed(SocketRequests.frame(request, id)), call);
     } catch (ChatException e) {
       call.fail(e);
     }
@@ -205,8 +216,16 @@ final class SocketConnection implements Connection {
     return frame;
   }
 
-  /** Queues a frame for the writer thread. Any thread; never blocks on the network. */
-  private void queue(Frame frame) {
+  /**
+   * Queues a frame for the writer thread, or writes it on this thread when the carrier is idle
+   * and the server has answered all but a few bytes sent before: the carrier then surely takes
+   * the frame at once (see {@link ClientCarrier#directWriteBytes}), and a send costs no wake-up of
+   * the writer thread. Any thread; never blocks on the network.
+   *
+   * @param call the call the frame asks for, or {@code null} for a frame of the connection's own
+   */
+  private void queue(Frame frame, PendingCall<?> call) {
+    OutgoingFrames direct = null;
     synchronized (writeLock) {
       if (closed.get()) {
         throw closedReason();
@@ -230,8 +249,50 @@ final class SocketConnection implements Connection {
         throw new ChatException(ErrorCode.INVALID_ARGUMENT, frame.opcode().name() + " request of " + bytes
             + " bytes exceeds the server's frame limit of " + serverMaxFrameBytes + " bytes");
       }
-      if (before == 0) {
+      queuedBytes += pending.size() - before;
+      if (call != null) {
+        call.endOffset = queuedBytes;
+      }
+      if (before == 0 && !carrierBusy && queuedBytes - answeredUpTo.get() <= directWriteBytes) {
+        direct = takePending();
+      } else if (before == 0) {
         writeLock.notifyAll();
+      }
+    }
+    if (direct != null) {
+      try {
+        writeOut(direct);
+      } catch (IOException e) {
+        // Reported by the writer thread, as its own failures are, never on a caller's thread.
+        writeFailure = e.getMessage();
+        synchronized (writeLock) {
+          writeLock.notifyAll();
+        }
+      }
+    }
+  }
+
+  /** Takes what is queued for writing and the carrier with it. Under writeLock. */
+  private OutgoingFrames takePending() {
+    OutgoingFrames full = pending;
+    pending = writing;
+    writing = full;
+    carrierBusy = true;
+    return full;
+  }
+
+  /** Writes what {@link #takePending} took, then gives the carrier back. */
+  private void writeOut(OutgoingFrames batch) throws IOException {
+    try {
+      batch.writeTo(carrier);
+      lastSendNanos = System.nanoTime();
+    } finally {
+      batch.clear();
+      synchronized (writeLock) {
+        carrierBusy = false;
+        if (pending.size() > 0) {
+          writeLock.notifyAll();
+        }
       }
     }
   }
@@ -240,20 +301,21 @@ final class SocketConnection implements Connection {
   private void writeLoop() {
     try {
       while (true) {
+        OutgoingFrames batch;
         synchronized (writeLock) {
-          while (pending.size() == 0 && !closed.get()) {
+          while ((pending.size() == 0 || carrierBusy) && !closed.get() && writeFailure == null) {
             writeLock.wait();
           }
           if (closed.get()) {
             return;
           }
-          OutgoingFrames full = pending;
-          pending = writing;
-          writing = full;
+          if (writeFailure != null) {
+            lost("write failed: " + writeFailure);
+            return;
+          }
+          batch = takePending();
         }
-        writing.writeTo(carrier);
-        lastSendNanos = System.nanoTime();
-        writing.clear();
+        writeOut(batch);
       }
     } catch (IOException e) {
       lost("write failed: " + e.getMessage());
@@ -333,7 +395,7 @@ final class SocketConnection implements Connection {
 
   private void ping() {
     try {
-      queue(new Frame.Ping(nextRequestId()));
+      queue(new Frame.Ping(nextRequestId()), null);
     } catch (ChatException e) {
       // closed, or requests wait already: either keeps the connection alive or ends it anyway
     }
@@ -399,6 +461,7 @@ final class SocketConnection implements Connection {
     } else {
       PendingCall<?> call = calls.remove(id);
       if (call != null) {
+        answeredUpTo.accumulateAndGet(call.endOffset, Math::max);
         call.complete(f);
       }
     }

@@ -17,22 +17,26 @@ import javax.net.ssl.SSLSocket;
  * The socket transport's carrier: a blocking TCP socket, with TLS if the options have a context.
  * Frames leave in one write, however many.
  *
- * <p>{@link #read} runs on the reader thread only, {@link #write} on the writer thread only, and
- * {@link #close} on any thread; the socket is safe for that split.
+ * <p>{@link #read} runs on the reader thread only, {@link #write} on one thread at a time (the
+ * writer thread or a caller writing directly), and {@link #close} on any thread; the socket is
+ * safe for that split.
  */
 final class TcpCarrier implements ClientCarrier {
   private static final Logger LOG = System.getLogger(TcpCarrier.class.getName());
+  static final int DIRECT_WRITE_MAX_BYTES = 16 * 1024;
 
   private final Socket socket;
   private final InputStream input;
   private final OutputStream output;
   private int soTimeoutMillis; // reader thread only, after open
+  private final int directWriteBytes;
 
   private TcpCarrier(Socket socket, int soTimeoutMillis) throws IOException {
     this.socket = socket;
     this.input = socket.getInputStream();
     this.output = socket.getOutputStream();
     this.soTimeoutMillis = soTimeoutMillis;
+    this.directWriteBytes = Math.min(DIRECT_WRITE_MAX_BYTES, socket.getSendBufferSize() / 4);
   }
 
   /**
@@ -111,6 +115,15 @@ final class TcpCarrier implements ClientCarrier {
   public void write(byte[] bytes, int[] frameEnds, int frameCount) throws IOException {
     // A stream has no boundaries to keep: one write of them all, as few packets as TCP makes.
     output.write(bytes, 0, frameEnds[frameCount - 1]);
+  }
+
+  /**
+   * A quarter of the socket's send buffer, at most 16 KiB: room left over for TLS records'
+   * overhead, and a buffer the kernel may have shrunk since.
+   */
+  @Override
+  public int directWriteBytes() {
+    return directWriteBytes;
   }
 
   @Override
