@@ -137,8 +137,7 @@ public final class ChatBench implements Callable<Integer> {
   int holdSeconds;
 
   @Option(names = "--server-jvm-args", split = " ", description = "JVM options of a forked server, e.g. \"-Xmx2g\"; "
-      + "-XX:+UseZGC is added unless a collector is named (-XX:+UseG1GC for the JVM's default); "
-      + "hostile mode adds -Xmx512m unless an -Xmx is given, and no collector.")
+      + "hostile mode adds -Xmx512m unless an -Xmx is given.")
   List<String> serverJvmArgs = new ArrayList<>();
 
   @Mixin
@@ -514,11 +513,6 @@ public final class ChatBench implements Callable<Integer> {
       List<String> jvmArgs = new ArrayList<>(serverJvmArgs);
       if (hostileMode && jvmArgs.stream().noneMatch(a -> a.startsWith("-Xmx"))) {
         jvmArgs.add("-Xmx512m"); // a fixed heap, so that "under its budget" means something
-      }
-      if (!hostileMode && jvmArgs.stream().noneMatch(a -> a.matches("-XX:[+-]Use\\w+GC"))) {
-        // As README's "The server" recommends: over the in-memory store every message stays in
-        // the heap, and G1's young pauses copying them were most of p99 at everyday rates.
-        jvmArgs.add(0, "-XX:+UseZGC");
       }
       if (noLiveReceipts) {
         jvmArgs.add("-D" + BenchServer.LIVE_RECEIPTS + "=false");
