@@ -11,7 +11,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** The SQLite writer runs in WAL mode at the synchronous level the README promises. */
+/**
+ * The SQLite writer runs in WAL mode at the synchronous level the README promises, checkpointing
+ * as docs/PERFORMANCE.md measured best for group commit.
+ */
 class SqlDialectTest {
   @TempDir Path dir;
 
@@ -23,6 +26,9 @@ class SqlDialectTest {
 
       assertEquals("wal", pragma(c, "journal_mode"));
       assertEquals(String.valueOf(pragmaValue), pragma(c, "synchronous"));
+      // Checkpoints every 64 MiB of WAL, not SQLite's 4 MiB, and the WAL cut back to that after.
+      assertEquals("16384", pragma(c, "wal_autocheckpoint"));
+      assertEquals(String.valueOf(64L << 20), pragma(c, "journal_size_limit"));
     }
   }
 
