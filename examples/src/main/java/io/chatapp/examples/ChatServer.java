@@ -223,7 +223,7 @@ public final class ChatServer implements Callable<Integer> {
       }
       for (Map.Entry<Transport, Integer> t : wanted.entrySet()) {
         try {
-          servers.add(t.getKey().start(engine, host, t.getValue(), tls, limits));
+          servers.add(t.getKey().start(engine, host, t.getValue(), tls, limits, store::checkReachable));
         } catch (IllegalArgumentException e) {
           throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         } catch (UncheckedIOException | IOException e) {

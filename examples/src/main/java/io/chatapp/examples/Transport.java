@@ -30,7 +30,7 @@ enum Transport {
     }
 
     @Override
-    RunningServer start(ChatEngine engine, String host, int port, Tls tls, ServerLimits limits)
+    RunningServer start(ChatEngine engine, String host, int port, Tls tls, ServerLimits limits, Runnable readiness)
         throws Exception {
       SocketChatServer.Builder builder = SocketChatServer.builder(engine).host(host).port(port);
       limits.applyTo(builder);
@@ -53,7 +53,7 @@ enum Transport {
     }
 
     @Override
-    RunningServer start(ChatEngine engine, String host, int port, Tls tls, ServerLimits limits)
+    RunningServer start(ChatEngine engine, String host, int port, Tls tls, ServerLimits limits, Runnable readiness)
         throws Exception {
       GrpcChatServer.Builder builder = GrpcChatServer.builder(engine).host(host).port(port);
       limits.applyTo(builder);
@@ -77,10 +77,10 @@ enum Transport {
     }
 
     @Override
-    RunningServer start(ChatEngine engine, String host, int port, Tls tls, ServerLimits limits)
+    RunningServer start(ChatEngine engine, String host, int port, Tls tls, ServerLimits limits, Runnable readiness)
         throws Exception {
       WebSocketChatServer.Builder builder = WebSocketChatServer.builder(engine).host(host).port(port)
-          .frames(limits::applyTo);
+          .frames(limits::applyTo).readinessCheck(readiness);
       limits.applyTo(builder);
       if (tls != null) {
         builder.tls(tls.certChainPem(), tls.privateKeyPem());
@@ -126,8 +126,16 @@ enum Transport {
   }
 
   /** Starts serving {@code engine}, with TLS unless {@code tls} is null; port 0 picks a free one. */
-  abstract RunningServer start(ChatEngine engine, String host, int port, Tls tls, ServerLimits limits)
-      throws Exception;
+  RunningServer start(ChatEngine engine, String host, int port, Tls tls, ServerLimits limits) throws Exception {
+    return start(engine, host, port, tls, limits, () -> {});
+  }
+
+  /**
+   * Starts serving {@code engine} as {@link #start(ChatEngine, String, int, Tls, ServerLimits)}
+   * does; the HTTP port's {@code /readyz} answers with {@code readiness} (the store's check).
+   */
+  abstract RunningServer start(ChatEngine engine, String host, int port, Tls tls, ServerLimits limits,
+      Runnable readiness) throws Exception;
 
   /** A server's PEM certificate chain and PKCS#8 private key. */
   record Tls(Path certChainPem, Path privateKeyPem) {}

@@ -60,6 +60,16 @@ public interface ChatStore extends AutoCloseable {
   }
 
   /**
+   * Checks that the store can serve reads now, for a readiness probe: a database store asks its
+   * database something trivial. Returns quietly when it can; the default, for a store in this
+   * process's memory, always can.
+   *
+   * @throws io.chatapp.api.ChatException with {@code UNAVAILABLE} if the store cannot be reached
+   *     now; its message says why
+   */
+  default void checkReachable() {}
+
+  /**
    * Replaces the settings of an account; nothing happens if it does not exist.
    *
    * @param userKey the key

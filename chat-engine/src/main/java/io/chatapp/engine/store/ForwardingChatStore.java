@@ -67,6 +67,11 @@ public abstract class ForwardingChatStore implements ChatStore {
   }
 
   @Override
+  public void checkReachable() {
+    delegate.checkReachable();
+  }
+
+  @Override
   public Optional<StoredAccount> findAccount(String userKey) {
     return delegate.findAccount(userKey);
   }

@@ -94,6 +94,16 @@ public final class JdbcChatStore implements ChatStore {
     return writer.execute(c -> AccountSql.insert(c, account));
   }
 
+  /** Runs {@code SELECT 1} on a read connection, as a pool validates one. */
+  @Override
+  public void checkReachable() {
+    readers.read(c -> {
+      try (java.sql.Statement s = c.createStatement(); java.sql.ResultSet rs = s.executeQuery("SELECT 1")) {
+        return rs.next();
+      }
+    });
+  }
+
   @Override
   public Optional<StoredAccount> findAccount(String userKey) {
     return readers.read(c -> AccountSql.find(c, userKey));

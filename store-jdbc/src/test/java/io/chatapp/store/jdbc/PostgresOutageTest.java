@@ -52,6 +52,17 @@ class PostgresOutageTest {
   }
 
   @Test
+  void aReadinessCheckFailsWithUnavailableWhileTheDatabaseIsDownAndPassesAfter() throws Exception {
+    store.checkReachable();
+    postgres.stopImmediately();
+    ChatException down = assertThrows(ChatException.class, store::checkReachable);
+    assertEquals(ErrorCode.UNAVAILABLE, down.code(), down.toString());
+    assertTrue(down.getMessage().startsWith(StoreFailure.UNAVAILABLE), down.getMessage());
+    postgres.restart();
+    store.checkReachable();
+  }
+
+  @Test
   void callsWhileTheDatabaseIsDownFailWithUnavailable() throws Exception {
     postgres.stopImmediately();
 

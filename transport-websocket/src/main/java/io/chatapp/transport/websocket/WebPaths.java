@@ -9,6 +9,10 @@ final class WebPaths {
    * need not offer any.
    */
   static final String SUBPROTOCOL = "chatapp";
+  /** Answers 200 while the server runs, for a liveness probe. */
+  static final String HEALTH = "/healthz";
+  /** Answers 200 while the server's readiness check passes (its store answers), else 503. */
+  static final String READY = "/readyz";
 
   private WebPaths() {
   }

@@ -22,6 +22,8 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.util.ReferenceCountUtil;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -46,6 +48,10 @@ final class WebRequestHandler extends ChannelInboundHandlerAdapter {
   private boolean done;
   private boolean upgraded;
   private ScheduledFuture<?> deadline;
+  // While an answer is being worked out off the event loop (/readyz), what the codec decodes
+  // next waits here, so that answers keep request order; at most MAX_REQUESTS of them.
+  private boolean answering;
+  private final ArrayDeque<Object> held = new ArrayDeque<>();
 
   WebRequestHandler(WebServerParts parts) {
     this.parts = parts;
@@ -60,11 +66,20 @@ final class WebRequestHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     cancelDeadline();
+    releaseHeld();
     ctx.fireChannelInactive();
   }
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (answering) {
+      if (held.size() < 2 * MAX_REQUESTS) { // a request and its end each
+        held.add(msg);
+      } else {
+        ReferenceCountUtil.release(msg);
+      }
+      return;
+    }
     try {
       if (upgraded) {
         // Bytes after an upgrade request that reached the HTTP codec before the upgrade: the
@@ -120,6 +135,8 @@ final class WebRequestHandler extends ChannelInboundHandlerAdapter {
     String path = query < 0 ? uri : uri.substring(0, query);
     if (path.equals(parts.config().path())) {
       upgrade(ctx, request, keepAlive);
+    } else if (path.equals(WebPaths.HEALTH) || path.equals(WebPaths.READY)) {
+      probe(ctx, request, path.equals(WebPaths.READY), keepAlive);
     } else if (parts.config().webApp()) {
       staticFile(ctx, request, path, keepAlive);
     } else {
@@ -127,12 +144,73 @@ final class WebRequestHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /** Refuses a method other than GET and HEAD with 405; true if it did. */
+  private boolean refusedMethod(ChannelHandlerContext ctx, HttpRequest request, boolean keepAlive) {
+    HttpMethod method = request.method();
+    if (method.equals(HttpMethod.GET) || method.equals(HttpMethod.HEAD)) {
+      return false;
+    }
+    FullHttpResponse r = WebResponses.text(HttpResponseStatus.METHOD_NOT_ALLOWED, method + " is not allowed; use GET or HEAD");
+    r.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
+    finish(ctx, r, keepAlive);
+    return true;
+  }
+
+  /**
+   * Answers {@code /healthz} at once, and {@code /readyz} with the readiness probe's answer. While
+   * that is worked out the connection reads nothing more, and what the codec had decoded already
+   * waits, so that answers keep request order.
+   */
+  private void probe(ChannelHandlerContext ctx, HttpRequest request, boolean readiness, boolean keepAlive) {
+    if (refusedMethod(ctx, request, keepAlive)) {
+      return;
+    }
+    boolean head = request.method().equals(HttpMethod.HEAD);
+    if (!readiness) {
+      finish(ctx, probeAnswer(new ReadinessProbe.Status(true, "ok"), head), keepAlive);
+      return;
+    }
+    CompletableFuture<ReadinessProbe.Status> status = parts.readiness().status();
+    if (status.isDone()) {
+      finish(ctx, probeAnswer(status.join(), head), keepAlive);
+      return;
+    }
+    answering = true;
+    ctx.channel().config().setAutoRead(false);
+    status.thenAccept(s -> ctx.executor().execute(() -> {
+      answering = false;
+      if (!ctx.channel().isActive()) {
+        releaseHeld();
+        return;
+      }
+      finish(ctx, probeAnswer(s, head), keepAlive);
+      // What came meanwhile, in order; one of them may hold the rest again.
+      while (!answering && !held.isEmpty()) {
+        channelRead(ctx, held.poll());
+      }
+      if (!answering) {
+        ctx.channel().config().setAutoRead(true);
+      }
+    }));
+  }
+
+  private void releaseHeld() {
+    Object msg;
+    while ((msg = held.poll()) != null) {
+      ReferenceCountUtil.release(msg);
+    }
+  }
+
+  private static FullHttpResponse probeAnswer(ReadinessProbe.Status status, boolean head) {
+    FullHttpResponse r = WebResponses.text(status.ready() ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
+        (status.ready() ? "" : "not ready: ") + status.detail(), head);
+    r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+    return r;
+  }
+
   private void staticFile(ChannelHandlerContext ctx, HttpRequest request, String path, boolean keepAlive) {
     HttpMethod method = request.method();
-    if (!method.equals(HttpMethod.GET) && !method.equals(HttpMethod.HEAD)) {
-      FullHttpResponse r = WebResponses.text(HttpResponseStatus.METHOD_NOT_ALLOWED, method + " is not allowed; use GET or HEAD");
-      r.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
-      finish(ctx, r, keepAlive);
+    if (refusedMethod(ctx, request, keepAlive)) {
       return;
     }
     StaticFiles.Lookup lookup = parts.files().lookup(path);

@@ -59,7 +59,12 @@ final class WebResponses {
    * @return the response
    */
   static FullHttpResponse text(HttpResponseStatus status, String reason) {
-    return of(status, "text/plain; charset=utf-8", (line(reason) + "\n").getBytes(StandardCharsets.UTF_8), false);
+    return text(status, reason, false);
+  }
+
+  /** As {@link #text(HttpResponseStatus, String)}, without the body if it answers a HEAD. */
+  static FullHttpResponse text(HttpResponseStatus status, String reason, boolean head) {
+    return of(status, "text/plain; charset=utf-8", (line(reason) + "\n").getBytes(StandardCharsets.UTF_8), head);
   }
 
   /** Makes a reason one line of at most 300 characters: it may quote what a client sent. */

@@ -31,7 +31,8 @@ record WebServerConfig(
     int maxHttpConnections,
     int maxHttpConnectionsPerAddress,
     long httpTimeoutMillis,
-    int maxMessageBytes) {
+    int maxMessageBytes,
+    Runnable readinessCheck) {
 
   WebServerConfig {
     allowedOrigins = Set.copyOf(allowedOrigins);

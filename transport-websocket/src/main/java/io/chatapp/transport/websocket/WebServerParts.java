@@ -16,6 +16,7 @@ import java.util.function.Function;
  * @param handshakers makes the WebSocket handshakers
  * @param attach hands an upgraded connection to the socket server; returns {@code null} when
  *     the server refuses it (it has then written its ERROR and shut the output)
+ * @param readiness answers {@code /readyz}
  */
 record WebServerParts(
     WebServerConfig config,
@@ -23,4 +24,5 @@ record WebServerParts(
     OriginPolicy origins,
     HttpConnectionGate gate,
     WebSocketServerHandshakerFactory handshakers,
-    Function<CarrierChannel, CarriedConnection> attach) {}
+    Function<CarrierChannel, CarriedConnection> attach,
+    ReadinessProbe readiness) {}

@@ -82,7 +82,8 @@ final class WebServerRuntime {
     this.parts = new WebServerParts(config, new StaticFiles(), new OriginPolicy(config.scheme(), config.allowedOrigins()),
         new HttpConnectionGate(config.maxHttpConnections(), config.maxHttpConnectionsPerAddress(),
             config.sslContext() != null),
-        new WebSocketServerHandshakerFactory(config.path(), WebPaths.SUBPROTOCOL, frames), attach);
+        new WebSocketServerHandshakerFactory(config.path(), WebPaths.SUBPROTOCOL, frames), attach,
+        new ReadinessProbe(config.readinessCheck(), () -> System.nanoTime() / 1_000_000));
   }
 
   void start() {
@@ -149,6 +150,7 @@ final class WebServerRuntime {
    * carried connections has ended them if this server owns it. Harmless if called twice.
    */
   void closeConnections() {
+    parts.readiness().close();
     EventLoopGroup g;
     synchronized (lock) {
       g = group;

@@ -190,6 +190,7 @@ public final class WebSocketChatServer implements AutoCloseable {
     private Integer maxHttpConnectionsPerAddress;
     private Duration httpTimeout;
     private Integer maxMessageBytes;
+    private Runnable readinessCheck;
 
     private Builder(ChatEngine engine, SocketChatServer shared) {
       this.engine = engine;
@@ -429,6 +430,27 @@ public final class WebSocketChatServer implements AutoCloseable {
     }
 
     /**
+     * Sets what {@code /readyz} asks: a check that returns when the server can serve and throws,
+     * its message saying why, when it cannot; an operator's application passes its store's
+     * {@code checkReachable}. It runs on a thread of its own, at most once a second however
+     * often {@code /readyz} is asked, and counts as failed after 2 seconds without an answer.
+     * Default: ready while the server runs. {@code /healthz} answers 200 while the server runs.
+     *
+     * @param check the check
+     * @return this builder
+     * @throws IllegalArgumentException if {@code check} is {@code null}
+     * @throws IllegalStateException if set before
+     */
+    public Builder readinessCheck(Runnable check) {
+      once(this.readinessCheck, "readinessCheck");
+      if (check == null) {
+        throw new IllegalArgumentException("readinessCheck must not be null");
+      }
+      this.readinessCheck = check;
+      return this;
+    }
+
+    /**
      * Builds the server; it listens once {@link WebSocketChatServer#start()} is called.
      *
      * @return the server
@@ -445,7 +467,8 @@ public final class WebSocketChatServer implements AutoCloseable {
           maxHttpConnections != null ? maxHttpConnections : DEFAULT_MAX_HTTP_CONNECTIONS,
           maxHttpConnectionsPerAddress != null ? maxHttpConnectionsPerAddress : DEFAULT_MAX_HTTP_CONNECTIONS_PER_ADDRESS,
           (httpTimeout != null ? httpTimeout : Duration.ofSeconds(10)).toMillis(),
-          maxMessageBytes != null ? maxMessageBytes : DEFAULT_MAX_MESSAGE_BYTES);
+          maxMessageBytes != null ? maxMessageBytes : DEFAULT_MAX_MESSAGE_BYTES,
+          readinessCheck != null ? readinessCheck : () -> {});
       if (shared != null) {
         return new WebSocketChatServer(config, shared, false);
       }

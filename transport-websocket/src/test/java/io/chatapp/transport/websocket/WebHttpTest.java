@@ -5,12 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.chatapp.api.ChatEngine;
+import io.chatapp.api.ChatException;
+import io.chatapp.api.ErrorCode;
 import io.chatapp.engine.DefaultChatEngine;
 import io.chatapp.transport.websocket.RawWebSocket.HttpAnswer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -18,7 +25,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The HTTP side of {@link WebSocketChatServer} as a raw socket sees it: the web chat's files
- * (fixtures in the test resources), the security headers, and what a stranger's requests may cost.
+ * (fixtures in the test resources), the security headers, what a stranger's requests may cost,
+ * and {@code /healthz} and {@code /readyz}.
  */
 class WebHttpTest {
   private final ChatEngine engine = DefaultChatEngine.builder().passwordIterations(1000).build();
@@ -284,6 +292,129 @@ class WebHttpTest {
           + "GET / HTTP/1.1\r\n\r\n");
       assertEquals(101, c.readAnswer(false).status());
       c.drainToEof();
+    }
+  }
+
+  // ---- /healthz and /readyz, as a load balancer or an orchestrator asks them ----
+
+  private void startProbed(Runnable readiness) {
+    WebSocketChatServer.Builder b = WebSocketChatServer.builder(engine).webApp(false);
+    if (readiness != null) {
+      b.readinessCheck(readiness);
+    }
+    start(b);
+  }
+
+  @Test
+  void healthAndReadinessAnswer200ByDefault() throws Exception {
+    startProbed(null);
+    try (RawWebSocket c = new RawWebSocket(server.port())) {
+      HttpAnswer health = c.request("GET", "/healthz", "");
+      assertEquals(200, health.status());
+      assertEquals("ok\n", health.text());
+      assertEquals("no-store", health.headers().get("cache-control"));
+      HttpAnswer ready = c.request("GET", "/readyz", "");
+      assertEquals(200, ready.status());
+      assertEquals("ready\n", ready.text());
+      assertEquals(200, c.request("HEAD", "/readyz", "").status());
+      assertEquals(405, c.request("POST", "/healthz", "Content-Length: 0\r\n").status());
+    }
+  }
+
+  @Test
+  void aStoreThatCannotBeReachedIsNotReadyAndTheServerStillAlive() throws Exception {
+    AtomicBoolean down = new AtomicBoolean(true);
+    startProbed(() -> {
+      if (down.get()) {
+        throw new ChatException(ErrorCode.UNAVAILABLE, "the database is unavailable; retry (SQLState 08001)");
+      }
+    });
+    try (RawWebSocket c = new RawWebSocket(server.port())) {
+      HttpAnswer ready = c.request("GET", "/readyz", "");
+      assertEquals(503, ready.status());
+      assertEquals("not ready: the database is unavailable; retry (SQLState 08001)\n", ready.text());
+      assertEquals(200, c.request("GET", "/healthz", "").status(), "alive, though not ready");
+    }
+  }
+
+  @Test
+  void aStrangerWhoAsksOftenCostsOneCheckASecond() throws Exception {
+    AtomicInteger checks = new AtomicInteger();
+    startProbed(checks::incrementAndGet);
+    long started = System.nanoTime();
+    try (RawWebSocket c = new RawWebSocket(server.port())) {
+      for (int i = 0; i < 90; i++) { // a connection serves at most 100 requests
+        assertEquals(200, c.request("GET", "/readyz", "").status());
+      }
+    }
+    long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started);
+    assertTrue(checks.get() <= seconds + 1, checks.get() + " checks in " + seconds + " s for 90 requests");
+  }
+
+  @Test
+  void aCheckThatHangsAnswersNotReadyAfterItsTimeoutAndIsNotRunTwice() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicInteger checks = new AtomicInteger();
+    startProbed(() -> {
+      checks.incrementAndGet();
+      try {
+        release.await(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    try (RawWebSocket c = new RawWebSocket(server.port())) {
+      HttpAnswer first = c.request("GET", "/readyz", "");
+      assertEquals(503, first.status());
+      assertEquals("not ready: the readiness check did not answer within 2000 ms\n", first.text());
+    }
+    try (RawWebSocket c = new RawWebSocket(server.port())) {
+      assertEquals(200, c.request("GET", "/healthz", "").status(), "the event loop was never held");
+      assertEquals(503, c.request("GET", "/readyz", "").status(), "still not ready");
+    }
+    assertEquals(1, checks.get(), "the check that hangs is not started again");
+    release.countDown();
+  }
+
+  @Test
+  void pipelinedRequestsAreAnsweredInOrderWhileACheckRuns() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    startProbed(() -> {
+      try {
+        release.await(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    try (java.net.Socket s = new java.net.Socket("127.0.0.1", server.port())) {
+      s.setSoTimeout(30_000);
+      String host = "Host: 127.0.0.1:" + server.port() + "\r\n\r\n";
+      s.getOutputStream().write(("GET /readyz HTTP/1.1\r\n" + host + "GET /healthz HTTP/1.1\r\n" + host)
+          .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      release.countDown(); // the check answers "ready" once the requests are in
+      java.io.InputStream in = s.getInputStream();
+      StringBuilder both = new StringBuilder();
+      while (!(both.indexOf("ready\n") >= 0 && both.indexOf("ok\n") >= 0)) {
+        int b = in.read();
+        assertTrue(b >= 0, "closed after: " + both);
+        both.append((char) b);
+      }
+      assertTrue(both.indexOf("ready\n") < both.indexOf("ok\n"), "in request order: " + both);
+    }
+  }
+
+  @Test
+  void theProbeReusesAnAnswerForASecondAndRunsOneCheckAtATime() throws Exception {
+    AtomicLong now = new AtomicLong(10_000);
+    AtomicInteger checks = new AtomicInteger();
+    try (ReadinessProbe probe = new ReadinessProbe(checks::incrementAndGet, now::get)) {
+      assertTrue(probe.status().get(10, TimeUnit.SECONDS).ready());
+      now.addAndGet(999);
+      assertTrue(probe.status().get(10, TimeUnit.SECONDS).ready());
+      assertEquals(1, checks.get(), "fresh for a second");
+      now.addAndGet(1);
+      probe.status().get(10, TimeUnit.SECONDS);
+      assertEquals(2, checks.get(), "asked again after a second");
     }
   }
 }
