@@ -118,9 +118,9 @@ public class CoreChatClient implements ChatClient {
     this.dispatch = new ListenerDispatch(settings.listener(), settings.listenerQueueMessages(), peer);
     this.timer = new ScheduledThreadPoolExecutor(1, r -> daemon(r, "chatapp-client-timer " + peer));
     timer.setRemoveOnCancelPolicy(true);
-    this.deadlines = new CallDeadlines(timer, this::expire);
     timer.setKeepAliveTime(30, TimeUnit.SECONDS);
     timer.allowCoreThreadTimeOut(true);
+    this.deadlines = new CallDeadlines(timer, this::expire);
     this.connectThread = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
         r -> daemon(r, "chatapp-client-connect " + peer));
     connectThread.allowCoreThreadTimeOut(true);
