@@ -117,7 +117,6 @@ public class CoreChatClient implements ChatClient {
         () -> ThreadLocalRandom.current().nextDouble());
     this.dispatch = new ListenerDispatch(settings.listener(), settings.listenerQueueMessages(), peer);
     this.timer = new ScheduledThreadPoolExecutor(1, r -> daemon(r, "chatapp-client-timer " + peer));
-    timer.setRemoveOnCancelPolicy(true);
     timer.setKeepAliveTime(30, TimeUnit.SECONDS);
     timer.allowCoreThreadTimeOut(true);
     this.deadlines = new CallDeadlines(timer, this::expire);

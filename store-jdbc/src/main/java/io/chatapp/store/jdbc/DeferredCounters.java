@@ -28,7 +28,7 @@ final class DeferredCounters implements GroupCommitWriter.Deferred {
   private record Newest(String peerUsername, long messageId) {}
 
   private final List<StoreSql.SentInsert> sent = new ArrayList<>();
-  private final List<Message> inserts = new ArrayList<>();
+  private final List<StoreSql.MessageInsert> inserts = new ArrayList<>();
   private boolean runningAlone;
   private final Map<String, Long> lastSeqs = new HashMap<>();
   private final Map<Pair, Newest> conversations = new HashMap<>();
@@ -51,7 +51,7 @@ final class DeferredCounters implements GroupCommitWriter.Deferred {
 
   /** Notes a message to insert at the next {@link #flush}, and what it raises. */
   void noteInsert(String recipientKey, Message m) {
-    inserts.add(m);
+    inserts.add(new StoreSql.MessageInsert(recipientKey, m));
     note(recipientKey, m);
   }
 

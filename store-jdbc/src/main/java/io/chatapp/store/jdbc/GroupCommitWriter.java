@@ -299,7 +299,7 @@ final class GroupCommitWriter implements AutoCloseable {
       rollback();
       boolean guessedWrong = e instanceof RunAlone;
       if (batch.size() == 1 && !guessedWrong) {
-        batch.get(0).done.completeExceptionally(failure(e));
+        batch.get(0).done.completeExceptionally(StoreFailure.other(e, "write"));
         return;
       }
       LOG.log(guessedWrong ? Level.DEBUG : Level.WARNING, "a batch of {0} writes failed ({1}); retrying each alone",
@@ -337,7 +337,7 @@ final class GroupCommitWriter implements AutoCloseable {
         return;
       }
       rollback();
-      pending.done.completeExceptionally(failure(e));
+      pending.done.completeExceptionally(StoreFailure.other(e, "write"));
       return;
     }
     transactions.incrementAndGet();
@@ -366,9 +366,6 @@ final class GroupCommitWriter implements AutoCloseable {
     }
   }
 
-  private static RuntimeException failure(Exception e) {
-    return StoreFailure.ofWrite(e);
-  }
 
   /** Rolls back; if that fails the connection is broken, so the next batch opens a new one. */
   private void rollback() {

@@ -61,7 +61,7 @@ final class ReadPool implements AutoCloseable {
       throw StoreFailure.unavailable(e);
     } catch (SQLException | RuntimeException e) {
       if (!StoreFailure.isConnectionLost(e)) {
-        throw StoreFailure.ofRead(e);
+        throw StoreFailure.other(e, "read");
       }
     }
     // Reads change nothing, so running one again is safe.
@@ -73,8 +73,9 @@ final class ReadPool implements AutoCloseable {
     } catch (SQLException | RuntimeException e) {
       if (StoreFailure.isConnectionLost(e)) {
         outage.failed(e, 1);
+        throw StoreFailure.unavailable(e);
       }
-      throw StoreFailure.ofRead(e);
+      throw StoreFailure.other(e, "read");
     }
   }
 

@@ -40,13 +40,6 @@ enum SqlDialect {
         s.execute("PRAGMA journal_size_limit=" + WAL_CHECKPOINT_PAGES * 4096L);
       }
     }
-
-    @Override
-    void configureReader(Connection connection) throws SQLException {
-      try (Statement s = connection.createStatement()) {
-        s.execute("PRAGMA query_only=1");
-      }
-    }
   },
 
   POSTGRESQL("TEXT COLLATE \"C\"", "BYTEA", "BIGINT NOT NULL") {
@@ -67,11 +60,6 @@ enum SqlDialect {
           throw new SQLException("the schema is in use by another open chatapp store; only one may use it at a time");
         }
       }
-    }
-
-    @Override
-    void configureReader(Connection connection) throws SQLException {
-      connection.setReadOnly(true);
     }
 
     /**
@@ -115,9 +103,6 @@ enum SqlDialect {
    * @throws SQLException if another store writes to the same PostgreSQL schema
    */
   abstract void configureWriter(Connection connection, SqliteSync sync) throws SQLException;
-
-  /** Sets up a read connection. */
-  abstract void configureReader(Connection connection) throws SQLException;
 
   /** Undoes what {@link #configureWriter} holds, just before the store closes. */
   void releaseWriter(Connection connection) throws SQLException {}

@@ -3,7 +3,6 @@ package io.chatapp.store.jdbc;
 import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
 import java.io.EOFException;
-import java.net.ConnectException;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.sql.SQLException;
@@ -39,7 +38,7 @@ final class StoreFailure {
     Throwable t = failure;
     for (int i = 0; t != null && i < MAX_CAUSES; i++, t = t.getCause()) {
       if (t instanceof SQLTransientConnectionException || t instanceof SQLNonTransientConnectionException
-          || t instanceof ConnectException || t instanceof SocketException || t instanceof EOFException
+          || t instanceof SocketException || t instanceof EOFException
           || t instanceof SocketTimeoutException) {
         return true;
       }
@@ -66,23 +65,12 @@ final class StoreFailure {
     return new ChatException(ErrorCode.UNAVAILABLE, OUTCOME_UNKNOWN + " (" + describe(cause) + ")", cause);
   }
 
-  /** The failure of a read: UNAVAILABLE if the connection was lost, else a JdbcStoreException. */
-  static RuntimeException ofRead(Exception e) {
-    if (isConnectionLost(e)) {
-      return unavailable(e);
-    }
-    return e instanceof RuntimeException r ? r : new JdbcStoreException("the read failed: " + e.getMessage(), e);
-  }
-
   /**
-   * The failure of a write that was rolled back or never reached COMMIT: UNAVAILABLE if the
-   * connection was lost, else a JdbcStoreException.
+   * A failure that is not a lost connection (the caller has told those apart): the runtime
+   * exception itself, or a JdbcStoreException saying which {@code what} ("read", "write") failed.
    */
-  static RuntimeException ofWrite(Exception e) {
-    if (isConnectionLost(e)) {
-      return unavailable(e);
-    }
-    return e instanceof RuntimeException r ? r : new JdbcStoreException("the write failed: " + e.getMessage(), e);
+  static RuntimeException other(Exception e, String what) {
+    return e instanceof RuntimeException r ? r : new JdbcStoreException("the " + what + " failed: " + e.getMessage(), e);
   }
 
   /**

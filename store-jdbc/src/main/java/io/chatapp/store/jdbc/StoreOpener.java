@@ -56,7 +56,7 @@ final class StoreOpener {
     JdbcChatStore store;
     try {
       store = open(SqlDialect.SQLITE, plain, sync, file.toString(), lock, maxBatchWrites,
-          () -> new SqliteReadConnections(readers(SqlDialect.SQLITE, plain), readConnections));
+          () -> new SqliteReadConnections(sqliteReaders(plain), readConnections));
     } catch (SQLException | RuntimeException e) {
       lock.releaseAndForget();
       throw e;
@@ -128,11 +128,12 @@ final class StoreOpener {
     ReadConnections open() throws SQLException;
   }
 
-  private static ConnectionFactory readers(SqlDialect dialect, ConnectionFactory plain) {
+  /** SQLite's read connections refuse writes themselves (PostgreSQL's pool sets read-only). */
+  private static ConnectionFactory sqliteReaders(ConnectionFactory plain) {
     return () -> {
       Connection c = plain.open();
-      try {
-        dialect.configureReader(c);
+      try (Statement s = c.createStatement()) {
+        s.execute("PRAGMA query_only=1");
         return c;
       } catch (SQLException | RuntimeException e) {
         c.close();

@@ -151,6 +151,9 @@ final class StoreSql {
   /** A client message id's record to insert, with the message it names. */
   record SentInsert(Message message, String clientMessageId, long fingerprint) {}
 
+  /** A message row to insert, with its recipient's key, worked out once when it was noted. */
+  record MessageInsert(String recipientKey, Message message) {}
+
   /**
    * Inserts records of client message ids in one JDBC batch.
    *
@@ -223,11 +226,11 @@ final class StoreSql {
    * Inserts message rows in one JDBC batch: pgjdbc sends the statements together and reads the
    * answers after, instead of one round trip each.
    */
-  static void insertMessages(KeptStatements kept, List<Message> messages) throws SQLException {
+  static void insertMessages(KeptStatements kept, List<MessageInsert> messages) throws SQLException {
     PreparedStatement insert = kept.prepared(INSERT_MESSAGE);
     insert.clearBatch(); // a batch that failed half-way may have left rows behind
-    for (Message m : messages) {
-      bindInsert(insert, StoredAccount.key(m.recipient()), m);
+    for (MessageInsert m : messages) {
+      bindInsert(insert, m.recipientKey(), m.message());
       insert.addBatch();
     }
     insert.executeBatch();

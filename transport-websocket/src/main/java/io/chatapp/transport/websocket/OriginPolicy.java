@@ -85,8 +85,6 @@ final class OriginPolicy {
   }
 
   private static String quote(String s) {
-    String cut = s.length() > QUOTED_CHARS ? s.substring(0, QUOTED_CHARS) + "..." : s;
-    // The reason is one line of plain text: no control characters from the request.
-    return "\"" + cut.replaceAll("\\p{Cntrl}", "?") + "\"";
+    return "\"" + WebResponses.oneLine(s, QUOTED_CHARS) + "\"";
   }
 }

@@ -64,12 +64,16 @@ final class WebResponses {
 
   /** As {@link #text(HttpResponseStatus, String)}, without the body if it answers a HEAD. */
   static FullHttpResponse text(HttpResponseStatus status, String reason, boolean head) {
-    return of(status, "text/plain; charset=utf-8", (line(reason) + "\n").getBytes(StandardCharsets.UTF_8), head);
+    // A reason may quote what a client sent.
+    return of(status, "text/plain; charset=utf-8", (oneLine(reason, 300) + "\n").getBytes(StandardCharsets.UTF_8), head);
   }
 
-  /** Makes a reason one line of at most 300 characters: it may quote what a client sent. */
-  private static String line(String reason) {
-    String cut = reason.length() > 300 ? reason.substring(0, 300) + "..." : reason;
+  /**
+   * Makes text from a request safe to show on one line: at most {@code maxChars} characters
+   * (then "..."), control characters replaced with "?".
+   */
+  static String oneLine(String text, int maxChars) {
+    String cut = text.length() > maxChars ? text.substring(0, maxChars) + "..." : text;
     return cut.replaceAll("\\p{Cntrl}", "?");
   }
 

@@ -27,7 +27,7 @@ import javax.net.ssl.SSLSocket;
  * outsider would: it writes whatever bytes a test wants and reads answers with a deadline. Not
  * thread-safe; used by one test thread.
  */
-final class RawWebSocket implements AutoCloseable {
+public final class RawWebSocket implements AutoCloseable {
   static final int TIMEOUT_MS = 20_000;
   static final int OP_CONTINUATION = 0x0;
   static final int OP_TEXT = 0x1;
@@ -119,7 +119,13 @@ final class RawWebSocket implements AutoCloseable {
     return this;
   }
 
-  static String accept(String key) {
+  /**
+   * The Sec-WebSocket-Accept that answers a Sec-WebSocket-Key (RFC 6455 section 4.2.2).
+   *
+   * @param key the client's key
+   * @return the server's answer to it
+   */
+  public static String accept(String key) {
     try {
       byte[] sha1 = MessageDigest.getInstance("SHA-1").digest((key + GUID).getBytes(StandardCharsets.US_ASCII));
       return Base64.getEncoder().encodeToString(sha1);

@@ -66,6 +66,14 @@ class WebSocketBudgetTest {
   }
 
   /** Samples the bytes the budget holds, 2000 times a millisecond apart, and returns the most. */
+  /** A peer whose HELLO the server answered. */
+  private RawWebSocket greetedPeer() throws IOException {
+    RawWebSocket p = peer();
+    p.sendBinaryHex(HELLO);
+    assertHelloOk(p.readBinaryHex());
+    return p;
+  }
+
   private static long peakBuffered(SocketChatServer frames) {
     long peak = 0;
     for (int i = 0; i < 2000; i++) {
@@ -107,9 +115,7 @@ class WebSocketBudgetTest {
   @Test
   void everyByteCountedIsGivenBackAfterTraffic() throws Exception {
     SocketChatServer frames = start();
-    RawWebSocket a = peer();
-    a.sendBinaryHex(HELLO);
-    assertHelloOk(a.readBinaryHex());
+    RawWebSocket a = greetedPeer();
     awaitBuffered(frames, frames.bufferedBytes());
     long idle = frames.bufferedBytes();
 
@@ -159,20 +165,14 @@ class WebSocketBudgetTest {
     long peak = peakBuffered(frames) - idle;
     // At most 16 KiB before the server's first frame, and the read that passed it.
     assertTrue(peak <= 32 << 10, "held " + peak + " bytes before HELLO");
-    RawWebSocket friend = peer();
-    friend.sendBinaryHex(HELLO);
-    assertHelloOk(friend.readBinaryHex());
+    RawWebSocket friend = greetedPeer();
   }
 
   @Test
   void peerThatNeverReadsIsStoppedAndABystanderIsServed() throws Exception {
     SocketChatServer frames = start();
-    RawWebSocket bystander = peer();
-    bystander.sendBinaryHex(HELLO);
-    assertHelloOk(bystander.readBinaryHex());
-    RawWebSocket sink = peer();
-    sink.sendBinaryHex(HELLO);
-    assertHelloOk(sink.readBinaryHex());
+    RawWebSocket bystander = greetedPeer();
+    RawWebSocket sink = greetedPeer();
     byte[] ping = RawWebSocket.hex(PING);
     byte[] batch = new byte[1000 * ping.length];
     for (int k = 0; k < 1000; k++) {
@@ -191,18 +191,14 @@ class WebSocketBudgetTest {
   @Test
   void peersSendingPartsOfLargeFramesStayWithinTheBudgetAndABystanderIsServed() throws Exception {
     SocketChatServer frames = start();
-    RawWebSocket bystander = peer();
-    bystander.sendBinaryHex(HELLO);
-    assertHelloOk(bystander.readBinaryHex());
+    RawWebSocket bystander = greetedPeer();
 
     int n = 64;
     int sent = 200 << 10;
     List<RawWebSocket> hoarders = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       // HELLO first, so that the server's larger frame limit applies.
-      RawWebSocket p = peer();
-      p.sendBinaryHex(HELLO);
-      assertHelloOk(p.readBinaryHex());
+      RawWebSocket p = greetedPeer();
       hoarders.add(p);
     }
     byte[] part = RawWebSocket.frame(true, RawWebSocket.OP_BINARY, new byte[sent], MAX_FRAME + 16);

@@ -29,7 +29,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One connection to a socket server, as the client core uses it, over a {@link ClientCarrier}
@@ -85,8 +84,8 @@ final class SocketConnection implements Connection {
   private long queuedBytes; // guarded by writeLock; every byte queued so far
   private volatile String writeFailure; // a caller's write failed; the writer thread reports it
   // Where in the stream of queued bytes the server has read up to: it answers in request order,
-  // so an answer means it read every byte up to the end of its request.
-  private final AtomicLong answeredUpTo = new AtomicLong();
+  // so an answer means it read every byte up to the end of its request. Written by the reader.
+  private volatile long answeredUpTo;
   private final int directWriteBytes;
 
   /**
@@ -253,7 +252,7 @@ final class SocketConnection implements Connection {
       if (call != null) {
         call.endOffset = queuedBytes;
       }
-      if (before == 0 && !carrierBusy && queuedBytes - answeredUpTo.get() <= directWriteBytes) {
+      if (before == 0 && !carrierBusy && queuedBytes - answeredUpTo <= directWriteBytes) {
         direct = takePending();
       } else if (before == 0) {
         writeLock.notifyAll();
@@ -461,7 +460,9 @@ final class SocketConnection implements Connection {
     } else {
       PendingCall<?> call = calls.remove(id);
       if (call != null) {
-        answeredUpTo.accumulateAndGet(call.endOffset, Math::max);
+        if (call.endOffset > answeredUpTo) {
+          answeredUpTo = call.endOffset;
+        }
         call.complete(f);
       }
     }

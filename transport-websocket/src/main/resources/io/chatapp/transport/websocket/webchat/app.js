@@ -3,7 +3,7 @@
 
 import { ChatConnection } from './client.js';
 import { ChatError, Status } from './codec.js';
-import { ConversationList } from './conversation-list.js';
+import { ConversationList, key } from './conversation-list.js';
 import { MessageList, el, formatTime } from './message-list.js';
 import { ReadMarks } from './read-marks.js';
 
@@ -25,7 +25,6 @@ const state = {
   typingTimer: null,
 };
 
-const key = (name) => (name ?? '').toLowerCase();
 const messages = new MessageList($('messages'), (id) => deleteMessage(id));
 const readMarks = new ReadMarks();
 const conversations = new ConversationList($('conversations'), $('no-conversations'), (peer) => openConversation(peer));

@@ -371,13 +371,11 @@ export class ChatConnection extends EventTarget {
   }
 
   async login(username, password) {
-    await this.connect();
     const session = await this.request({ op: 'LOGIN', username, password });
     return this.takeSession(session);
   }
 
   async resume(token) {
-    await this.connect();
     const session = await this.request({ op: 'RESUME', token });
     return this.takeSession(session);
   }

@@ -3,7 +3,8 @@
 
 import { el } from './message-list.js';
 
-const key = (name) => (name ?? '').toLowerCase();
+/** A user name as the server compares it: case does not matter. */
+export const key = (name) => (name ?? '').toLowerCase();
 
 export class ConversationList {
   /**

@@ -1,5 +1,6 @@
 package io.chatapp.transport.websocket.client;
 
+import io.chatapp.transport.websocket.RawWebSocket;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -9,9 +10,6 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -27,7 +25,6 @@ import javax.net.ssl.SSLContext;
  */
 final class TinyWebSocketServer implements AutoCloseable {
   private static final int TIMEOUT_MS = 20_000;
-  private static final String GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
   static final int BINARY = 2;
   static final int TEXT = 1;
   static final int CLOSE = 8;
@@ -100,13 +97,7 @@ final class TinyWebSocketServer implements AutoCloseable {
 
     /** Answers the upgrade with 101. */
     void acceptUpgrade() throws IOException {
-      String accept;
-      try {
-        accept = Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-1")
-            .digest((headers.get("sec-websocket-key") + GUID).getBytes(StandardCharsets.ISO_8859_1)));
-      } catch (NoSuchAlgorithmException e) {
-        throw new AssertionError(e);
-      }
+      String accept = RawWebSocket.accept(headers.get("sec-websocket-key"));
       out.write(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
           + "Sec-WebSocket-Accept: " + accept + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
       out.flush();
