@@ -29,6 +29,8 @@ class SqlDialectTest {
       // Checkpoints every 64 MiB of WAL, not SQLite's 4 MiB, and the WAL cut back to that after.
       assertEquals("16384", pragma(c, "wal_autocheckpoint"));
       assertEquals(String.valueOf(64L << 20), pragma(c, "journal_size_limit"));
+      // The writer keeps 64 MiB of pages cached (negative: KiB), not SQLite's 2 MB.
+      assertEquals("-65536", pragma(c, "cache_size"));
     }
   }
 
