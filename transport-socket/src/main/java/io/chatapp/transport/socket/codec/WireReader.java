@@ -72,24 +72,30 @@ public final class WireReader {
    *     bits, or it is over-long (a last byte of 0 after others)
    */
   public long uvarint(String field) throws ProtocolException {
+    return uvarint(field, "");
+  }
+
+  // The field's name and suffix are joined only for an error: a vstring's length is read for
+  // every string of every frame.
+  private long uvarint(String field, String suffix) throws ProtocolException {
     long v = 0;
     for (int i = 0; i < 10; i++) {
       if (!in.hasRemaining()) {
-        throw malformed(field + " varint runs past the end of the frame");
+        throw malformed(field + suffix + " varint runs past the end of the frame");
       }
       int b = in.get() & 0xFF;
       if (i == 9 && b > 1) {
-        throw malformed(field + " varint is larger than 64 bits");
+        throw malformed(field + suffix + " varint is larger than 64 bits");
       }
       v |= (long) (b & 0x7F) << (7 * i);
       if ((b & 0x80) == 0) {
         if (b == 0 && i > 0) {
-          throw malformed(field + " varint is over-long: " + (i + 1) + " bytes for a value that takes fewer");
+          throw malformed(field + suffix + " varint is over-long: " + (i + 1) + " bytes for a value that takes fewer");
         }
         return v;
       }
     }
-    throw malformed(field + " varint is longer than 10 bytes");
+    throw malformed(field + suffix + " varint is longer than 10 bytes");
   }
 
   /**
@@ -128,7 +134,7 @@ public final class WireReader {
    *     not valid UTF-8
    */
   public String vstring(String field) throws ProtocolException {
-    long length = uvarint(field == null ? "length" : field + " length");
+    long length = field == null ? uvarint("length", "") : uvarint(field, " length");
     if (length > WireWriter.MAX_STRING_BYTES) {
       throw malformed(field + " length " + Long.toUnsignedString(length) + " exceeds the limit "
           + WireWriter.MAX_STRING_BYTES);
@@ -299,7 +305,8 @@ public final class WireReader {
    * @throws ProtocolException if the count is negative or the frame is too short for it
    */
   public int count(String field, int minElementBytes) throws ProtocolException {
-    int n = i32(field + " count");
+    need(4, field, " count");
+    int n = in.getInt();
     if (n < 0 || (long) n * minElementBytes > in.remaining()) {
       throw malformed(field + " count " + Integer.toUnsignedString(n) + " does not fit in the "
           + in.remaining() + " bytes left in the frame");
