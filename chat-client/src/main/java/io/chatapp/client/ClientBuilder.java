@@ -5,6 +5,8 @@ import io.chatapp.api.ChatClientListener;
 import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The settings every transport's client builder shares, with the same defaults and checks on
@@ -31,6 +33,8 @@ public abstract class ClientBuilder<B extends ClientBuilder<B, C>, C extends Cha
   public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(5);
   /** Default {@link #listenerQueue}: 1024 messages. */
   public static final int DEFAULT_LISTENER_QUEUE_MESSAGES = 1024;
+  /** The most servers {@link #failoverServer} adds. */
+  public static final int MAX_FAILOVER_SERVERS = 16;
   private static final Duration MAX_DURATION = Duration.ofDays(24);
 
   private String host;
@@ -43,6 +47,7 @@ public abstract class ClientBuilder<B extends ClientBuilder<B, C>, C extends Cha
   private Duration maxBackoff;
   private Boolean waitForConnection;
   private Integer listenerQueueMessages;
+  private final List<ServerAddress> failoverServers = new ArrayList<>();
 
   /** For subclasses. */
   protected ClientBuilder() {}
@@ -79,6 +84,37 @@ public abstract class ClientBuilder<B extends ClientBuilder<B, C>, C extends Cha
       throw new IllegalArgumentException("port must be 1 to 65535, was " + port);
     }
     this.port = port;
+    return self();
+  }
+
+  /**
+   * Adds a server to connect to when the one set with {@link #host} and {@link #port} cannot be
+   * reached or goes away: another node of a deployment whose servers share one store, or a
+   * standby that takes over the store. The servers are tried in order, that one first, then
+   * these in the order added. After a connection is lost the client tries the next server at
+   * once and the one it lost last; it then takes up its session and subscription there as after
+   * any reconnect, with nothing lost or repeated. One connect attempt tries each server once (a
+   * server that does not answer at all costs the {@link #connectTimeout}); the
+   * {@link #reconnectBackoff} spaces the rounds. The session survives the move only where the
+   * servers share its store: a standby that opens the store once the first server has let go of
+   * it, or, later, nodes sharing one database. Default: none.
+   *
+   * @param host a host name or IP literal
+   * @param port 1 to 65535
+   * @return this builder
+   * @throws IllegalArgumentException if the host is {@code null} or blank, the port out of
+   *     range, or the server added before
+   * @throws IllegalStateException if {@value #MAX_FAILOVER_SERVERS} were added already
+   */
+  public final B failoverServer(String host, int port) {
+    ServerAddress server = new ServerAddress(host, port);
+    if (failoverServers.contains(server)) {
+      throw new IllegalArgumentException("failover server " + server + " was added already");
+    }
+    if (failoverServers.size() == MAX_FAILOVER_SERVERS) {
+      throw new IllegalStateException("at most " + MAX_FAILOVER_SERVERS + " failover servers may be added");
+    }
+    failoverServers.add(server);
     return self();
   }
 
@@ -246,6 +282,25 @@ public abstract class ClientBuilder<B extends ClientBuilder<B, C>, C extends Cha
    */
   protected final int resolvedPort(int defaultPort) {
     return port != null ? port : defaultPort;
+  }
+
+  /**
+   * Returns the servers to connect to, in the order to try them: the one of host and port
+   * (or their defaults), then the {@linkplain #failoverServer failover servers}.
+   *
+   * @param defaultPort the transport's default port
+   * @return one server or more
+   * @throws IllegalArgumentException if a failover server is the first server
+   */
+  protected final List<ServerAddress> resolvedServers(int defaultPort) {
+    ServerAddress first = new ServerAddress(resolvedHost(), resolvedPort(defaultPort));
+    if (failoverServers.contains(first)) {
+      throw new IllegalArgumentException("failover server " + first + " is the server set with host and port");
+    }
+    List<ServerAddress> all = new ArrayList<>(failoverServers.size() + 1);
+    all.add(first);
+    all.addAll(failoverServers);
+    return List.copyOf(all);
   }
 
   /**

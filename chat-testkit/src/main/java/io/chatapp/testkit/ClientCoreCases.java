@@ -233,4 +233,38 @@ public abstract class ClientCoreCases extends HostileClientCases {
       assertEquals(ErrorCode.UNAVAILABLE, e.code());
     });
   }
+
+  @Test
+  void aClientFailsOverToTheNextServerAndTakesUpItsSessionAndSubscriptionThere() throws Exception {
+    RecordingListener bobHears = new RecordingListener();
+    ChatClient bob = failoverClient(bobHears);
+    bob.createAccount("bob", PASSWORD);
+    bob.login("bob", PASSWORD);
+    bob.subscribe(ChatEngine.LATEST);
+    engine().createAccount("alice", PASSWORD);
+    String aliceToken = engine().login("alice", PASSWORD).token();
+    engine().send(aliceToken, "bob", "before", null);
+    assertEquals("before", bobHears.nextMessage().text());
+    stopFirstServer();
+    for (int i = 1; i <= 3; i++) {
+      engine().send(aliceToken, "bob", "while moving " + i, null);
+    }
+    bobHears.nextReconnect();
+    for (int i = 1; i <= 3; i++) {
+      assertEquals("while moving " + i, bobHears.nextMessage().text());
+    }
+    engine().send(aliceToken, "bob", "after", null);
+    assertEquals("after", bobHears.nextMessage().text(), "nothing repeated before it");
+    Message sent = bob.send("alice", "from the second server", null);
+    assertEquals("bob", sent.sender(), "the session was taken up on the second server");
+    assertEquals("from the second server", engine().fetch(aliceToken, 0, 10).get(0).text());
+  }
+
+  @Test
+  void aClientWhoseFirstServerIsDownConnectsToItsFailoverServerAtOnce() throws Exception {
+    stopFirstServer();
+    ChatClient carol = failoverClient(new RecordingListener());
+    carol.createAccount("carol", PASSWORD);
+    assertEquals("carol", carol.login("carol", PASSWORD).username());
+  }
 }

@@ -83,6 +83,26 @@ public abstract class ContractFixture {
     restartServer(() -> {});
   }
 
+  /**
+   * Connects a new client that knows two servers over this test's engine: the one
+   * {@link #startServer} started, first, and a second one, started now if it is not running yet,
+   * as its {@linkplain io.chatapp.client.ClientBuilder#failoverServer failover server}; for a
+   * transport whose clients fail over. The default skips the test that uses it. The second
+   * server stops with the first, in {@link #stopServer}.
+   */
+  protected ChatClient connectWithFailover(ChatClientListener listener) throws Exception {
+    Assumptions.abort("this transport's clients have no failover servers");
+    return null;
+  }
+
+  /**
+   * Stops the server {@link #startServer} started for good, after starting the second server
+   * of {@link #connectWithFailover} if it is not running yet. The default skips the test.
+   */
+  protected void stopFirstServer() throws Exception {
+    Assumptions.abort("this transport's clients have no failover servers");
+  }
+
   /** The engine the server serves, for acting on it while the server is down. */
   protected final ChatEngine engine() {
     return engine;
@@ -123,6 +143,13 @@ public abstract class ContractFixture {
   /** A new connected client whose pushes go to {@code listener}; closed after the test. */
   protected final ChatClient client(ChatClientListener listener) throws Exception {
     ChatClient client = connect(listener);
+    clients.add(client);
+    return client;
+  }
+
+  /** A new client of {@link #connectWithFailover}; closed after the test. */
+  protected final ChatClient failoverClient(ChatClientListener listener) throws Exception {
+    ChatClient client = connectWithFailover(listener);
     clients.add(client);
     return client;
   }

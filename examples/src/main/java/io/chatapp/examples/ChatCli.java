@@ -5,6 +5,7 @@ import io.chatapp.api.ChatClientListener;
 import io.chatapp.api.ChatEvent;
 import io.chatapp.api.ChatException;
 import io.chatapp.api.Message;
+import io.chatapp.client.ServerAddress;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,6 +14,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -72,6 +75,10 @@ public final class ChatCli implements Callable<Integer> {
   @Option(names = "--port", description = "The server's port (default: 7070 for socket, 7071 for grpc, 8080 for websocket).")
   Integer port;
 
+  @Option(names = "--failover", paramLabel = "HOST:PORT", description = "Another server of the same deployment to "
+      + "connect to when this one cannot be reached or goes away; repeat it for more, tried in order.")
+  List<String> failover = new ArrayList<>();
+
   @Option(names = "--tls-ca", description = "PEM certificate(s) to trust: connect over TLS (default: plain TCP).")
   Path tlsCa;
 
@@ -122,6 +129,11 @@ public final class ChatCli implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), "--wait-for-pushes must be PT0S or more, was " + waitForPushes);
     }
     int serverPort = port != null ? port : transport.defaultPort();
+    try {
+      failoverServers = failover.stream().map(ServerAddress::parse).toList();
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "--failover: " + e.getMessage());
+    }
     return console ? runOnTerminal(serverPort) : runOnPipe(serverPort);
   }
 
@@ -260,13 +272,15 @@ public final class ChatCli implements Callable<Integer> {
     return hook;
   }
 
+  private List<ServerAddress> failoverServers = List.of();
+
   // The listener exists before the session it prints through; this forwards once both exist.
   private final ForwardingListener forward = new ForwardingListener();
 
   private ChatClient connect(int serverPort, Consumer<String> print) {
     forward.print = print;
     try {
-      return transport.connect(host, serverPort, forward, tlsCa);
+      return transport.connect(host, serverPort, failoverServers, forward, tlsCa);
     } catch (ChatException e) {
       print.accept("Cannot connect to " + host + ":" + serverPort + " over " + transport.name().toLowerCase(Locale.ROOT)
           + ": " + e.getMessage());

@@ -4,6 +4,7 @@ import io.chatapp.api.ChatClient;
 import io.chatapp.api.ChatClientListener;
 import io.chatapp.api.ChatEngine;
 import io.chatapp.client.ClientBuilder;
+import io.chatapp.client.ServerAddress;
 import io.chatapp.transport.grpc.GrpcChatClient;
 import io.chatapp.transport.grpc.GrpcChatServer;
 import io.chatapp.transport.socket.SocketChatClient;
@@ -11,6 +12,7 @@ import io.chatapp.transport.socket.SocketChatServer;
 import io.chatapp.transport.websocket.WebSocketChatClient;
 import io.chatapp.transport.websocket.WebSocketChatServer;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The network transports as the reference apps name them on the command line: how to start a
@@ -21,12 +23,13 @@ import java.nio.file.Path;
 enum Transport {
   SOCKET(7070) {
     @Override
-    ChatClient connect(String host, int port, ChatClientListener listener, Path trustedCaPem) {
+    ChatClient connect(String host, int port, List<ServerAddress> failover, ChatClientListener listener,
+        Path trustedCaPem) {
       SocketChatClient.Builder builder = SocketChatClient.builder();
       if (trustedCaPem != null) {
         builder.trustedCertificates(trustedCaPem);
       }
-      return withCommonSettings(builder, host, port, listener);
+      return withCommonSettings(builder, host, port, failover, listener);
     }
 
     @Override
@@ -44,12 +47,13 @@ enum Transport {
   },
   GRPC(7071) {
     @Override
-    ChatClient connect(String host, int port, ChatClientListener listener, Path trustedCaPem) {
+    ChatClient connect(String host, int port, List<ServerAddress> failover, ChatClientListener listener,
+        Path trustedCaPem) {
       GrpcChatClient.Builder builder = GrpcChatClient.builder();
       if (trustedCaPem != null) {
         builder.trustedCertificates(trustedCaPem);
       }
-      return withCommonSettings(builder, host, port, listener);
+      return withCommonSettings(builder, host, port, failover, listener);
     }
 
     @Override
@@ -68,12 +72,13 @@ enum Transport {
   /** The socket protocol over WebSocket, on an HTTP port that also serves the web chat. */
   WEBSOCKET(8080) {
     @Override
-    ChatClient connect(String host, int port, ChatClientListener listener, Path trustedCaPem) {
+    ChatClient connect(String host, int port, List<ServerAddress> failover, ChatClientListener listener,
+        Path trustedCaPem) {
       WebSocketChatClient.Builder builder = WebSocketChatClient.builder();
       if (trustedCaPem != null) {
         builder.trustedCertificates(trustedCaPem);
       }
-      return withCommonSettings(builder, host, port, listener);
+      return withCommonSettings(builder, host, port, failover, listener);
     }
 
     @Override
@@ -104,8 +109,9 @@ enum Transport {
 
   /** The settings every transport's client shares come from {@link ClientBuilder}: one place. */
   private static <B extends ClientBuilder<B, ?>> ChatClient withCommonSettings(B builder, String host, int port,
-      ChatClientListener listener) {
+      List<ServerAddress> failover, ChatClientListener listener) {
     builder.host(host).port(port);
+    failover.forEach(server -> builder.failoverServer(server.host(), server.port()));
     if (listener != null) {
       builder.listener(listener);
     }
@@ -114,11 +120,15 @@ enum Transport {
 
   /** Connects a plain-TCP client over this transport. */
   ChatClient connect(String host, int port, ChatClientListener listener) {
-    return connect(host, port, listener, null);
+    return connect(host, port, List.of(), listener, null);
   }
 
-  /** Connects a client over this transport, with TLS trusting {@code trustedCaPem} unless it is null. */
-  abstract ChatClient connect(String host, int port, ChatClientListener listener, Path trustedCaPem);
+  /**
+   * Connects a client over this transport to {@code host:port}, failing over to the servers of
+   * {@code failover} in order, with TLS trusting {@code trustedCaPem} unless it is null.
+   */
+  abstract ChatClient connect(String host, int port, List<ServerAddress> failover, ChatClientListener listener,
+      Path trustedCaPem);
 
   /** Starts serving {@code engine} in plain TCP over a memory store; port 0 picks a free one. */
   RunningServer start(ChatEngine engine, String host, int port) throws Exception {

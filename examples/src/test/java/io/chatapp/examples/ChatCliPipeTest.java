@@ -88,6 +88,27 @@ class ChatCliPipeTest {
   }
 
   @Test
+  void aServerThatIsDownIsPassedOverForTheFailoverServer() throws Exception {
+    Transport.RunningServer gone = Transport.SOCKET.start(engine, "127.0.0.1", 0);
+    gone.close();
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    PrintStream out = new PrintStream(bytes, true, UTF_8);
+    ChatCli cli = new ChatCli(new ByteArrayInputStream("/login alice password1\n".getBytes(UTF_8)), out, false,
+        COLOUR_TERMINAL_ENV);
+    int status = run(cli, out, "--port", String.valueOf(gone.port()), "--failover",
+        "127.0.0.1:" + server(Transport.SOCKET).port(), "--wait-for-pushes", "PT0S");
+    assertEquals(List.of("Logged in as alice. No unread messages."), bytes.toString(UTF_8).lines().toList());
+    assertEquals(0, status);
+  }
+
+  @Test
+  void aFailoverServerThatIsNotHostColonPortIsAUsageError() {
+    Run run = cli(Transport.SOCKET, "", "--failover", "::1:7070");
+    assertEquals(2, run.status());
+    assertTrue(run.output().contains("--failover: a server must be host:port"), run.output());
+  }
+
+  @Test
   void aFailedCommandMakesTheExitStatusNonZero() {
     Run run = cli(Transport.SOCKET, "/login alice wrong-password\n/quit\n");
     assertEquals(List.of("Error: wrong username or password"), run.lines());

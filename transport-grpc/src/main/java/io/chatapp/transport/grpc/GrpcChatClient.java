@@ -7,6 +7,9 @@ import io.chatapp.api.ErrorCode;
 import io.chatapp.client.ClientBuilder;
 import io.chatapp.client.ClientSettings;
 import io.chatapp.client.CoreChatClient;
+import io.chatapp.client.ServerAddress;
+import io.chatapp.client.spi.Connector;
+import io.chatapp.client.spi.FailoverConnector;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -15,6 +18,8 @@ import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
@@ -55,7 +60,7 @@ public final class GrpcChatClient extends CoreChatClient {
   // gRPC disables idle mode for an idle timeout of 30 days or more.
   private static final long IDLE_MODE_DISABLED_DAYS = 30;
 
-  private GrpcChatClient(ClientSettings settings, GrpcConnector connector, boolean connectNow) {
+  private GrpcChatClient(ClientSettings settings, Connector connector, boolean connectNow) {
     super(settings, connector, connectNow);
   }
 
@@ -161,9 +166,19 @@ public final class GrpcChatClient extends CoreChatClient {
 
     @Override
     protected GrpcChatClient newClient(ClientSettings settings, boolean connectNow) {
-      String target = channels != null ? channelsTarget : resolvedHost() + ":" + resolvedPort(DEFAULT_PORT);
-      Supplier<ManagedChannel> make = channels != null ? channels : this::nettyChannel;
-      return new GrpcChatClient(settings, new GrpcConnector(make, target, resolvedConnectTimeout()), connectNow);
+      List<ServerAddress> servers = resolvedServers(DEFAULT_PORT);
+      if (channels != null) {
+        if (servers.size() > 1) {
+          throw new IllegalStateException("channels makes every connection's channel; it takes no failover servers");
+        }
+        return new GrpcChatClient(settings, new GrpcConnector(channels, channelsTarget, resolvedConnectTimeout()),
+            connectNow);
+      }
+      List<GrpcConnector> connectors = new ArrayList<>();
+      for (ServerAddress server : servers) {
+        connectors.add(new GrpcConnector(() -> nettyChannel(server), server.toString(), resolvedConnectTimeout()));
+      }
+      return new GrpcChatClient(settings, FailoverConnector.of(connectors), connectNow);
     }
 
     @Override
@@ -171,8 +186,8 @@ public final class GrpcChatClient extends CoreChatClient {
       return this;
     }
 
-    private ManagedChannel nettyChannel() {
-      NettyChannelBuilder builder = NettyChannelBuilder.forAddress(resolvedHost(), resolvedPort(DEFAULT_PORT));
+    private ManagedChannel nettyChannel(ServerAddress server) {
+      NettyChannelBuilder builder = NettyChannelBuilder.forAddress(server.host(), server.port());
       if (sslContext != null) {
         builder.sslContext(sslContext).useTransportSecurity();
       } else {

@@ -10,12 +10,32 @@ class GrpcChatClientContractTest extends ChatClientContract {
   private GrpcChatServer server;
   private ChatEngine engine;
   private int port; // kept: a closed server no longer tells its port
+  private GrpcChatServer second;
 
   @Override
   protected void startServer(ChatEngine engine) throws Exception {
     this.engine = engine;
     server = GrpcChatServer.builder(engine).host("127.0.0.1").port(0).build().start();
     port = server.port();
+  }
+
+  @Override
+  protected ChatClient connectWithFailover(ChatClientListener listener) throws Exception {
+    return GrpcChatClient.builder().host("127.0.0.1").port(port)
+        .failoverServer("127.0.0.1", second().port()).listener(listener).build();
+  }
+
+  @Override
+  protected void stopFirstServer() throws Exception {
+    second();
+    server.close();
+  }
+
+  private GrpcChatServer second() throws Exception {
+    if (second == null) {
+      second = GrpcChatServer.builder(engine).host("127.0.0.1").port(0).build().start();
+    }
+    return second;
   }
 
   @Override
@@ -33,5 +53,8 @@ class GrpcChatClientContractTest extends ChatClientContract {
   @Override
   protected void stopServer() {
     server.close();
+    if (second != null) {
+      second.close();
+    }
   }
 }

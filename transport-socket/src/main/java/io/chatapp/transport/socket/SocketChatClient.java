@@ -7,11 +7,16 @@ import io.chatapp.api.ErrorCode;
 import io.chatapp.client.ClientBuilder;
 import io.chatapp.client.ClientSettings;
 import io.chatapp.client.CoreChatClient;
+import io.chatapp.client.ServerAddress;
+import io.chatapp.client.spi.Connector;
+import io.chatapp.client.spi.FailoverConnector;
 import io.chatapp.transport.socket.client.ClientOptions;
 import io.chatapp.transport.socket.client.SocketConnector;
 import io.chatapp.transport.socket.codec.Frame;
 import io.chatapp.transport.socket.codec.Versions;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -39,8 +44,8 @@ public final class SocketChatClient extends CoreChatClient {
   /** The port a socket server listens on unless told otherwise: 7070. */
   public static final int DEFAULT_PORT = 7070;
 
-  private SocketChatClient(ClientSettings settings, ClientOptions options, boolean connectNow) {
-    super(settings, new SocketConnector(options), connectNow);
+  private SocketChatClient(ClientSettings settings, Connector connector, boolean connectNow) {
+    super(settings, connector, connectNow);
   }
 
   /**
@@ -136,9 +141,12 @@ public final class SocketChatClient extends CoreChatClient {
 
     @Override
     protected SocketChatClient newClient(ClientSettings settings, boolean connectNow) {
-      ClientOptions options = ClientOptions.resolve(resolvedHost(), resolvedPort(DEFAULT_PORT),
-          resolvedConnectTimeout(), maxFrameBytes, sslContext, maxProtocolVersion);
-      return new SocketChatClient(settings, options, connectNow);
+      List<SocketConnector> servers = new ArrayList<>();
+      for (ServerAddress server : resolvedServers(DEFAULT_PORT)) {
+        servers.add(new SocketConnector(ClientOptions.resolve(server.host(), server.port(),
+            resolvedConnectTimeout(), maxFrameBytes, sslContext, maxProtocolVersion)));
+      }
+      return new SocketChatClient(settings, FailoverConnector.of(servers), connectNow);
     }
 
     @Override

@@ -9,12 +9,35 @@ import io.chatapp.testkit.ChatClientContract;
 class SocketChatClientContractTest extends ChatClientContract {
   private SocketChatServer server;
   private ChatEngine engine;
+  private int firstPort; // kept: a closed server no longer tells its port
+  private SocketChatServer second;
 
   @Override
   protected void startServer(ChatEngine engine) {
     this.engine = engine;
     server = SocketChatServer.builder(engine).host("127.0.0.1").port(0).ioThreads(2).build();
     server.start();
+    firstPort = server.port();
+  }
+
+  @Override
+  protected ChatClient connectWithFailover(ChatClientListener listener) {
+    return SocketChatClient.builder().host("127.0.0.1").port(firstPort)
+        .failoverServer("127.0.0.1", second().port()).listener(listener).build();
+  }
+
+  @Override
+  protected void stopFirstServer() {
+    second();
+    server.close();
+  }
+
+  private SocketChatServer second() {
+    if (second == null) {
+      second = SocketChatServer.builder(engine).host("127.0.0.1").port(0).ioThreads(2).build();
+      second.start();
+    }
+    return second;
   }
 
   @Override
@@ -39,5 +62,8 @@ class SocketChatClientContractTest extends ChatClientContract {
   @Override
   protected void stopServer() {
     server.close();
+    if (second != null) {
+      second.close();
+    }
   }
 }

@@ -7,6 +7,9 @@ import io.chatapp.api.ErrorCode;
 import io.chatapp.client.ClientBuilder;
 import io.chatapp.client.ClientSettings;
 import io.chatapp.client.CoreChatClient;
+import io.chatapp.client.ServerAddress;
+import io.chatapp.client.spi.Connector;
+import io.chatapp.client.spi.FailoverConnector;
 import io.chatapp.transport.socket.client.ClientOptions;
 import io.chatapp.transport.socket.client.SocketConnector;
 import io.chatapp.transport.socket.codec.Frame;
@@ -15,6 +18,8 @@ import io.chatapp.transport.websocket.client.WebSocketOpener;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -47,7 +52,7 @@ public final class WebSocketChatClient extends CoreChatClient {
   /** The path of the WebSocket on the server unless told otherwise: {@code /chat}. */
   public static final String DEFAULT_PATH = WebPaths.CHAT;
 
-  private WebSocketChatClient(ClientSettings settings, SocketConnector connector, boolean connectNow) {
+  private WebSocketChatClient(ClientSettings settings, Connector connector, boolean connectNow) {
     super(settings, connector, connectNow);
   }
 
@@ -235,19 +240,25 @@ public final class WebSocketChatClient extends CoreChatClient {
         throw new IllegalStateException("uri asks for ws:// but trustedCertificates asks for TLS; use a wss:// uri");
       }
       boolean tls = sslContext != null || Boolean.TRUE.equals(wss);
-      String host = resolvedHost();
-      int port = resolvedPort(DEFAULT_PORT);
+      List<SocketConnector> servers = new ArrayList<>();
+      for (ServerAddress server : resolvedServers(DEFAULT_PORT)) {
+        servers.add(connector(server, tls));
+      }
+      return new WebSocketChatClient(settings, FailoverConnector.of(servers), connectNow);
+    }
+
+    private SocketConnector connector(ServerAddress server, boolean tls) {
       URI uri;
       try {
-        URI base = new URI(tls ? "wss" : "ws", null, host, port, null, null, null);
+        URI base = new URI(tls ? "wss" : "ws", null, server.host(), server.port(), null, null, null);
         uri = URI.create(base + (path != null ? path : DEFAULT_PATH));
       } catch (URISyntaxException | IllegalArgumentException e) {
-        throw new IllegalArgumentException("host " + host + " does not make a URI: " + e.getMessage(), e);
+        throw new IllegalArgumentException("host " + server.host() + " does not make a URI: " + e.getMessage(), e);
       }
-      ClientOptions options = ClientOptions.resolve(host, port, resolvedConnectTimeout(), maxFrameBytes, sslContext,
-          maxProtocolVersion);
+      ClientOptions options = ClientOptions.resolve(server.host(), server.port(), resolvedConnectTimeout(), maxFrameBytes,
+          sslContext, maxProtocolVersion);
       WebSocketOpener opener = new WebSocketOpener(uri, sslContext, origin, resolvedConnectTimeout());
-      return new WebSocketChatClient(settings, new SocketConnector(options, opener, "websocket"), connectNow);
+      return new SocketConnector(options, opener, "websocket");
     }
 
     @Override

@@ -11,6 +11,8 @@ import io.chatapp.transport.websocket.WebSocketChatServer;
 class WebSocketChatClientContractTest extends ChatClientContract {
   private WebSocketChatServer server;
   private ChatEngine engine;
+  private int firstPort; // kept: a closed server no longer tells its port
+  private WebSocketChatServer second;
 
   private static WebSocketChatServer serve(ChatEngine engine, int port) {
     WebSocketChatServer s = WebSocketChatServer.builder(engine).host("127.0.0.1").port(port)
@@ -23,6 +25,26 @@ class WebSocketChatClientContractTest extends ChatClientContract {
   protected void startServer(ChatEngine engine) {
     this.engine = engine;
     server = serve(engine, 0);
+    firstPort = server.port();
+  }
+
+  @Override
+  protected ChatClient connectWithFailover(ChatClientListener listener) {
+    return WebSocketChatClient.builder().host("127.0.0.1").port(firstPort)
+        .failoverServer("127.0.0.1", second().port()).listener(listener).build();
+  }
+
+  @Override
+  protected void stopFirstServer() {
+    second();
+    server.close();
+  }
+
+  private WebSocketChatServer second() {
+    if (second == null) {
+      second = serve(engine, 0);
+    }
+    return second;
   }
 
   @Override
@@ -46,5 +68,8 @@ class WebSocketChatClientContractTest extends ChatClientContract {
   @Override
   protected void stopServer() {
     server.close();
+    if (second != null) {
+      second.close();
+    }
   }
 }

@@ -1,0 +1,105 @@
+package io.chatapp.client.spi;
+
+import io.chatapp.api.ChatException;
+import io.chatapp.api.ErrorCode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Opens connections to the first of several servers that answers: one connector per server, all
+ * of one transport. The first connection goes to the servers in the order given; every later one
+ * starts with the server after the one that gave the last connection and tries that one last, so
+ * that a client whose server went away reaches another on its first attempt instead of spending
+ * attempts and backoff on a server that is gone. One {@link #open} tries each server once; the client core's
+ * backoff spaces the rounds, as it spaces the attempts on one server.
+ *
+ * <p>Thread-safe: the core calls {@link #open} on one thread at a time (its connect thread, or
+ * the application's for the first, eager connect), and the choice of server is kept under a lock.
+ */
+public final class FailoverConnector implements Connector {
+  private final List<Connector> servers;
+  private final String description;
+  private int next; // guarded by this: where the next open starts
+
+  private FailoverConnector(List<Connector> servers) {
+    this.servers = servers;
+    this.description = servers.get(0).describe() + " and " + (servers.size() - 1) + " failover server"
+        + (servers.size() == 2 ? "" : "s");
+  }
+
+  /**
+   * Returns a connector over {@code servers}, or the one connector if there is one.
+   *
+   * @param servers one connector per server, tried in this order first
+   * @return the connector
+   * @throws IllegalArgumentException if empty or holding {@code null}
+   */
+  public static Connector of(List<? extends Connector> servers) {
+    if (servers == null || servers.isEmpty() || servers.stream().anyMatch(Objects::isNull)) {
+      throw new IllegalArgumentException("servers must hold one connector or more, and no null, was " + servers);
+    }
+    return servers.size() == 1 ? servers.get(0) : new FailoverConnector(List.copyOf(servers));
+  }
+
+  /**
+   * Tries each server once, from where the last connection leaves off.
+   *
+   * @throws ChatException if none opened: with the code they all failed with, or
+   *     {@link ErrorCode#UNAVAILABLE} if their codes differ; the message names each server's failure
+   */
+  @Override
+  public Connection open(LossListener onLost) {
+    int start;
+    synchronized (this) {
+      start = next;
+    }
+    List<String> failures = new ArrayList<>(servers.size());
+    ErrorCode common = null;
+    for (int i = 0; i < servers.size(); i++) {
+      int index = (start + i) % servers.size();
+      try {
+        Connection c = servers.get(index).open(onLost);
+        synchronized (this) {
+          next = (index + 1) % servers.size();
+        }
+        return c;
+      } catch (ChatException e) {
+        failures.add(e.getMessage());
+        common = common == null || common == e.code() ? e.code() : ErrorCode.UNAVAILABLE;
+      }
+    }
+    throw new ChatException(common, "none of the " + servers.size() + " servers could be connected to: "
+        + String.join("; ", failures));
+  }
+
+  /** As the first server's connector: all are of one transport. */
+  @Override
+  public boolean keepsOrder(Request<?> previous, Request<?> next) {
+    return servers.get(0).keepsOrder(previous, next);
+  }
+
+  /**
+   * Names the first server and how many follow.
+   *
+   * @return e.g. {@code 127.0.0.1:7070 (socket) and 2 failover servers}
+   */
+  @Override
+  public String describe() {
+    return description;
+  }
+
+  /**
+   * Returns how many servers this connector tries.
+   *
+   * @return 2 or more
+   */
+  public int size() {
+    return servers.size();
+  }
+
+  @Override
+  public String toString() {
+    return "FailoverConnector[" + description + "]";
+  }
+}
