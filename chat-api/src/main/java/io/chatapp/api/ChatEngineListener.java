@@ -34,6 +34,16 @@ public interface ChatEngineListener {
   default void onSessionOpened(String username) {}
 
   /**
+   * A login was refused: {@link ErrorCode#UNAUTHENTICATED} for a wrong username or password
+   * (the two are never told apart), {@link ErrorCode#RESOURCE_EXHAUSTED} when throttled or the
+   * password threads were busy. Called on the thread that completes the login. It names no
+   * user: the name comes from whoever tried.
+   *
+   * @param code why
+   */
+  default void onLoginRefused(ErrorCode code) {}
+
+  /**
    * A session ended by logout or account deletion.
    *
    * @param username the user whose session ended

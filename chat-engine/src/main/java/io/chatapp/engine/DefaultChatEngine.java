@@ -142,9 +142,17 @@ public final class DefaultChatEngine implements ChatEngine {
 
   @Override
   public CompletableFuture<Session> loginAsync(String username, String password, String origin) {
+    // The caller hears the answer after the listeners heard of a refusal.
     return start(() -> {
       checkOpen();
       return credentials.verify(username, password, origin, this::openSession);
+    }).whenComplete((session, failure) -> {
+      Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+          ? failure.getCause() : failure;
+      if (cause instanceof ChatException e
+          && (e.code() == ErrorCode.UNAUTHENTICATED || e.code() == ErrorCode.RESOURCE_EXHAUSTED)) {
+        events.fire(l -> l.onLoginRefused(e.code()));
+      }
     });
   }
 

@@ -2,6 +2,7 @@ package io.chatapp.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.ArgumentMatchers.any;
@@ -12,6 +13,7 @@ import static org.mockito.Mockito.inOrder;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.never;
 import static org.mockito.Mockito.spy;
+import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.withSettings;
 
@@ -85,6 +87,23 @@ class DefaultChatEngineTest {
     InOrder delivered = inOrder(store, subscriber);
     delivered.verify(store).append(sent, null);
     delivered.verify(subscriber).onMessage(sent);
+  }
+
+  @Test
+  void refusedLoginsAreHeardWithTheirCodeAndNoName() {
+    ChatEngineListener events = mock(ChatEngineListener.class);
+    engine.addListener(events);
+    engine.createAccount("alice", PASSWORD);
+    assertThrows(ChatException.class, () -> engine.login("nobody", PASSWORD));
+    ChatException throttled = null;
+    for (int i = 0; i < 20 && throttled == null; i++) {
+      ChatException e = assertThrows(ChatException.class, () -> engine.login("alice", "wrong password"));
+      throttled = e.code() == ErrorCode.RESOURCE_EXHAUSTED ? e : null;
+    }
+    assertNotNull(throttled, "the throttle refuses at last");
+    verify(events, times(6)).onLoginRefused(ErrorCode.UNAUTHENTICATED); // nobody, and alice's free failures
+    verify(events).onLoginRefused(ErrorCode.RESOURCE_EXHAUSTED);
+    verify(events, never()).onSessionOpened(any());
   }
 
   @Test

@@ -531,7 +531,8 @@ public final class ChatBench implements Callable<Integer> {
       SocketChatServer socket = HostileServer.socketServer(server.engine, hostile.serverPerAddress());
       Transport.RunningServer grpc = chosen == Transport.GRPC ? chosen.start(server.engine, "127.0.0.1", 0) : null;
       server.socketPort = socket.port();
-      server.running = new Transport.RunningServer(chosen, grpc != null ? grpc.port() : socket.port(), false, () -> {
+      server.running = new Transport.RunningServer(chosen, grpc != null ? grpc.port() : socket.port(), false,
+          socket::connectionCount, () -> {
         socket.close();
         if (grpc != null) {
           grpc.close();
@@ -542,7 +543,8 @@ public final class ChatBench implements Callable<Integer> {
       server.engine = benchEngine(benchStore, server.scratchDir, !noLiveReceipts);
       if (chosen == Transport.SOCKET) {
         SocketChatServer socket = socketServer(server.engine, 0, serverWorkers, 10_000);
-        server.running = new Transport.RunningServer(chosen, socket.port(), false, socket::close);
+        server.running = new Transport.RunningServer(chosen, socket.port(), false, socket::connectionCount,
+            socket::close);
       } else {
         // Every bench client comes from 127.0.0.1: the per-address limit would refuse all but 64.
         server.running = chosen.start(server.engine, "127.0.0.1", 0, null, ServerLimits.LOOPBACK_LOAD);

@@ -1,5 +1,7 @@
 package io.chatapp.examples;
 
+import io.chatapp.metrics.ChatMetrics;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.chatapp.api.ChatEngine;
 import io.chatapp.engine.DefaultChatEngine;
 import io.chatapp.engine.EngineBuilder;
@@ -69,6 +71,10 @@ public final class ChatServer implements Callable<Integer> {
 
   @Option(names = "--tls-key", description = "PEM PKCS#8 private key of --tls-cert.")
   Path tlsKey;
+
+  @Option(names = "--metrics", description = "Serve Prometheus metrics at /metrics on the HTTP port (off by default: "
+      + "anyone who reaches the port could read how busy the server is).")
+  boolean metrics;
 
   @Option(names = "--store", description = "Where data lives: sqlite (a file in --data-dir), memory (lost on restart), "
       + "or a 'jdbc:postgresql://...' URL, quoted (password from ~/.pgpass or a password= parameter; never printed).")
@@ -206,7 +212,14 @@ public final class ChatServer implements Callable<Integer> {
       spec.commandLine().getErr().println("chatapp: cannot open the store: " + e.getMessage());
       return 1;
     }
+    if (metrics && noHttp) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--metrics are served on the HTTP port: drop --no-http");
+    }
     ChatEngine engine = builder.store(store).build();
+    PrometheusMeterRegistry registry = metrics ? ServerMetrics.registry() : null;
+    ChatMetrics chatMetrics = registry != null ? ChatMetrics.bind(engine, registry).store(store) : null;
+    Transport.HttpPages pages = new Transport.HttpPages(store::checkReachable,
+        registry != null ? registry::scrape : null);
     ServerLimits limits = new ServerLimits(maxConnections, maxConnectionsPerAddress, maxBufferedBytes, maxFrameBytes,
         maxOutboundBytes, handshakeTimeout, idleTimeout, socketWorkers);
     List<Transport.RunningServer> servers = new ArrayList<>();
@@ -223,7 +236,11 @@ public final class ChatServer implements Callable<Integer> {
       }
       for (Map.Entry<Transport, Integer> t : wanted.entrySet()) {
         try {
-          servers.add(t.getKey().start(engine, host, t.getValue(), tls, limits, store::checkReachable));
+          Transport.RunningServer server = t.getKey().start(engine, host, t.getValue(), tls, limits, pages);
+          servers.add(server);
+          if (chatMetrics != null) {
+            chatMetrics.connections(t.getKey().name().toLowerCase(java.util.Locale.ROOT), server.connections());
+          }
         } catch (IllegalArgumentException e) {
           throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         } catch (UncheckedIOException | IOException e) {
@@ -242,6 +259,10 @@ public final class ChatServer implements Callable<Integer> {
           String urlHost = host.contains(":") ? "[" + host + "]" : host;
           System.out.println("chatapp: web chat at " + (server.tls() ? "https" : "http") + "://" + urlHost + ":"
               + server.port() + "/ (open it in a browser)");
+          if (metrics) {
+            System.out.println("chatapp: metrics at " + (server.tls() ? "https" : "http") + "://" + urlHost + ":"
+                + server.port() + "/metrics");
+          }
         }
       }
       System.out.println("chatapp: store " + describeStore() + "; Ctrl-C stops");
@@ -253,6 +274,9 @@ public final class ChatServer implements Callable<Integer> {
     } finally {
       for (Transport.RunningServer server : servers) {
         server.close();
+      }
+      if (chatMetrics != null) {
+        chatMetrics.close();
       }
       engine.close();
     }

@@ -13,6 +13,8 @@ import io.chatapp.transport.websocket.WebSocketChatClient;
 import io.chatapp.transport.websocket.WebSocketChatServer;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 
 /**
  * The network transports as the reference apps name them on the command line: how to start a
@@ -33,7 +35,7 @@ enum Transport {
     }
 
     @Override
-    RunningServer start(ChatEngine engine, String host, int port, Tls tls, ServerLimits limits, Runnable readiness)
+    RunningServer start(ChatEngine engine, String host, int port, Tls tls, ServerLimits limits, HttpPages pages)
         throws Exception {
       SocketChatServer.Builder builder = SocketChatServer.builder(engine).host(host).port(port);
       limits.applyTo(builder);
@@ -42,7 +44,7 @@ enum Transport {
       }
       SocketChatServer server = builder.build();
       server.start();
-      return new RunningServer(this, server.port(), tls != null, server::close);
+      return new RunningServer(this, server.port(), tls != null, server::connectionCount, server::close);
     }
   },
   GRPC(7071) {
@@ -57,7 +59,7 @@ enum Transport {
     }
 
     @Override
-    RunningServer start(ChatEngine engine, String host, int port, Tls tls, ServerLimits limits, Runnable readiness)
+    RunningServer start(ChatEngine engine, String host, int port, Tls tls, ServerLimits limits, HttpPages pages)
         throws Exception {
       GrpcChatServer.Builder builder = GrpcChatServer.builder(engine).host(host).port(port);
       limits.applyTo(builder);
@@ -66,7 +68,7 @@ enum Transport {
       }
       GrpcChatServer server = builder.build();
       server.start();
-      return new RunningServer(this, server.port(), tls != null, server::close);
+      return new RunningServer(this, server.port(), tls != null, server::connectionCount, server::close);
     }
   },
   /** The socket protocol over WebSocket, on an HTTP port that also serves the web chat. */
@@ -82,17 +84,20 @@ enum Transport {
     }
 
     @Override
-    RunningServer start(ChatEngine engine, String host, int port, Tls tls, ServerLimits limits, Runnable readiness)
+    RunningServer start(ChatEngine engine, String host, int port, Tls tls, ServerLimits limits, HttpPages pages)
         throws Exception {
       WebSocketChatServer.Builder builder = WebSocketChatServer.builder(engine).host(host).port(port)
-          .frames(limits::applyTo).readinessCheck(readiness);
+          .frames(limits::applyTo).readinessCheck(pages.readiness());
+      if (pages.metrics() != null) {
+        builder.metrics(pages.metrics());
+      }
       limits.applyTo(builder);
       if (tls != null) {
         builder.tls(tls.certChainPem(), tls.privateKeyPem());
       }
       WebSocketChatServer server = builder.build();
       server.start();
-      return new RunningServer(this, server.port(), tls != null, server::close);
+      return new RunningServer(this, server.port(), tls != null, server::connectionCount, server::close);
     }
   };
 
@@ -137,21 +142,33 @@ enum Transport {
 
   /** Starts serving {@code engine}, with TLS unless {@code tls} is null; port 0 picks a free one. */
   RunningServer start(ChatEngine engine, String host, int port, Tls tls, ServerLimits limits) throws Exception {
-    return start(engine, host, port, tls, limits, () -> {});
+    return start(engine, host, port, tls, limits, HttpPages.NONE);
   }
 
   /**
    * Starts serving {@code engine} as {@link #start(ChatEngine, String, int, Tls, ServerLimits)}
-   * does; the HTTP port's {@code /readyz} answers with {@code readiness} (the store's check).
+   * does, the HTTP port serving {@code pages} besides the chat.
    */
   abstract RunningServer start(ChatEngine engine, String host, int port, Tls tls, ServerLimits limits,
-      Runnable readiness) throws Exception;
+      HttpPages pages) throws Exception;
+
+  /**
+   * What the HTTP port serves besides the chat: {@code /readyz} asks {@code readiness} (the
+   * store's check), and {@code /metrics} serves {@code metrics}'s page unless it is null.
+   */
+  record HttpPages(Runnable readiness, Supplier<String> metrics) {
+    static final HttpPages NONE = new HttpPages(() -> {}, null);
+  }
 
   /** A server's PEM certificate chain and PKCS#8 private key. */
   record Tls(Path certChainPem, Path privateKeyPem) {}
 
-  /** A started server: its transport, the port it listens on, whether it speaks TLS, and how to stop it. */
-  record RunningServer(Transport transport, int port, boolean tls, AutoCloseable stopper) implements AutoCloseable {
+  /**
+   * A started server: its transport, the port it listens on, whether it speaks TLS, its open
+   * connections, and how to stop it.
+   */
+  record RunningServer(Transport transport, int port, boolean tls, IntSupplier connections, AutoCloseable stopper)
+      implements AutoCloseable {
     @Override
     public void close() throws Exception {
       stopper.close();

@@ -8,6 +8,10 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -250,5 +254,46 @@ class ChatAppEndToEndTest {
     bob.expect("alice: kept across a restart");
     bob.type("/quit");
     assertTrue(bob.process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+  }
+
+  @Test
+  void anOperatorScrapesTheServersMetricsFromItsHttpPort() throws Exception {
+    Proc server = start(ChatServer.class, "--socket-port", "0", "--no-grpc", "--http-port", "0", "--metrics",
+        "--password-iterations", "1000", "--data-dir", dataDir.toString());
+    int socket = port(server, "socket");
+    int http = port(server, "websocket");
+    Proc alice = start(ChatCli.class, "--port", String.valueOf(socket));
+    alice.type("/register alice password1");
+    alice.expect("Account alice created.");
+    alice.type("/login alice password1");
+    alice.expect("Logged in as alice.");
+    alice.type("@alice a note to myself");
+    alice.expect("you → alice: a note to myself");
+    alice.type("/login alice wrong-password");
+    alice.expect("Error: wrong username or password");
+
+    // The first scrape is made now, after all of the above.
+    HttpResponse<String> page = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http + "/metrics")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, page.statusCode());
+    List<String> lines = page.body().lines().toList();
+    for (String expected : List.of("chatapp_messages_stored_total 1.0", "chatapp_accounts_registered_total 1.0",
+        "chatapp_logins_refused_total{reason=\"credentials\"} 1.0", "chatapp_connections{transport=\"socket\"} 1.0",
+        "chatapp_store_commits_seconds_count", "chatapp_send_latency_seconds_count 1", "jvm_memory_used_bytes")) {
+      assertTrue(lines.stream().anyMatch(l -> l.startsWith(expected)), expected + " in " + page.body());
+    }
+    assertTrue(lines.stream().noneMatch(l -> l.contains("alice")), "no user's name in the metrics");
+  }
+
+  @Test
+  void withoutMetricsTheirPageIsNotThere() throws Exception {
+    Proc server = start(ChatServer.class, "--no-socket", "--no-grpc", "--http-port", "0", "--password-iterations",
+        "1000", "--data-dir", dataDir.toString());
+    int http = port(server, "websocket");
+    HttpResponse<String> page = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http + "/metrics")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(404, page.statusCode());
   }
 }

@@ -70,6 +70,17 @@ public interface ChatStore extends AutoCloseable {
   default void checkReachable() {}
 
   /**
+   * Returns what the store's writer has done, for metrics. The default, for a store that writes
+   * in the caller's thread, is {@link WriteStats#NONE}. Cheap and non-blocking: a monitoring
+   * system may ask at any time.
+   *
+   * @return the counts so far
+   */
+  default WriteStats writeStats() {
+    return WriteStats.NONE;
+  }
+
+  /**
    * Replaces the settings of an account; nothing happens if it does not exist.
    *
    * @param userKey the key

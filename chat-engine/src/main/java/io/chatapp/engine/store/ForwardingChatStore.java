@@ -72,6 +72,11 @@ public abstract class ForwardingChatStore implements ChatStore {
   }
 
   @Override
+  public WriteStats writeStats() {
+    return delegate.writeStats();
+  }
+
+  @Override
   public Optional<StoredAccount> findAccount(String userKey) {
     return delegate.findAccount(userKey);
   }

@@ -1,5 +1,6 @@
 package io.chatapp.store.jdbc;
 
+import io.chatapp.engine.store.WriteStats;
 import java.lang.System.Logger.Level;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -10,7 +11,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The store's only writer: one thread that owns the write connection, takes whatever writes are
@@ -84,8 +84,10 @@ final class GroupCommitWriter implements AutoCloseable {
   // Statements of the append path, prepared once per connection: preparing cost as much as
   // running them. Writer thread only; emptied when the connection is closed.
   private final StatementCache statements = new StatementCache();
-  private final AtomicLong transactions = new AtomicLong(); // written by the writer thread
-  private long writes; // owned by the writer thread
+  // Written by the writer thread only, read by anyone (metrics): volatile, not atomic.
+  private volatile long transactions;
+  private volatile long writes;
+  private volatile long commitNanos;
 
   /** A queued write and the future its caller waits on. */
   private static final class Pending<T> {
@@ -214,7 +216,20 @@ final class GroupCommitWriter implements AutoCloseable {
 
   /** Returns how many transactions committed so far. */
   long transactions() {
-    return transactions.get();
+    return transactions;
+  }
+
+  /** What the writer did so far, and what waits. Any thread. */
+  WriteStats stats() {
+    return new WriteStats(transactions, writes, commitNanos, queue.size());
+  }
+
+  // One committed transaction of {@code n} writes that took since {@code startNanos}. Writer thread.
+  private void committed(int n, long startNanos) {
+    transactions++;
+    writes += n;
+    commitNanos += System.nanoTime() - startNanos;
+    outage.succeeded();
   }
 
   private void run() {
@@ -242,7 +257,7 @@ final class GroupCommitWriter implements AutoCloseable {
       }
     }
     closeConnection();
-    LOG.log(Level.DEBUG, "writer done: {0} writes in {1} transactions", writes, transactions.get());
+    LOG.log(Level.DEBUG, "writer done: {0} writes in {1} transactions", writes, transactions);
   }
 
   /**
@@ -269,6 +284,7 @@ final class GroupCommitWriter implements AutoCloseable {
   }
 
   private void runBatch(List<Pending<?>> batch, boolean mayRunAgain) {
+    long start = System.nanoTime();
     boolean commitSent = false;
     try {
       for (Pending<?> pending : batch) {
@@ -314,9 +330,7 @@ final class GroupCommitWriter implements AutoCloseable {
       }
       return;
     }
-    transactions.incrementAndGet();
-    writes += batch.size();
-    outage.succeeded();
+    committed(batch.size(), start);
     complete(batch);
   }
 
@@ -325,6 +339,7 @@ final class GroupCommitWriter implements AutoCloseable {
     if (!connected(List.of(pending))) {
       return;
     }
+    long start = System.nanoTime();
     boolean commitSent = false;
     try {
       pending.run(connection);
@@ -340,9 +355,7 @@ final class GroupCommitWriter implements AutoCloseable {
       pending.done.completeExceptionally(StoreFailure.other(e, "write"));
       return;
     }
-    transactions.incrementAndGet();
-    writes++;
-    outage.succeeded();
+    committed(1, start);
     complete(List.of(pending));
   }
 

@@ -6,6 +6,7 @@ import io.chatapp.engine.store.ChatStore;
 import io.chatapp.engine.store.MailboxState;
 import io.chatapp.engine.store.SentRecord;
 import io.chatapp.engine.store.StoredAccount;
+import io.chatapp.engine.store.WriteStats;
 import io.chatapp.engine.store.StoredConversation;
 import io.chatapp.engine.store.StoredSession;
 import java.lang.System.Logger.Level;
@@ -102,6 +103,11 @@ public final class JdbcChatStore implements ChatStore {
         return rs.next();
       }
     });
+  }
+
+  @Override
+  public WriteStats writeStats() {
+    return writer.stats();
   }
 
   @Override

@@ -336,11 +336,11 @@ public final class GrpcChatServer implements AutoCloseable {
   }
 
   /**
-   * Returns the connections open now, for tests.
+   * Returns the connections open now: a figure to watch, counted against the connection limits.
    *
-   * @return how many connections hold a place under the connection limits
+   * @return 0 or more
    */
-  int openConnections() {
+  public int connectionCount() {
     return connectionLimiter.open();
   }
 

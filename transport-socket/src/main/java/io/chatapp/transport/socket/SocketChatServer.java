@@ -97,6 +97,16 @@ public final class SocketChatServer implements AutoCloseable {
   }
 
   /**
+   * Returns the connections open now, WebSockets handed to this server included: a figure to
+   * watch, counted against the connection limits.
+   *
+   * @return 0 or more
+   */
+  public int connectionCount() {
+    return runtime.connectionCount();
+  }
+
+  /**
    * Returns the bytes all connections hold in their buffers now, as counted against
    * {@link Builder#maxBufferedBytes}: a figure to watch.
    *

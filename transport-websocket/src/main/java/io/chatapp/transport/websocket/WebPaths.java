@@ -13,6 +13,8 @@ final class WebPaths {
   static final String HEALTH = "/healthz";
   /** Answers 200 while the server's readiness check passes (its store answers), else 503. */
   static final String READY = "/readyz";
+  /** The application's metrics for Prometheus, when it gave the server a scrape. */
+  static final String METRICS = "/metrics";
 
   private WebPaths() {
   }

@@ -137,6 +137,8 @@ final class WebRequestHandler extends ChannelInboundHandlerAdapter {
       upgrade(ctx, request, keepAlive);
     } else if (path.equals(WebPaths.HEALTH) || path.equals(WebPaths.READY)) {
       probe(ctx, request, path.equals(WebPaths.READY), keepAlive);
+    } else if (path.equals(WebPaths.METRICS) && parts.metrics() != null) {
+      metrics(ctx, request, keepAlive);
     } else if (parts.config().webApp()) {
       staticFile(ctx, request, path, keepAlive);
     } else {
@@ -192,6 +194,16 @@ final class WebRequestHandler extends ChannelInboundHandlerAdapter {
         ctx.channel().config().setAutoRead(true);
       }
     }));
+  }
+
+  private void metrics(ChannelHandlerContext ctx, HttpRequest request, boolean keepAlive) {
+    if (refusedMethod(ctx, request, keepAlive)) {
+      return;
+    }
+    FullHttpResponse r = WebResponses.of(HttpResponseStatus.OK, MetricsPage.CONTENT_TYPE, parts.metrics().body(),
+        request.method().equals(HttpMethod.HEAD));
+    r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+    finish(ctx, r, keepAlive);
   }
 
   private void releaseHeld() {

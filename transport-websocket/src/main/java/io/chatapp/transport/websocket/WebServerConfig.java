@@ -2,6 +2,7 @@ package io.chatapp.transport.websocket;
 
 import io.netty.handler.ssl.SslContext;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * The settings of a {@link WebSocketChatServer}, checked by its builder. Immutable.
@@ -19,6 +20,8 @@ import java.util.Set;
  * @param httpTimeoutMillis how long a connection has for each HTTP request (TLS handshake
  *     included) and may stay idle between requests
  * @param maxMessageBytes the largest WebSocket frame payload accepted
+ * @param readinessCheck what {@code /readyz} asks
+ * @param metrics what {@code /metrics} serves, or {@code null} for no such page
  */
 record WebServerConfig(
     String host,
@@ -32,7 +35,8 @@ record WebServerConfig(
     int maxHttpConnectionsPerAddress,
     long httpTimeoutMillis,
     int maxMessageBytes,
-    Runnable readinessCheck) {
+    Runnable readinessCheck,
+    Supplier<String> metrics) {
 
   WebServerConfig {
     allowedOrigins = Set.copyOf(allowedOrigins);

@@ -17,6 +17,7 @@ import java.util.function.Function;
  * @param attach hands an upgraded connection to the socket server; returns {@code null} when
  *     the server refuses it (it has then written its ERROR and shut the output)
  * @param readiness answers {@code /readyz}
+ * @param metrics answers {@code /metrics}; {@code null} when the server serves none
  */
 record WebServerParts(
     WebServerConfig config,
@@ -25,4 +26,5 @@ record WebServerParts(
     HttpConnectionGate gate,
     WebSocketServerHandshakerFactory handshakers,
     Function<CarrierChannel, CarriedConnection> attach,
-    ReadinessProbe readiness) {}
+    ReadinessProbe readiness,
+    MetricsPage metrics) {}

@@ -83,7 +83,8 @@ final class WebServerRuntime {
         new HttpConnectionGate(config.maxHttpConnections(), config.maxHttpConnectionsPerAddress(),
             config.sslContext() != null),
         new WebSocketServerHandshakerFactory(config.path(), WebPaths.SUBPROTOCOL, frames), attach,
-        new ReadinessProbe(config.readinessCheck(), () -> System.nanoTime() / 1_000_000));
+        new ReadinessProbe(config.readinessCheck(), () -> System.nanoTime() / 1_000_000),
+        config.metrics() != null ? new MetricsPage(config.metrics(), System::nanoTime) : null);
   }
 
   void start() {

@@ -13,6 +13,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
@@ -117,6 +118,16 @@ public final class WebSocketChatServer implements AutoCloseable {
   }
 
   /**
+   * Returns the WebSocket connections open now: those of the socket server it hands them to,
+   * which for a {@linkplain #builder(SocketChatServer) shared} one counts that server's own too.
+   *
+   * @return 0 or more
+   */
+  public int connectionCount() {
+    return frames.connectionCount();
+  }
+
+  /**
    * Returns the address to open in a browser, such as {@code http://127.0.0.1:8080/}
    * ({@code https} with TLS).
    *
@@ -191,6 +202,7 @@ public final class WebSocketChatServer implements AutoCloseable {
     private Duration httpTimeout;
     private Integer maxMessageBytes;
     private Runnable readinessCheck;
+    private Supplier<String> metrics;
 
     private Builder(ChatEngine engine, SocketChatServer shared) {
       this.engine = engine;
@@ -451,6 +463,28 @@ public final class WebSocketChatServer implements AutoCloseable {
     }
 
     /**
+     * Serves {@code GET /metrics} with what {@code scrape} returns, as Prometheus reads it (its
+     * text format, {@code text/plain; version=0.0.4}): an operator's application passes its
+     * registry's scrape (chat-metrics binds one). A page is made at most once a second, however
+     * often it is asked, on the event loop that asks: {@code scrape} must not block. The page
+     * tells anyone who can reach the port how busy the server is; keep the port from strangers
+     * or leave this unset. Default: no {@code /metrics} (404).
+     *
+     * @param scrape makes the page
+     * @return this builder
+     * @throws IllegalArgumentException if {@code scrape} is {@code null}
+     * @throws IllegalStateException if set before
+     */
+    public Builder metrics(Supplier<String> scrape) {
+      once(this.metrics, "metrics");
+      if (scrape == null) {
+        throw new IllegalArgumentException("metrics scrape must not be null");
+      }
+      this.metrics = scrape;
+      return this;
+    }
+
+    /**
      * Builds the server; it listens once {@link WebSocketChatServer#start()} is called.
      *
      * @return the server
@@ -468,7 +502,8 @@ public final class WebSocketChatServer implements AutoCloseable {
           maxHttpConnectionsPerAddress != null ? maxHttpConnectionsPerAddress : DEFAULT_MAX_HTTP_CONNECTIONS_PER_ADDRESS,
           (httpTimeout != null ? httpTimeout : Duration.ofSeconds(10)).toMillis(),
           maxMessageBytes != null ? maxMessageBytes : DEFAULT_MAX_MESSAGE_BYTES,
-          readinessCheck != null ? readinessCheck : () -> {});
+          readinessCheck != null ? readinessCheck : () -> {},
+          metrics);
       if (shared != null) {
         return new WebSocketChatServer(config, shared, false);
       }

@@ -417,4 +417,56 @@ class WebHttpTest {
       assertEquals(2, checks.get(), "asked again after a second");
     }
   }
+
+  // ---- /metrics, as Prometheus scrapes it ----
+
+  @Test
+  void metricsAreServedOnlyWhenTheApplicationGaveAScrape() throws Exception {
+    startProbed(null);
+    try (RawWebSocket c = new RawWebSocket(server.port())) {
+      assertEquals(404, c.request("GET", "/metrics", "").status());
+    }
+  }
+
+  @Test
+  void metricsAreTheScrapeInPrometheusTextFormatAndHeadHasNoBody() throws Exception {
+    start(WebSocketChatServer.builder(engine).webApp(false).metrics(() -> "chatapp_up 1\n"));
+    try (RawWebSocket c = new RawWebSocket(server.port())) {
+      HttpAnswer page = c.request("GET", "/metrics?x=1", "");
+      assertEquals(200, page.status());
+      assertEquals("chatapp_up 1\n", page.text());
+      assertEquals("text/plain; version=0.0.4; charset=utf-8", page.headers().get("content-type"));
+      assertEquals("no-store", page.headers().get("cache-control"));
+      HttpAnswer head = c.request("HEAD", "/metrics", "");
+      assertEquals(200, head.status());
+      assertEquals(0, head.body().length);
+      assertEquals(405, c.request("POST", "/metrics", "Content-Length: 0\r\n").status());
+    }
+  }
+
+  @Test
+  void aStrangerWhoScrapesOftenCostsOneScrapeASecond() throws Exception {
+    AtomicInteger scrapes = new AtomicInteger();
+    start(WebSocketChatServer.builder(engine).webApp(false).metrics(() -> "scrapes " + scrapes.incrementAndGet() + "\n"));
+    long started = System.nanoTime();
+    try (RawWebSocket c = new RawWebSocket(server.port())) {
+      for (int i = 0; i < 90; i++) {
+        assertEquals(200, c.request("GET", "/metrics", "").status());
+      }
+    }
+    long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started);
+    assertTrue(scrapes.get() <= seconds + 1, scrapes.get() + " scrapes in " + seconds + " s for 90 requests");
+  }
+
+  @Test
+  void theMetricsPageIsMadeAgainAfterASecond() {
+    AtomicLong now = new AtomicLong(5_000_000_000L);
+    AtomicInteger scrapes = new AtomicInteger();
+    MetricsPage page = new MetricsPage(() -> "n " + scrapes.incrementAndGet(), now::get);
+    assertEquals("n 1", new String(page.body(), java.nio.charset.StandardCharsets.UTF_8));
+    now.addAndGet(999_999_999L);
+    assertEquals("n 1", new String(page.body(), java.nio.charset.StandardCharsets.UTF_8), "fresh for a second");
+    now.addAndGet(1);
+    assertEquals("n 2", new String(page.body(), java.nio.charset.StandardCharsets.UTF_8));
+  }
 }

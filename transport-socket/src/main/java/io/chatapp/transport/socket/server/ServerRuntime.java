@@ -139,6 +139,11 @@ public final class ServerRuntime {
    * @return the port
    * @throws IllegalStateException before {@link #start}
    */
+  /** Returns the connections open now. Any thread. */
+  public int connectionCount() {
+    return connectionCount.get();
+  }
+
   public int port() {
     synchronized (lock) {
       if (!config.listen()) {
