@@ -200,3 +200,22 @@ test('a subscription the server ends for falling behind is taken up again after 
   assert.equal(socket.last('SUBSCRIBE').afterSeq, 7);
   connection.close();
 });
+
+test('a SUBSCRIBE left unanswered fails as any request does, after the call timeout, and leaves nothing pending', async () => {
+  mock.timers.enable({ apis: ['setTimeout', 'setInterval'] });
+  try {
+    const { connection, socket, subscribeId } = await loggedIn();
+    const resubscribe = connection.subscribe();
+    await flush();
+    const subscribe = socket.last('SUBSCRIBE');
+    assert.notEqual(subscribe.requestId, subscribeId);
+    assert.equal(connection.subscriptionId, subscribe.requestId, 'pushes of the new subscription are taken before its OK');
+    mock.timers.tick(30000);
+    await assert.rejects(resubscribe, (e) => e instanceof ChatError && e.codeName === 'UNAVAILABLE'
+      && e.message === 'no answer to SUBSCRIBE within 30000 ms');
+    assert.equal(connection.pending.has(subscribe.requestId), false, 'nothing left pending');
+    connection.close();
+  } finally {
+    mock.timers.reset();
+  }
+});

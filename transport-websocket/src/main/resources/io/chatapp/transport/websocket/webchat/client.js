@@ -229,7 +229,11 @@ export class ChatConnection extends EventTarget {
     });
   }
 
-  send(frame, handshake) {
+  /**
+   * Sends `frame` with a new request id and resolves with its answer. `onId`, if given, hears the
+   * id before the frame goes out (a SUBSCRIBE's pushes may arrive before its answer).
+   */
+  send(frame, handshake, onId) {
     const socket = this.socket;
     if (!socket || socket.readyState !== 1) throw unavailable('not connected');
     const requestId = this.takeId();
@@ -238,6 +242,7 @@ export class ChatConnection extends EventTarget {
       const message = `frame of ${bytes.length - 4} bytes exceeds limit ${this.maxFrameBytes}`;
       throw new ChatError({ code: 1, message, reason: 'FRAME_TOO_LARGE' });
     }
+    onId?.(requestId);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(requestId);
@@ -335,17 +340,8 @@ export class ChatConnection extends EventTarget {
 
   /** Subscribes after the last seq seen (the read mark at first), replaying what came meanwhile. */
   async subscribe() {
-    const requestId = this.takeId();
-    this.subscriptionId = requestId; // pushes may come before the OK
-    const socket = this.socket;
-    if (!socket || !this.handshaken) throw unavailable('not connected');
-    const bytes = this.codec.encode({ op: 'SUBSCRIBE', requestId, afterSeq: this.lastSeq });
-    const answer = new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(unavailable('no answer to SUBSCRIBE')), this.callTimeoutMillis);
-      this.pending.set(requestId, { resolve, reject, timer, op: 'SUBSCRIBE' });
-    });
-    this.lastSentAt = Date.now();
-    socket.send(bytes);
+    if (!this.socket || !this.handshaken) throw unavailable('not connected');
+    const answer = this.send({ op: 'SUBSCRIBE', afterSeq: this.lastSeq }, false, (id) => { this.subscriptionId = id; });
     try {
       await answer;
     } catch (e) {
