@@ -81,7 +81,8 @@ public final class ChatBench implements Callable<Integer> {
   @Option(names = "--port", description = "Port of the running server (default: 7070 socket, 7071 grpc, 8080 websocket).")
   Integer port;
 
-  @Option(names = "--store", description = "Store of the started server: memory or sqlite.")
+  @Option(names = "--store", description = "Store of the started server: memory, sqlite, or a jdbc:postgresql: URL "
+      + "(its current schema's tables; each run's accounts are new).")
   String store = "memory";
 
   @Option(names = "--data-dir", description = "SQLite's directory (default: a new temporary one, deleted afterwards).")

@@ -11,22 +11,29 @@ import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * The store a benchmark's server uses: memory, or SQLite in a data directory (a fresh temporary
- * one unless given) at a chosen sync level.
+ * The store a benchmark's server uses: memory, SQLite in a data directory (a fresh temporary
+ * one unless given) at a chosen sync level, or PostgreSQL at a {@code jdbc:postgresql:} URL (the
+ * tables of its current schema; each run's accounts are new, so runs can share it).
  *
  * <p>Immutable.
  *
- * @param kind {@code memory} or {@code sqlite}
+ * @param kind {@code memory}, {@code sqlite} or a {@code jdbc:postgresql:} URL
  * @param dataDir SQLite's directory, or {@code null} for a new temporary one
  * @param sync SQLite's sync level
  */
 public record BenchStore(String kind, Path dataDir, SqliteSync sync) {
   /** Checks the kind. */
   public BenchStore {
-    kind = kind.toLowerCase(Locale.ROOT);
-    if (!kind.equals("memory") && !kind.equals("sqlite")) {
-      throw new IllegalArgumentException("store must be memory or sqlite, was " + kind);
+    if (!isPostgres(kind)) {
+      kind = kind.toLowerCase(Locale.ROOT);
+      if (!kind.equals("memory") && !kind.equals("sqlite")) {
+        throw new IllegalArgumentException("store must be memory, sqlite or a jdbc:postgresql: URL, was " + kind);
+      }
     }
+  }
+
+  private static boolean isPostgres(String kind) {
+    return kind.startsWith("jdbc:postgresql:");
   }
 
   /** Turns the settings into command-line arguments of {@code BenchServer}. */
@@ -54,6 +61,9 @@ public record BenchStore(String kind, Path dataDir, SqliteSync sync) {
   public ChatStore open(Path scratchDir) {
     if (kind.equals("memory")) {
       return new InMemoryChatStore();
+    }
+    if (isPostgres(kind)) {
+      return JdbcChatStore.builder().jdbcUrl(kind).build();
     }
     return JdbcChatStore.builder().sqliteDirectory(dataDir != null ? dataDir : scratchDir).synchronous(sync).build();
   }
@@ -83,6 +93,7 @@ public record BenchStore(String kind, Path dataDir, SqliteSync sync) {
 
   /** Describes the store for the report, e.g. {@code sqlite-FULL}. */
   public String describe() {
-    return kind.equals("memory") ? "memory" : "sqlite-" + sync.name();
+    // Never the URL: it may hold a password.
+    return kind.equals("memory") ? "memory" : isPostgres(kind) ? "postgresql" : "sqlite-" + sync.name();
   }
 }

@@ -16,6 +16,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -394,7 +395,8 @@ public final class JdbcChatStore implements ChatStore {
      *
      * @param url a {@code jdbc:postgresql:} URL
      * @return this builder
-     * @throws IllegalArgumentException if null or not a PostgreSQL URL
+     * @throws IllegalArgumentException if null, not a PostgreSQL URL, or setting
+     *     {@code reWriteBatchedInserts=true} (which hides the per-row results the store needs)
      * @throws IllegalStateException if a location is already set
      */
     public Builder jdbcUrl(String url) {
@@ -402,6 +404,12 @@ public final class JdbcChatStore implements ChatStore {
       if (!url.startsWith("jdbc:postgresql:")) {
         throw new IllegalArgumentException("jdbcUrl must start with jdbc:postgresql: (use sqliteDirectory or"
             + " sqliteFile for SQLite), was a URL starting with \"" + scheme(url) + "\"");
+      }
+      if (url.toLowerCase(Locale.ROOT).matches(".*[?&]rewritebatchedinserts=true(&.*)?")) {
+        // The rewrite answers a batch without per-row counts; the writer needs them to tell a
+        // client message id used before, so it ran every write alone: a tenth of the throughput.
+        throw new IllegalArgumentException("jdbcUrl must not set reWriteBatchedInserts=true: the store needs each"
+            + " row's count from a batch (it batches its own inserts already); remove it");
       }
       checkNoLocation();
       this.jdbcUrl = url;

@@ -1,0 +1,28 @@
+package io.chatapp.examples.bench;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.chatapp.store.jdbc.SqliteSync;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+class BenchStoreTest {
+  @Test
+  void aPostgresUrlIsKeptAsGivenAndNeverReported() {
+    String url = "jdbc:postgresql://127.0.0.1:5432/Chat?user=bench&password=Secret";
+    BenchStore store = new BenchStore(url, null, SqliteSync.FULL);
+    assertEquals(url, store.kind(), "a URL's case matters: database names, passwords");
+    assertEquals("postgresql", store.describe());
+    assertEquals(store, BenchStore.fromArgs(store.toArgs()), "the forked server gets the same store");
+  }
+
+  @Test
+  void memoryAndSqliteAreReadInAnyCase() {
+    assertEquals("sqlite-NORMAL", new BenchStore("SQLite", Path.of("d"), SqliteSync.NORMAL).describe());
+    assertEquals("memory", BenchStore.fromArgs(new String[0]).describe());
+    assertArrayEquals(new String[] {"sqlite", "-", "FULL"}, new BenchStore("sqlite", null, SqliteSync.FULL).toArgs());
+    assertThrows(IllegalArgumentException.class, () -> new BenchStore("mysql", null, SqliteSync.FULL));
+  }
+}
