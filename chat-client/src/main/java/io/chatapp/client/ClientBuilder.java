@@ -4,9 +4,12 @@ import io.chatapp.api.ChatClient;
 import io.chatapp.api.ChatClientListener;
 import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
+import io.chatapp.client.spi.Connector;
+import io.chatapp.client.spi.FailoverConnector;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * The settings every transport's client builder shares, with the same defaults and checks on
@@ -301,6 +304,19 @@ public abstract class ClientBuilder<B extends ClientBuilder<B, C>, C extends Cha
     all.add(first);
     all.addAll(failoverServers);
     return List.copyOf(all);
+  }
+
+  /**
+   * Returns the connector of the {@linkplain #resolvedServers servers}: {@code make}'s for a
+   * single server, else one that fails over between them ({@link FailoverConnector}).
+   *
+   * @param defaultPort the transport's default port
+   * @param make the transport's connector of one server
+   * @return the connector
+   * @throws IllegalArgumentException as {@link #resolvedServers}
+   */
+  protected final Connector connector(int defaultPort, Function<ServerAddress, ? extends Connector> make) {
+    return FailoverConnector.of(resolvedServers(defaultPort).stream().map(make).toList());
   }
 
   /**

@@ -20,7 +20,7 @@ class FailoverConnectorTest {
   private final List<String> tried = Collections.synchronizedList(new ArrayList<>());
 
   /** A server that opens, or refuses with its code, and notes each attempt. */
-  private final class Server implements Connector {
+  private class Server implements Connector {
     final String name;
     volatile ErrorCode refuses;
     final FakeConnector fake = new FakeConnector();
@@ -111,5 +111,37 @@ class FailoverConnectorTest {
     assertEquals("a (fake) and 2 failover servers", servers.describe());
     assertEquals("a (fake) and 1 failover server", FailoverConnector.of(List.of(a, b)).describe());
     assertTrue(servers.keepsOrder(null, null));
+  }
+
+  @Test
+  void aConnectorThatThrowsSomethingElseDoesNotKeepTheOthersFromBeingTried() {
+    Connector broken = new Server("broken") {
+      @Override
+      public Connection open(LossListener onLost) {
+        tried.add(name);
+        throw new IllegalStateException("a bug");
+      }
+    };
+    Connector two = FailoverConnector.of(List.of(broken, b));
+    two.open(IGNORED);
+    assertEquals(List.of("broken", "b"), tried);
+    b.refuses = ErrorCode.UNAVAILABLE;
+    tried.clear();
+    ChatException e = assertThrows(ChatException.class, () -> two.open(IGNORED));
+    assertEquals(ErrorCode.UNAVAILABLE, e.code());
+    assertTrue(e.getMessage().contains("a bug"), e.getMessage());
+  }
+
+  @Test
+  void aClosingClientsInterruptStopsTheRound() {
+    a.refuses = ErrorCode.UNAVAILABLE;
+    Thread.currentThread().interrupt();
+    try {
+      ChatException e = assertThrows(ChatException.class, () -> servers.open(IGNORED));
+      assertEquals(ErrorCode.UNAVAILABLE, e.code());
+      assertEquals(List.of(), tried, "no server tried once interrupted");
+    } finally {
+      Thread.interrupted();
+    }
   }
 }

@@ -149,8 +149,9 @@ public final class DefaultChatEngine implements ChatEngine {
     }).whenComplete((session, failure) -> {
       Throwable cause = failure instanceof CompletionException && failure.getCause() != null
           ? failure.getCause() : failure;
-      if (cause instanceof ChatException e
-          && (e.code() == ErrorCode.UNAUTHENTICATED || e.code() == ErrorCode.RESOURCE_EXHAUSTED)) {
+      // Not a login refused for the user's session limit: the password was right.
+      if (cause instanceof ChatException e && (e.code() == ErrorCode.UNAUTHENTICATED
+          || e.reason().equals(Reasons.LOGIN_THROTTLED) || e.reason().equals(Reasons.PASSWORD_WORK_BUSY))) {
         events.fire(l -> l.onLoginRefused(e.code()));
       }
     });

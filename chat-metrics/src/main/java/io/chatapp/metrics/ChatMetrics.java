@@ -15,8 +15,10 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 import java.util.function.ToDoubleFunction;
@@ -52,6 +54,9 @@ import java.util.function.ToDoubleFunction;
  *   <tr><td>chatapp.store.queued</td><td>gauge</td><td>writes waiting for the store's writer</td></tr>
  * </table>
  *
+ * <p>Bind one engine to a registry once: Micrometer hands a second meter of a name back as the
+ * first, so two bindings would share, and close, each other's meters.
+ *
  * <p>Thread-safe: the engine's threads call its listener (a counter increment each, no lock);
  * the registry reads gauges and function meters on whatever thread publishes or scrapes.
  */
@@ -59,7 +64,12 @@ public final class ChatMetrics implements AutoCloseable {
   private final ChatEngine engine;
   private final MeterRegistry registry;
   private final Clock clock;
-  private final List<Meter> meters = new ArrayList<>();
+  private final List<Meter> meters = new ArrayList<>(); // guarded by itself
+  // Micrometer holds a gauge's object weakly: a method reference nobody else holds would be
+  // collected and the gauge read NaN. These keep them. Guarded by meters.
+  private final List<Object> held = new ArrayList<>();
+  private final Set<String> names = new HashSet<>(); // guarded by meters: store and transports added
+  private boolean closed; // guarded by meters
   private final ChatEngineListener listener;
 
   private ChatMetrics(ChatEngine engine, MeterRegistry registry, Clock clock) {
@@ -157,10 +167,13 @@ public final class ChatMetrics implements AutoCloseable {
    *
    * @param store the store the engine was built with
    * @return this binding
+   * @throws IllegalArgumentException if a store was added before
+   * @throws IllegalStateException if this binding is closed
    * @throws NullPointerException if {@code store} is {@code null}
    */
   public ChatMetrics store(ChatStore store) {
     Objects.requireNonNull(store, "store");
+    hold(store, "store");
     add(FunctionTimer.builder("chatapp.store.commits", store, s -> s.writeStats().transactions(),
             s -> s.writeStats().commitNanos(), TimeUnit.NANOSECONDS)
         .description("the store writer's transactions, and the time they took").register(registry));
@@ -177,7 +190,8 @@ public final class ChatMetrics implements AutoCloseable {
    * @param transport the transport's name, the gauge's {@code transport} tag: {@code socket}
    * @param connections reads the count; called when the registry publishes, must not block
    * @return this binding
-   * @throws IllegalArgumentException if {@code transport} is blank
+   * @throws IllegalArgumentException if {@code transport} is blank or was added before
+   * @throws IllegalStateException if this binding is closed
    * @throws NullPointerException if either is {@code null}
    */
   public ChatMetrics connections(String transport, IntSupplier connections) {
@@ -185,6 +199,7 @@ public final class ChatMetrics implements AutoCloseable {
       throw new IllegalArgumentException("transport must name the transport, was blank");
     }
     Objects.requireNonNull(connections, "connections");
+    hold(connections, transport);
     ToDoubleFunction<IntSupplier> read = IntSupplier::getAsInt;
     add(Gauge.builder("chatapp.connections", connections, read).tag("transport", transport)
         .description("connections open now").register(registry));
@@ -196,8 +211,24 @@ public final class ChatMetrics implements AutoCloseable {
   public void close() {
     engine.removeListener(listener);
     synchronized (meters) {
+      closed = true;
       meters.forEach(registry::remove);
       meters.clear();
+      held.clear();
+    }
+  }
+
+  // Keeps what a meter reads, once per name: Micrometer would hand a second meter of one name
+  // and tags back as the first, and ignore the second's object.
+  private void hold(Object source, String name) {
+    synchronized (meters) {
+      if (closed) {
+        throw new IllegalStateException("this metrics binding is closed");
+      }
+      if (!names.add(name)) {
+        throw new IllegalArgumentException(name + " was added to this binding before");
+      }
+      held.add(source);
     }
   }
 

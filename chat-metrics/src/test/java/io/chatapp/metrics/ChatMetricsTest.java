@@ -93,6 +93,21 @@ class ChatMetricsTest {
     assertEquals(3, registry.get("chatapp.connections").tag("transport", "socket").gauge().value());
     assertEquals(2, registry.get("chatapp.connections").tag("transport", "grpc").gauge().value());
     assertThrows(IllegalArgumentException.class, () -> metrics.connections(" ", () -> 0));
+    assertThrows(IllegalArgumentException.class, () -> metrics.connections("socket", () -> 0), "once a transport");
+  }
+
+  @Test
+  void aGaugeOfALambdaNobodyElseHoldsStillReadsAfterACollection() {
+    metrics.connections("socket", newSupplier(7));
+    for (int i = 0; i < 5; i++) {
+      System.gc(); // Micrometer holds gauge objects weakly; the binding must hold them
+    }
+    assertEquals(7, registry.get("chatapp.connections").tag("transport", "socket").gauge().value());
+  }
+
+  private static java.util.function.IntSupplier newSupplier(int value) {
+    AtomicInteger n = new AtomicInteger(value);
+    return n::get;
   }
 
   @Test
@@ -119,6 +134,7 @@ class ChatMetricsTest {
     assertNull(registry.find("chatapp.accounts.registered").counter());
     assertNull(registry.find("chatapp.connections").gauge());
     metrics.close();
+    assertThrows(IllegalStateException.class, () -> metrics.connections("grpc", () -> 1));
   }
 
   @Test

@@ -82,7 +82,8 @@ public final class ChatBench implements Callable<Integer> {
   Integer port;
 
   @Option(names = "--store", description = "Store of the started server: memory, sqlite, or a jdbc:postgresql: URL "
-      + "(its current schema's tables; each run's accounts are new).")
+      + "(its current schema's tables; each run's accounts are new; the forked server gets it on its command line, so "
+      + "keep the password in ~/.pgpass).")
   String store = "memory";
 
   @Option(names = "--data-dir", description = "SQLite's directory (default: a new temporary one, deleted afterwards).")

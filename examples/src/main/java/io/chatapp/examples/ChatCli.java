@@ -5,6 +5,7 @@ import io.chatapp.api.ChatClientListener;
 import io.chatapp.api.ChatEvent;
 import io.chatapp.api.ChatException;
 import io.chatapp.api.Message;
+import io.chatapp.client.ClientBuilder;
 import io.chatapp.client.ServerAddress;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -15,9 +16,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -133,6 +136,17 @@ public final class ChatCli implements Callable<Integer> {
       failoverServers = failover.stream().map(ServerAddress::parse).toList();
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), "--failover: " + e.getMessage());
+    }
+    if (failoverServers.size() > ClientBuilder.MAX_FAILOVER_SERVERS) {
+      throw new ParameterException(spec.commandLine(), "--failover: at most " + ClientBuilder.MAX_FAILOVER_SERVERS
+          + " servers, was " + failoverServers.size());
+    }
+    Set<ServerAddress> distinct = new HashSet<>(List.of(new ServerAddress(host, serverPort)));
+    for (ServerAddress server : failoverServers) {
+      if (!distinct.add(server)) {
+        throw new ParameterException(spec.commandLine(), "--failover: " + server
+            + " is named twice (with --host and --port, or by --failover)");
+      }
     }
     return console ? runOnTerminal(serverPort) : runOnPipe(serverPort);
   }

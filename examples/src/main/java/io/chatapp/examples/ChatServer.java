@@ -182,6 +182,9 @@ public final class ChatServer implements Callable<Integer> {
     if ((tlsCert == null) != (tlsKey == null)) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--tls-cert and --tls-key go together");
     }
+    if (metrics && noHttp) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--metrics are served on the HTTP port: drop --no-http");
+    }
     Transport.Tls tls = tlsCert == null ? null : new Transport.Tls(tlsCert, tlsKey);
     EngineBuilder builder;
     try {
@@ -211,9 +214,6 @@ public final class ChatServer implements Callable<Integer> {
       // hides a URL's password), not a stack trace.
       spec.commandLine().getErr().println("chatapp: cannot open the store: " + e.getMessage());
       return 1;
-    }
-    if (metrics && noHttp) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "--metrics are served on the HTTP port: drop --no-http");
     }
     ChatEngine engine = builder.store(store).build();
     PrometheusMeterRegistry registry = metrics ? ServerMetrics.registry() : null;

@@ -109,6 +109,18 @@ class ChatCliPipeTest {
   }
 
   @Test
+  void aFailoverServerNamedTwiceIsAUsageErrorNotAStackTrace() {
+    String self = "127.0.0.1:" + server(Transport.SOCKET).port();
+    for (String[] flags : List.of(new String[] {"--failover", "b:1", "--failover", "b:1"},
+        new String[] {"--failover", self})) {
+      Run run = cli(Transport.SOCKET, "", flags);
+      assertEquals(2, run.status(), run.output());
+      assertTrue(run.output().contains("is named twice"), run.output());
+      assertFalse(run.output().contains("Exception"), run.output());
+    }
+  }
+
+  @Test
   void aFailedCommandMakesTheExitStatusNonZero() {
     Run run = cli(Transport.SOCKET, "/login alice wrong-password\n/quit\n");
     assertEquals(List.of("Error: wrong username or password"), run.lines());

@@ -2,6 +2,8 @@ package io.chatapp.client.spi;
 
 import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -20,7 +22,10 @@ import java.util.Objects;
 public final class FailoverConnector implements Connector {
   private final List<Connector> servers;
   private final String description;
+  private static final Logger LOG = System.getLogger(FailoverConnector.class.getName());
+
   private int next; // guarded by this: where the next open starts
+  private int used = -1; // guarded by this: the server of the last connection, -1 before the first
 
   private FailoverConnector(List<Connector> servers) {
     this.servers = servers;
@@ -57,16 +62,34 @@ public final class FailoverConnector implements Connector {
     List<String> failures = new ArrayList<>(servers.size());
     ErrorCode common = null;
     for (int i = 0; i < servers.size(); i++) {
+      if (Thread.currentThread().isInterrupted()) {
+        // The client is closing: the servers not tried yet could each cost a connect timeout.
+        failures.add("interrupted before the other servers were tried");
+        common = ErrorCode.UNAVAILABLE;
+        break;
+      }
       int index = (start + i) % servers.size();
+      Connector server = servers.get(index);
       try {
-        Connection c = servers.get(index).open(onLost);
+        Connection c = server.open(onLost);
+        int previous;
         synchronized (this) {
+          previous = used;
+          used = index;
           next = (index + 1) % servers.size();
+        }
+        if (previous != index) {
+          // The client's messages name the first server; say where it is now.
+          LOG.log(previous < 0 ? Level.DEBUG : Level.INFO, () -> "connected to " + server.describe());
         }
         return c;
       } catch (ChatException e) {
         failures.add(e.getMessage());
         common = common == null || common == e.code() ? e.code() : ErrorCode.UNAVAILABLE;
+      } catch (RuntimeException e) {
+        // A connector that breaks its contract must not keep the others from being tried.
+        failures.add(server.describe() + ": " + e);
+        common = ErrorCode.UNAVAILABLE;
       }
     }
     throw new ChatException(common, "none of the " + servers.size() + " servers could be connected to: "

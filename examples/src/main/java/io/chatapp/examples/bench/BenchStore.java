@@ -27,13 +27,21 @@ public record BenchStore(String kind, Path dataDir, SqliteSync sync) {
     if (!isPostgres(kind)) {
       kind = kind.toLowerCase(Locale.ROOT);
       if (!kind.equals("memory") && !kind.equals("sqlite")) {
-        throw new IllegalArgumentException("store must be memory, sqlite or a jdbc:postgresql: URL, was " + kind);
+        // Never echo what may be a URL with a password in it.
+        throw new IllegalArgumentException("store must be memory, sqlite or a jdbc:postgresql: URL, was "
+            + (kind.startsWith("jdbc:") ? "another JDBC URL" : kind));
       }
     }
   }
 
   private static boolean isPostgres(String kind) {
-    return kind.startsWith("jdbc:postgresql:");
+    return kind.regionMatches(true, 0, "jdbc:postgresql:", 0, "jdbc:postgresql:".length());
+  }
+
+  /** Names the store as {@link #describe} does: never a URL, which may hold a password. */
+  @Override
+  public String toString() {
+    return "BenchStore[" + describe() + "]";
   }
 
   /** Turns the settings into command-line arguments of {@code BenchServer}. */

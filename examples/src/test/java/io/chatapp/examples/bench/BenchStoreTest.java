@@ -2,6 +2,7 @@ package io.chatapp.examples.bench;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.chatapp.store.jdbc.SqliteSync;
@@ -16,6 +17,11 @@ class BenchStoreTest {
     assertEquals(url, store.kind(), "a URL's case matters: database names, passwords");
     assertEquals("postgresql", store.describe());
     assertEquals(store, BenchStore.fromArgs(store.toArgs()), "the forked server gets the same store");
+    assertEquals("BenchStore[postgresql]", store.toString());
+    assertEquals("postgresql", new BenchStore("JDBC:PostgreSQL://db/chat", null, SqliteSync.FULL).describe());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> new BenchStore("jdbc:postgres://db/chat?password=Secret", null, SqliteSync.FULL));
+    assertFalse(e.getMessage().contains("Secret"), e.getMessage());
   }
 
   @Test

@@ -9,7 +9,6 @@ import io.chatapp.client.ClientSettings;
 import io.chatapp.client.CoreChatClient;
 import io.chatapp.client.ServerAddress;
 import io.chatapp.client.spi.Connector;
-import io.chatapp.client.spi.FailoverConnector;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -18,8 +17,6 @@ import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
@@ -166,19 +163,16 @@ public final class GrpcChatClient extends CoreChatClient {
 
     @Override
     protected GrpcChatClient newClient(ClientSettings settings, boolean connectNow) {
-      List<ServerAddress> servers = resolvedServers(DEFAULT_PORT);
       if (channels != null) {
-        if (servers.size() > 1) {
+        if (resolvedServers(DEFAULT_PORT).size() > 1) {
           throw new IllegalStateException("channels makes every connection's channel; it takes no failover servers");
         }
         return new GrpcChatClient(settings, new GrpcConnector(channels, channelsTarget, resolvedConnectTimeout()),
             connectNow);
       }
-      List<GrpcConnector> connectors = new ArrayList<>();
-      for (ServerAddress server : servers) {
-        connectors.add(new GrpcConnector(() -> nettyChannel(server), server.toString(), resolvedConnectTimeout()));
-      }
-      return new GrpcChatClient(settings, FailoverConnector.of(connectors), connectNow);
+      return new GrpcChatClient(settings, connector(DEFAULT_PORT,
+          server -> new GrpcConnector(() -> nettyChannel(server), server.toString(), resolvedConnectTimeout())),
+          connectNow);
     }
 
     @Override

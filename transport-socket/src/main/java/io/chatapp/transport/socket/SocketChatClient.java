@@ -7,16 +7,12 @@ import io.chatapp.api.ErrorCode;
 import io.chatapp.client.ClientBuilder;
 import io.chatapp.client.ClientSettings;
 import io.chatapp.client.CoreChatClient;
-import io.chatapp.client.ServerAddress;
 import io.chatapp.client.spi.Connector;
-import io.chatapp.client.spi.FailoverConnector;
 import io.chatapp.transport.socket.client.ClientOptions;
 import io.chatapp.transport.socket.client.SocketConnector;
 import io.chatapp.transport.socket.codec.Frame;
 import io.chatapp.transport.socket.codec.Versions;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -141,12 +137,9 @@ public final class SocketChatClient extends CoreChatClient {
 
     @Override
     protected SocketChatClient newClient(ClientSettings settings, boolean connectNow) {
-      List<SocketConnector> servers = new ArrayList<>();
-      for (ServerAddress server : resolvedServers(DEFAULT_PORT)) {
-        servers.add(new SocketConnector(ClientOptions.resolve(server.host(), server.port(),
-            resolvedConnectTimeout(), maxFrameBytes, sslContext, maxProtocolVersion)));
-      }
-      return new SocketChatClient(settings, FailoverConnector.of(servers), connectNow);
+      return new SocketChatClient(settings, connector(DEFAULT_PORT, server -> new SocketConnector(ClientOptions.resolve(
+          server.host(), server.port(), resolvedConnectTimeout(), maxFrameBytes, sslContext, maxProtocolVersion))),
+          connectNow);
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.chatapp.transport.websocket;
 
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -13,24 +15,36 @@ import java.util.function.Supplier;
  */
 final class MetricsPage {
   /** What Prometheus reads: its text exposition format. */
+  private static final Logger LOG = System.getLogger(MetricsPage.class.getName());
   static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
   private static final long FRESH_NANOS = 1_000_000_000L;
 
   private final Supplier<String> scrape;
   private final LongSupplier nanos;
-  private byte[] body; // guarded by this
+  private byte[] body; // guarded by this; null after a failed scrape
   private long madeAt; // guarded by this
+  private boolean made; // guarded by this
 
   MetricsPage(Supplier<String> scrape, LongSupplier nanos) {
     this.scrape = scrape;
     this.nanos = nanos;
   }
 
+  /**
+   * Returns the page, or {@code null} if the last scrape failed: a failure too is kept for a
+   * second, so a scrape that throws is not run again for every request.
+   */
   synchronized byte[] body() {
     long now = nanos.getAsLong();
-    if (body == null || now - madeAt >= FRESH_NANOS) {
-      body = scrape.get().getBytes(StandardCharsets.UTF_8);
+    if (!made || now - madeAt >= FRESH_NANOS) {
+      made = true;
       madeAt = now;
+      try {
+        body = scrape.get().getBytes(StandardCharsets.UTF_8);
+      } catch (RuntimeException e) {
+        body = null;
+        LOG.log(Level.WARNING, "the metrics scrape failed: " + e);
+      }
     }
     return body;
   }

@@ -200,8 +200,12 @@ final class WebRequestHandler extends ChannelInboundHandlerAdapter {
     if (refusedMethod(ctx, request, keepAlive)) {
       return;
     }
-    FullHttpResponse r = WebResponses.of(HttpResponseStatus.OK, MetricsPage.CONTENT_TYPE, parts.metrics().body(),
-        request.method().equals(HttpMethod.HEAD));
+    byte[] page = parts.metrics().body();
+    boolean head = request.method().equals(HttpMethod.HEAD);
+    FullHttpResponse r = page != null
+        ? WebResponses.of(HttpResponseStatus.OK, MetricsPage.CONTENT_TYPE, page, head)
+        : WebResponses.text(HttpResponseStatus.SERVICE_UNAVAILABLE, "the metrics scrape failed; see the server's log",
+            head);
     r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
     finish(ctx, r, keepAlive);
   }

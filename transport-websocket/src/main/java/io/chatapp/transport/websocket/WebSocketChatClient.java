@@ -9,7 +9,6 @@ import io.chatapp.client.ClientSettings;
 import io.chatapp.client.CoreChatClient;
 import io.chatapp.client.ServerAddress;
 import io.chatapp.client.spi.Connector;
-import io.chatapp.client.spi.FailoverConnector;
 import io.chatapp.transport.socket.client.ClientOptions;
 import io.chatapp.transport.socket.client.SocketConnector;
 import io.chatapp.transport.socket.codec.Frame;
@@ -18,8 +17,6 @@ import io.chatapp.transport.websocket.client.WebSocketOpener;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -240,14 +237,10 @@ public final class WebSocketChatClient extends CoreChatClient {
         throw new IllegalStateException("uri asks for ws:// but trustedCertificates asks for TLS; use a wss:// uri");
       }
       boolean tls = sslContext != null || Boolean.TRUE.equals(wss);
-      List<SocketConnector> servers = new ArrayList<>();
-      for (ServerAddress server : resolvedServers(DEFAULT_PORT)) {
-        servers.add(connector(server, tls));
-      }
-      return new WebSocketChatClient(settings, FailoverConnector.of(servers), connectNow);
+      return new WebSocketChatClient(settings, connector(DEFAULT_PORT, server -> serverConnector(server, tls)), connectNow);
     }
 
-    private SocketConnector connector(ServerAddress server, boolean tls) {
+    private SocketConnector serverConnector(ServerAddress server, boolean tls) {
       URI uri;
       try {
         URI base = new URI(tls ? "wss" : "ws", null, server.host(), server.port(), null, null, null);

@@ -1,6 +1,7 @@
 package io.chatapp.transport.websocket;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -468,5 +469,33 @@ class WebHttpTest {
     assertEquals("n 1", new String(page.body(), java.nio.charset.StandardCharsets.UTF_8), "fresh for a second");
     now.addAndGet(1);
     assertEquals("n 2", new String(page.body(), java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void aScrapeThatFailsAnswers503AndIsNotRunAgainWithinTheSecond() {
+    AtomicLong now = new AtomicLong(0);
+    AtomicInteger scrapes = new AtomicInteger();
+    MetricsPage page = new MetricsPage(() -> {
+      scrapes.incrementAndGet();
+      throw new IllegalStateException("a gauge broke");
+    }, now::get);
+    assertNull(page.body());
+    assertNull(page.body());
+    assertEquals(1, scrapes.get(), "a failure is kept for a second too");
+    now.addAndGet(1_000_000_000L);
+    assertNull(page.body());
+    assertEquals(2, scrapes.get());
+  }
+
+  @Test
+  void aFailedScrapeIs503ToTheScraper() throws Exception {
+    start(WebSocketChatServer.builder(engine).webApp(false).metrics(() -> {
+      throw new IllegalStateException("a gauge broke");
+    }));
+    try (RawWebSocket c = new RawWebSocket(server.port())) {
+      HttpAnswer page = c.request("GET", "/metrics", "");
+      assertEquals(503, page.status());
+      assertEquals(200, c.request("GET", "/healthz", "").status(), "the connection and the server carry on");
+    }
   }
 }

@@ -133,17 +133,17 @@ public final class ServerRuntime {
     }
   }
 
+  /** Returns the connections open now. Any thread. */
+  public int connectionCount() {
+    return connectionCount.get();
+  }
+
   /**
    * Returns the bound port.
    *
    * @return the port
    * @throws IllegalStateException before {@link #start}
    */
-  /** Returns the connections open now. Any thread. */
-  public int connectionCount() {
-    return connectionCount.get();
-  }
-
   public int port() {
     synchronized (lock) {
       if (!config.listen()) {
