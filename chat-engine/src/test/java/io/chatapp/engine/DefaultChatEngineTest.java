@@ -107,6 +107,19 @@ class DefaultChatEngineTest {
   }
 
   @Test
+  void aLoginRefusedForTheSessionLimitIsNotARefusedLogin() {
+    engine.close();
+    engine = DefaultChatEngine.builder().store(store).clock(Clock.fixed(NOW, ZoneOffset.UTC)).passwordIterations(1000)
+        .deliveryExecutor(delivery).maxSessionsPerUser(1).build();
+    ChatEngineListener events = mock(ChatEngineListener.class);
+    engine.addListener(events);
+    login("alice");
+    ChatException full = assertThrows(ChatException.class, () -> engine.login("alice", PASSWORD));
+    assertEquals("TOO_MANY_SESSIONS", full.reason());
+    verify(events, never()).onLoginRefused(any());
+  }
+
+  @Test
   void failingEngineListenerDoesNotBreakSend() {
     ChatEngineListener failing = mock(ChatEngineListener.class);
     doThrow(new IllegalStateException("boom")).when(failing).onMessageStored(any());
