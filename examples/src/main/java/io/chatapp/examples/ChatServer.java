@@ -218,7 +218,7 @@ public final class ChatServer implements Callable<Integer> {
     ChatEngine engine = builder.store(store).build();
     PrometheusMeterRegistry registry = metrics ? ServerMetrics.registry() : null;
     ChatMetrics chatMetrics = registry != null ? ChatMetrics.bind(engine, registry).store(store) : null;
-    Transport.HttpPages pages = new Transport.HttpPages(store::checkReachable,
+    Transport.Operations pages = new Transport.Operations(store::checkReachable,
         registry != null ? registry::scrape : null);
     ServerLimits limits = new ServerLimits(maxConnections, maxConnectionsPerAddress, maxBufferedBytes, maxFrameBytes,
         maxOutboundBytes, handshakeTimeout, idleTimeout, socketWorkers);

@@ -35,7 +35,7 @@ enum Transport {
     }
 
     @Override
-    RunningServer start(ChatEngine engine, String host, int port, Tls tls, ServerLimits limits, HttpPages pages)
+    RunningServer start(ChatEngine engine, String host, int port, Tls tls, ServerLimits limits, Operations pages)
         throws Exception {
       SocketChatServer.Builder builder = SocketChatServer.builder(engine).host(host).port(port);
       limits.applyTo(builder);
@@ -59,9 +59,12 @@ enum Transport {
     }
 
     @Override
-    RunningServer start(ChatEngine engine, String host, int port, Tls tls, ServerLimits limits, HttpPages pages)
+    RunningServer start(ChatEngine engine, String host, int port, Tls tls, ServerLimits limits, Operations pages)
         throws Exception {
       GrpcChatServer.Builder builder = GrpcChatServer.builder(engine).host(host).port(port);
+      if (pages.readiness() != null) {
+        builder.readinessCheck(pages.readiness());
+      }
       limits.applyTo(builder);
       if (tls != null) {
         builder.tls(tls.certChainPem(), tls.privateKeyPem());
@@ -84,10 +87,13 @@ enum Transport {
     }
 
     @Override
-    RunningServer start(ChatEngine engine, String host, int port, Tls tls, ServerLimits limits, HttpPages pages)
+    RunningServer start(ChatEngine engine, String host, int port, Tls tls, ServerLimits limits, Operations pages)
         throws Exception {
       WebSocketChatServer.Builder builder = WebSocketChatServer.builder(engine).host(host).port(port)
-          .frames(limits::applyTo).readinessCheck(pages.readiness());
+          .frames(limits::applyTo);
+      if (pages.readiness() != null) {
+        builder.readinessCheck(pages.readiness());
+      }
       if (pages.metrics() != null) {
         builder.metrics(pages.metrics());
       }
@@ -142,22 +148,23 @@ enum Transport {
 
   /** Starts serving {@code engine}, with TLS unless {@code tls} is null; port 0 picks a free one. */
   RunningServer start(ChatEngine engine, String host, int port, Tls tls, ServerLimits limits) throws Exception {
-    return start(engine, host, port, tls, limits, HttpPages.NONE);
+    return start(engine, host, port, tls, limits, Operations.NONE);
   }
 
   /**
    * Starts serving {@code engine} as {@link #start(ChatEngine, String, int, Tls, ServerLimits)}
-   * does, the HTTP port serving {@code pages} besides the chat.
+   * does, answering operators as {@code pages} says.
    */
   abstract RunningServer start(ChatEngine engine, String host, int port, Tls tls, ServerLimits limits,
-      HttpPages pages) throws Exception;
+      Operations pages) throws Exception;
 
   /**
-   * What the HTTP port serves besides the chat: {@code /readyz} asks {@code readiness} (the
-   * store's check), and {@code /metrics} serves {@code metrics}'s page unless it is null.
+   * What operators ask a server besides the chat: {@code readiness} (the store's check) for the
+   * HTTP port's {@code /readyz} and gRPC's health service, and {@code metrics}'s page for the HTTP
+   * port's {@code /metrics}; either may be null (ready while running; no {@code /metrics}).
    */
-  record HttpPages(Runnable readiness, Supplier<String> metrics) {
-    static final HttpPages NONE = new HttpPages(() -> {}, null);
+  record Operations(Runnable readiness, Supplier<String> metrics) {
+    static final Operations NONE = new Operations(null, null);
   }
 
   /** A server's PEM certificate chain and PKCS#8 private key. */

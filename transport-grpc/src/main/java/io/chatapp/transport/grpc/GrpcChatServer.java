@@ -49,13 +49,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  * server on the same address on their own.
  *
  * <p>Beside the chat it serves the standard gRPC health service ({@code grpc.health.v1.Health}:
- * {@code SERVING} while it runs, {@code NOT_SERVING} once {@link #close()} begins) and server
+ * {@code SERVING} while it runs and its {@linkplain Builder#readinessCheck readiness check}
+ * passes, {@code NOT_SERVING} while the check fails and once {@link #close()} begins) and server
  * reflection ({@code grpc.reflection.v1}, see {@link Builder#reflection}); neither needs a
  * session.
  *
  * <p>Thread-safe.
  */
 public final class GrpcChatServer implements AutoCloseable {
+  // How often the readiness check runs, and how long it may take before it counts as failing:
+  // as the WebSocket server's /readyz.
+  private static final long READINESS_PERIOD_MILLIS = 1000;
+  private static final long READINESS_TIMEOUT_MILLIS = 2000;
+
   /** Default {@link Builder#maxInboundMessageBytes}: 256 KiB. */
   public static final int DEFAULT_MAX_INBOUND_MESSAGE_BYTES = 256 * 1024;
   /** Default {@link Builder#maxBufferedMessagesPerStream}. */
@@ -113,6 +119,7 @@ public final class GrpcChatServer implements AutoCloseable {
   private final ExecutorService ownedExecutor;
   private final EngineChatService service;
   private final StandardServices standardServices;
+  private final ReadinessLoop readiness; // null without a readiness check
   private final ConnectionLimiter connectionLimiter;
   private final PendingAnswerBudget pendingAnswers;
   private final ConnectionLog connectionLog;
@@ -150,6 +157,8 @@ public final class GrpcChatServer implements AutoCloseable {
     this.service = new EngineChatService(b.engine, b.maxBufferedMessagesPerStream,
         new OutboundBudget(b.maxBufferedBytes));
     this.standardServices = new StandardServices(b.reflection);
+    this.readiness = b.readinessCheck == null ? null
+        : new ReadinessLoop(b.readinessCheck, (ready, why) -> standardServices.ready(ready), READINESS_TIMEOUT_MILLIS);
   }
 
   /**
@@ -225,6 +234,9 @@ public final class GrpcChatServer implements AutoCloseable {
       eventLoops = loops;
       server = created;
       standardServices.serving();
+      if (readiness != null) {
+        readiness.start(READINESS_PERIOD_MILLIS);
+      }
       LOG.log(System.Logger.Level.INFO, "chat gRPC server listening on " + host + ":" + created.getPort()
           + (isTls() ? " (TLS)" : " (plaintext)"));
       return this;
@@ -299,6 +311,9 @@ public final class GrpcChatServer implements AutoCloseable {
       // NOT_SERVING first, so that a health check or watch sees the server going before its
       // calls are refused.
       standardServices.shutDown();
+      if (readiness != null) {
+        readiness.close();
+      }
       toStop.shutdown();
       service.shutDownStreams();
       try {
@@ -412,6 +427,7 @@ public final class GrpcChatServer implements AutoCloseable {
     private Path privateKeyPem;
     private boolean reflection = true;
     private boolean reflectionSet;
+    private Runnable readinessCheck;
 
     private Builder(ChatEngine engine) {
       this.engine = engine;
@@ -801,6 +817,31 @@ public final class GrpcChatServer implements AutoCloseable {
       checkNotSet(reflectionSet, "reflection", reflection);
       this.reflection = enabled;
       reflectionSet = true;
+      return this;
+    }
+
+    /**
+     * Sets what the health service follows beside the server's own life: a check that returns
+     * when the server can serve and throws, its message saying why, when it cannot; an operator's
+     * application passes its store's {@code checkReachable}. It runs once a second on a thread of
+     * its own; while it fails, or has not answered within 2 seconds, {@code grpc.health.v1}
+     * reports the server and {@code chatapp.v1.ChatService} {@code NOT_SERVING}, and
+     * {@code SERVING} again once it passes. A check that hangs is not started again until it
+     * returns. Default: {@code SERVING} while the server runs.
+     *
+     * @param check the check
+     * @return this builder
+     * @throws IllegalArgumentException if {@code check} is {@code null}
+     * @throws IllegalStateException if set before
+     */
+    public Builder readinessCheck(Runnable check) {
+      if (readinessCheck != null) {
+        throw new IllegalStateException("readinessCheck was set already");
+      }
+      if (check == null) {
+        throw new IllegalArgumentException("readinessCheck must not be null");
+      }
+      this.readinessCheck = check;
       return this;
     }
 

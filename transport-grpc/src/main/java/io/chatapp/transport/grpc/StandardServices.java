@@ -79,6 +79,19 @@ final class StandardServices implements ServerInterceptor {
   }
 
   /**
+   * Reports the chat service and the server {@code SERVING} or {@code NOT_SERVING}, as the
+   * readiness check found; nothing once shutting down (the health manager ignores it then).
+   */
+  void ready(boolean ready) {
+    if (shuttingDown) {
+      return;
+    }
+    ServingStatus status = ready ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
+    health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, status);
+    health.setStatus(ChatServiceGrpc.SERVICE_NAME, status);
+  }
+
+  /**
    * Reports every service {@code NOT_SERVING} for good, then ends each call still open, and each
    * one that starts from now on, with {@code UNAVAILABLE}. Calling it again does nothing more.
    */

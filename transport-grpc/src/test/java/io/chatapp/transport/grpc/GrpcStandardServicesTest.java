@@ -1,6 +1,7 @@
 package io.chatapp.transport.grpc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -25,9 +26,12 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -84,25 +88,8 @@ class GrpcStandardServicesTest {
   @Test
   void healthWatchHearsNotServingWhenTheServerClosesAndThenEnds() throws Exception {
     start(GrpcChatServer.builder(engine).shutdownTimeout(Duration.ofSeconds(60)));
-    BlockingQueue<ServingStatus> statuses = new LinkedBlockingQueue<>();
     CompletableFuture<Status> end = new CompletableFuture<>();
-    HealthGrpc.newStub(channel).watch(HealthCheckRequest.newBuilder().setService("chatapp.v1.ChatService").build(),
-        new StreamObserver<>() {
-          @Override
-          public void onNext(HealthCheckResponse value) {
-            statuses.add(value.getStatus());
-          }
-
-          @Override
-          public void onError(Throwable t) {
-            end.complete(Status.fromThrowable(t));
-          }
-
-          @Override
-          public void onCompleted() {
-            end.complete(Status.OK);
-          }
-        });
+    BlockingQueue<ServingStatus> statuses = watchChatService(end);
     assertEquals(ServingStatus.SERVING, statuses.poll(TIMEOUT_SECONDS, TimeUnit.SECONDS));
     // The open watch stream must not hold the close up for its 60 s shutdown timeout.
     assertTimeoutPreemptively(Duration.ofSeconds(30), server::close);
@@ -189,5 +176,78 @@ class GrpcStandardServicesTest {
       super(status.toString());
       this.status = status;
     }
+  }
+
+  /** Watches the chat service's health: each status it hears goes to the queue, its end to {@code end}. */
+  private BlockingQueue<ServingStatus> watchChatService(CompletableFuture<Status> end) {
+    BlockingQueue<ServingStatus> statuses = new LinkedBlockingQueue<>();
+    HealthGrpc.newStub(channel).watch(HealthCheckRequest.newBuilder().setService("chatapp.v1.ChatService").build(),
+        new StreamObserver<>() {
+          @Override
+          public void onNext(HealthCheckResponse value) {
+            statuses.add(value.getStatus());
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            end.complete(Status.fromThrowable(t));
+          }
+
+          @Override
+          public void onCompleted() {
+            end.complete(Status.OK);
+          }
+        });
+    return statuses;
+  }
+
+  /** Waits for {@code wanted}, skipping repeats of other statuses. */
+  private static void await(BlockingQueue<ServingStatus> statuses, ServingStatus wanted) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
+    ServingStatus s;
+    do {
+      s = statuses.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      assertNotNull(s, "no " + wanted + " within " + TIMEOUT_SECONDS + " s");
+    } while (s != wanted);
+  }
+
+  @Test
+  void healthFollowsTheReadinessCheckBothWays() throws Exception {
+    AtomicBoolean storeDown = new AtomicBoolean();
+    start(GrpcChatServer.builder(engine).readinessCheck(() -> {
+      if (storeDown.get()) {
+        throw new IllegalStateException("the database is unavailable");
+      }
+    }));
+    BlockingQueue<ServingStatus> statuses = watchChatService(new CompletableFuture<>());
+    await(statuses, ServingStatus.SERVING);
+    storeDown.set(true);
+    await(statuses, ServingStatus.NOT_SERVING);
+    assertEquals(ServingStatus.NOT_SERVING, check("").getStatus(), "the server as a whole too");
+    storeDown.set(false);
+    await(statuses, ServingStatus.SERVING);
+  }
+
+  @Test
+  void aCheckThatHangsIsNotServingAfterItsTimeoutAndIsNotStartedAgain() throws Exception {
+    CountDownLatch hanging = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicInteger checks = new AtomicInteger();
+    start(GrpcChatServer.builder(engine).readinessCheck(() -> {
+      if (checks.incrementAndGet() == 2) {
+        hanging.countDown();
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }));
+    BlockingQueue<ServingStatus> statuses = watchChatService(new CompletableFuture<>());
+    assertTrue(hanging.await(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+    await(statuses, ServingStatus.NOT_SERVING);
+    assertEquals(2, checks.get(), "no check started beside the one that hangs");
+    release.countDown();
+    await(statuses, ServingStatus.SERVING);
   }
 }
