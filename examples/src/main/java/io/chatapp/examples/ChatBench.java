@@ -2,6 +2,7 @@ package io.chatapp.examples;
 
 import io.chatapp.api.ChatClient;
 import io.chatapp.api.ChatEngine;
+import io.chatapp.client.ServerAddress;
 import io.chatapp.engine.DefaultChatEngine;
 import io.chatapp.engine.InProcessChatClient;
 import io.chatapp.examples.bench.BenchStore;
@@ -129,6 +130,10 @@ public final class ChatBench implements Callable<Integer> {
 
   @Option(names = "--restarts", description = "Server restarts (reconnect mode).")
   int restarts = 20;
+
+  @Option(names = "--failover", description = "Reconnect mode: start the server again on the other of two ports, as "
+      + "a standby over the same database would, with clients that know both (ClientBuilder.failoverServer).")
+  boolean failover;
 
   @Option(names = "--connections", split = ",", description = "Idle connections to open (connections mode); several, "
       + "such as 1000,5000,10000, measure each against a server of its own.")
@@ -390,16 +395,18 @@ public final class ChatBench implements Callable<Integer> {
           "reconnect mode needs --transport socket, grpc or socket,grpc, was " + transport);
     }
     ReconnectBench.Settings settings = new ReconnectBench.Settings(Math.max(1, clients / 2), rate > 0 ? rate : 300,
-        restarts, size, Duration.ofSeconds(2), sqliteSync, serverJvmArgs);
+        restarts, size, Duration.ofSeconds(2), sqliteSync, serverJvmArgs, failover);
     System.out.printf("chatapp-bench: reconnect over %s; %d pairs (sender -> receiver subscribed from LATEST) at %d msg/s "
-        + "in total, %d-byte messages; a forked server on sqlite-%s killed (kill -9) and restarted %d times, %d s of "
+        + "in total, %d-byte messages; a forked server on sqlite-%s killed (kill -9) and restarted %d times%s, %d s of "
         + "load between; load average %s%n", String.join(" then ", names), settings.pairs(), settings.ratePerSecond(),
-        size, sqliteSync, restarts, settings.steady().toSeconds(), ReconnectBench.loadAverage());
+        size, sqliteSync, restarts, failover ? " on the other of two ports (the clients fail over)" : "",
+        settings.steady().toSeconds(), ReconnectBench.loadAverage());
     List<ReconnectBench.Result> results = new ArrayList<>();
     for (String name : names) {
       Transport chosen = Transport.valueOf(name.toUpperCase(Locale.ROOT));
       System.out.println(name + ":");
-      results.add(ReconnectBench.run(name, (p, listener) -> chosen.connect("127.0.0.1", p, listener), settings,
+      results.add(ReconnectBench.run(name, (ports, listener) -> chosen.connect("127.0.0.1", ports.get(0),
+          ports.stream().skip(1).map(p -> new ServerAddress("127.0.0.1", p)).toList(), listener, null), settings,
           System.out::println));
     }
     ReconnectBench.print(results, System.out);

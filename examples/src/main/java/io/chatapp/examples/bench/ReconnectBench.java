@@ -28,7 +28,9 @@ import java.util.function.Consumer;
 
 /**
  * The reconnect benchmark (issue 13): a server in a JVM of its own over SQLite is killed
- * ({@code kill -9}) and started again on the same ports and the same database, again and again,
+ * ({@code kill -9}) and started again on the same ports and the same database, again and again
+ * (with {@link Settings#failover} on the other of two ports, as a standby would, the clients
+ * knowing both),
  * while pairs of clients carry a steady load: in each pair a sender sends to a receiver that is
  * subscribed from {@link ChatEngine#LATEST}. Per restart it measures the time from the new server
  * serving the transport under test (it prints {@code SERVING transport=port} the moment it
@@ -48,7 +50,7 @@ import java.util.function.Consumer;
 public final class ReconnectBench {
   /** What to run. */
   public record Settings(int pairs, long ratePerSecond, int restarts, int messageBytes, Duration steady,
-      SqliteSync sync, List<String> serverJvmArgs) {
+      SqliteSync sync, List<String> serverJvmArgs, boolean failover) {
     /** Checks the settings. */
     public Settings {
       if (pairs < 1) {
@@ -69,11 +71,14 @@ public final class ReconnectBench {
     }
   }
 
-  /** Connects one client of the transport under test to a loopback port. */
+  /** Connects one client of the transport under test to loopback ports. */
   @FunctionalInterface
   public interface Dialer {
-    /** Connects a client whose pushes go to {@code listener}. */
-    ChatClient connect(int port, ChatClientListener listener) throws Exception;
+    /**
+     * Connects a client whose pushes go to {@code listener}: to the first port, failing over to
+     * the others in order.
+     */
+    ChatClient connect(List<Integer> ports, ChatClientListener listener) throws Exception;
   }
 
   /**
@@ -117,7 +122,8 @@ public final class ReconnectBench {
   private final List<PairLedger> pairs = new ArrayList<>();
   private final List<CompletableFuture<Message>> sends = new ArrayList<>(); // pacing thread, then the run thread
   private ForkedServer server; // run thread only
-  private int port; // run thread only
+  private final List<Integer> ports = new ArrayList<>(); // run thread only: one, or two with failover
+  private int serving; // run thread only: the index in ports of the port the server listens on now
   private long servingAt; // run thread only: System.nanoTime() when the server last said it serves the transport
 
   private ReconnectBench(String transport, Dialer dialer, Settings settings, Consumer<String> progress) {
@@ -156,10 +162,11 @@ public final class ReconnectBench {
     });
     try {
       // Only the transport under test, so that the other's start-up does not lengthen the outage.
-      String fixed = Integer.toString(freePort());
-      List<String> serverArgs = new ArrayList<>(List.of(new BenchStore("sqlite", dataDir, settings.sync()).toArgs()));
-      serverArgs.addAll(List.of("0", transport.equals("socket") ? fixed : "-1", transport.equals("grpc") ? fixed : "-1"));
-      startServer(serverArgs);
+      ports.add(freePort());
+      if (settings.failover()) {
+        ports.add(freePort());
+      }
+      startServer(serverArgs(dataDir));
       connectPairs();
       String loadBefore = loadAverage();
       startSending(pacer);
@@ -167,7 +174,7 @@ public final class ReconnectBench {
       List<List<Long>> times = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
       int timedOut = 0;
       for (int round = 1; round <= settings.restarts(); round++) {
-        if (!restart(round, serverArgs, times)) {
+        if (!restart(round, dataDir, times)) {
           timedOut++;
         }
         holdLoad();
@@ -201,12 +208,14 @@ public final class ReconnectBench {
    *
    * @return whether every receiver came back in time
    */
-  private boolean restart(int round, List<String> serverArgs, List<List<Long>> times) throws Exception {
+  private boolean restart(int round, Path dataDir, List<List<Long>> times) throws Exception {
     CountDownLatch back = new CountDownLatch(2 * pairs.size());
     List<PairLedger.Round> rounds = pairs.stream().map(p -> p.arm(back)).toList();
     long killedAt = System.nanoTime();
     server.kill();
-    startServer(serverArgs);
+    // With failover the new server, a standby over the same database, listens on the other port.
+    serving = (serving + 1) % ports.size();
+    startServer(serverArgs(dataDir));
     times.get(0).add(servingAt - killedAt);
     if (!back.await(ROUND_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
       progress.accept(String.format("  restart %2d: not every receiver came back within %d s", round,
@@ -226,11 +235,19 @@ public final class ReconnectBench {
     return true;
   }
 
+  // Only the transport under test, so that the other's start-up does not lengthen the outage.
+  private List<String> serverArgs(Path dataDir) {
+    String port = Integer.toString(ports.get(serving));
+    List<String> args = new ArrayList<>(List.of(new BenchStore("sqlite", dataDir, settings.sync()).toArgs()));
+    args.addAll(List.of("0", transport.equals("socket") ? port : "-1", transport.equals("grpc") ? port : "-1"));
+    return args;
+  }
+
   private void startServer(List<String> args) throws IOException {
-    String serving = "SERVING " + transport + "=";
+    String servingLine = "SERVING " + transport + "=";
     servingAt = 0;
     server = ForkedServer.start(settings.serverJvmArgs(), BenchServer.class.getName(), args, line -> {
-      if (line.startsWith(serving)) {
+      if (line.startsWith(servingLine)) {
         servingAt = System.nanoTime();
       } else if (!line.startsWith("SERVING ")) {
         progress.accept("server: " + line);
@@ -240,10 +257,9 @@ public final class ReconnectBench {
     if (servingAt == 0) {
       throw new IllegalStateException("the server did not say when it started serving " + transport);
     }
-    if (p == null) {
-      throw new IllegalStateException("the server does not serve " + transport);
+    if (p == null || p != ports.get(serving).intValue()) {
+      throw new IllegalStateException("the server does not serve " + transport + " on port " + ports.get(serving));
     }
-    port = p;
   }
 
   private void connectPairs() throws Exception {
@@ -252,8 +268,8 @@ public final class ReconnectBench {
     for (int i = 0; i < settings.pairs(); i++) {
       PairLedger p = new PairLedger(i, prefix + "s" + i, prefix + "r" + i);
       pairs.add(p); // before connecting, so that run() closes a half-made set
-      p.receiver = dialer.connect(port, p);
-      p.sender = dialer.connect(port, new ChatClientListener() { });
+      p.receiver = dialer.connect(ports, p);
+      p.sender = dialer.connect(ports, new ChatClientListener() { });
       setup.add(p.receiver.createAccountAsync(p.receiverName, PASSWORD)
           .thenCompose(v -> p.receiver.loginAsync(p.receiverName, PASSWORD))
           .thenCompose(s -> p.receiver.subscribeAsync(ChatEngine.LATEST)));

@@ -20,12 +20,12 @@ import org.junit.jupiter.api.Test;
  */
 class ReconnectBenchSmokeTest {
   private static final ReconnectBench.Settings SMALL =
-      new ReconnectBench.Settings(2, 40, 2, 64, Duration.ofMillis(300), SqliteSync.FULL, List.of("-Xmx128m"));
+      new ReconnectBench.Settings(2, 40, 2, 64, Duration.ofMillis(300), SqliteSync.FULL, List.of("-Xmx128m"), false);
 
   @Test
   void socketClientsLoseAndRepeatNothingAcrossRestarts() throws Exception {
     ReconnectBench.Result r = ReconnectBench.run("socket",
-        (port, listener) -> SocketChatClient.builder().host("127.0.0.1").port(port).listener(listener).build(),
+        (ports, listener) -> SocketChatClient.builder().host("127.0.0.1").port(ports.get(0)).listener(listener).build(),
         SMALL, line -> { });
 
     assertTrue(r.acked() > 0, "no send was acknowledged: " + r);
@@ -42,5 +42,22 @@ class ReconnectBenchSmokeTest {
     String text = printed.toString(StandardCharsets.UTF_8);
     assertTrue(text.contains("resumedP95Ms") && text.contains("\"lost\":0") && text.contains("\"repeated\":0"),
         "the figures in the table and the BENCH line:\n" + text);
+  }
+
+  @Test
+  void clientsThatFailOverToAStandbyOnAnotherPortLoseAndRepeatNothing() throws Exception {
+    ReconnectBench.Settings failover = new ReconnectBench.Settings(2, 40, 2, 64, Duration.ofMillis(300),
+        SqliteSync.FULL, List.of("-Xmx128m"), true);
+    ReconnectBench.Result r = ReconnectBench.run("socket",
+        (ports, listener) -> SocketChatClient.builder().host("127.0.0.1").port(ports.get(0))
+            .failoverServer("127.0.0.1", ports.get(1)).listener(listener).build(),
+        failover, line -> { });
+
+    assertTrue(r.acked() > 0, "no send was acknowledged: " + r);
+    assertEquals(0, r.lost(), "lost messages: " + r);
+    assertEquals(0, r.repeated(), "repeated messages: " + r);
+    assertEquals(0, r.storedTwice(), "messages stored twice: " + r);
+    assertEquals(0, r.sessionsEnded(), "sessions not taken up on the standby: " + r);
+    assertEquals(0, r.roundsTimedOut(), "receivers that did not come back: " + r);
   }
 }
