@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
+import java.util.stream.Stream;
 
 /**
  * The settings every transport's client builder shares, with the same defaults and checks on
@@ -65,11 +66,7 @@ public abstract class ClientBuilder<B extends ClientBuilder<B, C>, C extends Cha
    */
   public final B host(String host) {
     once(this.host, "host");
-    if (host == null || host.isBlank()) {
-      throw new IllegalArgumentException("host must be a host name or IP address, was "
-          + (host == null ? "null" : "blank"));
-    }
-    this.host = host;
+    this.host = ServerAddress.checkHost(host);
     return self();
   }
 
@@ -83,10 +80,7 @@ public abstract class ClientBuilder<B extends ClientBuilder<B, C>, C extends Cha
    */
   public final B port(int port) {
     once(this.port, "port");
-    if (port < 1 || port > 65535) {
-      throw new IllegalArgumentException("port must be 1 to 65535, was " + port);
-    }
-    this.port = port;
+    this.port = ServerAddress.checkPort(port);
     return self();
   }
 
@@ -269,25 +263,6 @@ public abstract class ClientBuilder<B extends ClientBuilder<B, C>, C extends Cha
   }
 
   /**
-   * Returns the host set, or {@code 127.0.0.1}.
-   *
-   * @return the host
-   */
-  protected final String resolvedHost() {
-    return host != null ? host : "127.0.0.1";
-  }
-
-  /**
-   * Returns the port set, or the default.
-   *
-   * @param defaultPort the transport's default port
-   * @return the port
-   */
-  protected final int resolvedPort(int defaultPort) {
-    return port != null ? port : defaultPort;
-  }
-
-  /**
    * Returns the servers to connect to, in the order to try them: the one of host and port
    * (or their defaults), then the {@linkplain #failoverServer failover servers}.
    *
@@ -296,14 +271,11 @@ public abstract class ClientBuilder<B extends ClientBuilder<B, C>, C extends Cha
    * @throws IllegalArgumentException if a failover server is the first server
    */
   protected final List<ServerAddress> resolvedServers(int defaultPort) {
-    ServerAddress first = new ServerAddress(resolvedHost(), resolvedPort(defaultPort));
+    ServerAddress first = new ServerAddress(host != null ? host : "127.0.0.1", port != null ? port : defaultPort);
     if (failoverServers.contains(first)) {
       throw new IllegalArgumentException("failover server " + first + " is the server set with host and port");
     }
-    List<ServerAddress> all = new ArrayList<>(failoverServers.size() + 1);
-    all.add(first);
-    all.addAll(failoverServers);
-    return List.copyOf(all);
+    return Stream.concat(Stream.of(first), failoverServers.stream()).toList();
   }
 
   /**

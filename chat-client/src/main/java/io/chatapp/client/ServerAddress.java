@@ -9,13 +9,25 @@ package io.chatapp.client;
 public record ServerAddress(String host, int port) {
   /** Checks the values. */
   public ServerAddress {
+    checkHost(host);
+    checkPort(port);
+  }
+
+  /** The check of a host every builder makes: not null, not blank. */
+  static String checkHost(String host) {
     if (host == null || host.isBlank()) {
       throw new IllegalArgumentException("host must be a host name or IP address, was "
           + (host == null ? "null" : "blank"));
     }
+    return host;
+  }
+
+  /** The check of a port every builder makes: 1 to 65535. */
+  static int checkPort(int port) {
     if (port < 1 || port > 65535) {
       throw new IllegalArgumentException("port must be 1 to 65535, was " + port);
     }
+    return port;
   }
 
   /**

@@ -5,6 +5,7 @@ import io.chatapp.api.AccountSettings;
 import io.chatapp.api.ChatEngine;
 import io.chatapp.api.ChatEngineListener;
 import io.chatapp.api.ChatException;
+import io.chatapp.api.ChatFutures;
 import io.chatapp.api.Conversation;
 import io.chatapp.api.ErrorCode;
 import io.chatapp.api.HistoryEntry;
@@ -147,11 +148,13 @@ public final class DefaultChatEngine implements ChatEngine {
       checkOpen();
       return credentials.verify(username, password, origin, this::openSession);
     }).whenComplete((session, failure) -> {
-      Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-          ? failure.getCause() : failure;
+      if (failure == null) {
+        return;
+      }
       // Not a login refused for the user's session limit: the password was right.
-      if (cause instanceof ChatException e && (e.code() == ErrorCode.UNAUTHENTICATED
-          || e.reason().equals(Reasons.LOGIN_THROTTLED) || e.reason().equals(Reasons.PASSWORD_WORK_BUSY))) {
+      ChatException e = ChatFutures.toChatException(failure);
+      if (e.code() == ErrorCode.UNAUTHENTICATED || e.reason().equals(Reasons.LOGIN_THROTTLED)
+          || e.reason().equals(Reasons.PASSWORD_WORK_BUSY)) {
         events.fire(l -> l.onLoginRefused(e.code()));
       }
     });

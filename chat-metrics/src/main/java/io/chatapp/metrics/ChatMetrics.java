@@ -65,10 +65,7 @@ public final class ChatMetrics implements AutoCloseable {
   private final MeterRegistry registry;
   private final Clock clock;
   private final List<Meter> meters = new ArrayList<>(); // guarded by itself
-  // Micrometer holds a gauge's object weakly: a method reference nobody else holds would be
-  // collected and the gauge read NaN. These keep them. Guarded by meters.
-  private final List<Object> held = new ArrayList<>();
-  private final Set<String> names = new HashSet<>(); // guarded by meters: store and transports added
+  private final Set<String> added = new HashSet<>(); // guarded by meters: "store", "transport NAME"
   private boolean closed; // guarded by meters
   private final ChatEngineListener listener;
 
@@ -173,7 +170,7 @@ public final class ChatMetrics implements AutoCloseable {
    */
   public ChatMetrics store(ChatStore store) {
     Objects.requireNonNull(store, "store");
-    hold(store, "store");
+    claim("store");
     add(FunctionTimer.builder("chatapp.store.commits", store, s -> s.writeStats().transactions(),
             s -> s.writeStats().commitNanos(), TimeUnit.NANOSECONDS)
         .description("the store writer's transactions, and the time they took").register(registry));
@@ -199,10 +196,12 @@ public final class ChatMetrics implements AutoCloseable {
       throw new IllegalArgumentException("transport must name the transport, was blank");
     }
     Objects.requireNonNull(connections, "connections");
-    hold(connections, transport);
+    claim("transport " + transport);
     ToDoubleFunction<IntSupplier> read = IntSupplier::getAsInt;
+    // Micrometer holds a gauge's object weakly: a method reference nobody else holds would be
+    // collected and the gauge read NaN. (The store's meters read the store, which the engine holds.)
     add(Gauge.builder("chatapp.connections", connections, read).tag("transport", transport)
-        .description("connections open now").register(registry));
+        .strongReference(true).description("connections open now").register(registry));
     return this;
   }
 
@@ -214,21 +213,19 @@ public final class ChatMetrics implements AutoCloseable {
       closed = true;
       meters.forEach(registry::remove);
       meters.clear();
-      held.clear();
     }
   }
 
-  // Keeps what a meter reads, once per name: Micrometer would hand a second meter of one name
-  // and tags back as the first, and ignore the second's object.
-  private void hold(Object source, String name) {
+  // Once per store and transport: Micrometer would hand a second meter of one name and tags back
+  // as the first, and ignore the second's object.
+  private void claim(String what) {
     synchronized (meters) {
       if (closed) {
         throw new IllegalStateException("this metrics binding is closed");
       }
-      if (!names.add(name)) {
-        throw new IllegalArgumentException(name + " was added to this binding before");
+      if (!added.add(what)) {
+        throw new IllegalArgumentException(what + " was added to this binding before");
       }
-      held.add(source);
     }
   }
 

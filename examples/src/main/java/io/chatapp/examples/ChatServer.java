@@ -1,14 +1,15 @@
 package io.chatapp.examples;
 
-import io.chatapp.metrics.ChatMetrics;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.chatapp.api.ChatEngine;
+import io.chatapp.client.ServerAddress;
 import io.chatapp.engine.DefaultChatEngine;
 import io.chatapp.engine.EngineBuilder;
 import io.chatapp.engine.store.ChatStore;
+import io.chatapp.metrics.ChatMetrics;
 import io.chatapp.store.jdbc.ChatStores;
 import io.chatapp.store.jdbc.JdbcChatStore;
 import io.chatapp.store.jdbc.SqliteSync;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -256,12 +257,10 @@ public final class ChatServer implements Callable<Integer> {
         System.out.println("chatapp: " + server.transport().name().toLowerCase(java.util.Locale.ROOT)
             + " listening on " + host + ":" + server.port() + (server.tls() ? " (TLS)" : " (plain TCP, no TLS)"));
         if (server.transport() == Transport.WEBSOCKET) {
-          String urlHost = host.contains(":") ? "[" + host + "]" : host;
-          System.out.println("chatapp: web chat at " + (server.tls() ? "https" : "http") + "://" + urlHost + ":"
-              + server.port() + "/ (open it in a browser)");
+          String base = (server.tls() ? "https" : "http") + "://" + new ServerAddress(host, server.port());
+          System.out.println("chatapp: web chat at " + base + "/ (open it in a browser)");
           if (metrics) {
-            System.out.println("chatapp: metrics at " + (server.tls() ? "https" : "http") + "://" + urlHost + ":"
-                + server.port() + "/metrics");
+            System.out.println("chatapp: metrics at " + base + "/metrics");
           }
         }
       }

@@ -24,7 +24,6 @@ public final class FailoverConnector implements Connector {
   private final String description;
   private static final Logger LOG = System.getLogger(FailoverConnector.class.getName());
 
-  private int next; // guarded by this: where the next open starts
   private int used = -1; // guarded by this: the server of the last connection, -1 before the first
 
   private FailoverConnector(List<Connector> servers) {
@@ -57,7 +56,7 @@ public final class FailoverConnector implements Connector {
   public Connection open(LossListener onLost) {
     int start;
     synchronized (this) {
-      start = next;
+      start = (used + 1) % servers.size();
     }
     List<String> failures = new ArrayList<>(servers.size());
     ErrorCode common = null;
@@ -76,7 +75,6 @@ public final class FailoverConnector implements Connector {
         synchronized (this) {
           previous = used;
           used = index;
-          next = (index + 1) % servers.size();
         }
         if (previous != index) {
           // The client's messages name the first server; say where it is now.
@@ -110,15 +108,6 @@ public final class FailoverConnector implements Connector {
   @Override
   public String describe() {
     return description;
-  }
-
-  /**
-   * Returns how many servers this connector tries.
-   *
-   * @return 2 or more
-   */
-  public int size() {
-    return servers.size();
   }
 
   @Override

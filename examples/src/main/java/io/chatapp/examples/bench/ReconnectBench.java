@@ -161,7 +161,6 @@ public final class ReconnectBench {
       return t;
     });
     try {
-      // Only the transport under test, so that the other's start-up does not lengthen the outage.
       ports.add(freePort());
       if (settings.failover()) {
         ports.add(freePort());

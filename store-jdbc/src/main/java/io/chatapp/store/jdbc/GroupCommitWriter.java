@@ -214,11 +214,6 @@ final class GroupCommitWriter implements AutoCloseable {
     return statements.prepared(connection, sql);
   }
 
-  /** Returns how many transactions committed so far. */
-  long transactions() {
-    return transactions;
-  }
-
   /** What the writer did so far, and what waits. Any thread. */
   WriteStats stats() {
     return new WriteStats(transactions, writes, commitNanos, queue.size());

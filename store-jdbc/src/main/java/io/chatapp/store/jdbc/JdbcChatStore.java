@@ -241,11 +241,6 @@ public final class JdbcChatStore implements ChatStore {
     }
   }
 
-  /** Returns how many write transactions committed since the store opened; for tests and metrics. */
-  long transactions() {
-    return writer.transactions();
-  }
-
   /**
    * Queues a write that holds the writer thread until {@code release} opens, so that a test can
    * queue writes behind it and see them share one commit. Returns once the writer holds.

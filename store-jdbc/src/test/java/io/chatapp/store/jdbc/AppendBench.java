@@ -71,11 +71,11 @@ public final class AppendBench {
       t.start();
     }
     Thread.sleep(Math.max(0, (warmUpEnd - System.nanoTime()) / 1_000_000));
-    transactionsAtStart[0] = store.transactions();
+    transactionsAtStart[0] = store.writeStats().transactions();
     for (Thread t : threads) {
       t.join();
     }
-    long transactions = store.transactions() - transactionsAtStart[0];
+    long transactions = store.writeStats().transactions() - transactionsAtStart[0];
     System.out.printf("%s: %d senders, %.0f appends/s, %.1f appends per transaction (%d s after 2 s warm-up)%n",
         name, senders, appends.get() / (double) seconds, appends.get() / (double) Math.max(1, transactions), seconds);
   }

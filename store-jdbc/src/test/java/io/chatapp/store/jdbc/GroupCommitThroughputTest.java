@@ -34,7 +34,7 @@ class GroupCommitThroughputTest {
         store.append(message(ids.incrementAndGet(), "solo", n), null);
       }
       double soloPerSecond = PER_SENDER / seconds(start);
-      long soloTransactions = store.transactions();
+      long soloTransactions = store.writeStats().transactions();
 
       start = System.nanoTime();
       List<CompletableFuture<Void>> senders = new ArrayList<>();
@@ -48,7 +48,7 @@ class GroupCommitThroughputTest {
       }
       CompletableFuture.allOf(senders.toArray(new CompletableFuture<?>[0])).get(120, TimeUnit.SECONDS);
       double groupedPerSecond = SENDERS * PER_SENDER / seconds(start);
-      long groupedTransactions = store.transactions() - soloTransactions;
+      long groupedTransactions = store.writeStats().transactions() - soloTransactions;
 
       System.out.printf("group commit, SQLite synchronous=FULL: 1 sender %.0f appends/s (%d transactions);"
           + " %d senders %.0f appends/s (%d appends in %d transactions)%n", soloPerSecond, soloTransactions,

@@ -148,7 +148,7 @@ class GroupCommitWriterTest {
     }
     held.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
 
-    assertEquals(2, writer.transactions(), "the held write, then all ten in one transaction");
+    assertEquals(2, writer.stats().transactions(), "the held write, then all ten in one transaction");
     assertEquals(List.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10), rows());
   }
 

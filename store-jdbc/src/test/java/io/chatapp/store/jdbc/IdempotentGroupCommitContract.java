@@ -148,7 +148,7 @@ abstract class IdempotentGroupCommitContract {
       tokens.add(login(engine, "sender" + i));
     }
     store.holdWriter(release);
-    long transactionsBefore = store.transactions();
+    long transactionsBefore = store.writeStats().transactions();
     List<Future<Message>> answers = new ArrayList<>();
     for (int i = 0; i < sends; i++) {
       String token = tokens.get(i);
@@ -163,7 +163,7 @@ abstract class IdempotentGroupCommitContract {
     for (Future<Message> answer : answers) {
       seqs.add(answer.get(TIMEOUT_SECONDS, TimeUnit.SECONDS).seq());
     }
-    long transactions = store.transactions() - transactionsBefore;
+    long transactions = store.writeStats().transactions() - transactionsBefore;
     assertTrue(transactions <= 3, sends + " sends took " + transactions + " transactions (the held one, then one)");
     assertEquals(sends, seqs.size());
     assertEquals(1L, seqs.iterator().next());

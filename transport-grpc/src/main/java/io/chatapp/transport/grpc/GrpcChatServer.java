@@ -158,7 +158,7 @@ public final class GrpcChatServer implements AutoCloseable {
         new OutboundBudget(b.maxBufferedBytes));
     this.standardServices = new StandardServices(b.reflection);
     this.readiness = b.readinessCheck == null ? null
-        : new ReadinessLoop(b.readinessCheck, (ready, why) -> standardServices.ready(ready), READINESS_TIMEOUT_MILLIS);
+        : new ReadinessLoop(b.readinessCheck, standardServices::ready, READINESS_TIMEOUT_MILLIS);
   }
 
   /**
@@ -233,7 +233,7 @@ public final class GrpcChatServer implements AutoCloseable {
       }
       eventLoops = loops;
       server = created;
-      standardServices.serving();
+      standardServices.ready(true);
       if (readiness != null) {
         readiness.start(READINESS_PERIOD_MILLIS);
       }
@@ -835,9 +835,7 @@ public final class GrpcChatServer implements AutoCloseable {
      * @throws IllegalStateException if set before
      */
     public Builder readinessCheck(Runnable check) {
-      if (readinessCheck != null) {
-        throw new IllegalStateException("readinessCheck was set already");
-      }
+      checkNotSet(readinessCheck != null, "readinessCheck", readinessCheck);
       if (check == null) {
         throw new IllegalArgumentException("readinessCheck must not be null");
       }

@@ -6,8 +6,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * Runs the server's readiness check once a second and reports each outcome to the health
@@ -22,19 +21,19 @@ final class ReadinessLoop implements AutoCloseable {
   private static final Logger LOG = System.getLogger(ReadinessLoop.class.getName());
 
   private final Runnable check;
-  private final BiConsumer<Boolean, String> report;
+  private final Consumer<Boolean> report;
   private final long timeoutMillis;
   private final ScheduledExecutorService thread;
-  private final AtomicLong checks = new AtomicLong();
+  private long checks; // the checking thread only
   private volatile long running; // the number of the check running now, 0 between checks
   private volatile Boolean lastReady; // for logging changes only
 
   /**
    * @param check returns when ready, throws (its message saying why) when not
-   * @param report hears each outcome: ready or not, and why not
+   * @param report hears each outcome: ready or not
    * @param timeoutMillis how long a check may take before it counts as failing
    */
-  ReadinessLoop(Runnable check, BiConsumer<Boolean, String> report, long timeoutMillis) {
+  ReadinessLoop(Runnable check, Consumer<Boolean> report, long timeoutMillis) {
     this.check = check;
     this.report = report;
     this.timeoutMillis = timeoutMillis;
@@ -52,7 +51,7 @@ final class ReadinessLoop implements AutoCloseable {
   }
 
   private void checkOnce() {
-    long n = checks.incrementAndGet();
+    long n = ++checks;
     running = n;
     CompletableFuture.delayedExecutor(timeoutMillis, TimeUnit.MILLISECONDS, Runnable::run).execute(() -> {
       if (running == n) {
@@ -78,7 +77,7 @@ final class ReadinessLoop implements AutoCloseable {
       lastReady = ready;
       LOG.log(ready ? Level.INFO : Level.WARNING, () -> "gRPC health: " + (ready ? "SERVING" : "NOT_SERVING: " + why));
     }
-    report.accept(ready, why);
+    report.accept(ready);
   }
 
   /** Stops checking; a check running now ends on its own. */

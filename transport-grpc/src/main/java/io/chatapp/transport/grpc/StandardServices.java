@@ -72,20 +72,11 @@ final class StandardServices implements ServerInterceptor {
         .toList();
   }
 
-  /** Reports the chat service, and the server as a whole, {@code SERVING}. */
-  void serving() {
-    health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
-    health.setStatus(ChatServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
-  }
-
   /**
-   * Reports the chat service and the server {@code SERVING} or {@code NOT_SERVING}, as the
-   * readiness check found; nothing once shutting down (the health manager ignores it then).
+   * Reports the chat service, and the server as a whole, {@code SERVING} or {@code NOT_SERVING};
+   * once shut down, the health manager ignores it.
    */
   void ready(boolean ready) {
-    if (shuttingDown) {
-      return;
-    }
     ServingStatus status = ready ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
     health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, status);
     health.setStatus(ChatServiceGrpc.SERVICE_NAME, status);

@@ -23,11 +23,11 @@ final class MetricsPage {
   private final LongSupplier nanos;
   private byte[] body; // guarded by this; null after a failed scrape
   private long madeAt; // guarded by this
-  private boolean made; // guarded by this
 
   MetricsPage(Supplier<String> scrape, LongSupplier nanos) {
     this.scrape = scrape;
     this.nanos = nanos;
+    this.madeAt = nanos.getAsLong() - FRESH_NANOS; // stale: the first ask scrapes
   }
 
   /**
@@ -36,8 +36,7 @@ final class MetricsPage {
    */
   synchronized byte[] body() {
     long now = nanos.getAsLong();
-    if (!made || now - madeAt >= FRESH_NANOS) {
-      made = true;
+    if (now - madeAt >= FRESH_NANOS) {
       madeAt = now;
       try {
         body = scrape.get().getBytes(StandardCharsets.UTF_8);

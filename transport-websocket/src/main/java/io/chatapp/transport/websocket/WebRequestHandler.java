@@ -168,8 +168,8 @@ final class WebRequestHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     boolean head = request.method().equals(HttpMethod.HEAD);
-    if (!readiness) {
-      finish(ctx, probeAnswer(new ReadinessProbe.Status(true, "ok"), head), keepAlive);
+    if (!readiness || parts.readiness() == null) {
+      finish(ctx, probeAnswer(new ReadinessProbe.Status(true, readiness ? "ready" : "ok"), head), keepAlive);
       return;
     }
     CompletableFuture<ReadinessProbe.Status> status = parts.readiness().status();

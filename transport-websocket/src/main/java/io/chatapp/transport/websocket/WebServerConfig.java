@@ -20,7 +20,7 @@ import java.util.function.Supplier;
  * @param httpTimeoutMillis how long a connection has for each HTTP request (TLS handshake
  *     included) and may stay idle between requests
  * @param maxMessageBytes the largest WebSocket frame payload accepted
- * @param readinessCheck what {@code /readyz} asks
+ * @param readinessCheck what {@code /readyz} asks, or {@code null}: ready while the server runs
  * @param metrics what {@code /metrics} serves, or {@code null} for no such page
  */
 record WebServerConfig(

@@ -16,7 +16,7 @@ import java.util.function.Function;
  * @param handshakers makes the WebSocket handshakers
  * @param attach hands an upgraded connection to the socket server; returns {@code null} when
  *     the server refuses it (it has then written its ERROR and shut the output)
- * @param readiness answers {@code /readyz}
+ * @param readiness answers {@code /readyz}; {@code null} when there is no check (ready while running)
  * @param metrics answers {@code /metrics}; {@code null} when the server serves none
  */
 record WebServerParts(

@@ -83,7 +83,8 @@ final class WebServerRuntime {
         new HttpConnectionGate(config.maxHttpConnections(), config.maxHttpConnectionsPerAddress(),
             config.sslContext() != null),
         new WebSocketServerHandshakerFactory(config.path(), WebPaths.SUBPROTOCOL, frames), attach,
-        new ReadinessProbe(config.readinessCheck(), () -> System.nanoTime() / 1_000_000),
+        config.readinessCheck() != null
+            ? new ReadinessProbe(config.readinessCheck(), () -> System.nanoTime() / 1_000_000) : null,
         config.metrics() != null ? new MetricsPage(config.metrics(), System::nanoTime) : null);
   }
 
@@ -151,7 +152,9 @@ final class WebServerRuntime {
    * carried connections has ended them if this server owns it. Harmless if called twice.
    */
   void closeConnections() {
-    parts.readiness().close();
+    if (parts.readiness() != null) {
+      parts.readiness().close();
+    }
     EventLoopGroup g;
     synchronized (lock) {
       g = group;

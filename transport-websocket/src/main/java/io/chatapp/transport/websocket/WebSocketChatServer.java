@@ -502,7 +502,7 @@ public final class WebSocketChatServer implements AutoCloseable {
           maxHttpConnectionsPerAddress != null ? maxHttpConnectionsPerAddress : DEFAULT_MAX_HTTP_CONNECTIONS_PER_ADDRESS,
           (httpTimeout != null ? httpTimeout : Duration.ofSeconds(10)).toMillis(),
           maxMessageBytes != null ? maxMessageBytes : DEFAULT_MAX_MESSAGE_BYTES,
-          readinessCheck != null ? readinessCheck : () -> {},
+          readinessCheck,
           metrics);
       if (shared != null) {
         return new WebSocketChatServer(config, shared, false);

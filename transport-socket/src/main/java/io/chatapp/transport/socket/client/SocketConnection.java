@@ -280,13 +280,11 @@ final class SocketConnection implements Connection {
     return full;
   }
 
-  /** Writes what {@link #takePending} took, then gives the carrier back. */
+  /** Writes what {@link #takePending} took, then gives the carrier back. A caller's thread. */
   private void writeOut(OutgoingFrames batch) throws IOException {
     try {
-      batch.writeTo(carrier);
-      lastSendNanos = System.nanoTime();
+      write(batch);
     } finally {
-      batch.clear();
       synchronized (writeLock) {
         carrierBusy = false;
         if (pending.size() > 0) {
@@ -296,12 +294,27 @@ final class SocketConnection implements Connection {
     }
   }
 
+  private void write(OutgoingFrames batch) throws IOException {
+    try {
+      batch.writeTo(carrier);
+      lastSendNanos = System.nanoTime();
+    } finally {
+      batch.clear();
+    }
+  }
+
   /** Writes what is queued, in few writes: what callers queue meanwhile goes in the next. */
   private void writeLoop() {
     try {
+      boolean wrote = false;
       while (true) {
         OutgoingFrames batch;
         synchronized (writeLock) {
+          // The carrier this thread took for its last batch goes back in the lock it takes anyway;
+          // a caller that found it busy meanwhile queued, and this thread writes that next.
+          if (wrote) {
+            carrierBusy = false;
+          }
           while ((pending.size() == 0 || carrierBusy) && !closed.get() && writeFailure == null) {
             writeLock.wait();
           }
@@ -314,7 +327,8 @@ final class SocketConnection implements Connection {
           }
           batch = takePending();
         }
-        writeOut(batch);
+        write(batch);
+        wrote = true;
       }
     } catch (IOException e) {
       lost("write failed: " + e.getMessage());

@@ -134,7 +134,7 @@ public final class WireReader {
    *     not valid UTF-8
    */
   public String vstring(String field) throws ProtocolException {
-    long length = field == null ? uvarint("length", "") : uvarint(field, " length");
+    long length = uvarint(field, " length");
     if (length > WireWriter.MAX_STRING_BYTES) {
       throw malformed(field + " length " + Long.toUnsignedString(length) + " exceeds the limit "
           + WireWriter.MAX_STRING_BYTES);
