@@ -3,6 +3,8 @@ module io.chatapp.store.jdbc {
   requires transitive io.chatapp.engine;
   requires transitive java.sql;
   requires com.zaxxer.hikari;
+  // Only a cluster node names the driver's types (LISTEN); SQLite users need not have it.
+  requires static org.postgresql.jdbc;
 
   exports io.chatapp.store.jdbc;
 }

@@ -17,6 +17,7 @@ import io.chatapp.api.Subscription;
 import io.chatapp.engine.store.ChatStore;
 import io.chatapp.engine.store.InMemoryChatStore;
 import io.chatapp.engine.store.MailboxState;
+import io.chatapp.engine.store.SharedStoreWatcher;
 import io.chatapp.engine.store.StoredAccount;
 import io.chatapp.engine.store.StoredConversation;
 import java.lang.System.Logger.Level;
@@ -26,11 +27,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -70,8 +73,11 @@ public final class DefaultChatEngine implements ChatEngine {
   private final long maxUnreadPerMailbox;
   private final long maxUnreadPerSender;
   private final EngineListeners events = new EngineListeners();
-  private final AtomicLong lastMessageId;
-  private final AtomicLong lastAccountId;
+  // Account ids of a shared store come in blocks, so that nodes never give the same one.
+  private static final int ACCOUNT_ID_BLOCK = 100;
+  private final boolean shared;
+  private final IdSource messageIds;
+  private final IdSource accountIds;
   private final LiveEvents live;
   private final Conversations conversations;
   private final ConcurrentHashMap<String, Mailbox> mailboxes = new ConcurrentHashMap<>();
@@ -102,10 +108,20 @@ public final class DefaultChatEngine implements ChatEngine {
     this.sessions = new SessionTable(store, clock, tokens, builder.sessionIdleTimeout, builder.sessionLifetime,
         builder.maxSessionsPerUser, builder.sendsPerSecond, builder.sendBurst);
     this.idempotencyWindow = builder.idempotencyWindow;
-    this.lastMessageId = new AtomicLong(store.lastMessageId());
-    this.lastAccountId = new AtomicLong(store.lastAccountId());
-    this.live = new LiveEvents(store, clock, builder.liveReceipts, delivery.executor(), mailboxes::get);
+    this.shared = store.isShared();
+    this.messageIds = shared
+        ? IdSource.of(store::newMessageId)
+        : IdSource.after(store.lastMessageId());
+    this.accountIds = shared
+        ? IdSource.reserved(store::reserveAccountIds, ACCOUNT_ID_BLOCK)
+        : IdSource.after(store.lastAccountId());
+    this.live = new LiveEvents(store, clock, builder.liveReceipts, delivery.executor(), mailboxes::get,
+        mailboxes::values);
     this.conversations = new Conversations(store, pageTokens, live, this::mailboxOrNull);
+    if (shared) {
+      store.watch(new SharedChanges());
+      live.askWhoIsOnline();
+    }
     this.sweeper = Sweeper.start(this::sweep, builder.sweepInterval, live::flushDelivered, DELIVERED_FLUSH_INTERVAL);
   }
 
@@ -199,7 +215,7 @@ public final class DefaultChatEngine implements ChatEngine {
   /** Stores a new account whose password is hashed already. On a password thread. */
   private void createAccountNow(String username, String passwordHash) {
     checkOpen();
-    StoredAccount account = new StoredAccount(username, passwordHash, clock.instant(), lastAccountId.incrementAndGet());
+    StoredAccount account = new StoredAccount(username, passwordHash, clock.instant(), accountIds.next());
     if (!store.insertAccount(account)) {
       throw taken(username);
     }
@@ -345,7 +361,7 @@ public final class DefaultChatEngine implements ChatEngine {
 
   private CompletableFuture<Message> store(SessionState sender, String recipient, String text, String clientMessageId,
       Executor completions) {
-    long id = lastMessageId.incrementAndGet();
+    long id = messageIds.next();
     CompletableFuture<Message> appended = onMailbox(StoredAccount.key(recipient), mailbox -> mailbox.append(store, id,
         sender, text, clock.instant(), clientMessageId, maxUnreadPerMailbox, maxUnreadPerSender, completions));
     // Runs where the append finished: on this thread for a store that does not batch, else on
@@ -483,6 +499,99 @@ public final class DefaultChatEngine implements ChatEngine {
     events.fire(l -> l.onAccountDeleted(account.username()));
   }
 
+  /**
+   * Hears what other engines changed in a shared store. Called by the store's listening thread;
+   * the checks after a reconnection, which read the store for every session, go to a delivery
+   * thread.
+   */
+  private final class SharedChanges implements SharedStoreWatcher {
+    @Override
+    public void appended(Map<String, Long> lastSeqByUserKey) {
+      lastSeqByUserKey.forEach((key, seq) -> {
+        Mailbox mailbox = mailboxes.get(key);
+        if (mailbox != null) {
+          mailbox.appendedElsewhere(seq);
+        }
+      });
+    }
+
+    @Override
+    public void changed(Set<String> userKeys) {
+      for (String key : userKeys) {
+        Mailbox mailbox = mailboxes.get(key);
+        if (mailbox != null) {
+          mailbox.changedElsewhere();
+        }
+      }
+    }
+
+    @Override
+    public void sessionsChanged(Set<String> userKeys) {
+      changed(userKeys);
+      // Here, not on another thread: a request that arrives after a later notice must see it.
+      userKeys.forEach(DefaultChatEngine.this::endIfDeletedElsewhere);
+      sessions.dropRevoked(userKeys::contains);
+    }
+
+    @Override
+    public void told(String node, String notice) {
+      live.heard(node, notice);
+    }
+
+    @Override
+    public void nodeLeft(String node) {
+      live.nodeLeft(node);
+    }
+
+    @Override
+    public void lostTrack() {
+      List<Mailbox> loaded = List.copyOf(mailboxes.values());
+      for (Mailbox mailbox : loaded) {
+        mailbox.changedElsewhere();
+        mailbox.appendedElsewhere(Long.MAX_VALUE); // read on as far as the store goes
+      }
+      onDelivery(() -> {
+        loaded.forEach(m -> endIfDeletedElsewhere(m.key));
+        sessions.dropRevoked(key -> true);
+      });
+    }
+
+    private void onDelivery(Runnable task) {
+      try {
+        delivery.executor().execute(() -> {
+          try {
+            task.run();
+          } catch (RuntimeException e) {
+            // The sessions stay cached until they next fail a read of the store; nothing else is lost.
+            LOG.log(Level.WARNING, "checking what another server changed failed: " + e.getMessage());
+          }
+        });
+      } catch (RejectedExecutionException e) {
+        // Shutting down: every subscription ends anyway.
+      }
+    }
+  }
+
+  /**
+   * Ends what this engine holds of an account that another engine of a shared store deleted: its
+   * mailbox, sessions and subscriptions. On the store's listening thread, or a delivery thread.
+   */
+  private void endIfDeletedElsewhere(String userKey) {
+    Mailbox mailbox = mailboxes.get(userKey);
+    if (store.findAccount(userKey).isPresent()) {
+      return;
+    }
+    List<EngineSubscription> subscriptions = mailbox == null ? List.of() : mailbox.subscriptions();
+    if (mailbox != null) {
+      mailboxes.remove(userKey, mailbox);
+    }
+    sessions.removeUser(userKey);
+    EngineSubscription.endAll(subscriptions, ErrorCode.UNAUTHENTICATED, Reasons.SESSION_ENDED,
+        "the account was deleted");
+    // The store withdrew this user's unread messages from other mailboxes: recount them there.
+    mailboxes.values().forEach(Mailbox::forgetUnread);
+  }
+
   /** As the store says: the engine's own locks are held for microseconds, never across I/O. */
   @Override
   public boolean mayBlock() {
@@ -573,7 +682,7 @@ public final class DefaultChatEngine implements ChatEngine {
       if (store.findAccount(userKey).isEmpty()) {
         throw Rules.noSuchUser(userKey);
       }
-      mailbox = mailboxes.computeIfAbsent(userKey, key -> new Mailbox(key, live::onlineChanged));
+      mailbox = mailboxes.computeIfAbsent(userKey, key -> new Mailbox(key, live::onlineChanged, shared));
     }
     return mailbox;
   }
@@ -581,7 +690,21 @@ public final class DefaultChatEngine implements ChatEngine {
   /** Whether a user looks online to a viewer: only to the peers of a conversation, and never when hidden. */
   private boolean isOnlineFor(SessionState viewer, String userKey) {
     Mailbox mailbox = mailboxes.get(userKey);
-    return mailbox != null && mailbox.isOnline() && mailbox.settings().showPresence()
+    if (live.isOnlineElsewhere(userKey)) {
+      // Online on another node only: this node loads the account to read its settings.
+      mailbox = mailboxOrNull(userKey);
+      try {
+        if (mailbox != null) {
+          mailbox.load(store);
+        }
+      } catch (ChatException e) {
+        if (e.code() != ErrorCode.NOT_FOUND) {
+          throw e;
+        }
+        return false; // deleted meanwhile
+      }
+    }
+    return mailbox != null && live.isOnline(mailbox) && mailbox.settings().showPresence()
         && (mailbox.accountId() == viewer.accountId || store.hasConversation(viewer.accountId, mailbox.accountId()));
   }
 

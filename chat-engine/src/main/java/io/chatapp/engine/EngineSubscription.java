@@ -16,6 +16,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One subscription to a mailbox: a bounded queue that senders offer to without waiting, drained
@@ -62,6 +63,8 @@ final class EngineSubscription implements Subscription {
   private final WaitingReceipts receipts = new WaitingReceipts();
   private final AtomicBoolean scheduled = new AtomicBoolean();
   private volatile boolean active = true;
+  // The highest seq another engine of a shared store committed and told of; the drain reads it up.
+  private final AtomicLong committedElsewhere = new AtomicLong();
   private volatile ChatException endReason;
 
   // Owned by the drain task; published to it by the scheduling CAS.
@@ -125,6 +128,17 @@ final class EngineSubscription implements Subscription {
     queued.incrementAndGet();
     queue.offer(queueing);
     schedule();
+  }
+
+  /**
+   * Has the drain read the mailbox from the store up to {@code seq} (or as far as it goes), which
+   * another engine of a shared store committed; never blocks and queues nothing, so notices
+   * cannot fill the queue. Called by the store's listening thread.
+   */
+  void catchUpTo(long seq) {
+    if (active && committedElsewhere.accumulateAndGet(seq, Math::max) > 0) {
+      schedule();
+    }
   }
 
   SessionState session() {
@@ -191,6 +205,10 @@ final class EngineSubscription implements Subscription {
     try {
       int budget = PAGE;
       while (active && budget > 0) {
+        long elsewhere = committedElsewhere.getAndSet(0);
+        if (elsewhere > catchUpTo) {
+          catchUpTo = elsewhere;
+        }
         if (delivered < catchUpTo) {
           budget -= catchUp();
           continue;
@@ -228,7 +246,7 @@ final class EngineSubscription implements Subscription {
     }
     scheduled.set(false);
     // Re-check after releasing the flag: an offer or end in between may have seen it still set.
-    if (!active || !queue.isEmpty() || delivered < catchUpTo) {
+    if (!active || !queue.isEmpty() || delivered < catchUpTo || committedElsewhere.get() > delivered) {
       schedule();
     }
   }

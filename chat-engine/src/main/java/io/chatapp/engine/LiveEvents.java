@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.chatapp.api.AccountSettings;
 import io.chatapp.api.Carbon;
+import io.chatapp.api.ChatEvent;
 import io.chatapp.api.Message;
 import io.chatapp.api.MessageStatus;
 import io.chatapp.api.Presence;
@@ -17,6 +18,7 @@ import io.chatapp.engine.store.StoredConversation;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +27,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * What the engine pushes besides mailbox messages: carbons of a user's own messages to their
@@ -55,6 +58,8 @@ final class LiveEvents {
   // Runs what a presence change costs in store work, off the thread that changed it.
   private final Executor background;
   private final Cache<Long, Long> lastTyping;
+  // The other nodes of a shared store, told every event offered here; null for a store of one engine.
+  private final ClusterEvents cluster;
   // Delivered marks not written yet, by mailbox key; the sweeper thread drains it.
   private final ConcurrentHashMap<String, Long> unwrittenDelivered = new ConcurrentHashMap<>();
 
@@ -63,8 +68,9 @@ final class LiveEvents {
    * @param loaded finds a mailbox in memory by key, or returns null; never loads one
    */
   LiveEvents(ChatStore store, Clock clock, boolean pushReceipts, Executor background,
-      Function<String, Mailbox> loaded) {
+      Function<String, Mailbox> loaded, Supplier<Collection<Mailbox>> all) {
     this.store = store;
+    this.cluster = store.isShared() ? new ClusterEvents(store, loaded, all) : null;
     this.background = background;
     this.pushReceipts = pushReceipts;
     this.clock = clock;
@@ -87,6 +93,54 @@ final class LiveEvents {
     if (own != null && own.isOnline()) {
       own.offerEvent(new Carbon(message), sender);
     }
+    if (cluster != null) {
+      cluster.tellCarbon(message);
+    }
+  }
+
+  /** What another node of a shared store told; on the store's listening thread. */
+  void heard(String node, String notice) {
+    if (cluster != null) {
+      cluster.heard(node, notice);
+    }
+  }
+
+  /** Asks the other nodes of a shared store who is online there, once this engine hears them. */
+  void askWhoIsOnline() {
+    if (cluster != null) {
+      cluster.askWhoIsOnline();
+    }
+  }
+
+  /** Another node of a shared store left: who it said was online is not. */
+  void nodeLeft(String node) {
+    if (cluster != null) {
+      cluster.nodeLeft(node);
+    }
+  }
+
+  /** Whether a user has a device online on this node or, with a shared store, on another. */
+  boolean isOnline(Mailbox user) {
+    return user.isOnline() || (cluster != null && cluster.onlineElsewhere(user.key));
+  }
+
+  /** Whether another node of a shared store has a device of this user online. */
+  boolean isOnlineElsewhere(String key) {
+    return cluster != null && cluster.onlineElsewhere(key);
+  }
+
+  /**
+   * Offers an event to the devices of an account here, if its mailbox is loaded and online, and
+   * tells the other nodes of a shared store, where more of its devices may be.
+   */
+  private void offerTo(String key, long accountId, ChatEvent event) {
+    Mailbox mailbox = loadedAccount(key, accountId);
+    if (mailbox != null) {
+      mailbox.offerEvent(event, null);
+    }
+    if (cluster != null) {
+      cluster.tell(key, accountId, event);
+    }
   }
 
   /**
@@ -100,6 +154,9 @@ final class LiveEvents {
       return; // another device got them first and told the senders
     }
     unwrittenDelivered.merge(recipient.key, top, Math::max);
+    if (cluster != null) {
+      cluster.tellDelivered(recipient.key, top);
+    }
     if (!pushReceipts) {
       return;
     }
@@ -110,10 +167,8 @@ final class LiveEvents {
       }
     }
     for (Message last : lastBySender.values()) {
-      Mailbox sender = loadedAccount(StoredAccount.key(last.sender()), last.senderId());
-      if (sender != null) {
-        sender.offerEvent(new Receipt(last.recipient(), last.recipientId(), MessageStatus.DELIVERED, last.id()), null);
-      }
+      offerTo(StoredAccount.key(last.sender()), last.senderId(),
+          new Receipt(last.recipient(), last.recipientId(), MessageStatus.DELIVERED, last.id()));
     }
   }
 
@@ -130,9 +185,14 @@ final class LiveEvents {
       if (last.senderId() == reader.accountId()) {
         continue;
       }
-      Mailbox sender = loadedAccount(StoredAccount.key(last.sender()), last.senderId());
+      String senderKey = StoredAccount.key(last.sender());
+      Receipt receipt = new Receipt(reader.username(), reader.accountId(), MessageStatus.READ, last.id());
+      Mailbox sender = loadedAccount(senderKey, last.senderId());
       if (sender != null && sender.settings().readReceipts()) {
-        sender.offerEvent(new Receipt(reader.username(), reader.accountId(), MessageStatus.READ, last.id()), null);
+        sender.offerEvent(receipt, null);
+      }
+      if (cluster != null) {
+        cluster.tell(senderKey, last.senderId(), receipt); // the sender's setting is checked there
       }
     }
   }
@@ -150,6 +210,10 @@ final class LiveEvents {
     if (!user.isOnline()) {
       lastSeen = clock.instant();
       user.lastSeen(lastSeen);
+    }
+    if (cluster != null) {
+      // Before the announcement, which a peer's node may read it for: notices keep their order.
+      cluster.tellOnline(user.key, user.isOnline(), lastSeen);
     }
     Instant seen = lastSeen;
     try {
@@ -179,19 +243,24 @@ final class LiveEvents {
       if (c.peerId() == user.accountId()) {
         continue;
       }
-      Mailbox peer = loadedAccount(StoredAccount.key(c.peerUsername()), c.peerId());
-      if (peer != null) {
-        peer.offerEvent(presence, null);
-      }
+      offerTo(StoredAccount.key(c.peerUsername()), c.peerId(), presence);
     }
   }
 
   /** Pushes to a new subscription the presence of the peers of its user's recent conversations who are online. */
   void presenceSnapshot(Mailbox user, EngineSubscription subscription) {
     for (StoredConversation c : store.conversations(user.accountId(), Long.MAX_VALUE, PRESENCE_FANOUT)) {
-      Mailbox peer = loadedAccount(StoredAccount.key(c.peerUsername()), c.peerId());
-      if (peer != null && c.peerId() != user.accountId() && peer.settings().showPresence()) {
+      if (c.peerId() == user.accountId()) {
+        continue;
+      }
+      String peerKey = StoredAccount.key(c.peerUsername());
+      Mailbox peer = loadedAccount(peerKey, c.peerId());
+      if (peer != null && peer.settings().showPresence()) {
         subscription.offerEvent(presenceOf(peer));
+      } else if (peer == null && isOnlineElsewhere(peerKey)) {
+        // Online on another node only: its settings are read from the store.
+        store.findAccount(peerKey).filter(a -> a.id() == c.peerId() && a.settings().showPresence())
+            .ifPresent(a -> subscription.offerEvent(new Presence(a.username(), a.id(), true, null)));
       }
     }
   }
@@ -201,7 +270,7 @@ final class LiveEvents {
     if (!user.settings().showPresence()) {
       return hidden(user.username(), user.accountId());
     }
-    boolean online = user.isOnline();
+    boolean online = isOnline(user);
     return new Presence(user.username(), user.accountId(), online, online ? null : user.lastSeen());
   }
 
@@ -223,8 +292,8 @@ final class LiveEvents {
 
   /** Forwards a typing notice unless one went to this peer in the last {@link Typing#MIN_INTERVAL}. */
   void typing(SessionState from, Mailbox to) {
-    if (!to.isOnline()) {
-      return;
+    if (!to.isOnline() && cluster == null) {
+      return; // with other nodes, the peer may be online there
     }
     // One key per ordered pair of account ids; ids stay far below 2^31 in practice, and a clash
     // only merges two pairs' rate limits.
@@ -233,17 +302,24 @@ final class LiveEvents {
       return;
     }
     if (store.hasConversation(from.accountId, to.accountId())) {
-      to.offerEvent(new Typing(from.username, from.accountId), null);
+      offerTo(to.key, to.accountId(), new Typing(from.username, from.accountId));
     }
   }
 
   /** Tells a peer that a deleted account withdrew its unread messages from the peer's mailbox. */
   void withdrawn(StoredAccount deleted, List<StoredConversation> peers) {
     for (StoredConversation c : peers) {
-      Mailbox peer = loadedAccount(StoredAccount.key(c.peerUsername()), c.peerId());
-      if (peer != null && c.peerId() != deleted.id()) {
+      if (c.peerId() == deleted.id()) {
+        continue;
+      }
+      String peerKey = StoredAccount.key(c.peerUsername());
+      Mailbox peer = loadedAccount(peerKey, c.peerId());
+      if (peer != null) {
         long readSeq = peer.readMark(store);
         peer.offerEvent(new Withdrawal(deleted.username(), deleted.id(), readSeq), null);
+      }
+      if (cluster != null) {
+        cluster.tell(peerKey, c.peerId(), new Withdrawal(deleted.username(), deleted.id(), 0)); // read mark: theirs
       }
     }
   }

@@ -46,6 +46,8 @@ final class Mailbox {
 
   final String key;
   private final OnlineChange onlineChange;
+  // Other engines append to this mailbox too (a shared store): the store gives the seqs.
+  private final boolean shared;
   private final Object lock = new Object();
   private String username; // guarded by lock; null until loaded
   // Set by the load; read without the lock by events, which tolerate 0 (not loaded yet).
@@ -73,9 +75,10 @@ final class Mailbox {
   // Copy-on-write under lock, so that offering and the online flag read it without locking.
   private volatile EngineSubscription[] subscriptions = NONE;
 
-  Mailbox(String key, OnlineChange onlineChange) {
+  Mailbox(String key, OnlineChange onlineChange, boolean shared) {
     this.key = key;
     this.onlineChange = onlineChange;
+    this.shared = shared;
   }
 
   long accountId() {
@@ -140,6 +143,17 @@ final class Mailbox {
       unread = -1; // an ack or a deletion changes it; the store counts it again when needed
       unreadBySender.clear();
       return write.get();
+    }
+  }
+
+  /**
+   * Loads the mailbox (its account id, settings and counters) if need be.
+   *
+   * @throws ChatException {@link ErrorCode#NOT_FOUND} if the account does not exist (any more)
+   */
+  void load(ChatStore store) {
+    synchronized (lock) {
+      requireAccount(store);
     }
   }
 
@@ -215,10 +229,19 @@ final class Mailbox {
               + " reads or deletes them");
         }
       }
+      // A shared store gives the seq in its transaction; lastSeq + 1 is then only a guess.
       message = new Message(id, sender.username, username, text, now, lastSeq + 1, sender.accountId, accountId);
       durable = store.appendPipelined(message, clientMessageId);
       if (durable == null) {
         throw new IllegalStateException(store.getClass().getName() + ".appendPipelined returned null");
+      }
+      if (shared) {
+        if (unread >= 0) {
+          unread++;
+        }
+        unreadBySender.computeIfPresent(message.sender(), (s, n) -> n + 1);
+        pending = durable;
+        return durable.handleAsync((stored, failure) -> appendedShared(message, stored, failure), completions);
       }
       if (durable.isDone()) {
         // A store that does not batch: the outcome is known before the seq is taken, so a
@@ -251,6 +274,59 @@ final class Mailbox {
       throw unwrap(failure);
     }
     return stored;
+  }
+
+  /**
+   * Finishes an append to a shared store, which gave the seq. On the engine's completions. The
+   * message is offered as it comes: a subscription that finds a gap before it reads the gap from
+   * the store, where everything below a committed seq is committed too.
+   */
+  private Message appendedShared(Message message, Message stored, Throwable failure) {
+    synchronized (lock) {
+      if (failure != null) {
+        forgetCounters();
+      } else if (stored.id() == message.id()) {
+        lastSeq = Math.max(lastSeq, stored.seq());
+        offer(stored);
+      } else {
+        unread = -1; // counted a duplicate, which stored nothing
+        unreadBySender.clear();
+      }
+    }
+    if (failure != null) {
+      throw unwrap(failure);
+    }
+    return stored;
+  }
+
+  /**
+   * Another engine appended to this mailbox, up to {@code seq}: counts the new messages as unread
+   * (an estimate from above until the count is read again) and has every live subscription read
+   * them from the store. Called by the store's listening thread.
+   */
+  void appendedElsewhere(long seq) {
+    synchronized (lock) {
+      if (lastSeq >= 0 && seq > lastSeq) {
+        if (unread >= 0) {
+          unread += seq - lastSeq;
+        }
+        lastSeq = seq;
+      }
+      unreadBySender.clear();
+    }
+    for (EngineSubscription subscription : subscriptions) {
+      subscription.catchUpTo(seq);
+    }
+  }
+
+  /**
+   * Another engine changed this mailbox's read mark, messages, settings or account: everything is
+   * read again from the store on the next use. Called by the store's listening thread.
+   */
+  void changedElsewhere() {
+    synchronized (lock) {
+      forgetCounters();
+    }
   }
 
   /** Counts a message whose seq is taken. Under lock. */
@@ -384,6 +460,11 @@ final class Mailbox {
     boolean cameOnline;
     synchronized (lock) {
       requireAccount(store);
+      if (shared) {
+        // Other engines may have appended since this one last read the counters.
+        awaitPending();
+        lastSeq = Math.max(lastSeq, store.mailboxState(key).lastSeq());
+      }
       if (afterSeq > lastSeq) {
         // It would deliver nothing until the mailbox reached that seq: the client lost track.
         throw Rules.afterSeqBeyondLast(afterSeq, lastSeq);

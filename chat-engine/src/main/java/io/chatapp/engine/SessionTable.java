@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 
 /**
  * The engine's sessions: the store holds every one (by token hash), and this table caches those in
@@ -144,6 +145,25 @@ final class SessionTable {
     ended.forEach(s -> EngineSubscription.endAll(s.end(), ErrorCode.UNAUTHENTICATED, Reasons.SESSION_ENDED,
         "the session was ended from another device"));
     return deleted.size();
+  }
+
+  /**
+   * Ends the cached sessions, of the users {@code userKeys} accepts, that are gone from the store:
+   * another engine of a shared store ended them. Reads the store once per such session; on a
+   * delivery thread.
+   */
+  void dropRevoked(Predicate<String> userKeys) {
+    List<SessionState> ended = new ArrayList<>();
+    synchronized (lock) {
+      for (SessionState s : List.copyOf(cache.values())) {
+        if (userKeys.test(s.userKey) && store.findSession(s.tokenHash).isEmpty()) {
+          cache.remove(s.tokenHash);
+          ended.add(s);
+        }
+      }
+    }
+    ended.forEach(s -> EngineSubscription.endAll(s.end(), ErrorCode.UNAUTHENTICATED, Reasons.SESSION_ENDED,
+        "the session was ended on another server"));
   }
 
   /** Forgets every cached session of a deleted user and returns them, ended. */

@@ -103,6 +103,14 @@ public abstract class ContractFixture {
     Assumptions.abort("this transport's clients have no failover servers");
   }
 
+  /**
+   * Waits until what the clients changed through one server has reached every other server over
+   * the same data, for a fixture whose clients talk to several (nodes on one database): marks,
+   * sessions ended elsewhere. Cases call it where a client reads what another client changed
+   * through another server. With one server there is nothing to wait for, the default.
+   */
+  protected void awaitNodesAgree() throws Exception {}
+
   /** The engine the server serves, for acting on it while the server is down. */
   protected final ChatEngine engine() {
     return engine;

@@ -73,9 +73,11 @@ public abstract class ConversationCases extends WireSemanticsCases {
 
     List<Message> fetched = bob.fetch(0, 10);
     assertEquals(2, fetched.size());
+    awaitNodesAgree();
     assertEquals(List.of(MessageStatus.DELIVERED, MessageStatus.DELIVERED), statuses(alice.history("bob", 0, 0)),
         "a fetch delivers");
     assertEquals(0, bob.ack(two.seq()));
+    awaitNodesAgree();
 
     assertEquals(List.of(MessageStatus.READ, MessageStatus.READ), statuses(alice.history("bob", 0, 0)));
     assertEquals(List.of(MessageStatus.READ, MessageStatus.READ), statuses(bob.history("alice", 0, 0)));
@@ -207,6 +209,7 @@ public abstract class ConversationCases extends WireSemanticsCases {
     carol.fetch(0, 10);
     carol.ack(third.seq());
     alice.updateSettings(new AccountSettings(false, true));
+    awaitNodesAgree();
     assertEquals(List.of(MessageStatus.DELIVERED), statuses(alice.history("carol", 0, 0)));
   }
 

@@ -221,6 +221,7 @@ public abstract class HostileClientCases extends ContractFixture {
     ChatClient locked = client();
     failsWith(ErrorCode.UNAUTHENTICATED, () -> locked.logoutOtherSessions("hana", "not the password"));
     assertEquals(MAX_SESSIONS, locked.logoutOtherSessions("hana", PASSWORD));
+    awaitNodesAgree();
     assertEquals(ErrorCode.UNAUTHENTICATED, oldDeviceHears.nextSubscriptionEnd().code());
     failsWith(ErrorCode.UNAUTHENTICATED, () -> oldDevice.fetch(0, 1));
 
@@ -229,6 +230,7 @@ public abstract class HostileClientCases extends ContractFixture {
     ChatClient other = client();
     other.login("hana", PASSWORD);
     assertEquals(1, mine.logoutOtherSessions("hana", PASSWORD), "a signed-in client keeps its own session");
+    awaitNodesAgree();
     assertEquals(List.of(), mine.fetch(0, 1));
     failsWith(ErrorCode.UNAUTHENTICATED, () -> other.fetch(0, 1));
   }

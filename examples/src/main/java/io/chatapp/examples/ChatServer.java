@@ -81,6 +81,10 @@ public final class ChatServer implements Callable<Integer> {
       + "or a 'jdbc:postgresql://...' URL, quoted (password from ~/.pgpass or a password= parameter; never printed).")
   String store = ChatStores.SQLITE;
 
+  @Option(names = "--cluster", description = "Run as one node of several on the --store PostgreSQL database: users on "
+      + "any node reach each other live, and clients given every node's address (--failover) move on if one goes.")
+  boolean cluster;
+
   @Option(names = "--data-dir", description = "Directory of the SQLite database.")
   Path dataDir = Path.of("chatapp-data");
 
@@ -284,6 +288,13 @@ public final class ChatServer implements Callable<Integer> {
   }
 
   private ChatStore openStore() {
+    if (cluster) {
+      if (!store.startsWith("jdbc:postgresql:")) {
+        throw new CommandLine.ParameterException(spec.commandLine(),
+            "--cluster needs a PostgreSQL --store ('jdbc:postgresql://...'): the nodes share its database");
+      }
+      return JdbcChatStore.builder().jdbcUrl(store).cluster().build();
+    }
     if (store.equals(ChatStores.SQLITE)) {
       return JdbcChatStore.builder().sqliteDirectory(dataDir).synchronous(sqliteSync).build();
     }
@@ -301,7 +312,8 @@ public final class ChatServer implements Callable<Integer> {
     if (store.equals(ChatStores.MEMORY)) {
       return "memory (nothing survives a restart)";
     }
-    return "PostgreSQL"; // the URL may carry a password: never print it
+    // The URL may carry a password: never print it.
+    return cluster ? "PostgreSQL, as a cluster node" : "PostgreSQL";
   }
 
   private void onSignal(String name) {

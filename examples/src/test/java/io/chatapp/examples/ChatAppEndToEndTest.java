@@ -4,23 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.PrintWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,94 +23,42 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ChatAppEndToEndTest {
   private static final long TIMEOUT_SECONDS = 30;
-  private final List<Proc> procs = new ArrayList<>();
-
-  /** A child JVM whose output lines are collected in a queue by a reader thread. */
-  private static final class Proc {
-    final Process process;
-    final PrintWriter in;
-    final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-    final List<String> seen = new ArrayList<>();
-
-    Proc(Class<?> main, String... args) throws IOException {
-      List<String> command = new ArrayList<>(List.of(
-          ProcessHandle.current().info().command().orElse("java"),
-          "-cp", System.getProperty("java.class.path"), main.getName()));
-      command.addAll(List.of(args));
-      process = new ProcessBuilder(command).redirectErrorStream(true).start();
-      in = new PrintWriter(process.getOutputStream(), true, StandardCharsets.UTF_8);
-      Thread reader = new Thread(() -> {
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-          String line;
-          while ((line = out.readLine()) != null) {
-            lines.add(line);
-          }
-        } catch (IOException e) {
-          // the process ended
-        }
-      }, "output-of-" + main.getSimpleName());
-      reader.setDaemon(true);
-      reader.start();
-    }
-
-    void type(String line) {
-      in.println(line);
-    }
-
-    /** Waits for a line containing {@code text}, skipping others; returns it. */
-    String expect(String text) throws InterruptedException {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
-      while (System.nanoTime() < deadline) {
-        String line = lines.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
-        if (line == null) {
-          break;
-        }
-        seen.add(line);
-        if (line.contains(text)) {
-          return line;
-        }
-      }
-      throw new AssertionError("no line containing \"" + text + "\"; saw " + seen);
-    }
-  }
+  private final List<ChildJvm> procs = new ArrayList<>();
 
   @AfterEach
   void stopAll() {
     procs.forEach(p -> p.process.destroyForcibly());
   }
 
-  private Proc start(Class<?> main, String... args) throws IOException {
-    Proc proc = new Proc(main, args);
+  private ChildJvm start(Class<?> main, String... args) throws IOException {
+    ChildJvm proc = new ChildJvm(main, args);
     procs.add(proc);
     return proc;
   }
 
-  private static int port(Proc server, String transport) throws InterruptedException {
-    String line = server.expect(transport + " listening on");
-    Matcher m = Pattern.compile(":(\\d+) ").matcher(line);
-    assertTrue(m.find(), line);
-    return Integer.parseInt(m.group(1));
+  private static int port(ChildJvm server, String transport) throws InterruptedException {
+    return server.port(transport);
   }
 
   @TempDir
   Path dataDir;
 
   /** A server of both transports on free ports of 127.0.0.1. */
-  private Proc startServer() throws IOException {
+  private ChildJvm startServer() throws IOException {
     return start(ChatServer.class, "--socket-port", "0", "--grpc-port", "0", "--password-iterations", "1000",
         "--data-dir", dataDir.toString());
   }
 
   /** A pipe-mode client of {@code server} over one transport. */
-  private Proc startClient(Proc server, String transport) throws IOException, InterruptedException {
+  private ChildJvm startClient(ChildJvm server, String transport) throws IOException, InterruptedException {
     return start(ChatCli.class, "--transport", transport, "--port", String.valueOf(port(server, transport)));
   }
 
   @Test
   void twoPeopleChatAcrossBothTransports() throws Exception {
-    Proc server = startServer();
-    Proc alice = startClient(server, "socket");
-    Proc bob = startClient(server, "grpc");
+    ChildJvm server = startServer();
+    ChildJvm alice = startClient(server, "socket");
+    ChildJvm bob = startClient(server, "grpc");
 
     alice.type("/register alice password1");
     alice.expect("Account alice created.");
@@ -161,7 +101,7 @@ class ChatAppEndToEndTest {
     assertEquals(1, alice.process.exitValue(), "a command failed: the send to a deleted account");
     assertEquals(0, bob.process.exitValue());
 
-    // SIGTERM through the handle: Process.destroy() would also close the pipes we read.
+    // SIGTERM through the handle: ChildJvmess.destroy() would also close the pipes we read.
     server.process.toHandle().destroy();
     assertTrue(server.process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS));
     assertNotNull(server.expect("chatapp: stopped"));
@@ -170,9 +110,9 @@ class ChatAppEndToEndTest {
 
   @Test
   void twoPeopleHoldAConversationWithHistoryReceiptsAndPresence() throws Exception {
-    Proc server = startServer();
-    Proc alice = startClient(server, "socket");
-    Proc bob = startClient(server, "grpc");
+    ChildJvm server = startServer();
+    ChildJvm alice = startClient(server, "socket");
+    ChildJvm bob = startClient(server, "grpc");
 
     alice.type("/signup alice");
     alice.type("password1"); // pipe mode: a password left out is the next line
@@ -231,8 +171,8 @@ class ChatAppEndToEndTest {
   void accountsAndQueuedMessagesSurviveAServerRestart() throws Exception {
     String[] serverArgs = {"--socket-port", "0", "--no-grpc", "--password-iterations", "1000",
         "--data-dir", dataDir.toString()};
-    Proc server = start(ChatServer.class, serverArgs);
-    Proc alice = start(ChatCli.class, "--port", String.valueOf(port(server, "socket")));
+    ChildJvm server = start(ChatServer.class, serverArgs);
+    ChildJvm alice = start(ChatCli.class, "--port", String.valueOf(port(server, "socket")));
     alice.type("/register alice password1");
     alice.expect("Account alice created.");
     alice.type("/register bob password2");
@@ -246,8 +186,8 @@ class ChatAppEndToEndTest {
     server.process.toHandle().destroy();
     assertTrue(server.process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS));
 
-    Proc restarted = start(ChatServer.class, serverArgs);
-    Proc bob = start(ChatCli.class, "--port", String.valueOf(port(restarted, "socket")));
+    ChildJvm restarted = start(ChatServer.class, serverArgs);
+    ChildJvm bob = start(ChatCli.class, "--port", String.valueOf(port(restarted, "socket")));
     bob.type("/login bob password2");
     bob.expect("Logged in as bob. 1 unread message");
     bob.type("/read");
@@ -258,11 +198,11 @@ class ChatAppEndToEndTest {
 
   @Test
   void anOperatorScrapesTheServersMetricsFromItsHttpPort() throws Exception {
-    Proc server = start(ChatServer.class, "--socket-port", "0", "--no-grpc", "--http-port", "0", "--metrics",
+    ChildJvm server = start(ChatServer.class, "--socket-port", "0", "--no-grpc", "--http-port", "0", "--metrics",
         "--password-iterations", "1000", "--data-dir", dataDir.toString());
     int socket = port(server, "socket");
     int http = port(server, "websocket");
-    Proc alice = start(ChatCli.class, "--port", String.valueOf(socket));
+    ChildJvm alice = start(ChatCli.class, "--port", String.valueOf(socket));
     alice.type("/register alice password1");
     alice.expect("Account alice created.");
     alice.type("/login alice password1");
@@ -288,7 +228,7 @@ class ChatAppEndToEndTest {
 
   @Test
   void withoutMetricsTheirPageIsNotThere() throws Exception {
-    Proc server = start(ChatServer.class, "--no-socket", "--no-grpc", "--http-port", "0", "--password-iterations",
+    ChildJvm server = start(ChatServer.class, "--no-socket", "--no-grpc", "--http-port", "0", "--password-iterations",
         "1000", "--data-dir", dataDir.toString());
     int http = port(server, "websocket");
     HttpResponse<String> page = HttpClient.newHttpClient().send(

@@ -81,6 +81,63 @@ public interface ChatStore extends AutoCloseable {
   }
 
   /**
+   * Tells whether other engines, in other processes, write the same data at the same time (nodes
+   * on one database). The engine of a shared store takes message and account ids with
+   * {@link #newMessageId} and {@link #reserveAccountIds}, leaves each appended message's seq
+   * to the store ({@link #appendPipelined} answers with the seq the store gave), and hears of other
+   * engines' changes through {@link #watch}.
+   *
+   * @return {@code false} by default: this engine is the store's only writer
+   */
+  default boolean isShared() {
+    return false;
+  }
+
+  /**
+   * Gives a new message id of a {@link #isShared() shared} store: unique across its engines, and
+   * in the order of the calls across them, so that a message sent after another was stored, on
+   * any node, has a higher id (history and conversations are ordered by id).
+   *
+   * @return the id
+   * @throws UnsupportedOperationException if the store is not shared
+   */
+  default long newMessageId() {
+    throw new UnsupportedOperationException("only a shared store gives message ids");
+  }
+
+  /**
+   * Reserves account ids that no other engine of a {@link #isShared() shared} store gets.
+   *
+   * @param count how many, at least 1
+   * @return the first of {@code count} consecutive ids, all above every id given so far
+   * @throws UnsupportedOperationException if the store is not shared
+   */
+  default long reserveAccountIds(int count) {
+    throw new UnsupportedOperationException("only a shared store reserves ids");
+  }
+
+  /** The longest notice {@link #tellOthers} carries, in characters (ASCII). */
+  int MAX_NOTICE_LENGTH = 1000;
+
+  /**
+   * Tells the other engines of a {@link #isShared() shared} store a live notice (a receipt,
+   * presence, typing): they hear it through {@link SharedStoreWatcher#told}, soon and in the order
+   * this engine told them, or not at all if they are not listening then, or if more wait than the
+   * store queues. Never blocks. A store that is not shared ignores it.
+   *
+   * @param notice up to {@link #MAX_NOTICE_LENGTH} printable ASCII characters, no line break
+   */
+  default void tellOthers(String notice) {}
+
+  /**
+   * Registers the engine's watcher of other engines' changes; a store that is not
+   * {@link #isShared() shared} has none to tell and ignores it.
+   *
+   * @param watcher the engine's watcher; replaces any earlier one
+   */
+  default void watch(SharedStoreWatcher watcher) {}
+
+  /**
    * Replaces the settings of an account; nothing happens if it does not exist.
    *
    * @param userKey the key
@@ -260,13 +317,17 @@ public interface ChatStore extends AutoCloseable {
    * does not batch returns a completed future of {@link #append}; the engine then keeps no seq
    * for a duplicate at all.
    *
+   * <p>A {@link #isShared() shared} store gives the seq itself, in the transaction that stores the
+   * message (other engines append to the same mailbox), and completes with a copy of
+   * {@code message} that carries it; the seq the engine put in is only a guess.
+   *
    * <p>No default: a decorator must forward it (see {@link ForwardingChatStore}), or it would
    * quietly turn every send into a commit of its own.
    *
    * @param message the message, with its id and seq assigned
    * @param clientMessageId the sender's id for it, or {@code null}
-   * @return a future, never {@code null}, that completes with {@code message} itself once it is
-   *     durable, with a different instance (the earlier message with the same sender and client
+   * @return a future, never {@code null}, that completes with {@code message} itself (for a
+   *     shared store, a message with the same id) once it is durable, with a different instance (the earlier message with the same sender and client
    *     id) if it was a duplicate, or fails as {@link #append} would throw
    */
   CompletableFuture<Message> appendPipelined(Message message, String clientMessageId);

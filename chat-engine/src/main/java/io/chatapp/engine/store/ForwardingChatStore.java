@@ -77,6 +77,31 @@ public abstract class ForwardingChatStore implements ChatStore {
   }
 
   @Override
+  public boolean isShared() {
+    return delegate.isShared();
+  }
+
+  @Override
+  public long newMessageId() {
+    return delegate.newMessageId();
+  }
+
+  @Override
+  public long reserveAccountIds(int count) {
+    return delegate.reserveAccountIds(count);
+  }
+
+  @Override
+  public void watch(SharedStoreWatcher watcher) {
+    delegate.watch(watcher);
+  }
+
+  @Override
+  public void tellOthers(String notice) {
+    delegate.tellOthers(notice);
+  }
+
+  @Override
   public Optional<StoredAccount> findAccount(String userKey) {
     return delegate.findAccount(userKey);
   }

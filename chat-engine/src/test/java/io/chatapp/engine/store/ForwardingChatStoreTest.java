@@ -119,6 +119,10 @@ class ForwardingChatStoreTest {
     if (type == StoredSession.class) {
       return new StoredSession("tokenhash", "alice", Instant.EPOCH, Instant.EPOCH);
     }
+    if (type == SharedStoreWatcher.class) {
+      return (SharedStoreWatcher) java.lang.reflect.Proxy.newProxyInstance(SharedStoreWatcher.class.getClassLoader(),
+          new Class<?>[] {SharedStoreWatcher.class}, (proxy, method, args) -> null);
+    }
     throw new AssertionError("no sample for a parameter of " + type + "; add one");
   }
 

@@ -2,11 +2,15 @@ package io.chatapp.store.jdbc;
 
 import io.chatapp.api.Message;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Supplier;
 
 /**
  * What a batch's appends wrote, written once at the batch's end (or before a write that reads
@@ -24,15 +28,50 @@ final class DeferredCounters implements GroupCommitWriter.Deferred {
   /** One side of a conversation. */
   private record Pair(long ownerId, long peerId) {}
 
+  private static final Comparator<Pair> BY_OWNER_AND_PEER =
+      Comparator.comparingLong(Pair::ownerId).thenComparingLong(Pair::peerId);
+
   /** The newest message of a conversation in this batch, and the peer's name it carries. */
   private record Newest(String peerUsername, long messageId) {}
 
+  /**
+   * A message of a cluster node's batch, whose seq the flush takes from its mailbox row. Read by
+   * the caller once the batch committed (its future completes after that).
+   */
+  static final class Slot implements Supplier<Message> {
+    final String recipientKey;
+    private Message message;
+
+    Slot(String recipientKey, Message message) {
+      this.recipientKey = recipientKey;
+      this.message = message;
+    }
+
+    @Override
+    public Message get() {
+      return message;
+    }
+  }
+
+  // Set for a node of a cluster: seqs come from the mailbox rows, and the flush tells the others.
+  private final ClusterNotices notices;
   private final List<StoreSql.SentInsert> sent = new ArrayList<>();
   private final List<StoreSql.MessageInsert> inserts = new ArrayList<>();
+  private final List<Slot> slots = new ArrayList<>();
   private boolean runningAlone;
   private final Map<String, Long> lastSeqs = new HashMap<>();
   private final Map<Pair, Newest> conversations = new HashMap<>();
   private long lastId;
+
+  /** Counters of a store that is its database's only writer. */
+  DeferredCounters() {
+    this(null);
+  }
+
+  /** Counters of a cluster node when {@code notices} is not null. */
+  DeferredCounters(ClusterNotices notices) {
+    this.notices = notices;
+  }
 
   @Override
   public void runningAlone(boolean alone) {
@@ -55,6 +94,17 @@ final class DeferredCounters implements GroupCommitWriter.Deferred {
     note(recipientKey, m);
   }
 
+  /**
+   * Notes a cluster node's message to insert at the next {@link #flush}, which gives it its seq.
+   *
+   * @return where the message with its seq is found once the batch committed
+   */
+  Slot noteShared(String recipientKey, Message m) {
+    Slot slot = new Slot(recipientKey, m);
+    slots.add(slot);
+    return slot;
+  }
+
   private void note(String recipientKey, Message m) {
     lastSeqs.merge(recipientKey, m.seq(), Math::max);
     lastId = Math.max(lastId, m.id());
@@ -70,6 +120,9 @@ final class DeferredCounters implements GroupCommitWriter.Deferred {
 
   @Override
   public void flush(StoreSql.KeptStatements kept) throws SQLException {
+    if (!slots.isEmpty()) {
+      takeSeqs(kept);
+    }
     if (lastSeqs.isEmpty()) {
       return;
     }
@@ -79,34 +132,85 @@ final class DeferredCounters implements GroupCommitWriter.Deferred {
     if (!inserts.isEmpty()) {
       StoreSql.insertMessages(kept, inserts);
     }
-    // A batch that failed half-way may have left entries behind; none of them belongs here.
-    PreparedStatement upsert = kept.prepared(StoreSql.UPSERT_LAST_SEQ);
-    upsert.clearBatch();
-    for (Map.Entry<String, Long> e : lastSeqs.entrySet()) {
-      upsert.setString(1, e.getKey());
-      upsert.setLong(2, e.getValue());
-      upsert.addBatch();
+    if (notices == null) {
+      // A batch that failed half-way may have left entries behind; none of them belongs here.
+      PreparedStatement upsert = kept.prepared(StoreSql.UPSERT_LAST_SEQ);
+      upsert.clearBatch();
+      for (Map.Entry<String, Long> e : lastSeqs.entrySet()) {
+        upsert.setString(1, e.getKey());
+        upsert.setLong(2, e.getValue());
+        upsert.addBatch();
+      }
+      upsert.executeBatch();
     }
-    upsert.executeBatch();
     PreparedStatement conversation = kept.prepared(ConversationSql.UPSERT);
     conversation.clearBatch();
-    for (Map.Entry<Pair, Newest> e : conversations.entrySet()) {
+    // In one order on every node, so that two nodes' batches cannot wait for each other's rows.
+    List<Map.Entry<Pair, Newest>> sorted = new ArrayList<>(conversations.entrySet());
+    sorted.sort(Map.Entry.comparingByKey(BY_OWNER_AND_PEER));
+    for (Map.Entry<Pair, Newest> e : sorted) {
       ConversationSql.bindUpsert(conversation, e.getKey().ownerId(), e.getKey().peerId(),
           e.getValue().peerUsername(), e.getValue().messageId());
       conversation.addBatch();
     }
     conversation.executeBatch();
-    PreparedStatement raise = kept.prepared(StoreSql.RAISE_LAST_ID);
-    raise.setLong(1, lastId);
-    raise.setLong(2, lastId);
-    raise.executeUpdate();
+    if (notices == null) {
+      // A cluster's ids come from reserved blocks, already below the counter.
+      PreparedStatement raise = kept.prepared(StoreSql.RAISE_LAST_ID);
+      raise.setLong(1, lastId);
+      raise.setLong(2, lastId);
+      raise.executeUpdate();
+    }
     discard();
+  }
+
+  /**
+   * Gives a cluster node's noted messages their seqs from their mailboxes' rows, in the batch's
+   * transaction: the row stays locked until COMMIT, so another node appending to the same mailbox
+   * waits and takes the seqs after these, with no gap and no reuse. Rows are taken in key order
+   * on every node, so that two batches never wait for each other. The messages then go the way
+   * of a single node's, with their seqs.
+   */
+  private void takeSeqs(StoreSql.KeptStatements kept) throws SQLException {
+    TreeMap<String, List<Slot>> byRecipient = new TreeMap<>();
+    for (Slot slot : slots) {
+      byRecipient.computeIfAbsent(slot.recipientKey, k -> new ArrayList<>()).add(slot);
+    }
+    Map<Long, Message> withSeqs = new HashMap<>();
+    PreparedStatement take = kept.prepared(StoreSql.TAKE_SEQS);
+    for (Map.Entry<String, List<Slot>> e : byRecipient.entrySet()) {
+      List<Slot> mine = e.getValue();
+      take.setString(1, e.getKey());
+      take.setLong(2, mine.size());
+      long last;
+      try (ResultSet rs = take.executeQuery()) {
+        if (!rs.next()) {
+          throw new SQLException("taking seqs of " + e.getKey() + " returned no row");
+        }
+        last = rs.getLong(1);
+      }
+      long seq = last - mine.size();
+      for (Slot slot : mine) {
+        Message m = slot.message;
+        slot.message = new Message(m.id(), m.sender(), m.recipient(), m.text(), m.sentAt(), ++seq, m.senderId(),
+            m.recipientId());
+        withSeqs.put(m.id(), slot.message);
+      }
+      notices.appended(e.getKey(), last);
+    }
+    sent.replaceAll(r -> new StoreSql.SentInsert(withSeqs.getOrDefault(r.message().id(), r.message()),
+        r.clientMessageId(), r.fingerprint()));
+    for (Slot slot : slots) {
+      noteInsert(slot.recipientKey, slot.message);
+    }
+    slots.clear();
   }
 
   @Override
   public void discard() {
     sent.clear();
     inserts.clear();
+    slots.clear();
     lastSeqs.clear();
     conversations.clear();
     lastId = 0;

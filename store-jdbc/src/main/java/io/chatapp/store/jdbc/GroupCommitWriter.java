@@ -50,6 +50,29 @@ final class GroupCommitWriter implements AutoCloseable {
      * after: then nothing may be deferred that could ask for that again.
      */
     default void runningAlone(boolean alone) {}
+
+    /** Both, {@code first}'s work before {@code then}'s, which may read what the first noted. */
+    static Deferred both(Deferred first, Deferred then) {
+      return new Deferred() {
+        @Override
+        public void flush(StoreSql.KeptStatements kept) throws SQLException {
+          first.flush(kept);
+          then.flush(kept);
+        }
+
+        @Override
+        public void discard() {
+          first.discard();
+          then.discard();
+        }
+
+        @Override
+        public void runningAlone(boolean alone) {
+          first.runningAlone(alone);
+          then.runningAlone(alone);
+        }
+      };
+    }
   }
 
   /**
@@ -75,6 +98,7 @@ final class GroupCommitWriter implements AutoCloseable {
   private final ConnectionFactory factory;
   private final Deferred deferred;
   private final int maxBatchWrites;
+  private final boolean isolateOthers;
   private final BlockingQueue<Pending<?>> queue = new LinkedBlockingQueue<>();
   private final Thread thread;
   private final Object lock = new Object();
@@ -126,6 +150,19 @@ final class GroupCommitWriter implements AutoCloseable {
    */
   GroupCommitWriter(Connection connection, ConnectionFactory factory, int maxBatchWrites, String name,
       Deferred deferred, OutageLog outage) {
+    this(connection, factory, maxBatchWrites, name, deferred, outage, false);
+  }
+
+  /**
+   * Starts the writer thread as above; with {@code isolateOthers}, each write that does not defer
+   * commits in a transaction of its own, and only runs of deferring writes share one. A cluster
+   * node's appends take mailbox rows in key order at the batch's end; an ack or a delivered mark
+   * between them would take another row in between, and two nodes doing so in opposite orders
+   * would deadlock.
+   */
+  GroupCommitWriter(Connection connection, ConnectionFactory factory, int maxBatchWrites, String name,
+      Deferred deferred, OutageLog outage, boolean isolateOthers) {
+    this.isolateOthers = isolateOthers;
     this.connection = connection;
     this.outage = outage;
     this.factory = factory;
@@ -147,7 +184,11 @@ final class GroupCommitWriter implements AutoCloseable {
    * @throws IllegalStateException if the store is closed
    */
   <T> T execute(SqlFunction<T> write) {
-    CompletableFuture<T> done = submit(write);
+    return await(submit(write));
+  }
+
+  /** Waits for a queued write as {@link #execute} does, with the same exceptions. */
+  static <T> T await(CompletableFuture<T> done) {
     boolean interrupted = false;
     try {
       while (true) {
@@ -240,19 +281,37 @@ final class GroupCommitWriter implements AutoCloseable {
       }
       queue.drainTo(batch, maxBatchWrites - 1);
       end = batch.remove(END);
-      if (!batch.isEmpty() && connected(batch)) {
-        try {
-          runBatch(batch);
-        } catch (Error e) {
-          // Keep the writer alive for later writes; no caller may wait forever on a lost batch.
-          LOG.log(Level.ERROR, "a batch of writes failed with an error", e);
-          rollback();
-          batch.forEach(pending -> pending.done.completeExceptionally(e));
+      if (!isolateOthers) {
+        runConnected(batch);
+        continue;
+      }
+      // Runs of deferring writes together, every other write alone, in the order queued.
+      int from = 0;
+      for (int i = 0; i <= batch.size(); i++) {
+        if (i == batch.size() || !batch.get(i).defers) {
+          runConnected(new ArrayList<>(batch.subList(from, i)));
+          if (i < batch.size()) {
+            runConnected(new ArrayList<>(batch.subList(i, i + 1)));
+          }
+          from = i + 1;
         }
       }
     }
     closeConnection();
     LOG.log(Level.DEBUG, "writer done: {0} writes in {1} transactions", writes, transactions);
+  }
+
+  private void runConnected(List<Pending<?>> batch) {
+    if (!batch.isEmpty() && connected(batch)) {
+      try {
+        runBatch(batch);
+      } catch (Error e) {
+        // Keep the writer alive for later writes; no caller may wait forever on a lost batch.
+        LOG.log(Level.ERROR, "a batch of writes failed with an error", e);
+        rollback();
+        batch.forEach(pending -> pending.done.completeExceptionally(e));
+      }
+    }
   }
 
   /**

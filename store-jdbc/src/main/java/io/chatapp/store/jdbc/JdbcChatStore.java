@@ -5,6 +5,7 @@ import io.chatapp.api.Message;
 import io.chatapp.engine.store.ChatStore;
 import io.chatapp.engine.store.MailboxState;
 import io.chatapp.engine.store.SentRecord;
+import io.chatapp.engine.store.SharedStoreWatcher;
 import io.chatapp.engine.store.StoredAccount;
 import io.chatapp.engine.store.WriteStats;
 import io.chatapp.engine.store.StoredConversation;
@@ -23,6 +24,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Supplier;
 
 /**
  * A durable {@link ChatStore} over JDBC: SQLite in one file (the embedded default) or PostgreSQL.
@@ -57,10 +59,16 @@ public final class JdbcChatStore implements ChatStore {
   private final ReadPool readers;
   private final AutoCloseable exclusive;
   private final SqlDialect dialect;
+  // A cluster node's (both null otherwise): the others' notices and id blocks, and what this
+  // node's writer tells them (used by the writer thread only, inside its writes).
+  private final ClusterLink cluster;
+  private final ClusterNotices notices;
 
   /** Takes over an open writer and read pool; see {@link StoreOpener}. */
   JdbcChatStore(GroupCommitWriter writer, DeferredCounters counters, ReadPool readers,
-      AutoCloseable exclusive, SqlDialect dialect) {
+      AutoCloseable exclusive, SqlDialect dialect, ClusterLink cluster, ClusterNotices notices) {
+    this.cluster = cluster;
+    this.notices = notices;
     this.dialect = dialect;
     this.counters = counters;
     this.writer = writer;
@@ -129,7 +137,10 @@ public final class JdbcChatStore implements ChatStore {
 
   @Override
   public boolean deleteAccount(String userKey) {
-    return writer.execute(c -> AccountSql.delete(c, userKey));
+    return writer.execute(c -> {
+      sessionsChanged(userKey);
+      return AccountSql.delete(c, userKey);
+    });
   }
 
   @Override
@@ -164,12 +175,20 @@ public final class JdbcChatStore implements ChatStore {
 
   @Override
   public List<String> deleteSessionsOf(String userKey, String keepTokenHash) {
-    return writer.execute(c -> SessionSql.deleteOf(c, userKey, keepTokenHash));
+    return writer.execute(c -> {
+      sessionsChanged(userKey);
+      return SessionSql.deleteOf(c, userKey, keepTokenHash);
+    });
   }
 
   @Override
   public boolean deleteSession(String tokenHash) {
-    return writer.execute(c -> SessionSql.delete(c, tokenHash));
+    return writer.execute(c -> {
+      if (notices != null) {
+        SessionSql.userKey(c, tokenHash).ifPresent(this::sessionsChanged);
+      }
+      return SessionSql.delete(c, tokenHash);
+    });
   }
 
   @Override
@@ -184,6 +203,9 @@ public final class JdbcChatStore implements ChatStore {
 
   @Override
   public Message append(Message message, String clientMessageId) {
+    if (cluster != null) {
+      return GroupCommitWriter.await(appendPipelined(message, clientMessageId));
+    }
     long fingerprint = StoreSql.fingerprint(message, clientMessageId);
     return writer.execute(c -> StoreSql.append(writer::prepared, message, clientMessageId, fingerprint));
   }
@@ -198,8 +220,63 @@ public final class JdbcChatStore implements ChatStore {
   public CompletableFuture<Message> appendPipelined(Message message, String clientMessageId) {
     // Hashed here, on the sender's thread: the one writer thread is what every send waits for.
     long fingerprint = StoreSql.fingerprint(message, clientMessageId);
+    if (cluster != null) {
+      return writer.submitDeferring(c -> StoreSql.appendShared(writer::prepared, message, clientMessageId,
+          fingerprint, counters)).thenApply(Supplier::get);
+    }
     return writer.submitDeferring(c -> StoreSql.appendDeferringCounters(writer::prepared, message, clientMessageId,
         fingerprint, counters));
+  }
+
+  /** True for a cluster node: other nodes write the same database. */
+  @Override
+  public boolean isShared() {
+    return cluster != null;
+  }
+
+  @Override
+  public long newMessageId() {
+    return requireCluster().newMessageId();
+  }
+
+  @Override
+  public long reserveAccountIds(int count) {
+    return requireCluster().reserve("last_account_id", count);
+  }
+
+  @Override
+  public void watch(SharedStoreWatcher watcher) {
+    if (cluster != null) {
+      cluster.watch(watcher);
+    }
+  }
+
+  @Override
+  public void tellOthers(String notice) {
+    if (cluster != null) {
+      cluster.tellOthers(notice);
+    }
+  }
+
+  private ClusterLink requireCluster() {
+    if (cluster == null) {
+      throw new UnsupportedOperationException("only a cluster node reserves ids; this store is its database's only writer");
+    }
+    return cluster;
+  }
+
+  /** Tells the other nodes, at this write's commit, that a mailbox changed. On the writer thread. */
+  private void changed(String userKey) {
+    if (notices != null) {
+      notices.changed(userKey);
+    }
+  }
+
+  /** Tells the other nodes, at this write's commit, that a user's sessions or account changed. On the writer thread. */
+  private void sessionsChanged(String userKey) {
+    if (notices != null) {
+      notices.sessionsChanged(userKey);
+    }
   }
 
   @Override
@@ -226,13 +303,19 @@ public final class JdbcChatStore implements ChatStore {
 
   @Override
   public MailboxState ack(String userKey, long uptoSeq) {
-    return writer.execute(c -> StoreSql.ack(c, userKey, uptoSeq));
+    return writer.execute(c -> {
+      changed(userKey);
+      return StoreSql.ack(c, userKey, uptoSeq);
+    });
   }
 
   @Override
   public int deleteMessages(String userKey, Collection<Long> messageIds) {
     List<Long> ids = List.copyOf(messageIds);
-    return writer.execute(c -> StoreSql.deleteMessages(c, userKey, ids));
+    return writer.execute(c -> {
+      changed(userKey);
+      return StoreSql.deleteMessages(c, userKey, ids);
+    });
   }
 
   private static void requirePositive(int value, String name) {
@@ -267,7 +350,10 @@ public final class JdbcChatStore implements ChatStore {
 
   @Override
   public void updateSettings(String userKey, AccountSettings settings) {
-    writer.execute(c -> AccountSql.updateSettings(c, userKey, settings));
+    writer.execute(c -> {
+      changed(userKey);
+      return AccountSql.updateSettings(c, userKey, settings);
+    });
   }
 
   @Override
@@ -309,9 +395,16 @@ public final class JdbcChatStore implements ChatStore {
   /** Commits every write accepted so far, then closes all connections. Calling it again does nothing. */
   @Override
   public void close() {
+    if (cluster != null) {
+      cluster.close();
+    }
     try {
       writer.execute(c -> {
-        dialect.releaseWriter(c);
+        if (cluster != null) {
+          dialect.leaveCluster(c);
+        } else {
+          dialect.releaseWriter(c);
+        }
         return null;
       });
     } catch (IllegalStateException e) {
@@ -343,6 +436,7 @@ public final class JdbcChatStore implements ChatStore {
     private boolean readConnectionsSet;
     private int maxBatchWrites = 1000;
     private boolean maxBatchWritesSet;
+    private boolean cluster;
 
     private Builder() {}
 
@@ -469,6 +563,23 @@ public final class JdbcChatStore implements ChatStore {
     }
 
     /**
+     * Opens the store as one node of several on one PostgreSQL database: every node serves all
+     * transports, and a user's devices, senders and recipients may be on different nodes. Seqs are
+     * taken from the mailbox rows in each group commit's transaction, ids in blocks, and each
+     * commit tells the other nodes what moved (one {@code NOTIFY} per commit), so that their live
+     * subscriptions read it. Nodes hold the schema's advisory lock shared, so a store that is not
+     * a node cannot open it beside them, nor a node beside such a store. Costs two more
+     * connections per node (one listening, one reserving ids). PostgreSQL only.
+     *
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder cluster() {
+      cluster = onceFlag(cluster, "cluster");
+      return this;
+    }
+
+    /**
      * Sets the most writes committed in one transaction. Default 1000.
      *
      * @param writes 1 (no grouping) to 100,000
@@ -500,6 +611,9 @@ public final class JdbcChatStore implements ChatStore {
       if (sqliteFile != null && (user != null || password != null)) {
         throw new IllegalStateException("user and password apply to jdbcUrl only, not to SQLite");
       }
+      if (cluster && jdbcUrl == null) {
+        throw new IllegalStateException("cluster applies to PostgreSQL (jdbcUrl) only: a SQLite file has one writer");
+      }
       if (jdbcUrl != null && synchronous != null) {
         throw new IllegalStateException("synchronous applies to SQLite only; PostgreSQL uses its synchronous_commit");
       }
@@ -523,7 +637,7 @@ public final class JdbcChatStore implements ChatStore {
       if (password != null) {
         properties.setProperty("password", password);
       }
-      return StoreOpener.postgres(jdbcUrl, properties, where(), readConnections, maxBatchWrites);
+      return StoreOpener.postgres(jdbcUrl, properties, where(), readConnections, maxBatchWrites, cluster);
     }
 
     /** Returns the URL up to its second colon, so that no credentials reach a message. */

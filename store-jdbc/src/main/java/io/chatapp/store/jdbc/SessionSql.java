@@ -121,6 +121,16 @@ final class SessionSql {
     return deleted;
   }
 
+  /** The user a session belongs to, if it exists. */
+  static Optional<String> userKey(Connection c, String tokenHash) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement("SELECT user_key FROM sessions WHERE token_hash = ?")) {
+      s.setString(1, tokenHash);
+      try (ResultSet rs = s.executeQuery()) {
+        return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+      }
+    }
+  }
+
   static boolean delete(Connection c, String tokenHash) throws SQLException {
     return update(c, "DELETE FROM sessions WHERE token_hash = ?", tokenHash) == 1;
   }

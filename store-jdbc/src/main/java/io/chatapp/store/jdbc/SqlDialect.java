@@ -60,12 +60,27 @@ enum SqlDialect {
       // synchronous_commit stays at the server's setting (on by default): a commit is flushed.
       // A session-level advisory lock, held while the writer's connection lives, keeps a second
       // store off this schema: two writers would hand out the same sequence numbers.
-      try (Statement s = connection.createStatement();
-          ResultSet rs = s.executeQuery("SELECT pg_try_advisory_lock(hashtext('chatapp:' || current_schema()))")) {
-        if (!rs.next() || !rs.getBoolean(1)) {
-          throw new SQLException("the schema is in use by another open chatapp store; only one may use it at a time");
-        }
+      if (!schemaLock(connection, "pg_try_advisory_lock")) {
+        throw new SQLException("the schema is in use by another open chatapp store; only one may use it at a time,"
+            + " unless every one is a cluster node");
       }
+    }
+
+    /**
+     * Takes the same advisory lock shared: cluster nodes hold it together, and it keeps out a
+     * store that is not one (which takes it exclusively), and the other way round.
+     */
+    @Override
+    void joinCluster(Connection connection) throws SQLException {
+      if (!schemaLock(connection, "pg_try_advisory_lock_shared")) {
+        throw new SQLException("the schema is in use by a chatapp store that is not a cluster node;"
+            + " stop it, or open every store on this schema as a cluster node");
+      }
+    }
+
+    @Override
+    void leaveCluster(Connection connection) throws SQLException {
+      schemaLock(connection, "pg_advisory_unlock_shared");
     }
 
     /**
@@ -74,9 +89,14 @@ enum SqlDialect {
      */
     @Override
     void releaseWriter(Connection connection) throws SQLException {
+      schemaLock(connection, "pg_advisory_unlock");
+    }
+
+    /** Runs one of PostgreSQL's advisory lock functions on the schema's lock and returns its answer. */
+    private boolean schemaLock(Connection connection, String function) throws SQLException {
       try (Statement s = connection.createStatement();
-          ResultSet rs = s.executeQuery("SELECT pg_advisory_unlock(hashtext('chatapp:' || current_schema()))")) {
-        rs.next();
+          ResultSet rs = s.executeQuery("SELECT " + function + "(hashtext('chatapp:' || current_schema()))")) {
+        return rs.next() && rs.getBoolean(1);
       }
     }
   };
@@ -115,6 +135,19 @@ enum SqlDialect {
 
   /** Undoes what {@link #configureWriter} holds, just before the store closes. */
   void releaseWriter(Connection connection) throws SQLException {}
+
+  /**
+   * Sets up the writer's connection of one node of several on one database, instead of
+   * {@link #configureWriter}.
+   *
+   * @throws SQLException if the database has no such mode, or a store that is not a node uses it
+   */
+  void joinCluster(Connection connection) throws SQLException {
+    throw new SQLException(this + " has no cluster mode; use PostgreSQL");
+  }
+
+  /** Undoes what {@link #joinCluster} holds, just before the store closes. */
+  void leaveCluster(Connection connection) throws SQLException {}
 
   private static List<String> strings(Connection connection, String sql) throws SQLException {
     List<String> names = new ArrayList<>();

@@ -7,6 +7,7 @@ import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -56,7 +57,7 @@ final class StoreOpener {
     JdbcChatStore store;
     try {
       store = open(SqlDialect.SQLITE, plain, sync, file.toString(), lock, maxBatchWrites,
-          () -> new SqliteReadConnections(sqliteReaders(plain), readConnections));
+          () -> new SqliteReadConnections(sqliteReaders(plain), readConnections), false);
     } catch (SQLException | RuntimeException e) {
       lock.releaseAndForget();
       throw e;
@@ -67,7 +68,7 @@ final class StoreOpener {
 
   /** Opens a PostgreSQL store; {@code where} names it in messages, without credentials. */
   static JdbcChatStore postgres(String url, Properties properties, String where, int readConnections,
-      int maxBatchWrites) throws SQLException {
+      int maxBatchWrites, boolean cluster) throws SQLException {
     try {
       DriverManager.getDriver(url);
     } catch (SQLException e) {
@@ -78,17 +79,19 @@ final class StoreOpener {
     }
     JdbcChatStore store = open(SqlDialect.POSTGRESQL, () -> DriverManager.getConnection(url, properties),
         SqliteSync.FULL, where, () -> { }, maxBatchWrites,
-        () -> new HikariReadConnections(url, properties, readConnections));
-    LOG.log(Level.INFO, "opened the PostgreSQL store {0}", where);
+        () -> new HikariReadConnections(url, properties, readConnections), cluster);
+    LOG.log(Level.INFO, cluster ? "opened the PostgreSQL store {0} as a cluster node" : "opened the PostgreSQL store {0}",
+        where);
     return store;
   }
 
   private static JdbcChatStore open(SqlDialect dialect, ConnectionFactory plain, SqliteSync sync, String where,
-      AutoCloseable exclusive, int maxBatchWrites, ReadOpener readOpener) throws SQLException {
+      AutoCloseable exclusive, int maxBatchWrites, ReadOpener readOpener, boolean cluster) throws SQLException {
+    WriterSetup setup = cluster ? dialect::joinCluster : c -> dialect.configureWriter(c, sync);
     ConnectionFactory writes = () -> {
       Connection c = plain.open();
       try {
-        dialect.configureWriter(c, sync);
+        setup.apply(c);
         c.setAutoCommit(false);
         return c;
       } catch (SQLException | RuntimeException e) {
@@ -101,7 +104,7 @@ final class StoreOpener {
     try {
       // Checked before anything is written; a refused database is closed untouched.
       Schema.prepare(dialect, first, where);
-      dialect.configureWriter(first, sync);
+      setup.apply(first);
       first.setAutoCommit(false);
       writeConnection = first;
     } catch (SQLException | RuntimeException e) {
@@ -116,10 +119,32 @@ final class StoreOpener {
       throw e;
     }
     OutageLog outage = new OutageLog(System.getLogger(JdbcChatStore.class.getName()));
-    DeferredCounters counters = new DeferredCounters();
-    GroupCommitWriter writer =
-        new GroupCommitWriter(writeConnection, writes, maxBatchWrites, "chatapp-store-writer", counters, outage);
-    return new JdbcChatStore(writer, counters, new ReadPool(reads, outage), exclusive, dialect);
+    if (!cluster) {
+      DeferredCounters counters = new DeferredCounters();
+      GroupCommitWriter writer =
+          new GroupCommitWriter(writeConnection, writes, maxBatchWrites, "chatapp-store-writer", counters, outage);
+      return new JdbcChatStore(writer, counters, new ReadPool(reads, outage), exclusive, dialect, null, null);
+    }
+    String nodeId = Long.toHexString(new SecureRandom().nextLong());
+    ClusterNotices notices = new ClusterNotices(nodeId);
+    ClusterLink link;
+    try {
+      link = new ClusterLink(plain, nodeId, outage);
+    } catch (SQLException | RuntimeException e) {
+      reads.close();
+      writeConnection.close();
+      throw e;
+    }
+    DeferredCounters counters = new DeferredCounters(notices);
+    GroupCommitWriter writer = new GroupCommitWriter(writeConnection, writes, maxBatchWrites, "chatapp-store-writer",
+        GroupCommitWriter.Deferred.both(counters, notices), outage, true);
+    return new JdbcChatStore(writer, counters, new ReadPool(reads, outage), exclusive, dialect, link, notices);
+  }
+
+  /** Sets up the writer's connection. */
+  @FunctionalInterface
+  private interface WriterSetup {
+    void apply(Connection connection) throws SQLException;
   }
 
   /** Opens the read connections once the schema is ready. */

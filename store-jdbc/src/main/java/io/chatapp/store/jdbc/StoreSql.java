@@ -18,6 +18,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Supplier;
 
 /**
  * The SQL of each store call, shared by SQLite and PostgreSQL. Each method runs on the connection
@@ -72,6 +74,9 @@ final class StoreSql {
   static final String UPSERT_LAST_SEQ = "INSERT INTO mailboxes (user_key, last_seq, read_seq)"
       + " VALUES (?, ?, 0) ON CONFLICT (user_key) DO UPDATE SET last_seq = CASE"
       + " WHEN excluded.last_seq > mailboxes.last_seq THEN excluded.last_seq ELSE mailboxes.last_seq END";
+  /** A cluster node's seqs for {@code ?} messages to a mailbox: answers the last of them. */
+  static final String TAKE_SEQS = "INSERT INTO mailboxes (user_key, last_seq, read_seq) VALUES (?, ?, 0)"
+      + " ON CONFLICT (user_key) DO UPDATE SET last_seq = mailboxes.last_seq + excluded.last_seq RETURNING last_seq";
   static final String RAISE_LAST_ID = "UPDATE counters SET value = ? WHERE name = 'last_message_id' AND value < ?";
 
   /**
@@ -122,6 +127,28 @@ final class StoreSql {
     }
     counters.noteInsert(StoredAccount.key(message.recipient()), message);
     return message;
+  }
+
+  /**
+   * Stores a cluster node's message as {@link #appendDeferringCounters} does, leaving its seq to
+   * the batch's flush, which takes it from the mailbox row ({@link DeferredCounters#noteShared}).
+   * Written alone, a client id's record is looked up first and inserted at the flush, with the
+   * seq; a record another node inserts in between fails that flush, and the retry finds it.
+   *
+   * @return where the stored message (with its seq), or the earlier one, is found once committed
+   */
+  static Supplier<Message> appendShared(KeptStatements kept, Message message, String clientMessageId,
+      long fingerprint, DeferredCounters counters) throws SQLException {
+    if (clientMessageId != null) {
+      if (counters.isRunningAlone()
+          && findSent(kept, StoredAccount.key(message.sender()), clientMessageId, Instant.MIN).isPresent()) {
+        counters.flush(kept);
+        Message earlier = earlierSent(kept, message, clientMessageId);
+        return () -> earlier;
+      }
+      counters.noteSent(new SentInsert(message, clientMessageId, fingerprint));
+    }
+    return counters.noteShared(StoredAccount.key(message.recipient()), message);
   }
 
   /**
@@ -380,7 +407,9 @@ final class StoreSql {
     try (PreparedStatement s = c.prepareStatement("UPDATE mailboxes SET delivered_seq ="
         + " CASE WHEN ? < last_seq THEN ? ELSE last_seq END"
         + " WHERE user_key = ? AND delivered_seq < ? AND delivered_seq < last_seq")) {
-      for (Map.Entry<String, Long> e : deliveredSeqByUserKey.entrySet()) {
+      // In key order, as a cluster node's appends take mailbox rows, so that two nodes' writes
+      // never wait for each other's rows.
+      for (Map.Entry<String, Long> e : new TreeMap<>(deliveredSeqByUserKey).entrySet()) {
         s.setLong(1, e.getValue());
         s.setLong(2, e.getValue());
         s.setString(3, e.getKey());

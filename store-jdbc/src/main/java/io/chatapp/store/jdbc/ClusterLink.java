@@ -1,0 +1,440 @@
+package io.chatapp.store.jdbc;
+
+import io.chatapp.engine.store.SharedStoreWatcher;
+import java.lang.System.Logger.Level;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+
+/**
+ * A cluster node's two connections besides the writer's and the readers': one that listens for
+ * the other nodes' {@link ClusterNotices} and tells the engine's watcher, and one for ids, outside
+ * the writer's transactions so that taking one never holds a row for a whole batch: message ids
+ * from the sequence {@value #MESSAGE_IDS} (in the order of the calls across nodes, as history
+ * needs), account ids in blocks from the {@code counters} table. Loaded only for a cluster
+ * store, which is PostgreSQL's: it is the one class that names the driver's own types.
+ *
+ * <p>The {@code last_message_id} counter stays above every id a node gave ({@value #ID_HORIZON}
+ * ahead, raised before an id passes it), so that a store that is not a node, opened on the
+ * database later, counts on from above them, and a node opened after such a store moves the
+ * sequence up to the counter.
+ *
+ * <p>Thread-safe. The listening connection belongs to the thread {@code chatapp-store-listener};
+ * {@link #reserve} and {@link #newMessageId} are called by any engine thread: concurrent callers of
+ * the latter share one round trip, the first of them asking for everyone waiting.
+ */
+final class ClusterLink implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(ClusterLink.class.getName());
+  private static final int POLL_MILLIS = 500;
+  private static final long MAX_BACKOFF_MILLIS = 5_000;
+  static final String MESSAGE_IDS = "chatapp_message_ids";
+  /** The channel of live notices ({@link #tellOthers}); the writer's commits go on {@link ClusterNotices#CHANNEL}. */
+  static final String EVENTS = "chatapp_events";
+  /** Live notices waiting to be sent; more are dropped, as a slow subscriber's events are. */
+  static final int MAX_QUEUED_NOTICES = 10_000;
+  private static final int MAX_EVENTS_PAYLOAD = 7_500;
+  /** Every node says something at least this often, so that the others know it is alive. */
+  static final long HEARTBEAT_MILLIS = 2_000;
+  /** A node silent this long has left, for the others. */
+  static final long SILENCE_MILLIS = 10_000;
+  static final long ID_HORIZON = 100_000;
+
+  private final ConcurrentLinkedQueue<CompletableFuture<Long>> idWaiters = new ConcurrentLinkedQueue<>();
+  private final ReentrantLock idFetch = new ReentrantLock();
+  private long horizon; // guarded by this: the counter is at least this
+  private final BlockingQueue<String> toTell = new ArrayBlockingQueue<>(MAX_QUEUED_NOTICES);
+  private final Thread publisher;
+  // When each other node was last heard (System.nanoTime()); the listening thread's only.
+  private final Map<String, Long> lastHeard = new HashMap<>();
+
+  private final ConnectionFactory factory;
+  private final String nodeId;
+  private final OutageLog outage;
+  private final Thread thread;
+  private volatile SharedStoreWatcher watcher;
+  private volatile boolean closed;
+  private Connection reserving; // guarded by this
+
+  ClusterLink(ConnectionFactory factory, String nodeId, OutageLog outage) throws SQLException {
+    this.factory = factory;
+    this.nodeId = nodeId;
+    this.outage = outage;
+    Connection first = listen(); // fails the store's opening if the database refuses LISTEN
+    try {
+      prepareMessageIds();
+    } catch (SQLException | RuntimeException e) {
+      closeQuietly(first);
+      throw e;
+    }
+    this.thread = new Thread(() -> run(first), "chatapp-store-listener");
+    thread.setDaemon(true);
+    thread.start();
+    this.publisher = new Thread(this::publish, "chatapp-store-publisher");
+    publisher.setDaemon(true);
+    publisher.start();
+  }
+
+  /** Queues a live notice for the other nodes; never blocks, and drops it if too many wait. */
+  void tellOthers(String notice) {
+    if (notice.length() > io.chatapp.engine.store.ChatStore.MAX_NOTICE_LENGTH || notice.indexOf('\n') >= 0) {
+      throw new IllegalArgumentException("a notice is one line of at most "
+          + io.chatapp.engine.store.ChatStore.MAX_NOTICE_LENGTH + " characters");
+    }
+    toTell.offer(notice);
+  }
+
+  /**
+   * Sends the queued live notices, as many as fit in one payload per {@code pg_notify}, each in a
+   * transaction of its own on a connection of its own. On the thread {@code chatapp-store-publisher}.
+   */
+  private void publish() {
+    Connection c = null;
+    long backoff = 100;
+    long lastSent = 0;
+    List<String> lines = new ArrayList<>();
+    while (!closed) {
+      try {
+        String first = toTell.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
+        boolean heartbeat = first == null;
+        if (heartbeat && System.nanoTime() - lastSent < TimeUnit.MILLISECONDS.toNanos(HEARTBEAT_MILLIS)) {
+          continue;
+        }
+        // A heartbeat is a payload of the node's id alone.
+        StringBuilder payload = new StringBuilder(nodeId);
+        if (!heartbeat) {
+          payload.append('\n').append(first);
+        }
+        lines.clear();
+        toTell.drainTo(lines, 200);
+        int sent = 0;
+        while (true) {
+          for (; sent < lines.size() && payload.length() + 1 + lines.get(sent).length() <= MAX_EVENTS_PAYLOAD; sent++) {
+            payload.append('\n').append(lines.get(sent));
+          }
+          if (c == null) {
+            c = factory.open();
+            c.setAutoCommit(true);
+          }
+          try (PreparedStatement s = c.prepareStatement("SELECT pg_notify('" + EVENTS + "', ?)")) {
+            s.setString(1, payload.toString());
+            try (ResultSet rs = s.executeQuery()) {
+              rs.next();
+            }
+          }
+          backoff = 100;
+          lastSent = System.nanoTime();
+          if (sent == lines.size()) {
+            break;
+          }
+          payload = new StringBuilder(nodeId);
+        }
+      } catch (InterruptedException e) {
+        break;
+      } catch (SQLException e) {
+        // Live notices are best effort: these are lost, as a slow subscriber's events are.
+        closeQuietly(c);
+        c = null;
+        if (!pause(backoff)) {
+          break;
+        }
+        backoff = Math.min(MAX_BACKOFF_MILLIS, backoff * 2);
+      }
+    }
+    closeQuietly(c);
+  }
+
+  void watch(SharedStoreWatcher watcher) {
+    this.watcher = watcher;
+  }
+
+  /**
+   * Reserves {@code count} ids of a counter ({@code last_message_id}, {@code last_account_id}) in
+   * a transaction of its own.
+   *
+   * @return the first of them
+   */
+  synchronized long reserve(String counter, int count) {
+    if (count < 1) {
+      throw new IllegalArgumentException("count must be at least 1, was " + count);
+    }
+    return onReserving(c -> {
+      try (PreparedStatement s = c.prepareStatement(
+          "UPDATE counters SET value = value + ? WHERE name = ? RETURNING value")) {
+        s.setLong(1, count);
+        s.setString(2, counter);
+        try (ResultSet rs = s.executeQuery()) {
+          if (!rs.next()) {
+            throw new SQLException("the counters table lacks " + counter);
+          }
+          return rs.getLong(1) - count + 1;
+        }
+      }
+    }, "reservation of " + counter);
+  }
+
+  /**
+   * Runs a statement on the reserving connection, opening it if need be, and once more on a new
+   * one if the connection was lost: taking ids again is safe, a lost answer only leaves ids unused.
+   * Under this object's lock.
+   */
+  private <T> T onReserving(SqlFunction<T> work, String what) {
+    for (int attempt = 0; ; attempt++) {
+      try {
+        if (reserving == null) {
+          reserving = factory.open();
+          reserving.setAutoCommit(true);
+        }
+        T result = work.apply(reserving);
+        outage.succeeded();
+        return result;
+      } catch (SQLException e) {
+        closeQuietly(reserving);
+        reserving = null;
+        if (!StoreFailure.isConnectionLost(e)) {
+          throw StoreFailure.other(e, what);
+        }
+        if (attempt > 0) {
+          outage.failed(e, 1);
+          throw StoreFailure.unavailable(e);
+        }
+      }
+    }
+  }
+
+  /**
+   * Gives a message id from the sequence. Callers that arrive while one round trip is out wait
+   * for it to end and then take their ids together in the next.
+   */
+  long newMessageId() {
+    CompletableFuture<Long> mine = new CompletableFuture<>();
+    idWaiters.add(mine);
+    idFetch.lock();
+    try {
+      if (!mine.isDone()) {
+        List<CompletableFuture<Long>> batch = new ArrayList<>();
+        for (CompletableFuture<Long> waiting; (waiting = idWaiters.poll()) != null; ) {
+          batch.add(waiting);
+        }
+        try {
+          long[] ids = takeMessageIds(batch.size());
+          for (int i = 0; i < ids.length; i++) {
+            batch.get(i).complete(ids[i]);
+          }
+        } catch (RuntimeException e) {
+          batch.forEach(f -> f.completeExceptionally(e));
+        }
+      }
+    } finally {
+      idFetch.unlock();
+    }
+    try {
+      return mine.join();
+    } catch (CompletionException e) {
+      throw (RuntimeException) e.getCause();
+    }
+  }
+
+  private synchronized long[] takeMessageIds(int count) {
+    long[] ids = onReserving(c -> {
+      try (PreparedStatement s = c.prepareStatement(
+          "SELECT nextval('" + MESSAGE_IDS + "') FROM generate_series(1, ?)")) {
+        s.setInt(1, count);
+        long[] taken = new long[count];
+        try (ResultSet rs = s.executeQuery()) {
+          for (int i = 0; i < count && rs.next(); i++) {
+            taken[i] = rs.getLong(1);
+          }
+        }
+        return taken;
+      }
+    }, "message ids");
+    Arrays.sort(ids);
+    long last = ids[ids.length - 1];
+    if (last > horizon) {
+      long raised = last + ID_HORIZON;
+      onReserving(c -> {
+        try (PreparedStatement s = c.prepareStatement(
+            "UPDATE counters SET value = ? WHERE name = 'last_message_id' AND value < ?")) {
+          s.setLong(1, raised);
+          s.setLong(2, raised);
+          return s.executeUpdate();
+        }
+      }, "the message id counter");
+      horizon = raised;
+    }
+    return ids;
+  }
+
+  /**
+   * Creates the sequence if this is the first node, and moves it up to the counter if a store
+   * that is not a node counted further since (it never moves back: the counter is above every id
+   * a node gave).
+   */
+  private synchronized void prepareMessageIds() throws SQLException {
+    Connection c = factory.open();
+    try {
+      c.setAutoCommit(true);
+      try (Statement s = c.createStatement()) {
+        s.execute("CREATE SEQUENCE IF NOT EXISTS " + MESSAGE_IDS);
+        try (ResultSet rs = s.executeQuery("SELECT setval('" + MESSAGE_IDS + "', c.value) FROM counters c, "
+            + MESSAGE_IDS + " q WHERE c.name = 'last_message_id' AND c.value > q.last_value")) {
+          rs.next();
+        }
+      }
+      reserving = c;
+    } catch (SQLException | RuntimeException e) {
+      closeQuietly(c);
+      throw e;
+    }
+  }
+
+  private Connection listen() throws SQLException {
+    Connection c = factory.open();
+    try {
+      c.setAutoCommit(true);
+      try (Statement s = c.createStatement()) {
+        s.execute("LISTEN " + ClusterNotices.CHANNEL);
+        s.execute("LISTEN " + EVENTS);
+      }
+      return c;
+    } catch (SQLException | RuntimeException e) {
+      closeQuietly(c);
+      throw e;
+    }
+  }
+
+  private void run(Connection first) {
+    Connection c = first;
+    long backoff = 100;
+    while (!closed) {
+      try {
+        if (c == null) {
+          c = listen();
+          backoff = 100;
+          LOG.log(Level.INFO, "listening for the other nodes' changes again; every subscription reads what it missed");
+          SharedStoreWatcher w = watcher;
+          if (w != null) {
+            w.lostTrack();
+          }
+        }
+        PGNotification[] notices = c.unwrap(PGConnection.class).getNotifications(POLL_MILLIS);
+        if (notices != null) {
+          tell(notices);
+        }
+        forgetSilentNodes();
+      } catch (SQLException e) {
+        if (closed) {
+          break;
+        }
+        if (c != null) {
+          LOG.log(Level.WARNING, "lost the connection that hears the other nodes' changes ("
+              + StoreFailure.describe(e) + "); listening again when the database answers");
+        }
+        closeQuietly(c);
+        c = null;
+        if (!pause(backoff)) {
+          break;
+        }
+        backoff = Math.min(MAX_BACKOFF_MILLIS, backoff * 2);
+      } catch (RuntimeException e) {
+        // A watcher that failed must not stop the node from hearing the next notices.
+        LOG.log(Level.ERROR, "the engine failed on the other nodes' changes", e);
+      }
+    }
+    closeQuietly(c);
+  }
+
+  private void tell(PGNotification[] notices) {
+    SharedStoreWatcher w = watcher;
+    if (w == null) {
+      return;
+    }
+    for (PGNotification notice : notices) {
+      if (notice.getName().equals(EVENTS)) {
+        String[] lines = notice.getParameter().split("\n");
+        if (!lines[0].equals(nodeId)) {
+          lastHeard.put(lines[0], System.nanoTime());
+          for (int i = 1; i < lines.length; i++) {
+            w.told(lines[0], lines[i]);
+          }
+        }
+        continue;
+      }
+      ClusterNotices.Parsed parsed = ClusterNotices.parse(notice.getParameter());
+      if (parsed != null && !parsed.nodeId().equals(nodeId)) {
+        ClusterNotices.tell(w, parsed);
+      }
+    }
+  }
+
+  /** Waits before connecting again; {@code false} if interrupted (the link is closing). */
+  private static boolean pause(long millis) {
+    try {
+      TimeUnit.MILLISECONDS.sleep(millis); // a backoff between attempts to reach the database
+      return true;
+    } catch (InterruptedException e) {
+      return false;
+    }
+  }
+
+  /** Tells the watcher of the nodes not heard for {@link #SILENCE_MILLIS}, and forgets them. */
+  private void forgetSilentNodes() {
+    SharedStoreWatcher w = watcher;
+    long now = System.nanoTime();
+    for (var it = lastHeard.entrySet().iterator(); it.hasNext(); ) {
+      var e = it.next();
+      if (now - e.getValue() > TimeUnit.MILLISECONDS.toNanos(SILENCE_MILLIS)) {
+        it.remove();
+        LOG.log(Level.INFO, "cluster node {0} has been silent for {1} s: taken as gone", e.getKey(),
+            SILENCE_MILLIS / 1000);
+        if (w != null) {
+          w.nodeLeft(e.getKey());
+        }
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    thread.interrupt();
+    publisher.interrupt();
+    try {
+      thread.join(TimeUnit.SECONDS.toMillis(5));
+      publisher.join(TimeUnit.SECONDS.toMillis(5));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    synchronized (this) {
+      closeQuietly(reserving);
+      reserving = null;
+    }
+  }
+
+  private static void closeQuietly(Connection c) {
+    if (c == null) {
+      return;
+    }
+    try {
+      c.close();
+    } catch (SQLException e) {
+      // Closing a broken connection: nothing left to release.
+    }
+  }
+}

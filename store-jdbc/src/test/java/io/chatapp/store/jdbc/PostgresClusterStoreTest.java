@@ -1,0 +1,276 @@
+package io.chatapp.store.jdbc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.chatapp.api.Message;
+import io.chatapp.engine.store.SharedStoreWatcher;
+import io.chatapp.engine.store.StoredAccount;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two cluster nodes' stores on one PostgreSQL schema, as two servers would open them: seqs agreed
+ * in the database when both append to one mailbox at once, ids never given twice, what one node
+ * commits told to the other, and the advisory lock that keeps a store that is not a node away.
+ */
+class PostgresClusterStoreTest {
+  private final List<JdbcChatStore> open = new ArrayList<>();
+  private final String url = TestPostgres.newSchemaUrl();
+
+  @AfterEach
+  void close() {
+    open.forEach(JdbcChatStore::close);
+  }
+
+  private JdbcChatStore node() {
+    JdbcChatStore store = JdbcChatStore.builder().jdbcUrl(url).cluster().build();
+    open.add(store);
+    return store;
+  }
+
+  private static Message message(long id, String sender, String recipient, long senderId, long recipientId) {
+    return new Message(id, sender, recipient, "hello " + id, Instant.parse("2026-01-01T00:00:00Z"), 1, senderId,
+        recipientId);
+  }
+
+  @Test
+  void twoNodesAppendingToOneMailboxAtOnceGetUniqueGapFreeSeqs() throws Exception {
+    JdbcChatStore a = node();
+    JdbcChatStore b = node();
+    assertTrue(a.isShared() && b.isShared());
+    long deadlocksBefore = deadlocks();
+    a.insertAccount(new StoredAccount("carol", "h", Instant.EPOCH, a.reserveAccountIds(1)));
+    a.insertAccount(new StoredAccount("alice", "h", Instant.EPOCH, a.reserveAccountIds(1)));
+    b.insertAccount(new StoredAccount("bob", "h", Instant.EPOCH, b.reserveAccountIds(1)));
+    int perNode = 600;
+    Map<Long, Long> seqById = new ConcurrentHashMap<>();
+    CountDownLatch start = new CountDownLatch(1);
+    List<Thread> senders = new ArrayList<>();
+    for (JdbcChatStore node : List.of(a, b)) {
+      String sender = node == a ? "alice" : "bob";
+      senders.add(new Thread(() -> {
+        try {
+          start.await();
+          List<CompletableFuture<Message>> sent = new ArrayList<>();
+          for (int i = 0; i < perNode; i++) {
+            // Pipelined, so that each node's batches hold many appends to the same row.
+            sent.add(node.appendPipelined(message(node.newMessageId(), sender, "carol", 2, 1), sender + "-" + i));
+            if (i % 50 == 49) {
+              // Marks of two mailboxes between the appends, as a running node writes them.
+              long mark = i / 2;
+              CompletableFuture.runAsync(() -> node.markDelivered(Map.of("carol", mark, sender, 1L)));
+            }
+          }
+          for (CompletableFuture<Message> f : sent) {
+            Message m = f.get(60, TimeUnit.SECONDS);
+            seqById.put(m.id(), m.seq());
+          }
+        } catch (Exception e) {
+          throw new AssertionError(e);
+        }
+      }));
+    }
+    senders.forEach(Thread::start);
+    start.countDown();
+    for (Thread t : senders) {
+      t.join(TimeUnit.SECONDS.toMillis(90));
+      assertFalse(t.isAlive());
+    }
+    assertEquals(2 * perNode, seqById.size());
+    assertEquals(2 * perNode, new HashSet<>(seqById.values()).size(), "no seq given twice");
+    List<Message> stored = a.fetch("carol", 0, 5000);
+    assertEquals(2 * perNode, stored.size());
+    for (int i = 0; i < stored.size(); i++) {
+      assertEquals(i + 1, stored.get(i).seq(), "seqs run 1, 2, 3 … with no gap");
+      assertEquals(seqById.get(stored.get(i).id()), stored.get(i).seq(), "each send was told the seq it got");
+    }
+    assertEquals(2 * perNode, b.mailboxState("carol").lastSeq());
+    // With delivered marks and acks between the appends, as a running node has them.
+    assertEquals(deadlocksBefore, deadlocks(), "the nodes' transactions never waited for each other in a circle");
+  }
+
+  private long deadlocks() throws Exception {
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(url);
+        java.sql.Statement s = c.createStatement();
+        java.sql.ResultSet rs = s.executeQuery(
+            "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()")) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  @Test
+  void marksBetweenAppendsOfTwoNodesNeverDeadlock() throws Exception {
+    JdbcChatStore a = node();
+    JdbcChatStore b = node();
+    for (String name : List.of("carol", "dave", "erin")) {
+      a.insertAccount(new StoredAccount(name, "h", Instant.EPOCH, a.reserveAccountIds(1)));
+    }
+    long before = deadlocks();
+    // Node a appends to carol and marks dave's mailbox; node b the other way round: in one
+    // transaction each would take the two rows in opposite orders.
+    List<Thread> threads = new ArrayList<>();
+    for (JdbcChatStore node : List.of(a, b)) {
+      String to = node == a ? "carol" : "dave";
+      String marked = node == a ? "dave" : "carol";
+      threads.add(new Thread(() -> {
+        List<CompletableFuture<Message>> sent = new ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+          sent.add(node.appendPipelined(message(node.newMessageId(), "erin", to, 3, 1), null));
+        }
+        sent.forEach(CompletableFuture::join);
+      }));
+      threads.add(new Thread(() -> {
+        for (int i = 1; i <= 200; i++) {
+          node.markDelivered(Map.of(marked, (long) i));
+        }
+      }));
+    }
+    threads.forEach(Thread::start);
+    for (Thread t : threads) {
+      t.join(TimeUnit.SECONDS.toMillis(90));
+      assertFalse(t.isAlive());
+    }
+    assertEquals(before, deadlocks(), "PostgreSQL broke deadlocks between the nodes' transactions");
+  }
+
+  @Test
+  void messageIdsFollowTheOrderOfCallsAcrossNodesAndAccountIdsNeverOverlap() throws Exception {
+    JdbcChatStore a = node();
+    JdbcChatStore b = node();
+    long previous = 0;
+    Set<Long> accounts = new HashSet<>();
+    for (int i = 0; i < 40; i++) {
+      JdbcChatStore n = i % 2 == 0 ? a : b;
+      long id = n.newMessageId();
+      assertTrue(id > previous, "id " + id + " after " + previous + ": a later call on any node gets a higher id");
+      previous = id;
+      assertTrue(accounts.add(n.reserveAccountIds(1)), "an account id given twice");
+    }
+    // Many threads at once share round trips and still get distinct ids.
+    Set<Long> ids = ConcurrentHashMap.newKeySet();
+    List<Thread> threads = new ArrayList<>();
+    for (int t = 0; t < 8; t++) {
+      JdbcChatStore n = t % 2 == 0 ? a : b;
+      threads.add(new Thread(() -> {
+        for (int i = 0; i < 250; i++) {
+          ids.add(n.newMessageId());
+        }
+      }));
+    }
+    threads.forEach(Thread::start);
+    for (Thread t : threads) {
+      t.join(TimeUnit.SECONDS.toMillis(60));
+    }
+    assertEquals(2000, ids.size());
+  }
+
+  @Test
+  void aStoreOpenedAfterNodesCountsOnAboveTheirIdsAndNodesAfterItAboveItsOwn() throws Exception {
+    JdbcChatStore a = node();
+    long fromNode = a.newMessageId();
+    a.close();
+    open.remove(a);
+    JdbcChatStore single = JdbcChatStore.builder().jdbcUrl(url).build();
+    assertTrue(single.lastMessageId() >= fromNode, "a single store's ids start above the nodes'");
+    single.insertAccount(new StoredAccount("alice", "h", Instant.EPOCH, 1));
+    long high = single.lastMessageId() + 5;
+    single.append(message(high, "alice", "alice", 1, 1), null);
+    single.close();
+    assertTrue(node().newMessageId() > high, "a node's ids start above a single store's");
+  }
+
+  @Test
+  void whatOneNodeCommitsIsToldToTheOther() throws Exception {
+    JdbcChatStore a = node();
+    JdbcChatStore b = node();
+    LinkedBlockingQueue<String> heard = new LinkedBlockingQueue<>();
+    AtomicLong lastSeq = new AtomicLong();
+    b.watch(new SharedStoreWatcher() {
+      @Override
+      public void appended(Map<String, Long> lastSeqByUserKey) {
+        lastSeqByUserKey.forEach((k, seq) -> {
+          lastSeq.accumulateAndGet(seq, Math::max);
+          heard.add("appended " + k);
+        });
+      }
+
+      @Override
+      public void changed(Set<String> userKeys) {
+        userKeys.forEach(k -> heard.add("changed " + k));
+      }
+
+      @Override
+      public void sessionsChanged(Set<String> userKeys) {
+        userKeys.forEach(k -> heard.add("sessions " + k));
+      }
+
+      @Override
+      public void told(String node, String notice) {
+        heard.add("told " + notice);
+      }
+
+      @Override
+      public void nodeLeft(String node) {
+        heard.add("left " + node);
+      }
+
+      @Override
+      public void lostTrack() {
+        heard.add("lost track");
+      }
+    });
+    a.insertAccount(new StoredAccount("alice", "h", Instant.EPOCH, a.reserveAccountIds(1)));
+    a.insertAccount(new StoredAccount("bob", "h", Instant.EPOCH, a.reserveAccountIds(1)));
+    Message stored = a.append(message(a.newMessageId(), "alice", "bob", 1, 2), null);
+    assertEquals("appended bob", heard.poll(10, TimeUnit.SECONDS));
+    assertEquals(stored.seq(), lastSeq.get());
+    a.ack("bob", stored.seq());
+    assertEquals("changed bob", heard.poll(10, TimeUnit.SECONDS));
+    a.deleteAccount("alice");
+    assertEquals("sessions alice", heard.poll(10, TimeUnit.SECONDS));
+    a.tellOthers("T bob 2 alice 1");
+    assertEquals("told T bob 2 alice 1", heard.poll(10, TimeUnit.SECONDS));
+    // Its own notices a node does not hear back.
+    b.ack("bob", stored.seq());
+    b.tellOthers("T alice 1 bob 2");
+    assertEquals(null, heard.poll(500, TimeUnit.MILLISECONDS));
+    assertThrows(IllegalArgumentException.class, () -> a.tellOthers("two\nlines"));
+  }
+
+  @Test
+  void aStoreThatIsNotANodeCannotOpenBesideNodesNorTheOtherWayRound() {
+    JdbcChatStore single = JdbcChatStore.builder().jdbcUrl(url).build();
+    open.add(single);
+    JdbcStoreException e = assertThrows(JdbcStoreException.class, this::node);
+    assertTrue(e.getMessage().contains("not a cluster node"), e.getMessage());
+    single.close();
+    open.remove(single);
+    node();
+    node();
+    assertThrows(JdbcStoreException.class, () -> open.add(JdbcChatStore.builder().jdbcUrl(url).build()));
+  }
+
+  @Test
+  void clusterIsForPostgresOnly(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> JdbcChatStore.builder().sqliteDirectory(dir).cluster().build());
+    assertTrue(e.getMessage().contains("PostgreSQL"), e.getMessage());
+  }
+}
