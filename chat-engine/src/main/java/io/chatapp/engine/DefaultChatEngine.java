@@ -14,6 +14,7 @@ import io.chatapp.api.MessageListener;
 import io.chatapp.api.Page;
 import io.chatapp.api.Session;
 import io.chatapp.api.Subscription;
+import io.chatapp.engine.store.AppendResult;
 import io.chatapp.engine.store.ChatStore;
 import io.chatapp.engine.store.InMemoryChatStore;
 import io.chatapp.engine.store.MailboxState;
@@ -73,7 +74,8 @@ public final class DefaultChatEngine implements ChatEngine {
   private final long maxUnreadPerMailbox;
   private final long maxUnreadPerSender;
   private final EngineListeners events = new EngineListeners();
-  // Account ids of a shared store come in blocks, so that nodes never give the same one.
+  // Account ids of a shared store come in blocks, so that nodes never give the same one; its
+  // message ids come from the store with each append.
   private static final int ACCOUNT_ID_BLOCK = 100;
   private final boolean shared;
   private final IdSource messageIds;
@@ -109,9 +111,7 @@ public final class DefaultChatEngine implements ChatEngine {
         builder.maxSessionsPerUser, builder.sendsPerSecond, builder.sendBurst);
     this.idempotencyWindow = builder.idempotencyWindow;
     this.shared = store.isShared();
-    this.messageIds = shared
-        ? IdSource.of(store::newMessageId)
-        : IdSource.after(store.lastMessageId());
+    this.messageIds = shared ? null : IdSource.after(store.lastMessageId());
     this.accountIds = shared
         ? IdSource.reserved(store::reserveAccountIds, ACCOUNT_ID_BLOCK)
         : IdSource.after(store.lastAccountId());
@@ -361,17 +361,19 @@ public final class DefaultChatEngine implements ChatEngine {
 
   private CompletableFuture<Message> store(SessionState sender, String recipient, String text, String clientMessageId,
       Executor completions) {
-    long id = messageIds.next();
-    CompletableFuture<Message> appended = onMailbox(StoredAccount.key(recipient), mailbox -> mailbox.append(store, id,
-        sender, text, clock.instant(), clientMessageId, maxUnreadPerMailbox, maxUnreadPerSender, completions));
+    long id = shared ? 0 : messageIds.next(); // a shared store gives it
+    CompletableFuture<AppendResult> appended = onMailbox(StoredAccount.key(recipient), mailbox -> mailbox.append(
+        store, id, sender, text, clock.instant(), clientMessageId, maxUnreadPerMailbox, maxUnreadPerSender,
+        completions));
     // Runs where the append finished: on this thread for a store that does not batch, else on
     // the completions, after the mailbox offered the message.
-    return appended.thenApply(message -> stored(sender, recipient, text, clientMessageId, id, message));
+    return appended.thenApply(result -> stored(sender, recipient, text, clientMessageId, result));
   }
 
-  private Message stored(SessionState sender, String recipient, String text, String clientMessageId, long id,
-      Message message) {
-    if (message.id() != id) {
+  private Message stored(SessionState sender, String recipient, String text, String clientMessageId,
+      AppendResult result) {
+    Message message = result.message();
+    if (result.duplicate()) {
       // A duplicate that the store found: an attempt that raced this one, maybe with another text.
       Rules.requireRepeat(store.findSent(sender.userKey, clientMessageId, Instant.MIN), clientMessageId,
           recipient, text);

@@ -2,28 +2,17 @@ package io.chatapp.engine;
 
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntToLongFunction;
-import java.util.function.LongSupplier;
 
 /**
  * Where an engine's message or account ids come from: counted in memory above the store's last
- * when the engine is the store's only writer; when other engines share the store, given by it
- * (message ids, which must follow time across nodes) or taken from blocks it reserves (account
- * ids), so that nodes never give the same id and only one call in a block waits for the database.
+ * when the engine is the store's only writer, or, for account ids when other engines share the
+ * store, taken from blocks it reserves, so that nodes never give the same id and only one call
+ * in a block waits for the database (a shared store gives message ids itself, with each append).
  *
  * <p>Thread-safe; called by any engine caller thread.
  */
 abstract class IdSource {
   abstract long next();
-
-  /** Ids as {@code ids} gives them. */
-  static IdSource of(LongSupplier ids) {
-    return new IdSource() {
-      @Override
-      long next() {
-        return ids.getAsLong();
-      }
-    };
-  }
 
   /** Ids above {@code last}, counted in memory. */
   static IdSource after(long last) {

@@ -5,6 +5,7 @@ import io.chatapp.api.ChatEvent;
 import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
 import io.chatapp.api.Message;
+import io.chatapp.engine.store.AppendResult;
 import io.chatapp.engine.store.ChatStore;
 import io.chatapp.engine.store.MailboxState;
 import io.chatapp.engine.store.StoredAccount;
@@ -60,7 +61,7 @@ final class Mailbox {
   private long unread = -1; // guarded by lock; -1 until loaded or after a change the store counts
   private long readSeq = -1; // guarded by lock; -1 until loaded
   // The last pipelined append not known to be finished; the store finishes them in order.
-  private CompletableFuture<Message> pending; // guarded by lock
+  private CompletableFuture<?> pending; // guarded by lock
   private long offeredSeq = -1; // guarded by lock; every seq up to it was offered or failed
   // The highest lastSeq a subscription started from: a seq up to it is never given back.
   private long exposedSeq = -1; // guarded by lock
@@ -205,7 +206,7 @@ final class Mailbox {
    * @throws ChatException {@link ErrorCode#RESOURCE_EXHAUSTED} if {@code maxUnread} messages wait
    *     unread already; nothing stored is dropped
    */
-  CompletableFuture<Message> append(ChatStore store, long id, SessionState sender, String text, Instant now,
+  CompletableFuture<AppendResult> append(ChatStore store, long id, SessionState sender, String text, Instant now,
       String clientMessageId, long maxUnread, long maxUnreadPerSender, Executor completions) {
     Message message;
     CompletableFuture<Message> durable;
@@ -229,31 +230,34 @@ final class Mailbox {
               + " reads or deletes them");
         }
       }
-      // A shared store gives the seq in its transaction; lastSeq + 1 is then only a guess.
+      // A shared store gives the id and seq in its transaction; these are only placeholders.
       message = new Message(id, sender.username, username, text, now, lastSeq + 1, sender.accountId, accountId);
-      durable = store.appendPipelined(message, clientMessageId);
-      if (durable == null) {
-        throw new IllegalStateException(store.getClass().getName() + ".appendPipelined returned null");
-      }
       if (shared) {
+        CompletableFuture<AppendResult> appended = store.appendShared(message, clientMessageId);
         if (unread >= 0) {
           unread++;
         }
         unreadBySender.computeIfPresent(message.sender(), (s, n) -> n + 1);
-        pending = durable;
-        return durable.handleAsync((stored, failure) -> appendedShared(message, stored, failure), completions);
+        pending = appended;
+        return appended.handleAsync(this::appendedShared, completions);
+      }
+      durable = store.appendPipelined(message, clientMessageId);
+      if (durable == null) {
+        throw new IllegalStateException(store.getClass().getName() + ".appendPipelined returned null");
       }
       if (durable.isDone()) {
         // A store that does not batch: the outcome is known before the seq is taken, so a
         // duplicate takes none.
-        return CompletableFuture.completedFuture(appendedAtOnce(message, durable));
+        Message stored = appendedAtOnce(message, durable);
+        return CompletableFuture.completedFuture(new AppendResult(stored, stored.id() != id));
       }
       // The seq is taken now; the store applies appends in call order, so the next send may
       // start before this one is durable and the two share a commit.
       count(message);
       pending = durable;
     }
-    return durable.handleAsync((stored, failure) -> appended(message, durable, stored, failure), completions);
+    return durable.handleAsync((stored, failure) -> appended(message, durable, stored, failure), completions)
+        .thenApply(stored -> new AppendResult(stored, stored.id() != id));
   }
 
   /** Finishes a pipelined append once the store decided. On the engine's completions. */
@@ -277,15 +281,17 @@ final class Mailbox {
   }
 
   /**
-   * Finishes an append to a shared store, which gave the seq. On the engine's completions. The
-   * message is offered as it comes: a subscription that finds a gap before it reads the gap from
-   * the store, where everything below a committed seq is committed too.
+   * Finishes an append to a shared store, which gave the seq. On the engine's completions. Live
+   * subscriptions read the message from the store, as they read what other engines append: the
+   * seqs of one mailbox interleave between engines, and a subscription offered each message would
+   * find a gap before most and read it anyway. One read then serves every message of a batch.
    */
-  private Message appendedShared(Message message, Message stored, Throwable failure) {
+  private AppendResult appendedShared(AppendResult appended, Throwable failure) {
     synchronized (lock) {
       if (failure != null) {
         forgetCounters();
-      } else if (stored.id() == message.id()) {
+      } else if (!appended.duplicate()) {
+        Message stored = appended.message();
         lastSeq = Math.max(lastSeq, stored.seq());
         offer(stored);
       } else {
@@ -296,7 +302,7 @@ final class Mailbox {
     if (failure != null) {
       throw unwrap(failure);
     }
-    return stored;
+    return appended;
   }
 
   /**
@@ -436,7 +442,7 @@ final class Mailbox {
    * store reports includes them. Under lock; the store's writer never takes this lock.
    */
   private void awaitPending() {
-    CompletableFuture<Message> last = pending;
+    CompletableFuture<?> last = pending;
     if (last == null) {
       return;
     }

@@ -87,6 +87,11 @@ public final class ChatBench implements Callable<Integer> {
       + "keep the password in ~/.pgpass).")
   String store = "memory";
 
+  @Option(names = "--nodes", description = "Throughput mode: fork this many servers as cluster nodes on the --store "
+      + "PostgreSQL database and spread the clients over them (client i on node i mod N); the report adds the latency "
+      + "of messages whose sender is on another node. 1 with a PostgreSQL store runs one cluster node.")
+  Integer nodes;
+
   @Option(names = "--data-dir", description = "SQLite's directory (default: a new temporary one, deleted afterwards).")
   Path dataDir;
 
@@ -179,6 +184,20 @@ public final class ChatBench implements Callable<Integer> {
       throw new CommandLine.ParameterException(new CommandLine(this), "--target must be a loopback address, was " + target);
     }
     BenchStore benchStore = new BenchStore(store, dataDir, sqliteSync);
+    if (nodes != null) {
+      if (nodes < 1 || nodes > 8) {
+        throw new CommandLine.ParameterException(new CommandLine(this), "--nodes must be 1 to 8, was " + nodes);
+      }
+      if (!mode.equals("throughput") || t.equals("inproc") || "inproc".equals(this.server) || target != null) {
+        throw new CommandLine.ParameterException(new CommandLine(this),
+            "--nodes needs throughput mode and forked servers over socket, grpc or websocket");
+      }
+      try {
+        benchStore = benchStore.asClusterNode();
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(new CommandLine(this), "--nodes: " + e.getMessage());
+      }
+    }
     try (Target server = startTarget(t, benchStore)) {
       return switch (mode) {
         case "hostile" -> hostile(server, t);
@@ -201,6 +220,7 @@ public final class ChatBench implements Callable<Integer> {
       long[] bytes = new long[4];
       ServerProbe.Reading[] cpu = new ServerProbe.Reading[2];
       LoadRun run = new LoadRun(settings, connector, System.out::println)
+          .nodes(server.nodes())
           .atMeasureStart(() -> {
             if (relay != null) {
               bytes[0] = relay.clientToServerBytes();
@@ -234,6 +254,16 @@ public final class ChatBench implements Callable<Integer> {
       out.put("p99Us", micros(h.getValueAtPercentile(99)));
       out.put("p999Us", micros(h.getValueAtPercentile(99.9)));
       out.put("maxUs", micros(h.getMaxValue()));
+      if (server.nodes() > 1) {
+        Histogram cross = r.crossNodeLatencyNanos();
+        Histogram same = h.copy();
+        same.subtract(cross);
+        out.put("nodes", server.nodes());
+        out.put("sameNodeP50Us", micros(same.getValueAtPercentile(50)));
+        out.put("sameNodeP99Us", micros(same.getValueAtPercentile(99)));
+        out.put("crossNodeP50Us", micros(cross.getValueAtPercentile(50)));
+        out.put("crossNodeP99Us", micros(cross.getValueAtPercentile(99)));
+      }
       if (relay != null && r.deliveredWhileMeasuring() > 0) {
         out.put("c2sBytesPerMsg", Report.round1((bytes[2] - bytes[0]) / (double) r.deliveredWhileMeasuring()));
         out.put("s2cBytesPerMsg", Report.round1((bytes[3] - bytes[1]) / (double) r.deliveredWhileMeasuring()));
@@ -426,7 +456,13 @@ public final class ChatBench implements Callable<Integer> {
     ExecutorService inProcessCalls;
     Transport.RunningServer running;
     ForkedServer process;
+    // With --nodes: the other cluster nodes, after process; the connector spreads clients over all.
+    final List<ForkedServer> moreNodes = new ArrayList<>();
     Path scratchDir;
+
+    int nodes() {
+      return 1 + moreNodes.size();
+    }
 
     /** A forked server's resident memory and threads, or null if it is not forked or not on Linux. */
     ProcessStatus status() {
@@ -438,10 +474,18 @@ public final class ChatBench implements Callable<Integer> {
       return ask("stats", ServerProbe::read);
     }
 
-    /** CPU time only: cheap enough to read while the load runs. */
+    /** CPU time only, of every node: cheap enough to read while the load runs. */
     ServerProbe.Reading cpu() {
       try {
-        return ask("cpu", ServerProbe::cpu);
+        ServerProbe.Reading first = ask("cpu", ServerProbe::cpu);
+        long cpuNanos = first == null ? 0 : first.cpuNanos();
+        for (ForkedServer node : moreNodes) {
+          String line = node.ask("cpu");
+          if (line != null) {
+            cpuNanos += ServerProbe.Reading.parse(line).cpuNanos();
+          }
+        }
+        return first == null || moreNodes.isEmpty() ? first : first.withCpuNanos(cpuNanos);
       } catch (Exception e) {
         throw new IllegalStateException("cannot read the server's CPU time", e);
       }
@@ -490,6 +534,9 @@ public final class ChatBench implements Callable<Integer> {
       if (process != null) {
         process.close();
       }
+      for (ForkedServer node : moreNodes) {
+        node.close();
+      }
       BenchStore.deleteTree(scratchDir);
     }
   }
@@ -534,6 +581,11 @@ public final class ChatBench implements Callable<Integer> {
       server.port = server.process.port(t);
       server.socketPort = server.process.port("socket");
       server.forked = true;
+      for (int i = 1; i < (nodes == null ? 1 : nodes); i++) {
+        int node = i;
+        server.moreNodes.add(ForkedServer.start(jvmArgs, BenchServer.class.getName(), args,
+            line -> System.out.println("node " + node + ": " + line)));
+      }
     } else if (hostileMode) {
       server.watch = new HeapWatch();
       server.engine = HostileServer.engine(benchStore, server.scratchDir);
@@ -564,8 +616,13 @@ public final class ChatBench implements Callable<Integer> {
       server.socketPort = server.port;
     }
     String host = server.host;
-    int p = server.port;
-    server.connector = listener -> chosen.connect(host, p, listener);
+    List<Integer> ports = new ArrayList<>(List.of(server.port));
+    for (ForkedServer node : server.moreNodes) {
+      ports.add(node.port(t));
+    }
+    // Client i on node i mod N: LoadRun connects its clients in index order, one at a time.
+    AtomicInteger next = new AtomicInteger();
+    server.connector = listener -> chosen.connect(host, ports.get(next.getAndIncrement() % ports.size()), listener);
     return server;
   }
 

@@ -82,10 +82,9 @@ public interface ChatStore extends AutoCloseable {
 
   /**
    * Tells whether other engines, in other processes, write the same data at the same time (nodes
-   * on one database). The engine of a shared store takes message and account ids with
-   * {@link #newMessageId} and {@link #reserveAccountIds}, leaves each appended message's seq
-   * to the store ({@link #appendPipelined} answers with the seq the store gave), and hears of other
-   * engines' changes through {@link #watch}.
+   * on one database). The engine of a shared store appends with {@link #appendShared}, which
+   * gives each message its id and seq, takes account ids with {@link #reserveAccountIds}, and
+   * hears of other engines' changes through {@link #watch}.
    *
    * @return {@code false} by default: this engine is the store's only writer
    */
@@ -94,15 +93,21 @@ public interface ChatStore extends AutoCloseable {
   }
 
   /**
-   * Gives a new message id of a {@link #isShared() shared} store: unique across its engines, and
-   * in the order of the calls across them, so that a message sent after another was stored, on
-   * any node, has a higher id (history and conversations are ordered by id).
+   * Appends a message to a {@link #isShared() shared} store, as {@link #appendPipelined} does for
+   * a store with one writer, except that the store gives the message its id and its seq, both in
+   * the transaction that stores it: ids in the order of the commits across engines (a message
+   * sent after another was stored, on any engine, has a higher id; history and conversations
+   * are ordered by id), seqs without gap or reuse although other engines append to the same
+   * mailbox. The id and seq of {@code message} are ignored.
    *
-   * @return the id
+   * @param message the message, its id and seq to be given
+   * @param clientMessageId the sender's id for it, or {@code null}
+   * @return a future that completes once the message (or, for a duplicate, the earlier one) is
+   *     durable, or fails as {@link #append} would throw
    * @throws UnsupportedOperationException if the store is not shared
    */
-  default long newMessageId() {
-    throw new UnsupportedOperationException("only a shared store gives message ids");
+  default CompletableFuture<AppendResult> appendShared(Message message, String clientMessageId) {
+    throw new UnsupportedOperationException("only a shared store gives ids and seqs");
   }
 
   /**
@@ -316,18 +321,15 @@ public interface ChatStore extends AutoCloseable {
    * the earlier one) is durable, and never before the future of an earlier call. A store that
    * does not batch returns a completed future of {@link #append}; the engine then keeps no seq
    * for a duplicate at all.
-   *
-   * <p>A {@link #isShared() shared} store gives the seq itself, in the transaction that stores the
-   * message (other engines append to the same mailbox), and completes with a copy of
-   * {@code message} that carries it; the seq the engine put in is only a guess.
+
    *
    * <p>No default: a decorator must forward it (see {@link ForwardingChatStore}), or it would
    * quietly turn every send into a commit of its own.
    *
    * @param message the message, with its id and seq assigned
    * @param clientMessageId the sender's id for it, or {@code null}
-   * @return a future, never {@code null}, that completes with {@code message} itself (for a
-   *     shared store, a message with the same id) once it is durable, with a different instance (the earlier message with the same sender and client
+   * @return a future, never {@code null}, that completes with {@code message} itself once it is
+   *     durable, with a different instance (the earlier message with the same sender and client
    *     id) if it was a duplicate, or fails as {@link #append} would throw
    */
   CompletableFuture<Message> appendPipelined(Message message, String clientMessageId);

@@ -82,8 +82,8 @@ public abstract class ForwardingChatStore implements ChatStore {
   }
 
   @Override
-  public long newMessageId() {
-    return delegate.newMessageId();
+  public CompletableFuture<AppendResult> appendShared(Message message, String clientMessageId) {
+    return delegate.appendShared(message, clientMessageId);
   }
 
   @Override

@@ -5,7 +5,10 @@
  * {@link io.chatapp.engine.store.InMemoryChatStore}, and
  * {@link io.chatapp.engine.store.ForwardingChatStore}, the base of store decorators. The records here are the rows a store
  * keeps ({@link io.chatapp.engine.store.SentRecord} is what a retry with a client message id
- * needs); {@link io.chatapp.engine.store.KeyRange} is the key range a directory listing reads. This package is public only so that storage modules can plug into the engine; an
+ * needs); {@link io.chatapp.engine.store.KeyRange} is the key range a directory listing reads. A
+ * store that several engines share (cluster nodes on one database) also answers appends with an
+ * {@link io.chatapp.engine.store.AppendResult} and tells the engine's
+ * {@link io.chatapp.engine.store.SharedStoreWatcher} what the other engines changed. This package is public only so that storage modules can plug into the engine; an
  * application passes a store to {@code DefaultChatEngine.builder().store(…)} and uses nothing
  * else from it.
  *

@@ -13,15 +13,19 @@ import java.util.Locale;
 /**
  * The store a benchmark's server uses: memory, SQLite in a data directory (a fresh temporary
  * one unless given) at a chosen sync level, or PostgreSQL at a {@code jdbc:postgresql:} URL (the
- * tables of its current schema; each run's accounts are new, so runs can share it).
+ * tables of its current schema; each run's accounts are new, so runs can share it), opened as a
+ * cluster node when the kind is the URL behind {@value #CLUSTER}.
  *
  * <p>Immutable.
  *
- * @param kind {@code memory}, {@code sqlite} or a {@code jdbc:postgresql:} URL
+ * @param kind {@code memory}, {@code sqlite}, a {@code jdbc:postgresql:} URL, or one behind {@value #CLUSTER}
  * @param dataDir SQLite's directory, or {@code null} for a new temporary one
  * @param sync SQLite's sync level
  */
 public record BenchStore(String kind, Path dataDir, SqliteSync sync) {
+  /** Before a PostgreSQL URL, opens the store as a cluster node. */
+  public static final String CLUSTER = "cluster:";
+
   /** Checks the kind. */
   public BenchStore {
     if (!isPostgres(kind)) {
@@ -35,7 +39,16 @@ public record BenchStore(String kind, Path dataDir, SqliteSync sync) {
   }
 
   private static boolean isPostgres(String kind) {
-    return kind.regionMatches(true, 0, "jdbc:postgresql:", 0, "jdbc:postgresql:".length());
+    String url = kind.startsWith(CLUSTER) ? kind.substring(CLUSTER.length()) : kind;
+    return url.regionMatches(true, 0, "jdbc:postgresql:", 0, "jdbc:postgresql:".length());
+  }
+
+  /** The same store opened as a cluster node; only for PostgreSQL. */
+  public BenchStore asClusterNode() {
+    if (!isPostgres(kind)) {
+      throw new IllegalArgumentException("cluster nodes share a PostgreSQL database: give a jdbc:postgresql: store");
+    }
+    return kind.startsWith(CLUSTER) ? this : new BenchStore(CLUSTER + kind, dataDir, sync);
   }
 
   /** Names the store as {@link #describe} does: never a URL, which may hold a password. */
@@ -70,6 +83,9 @@ public record BenchStore(String kind, Path dataDir, SqliteSync sync) {
     if (kind.equals("memory")) {
       return new InMemoryChatStore();
     }
+    if (kind.startsWith(CLUSTER)) {
+      return JdbcChatStore.builder().jdbcUrl(kind.substring(CLUSTER.length())).cluster().build();
+    }
     if (isPostgres(kind)) {
       return JdbcChatStore.builder().jdbcUrl(kind).build();
     }
@@ -102,6 +118,7 @@ public record BenchStore(String kind, Path dataDir, SqliteSync sync) {
   /** Describes the store for the report, e.g. {@code sqlite-FULL}. */
   public String describe() {
     // Never the URL: it may hold a password.
-    return kind.equals("memory") ? "memory" : isPostgres(kind) ? "postgresql" : "sqlite-" + sync.name();
+    return kind.equals("memory") ? "memory" : kind.startsWith(CLUSTER) ? "postgresql-cluster"
+        : isPostgres(kind) ? "postgresql" : "sqlite-" + sync.name();
   }
 }

@@ -55,7 +55,7 @@ public final class LoadRun implements AutoCloseable {
   /** What a run measured. Latencies in the histogram are in nanoseconds. */
   public record Result(long acked, long failedSends, long delivered, long lost, long duplicates,
       double deliveredPerSecond, Histogram latencyNanos, double measuredSeconds, double cpuCoresUsed,
-      long deliveredWhileMeasuring) {}
+      long deliveredWhileMeasuring, Histogram crossNodeLatencyNanos) {}
 
   private static final String PASSWORD = "bench-password";
   private static final long DRAIN_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(30);
@@ -66,6 +66,7 @@ public final class LoadRun implements AutoCloseable {
   private Runnable atMeasureStart = () -> {};
   private Runnable atMeasureEnd = () -> {};
   private int senders = Integer.MAX_VALUE; // set before open()
+  private int nodes = 1; // set before open()
   private final AtomicLong acked = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
   // The first failed send's error, printed once with the progress lines.
@@ -129,10 +130,27 @@ public final class LoadRun implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Says that client {@code i} talks to node {@code i % n} of a cluster (the connector spreads
+   * them so): the latencies of messages whose sender is on another node are also kept apart, in
+   * {@link Result#crossNodeLatencyNanos}. Default: one node.
+   *
+   * @throws IllegalArgumentException if {@code n < 1}
+   */
+  public LoadRun nodes(int n) {
+    if (n < 1) {
+      throw new IllegalArgumentException("nodes must be at least 1, was " + n);
+    }
+    this.nodes = n;
+    return this;
+  }
+
   /** One client of the run: its connection, its histogram and its receive-side checks. */
   private final class Peer implements ChatClientListener {
     final int index;
     final Histogram histogram = new Histogram(TimeUnit.SECONDS.toNanos(60), 3); // guarded by itself, reset per window
+    // Of those, the messages from a sender on another node; guarded by histogram.
+    final Histogram crossNode = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
     // Which of this client's own sends were delivered, by counter: finds duplicates and losses
     // even where seq numbers alone could not (a message stored twice gets two seqs).
     final BitSet deliveredSends = new BitSet(); // guarded by itself
@@ -183,8 +201,12 @@ public final class LoadRun implements AutoCloseable {
       delivered.incrementAndGet();
       if (sentAt >= measureStartNanos && sentAt < measureEndNanos) {
         deliveredInWindow.incrementAndGet();
+        long latency = Math.min(Math.max(0, now - sentAt), histogram.getHighestTrackableValue());
         synchronized (histogram) {
-          histogram.recordValue(Math.min(Math.max(0, now - sentAt), histogram.getHighestTrackableValue()));
+          histogram.recordValue(latency);
+          if (senderIndex % nodes != index % nodes) {
+            crossNode.recordValue(latency);
+          }
         }
       }
     }
@@ -257,6 +279,7 @@ public final class LoadRun implements AutoCloseable {
     for (Peer peer : peers) {
       synchronized (peer.histogram) {
         peer.histogram.reset();
+        peer.crossNode.reset();
       }
     }
     long[] before = {acked.get(), failed.get(), delivered.get(), duplicates.get(), gaps.get()};
@@ -327,9 +350,11 @@ public final class LoadRun implements AutoCloseable {
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10)); // polling a counter, not synchronising
     }
     Histogram all = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
+    Histogram crossNode = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
     for (Peer peer : peers) {
       synchronized (peer.histogram) {
         all.add(peer.histogram);
+        crossNode.add(peer.crossNode);
       }
     }
     double seconds = settings.duration().toNanos() / 1e9;
@@ -339,7 +364,7 @@ public final class LoadRun implements AutoCloseable {
     long lost = Math.max(Math.max(0, windowAcked - windowDelivered), gaps.get() - before[4]);
     return new Result(windowAcked, failed.get() - before[1], windowDelivered, lost, duplicates.get() - before[3],
         deliveredInWindow.get() / seconds, all, seconds, (cpuAtEnd - cpuAtStart) / 1e9 / seconds,
-        deliveredAtEnd - deliveredAtStart);
+        deliveredAtEnd - deliveredAtStart, crossNode);
   }
 
   private void send(Peer self, List<Peer> peers, SplittableRandom random) {

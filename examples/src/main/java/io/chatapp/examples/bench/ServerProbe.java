@@ -19,6 +19,11 @@ public final class ServerProbe {
       return "STATS heap=" + heapBytes + " direct=" + directBytes + " cpu=" + cpuNanos;
     }
 
+    /** The same reading with another CPU time, such as the sum over a cluster's nodes. */
+    public Reading withCpuNanos(long cpu) {
+      return new Reading(heapBytes, directBytes, cpu);
+    }
+
     /** Reads a line made by {@link #format}. */
     public static Reading parse(String line) {
       String[] parts = line.trim().split("\\s+");

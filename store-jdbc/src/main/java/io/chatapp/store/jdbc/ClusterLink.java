@@ -8,36 +8,32 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 
 /**
  * A cluster node's two connections besides the writer's and the readers': one that listens for
  * the other nodes' {@link ClusterNotices} and tells the engine's watcher, and one for ids, outside
- * the writer's transactions so that taking one never holds a row for a whole batch: message ids
- * from the sequence {@value #MESSAGE_IDS} (in the order of the calls across nodes, as history
- * needs), account ids in blocks from the {@code counters} table. Loaded only for a cluster
- * store, which is PostgreSQL's: it is the one class that names the driver's own types.
+ * the writer's transactions so that taking one never holds a row for a whole batch (account ids
+ * in blocks from the {@code counters} table), and a third that sends the live notices of
+ * {@link #tellOthers}. Loaded only for a cluster store, which is PostgreSQL's: it is the one
+ * class that names the driver's own types.
  *
- * <p>The {@code last_message_id} counter stays above every id a node gave ({@value #ID_HORIZON}
- * ahead, raised before an id passes it), so that a store that is not a node, opened on the
- * database later, counts on from above them, and a node opened after such a store moves the
- * sequence up to the counter.
+ * <p>Message ids come from the sequence {@value #MESSAGE_IDS}, taken by the writer with each batch
+ * ({@link DeferredCounters}); it creates the sequence at a first node's opening, and moves it up
+ * to the {@code last_message_id} counter if a store that is not a node counted further since. The
+ * writer keeps that counter {@value #ID_HORIZON} ahead of the ids, so that such a store, opened on
+ * the database later, counts on from above them.
  *
- * <p>Thread-safe. The listening connection belongs to the thread {@code chatapp-store-listener};
- * {@link #reserve} and {@link #newMessageId} are called by any engine thread: concurrent callers of
- * the latter share one round trip, the first of them asking for everyone waiting.
+ * <p>Thread-safe. The listening connection belongs to the thread {@code chatapp-store-listener},
+ * the notices' one to {@code chatapp-store-publisher}; {@link #reserve} is called by any engine
+ * thread and serialised here.
  */
 final class ClusterLink implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(ClusterLink.class.getName());
@@ -55,9 +51,6 @@ final class ClusterLink implements AutoCloseable {
   static final long SILENCE_MILLIS = 10_000;
   static final long ID_HORIZON = 100_000;
 
-  private final ConcurrentLinkedQueue<CompletableFuture<Long>> idWaiters = new ConcurrentLinkedQueue<>();
-  private final ReentrantLock idFetch = new ReentrantLock();
-  private long horizon; // guarded by this: the counter is at least this
   private final BlockingQueue<String> toTell = new ArrayBlockingQueue<>(MAX_QUEUED_NOTICES);
   private final Thread publisher;
   // When each other node was last heard (System.nanoTime()); the listening thread's only.
@@ -215,70 +208,6 @@ final class ClusterLink implements AutoCloseable {
         }
       }
     }
-  }
-
-  /**
-   * Gives a message id from the sequence. Callers that arrive while one round trip is out wait
-   * for it to end and then take their ids together in the next.
-   */
-  long newMessageId() {
-    CompletableFuture<Long> mine = new CompletableFuture<>();
-    idWaiters.add(mine);
-    idFetch.lock();
-    try {
-      if (!mine.isDone()) {
-        List<CompletableFuture<Long>> batch = new ArrayList<>();
-        for (CompletableFuture<Long> waiting; (waiting = idWaiters.poll()) != null; ) {
-          batch.add(waiting);
-        }
-        try {
-          long[] ids = takeMessageIds(batch.size());
-          for (int i = 0; i < ids.length; i++) {
-            batch.get(i).complete(ids[i]);
-          }
-        } catch (RuntimeException e) {
-          batch.forEach(f -> f.completeExceptionally(e));
-        }
-      }
-    } finally {
-      idFetch.unlock();
-    }
-    try {
-      return mine.join();
-    } catch (CompletionException e) {
-      throw (RuntimeException) e.getCause();
-    }
-  }
-
-  private synchronized long[] takeMessageIds(int count) {
-    long[] ids = onReserving(c -> {
-      try (PreparedStatement s = c.prepareStatement(
-          "SELECT nextval('" + MESSAGE_IDS + "') FROM generate_series(1, ?)")) {
-        s.setInt(1, count);
-        long[] taken = new long[count];
-        try (ResultSet rs = s.executeQuery()) {
-          for (int i = 0; i < count && rs.next(); i++) {
-            taken[i] = rs.getLong(1);
-          }
-        }
-        return taken;
-      }
-    }, "message ids");
-    Arrays.sort(ids);
-    long last = ids[ids.length - 1];
-    if (last > horizon) {
-      long raised = last + ID_HORIZON;
-      onReserving(c -> {
-        try (PreparedStatement s = c.prepareStatement(
-            "UPDATE counters SET value = ? WHERE name = 'last_message_id' AND value < ?")) {
-          s.setLong(1, raised);
-          s.setLong(2, raised);
-          return s.executeUpdate();
-        }
-      }, "the message id counter");
-      horizon = raised;
-    }
-    return ids;
   }
 
   /**

@@ -5,8 +5,10 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -53,8 +55,11 @@ final class DeferredCounters implements GroupCommitWriter.Deferred {
     }
   }
 
-  // Set for a node of a cluster: seqs come from the mailbox rows, and the flush tells the others.
+  // Set for a node of a cluster: ids come from the sequence, seqs from the mailbox rows, and the
+  // flush tells the others.
   private final ClusterNotices notices;
+  // A cluster node's: the last_message_id counter is at least this, as far as this node knows.
+  private long idHorizon;
   private final List<StoreSql.SentInsert> sent = new ArrayList<>();
   private final List<StoreSql.MessageInsert> inserts = new ArrayList<>();
   private final List<Slot> slots = new ArrayList<>();
@@ -165,40 +170,77 @@ final class DeferredCounters implements GroupCommitWriter.Deferred {
   }
 
   /**
-   * Gives a cluster node's noted messages their seqs from their mailboxes' rows, in the batch's
-   * transaction: the row stays locked until COMMIT, so another node appending to the same mailbox
-   * waits and takes the seqs after these, with no gap and no reuse. Rows are taken in key order
-   * on every node, so that two batches never wait for each other. The messages then go the way
-   * of a single node's, with their seqs.
+   * Gives a cluster node's noted messages their ids from the sequence, in call order, and their
+   * seqs from their mailboxes' rows, in the batch's transaction: the row stays locked until
+   * COMMIT, so another node appending to the same mailbox waits and takes the seqs after these,
+   * with no gap and no reuse. Rows are taken in key order on every node, so that two batches
+   * never wait for each other. Ids taken just before COMMIT follow the order of commits across
+   * nodes, closely enough that a message sent after another was acknowledged has a higher id.
+   * The messages then go the way of a single node's, with their ids and seqs.
    */
   private void takeSeqs(StoreSql.KeptStatements kept) throws SQLException {
     TreeMap<String, List<Slot>> byRecipient = new TreeMap<>();
     for (Slot slot : slots) {
       byRecipient.computeIfAbsent(slot.recipientKey, k -> new ArrayList<>()).add(slot);
     }
-    Map<Long, Message> withSeqs = new HashMap<>();
+    // One statement for every recipient of the batch, one round trip: it takes the rows in key
+    // order and answers each one's new last seq.
     PreparedStatement take = kept.prepared(StoreSql.TAKE_SEQS);
+    String[] keys = byRecipient.keySet().toArray(new String[0]);
+    Long[] counts = byRecipient.values().stream().map(l -> (long) l.size()).toArray(Long[]::new);
+    take.setArray(1, take.getConnection().createArrayOf("text", keys));
+    take.setArray(2, take.getConnection().createArrayOf("bigint", counts));
+    Map<String, Long> lastByKey = new HashMap<>();
+    try (ResultSet rs = take.executeQuery()) {
+      while (rs.next()) {
+        lastByKey.put(rs.getString(1), rs.getLong(2));
+      }
+    }
+    long[] ids = new long[slots.size()];
+    PreparedStatement next = kept.prepared(StoreSql.NEXT_MESSAGE_IDS);
+    next.setInt(1, ids.length);
+    try (ResultSet rs = next.executeQuery()) {
+      for (int i = 0; i < ids.length; i++) {
+        if (!rs.next()) {
+          throw new SQLException("the sequence gave " + i + " ids of " + ids.length);
+        }
+        ids[i] = rs.getLong(1);
+      }
+    }
+    Arrays.sort(ids);
+    Map<Slot, Long> idOf = new IdentityHashMap<>();
+    for (int i = 0; i < ids.length; i++) {
+      idOf.put(slots.get(i), ids[i]);
+    }
+    long highest = ids[ids.length - 1];
+    if (highest > idHorizon) {
+      // Kept ahead of every id a node gives, so that a store opened on this database without
+      // --cluster later counts on from above them. Once per ID_HORIZON ids; the counters row is
+      // taken after every mailbox row, as on every node.
+      long raised = highest + ClusterLink.ID_HORIZON;
+      PreparedStatement raise = kept.prepared(StoreSql.RAISE_LAST_ID);
+      raise.setLong(1, raised);
+      raise.setLong(2, raised);
+      raise.executeUpdate();
+      idHorizon = raised;
+    }
+    Map<Message, Message> given = new IdentityHashMap<>();
     for (Map.Entry<String, List<Slot>> e : byRecipient.entrySet()) {
       List<Slot> mine = e.getValue();
-      take.setString(1, e.getKey());
-      take.setLong(2, mine.size());
-      long last;
-      try (ResultSet rs = take.executeQuery()) {
-        if (!rs.next()) {
-          throw new SQLException("taking seqs of " + e.getKey() + " returned no row");
-        }
-        last = rs.getLong(1);
+      Long last = lastByKey.get(e.getKey());
+      if (last == null) {
+        throw new SQLException("taking seqs of " + e.getKey() + " returned no row");
       }
       long seq = last - mine.size();
       for (Slot slot : mine) {
         Message m = slot.message;
-        slot.message = new Message(m.id(), m.sender(), m.recipient(), m.text(), m.sentAt(), ++seq, m.senderId(),
-            m.recipientId());
-        withSeqs.put(m.id(), slot.message);
+        slot.message = new Message(idOf.get(slot), m.sender(), m.recipient(), m.text(), m.sentAt(), ++seq,
+            m.senderId(), m.recipientId());
+        given.put(m, slot.message);
       }
       notices.appended(e.getKey(), last);
     }
-    sent.replaceAll(r -> new StoreSql.SentInsert(withSeqs.getOrDefault(r.message().id(), r.message()),
+    sent.replaceAll(r -> new StoreSql.SentInsert(given.getOrDefault(r.message(), r.message()),
         r.clientMessageId(), r.fingerprint()));
     for (Slot slot : slots) {
       noteInsert(slot.recipientKey, slot.message);
@@ -208,6 +250,7 @@ final class DeferredCounters implements GroupCommitWriter.Deferred {
 
   @Override
   public void discard() {
+    idHorizon = 0; // a raise in the rolled-back transaction is undone: raise again next time
     sent.clear();
     inserts.clear();
     slots.clear();

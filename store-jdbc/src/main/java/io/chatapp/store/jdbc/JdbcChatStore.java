@@ -2,6 +2,7 @@ package io.chatapp.store.jdbc;
 
 import io.chatapp.api.AccountSettings;
 import io.chatapp.api.Message;
+import io.chatapp.engine.store.AppendResult;
 import io.chatapp.engine.store.ChatStore;
 import io.chatapp.engine.store.MailboxState;
 import io.chatapp.engine.store.SentRecord;
@@ -204,7 +205,7 @@ public final class JdbcChatStore implements ChatStore {
   @Override
   public Message append(Message message, String clientMessageId) {
     if (cluster != null) {
-      return GroupCommitWriter.await(appendPipelined(message, clientMessageId));
+      return GroupCommitWriter.await(appendShared(message, clientMessageId)).message();
     }
     long fingerprint = StoreSql.fingerprint(message, clientMessageId);
     return writer.execute(c -> StoreSql.append(writer::prepared, message, clientMessageId, fingerprint));
@@ -220,12 +221,20 @@ public final class JdbcChatStore implements ChatStore {
   public CompletableFuture<Message> appendPipelined(Message message, String clientMessageId) {
     // Hashed here, on the sender's thread: the one writer thread is what every send waits for.
     long fingerprint = StoreSql.fingerprint(message, clientMessageId);
-    if (cluster != null) {
-      return writer.submitDeferring(c -> StoreSql.appendShared(writer::prepared, message, clientMessageId,
-          fingerprint, counters)).thenApply(Supplier::get);
-    }
     return writer.submitDeferring(c -> StoreSql.appendDeferringCounters(writer::prepared, message, clientMessageId,
         fingerprint, counters));
+  }
+
+  /**
+   * Queues a cluster node's append on the writer, which gives the message its id and seq at the
+   * batch's end (see {@link DeferredCounters}).
+   */
+  @Override
+  public CompletableFuture<AppendResult> appendShared(Message message, String clientMessageId) {
+    requireCluster();
+    long fingerprint = StoreSql.fingerprint(message, clientMessageId);
+    return writer.submitDeferring(c -> StoreSql.appendShared(writer::prepared, message, clientMessageId,
+        fingerprint, counters)).thenApply(Supplier::get);
   }
 
   /** True for a cluster node: other nodes write the same database. */
@@ -234,10 +243,6 @@ public final class JdbcChatStore implements ChatStore {
     return cluster != null;
   }
 
-  @Override
-  public long newMessageId() {
-    return requireCluster().newMessageId();
-  }
 
   @Override
   public long reserveAccountIds(int count) {

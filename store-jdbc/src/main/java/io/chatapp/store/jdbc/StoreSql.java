@@ -1,6 +1,7 @@
 package io.chatapp.store.jdbc;
 
 import io.chatapp.api.Message;
+import io.chatapp.engine.store.AppendResult;
 import io.chatapp.engine.store.MailboxState;
 import io.chatapp.engine.store.SentRecord;
 import io.chatapp.engine.store.StoredAccount;
@@ -74,9 +75,16 @@ final class StoreSql {
   static final String UPSERT_LAST_SEQ = "INSERT INTO mailboxes (user_key, last_seq, read_seq)"
       + " VALUES (?, ?, 0) ON CONFLICT (user_key) DO UPDATE SET last_seq = CASE"
       + " WHEN excluded.last_seq > mailboxes.last_seq THEN excluded.last_seq ELSE mailboxes.last_seq END";
-  /** A cluster node's seqs for {@code ?} messages to a mailbox: answers the last of them. */
-  static final String TAKE_SEQS = "INSERT INTO mailboxes (user_key, last_seq, read_seq) VALUES (?, ?, 0)"
-      + " ON CONFLICT (user_key) DO UPDATE SET last_seq = mailboxes.last_seq + excluded.last_seq RETURNING last_seq";
+  /**
+   * A cluster node's seqs for a batch: for each key of the first array, as many as the second
+   * says; answers each key's new last seq. The rows are taken in key order (PostgreSQL only).
+   */
+  static final String TAKE_SEQS = "INSERT INTO mailboxes (user_key, last_seq, read_seq)"
+      + " SELECT k, n, 0 FROM unnest(?::text[], ?::bigint[]) AS t(k, n) ORDER BY k COLLATE \"C\""
+      + " ON CONFLICT (user_key) DO UPDATE SET last_seq = mailboxes.last_seq + excluded.last_seq"
+      + " RETURNING user_key, last_seq";
+  /** A cluster node's message ids for a batch of {@code ?} messages (PostgreSQL only). */
+  static final String NEXT_MESSAGE_IDS = "SELECT nextval('" + ClusterLink.MESSAGE_IDS + "') FROM generate_series(1, ?)";
   static final String RAISE_LAST_ID = "UPDATE counters SET value = ? WHERE name = 'last_message_id' AND value < ?";
 
   /**
@@ -130,25 +138,29 @@ final class StoreSql {
   }
 
   /**
-   * Stores a cluster node's message as {@link #appendDeferringCounters} does, leaving its seq to
-   * the batch's flush, which takes it from the mailbox row ({@link DeferredCounters#noteShared}).
-   * Written alone, a client id's record is looked up first and inserted at the flush, with the
-   * seq; a record another node inserts in between fails that flush, and the retry finds it.
+   * Stores a cluster node's message as {@link #appendDeferringCounters} does, leaving its id and
+   * seq to the batch's flush, which takes them from the sequence and the mailbox row
+   * ({@link DeferredCounters#noteShared}). Written alone, a client id's record is looked up first
+   * and inserted at the flush, with the id and seq; a record another node inserts in between fails
+   * that flush, and the retry finds it.
    *
-   * @return where the stored message (with its seq), or the earlier one, is found once committed
+   * @return where what the append did is found once committed
    */
-  static Supplier<Message> appendShared(KeptStatements kept, Message message, String clientMessageId,
+  static Supplier<AppendResult> appendShared(KeptStatements kept, Message message, String clientMessageId,
       long fingerprint, DeferredCounters counters) throws SQLException {
     if (clientMessageId != null) {
       if (counters.isRunningAlone()
           && findSent(kept, StoredAccount.key(message.sender()), clientMessageId, Instant.MIN).isPresent()) {
         counters.flush(kept);
-        Message earlier = earlierSent(kept, message, clientMessageId);
+        AppendResult earlier = new AppendResult(earlierSent(kept, message, clientMessageId), true);
         return () -> earlier;
       }
+      DeferredCounters.Slot slot = counters.noteShared(StoredAccount.key(message.recipient()), message);
       counters.noteSent(new SentInsert(message, clientMessageId, fingerprint));
+      return () -> new AppendResult(slot.get(), false);
     }
-    return counters.noteShared(StoredAccount.key(message.recipient()), message);
+    DeferredCounters.Slot slot = counters.noteShared(StoredAccount.key(message.recipient()), message);
+    return () -> new AppendResult(slot.get(), false);
   }
 
   /**

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.chatapp.api.Message;
+import io.chatapp.engine.store.AppendResult;
 import io.chatapp.engine.store.SharedStoreWatcher;
 import io.chatapp.engine.store.StoredAccount;
 import java.time.Instant;
@@ -67,18 +68,18 @@ class PostgresClusterStoreTest {
       senders.add(new Thread(() -> {
         try {
           start.await();
-          List<CompletableFuture<Message>> sent = new ArrayList<>();
+          List<CompletableFuture<AppendResult>> sent = new ArrayList<>();
           for (int i = 0; i < perNode; i++) {
             // Pipelined, so that each node's batches hold many appends to the same row.
-            sent.add(node.appendPipelined(message(node.newMessageId(), sender, "carol", 2, 1), sender + "-" + i));
+            sent.add(node.appendShared(message(0, sender, "carol", 2, 1), sender + "-" + i));
             if (i % 50 == 49) {
               // Marks of two mailboxes between the appends, as a running node writes them.
               long mark = i / 2;
               CompletableFuture.runAsync(() -> node.markDelivered(Map.of("carol", mark, sender, 1L)));
             }
           }
-          for (CompletableFuture<Message> f : sent) {
-            Message m = f.get(60, TimeUnit.SECONDS);
+          for (CompletableFuture<AppendResult> f : sent) {
+            Message m = f.get(60, TimeUnit.SECONDS).message();
             seqById.put(m.id(), m.seq());
           }
         } catch (Exception e) {
@@ -130,9 +131,9 @@ class PostgresClusterStoreTest {
       String to = node == a ? "carol" : "dave";
       String marked = node == a ? "dave" : "carol";
       threads.add(new Thread(() -> {
-        List<CompletableFuture<Message>> sent = new ArrayList<>();
+        List<CompletableFuture<AppendResult>> sent = new ArrayList<>();
         for (int i = 0; i < 400; i++) {
-          sent.add(node.appendPipelined(message(node.newMessageId(), "erin", to, 3, 1), null));
+          sent.add(node.appendShared(message(0, "erin", to, 3, 1), null));
         }
         sent.forEach(CompletableFuture::join);
       }));
@@ -151,27 +152,30 @@ class PostgresClusterStoreTest {
   }
 
   @Test
-  void messageIdsFollowTheOrderOfCallsAcrossNodesAndAccountIdsNeverOverlap() throws Exception {
+  void messageIdsFollowTheOrderOfSendsAcrossNodesAndAccountIdsNeverOverlap() throws Exception {
     JdbcChatStore a = node();
     JdbcChatStore b = node();
+    a.insertAccount(new StoredAccount("alice", "h", Instant.EPOCH, a.reserveAccountIds(1)));
     long previous = 0;
     Set<Long> accounts = new HashSet<>();
     for (int i = 0; i < 40; i++) {
       JdbcChatStore n = i % 2 == 0 ? a : b;
-      long id = n.newMessageId();
-      assertTrue(id > previous, "id " + id + " after " + previous + ": a later call on any node gets a higher id");
+      long id = n.append(message(0, "alice", "alice", 1, 1), null).id();
+      assertTrue(id > previous, "id " + id + " after " + previous + ": a later send on any node gets a higher id");
       previous = id;
       assertTrue(accounts.add(n.reserveAccountIds(1)), "an account id given twice");
     }
-    // Many threads at once share round trips and still get distinct ids.
+    // Many threads at once share commits and still get distinct ids.
     Set<Long> ids = ConcurrentHashMap.newKeySet();
     List<Thread> threads = new ArrayList<>();
     for (int t = 0; t < 8; t++) {
       JdbcChatStore n = t % 2 == 0 ? a : b;
       threads.add(new Thread(() -> {
+        List<CompletableFuture<AppendResult>> sent = new ArrayList<>();
         for (int i = 0; i < 250; i++) {
-          ids.add(n.newMessageId());
+          sent.add(n.appendShared(message(0, "alice", "alice", 1, 1), null));
         }
+        sent.forEach(f -> ids.add(f.join().message().id()));
       }));
     }
     threads.forEach(Thread::start);
@@ -184,16 +188,18 @@ class PostgresClusterStoreTest {
   @Test
   void aStoreOpenedAfterNodesCountsOnAboveTheirIdsAndNodesAfterItAboveItsOwn() throws Exception {
     JdbcChatStore a = node();
-    long fromNode = a.newMessageId();
+    a.insertAccount(new StoredAccount("alice", "h", Instant.EPOCH, a.reserveAccountIds(1)));
+    long fromNode = a.append(message(0, "alice", "alice", 1, 1), null).id();
     a.close();
     open.remove(a);
     JdbcChatStore single = JdbcChatStore.builder().jdbcUrl(url).build();
     assertTrue(single.lastMessageId() >= fromNode, "a single store's ids start above the nodes'");
-    single.insertAccount(new StoredAccount("alice", "h", Instant.EPOCH, 1));
     long high = single.lastMessageId() + 5;
-    single.append(message(high, "alice", "alice", 1, 1), null);
+    single.append(new Message(high, "alice", "alice", "hi", Instant.EPOCH, 2, 1, 1), null);
     single.close();
-    assertTrue(node().newMessageId() > high, "a node's ids start above a single store's");
+    open.remove(single);
+    assertTrue(node().append(message(0, "alice", "alice", 1, 1), null).id() > high,
+        "a node's ids start above a single store's");
   }
 
   @Test
@@ -238,7 +244,7 @@ class PostgresClusterStoreTest {
     });
     a.insertAccount(new StoredAccount("alice", "h", Instant.EPOCH, a.reserveAccountIds(1)));
     a.insertAccount(new StoredAccount("bob", "h", Instant.EPOCH, a.reserveAccountIds(1)));
-    Message stored = a.append(message(a.newMessageId(), "alice", "bob", 1, 2), null);
+    Message stored = a.append(message(0, "alice", "bob", 1, 2), null);
     assertEquals("appended bob", heard.poll(10, TimeUnit.SECONDS));
     assertEquals(stored.seq(), lastSeq.get());
     a.ack("bob", stored.seq());
