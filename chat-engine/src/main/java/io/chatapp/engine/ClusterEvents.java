@@ -9,6 +9,7 @@ import io.chatapp.api.Receipt;
 import io.chatapp.api.Typing;
 import io.chatapp.api.Withdrawal;
 import io.chatapp.engine.store.ChatStore;
+import io.chatapp.engine.store.SharedStoreWatcher;
 import io.chatapp.engine.store.StoredAccount;
 import java.lang.System.Logger.Level;
 import java.time.Instant;
@@ -17,6 +18,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -46,25 +50,59 @@ import java.util.function.Supplier;
 final class ClusterEvents {
   private static final System.Logger LOG = System.getLogger(ClusterEvents.class.getName());
 
+  // Asking who is online makes every node repeat its online users: at most once a second.
+  private static final long ASK_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+
   private final ChatStore store;
   private final Function<String, Mailbox> loaded;
+  private final BiFunction<String, Long, Mailbox> online;
   private final Supplier<Collection<Mailbox>> all;
+  private final AtomicLong lastAsked = new AtomicLong(System.nanoTime() - ASK_INTERVAL_NANOS);
   // User key to the other nodes where it has a device online; no empty sets.
   private final ConcurrentHashMap<String, Set<String>> onlineElsewhere = new ConcurrentHashMap<>();
 
   /**
    * @param loaded finds a mailbox in memory by key, or returns null; never loads one
+   * @param online finds the mailbox of an account id that is in memory and online here, or null
    * @param all the mailboxes in memory, to say which are online when a node asks
    */
-  ClusterEvents(ChatStore store, Function<String, Mailbox> loaded, Supplier<Collection<Mailbox>> all) {
+  ClusterEvents(ChatStore store, Function<String, Mailbox> loaded, BiFunction<String, Long, Mailbox> online,
+      Supplier<Collection<Mailbox>> all) {
     this.store = store;
     this.loaded = loaded;
+    this.online = online;
     this.all = all;
   }
 
-  /** Asks the nodes already running who is online there; once, as the engine starts. */
+  /**
+   * Asks the other nodes who is online there: as the engine starts, when a node is heard that was
+   * not (or was taken as gone), and after notices may have been missed. At most once a second.
+   */
   void askWhoIsOnline() {
-    store.tellOthers("Q");
+    long now = System.nanoTime();
+    long last = lastAsked.get();
+    if (now - last >= ASK_INTERVAL_NANOS && lastAsked.compareAndSet(last, now)) {
+      store.tellOthers("Q");
+    }
+  }
+
+  /** Forgets what the other nodes said of who is online and asks again: notices may have been missed. */
+  void lostTrack() {
+    onlineElsewhere.clear();
+    lastAsked.set(System.nanoTime() - ASK_INTERVAL_NANOS);
+    askWhoIsOnline();
+  }
+
+  /**
+   * Tells the other nodes whether a user has a device online here now. The state is read and the
+   * notice queued under the mailbox's monitor, so that of two quick changes on two threads the
+   * notice queued last says the state that holds.
+   */
+  void tellOnline(Mailbox user, Instant lastSeen) {
+    synchronized (user) {
+      boolean now = user.isOnline();
+      tellOnline(user.key, now, now ? null : lastSeen);
+    }
   }
 
   /**
@@ -117,8 +155,11 @@ final class ClusterEvents {
     }
   }
 
-  /** Tells the other nodes that a sender's devices there should get a carbon of a stored message. */
+  /** Tells the other nodes where the sender has a device online that it should get a carbon of a stored message. */
   void tellCarbon(Message m) {
+    if (!onlineElsewhere(StoredAccount.key(m.sender()))) {
+      return; // most senders have no other device online: no notice for every message
+    }
     store.tellOthers("C " + StoredAccount.key(m.sender()) + " " + m.senderId() + " " + StoredAccount.key(m.recipient())
         + " " + m.seq() + " " + m.id());
   }
@@ -143,10 +184,11 @@ final class ClusterEvents {
         case "Q" -> {
           for (Mailbox mailbox : all.get()) {
             if (mailbox.isOnline()) {
-              tellOnline(mailbox.key, true, null);
+              tellOnline(mailbox, null);
             }
           }
         }
+        case SharedStoreWatcher.NEW_NODE -> askWhoIsOnline();
         case "R" -> {
           MessageStatus status = MessageStatus.valueOf(f[5]);
           offer(f[1], Long.parseLong(f[2]), new Receipt(f[3], Long.parseLong(f[4]), status, Long.parseLong(f[6])),
@@ -156,7 +198,7 @@ final class ClusterEvents {
             f[6].equals("-") ? null : Instant.ofEpochMilli(Long.parseLong(f[6]))), false);
         case "T" -> offer(f[1], Long.parseLong(f[2]), new Typing(f[3], Long.parseLong(f[4])), false);
         case "W" -> {
-          Mailbox peer = online(f[1], Long.parseLong(f[2]));
+          Mailbox peer = online.apply(f[1], Long.parseLong(f[2]));
           if (peer != null) {
             peer.offerEvent(new Withdrawal(f[3], Long.parseLong(f[4]), peer.readMark(store)), null);
           }
@@ -177,14 +219,14 @@ final class ClusterEvents {
   }
 
   private void offer(String key, long accountId, ChatEvent event, boolean needsReadReceipts) {
-    Mailbox mailbox = online(key, accountId);
+    Mailbox mailbox = online.apply(key, accountId);
     if (mailbox != null && (!needsReadReceipts || mailbox.settings().readReceipts())) {
       mailbox.offerEvent(event, null);
     }
   }
 
   private void carbon(String senderKey, long senderId, String recipientKey, long seq, long id) {
-    Mailbox own = online(senderKey, senderId);
+    Mailbox own = online.apply(senderKey, senderId);
     if (own == null) {
       return;
     }
@@ -192,10 +234,5 @@ final class ClusterEvents {
     if (!found.isEmpty() && found.get(0).id() == id) {
       own.offerEvent(new Carbon(found.get(0)), null);
     }
-  }
-
-  private Mailbox online(String key, long accountId) {
-    Mailbox mailbox = loaded.apply(key);
-    return mailbox != null && mailbox.isOnline() && mailbox.accountId() == accountId ? mailbox : null;
   }
 }

@@ -29,6 +29,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -493,11 +494,7 @@ public final class DefaultChatEngine implements ChatEngine {
       mailboxes.remove(session.userKey, mailbox);
     }
     live.withdrawn(account, peers);
-    // The store withdrew this user's unread messages from other mailboxes: recount them there.
-    mailboxes.values().forEach(Mailbox::forgetUnread);
-    sessions.removeUser(session.userKey);
-    EngineSubscription.endAll(subscriptions, ErrorCode.UNAUTHENTICATED, Reasons.SESSION_ENDED,
-        "the account was deleted");
+    endAccountHere(session.userKey, subscriptions);
     events.fire(l -> l.onAccountDeleted(account.username()));
   }
 
@@ -523,6 +520,10 @@ public final class DefaultChatEngine implements ChatEngine {
         Mailbox mailbox = mailboxes.get(key);
         if (mailbox != null) {
           mailbox.changedElsewhere();
+          if (mailbox.isOnline()) {
+            // Its settings decide what its peers see here (presence, read receipts): read them now.
+            onDelivery(() -> loadIfPresent(mailbox));
+          }
         }
       }
     }
@@ -548,10 +549,8 @@ public final class DefaultChatEngine implements ChatEngine {
     @Override
     public void lostTrack() {
       List<Mailbox> loaded = List.copyOf(mailboxes.values());
-      for (Mailbox mailbox : loaded) {
-        mailbox.changedElsewhere();
-        mailbox.appendedElsewhere(Long.MAX_VALUE); // read on as far as the store goes
-      }
+      loaded.forEach(Mailbox::lostTrack);
+      live.lostTrack();
       onDelivery(() -> {
         loaded.forEach(m -> endIfDeletedElsewhere(m.key));
         sessions.dropRevoked(key -> true);
@@ -580,18 +579,37 @@ public final class DefaultChatEngine implements ChatEngine {
    */
   private void endIfDeletedElsewhere(String userKey) {
     Mailbox mailbox = mailboxes.get(userKey);
-    if (store.findAccount(userKey).isPresent()) {
+    Optional<StoredAccount> account = store.findAccount(userKey);
+    // Deleted, or deleted and made again under the same name: the old account's state must go.
+    if (account.isPresent() && (mailbox == null || mailbox.accountId() == 0
+        || mailbox.accountId() == account.get().id())) {
       return;
     }
     List<EngineSubscription> subscriptions = mailbox == null ? List.of() : mailbox.subscriptions();
     if (mailbox != null) {
       mailboxes.remove(userKey, mailbox);
     }
+    endAccountHere(userKey, subscriptions);
+  }
+
+  /** Ends the sessions and subscriptions of a deleted account and recounts the mailboxes it wrote to. */
+  private void endAccountHere(String userKey, List<EngineSubscription> subscriptions) {
+    // The store withdrew this user's unread messages from other mailboxes: recount them there.
+    mailboxes.values().forEach(Mailbox::forgetUnread);
     sessions.removeUser(userKey);
     EngineSubscription.endAll(subscriptions, ErrorCode.UNAUTHENTICATED, Reasons.SESSION_ENDED,
         "the account was deleted");
-    // The store withdrew this user's unread messages from other mailboxes: recount them there.
-    mailboxes.values().forEach(Mailbox::forgetUnread);
+  }
+
+  /** Loads a mailbox's account again, unless it is gone (its deletion's notice ends it). */
+  private void loadIfPresent(Mailbox mailbox) {
+    try {
+      mailbox.load(store);
+    } catch (ChatException e) {
+      if (e.code() != ErrorCode.NOT_FOUND) {
+        throw e;
+      }
+    }
   }
 
   /** As the store says: the engine's own locks are held for microseconds, never across I/O. */

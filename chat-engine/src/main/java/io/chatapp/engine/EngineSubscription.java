@@ -27,10 +27,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * the gap filled from the store first. The same mechanism catches up on stored messages at the
  * start.
  *
- * <p>Thread-safe. {@link #offer} is called by senders under the mailbox lock, in seq order (the
- * mailbox reorders pipelined appends that become durable out of order); {@link #close} by
- * anyone; the drain task runs on at most one executor thread at a time, which alone touches
- * {@code delivered} and {@code catchUpTo} and calls the listener.
+ * <p>Thread-safe. {@link #offer} is called by senders under the mailbox lock, in seq order over a
+ * store with one engine (the mailbox reorders pipelined appends that become durable out of
+ * order), in any order over a shared store, whose other engines' messages fall in between;
+ * {@link #catchUpTo} by the shared store's listening thread; {@link #close} by anyone; the drain
+ * task runs on at most one executor thread at a time, which alone touches {@code delivered} and
+ * {@code catchUpTo} and calls the listener.
  */
 final class EngineSubscription implements Subscription {
   private static final System.Logger LOG = System.getLogger(EngineSubscription.class.getName());

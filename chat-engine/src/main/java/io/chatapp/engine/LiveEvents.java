@@ -70,7 +70,7 @@ final class LiveEvents {
   LiveEvents(ChatStore store, Clock clock, boolean pushReceipts, Executor background,
       Function<String, Mailbox> loaded, Supplier<Collection<Mailbox>> all) {
     this.store = store;
-    this.cluster = store.isShared() ? new ClusterEvents(store, loaded, all) : null;
+    this.cluster = store.isShared() ? new ClusterEvents(store, loaded, this::loadedAccount, all) : null;
     this.background = background;
     this.pushReceipts = pushReceipts;
     this.clock = clock;
@@ -109,6 +109,13 @@ final class LiveEvents {
   void askWhoIsOnline() {
     if (cluster != null) {
       cluster.askWhoIsOnline();
+    }
+  }
+
+  /** Notices of a shared store's other nodes may have been missed: who is online there is asked anew. */
+  void lostTrack() {
+    if (cluster != null) {
+      cluster.lostTrack();
     }
   }
 
@@ -213,7 +220,7 @@ final class LiveEvents {
     }
     if (cluster != null) {
       // Before the announcement, which a peer's node may read it for: notices keep their order.
-      cluster.tellOnline(user.key, user.isOnline(), lastSeen);
+      cluster.tellOnline(user, lastSeen);
     }
     Instant seen = lastSeen;
     try {

@@ -212,7 +212,8 @@ final class Mailbox {
     CompletableFuture<Message> durable;
     synchronized (lock) {
       requireAccount(store);
-      if (unread < 0) {
+      if (unread < 0 || (shared && unread >= maxUnread)) {
+        // With other engines the count is an estimate from above: read it before refusing.
         awaitPending();
         unread = store.mailboxState(key).unreadCount();
       }
@@ -281,10 +282,10 @@ final class Mailbox {
   }
 
   /**
-   * Finishes an append to a shared store, which gave the seq. On the engine's completions. Live
-   * subscriptions read the message from the store, as they read what other engines append: the
-   * seqs of one mailbox interleave between engines, and a subscription offered each message would
-   * find a gap before most and read it anyway. One read then serves every message of a batch.
+   * Finishes an append to a shared store, which gave the id and seq. On the engine's completions,
+   * so offers may come out of seq order, and other engines' appends fall between this engine's:
+   * a subscription reads a gap from the store, where everything below a committed seq is
+   * committed too, and skips what it delivered already.
    */
   private AppendResult appendedShared(AppendResult appended, Throwable failure) {
     synchronized (lock) {
@@ -332,6 +333,18 @@ final class Mailbox {
   void changedElsewhere() {
     synchronized (lock) {
       forgetCounters();
+    }
+  }
+
+  /**
+   * This engine may have missed other engines' notices: everything is read again from the store on
+   * the next use, and every live subscription reads on as far as the store goes. Called by the
+   * store's listening thread.
+   */
+  void lostTrack() {
+    changedElsewhere();
+    for (EngineSubscription subscription : subscriptions) {
+      subscription.catchUpTo(Long.MAX_VALUE);
     }
   }
 

@@ -149,15 +149,20 @@ final class SessionTable {
 
   /**
    * Ends the cached sessions, of the users {@code userKeys} accepts, that are gone from the store:
-   * another engine of a shared store ended them. Reads the store once per such session; on a
-   * delivery thread.
+   * another engine of a shared store ended them. Reads the store once per such session, outside
+   * the lock; on the store's listening thread, or a delivery thread.
    */
   void dropRevoked(Predicate<String> userKeys) {
+    List<SessionState> gone = new ArrayList<>();
+    for (SessionState s : cache.values()) {
+      if (userKeys.test(s.userKey) && store.findSession(s.tokenHash).isEmpty()) {
+        gone.add(s);
+      }
+    }
     List<SessionState> ended = new ArrayList<>();
     synchronized (lock) {
-      for (SessionState s : List.copyOf(cache.values())) {
-        if (userKeys.test(s.userKey) && store.findSession(s.tokenHash).isEmpty()) {
-          cache.remove(s.tokenHash);
+      for (SessionState s : gone) {
+        if (cache.remove(s.tokenHash, s)) {
           ended.add(s);
         }
       }

@@ -320,8 +320,8 @@ public interface ChatStore extends AutoCloseable {
    * {@link #append} returns it. The future completes only once the append (or, for a duplicate,
    * the earlier one) is durable, and never before the future of an earlier call. A store that
    * does not batch returns a completed future of {@link #append}; the engine then keeps no seq
-   * for a duplicate at all.
-
+   * for a duplicate at all. The engine of a {@link #isShared() shared} store calls
+   * {@link #appendShared} instead.
    *
    * <p>No default: a decorator must forward it (see {@link ForwardingChatStore}), or it would
    * quietly turn every send into a commit of its own.

@@ -41,7 +41,14 @@ public interface SharedStoreWatcher {
   void sessionsChanged(Set<String> userKeys);
 
   /**
-   * Another engine told this one a live notice ({@link ChatStore#tellOthers}).
+   * What {@link #told} hears first from a node not heard before, or not since it was taken as
+   * gone: a node that has just started, or one whose word on live state was voided.
+   */
+  String NEW_NODE = "*";
+
+  /**
+   * Another engine told this one a live notice ({@link ChatStore#tellOthers}), or
+   * {@link #NEW_NODE}.
    *
    * @param node the id of the node that told it, the same for all its notices while it runs
    * @param notice the notice as told

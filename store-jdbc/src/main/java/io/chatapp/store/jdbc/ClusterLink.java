@@ -1,5 +1,6 @@
 package io.chatapp.store.jdbc;
 
+import io.chatapp.engine.store.ChatStore;
 import io.chatapp.engine.store.SharedStoreWatcher;
 import java.lang.System.Logger.Level;
 import java.sql.Connection;
@@ -18,8 +19,8 @@ import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 
 /**
- * A cluster node's two connections besides the writer's and the readers': one that listens for
- * the other nodes' {@link ClusterNotices} and tells the engine's watcher, and one for ids, outside
+ * A cluster node's three connections besides the writer's and the readers': one that listens for
+ * the other nodes' {@link ClusterNotices} and tells the engine's watcher, one for ids, outside
  * the writer's transactions so that taking one never holds a row for a whole batch (account ids
  * in blocks from the {@code counters} table), and a third that sends the live notices of
  * {@link #tellOthers}. Loaded only for a cluster store, which is PostgreSQL's: it is the one
@@ -42,6 +43,8 @@ final class ClusterLink implements AutoCloseable {
   static final String MESSAGE_IDS = "chatapp_message_ids";
   /** The channel of live notices ({@link #tellOthers}); the writer's commits go on {@link ClusterNotices#CHANNEL}. */
   static final String EVENTS = "chatapp_events";
+  /** What the watcher is told first of a node it has not heard from, or not since the node was taken as gone. */
+  static final String HEARD_NEW_NODE = SharedStoreWatcher.NEW_NODE;
   /** Live notices waiting to be sent; more are dropped, as a slow subscriber's events are. */
   static final int MAX_QUEUED_NOTICES = 10_000;
   private static final int MAX_EVENTS_PAYLOAD = 7_500;
@@ -85,9 +88,12 @@ final class ClusterLink implements AutoCloseable {
 
   /** Queues a live notice for the other nodes; never blocks, and drops it if too many wait. */
   void tellOthers(String notice) {
-    if (notice.length() > io.chatapp.engine.store.ChatStore.MAX_NOTICE_LENGTH || notice.indexOf('\n') >= 0) {
-      throw new IllegalArgumentException("a notice is one line of at most "
-          + io.chatapp.engine.store.ChatStore.MAX_NOTICE_LENGTH + " characters");
+    if (notice.length() > ChatStore.MAX_NOTICE_LENGTH || notice.indexOf('\n') >= 0) {
+      // Called on engine threads, I/O threads among them: a notice that breaks the rules is a
+      // bug to log, not a reason to fail their work.
+      LOG.log(Level.WARNING, "dropped a notice that is not one line of at most {0} characters",
+          ChatStore.MAX_NOTICE_LENGTH);
+      return;
     }
     toTell.offer(notice);
   }
@@ -139,8 +145,13 @@ final class ClusterLink implements AutoCloseable {
         }
       } catch (InterruptedException e) {
         break;
-      } catch (SQLException e) {
-        // Live notices are best effort: these are lost, as a slow subscriber's events are.
+      } catch (SQLException | RuntimeException e) {
+        // Live notices are best effort: these are lost, as a slow subscriber's events are. The
+        // thread goes on: without it the other nodes would hear no heartbeat and take this one
+        // as gone.
+        if (e instanceof RuntimeException) {
+          LOG.log(Level.WARNING, "sending live notices failed; trying again", e);
+        }
         closeQuietly(c);
         c = null;
         if (!pause(backoff)) {
@@ -211,21 +222,26 @@ final class ClusterLink implements AutoCloseable {
   }
 
   /**
-   * Creates the sequence if this is the first node, and moves it up to the counter if a store
-   * that is not a node counted further since (it never moves back: the counter is above every id
-   * a node gave).
+   * Creates the sequence if this is the first node, and moves it up to the {@code last_message_id}
+   * counter when that is ahead: after a store that is not a node counted further, and after any
+   * node, whose writer keeps the counter up to {@value #ID_HORIZON} ahead of its ids (so a node's
+   * start may skip that many ids; gaps are harmless).
    */
   private synchronized void prepareMessageIds() throws SQLException {
     Connection c = factory.open();
     try {
-      c.setAutoCommit(true);
+      // Nodes that start at once take turns here: CREATE SEQUENCE IF NOT EXISTS is not safe
+      // against a concurrent one. The sequence only moves up, to a counter that is above every id
+      // given (a node raises it before its ids pass it), so no id is given twice.
+      c.setAutoCommit(false);
       try (Statement s = c.createStatement()) {
+        s.executeQuery("SELECT pg_advisory_xact_lock(hashtext('chatapp-init:' || current_schema()))").close();
         s.execute("CREATE SEQUENCE IF NOT EXISTS " + MESSAGE_IDS);
-        try (ResultSet rs = s.executeQuery("SELECT setval('" + MESSAGE_IDS + "', c.value) FROM counters c, "
-            + MESSAGE_IDS + " q WHERE c.name = 'last_message_id' AND c.value > q.last_value")) {
-          rs.next();
-        }
+        s.executeQuery("SELECT setval('" + MESSAGE_IDS + "', c.value) FROM counters c, "
+            + MESSAGE_IDS + " q WHERE c.name = 'last_message_id' AND c.value > q.last_value").close();
       }
+      c.commit();
+      c.setAutoCommit(true);
       reserving = c;
     } catch (SQLException | RuntimeException e) {
       closeQuietly(c);
@@ -257,6 +273,8 @@ final class ClusterLink implements AutoCloseable {
           c = listen();
           backoff = 100;
           LOG.log(Level.INFO, "listening for the other nodes' changes again; every subscription reads what it missed");
+          // Silence while this node was not listening says nothing of the others: hear them anew.
+          lastHeard.clear();
           SharedStoreWatcher w = watcher;
           if (w != null) {
             w.lostTrack();
@@ -295,20 +313,34 @@ final class ClusterLink implements AutoCloseable {
       return;
     }
     for (PGNotification notice : notices) {
-      if (notice.getName().equals(EVENTS)) {
-        String[] lines = notice.getParameter().split("\n");
-        if (!lines[0].equals(nodeId)) {
-          lastHeard.put(lines[0], System.nanoTime());
-          for (int i = 1; i < lines.length; i++) {
-            w.told(lines[0], lines[i]);
-          }
+      try {
+        tell(w, notice);
+      } catch (RuntimeException e) {
+        // One notice that failed (a store read in the watcher) must not cost the ones after it.
+        // What it said is not lost: every subscription reads on as if this node had lost track.
+        LOG.log(Level.WARNING, "the engine failed on a notice of another node; every subscription reads anew", e);
+        w.lostTrack();
+      }
+    }
+  }
+
+  private void tell(SharedStoreWatcher w, PGNotification notice) {
+    if (notice.getName().equals(EVENTS)) {
+      String[] lines = notice.getParameter().split("\n");
+      if (!lines[0].equals(nodeId)) {
+        boolean known = lastHeard.put(lines[0], System.nanoTime()) != null;
+        if (!known) {
+          w.told(lines[0], HEARD_NEW_NODE); // new, or back after it was taken as gone
         }
-        continue;
+        for (int i = 1; i < lines.length; i++) {
+          w.told(lines[0], lines[i]);
+        }
       }
-      ClusterNotices.Parsed parsed = ClusterNotices.parse(notice.getParameter());
-      if (parsed != null && !parsed.nodeId().equals(nodeId)) {
-        ClusterNotices.tell(w, parsed);
-      }
+      return;
+    }
+    ClusterNotices.Parsed parsed = ClusterNotices.parse(notice.getParameter());
+    if (parsed != null && !parsed.nodeId().equals(nodeId)) {
+      ClusterNotices.tell(w, parsed);
     }
   }
 

@@ -160,13 +160,13 @@ final class DeferredCounters implements GroupCommitWriter.Deferred {
     }
     conversation.executeBatch();
     if (notices == null) {
-      // A cluster's ids come from reserved blocks, already below the counter.
+      // A cluster node raises the counter ahead of its ids in takeSeqs instead.
       PreparedStatement raise = kept.prepared(StoreSql.RAISE_LAST_ID);
       raise.setLong(1, lastId);
       raise.setLong(2, lastId);
       raise.executeUpdate();
     }
-    discard();
+    clear();
   }
 
   /**
@@ -248,9 +248,15 @@ final class DeferredCounters implements GroupCommitWriter.Deferred {
     slots.clear();
   }
 
+  /** Forgets the batch's work after a rollback; a raise of the id counter in it is undone too. */
   @Override
   public void discard() {
-    idHorizon = 0; // a raise in the rolled-back transaction is undone: raise again next time
+    idHorizon = 0; // raise again next time
+    clear();
+  }
+
+  /** Forgets what was written, once it is; the id counter's raise stands. */
+  private void clear() {
     sent.clear();
     inserts.clear();
     slots.clear();

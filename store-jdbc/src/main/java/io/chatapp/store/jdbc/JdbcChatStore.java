@@ -219,6 +219,10 @@ public final class JdbcChatStore implements ChatStore {
    */
   @Override
   public CompletableFuture<Message> appendPipelined(Message message, String clientMessageId) {
+    if (cluster != null) {
+      // Its seq and id would be the caller's, not the database's: another node could take them too.
+      throw new UnsupportedOperationException("a cluster node appends with appendShared, which gives ids and seqs");
+    }
     // Hashed here, on the sender's thread: the one writer thread is what every send waits for.
     long fingerprint = StoreSql.fingerprint(message, clientMessageId);
     return writer.submitDeferring(c -> StoreSql.appendDeferringCounters(writer::prepared, message, clientMessageId,
@@ -242,7 +246,6 @@ public final class JdbcChatStore implements ChatStore {
   public boolean isShared() {
     return cluster != null;
   }
-
 
   @Override
   public long reserveAccountIds(int count) {
@@ -570,11 +573,12 @@ public final class JdbcChatStore implements ChatStore {
     /**
      * Opens the store as one node of several on one PostgreSQL database: every node serves all
      * transports, and a user's devices, senders and recipients may be on different nodes. Seqs are
-     * taken from the mailbox rows in each group commit's transaction, ids in blocks, and each
-     * commit tells the other nodes what moved (one {@code NOTIFY} per commit), so that their live
-     * subscriptions read it. Nodes hold the schema's advisory lock shared, so a store that is not
-     * a node cannot open it beside them, nor a node beside such a store. Costs two more
-     * connections per node (one listening, one reserving ids). PostgreSQL only.
+     * taken from the mailbox rows and message ids from a sequence in each group commit's
+     * transaction, and each commit tells the other nodes what moved (one {@code NOTIFY} per
+     * commit), so that their live subscriptions read it. Nodes hold the schema's advisory lock
+     * shared, so a store that is not a node cannot open it beside them, nor a node beside such a
+     * store. Costs three more connections per node (listening, account ids, live notices).
+     * PostgreSQL only.
      *
      * @return this builder
      * @throws IllegalStateException if already set
