@@ -160,7 +160,9 @@ public final class ChatMetrics implements AutoCloseable {
 
   /**
    * Adds the meters of the engine's store: its writer's commits, their time and batch sizes,
-   * and the writes waiting. A store that writes in the caller's thread reports zeros.
+   * and the writes waiting (a store that writes in the caller's thread reports zeros); for a
+   * cluster node, also the notices it sent to and heard from the other nodes, by kind (commit,
+   * live) and direction, the live ones it dropped, and the other nodes it hears.
    *
    * @param store the store the engine was built with
    * @return this binding
@@ -178,7 +180,28 @@ public final class ChatMetrics implements AutoCloseable {
         .description("writes committed; per commit, the mean group-commit batch").register(registry));
     add(Gauge.builder("chatapp.store.queued", store, s -> s.writeStats().queued())
         .description("writes waiting for the store's writer").register(registry));
+    if (store.isShared()) {
+      clusterMeters(store);
+    }
     return this;
+  }
+
+  /** The notices a cluster node sent and heard: only for a shared store, so others get no empty series. */
+  private void clusterMeters(ChatStore store) {
+    String notices = "chatapp.cluster.notices";
+    add(FunctionCounter.builder(notices, store, s -> s.clusterStats().commitNoticesSent())
+        .tags("kind", "commit", "direction", "sent")
+        .description("notices to and from the other nodes: one per commit, and live events").register(registry));
+    add(FunctionCounter.builder(notices, store, s -> s.clusterStats().commitNoticesHeard())
+        .tags("kind", "commit", "direction", "heard").register(registry));
+    add(FunctionCounter.builder(notices, store, s -> s.clusterStats().liveNoticesSent())
+        .tags("kind", "live", "direction", "sent").register(registry));
+    add(FunctionCounter.builder(notices, store, s -> s.clusterStats().liveNoticesHeard())
+        .tags("kind", "live", "direction", "heard").register(registry));
+    add(FunctionCounter.builder("chatapp.cluster.notices.dropped", store, s -> s.clusterStats().liveNoticesDropped())
+        .description("live notices dropped because too many waited to be sent").register(registry));
+    add(Gauge.builder("chatapp.cluster.nodes", store, s -> s.clusterStats().otherNodes())
+        .description("the other nodes heard from lately").register(registry));
   }
 
   /**

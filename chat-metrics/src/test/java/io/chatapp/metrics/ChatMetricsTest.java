@@ -9,6 +9,7 @@ import io.chatapp.api.ChatEngine;
 import io.chatapp.api.ChatException;
 import io.chatapp.engine.DefaultChatEngine;
 import io.chatapp.engine.store.ChatStore;
+import io.chatapp.engine.store.ClusterStats;
 import io.chatapp.engine.store.ForwardingChatStore;
 import io.chatapp.engine.store.InMemoryChatStore;
 import io.chatapp.engine.store.WriteStats;
@@ -124,6 +125,39 @@ class ChatMetricsTest {
     assertEquals(20, commits.totalTime(TimeUnit.MILLISECONDS), 1e-9);
     assertEquals(1000, registry.get("chatapp.store.writes").functionCounter().count());
     assertEquals(9, registry.get("chatapp.store.queued").gauge().value());
+  }
+
+  @Test
+  void aClusterNodesNoticesAreReadAndOtherStoresHaveNoSuchSeries() {
+    metrics.store(new InMemoryChatStore());
+    assertNull(registry.find("chatapp.cluster.notices").functionCounter(), "no cluster series for one engine");
+    metrics.close();
+    ChatMetrics node = ChatMetrics.bind(engine, registry);
+    try {
+      node.store(new ForwardingChatStore(new InMemoryChatStore()) {
+        @Override
+        public boolean isShared() {
+          return true;
+        }
+
+        @Override
+        public ClusterStats clusterStats() {
+          return new ClusterStats(7, 11, 13, 17, 2, 3);
+        }
+      });
+      assertEquals(7, notices("commit", "sent"));
+      assertEquals(11, notices("commit", "heard"));
+      assertEquals(13, notices("live", "sent"));
+      assertEquals(17, notices("live", "heard"));
+      assertEquals(2, registry.get("chatapp.cluster.notices.dropped").functionCounter().count());
+      assertEquals(3, registry.get("chatapp.cluster.nodes").gauge().value());
+    } finally {
+      node.close();
+    }
+  }
+
+  private double notices(String kind, String direction) {
+    return registry.get("chatapp.cluster.notices").tags("kind", kind, "direction", direction).functionCounter().count();
   }
 
   @Test

@@ -143,6 +143,17 @@ public interface ChatStore extends AutoCloseable {
   default void watch(SharedStoreWatcher watcher) {}
 
   /**
+   * Returns what a {@link #isShared() shared} store told the other engines and heard from them,
+   * for metrics; {@link ClusterStats#NONE} for a store that is not shared, the default. Cheap and
+   * non-blocking.
+   *
+   * @return the counts so far
+   */
+  default ClusterStats clusterStats() {
+    return ClusterStats.NONE;
+  }
+
+  /**
    * Replaces the settings of an account; nothing happens if it does not exist.
    *
    * @param userKey the key

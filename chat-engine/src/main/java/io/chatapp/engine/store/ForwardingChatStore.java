@@ -102,6 +102,11 @@ public abstract class ForwardingChatStore implements ChatStore {
   }
 
   @Override
+  public ClusterStats clusterStats() {
+    return delegate.clusterStats();
+  }
+
+  @Override
   public Optional<StoredAccount> findAccount(String userKey) {
     return delegate.findAccount(userKey);
   }

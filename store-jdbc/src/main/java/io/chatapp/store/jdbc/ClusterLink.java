@@ -1,6 +1,7 @@
 package io.chatapp.store.jdbc;
 
 import io.chatapp.engine.store.ChatStore;
+import io.chatapp.engine.store.ClusterStats;
 import io.chatapp.engine.store.SharedStoreWatcher;
 import java.lang.System.Logger.Level;
 import java.sql.Connection;
@@ -15,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 
@@ -58,6 +60,12 @@ final class ClusterLink implements AutoCloseable {
   private final Thread publisher;
   // When each other node was last heard (System.nanoTime()); the listening thread's only.
   private final Map<String, Long> lastHeard = new HashMap<>();
+  // For metrics. Each written by one thread (the listener's, the publisher's) or atomic.
+  private volatile long commitNoticesHeard;
+  private volatile long liveNoticesHeard;
+  private volatile long liveNoticesSent;
+  private final AtomicLong liveNoticesDropped = new AtomicLong();
+  private volatile int otherNodes;
 
   private final ConnectionFactory factory;
   private final String nodeId;
@@ -95,7 +103,15 @@ final class ClusterLink implements AutoCloseable {
           ChatStore.MAX_NOTICE_LENGTH);
       return;
     }
-    toTell.offer(notice);
+    if (!toTell.offer(notice)) {
+      liveNoticesDropped.incrementAndGet();
+    }
+  }
+
+  /** What this node sent and heard, with {@code commitNoticesSent} from its writer; any thread. */
+  ClusterStats stats(long commitNoticesSent) {
+    return new ClusterStats(commitNoticesSent, commitNoticesHeard, liveNoticesSent, liveNoticesHeard,
+        liveNoticesDropped.get(), otherNodes);
   }
 
   /**
@@ -139,6 +155,7 @@ final class ClusterLink implements AutoCloseable {
           backoff = 100;
           lastSent = System.nanoTime();
           if (sent == lines.size()) {
+            liveNoticesSent += lines.size() + (heartbeat ? 0 : 1);
             break;
           }
           payload = new StringBuilder(nodeId);
@@ -275,6 +292,7 @@ final class ClusterLink implements AutoCloseable {
           LOG.log(Level.INFO, "listening for the other nodes' changes again; every subscription reads what it missed");
           // Silence while this node was not listening says nothing of the others: hear them anew.
           lastHeard.clear();
+          otherNodes = 0;
           SharedStoreWatcher w = watcher;
           if (w != null) {
             w.lostTrack();
@@ -329,6 +347,8 @@ final class ClusterLink implements AutoCloseable {
       String[] lines = notice.getParameter().split("\n");
       if (!lines[0].equals(nodeId)) {
         boolean known = lastHeard.put(lines[0], System.nanoTime()) != null;
+        otherNodes = lastHeard.size();
+        liveNoticesHeard += lines.length - 1;
         if (!known) {
           w.told(lines[0], HEARD_NEW_NODE); // new, or back after it was taken as gone
         }
@@ -340,6 +360,7 @@ final class ClusterLink implements AutoCloseable {
     }
     ClusterNotices.Parsed parsed = ClusterNotices.parse(notice.getParameter());
     if (parsed != null && !parsed.nodeId().equals(nodeId)) {
+      commitNoticesHeard++;
       ClusterNotices.tell(w, parsed);
     }
   }
@@ -362,6 +383,7 @@ final class ClusterLink implements AutoCloseable {
       var e = it.next();
       if (now - e.getValue() > TimeUnit.MILLISECONDS.toNanos(SILENCE_MILLIS)) {
         it.remove();
+        otherNodes = lastHeard.size();
         LOG.log(Level.INFO, "cluster node {0} has been silent for {1} s: taken as gone", e.getKey(),
             SILENCE_MILLIS / 1000);
         if (w != null) {

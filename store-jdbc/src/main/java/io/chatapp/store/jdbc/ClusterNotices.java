@@ -35,6 +35,8 @@ final class ClusterNotices implements GroupCommitWriter.Deferred {
   private final Map<String, Long> appended = new HashMap<>();
   private final Set<String> changed = new HashSet<>();
   private final Set<String> sessions = new HashSet<>();
+  // Written by the writer thread only, read by anyone (metrics): volatile, not atomic.
+  private volatile long sent;
 
   ClusterNotices(String nodeId) {
     this.nodeId = nodeId;
@@ -64,7 +66,13 @@ final class ClusterNotices implements GroupCommitWriter.Deferred {
         rs.next();
       }
     }
+    sent++; // counted when queued in the transaction: a rollback may make it one too many
     discard();
+  }
+
+  /** Notices sent so far, one per flush that had any; any thread. */
+  long sent() {
+    return sent;
   }
 
   @Override

@@ -4,6 +4,7 @@ import io.chatapp.api.AccountSettings;
 import io.chatapp.api.Message;
 import io.chatapp.engine.store.AppendResult;
 import io.chatapp.engine.store.ChatStore;
+import io.chatapp.engine.store.ClusterStats;
 import io.chatapp.engine.store.MailboxState;
 import io.chatapp.engine.store.SentRecord;
 import io.chatapp.engine.store.SharedStoreWatcher;
@@ -257,6 +258,11 @@ public final class JdbcChatStore implements ChatStore {
     if (cluster != null) {
       cluster.watch(watcher);
     }
+  }
+
+  @Override
+  public ClusterStats clusterStats() {
+    return cluster == null ? ClusterStats.NONE : cluster.stats(notices.sent());
   }
 
   @Override

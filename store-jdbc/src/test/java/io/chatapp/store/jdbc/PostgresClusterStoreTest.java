@@ -254,6 +254,11 @@ class PostgresClusterStoreTest {
     a.tellOthers("T bob 2 alice 1");
     assertEquals("told " + SharedStoreWatcher.NEW_NODE, heard.poll(10, TimeUnit.SECONDS), "a node first heard");
     assertEquals("told T bob 2 alice 1", heard.poll(10, TimeUnit.SECONDS));
+    // What the metrics read: a's commits (append, ack, deletion) sent, b heard them, and the live one.
+    assertEquals(3, a.clusterStats().commitNoticesSent(), a.clusterStats().toString());
+    assertEquals(3, b.clusterStats().commitNoticesHeard(), b.clusterStats().toString());
+    assertEquals(1, b.clusterStats().liveNoticesHeard());
+    assertEquals(1, b.clusterStats().otherNodes());
     // Its own notices a node does not hear back.
     b.ack("bob", stored.seq());
     b.tellOthers("T alice 1 bob 2");
