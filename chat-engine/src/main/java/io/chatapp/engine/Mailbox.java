@@ -291,6 +291,12 @@ final class Mailbox {
     synchronized (lock) {
       if (failure != null) {
         forgetCounters();
+        RuntimeException cause = unwrap(failure);
+        if (cause instanceof ChatException e && e.code() == ErrorCode.NOT_FOUND) {
+          // Another engine deleted the account after this one looked: the store refused.
+          deleted = true;
+          throw Rules.noSuchUser(key);
+        }
       } else if (!appended.duplicate()) {
         Message stored = appended.message();
         lastSeq = Math.max(lastSeq, stored.seq());

@@ -1,5 +1,7 @@
 package io.chatapp.store.jdbc;
 
+import io.chatapp.api.ChatException;
+import io.chatapp.api.ErrorCode;
 import io.chatapp.api.Message;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -8,9 +10,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Supplier;
 
@@ -183,10 +187,28 @@ final class DeferredCounters implements GroupCommitWriter.Deferred {
     for (Slot slot : slots) {
       byRecipient.computeIfAbsent(slot.recipientKey, k -> new ArrayList<>()).add(slot);
     }
+    String[] keys = byRecipient.keySet().toArray(new String[0]);
+    // Another node may have deleted a recipient since this node looked: the accounts are locked
+    // against deletion (in key order, before any mailbox row, as a deletion takes them) and a
+    // message to one that is gone fails alone with NOT_FOUND.
+    PreparedStatement lock = kept.prepared(StoreSql.LOCK_RECIPIENTS);
+    lock.setArray(1, lock.getConnection().createArrayOf("text", keys));
+    Set<String> present = new HashSet<>();
+    try (ResultSet rs = lock.executeQuery()) {
+      while (rs.next()) {
+        present.add(rs.getString(1));
+      }
+    }
+    if (present.size() < keys.length) {
+      if (!runningAlone) {
+        throw new GroupCommitWriter.RunAlone("a recipient of this batch was deleted");
+      }
+      String gone = Arrays.stream(keys).filter(k -> !present.contains(k)).findFirst().orElse("?");
+      throw new ChatException(ErrorCode.NOT_FOUND, "no such user: " + gone);
+    }
     // One statement for every recipient of the batch, one round trip: it takes the rows in key
     // order and answers each one's new last seq.
     PreparedStatement take = kept.prepared(StoreSql.TAKE_SEQS);
-    String[] keys = byRecipient.keySet().toArray(new String[0]);
     Long[] counts = byRecipient.values().stream().map(l -> (long) l.size()).toArray(Long[]::new);
     take.setArray(1, take.getConnection().createArrayOf("text", keys));
     take.setArray(2, take.getConnection().createArrayOf("bigint", counts));

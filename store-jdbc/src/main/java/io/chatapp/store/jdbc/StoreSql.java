@@ -83,6 +83,9 @@ final class StoreSql {
       + " SELECT k, n, 0 FROM unnest(?::text[], ?::bigint[]) AS t(k, n) ORDER BY k COLLATE \"C\""
       + " ON CONFLICT (user_key) DO UPDATE SET last_seq = mailboxes.last_seq + excluded.last_seq"
       + " RETURNING user_key, last_seq";
+  /** Locks the accounts of a cluster node's batch against deletion, in key order, and answers those that exist. */
+  static final String LOCK_RECIPIENTS = "SELECT user_key FROM accounts WHERE user_key = ANY(?)"
+      + " ORDER BY user_key COLLATE \"C\" FOR KEY SHARE";
   /** A cluster node's message ids for a batch of {@code ?} messages (PostgreSQL only). */
   static final String NEXT_MESSAGE_IDS = "SELECT nextval('" + ClusterLink.MESSAGE_IDS + "') FROM generate_series(1, ?)";
   static final String RAISE_LAST_ID = "UPDATE counters SET value = ? WHERE name = 'last_message_id' AND value < ?";

@@ -19,6 +19,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -149,6 +150,22 @@ class PostgresClusterStoreTest {
       assertFalse(t.isAlive());
     }
     assertEquals(before, deadlocks(), "PostgreSQL broke deadlocks between the nodes' transactions");
+  }
+
+  @Test
+  void aMessageToAnAccountAnotherNodeDeletedFailsWithNotFoundAndStoresNothing() throws Exception {
+    JdbcChatStore a = node();
+    JdbcChatStore b = node();
+    a.insertAccount(new StoredAccount("alice", "h", Instant.EPOCH, a.reserveAccountIds(1)));
+    a.insertAccount(new StoredAccount("dave", "h", Instant.EPOCH, a.reserveAccountIds(1)));
+    assertTrue(b.deleteAccount("dave"));
+    // Node a has not heard yet; its batch holds a message to alice too, which must not suffer.
+    CompletableFuture<AppendResult> toDave = a.appendShared(message(0, "alice", "dave", 1, 2), null);
+    CompletableFuture<AppendResult> toAlice = a.appendShared(message(0, "alice", "alice", 1, 1), null);
+    ExecutionException e = assertThrows(ExecutionException.class, () -> toDave.get(30, TimeUnit.SECONDS));
+    assertEquals(io.chatapp.api.ErrorCode.NOT_FOUND, ((io.chatapp.api.ChatException) e.getCause()).code());
+    assertEquals(1, toAlice.get(30, TimeUnit.SECONDS).message().seq());
+    assertEquals(List.of(), a.fetch("dave", 0, 10), "nothing stored for the deleted account");
   }
 
   @Test
