@@ -293,8 +293,8 @@ final class Mailbox {
         forgetCounters();
         RuntimeException cause = unwrap(failure);
         if (cause instanceof ChatException e && e.code() == ErrorCode.NOT_FOUND) {
-          // Another engine deleted the account after this one looked: the store refused.
-          deleted = true;
+          // Another engine deleted the account after this one looked: the store refused. The
+          // next use reads the account again (the name may have a new account by then).
           throw Rules.noSuchUser(key);
         }
       } else if (!appended.duplicate()) {
