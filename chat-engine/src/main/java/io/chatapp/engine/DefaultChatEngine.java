@@ -601,14 +601,20 @@ public final class DefaultChatEngine implements ChatEngine {
         "the account was deleted");
   }
 
-  /** Loads a mailbox's account again, unless it is gone (its deletion's notice ends it). */
-  private void loadIfPresent(Mailbox mailbox) {
+  /**
+   * Loads a mailbox's account if need be.
+   *
+   * @return {@code false} if the account is gone (its deletion's notice ends what is left of it)
+   */
+  private boolean loadIfPresent(Mailbox mailbox) {
     try {
       mailbox.load(store);
+      return true;
     } catch (ChatException e) {
       if (e.code() != ErrorCode.NOT_FOUND) {
         throw e;
       }
+      return false;
     }
   }
 
@@ -713,14 +719,7 @@ public final class DefaultChatEngine implements ChatEngine {
     if (live.isOnlineElsewhere(userKey)) {
       // Online on another node only: this node loads the account to read its settings.
       mailbox = mailboxOrNull(userKey);
-      try {
-        if (mailbox != null) {
-          mailbox.load(store);
-        }
-      } catch (ChatException e) {
-        if (e.code() != ErrorCode.NOT_FOUND) {
-          throw e;
-        }
+      if (mailbox != null && !loadIfPresent(mailbox)) {
         return false; // deleted meanwhile
       }
     }

@@ -484,8 +484,8 @@ final class Mailbox {
     EngineSubscription subscription;
     boolean cameOnline;
     synchronized (lock) {
-      requireAccount(store);
-      if (shared) {
+      boolean justLoaded = requireAccount(store);
+      if (shared && !justLoaded) {
         // Other engines may have appended since this one last read the counters.
         awaitPending();
         lastSeq = Math.max(lastSeq, store.mailboxState(key).lastSeq());
@@ -550,8 +550,10 @@ final class Mailbox {
     }
   }
 
-  private void requireAccount(ChatStore store) {
-    if (username == null && !deleted) {
+  /** Loads the mailbox if need be; {@code true} if it read the store just now. Under lock. */
+  private boolean requireAccount(ChatStore store) {
+    boolean loading = username == null && !deleted;
+    if (loading) {
       // Loaded under the lock, after the mailbox is in the engine's map: a deletion that raced
       // with the load either marked this object deleted or is seen in the store here.
       awaitPending();
@@ -585,5 +587,6 @@ final class Mailbox {
     if (deleted) {
       throw Rules.noSuchUser(key);
     }
+    return loading;
   }
 }

@@ -478,14 +478,17 @@ public final class ChatBench implements Callable<Integer> {
     ServerProbe.Reading cpu() {
       try {
         ServerProbe.Reading first = ask("cpu", ServerProbe::cpu);
-        long cpuNanos = first == null ? 0 : first.cpuNanos();
+        if (first == null) {
+          return null;
+        }
+        long cpuNanos = first.cpuNanos();
         for (ForkedServer node : moreNodes) {
           String line = node.ask("cpu");
           if (line != null) {
             cpuNanos += ServerProbe.Reading.parse(line).cpuNanos();
           }
         }
-        return first == null || moreNodes.isEmpty() ? first : first.withCpuNanos(cpuNanos);
+        return first.withCpuNanos(cpuNanos);
       } catch (Exception e) {
         throw new IllegalStateException("cannot read the server's CPU time", e);
       }

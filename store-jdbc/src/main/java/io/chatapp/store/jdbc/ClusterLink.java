@@ -45,8 +45,6 @@ final class ClusterLink implements AutoCloseable {
   static final String MESSAGE_IDS = "chatapp_message_ids";
   /** The channel of live notices ({@link #tellOthers}); the writer's commits go on {@link ClusterNotices#CHANNEL}. */
   static final String EVENTS = "chatapp_events";
-  /** What the watcher is told first of a node it has not heard from, or not since the node was taken as gone. */
-  static final String HEARD_NEW_NODE = SharedStoreWatcher.NEW_NODE;
   /** Live notices waiting to be sent; more are dropped, as a slow subscriber's events are. */
   static final int MAX_QUEUED_NOTICES = 10_000;
   private static final int MAX_EVENTS_PAYLOAD = 7_500;
@@ -350,7 +348,7 @@ final class ClusterLink implements AutoCloseable {
         otherNodes = lastHeard.size();
         liveNoticesHeard += lines.length - 1;
         if (!known) {
-          w.told(lines[0], HEARD_NEW_NODE); // new, or back after it was taken as gone
+          w.told(lines[0], SharedStoreWatcher.NEW_NODE); // new, or back after it was taken as gone
         }
         for (int i = 1; i < lines.length; i++) {
           w.told(lines[0], lines[i]);

@@ -11,7 +11,6 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -47,10 +46,15 @@ final class DeferredCounters implements GroupCommitWriter.Deferred {
   static final class Slot implements Supplier<Message> {
     final String recipientKey;
     private Message message;
+    // The client message id's record goes in with the message, once it has its id and seq.
+    private final String clientMessageId;
+    private final long fingerprint;
 
-    Slot(String recipientKey, Message message) {
+    Slot(String recipientKey, Message message, String clientMessageId, long fingerprint) {
       this.recipientKey = recipientKey;
       this.message = message;
+      this.clientMessageId = clientMessageId;
+      this.fingerprint = fingerprint;
     }
 
     @Override
@@ -104,12 +108,13 @@ final class DeferredCounters implements GroupCommitWriter.Deferred {
   }
 
   /**
-   * Notes a cluster node's message to insert at the next {@link #flush}, which gives it its seq.
+   * Notes a cluster node's message, and its client message id's record unless the id is
+   * {@code null}, to insert at the next {@link #flush}, which gives it its id and seq.
    *
-   * @return where the message with its seq is found once the batch committed
+   * @return where the message with its id and seq is found once the batch committed
    */
-  Slot noteShared(String recipientKey, Message m) {
-    Slot slot = new Slot(recipientKey, m);
+  Slot noteShared(String recipientKey, Message m, String clientMessageId, long fingerprint) {
+    Slot slot = new Slot(recipientKey, m, clientMessageId, fingerprint);
     slots.add(slot);
     return slot;
   }
@@ -230,10 +235,6 @@ final class DeferredCounters implements GroupCommitWriter.Deferred {
       }
     }
     Arrays.sort(ids);
-    Map<Slot, Long> idOf = new IdentityHashMap<>();
-    for (int i = 0; i < ids.length; i++) {
-      idOf.put(slots.get(i), ids[i]);
-    }
     long highest = ids[ids.length - 1];
     if (highest > idHorizon) {
       // Kept ahead of every id a node gives, so that a store opened on this database without
@@ -246,25 +247,26 @@ final class DeferredCounters implements GroupCommitWriter.Deferred {
       raise.executeUpdate();
       idHorizon = raised;
     }
-    Map<Message, Message> given = new IdentityHashMap<>();
+    // Each recipient's seqs follow its new last seq back by the number of its messages.
+    Map<String, Long> seqBefore = new HashMap<>();
     for (Map.Entry<String, List<Slot>> e : byRecipient.entrySet()) {
-      List<Slot> mine = e.getValue();
       Long last = lastByKey.get(e.getKey());
       if (last == null) {
         throw new SQLException("taking seqs of " + e.getKey() + " returned no row");
       }
-      long seq = last - mine.size();
-      for (Slot slot : mine) {
-        Message m = slot.message;
-        slot.message = new Message(idOf.get(slot), m.sender(), m.recipient(), m.text(), m.sentAt(), ++seq,
-            m.senderId(), m.recipientId());
-        given.put(m, slot.message);
-      }
+      seqBefore.put(e.getKey(), last - e.getValue().size());
       notices.appended(e.getKey(), last);
     }
-    sent.replaceAll(r -> new StoreSql.SentInsert(given.getOrDefault(r.message(), r.message()),
-        r.clientMessageId(), r.fingerprint()));
-    for (Slot slot : slots) {
+    // Ids and seqs in call order, then the messages go the way of a single node's.
+    for (int i = 0; i < slots.size(); i++) {
+      Slot slot = slots.get(i);
+      Message m = slot.message;
+      long seq = seqBefore.merge(slot.recipientKey, 1L, Long::sum);
+      slot.message = new Message(ids[i], m.sender(), m.recipient(), m.text(), m.sentAt(), seq, m.senderId(),
+          m.recipientId());
+      if (slot.clientMessageId != null) {
+        noteSent(new StoreSql.SentInsert(slot.message, slot.clientMessageId, slot.fingerprint));
+      }
       noteInsert(slot.recipientKey, slot.message);
     }
     slots.clear();

@@ -151,18 +151,14 @@ final class StoreSql {
    */
   static Supplier<AppendResult> appendShared(KeptStatements kept, Message message, String clientMessageId,
       long fingerprint, DeferredCounters counters) throws SQLException {
-    if (clientMessageId != null) {
-      if (counters.isRunningAlone()
-          && findSent(kept, StoredAccount.key(message.sender()), clientMessageId, Instant.MIN).isPresent()) {
-        counters.flush(kept);
-        AppendResult earlier = new AppendResult(earlierSent(kept, message, clientMessageId), true);
-        return () -> earlier;
-      }
-      DeferredCounters.Slot slot = counters.noteShared(StoredAccount.key(message.recipient()), message);
-      counters.noteSent(new SentInsert(message, clientMessageId, fingerprint));
-      return () -> new AppendResult(slot.get(), false);
+    if (clientMessageId != null && counters.isRunningAlone()
+        && findSent(kept, StoredAccount.key(message.sender()), clientMessageId, Instant.MIN).isPresent()) {
+      counters.flush(kept);
+      AppendResult earlier = new AppendResult(earlierSent(kept, message, clientMessageId), true);
+      return () -> earlier;
     }
-    DeferredCounters.Slot slot = counters.noteShared(StoredAccount.key(message.recipient()), message);
+    DeferredCounters.Slot slot =
+        counters.noteShared(StoredAccount.key(message.recipient()), message, clientMessageId, fingerprint);
     return () -> new AppendResult(slot.get(), false);
   }
 
