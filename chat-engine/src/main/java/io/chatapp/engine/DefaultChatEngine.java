@@ -21,6 +21,7 @@ import io.chatapp.engine.store.MailboxState;
 import io.chatapp.engine.store.SharedStoreWatcher;
 import io.chatapp.engine.store.StoredAccount;
 import io.chatapp.engine.store.StoredConversation;
+import io.chatapp.engine.store.UnreadLimits;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
@@ -72,8 +73,7 @@ public final class DefaultChatEngine implements ChatEngine {
   private final DeliveryExecutor delivery;
   private final int subscriberQueueLimit;
   private final PageTokens pageTokens;
-  private final long maxUnreadPerMailbox;
-  private final long maxUnreadPerSender;
+  private final UnreadLimits unreadLimits;
   private final EngineListeners events = new EngineListeners();
   // Account ids of a shared store come in blocks, so that nodes never give the same one; its
   // message ids come from the store with each append.
@@ -104,10 +104,9 @@ public final class DefaultChatEngine implements ChatEngine {
     this.credentials = new Credentials(store, new PasswordHasher(builder.passwordIterations, builder.random),
         new LoginThrottle(builder.freeLoginFailures, builder.loginFailureWindow, builder.maxLoginDelay, clock),
         new PasswordWork(builder.passwordThreads, builder.passwordQueue, builder.passwordChecksPerAddress), clock);
-    this.maxUnreadPerMailbox = builder.maxUnreadPerMailbox;
-    this.maxUnreadPerSender = builder.maxUnreadPerSender > 0
+    this.unreadLimits = new UnreadLimits(builder.maxUnreadPerMailbox, builder.maxUnreadPerSender > 0
         ? builder.maxUnreadPerSender
-        : Math.max(Math.min(builder.maxUnreadPerMailbox, 100), builder.maxUnreadPerMailbox / 10);
+        : Math.max(Math.min(builder.maxUnreadPerMailbox, 100), builder.maxUnreadPerMailbox / 10));
     this.sessions = new SessionTable(store, clock, tokens, builder.sessionIdleTimeout, builder.sessionLifetime,
         builder.maxSessionsPerUser, builder.sendsPerSecond, builder.sendBurst);
     this.idempotencyWindow = builder.idempotencyWindow;
@@ -364,8 +363,7 @@ public final class DefaultChatEngine implements ChatEngine {
       Executor completions) {
     long id = shared ? 0 : messageIds.next(); // a shared store gives it
     CompletableFuture<AppendResult> appended = onMailbox(StoredAccount.key(recipient), mailbox -> mailbox.append(
-        store, id, sender, text, clock.instant(), clientMessageId, maxUnreadPerMailbox, maxUnreadPerSender,
-        completions));
+        store, id, sender, text, clock.instant(), clientMessageId, unreadLimits, completions));
     // Runs where the append finished: on this thread for a store that does not batch, else on
     // the completions, after the mailbox offered the message.
     return appended.thenApply(result -> stored(sender, recipient, text, clientMessageId, result));

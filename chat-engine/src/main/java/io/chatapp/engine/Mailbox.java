@@ -9,6 +9,7 @@ import io.chatapp.engine.store.AppendResult;
 import io.chatapp.engine.store.ChatStore;
 import io.chatapp.engine.store.MailboxState;
 import io.chatapp.engine.store.StoredAccount;
+import io.chatapp.engine.store.UnreadLimits;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -203,11 +204,14 @@ final class Mailbox {
    *
    * @return the stored message, or the earlier one; completed at once for a store that does not
    *     batch
-   * @throws ChatException {@link ErrorCode#RESOURCE_EXHAUSTED} if {@code maxUnread} messages wait
-   *     unread already; nothing stored is dropped
+   * @throws ChatException {@link ErrorCode#RESOURCE_EXHAUSTED} if the mailbox, or the sender's
+   *     share of it, holds the most unread messages {@code limits} allow; nothing stored is dropped.
+   *     A shared store checks again in its transaction, against what every engine stored.
    */
   CompletableFuture<AppendResult> append(ChatStore store, long id, SessionState sender, String text, Instant now,
-      String clientMessageId, long maxUnread, long maxUnreadPerSender, Executor completions) {
+      String clientMessageId, UnreadLimits limits, Executor completions) {
+    long maxUnread = limits.perMailbox();
+    long maxUnreadPerSender = limits.perSender();
     Message message;
     CompletableFuture<Message> durable;
     synchronized (lock) {
@@ -218,23 +222,20 @@ final class Mailbox {
         unread = store.mailboxState(key).unreadCount();
       }
       if (unread >= maxUnread) {
-        throw Reasons.of(ErrorCode.RESOURCE_EXHAUSTED, Reasons.MAILBOX_FULL, "the mailbox of " + username + " is full: "
-            + unread + " unread messages; it takes more once they are read or deleted");
+        throw UnreadLimits.mailboxFull(username, unread);
       }
       if (unread >= maxUnreadPerSender) {
         // Only now can this sender hold its whole share, so only now is it worth counting.
         awaitPending();
         long fromSender = unreadBySender.computeIfAbsent(sender.username, s -> store.unreadFrom(key, s));
         if (fromSender >= maxUnreadPerSender) {
-          throw Reasons.of(ErrorCode.RESOURCE_EXHAUSTED, Reasons.SENDER_SHARE_FULL, username + " has " + fromSender
-              + " unread messages from you, the most one sender may have waiting; more fit once " + username
-              + " reads or deletes them");
+          throw UnreadLimits.senderShareFull(username, fromSender);
         }
       }
       // A shared store gives the id and seq in its transaction; these are only placeholders.
       message = new Message(id, sender.username, username, text, now, lastSeq + 1, sender.accountId, accountId);
       if (shared) {
-        CompletableFuture<AppendResult> appended = store.appendShared(message, clientMessageId);
+        CompletableFuture<AppendResult> appended = store.appendShared(message, clientMessageId, limits);
         if (unread >= 0) {
           unread++;
         }

@@ -2,6 +2,7 @@ package io.chatapp.engine;
 
 import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
+import io.chatapp.engine.store.UnreadLimits;
 
 /**
  * The {@link ChatException#reason() reasons} the engine gives, one name for each failure a program
@@ -34,9 +35,9 @@ final class Reasons {
   static final String USERNAME_TAKEN = "USERNAME_TAKEN";
 
   /** RESOURCE_EXHAUSTED: the recipient's mailbox holds the most unread messages allowed. */
-  static final String MAILBOX_FULL = "MAILBOX_FULL";
+  static final String MAILBOX_FULL = UnreadLimits.MAILBOX_FULL;
   /** RESOURCE_EXHAUSTED: the sender holds its whole share of the recipient's unread messages. */
-  static final String SENDER_SHARE_FULL = "SENDER_SHARE_FULL";
+  static final String SENDER_SHARE_FULL = UnreadLimits.SENDER_SHARE_FULL;
   /** RESOURCE_EXHAUSTED: too many failed logins for the account or address; has a retry wait. */
   static final String LOGIN_THROTTLED = "LOGIN_THROTTLED";
   /** RESOURCE_EXHAUSTED: the user holds the most live sessions allowed. */

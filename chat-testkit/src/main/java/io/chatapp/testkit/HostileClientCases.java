@@ -1,11 +1,13 @@
 package io.chatapp.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.chatapp.api.AccountInfo;
 import io.chatapp.api.ChatClient;
 import io.chatapp.api.ChatEngine;
+import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
 import io.chatapp.api.Message;
 import io.chatapp.api.Page;
@@ -15,6 +17,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -204,6 +208,36 @@ public abstract class HostileClientCases extends ContractFixture {
     assertEquals(MAX_UNREAD_PER_SENDER + 1, fromFriend.seq());
     target.ack(fromFriend.seq());
     flooder.send("target", "read at last", null);
+  }
+
+  @Test
+  void twoDevicesFloodingAtOnceGetOnlyTheSendersShareTogether() throws Exception {
+    // Two sessions of one sender, on two nodes where the server has several: the share is one.
+    ChatClient phone = user("flooder");
+    ChatClient laptop = client();
+    laptop.login("flooder", PASSWORD);
+    ChatClient target = user("target");
+    List<CompletableFuture<Message>> sends = new ArrayList<>();
+    for (int i = 0; i < MAX_UNREAD_PER_SENDER; i++) {
+      sends.add(phone.sendAsync("target", "phone " + i, null));
+      sends.add(laptop.sendAsync("target", "laptop " + i, null));
+    }
+    int stored = 0;
+    for (CompletableFuture<Message> send : sends) {
+      try {
+        send.get(RecordingListener.TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        stored++;
+      } catch (ExecutionException e) {
+        ChatException refused = assertInstanceOf(ChatException.class, e.getCause());
+        assertEquals(ErrorCode.RESOURCE_EXHAUSTED, refused.code(), refused.toString());
+        assertEquals("SENDER_SHARE_FULL", refused.reason(), refused.toString());
+      }
+    }
+    assertEquals(MAX_UNREAD_PER_SENDER, stored, "the two devices together filled the share exactly");
+    awaitNodesAgree();
+    List<Message> waiting = target.fetch(0, 2 * MAX_UNREAD_PER_SENDER);
+    assertEquals(MAX_UNREAD_PER_SENDER, waiting.size());
+    assertEquals(MAX_UNREAD_PER_SENDER, waiting.get(waiting.size() - 1).seq(), "a refused send took no seq");
   }
 
   @Test

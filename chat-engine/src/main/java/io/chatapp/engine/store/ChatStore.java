@@ -98,15 +98,20 @@ public interface ChatStore extends AutoCloseable {
    * the transaction that stores it: ids in the order of the commits across engines (a message
    * sent after another was stored, on any engine, has a higher id; history and conversations
    * are ordered by id), seqs without gap or reuse although other engines append to the same
-   * mailbox. The id and seq of {@code message} are ignored.
+   * mailbox. The id and seq of {@code message} are ignored. The unread limits are checked in the
+   * same transaction, against what every engine stored: a message past one fails alone with
+   * {@link io.chatapp.api.ErrorCode#RESOURCE_EXHAUSTED} (reason {@code MAILBOX_FULL} or
+   * {@code SENDER_SHARE_FULL}) and takes no seq.
    *
    * @param message the message, its id and seq to be given
    * @param clientMessageId the sender's id for it, or {@code null}
+   * @param limits the recipient's unread limits; a duplicate is not held to them
    * @return a future that completes once the message (or, for a duplicate, the earlier one) is
    *     durable, or fails as {@link #append} would throw
    * @throws UnsupportedOperationException if the store is not shared
    */
-  default CompletableFuture<AppendResult> appendShared(Message message, String clientMessageId) {
+  default CompletableFuture<AppendResult> appendShared(Message message, String clientMessageId,
+      UnreadLimits limits) {
     throw new UnsupportedOperationException("only a shared store gives ids and seqs");
   }
 

@@ -82,8 +82,9 @@ public abstract class ForwardingChatStore implements ChatStore {
   }
 
   @Override
-  public CompletableFuture<AppendResult> appendShared(Message message, String clientMessageId) {
-    return delegate.appendShared(message, clientMessageId);
+  public CompletableFuture<AppendResult> appendShared(Message message, String clientMessageId,
+      UnreadLimits limits) {
+    return delegate.appendShared(message, clientMessageId, limits);
   }
 
   @Override

@@ -119,6 +119,9 @@ class ForwardingChatStoreTest {
     if (type == StoredSession.class) {
       return new StoredSession("tokenhash", "alice", Instant.EPOCH, Instant.EPOCH);
     }
+    if (type == UnreadLimits.class) {
+      return new UnreadLimits(10 + position, 1 + position);
+    }
     if (type == SharedStoreWatcher.class) {
       return (SharedStoreWatcher) java.lang.reflect.Proxy.newProxyInstance(SharedStoreWatcher.class.getClassLoader(),
           new Class<?>[] {SharedStoreWatcher.class}, (proxy, method, args) -> null);

@@ -3,6 +3,8 @@ package io.chatapp.store.jdbc;
 import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
 import io.chatapp.api.Message;
+import io.chatapp.engine.store.StoredAccount;
+import io.chatapp.engine.store.UnreadLimits;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -49,12 +51,14 @@ final class DeferredCounters implements GroupCommitWriter.Deferred {
     // The client message id's record goes in with the message, once it has its id and seq.
     private final String clientMessageId;
     private final long fingerprint;
+    private final UnreadLimits limits;
 
-    Slot(String recipientKey, Message message, String clientMessageId, long fingerprint) {
+    Slot(String recipientKey, Message message, String clientMessageId, long fingerprint, UnreadLimits limits) {
       this.recipientKey = recipientKey;
       this.message = message;
       this.clientMessageId = clientMessageId;
       this.fingerprint = fingerprint;
+      this.limits = limits;
     }
 
     @Override
@@ -75,6 +79,13 @@ final class DeferredCounters implements GroupCommitWriter.Deferred {
   private final Map<String, Long> lastSeqs = new HashMap<>();
   private final Map<Pair, Newest> conversations = new HashMap<>();
   private long lastId;
+  /** A sender's share of a mailbox, as a cluster node's writer last counted it. */
+  private record Share(String recipientKey, String senderKey) {}
+
+  private static final int MAX_SHARES = 10_000;
+  // A cluster node's: {unread from the sender, the mailbox's last seq then}; upper bounds that
+  // spare most batches a count, forgotten after a rollback.
+  private final Map<Share, long[]> shares = new HashMap<>();
 
   /** Counters of a store that is its database's only writer. */
   DeferredCounters() {
@@ -113,8 +124,8 @@ final class DeferredCounters implements GroupCommitWriter.Deferred {
    *
    * @return where the message with its id and seq is found once the batch committed
    */
-  Slot noteShared(String recipientKey, Message m, String clientMessageId, long fingerprint) {
-    Slot slot = new Slot(recipientKey, m, clientMessageId, fingerprint);
+  Slot noteShared(String recipientKey, Message m, String clientMessageId, long fingerprint, UnreadLimits limits) {
+    Slot slot = new Slot(recipientKey, m, clientMessageId, fingerprint, limits);
     slots.add(slot);
     return slot;
   }
@@ -220,7 +231,15 @@ final class DeferredCounters implements GroupCommitWriter.Deferred {
     Map<String, Long> lastByKey = new HashMap<>();
     try (ResultSet rs = take.executeQuery()) {
       while (rs.next()) {
-        lastByKey.put(rs.getString(1), rs.getLong(2));
+        String key = rs.getString(1);
+        long last = rs.getLong(2);
+        lastByKey.put(key, last);
+        List<Slot> its = byRecipient.get(key);
+        // At most last - read_seq wait unread (fewer if some were deleted unread): most batches
+        // need no count at all.
+        if (its != null && last - rs.getLong(3) > Math.min(leastLimit(its, false), leastLimit(its, true))) {
+          checkUnread(kept, key, last, rs.getLong(3), its);
+        }
       }
     }
     long[] ids = new long[slots.size()];
@@ -272,10 +291,81 @@ final class DeferredCounters implements GroupCommitWriter.Deferred {
     slots.clear();
   }
 
+  private static long leastLimit(List<Slot> slots, boolean perMailbox) {
+    long least = Long.MAX_VALUE;
+    for (Slot slot : slots) {
+      least = Math.min(least, perMailbox ? slot.limits.perMailbox() : slot.limits.perSender());
+    }
+    return least;
+  }
+
+  /**
+   * Holds a mailbox's new messages to their unread limits, counting what every node stored: the
+   * mailbox row is locked, so no other node appends to it until this transaction ends, and a
+   * count here is the one every node agrees on. A message past a limit fails alone: in a batch,
+   * by having the writer run each write alone, where it is refused and takes no seq.
+   *
+   * <p>Counting is bounded work (an index range) and rare: the whole mailbox only when its
+   * messages since the read mark pass the smaller limit, one sender's share only when what this
+   * writer last counted of it, plus everything appended to the mailbox since, could reach it.
+   */
+  private void checkUnread(StoreSql.KeptStatements kept, String key, long last, long readSeq, List<Slot> its)
+      throws SQLException {
+    long before = last - its.size();
+    long unread = last - readSeq > leastLimit(its, true)
+        ? StoreSql.count(kept, StoreSql.UNREAD_AFTER, key, null, readSeq)
+        : before - readSeq; // at most that many: the batch stays below the limit whatever
+    Map<String, Long> counted = new HashMap<>();
+    Map<String, Long> batchFrom = new HashMap<>();
+    for (Slot slot : its) {
+      String sender = StoredAccount.key(slot.message.sender());
+      long fromBatch = batchFrom.getOrDefault(sender, 0L);
+      ChatException refused = null;
+      if (unread >= slot.limits.perMailbox()) {
+        refused = UnreadLimits.mailboxFull(slot.message.recipient(), unread);
+      } else if (unread >= slot.limits.perSender()) {
+        Long stored = counted.get(sender);
+        if (stored == null && shareBound(key, sender, before, readSeq) + fromBatch >= slot.limits.perSender()) {
+          stored = StoreSql.count(kept, StoreSql.UNREAD_AFTER_FROM, key, sender, readSeq);
+          counted.put(sender, stored);
+        }
+        if (stored != null && stored + fromBatch >= slot.limits.perSender()) {
+          refused = UnreadLimits.senderShareFull(slot.message.recipient(), stored + fromBatch);
+        }
+      }
+      if (refused != null) {
+        if (!runningAlone) {
+          throw new GroupCommitWriter.RunAlone("a message of this batch passes an unread limit");
+        }
+        throw refused;
+      }
+      unread++;
+      batchFrom.put(sender, fromBatch + 1);
+    }
+    if (shares.size() + counted.size() > MAX_SHARES) {
+      shares.clear();
+    }
+    for (Map.Entry<String, Long> e : counted.entrySet()) {
+      shares.put(new Share(key, e.getKey()), new long[] {e.getValue() + batchFrom.get(e.getKey()), last});
+    }
+  }
+
+  /**
+   * The most unread messages {@code sender} can have in the mailbox before this batch: what this
+   * writer counted last, plus every message appended to the mailbox since (the read mark only
+   * rises and deletions only lower a count); without a count, everything since the read mark.
+   */
+  private long shareBound(String key, String sender, long lastSeq, long readSeq) {
+    long[] share = shares.get(new Share(key, sender));
+    long all = lastSeq - readSeq;
+    return share == null ? all : Math.min(all, share[0] + Math.max(0, lastSeq - share[1]));
+  }
+
   /** Forgets the batch's work after a rollback; a raise of the id counter in it is undone too. */
   @Override
   public void discard() {
     idHorizon = 0; // raise again next time
+    shares.clear();
     clear();
   }
 

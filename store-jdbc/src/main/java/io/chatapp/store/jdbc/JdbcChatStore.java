@@ -12,6 +12,7 @@ import io.chatapp.engine.store.StoredAccount;
 import io.chatapp.engine.store.WriteStats;
 import io.chatapp.engine.store.StoredConversation;
 import io.chatapp.engine.store.StoredSession;
+import io.chatapp.engine.store.UnreadLimits;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -206,7 +207,7 @@ public final class JdbcChatStore implements ChatStore {
   @Override
   public Message append(Message message, String clientMessageId) {
     if (cluster != null) {
-      return GroupCommitWriter.await(appendShared(message, clientMessageId)).message();
+      return GroupCommitWriter.await(appendShared(message, clientMessageId, UnreadLimits.NONE)).message();
     }
     long fingerprint = StoreSql.fingerprint(message, clientMessageId);
     return writer.execute(c -> StoreSql.append(writer::prepared, message, clientMessageId, fingerprint));
@@ -235,11 +236,13 @@ public final class JdbcChatStore implements ChatStore {
    * batch's end (see {@link DeferredCounters}).
    */
   @Override
-  public CompletableFuture<AppendResult> appendShared(Message message, String clientMessageId) {
+  public CompletableFuture<AppendResult> appendShared(Message message, String clientMessageId,
+      UnreadLimits limits) {
     requireCluster();
+    Objects.requireNonNull(limits, "limits");
     long fingerprint = StoreSql.fingerprint(message, clientMessageId);
     return writer.submitDeferring(c -> StoreSql.appendShared(writer::prepared, message, clientMessageId,
-        fingerprint, counters)).thenApply(Supplier::get);
+        fingerprint, limits, counters)).thenApply(Supplier::get);
   }
 
   /** True for a cluster node: other nodes write the same database. */

@@ -5,6 +5,7 @@ import io.chatapp.engine.store.AppendResult;
 import io.chatapp.engine.store.MailboxState;
 import io.chatapp.engine.store.SentRecord;
 import io.chatapp.engine.store.StoredAccount;
+import io.chatapp.engine.store.UnreadLimits;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -82,7 +83,29 @@ final class StoreSql {
   static final String TAKE_SEQS = "INSERT INTO mailboxes (user_key, last_seq, read_seq)"
       + " SELECT k, n, 0 FROM unnest(?::text[], ?::bigint[]) AS t(k, n) ORDER BY k COLLATE \"C\""
       + " ON CONFLICT (user_key) DO UPDATE SET last_seq = mailboxes.last_seq + excluded.last_seq"
-      + " RETURNING user_key, last_seq";
+      + " RETURNING user_key, last_seq, read_seq";
+  /** A mailbox's unread messages above a read seq that the caller read under the row's lock. */
+  static final String UNREAD_AFTER =
+      "SELECT COUNT(*) FROM messages WHERE recipient_key = ? AND seq > ? AND recipient_hidden = 0";
+  /** As {@link #UNREAD_AFTER}, from one sender, through the index on (recipient_key, sender_key, seq). */
+  static final String UNREAD_AFTER_FROM = "SELECT COUNT(*) FROM messages WHERE recipient_key = ? AND seq > ?"
+      + " AND recipient_hidden = 0 AND sender_key = ?";
+
+  /** Runs one of the counts above; {@code senderKey} only for the one that takes it. */
+  static long count(KeptStatements kept, String sql, String recipientKey, String senderKey, long afterSeq)
+      throws SQLException {
+    PreparedStatement s = kept.prepared(sql);
+    s.setString(1, recipientKey);
+    s.setLong(2, afterSeq);
+    if (senderKey != null) {
+      s.setString(3, senderKey);
+    }
+    try (ResultSet rs = s.executeQuery()) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
   /** Locks the accounts of a cluster node's batch against deletion, in key order, and answers those that exist. */
   static final String LOCK_RECIPIENTS = "SELECT user_key FROM accounts WHERE user_key = ANY(?)"
       + " ORDER BY user_key COLLATE \"C\" FOR KEY SHARE";
@@ -150,7 +173,7 @@ final class StoreSql {
    * @return where what the append did is found once committed
    */
   static Supplier<AppendResult> appendShared(KeptStatements kept, Message message, String clientMessageId,
-      long fingerprint, DeferredCounters counters) throws SQLException {
+      long fingerprint, UnreadLimits limits, DeferredCounters counters) throws SQLException {
     if (clientMessageId != null && counters.isRunningAlone()
         && findSent(kept, StoredAccount.key(message.sender()), clientMessageId, Instant.MIN).isPresent()) {
       counters.flush(kept);
@@ -158,7 +181,7 @@ final class StoreSql {
       return () -> earlier;
     }
     DeferredCounters.Slot slot =
-        counters.noteShared(StoredAccount.key(message.recipient()), message, clientMessageId, fingerprint);
+        counters.noteShared(StoredAccount.key(message.recipient()), message, clientMessageId, fingerprint, limits);
     return () -> new AppendResult(slot.get(), false);
   }
 

@@ -6,10 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.chatapp.api.ChatException;
+import io.chatapp.api.ErrorCode;
 import io.chatapp.api.Message;
 import io.chatapp.engine.store.AppendResult;
 import io.chatapp.engine.store.SharedStoreWatcher;
 import io.chatapp.engine.store.StoredAccount;
+import io.chatapp.engine.store.UnreadLimits;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -72,7 +75,7 @@ class PostgresClusterStoreTest {
           List<CompletableFuture<AppendResult>> sent = new ArrayList<>();
           for (int i = 0; i < perNode; i++) {
             // Pipelined, so that each node's batches hold many appends to the same row.
-            sent.add(node.appendShared(message(0, sender, "carol", 2, 1), sender + "-" + i));
+            sent.add(node.appendShared(message(0, sender, "carol", 2, 1), sender + "-" + i, UnreadLimits.NONE));
             if (i % 50 == 49) {
               // Marks of two mailboxes between the appends, as a running node writes them.
               long mark = i / 2;
@@ -134,7 +137,7 @@ class PostgresClusterStoreTest {
       threads.add(new Thread(() -> {
         List<CompletableFuture<AppendResult>> sent = new ArrayList<>();
         for (int i = 0; i < 400; i++) {
-          sent.add(node.appendShared(message(0, "erin", to, 3, 1), null));
+          sent.add(node.appendShared(message(0, "erin", to, 3, 1), null, UnreadLimits.NONE));
         }
         sent.forEach(CompletableFuture::join);
       }));
@@ -160,12 +163,107 @@ class PostgresClusterStoreTest {
     a.insertAccount(new StoredAccount("dave", "h", Instant.EPOCH, a.reserveAccountIds(1)));
     assertTrue(b.deleteAccount("dave"));
     // Node a has not heard yet; its batch holds a message to alice too, which must not suffer.
-    CompletableFuture<AppendResult> toDave = a.appendShared(message(0, "alice", "dave", 1, 2), null);
-    CompletableFuture<AppendResult> toAlice = a.appendShared(message(0, "alice", "alice", 1, 1), null);
+    CompletableFuture<AppendResult> toDave = a.appendShared(message(0, "alice", "dave", 1, 2), null, UnreadLimits.NONE);
+    CompletableFuture<AppendResult> toAlice = a.appendShared(message(0, "alice", "alice", 1, 1), null, UnreadLimits.NONE);
     ExecutionException e = assertThrows(ExecutionException.class, () -> toDave.get(30, TimeUnit.SECONDS));
-    assertEquals(io.chatapp.api.ErrorCode.NOT_FOUND, ((io.chatapp.api.ChatException) e.getCause()).code());
+    assertEquals(ErrorCode.NOT_FOUND, ((ChatException) e.getCause()).code());
     assertEquals(1, toAlice.get(30, TimeUnit.SECONDS).message().seq());
     assertEquals(List.of(), a.fetch("dave", 0, 10), "nothing stored for the deleted account");
+  }
+
+  @Test
+  void twoNodesSendingToOneMailboxAtOnceStopAtItsUnreadLimitTogether() throws Exception {
+    JdbcChatStore a = node();
+    JdbcChatStore b = node();
+    addAccounts(a, "carol", "alice", "bob");
+    UnreadLimits limits = new UnreadLimits(100, 100);
+    Map<String, List<CompletableFuture<AppendResult>>> sent = sendAtOnce(Map.of(a, "alice", b, "bob"), 150, limits);
+    Map<String, Integer> outcomes = outcomes(sent);
+    assertEquals(Map.of("stored", 100, UnreadLimits.MAILBOX_FULL, 200), outcomes,
+        "the two nodes together store the limit exactly, whichever node each send reached");
+    List<Message> stored = a.fetch("carol", 0, 1000);
+    assertEquals(100, stored.size());
+    assertEquals(100, stored.get(99).seq(), "a refused send took no seq");
+    assertEquals(100, b.mailboxState("carol").unreadCount());
+    // Deleted unread, then there is room again on either node, for just as many.
+    assertEquals(40, a.deleteMessages("carol", stored.subList(0, 40).stream().map(Message::id).toList()));
+    assertEquals(Map.of("stored", 40, UnreadLimits.MAILBOX_FULL, 20),
+        outcomes(sendAtOnce(Map.of(a, "alice", b, "bob"), 30, limits)));
+    // Read, and there is room for as many as were read.
+    a.ack("carol", 150);
+    assertEquals(141, bobToCarol(b, limits).seq());
+  }
+
+  @Test
+  void oneSenderOnTwoNodesGetsOnlyItsShareOfAMailbox() throws Exception {
+    JdbcChatStore a = node();
+    JdbcChatStore b = node();
+    addAccounts(a, "carol", "alice", "bob");
+    UnreadLimits limits = new UnreadLimits(1000, 30);
+    // Alice's devices on both nodes at once.
+    Map<String, Integer> outcomes = outcomes(sendAtOnce(Map.of(a, "alice", b, "alice"), 50, limits));
+    assertEquals(Map.of("stored", 30, UnreadLimits.SENDER_SHARE_FULL, 70), outcomes);
+    // Another sender's share is untouched.
+    assertEquals(31, bobToCarol(b, limits).seq());
+  }
+
+  private static void addAccounts(JdbcChatStore node, String... names) {
+    for (String name : names) {
+      node.insertAccount(new StoredAccount(name, "h", Instant.EPOCH, node.reserveAccountIds(1)));
+    }
+  }
+
+  private static Message bobToCarol(JdbcChatStore node, UnreadLimits limits) throws Exception {
+    return node.appendShared(message(0, "bob", "carol", 3, 1), null, limits).get(30, TimeUnit.SECONDS).message();
+  }
+
+  /** Has each node's sender append {@code each} messages to carol at once, pipelined. */
+  private static Map<String, List<CompletableFuture<AppendResult>>> sendAtOnce(Map<JdbcChatStore, String> senders,
+      int each, UnreadLimits limits) throws InterruptedException {
+    Map<String, List<CompletableFuture<AppendResult>>> sent = new ConcurrentHashMap<>();
+    CountDownLatch start = new CountDownLatch(1);
+    List<Thread> threads = new ArrayList<>();
+    senders.forEach((node, sender) -> threads.add(new Thread(() -> {
+      List<CompletableFuture<AppendResult>> mine = new ArrayList<>();
+      try {
+        start.await();
+      } catch (InterruptedException e) {
+        return;
+      }
+      for (int i = 0; i < each; i++) {
+        mine.add(node.appendShared(message(0, sender, "carol", sender.equals("alice") ? 2 : 3, 1), null, limits));
+      }
+      sent.put(sender + "@" + System.identityHashCode(node), mine);
+    })));
+    threads.forEach(Thread::start);
+    start.countDown();
+    for (Thread t : threads) {
+      t.join(TimeUnit.SECONDS.toMillis(30));
+      assertFalse(t.isAlive());
+    }
+    return sent;
+  }
+
+  /** Counts the stored sends and the refused ones by reason. */
+  private static Map<String, Integer> outcomes(Map<String, List<CompletableFuture<AppendResult>>> sent) {
+    Map<String, Integer> outcomes = new java.util.TreeMap<>();
+    for (List<CompletableFuture<AppendResult>> futures : sent.values()) {
+      for (CompletableFuture<AppendResult> f : futures) {
+        ExecutionException failure = null;
+        try {
+          f.get(60, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+          failure = e;
+        } catch (Exception e) {
+          throw new AssertionError(e);
+        }
+        String outcome = failure == null ? "stored"
+            : failure.getCause() instanceof ChatException c && c.code() == ErrorCode.RESOURCE_EXHAUSTED
+                ? c.reason() : failure.getCause().toString();
+        outcomes.merge(outcome, 1, Integer::sum);
+      }
+    }
+    return outcomes;
   }
 
   @Test
@@ -190,7 +288,7 @@ class PostgresClusterStoreTest {
       threads.add(new Thread(() -> {
         List<CompletableFuture<AppendResult>> sent = new ArrayList<>();
         for (int i = 0; i < 250; i++) {
-          sent.add(n.appendShared(message(0, "alice", "alice", 1, 1), null));
+          sent.add(n.appendShared(message(0, "alice", "alice", 1, 1), null, UnreadLimits.NONE));
         }
         sent.forEach(f -> ids.add(f.join().message().id()));
       }));
