@@ -67,9 +67,9 @@ function events(connection, type) {
   return seen;
 }
 
-async function loggedIn() {
+async function loggedIn(failoverUrls = []) {
   FakeSocket.all = [];
-  const connection = new ChatConnection({ url: 'ws://test/chat', WebSocketImpl: FakeSocket });
+  const connection = new ChatConnection({ url: 'ws://test/chat', failoverUrls, WebSocketImpl: FakeSocket });
   const login = connection.login('alice', 'pw');
   const socket = FakeSocket.all[0];
   socket.open();
@@ -161,6 +161,50 @@ test('after a drop it reconnects, resumes, subscribes after the last seq and sho
     assert.deepEqual(messages.map((m) => m.id), [10, 11, 12]);
     assert.equal(connection.state, 'online');
     assert.equal(resumed.length, 1);
+    connection.close();
+  } finally {
+    mock.timers.reset();
+  }
+});
+
+test('after a drop it moves to the failover servers in turn and resumes there', async () => {
+  mock.timers.enable({ apis: ['setTimeout', 'setInterval'] });
+  try {
+    const { connection, socket, subscribeId } = await loggedIn(
+      ['ws://b/chat', 'http://not-a-websocket/chat', 'ws://test/chat', 'ws://c/chat', 'ws://b/chat']);
+    assert.deepEqual(connection.urls, ['ws://test/chat', 'ws://b/chat', 'ws://c/chat'],
+      'only WebSocket URLs, each once, the first server not again');
+    const messages = events(connection, 'message');
+    socket.reply({ op: 'PUSH_MESSAGE', requestId: subscribeId, message: message(10, 1) });
+    socket.close();
+    mock.timers.tick(10000);
+    const b = FakeSocket.all[1];
+    assert.equal(b.url, 'ws://b/chat', 'the server after the one that went away');
+    b.close(); // b is down too
+    await flush();
+    mock.timers.tick(10000);
+    const c = FakeSocket.all[2];
+    assert.equal(c.url, 'ws://c/chat');
+    c.open();
+    await flush();
+    c.handshake();
+    await flush();
+    const resume = c.last('RESUME');
+    assert.equal(resume.token, 'tok', 'the session resumes on the other node');
+    c.reply({ op: 'SESSION', requestId: resume.requestId, token: 'tok', username: 'alice', unreadCount: 1, lastReadSeq: 0 });
+    await flush();
+    const subscribe = c.last('SUBSCRIBE');
+    assert.equal(subscribe.afterSeq, 1);
+    c.reply({ op: 'PUSH_MESSAGE', requestId: subscribe.requestId, message: message(11, 2) });
+    c.reply({ op: 'OK', requestId: subscribe.requestId });
+    await flush();
+    assert.deepEqual(messages.map((m) => m.id), [10, 11]);
+    assert.equal(connection.state, 'online');
+    assert.equal(connection.url, 'ws://c/chat');
+    // and when c goes, the turn comes round to the first server again
+    c.close();
+    mock.timers.tick(10000);
+    assert.equal(FakeSocket.all[3].url, 'ws://test/chat');
     connection.close();
   } finally {
     mock.timers.reset();

@@ -85,6 +85,11 @@ public final class ChatServer implements Callable<Integer> {
       + "any node reach each other live, and clients given every node's address (--failover) move on if one goes.")
   boolean cluster;
 
+  @Option(names = "--web-failover", paramLabel = "http://HOST:PORT", description = "Another node's web address "
+      + "(its --http-port), which web chat pages move to when this server goes away (repeatable; give every node "
+      + "the others). Pages served there may open WebSockets here.")
+  List<String> webFailover = new ArrayList<>();
+
   @Option(names = "--data-dir", description = "Directory of the SQLite database.")
   Path dataDir = Path.of("chatapp-data");
 
@@ -190,6 +195,10 @@ public final class ChatServer implements Callable<Integer> {
     if (metrics && noHttp) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--metrics are served on the HTTP port: drop --no-http");
     }
+    if (!webFailover.isEmpty() && noHttp) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--web-failover is for the web chat on the HTTP port: drop --no-http");
+    }
     Transport.Tls tls = tlsCert == null ? null : new Transport.Tls(tlsCert, tlsKey);
     EngineBuilder builder;
     try {
@@ -224,7 +233,7 @@ public final class ChatServer implements Callable<Integer> {
     PrometheusMeterRegistry registry = metrics ? ServerMetrics.registry() : null;
     ChatMetrics chatMetrics = registry != null ? ChatMetrics.bind(engine, registry).store(store) : null;
     Transport.Operations pages = new Transport.Operations(store::checkReachable,
-        registry != null ? registry::scrape : null);
+        registry != null ? registry::scrape : null, webFailover);
     ServerLimits limits = new ServerLimits(maxConnections, maxConnectionsPerAddress, maxBufferedBytes, maxFrameBytes,
         maxOutboundBytes, handshakeTimeout, idleTimeout, socketWorkers);
     List<Transport.RunningServer> servers = new ArrayList<>();

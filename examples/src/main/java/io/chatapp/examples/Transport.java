@@ -97,6 +97,9 @@ enum Transport {
       if (pages.metrics() != null) {
         builder.metrics(pages.metrics());
       }
+      if (!pages.webFailover().isEmpty()) {
+        builder.failoverServers(pages.webFailover());
+      }
       limits.applyTo(builder);
       if (tls != null) {
         builder.tls(tls.certChainPem(), tls.privateKeyPem());
@@ -161,10 +164,15 @@ enum Transport {
   /**
    * What operators ask a server besides the chat: {@code readiness} (the store's check) for the
    * HTTP port's {@code /readyz} and gRPC's health service, and {@code metrics}'s page for the HTTP
-   * port's {@code /metrics}; either may be null (ready while running; no {@code /metrics}).
+   * port's {@code /metrics}; either may be null (ready while running; no {@code /metrics}). And
+   * {@code webFailover}: the other nodes' web addresses, which the web chat moves to.
    */
-  record Operations(Runnable readiness, Supplier<String> metrics) {
-    static final Operations NONE = new Operations(null, null);
+  record Operations(Runnable readiness, Supplier<String> metrics, List<String> webFailover) {
+    static final Operations NONE = new Operations(null, null, List.of());
+
+    Operations {
+      webFailover = List.copyOf(webFailover);
+    }
   }
 
   /** A server's PEM certificate chain and PKCS#8 private key. */

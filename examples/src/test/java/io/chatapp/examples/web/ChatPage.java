@@ -50,6 +50,25 @@ final class ChatPage implements AutoCloseable {
   }
 
   /** True when the Debian packages {@code chromium} and {@code chromium-driver} are installed. */
+  /** Fails, rather than skips, a test class without the browser: a run without it would pass without testing. */
+  static void requireBrowser() {
+    org.junit.jupiter.api.Assertions.assertTrue(browserInstalled(), "the web chat's browser tests need Debian's"
+        + " chromium and chromium-driver (apt-get install chromium chromium-driver; .ci/run installs them)");
+  }
+
+  /** Closes what a test class started, in order, skipping what never started. */
+  static void closeAll(AutoCloseable... started) {
+    for (AutoCloseable c : started) {
+      if (c != null) {
+        try {
+          c.close();
+        } catch (Exception e) {
+          throw new AssertionError("closing " + c, e);
+        }
+      }
+    }
+  }
+
   static boolean browserInstalled() {
     return Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
   }

@@ -4,6 +4,7 @@ import io.chatapp.api.ChatEngine;
 import io.chatapp.engine.DefaultChatEngine;
 import io.chatapp.transport.socket.SocketChatServer;
 import io.chatapp.transport.websocket.WebSocketChatServer;
+import java.util.List;
 
 /**
  * One engine served on 127.0.0.1 over TCP (the socket protocol, for terminal clients) and over
@@ -14,21 +15,49 @@ import io.chatapp.transport.websocket.WebSocketChatServer;
  * <p>Not thread-safe; used by the test thread only.
  */
 final class WebChatServers implements AutoCloseable {
-  private final ChatEngine engine = DefaultChatEngine.builder().passwordIterations(1000).build();
+  private final ChatEngine engine;
+  private final boolean ownsEngine;
+  private List<String> failover = List.of();
   private SocketChatServer socket;
   private WebSocketChatServer web;
   private int socketPort;
   private int httpPort;
 
   WebChatServers() {
+    this(DefaultChatEngine.builder().passwordIterations(1000).build(), true);
+  }
+
+  private WebChatServers(ChatEngine engine, boolean ownsEngine) {
+    this.engine = engine;
+    this.ownsEngine = ownsEngine;
     start(0, 0);
+  }
+
+  /**
+   * Starts a second node on this one's engine, as a cluster node on a shared store would serve
+   * the same users, and makes each the other's failover server: this node restarts on its ports
+   * to learn the other's. Closing the second node leaves the engine to this one.
+   */
+  WebChatServers secondNode() {
+    WebChatServers other = new WebChatServers(engine, false);
+    other.stop();
+    other.failover = List.of(origin());
+    other.startAgain();
+    stop();
+    failover = List.of(other.origin());
+    startAgain();
+    return other;
+  }
+
+  private String origin() {
+    return "http://127.0.0.1:" + httpPort;
   }
 
   private void start(int tcp, int http) {
     socket = SocketChatServer.builder(engine).host("127.0.0.1").port(tcp).build();
     socket.start();
     try {
-      web = WebSocketChatServer.builder(socket).host("127.0.0.1").port(http).build();
+      web = WebSocketChatServer.builder(socket).host("127.0.0.1").port(http).failoverServers(failover).build();
       web.start();
     } catch (RuntimeException e) {
       socket.close();
@@ -65,6 +94,8 @@ final class WebChatServers implements AutoCloseable {
   @Override
   public void close() {
     stop();
-    engine.close();
+    if (ownsEngine) {
+      engine.close();
+    }
   }
 }

@@ -15,6 +15,8 @@ final class WebPaths {
   static final String READY = "/readyz";
   /** The application's metrics for Prometheus, when it gave the server a scrape. */
   static final String METRICS = "/metrics";
+  /** The other servers the web chat moves to when this one goes away, as JSON. */
+  static final String SERVERS = "/servers.json";
 
   private WebPaths() {
   }

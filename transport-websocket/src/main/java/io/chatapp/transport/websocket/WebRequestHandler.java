@@ -139,6 +139,8 @@ final class WebRequestHandler extends ChannelInboundHandlerAdapter {
       probe(ctx, request, path.equals(WebPaths.READY), keepAlive);
     } else if (path.equals(WebPaths.METRICS) && parts.metrics() != null) {
       metrics(ctx, request, keepAlive);
+    } else if (path.equals(WebPaths.SERVERS) && parts.config().webApp()) {
+      servers(ctx, request, keepAlive);
     } else if (parts.config().webApp()) {
       staticFile(ctx, request, path, keepAlive);
     } else {
@@ -210,6 +212,16 @@ final class WebRequestHandler extends ChannelInboundHandlerAdapter {
     finish(ctx, r, keepAlive);
   }
 
+  private void servers(ChannelHandlerContext ctx, HttpRequest request, boolean keepAlive) {
+    if (refusedMethod(ctx, request, keepAlive)) {
+      return;
+    }
+    FullHttpResponse r = WebResponses.of(HttpResponseStatus.OK, "application/json", parts.config().serversJson(),
+        request.method().equals(HttpMethod.HEAD));
+    r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
+    finish(ctx, r, keepAlive);
+  }
+
   private void releaseHeld() {
     Object msg;
     while ((msg = held.poll()) != null) {
@@ -242,6 +254,9 @@ final class WebRequestHandler extends ChannelInboundHandlerAdapter {
         r.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
       }
       r.headers().set(HttpHeaderNames.ETAG, file.etag()).set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
+      if (!parts.config().failoverServers().isEmpty()) {
+        r.headers().set("Content-Security-Policy", parts.config().contentSecurityPolicy());
+      }
       finish(ctx, r, keepAlive);
     } else {
       finish(ctx, WebResponses.text(HttpResponseStatus.NOT_FOUND, "not found"), keepAlive);

@@ -10,6 +10,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -22,13 +23,22 @@ import java.util.Map;
 final class WebResponses {
   /** The security headers every response carries. */
   static final Map<String, String> SECURITY_HEADERS = Map.of(
-      "Content-Security-Policy", "default-src 'self'; connect-src 'self'; img-src 'self' data:; "
-          + "frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+      "Content-Security-Policy", contentSecurityPolicy(List.of()),
       "X-Content-Type-Options", "nosniff",
       "Referrer-Policy", "no-referrer",
       "X-Frame-Options", "DENY");
 
   private WebResponses() {}
+
+  /**
+   * The content security policy of a page that may also connect to {@code webSockets}, the
+   * failover servers' WebSocket origins ({@code ws://host:port}, normalised: no space or
+   * semicolon).
+   */
+  static String contentSecurityPolicy(List<String> webSockets) {
+    return "default-src 'self'; connect-src 'self'" + (webSockets.isEmpty() ? "" : " " + String.join(" ", webSockets))
+        + "; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+  }
 
   /**
    * Builds a response with a body.

@@ -1,6 +1,9 @@
 package io.chatapp.transport.websocket;
 
 import io.netty.handler.ssl.SslContext;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.function.Supplier;
 
@@ -12,6 +15,8 @@ import java.util.function.Supplier;
  * @param path the path a WebSocket upgrade asks for
  * @param allowedOrigins origins ({@code scheme://host:port}, normalised) allowed besides the
  *     server's own
+ * @param failoverServers the other servers the web chat moves to, as origins (normalised), in
+ *     order; each is allowed as an origin too
  * @param webApp whether the web chat is served at {@code /}
  * @param sslContext the TLS context, or {@code null} for plain HTTP
  * @param ioThreads the number of Netty event loops
@@ -28,6 +33,7 @@ record WebServerConfig(
     int port,
     String path,
     Set<String> allowedOrigins,
+    List<String> failoverServers,
     boolean webApp,
     SslContext sslContext,
     int ioThreads,
@@ -39,7 +45,35 @@ record WebServerConfig(
     Supplier<String> metrics) {
 
   WebServerConfig {
-    allowedOrigins = Set.copyOf(allowedOrigins);
+    failoverServers = List.copyOf(failoverServers);
+    Set<String> allowed = new LinkedHashSet<>(allowedOrigins);
+    allowed.addAll(failoverServers);
+    allowedOrigins = Set.copyOf(allowed);
+  }
+
+  /**
+   * What {@code /servers.json} answers: the WebSocket URLs of the failover servers, in order,
+   * {@code {"failover":["ws://host:port/chat",...]}}. Origins are normalised, so they hold no
+   * character JSON would need escaped.
+   */
+  byte[] serversJson() {
+    StringBuilder json = new StringBuilder("{\"failover\":[");
+    List<String> origins = failoverWebSockets();
+    for (int i = 0; i < origins.size(); i++) {
+      json.append(i == 0 ? "\"" : ",\"").append(origins.get(i)).append(path).append('"');
+    }
+    return json.append("]}").toString().getBytes(StandardCharsets.US_ASCII);
+  }
+
+  /** The failover servers' WebSocket origins, {@code ws://host:port} or {@code wss://host:port}. */
+  List<String> failoverWebSockets() {
+    return failoverServers.stream().map(o -> (o.startsWith("https:") ? "wss" : "ws") + o.substring(o.indexOf(':')))
+        .toList();
+  }
+
+  /** The content security policy of the web chat's files: they may connect to the failover servers. */
+  String contentSecurityPolicy() {
+    return WebResponses.contentSecurityPolicy(failoverWebSockets());
   }
 
   /** The scheme of this server's pages: {@code https} with TLS, else {@code http}. */

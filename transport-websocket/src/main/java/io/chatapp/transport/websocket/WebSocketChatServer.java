@@ -185,6 +185,8 @@ public final class WebSocketChatServer implements AutoCloseable {
      * and room for its header.
      */
     public static final int DEFAULT_MAX_MESSAGE_BYTES = (1 << 20) + 16;
+    /** The most servers {@link #failoverServers} names, as a Java client's failover servers. */
+    public static final int MAX_FAILOVER_SERVERS = 16;
     private static final Pattern PATH = Pattern.compile("(/[A-Za-z0-9_.-]+)+");
 
     private final ChatEngine engine;
@@ -194,6 +196,7 @@ public final class WebSocketChatServer implements AutoCloseable {
     private Integer port;
     private String path;
     private List<String> allowedOrigins;
+    private List<String> failoverServers;
     private Boolean webApp;
     private SslContext sslContext;
     private Integer ioThreads;
@@ -296,19 +299,48 @@ public final class WebSocketChatServer implements AutoCloseable {
      */
     public Builder allowedOrigins(List<String> origins) {
       once(this.allowedOrigins, "allowedOrigins");
+      this.allowedOrigins = origins("allowedOrigins", "allowed origin", origins);
+      return this;
+    }
+
+    /**
+     * Names the other servers (cluster nodes) the web chat moves to when this one goes away: the
+     * page reads them from {@code /servers.json} and, once its connection drops, reconnects to
+     * the next server in turn, resuming its session there. Each is also an
+     * {@linkplain #allowedOrigins allowed origin}, so that pages the others served can move here:
+     * give every node the others. Default none: the page reconnects to the server that served it.
+     *
+     * @param servers each {@code http://host[:port]} or {@code https://host[:port]}, no path:
+     *     where the other server serves its web chat; at most {@value #MAX_FAILOVER_SERVERS}
+     * @return this builder
+     * @throws IllegalArgumentException if {@code null}, too many, or a server is {@code null},
+     *     repeated or not of that form
+     * @throws IllegalStateException if set before
+     */
+    public Builder failoverServers(List<String> servers) {
+      once(this.failoverServers, "failoverServers");
+      List<String> normal = origins("failoverServers", "failover server", servers);
+      if (normal.size() > MAX_FAILOVER_SERVERS || new LinkedHashSet<>(normal).size() < normal.size()) {
+        throw new IllegalArgumentException("failoverServers must be at most " + MAX_FAILOVER_SERVERS
+            + " different servers, was " + servers);
+      }
+      this.failoverServers = normal;
+      return this;
+    }
+
+    private static List<String> origins(String option, String what, List<String> origins) {
       if (origins == null) {
-        throw new IllegalArgumentException("allowedOrigins must not be null");
+        throw new IllegalArgumentException(option + " must not be null");
       }
       List<String> normal = new ArrayList<>();
       for (String origin : origins) {
         String n = origin == null ? null : OriginPolicy.normalise(origin);
         if (n == null) {
-          throw new IllegalArgumentException("allowed origin must be http(s)://host[:port] without a path, was " + origin);
+          throw new IllegalArgumentException(what + " must be http(s)://host[:port] without a path, was " + origin);
         }
         normal.add(n);
       }
-      this.allowedOrigins = List.copyOf(normal);
-      return this;
+      return List.copyOf(normal);
     }
 
     /**
@@ -495,6 +527,7 @@ public final class WebSocketChatServer implements AutoCloseable {
           port != null ? port : 0,
           path != null ? path : WebPaths.CHAT,
           allowedOrigins != null ? new LinkedHashSet<>(allowedOrigins) : Set.of(),
+          failoverServers != null ? failoverServers : List.of(),
           webApp == null || webApp,
           sslContext,
           ioThreads != null ? ioThreads : Math.max(1, Runtime.getRuntime().availableProcessors() / 2),

@@ -2,6 +2,7 @@ package io.chatapp.transport.websocket;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -68,6 +69,46 @@ class WebHttpTest {
       assertTrue(answer.text().contains("test fixture of the web chat"), answer.text());
       assertSecurityHeaders(answer);
     }
+  }
+
+  @Test
+  void serversJsonNamesTheFailoverServersWebSocketsAndEachMayConnectHere() throws Exception {
+    start(WebSocketChatServer.builder(engine)
+        .failoverServers(List.of("http://Node-B.example:8081", "https://node-c.example", "http://[::1]:9000")));
+    try (RawWebSocket c = new RawWebSocket(server.port())) {
+      HttpAnswer answer = c.request("GET", "/servers.json", "");
+      assertEquals(200, answer.status());
+      assertEquals("application/json", answer.headers().get("content-type"));
+      assertEquals("no-cache", answer.headers().get("cache-control"));
+      assertEquals("{\"failover\":[\"ws://node-b.example:8081/chat\",\"wss://node-c.example:443/chat\","
+          + "\"ws://[::1]:9000/chat\"]}", answer.text());
+      assertSecurityHeaders(answer);
+      assertEquals(405, c.request("POST", "/servers.json", "Content-Length: 0\r\n").status());
+      // The page may open WebSockets to them, and to nothing else.
+      assertTrue(c.request("GET", "/", "").headers().get("content-security-policy").contains(
+          "; connect-src 'self' ws://node-b.example:8081 wss://node-c.example:443 ws://[::1]:9000; "));
+    }
+    // A page the other node served moves here: its origin is allowed; others are not.
+    try (RawWebSocket ws = new RawWebSocket(server.port())) {
+      assertEquals(101, ws.upgrade("/chat", "Origin: http://node-b.example:8081\r\n").status());
+    }
+    try (RawWebSocket ws = new RawWebSocket(server.port())) {
+      assertEquals(403, ws.upgrade("/chat", "Origin: http://node-b.example:8082\r\n").status());
+    }
+  }
+
+  @Test
+  void withoutFailoverServersServersJsonListsNone() throws Exception {
+    start();
+    try (RawWebSocket c = new RawWebSocket(server.port())) {
+      assertEquals("{\"failover\":[]}", c.request("GET", "/servers.json", "").text());
+    }
+    WebSocketChatServer.Builder b = WebSocketChatServer.builder(engine);
+    assertThrows(IllegalArgumentException.class, () -> b.failoverServers(List.of("ws://node-b.example/chat")));
+    assertThrows(IllegalArgumentException.class,
+        () -> b.failoverServers(List.of("http://node-b.example", "http://NODE-B.example:80")));
+    assertThrows(IllegalArgumentException.class, () -> b.failoverServers(
+        java.util.stream.IntStream.range(0, 17).mapToObj(i -> "http://n" + i + ".example").toList()));
   }
 
   @Test

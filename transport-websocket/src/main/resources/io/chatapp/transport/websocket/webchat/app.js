@@ -14,6 +14,12 @@ const TYPING_SENT_EVERY_MILLIS = 2000;
 
 const $ = (id) => document.getElementById(id);
 const conn = new ChatConnection();
+// The other nodes of a cluster, when the server names any: the connection moves to them in turn
+// if this server goes away. Without them (or the file), it comes back to this server.
+fetch('/servers.json', { cache: 'no-cache' })
+  .then((r) => (r.ok ? r.json() : null))
+  .then((servers) => { if (servers) conn.setFailoverUrls(servers.failover); })
+  .catch(() => {});
 
 const state = {
   me: null,

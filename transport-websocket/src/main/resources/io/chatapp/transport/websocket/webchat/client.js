@@ -3,7 +3,9 @@
 // ChatConnection does the handshake, matches answers to requests by id, PINGs when quiet,
 // turns pushes into events and, when the socket drops, reconnects with backoff, RESUMEs the
 // session and SUBSCRIBEs again after the last seq it saw, dropping messages it already
-// delivered, so the page sees nothing twice and loses nothing.
+// delivered, so the page sees nothing twice and loses nothing. Given failover servers (other
+// nodes of a cluster), each reconnect attempt goes to the next server in turn, from the one
+// after the server that went away, as the Java clients' FailoverConnector does.
 //
 // Events (CustomEvent, the frame or a value in `detail`):
 //   state        { state: 'offline' | 'connecting' | 'online' | 'reconnecting', attempt?, error? }
@@ -20,6 +22,7 @@ const DEFAULT_VERSIONS = [1, 2, 3];
 const UNAVAILABLE = 6;
 const UNAUTHENTICATED = 2;
 const SEEN_IDS_KEPT = 10000;
+const MAX_FAILOVER_SERVERS = 16;
 
 function unavailable(message) {
   return new ChatError({ code: UNAVAILABLE, message, reason: 'UNAVAILABLE' });
@@ -34,13 +37,16 @@ export function backoffMillis(attempt, random = Math.random) {
 export class ChatConnection extends EventTarget {
   /**
    * @param url the WebSocket URL (default: /chat on the page's host, ws or wss as the page)
+   * @param failoverUrls other servers' WebSocket URLs, tried in turn after a drop (default none)
    * @param callTimeoutMillis how long a request may wait for its answer (default 30 s)
    */
-  constructor({ url = defaultUrl(), callTimeoutMillis = 30000, versions = DEFAULT_VERSIONS,
+  constructor({ url = defaultUrl(), failoverUrls = [], callTimeoutMillis = 30000, versions = DEFAULT_VERSIONS,
     WebSocketImpl = globalThis.WebSocket } = {}) {
     super();
     this.versions = versions;
-    this.url = url;
+    this.urls = [url];
+    this.serverIndex = 0; // the server of this.urls connected to, or tried last
+    this.setFailoverUrls(failoverUrls);
     this.callTimeoutMillis = callTimeoutMillis;
     this.WebSocketImpl = WebSocketImpl;
     this.state = 'offline';
@@ -63,6 +69,23 @@ export class ChatConnection extends EventTarget {
     this.pingTimer = null;
     this.reconnectTimer = null;
     this.lastSentAt = 0;
+  }
+
+  /** The URL of the server connected to, or tried last. */
+  get url() {
+    return this.urls[this.serverIndex];
+  }
+
+  /**
+   * Sets the servers to move to when the connection drops: ws:// or wss:// URLs, at most 16;
+   * anything else, and the first server itself, is left out.
+   */
+  setFailoverUrls(urls) {
+    const first = this.urls[0];
+    const others = (Array.isArray(urls) ? urls : [])
+      .filter((u) => typeof u === 'string' && /^wss?:\/\/[^\s]+$/.test(u) && u !== first);
+    this.urls = [first, ...new Set(others)].slice(0, 1 + MAX_FAILOVER_SERVERS);
+    this.serverIndex = 0;
   }
 
   setState(state, extra = {}) {
@@ -295,6 +318,8 @@ export class ChatConnection extends EventTarget {
   }
 
   async reconnect() {
+    // The next server in turn; with none given, the same one again.
+    this.serverIndex = (this.serverIndex + 1) % this.urls.length;
     try {
       await this.connect();
     } catch {
