@@ -250,7 +250,7 @@ final class ClusterLink implements AutoCloseable {
       // given (a node raises it before its ids pass it), so no id is given twice.
       c.setAutoCommit(false);
       try (Statement s = c.createStatement()) {
-        s.executeQuery("SELECT pg_advisory_xact_lock(hashtext('chatapp-init:' || current_schema()))").close();
+        SqlDialect.POSTGRESQL.serialiseSchemaChanges(c);
         s.execute("CREATE SEQUENCE IF NOT EXISTS " + MESSAGE_IDS);
         s.executeQuery("SELECT setval('" + MESSAGE_IDS + "', c.value) FROM counters c, "
             + MESSAGE_IDS + " q WHERE c.name = 'last_message_id' AND c.value > q.last_value").close();

@@ -11,8 +11,8 @@ import java.util.List;
  * {@code chatapp_schema}; {@link #MIGRATIONS} holds, for each version, the statements that lead
  * to it from the one before.
  *
- * <p>Every check runs before anything is written, so a database that is refused is left as it
- * was. Not thread-safe; used once, by the thread that opens the store, before the writer starts.
+ * <p>Every check runs before anything is written, and checks and migrations share one
+ * transaction, so a database that is refused is left as it was. Not thread-safe; used once, by the thread that opens the store, before the writer starts.
  */
 final class Schema {
   /** The schema version this code reads and writes. */
@@ -31,29 +31,59 @@ final class Schema {
    * @throws IncompatibleStoreException for a database that is not chatapp's, or is newer
    */
   static int prepare(SqlDialect dialect, Connection connection, String where) throws SQLException {
-    List<String> tables = dialect.tables(connection);
-    int found;
-    if (tables.contains(VERSION_TABLE)) {
-      found = version(connection, where);
-      if (found > CURRENT_VERSION) {
-        throw new IncompatibleStoreException(where + " was written by a newer chatapp: its schema version is "
-            + found + ", this chatapp knows versions up to " + CURRENT_VERSION + "; upgrade chatapp to open it");
+    // One transaction from the look to the last migration, which stores that start at once (the
+    // nodes of a cluster) take in turn: the second finds what the first created.
+    return inTransaction(connection, () -> {
+      dialect.serialiseSchemaChanges(connection);
+      List<String> tables = dialect.tables(connection);
+      int found;
+      if (tables.contains(VERSION_TABLE)) {
+        found = version(connection, where);
+        if (found > CURRENT_VERSION) {
+          throw new IncompatibleStoreException(where + " was written by a newer chatapp: its schema version is "
+              + found + ", this chatapp knows versions up to " + CURRENT_VERSION + "; upgrade chatapp to open it");
+        }
+      } else if (tables.isEmpty()) {
+        found = 0;
+      } else {
+        throw new IncompatibleStoreException(where + " is not a chatapp database: it holds the tables "
+            + tables + " but no " + VERSION_TABLE + " table; refusing to touch it");
       }
-    } else if (tables.isEmpty()) {
-      found = 0;
-    } else {
-      throw new IncompatibleStoreException(where + " is not a chatapp database: it holds the tables "
-          + tables + " but no " + VERSION_TABLE + " table; refusing to touch it");
-    }
-    if (found < CURRENT_VERSION) {
-      migrate(dialect, connection, found, CURRENT_VERSION);
-    }
-    return found;
+      if (found < CURRENT_VERSION) {
+        migrate(dialect, connection, found, CURRENT_VERSION);
+      }
+      return found;
+    });
   }
 
   /** Creates the schema of an older version in an empty database, to test migrations from it. */
   static void createAtVersion(SqlDialect dialect, Connection connection, int version) throws SQLException {
-    migrate(dialect, connection, 0, version);
+    inTransaction(connection, () -> {
+      migrate(dialect, connection, 0, version);
+      return version;
+    });
+  }
+
+  /** Work on the connection that commits whole or not at all. */
+  @FunctionalInterface
+  private interface Work {
+    int run() throws SQLException;
+  }
+
+  /** Runs {@code work} in one transaction, so a crash or a refusal leaves the database as it was. */
+  private static int inTransaction(Connection connection, Work work) throws SQLException {
+    boolean autoCommit = connection.getAutoCommit();
+    connection.setAutoCommit(false);
+    try {
+      int result = work.run();
+      connection.commit();
+      return result;
+    } catch (SQLException | RuntimeException e) {
+      connection.rollback();
+      throw e;
+    } finally {
+      connection.setAutoCommit(autoCommit);
+    }
   }
 
   private static int version(Connection connection, String where) throws SQLException {
@@ -72,10 +102,8 @@ final class Schema {
     }
   }
 
-  /** Runs the migrations after {@code from} in one transaction, so a crash leaves the old version. */
+  /** Runs the migrations after {@code from}, in the caller's transaction. */
   private static void migrate(SqlDialect dialect, Connection connection, int from, int to) throws SQLException {
-    boolean autoCommit = connection.getAutoCommit();
-    connection.setAutoCommit(false);
     try (Statement s = connection.createStatement()) {
       for (int version = from + 1; version <= to; version++) {
         for (String sql : MIGRATIONS.get(version - 1)) {
@@ -88,12 +116,6 @@ final class Schema {
       } else {
         s.execute("UPDATE " + VERSION_TABLE + " SET version = " + to);
       }
-      connection.commit();
-    } catch (SQLException | RuntimeException e) {
-      connection.rollback();
-      throw e;
-    } finally {
-      connection.setAutoCommit(autoCommit);
     }
   }
 

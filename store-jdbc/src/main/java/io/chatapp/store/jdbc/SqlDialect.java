@@ -92,6 +92,14 @@ enum SqlDialect {
       schemaLock(connection, "pg_advisory_unlock");
     }
 
+    /** A lock until the transaction ends, shared with the cluster's sequence creation (ClusterLink). */
+    @Override
+    void serialiseSchemaChanges(Connection connection) throws SQLException {
+      try (Statement s = connection.createStatement()) {
+        s.executeQuery("SELECT pg_advisory_xact_lock(hashtext('" + INIT_LOCK + "' || current_schema()))").close();
+      }
+    }
+
     /** Runs one of PostgreSQL's advisory lock functions on the schema's lock and returns its answer. */
     private boolean schemaLock(Connection connection, String function) throws SQLException {
       try (Statement s = connection.createStatement();
@@ -148,6 +156,15 @@ enum SqlDialect {
 
   /** Undoes what {@link #joinCluster} holds, just before the store closes. */
   void leaveCluster(Connection connection) throws SQLException {}
+
+  /** The prefix of the advisory lock, with the schema's name, that schema changes take in turn. */
+  static final String INIT_LOCK = "chatapp-init:";
+
+  /**
+   * Makes stores that open one database at once look at and change its schema in turn, until
+   * the connection's transaction ends. SQLite needs nothing: its lock file admits one store.
+   */
+  void serialiseSchemaChanges(Connection connection) throws SQLException {}
 
   private static List<String> strings(Connection connection, String sql) throws SQLException {
     List<String> names = new ArrayList<>();

@@ -172,6 +172,36 @@ class PostgresClusterStoreTest {
   }
 
   @Test
+  void nodesStartingAtOnceOnAnEmptySchemaAllOpenIt() throws Exception {
+    // As an orchestrator starts them: the first start creates the tables, the others wait for it.
+    int nodes = 4;
+    CountDownLatch start = new CountDownLatch(1);
+    List<CompletableFuture<JdbcChatStore>> opened = new ArrayList<>();
+    for (int i = 0; i < nodes; i++) {
+      opened.add(CompletableFuture.supplyAsync(() -> {
+        try {
+          start.await();
+        } catch (InterruptedException e) {
+          throw new IllegalStateException(e);
+        }
+        return JdbcChatStore.builder().jdbcUrl(url).cluster().build();
+      }, runnable -> new Thread(runnable).start()));
+    }
+    start.countDown();
+    List<String> failures = new ArrayList<>();
+    for (CompletableFuture<JdbcChatStore> f : opened) {
+      try {
+        open.add(f.get(60, TimeUnit.SECONDS));
+      } catch (ExecutionException e) {
+        failures.add(e.getCause().toString());
+      }
+    }
+    assertEquals(List.of(), failures);
+    addAccounts(open.get(0), "alice", "bob");
+    assertEquals(1, fromBob(open.get(nodes - 1), "alice").seq(), "every node works on the one schema");
+  }
+
+  @Test
   void twoNodesSendingToOneMailboxAtOnceStopAtItsUnreadLimitTogether() throws Exception {
     JdbcChatStore a = node();
     JdbcChatStore b = node();
@@ -215,6 +245,11 @@ class PostgresClusterStoreTest {
 
   private static Message bobToCarol(JdbcChatStore node, UnreadLimits limits) throws Exception {
     return node.appendShared(message(0, "bob", "carol", 3, 1), null, limits).get(30, TimeUnit.SECONDS).message();
+  }
+
+  private static Message fromBob(JdbcChatStore node, String recipient) throws Exception {
+    return node.appendShared(message(0, "bob", recipient, 3, 1), null, UnreadLimits.NONE).get(30, TimeUnit.SECONDS)
+        .message();
   }
 
   /** Has each node's sender append {@code each} messages to carol at once, pipelined. */
