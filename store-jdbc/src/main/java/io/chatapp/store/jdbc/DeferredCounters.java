@@ -79,8 +79,11 @@ final class DeferredCounters implements GroupCommitWriter.Deferred {
   private final Map<String, Long> lastSeqs = new HashMap<>();
   private final Map<Pair, Newest> conversations = new HashMap<>();
   private long lastId;
-  /** A sender's share of a mailbox, as a cluster node's writer last counted it. */
+  /** A sender's share of a mailbox, or all of it, as a cluster node's writer last counted it. */
   private record Share(String recipientKey, String senderKey) {}
+
+  // No account's key: it stands for every sender of a mailbox.
+  private static final String ALL_SENDERS = "";
 
   private static final int MAX_SHARES = 10_000;
   // A cluster node's: {unread from the sender, the mailbox's last seq then}; upper bounds that
@@ -305,17 +308,22 @@ final class DeferredCounters implements GroupCommitWriter.Deferred {
    * count here is the one every node agrees on. A message past a limit fails alone: in a batch,
    * by having the writer run each write alone, where it is refused and takes no seq.
    *
-   * <p>Counting is bounded work (an index range) and rare: the whole mailbox only when its
-   * messages since the read mark pass the smaller limit, one sender's share only when what this
-   * writer last counted of it, plus everything appended to the mailbox since, could reach it.
+   * <p>Counting is bounded work (an index range) and rare: the whole mailbox, or one sender's
+   * share of it, only when what this writer last counted of it (at first, everything since the
+   * read mark), plus everything appended to the mailbox since, could reach its limit. A mailbox
+   * kept at its limit by deletions of unread messages is counted once per batch that appends to
+   * it (see docs/SCALING.md).
    */
   private void checkUnread(StoreSql.KeptStatements kept, String key, long last, long readSeq, List<Slot> its)
       throws SQLException {
     long before = last - its.size();
-    long unread = last - readSeq > leastLimit(its, true)
-        ? StoreSql.count(kept, StoreSql.UNREAD_AFTER, key, null, readSeq)
-        : before - readSeq; // at most that many: the batch stays below the limit whatever
+    // At most that many: unless the batch could reach the limit from there, nothing is counted.
+    long unread = shareBound(key, ALL_SENDERS, before, readSeq);
     Map<String, Long> counted = new HashMap<>();
+    if (unread + its.size() > leastLimit(its, true)) {
+      unread = StoreSql.count(kept, StoreSql.UNREAD_AFTER, key, null, readSeq);
+      counted.put(ALL_SENDERS, unread);
+    }
     Map<String, Long> batchFrom = new HashMap<>();
     for (Slot slot : its) {
       String sender = StoredAccount.key(slot.message.sender());
@@ -323,7 +331,7 @@ final class DeferredCounters implements GroupCommitWriter.Deferred {
       ChatException refused = null;
       if (unread >= slot.limits.perMailbox()) {
         refused = UnreadLimits.mailboxFull(slot.message.recipient(), unread);
-      } else if (unread >= slot.limits.perSender()) {
+      } else if (unread >= slot.limits.perSender() && !sender.equals(ALL_SENDERS)) {
         Long stored = counted.get(sender);
         if (stored == null && shareBound(key, sender, before, readSeq) + fromBatch >= slot.limits.perSender()) {
           stored = StoreSql.count(kept, StoreSql.UNREAD_AFTER_FROM, key, sender, readSeq);
@@ -346,14 +354,16 @@ final class DeferredCounters implements GroupCommitWriter.Deferred {
       shares.clear();
     }
     for (Map.Entry<String, Long> e : counted.entrySet()) {
-      shares.put(new Share(key, e.getKey()), new long[] {e.getValue() + batchFrom.get(e.getKey()), last});
+      long added = e.getKey().equals(ALL_SENDERS) ? its.size() : batchFrom.get(e.getKey());
+      shares.put(new Share(key, e.getKey()), new long[] {e.getValue() + added, last});
     }
   }
 
   /**
-   * The most unread messages {@code sender} can have in the mailbox before this batch: what this
-   * writer counted last, plus every message appended to the mailbox since (the read mark only
-   * rises and deletions only lower a count); without a count, everything since the read mark.
+   * The most unread messages {@code sender} (or {@link #ALL_SENDERS}) can have in the mailbox
+   * before this batch: what this writer counted last, plus every message appended to the mailbox
+   * since (the read mark only rises and deletions only lower a count); without a count,
+   * everything since the read mark.
    */
   private long shareBound(String key, String sender, long lastSeq, long readSeq) {
     long[] share = shares.get(new Share(key, sender));
