@@ -171,9 +171,9 @@ test('after a drop it moves to the failover servers in turn and resumes there', 
   mock.timers.enable({ apis: ['setTimeout', 'setInterval'] });
   try {
     const { connection, socket, subscribeId } = await loggedIn(
-      ['ws://b/chat', 'http://not-a-websocket/chat', 'ws://test/chat', 'ws://c/chat', 'ws://b/chat']);
+      ['ws://b/chat', 'http://not-a-websocket/chat', 'ws://test:80/chat', 'ws://c/chat', 'ws://b:80/chat']);
     assert.deepEqual(connection.urls, ['ws://test/chat', 'ws://b/chat', 'ws://c/chat'],
-      'only WebSocket URLs, each once, the first server not again');
+      'only WebSocket URLs, each server once (default port or not), the first server not again');
     const messages = events(connection, 'message');
     socket.reply({ op: 'PUSH_MESSAGE', requestId: subscribeId, message: message(10, 1) });
     socket.close();
@@ -205,6 +205,25 @@ test('after a drop it moves to the failover servers in turn and resumes there', 
     c.close();
     mock.timers.tick(10000);
     assert.equal(FakeSocket.all[3].url, 'ws://test/chat');
+    connection.close();
+  } finally {
+    mock.timers.reset();
+  }
+});
+
+test('a failover list that comes after a move keeps the server reached', async () => {
+  mock.timers.enable({ apis: ['setTimeout', 'setInterval'] });
+  try {
+    const { connection, socket } = await loggedIn(['ws://b/chat']);
+    socket.close();
+    mock.timers.tick(10000);
+    assert.equal(FakeSocket.all[1].url, 'ws://b/chat');
+    connection.setFailoverUrls(['ws://b/chat', 'ws://c/chat']);
+    assert.equal(connection.url, 'ws://b/chat', 'still the server the reconnect went to');
+    FakeSocket.all[1].close();
+    await flush();
+    mock.timers.tick(10000);
+    assert.equal(FakeSocket.all[2].url, 'ws://c/chat', 'and the next after it in turn');
     connection.close();
   } finally {
     mock.timers.reset();

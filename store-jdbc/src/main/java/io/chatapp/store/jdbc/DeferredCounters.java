@@ -308,11 +308,12 @@ final class DeferredCounters implements GroupCommitWriter.Deferred {
    * count here is the one every node agrees on. A message past a limit fails alone: in a batch,
    * by having the writer run each write alone, where it is refused and takes no seq.
    *
-   * <p>Counting is bounded work (an index range) and rare: the whole mailbox, or one sender's
-   * share of it, only when what this writer last counted of it (at first, everything since the
-   * read mark), plus everything appended to the mailbox since, could reach its limit. A mailbox
-   * kept at its limit by deletions of unread messages is counted once per batch that appends to
-   * it (see docs/SCALING.md).
+   * <p>Counting is rare: the whole mailbox, or one sender's share of it, only when what this
+   * writer last counted of it (at first, everything since the read mark), plus everything
+   * appended to the mailbox since, could reach its limit. A count walks the index range above the
+   * read mark, messages the recipient deleted unread included, so a mailbox kept at its limit by
+   * deletions of unread messages costs a longer walk on every batch that appends to it (see
+   * docs/SCALING.md).
    */
   private void checkUnread(StoreSql.KeptStatements kept, String key, long last, long readSeq, List<Slot> its)
       throws SQLException {

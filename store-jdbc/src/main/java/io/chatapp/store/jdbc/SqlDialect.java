@@ -92,10 +92,15 @@ enum SqlDialect {
       schemaLock(connection, "pg_advisory_unlock");
     }
 
-    /** A lock until the transaction ends, shared with the cluster's sequence creation (ClusterLink). */
+    /**
+     * A lock until the transaction ends, shared with the cluster's sequence creation (ClusterLink).
+     * The transaction reads committed data whatever the server's default isolation: a snapshot
+     * taken before the wait would not see the tables the store ahead of it created.
+     */
     @Override
     void serialiseSchemaChanges(Connection connection) throws SQLException {
       try (Statement s = connection.createStatement()) {
+        s.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
         s.executeQuery("SELECT pg_advisory_xact_lock(hashtext('" + INIT_LOCK + "' || current_schema()))").close();
       }
     }
@@ -162,7 +167,8 @@ enum SqlDialect {
 
   /**
    * Makes stores that open one database at once look at and change its schema in turn, until
-   * the connection's transaction ends. SQLite needs nothing: its lock file admits one store.
+   * the connection's transaction ends; the first statement of that transaction. SQLite needs
+   * nothing: its lock file admits one store.
    */
   void serialiseSchemaChanges(Connection connection) throws SQLException {}
 

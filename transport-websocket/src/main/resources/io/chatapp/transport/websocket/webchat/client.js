@@ -81,11 +81,19 @@ export class ChatConnection extends EventTarget {
    * anything else, and the first server itself, is left out.
    */
   setFailoverUrls(urls) {
-    const first = this.urls[0];
-    const others = (Array.isArray(urls) ? urls : [])
-      .filter((u) => typeof u === 'string' && /^wss?:\/\/[^\s]+$/.test(u) && u !== first);
-    this.urls = [first, ...new Set(others)].slice(0, 1 + MAX_FAILOVER_SERVERS);
-    this.serverIndex = 0;
+    const current = this.url;
+    const seen = new Set([sameServer(this.urls[0])]);
+    const others = [];
+    for (const u of Array.isArray(urls) ? urls : []) {
+      const key = typeof u === 'string' && /^wss?:\/\/[^\s]+$/.test(u) ? sameServer(u) : null;
+      if (key && !seen.has(key)) {
+        seen.add(key);
+        others.push(u);
+      }
+    }
+    this.urls = [this.urls[0], ...others.slice(0, MAX_FAILOVER_SERVERS)];
+    // A reconnect may have moved on before the list came: stay with the server it reached.
+    this.serverIndex = Math.max(0, this.urls.indexOf(current));
   }
 
   setState(state, extra = {}) {
@@ -434,6 +442,16 @@ export class ChatConnection extends EventTarget {
     clearInterval(this.pingTimer);
     if (this.socket) this.socket.close();
     else this.setState('offline');
+  }
+}
+
+/** A URL as one server has it, default port written out: ws://host and ws://host:80 are one. */
+function sameServer(url) {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.hostname}:${u.port || (u.protocol === 'wss:' ? '443' : '80')}${u.pathname}`;
+  } catch {
+    return null;
   }
 }
 
