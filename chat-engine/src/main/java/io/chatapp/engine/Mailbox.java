@@ -60,6 +60,10 @@ final class Mailbox {
   private final AtomicLong deliveredSeq = new AtomicLong();
   private long lastSeq = -1; // guarded by lock; -1 until loaded
   private long unread = -1; // guarded by lock; -1 until loaded or after a change the store counts
+  // Guarded by lock. A shared store's mailbox: the store counted the mailbox full, and unread has
+  // only grown since (a change that lowers it resets unread), so a send is refused without
+  // counting again: a sender that keeps trying a full mailbox costs no count each time.
+  private boolean countedFull;
   private long readSeq = -1; // guarded by lock; -1 until loaded
   // The last pipelined append not known to be finished; the store finishes them in order.
   private CompletableFuture<?> pending; // guarded by lock
@@ -142,7 +146,7 @@ final class Mailbox {
   <T> T write(ChatStore store, Supplier<T> write) {
     synchronized (lock) {
       requireAccount(store);
-      unread = -1; // an ack or a deletion changes it; the store counts it again when needed
+      forgetUnreadCount(); // an ack or a deletion changes it; the store counts it again when needed
       unreadBySender.clear();
       return write.get();
     }
@@ -175,7 +179,7 @@ final class Mailbox {
     synchronized (lock) {
       requireAccount(store);
       long before = readSeq; // loaded by requireAccount
-      unread = -1;
+      forgetUnreadCount();
       unreadBySender.clear();
       MailboxState after = store.ack(key, uptoSeq);
       readSeq = after.readSeq();
@@ -186,7 +190,7 @@ final class Mailbox {
   /** Forgets the cached unread count, after a change made outside this mailbox's lock. */
   void forgetUnread() {
     synchronized (lock) {
-      unread = -1;
+      forgetUnreadCount();
       unreadBySender.clear();
     }
   }
@@ -216,10 +220,11 @@ final class Mailbox {
     CompletableFuture<Message> durable;
     synchronized (lock) {
       requireAccount(store);
-      if (unread < 0 || (shared && unread >= maxUnread)) {
+      if (unread < 0 || (shared && unread >= maxUnread && !countedFull)) {
         // With other engines the count is an estimate from above: read it before refusing.
         awaitPending();
         unread = store.mailboxState(key).unreadCount();
+        countedFull = shared && unread >= maxUnread;
       }
       if (unread >= maxUnread) {
         throw UnreadLimits.mailboxFull(username, unread);
@@ -303,7 +308,7 @@ final class Mailbox {
         lastSeq = Math.max(lastSeq, stored.seq());
         offer(stored);
       } else {
-        unread = -1; // counted a duplicate, which stored nothing
+        forgetUnreadCount(); // counted a duplicate, which stored nothing
         unreadBySender.clear();
       }
     }
@@ -453,8 +458,14 @@ final class Mailbox {
     seqFloor = Math.max(seqFloor, lastSeq);
     username = null;
     lastSeq = -1;
-    unread = -1;
+    forgetUnreadCount();
     unreadBySender.clear();
+  }
+
+  /** Under lock. */
+  private void forgetUnreadCount() {
+    unread = -1;
+    countedFull = false;
   }
 
   /**
@@ -579,6 +590,7 @@ final class Mailbox {
         ready.clear();
         offeredSeq = Math.max(offeredSeq, lastSeq);
         unread = state.unreadCount();
+        countedFull = false;
         readSeq = state.readSeq();
         raiseDelivered(state.deliveredSeq());
       } else {
