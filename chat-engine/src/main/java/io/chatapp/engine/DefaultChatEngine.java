@@ -528,8 +528,9 @@ public final class DefaultChatEngine implements ChatEngine {
 
     @Override
     public void sessionsChanged(Set<String> userKeys) {
-      changed(userKeys);
-      // Here, not on another thread: a request that arrives after a later notice must see it.
+      // Mostly a logout, which changes no counter or setting: only a deleted account's mailbox
+      // goes, with everything it held. Here, not on another thread: a request that arrives after
+      // a later notice must see it.
       userKeys.forEach(DefaultChatEngine.this::endIfDeletedElsewhere);
       sessions.dropRevoked(userKeys::contains);
     }

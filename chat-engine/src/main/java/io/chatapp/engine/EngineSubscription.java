@@ -207,7 +207,8 @@ final class EngineSubscription implements Subscription {
     try {
       int budget = PAGE;
       while (active && budget > 0) {
-        long elsewhere = committedElsewhere.getAndSet(0);
+        // Read first: a single engine never sets it, and a write on every turn would cost it.
+        long elsewhere = committedElsewhere.get() == 0 ? 0 : committedElsewhere.getAndSet(0);
         if (elsewhere > catchUpTo) {
           catchUpTo = elsewhere;
         }

@@ -241,10 +241,7 @@ final class Mailbox {
       message = new Message(id, sender.username, username, text, now, lastSeq + 1, sender.accountId, accountId);
       if (shared) {
         CompletableFuture<AppendResult> appended = store.appendShared(message, clientMessageId, limits);
-        if (unread >= 0) {
-          unread++;
-        }
-        unreadBySender.computeIfPresent(message.sender(), (s, n) -> n + 1);
+        countUnread(message); // the seq is the store's: lastSeq moves once it is known
         pending = appended;
         return appended.handleAsync(this::appendedShared, completions);
       }
@@ -255,20 +252,19 @@ final class Mailbox {
       if (durable.isDone()) {
         // A store that does not batch: the outcome is known before the seq is taken, so a
         // duplicate takes none.
-        Message stored = appendedAtOnce(message, durable);
-        return CompletableFuture.completedFuture(new AppendResult(stored, stored.id() != id));
+        return CompletableFuture.completedFuture(appendedAtOnce(message, durable));
       }
       // The seq is taken now; the store applies appends in call order, so the next send may
       // start before this one is durable and the two share a commit.
       count(message);
       pending = durable;
     }
-    return durable.handleAsync((stored, failure) -> appended(message, durable, stored, failure), completions)
-        .thenApply(stored -> new AppendResult(stored, stored.id() != id));
+    return durable.handleAsync((stored, failure) -> appended(message, durable, stored, failure), completions);
   }
 
   /** Finishes a pipelined append once the store decided. On the engine's completions. */
-  private Message appended(Message message, CompletableFuture<Message> durable, Message stored, Throwable failure) {
+  private AppendResult appended(Message message, CompletableFuture<Message> durable, Message stored,
+      Throwable failure) {
     synchronized (lock) {
       if (failure != null) {
         offerInOrder(message.seq(), null);
@@ -284,7 +280,7 @@ final class Mailbox {
     if (failure != null) {
       throw unwrap(failure);
     }
-    return stored;
+    return new AppendResult(stored, stored.id() != message.id());
   }
 
   /**
@@ -363,12 +359,17 @@ final class Mailbox {
   /** Counts a message whose seq is taken. Under lock. */
   private void count(Message message) {
     lastSeq = message.seq();
+    countUnread(message);
+  }
+
+  /** Counts a message appended as unread, in all and from its sender. Under lock. */
+  private void countUnread(Message message) {
     unread++;
     unreadBySender.computeIfPresent(message.sender(), (s, n) -> n + 1);
   }
 
   /** Finishes an append whose future was complete when the store returned it. Under lock. */
-  private Message appendedAtOnce(Message message, CompletableFuture<Message> durable) {
+  private AppendResult appendedAtOnce(Message message, CompletableFuture<Message> durable) {
     Message stored;
     try {
       stored = durable.join();
@@ -376,11 +377,12 @@ final class Mailbox {
       forgetCounters(); // the store may have stored it after all
       throw unwrap(e);
     }
-    if (stored.id() == message.id()) {
+    boolean duplicate = stored.id() != message.id();
+    if (!duplicate) {
       count(message);
       offerInOrder(message.seq(), message);
     }
-    return stored;
+    return new AppendResult(stored, duplicate);
   }
 
   /**

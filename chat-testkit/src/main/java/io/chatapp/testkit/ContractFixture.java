@@ -124,15 +124,19 @@ public abstract class ContractFixture {
   /** The engine's clock, which tests move forward to expire sessions and throttles. */
   protected final FakeClock clock = new FakeClock(Instant.parse("2026-01-01T00:00:00Z"));
 
-  private ChatEngine newEngine() throws Exception {
-    return DefaultChatEngine.builder().store(newStore()).clock(clock).passwordIterations(1000)
+  /**
+   * Builds an engine over {@code store} with the suite's clock and limits, as the fixture's own
+   * engine is built: a server with a second engine (a cluster node) builds it here.
+   */
+  protected final ChatEngine newEngine(ChatStore store) {
+    return DefaultChatEngine.builder().store(store).clock(clock).passwordIterations(1000)
         .sendRate(SENDS_PER_SECOND, SEND_BURST).maxSessionsPerUser(MAX_SESSIONS)
         .maxUnreadPerMailbox(MAX_UNREAD).maxUnreadPerSender(MAX_UNREAD_PER_SENDER).build();
   }
 
   @BeforeEach
   final void startContract() throws Exception {
-    engine = newEngine();
+    engine = newEngine(newStore());
     startServer(engine);
   }
 

@@ -22,7 +22,6 @@ import org.junit.jupiter.api.io.TempDir;
  * scripts a conversation through their standard input, checking what each prints.
  */
 class ChatAppEndToEndTest {
-  private static final long TIMEOUT_SECONDS = 30;
   private final List<ChildJvm> procs = new ArrayList<>();
 
   @AfterEach
@@ -36,10 +35,6 @@ class ChatAppEndToEndTest {
     return proc;
   }
 
-  private static int port(ChildJvm server, String transport) throws InterruptedException {
-    return server.port(transport);
-  }
-
   @TempDir
   Path dataDir;
 
@@ -51,7 +46,7 @@ class ChatAppEndToEndTest {
 
   /** A pipe-mode client of {@code server} over one transport. */
   private ChildJvm startClient(ChildJvm server, String transport) throws IOException, InterruptedException {
-    return start(ChatCli.class, "--transport", transport, "--port", String.valueOf(port(server, transport)));
+    return start(ChatCli.class, "--transport", transport, "--port", String.valueOf(server.port(transport)));
   }
 
   @Test
@@ -96,14 +91,14 @@ class ChatAppEndToEndTest {
 
     alice.type("/quit");
     bob.type("/quit");
-    assertTrue(alice.process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS));
-    assertTrue(bob.process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+    assertTrue(alice.process.waitFor(ChildJvm.TIMEOUT_SECONDS, TimeUnit.SECONDS));
+    assertTrue(bob.process.waitFor(ChildJvm.TIMEOUT_SECONDS, TimeUnit.SECONDS));
     assertEquals(1, alice.process.exitValue(), "a command failed: the send to a deleted account");
     assertEquals(0, bob.process.exitValue());
 
-    // SIGTERM through the handle: ChildJvmess.destroy() would also close the pipes we read.
+    // SIGTERM through the handle: Process.destroy() would also close the pipes we read.
     server.process.toHandle().destroy();
-    assertTrue(server.process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+    assertTrue(server.process.waitFor(ChildJvm.TIMEOUT_SECONDS, TimeUnit.SECONDS));
     assertNotNull(server.expect("chatapp: stopped"));
     assertEquals(0, server.process.exitValue());
   }
@@ -161,8 +156,8 @@ class ChatAppEndToEndTest {
 
     alice.type("/quit");
     bob.type("/quit");
-    assertTrue(alice.process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS));
-    assertTrue(bob.process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+    assertTrue(alice.process.waitFor(ChildJvm.TIMEOUT_SECONDS, TimeUnit.SECONDS));
+    assertTrue(bob.process.waitFor(ChildJvm.TIMEOUT_SECONDS, TimeUnit.SECONDS));
     assertEquals(0, alice.process.exitValue(), "no command failed: " + alice.seen);
     assertEquals(0, bob.process.exitValue(), "no command failed: " + bob.seen);
   }
@@ -172,7 +167,7 @@ class ChatAppEndToEndTest {
     String[] serverArgs = {"--socket-port", "0", "--no-grpc", "--password-iterations", "1000",
         "--data-dir", dataDir.toString()};
     ChildJvm server = start(ChatServer.class, serverArgs);
-    ChildJvm alice = start(ChatCli.class, "--port", String.valueOf(port(server, "socket")));
+    ChildJvm alice = start(ChatCli.class, "--port", String.valueOf(server.port("socket")));
     alice.type("/register alice password1");
     alice.expect("Account alice created.");
     alice.type("/register bob password2");
@@ -182,26 +177,26 @@ class ChatAppEndToEndTest {
     alice.type("@bob kept across a restart");
     alice.expect("you → bob: kept across a restart");
     alice.type("/quit");
-    assertTrue(alice.process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+    assertTrue(alice.process.waitFor(ChildJvm.TIMEOUT_SECONDS, TimeUnit.SECONDS));
     server.process.toHandle().destroy();
-    assertTrue(server.process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+    assertTrue(server.process.waitFor(ChildJvm.TIMEOUT_SECONDS, TimeUnit.SECONDS));
 
     ChildJvm restarted = start(ChatServer.class, serverArgs);
-    ChildJvm bob = start(ChatCli.class, "--port", String.valueOf(port(restarted, "socket")));
+    ChildJvm bob = start(ChatCli.class, "--port", String.valueOf(restarted.port("socket")));
     bob.type("/login bob password2");
     bob.expect("Logged in as bob. 1 unread message");
     bob.type("/read");
     bob.expect("alice: kept across a restart");
     bob.type("/quit");
-    assertTrue(bob.process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+    assertTrue(bob.process.waitFor(ChildJvm.TIMEOUT_SECONDS, TimeUnit.SECONDS));
   }
 
   @Test
   void anOperatorScrapesTheServersMetricsFromItsHttpPort() throws Exception {
     ChildJvm server = start(ChatServer.class, "--socket-port", "0", "--no-grpc", "--http-port", "0", "--metrics",
         "--password-iterations", "1000", "--data-dir", dataDir.toString());
-    int socket = port(server, "socket");
-    int http = port(server, "websocket");
+    int socket = server.port("socket");
+    int http = server.port("websocket");
     ChildJvm alice = start(ChatCli.class, "--port", String.valueOf(socket));
     alice.type("/register alice password1");
     alice.expect("Account alice created.");
@@ -230,7 +225,7 @@ class ChatAppEndToEndTest {
   void withoutMetricsTheirPageIsNotThere() throws Exception {
     ChildJvm server = start(ChatServer.class, "--no-socket", "--no-grpc", "--http-port", "0", "--password-iterations",
         "1000", "--data-dir", dataDir.toString());
-    int http = port(server, "websocket");
+    int http = server.port("websocket");
     HttpResponse<String> page = HttpClient.newHttpClient().send(
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http + "/metrics")).build(),
         HttpResponse.BodyHandlers.ofString());

@@ -49,7 +49,6 @@ final class ChatPage implements AutoCloseable {
     this.profile = profile;
   }
 
-  /** True when the Debian packages {@code chromium} and {@code chromium-driver} are installed. */
   /** Fails, rather than skips, a test class without the browser: a run without it would pass without testing. */
   static void requireBrowser() {
     org.junit.jupiter.api.Assertions.assertTrue(browserInstalled(), "the web chat's browser tests need Debian's"
@@ -69,6 +68,7 @@ final class ChatPage implements AutoCloseable {
     }
   }
 
+  /** True when the Debian packages {@code chromium} and {@code chromium-driver} are installed. */
   static boolean browserInstalled() {
     return Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
   }

@@ -24,12 +24,13 @@ final class WebChatServers implements AutoCloseable {
   private int httpPort;
 
   WebChatServers() {
-    this(DefaultChatEngine.builder().passwordIterations(1000).build(), true);
+    this(DefaultChatEngine.builder().passwordIterations(1000).build(), true, List.of());
   }
 
-  private WebChatServers(ChatEngine engine, boolean ownsEngine) {
+  private WebChatServers(ChatEngine engine, boolean ownsEngine, List<String> failover) {
     this.engine = engine;
     this.ownsEngine = ownsEngine;
+    this.failover = failover;
     start(0, 0);
   }
 
@@ -39,10 +40,7 @@ final class WebChatServers implements AutoCloseable {
    * to learn the other's. Closing the second node leaves the engine to this one.
    */
   WebChatServers secondNode() {
-    WebChatServers other = new WebChatServers(engine, false);
-    other.stop();
-    other.failover = List.of(origin());
-    other.startAgain();
+    WebChatServers other = new WebChatServers(engine, false, List.of(origin()));
     stop();
     failover = List.of(other.origin());
     startAgain();
@@ -73,7 +71,7 @@ final class WebChatServers implements AutoCloseable {
 
   /** The web chat's address, {@code http://127.0.0.1:port/}. */
   String url() {
-    return "http://127.0.0.1:" + httpPort + "/";
+    return origin() + "/";
   }
 
   int socketPort() {

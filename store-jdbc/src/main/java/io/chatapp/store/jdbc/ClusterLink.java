@@ -47,7 +47,6 @@ final class ClusterLink implements AutoCloseable {
   static final String EVENTS = "chatapp_events";
   /** Live notices waiting to be sent; more are dropped, as a slow subscriber's events are. */
   static final int MAX_QUEUED_NOTICES = 10_000;
-  private static final int MAX_EVENTS_PAYLOAD = 7_500;
   /** Every node says something at least this often, so that the others know it is alive. */
   static final long HEARTBEAT_MILLIS = 2_000;
   /** A node silent this long has left, for the others. */
@@ -129,35 +128,26 @@ final class ClusterLink implements AutoCloseable {
           continue;
         }
         // A heartbeat is a payload of the node's id alone.
-        StringBuilder payload = new StringBuilder(nodeId);
-        if (!heartbeat) {
-          payload.append('\n').append(first);
-        }
         lines.clear();
-        toTell.drainTo(lines, 200);
-        int sent = 0;
-        while (true) {
-          for (; sent < lines.size() && payload.length() + 1 + lines.get(sent).length() <= MAX_EVENTS_PAYLOAD; sent++) {
-            payload.append('\n').append(lines.get(sent));
-          }
+        if (!heartbeat) {
+          lines.add(first);
+          toTell.drainTo(lines, 200);
+        }
+        for (String payload : ClusterNotices.payloads(nodeId, '\n', lines)) {
           if (c == null) {
             c = factory.open();
             c.setAutoCommit(true);
           }
           try (PreparedStatement s = c.prepareStatement("SELECT pg_notify('" + EVENTS + "', ?)")) {
-            s.setString(1, payload.toString());
+            s.setString(1, payload);
             try (ResultSet rs = s.executeQuery()) {
               rs.next();
             }
           }
           backoff = 100;
           lastSent = System.nanoTime();
-          if (sent == lines.size()) {
-            liveNoticesSent += lines.size() + (heartbeat ? 0 : 1);
-            break;
-          }
-          payload = new StringBuilder(nodeId);
         }
+        liveNoticesSent += lines.size();
       } catch (InterruptedException e) {
         break;
       } catch (SQLException | RuntimeException e) {

@@ -28,7 +28,7 @@ final class ClusterNotices implements GroupCommitWriter.Deferred {
   /** The channel every node of one database listens on. */
   static final String CHANNEL = "chatapp_changes";
   // PostgreSQL refuses payloads of 8,000 bytes or more.
-  private static final int MAX_PAYLOAD = 7_500;
+  static final int MAX_PAYLOAD = 7_500;
   private static final String NOTIFY = "SELECT pg_notify('" + CHANNEL + "', ?)";
 
   private final String nodeId;
@@ -83,27 +83,31 @@ final class ClusterNotices implements GroupCommitWriter.Deferred {
   }
 
   private List<String> payloads() {
+    List<String> tokens = new ArrayList<>(appended.size() + changed.size() + sessions.size());
+    appended.forEach((key, seq) -> tokens.add("a " + key + " " + seq));
+    changed.forEach(key -> tokens.add("c " + key));
+    sessions.forEach(key -> tokens.add("s " + key));
+    return payloads(nodeId, ' ', tokens);
+  }
+
+  /**
+   * Packs tokens into as few payloads as {@link #MAX_PAYLOAD} allows, each the node's id followed
+   * by tokens, each after {@code separator}; with no token, one payload of the id alone (a
+   * heartbeat). Every token is far shorter than a payload (live notices are at most
+   * {@link io.chatapp.engine.store.ChatStore#MAX_NOTICE_LENGTH} characters), so each fits.
+   */
+  static List<String> payloads(String nodeId, char separator, List<String> tokens) {
     List<String> payloads = new ArrayList<>();
     StringBuilder b = new StringBuilder(nodeId);
-    for (Map.Entry<String, Long> e : appended.entrySet()) {
-      b = add(payloads, b, "a " + e.getKey() + " " + e.getValue());
-    }
-    for (String key : changed) {
-      b = add(payloads, b, "c " + key);
-    }
-    for (String key : sessions) {
-      b = add(payloads, b, "s " + key);
+    for (String token : tokens) {
+      if (b.length() + 1 + token.length() > MAX_PAYLOAD) {
+        payloads.add(b.toString());
+        b = new StringBuilder(nodeId);
+      }
+      b.append(separator).append(token);
     }
     payloads.add(b.toString());
     return payloads;
-  }
-
-  private StringBuilder add(List<String> payloads, StringBuilder b, String token) {
-    if (b.length() + 1 + token.length() > MAX_PAYLOAD) {
-      payloads.add(b.toString());
-      b = new StringBuilder(nodeId);
-    }
-    return b.append(' ').append(token);
   }
 
   /** What one payload says, for the watcher; notices a node sent itself are dropped by the caller. */

@@ -10,6 +10,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -173,10 +174,15 @@ final class DeferredCounters implements GroupCommitWriter.Deferred {
     }
     PreparedStatement conversation = kept.prepared(ConversationSql.UPSERT);
     conversation.clearBatch();
-    // In one order on every node, so that two nodes' batches cannot wait for each other's rows.
-    List<Map.Entry<Pair, Newest>> sorted = new ArrayList<>(conversations.entrySet());
-    sorted.sort(Map.Entry.comparingByKey(BY_OWNER_AND_PEER));
-    for (Map.Entry<Pair, Newest> e : sorted) {
+    Collection<Map.Entry<Pair, Newest>> rows = conversations.entrySet();
+    if (notices != null) {
+      // In one order on every node, so that two nodes' batches cannot wait for each other's rows;
+      // the only writer needs no order.
+      List<Map.Entry<Pair, Newest>> sorted = new ArrayList<>(rows);
+      sorted.sort(Map.Entry.comparingByKey(BY_OWNER_AND_PEER));
+      rows = sorted;
+    }
+    for (Map.Entry<Pair, Newest> e : rows) {
       ConversationSql.bindUpsert(conversation, e.getKey().ownerId(), e.getKey().peerId(),
           e.getValue().peerUsername(), e.getValue().messageId());
       conversation.addBatch();
@@ -231,19 +237,27 @@ final class DeferredCounters implements GroupCommitWriter.Deferred {
     Long[] counts = byRecipient.values().stream().map(l -> (long) l.size()).toArray(Long[]::new);
     take.setArray(1, take.getConnection().createArrayOf("text", keys));
     take.setArray(2, take.getConnection().createArrayOf("bigint", counts));
-    Map<String, Long> lastByKey = new HashMap<>();
+    // Each recipient's seqs follow its new last seq back by the number of its messages.
+    Map<String, Long> seqBefore = new HashMap<>();
     try (ResultSet rs = take.executeQuery()) {
       while (rs.next()) {
         String key = rs.getString(1);
         long last = rs.getLong(2);
-        lastByKey.put(key, last);
         List<Slot> its = byRecipient.get(key);
+        if (its == null) {
+          throw new SQLException("taking seqs returned " + key + ", which the batch did not ask for");
+        }
         // At most last - read_seq wait unread (fewer if some were deleted unread): most batches
         // need no count at all.
-        if (its != null && last - rs.getLong(3) > Math.min(leastLimit(its, false), leastLimit(its, true))) {
+        if (last - rs.getLong(3) > Math.min(leastLimit(its, false), leastLimit(its, true))) {
           checkUnread(kept, key, last, rs.getLong(3), its);
         }
+        seqBefore.put(key, last - its.size());
+        notices.appended(key, last);
       }
+    }
+    if (seqBefore.size() < keys.length) {
+      throw new SQLException("taking seqs of " + keys.length + " mailboxes returned " + seqBefore.size() + " rows");
     }
     long[] ids = new long[slots.size()];
     PreparedStatement next = kept.prepared(StoreSql.NEXT_MESSAGE_IDS);
@@ -268,16 +282,6 @@ final class DeferredCounters implements GroupCommitWriter.Deferred {
       raise.setLong(2, raised);
       raise.executeUpdate();
       idHorizon = raised;
-    }
-    // Each recipient's seqs follow its new last seq back by the number of its messages.
-    Map<String, Long> seqBefore = new HashMap<>();
-    for (Map.Entry<String, List<Slot>> e : byRecipient.entrySet()) {
-      Long last = lastByKey.get(e.getKey());
-      if (last == null) {
-        throw new SQLException("taking seqs of " + e.getKey() + " returned no row");
-      }
-      seqBefore.put(e.getKey(), last - e.getValue().size());
-      notices.appended(e.getKey(), last);
     }
     // Ids and seqs in call order, then the messages go the way of a single node's.
     for (int i = 0; i < slots.size(); i++) {
@@ -322,7 +326,7 @@ final class DeferredCounters implements GroupCommitWriter.Deferred {
     long unread = shareBound(key, ALL_SENDERS, before, readSeq);
     Map<String, Long> counted = new HashMap<>();
     if (unread + its.size() > leastLimit(its, true)) {
-      unread = StoreSql.count(kept, StoreSql.UNREAD_AFTER, key, null, readSeq);
+      unread = StoreSql.unreadAfter(kept, key, readSeq);
       counted.put(ALL_SENDERS, unread);
     }
     Map<String, Long> batchFrom = new HashMap<>();
@@ -335,7 +339,7 @@ final class DeferredCounters implements GroupCommitWriter.Deferred {
       } else if (unread >= slot.limits.perSender() && !sender.equals(ALL_SENDERS)) {
         Long stored = counted.get(sender);
         if (stored == null && shareBound(key, sender, before, readSeq) + fromBatch >= slot.limits.perSender()) {
-          stored = StoreSql.count(kept, StoreSql.UNREAD_AFTER_FROM, key, sender, readSeq);
+          stored = StoreSql.unreadFrom(kept, key, sender); // the read mark is the locked row's
           counted.put(sender, stored);
         }
         if (stored != null && stored + fromBatch >= slot.limits.perSender()) {

@@ -289,9 +289,9 @@ final class GroupCommitWriter implements AutoCloseable {
       int from = 0;
       for (int i = 0; i <= batch.size(); i++) {
         if (i == batch.size() || !batch.get(i).defers) {
-          runConnected(new ArrayList<>(batch.subList(from, i)));
+          runConnected(batch.subList(from, i));
           if (i < batch.size()) {
-            runConnected(new ArrayList<>(batch.subList(i, i + 1)));
+            runConnected(batch.subList(i, i + 1));
           }
           from = i + 1;
         }

@@ -119,25 +119,22 @@ final class StoreOpener {
       throw e;
     }
     OutageLog outage = new OutageLog(System.getLogger(JdbcChatStore.class.getName()));
-    if (!cluster) {
-      DeferredCounters counters = new DeferredCounters();
-      GroupCommitWriter writer =
-          new GroupCommitWriter(writeConnection, writes, maxBatchWrites, "chatapp-store-writer", counters, outage);
-      return new JdbcChatStore(writer, counters, new ReadPool(reads, outage), exclusive, dialect, null, null);
-    }
-    String nodeId = Long.toHexString(new SecureRandom().nextLong());
-    ClusterNotices notices = new ClusterNotices(nodeId);
-    ClusterLink link;
-    try {
-      link = new ClusterLink(plain, nodeId, outage);
-    } catch (SQLException | RuntimeException e) {
-      reads.close();
-      writeConnection.close();
-      throw e;
+    ClusterNotices notices = null;
+    ClusterLink link = null;
+    if (cluster) {
+      String nodeId = Long.toHexString(new SecureRandom().nextLong());
+      notices = new ClusterNotices(nodeId);
+      try {
+        link = new ClusterLink(plain, nodeId, outage);
+      } catch (SQLException | RuntimeException e) {
+        reads.close();
+        writeConnection.close();
+        throw e;
+      }
     }
     DeferredCounters counters = new DeferredCounters(notices);
     GroupCommitWriter writer = new GroupCommitWriter(writeConnection, writes, maxBatchWrites, "chatapp-store-writer",
-        GroupCommitWriter.Deferred.both(counters, notices), outage, true);
+        cluster ? GroupCommitWriter.Deferred.both(counters, notices) : counters, outage, cluster);
     return new JdbcChatStore(writer, counters, new ReadPool(reads, outage), exclusive, dialect, link, notices);
   }
 

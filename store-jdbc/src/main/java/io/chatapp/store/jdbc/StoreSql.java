@@ -84,22 +84,18 @@ final class StoreSql {
       + " SELECT k, n, 0 FROM unnest(?::text[], ?::bigint[]) AS t(k, n) ORDER BY k COLLATE \"C\""
       + " ON CONFLICT (user_key) DO UPDATE SET last_seq = mailboxes.last_seq + excluded.last_seq"
       + " RETURNING user_key, last_seq, read_seq";
-  /** A mailbox's unread messages above a read seq that the caller read under the row's lock. */
-  static final String UNREAD_AFTER =
+  private static final String UNREAD_AFTER =
       "SELECT COUNT(*) FROM messages WHERE recipient_key = ? AND seq > ? AND recipient_hidden = 0";
-  /** As {@link #UNREAD_AFTER}, from one sender, through the index on (recipient_key, sender_key, seq). */
-  static final String UNREAD_AFTER_FROM = "SELECT COUNT(*) FROM messages WHERE recipient_key = ? AND seq > ?"
-      + " AND recipient_hidden = 0 AND sender_key = ?";
 
-  /** Runs one of the counts above; {@code senderKey} only for the one that takes it. */
-  static long count(KeptStatements kept, String sql, String recipientKey, String senderKey, long afterSeq)
-      throws SQLException {
-    PreparedStatement s = kept.prepared(sql);
+  /** Counts a mailbox's unread messages above a read seq that the caller read under the row's lock. */
+  static long unreadAfter(KeptStatements kept, String recipientKey, long readSeq) throws SQLException {
+    PreparedStatement s = kept.prepared(UNREAD_AFTER);
     s.setString(1, recipientKey);
-    s.setLong(2, afterSeq);
-    if (senderKey != null) {
-      s.setString(3, senderKey);
-    }
+    s.setLong(2, readSeq);
+    return count(s);
+  }
+
+  private static long count(PreparedStatement s) throws SQLException {
     try (ResultSet rs = s.executeQuery()) {
       rs.next();
       return rs.getLong(1);
@@ -352,14 +348,20 @@ final class StoreSql {
 
   static long unreadFrom(Connection c, String recipientKey, String senderKey) throws SQLException {
     try (PreparedStatement s = c.prepareStatement(UNREAD_FROM)) {
-      s.setString(1, recipientKey);
-      s.setString(2, senderKey);
-      s.setString(3, recipientKey);
-      try (ResultSet rs = s.executeQuery()) {
-        rs.next();
-        return rs.getLong(1);
-      }
+      return unreadFrom(s, recipientKey, senderKey);
     }
+  }
+
+  /** As {@link #unreadFrom(Connection, String, String)}, on the writer, with a statement it keeps. */
+  static long unreadFrom(KeptStatements kept, String recipientKey, String senderKey) throws SQLException {
+    return unreadFrom(kept.prepared(UNREAD_FROM), recipientKey, senderKey);
+  }
+
+  private static long unreadFrom(PreparedStatement s, String recipientKey, String senderKey) throws SQLException {
+    s.setString(1, recipientKey);
+    s.setString(2, senderKey);
+    s.setString(3, recipientKey);
+    return count(s);
   }
 
   static List<Message> fetch(Connection c, String userKey, long afterSeq, int limit) throws SQLException {

@@ -3,7 +3,6 @@ package io.chatapp.store.jdbc;
 import io.chatapp.api.ChatClient;
 import io.chatapp.api.ChatClientListener;
 import io.chatapp.api.ChatEngine;
-import io.chatapp.engine.DefaultChatEngine;
 import io.chatapp.engine.InProcessChatClient;
 import io.chatapp.engine.store.ChatStore;
 import io.chatapp.engine.store.ForwardingChatStore;
@@ -98,9 +97,7 @@ class PostgresClusterContractTest extends ChatClientContract {
   @Override
   protected void startServer(ChatEngine engine) {
     nodeB = open();
-    engineB = DefaultChatEngine.builder().store(nodeB).clock(clock)
-        .passwordIterations(1000).sendRate(SENDS_PER_SECOND, SEND_BURST).maxSessionsPerUser(MAX_SESSIONS)
-        .maxUnreadPerMailbox(MAX_UNREAD).maxUnreadPerSender(MAX_UNREAD_PER_SENDER).build();
+    engineB = newEngine(nodeB);
   }
 
   @Override

@@ -60,9 +60,8 @@ class PostgresClusterStoreTest {
     JdbcChatStore b = node();
     assertTrue(a.isShared() && b.isShared());
     long deadlocksBefore = deadlocks();
-    a.insertAccount(new StoredAccount("carol", "h", Instant.EPOCH, a.reserveAccountIds(1)));
-    a.insertAccount(new StoredAccount("alice", "h", Instant.EPOCH, a.reserveAccountIds(1)));
-    b.insertAccount(new StoredAccount("bob", "h", Instant.EPOCH, b.reserveAccountIds(1)));
+    addAccounts(a, "carol", "alice");
+    addAccounts(b, "bob");
     int perNode = 600;
     Map<Long, Long> seqById = new ConcurrentHashMap<>();
     CountDownLatch start = new CountDownLatch(1);
@@ -124,9 +123,7 @@ class PostgresClusterStoreTest {
   void marksBetweenAppendsOfTwoNodesNeverDeadlock() throws Exception {
     JdbcChatStore a = node();
     JdbcChatStore b = node();
-    for (String name : List.of("carol", "dave", "erin")) {
-      a.insertAccount(new StoredAccount(name, "h", Instant.EPOCH, a.reserveAccountIds(1)));
-    }
+    addAccounts(a, "carol", "dave", "erin");
     long before = deadlocks();
     // Node a appends to carol and marks dave's mailbox; node b the other way round: in one
     // transaction each would take the two rows in opposite orders.
@@ -159,8 +156,7 @@ class PostgresClusterStoreTest {
   void aMessageToAnAccountAnotherNodeDeletedFailsWithNotFoundAndStoresNothing() throws Exception {
     JdbcChatStore a = node();
     JdbcChatStore b = node();
-    a.insertAccount(new StoredAccount("alice", "h", Instant.EPOCH, a.reserveAccountIds(1)));
-    a.insertAccount(new StoredAccount("dave", "h", Instant.EPOCH, a.reserveAccountIds(1)));
+    addAccounts(a, "alice", "dave");
     assertTrue(b.deleteAccount("dave"));
     // Node a has not heard yet; its batch holds a message to alice too, which must not suffer.
     CompletableFuture<AppendResult> toDave = a.appendShared(message(0, "alice", "dave", 1, 2), null, UnreadLimits.NONE);
@@ -175,7 +171,7 @@ class PostgresClusterStoreTest {
   void nodesStartingAtOnceOnAnEmptySchemaAllOpenIt() throws Exception {
     startAtOnce(url, 4);
     addAccounts(open.get(0), "alice", "bob");
-    assertEquals(1, fromBob(open.get(3), "alice").seq(), "every node works on the one schema");
+    assertEquals(1, fromBob(open.get(3), "alice", UnreadLimits.NONE).seq(), "every node works on the one schema");
   }
 
   @Test
@@ -230,7 +226,7 @@ class PostgresClusterStoreTest {
         outcomes(sendAtOnce(Map.of(a, "alice", b, "bob"), 30, limits)));
     // Read, and there is room for as many as were read.
     a.ack("carol", 150);
-    assertEquals(141, bobToCarol(b, limits).seq());
+    assertEquals(141, fromBob(b, "carol", limits).seq());
   }
 
   @Test
@@ -243,7 +239,7 @@ class PostgresClusterStoreTest {
     Map<String, Integer> outcomes = outcomes(sendAtOnce(Map.of(a, "alice", b, "alice"), 50, limits));
     assertEquals(Map.of("stored", 30, UnreadLimits.SENDER_SHARE_FULL, 70), outcomes);
     // Another sender's share is untouched.
-    assertEquals(31, bobToCarol(b, limits).seq());
+    assertEquals(31, fromBob(b, "carol", limits).seq());
   }
 
   private static void addAccounts(JdbcChatStore node, String... names) {
@@ -252,13 +248,8 @@ class PostgresClusterStoreTest {
     }
   }
 
-  private static Message bobToCarol(JdbcChatStore node, UnreadLimits limits) throws Exception {
-    return node.appendShared(message(0, "bob", "carol", 3, 1), null, limits).get(30, TimeUnit.SECONDS).message();
-  }
-
-  private static Message fromBob(JdbcChatStore node, String recipient) throws Exception {
-    return node.appendShared(message(0, "bob", recipient, 3, 1), null, UnreadLimits.NONE).get(30, TimeUnit.SECONDS)
-        .message();
+  private static Message fromBob(JdbcChatStore node, String recipient, UnreadLimits limits) throws Exception {
+    return node.appendShared(message(0, "bob", recipient, 3, 1), null, limits).get(30, TimeUnit.SECONDS).message();
   }
 
   /** Has each node's sender append {@code each} messages to carol at once, pipelined. */
@@ -314,7 +305,7 @@ class PostgresClusterStoreTest {
   void messageIdsFollowTheOrderOfSendsAcrossNodesAndAccountIdsNeverOverlap() throws Exception {
     JdbcChatStore a = node();
     JdbcChatStore b = node();
-    a.insertAccount(new StoredAccount("alice", "h", Instant.EPOCH, a.reserveAccountIds(1)));
+    addAccounts(a, "alice");
     long previous = 0;
     Set<Long> accounts = new HashSet<>();
     for (int i = 0; i < 40; i++) {
@@ -347,7 +338,7 @@ class PostgresClusterStoreTest {
   @Test
   void aStoreOpenedAfterNodesCountsOnAboveTheirIdsAndNodesAfterItAboveItsOwn() throws Exception {
     JdbcChatStore a = node();
-    a.insertAccount(new StoredAccount("alice", "h", Instant.EPOCH, a.reserveAccountIds(1)));
+    addAccounts(a, "alice");
     long fromNode = a.append(message(0, "alice", "alice", 1, 1), null).id();
     a.close();
     open.remove(a);
@@ -401,8 +392,7 @@ class PostgresClusterStoreTest {
         heard.add("lost track");
       }
     });
-    a.insertAccount(new StoredAccount("alice", "h", Instant.EPOCH, a.reserveAccountIds(1)));
-    a.insertAccount(new StoredAccount("bob", "h", Instant.EPOCH, a.reserveAccountIds(1)));
+    addAccounts(a, "alice", "bob");
     Message stored = a.append(message(0, "alice", "bob", 1, 2), null);
     assertEquals("appended bob", heard.poll(10, TimeUnit.SECONDS));
     assertEquals(stored.seq(), lastSeq.get());

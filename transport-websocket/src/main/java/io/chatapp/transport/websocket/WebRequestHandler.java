@@ -216,7 +216,7 @@ final class WebRequestHandler extends ChannelInboundHandlerAdapter {
     if (refusedMethod(ctx, request, keepAlive)) {
       return;
     }
-    FullHttpResponse r = WebResponses.of(HttpResponseStatus.OK, "application/json", parts.config().serversJson(),
+    FullHttpResponse r = WebResponses.of(HttpResponseStatus.OK, "application/json", parts.failover().serversJson(),
         request.method().equals(HttpMethod.HEAD));
     r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
     finish(ctx, r, keepAlive);
@@ -254,8 +254,8 @@ final class WebRequestHandler extends ChannelInboundHandlerAdapter {
         r.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
       }
       r.headers().set(HttpHeaderNames.ETAG, file.etag()).set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
-      if (!parts.config().failoverServers().isEmpty()) {
-        r.headers().set("Content-Security-Policy", parts.config().contentSecurityPolicy());
+      if (parts.failover().contentSecurityPolicy() != null) {
+        r.headers().set("Content-Security-Policy", parts.failover().contentSecurityPolicy());
       }
       finish(ctx, r, keepAlive);
     } else {

@@ -1,7 +1,6 @@
 package io.chatapp.transport.websocket;
 
 import io.netty.handler.ssl.SslContext;
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -49,31 +48,6 @@ record WebServerConfig(
     Set<String> allowed = new LinkedHashSet<>(allowedOrigins);
     allowed.addAll(failoverServers);
     allowedOrigins = Set.copyOf(allowed);
-  }
-
-  /**
-   * What {@code /servers.json} answers: the WebSocket URLs of the failover servers, in order,
-   * {@code {"failover":["ws://host:port/chat",...]}}. Origins are normalised, so they hold no
-   * character JSON would need escaped.
-   */
-  byte[] serversJson() {
-    StringBuilder json = new StringBuilder("{\"failover\":[");
-    List<String> origins = failoverWebSockets();
-    for (int i = 0; i < origins.size(); i++) {
-      json.append(i == 0 ? "\"" : ",\"").append(origins.get(i)).append(path).append('"');
-    }
-    return json.append("]}").toString().getBytes(StandardCharsets.US_ASCII);
-  }
-
-  /** The failover servers' WebSocket origins, {@code ws://host:port} or {@code wss://host:port}. */
-  List<String> failoverWebSockets() {
-    return failoverServers.stream().map(o -> (o.startsWith("https:") ? "wss" : "ws") + o.substring(o.indexOf(':')))
-        .toList();
-  }
-
-  /** The content security policy of the web chat's files: they may connect to the failover servers. */
-  String contentSecurityPolicy() {
-    return WebResponses.contentSecurityPolicy(failoverWebSockets());
   }
 
   /** The scheme of this server's pages: {@code https} with TLS, else {@code http}. */

@@ -18,6 +18,7 @@ import java.util.function.Function;
  *     the server refuses it (it has then written its ERROR and shut the output)
  * @param readiness answers {@code /readyz}; {@code null} when there is no check (ready while running)
  * @param metrics answers {@code /metrics}; {@code null} when the server serves none
+ * @param failover {@code /servers.json} and the web chat's content security policy
  */
 record WebServerParts(
     WebServerConfig config,
@@ -27,4 +28,5 @@ record WebServerParts(
     WebSocketServerHandshakerFactory handshakers,
     Function<CarrierChannel, CarriedConnection> attach,
     ReadinessProbe readiness,
-    MetricsPage metrics) {}
+    MetricsPage metrics,
+    FailoverPage failover) {}

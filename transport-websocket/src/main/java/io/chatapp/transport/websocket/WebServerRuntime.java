@@ -85,7 +85,8 @@ final class WebServerRuntime {
         new WebSocketServerHandshakerFactory(config.path(), WebPaths.SUBPROTOCOL, frames), attach,
         config.readinessCheck() != null
             ? new ReadinessProbe(config.readinessCheck(), () -> System.nanoTime() / 1_000_000) : null,
-        config.metrics() != null ? new MetricsPage(config.metrics(), System::nanoTime) : null);
+        config.metrics() != null ? new MetricsPage(config.metrics(), System::nanoTime) : null,
+        FailoverPage.of(config));
   }
 
   void start() {
