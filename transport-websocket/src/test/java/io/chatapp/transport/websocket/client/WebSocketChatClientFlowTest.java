@@ -21,6 +21,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,6 +37,8 @@ class WebSocketChatClientFlowTest {
   private static final String PASSWORD = "correct horse battery";
   private static final long TIMEOUT_MS = RecordingListener.TIMEOUT_MS;
   private static final int LISTENER_QUEUE = 256;
+  /** The JDK HTTP client's SO_RCVBUF for the connections it opens, read at each open. */
+  private static final String RECEIVE_BUFFER_PROPERTY = "jdk.httpclient.receiveBufferSize";
   private ChatEngine engine;
   private WebSocketChatServer server;
   private final List<ChatClient> clients = new ArrayList<>();
@@ -67,12 +70,26 @@ class WebSocketChatClientFlowTest {
     return c;
   }
 
+  /** Opens a client whose socket has a receive buffer of {@code bytes} (the JDK reads it at each open). */
+  private static ChatClient withReceiveBuffer(int bytes, Supplier<ChatClient> open) {
+    String was = System.setProperty(RECEIVE_BUFFER_PROPERTY, Integer.toString(bytes));
+    try {
+      return open.get();
+    } finally {
+      if (was == null) {
+        System.clearProperty(RECEIVE_BUFFER_PROPERTY);
+      } else {
+        System.setProperty(RECEIVE_BUFFER_PROPERTY, was);
+      }
+    }
+  }
+
   @Test
   void aListenerThatNeverTakesPushesHoldsTheServerBackWhileOthersAreServed() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     BlockingQueue<Message> heard = new LinkedBlockingQueue<>();
     BlockingQueue<ChatException> lost = new LinkedBlockingQueue<>();
-    ChatClient bob = user("bob", new ChatClientListener() {
+    ChatClientListener stalls = new ChatClientListener() {
       @Override
       public void onMessage(Message message) {
         try {
@@ -87,14 +104,17 @@ class WebSocketChatClientFlowTest {
       public void onDisconnected(ChatException reason) {
         lost.add(reason);
       }
-    }, LISTENER_QUEUE);
+    };
+    // Loopback TCP grows its buffers to tens of MB (tcp_rmem), how far varying by machine and run:
+    // bob's socket gets a fixed receive buffer, so that what holds the server back is its own
+    // outbound limit (1 MiB) and TCP's send buffer rather than the luck of autotuning.
+    ChatClient bob = withReceiveBuffer(64 << 10, () -> user("bob", stalls, LISTENER_QUEUE));
     bob.subscribe(ChatEngine.LATEST);
 
     // One send at a time, slow enough for a client that reads to keep up, so only a client that
     // holds the server back makes it drop the connection; until it does, up to 120 MB. How much
-    // that takes is what the server's outbound limit (1 MiB), the client's queues and loopback
-    // TCP's buffers hold together, and Linux grows the last to tens of MB (16 MB and then 40 MB
-    // were not always enough), so the server's count of connections says when.
+    // that takes is what the server's outbound limit, the client's queues and the TCP buffers
+    // hold together, so the server's count of connections says when.
     String text = "x".repeat(ChatEngine.MAX_TEXT_LENGTH);
     ChatClient sender = user("sender", new RecordingListener(), 1024);
     int connected = server.connectionCount();
@@ -103,6 +123,8 @@ class WebSocketChatClientFlowTest {
       sender.send("bob", text, null);
       total++;
     }
+    int droppedAfter = total;
+    boolean dropped = server.connectionCount() < connected;
 
     RecordingListener daveHears = new RecordingListener();
     ChatClient dave = user("dave", daveHears, 1024);
@@ -116,7 +138,9 @@ class WebSocketChatClientFlowTest {
     // What the server wrote before it dropped bob is there to read, then the end.
     release.countDown();
     ChatException reason = lost.poll(TIMEOUT_MS, TimeUnit.MILLISECONDS);
-    assertNotNull(reason, "the server did not drop bob, whose pushes it could not write");
+    assertNotNull(reason, "bob's client did not report its connection lost (the server "
+        + (dropped ? "dropped it after " + droppedAfter : "did not drop it after all " + droppedAfter)
+        + " sends; bob's listener took " + heard.size() + " since)");
     assertEquals(ErrorCode.UNAVAILABLE, reason.code());
     assertTrue(heard.size() < total, "bob heard all " + total + ": nothing held the server back");
     long expected = 1;
