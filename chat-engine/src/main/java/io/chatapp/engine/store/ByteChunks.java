@@ -1,0 +1,173 @@
+package io.chatapp.engine.store;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * Records of bytes packed into a few large byte arrays, so that what the in-memory store keeps
+ * costs the garbage collector nothing per record: a young collection copies no record and scans
+ * no reference of one, and a chunk of {@value #MAX_CHUNK} bytes or more is allocated outside the
+ * young generation at once (G1 takes an array of half a region or more as humongous). Keeping
+ * the same data as objects, five to seven of them per message, made every young collection of a
+ * server at 20,000 messages/s copy what the store had taken in since the last one (issue 15,
+ * sixth round in docs/PERFORMANCE.md).
+ *
+ * <p>A record is found by its location, a long: the chunk's index in the high half, the offset
+ * in the low. A record never spans chunks. The owner says when a record's bytes are dead; a
+ * chunk whose records are all dead is dropped, and its index is used again.
+ *
+ * <p>Not thread-safe; its owner's lock guards it.
+ */
+final class ByteChunks {
+  /** The first chunk's size; each next one is twice the last, up to {@link #MAX_CHUNK}. */
+  static final int MIN_CHUNK = 4 << 10;
+  /** The largest chunk, but for a record larger than it, which gets a chunk of its own size. */
+  static final int MAX_CHUNK = 1 << 20;
+
+  private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle INTS = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle SHORTS = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
+
+  private byte[][] chunks = new byte[4][];
+  private int[] live = new int[4]; // live bytes per chunk
+  private int current = -1; // the chunk being filled
+  private int filled; // bytes used in the current chunk
+  private int nextSize = MIN_CHUNK;
+  private long liveBytes;
+  private long heldBytes;
+
+  /**
+   * Reserves {@code size} bytes for a record and counts them live.
+   *
+   * @return the record's location
+   */
+  long reserve(int size) {
+    if (current < 0 || chunks[current].length - filled < size) {
+      startChunk(size);
+    }
+    long at = location(current, filled);
+    filled += size;
+    live[current] += size;
+    liveBytes += size;
+    return at;
+  }
+
+  private void startChunk(int atLeast) {
+    int index = 0;
+    while (index < chunks.length && chunks[index] != null) {
+      index++;
+    }
+    if (index == chunks.length) {
+      chunks = Arrays.copyOf(chunks, index * 2);
+      live = Arrays.copyOf(live, index * 2);
+    }
+    int size = Math.max(nextSize, atLeast);
+    nextSize = Math.min(MAX_CHUNK, nextSize * 2);
+    chunks[index] = new byte[size];
+    heldBytes += size;
+    current = index;
+    filled = 0;
+  }
+
+  /**
+   * Counts a record's bytes dead; drops its chunk if nothing in it lives, even the one being
+   * filled, so that a store emptied holds no chunk (the next is as large as the last was).
+   */
+  void release(long location, int size) {
+    int chunk = chunkOf(location);
+    live[chunk] -= size;
+    liveBytes -= size;
+    if (live[chunk] == 0) {
+      drop(chunk);
+    }
+  }
+
+  private void drop(int chunk) {
+    heldBytes -= chunks[chunk].length;
+    chunks[chunk] = null;
+    if (chunk == current) {
+      current = -1;
+    }
+  }
+
+  /** Drops every chunk. */
+  void clear() {
+    Arrays.fill(chunks, null);
+    Arrays.fill(live, 0);
+    current = -1;
+    nextSize = MIN_CHUNK;
+    liveBytes = 0;
+    heldBytes = 0;
+  }
+
+  /** Bytes of records not yet released. */
+  long liveBytes() {
+    return liveBytes;
+  }
+
+  /** Bytes of the chunks held, live or not. */
+  long heldBytes() {
+    return heldBytes;
+  }
+
+  /** The array a record lives in; with {@link #offset}, where. */
+  byte[] chunk(long location) {
+    return chunks[chunkOf(location)];
+  }
+
+  static long location(int chunk, int offset) {
+    return (long) chunk << 32 | offset;
+  }
+
+  static int chunkOf(long location) {
+    return (int) (location >>> 32);
+  }
+
+  static int offset(long location) {
+    return (int) location;
+  }
+
+  // ---- reading and writing fields of a record ----
+
+  static long getLong(byte[] b, int at) {
+    return (long) LONGS.get(b, at);
+  }
+
+  static void putLong(byte[] b, int at, long v) {
+    LONGS.set(b, at, v);
+  }
+
+  static int getInt(byte[] b, int at) {
+    return (int) INTS.get(b, at);
+  }
+
+  static void putInt(byte[] b, int at, int v) {
+    INTS.set(b, at, v);
+  }
+
+  /** Reads an unsigned 16-bit length. */
+  static int getLength(byte[] b, int at) {
+    return Short.toUnsignedInt((short) SHORTS.get(b, at));
+  }
+
+  /** Writes a length that a caller has checked with {@link #utf8}. */
+  static void putLength(byte[] b, int at, int length) {
+    SHORTS.set(b, at, (short) length);
+  }
+
+  /** Encodes a string for a record; refuses one longer than a 16-bit length can say. */
+  static byte[] utf8(String s, String what) {
+    byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+    if (bytes.length > 0xFFFF) {
+      throw new IllegalArgumentException(what + " must take at most 65535 bytes of UTF-8, took " + bytes.length);
+    }
+    return bytes;
+  }
+
+  static String string(byte[] b, int at, int length) {
+    return new String(b, at, length, StandardCharsets.UTF_8);
+  }
+}
