@@ -33,7 +33,8 @@ public final class InMemoryChatStore implements ChatStore {
   private final MemorySentRecords sent = new MemorySentRecords();
   private final AtomicLong lastMessageId = new AtomicLong();
   private final AtomicLong lastAccountId = new AtomicLong();
-  private final MemoryConversations conversations = new MemoryConversations();
+  private final PackedMessages messages = new PackedMessages();
+  private final MemoryConversations conversations = new MemoryConversations(messages);
 
   /** Creates an empty store. */
   public InMemoryChatStore() {
@@ -194,11 +195,12 @@ public final class InMemoryChatStore implements ChatStore {
         return earlier.toMessage(message.sender(), message.text());
       }
     }
-    MemoryMailbox box = boxes.computeIfAbsent(StoredAccount.key(message.recipient()), k -> new MemoryMailbox());
+    MemoryMailbox box = boxes.computeIfAbsent(StoredAccount.key(message.recipient()), k -> new MemoryMailbox(messages));
+    long location = messages.add(message, 1 + MemoryConversations.histories(message));
     synchronized (box) {
-      box.put(message);
+      box.put(message, location);
     }
-    conversations.add(message);
+    conversations.add(message, location);
     lastMessageId.accumulateAndGet(message.id(), Math::max);
     return message;
   }
@@ -331,6 +333,11 @@ public final class InMemoryChatStore implements ChatStore {
 
   @Override
   public void close() {}
+
+  /** Returns the bytes the messages' chunks take, so that a test can see deletions give them back. */
+  long messageBytesHeld() {
+    return messages.heldBytes();
+  }
 
   /** Returns how many entries all maps hold, so that a test can see what sweeps leave. */
   int entriesHeld() {

@@ -22,6 +22,11 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class MemoryConversations {
   private final ConcurrentHashMap<Long, Owner> owners = new ConcurrentHashMap<>();
+  private final PackedMessages messages;
+
+  MemoryConversations(PackedMessages messages) {
+    this.messages = messages;
+  }
 
   /** One user's conversations. Guarded by its monitor. */
   private static final class Owner {
@@ -33,27 +38,36 @@ final class MemoryConversations {
     final long peerId;
     final String peerUsername;
     long lastMessageId;
-    final MessageSlots messages = new MessageSlots(false);
+    final MessageSlots messages;
 
-    History(long peerId, String peerUsername) {
+    History(long peerId, String peerUsername, PackedMessages messages) {
       this.peerId = peerId;
       this.peerUsername = peerUsername;
+      this.messages = new MessageSlots(messages, false);
     }
   }
 
-  /** Adds a stored message to its sender's and its recipient's histories. */
-  void add(Message m) {
-    addTo(m.senderId(), m.recipientId(), m.recipient(), m);
-    if (m.senderId() != m.recipientId()) {
-      addTo(m.recipientId(), m.senderId(), m.sender(), m);
+  /** Returns how many histories {@link #add} puts a message in: one if it was sent to oneself. */
+  static int histories(Message m) {
+    return m.senderId() == m.recipientId() ? 1 : 2;
+  }
+
+  /**
+   * Adds a stored message to its sender's and its recipient's histories, each taking over one
+   * of its holds in {@link PackedMessages} ({@link #histories} of them).
+   */
+  void add(Message m, long location) {
+    addTo(m.senderId(), m.recipientId(), m.recipient(), m, location);
+    if (histories(m) == 2) {
+      addTo(m.recipientId(), m.senderId(), m.sender(), m, location);
     }
   }
 
-  private void addTo(long ownerId, long peerId, String peerUsername, Message m) {
+  private void addTo(long ownerId, long peerId, String peerUsername, Message m, long location) {
     Owner owner = owners.computeIfAbsent(ownerId, id -> new Owner());
     synchronized (owner) {
-      History history = owner.byPeer.computeIfAbsent(peerId, id -> new History(id, peerUsername));
-      history.messages.put(m);
+      History history = owner.byPeer.computeIfAbsent(peerId, id -> new History(id, peerUsername, messages));
+      history.messages.put(m, location);
       history.lastMessageId = Math.max(history.lastMessageId, m.id());
     }
   }
@@ -135,7 +149,7 @@ final class MemoryConversations {
     synchronized (owner) {
       for (Long id : ids) {
         for (History history : owner.byPeer.values()) {
-          if (history.messages.removeKey(id) != null) {
+          if (history.messages.removeKey(id)) {
             removed.add(id);
             break;
           }
@@ -161,7 +175,14 @@ final class MemoryConversations {
 
   /** Forgets a deleted user's conversation list; the peers keep theirs. */
   void removeOwner(long ownerId) {
-    owners.remove(ownerId);
+    Owner owner = owners.remove(ownerId);
+    if (owner != null) {
+      synchronized (owner) {
+        for (History history : owner.byPeer.values()) {
+          history.messages.clear();
+        }
+      }
+    }
   }
 
   int entries() {

@@ -9,7 +9,7 @@ import java.util.Map;
 /**
  * One mailbox of {@link InMemoryChatStore}: its messages in ascending seq ({@link MessageSlots}).
  * The engine appends seq {@code lastSeq + 1} under its mailbox lock, so storing is an append, and
- * a fetch starts at a binary search. Finding a message by id scans the messages: deletion is rare
+ * a fetch starts at a binary search. Finding a message by id scans the slots' ids: deletion is rare
  * and was paying for a hash map on every send.
  *
  * <p>It keeps its unread count, in total and per sender, up to date on every change, so that
@@ -18,7 +18,7 @@ import java.util.Map;
  * <p>Not thread-safe; guarded by its own monitor.
  */
 final class MemoryMailbox {
-  private final MessageSlots slots = new MessageSlots(true); // guarded by this
+  private final MessageSlots slots; // guarded by this
   private long lastSeq; // guarded by this
   private long readSeq; // guarded by this
   private long deliveredSeq; // guarded by this
@@ -26,6 +26,10 @@ final class MemoryMailbox {
   // Sender key to its count of stored messages above readSeq; no zero entries, so it holds at most
   // one entry per sender with unread mail here.
   private final Map<String, Long> unreadBySender = new HashMap<>(); // guarded by this
+
+  MemoryMailbox(PackedMessages messages) {
+    this.slots = new MessageSlots(messages, true);
+  }
 
   MailboxState state() {
     return new MailboxState(lastSeq, readSeq, unread, deliveredSeq);
@@ -49,27 +53,31 @@ final class MemoryMailbox {
 
   /** Returns the newest message of each sender among the messages with a seq in (after, upto]. */
   List<Message> lastMessageBySender(long afterSeq, long uptoSeq) {
-    Map<Long, Message> last = new HashMap<>();
+    Map<Long, Integer> last = new HashMap<>();
     for (int i = slots.indexAfter(afterSeq); i < slots.size() && slots.keyAt(i) <= uptoSeq; i++) {
-      Message m = slots.at(i);
-      if (m != null) {
-        last.put(m.senderId(), m); // ascending seq, so the last one put is the newest
+      if (!slots.isHole(i)) {
+        last.put(slots.senderIdAt(i), i); // ascending seq, so the last one put is the newest
       }
     }
-    return new ArrayList<>(last.values());
+    List<Message> newest = new ArrayList<>(last.size());
+    for (int i : last.values()) {
+      newest.add(slots.at(i));
+    }
+    return newest;
   }
 
   long unreadFrom(String senderKey) {
     return unreadBySender.getOrDefault(senderKey, 0L);
   }
 
-  void put(Message m) {
+  /** Stores a message held at {@code location} in {@link PackedMessages}, taking over one hold. */
+  void put(Message m, long location) {
     lastSeq = Math.max(lastSeq, m.seq());
-    Message replaced = slots.put(m);
+    Message replaced = slots.put(m, location);
     if (replaced != null) {
-      countUnread(replaced, -1);
+      countUnread(replaced.seq(), replaced.sender(), -1);
     }
-    countUnread(m, 1);
+    countUnread(m.seq(), m.sender(), 1);
   }
 
   /** Raises the read mark to {@code uptoSeq}, at most to lastSeq; a lower value does nothing. */
@@ -79,20 +87,20 @@ final class MemoryMailbox {
       return;
     }
     for (int i = slots.indexAfter(readSeq); i < slots.size() && slots.keyAt(i) <= mark; i++) {
-      if (slots.at(i) != null) {
-        countUnread(slots.at(i), -1);
+      if (!slots.isHole(i)) {
+        countUnread(slots.keyAt(i), slots.senderAt(i), -1);
       }
     }
     readSeq = mark;
   }
 
-  /** Adds {@code delta} to the unread counts if {@code m} lies above the read mark. */
-  private void countUnread(Message m, long delta) {
-    if (m.seq() <= readSeq) {
+  /** Adds {@code delta} to the unread counts if a message's seq lies above the read mark. */
+  private void countUnread(long seq, String sender, long delta) {
+    if (seq <= readSeq) {
       return;
     }
     unread += delta;
-    unreadBySender.merge(StoredAccount.key(m.sender()), delta, (a, b) -> a + b == 0 ? null : a + b);
+    unreadBySender.merge(StoredAccount.key(sender), delta, (a, b) -> a + b == 0 ? null : a + b);
   }
 
   /** Returns the index of the first slot whose seq is above {@code seq}. */
@@ -111,9 +119,8 @@ final class MemoryMailbox {
   /** Removes a message by id; returns it, or null if it is not here. */
   Message removeId(long id) {
     for (int i = slots.size() - 1; i >= 0; i--) {
-      Message m = slots.at(i);
-      if (m != null && m.id() == id) {
-        removeAt(i);
+      if (slots.idAt(i) == id && !slots.isHole(i)) {
+        Message m = removeAt(i);
         slots.compactIfSparse();
         return m;
       }
@@ -131,21 +138,20 @@ final class MemoryMailbox {
     }
     List<Message> withdrawn = new ArrayList<>();
     for (int i = slots.indexAfter(readSeq); i < slots.size(); i++) {
-      Message m = slots.at(i);
-      if (m != null && StoredAccount.key(m.sender()).equals(senderKey)) {
-        withdrawn.add(m);
-        removeAt(i);
+      if (!slots.isHole(i) && StoredAccount.key(slots.senderAt(i)).equals(senderKey)) {
+        withdrawn.add(removeAt(i));
       }
     }
     slots.compactIfSparse();
     return withdrawn;
   }
 
-  /** Leaves a hole; indexes stay valid until the slots compact. */
-  private void removeAt(int index) {
+  /** Leaves a hole; indexes stay valid until the slots compact. Returns what was there, or null. */
+  private Message removeAt(int index) {
     Message m = slots.removeAt(index);
     if (m != null) {
-      countUnread(m, -1);
+      countUnread(m.seq(), m.sender(), -1);
     }
+    return m;
   }
 }

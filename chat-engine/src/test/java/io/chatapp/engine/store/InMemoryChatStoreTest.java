@@ -104,4 +104,42 @@ class InMemoryChatStoreTest {
     store.append(message(5000, 201), null);
     assertEquals(201L, seqsAfter(200, 10).get(0));
   }
+
+  @Test
+  void aMessageIsReadBackWholeAndItsBytesGoOnceNoMailboxOrHistoryHoldsIt() {
+    store.insertAccount(new StoredAccount("alice", "h", T, 1));
+    store.insertAccount(new StoredAccount("Bob", "h", T, 2));
+    String text = "h\u00e9llo \ud83d\ude00 ".repeat(40);
+    Message sent = new Message(7, "alice", "Bob", text, T.plusNanos(123_456_789), 1, 1, 2);
+    store.append(sent, "c-1");
+    store.append(new Message(8, "alice", "alice", "note to self", T, 1, 1, 1), null);
+    assertEquals(List.of(sent), store.fetch("bob", 0, 10));
+    assertEquals(List.of(sent), store.history(2, 1, Long.MAX_VALUE, 10));
+    assertEquals(List.of(sent), store.history(1, 2, Long.MAX_VALUE, 10));
+    assertEquals(1, store.unreadFrom("bob", "ALICE"));
+    assertTrue(store.messageBytesHeld() > 0);
+
+    assertEquals(1, store.deleteMessages("bob", List.of(7L)));
+    assertEquals(List.of(), store.fetch("bob", 0, 10));
+    assertEquals(List.of(sent), store.history(1, 2, Long.MAX_VALUE, 10), "alice still sees what she sent");
+    assertEquals(1, store.deleteMessages("alice", List.of(7L)));
+    assertTrue(store.deleteAccount("alice"), "her note to herself goes with her mailbox and history");
+    assertEquals(0, store.messageBytesHeld());
+  }
+
+  @Test
+  void deletingBothAccountsOfAConversationGivesBackEveryByteOfItsMessages() {
+    store.insertAccount(new StoredAccount("carol", "h", T, 3));
+    store.insertAccount(new StoredAccount("dave", "h", T, 4));
+    for (long i = 1; i <= 5_000; i++) {
+      store.append(new Message(i, i % 2 == 0 ? "carol" : "dave", i % 2 == 0 ? "dave" : "carol", "m" + i, T, i,
+          i % 2 == 0 ? 3 : 4, i % 2 == 0 ? 4 : 3), "c-" + i);
+    }
+    store.ack("carol", 1_000);
+    assertEquals(5_000, store.history(3, 4, Long.MAX_VALUE, 10_000).size());
+    assertTrue(store.deleteAccount("carol"));
+    assertTrue(store.messageBytesHeld() > 0, "dave keeps what carol read and he sent, and what he received");
+    assertTrue(store.deleteAccount("dave"));
+    assertEquals(0, store.messageBytesHeld());
+  }
 }
