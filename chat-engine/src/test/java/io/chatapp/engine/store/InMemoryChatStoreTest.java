@@ -10,7 +10,14 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 
@@ -141,5 +148,68 @@ class InMemoryChatStoreTest {
     assertTrue(store.messageBytesHeld() > 0, "dave keeps what carol read and he sent, and what he received");
     assertTrue(store.deleteAccount("dave"));
     assertEquals(0, store.messageBytesHeld());
+  }
+
+  /**
+   * Eight threads send, fetch, read histories, acknowledge and delete at once over the same
+   * messages, as the engine's threads do; each message read back must be whole (its text names
+   * its id), and once both accounts are gone no byte of any message is held.
+   */
+  @Test
+  void concurrentSendsReadsAndDeletionsReadEveryMessageWholeAndLeaveNoBytesBehind() throws Exception {
+    String[] users = {"u0", "u1", "u2", "u3"};
+    for (int u = 0; u < users.length; u++) {
+      store.insertAccount(new StoredAccount(users[u], "h", T, u + 1));
+    }
+    AtomicLong ids = new AtomicLong();
+    Map<String, AtomicLong> seqs = new ConcurrentHashMap<>();
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    List<Future<?>> work = new ArrayList<>();
+    for (int t = 0; t < 8; t++) {
+      int thread = t;
+      work.add(pool.submit(() -> {
+        SplittableRandom random = new SplittableRandom(thread);
+        for (int i = 0; i < 5_000; i++) {
+          int from = random.nextInt(users.length);
+          int to = random.nextInt(users.length);
+          String recipient = users[to];
+          switch (thread % 4) {
+            case 0, 1 -> {
+              long id = ids.incrementAndGet();
+              synchronized (seqs.computeIfAbsent(recipient, k -> new AtomicLong())) {
+                long seq = seqs.get(recipient).incrementAndGet();
+                store.append(new Message(id, users[from], recipient, "text of " + id + " \u00e9", T, seq, from + 1,
+                    to + 1), "c-" + id);
+              }
+            }
+            case 2 -> {
+              store.fetch(recipient, random.nextLong(50), 20).forEach(InMemoryChatStoreTest::assertWhole);
+              store.history(from + 1, to + 1, Long.MAX_VALUE, 20).forEach(InMemoryChatStoreTest::assertWhole);
+              store.lastMessageBySender(recipient, 0, Long.MAX_VALUE).forEach(InMemoryChatStoreTest::assertWhole);
+            }
+            default -> {
+              store.ack(recipient, random.nextLong(Math.max(1, ids.get())));
+              store.deleteMessages(recipient, List.of(1 + random.nextLong(Math.max(1, ids.get()))));
+            }
+          }
+        }
+        return null;
+      }));
+    }
+    for (Future<?> f : work) {
+      f.get(60, TimeUnit.SECONDS);
+    }
+    pool.shutdown();
+    for (String user : users) {
+      store.fetch(user, 0, 100_000).forEach(InMemoryChatStoreTest::assertWhole);
+      assertTrue(store.deleteAccount(user));
+    }
+    assertEquals(0, store.messageBytesHeld());
+  }
+
+  private static void assertWhole(Message m) {
+    assertEquals("text of " + m.id() + " \u00e9", m.text());
+    assertEquals(m.sender(), "u" + (m.senderId() - 1));
+    assertEquals(m.recipient(), "u" + (m.recipientId() - 1));
   }
 }
