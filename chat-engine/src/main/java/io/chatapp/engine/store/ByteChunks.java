@@ -33,6 +33,7 @@ final class ByteChunks {
 
   private byte[][] chunks = new byte[4][];
   private int[] live = new int[4]; // live bytes per chunk
+  private int[] used = new int[4]; // bytes reserved per chunk, live or released
   private int current = -1; // the chunk being filled
   private int filled; // bytes used in the current chunk
   private int nextSize = MIN_CHUNK;
@@ -50,6 +51,7 @@ final class ByteChunks {
     }
     long at = location(current, filled);
     filled += size;
+    used[current] = filled;
     live[current] += size;
     liveBytes += size;
     return at;
@@ -63,10 +65,12 @@ final class ByteChunks {
     if (index == chunks.length) {
       chunks = Arrays.copyOf(chunks, index * 2);
       live = Arrays.copyOf(live, index * 2);
+      used = Arrays.copyOf(used, index * 2);
     }
     int size = Math.max(nextSize, atLeast);
     nextSize = Math.min(MAX_CHUNK, nextSize * 2);
     chunks[index] = new byte[size];
+    used[index] = 0;
     heldBytes += size;
     current = index;
     filled = 0;
@@ -97,10 +101,26 @@ final class ByteChunks {
   void clear() {
     Arrays.fill(chunks, null);
     Arrays.fill(live, 0);
+    Arrays.fill(used, 0);
     current = -1;
     nextSize = MIN_CHUNK;
     liveBytes = 0;
     heldBytes = 0;
+  }
+
+  /**
+   * Returns the chunk a record lives in if that chunk is no longer filled and less than a quarter
+   * of what was reserved in it lives, so that its owner may move the rest out and let it go;
+   * otherwise -1. Moving only from such chunks moves at most a third of the bytes released.
+   */
+  int sparseChunkOf(long location) {
+    int chunk = chunkOf(location);
+    return chunk != current && chunks[chunk] != null && live[chunk] < used[chunk] / 4 ? chunk : -1;
+  }
+
+  /** Bytes reserved in a chunk: its records lie back to back from offset 0 up to this. */
+  int used(int chunk) {
+    return used[chunk];
   }
 
   /** Bytes of records not yet released. */

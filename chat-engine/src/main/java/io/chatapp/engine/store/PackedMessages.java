@@ -3,6 +3,7 @@ package io.chatapp.engine.store;
 import io.chatapp.api.Message;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Arrays;
 
 /**
  * The messages of {@link InMemoryChatStore}, each stored once as bytes in {@link ByteChunks} and
@@ -13,7 +14,10 @@ import java.time.Instant;
  * issue 15, seventh round). A read decodes a new {@link Message}.
  *
  * <p>Each message counts the places that hold it, fixed when it is added; each place releases it
- * once, and the last release gives its bytes back.
+ * once, and the last release gives its bytes back. A location names a handle, not the bytes: a
+ * chunk with less than a quarter of its bytes alive has them moved to the chunk being filled and
+ * is let go, so that a few messages kept among many deleted cannot hold whole chunks (the handle
+ * table says where each message is now; {@code PackedMessagesTest}).
  *
  * <p>Thread-safe: the messages are spread over stripes by id, each behind its own lock, which is
  * taken last (callers hold a mailbox's or an owner's lock) and never held while taking another.
@@ -32,14 +36,76 @@ final class PackedMessages {
   private static final int SENDER_LENGTH = 48;
   private static final int RECIPIENT_LENGTH = 50;
   private static final int HOLDERS = 52;
-  private static final int STRINGS = 56;
+  private static final int HANDLE = 56;
+  private static final int STRINGS = 60;
 
-  private final ByteChunks[] stripes = new ByteChunks[STRIPES];
+  private final Stripe[] stripes = new Stripe[STRIPES];
 
   PackedMessages() {
     for (int i = 0; i < STRIPES; i++) {
-      stripes[i] = new ByteChunks();
+      stripes[i] = new Stripe();
     }
+  }
+
+  /** Some messages' bytes and the handles that find them. Guarded by its own monitor. */
+  private static final class Stripe {
+    final ByteChunks chunks = new ByteChunks();
+    long[] places = new long[64]; // by handle: where the message's bytes are, + 1; 0 for a free handle
+    int[] freeHandles = new int[16];
+    int freeCount;
+    int nextHandle;
+
+    int newHandle(long at) {
+      int handle;
+      if (freeCount > 0) {
+        handle = freeHandles[--freeCount];
+      } else {
+        handle = nextHandle++;
+        if (handle == places.length) {
+          places = Arrays.copyOf(places, handle * 2);
+        }
+      }
+      places[handle] = at + 1;
+      return handle;
+    }
+
+    void freeHandle(int handle) {
+      places[handle] = 0;
+      if (freeCount == freeHandles.length) {
+        freeHandles = Arrays.copyOf(freeHandles, freeCount * 2);
+      }
+      freeHandles[freeCount++] = handle;
+    }
+
+    long at(long location) {
+      long place = places[(int) location];
+      if (place == 0) {
+        throw new IllegalStateException("a message was read after its last holder let it go");
+      }
+      return place - 1;
+    }
+
+    /** Moves the live messages out of a sparse chunk into the one being filled; the chunk goes. */
+    void compact(int chunk) {
+      byte[] from = chunks.chunk(ByteChunks.location(chunk, 0)); // kept: the last move drops it
+      int end = chunks.used(chunk);
+      for (int o = 0; o < end; ) {
+        long old = ByteChunks.location(chunk, o);
+        int size = sizeOf(from, o);
+        if (from[o + HOLDERS] > 0) {
+          long moved = chunks.reserve(size);
+          System.arraycopy(from, o, chunks.chunk(moved), ByteChunks.offset(moved), size);
+          places[ByteChunks.getInt(from, o + HANDLE)] = moved + 1;
+          chunks.release(old, size); // the last of these drops the chunk
+        }
+        o += size;
+      }
+    }
+  }
+
+  private static int sizeOf(byte[] b, int o) {
+    return STRINGS + ByteChunks.getLength(b, o + SENDER_LENGTH) + ByteChunks.getLength(b, o + RECIPIENT_LENGTH)
+        + ByteChunks.getInt(b, o + TEXT_LENGTH);
   }
 
   /**
@@ -55,10 +121,11 @@ final class PackedMessages {
     byte[] recipient = ByteChunks.utf8(m.recipient(), "recipient");
     byte[] text = m.text().getBytes(StandardCharsets.UTF_8);
     int stripe = (int) (m.id() & (STRIPES - 1));
-    ByteChunks chunks = stripes[stripe];
-    synchronized (chunks) {
-      long at = chunks.reserve(STRINGS + sender.length + recipient.length + text.length);
-      byte[] b = chunks.chunk(at);
+    Stripe s = stripes[stripe];
+    synchronized (s) {
+      long at = s.chunks.reserve(STRINGS + sender.length + recipient.length + text.length);
+      int handle = s.newHandle(at);
+      byte[] b = s.chunks.chunk(at);
       int o = ByteChunks.offset(at);
       ByteChunks.putLong(b, o + ID, m.id());
       ByteChunks.putLong(b, o + SEQ, m.seq());
@@ -70,11 +137,12 @@ final class PackedMessages {
       ByteChunks.putLength(b, o + SENDER_LENGTH, sender.length);
       ByteChunks.putLength(b, o + RECIPIENT_LENGTH, recipient.length);
       b[o + HOLDERS] = (byte) holders;
+      ByteChunks.putInt(b, o + HANDLE, handle);
       int to = o + STRINGS;
       System.arraycopy(sender, 0, b, to, sender.length);
       System.arraycopy(recipient, 0, b, to + sender.length, recipient.length);
       System.arraycopy(text, 0, b, to + sender.length + recipient.length, text.length);
-      return (long) (stripe + 1) << STRIPE_SHIFT | at;
+      return (long) (stripe + 1) << STRIPE_SHIFT | handle;
     }
   }
 
@@ -110,18 +178,24 @@ final class PackedMessages {
 
   /** Lets go of a message for one of its holders; the last one gives its bytes back. */
   void release(long location) {
-    ByteChunks chunks = stripeOf(location);
-    long at = withinStripe(location);
-    synchronized (chunks) {
-      byte[] b = chunks.chunk(at);
+    Stripe s = stripeOf(location);
+    synchronized (s) {
+      long at = s.at(location);
+      byte[] b = s.chunks.chunk(at);
       int o = ByteChunks.offset(at);
       int holders = --b[o + HOLDERS];
       if (holders < 0) {
         throw new IllegalStateException("a message was released more times than it had holders");
       }
       if (holders == 0) {
-        chunks.release(at, STRINGS + ByteChunks.getLength(b, o + SENDER_LENGTH)
-            + ByteChunks.getLength(b, o + RECIPIENT_LENGTH) + ByteChunks.getInt(b, o + TEXT_LENGTH));
+        s.freeHandle((int) location);
+        s.chunks.release(at, sizeOf(b, o));
+        if (s.chunks.chunk(at) == b) { // else the release dropped the chunk
+          int sparse = s.chunks.sparseChunkOf(at);
+          if (sparse >= 0) {
+            s.compact(sparse);
+          }
+        }
       }
     }
   }
@@ -129,9 +203,9 @@ final class PackedMessages {
   /** Bytes of the chunks held, so that a test can see that deletions give them back. */
   long heldBytes() {
     long n = 0;
-    for (ByteChunks chunks : stripes) {
-      synchronized (chunks) {
-        n += chunks.heldBytes();
+    for (Stripe s : stripes) {
+      synchronized (s) {
+        n += s.chunks.heldBytes();
       }
     }
     return n;
@@ -142,26 +216,22 @@ final class PackedMessages {
   }
 
   private <T> T read(long location, Field<T> field) {
-    ByteChunks chunks = stripeOf(location);
-    long at = withinStripe(location);
-    synchronized (chunks) {
-      return field.read(chunks.chunk(at), ByteChunks.offset(at));
+    Stripe s = stripeOf(location);
+    synchronized (s) {
+      long at = s.at(location);
+      return field.read(s.chunks.chunk(at), ByteChunks.offset(at));
     }
   }
 
   private long readLong(long location, int field) {
-    ByteChunks chunks = stripeOf(location);
-    long at = withinStripe(location);
-    synchronized (chunks) {
-      return ByteChunks.getLong(chunks.chunk(at), ByteChunks.offset(at) + field);
+    Stripe s = stripeOf(location);
+    synchronized (s) {
+      long at = s.at(location);
+      return ByteChunks.getLong(s.chunks.chunk(at), ByteChunks.offset(at) + field);
     }
   }
 
-  private static long withinStripe(long location) {
-    return location & ((1L << STRIPE_SHIFT) - 1);
-  }
-
-  private ByteChunks stripeOf(long location) {
+  private Stripe stripeOf(long location) {
     int stripe = (int) (location >>> STRIPE_SHIFT) - 1;
     if (stripe < 0 || stripe >= STRIPES) {
       throw new IllegalArgumentException("not a message's location: " + location);

@@ -12,6 +12,10 @@
  * application passes a store to {@code DefaultChatEngine.builder().store(…)} and uses nothing
  * else from it.
  *
+ * <p>The in-memory store keeps its messages and idempotency records as bytes in large arrays
+ * ({@code ByteChunks}, {@code PackedMessages}, {@code MemorySentRecords}), so that the garbage
+ * collector copies no object per message it holds.
+ *
  * <p>May depend on {@code io.chatapp.api} and the JDK only.
  */
 package io.chatapp.engine.store;
