@@ -50,7 +50,10 @@ final class PackedMessages {
   /** Some messages' bytes and the handles that find them. Guarded by its own monitor. */
   private static final class Stripe {
     final ByteChunks chunks = new ByteChunks();
-    long[] places = new long[64]; // by handle: where the message's bytes are, + 1; 0 for a free handle
+    // By handle: where the message's bytes are, + 1; 0 for a free handle. It and the free list grow
+    // to the most messages the stripe held at once (8 and 4 bytes each) and keep that size, as the
+    // mailboxes' slot arrays do: a freed handle is used again before a new one is made.
+    long[] places = new long[64];
     int[] freeHandles = new int[16];
     int freeCount;
     int nextHandle;
