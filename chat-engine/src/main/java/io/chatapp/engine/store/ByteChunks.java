@@ -8,10 +8,9 @@ import java.util.Arrays;
 
 /**
  * Records of bytes packed into a few large byte arrays, so that what the in-memory store keeps
- * costs the garbage collector nothing per record: a young collection copies no record and scans
- * no reference of one, and a chunk of {@value #MAX_CHUNK} bytes or more is allocated outside the
- * young generation at once (G1 takes an array of half a region or more as humongous). Keeping
- * the same data as objects, five to seven of them per message, made every young collection of a
+ * costs the garbage collector nothing per record: a chunk is one object without references, which
+ * a young collection copies in one piece if at all (never, if it is half a G1 region or more:
+ * such an array is allocated outside the young generation). Keeping the same data as objects, five to seven of them per message, made every young collection of a
  * server at 20,000 messages/s copy what the store had taken in since the last one (issue 15,
  * sixth round in docs/PERFORMANCE.md).
  *

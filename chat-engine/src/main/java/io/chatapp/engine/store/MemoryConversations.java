@@ -31,6 +31,9 @@ final class MemoryConversations {
   /** One user's conversations. Guarded by its monitor. */
   private static final class Owner {
     final Map<Long, History> byPeer = new HashMap<>();
+    // Set once the user is deleted: a message added by a thread that found this owner just before
+    // gives its hold back instead of going where nothing would ever release it.
+    boolean removed;
   }
 
   /** The messages between one user and one peer that the user sees, by id. */
@@ -66,6 +69,10 @@ final class MemoryConversations {
   private void addTo(long ownerId, long peerId, String peerUsername, Message m, long location) {
     Owner owner = owners.computeIfAbsent(ownerId, id -> new Owner());
     synchronized (owner) {
+      if (owner.removed) {
+        messages.release(location);
+        return;
+      }
       History history = owner.byPeer.computeIfAbsent(peerId, id -> new History(id, peerUsername, messages));
       history.messages.put(m, location);
       history.lastMessageId = Math.max(history.lastMessageId, m.id());
@@ -178,6 +185,7 @@ final class MemoryConversations {
     Owner owner = owners.remove(ownerId);
     if (owner != null) {
       synchronized (owner) {
+        owner.removed = true;
         for (History history : owner.byPeer.values()) {
           history.messages.clear();
         }

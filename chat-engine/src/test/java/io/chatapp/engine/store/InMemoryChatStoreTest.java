@@ -17,6 +17,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
@@ -204,6 +205,34 @@ class InMemoryChatStoreTest {
       store.fetch(user, 0, 100_000).forEach(InMemoryChatStoreTest::assertWhole);
       assertTrue(store.deleteAccount(user));
     }
+    assertEquals(0, store.messageBytesHeld());
+  }
+
+  /**
+   * A message sent while its recipient's account is deleted either lands in the history of the
+   * account made again after or gives its hold back; none is left where nothing releases it.
+   */
+  @Test
+  void sendsRacingTheRecipientsDeletionLeaveNoBytesBehind() throws Exception {
+    store.insertAccount(new StoredAccount("amy", "h", T, 1));
+    store.insertAccount(new StoredAccount("ben", "h", T, 2));
+    AtomicBoolean sending = new AtomicBoolean(true);
+    Thread sender = new Thread(() -> {
+      long id = 0;
+      while (sending.get()) {
+        id++;
+        store.append(new Message(id, "amy", "ben", "m" + id, T, id, 1, 2), null);
+      }
+    });
+    sender.start();
+    for (int i = 0; i < 2_000; i++) {
+      store.deleteAccount("ben");
+      store.insertAccount(new StoredAccount("ben", "h", T, 2));
+    }
+    sending.set(false);
+    sender.join(10_000);
+    assertTrue(store.deleteAccount("ben"));
+    assertTrue(store.deleteAccount("amy"));
     assertEquals(0, store.messageBytesHeld());
   }
 
