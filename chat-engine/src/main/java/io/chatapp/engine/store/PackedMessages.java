@@ -24,7 +24,7 @@ import java.util.Arrays;
  */
 final class PackedMessages {
   private static final int STRIPES = 16;
-  private static final int STRIPE_SHIFT = 56; // a ByteChunks location stays below 2^56
+  private static final int STRIPE_SHIFT = 56; // above the handle, an int
 
   private static final int ID = 0;
   private static final int SEQ = 8;
@@ -171,12 +171,7 @@ final class PackedMessages {
 
   /** Reads the sender's account id alone. */
   long senderId(long location) {
-    return readLong(location, SENDER_ID);
-  }
-
-  /** Reads the message's id alone. */
-  long id(long location) {
-    return readLong(location, ID);
+    return read(location, (b, o) -> ByteChunks.getLong(b, o + SENDER_ID));
   }
 
   /** Lets go of a message for one of its holders; the last one gives its bytes back. */
@@ -223,14 +218,6 @@ final class PackedMessages {
     synchronized (s) {
       long at = s.at(location);
       return field.read(s.chunks.chunk(at), ByteChunks.offset(at));
-    }
-  }
-
-  private long readLong(long location, int field) {
-    Stripe s = stripeOf(location);
-    synchronized (s) {
-      long at = s.at(location);
-      return ByteChunks.getLong(s.chunks.chunk(at), ByteChunks.offset(at) + field);
     }
   }
 
