@@ -36,7 +36,6 @@ final class ByteChunks {
   private int current = -1; // the chunk being filled
   private int filled; // bytes used in the current chunk
   private int nextSize = MIN_CHUNK;
-  private long liveBytes;
   private long heldBytes;
 
   /**
@@ -52,7 +51,6 @@ final class ByteChunks {
     filled += size;
     used[current] = filled;
     live[current] += size;
-    liveBytes += size;
     return at;
   }
 
@@ -82,7 +80,6 @@ final class ByteChunks {
   void release(long location, int size) {
     int chunk = chunkOf(location);
     live[chunk] -= size;
-    liveBytes -= size;
     if (live[chunk] == 0) {
       drop(chunk);
     }
@@ -94,17 +91,6 @@ final class ByteChunks {
     if (chunk == current) {
       current = -1;
     }
-  }
-
-  /** Drops every chunk. */
-  void clear() {
-    Arrays.fill(chunks, null);
-    Arrays.fill(live, 0);
-    Arrays.fill(used, 0);
-    current = -1;
-    nextSize = MIN_CHUNK;
-    liveBytes = 0;
-    heldBytes = 0;
   }
 
   /**
@@ -120,11 +106,6 @@ final class ByteChunks {
   /** Bytes reserved in a chunk: its records lie back to back from offset 0 up to this. */
   int used(int chunk) {
     return used[chunk];
-  }
-
-  /** Bytes of records not yet released. */
-  long liveBytes() {
-    return liveBytes;
   }
 
   /** Bytes of the chunks held, live or not. */

@@ -316,7 +316,7 @@ final class MemorySentRecords {
   }
 
   /** A first-in first-out queue of longs in one growing circular array. */
-  static final class LongRing {
+  private static final class LongRing {
     private long[] items = new long[16];
     private int head;
     private int size;

@@ -137,10 +137,15 @@ final class MessageSlots {
       return null;
     }
     Message m = messages.read(location);
-    messages.release(location);
+    vacate(index);
+    return m;
+  }
+
+  /** Lets go of a slot's message and leaves a hole. */
+  private void vacate(int index) {
+    messages.release(locations[index]);
     locations[index] = 0;
     holes++;
-    return m;
   }
 
   /** Removes the message with this key, if any, and compacts if sparse; returns whether it was here. */
@@ -149,9 +154,7 @@ final class MessageSlots {
     if (at < 0 || keys[at] != key || locations[at] == 0) {
       return false;
     }
-    messages.release(locations[at]);
-    locations[at] = 0;
-    holes++;
+    vacate(at);
     compactIfSparse();
     return true;
   }

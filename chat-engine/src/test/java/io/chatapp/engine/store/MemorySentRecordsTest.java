@@ -49,7 +49,7 @@ class MemorySentRecordsTest {
     records.putIfAbsent("alice", "a", at(1, 1));
     records.putIfAbsent("carol", "a", at(2, 1));
     records.deleteSender("alice");
-    assertEquals(2, records.entries(), "carol's map entry and queue node");
+    assertEquals(2, records.entries(), "carol's record, and alice's place in the order until a sweep passes it");
     assertEquals(1, records.deleteBefore(T.plusSeconds(2), 100));
     assertEquals(0, records.entries());
   }
