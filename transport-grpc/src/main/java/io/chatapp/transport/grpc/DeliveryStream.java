@@ -21,9 +21,10 @@ import java.util.function.Consumer;
  *
  * <p>Stored messages (a subscription from {@code afterSeq >= 0}) are caught up first by fetching
  * them a page at a time, and only while the stream is ready, so a backlog of any size reaches a
- * client that reads at its own pace. Once a page comes back short the engine subscription is
+ * client that reads at its own pace. Once a page comes back empty the engine subscription is
  * opened after the last message fetched; the engine then delivers the few stored since, and every
- * new one.
+ * new one. A short page is not the end: the engine also cuts a page by its bytes, so a page of
+ * large messages holds fewer than asked while thousands may follow.
  *
  * <p>A stream that asked for events ({@code include_events}) also carries the engine's live
  * events ({@link #onEvent}), each in a response of its own, in their place among the messages;
@@ -162,8 +163,6 @@ final class DeliveryStream implements MessageListener, OutboundBudget.Holder {
       drain();
       return;
     }
-    long cursor = first.get(first.size() - 1).seq();
-    boolean more = first.size() == catchUpPage;
     long bytes = DeliveryQueue.estimatedBytes(first);
     if (!budget.reserve(this, bytes)) {
       endWith(budgetSpent(), false);
@@ -172,11 +171,8 @@ final class DeliveryStream implements MessageListener, OutboundBudget.Holder {
     synchronized (lock) {
       buffer.addAll(first, bytes);
       maxBufferedSeen = Math.max(maxBufferedSeen, buffer.size());
-      catchUpAfterSeq = more ? cursor : NOT_CATCHING_UP;
+      catchUpAfterSeq = first.get(first.size() - 1).seq();
       started = true;
-    }
-    if (!more) {
-      subscribeAfter(cursor);
     }
     drain();
   }
@@ -214,7 +210,7 @@ final class DeliveryStream implements MessageListener, OutboundBudget.Holder {
       return;
     }
     long cursor = page.isEmpty() ? afterSeq : page.get(page.size() - 1).seq();
-    boolean more = page.size() == catchUpPage;
+    boolean more = !page.isEmpty();
     long bytes = DeliveryQueue.estimatedBytes(page);
     if (!budget.reserve(this, bytes)) {
       endWith(budgetSpent(), false);

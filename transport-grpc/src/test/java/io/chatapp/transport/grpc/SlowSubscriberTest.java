@@ -134,6 +134,28 @@ class SlowSubscriberTest {
     assertEquals(List.of(), bobHears.drainMessages(), "no duplicate");
   }
 
+  /**
+   * Messages large enough that the engine cuts a fetch page by its byte limit, below the page's
+   * count: such a page is not the end of the backlog (a Node client found the stream ended with
+   * RESOURCE_EXHAUSTED after 21 of 4,500 messages of 2,000 characters).
+   */
+  @Test
+  void backlogOfLargeMessagesIsDeliveredInFullThoughFetchPagesComeBackShort() throws Exception {
+    ChatClient alice = user("alice");
+    RecordingListener bobHears = new RecordingListener();
+    ChatClient bob = user("bob", bobHears);
+    int backlog = 10 * BUFFER_BOUND;
+    sendAll(alice, "bob", backlog, "y".repeat(4000));
+    bob.subscribe(0);
+    List<Message> got = bobHears.nextMessages(backlog);
+    for (int i = 0; i < backlog; i++) {
+      assertEquals(i + 1, got.get(i).seq(), "in order without gap");
+    }
+    alice.send("bob", "live", null);
+    assertEquals("live", bobHears.nextMessage().text(), "then live delivery");
+    assertEquals(List.of(), bobHears.drainMessages(), "no duplicate");
+  }
+
   private static void sendAll(ChatClient sender, String recipient, int count, String text) throws Exception {
     List<CompletableFuture<Message>> window = new ArrayList<>();
     for (int i = 0; i < count; i++) {
