@@ -8,7 +8,7 @@ const ALICE_TO_BOB = { ...ALICE_TO_BOB_V1, senderId: 1, recipientId: 2 };
 const SESSION = { token: 'tok123', username: 'alice', unreadCount: 2, lastReadSeq: 5 };
 const VERSION_2_ONLY = 'protocol version 2 is not supported; this server speaks version 1';
 const VERSION_7 = 'protocol version 7 is not supported; this server speaks versions 1 to 3';
-const NO_CAROL = 'no such user: carol';
+const NO_CAROL = 'no such user: "carol"';
 
 /** The record each example decodes to, by the example's name. */
 export const EXPECTED = {

@@ -67,7 +67,7 @@ class ProtocolDocumentTest {
     EXPECTED.put("hello-unsupported", new Frame.Hello(1, 7, List.of(7)));
     EXPECTED.put("no-common-version-error", new Frame.ErrorFrame(1, ErrorCode.INVALID_ARGUMENT,
         "protocol version 7 is not supported; this server speaks versions 1 to 3"));
-    EXPECTED.put("send-unknown-error-v2", new Frame.ErrorFrame(15, ErrorCode.NOT_FOUND, "no such user: carol",
+    EXPECTED.put("send-unknown-error-v2", new Frame.ErrorFrame(15, ErrorCode.NOT_FOUND, "no such user: \"carol\"",
         "NO_SUCH_USER", 0));
     EXPECTED.put("subscription-ended-v2", new Frame.SubscriptionEnded(9, ErrorCode.RESOURCE_EXHAUSTED,
         "subscriber fell behind", "SUBSCRIBER_TOO_SLOW", 0));
@@ -87,7 +87,7 @@ class ProtocolDocumentTest {
     EXPECTED.put("send", new Frame.Send(8, "bob", "hi", "c-1"));
     EXPECTED.put("send-message", new Frame.MessageResult(8, MESSAGE));
     EXPECTED.put("send-unknown", new Frame.Send(15, "carol", "yo", null));
-    EXPECTED.put("send-unknown-error", new Frame.ErrorFrame(15, ErrorCode.NOT_FOUND, "no such user: carol"));
+    EXPECTED.put("send-unknown-error", new Frame.ErrorFrame(15, ErrorCode.NOT_FOUND, "no such user: \"carol\""));
     EXPECTED.put("subscribe", new Frame.Subscribe(9, -1));
     EXPECTED.put("subscribe-ok", new Frame.Ok(9));
     EXPECTED.put("push-message", new Frame.MessagePush(9, MESSAGE));
