@@ -34,8 +34,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * One connection to a socket server, as the client core uses it, over a {@link ClientCarrier}
  * (a TCP socket, or a WebSocket). Callers on any thread queue requests, which a writer thread
  * sends, coalesced into few carrier writes, so no caller ever blocks in a network write; a caller
- * that finds the carrier idle and the server caught up writes its request itself instead, into
- * room the carrier surely has, saving the writer's wake-up at everyday rates; a reader
+ * that finds the carrier idle and every earlier request answered writes its request itself
+ * instead, into room the carrier surely has, saving the writer's wake-up at everyday rates, while
+ * requests pipelined behind unanswered ones wait for the writer and leave in one write; a reader
  * thread decodes answers and completes the matching futures, hands pushes of the current
  * subscription to its sink in batches, and sends PING when the connection has been quiet. While
  * delivery is paused the reader decodes nothing more (and so stops reading the carrier once its
@@ -84,7 +85,8 @@ final class SocketConnection implements Connection {
   private long queuedBytes; // guarded by writeLock; every byte queued so far
   private volatile String writeFailure; // a caller's write failed; the writer thread reports it
   // Where in the stream of queued bytes the server has read up to: it answers in request order,
-  // so an answer means it read every byte up to the end of its request. Written by the reader.
+  // so an answer means it read every byte up to the end of its request (a PING's PONG does not
+  // count; the next answer does). Written by the reader.
   private volatile long answeredUpTo;
   private final int directWriteBytes;
 
@@ -217,9 +219,11 @@ final class SocketConnection implements Connection {
 
   /**
    * Queues a frame for the writer thread, or writes it on this thread when the carrier is idle
-   * and the server has answered all but a few bytes sent before: the carrier then surely takes
-   * the frame at once (see {@link ClientCarrier#directWriteBytes}), and a send costs no wake-up of
-   * the writer thread. Any thread; never blocks on the network.
+   * and the server has answered every byte sent before: the carrier then surely takes the frame
+   * at once (see {@link ClientCarrier#directWriteBytes}), and a send costs no wake-up of the
+   * writer thread. A request behind unanswered ones waits for the writer, so a caller that
+   * pipelines many has them leave together in one write rather than one system call each. Any
+   * thread; never blocks on the network.
    *
    * @param call the call the frame asks for, or {@code null} for a frame of the connection's own
    */
@@ -252,7 +256,9 @@ final class SocketConnection implements Connection {
       if (call != null) {
         call.endOffset = queuedBytes;
       }
-      if (before == 0 && !carrierBusy && queuedBytes - answeredUpTo <= directWriteBytes) {
+      // With nothing queued before it, this frame is all that is pending.
+      if (before == 0 && !carrierBusy && answeredUpTo == queuedBytes - pending.size()
+          && pending.size() <= directWriteBytes) {
         direct = takePending();
       } else if (before == 0) {
         writeLock.notifyAll();
