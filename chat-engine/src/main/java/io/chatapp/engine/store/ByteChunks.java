@@ -1,6 +1,8 @@
 package io.chatapp.engine.store;
 
+import com.sun.management.HotSpotDiagnosticMXBean;
 import java.lang.invoke.MethodHandles;
+import java.lang.management.ManagementFactory;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -9,10 +11,10 @@ import java.util.Arrays;
 /**
  * Records of bytes packed into a few large byte arrays, so that what the in-memory store keeps
  * costs the garbage collector nothing per record: a chunk is one object without references, which
- * a young collection copies in one piece if at all (never, if it is half a G1 region or more:
- * such an array is allocated outside the young generation). Keeping the same data as objects, five to seven of them per message, made every young collection of a
- * server at 20,000 messages/s copy what the store had taken in since the last one (issue 15,
- * sixth round in docs/PERFORMANCE.md).
+ * a young collection copies in one piece if at all (never, once chunks have grown to
+ * {@link #MAX_CHUNK}). Keeping the same data as objects, five to seven of them per message, made
+ * every young collection of a server at 20,000 messages/s copy what the store had taken in since
+ * the last one (issue 15, sixth round in docs/PERFORMANCE.md).
  *
  * <p>A record is found by its location, a long: the chunk's index in the high half, the offset
  * in the low. A record never spans chunks. The owner says when a record's bytes are dead; a
@@ -21,10 +23,22 @@ import java.util.Arrays;
  * <p>Not thread-safe; its owner's lock guards it.
  */
 final class ByteChunks {
-  /** The first chunk's size; each next one is twice the last, up to {@link #MAX_CHUNK}. */
+  /**
+   * The first chunk's size; each next one is twice the last, but one that would be more than half
+   * of {@link #MAX_CHUNK} is {@code MAX_CHUNK} itself.
+   */
   static final int MIN_CHUNK = 4 << 10;
-  /** The largest chunk, but for a record larger than it, which gets a chunk of its own size. */
-  static final int MAX_CHUNK = 1 << 20;
+  /**
+   * The largest chunk, but for a record larger than it, which gets a chunk of its own size. Under
+   * G1 it fills one heap region: an array over half a region is allocated outside the young
+   * generation, so no young collection ever copies it, and one just under a region wastes none of
+   * the region it takes. (Chunks of 1 MiB, young in the 4 MiB regions of a 6 GiB heap, were copied
+   * by every young collection: 0.2-0.3 s pauses at 150,000 messages/s. Issue 15, eighth round.)
+   */
+  static final int MAX_CHUNK = largestChunk();
+  private static final int FALLBACK_MAX_CHUNK = 1 << 20;
+  /** Room for any array header, so that a chunk of a region's size less this fits in the region. */
+  private static final int ARRAY_HEADER_ROOM = 64;
 
   private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
   private static final VarHandle INTS = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
@@ -65,12 +79,33 @@ final class ByteChunks {
       used = Arrays.copyOf(used, index * 2);
     }
     int size = Math.max(nextSize, atLeast);
-    nextSize = Math.min(MAX_CHUNK, nextSize * 2);
+    nextSize = nextChunkSize(nextSize);
     chunks[index] = new byte[size];
     used[index] = 0;
     heldBytes += size;
     current = index;
     filled = 0;
+  }
+
+  /** Twice {@code size}, or {@link #MAX_CHUNK} if that would be over half of it. */
+  static int nextChunkSize(int size) {
+    return size > MAX_CHUNK / 4 ? MAX_CHUNK : size * 2;
+  }
+
+  /** One G1 region less room for the header if G1 collects this heap, else 1 MiB. */
+  static int largestChunk() {
+    try {
+      var diagnostics = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+      if (diagnostics != null && Boolean.parseBoolean(diagnostics.getVMOption("UseG1GC").getValue())) {
+        long region = Long.parseLong(diagnostics.getVMOption("G1HeapRegionSize").getValue());
+        if (region >= 1 << 20 && region <= 1 << 30) {
+          return (int) region - ARRAY_HEADER_ROOM;
+        }
+      }
+    } catch (RuntimeException | LinkageError e) {
+      // Not HotSpot, or no such option: the plain size does.
+    }
+    return FALLBACK_MAX_CHUNK;
   }
 
   /**
