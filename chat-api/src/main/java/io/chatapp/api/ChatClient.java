@@ -134,7 +134,8 @@ public interface ChatClient extends AutoCloseable {
   CompletableFuture<Long> ackAsync(long uptoSeq);
 
   /**
-   * Deletes messages from the caller's mailbox; see {@link ChatEngine#deleteMessages}.
+   * Deletes messages from the caller's view (its mailbox and its history); see
+   * {@link ChatEngine#deleteMessages}.
    *
    * @param messageIds the ids
    * @return how many were deleted

@@ -279,11 +279,13 @@ public interface ChatEngine extends AutoCloseable {
   long ack(String token, long uptoSeq);
 
   /**
-   * Deletes messages from the caller's own mailbox. Ids that are not in it are ignored.
+   * Deletes messages from the caller's view. A message in the caller's mailbox leaves it and the
+   * caller's history; a message the caller sent leaves the caller's history only (its recipient
+   * keeps it). Ids of messages the caller neither received nor sent are ignored.
    *
    * @param token the caller's session
    * @param messageIds the ids of the messages, at most {@value #MAX_FETCH_LIMIT}
-   * @return how many were deleted
+   * @return how many were deleted, of both kinds
    */
   int deleteMessages(String token, Collection<Long> messageIds);
 

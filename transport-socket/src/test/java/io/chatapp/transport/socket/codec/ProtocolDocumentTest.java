@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.chatapp.api.AccountInfo;
 import io.chatapp.api.AccountSettings;
 import io.chatapp.api.Carbon;
+import io.chatapp.api.ChatEngine;
 import io.chatapp.api.Conversation;
 import io.chatapp.api.HistoryEntry;
 import io.chatapp.api.MessageStatus;
@@ -177,6 +178,31 @@ class ProtocolDocumentTest {
   @Test
   void everyDocumentedFrameIsPinnedAndEveryPinnedFrameIsDocumented() {
     assertEquals(EXPECTED.keySet(), documented.keySet());
+  }
+
+  /** The table of field values says what the engine checks: its limits, not numbers of its own. */
+  @Test
+  void theFieldValuesTableGivesTheEnginesLimits() throws IOException {
+    String doc = document();
+    int start = doc.indexOf("<!-- field-values -->");
+    assertTrue(start >= 0, "no field-values table in PROTOCOL.md");
+    String table = doc.substring(start, doc.indexOf("\n\n", start));
+    for (String row : List.of(
+        "| `username` (CREATE_ACCOUNT) | 1 to " + ChatEngine.MAX_USERNAME_LENGTH + " characters",
+        "| `password` (CREATE_ACCOUNT) | " + ChatEngine.MIN_PASSWORD_LENGTH + " to " + ChatEngine.MAX_PASSWORD_LENGTH
+            + " characters",
+        "| `text` (SEND) | 1 to " + ChatEngine.MAX_TEXT_LENGTH + " characters |",
+        "| `clientMessageId` (SEND) | absent, or 1 to " + ChatEngine.MAX_CLIENT_MESSAGE_ID_LENGTH + " characters |",
+        "| `limit` (LIST_ACCOUNTS) | 1 to " + ChatEngine.MAX_LIST_LIMIT + ", or 0 for " + ChatEngine.DEFAULT_LIST_LIMIT
+            + " |",
+        "| `limit` (FETCH) | 1 to " + ChatEngine.MAX_FETCH_LIMIT + ", or 0 for " + ChatEngine.DEFAULT_FETCH_LIMIT + " |",
+        "| `limit` (LIST_CONVERSATIONS, HISTORY) | 1 to " + ChatEngine.MAX_HISTORY_LIMIT + ", or 0 for "
+            + ChatEngine.DEFAULT_HISTORY_LIMIT + " |",
+        "| `messageIds` (DELETE_MESSAGES) | at most " + ChatEngine.MAX_FETCH_LIMIT + " ids")) {
+      assertTrue(table.contains(row), "PROTOCOL.md's field values lack: " + row);
+    }
+    assertEquals(ChatEngine.MAX_HISTORY_LIMIT, ChatEngine.MAX_CONVERSATION_LIMIT, "one row for both");
+    assertEquals(ChatEngine.DEFAULT_HISTORY_LIMIT, ChatEngine.DEFAULT_CONVERSATION_LIMIT, "one row for both");
   }
 
   @Test
