@@ -320,13 +320,15 @@ public interface ChatEngine extends AutoCloseable {
    * of messages come back at once, as with {@link #fetch}.
    *
    * @param token the caller's session
-   * @param peer the other user's name, in any letter case; a deleted account's conversation is
-   *     reached by the id in {@link Conversation#peerId()} only through {@link #listConversations}
+   * @param peer the other user's name, in any letter case. The conversation with a deleted
+   *     account ({@link Conversation#peerDeleted()}) is read by its name too, while no new account
+   *     has taken the name: it is looked for among the caller's 1,000 newest conversations
    * @param beforeId return messages with an id below this, or 0 for the newest
    * @param limit most messages, 1 to {@value #MAX_HISTORY_LIMIT}, or 0 for
    *     {@value #DEFAULT_HISTORY_LIMIT}
    * @return the messages, newest first, possibly none
-   * @throws ChatException {@link ErrorCode#NOT_FOUND} if no account has that name
+   * @throws ChatException {@link ErrorCode#NOT_FOUND} if no account has that name and none of
+   *     those conversations is with a deleted account of that name
    */
   List<HistoryEntry> history(String token, String peer, long beforeId, int limit);
 

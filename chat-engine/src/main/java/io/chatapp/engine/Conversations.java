@@ -13,6 +13,7 @@ import io.chatapp.engine.store.StoredConversation;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.function.Function;
 
 /**
@@ -27,6 +28,12 @@ final class Conversations {
   // Page tokens of the conversation list are made for this "pattern", so that a directory token
   // is refused here and the other way round.
   private static final String TOKEN_SCOPE = "\u0000conversations";
+  /**
+   * How many of a user's newest conversations a history by the name of a deleted account looks
+   * through: a bound on what a request for an unknown name costs.
+   */
+  static final int DELETED_PEER_SCAN = 1000;
+  private static final int SCAN_PAGE = 200;
 
   private final ChatStore store;
   private final PageTokens pageTokens;
@@ -70,11 +77,17 @@ final class Conversations {
     return new Page<>(items, next);
   }
 
-  List<HistoryEntry> history(SessionState owner, StoredAccount peer, long beforeId, int limit) {
+  /**
+   * Reads a page of the history with a peer, who may be a deleted account.
+   *
+   * @param peerId the peer's account id
+   * @param peerKey the key of the peer's name, for the peer's marks
+   */
+  List<HistoryEntry> history(SessionState owner, long peerId, String peerKey, long beforeId, int limit) {
     int max = Rules.limit(limit, ChatEngine.DEFAULT_HISTORY_LIMIT, ChatEngine.MAX_HISTORY_LIMIT);
-    List<Message> messages = store.history(owner.accountId, peer.id(), beforeId == 0 ? Long.MAX_VALUE : beforeId, max);
+    List<Message> messages = store.history(owner.accountId, peerId, beforeId == 0 ? Long.MAX_VALUE : beforeId, max);
     Marks mine = marks(owner.userKey);
-    Marks theirs = peer.key().equals(owner.userKey) ? mine : marks(peer.key());
+    Marks theirs = peerKey.equals(owner.userKey) ? mine : marks(peerKey);
     List<HistoryEntry> page = new ArrayList<>(messages.size());
     long bytes = 0;
     for (Message m : messages) {
@@ -85,6 +98,32 @@ final class Conversations {
       page.add(entry(owner, m, mine, theirs));
     }
     return page;
+  }
+
+  /**
+   * Finds the deleted account that had a name among the owner's newest
+   * {@value #DELETED_PEER_SCAN} conversations, the newest first, so that its history can still be
+   * read by that name while no account has it. Call only when none has: any match is then a
+   * deleted account.
+   *
+   * @param peerKey the key of the name
+   * @return its account id, if one of those conversations is with it
+   */
+  OptionalLong deletedPeerNamed(SessionState owner, String peerKey) {
+    long before = Long.MAX_VALUE;
+    for (int scanned = 0; scanned < DELETED_PEER_SCAN; scanned += SCAN_PAGE) {
+      List<StoredConversation> rows = store.conversations(owner.accountId, before, SCAN_PAGE);
+      for (StoredConversation row : rows) {
+        if (StoredAccount.key(row.peerUsername()).equals(peerKey)) {
+          return OptionalLong.of(row.peerId());
+        }
+      }
+      if (rows.size() < SCAN_PAGE) {
+        break;
+      }
+      before = rows.get(rows.size() - 1).lastMessageId();
+    }
+    return OptionalLong.empty();
   }
 
   private HistoryEntry entry(SessionState owner, Message m, Marks mine, Marks theirs) {

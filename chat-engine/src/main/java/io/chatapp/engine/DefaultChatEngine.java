@@ -738,8 +738,17 @@ public final class DefaultChatEngine implements ChatEngine {
     if (beforeId < 0) {
       throw Rules.invalid("before_id must be 0 (the newest) or a message id, was " + beforeId);
     }
-    StoredAccount account = peerAccount(peer);
-    return conversations.history(session, account, beforeId, limit);
+    if (!Rules.isValidUsername(peer)) {
+      throw Rules.noSuchUser(peer);
+    }
+    String key = StoredAccount.key(peer);
+    Optional<StoredAccount> account = store.findAccount(key);
+    if (account.isPresent()) {
+      return conversations.history(session, account.get().id(), key, beforeId, limit);
+    }
+    // A deleted account's conversation stays in the list, so its name still reads it.
+    long deletedId = conversations.deletedPeerNamed(session, key).orElseThrow(() -> Rules.noSuchUser(peer));
+    return conversations.history(session, deletedId, key, beforeId, limit);
   }
 
   @Override

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.anyLong;
 import static org.mockito.ArgumentMatchers.argThat;
 import static org.mockito.ArgumentMatchers.eq;
 import static org.mockito.Mockito.doThrow;
@@ -67,6 +68,27 @@ class DefaultChatEngineTest {
   private static MessageListener subscriber() {
     return mock(MessageListener.class, withSettings().defaultAnswer(
         invocation -> invocation.getMethod().isDefault() ? invocation.callRealMethod() : null));
+  }
+
+  @Test
+  void aDeletedPeersHistoryIsFoundByNameAmongTheNewestThousandConversationsOnly() {
+    String alice = login("alice");
+    int peers = Conversations.DELETED_PEER_SCAN + 100;
+    String[] tokens = new String[peers];
+    for (int i = 0; i < peers; i++) {
+      tokens[i] = login("p" + i);
+      engine.send(tokens[i], "alice", "hello " + i, null); // p0's conversation ends up the oldest
+    }
+    engine.ack(alice, peers); // read, so that the deletions withdraw nothing
+    int within = peers - 250; // the 250th newest: past the first page the search reads
+    engine.deleteAccount(tokens[within], PASSWORD);
+    engine.deleteAccount(tokens[0], PASSWORD); // the 1,100th newest
+
+    assertEquals("hello " + within, engine.history(alice, "P" + within, 0, 0).get(0).message().text());
+    ChatException e = assertThrows(ChatException.class, () -> engine.history(alice, "p0", 0, 0));
+    assertEquals(ErrorCode.NOT_FOUND, e.code(), "beyond the conversations looked through");
+    // Pages of 200: two to find the first, five to give up on the second.
+    verify(store, times(2 + Conversations.DELETED_PEER_SCAN / 200)).conversations(anyLong(), anyLong(), eq(200));
   }
 
   @Test

@@ -320,6 +320,26 @@ public abstract class ConversationCases extends WireSemanticsCases {
   }
 
   @Test
+  void aDeletedPeersHistoryIsReadByItsNameUntilANewAccountTakesIt() throws Exception {
+    ChatClient alice = user("alice");
+    ChatClient bob = user("bob");
+    Message fromBob = bob.send("alice", "read before he left", null);
+    alice.ack(fromBob.seq());
+    Message toBob = alice.send("bob", "are you leaving?", null);
+    bob.deleteAccount(PASSWORD);
+
+    List<Long> ids = alice.history("Bob", 0, 0).stream().map(e -> e.message().id()).toList();
+    assertEquals(List.of(toBob.id(), fromBob.id()), ids, "the conversation the list shows as peerDeleted");
+    assertEquals(List.of(fromBob.id()),
+        alice.history("bob", toBob.id(), 0).stream().map(e -> e.message().id()).toList(), "paged like any other");
+    failsWith(ErrorCode.NOT_FOUND, () -> alice.history("carol", 0, 0));
+    failsWith(ErrorCode.NOT_FOUND, () -> alice.typing("bob"));
+
+    user("bob");
+    assertEquals(List.of(), alice.history("bob", 0, 0), "the name is the new bob's now");
+  }
+
+  @Test
   void aDeletionThatWithdrawsMessagesTellsTheRecipientLive() throws Exception {
     RecordingListener aliceHears = new RecordingListener();
     ChatClient alice = onlineUser("alice", aliceHears);
