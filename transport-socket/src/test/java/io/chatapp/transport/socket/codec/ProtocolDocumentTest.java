@@ -205,6 +205,32 @@ class ProtocolDocumentTest {
     assertEquals(ChatEngine.DEFAULT_HISTORY_LIMIT, ChatEngine.DEFAULT_CONVERSATION_LIMIT, "one row for both");
   }
 
+  /** Each reason ErrorCode's javadoc names for a code has its row in PROTOCOL.md, with that code. */
+  @Test
+  void theEngineReasonsTableListsEveryReasonOfErrorCode() throws IOException {
+    String doc = document();
+    int start = doc.indexOf("<!-- engine-reasons -->");
+    assertTrue(start >= 0, "no engine-reasons table in PROTOCOL.md");
+    String table = doc.substring(start, doc.indexOf("\n\n", start));
+    Path source = Stream.of("../chat-api", "chat-api").map(Path::of).filter(Files::isDirectory).findFirst()
+        .orElseThrow().resolve("src/main/java/io/chatapp/api/ErrorCode.java");
+    String javadoc = Files.readString(source, StandardCharsets.UTF_8);
+    Matcher constant = Pattern.compile("<p>Reasons: (.*?)\\*/\\s*(\\w+)\\(", Pattern.DOTALL).matcher(javadoc);
+    int reasons = 0;
+    while (constant.find()) {
+      ErrorCode code = ErrorCode.valueOf(constant.group(2));
+      Matcher reason = Pattern.compile("\\{@code ([A-Z_]+)}").matcher(constant.group(1));
+      while (reason.find()) {
+        if (!reason.group(1).equals(code.name())) {
+          reasons++;
+          assertTrue(table.contains("| `" + reason.group(1) + "` | " + code.name() + " |"),
+              "PROTOCOL.md's engine reasons lack " + reason.group(1) + " (" + code + ")");
+        }
+      }
+    }
+    assertTrue(reasons >= 15, "read " + reasons + " reasons from " + source);
+  }
+
   @Test
   void everyOpcodeHasADocumentedExample() {
     for (Opcode op : Opcode.values()) {
