@@ -175,6 +175,14 @@ class ProtocolDocumentTest {
     return Files.readString(doc, StandardCharsets.UTF_8);
   }
 
+  /** Returns the table of PROTOCOL.md after {@code <!-- name -->}, up to the next blank line. */
+  private static String markedTable(String name) throws IOException {
+    String doc = document();
+    int start = doc.indexOf("<!-- " + name + " -->");
+    assertTrue(start >= 0, "no " + name + " table in PROTOCOL.md");
+    return doc.substring(start, doc.indexOf("\n\n", start));
+  }
+
   @Test
   void everyDocumentedFrameIsPinnedAndEveryPinnedFrameIsDocumented() {
     assertEquals(EXPECTED.keySet(), documented.keySet());
@@ -183,10 +191,7 @@ class ProtocolDocumentTest {
   /** The table of field values says what the engine checks: its limits, not numbers of its own. */
   @Test
   void theFieldValuesTableGivesTheEnginesLimits() throws IOException {
-    String doc = document();
-    int start = doc.indexOf("<!-- field-values -->");
-    assertTrue(start >= 0, "no field-values table in PROTOCOL.md");
-    String table = doc.substring(start, doc.indexOf("\n\n", start));
+    String table = markedTable("field-values");
     for (String row : List.of(
         "| `username` (CREATE_ACCOUNT) | 1 to " + ChatEngine.MAX_USERNAME_LENGTH + " characters",
         "| `password` (CREATE_ACCOUNT) | " + ChatEngine.MIN_PASSWORD_LENGTH + " to " + ChatEngine.MAX_PASSWORD_LENGTH
@@ -208,10 +213,7 @@ class ProtocolDocumentTest {
   /** Each reason ErrorCode's javadoc names for a code has its row in PROTOCOL.md, with that code. */
   @Test
   void theEngineReasonsTableListsEveryReasonOfErrorCode() throws IOException {
-    String doc = document();
-    int start = doc.indexOf("<!-- engine-reasons -->");
-    assertTrue(start >= 0, "no engine-reasons table in PROTOCOL.md");
-    String table = doc.substring(start, doc.indexOf("\n\n", start));
+    String table = markedTable("engine-reasons");
     Path source = Stream.of("../chat-api", "chat-api").map(Path::of).filter(Files::isDirectory).findFirst()
         .orElseThrow().resolve("src/main/java/io/chatapp/api/ErrorCode.java");
     String javadoc = Files.readString(source, StandardCharsets.UTF_8);
