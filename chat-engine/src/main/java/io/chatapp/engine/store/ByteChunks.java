@@ -11,7 +11,7 @@ import java.util.Arrays;
 /**
  * Records of bytes packed into a few large byte arrays, so that what the in-memory store keeps
  * costs the garbage collector nothing per record: a chunk is one object without references, which
- * a young collection copies in one piece if at all (never, once chunks have grown to
+ * a young collection copies in one piece if at all (under G1 never, once chunks have grown to
  * {@link #MAX_CHUNK}). Keeping the same data as objects, five to seven of them per message, made
  * every young collection of a server at 20,000 messages/s copy what the store had taken in since
  * the last one (issue 15, sixth round in docs/PERFORMANCE.md).
@@ -33,7 +33,7 @@ final class ByteChunks {
    * G1 it fills one heap region: an array over half a region is allocated outside the young
    * generation, so no young collection ever copies it, and one just under a region wastes none of
    * the region it takes. (Chunks of 1 MiB, young in the 4 MiB regions of a 6 GiB heap, were copied
-   * by every young collection: 0.2-0.3 s pauses at 150,000 messages/s. Issue 15, eighth round.)
+   * by the young collections after they were filled: issue 15, eighth round.)
    */
   static final int MAX_CHUNK = largestChunk();
   private static final int FALLBACK_MAX_CHUNK = 1 << 20;
