@@ -738,11 +738,8 @@ public final class DefaultChatEngine implements ChatEngine {
     if (beforeId < 0) {
       throw Rules.invalid("before_id must be 0 (the newest) or a message id, was " + beforeId);
     }
-    if (!Rules.isValidUsername(peer)) {
-      throw Rules.noSuchUser(peer);
-    }
     String key = StoredAccount.key(peer);
-    Optional<StoredAccount> account = store.findAccount(key);
+    Optional<StoredAccount> account = findPeer(peer);
     if (account.isPresent()) {
       return conversations.history(session, account.get().id(), key, beforeId, limit);
     }
@@ -790,10 +787,15 @@ public final class DefaultChatEngine implements ChatEngine {
   }
 
   private StoredAccount peerAccount(String peer) {
+    return findPeer(peer).orElseThrow(() -> Rules.noSuchUser(peer));
+  }
+
+  /** The account that has a peer's name now; a name no account could have is NOT_FOUND at once. */
+  private Optional<StoredAccount> findPeer(String peer) {
     if (!Rules.isValidUsername(peer)) {
       throw Rules.noSuchUser(peer);
     }
-    return store.findAccount(StoredAccount.key(peer)).orElseThrow(() -> Rules.noSuchUser(peer));
+    return store.findAccount(StoredAccount.key(peer));
   }
 
   /**
