@@ -4,6 +4,7 @@ import io.chatapp.api.ChatClient;
 import io.chatapp.api.ChatClientListener;
 import io.chatapp.api.ChatEngine;
 import io.chatapp.testkit.ChatClientContract;
+import io.chatapp.testkit.SamePort;
 
 /** Runs the contract suite on {@link GrpcChatClient} over a real Netty server on loopback. */
 class GrpcChatClientContractTest extends ChatClientContract {
@@ -42,7 +43,7 @@ class GrpcChatClientContractTest extends ChatClientContract {
   protected void restartServer(Runnable whileStopped) throws Exception {
     server.close();
     whileStopped.run();
-    server = GrpcChatServer.builder(engine).host("127.0.0.1").port(port).build().start();
+    server = SamePort.restart(() -> GrpcChatServer.builder(engine).host("127.0.0.1").port(port).build().start());
   }
 
   @Override

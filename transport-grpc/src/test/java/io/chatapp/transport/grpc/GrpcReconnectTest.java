@@ -11,6 +11,7 @@ import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
 import io.chatapp.api.Message;
 import io.chatapp.engine.DefaultChatEngine;
+import io.chatapp.testkit.SamePort;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -159,7 +160,7 @@ class GrpcReconnectTest {
     server.close();
     assertEquals("disconnected UNAVAILABLE", aliceHears.nextEvent());
     assertEquals("disconnected UNAVAILABLE", bobHears.nextEvent());
-    server = GrpcChatServer.builder(engine).host("127.0.0.1").port(port).build().start();
+    server = SamePort.restart(() -> GrpcChatServer.builder(engine).host("127.0.0.1").port(port).build().start());
     assertEquals("reconnected", aliceHears.nextEvent());
     assertEquals("reconnected", bobHears.nextEvent());
 
@@ -204,7 +205,7 @@ class GrpcReconnectTest {
     for (int restart = 0; restart < 20; restart++) {
       server.close();
       assertEquals("disconnected UNAVAILABLE", bobHears.nextEvent());
-      server = GrpcChatServer.builder(engine).host("127.0.0.1").port(port).build().start();
+      server = SamePort.restart(() -> GrpcChatServer.builder(engine).host("127.0.0.1").port(port).build().start());
       long started = System.nanoTime();
       assertEquals("reconnected", bobHears.nextEvent()); // heard once the subscription is back
       resumeMillis.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
@@ -247,7 +248,7 @@ class GrpcReconnectTest {
     // A new engine without the old one's store: the token means nothing to it.
     ChatEngine forgetful = DefaultChatEngine.builder().passwordIterations(1000).build();
     try {
-      server = GrpcChatServer.builder(forgetful).host("127.0.0.1").port(port).build().start();
+      server = SamePort.restart(() -> GrpcChatServer.builder(forgetful).host("127.0.0.1").port(port).build().start());
       // Connected again, but the session is gone: no onReconnected, and no subscription.
       assertEquals("ended UNAUTHENTICATED", hears.nextEvent());
       assertEquals("session ended UNAUTHENTICATED", hears.nextEvent());
@@ -268,7 +269,7 @@ class GrpcReconnectTest {
     server.close();
     assertEquals("disconnected UNAVAILABLE", hears.nextEvent());
     engine.send(alice, "bob", "stored while bob was away", null);
-    server = GrpcChatServer.builder(engine).host("127.0.0.1").port(port).build().start();
+    server = SamePort.restart(() -> GrpcChatServer.builder(engine).host("127.0.0.1").port(port).build().start());
     assertEquals("reconnected", hears.nextEvent());
     awaitText(hears, "stored while bob was away");
   }
@@ -302,7 +303,7 @@ class GrpcReconnectTest {
     assertEquals("disconnected UNAVAILABLE", hears.nextEvent());
     var sent = alice.sendAsync("alice", "sent while away", null);
     var fetched = alice.fetchAsync(0, 10);
-    server = GrpcChatServer.builder(engine).host("127.0.0.1").port(port).build().start();
+    server = SamePort.restart(() -> GrpcChatServer.builder(engine).host("127.0.0.1").port(port).build().start());
     assertEquals("sent while away", sent.get(TIMEOUT_S, TimeUnit.SECONDS).text());
     assertEquals(List.of("sent while away"),
         fetched.get(TIMEOUT_S, TimeUnit.SECONDS).stream().map(Message::text).toList(), "executed in call order");

@@ -4,6 +4,7 @@ import io.chatapp.api.ChatClient;
 import io.chatapp.api.ChatClientListener;
 import io.chatapp.api.ChatEngine;
 import io.chatapp.testkit.ChatClientContract;
+import io.chatapp.testkit.SamePort;
 
 /** Runs the contract suite over a real loopback connection. */
 class SocketChatClientContractTest extends ChatClientContract {
@@ -41,12 +42,15 @@ class SocketChatClientContractTest extends ChatClientContract {
   }
 
   @Override
-  protected void restartServer(Runnable whileStopped) {
+  protected void restartServer(Runnable whileStopped) throws Exception {
     int port = server.port();
     server.close();
     whileStopped.run();
-    server = SocketChatServer.builder(engine).host("127.0.0.1").port(port).ioThreads(2).build();
-    server.start();
+    server = SamePort.restart(() -> {
+      SocketChatServer s = SocketChatServer.builder(engine).host("127.0.0.1").port(port).ioThreads(2).build();
+      s.start();
+      return s;
+    });
   }
 
   @Override

@@ -11,6 +11,7 @@ import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
 import io.chatapp.api.Message;
 import io.chatapp.testkit.RecordingListener;
+import io.chatapp.testkit.SamePort;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -58,9 +59,15 @@ class SocketChatClientReconnectTest {
   }
 
   private static SocketChatServer startServer(ChatEngine engine, int port) {
-    SocketChatServer s = SocketChatServer.builder(engine).host("127.0.0.1").port(port).ioThreads(1).build();
-    s.start();
-    return s;
+    try {
+      return SamePort.restart(() -> {
+        SocketChatServer s = SocketChatServer.builder(engine).host("127.0.0.1").port(port).ioThreads(1).build();
+        s.start();
+        return s;
+      });
+    } catch (Exception e) {
+      throw new IllegalStateException("no server on port " + port, e);
+    }
   }
 
   /** Restarts the server on the same port over the same engine. */

@@ -11,6 +11,7 @@ import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
 import io.chatapp.api.Message;
 import io.chatapp.testkit.RecordingListener;
+import io.chatapp.testkit.SamePort;
 import io.chatapp.transport.socket.codec.Frame;
 import io.chatapp.transport.socket.tls.TlsContexts;
 import java.net.InetSocketAddress;
@@ -151,9 +152,12 @@ class SocketTlsTest {
       assertEquals("before", hears.nextMessage().text());
       server.close();
       hears.nextDisconnect();
-      server = SocketChatServer.builder(engine).host("127.0.0.1").port(port).ioThreads(1)
-          .tls(serverCert.certPem(), serverCert.keyPem()).build();
-      server.start();
+      server = SamePort.restart(() -> {
+        SocketChatServer s = SocketChatServer.builder(engine).host("127.0.0.1").port(port).ioThreads(1)
+            .tls(serverCert.certPem(), serverCert.keyPem()).build();
+        s.start();
+        return s;
+      });
       hears.nextReconnect();
       c.send("frank", "after", null);
       assertEquals("after", hears.nextMessage().text());

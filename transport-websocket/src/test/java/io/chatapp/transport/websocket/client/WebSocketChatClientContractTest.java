@@ -4,6 +4,7 @@ import io.chatapp.api.ChatClient;
 import io.chatapp.api.ChatClientListener;
 import io.chatapp.api.ChatEngine;
 import io.chatapp.testkit.ChatClientContract;
+import io.chatapp.testkit.SamePort;
 import io.chatapp.transport.websocket.WebSocketChatClient;
 import io.chatapp.transport.websocket.WebSocketChatServer;
 
@@ -15,10 +16,16 @@ class WebSocketChatClientContractTest extends ChatClientContract {
   private WebSocketChatServer second;
 
   private static WebSocketChatServer serve(ChatEngine engine, int port) {
-    WebSocketChatServer s = WebSocketChatServer.builder(engine).host("127.0.0.1").port(port)
-        .frames(b -> b.ioThreads(2)).build();
-    s.start();
-    return s;
+    try {
+      return SamePort.restart(() -> {
+        WebSocketChatServer s = WebSocketChatServer.builder(engine).host("127.0.0.1").port(port)
+            .frames(b -> b.ioThreads(2)).build();
+        s.start();
+        return s;
+      });
+    } catch (Exception e) {
+      throw new IllegalStateException("no server on port " + port, e);
+    }
   }
 
   @Override
