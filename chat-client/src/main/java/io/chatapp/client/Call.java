@@ -17,7 +17,7 @@ final class Call<T> {
   final long number;
   final Request<T> request;
   final long deadlineNanos;
-  final CompletableFuture<T> result = new CompletableFuture<>();
+  final CompletableFuture<T> result = new ClientFuture<>();
   /** Completes once the request was handed to a connection (or the call ended without it). */
   final CompletableFuture<Void> handedOver = new CompletableFuture<>();
   volatile CompletableFuture<T> inFlight;

@@ -9,6 +9,7 @@ import io.chatapp.client.spi.FailoverConnector;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executor;
 import java.util.function.Function;
 import java.util.stream.Stream;
 
@@ -51,6 +52,7 @@ public abstract class ClientBuilder<B extends ClientBuilder<B, C>, C extends Cha
   private Duration maxBackoff;
   private Boolean waitForConnection;
   private Integer listenerQueueMessages;
+  private Executor callbackExecutor;
   private final List<ServerAddress> failoverServers = new ArrayList<>();
 
   /** For subclasses. */
@@ -240,6 +242,40 @@ public abstract class ClientBuilder<B extends ClientBuilder<B, C>, C extends Cha
   }
 
   /**
+   * Sets where the listener runs and where answers complete, instead of the client's own threads
+   * ({@code chatapp-client-listener}, and gRPC's {@code chatapp-grpc-answers}). The listener
+   * still hears one event at a time, in order: the client hands the executor an event only after
+   * the one before it has returned. The socket and WebSocket clients complete answers on their
+   * connection's reader thread whatever is set here; the gRPC client completes them on this
+   * executor.
+   *
+   * <p>{@code Runnable::run} runs the listener, and gRPC's answers, on the transport's thread that
+   * read them. No thread is woken per message: at everyday rates that takes a third off the
+   * client's CPU per message and most of a message's median latency
+   * ({@code docs/PERFORMANCE.md}). The price: nothing run there may block. While the listener
+   * or a callback chained to an answer runs, the connection reads nothing (on gRPC, neither does
+   * any other connection on the same event loop). A blocking call of a client made from a
+   * callback run there would wait for an answer only that thread can read, so it fails at once
+   * with {@link IllegalStateException}: call the {@code ...Async} methods there, or hand the work
+   * to a thread of your own. Default: the client's own threads, on which the listener may block
+   * (pushes then wait, up to the {@linkplain #listenerQueue listener queue}).
+   *
+   * @param executor runs the listener and completes answers; {@code Runnable::run} for the
+   *     transport's own thread
+   * @return this builder
+   * @throws IllegalArgumentException if {@code null}
+   * @throws IllegalStateException if set before
+   */
+  public final B callbackExecutor(Executor executor) {
+    once(this.callbackExecutor, "callbackExecutor");
+    if (executor == null) {
+      throw new IllegalArgumentException("callbackExecutor must not be null; leave it unset for the client's own threads");
+    }
+    this.callbackExecutor = executor;
+    return self();
+  }
+
+  /**
    * Connects, completes the handshake, and returns the connected client.
    *
    * @return the client
@@ -324,7 +360,8 @@ public abstract class ClientBuilder<B extends ClientBuilder<B, C>, C extends Cha
         initialBackoff != null ? initialBackoff : DEFAULT_INITIAL_BACKOFF,
         maxBackoff != null ? maxBackoff : DEFAULT_MAX_BACKOFF,
         waitForConnection != null && waitForConnection,
-        listenerQueueMessages != null ? listenerQueueMessages : DEFAULT_LISTENER_QUEUE_MESSAGES);
+        listenerQueueMessages != null ? listenerQueueMessages : DEFAULT_LISTENER_QUEUE_MESSAGES,
+        callbackExecutor);
   }
 
   /**

@@ -3,6 +3,7 @@ package io.chatapp.client;
 import io.chatapp.api.ChatClientListener;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.Executor;
 
 /**
  * The settings the client core uses, as {@link ClientBuilder} checked them. How a connection is
@@ -19,6 +20,9 @@ import java.util.Objects;
  *     {@link io.chatapp.api.ChatClient#sendAsync}
  * @param listenerQueueMessages how many pushed messages may wait for the listener before the
  *     client stops reading pushes from the server
+ * @param callbackExecutor where the listener runs (one event at a time) and where the
+ *     transport completes answers, or {@code null} for threads of the client's own; see
+ *     {@link ClientBuilder#callbackExecutor}
  */
 public record ClientSettings(
     ChatClientListener listener,
@@ -27,7 +31,8 @@ public record ClientSettings(
     Duration initialBackoff,
     Duration maxBackoff,
     boolean waitForConnection,
-    int listenerQueueMessages) {
+    int listenerQueueMessages,
+    Executor callbackExecutor) {
   /** Checks the references. */
   public ClientSettings {
     Objects.requireNonNull(listener, "listener");

@@ -115,7 +115,8 @@ public class CoreChatClient implements ChatClient {
     this.callTimeoutNanos = settings.callTimeout().toNanos();
     this.backoff = new Backoff(settings.initialBackoff().toMillis(), settings.maxBackoff().toMillis(),
         () -> ThreadLocalRandom.current().nextDouble());
-    this.dispatch = new ListenerDispatch(settings.listener(), settings.listenerQueueMessages(), peer);
+    this.dispatch = new ListenerDispatch(settings.listener(), settings.listenerQueueMessages(), peer,
+        settings.callbackExecutor());
     this.timer = new ScheduledThreadPoolExecutor(1, r -> daemon(r, "chatapp-client-timer " + peer));
     timer.setKeepAliveTime(30, TimeUnit.SECONDS);
     timer.allowCoreThreadTimeOut(true);

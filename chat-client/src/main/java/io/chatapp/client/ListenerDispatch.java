@@ -5,10 +5,12 @@ import io.chatapp.api.ChatEvent;
 import io.chatapp.api.ChatException;
 import io.chatapp.api.Message;
 import io.chatapp.client.spi.Connection;
+import io.chatapp.client.spi.InlineCallbacks;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -17,9 +19,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Calls the application's listener on one thread of its own ({@code chatapp-client-listener}),
- * one event at a time, in the order the events were handed in, across every connection a client
- * makes; and pushes back on the connection when the listener falls behind.
+ * Calls the application's listener on one thread of its own ({@code chatapp-client-listener}), or
+ * on the application's {@linkplain ClientBuilder#callbackExecutor callback executor}, one event at
+ * a time, in the order the events were handed in, across every connection a client makes; and
+ * pushes back on the connection when the listener falls behind.
  *
  * <p>Backpressure: pushed messages waiting for the listener are counted. When the count reaches
  * the capacity the connection is told to {@linkplain Connection#pauseDelivery pause} (the socket
@@ -31,7 +34,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * above the last one delivered on that subscription: a resubscription after a reconnect repeats
  * what was on its way, and an unsubscribe drops what still waits.
  *
- * <p>Thread-safe: any thread hands events in; the listener runs on the listener thread only.
+ * <p>Thread-safe: any thread hands events in; the listener runs on the listener thread only, or
+ * on the callback executor's threads (with a direct executor, on the thread that hands the event
+ * in, or on the one delivering already).
  */
 final class ListenerDispatch {
   private static final Logger LOG = System.getLogger(ListenerDispatch.class.getName());
@@ -39,7 +44,8 @@ final class ListenerDispatch {
   private static final int LOG_EVERY = 1000;
 
   private final ChatClientListener listener;
-  private final ThreadPoolExecutor thread;
+  private final ThreadPoolExecutor thread; // null with a callback executor
+  private final SerialExecutor serial; // null without
   private final int capacity;
   private final AtomicInteger waiting = new AtomicInteger();
   private final AtomicLong failures = new AtomicLong();
@@ -49,9 +55,19 @@ final class ListenerDispatch {
   private Connection target; // guarded by flow: where pause and resume go
   private volatile boolean closed;
 
-  ListenerDispatch(ChatClientListener listener, int capacity, String peer) {
+  /**
+   * @param callbacks the application's executor for the listener, or {@code null} for a thread
+   *     of the dispatch's own
+   */
+  ListenerDispatch(ChatClientListener listener, int capacity, String peer, Executor callbacks) {
     this.listener = listener;
     this.capacity = capacity;
+    if (callbacks != null) {
+      this.thread = null;
+      this.serial = new SerialExecutor(InlineCallbacks.marking(callbacks));
+      return;
+    }
+    this.serial = null;
     this.thread = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
       Thread t = new Thread(r, "chatapp-client-listener " + peer);
       t.setDaemon(true);
@@ -158,11 +174,14 @@ final class ListenerDispatch {
   /** Delivers nothing more; lets the thread end. Idempotent. */
   void shutdown() {
     closed = true;
-    thread.shutdown();
+    if (thread != null) {
+      thread.shutdown();
+    }
   }
 
+  /** Waits until the listener thread ended, or with a callback executor until no event runs or waits. */
   boolean awaitTermination(long millis) throws InterruptedException {
-    return thread.awaitTermination(millis, TimeUnit.MILLISECONDS);
+    return thread != null ? thread.awaitTermination(millis, TimeUnit.MILLISECONDS) : serial.awaitIdle(millis);
   }
 
   private void pauseIfFull() {
@@ -196,7 +215,7 @@ final class ListenerDispatch {
       return false;
     }
     try {
-      thread.execute(() -> {
+      (thread != null ? thread : serial).execute(() -> {
         if (!closed) {
           event.run();
         }

@@ -15,16 +15,24 @@ import io.chatapp.api.Message;
 import io.chatapp.api.Session;
 import io.chatapp.client.FakeConnector.FakeConnection;
 import io.chatapp.client.FakeConnector.Handed;
+import io.chatapp.client.spi.PushSink;
 import io.chatapp.client.spi.Request;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -40,8 +48,12 @@ class CoreChatClientTest {
   }
 
   private CoreChatClient client(ChatClientListener listener, Duration callTimeout, int queue) {
+    return client(listener, callTimeout, queue, null);
+  }
+
+  private CoreChatClient client(ChatClientListener listener, Duration callTimeout, int queue, Executor callbacks) {
     ClientSettings settings = new ClientSettings(listener, callTimeout, true,
-        Duration.ofMillis(1), Duration.ofMillis(5), false, queue);
+        Duration.ofMillis(1), Duration.ofMillis(5), false, queue, callbacks);
     CoreChatClient c = new CoreChatClient(settings, transport, true) {};
     clients.add(c);
     return c;
@@ -160,11 +172,7 @@ class CoreChatClientTest {
       }
     }, Duration.ofSeconds(10), 8);
     FakeConnection conn = transport.nextOpened();
-    CompletableFuture<Void> sub = c.subscribeAsync(0);
-    Handed subscribe = transport.next();
-    subscribe.answer().complete(null);
-    sub.get(5, TimeUnit.SECONDS);
-    var sink = ((Request.Subscribe) subscribe.request()).sink();
+    var sink = subscribed(c);
     for (long seq = 1; seq <= 8; seq++) {
       sink.onMessages(List.of(message(seq)));
     }
@@ -175,6 +183,65 @@ class CoreChatClientTest {
       assertEquals(seq, heard.poll(5, TimeUnit.SECONDS));
     }
     assertEquals(1, conn.resumes.get(), "resumed once drained");
+  }
+
+  @Test
+  void theApplicationsCallbackExecutorRunsTheListenerOneEventAtATimeInOrder() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(4, r -> new Thread(r, "app-pool"));
+    try {
+      AtomicInteger inListener = new AtomicInteger();
+      AtomicBoolean overlapped = new AtomicBoolean();
+      Set<String> threads = ConcurrentHashMap.newKeySet();
+      BlockingQueue<Long> heard = new LinkedBlockingQueue<>();
+      CoreChatClient c = client(new ChatClientListener() {
+        @Override
+        public void onMessage(Message m) {
+          if (inListener.incrementAndGet() != 1) {
+            overlapped.set(true);
+          }
+          threads.add(Thread.currentThread().getName());
+          heard.add(m.seq());
+          inListener.decrementAndGet();
+        }
+      }, Duration.ofSeconds(10), 64, pool);
+      var sink = subscribed(c);
+      int n = 3_000;
+      for (long seq = 1; seq <= n; seq++) {
+        sink.onMessages(List.of(message(seq)));
+      }
+      for (long seq = 1; seq <= n; seq++) {
+        assertEquals(seq, heard.poll(5, TimeUnit.SECONDS));
+      }
+      assertFalse(overlapped.get(), "the listener was called twice at once");
+      assertEquals(Set.of("app-pool"), threads);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void aDirectCallbackExecutorRunsTheListenerOnTheThreadThatHandsThePushIn() throws Exception {
+    List<String> heard = new ArrayList<>();
+    CoreChatClient c = client(new ChatClientListener() {
+      @Override
+      public void onMessage(Message m) {
+        heard.add(m.seq() + " on " + Thread.currentThread().getName());
+      }
+    }, Duration.ofSeconds(10), 8, Runnable::run);
+    var sink = subscribed(c);
+    String me = Thread.currentThread().getName();
+    sink.onMessages(List.of(message(1), message(2)));
+    assertEquals(List.of("1 on " + me, "2 on " + me), heard, "heard before the push returned");
+    assertEquals(0, transport.nextOpened().pauses.get(), "nothing waits, so nothing pauses");
+  }
+
+  /** Subscribes {@code c} on the fake transport and returns where its pushes go in. */
+  private PushSink subscribed(CoreChatClient c) throws Exception {
+    CompletableFuture<Void> sub = c.subscribeAsync(0);
+    Handed subscribe = transport.next();
+    subscribe.answer().complete(null);
+    sub.get(5, TimeUnit.SECONDS);
+    return ((Request.Subscribe) subscribe.request()).sink();
   }
 
   @Test
@@ -308,7 +375,7 @@ class CoreChatClientTest {
   void aLazyClientConnectsInTheBackground() throws Exception {
     transport.refuse.set(true);
     ClientSettings settings = new ClientSettings(new ChatClientListener() {}, Duration.ofSeconds(10), true,
-        Duration.ofMillis(1), Duration.ofMillis(5), true, 16);
+        Duration.ofMillis(1), Duration.ofMillis(5), true, 16, null);
     CoreChatClient c = new CoreChatClient(settings, transport, false) {};
     clients.add(c);
     assertFalse(c.isConnected());

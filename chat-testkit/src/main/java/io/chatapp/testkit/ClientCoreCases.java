@@ -1,6 +1,7 @@
 package io.chatapp.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -17,11 +18,15 @@ import io.chatapp.client.CoreChatClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -66,6 +71,7 @@ public abstract class ClientCoreCases extends HostileClientCases {
 
   @Test
   void aListenerThatBlocksDoesNotHoldUpTheClientsCalls() throws Exception {
+    Assumptions.assumeTrue(listenerMayBlock(), "this suite's listeners run where they must not block");
     CountDownLatch release = new CountDownLatch(1);
     CountDownLatch blocked = new CountDownLatch(1);
     ChatClient bob = onlineUser("bob", new RecordingListener() {
@@ -93,7 +99,74 @@ public abstract class ClientCoreCases extends HostileClientCases {
   }
 
   @Test
+  void aListenerOnTheTransportsThreadHearsEveryPushInOrderAndNoClientThreadIsWoken() throws Exception {
+    Assumptions.assumeFalse(listenerMayBlock(), "this suite's listeners run on the client's own threads");
+    Set<String> listenerThreads = ConcurrentHashMap.newKeySet();
+    RecordingListener heard = new RecordingListener() {
+      @Override
+      public void onMessage(Message message) {
+        listenerThreads.add(Thread.currentThread().getName());
+        super.onMessage(message);
+      }
+    };
+    onlineUser("bob", heard);
+    ChatClient alice = user("alice");
+    Set<String> answerThreads = ConcurrentHashMap.newKeySet();
+    int n = 200;
+    List<CompletableFuture<Message>> sends = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      CompletableFuture<Message> send = alice.sendAsync("bob", "m" + i, null);
+      send.whenComplete((m, e) -> answerThreads.add(Thread.currentThread().getName()));
+      sends.add(send);
+    }
+    for (CompletableFuture<Message> send : sends) {
+      send.get(RecordingListener.TIMEOUT_MS, TimeUnit.MILLISECONDS);
+    }
+    List<Message> got = heard.nextMessages(n);
+    for (int i = 0; i < n; i++) {
+      assertEquals("m" + i, got.get(i).text());
+    }
+    // The client's own listener and answer threads were never used (a dependent added after its
+    // future completed runs on the test's thread, which is fine).
+    for (String t : listenerThreads) {
+      assertFalse(t.startsWith("chatapp-client-listener"), "the listener ran on " + t);
+    }
+    for (String t : answerThreads) {
+      assertFalse(t.startsWith("chatapp-grpc-answers"), "an answer completed on " + t);
+    }
+  }
+
+  @Test
+  void aBlockingCallFromAListenerOnTheTransportsThreadFailsAtOnceAndItsAsyncFormWorks() throws Exception {
+    Assumptions.assumeFalse(listenerMayBlock(), "this suite's listeners run on the client's own threads");
+    BlockingQueue<Object> outcomes = new LinkedBlockingQueue<>();
+    AtomicReference<ChatClient> bob = new AtomicReference<>();
+    bob.set(onlineUser("bob", new RecordingListener() {
+      @Override
+      public void onMessage(Message message) {
+        try {
+          outcomes.add(bob.get().fetch(0, 10));
+        } catch (RuntimeException e) {
+          outcomes.add(e);
+        }
+        bob.get().sendAsync("alice", "re: " + message.text(), null)
+            .whenComplete((sent, e) -> outcomes.add(e == null ? sent : e));
+      }
+    }));
+    ChatClient alice = user("alice");
+    alice.send("bob", "hi", null);
+    Object blocking = outcomes.poll(RecordingListener.TIMEOUT_MS, TimeUnit.MILLISECONDS);
+    IllegalStateException refused = assertInstanceOf(IllegalStateException.class, blocking,
+        "a blocking call on the thread that reads its answer must fail at once, not wait out its deadline");
+    assertTrue(refused.getMessage().contains("Async"), refused.getMessage());
+    Message reply = assertInstanceOf(Message.class, outcomes.poll(RecordingListener.TIMEOUT_MS, TimeUnit.MILLISECONDS));
+    assertEquals("re: hi", reply.text());
+    assertEquals("re: hi", alice.fetch(0, 10).get(0).text());
+  }
+
+  @Test
   void aListenerThatNeverReturnsHoldsABoundedBacklogAndLosesNothing() throws Exception {
+    Assumptions.assumeTrue(listenerMayBlock(), "this suite's listeners run where they must not block");
     CountDownLatch release = new CountDownLatch(1);
     BlockingQueue<Message> heard = new LinkedBlockingQueue<>();
     BlockingQueue<ChatException> ended = new LinkedBlockingQueue<>();

@@ -84,6 +84,16 @@ public abstract class ContractFixture {
   }
 
   /**
+   * Tells whether the clients {@link #connect} makes run their listener where it may block: on a
+   * thread of the client's own, as by default. A suite whose clients run it on the transport's
+   * thread ({@code callbackExecutor(Runnable::run)}) says {@code false}, and the cases of a
+   * blocking listener are skipped: there a listener must not block.
+   */
+  protected boolean listenerMayBlock() {
+    return true;
+  }
+
+  /**
    * Connects a new client that knows two servers over this test's engine: the one
    * {@link #startServer} started, first, and a second one, started now if it is not running yet,
    * as its {@linkplain io.chatapp.client.ClientBuilder#failoverServer failover server}; for a

@@ -30,6 +30,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -130,6 +131,11 @@ public final class ChatBench implements Callable<Integer> {
       + "(EngineBuilder.liveReceipts(false)), to measure what the receipt pushes cost.")
   boolean noLiveReceipts;
 
+  @Option(names = "--callbacks", description = "Where the clients' listeners run and gRPC's answers complete: own "
+      + "(the client's own threads, the default) or direct (the transport's thread that read them, "
+      + "ClientBuilder.callbackExecutor(Runnable::run)).")
+  String callbacks = "own";
+
   @Option(names = "--count-bytes", description = "Route clients through a byte-counting loopback relay.")
   boolean countBytes;
 
@@ -211,7 +217,8 @@ public final class ChatBench implements Callable<Integer> {
         ? new ByteCountingRelay(new InetSocketAddress(server.host, server.port)) : null;
     try {
       LoadRun.Connector connector = relay == null ? server.connector
-          : listener -> Transport.valueOf(t.toUpperCase(Locale.ROOT)).connect("127.0.0.1", relay.port(), listener);
+          : listener -> Transport.valueOf(t.toUpperCase(Locale.ROOT)).connect("127.0.0.1", relay.port(), listener,
+              callbackExecutor());
       LoadRun.Settings settings = new LoadRun.Settings(clients, Duration.ofSeconds(durationSeconds),
           Duration.ofSeconds(warmupSeconds), size, window, rate, pairs, seed);
       System.out.printf("chatapp-bench: %s over %s, %s store, %d clients, %d-byte messages, %s, %ds + %ds warm-up, seed %d%n",
@@ -245,6 +252,7 @@ public final class ChatBench implements Callable<Integer> {
       out.put("clients", clients);
       out.put("size", size);
       out.put("window", rate > 0 ? 0 : window);
+      out.put("callbacks", callbacks);
       out.put("offeredPerSec", rate);
       out.put("durationS", durationSeconds);
       out.put("seed", seed);
@@ -436,7 +444,8 @@ public final class ChatBench implements Callable<Integer> {
       Transport chosen = Transport.valueOf(name.toUpperCase(Locale.ROOT));
       System.out.println(name + ":");
       results.add(ReconnectBench.run(name, (ports, listener) -> chosen.connect("127.0.0.1", ports.get(0),
-          ports.stream().skip(1).map(p -> new ServerAddress("127.0.0.1", p)).toList(), listener, null), settings,
+          ports.stream().skip(1).map(p -> new ServerAddress("127.0.0.1", p)).toList(), listener, null,
+          callbackExecutor()), settings,
           System.out::println));
     }
     ReconnectBench.print(results, System.out);
@@ -625,7 +634,9 @@ public final class ChatBench implements Callable<Integer> {
     }
     // Client i on node i mod N: LoadRun connects its clients in index order, one at a time.
     AtomicInteger next = new AtomicInteger();
-    server.connector = listener -> chosen.connect(host, ports.get(next.getAndIncrement() % ports.size()), listener);
+    Executor callbacks = callbackExecutor();
+    server.connector = listener -> chosen.connect(host, ports.get(next.getAndIncrement() % ports.size()), listener,
+        callbacks);
     return server;
   }
 
@@ -664,6 +675,16 @@ public final class ChatBench implements Callable<Integer> {
         .loginThrottle(1000, Duration.ofSeconds(1), Duration.ofSeconds(1))
         .liveReceipts(liveReceipts)
         .build();
+  }
+
+  /** The clients' callback executor of --callbacks: null for the client's own threads. */
+  private Executor callbackExecutor() {
+    return switch (callbacks) {
+      case "own" -> null;
+      case "direct" -> Runnable::run;
+      default -> throw new CommandLine.ParameterException(new CommandLine(this),
+          "--callbacks must be own or direct, was " + callbacks);
+    };
   }
 
   private static boolean isLoopback(String host) {

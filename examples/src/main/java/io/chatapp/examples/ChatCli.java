@@ -294,7 +294,7 @@ public final class ChatCli implements Callable<Integer> {
   private ChatClient connect(int serverPort, Consumer<String> print) {
     forward.print = print;
     try {
-      return transport.connect(host, serverPort, failoverServers, forward, tlsCa);
+      return transport.connect(host, serverPort, failoverServers, forward, tlsCa, null);
     } catch (ChatException e) {
       print.accept("Cannot connect to " + host + ":" + serverPort + " over " + transport.name().toLowerCase(Locale.ROOT)
           + ": " + e.getMessage());

@@ -13,6 +13,7 @@ import io.chatapp.transport.websocket.WebSocketChatClient;
 import io.chatapp.transport.websocket.WebSocketChatServer;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.Executor;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
@@ -26,12 +27,12 @@ enum Transport {
   SOCKET(7070) {
     @Override
     ChatClient connect(String host, int port, List<ServerAddress> failover, ChatClientListener listener,
-        Path trustedCaPem) {
+        Path trustedCaPem, Executor callbacks) {
       SocketChatClient.Builder builder = SocketChatClient.builder();
       if (trustedCaPem != null) {
         builder.trustedCertificates(trustedCaPem);
       }
-      return withCommonSettings(builder, host, port, failover, listener);
+      return withCommonSettings(builder, host, port, failover, listener, callbacks);
     }
 
     @Override
@@ -50,12 +51,12 @@ enum Transport {
   GRPC(7071) {
     @Override
     ChatClient connect(String host, int port, List<ServerAddress> failover, ChatClientListener listener,
-        Path trustedCaPem) {
+        Path trustedCaPem, Executor callbacks) {
       GrpcChatClient.Builder builder = GrpcChatClient.builder();
       if (trustedCaPem != null) {
         builder.trustedCertificates(trustedCaPem);
       }
-      return withCommonSettings(builder, host, port, failover, listener);
+      return withCommonSettings(builder, host, port, failover, listener, callbacks);
     }
 
     @Override
@@ -78,12 +79,12 @@ enum Transport {
   WEBSOCKET(8080) {
     @Override
     ChatClient connect(String host, int port, List<ServerAddress> failover, ChatClientListener listener,
-        Path trustedCaPem) {
+        Path trustedCaPem, Executor callbacks) {
       WebSocketChatClient.Builder builder = WebSocketChatClient.builder();
       if (trustedCaPem != null) {
         builder.trustedCertificates(trustedCaPem);
       }
-      return withCommonSettings(builder, host, port, failover, listener);
+      return withCommonSettings(builder, host, port, failover, listener, callbacks);
     }
 
     @Override
@@ -123,26 +124,38 @@ enum Transport {
 
   /** The settings every transport's client shares come from {@link ClientBuilder}: one place. */
   private static <B extends ClientBuilder<B, ?>> ChatClient withCommonSettings(B builder, String host, int port,
-      List<ServerAddress> failover, ChatClientListener listener) {
+      List<ServerAddress> failover, ChatClientListener listener, Executor callbacks) {
     builder.host(host).port(port);
     failover.forEach(server -> builder.failoverServer(server.host(), server.port()));
     if (listener != null) {
       builder.listener(listener);
+    }
+    if (callbacks != null) {
+      builder.callbackExecutor(callbacks);
     }
     return builder.build();
   }
 
   /** Connects a plain-TCP client over this transport. */
   ChatClient connect(String host, int port, ChatClientListener listener) {
-    return connect(host, port, List.of(), listener, null);
+    return connect(host, port, listener, null);
+  }
+
+  /**
+   * Connects a plain-TCP client over this transport whose listener runs on {@code callbacks}
+   * ({@link ClientBuilder#callbackExecutor}), or on the client's own thread if it is null.
+   */
+  ChatClient connect(String host, int port, ChatClientListener listener, Executor callbacks) {
+    return connect(host, port, List.of(), listener, null, callbacks);
   }
 
   /**
    * Connects a client over this transport to {@code host:port}, failing over to the servers of
-   * {@code failover} in order, with TLS trusting {@code trustedCaPem} unless it is null.
+   * {@code failover} in order, with TLS trusting {@code trustedCaPem} unless it is null, and its
+   * listener on {@code callbacks} unless it is null.
    */
   abstract ChatClient connect(String host, int port, List<ServerAddress> failover, ChatClientListener listener,
-      Path trustedCaPem);
+      Path trustedCaPem, Executor callbacks);
 
   /** Starts serving {@code engine} in plain TCP over a memory store; port 0 picks a free one. */
   RunningServer start(ChatEngine engine, String host, int port) throws Exception {

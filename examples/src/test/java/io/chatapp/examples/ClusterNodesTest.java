@@ -79,7 +79,7 @@ class ClusterNodesTest {
     for (int i = 1; i < ports.size(); i++) {
       others.add(new ServerAddress("127.0.0.1", ports.get((first + i) % ports.size())));
     }
-    ChatClient client = Transport.SOCKET.connect("127.0.0.1", ports.get(first), others, listener, null);
+    ChatClient client = Transport.SOCKET.connect("127.0.0.1", ports.get(first), others, listener, null, null);
     clients.add(client);
     return client;
   }

@@ -167,11 +167,13 @@ public final class GrpcChatClient extends CoreChatClient {
         if (resolvedServers(DEFAULT_PORT).size() > 1) {
           throw new IllegalStateException("channels makes every connection's channel; it takes no failover servers");
         }
-        return new GrpcChatClient(settings, new GrpcConnector(channels, channelsTarget, resolvedConnectTimeout()),
+        return new GrpcChatClient(settings, new GrpcConnector(channels, channelsTarget, resolvedConnectTimeout(),
+            settings.callbackExecutor()),
             connectNow);
       }
       return new GrpcChatClient(settings, connector(DEFAULT_PORT,
-          server -> new GrpcConnector(() -> nettyChannel(server), server.toString(), resolvedConnectTimeout())),
+          server -> new GrpcConnector(() -> nettyChannel(server), server.toString(), resolvedConnectTimeout(),
+              settings.callbackExecutor())),
           connectNow);
     }
 

@@ -53,7 +53,8 @@ import java.util.function.Function;
  * <p>Each {@link Request} is one RPC with the call's deadline and the session token as bearer
  * metadata; sends of a session share one {@code SendStream} call ({@link SendPipeline}); the
  * subscription is one {@code Subscribe} call under manual flow control ({@link SubscriptionStream}).
- * Answers complete on the connector's completer thread, never on the event loop.
+ * Answers complete on the connector's completer: its own thread, never the event loop, unless the
+ * application gave a callback executor (a direct one completes them on the event loop).
  *
  * <p>Thread-safe: the core calls it from any thread; gRPC calls back on the channel's event loop.
  */
@@ -64,6 +65,7 @@ final class GrpcConnection implements Connection {
   private final ManagedChannel managed;
   private final Channel channel;
   private final Executor completer;
+  private final Executor ownThread;
   private final String target;
   private final Connector.LossListener onLost;
   private final AtomicBoolean over = new AtomicBoolean(); // closed or lost: report nothing more
@@ -73,10 +75,16 @@ final class GrpcConnection implements Connection {
   private SubscriptionStream subscription; // guarded by lock
   private boolean paused; // guarded by lock
 
-  GrpcConnection(ManagedChannel managed, Executor completer, String target, Connector.LossListener onLost) {
+  /**
+   * @param completer completes answers
+   * @param ownThread a thread of the connector's own, never the event loop: shuts the channel down
+   */
+  GrpcConnection(ManagedChannel managed, Executor completer, Executor ownThread, String target,
+      Connector.LossListener onLost) {
     this.managed = managed;
     this.channel = ClientInterceptors.intercept(managed, new BearerTokenInterceptor());
     this.completer = completer;
+    this.ownThread = ownThread;
     this.target = target;
     this.onLost = onLost;
     watch();
@@ -303,7 +311,7 @@ final class GrpcConnection implements Connection {
       return;
     }
     onLost.lost(this, reason);
-    completer.execute(managed::shutdownNow);
+    ownThread.execute(managed::shutdownNow);
   }
 
   /** Watches the channel until it leaves READY. */

@@ -4,6 +4,7 @@ import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
 import io.chatapp.client.spi.Connection;
 import io.chatapp.client.spi.Connector;
+import io.chatapp.client.spi.InlineCallbacks;
 import io.chatapp.client.spi.Request;
 import io.chatapp.transport.grpc.proto.ChatServiceGrpc;
 import io.chatapp.transport.grpc.proto.FetchRequest;
@@ -14,6 +15,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -35,7 +37,8 @@ final class GrpcConnector implements Connector {
   private final Supplier<ManagedChannel> channels;
   private final String target;
   private final Duration connectTimeout;
-  private final ThreadPoolExecutor completer;
+  private final ThreadPoolExecutor ownThread;
+  private final Executor completer;
 
   /**
    * Creates the connector.
@@ -43,21 +46,26 @@ final class GrpcConnector implements Connector {
    * @param channels makes a new, unconnected channel for each connection
    * @param target the server's address, for messages
    * @param connectTimeout how long a connection may take to become ready
+   * @param callbackExecutor the application's executor for answers, or {@code null} for a thread
+   *     of the connector's own
    */
-  GrpcConnector(Supplier<ManagedChannel> channels, String target, Duration connectTimeout) {
+  GrpcConnector(Supplier<ManagedChannel> channels, String target, Duration connectTimeout, Executor callbackExecutor) {
     this.channels = channels;
     this.target = target;
     this.connectTimeout = connectTimeout;
     // Completes answer futures, and so runs what the application chained to them, never on the
     // channel's event loop (callbacks run directly there). One thread per client, apart from the
     // core's listener thread, so that a listener blocking on a call still gets its answer; it ends
-    // after 30 idle seconds, so a client needs no shutdown of it.
-    this.completer = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+    // after 30 idle seconds, so a client needs no shutdown of it. An application that gave an
+    // executor of its own (possibly a direct one) gets the answers there; the thread then only
+    // shuts channels down, which must not run inside a callback of the channel itself.
+    this.ownThread = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
       Thread t = new Thread(r, "chatapp-grpc-answers " + target);
       t.setDaemon(true);
       return t;
     });
-    completer.allowCoreThreadTimeOut(true);
+    ownThread.allowCoreThreadTimeOut(true);
+    this.completer = callbackExecutor != null ? InlineCallbacks.marking(callbackExecutor) : ownThread;
   }
 
   @Override
@@ -69,7 +77,7 @@ final class GrpcConnector implements Connector {
       channel.shutdownNow();
       throw e;
     }
-    return new GrpcConnection(channel, completer, target, onLost);
+    return new GrpcConnection(channel, completer, ownThread, target, onLost);
   }
 
   /** Sends after sends share the session's SendStream, which keeps their order; nothing else does. */

@@ -22,8 +22,8 @@ class GrpcChatClientContractTest extends ChatClientContract {
 
   @Override
   protected ChatClient connectWithFailover(ChatClientListener listener) throws Exception {
-    return GrpcChatClient.builder().host("127.0.0.1").port(port)
-        .failoverServer("127.0.0.1", second().port()).listener(listener).build();
+    return configured(GrpcChatClient.builder().host("127.0.0.1").port(port)
+        .failoverServer("127.0.0.1", second().port()).listener(listener)).build();
   }
 
   @Override
@@ -48,7 +48,12 @@ class GrpcChatClientContractTest extends ChatClientContract {
 
   @Override
   protected ChatClient connect(ChatClientListener listener) {
-    return GrpcChatClient.connect("127.0.0.1", port, listener);
+    return configured(GrpcChatClient.builder().host("127.0.0.1").port(port).listener(listener)).build();
+  }
+
+  /** Sets what a variant of the suite changes on every client it connects. */
+  GrpcChatClient.Builder configured(GrpcChatClient.Builder builder) {
+    return builder;
   }
 
   @Override

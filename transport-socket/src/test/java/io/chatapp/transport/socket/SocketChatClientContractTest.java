@@ -23,8 +23,8 @@ class SocketChatClientContractTest extends ChatClientContract {
 
   @Override
   protected ChatClient connectWithFailover(ChatClientListener listener) {
-    return SocketChatClient.builder().host("127.0.0.1").port(firstPort)
-        .failoverServer("127.0.0.1", second().port()).listener(listener).build();
+    return configured(SocketChatClient.builder().host("127.0.0.1").port(firstPort)
+        .failoverServer("127.0.0.1", second().port()).listener(listener)).build();
   }
 
   @Override
@@ -55,7 +55,12 @@ class SocketChatClientContractTest extends ChatClientContract {
 
   @Override
   protected ChatClient connect(ChatClientListener listener) {
-    return SocketChatClient.connect("127.0.0.1", server.port(), listener);
+    return configured(SocketChatClient.builder().host("127.0.0.1").port(server.port()).listener(listener)).build();
+  }
+
+  /** Sets what a variant of the suite changes on every client it connects. */
+  SocketChatClient.Builder configured(SocketChatClient.Builder builder) {
+    return builder;
   }
 
   /** Returns the port of the server running now. */
