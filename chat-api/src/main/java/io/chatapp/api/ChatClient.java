@@ -15,7 +15,9 @@ import java.util.concurrent.CompletableFuture;
  * {@link ErrorCode#UNAVAILABLE} when no answer comes within the client's call timeout, when the
  * connection is down (at once, unless the client waits for it), or when the client is closed;
  * {@link ChatFutures#await} waits for one. Futures complete on a thread of the client's; do not
- * block in their callbacks.
+ * block in their callbacks. A blocking call of the client made there, on a thread that reads or
+ * completes answers, would wait for an answer only that thread can deliver: it fails at once
+ * with {@link IllegalStateException} instead of waiting until its deadline.
  *
  * <p>An application changes transport by changing the one line that builds the client:
  *

@@ -137,6 +137,28 @@ public abstract class ClientCoreCases extends HostileClientCases {
   }
 
   @Test
+  void aBlockingCallChainedToAnAnswerNeverWaitsOutItsDeadlineOnTheThreadThatReadsAnswers() throws Exception {
+    ChatClient alice = user("alice");
+    user("bob");
+    Thread test = Thread.currentThread();
+    BlockingQueue<Object> outcomes = new LinkedBlockingQueue<>();
+    alice.sendAsync("bob", "hi", null).whenComplete((sent, e) -> {
+      // Chained before the answer came (nearly always), this runs on a thread of the client's.
+      String where = Thread.currentThread() == test ? "test" : "client";
+      try {
+        outcomes.add(where + ":" + alice.fetch(0, 10).size());
+      } catch (RuntimeException failure) {
+        outcomes.add(where + ":" + failure.getClass().getSimpleName());
+      }
+    });
+    Object outcome = outcomes.poll(RecordingListener.TIMEOUT_MS, TimeUnit.MILLISECONDS);
+    // Either the call worked (a thread that does not read answers, such as the in-process
+    // client's engine thread), or it was refused at once; never the deadline's UNAVAILABLE.
+    assertTrue(List.of("test:0", "client:0", "client:IllegalStateException").contains(outcome),
+        "outcome " + outcome);
+  }
+
+  @Test
   void aBlockingCallFromAListenerOnTheTransportsThreadFailsAtOnceAndItsAsyncFormWorks() throws Exception {
     Assumptions.assumeFalse(listenerMayBlock(), "this suite's listeners run on the client's own threads");
     BlockingQueue<Object> outcomes = new LinkedBlockingQueue<>();

@@ -3,12 +3,13 @@ package io.chatapp.client.spi;
 import java.util.concurrent.Executor;
 
 /**
- * Knows which threads are running application callbacks inline: a listener or an answer's
- * dependents run by an application's {@code callbackExecutor} on the very thread that handed
- * them over, which is a transport's reading thread (or, on gRPC, an event loop that other
- * connections share). A blocking call of the client made there would wait for an answer that
- * only the waiting thread can read, so the client's futures refuse to block on such a thread
- * and fail at once instead (see {@code ClientBuilder#callbackExecutor}).
+ * Knows which threads must not wait for a client's answer, because they are the ones that read
+ * or complete answers: a transport's reading thread, or its answer thread, which run what the
+ * application chained to the futures they complete; and a thread that runs a listener or an
+ * answer inline for an application's {@code callbackExecutor} (on gRPC, an event loop that other
+ * connections share). A blocking call of the client made there would wait for an answer only the
+ * waiting thread can deliver, until the call's deadline, so the client's futures refuse to block
+ * on such a thread and fail at once instead (see {@code ClientBuilder#callbackExecutor}).
  *
  * <p>Thread-safe: a thread marks and asks about itself only.
  */
@@ -32,15 +33,24 @@ public final class InlineCallbacks {
           task.run();
           return;
         }
-        int[] depth = DEPTH.get();
-        depth[0]++;
-        try {
-          task.run();
-        } finally {
-          depth[0]--;
-        }
+        runMarked(task);
       });
     };
+  }
+
+  /**
+   * Runs a transport thread's work marked for its whole duration: a reading or answer thread.
+   *
+   * @param work the thread's loop
+   */
+  public static void runMarked(Runnable work) {
+    int[] depth = DEPTH.get();
+    depth[0]++;
+    try {
+      work.run();
+    } finally {
+      depth[0]--;
+    }
   }
 
   /**

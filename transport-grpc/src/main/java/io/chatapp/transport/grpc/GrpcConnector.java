@@ -60,7 +60,7 @@ final class GrpcConnector implements Connector {
     // executor of its own (possibly a direct one) gets the answers there; the thread then only
     // shuts channels down, which must not run inside a callback of the channel itself.
     this.ownThread = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-      Thread t = new Thread(r, "chatapp-grpc-answers " + target);
+      Thread t = new Thread(() -> InlineCallbacks.runMarked(r), "chatapp-grpc-answers " + target);
       t.setDaemon(true);
       return t;
     });

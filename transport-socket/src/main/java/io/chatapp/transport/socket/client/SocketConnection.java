@@ -7,6 +7,7 @@ import io.chatapp.api.Message;
 import io.chatapp.client.spi.CallContext;
 import io.chatapp.client.spi.Connection;
 import io.chatapp.client.spi.Connector;
+import io.chatapp.client.spi.InlineCallbacks;
 import io.chatapp.client.spi.PushSink;
 import io.chatapp.client.spi.Request;
 import io.chatapp.transport.socket.codec.EventFrames;
@@ -110,7 +111,8 @@ final class SocketConnection implements Connection {
     writing.version(decoder.version(), sendState);
     this.lastSendNanos = System.nanoTime();
     this.directWriteBytes = carrier.directWriteBytes();
-    this.reader = new Thread(this::readLoop, "chatapp-socket-client-reader " + peer);
+    this.reader = new Thread(() -> InlineCallbacks.runMarked(this::readLoop),
+        "chatapp-socket-client-reader " + peer);
     reader.setDaemon(true);
     this.writer = new Thread(this::writeLoop, "chatapp-socket-client-writer " + peer);
     writer.setDaemon(true);
