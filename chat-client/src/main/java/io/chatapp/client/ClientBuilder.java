@@ -250,8 +250,8 @@ public abstract class ClientBuilder<B extends ClientBuilder<B, C>, C extends Cha
    * executor.
    *
    * <p>{@code Runnable::run} runs the listener, and gRPC's answers, on the transport's thread that
-   * read them. No thread is woken per message: at everyday rates that takes a third off the
-   * client's CPU per message and most of a message's median latency
+   * read them. No thread is woken per message: at everyday rates that takes a fifth to a third off
+   * the client's CPU per message and most of a message's median latency
    * ({@code docs/PERFORMANCE.md}). The price: nothing run there may block. While the listener
    * or a callback chained to an answer runs, the connection reads nothing (on gRPC, neither does
    * any other connection on the same event loop). A blocking call of a client made from a

@@ -8,9 +8,9 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * The future of a client call, and of whatever the application chains to it: it refuses to be
- * waited for, while not done, on a thread that runs a callback inline
- * ({@link InlineCallbacks#active}), since only that thread could read the answer. The wait would
- * otherwise last until the call's deadline and stall the connection meanwhile.
+ * waited for, while not done, on a thread that reads or completes answers, or runs a callback
+ * inline ({@link InlineCallbacks#active}), since only that thread could deliver the answer. The
+ * wait would otherwise last until the call's deadline and stall the connection meanwhile.
  *
  * <p>Thread-safe, as {@link CompletableFuture}.
  *
@@ -42,9 +42,9 @@ final class ClientFuture<T> extends CompletableFuture<T> {
 
   private void refuseInline() {
     if (!isDone() && InlineCallbacks.active()) {
-      throw new IllegalStateException("a blocking call from a callback run on the transport's thread "
-          + "(callbackExecutor) would wait for the answer that thread reads: use the call's Async form, "
-          + "or hand the work to a thread of your own");
+      throw new IllegalStateException("a blocking call on the thread that reads or completes the client's "
+          + "answers (a listener or callback run there) would wait for an answer only this thread can "
+          + "deliver: use the call's Async form, or hand the work to a thread of your own");
     }
   }
 }

@@ -397,7 +397,9 @@ public class CoreChatClient implements ChatClient {
   }
 
   /**
-   * Waits until the listener thread has ended after {@link #close()}.
+   * Waits until the listener thread has ended after {@link #close()}; with a
+   * {@linkplain ClientBuilder#callbackExecutor callback executor}, until no listener call runs or
+   * waits.
    *
    * @param timeout how long to wait
    * @return whether it ended in time
