@@ -37,8 +37,8 @@ class WebSocketChatClientContractTest extends ChatClientContract {
 
   @Override
   protected ChatClient connectWithFailover(ChatClientListener listener) {
-    return WebSocketChatClient.builder().host("127.0.0.1").port(firstPort)
-        .failoverServer("127.0.0.1", second().port()).listener(listener).build();
+    return configured(WebSocketChatClient.builder().host("127.0.0.1").port(firstPort)
+        .failoverServer("127.0.0.1", second().port()).listener(listener)).build();
   }
 
   @Override
@@ -64,7 +64,12 @@ class WebSocketChatClientContractTest extends ChatClientContract {
 
   @Override
   protected ChatClient connect(ChatClientListener listener) {
-    return WebSocketChatClient.connect("127.0.0.1", server.port(), listener);
+    return configured(WebSocketChatClient.builder().host("127.0.0.1").port(server.port()).listener(listener)).build();
+  }
+
+  /** Sets what a variant of the suite changes on every client it connects. */
+  WebSocketChatClient.Builder configured(WebSocketChatClient.Builder builder) {
+    return builder;
   }
 
   /** Returns the port of the server running now. */
