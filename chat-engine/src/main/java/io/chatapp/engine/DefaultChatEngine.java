@@ -219,8 +219,10 @@ public final class DefaultChatEngine implements ChatEngine {
     if (!store.insertAccount(account)) {
       throw taken(username);
     }
-    // A mailbox of an earlier account of this name that a racing call left behind is not hers.
+    // A mailbox of an earlier account of this name that a racing call left behind is not hers,
+    // nor one that another node deleted before this one heard.
     mailboxes.computeIfPresent(account.key(), (key, old) -> old.isDeleted() ? null : old);
+    endUnlessHolder(account.key(), account.id());
     events.fire(l -> l.onAccountCreated(username));
   }
 
@@ -232,6 +234,7 @@ public final class DefaultChatEngine implements ChatEngine {
   /** Opens a session for an account whose password was just checked. On a password thread. */
   private Session openSession(StoredAccount found) {
     checkOpen();
+    endUnlessHolder(found.key(), found.id());
     SessionTable.Opened opened = sessions.open(found);
     MailboxState state = store.mailboxState(found.key());
     events.fire(l -> l.onSessionOpened(found.username()));
@@ -361,12 +364,36 @@ public final class DefaultChatEngine implements ChatEngine {
 
   private CompletableFuture<Message> store(SessionState sender, String recipient, String text, String clientMessageId,
       Executor completions) {
-    long id = shared ? 0 : messageIds.next(); // a shared store gives it
-    CompletableFuture<AppendResult> appended = onMailbox(StoredAccount.key(recipient), mailbox -> mailbox.append(
-        store, id, sender, text, clock.instant(), clientMessageId, unreadLimits, completions));
+    String key = StoredAccount.key(recipient);
+    CompletableFuture<AppendResult> appended = append(key, sender, text, clientMessageId, completions);
+    if (shared) {
+      // Another engine may have deleted the recipient, and the name been taken again, before
+      // this one heard: the store refuses a message to the earlier account. Once, the engine
+      // reads who has the name now, drops what it held of the old account, and appends again.
+      appended = appended.exceptionallyCompose(failure -> {
+        long holder = isNotFound(failure) ? store.findAccount(key).map(StoredAccount::id).orElse(0L) : 0;
+        if (holder == 0) {
+          return CompletableFuture.failedFuture(failure);
+        }
+        endUnlessHolder(key, holder);
+        return append(key, sender, text, clientMessageId, completions);
+      });
+    }
     // Runs where the append finished: on this thread for a store that does not batch, else on
     // the completions, after the mailbox offered the message.
     return appended.thenApply(result -> stored(sender, recipient, text, clientMessageId, result));
+  }
+
+  private CompletableFuture<AppendResult> append(String recipientKey, SessionState sender, String text,
+      String clientMessageId, Executor completions) {
+    long id = shared ? 0 : messageIds.next(); // a shared store gives it
+    return onMailbox(recipientKey, mailbox -> mailbox.append(
+        store, id, sender, text, clock.instant(), clientMessageId, unreadLimits, completions));
+  }
+
+  private static boolean isNotFound(Throwable failure) {
+    Throwable cause = failure instanceof CompletionException c && c.getCause() != null ? c.getCause() : failure;
+    return cause instanceof ChatException e && e.code() == ErrorCode.NOT_FOUND;
   }
 
   private Message stored(SessionState sender, String recipient, String text, String clientMessageId,
@@ -412,11 +439,18 @@ public final class DefaultChatEngine implements ChatEngine {
       throw Rules.invalid("listener is required");
     }
     session.sendRate.take(clock.millis());
+    requireHolder(session);
     EngineSubscription subscription = onMailbox(session.userKey, mailbox -> mailbox.subscribe(store, afterSeq,
         (box, start, catchUpTo) -> new EngineSubscription(box, session, listener, store, delivery.executor(),
             events, subscriberQueueLimit, start, catchUpTo, live::delivered,
             !store.mayBlock() && listener.handsOff())));
     return InlineDrains.around(() -> {
+      try {
+        requireHolder(session); // the mailbox is loaded now: it may be a newer account's
+      } catch (ChatException e) {
+        subscription.end(e);
+        throw e;
+      }
       session.add(subscription);
       live.presenceSnapshot(accountMailbox(session.userKey), subscription);
       if (session.isEnded() || closed) {
@@ -492,7 +526,7 @@ public final class DefaultChatEngine implements ChatEngine {
       mailboxes.remove(session.userKey, mailbox);
     }
     live.withdrawn(account, peers);
-    endAccountHere(session.userKey, subscriptions);
+    endAccountHere(session.userKey, 0, subscriptions);
     events.fire(l -> l.onAccountDeleted(account.username()));
   }
 
@@ -577,25 +611,59 @@ public final class DefaultChatEngine implements ChatEngine {
    * mailbox, sessions and subscriptions. On the store's listening thread, or a delivery thread.
    */
   private void endIfDeletedElsewhere(String userKey) {
+    endUnlessHolder(userKey, store.findAccount(userKey).map(StoredAccount::id).orElse(0L));
+  }
+
+  /**
+   * Makes sure a session's account still has its name, where this engine's mailbox of the name
+   * is another account's: the store says which of the two is stale, and what this engine holds of
+   * it ends.
+   *
+   * @throws ChatException {@link ErrorCode#UNAUTHENTICATED} if the session's account is the
+   *     stale one: another engine deleted it, and this one has not heard yet
+   */
+  private void requireHolder(SessionState session) {
+    Mailbox mailbox = mailboxes.get(session.userKey);
+    if (mailbox == null || mailbox.accountId() == 0 || mailbox.accountId() == session.accountId) {
+      return;
+    }
+    long holder = store.findAccount(session.userKey).map(StoredAccount::id).orElse(0L);
+    endUnlessHolder(session.userKey, holder);
+    if (holder != session.accountId) {
+      throw SessionTable.ended();
+    }
+  }
+
+  /**
+   * Ends what this engine holds of a name's earlier account, now that the account with id
+   * {@code holderId} has the name ({@code 0}: none has it): its mailbox, sessions and
+   * subscriptions. Another engine of a shared store may have deleted the account, and the name
+   * been taken again, before this engine heard; whatever learns who has the name now (an account
+   * made or logged in here, a session, the store refusing a send) calls this, so that the new
+   * account's messages never reach the old one's mailbox. Costs a map look-up when nothing is
+   * stale.
+   */
+  private void endUnlessHolder(String userKey, long holderId) {
     Mailbox mailbox = mailboxes.get(userKey);
-    Optional<StoredAccount> account = store.findAccount(userKey);
-    // Deleted, or deleted and made again under the same name: the old account's state must go.
-    if (account.isPresent() && (mailbox == null || mailbox.accountId() == 0
-        || mailbox.accountId() == account.get().id())) {
+    if (holderId != 0 && (mailbox == null || mailbox.accountId() == 0 || mailbox.accountId() == holderId)) {
       return;
     }
     List<EngineSubscription> subscriptions = mailbox == null ? List.of() : mailbox.subscriptions();
     if (mailbox != null) {
       mailboxes.remove(userKey, mailbox);
     }
-    endAccountHere(userKey, subscriptions);
+    endAccountHere(userKey, holderId, subscriptions);
   }
 
-  /** Ends the sessions and subscriptions of a deleted account and recounts the mailboxes it wrote to. */
-  private void endAccountHere(String userKey, List<EngineSubscription> subscriptions) {
+  /**
+   * Ends the sessions and subscriptions of a deleted account, except the sessions of the
+   * account that has its name now ({@code holderId}, or {@code 0}), and recounts the mailboxes
+   * it wrote to.
+   */
+  private void endAccountHere(String userKey, long holderId, List<EngineSubscription> subscriptions) {
     // The store withdrew this user's unread messages from other mailboxes: recount them there.
     mailboxes.values().forEach(Mailbox::forgetUnread);
-    sessions.removeUser(userKey);
+    sessions.removeUser(userKey, holderId);
     EngineSubscription.endAll(subscriptions, ErrorCode.UNAUTHENTICATED, Reasons.SESSION_ENDED,
         "the account was deleted");
   }

@@ -171,12 +171,15 @@ final class SessionTable {
         "the session was ended on another server"));
   }
 
-  /** Forgets every cached session of a deleted user and returns them, ended. */
-  List<SessionState> removeUser(String userKey) {
+  /**
+   * Forgets every cached session of a deleted user and returns them, ended; the sessions of the
+   * account with id {@code keepAccountId}, which took the name since, stay ({@code 0}: none).
+   */
+  List<SessionState> removeUser(String userKey, long keepAccountId) {
     List<SessionState> removed = new ArrayList<>();
     synchronized (lock) {
       cache.values().removeIf(s -> {
-        if (s.userKey.equals(userKey)) {
+        if (s.userKey.equals(userKey) && s.accountId != keepAccountId) {
           removed.add(s);
           return true;
         }

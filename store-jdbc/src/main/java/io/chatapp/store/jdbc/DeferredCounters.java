@@ -13,10 +13,8 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Supplier;
 
@@ -213,23 +211,27 @@ final class DeferredCounters implements GroupCommitWriter.Deferred {
       byRecipient.computeIfAbsent(slot.recipientKey, k -> new ArrayList<>()).add(slot);
     }
     String[] keys = byRecipient.keySet().toArray(new String[0]);
-    // Another node may have deleted a recipient since this node looked: the accounts are locked
-    // against deletion (in key order, before any mailbox row, as a deletion takes them) and a
-    // message to one that is gone fails alone with NOT_FOUND.
+    // Another node may have deleted a recipient since this node looked, and the name may have a
+    // new account by now: the accounts are locked against deletion (in key order, before any
+    // mailbox row, as a deletion takes them), and a message to one that is gone, or to a name's
+    // earlier account, fails alone with NOT_FOUND. The engine then reads who has the name now.
     PreparedStatement lock = kept.prepared(StoreSql.LOCK_RECIPIENTS);
     lock.setArray(1, lock.getConnection().createArrayOf("text", keys));
-    Set<String> present = new HashSet<>();
+    Map<String, Long> present = new HashMap<>();
     try (ResultSet rs = lock.executeQuery()) {
       while (rs.next()) {
-        present.add(rs.getString(1));
+        present.put(rs.getString(1), rs.getLong(2));
       }
     }
-    if (present.size() < keys.length) {
-      if (!runningAlone) {
-        throw new GroupCommitWriter.RunAlone("a recipient of this batch was deleted");
+    for (Slot slot : slots) {
+      Long holder = present.get(slot.recipientKey);
+      long addressed = slot.message.recipientId();
+      if (holder == null || (addressed != 0 && addressed != holder)) {
+        if (!runningAlone) {
+          throw new GroupCommitWriter.RunAlone("a recipient of this batch was deleted");
+        }
+        throw new ChatException(ErrorCode.NOT_FOUND, "no such user: " + slot.message.recipient());
       }
-      String gone = Arrays.stream(keys).filter(k -> !present.contains(k)).findFirst().orElse("?");
-      throw new ChatException(ErrorCode.NOT_FOUND, "no such user: " + gone);
     }
     // One statement for every recipient of the batch, one round trip: it takes the rows in key
     // order and answers each one's new last seq.

@@ -102,8 +102,8 @@ final class StoreSql {
     }
   }
 
-  /** Locks the accounts of a cluster node's batch against deletion, in key order, and answers those that exist. */
-  static final String LOCK_RECIPIENTS = "SELECT user_key FROM accounts WHERE user_key = ANY(?)"
+  /** Locks the accounts of a cluster node's batch against deletion, in key order, and answers those that exist, with their account ids. */
+  static final String LOCK_RECIPIENTS = "SELECT user_key, account_id FROM accounts WHERE user_key = ANY(?)"
       + " ORDER BY user_key COLLATE \"C\" FOR KEY SHARE";
   /** A cluster node's message ids for a batch of {@code ?} messages (PostgreSQL only). */
   static final String NEXT_MESSAGE_IDS = "SELECT nextval('" + ClusterLink.MESSAGE_IDS + "') FROM generate_series(1, ?)";
