@@ -49,7 +49,20 @@ final class ByteChunks {
   private int[] used = new int[4]; // bytes reserved per chunk, live or released
   private int current = -1; // the chunk being filled
   private int filled; // bytes used in the current chunk
-  private int nextSize = MIN_CHUNK;
+  private int nextSize;
+
+  /** Chunks that start at {@link #MIN_CHUNK}. */
+  ByteChunks() {
+    this(MIN_CHUNK);
+  }
+
+  /** Chunks that start at {@code firstChunk} bytes, one of several owners' (see {@link Growth}). */
+  ByteChunks(int firstChunk) {
+    if (firstChunk < MIN_CHUNK) {
+      throw new IllegalArgumentException("first chunk of " + firstChunk + " bytes is below " + MIN_CHUNK);
+    }
+    nextSize = firstChunk;
+  }
   private long heldBytes;
 
   /**

@@ -43,7 +43,7 @@ final class MemorySentRecords {
 
   MemorySentRecords() {
     for (int i = 0; i < STRIPES; i++) {
-      stripes[i] = new Stripe();
+      stripes[i] = new Stripe(i);
     }
   }
 
@@ -151,11 +151,18 @@ final class MemorySentRecords {
 
   /** Some senders' records. Guarded by its own monitor. */
   private static final class Stripe {
-    final ByteChunks bytes = new ByteChunks();
-    // Location + 1 of each record, 0 where empty; linear probing, at most half full.
+    final ByteChunks bytes;
+    // Location + 1 of each record, 0 where empty; linear probing, at most half to three quarters
+    // full, by stripe: the stripes fill evenly, and would otherwise all grow in the same moment.
     long[] table = new long[16];
     int[] hashes = new int[16];
     int size;
+    private final int index;
+
+    Stripe(int index) {
+      this.index = index;
+      bytes = new ByteChunks(Growth.staggered(ByteChunks.MIN_CHUNK, index, STRIPES));
+    }
     final LongRing order = new LongRing(); // locations in the order added, deleted senders' too
 
     int find(Key key) {
@@ -201,7 +208,7 @@ final class MemorySentRecords {
       to += key.clientId.length;
       System.arraycopy(recipient, 0, b, to, recipient.length);
       order.add(location);
-      if (++size > table.length / 2) {
+      if (++size > Growth.staggered(table.length / 4, index, STRIPES) + table.length / 4) {
         resize(table.length * 2);
       }
       insert(location, key.hash);

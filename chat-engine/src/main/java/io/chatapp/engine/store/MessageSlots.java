@@ -20,8 +20,8 @@ import java.util.Arrays;
 final class MessageSlots {
   private final PackedMessages messages;
   private final boolean bySeq;
-  private long[] keys = new long[8];
-  private long[] locations = new long[8]; // 0 where removed
+  private long[] keys;
+  private long[] locations; // 0 where removed
   private long[] ids; // by seq only: each slot's message id, so that deleting by id reads no message
   private int size; // slots in use, holes included
   private int holes;
@@ -34,7 +34,11 @@ final class MessageSlots {
   MessageSlots(PackedMessages messages, boolean bySeq) {
     this.messages = messages;
     this.bySeq = bySeq;
-    this.ids = bySeq ? new long[8] : null;
+    // Mailboxes under an even load fill alike; started at one size they would all grow at once.
+    int capacity = Growth.staggered(8, System.identityHashCode(this) & 7, 8);
+    this.keys = new long[capacity];
+    this.locations = new long[capacity];
+    this.ids = bySeq ? new long[capacity] : null;
   }
 
   /**

@@ -43,20 +43,26 @@ final class PackedMessages {
 
   PackedMessages() {
     for (int i = 0; i < STRIPES; i++) {
-      stripes[i] = new Stripe();
+      stripes[i] = new Stripe(i);
     }
   }
 
   /** Some messages' bytes and the handles that find them. Guarded by its own monitor. */
   private static final class Stripe {
-    final ByteChunks chunks = new ByteChunks();
+    final ByteChunks chunks;
     // By handle: where the message's bytes are, + 1; 0 for a free handle. It and the free list grow
     // to the most messages the stripe held at once (8 and 4 bytes each) and keep that size, as the
     // mailboxes' slot arrays do: a freed handle is used again before a new one is made.
-    long[] places = new long[64];
+    long[] places;
     int[] freeHandles = new int[16];
     int freeCount;
     int nextHandle;
+
+    Stripe(int index) {
+      // The stripes fill evenly: started alike, they would all grow in the same moment.
+      chunks = new ByteChunks(Growth.staggered(ByteChunks.MIN_CHUNK, index, STRIPES));
+      places = new long[Growth.staggered(64, index, STRIPES)];
+    }
 
     int newHandle(long at) {
       int handle;

@@ -74,4 +74,33 @@ class PackedMessagesTest {
     }
     assertEquals(0, packed.heldBytes());
   }
+
+  /**
+   * The stripes fill evenly; if their chunks started alike, each stripe would start its next,
+   * larger chunk within the same round of sends, and one young collection would copy them all.
+   */
+  @Test
+  void stripesFilledEvenlyStartTheirChunksAtDifferentTimes() {
+    int rounds = 6_000; // 16 messages a round, one per stripe: chunks of up to 512 KiB
+    List<Integer> roundsWithNewChunks = new ArrayList<>();
+    int mostInOneRound = 0;
+    long held = 0;
+    for (int round = 0; round < rounds; round++) {
+      int started = 0;
+      for (int stripe = 0; stripe < 16; stripe++) {
+        long id = 16L * round + stripe + 16; // ids from 16 on, the first in stripe 0
+        packed.add(new Message(id, "sender", "recipient", "y".repeat(150), Instant.EPOCH, id, 3, 4), 1);
+        if (packed.heldBytes() != held) {
+          held = packed.heldBytes();
+          started++;
+        }
+      }
+      if (round > 0 && started > 0) { // the first round starts every stripe's first chunk
+        roundsWithNewChunks.add(round);
+        mostInOneRound = Math.max(mostInOneRound, started);
+      }
+    }
+    assertTrue(mostInOneRound <= 3, mostInOneRound + " stripes started a chunk in one round");
+    assertTrue(roundsWithNewChunks.size() > 50, "chunks started in " + roundsWithNewChunks.size() + " rounds");
+  }
 }

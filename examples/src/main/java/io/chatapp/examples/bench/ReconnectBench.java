@@ -161,9 +161,9 @@ public final class ReconnectBench {
       return t;
     });
     try {
-      ports.add(freePort());
+      ports.add(freePort(ports));
       if (settings.failover()) {
-        ports.add(freePort());
+        ports.add(freePort(ports)); // not the first again: nothing holds it between the two picks
       }
       startServer(serverArgs(dataDir));
       connectPairs();
@@ -411,9 +411,9 @@ public final class ReconnectBench {
   /**
    * A free loopback port below the kernel's ephemeral range. A port in that range could be taken,
    * while the server is down, as the local end of a client's reconnect attempt to it (a TCP
-   * self-connect), and the restarted server could not bind it.
+   * self-connect), and the restarted server could not bind it. Not one of {@code taken}.
    */
-  private static int freePort() throws IOException {
+  private static int freePort(List<Integer> taken) throws IOException {
     int ephemeralFrom = 32768;
     try {
       // Not Files.readString: it trusts the size /proc reports and reads a short line in part.
@@ -425,6 +425,9 @@ public final class ReconnectBench {
     SplittableRandom random = new SplittableRandom();
     for (int attempt = 0; attempt < 100 && ephemeralFrom > 11_000; attempt++) {
       int candidate = random.nextInt(10_000, ephemeralFrom);
+      if (taken.contains(candidate)) {
+        continue;
+      }
       try (ServerSocket s = new ServerSocket()) {
         s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), candidate));
         return candidate;
@@ -432,8 +435,12 @@ public final class ReconnectBench {
         // taken: try another
       }
     }
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
+    for (int attempt = 0; ; attempt++) {
+      try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        if (!taken.contains(s.getLocalPort()) || attempt == 100) {
+          return s.getLocalPort();
+        }
+      }
     }
   }
 }
