@@ -179,7 +179,7 @@ final class SessionTable {
     List<SessionState> removed = new ArrayList<>();
     synchronized (lock) {
       cache.values().removeIf(s -> {
-        if (s.userKey.equals(userKey) && s.accountId != keepAccountId) {
+        if (s.userKey.equals(userKey) && (keepAccountId == 0 || s.accountId != keepAccountId)) {
           removed.add(s);
           return true;
         }

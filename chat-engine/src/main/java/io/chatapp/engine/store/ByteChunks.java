@@ -50,6 +50,7 @@ final class ByteChunks {
   private int current = -1; // the chunk being filled
   private int filled; // bytes used in the current chunk
   private int nextSize;
+  private long heldBytes;
 
   /** Chunks that start at {@link #MIN_CHUNK}. */
   ByteChunks() {
@@ -63,7 +64,6 @@ final class ByteChunks {
     }
     nextSize = firstChunk;
   }
-  private long heldBytes;
 
   /**
    * Reserves {@code size} bytes for a record and counts them live.

@@ -157,13 +157,13 @@ final class MemorySentRecords {
     long[] table = new long[16];
     int[] hashes = new int[16];
     int size;
+    final LongRing order = new LongRing(); // locations in the order added, deleted senders' too
     private final int index;
 
     Stripe(int index) {
       this.index = index;
       bytes = new ByteChunks(Growth.staggered(ByteChunks.MIN_CHUNK, index, STRIPES));
     }
-    final LongRing order = new LongRing(); // locations in the order added, deleted senders' too
 
     int find(Key key) {
       int mask = table.length - 1;
