@@ -371,7 +371,7 @@ public final class DefaultChatEngine implements ChatEngine {
       // this one heard: the store refuses a message to the earlier account. Once, the engine
       // reads who has the name now, drops what it held of the old account, and appends again.
       appended = appended.exceptionallyCompose(failure -> {
-        long holder = isNotFound(failure) ? store.findAccount(key).map(StoredAccount::id).orElse(0L) : 0;
+        long holder = isNotFound(failure) ? holderOf(key) : 0;
         if (holder == 0) {
           return CompletableFuture.failedFuture(failure);
         }
@@ -392,8 +392,12 @@ public final class DefaultChatEngine implements ChatEngine {
   }
 
   private static boolean isNotFound(Throwable failure) {
-    Throwable cause = failure instanceof CompletionException c && c.getCause() != null ? c.getCause() : failure;
-    return cause instanceof ChatException e && e.code() == ErrorCode.NOT_FOUND;
+    return Mailbox.unwrap(failure) instanceof ChatException e && e.code() == ErrorCode.NOT_FOUND;
+  }
+
+  /** The id of the account that has a name now, or 0 if none has it. */
+  private long holderOf(String userKey) {
+    return store.findAccount(userKey).map(StoredAccount::id).orElse(0L);
   }
 
   private Message stored(SessionState sender, String recipient, String text, String clientMessageId,
@@ -424,7 +428,7 @@ public final class DefaultChatEngine implements ChatEngine {
     }
     // The record keeps no account ids: the sender's is the session's, the recipient's the
     // account's that holds the name now (if it was deleted and taken again, the new one's).
-    long recipientId = store.findAccount(recipientKey).map(StoredAccount::id).orElse(0L);
+    long recipientId = holderOf(recipientKey);
     return duplicate.withAccountIds(sender.accountId, recipientId);
   }
 
@@ -611,7 +615,7 @@ public final class DefaultChatEngine implements ChatEngine {
    * mailbox, sessions and subscriptions. On the store's listening thread, or a delivery thread.
    */
   private void endIfDeletedElsewhere(String userKey) {
-    endUnlessHolder(userKey, store.findAccount(userKey).map(StoredAccount::id).orElse(0L));
+    endUnlessHolder(userKey, holderOf(userKey));
   }
 
   /**
@@ -627,7 +631,7 @@ public final class DefaultChatEngine implements ChatEngine {
     if (mailbox == null || mailbox.accountId() == 0 || mailbox.accountId() == session.accountId) {
       return;
     }
-    long holder = store.findAccount(session.userKey).map(StoredAccount::id).orElse(0L);
+    long holder = holderOf(session.userKey);
     endUnlessHolder(session.userKey, holder);
     if (holder != session.accountId) {
       throw SessionTable.ended();

@@ -410,7 +410,8 @@ final class Mailbox {
     forgetCounters();
   }
 
-  private static RuntimeException unwrap(Throwable e) {
+  /** The failure a store's future completed with, as thrown where it happened. */
+  static RuntimeException unwrap(Throwable e) {
     Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
     return cause instanceof RuntimeException r ? r : new IllegalStateException("append failed", cause);
   }

@@ -24,8 +24,9 @@ import java.util.Arrays;
  */
 final class ByteChunks {
   /**
-   * The first chunk's size; each next one is twice the last, but one that would be more than half
-   * of {@link #MAX_CHUNK} is {@code MAX_CHUNK} itself.
+   * The first chunk's size, for the first of several owners (up to twice it for the others);
+   * each next one is twice the last, but one that would be more than half of {@link #MAX_CHUNK}
+   * is {@code MAX_CHUNK} itself.
    */
   static final int MIN_CHUNK = 4 << 10;
   /**
@@ -52,17 +53,13 @@ final class ByteChunks {
   private int nextSize;
   private long heldBytes;
 
-  /** Chunks that start at {@link #MIN_CHUNK}. */
-  ByteChunks() {
-    this(MIN_CHUNK);
-  }
-
-  /** Chunks that start at {@code firstChunk} bytes, one of several owners' (see {@link Growth}). */
-  ByteChunks(int firstChunk) {
-    if (firstChunk < MIN_CHUNK) {
-      throw new IllegalArgumentException("first chunk of " + firstChunk + " bytes is below " + MIN_CHUNK);
-    }
-    nextSize = firstChunk;
+  /**
+   * Chunks of the {@code index}th of {@code count} owners that fill alike: the first chunk is
+   * {@link #MIN_CHUNK} for the first owner and up to nearly twice that for the last, so that
+   * their chunks do not all grow at once (see {@link Growth}).
+   */
+  ByteChunks(int index, int count) {
+    nextSize = Growth.staggered(MIN_CHUNK, index, count);
   }
 
   /**

@@ -162,7 +162,7 @@ final class MemorySentRecords {
 
     Stripe(int index) {
       this.index = index;
-      bytes = new ByteChunks(Growth.staggered(ByteChunks.MIN_CHUNK, index, STRIPES));
+      bytes = new ByteChunks(index, STRIPES);
     }
 
     int find(Key key) {

@@ -60,7 +60,7 @@ final class PackedMessages {
 
     Stripe(int index) {
       // The stripes fill evenly: started alike, they would all grow in the same moment.
-      chunks = new ByteChunks(Growth.staggered(ByteChunks.MIN_CHUNK, index, STRIPES));
+      chunks = new ByteChunks(index, STRIPES);
       places = new long[Growth.staggered(64, index, STRIPES)];
     }
 
