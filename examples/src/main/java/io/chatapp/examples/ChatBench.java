@@ -21,7 +21,9 @@ import io.chatapp.examples.bench.ReconnectBench;
 import io.chatapp.examples.bench.Report;
 import io.chatapp.examples.bench.ServerProbe;
 import io.chatapp.store.jdbc.SqliteSync;
+import io.chatapp.transport.socket.SocketChatClient;
 import io.chatapp.transport.socket.SocketChatServer;
+import io.chatapp.transport.socket.SocketIoGroup;
 import io.chatapp.transport.websocket.WebSocketChatClient;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -135,6 +137,11 @@ public final class ChatBench implements Callable<Integer> {
       + "(the client's own threads, the default) or direct (the transport's thread that read them, "
       + "ClientBuilder.callbackExecutor(Runnable::run)).")
   String callbacks = "own";
+
+  @Option(names = "--client-io", description = "How the socket clients read and write: own (a reader and a writer "
+      + "thread per connection, the default) or shared (one SocketIoGroup thread for all of them, "
+      + "SocketChatClient.Builder.ioGroup).")
+  String clientIo = "own";
 
   @Option(names = "--count-bytes", description = "Route clients through a byte-counting loopback relay.")
   boolean countBytes;
@@ -253,6 +260,7 @@ public final class ChatBench implements Callable<Integer> {
       out.put("size", size);
       out.put("window", rate > 0 ? 0 : window);
       out.put("callbacks", callbacks);
+      out.put("clientIo", clientIo);
       out.put("offeredPerSec", rate);
       out.put("durationS", durationSeconds);
       out.put("seed", seed);
@@ -635,8 +643,15 @@ public final class ChatBench implements Callable<Integer> {
     // Client i on node i mod N: LoadRun connects its clients in index order, one at a time.
     AtomicInteger next = new AtomicInteger();
     Executor callbacks = callbackExecutor();
-    server.connector = listener -> chosen.connect(host, ports.get(next.getAndIncrement() % ports.size()), listener,
-        callbacks);
+    SocketIoGroup io = clientIoGroup(chosen);
+    server.connector = listener -> {
+      int port = ports.get(next.getAndIncrement() % ports.size());
+      if (io == null) {
+        return chosen.connect(host, port, listener, callbacks);
+      }
+      SocketChatClient.Builder b = SocketChatClient.builder().host(host).port(port).listener(listener).ioGroup(io);
+      return (callbacks != null ? b.callbackExecutor(callbacks) : b).build();
+    };
     return server;
   }
 
@@ -675,6 +690,25 @@ public final class ChatBench implements Callable<Integer> {
         .loginThrottle(1000, Duration.ofSeconds(1), Duration.ofSeconds(1))
         .liveReceipts(liveReceipts)
         .build();
+  }
+
+  /**
+   * The socket clients' shared I/O thread of --client-io: null for threads of each connection's
+   * own. It lives as long as the bench process: its threads are daemons.
+   */
+  private SocketIoGroup clientIoGroup(Transport chosen) {
+    return switch (clientIo) {
+      case "own" -> null;
+      case "shared" -> {
+        if (chosen != Transport.SOCKET) {
+          throw new CommandLine.ParameterException(new CommandLine(this),
+              "--client-io shared is for the socket transport only");
+        }
+        yield SocketIoGroup.create(1);
+      }
+      default -> throw new CommandLine.ParameterException(new CommandLine(this),
+          "--client-io must be own or shared, was " + clientIo);
+    };
   }
 
   /** The clients' callback executor of --callbacks: null for the client's own threads. */

@@ -34,6 +34,10 @@ import javax.net.ssl.SSLContext;
  * }
  * }</pre>
  *
+ * <p>Each connection has a reader and a writer thread of its own, unless the client shares a
+ * {@link SocketIoGroup}'s threads with other clients ({@link Builder#ioGroup}): an application that
+ * holds many connections in one JVM then runs one thread for many.
+ *
  * <p>Thread-safe.
  */
 public final class SocketChatClient extends CoreChatClient {
@@ -81,6 +85,7 @@ public final class SocketChatClient extends CoreChatClient {
     private Integer maxFrameBytes;
     private SSLContext sslContext;
     private Integer maxProtocolVersion;
+    private SocketIoGroup ioGroup;
 
     private Builder() {}
 
@@ -135,10 +140,40 @@ public final class SocketChatClient extends CoreChatClient {
       return this;
     }
 
+    /**
+     * Serves the client's connections with a {@link SocketIoGroup}'s threads, shared with other
+     * clients, instead of a reader and a writer thread of their own; see the group for what
+     * runs there. Default: threads of the connection's own.
+     *
+     * @param group the group; the application closes it, after the clients
+     * @return this builder
+     * @throws IllegalArgumentException if {@code null}
+     * @throws IllegalStateException if set before
+     */
+    public Builder ioGroup(SocketIoGroup group) {
+      once(this.ioGroup, "ioGroup");
+      if (group == null) {
+        throw new IllegalArgumentException("ioGroup must not be null; leave it unset for threads of each connection's own");
+      }
+      this.ioGroup = group;
+      return this;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IllegalStateException if both {@link #ioGroup} and {@link #trustedCertificates}
+     *     are set: a group serves plain TCP only
+     */
     @Override
     protected SocketChatClient newClient(ClientSettings settings, boolean connectNow) {
+      if (ioGroup != null && sslContext != null) {
+        throw new IllegalStateException("ioGroup serves plain TCP connections only; a TLS client"
+            + " (trustedCertificates) reads on threads of its own: leave ioGroup unset");
+      }
       return new SocketChatClient(settings, connector(DEFAULT_PORT, server -> new SocketConnector(ClientOptions.resolve(
-          server.host(), server.port(), resolvedConnectTimeout(), maxFrameBytes, sslContext, maxProtocolVersion))),
+          server.host(), server.port(), resolvedConnectTimeout(), maxFrameBytes, sslContext, maxProtocolVersion),
+          ioGroup != null ? ioGroup.loops() : null)),
           connectNow);
     }
 

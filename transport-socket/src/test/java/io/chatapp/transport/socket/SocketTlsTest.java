@@ -92,6 +92,15 @@ class SocketTlsTest {
   }
 
   @Test
+  void aTlsClientCannotShareAnIoGroupAndSaysSoAtBuild() {
+    try (SocketIoGroup group = SocketIoGroup.create(1)) {
+      IllegalStateException e = assertThrows(IllegalStateException.class,
+          () -> client().trustedCertificates(serverCert.certPem()).ioGroup(group).build());
+      assertTrue(e.getMessage().startsWith("ioGroup serves plain TCP connections only"), e.getMessage());
+    }
+  }
+
+  @Test
   void tlsClientToAPlainServerFailsWithUnavailable() {
     try (SocketChatServer plain = SocketChatServer.builder(engine).host("127.0.0.1").port(0).build()) {
       plain.start();

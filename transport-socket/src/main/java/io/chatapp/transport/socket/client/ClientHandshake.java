@@ -30,11 +30,14 @@ final class ClientHandshake {
    * @param options the timeout, limits and versions
    * @param opener opens the carrier
    * @param onLost hears the loss of the connection
+   * @param loop the I/O thread to serve the connection after the handshake, or {@code null} for
+   *     a reader and a writer thread of its own
    * @return the open connection
    * @throws ChatException {@link ErrorCode#UNAVAILABLE} if the server cannot be reached or does
    *     not answer in time; the server's code if it refuses the handshake
    */
-  static SocketConnection open(ClientOptions options, ClientCarrier.Opener opener, Connector.LossListener onLost) {
+  static SocketConnection open(ClientOptions options, ClientCarrier.Opener opener, Connector.LossListener onLost,
+      ClientIoLoop loop) {
     String peer = opener.peer();
     long connectTimeoutMillis = options.connectTimeoutMillis();
     ClientCarrier carrier = null;
@@ -80,7 +83,7 @@ final class ClientHandshake {
       SocketConnection c = new SocketConnection(carrier, peer, onLost, (int) Math.min(Integer.MAX_VALUE, serverMax),
           Integer.toUnsignedLong(hello.idleTimeoutMillis()), new FrameDecoder(options.maxFrameBytes(), version,
               version >= FramesV3.VERSION ? new LeanState(hello.epochMicros()) : null), in);
-      c.start();
+      c.start(loop);
       return c;
     } catch (SocketTimeoutException e) {
       SocketConnection.closeQuietly(carrier);

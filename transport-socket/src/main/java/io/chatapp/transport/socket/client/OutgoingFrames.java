@@ -53,6 +53,11 @@ final class OutgoingFrames {
     carrier.write(writer.view().array(), ends, count);
   }
 
+  /** Returns the frames as one buffer over the held bytes, for a channel's write. */
+  java.nio.ByteBuffer bytes() {
+    return writer.view();
+  }
+
   /** Empties it and keeps the arrays. */
   void clear() {
     writer.clear();

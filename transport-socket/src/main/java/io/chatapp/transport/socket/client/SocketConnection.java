@@ -21,6 +21,8 @@ import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -43,8 +45,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * delivery is paused the reader decodes nothing more (and so stops reading the carrier once its
  * buffer is full): the carrier's flow control (TCP's) then holds the server's pushes.
  *
- * <p>Thread-safe. Futures complete on the reader thread (or on the thread that closes the
- * connection).
+ * <p>On a {@link ClientIoLoop} instead, the loop's thread does the reader's and the writer's work
+ * for this connection and many others: it reads when the channel has bytes, stops watching the
+ * channel while delivery is paused, and writes what callers left queued, waiting for the channel
+ * to take more when a write did not fit.
+ *
+ * <p>Thread-safe. Futures complete on the reader thread, or the loop's (or on the thread that
+ * closes the connection).
  */
 final class SocketConnection implements Connection {
   private static final Logger LOG = System.getLogger(SocketConnection.class.getName());
@@ -61,8 +68,10 @@ final class SocketConnection implements Connection {
   private final FrameDecoder decoder; // its version is the connection's
   private ByteBuffer in; // handshake thread, then reader thread
   private List<Message> pushed = new ArrayList<>(); // reader thread only
-  private final Thread reader;
-  private final Thread writer;
+  // Set by start, before the connection reaches another thread; null without a loop.
+  private ClientIoLoop loop;
+  private SocketChannel channel;
+  private final LoopSide side = new LoopSide();
 
   private final Map<Integer, PendingCall<?>> calls = new ConcurrentHashMap<>();
   private final AtomicInteger nextId = new AtomicInteger();
@@ -111,15 +120,29 @@ final class SocketConnection implements Connection {
     writing.version(decoder.version(), sendState);
     this.lastSendNanos = System.nanoTime();
     this.directWriteBytes = carrier.directWriteBytes();
-    this.reader = new Thread(() -> InlineCallbacks.runMarked(this::readLoop),
-        "chatapp-socket-client-reader " + peer);
-    reader.setDaemon(true);
-    this.writer = new Thread(this::writeLoop, "chatapp-socket-client-writer " + peer);
-    writer.setDaemon(true);
   }
 
-  /** Starts the reader and writer threads; once, after the handshake. */
-  void start() {
+  /**
+   * Starts serving the connection; once, after the handshake, on the thread that opened it.
+   *
+   * @param ioLoop the loop to serve it if the carrier is a TCP channel (else ignored), or
+   *     {@code null} for a reader and a writer thread of the connection's own
+   * @throws IOException if the channel cannot be switched to non-blocking
+   * @throws ChatException {@link ErrorCode#UNAVAILABLE} if the loop is closed
+   */
+  void start(ClientIoLoop ioLoop) throws IOException {
+    SocketChannel selectable = ioLoop != null && carrier instanceof TcpCarrier tcp ? tcp.takeChannel() : null;
+    if (selectable != null) {
+      this.loop = ioLoop;
+      this.channel = selectable;
+      side.key = ioLoop.register(selectable, side);
+      ioLoop.execute(side::resume); // what came after HELLO_OK, if anything
+      return;
+    }
+    Thread reader = new Thread(() -> InlineCallbacks.runMarked(this::readLoop), "chatapp-socket-client-reader " + peer);
+    reader.setDaemon(true);
+    Thread writer = new Thread(this::writeLoop, "chatapp-socket-client-writer " + peer);
+    writer.setDaemon(true);
     reader.start();
     writer.start();
   }
@@ -172,6 +195,9 @@ final class SocketConnection implements Connection {
     synchronized (flowLock) {
       paused = false;
       flowLock.notifyAll();
+    }
+    if (loop != null) {
+      loop.execute(side::resume);
     }
   }
 
@@ -263,10 +289,12 @@ final class SocketConnection implements Connection {
           && pending.size() <= directWriteBytes) {
         direct = takePending();
       } else if (before == 0) {
-        writeLock.notifyAll();
+        wakeWriter();
       }
     }
-    if (direct != null) {
+    if (direct != null && loop != null) {
+      side.write(direct);
+    } else if (direct != null) {
       try {
         writeOut(direct);
       } catch (IOException e) {
@@ -296,9 +324,18 @@ final class SocketConnection implements Connection {
       synchronized (writeLock) {
         carrierBusy = false;
         if (pending.size() > 0) {
-          writeLock.notifyAll();
+          wakeWriter();
         }
       }
+    }
+  }
+
+  /** Has what is queued written soon: by the writer thread, or the loop. Under writeLock. */
+  private void wakeWriter() {
+    if (loop != null) {
+      loop.execute(side::flush);
+    } else {
+      writeLock.notifyAll();
     }
   }
 
@@ -364,17 +401,22 @@ final class SocketConnection implements Connection {
         // The tick only wakes us to keep the connection alive.
         in = readSome(carrier, in, decoder, TICK_MILLIS);
       }
-    } catch (EOFException e) {
+    } catch (IOException | ProtocolException | RuntimeException e) {
+      readFailed(e);
+    }
+  }
+
+  /** Ends the connection for what reading it threw, saying why. Reader or loop thread. */
+  private void readFailed(Exception e) {
+    if (e instanceof EOFException) {
       lost(withGoodbye(e.getMessage() != null ? e.getMessage() : "server closed the connection"));
-    } catch (java.net.ProtocolException e) {
+    } else if (e instanceof java.net.ProtocolException || e instanceof ProtocolException) {
       lost("server broke the protocol: " + e.getMessage());
-    } catch (IOException e) {
+    } else if (e instanceof IOException) {
       lost(withGoodbye("read failed: " + e.getMessage()));
-    } catch (ProtocolException e) {
-      lost("server broke the protocol: " + e.getMessage());
-    } catch (ChatException e) {
+    } else if (e instanceof ChatException) {
       lost(e.getMessage());
-    } catch (RuntimeException e) {
+    } else {
       LOG.log(Level.ERROR, "socket client reader failed", e);
       lost("client reader failed: " + e);
     }
@@ -544,6 +586,16 @@ final class SocketConnection implements Connection {
    */
   static ByteBuffer readSome(ClientCarrier carrier, ByteBuffer in, FrameDecoder decoder, int timeoutMillis)
       throws IOException, ProtocolException {
+    in = roomFor(in, decoder);
+    carrier.read(in, timeoutMillis);
+    return in;
+  }
+
+  /**
+   * Returns the buffer to read into next: a larger one if it is full (a frame needs more room
+   * than it has), a fresh one of the usual size if an earlier frame grew it and it is empty now.
+   */
+  private static ByteBuffer roomFor(ByteBuffer in, FrameDecoder decoder) throws ProtocolException {
     if (!in.hasRemaining()) {
       in.flip();
       // The length prefix is checked against the limit before it sizes anything.
@@ -554,13 +606,148 @@ final class SocketConnection implements Connection {
     } else if (in.position() == 0 && in.capacity() > READ_BUFFER_BYTES) {
       in = ByteBuffer.allocate(READ_BUFFER_BYTES);
     }
-    carrier.read(in, timeoutMillis);
     return in;
   }
 
   static void closeQuietly(ClientCarrier carrier) {
     if (carrier != null) {
       carrier.close();
+    }
+  }
+
+  /**
+   * The connection as a {@link ClientIoLoop} drives it: the reader's and the writer's work, done
+   * when the channel is ready rather than by threads that wait for it. Loop thread, except
+   * {@link #write}, which a caller runs when it found the carrier idle.
+   */
+  private final class LoopSide implements ClientIoLoop.Handler {
+    volatile SelectionKey key; // set by start before the loop hears of the channel
+    // What the channel did not take of `writing`; whoever set carrierBusy owns it.
+    private ByteBuffer unwritten;
+
+    @Override
+    public void readable(SelectionKey k) {
+      try {
+        if (isPaused() && !in.hasRemaining()) {
+          watch(k, false);
+          return;
+        }
+        in = roomFor(in, decoder);
+        if (channel.read(in) < 0) {
+          throw new EOFException("server closed the connection");
+        }
+        drain(k);
+      } catch (IOException | ProtocolException | RuntimeException e) {
+        readFailed(e);
+      }
+    }
+
+    /** Decodes what the buffer holds unless paused, then watches the channel only if not paused. */
+    private void drain(SelectionKey k) throws ProtocolException {
+      in.flip();
+      Frame f;
+      while (!isPaused() && (f = decodeOne()) != null) {
+        dispatch(f);
+      }
+      flushPushes();
+      in.compact();
+      // A pause from another thread after this check costs one more read, which drain skips.
+      watch(k, !isPaused());
+    }
+
+    /** After a resume, or the handshake: hands on what waits in the buffer and reads again. */
+    void resume() {
+      SelectionKey k = key;
+      if (closed.get() || !k.isValid()) {
+        return;
+      }
+      try {
+        drain(k);
+      } catch (ProtocolException | RuntimeException e) {
+        readFailed(e);
+      }
+    }
+
+    private void watch(SelectionKey k, boolean read) {
+      if (k.isValid()) {
+        int ops = k.interestOps();
+        k.interestOps(read ? ops | SelectionKey.OP_READ : ops & ~SelectionKey.OP_READ);
+      }
+    }
+
+    /** Writes what a caller or {@link #flush} took; any thread that set carrierBusy. */
+    void write(OutgoingFrames batch) {
+      ByteBuffer bytes = batch.bytes();
+      try {
+        channel.write(bytes);
+      } catch (IOException e) {
+        String why = e.getMessage();
+        loop.execute(() -> lost("write failed: " + why));
+        return;
+      }
+      if (bytes.hasRemaining()) {
+        unwritten = bytes;
+        loop.execute(this::awaitWritable);
+        return;
+      }
+      written(batch);
+    }
+
+    private void written(OutgoingFrames batch) {
+      batch.clear();
+      lastSendNanos = System.nanoTime();
+      synchronized (writeLock) {
+        carrierBusy = false;
+        if (pending.size() > 0) {
+          loop.execute(this::flush);
+        }
+      }
+    }
+
+    /** Writes what callers queued behind a busy carrier or unanswered requests, in one write. */
+    void flush() {
+      OutgoingFrames batch;
+      synchronized (writeLock) {
+        if (closed.get() || carrierBusy || pending.size() == 0) {
+          return;
+        }
+        batch = takePending();
+      }
+      write(batch);
+    }
+
+    private void awaitWritable() {
+      SelectionKey k = key;
+      if (k.isValid()) {
+        k.interestOps(k.interestOps() | SelectionKey.OP_WRITE);
+      }
+    }
+
+    @Override
+    public void writable(SelectionKey k) {
+      try {
+        channel.write(unwritten);
+      } catch (IOException e) {
+        lost("write failed: " + e.getMessage());
+        return;
+      }
+      if (!unwritten.hasRemaining()) {
+        unwritten = null;
+        k.interestOps(k.interestOps() & ~SelectionKey.OP_WRITE);
+        written(writing);
+      }
+    }
+
+    @Override
+    public void tick(long nowNanos) {
+      if (!closed.get() && nowNanos - lastSendNanos > pingIntervalNanos) {
+        ping();
+      }
+    }
+
+    @Override
+    public void loopClosed() {
+      lost("the socket client's I/O group was closed");
     }
   }
 }

@@ -11,6 +11,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import javax.net.ssl.SSLSocket;
 
 /**
@@ -26,13 +27,15 @@ final class TcpCarrier implements ClientCarrier {
   static final int DIRECT_WRITE_MAX_BYTES = 16 * 1024;
 
   private final Socket socket;
+  private final SocketChannel channel; // null unless opened for a ClientIoLoop
   private final InputStream input;
   private final OutputStream output;
   private int soTimeoutMillis; // reader thread only, after open
   private final int directWriteBytes;
 
-  private TcpCarrier(Socket socket, int soTimeoutMillis) throws IOException {
+  private TcpCarrier(Socket socket, SocketChannel channel, int soTimeoutMillis) throws IOException {
     this.socket = socket;
+    this.channel = channel;
     this.input = socket.getInputStream();
     this.output = socket.getOutputStream();
     this.soTimeoutMillis = soTimeoutMillis;
@@ -43,9 +46,11 @@ final class TcpCarrier implements ClientCarrier {
    * Returns an opener of TCP connections to {@code options}' host and port.
    *
    * @param options where to connect, the timeout and the TLS context
+   * @param selectable whether to open plain TCP connections as channels a {@link ClientIoLoop}
+   *     can serve after the handshake (see {@link #channel}); TLS ones never are
    * @return the opener
    */
-  static ClientCarrier.Opener opener(ClientOptions options) {
+  static ClientCarrier.Opener opener(ClientOptions options, boolean selectable) {
     return new ClientCarrier.Opener() {
       @Override
       public String peer() {
@@ -54,14 +59,16 @@ final class TcpCarrier implements ClientCarrier {
 
       @Override
       public ClientCarrier open() throws IOException {
-        return TcpCarrier.open(options);
+        return TcpCarrier.open(options, selectable && options.sslContext() == null);
       }
     };
   }
 
-  private static TcpCarrier open(ClientOptions options) throws IOException {
+  private static TcpCarrier open(ClientOptions options, boolean selectable) throws IOException {
     int connectTimeoutMillis = (int) options.connectTimeoutMillis();
-    Socket socket = new Socket();
+    // A channel's socket blocks, with timeouts, until the connection leaves it for a selector.
+    SocketChannel channel = selectable ? SocketChannel.open() : null;
+    Socket socket = selectable ? channel.socket() : new Socket();
     try {
       socket.setTcpNoDelay(true);
       socket.setKeepAlive(true);
@@ -70,7 +77,7 @@ final class TcpCarrier implements ClientCarrier {
       if (options.sslContext() != null) {
         socket = startTls(socket, options);
       }
-      return new TcpCarrier(socket, connectTimeoutMillis);
+      return new TcpCarrier(socket, channel, connectTimeoutMillis);
     } catch (IOException | RuntimeException e) {
       closeQuietly(socket);
       throw e;
@@ -124,6 +131,19 @@ final class TcpCarrier implements ClientCarrier {
   @Override
   public int directWriteBytes() {
     return directWriteBytes;
+  }
+
+  /**
+   * Returns the channel beneath, switched to non-blocking for a {@link ClientIoLoop}; after this,
+   * {@link #read} and {@link #write} are not used any more. Once, after the handshake.
+   *
+   * @return the channel, or {@code null} if the carrier was not opened selectable
+   */
+  SocketChannel takeChannel() throws IOException {
+    if (channel != null) {
+      channel.configureBlocking(false);
+    }
+    return channel;
   }
 
   @Override

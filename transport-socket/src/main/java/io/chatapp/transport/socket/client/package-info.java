@@ -1,6 +1,7 @@
 /**
  * The client side of the socket protocol, beneath the client core of chat-client: one
- * connection with a reader and a writer thread, pipelined requests matched by request id,
+ * connection with a reader and a writer thread, or served by a shared selector thread
+ * ({@link io.chatapp.transport.socket.client.ClientIoLoops}), pipelined requests matched by request id,
  * keep-alive, pushes handed to the subscription's sink, and a pause that stops reading. Its bytes
  * go through a {@link io.chatapp.transport.socket.client.ClientCarrier}: a TCP or TLS socket
  * here, a WebSocket in chatapp's WebSocket transport, so the protocol has one client

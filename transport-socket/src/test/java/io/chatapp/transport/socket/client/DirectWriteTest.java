@@ -110,7 +110,11 @@ class DirectWriteTest {
   private SocketConnection open(FakeCarrier carrier) {
     SocketConnection c = new SocketConnection(carrier, "fake", (conn, why) -> {}, 1 << 20, 60_000,
         new FrameDecoder(1 << 20), ByteBuffer.allocate(SocketConnection.READ_BUFFER_BYTES));
-    c.start();
+    try {
+      c.start(null);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
     opened.add(c);
     return c;
   }
