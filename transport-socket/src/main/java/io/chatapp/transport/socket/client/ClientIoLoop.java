@@ -31,6 +31,9 @@ final class ClientIoLoop {
 
   /** A connection as the loop drives it. Every method runs on the loop's thread. */
   interface Handler {
+    /** The loop watches the channel from now on, for reading; first of all calls. */
+    void registered(SelectionKey key);
+
     /** The channel has bytes to read, or reached its end. */
     void readable(SelectionKey key);
 
@@ -61,21 +64,42 @@ final class ClientIoLoop {
   }
 
   /**
-   * Serves a connected channel from now on; the caller has switched it to non-blocking. Its
-   * handler hears nothing before this returns the key, except on the loop's thread itself.
+   * Serves a connected channel, switched to non-blocking, from the loop's thread: it registers
+   * the channel there and tells the handler {@link Handler#registered} before anything else, so
+   * the handler's tasks queued after this call find it registered. If the loop closes first, the
+   * handler hears {@link Handler#loopClosed} instead.
    *
    * @throws ChatException {@link ErrorCode#UNAVAILABLE} if the loop is closed
    */
-  SelectionKey register(SocketChannel channel, Handler handler) throws IOException {
+  void register(SocketChannel channel, Handler handler) {
     synchronized (this) {
       if (closed) {
         throw new ChatException(ErrorCode.UNAVAILABLE, "the socket client's I/O group is closed");
       }
-      // Since JDK 11 a registration does not wait for a select in progress; the wake-up makes
-      // the next select watch the new channel.
-      SelectionKey key = channel.register(selector, SelectionKey.OP_READ, handler);
-      selector.wakeup();
-      return key;
+      tasks.add(new Registration(channel, handler));
+    }
+    selector.wakeup();
+  }
+
+  /** A channel to watch, registered on the loop's thread. */
+  private final class Registration implements Runnable {
+    final SocketChannel channel;
+    final Handler handler;
+
+    Registration(SocketChannel channel, Handler handler) {
+      this.channel = channel;
+      this.handler = handler;
+    }
+
+    @Override
+    public void run() {
+      SelectionKey key;
+      try {
+        key = channel.register(selector, SelectionKey.OP_READ, handler);
+      } catch (java.nio.channels.ClosedChannelException e) {
+        return; // closed meanwhile: its connection has ended already
+      }
+      handler.registered(key);
     }
   }
 
@@ -149,7 +173,11 @@ final class ClientIoLoop {
       synchronized (this) {
         closed = true;
       }
-      tasks.clear();
+      for (Runnable task; (task = tasks.poll()) != null; ) {
+        if (task instanceof Registration r) {
+          r.handler.loopClosed();
+        }
+      }
       for (SelectionKey key : selector.keys()) {
         ((Handler) key.attachment()).loopClosed();
       }

@@ -135,8 +135,7 @@ final class SocketConnection implements Connection {
     if (selectable != null) {
       this.loop = ioLoop;
       this.channel = selectable;
-      side.key = ioLoop.register(selectable, side);
-      ioLoop.execute(side::resume); // what came after HELLO_OK, if anything
+      ioLoop.register(selectable, side);
       return;
     }
     Thread reader = new Thread(() -> InlineCallbacks.runMarked(this::readLoop), "chatapp-socket-client-reader " + peer);
@@ -621,9 +620,17 @@ final class SocketConnection implements Connection {
    * {@link #write}, which a caller runs when it found the carrier idle.
    */
   private final class LoopSide implements ClientIoLoop.Handler {
-    volatile SelectionKey key; // set by start before the loop hears of the channel
+    // Set by the loop's thread before any other use; every later task of the connection runs
+    // there after it, in the loop's queue's order.
+    private SelectionKey key;
     // What the channel did not take of `writing`; whoever set carrierBusy owns it.
     private ByteBuffer unwritten;
+
+    @Override
+    public void registered(SelectionKey k) {
+      key = k;
+      resume(); // what came after HELLO_OK, if anything
+    }
 
     @Override
     public void readable(SelectionKey k) {
@@ -658,7 +665,7 @@ final class SocketConnection implements Connection {
     /** After a resume, or the handshake: hands on what waits in the buffer and reads again. */
     void resume() {
       SelectionKey k = key;
-      if (closed.get() || !k.isValid()) {
+      if (closed.get() || k == null || !k.isValid()) {
         return;
       }
       try {
