@@ -201,6 +201,53 @@ class SocketIoGroupTest {
   }
 
   @Test
+  void aServerThatBreaksTheProtocolLosesOnlyItsOwnConnectionOnTheSharedThread() throws Exception {
+    try (ServerSocket fake = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      CompletableFuture<List<RawConnection>> accepted = CompletableFuture.supplyAsync(() -> {
+        List<RawConnection> both = new ArrayList<>();
+        try {
+          for (int i = 0; i < 2; i++) {
+            RawConnection c = new RawConnection(fake.accept());
+            Frame.Hello hello = assertInstanceOf(Frame.Hello.class, c.next());
+            c.send(new Frame.HelloOk(hello.requestId(), 1, 1 << 20, 60_000));
+            both.add(c);
+          }
+          return both;
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      });
+      CountDownLatch lost = new CountDownLatch(1);
+      AtomicReference<ChatException> why = new AtomicReference<>();
+      ChatClientListener hearsLoss = new ChatClientListener() {
+        @Override
+        public void onDisconnected(ChatException reason) {
+          why.set(reason);
+          lost.countDown();
+        }
+      };
+      try (ChatClient victim = builder(fake.getLocalPort()).listener(hearsLoss).reconnect(false).build();
+          ChatClient bystander = builder(fake.getLocalPort()).build()) {
+        List<RawConnection> peers = accepted.get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        // A length prefix of 2 GiB: the client must refuse it before it sizes anything.
+        peers.get(0).sendBytes(new byte[] {0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x10});
+        assertTrue(lost.await(TIMEOUT_MS, TimeUnit.MILLISECONDS), "the victim hears of its loss");
+        assertTrue(why.get().getMessage().contains("server broke the protocol"), why.get().getMessage());
+        CompletableFuture<Message> call = bystander.sendAsync("bob", "still served?", null);
+        Frame.Send send = assertInstanceOf(Frame.Send.class, peers.get(1).next());
+        peers.get(1).send(new Frame.ErrorFrame(send.requestId(), ErrorCode.NOT_FOUND, "no such user"));
+        ExecutionException e = assertThrows(ExecutionException.class, () -> call.get(TIMEOUT_MS, TimeUnit.MILLISECONDS));
+        assertEquals(ErrorCode.NOT_FOUND, ChatFutures.toChatException(e.getCause()).code(),
+            "the other connection on the same thread is answered");
+      } finally {
+        for (RawConnection c : accepted.getNow(List.of())) {
+          c.close();
+        }
+      }
+    }
+  }
+
+  @Test
   void closingTheGroupLosesItsConnections() throws Exception {
     CountDownLatch lost = new CountDownLatch(1);
     AtomicReference<ChatException> why = new AtomicReference<>();

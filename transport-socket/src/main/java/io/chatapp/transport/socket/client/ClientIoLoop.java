@@ -50,7 +50,9 @@ final class ClientIoLoop {
   private final Selector selector;
   private final Thread thread;
   private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
-  private boolean closed; // guarded by this
+  // Written under this lock, so a registration is either refused or queued before the loop ends;
+  // read without it by the loop, once per turn.
+  private volatile boolean closed;
 
   ClientIoLoop(String name) {
     try {
@@ -137,14 +139,10 @@ final class ClientIoLoop {
     return !thread.isAlive();
   }
 
-  private synchronized boolean isClosed() {
-    return closed;
-  }
-
   private void run() {
     long nextTick = System.nanoTime() + TICK_NANOS;
     try {
-      while (!isClosed()) {
+      while (!closed) {
         long waitMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(nextTick - System.nanoTime()));
         if (tasks.isEmpty()) {
           selector.select(waitMillis); // a task queued meanwhile wakes it: execute calls wakeup

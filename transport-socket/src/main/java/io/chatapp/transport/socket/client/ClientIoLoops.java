@@ -25,8 +25,13 @@ public final class ClientIoLoops {
       throw new IllegalArgumentException("threads must be at least 1, was " + threads);
     }
     loops = new ClientIoLoop[threads];
-    for (int i = 0; i < threads; i++) {
-      loops[i] = new ClientIoLoop(name + "-" + i);
+    try {
+      for (int i = 0; i < threads; i++) {
+        loops[i] = new ClientIoLoop(name + "-" + i);
+      }
+    } catch (RuntimeException e) {
+      close(); // the threads started before the failure
+      throw e;
     }
   }
 
@@ -38,7 +43,9 @@ public final class ClientIoLoops {
   /** Stops every thread; the connections still on them are lost. Idempotent; does not wait. */
   public void close() {
     for (ClientIoLoop loop : loops) {
-      loop.close();
+      if (loop != null) {
+        loop.close();
+      }
     }
   }
 
