@@ -248,6 +248,25 @@ class SocketIoGroupTest {
   }
 
   @Test
+  void aServerThatNeverAnswersTheHandshakeFailsTheConnectWithinItsTimeout() throws Exception {
+    // The handshake blocks, with the connect timeout, before the channel joins the group.
+    try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      CompletableFuture<java.net.Socket> accepted = CompletableFuture.supplyAsync(() -> {
+        try {
+          return silent.accept();
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      });
+      ChatException e = assertThrows(ChatException.class,
+          () -> builder(silent.getLocalPort()).connectTimeout(Duration.ofMillis(300)).build());
+      assertEquals(ErrorCode.UNAVAILABLE, e.code());
+      assertTrue(e.getMessage().contains("within the connect timeout of 300 ms"), e.getMessage());
+      accepted.get(TIMEOUT_MS, TimeUnit.MILLISECONDS).close();
+    }
+  }
+
+  @Test
   void closingTheGroupLosesItsConnections() throws Exception {
     CountDownLatch lost = new CountDownLatch(1);
     AtomicReference<ChatException> why = new AtomicReference<>();

@@ -47,7 +47,7 @@ final class TcpCarrier implements ClientCarrier {
    *
    * @param options where to connect, the timeout and the TLS context
    * @param selectable whether to open plain TCP connections as channels a {@link ClientIoLoop}
-   *     can serve after the handshake (see {@link #channel}); TLS ones never are
+   *     can serve after the handshake (see {@link #takeChannel}); TLS ones never are
    * @return the opener
    */
   static ClientCarrier.Opener opener(ClientOptions options, boolean selectable) {
