@@ -27,7 +27,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class ClientIoLoop {
   private static final Logger LOG = System.getLogger(ClientIoLoop.class.getName());
-  static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+  private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
   /** A connection as the loop drives it. Every method runs on the loop's thread. */
   interface Handler {
@@ -117,11 +117,6 @@ final class ClientIoLoop {
     }
   }
 
-  /** Tells whether the caller is the loop's thread. */
-  boolean inLoop() {
-    return Thread.currentThread() == thread;
-  }
-
   /** Stops the thread; every connection still on it is lost. Idempotent; does not wait. */
   void close() {
     synchronized (this) {
@@ -133,7 +128,7 @@ final class ClientIoLoop {
     selector.wakeup();
   }
 
-  /** Waits for the thread to end, for tests and an orderly shutdown. */
+  /** Waits for the thread to end after {@link #close}, for an orderly shutdown. */
   boolean awaitStopped(long timeoutMillis) throws InterruptedException {
     thread.join(timeoutMillis);
     return !thread.isAlive();

@@ -725,7 +725,7 @@ final class SocketConnection implements Connection {
 
     private void awaitWritable() {
       SelectionKey k = key;
-      if (k.isValid()) {
+      if (k != null && k.isValid()) {
         k.interestOps(k.interestOps() | SelectionKey.OP_WRITE);
       }
     }
