@@ -17,13 +17,10 @@ public final class ClientIoLoops {
   /**
    * Starts the threads.
    *
-   * @param threads how many, at least 1
+   * @param threads how many, as {@code SocketIoGroup.create} checked them
    * @param name the threads' name; each adds its index
    */
   public ClientIoLoops(int threads, String name) {
-    if (threads < 1) {
-      throw new IllegalArgumentException("threads must be at least 1, was " + threads);
-    }
     loops = new ClientIoLoop[threads];
     try {
       for (int i = 0; i < threads; i++) {

@@ -46,8 +46,9 @@ final class TcpCarrier implements ClientCarrier {
    * Returns an opener of TCP connections to {@code options}' host and port.
    *
    * @param options where to connect, the timeout and the TLS context
-   * @param selectable whether to open plain TCP connections as channels a {@link ClientIoLoop}
-   *     can serve after the handshake (see {@link #takeChannel}); TLS ones never are
+   * @param selectable whether to open channels a {@link ClientIoLoop} can serve after the
+   *     handshake (see {@link #takeChannel}); only without TLS, which {@link SocketConnector}
+   *     checks
    * @return the opener
    */
   static ClientCarrier.Opener opener(ClientOptions options, boolean selectable) {
@@ -59,7 +60,7 @@ final class TcpCarrier implements ClientCarrier {
 
       @Override
       public ClientCarrier open() throws IOException {
-        return TcpCarrier.open(options, selectable && options.sslContext() == null);
+        return TcpCarrier.open(options, selectable);
       }
     };
   }
