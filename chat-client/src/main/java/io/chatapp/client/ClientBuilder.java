@@ -138,7 +138,9 @@ public abstract class ClientBuilder<B extends ClientBuilder<B, C>, C extends Cha
   /**
    * Sets how long a call may take from the moment it is made until its answer, waits for the
    * connection and send retries included; then it fails with {@link ErrorCode#UNAVAILABLE}.
-   * Default 10 seconds.
+   * Default 10 seconds. A call fails no sooner than its timeout, and at most 1/64 of it later
+   * (250 ms at most): one timer watches all of a client's calls and wakes at most that often while
+   * calls are near their deadlines.
    *
    * @param timeout 1 ms to 24 days
    * @return this builder

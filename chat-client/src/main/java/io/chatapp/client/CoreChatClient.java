@@ -120,7 +120,7 @@ public class CoreChatClient implements ChatClient {
     this.timer = new ScheduledThreadPoolExecutor(1, r -> daemon(r, "chatapp-client-timer " + peer));
     timer.setKeepAliveTime(30, TimeUnit.SECONDS);
     timer.allowCoreThreadTimeOut(true);
-    this.deadlines = new CallDeadlines(timer, this::expire);
+    this.deadlines = new CallDeadlines(timer, callTimeoutNanos, System::nanoTime, this::expire);
     this.connectThread = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
         r -> daemon(r, "chatapp-client-connect " + peer));
     connectThread.allowCoreThreadTimeOut(true);

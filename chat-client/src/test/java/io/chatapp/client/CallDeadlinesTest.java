@@ -30,7 +30,7 @@ class CallDeadlinesTest {
     }
   };
   private final BlockingQueue<Call<?>> expired = new LinkedBlockingQueue<>();
-  private final CallDeadlines deadlines = new CallDeadlines(timer, expired::add);
+  private final CallDeadlines deadlines = new CallDeadlines(timer, TimeUnit.SECONDS.toNanos(10), System::nanoTime, expired::add);
   private long numbers;
 
   @AfterEach
@@ -120,6 +120,80 @@ class CallDeadlinesTest {
     }
     assertEquals(threads * each, all.stream().distinct().count(), "each once");
     assertEquals(0, deadlines.size());
+  }
+
+  @Test
+  void callsAnsweredJustBeforeTheirDeadlinesDoNotWakeTheTimerOncePerCall() {
+    // A client past its limit: answers come just before each call's deadline, and some after it.
+    // Arming for the oldest call's own deadline each time woke the timer once per call (about eight
+    // times per expired call over gRPC at 20,000/s); the wake-ups are bounded by the slack instead.
+    long timeout = TimeUnit.SECONDS.toNanos(10);
+    long slack = CallDeadlines.slackOf(timeout);
+    long[] now = {0};
+    List<long[]> armedAt = new ArrayList<>(); // {due time}
+    List<Runnable> tasks = new ArrayList<>();
+    ScheduledThreadPoolExecutor manual = new ScheduledThreadPoolExecutor(1) {
+      @Override
+      public ScheduledFuture<?> schedule(Runnable command, long delay, TimeUnit unit) {
+        armedAt.add(new long[] {now[0] + unit.toNanos(delay)});
+        tasks.add(command);
+        return null;
+      }
+    };
+    List<Call<?>> late = new ArrayList<>();
+    List<Long> lateness = new ArrayList<>();
+    CallDeadlines watched = new CallDeadlines(manual, timeout, () -> now[0], c -> {
+      late.add(c);
+      lateness.add(now[0] - c.deadlineNanos);
+    });
+    try {
+      long interval = TimeUnit.MICROSECONDS.toNanos(1600); // 625 calls a second
+      int count = 2000;
+      List<Call<Void>> calls = new ArrayList<>();
+      for (int i = 0; i < count; i++) {
+        calls.add(new Call<>(i + 1, new Request.Logout(), i * interval + timeout));
+      }
+      // Events in time order: each call is added at its send time; all but every eighth are
+      // answered 100 µs before their deadline; the armed task runs when it is due.
+      int nextAdd = 0;
+      int nextAnswer = 0;
+      int fired = 0;
+      while (nextAdd < count || nextAnswer < count || fired < tasks.size()) {
+        long addAt = nextAdd < count ? nextAdd * interval : Long.MAX_VALUE;
+        long answerAt = nextAnswer < count ? calls.get(nextAnswer).deadlineNanos - 100_000 : Long.MAX_VALUE;
+        long fireAt = fired < tasks.size() ? armedAt.get(fired)[0] : Long.MAX_VALUE;
+        if (addAt <= answerAt && addAt <= fireAt) {
+          now[0] = addAt;
+          watched.add(calls.get(nextAdd++));
+        } else if (answerAt <= fireAt) {
+          now[0] = answerAt;
+          if (nextAnswer % 8 != 0) {
+            watched.remove(calls.get(nextAnswer));
+          }
+          nextAnswer++;
+        } else {
+          now[0] = fireAt;
+          tasks.get(fired++).run();
+        }
+      }
+      assertEquals(count / 8, late.size(), "every unanswered call expires");
+      assertEquals(0, watched.size());
+      for (long l : lateness) {
+        assertTrue(l >= 0 && l <= slack, "expired " + l + " ns after its deadline; slack " + slack);
+      }
+      long span = (count - 1) * interval;
+      assertTrue(fired <= span / slack + 3, fired + " timer wake-ups for " + count + " calls over "
+          + TimeUnit.NANOSECONDS.toMillis(span) + " ms; the slack allows " + (span / slack + 3));
+    } finally {
+      manual.shutdownNow();
+    }
+  }
+
+  @Test
+  void theSlackIsASmallShareOfTheTimeout() {
+    assertEquals(TimeUnit.SECONDS.toNanos(10) / 64, CallDeadlines.slackOf(TimeUnit.SECONDS.toNanos(10)));
+    assertEquals(TimeUnit.MILLISECONDS.toNanos(250), CallDeadlines.slackOf(TimeUnit.MINUTES.toNanos(10)),
+        "at most a quarter of a second late, however long the timeout");
   }
 
   @Test
