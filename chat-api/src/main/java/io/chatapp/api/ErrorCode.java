@@ -54,6 +54,9 @@ public enum ErrorCode {
    * in flight. Retrying later, or more slowly, can help; for a subscription, subscribe again from
    * the last sequence number seen and nothing is lost.
    *
+   * <p>The client library refuses a call itself, with reason {@code "CALLS_IN_FLIGHT"}, while it
+   * has its most calls waiting for answers; that call was not sent.
+   *
    * <p>Reasons: {@code MAILBOX_FULL} (the recipient holds the most unread messages allowed),
    * {@code SENDER_SHARE_FULL} (the sender holds its whole share of the recipient's unread
    * messages), {@code LOGIN_THROTTLED} (too many failed logins; with a

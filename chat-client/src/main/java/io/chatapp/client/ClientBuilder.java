@@ -38,6 +38,8 @@ public abstract class ClientBuilder<B extends ClientBuilder<B, C>, C extends Cha
   public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(5);
   /** Default {@link #listenerQueue}: 1024 messages. */
   public static final int DEFAULT_LISTENER_QUEUE_MESSAGES = 1024;
+  /** Default {@link #maxCallsInFlight}: 10,000 calls. */
+  public static final int DEFAULT_MAX_CALLS_IN_FLIGHT = 10_000;
   /** The most servers {@link #failoverServer} adds. */
   public static final int MAX_FAILOVER_SERVERS = 16;
   private static final Duration MAX_DURATION = Duration.ofDays(24);
@@ -52,6 +54,7 @@ public abstract class ClientBuilder<B extends ClientBuilder<B, C>, C extends Cha
   private Duration maxBackoff;
   private Boolean waitForConnection;
   private Integer listenerQueueMessages;
+  private Integer maxCallsInFlight;
   private Executor callbackExecutor;
   private final List<ServerAddress> failoverServers = new ArrayList<>();
 
@@ -244,6 +247,28 @@ public abstract class ClientBuilder<B extends ClientBuilder<B, C>, C extends Cha
   }
 
   /**
+   * Sets how many calls may wait for their answers at once. A call made while that many wait
+   * fails at once, on the caller's thread, with {@link ErrorCode#RESOURCE_EXHAUSTED} and reason
+   * {@code CALLS_IN_FLIGHT}; nothing of it is sent, so it may be made again once answers have
+   * come. Calls waiting for a connection count. This bounds what an application that calls
+   * faster than the server answers keeps in its heap: about 1 KiB for each call waiting, plus a
+   * send's text. Default 10,000.
+   *
+   * @param calls 1 to 1,000,000
+   * @return this builder
+   * @throws IllegalArgumentException if out of range
+   * @throws IllegalStateException if set before
+   */
+  public final B maxCallsInFlight(int calls) {
+    once(this.maxCallsInFlight, "maxCallsInFlight");
+    if (calls < 1 || calls > 1_000_000) {
+      throw new IllegalArgumentException("maxCallsInFlight must be 1 to 1000000 calls, was " + calls);
+    }
+    this.maxCallsInFlight = calls;
+    return self();
+  }
+
+  /**
    * Sets where the listener runs and where answers complete, instead of the client's own threads
    * ({@code chatapp-client-listener}, and gRPC's {@code chatapp-grpc-answers}). The listener
    * still hears one event at a time, in order: the client hands the executor an event only after
@@ -363,6 +388,7 @@ public abstract class ClientBuilder<B extends ClientBuilder<B, C>, C extends Cha
         maxBackoff != null ? maxBackoff : DEFAULT_MAX_BACKOFF,
         waitForConnection != null && waitForConnection,
         listenerQueueMessages != null ? listenerQueueMessages : DEFAULT_LISTENER_QUEUE_MESSAGES,
+        maxCallsInFlight != null ? maxCallsInFlight : DEFAULT_MAX_CALLS_IN_FLIGHT,
         callbackExecutor);
   }
 

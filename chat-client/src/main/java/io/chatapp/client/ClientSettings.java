@@ -20,6 +20,8 @@ import java.util.concurrent.Executor;
  *     {@link io.chatapp.api.ChatClient#sendAsync}
  * @param listenerQueueMessages how many pushed messages may wait for the listener before the
  *     client stops reading pushes from the server
+ * @param maxCallsInFlight how many calls may wait for their answers at once; a call beyond that
+ *     fails at once with {@link io.chatapp.api.ErrorCode#RESOURCE_EXHAUSTED}
  * @param callbackExecutor where the listener runs (one event at a time) and where the
  *     transport completes answers, or {@code null} for threads of the client's own; see
  *     {@link ClientBuilder#callbackExecutor}
@@ -32,6 +34,7 @@ public record ClientSettings(
     Duration maxBackoff,
     boolean waitForConnection,
     int listenerQueueMessages,
+    int maxCallsInFlight,
     Executor callbackExecutor) {
   /** Checks the references. */
   public ClientSettings {
@@ -41,6 +44,9 @@ public record ClientSettings(
     Objects.requireNonNull(maxBackoff, "maxBackoff");
     if (listenerQueueMessages < 1) {
       throw new IllegalArgumentException("listenerQueueMessages must be at least 1, was " + listenerQueueMessages);
+    }
+    if (maxCallsInFlight < 1) {
+      throw new IllegalArgumentException("maxCallsInFlight must be at least 1, was " + maxCallsInFlight);
     }
   }
 }

@@ -35,6 +35,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -83,6 +84,9 @@ public class CoreChatClient implements ChatClient {
   private final ListenerDispatch dispatch;
   private final ScheduledThreadPoolExecutor timer;
   private final CallDeadlines deadlines;
+  private final int maxCallsInFlight;
+  // Calls made and not yet complete, against maxCallsInFlight.
+  private final AtomicInteger callsInFlight = new AtomicInteger();
   private final ThreadPoolExecutor connectThread;
   private final ThreadLocal<Call<?>> lastCallOfThread = new ThreadLocal<>();
   private final AtomicLong callNumbers = new AtomicLong();
@@ -120,6 +124,7 @@ public class CoreChatClient implements ChatClient {
     this.timer = new ScheduledThreadPoolExecutor(1, r -> daemon(r, "chatapp-client-timer " + peer));
     timer.setKeepAliveTime(30, TimeUnit.SECONDS);
     timer.allowCoreThreadTimeOut(true);
+    this.maxCallsInFlight = settings.maxCallsInFlight();
     this.deadlines = new CallDeadlines(timer, callTimeoutNanos, System::nanoTime, this::expire);
     this.connectThread = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
         r -> daemon(r, "chatapp-client-connect " + peer));
@@ -412,13 +417,23 @@ public class CoreChatClient implements ChatClient {
   // ---- calls --------------------------------------------------------------------------------
 
   private <T> CompletableFuture<T> call(Request<T> request) {
+    if (callsInFlight.incrementAndGet() > maxCallsInFlight) {
+      callsInFlight.decrementAndGet();
+      return CompletableFuture.failedFuture(new ChatException(ErrorCode.RESOURCE_EXHAUSTED, "CALLS_IN_FLIGHT",
+          maxCallsInFlight + " calls of this client wait for answers, the most it allows (maxCallsInFlight); "
+              + request.name() + " was not sent: make it again once answers have come", null));
+    }
     Call<T> c = new Call<>(callNumbers.incrementAndGet(), request, System.nanoTime() + callTimeoutNanos);
     try {
       deadlines.add(c);
     } catch (RejectedExecutionException e) {
+      callsInFlight.decrementAndGet();
       return closedFailure();
     }
-    c.result.whenComplete((v, e) -> deadlines.remove(c));
+    c.result.whenComplete((v, e) -> {
+      deadlines.remove(c);
+      callsInFlight.decrementAndGet();
+    });
     // Calls of one thread reach the server in the order made: a call waits until the one before
     // it was handed over (if the transport keeps the order of what it is handed) or answered.
     Call<?> previous = lastCallOfThread.get();

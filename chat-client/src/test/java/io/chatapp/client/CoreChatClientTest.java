@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -26,6 +27,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -52,8 +54,13 @@ class CoreChatClientTest {
   }
 
   private CoreChatClient client(ChatClientListener listener, Duration callTimeout, int queue, Executor callbacks) {
+    return client(listener, callTimeout, queue, callbacks, ClientBuilder.DEFAULT_MAX_CALLS_IN_FLIGHT);
+  }
+
+  private CoreChatClient client(ChatClientListener listener, Duration callTimeout, int queue, Executor callbacks,
+      int maxCallsInFlight) {
     ClientSettings settings = new ClientSettings(listener, callTimeout, true,
-        Duration.ofMillis(1), Duration.ofMillis(5), false, queue, callbacks);
+        Duration.ofMillis(1), Duration.ofMillis(5), false, queue, maxCallsInFlight, callbacks);
     CoreChatClient c = new CoreChatClient(settings, transport, true) {};
     clients.add(c);
     return c;
@@ -92,6 +99,48 @@ class CoreChatClientTest {
       assertThrows(java.util.concurrent.CancellationException.class, () -> handed.answer().get(5, TimeUnit.SECONDS));
     } finally {
       release.countDown();
+    }
+  }
+
+  @Test
+  void callsBeyondTheLimitInFlightFailAtOnceAndNothingOfThemIsSent() throws Exception {
+    // An application that sends faster than the server answers must not fill its own heap.
+    CoreChatClient c = client(new ChatClientListener() {}, Duration.ofSeconds(10), 16, null, 3);
+    transport.nextOpened();
+    List<CompletableFuture<Message>> waiting = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      waiting.add(c.sendAsync("alice", "m" + i, null));
+    }
+    List<Handed> handed = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      handed.add(transport.next());
+    }
+    CompletableFuture<Message> refused = c.sendAsync("alice", "one too many", null);
+    assertTrue(refused.isDone(), "refused at once, on the caller's thread");
+    ExecutionException e = assertThrows(ExecutionException.class, () -> refused.get(5, TimeUnit.SECONDS));
+    ChatException why = assertInstanceOf(ChatException.class, e.getCause());
+    assertEquals(ErrorCode.RESOURCE_EXHAUSTED, why.code());
+    assertEquals("CALLS_IN_FLIGHT", why.reason());
+    assertTrue(why.getMessage().contains("3 calls") && why.getMessage().contains("maxCallsInFlight"),
+        why.getMessage());
+    assertThrows(ChatException.class, () -> c.fetch(0, 1), "a blocking call is refused the same way");
+    assertNull(transport.requests.poll(), "nothing of a refused call reaches the transport");
+
+    handed.get(0).answer().complete(message(1)); // one answered: room for one more
+    assertEquals(1, waiting.get(0).get(5, TimeUnit.SECONDS).seq());
+    CompletableFuture<Message> next = c.sendAsync("alice", "now there is room", null);
+    Handed h = transport.next();
+    assertEquals("now there is room", ((Request.Send) h.request()).text());
+    h.answer().complete(message(4));
+    assertEquals(4, next.get(5, TimeUnit.SECONDS).seq());
+
+    handed.get(1).answer().completeExceptionally(new ChatException(ErrorCode.NOT_FOUND, "no such user"));
+    handed.get(2).answer().complete(message(3));
+    assertThrows(ExecutionException.class, () -> waiting.get(1).get(5, TimeUnit.SECONDS));
+    waiting.get(2).get(5, TimeUnit.SECONDS);
+    // Failed and answered calls both gave their room back: three fit again.
+    for (int i = 0; i < 3; i++) {
+      assertFalse(c.sendAsync("alice", "again " + i, null).isDone());
     }
   }
 
@@ -375,7 +424,7 @@ class CoreChatClientTest {
   void aLazyClientConnectsInTheBackground() throws Exception {
     transport.refuse.set(true);
     ClientSettings settings = new ClientSettings(new ChatClientListener() {}, Duration.ofSeconds(10), true,
-        Duration.ofMillis(1), Duration.ofMillis(5), true, 16, null);
+        Duration.ofMillis(1), Duration.ofMillis(5), true, 16, ClientBuilder.DEFAULT_MAX_CALLS_IN_FLIGHT, null);
     CoreChatClient c = new CoreChatClient(settings, transport, false) {};
     clients.add(c);
     assertFalse(c.isConnected());

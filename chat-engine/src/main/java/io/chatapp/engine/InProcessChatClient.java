@@ -3,6 +3,7 @@ package io.chatapp.engine;
 import io.chatapp.api.ChatClient;
 import io.chatapp.api.ChatClientListener;
 import io.chatapp.api.ChatEngine;
+import io.chatapp.client.ClientBuilder;
 import io.chatapp.client.ClientSettings;
 import io.chatapp.client.CoreChatClient;
 import io.chatapp.client.spi.Connection;
@@ -36,7 +37,7 @@ public final class InProcessChatClient extends CoreChatClient {
   private InProcessChatClient(ChatEngine engine, ChatClientListener listener, Executor executor,
       ExecutorService ownedExecutor) {
     super(new ClientSettings(listener, Duration.ofSeconds(30), false, Duration.ofMillis(100),
-        Duration.ofMillis(100), false, 1024, null), new EngineConnector(engine, executor), true);
+        Duration.ofMillis(100), false, 1024, ClientBuilder.DEFAULT_MAX_CALLS_IN_FLIGHT, null), new EngineConnector(engine, executor), true);
     this.ownedExecutor = ownedExecutor;
   }
 

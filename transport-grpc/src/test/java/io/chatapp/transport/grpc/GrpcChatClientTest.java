@@ -20,6 +20,7 @@ import io.chatapp.api.ChatClient;
 import io.chatapp.api.ChatClientListener;
 import io.chatapp.api.ChatEngine;
 import io.chatapp.api.ChatException;
+import io.chatapp.api.ChatFutures;
 import io.chatapp.api.ErrorCode;
 import io.chatapp.api.Message;
 import io.chatapp.api.Session;
@@ -35,6 +36,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -198,6 +200,60 @@ class GrpcChatClientTest {
       assertEquals(ErrorCode.UNAVAILABLE, e.code());
     } finally {
       release.countDown();
+    }
+  }
+
+  @Test
+  void sendsBeyondTheClientsLimitInFlightFailAtOnceInsteadOfQueueingWithoutEnd() throws Exception {
+    // A server that stores nothing yet: every send waits. The gRPC client once queued all of
+    // them in its send pipeline, as many as the application made.
+    List<CompletableFuture<Message>> held = java.util.Collections.synchronizedList(new ArrayList<>());
+    java.util.concurrent.atomic.AtomicBoolean storing = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicLong seqs = new java.util.concurrent.atomic.AtomicLong();
+    ChatEngine slow = mock(ChatEngine.class);
+    when(slow.loginAsync(eq("alice"), eq(PASSWORD), any()))
+        .thenReturn(CompletableFuture.completedFuture(new Session("AAAAAAAAAAAAAAAAAAAAAA", "alice", 0, 0)));
+    when(slow.sendAsync(anyString(), anyString(), anyString(), any())).thenAnswer(inv -> {
+      String text = inv.getArgument(2);
+      if (storing.get()) {
+        long seq = seqs.incrementAndGet();
+        return CompletableFuture.completedFuture(new Message(seq, "alice", "bob", text, java.time.Instant.EPOCH, seq));
+      }
+      CompletableFuture<Message> f = new CompletableFuture<>();
+      held.add(f);
+      return f;
+    });
+    try (GrpcChatServer slowServer = GrpcChatServer.builder(slow).port(0).build().start()) {
+      ChatClient client = track(GrpcChatClient.builder().port(slowServer.port()).maxCallsInFlight(50)
+          .callTimeout(Duration.ofMinutes(5)).build());
+      client.login("alice", PASSWORD);
+      List<CompletableFuture<Message>> taken = new ArrayList<>();
+      int refused = 0;
+      for (int i = 0; i < 10_000; i++) {
+        CompletableFuture<Message> f = client.sendAsync("bob", "m" + i, null);
+        if (f.isCompletedExceptionally()) {
+          ChatException e = ChatFutures.toChatException(assertThrows(ExecutionException.class, f::get).getCause());
+          assertEquals(ErrorCode.RESOURCE_EXHAUSTED, e.code());
+          assertEquals("CALLS_IN_FLIGHT", e.reason());
+          refused++;
+        } else {
+          taken.add(f);
+        }
+      }
+      assertEquals(50, taken.size(), "taken while the server answers none");
+      assertEquals(9_950, refused);
+      // The server stores again: the 50 are answered, and the client takes sends again.
+      storing.set(true);
+      synchronized (held) {
+        for (CompletableFuture<Message> f : held) {
+          long seq = seqs.incrementAndGet();
+          f.complete(new Message(seq, "alice", "bob", "held", java.time.Instant.EPOCH, seq));
+        }
+      }
+      for (CompletableFuture<Message> f : taken) {
+        f.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      }
+      assertEquals("after", client.send("bob", "after", null).text(), "room again once answered");
     }
   }
 
