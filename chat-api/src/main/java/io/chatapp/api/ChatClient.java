@@ -102,6 +102,18 @@ public interface ChatClient extends AutoCloseable {
   CompletableFuture<Message> sendAsync(String recipient, String text, String clientMessageId);
 
   /**
+   * Sends a message without a client message id of the application's; the same as
+   * {@code sendAsync(recipient, text, null)}.
+   *
+   * @param recipient the recipient's name
+   * @param text the text
+   * @return the stored message
+   */
+  default CompletableFuture<Message> sendAsync(String recipient, String text) {
+    return sendAsync(recipient, text, null);
+  }
+
+  /**
    * Starts delivery of the mailbox to the listener's {@link ChatClientListener#onMessage}; see
    * {@link ChatEngine#subscribe}. A client holds at most one subscription: subscribing again
    * replaces it.
@@ -282,6 +294,18 @@ public interface ChatClient extends AutoCloseable {
    */
   default Message send(String recipient, String text, String clientMessageId) {
     return ChatFutures.await(sendAsync(recipient, text, clientMessageId));
+  }
+
+  /**
+   * Blocking {@link #sendAsync(String, String)}.
+   *
+   * @param recipient the recipient's name
+   * @param text the text
+   * @return the stored message
+   * @throws ChatException as {@link ChatEngine#send}
+   */
+  default Message send(String recipient, String text) {
+    return send(recipient, text, null);
   }
 
   /**

@@ -306,6 +306,17 @@ public abstract class ChatClientContract extends ConversationCases {
   }
 
   @Test
+  void sendWithoutAnIdArgumentIsTheSameAsWithNull() throws Exception {
+    RecordingListener hears = new RecordingListener();
+    ChatClient alice = onlineUser("alice", hears);
+    Message blocking = alice.send("alice", "two arguments");
+    Message async = alice.sendAsync("alice", "two arguments, async").get(10, TimeUnit.SECONDS);
+    assertEquals(blocking.seq() + 1, async.seq());
+    assertEquals("two arguments", hears.nextMessage().text());
+    assertEquals("two arguments, async", hears.nextMessage().text());
+  }
+
+  @Test
   void resendWithSameClientMessageIdReturnsOriginalAndStoresNothing() throws Exception {
     ChatClient alice = user("alice");
     ChatClient bob = user("bob");
