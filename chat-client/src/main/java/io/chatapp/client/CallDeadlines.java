@@ -18,10 +18,11 @@ import java.util.function.LongSupplier;
  * never fires later than any call's deadline the first time. When it fires it expires what is due
  * and arms itself again for the oldest call left, but no sooner than the slack ({@link #slackOf})
  * from then: a call expires at most that late, and a client whose answers all come just before
- * their deadlines wakes its timer a few times a second instead of once per call. A call that completes is only taken out of the map: the
- * armed task is left as it is, since cancelling and rescheduling it would cost what one task per
- * call cost. That cost was a timer wake-up for nearly every call at everyday rates (the task
- * became the head of an empty queue), one context switch per message on top of the transport's.
+ * their deadlines wakes its timer a few times a second instead of once per call. A call that
+ * completes is only taken out of the map: the armed task is left as it is, since cancelling and
+ * rescheduling it would cost what one task per call cost. That cost was a timer wake-up for
+ * nearly every call at everyday rates (the task became the head of an empty queue), one context
+ * switch per message on top of the transport's.
  *
  * <p>Thread-safe: calls are added and removed by any thread; the task runs on the timer.
  */

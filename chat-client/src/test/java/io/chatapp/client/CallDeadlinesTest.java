@@ -30,7 +30,8 @@ class CallDeadlinesTest {
     }
   };
   private final BlockingQueue<Call<?>> expired = new LinkedBlockingQueue<>();
-  private final CallDeadlines deadlines = new CallDeadlines(timer, TimeUnit.SECONDS.toNanos(10), System::nanoTime, expired::add);
+  private final CallDeadlines deadlines =
+      new CallDeadlines(timer, TimeUnit.SECONDS.toNanos(10), System::nanoTime, expired::add);
   private long numbers;
 
   @AfterEach
@@ -130,12 +131,12 @@ class CallDeadlinesTest {
     long timeout = TimeUnit.SECONDS.toNanos(10);
     long slack = CallDeadlines.slackOf(timeout);
     long[] now = {0};
-    List<long[]> armedAt = new ArrayList<>(); // {due time}
+    List<Long> dueAt = new ArrayList<>();
     List<Runnable> tasks = new ArrayList<>();
     ScheduledThreadPoolExecutor manual = new ScheduledThreadPoolExecutor(1) {
       @Override
       public ScheduledFuture<?> schedule(Runnable command, long delay, TimeUnit unit) {
-        armedAt.add(new long[] {now[0] + unit.toNanos(delay)});
+        dueAt.add(now[0] + unit.toNanos(delay));
         tasks.add(command);
         return null;
       }
@@ -161,7 +162,7 @@ class CallDeadlinesTest {
       while (nextAdd < count || nextAnswer < count || fired < tasks.size()) {
         long addAt = nextAdd < count ? nextAdd * interval : Long.MAX_VALUE;
         long answerAt = nextAnswer < count ? calls.get(nextAnswer).deadlineNanos - 100_000 : Long.MAX_VALUE;
-        long fireAt = fired < tasks.size() ? armedAt.get(fired)[0] : Long.MAX_VALUE;
+        long fireAt = fired < tasks.size() ? dueAt.get(fired) : Long.MAX_VALUE;
         if (addAt <= answerAt && addAt <= fireAt) {
           now[0] = addAt;
           watched.add(calls.get(nextAdd++));

@@ -37,7 +37,8 @@ public final class InProcessChatClient extends CoreChatClient {
   private InProcessChatClient(ChatEngine engine, ChatClientListener listener, Executor executor,
       ExecutorService ownedExecutor) {
     super(new ClientSettings(listener, Duration.ofSeconds(30), false, Duration.ofMillis(100),
-        Duration.ofMillis(100), false, 1024, ClientBuilder.DEFAULT_MAX_CALLS_IN_FLIGHT, null), new EngineConnector(engine, executor), true);
+        Duration.ofMillis(100), false, 1024, ClientBuilder.DEFAULT_MAX_CALLS_IN_FLIGHT, null),
+        new EngineConnector(engine, executor), true);
     this.ownedExecutor = ownedExecutor;
   }
 
