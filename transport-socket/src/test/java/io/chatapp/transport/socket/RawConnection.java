@@ -179,6 +179,24 @@ final class RawConnection implements AutoCloseable {
     }
   }
 
+  /**
+   * Reads the next frame if one comes within {@code millis}; {@code null} if none does, which
+   * says the peer has stopped writing for now.
+   */
+  Frame nextWithin(int millis) throws IOException {
+    socket.setSoTimeout(millis);
+    try {
+      return nextOrNull();
+    } catch (AssertionError e) {
+      if (e.getCause() instanceof SocketTimeoutException) {
+        return null;
+      }
+      throw e;
+    } finally {
+      socket.setSoTimeout(TIMEOUT_MS);
+    }
+  }
+
   /** Returns how many bytes can be read without blocking, buffered ones included. */
   int available() throws IOException {
     return buffer.position() + in.available();

@@ -35,6 +35,11 @@ final class OutgoingFrames {
     return writer.lastFrameLength();
   }
 
+  /** Returns the number of frames held. */
+  int frames() {
+    return count;
+  }
+
   /** Returns the number of bytes held. */
   int size() {
     return writer.size();

@@ -18,6 +18,8 @@ final class PendingCall<T> {
   final CompletableFuture<T> future = new CompletableFuture<>();
   /** Where the request ends in the connection's stream of queued bytes; set before it is written. */
   volatile long endOffset;
+  // Where its frame ends in the stream of frames queued, counted in frames.
+  volatile long endFrame;
 
   PendingCall(Request<T> request) {
     this.request = request;

@@ -59,6 +59,17 @@ final class SocketConnection implements Connection {
   private static final int TICK_MILLIS = 100;
   /** Requests queued for the writer beyond this fail: the server is not reading. */
   static final int MAX_QUEUED_BYTES = 8 << 20;
+  /**
+   * Most requests written and not yet answered before the writer waits for answers: twice what
+   * the server queues for a connection before it stops reading. A server that reads slower than
+   * a client pipelines would otherwise have the kernel hold the rest, in as many small segments
+   * as there were writes: on loopback a full receive queue of small segments is pruned and
+   * segments dropped, and each drop waits out a retransmission timeout (200 ms or more). Waiting
+   * here costs nothing the server could have used, since it has not read the requests before;
+   * what waits goes in one write once answers come. Counted in requests, not bytes, so that
+   * large requests still fill a connection.
+   */
+  static final int MAX_UNANSWERED_REQUESTS = 512;
 
   private final ClientCarrier carrier;
   private final String peer;
@@ -93,11 +104,17 @@ final class SocketConnection implements Connection {
   private OutgoingFrames writing = new OutgoingFrames(); // whoever set carrierBusy
   private boolean carrierBusy; // guarded by writeLock; the writer thread or a caller writes
   private long queuedBytes; // guarded by writeLock; every byte queued so far
+  private long queuedFrames; // guarded by writeLock; every frame queued so far
   private volatile String writeFailure; // a caller's write failed; the writer thread reports it
   // Where in the stream of queued bytes the server has read up to: it answers in request order,
   // so an answer means it read every byte up to the end of its request (a PING's PONG does not
   // count; the next answer does). Written by the reader.
   private volatile long answeredUpTo;
+  private volatile long answeredFrames; // as answeredUpTo, counted in frames
+  // A writer stopped at MAX_UNANSWERED_BYTES: the reader wakes it once answers make room. Set
+  // under writeLock before the window is checked, read by the reader after answeredUpTo moved,
+  // so one of the two sees the other's write.
+  private volatile boolean windowClosed;
   private final int directWriteBytes;
 
   /**
@@ -265,6 +282,7 @@ final class SocketConnection implements Connection {
             + " bytes of requests wait to be written to " + peer + ": the server is not reading; try again later");
       }
       int before = pending.size();
+      int framesBefore = pending.frames();
       if (sendState != null && sendState.idPrefix() == null && frame instanceof Frame.Send send) {
         // Once per connection: later SENDs whose ids share the prefix carry only their counter.
         String prefix = LeanState.prefixOf(send.clientMessageId());
@@ -280,8 +298,10 @@ final class SocketConnection implements Connection {
             + " bytes exceeds the server's frame limit of " + serverMaxFrameBytes + " bytes");
       }
       queuedBytes += pending.size() - before;
+      queuedFrames += pending.frames() - framesBefore;
       if (call != null) {
         call.endOffset = queuedBytes;
+        call.endFrame = queuedFrames;
       }
       // With nothing queued before it, this frame is all that is pending.
       if (before == 0 && !carrierBusy && answeredUpTo == queuedBytes - pending.size()
@@ -329,6 +349,28 @@ final class SocketConnection implements Connection {
     }
   }
 
+  /**
+   * Tells whether the bytes written and not answered leave room to write more; if not, marks the
+   * window closed for the reader to reopen. Under writeLock.
+   */
+  private boolean windowOpen() {
+    windowClosed = true;
+    if (queuedFrames - pending.frames() - answeredFrames < MAX_UNANSWERED_REQUESTS) {
+      windowClosed = false;
+      return true;
+    }
+    return false;
+  }
+
+  /** Wakes a writer that waits for answers, once they made room. Reader. */
+  private void reopenWindow() {
+    synchronized (writeLock) {
+      if (windowClosed && pending.size() > 0 && windowOpen()) {
+        wakeWriter();
+      }
+    }
+  }
+
   /** Has what is queued written soon: by the writer thread, or the loop. Under writeLock. */
   private void wakeWriter() {
     if (loop != null) {
@@ -359,7 +401,7 @@ final class SocketConnection implements Connection {
           if (wrote) {
             carrierBusy = false;
           }
-          while ((pending.size() == 0 || carrierBusy) && !closed.get() && writeFailure == null) {
+          while ((pending.size() == 0 || carrierBusy || !windowOpen()) && !closed.get() && writeFailure == null) {
             writeLock.wait();
           }
           if (closed.get()) {
@@ -525,6 +567,10 @@ final class SocketConnection implements Connection {
       if (call != null) {
         if (call.endOffset > answeredUpTo) {
           answeredUpTo = call.endOffset;
+          answeredFrames = call.endFrame;
+          if (windowClosed) {
+            reopenWindow();
+          }
         }
         call.complete(f);
       }
@@ -715,7 +761,7 @@ final class SocketConnection implements Connection {
     void flush() {
       OutgoingFrames batch;
       synchronized (writeLock) {
-        if (closed.get() || carrierBusy || pending.size() == 0) {
+        if (closed.get() || carrierBusy || pending.size() == 0 || !windowOpen()) {
           return;
         }
         batch = takePending();
