@@ -44,6 +44,17 @@ final class RawConnection implements AutoCloseable {
     in = socket.getInputStream();
   }
 
+  /**
+   * Accepts one client on a fake server and answers its HELLO as protocol version 1, with a
+   * frame limit of 1 MiB and an idle timeout of a minute.
+   */
+  static RawConnection acceptVersion1(java.net.ServerSocket fake) throws IOException {
+    RawConnection c = new RawConnection(fake.accept());
+    Frame.Hello hello = org.junit.jupiter.api.Assertions.assertInstanceOf(Frame.Hello.class, c.next());
+    c.send(new Frame.HelloOk(hello.requestId(), 1, 1 << 20, 60_000));
+    return c;
+  }
+
   /** Wraps a socket accepted by a fake server in a test. */
   RawConnection(Socket accepted) throws IOException {
     socket = accepted;

@@ -55,10 +55,7 @@ class SocketChatClientTest {
   /** Accepts one client and completes its handshake, on the fake server's thread. */
   private Future<RawConnection> acceptOne() {
     return fakeThread.submit(() -> {
-      RawConnection c = new RawConnection(fake.accept());
-      Frame.Hello hello = assertInstanceOf(Frame.Hello.class, c.next());
-      c.send(new Frame.HelloOk(hello.requestId(), 1, 1 << 20, 60_000));
-      return c;
+      return RawConnection.acceptVersion1(fake);
     });
   }
 

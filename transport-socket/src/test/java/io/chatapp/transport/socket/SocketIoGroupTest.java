@@ -162,10 +162,7 @@ class SocketIoGroupTest {
     try (ServerSocket fake = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
       CompletableFuture<RawConnection> accepted = CompletableFuture.supplyAsync(() -> {
         try {
-          RawConnection c = new RawConnection(fake.accept());
-          Frame.Hello hello = assertInstanceOf(Frame.Hello.class, c.next());
-          c.send(new Frame.HelloOk(hello.requestId(), 1, 1 << 20, 60_000));
-          return c;
+          return RawConnection.acceptVersion1(fake);
         } catch (IOException e) {
           throw new java.io.UncheckedIOException(e);
         }
@@ -207,9 +204,7 @@ class SocketIoGroupTest {
         List<RawConnection> both = new ArrayList<>();
         try {
           for (int i = 0; i < 2; i++) {
-            RawConnection c = new RawConnection(fake.accept());
-            Frame.Hello hello = assertInstanceOf(Frame.Hello.class, c.next());
-            c.send(new Frame.HelloOk(hello.requestId(), 1, 1 << 20, 60_000));
+            RawConnection c = RawConnection.acceptVersion1(fake);
             both.add(c);
           }
           return both;

@@ -41,10 +41,7 @@ class UnansweredWindowTest {
         SocketIoGroup io = SocketIoGroup.create(1)) {
       CompletableFuture<RawConnection> accepted = CompletableFuture.supplyAsync(() -> {
         try {
-          RawConnection c = new RawConnection(fake.accept());
-          Frame.Hello hello = assertInstanceOf(Frame.Hello.class, c.next());
-          c.send(new Frame.HelloOk(hello.requestId(), 1, 1 << 20, 60_000));
-          return c;
+          return RawConnection.acceptVersion1(fake);
         } catch (IOException e) {
           throw new UncheckedIOException(e);
         }
