@@ -111,8 +111,8 @@ final class SocketConnection implements Connection {
   // count; the next answer does). Written by the reader.
   private volatile long answeredUpTo;
   private volatile long answeredFrames; // as answeredUpTo, counted in frames
-  // A writer stopped at MAX_UNANSWERED_BYTES: the reader wakes it once answers make room. Set
-  // under writeLock before the window is checked, read by the reader after answeredUpTo moved,
+  // A writer stopped at MAX_UNANSWERED_REQUESTS: the reader wakes it once answers make room. Set
+  // under writeLock before the window is checked, read by the reader after answeredFrames moved,
   // so one of the two sees the other's write.
   private volatile boolean windowClosed;
   private final int directWriteBytes;
@@ -350,8 +350,8 @@ final class SocketConnection implements Connection {
   }
 
   /**
-   * Tells whether the bytes written and not answered leave room to write more; if not, marks the
-   * window closed for the reader to reopen. Under writeLock.
+   * Tells whether the requests written and not answered leave room to write more; if not, marks
+   * the window closed for the reader to reopen. Under writeLock.
    */
   private boolean windowOpen() {
     windowClosed = true;
