@@ -25,6 +25,14 @@ import java.util.concurrent.TimeUnit;
  * <p>A text message from the server breaks the protocol and ends the connection; a close from the
  * server ends it with the server's status and reason.
  *
+ * <p>The JDK's WebSocket (17 at least) loses the end of a connection that it reads while nothing
+ * is requested: its receiver counts the end as a delivery, finds no request to count it against,
+ * and stops with an {@code InternalError} that reaches no listener, so neither {@code onClose}
+ * nor {@code onError} ever comes and the connection would wait for ever. That can only happen
+ * while this carrier holds back, so once it requests again it watches: if nothing at all arrives
+ * within {@value #PROBE_MILLIS} ms it sends a ping, which a live server answers, and if nothing
+ * arrives within as long again the connection is over.
+ *
  * <p>Threads: the WebSocket's listener methods run on the HTTP client's selector thread (or on a
  * thread that calls {@link WebSocket#request}), one at a time, and must not block;
  * {@link #read} on the connection's reader thread, {@link #write} on its writer thread (and the
@@ -33,10 +41,14 @@ import java.util.concurrent.TimeUnit;
 final class WebSocketCarrier implements ClientCarrier, WebSocket.Listener {
   /** Received bytes that may wait for the reader before no more are requested. */
   static final int HELD_BYTES = 64 * 1024;
+  /** How long a request made after holding back may go unanswered before a ping asks whether the server is there. */
+  static final int PROBE_MILLIS = 3000;
   /** Longest part of a close reason or an error kept for a message. */
   private static final int MAX_REASON_CHARS = 200;
+  private static final ByteBuffer NO_BYTES = ByteBuffer.allocate(0);
 
   private final String peer;
+  private final long probeNanos;
   private volatile WebSocket webSocket; // set by onOpen or opened, whichever comes first
 
   private final Object lock = new Object();
@@ -46,6 +58,10 @@ final class WebSocketCarrier implements ClientCarrier, WebSocket.Listener {
   private IOException ended; // guarded by lock; why no more will arrive, once known
   private boolean closed; // guarded by lock
   private String closeReason = ""; // guarded by lock
+  // When the request made after holding back was made, or the ping after it sent; 0 once
+  // anything arrived since. Guarded by lock.
+  private long silentSinceNanos;
+  private boolean probed; // guarded by lock; the ping for the current silence was sent
 
   /**
    * Creates a carrier for one WebSocket, not yet open.
@@ -53,7 +69,13 @@ final class WebSocketCarrier implements ClientCarrier, WebSocket.Listener {
    * @param peer the server's URI, for messages
    */
   WebSocketCarrier(String peer) {
+    this(peer, PROBE_MILLIS);
+  }
+
+  /** A carrier whose silence after holding back is probed after {@code probeMillis}; for tests. */
+  WebSocketCarrier(String peer, long probeMillis) {
     this.peer = peer;
+    this.probeNanos = TimeUnit.MILLISECONDS.toNanos(probeMillis);
   }
 
   // ---- The WebSocket's side: the HTTP client's threads. ----
@@ -83,6 +105,7 @@ final class WebSocketCarrier implements ClientCarrier, WebSocket.Listener {
     boolean more;
     synchronized (lock) {
       requested--;
+      silentSinceNanos = 0;
       if (n > 0) {
         received.add(copy);
         heldBytes += n;
@@ -94,6 +117,26 @@ final class WebSocketCarrier implements ClientCarrier, WebSocket.Listener {
       ws.request(1);
     }
     return null; // the bytes were copied: the WebSocket may reuse its buffer
+  }
+
+  @Override
+  public CompletionStage<?> onPong(WebSocket ws, ByteBuffer message) {
+    heard();
+    ws.request(1); // the pong took the request made for a message: make it again
+    return null;
+  }
+
+  @Override
+  public CompletionStage<?> onPing(WebSocket ws, ByteBuffer message) {
+    heard(); // the WebSocket answers it by itself
+    ws.request(1);
+    return null;
+  }
+
+  private void heard() {
+    synchronized (lock) {
+      silentSinceNanos = 0;
+    }
   }
 
   @Override
@@ -143,6 +186,9 @@ final class WebSocketCarrier implements ClientCarrier, WebSocket.Listener {
 
   @Override
   public int read(ByteBuffer into, int timeoutMillis) throws IOException {
+    if (probeDue()) {
+      ping();
+    }
     int n = 0;
     boolean more;
     synchronized (lock) {
@@ -176,11 +222,57 @@ final class WebSocketCarrier implements ClientCarrier, WebSocket.Listener {
         throw ended != null ? ended : new EOFException("the WebSocket to " + peer + " is closed");
       }
       more = wantMore();
+      if (more) {
+        // Only the reader requests after a hold: watch that something answers.
+        silentSinceNanos = System.nanoTime();
+        probed = false;
+      }
     }
     if (more) {
       webSocket.request(1);
     }
     return n;
+  }
+
+  /**
+   * Whether the silence since the request made after a hold calls for a ping now; once the ping
+   * went unanswered as long, ends the connection instead. Reader thread.
+   */
+  private boolean probeDue() {
+    synchronized (lock) {
+      long now = System.nanoTime();
+      if (silentSinceNanos == 0 || !received.isEmpty() || ended != null || closed || now - silentSinceNanos < probeNanos) {
+        return false;
+      }
+      if (probed) {
+        ended = new EOFException("the WebSocket to " + peer + " went silent: nothing came, not even the answer to a"
+            + " ping, within " + TimeUnit.NANOSECONDS.toMillis(2 * probeNanos) + " ms of asking for more");
+        return false;
+      }
+      probed = true;
+      silentSinceNanos = now;
+      return true;
+    }
+  }
+
+  /** Returns the received bytes that wait for the reader; for tests. */
+  int heldBytes() {
+    synchronized (lock) {
+      return heldBytes;
+    }
+  }
+
+  /** Asks the server for a pong; a failed send ends the connection. Reader thread, not under lock. */
+  private void ping() {
+    try {
+      webSocket.sendPing(NO_BYTES.duplicate()).whenComplete((w, e) -> {
+        if (e != null) {
+          end(new IOException("the WebSocket to " + peer + " failed: " + printable(String.valueOf(e.getMessage()))));
+        }
+      });
+    } catch (IllegalStateException e) {
+      // A ping is on its way already: its answer will do.
+    }
   }
 
   @Override

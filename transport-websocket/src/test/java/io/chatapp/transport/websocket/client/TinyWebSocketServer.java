@@ -29,6 +29,7 @@ final class TinyWebSocketServer implements AutoCloseable {
   static final int TEXT = 1;
   static final int CLOSE = 8;
   static final int PING = 9;
+  static final int PONG = 10;
 
   private final ServerSocket server;
 

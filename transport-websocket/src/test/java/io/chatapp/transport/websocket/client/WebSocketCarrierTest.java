@@ -134,9 +134,73 @@ class WebSocketCarrierTest {
     assertThrows(EOFException.class, () -> carrier.read(ByteBuffer.allocate(10), 1000));
   }
 
+  /** Holds back with the fake, then reads all that waits: the read requests again. */
+  private static void holdBackAndCatchUp(WebSocketCarrier c, FakeWebSocket ws) throws IOException {
+    c.onOpen(ws);
+    c.onBinary(ws, ByteBuffer.wrap(new byte[WebSocketCarrier.HELD_BYTES]), true);
+    assertEquals(1, ws.requested, "held back");
+    assertEquals(WebSocketCarrier.HELD_BYTES, c.read(ByteBuffer.allocate(WebSocketCarrier.HELD_BYTES), 1000));
+    assertEquals(2, ws.requested, "requested again");
+  }
+
+  /** Reads until {@code until} holds, at most 20 s. */
+  private static void readUntil(WebSocketCarrier c, java.util.function.BooleanSupplier until) throws IOException {
+    long deadline = System.nanoTime() + 20_000_000_000L;
+    while (!until.getAsBoolean()) {
+      assertTrue(System.nanoTime() < deadline, "timed out");
+      c.read(ByteBuffer.allocate(10), 5);
+    }
+  }
+
+  @Test
+  void silenceAfterRequestingAgainSendsAPingAndEndsWhenThatGoesUnanswered() throws IOException {
+    WebSocketCarrier c = new WebSocketCarrier("ws://127.0.0.1:1/chat", 20);
+    holdBackAndCatchUp(c, ws);
+    readUntil(c, () -> ws.pings == 1);
+    long deadline = System.nanoTime() + 20_000_000_000L;
+    EOFException e = null;
+    while (e == null && System.nanoTime() < deadline) {
+      try {
+        c.read(ByteBuffer.allocate(10), 5);
+      } catch (EOFException end) {
+        e = end;
+      }
+    }
+    assertTrue(e != null && e.getMessage().contains("went silent"), String.valueOf(e));
+    assertEquals(1, ws.pings, "one ping per silence");
+  }
+
+  @Test
+  void aPongOrAMessageAfterRequestingAgainEndsTheWatch() throws IOException {
+    WebSocketCarrier c = new WebSocketCarrier("ws://127.0.0.1:1/chat", 20);
+    holdBackAndCatchUp(c, ws);
+    readUntil(c, () -> ws.pings == 1);
+    c.onPong(ws, ByteBuffer.allocate(0));
+    assertEquals(3, ws.requested, "the pong's request made again");
+    long quietUntil = System.nanoTime() + 200_000_000L; // ten probe periods
+    while (System.nanoTime() < quietUntil) {
+      assertEquals(0, c.read(ByteBuffer.allocate(10), 5));
+    }
+    assertEquals(1, ws.pings, "no ping while nothing was asked after a hold");
+  }
+
+  @Test
+  void requestsMadeWhileLittleWaitsAreNotWatched() throws IOException {
+    WebSocketCarrier c = new WebSocketCarrier("ws://127.0.0.1:1/chat", 1);
+    c.onOpen(ws);
+    c.onBinary(ws, ByteBuffer.wrap(new byte[10]), true);
+    assertEquals(10, c.read(ByteBuffer.allocate(10), 1000));
+    long quietUntil = System.nanoTime() + 50_000_000L;
+    while (System.nanoTime() < quietUntil) {
+      assertEquals(0, c.read(ByteBuffer.allocate(10), 5));
+    }
+    assertEquals(0, ws.pings, "an idle connection is the server's to keep alive");
+  }
+
   /** Records what the carrier asks of its WebSocket; every send completes at once. */
   private static final class FakeWebSocket implements WebSocket {
     long requested;
+    int pings;
     final List<byte[]> sent = new ArrayList<>();
     int lastFlags; // how many sends were whole messages
     int closeStatus = -1;
@@ -160,6 +224,7 @@ class WebSocketCarrierTest {
 
     @Override
     public CompletableFuture<WebSocket> sendPing(ByteBuffer message) {
+      pings++;
       return CompletableFuture.completedFuture(this);
     }
 
