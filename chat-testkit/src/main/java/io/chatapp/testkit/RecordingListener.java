@@ -87,6 +87,11 @@ public class RecordingListener implements ChatClientListener {
     return take(disconnects, "a disconnect");
   }
 
+  /** Takes the reason of a disconnect that came already, or returns {@code null} without waiting. */
+  public ChatException pollDisconnect() {
+    return disconnects.poll();
+  }
+
   /** Returns the messages received so far without waiting. */
   public List<Message> drainMessages() {
     List<Message> drained = new ArrayList<>();

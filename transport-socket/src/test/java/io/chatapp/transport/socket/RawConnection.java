@@ -49,9 +49,14 @@ final class RawConnection implements AutoCloseable {
    * frame limit of 1 MiB and an idle timeout of a minute.
    */
   static RawConnection acceptVersion1(java.net.ServerSocket fake) throws IOException {
+    return acceptVersion1(fake, 60_000);
+  }
+
+  /** As {@link #acceptVersion1(java.net.ServerSocket)}, with the idle timeout the fake server states. */
+  static RawConnection acceptVersion1(java.net.ServerSocket fake, int idleTimeoutMillis) throws IOException {
     RawConnection c = new RawConnection(fake.accept());
     Frame.Hello hello = org.junit.jupiter.api.Assertions.assertInstanceOf(Frame.Hello.class, c.next());
-    c.send(new Frame.HelloOk(hello.requestId(), 1, 1 << 20, 60_000));
+    c.send(new Frame.HelloOk(hello.requestId(), 1, 1 << 20, idleTimeoutMillis));
     return c;
   }
 

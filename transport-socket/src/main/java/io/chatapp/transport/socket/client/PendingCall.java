@@ -16,9 +16,7 @@ import java.util.concurrent.CompletableFuture;
 final class PendingCall<T> {
   final Request<T> request;
   final CompletableFuture<T> future = new CompletableFuture<>();
-  /** Where the request ends in the connection's stream of queued bytes; set before it is written. */
-  volatile long endOffset;
-  // Where its frame ends in the stream of frames queued, counted in frames.
+  /** How many frames the connection had queued up to and with this request; set before it is written. */
   volatile long endFrame;
 
   PendingCall(Request<T> request) {

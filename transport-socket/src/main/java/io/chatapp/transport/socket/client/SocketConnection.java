@@ -45,6 +45,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * delivery is paused the reader decodes nothing more (and so stops reading the carrier once its
  * buffer is full): the carrier's flow control (TCP's) then holds the server's pushes.
  *
+ * <p>A server that sends nothing at all for its own idle timeout while the client reads, though
+ * it answers every PING and the client pings at a third of that, is gone (its machine, or the
+ * path to it, without a FIN or RST that would say so): the connection is lost then, rather than
+ * when TCP gives up retransmitting a quarter of an hour later. gRPC's keep-alive does the same.
+ *
  * <p>On a {@link ClientIoLoop} instead, the loop's thread does the reader's and the writer's work
  * for this connection and many others: it reads when the channel has bytes, stops watching the
  * channel while delivery is paused, and writes what callers left queued, waiting for the channel
@@ -76,6 +81,10 @@ final class SocketConnection implements Connection {
   private final Connector.LossListener onLost;
   private final int serverMaxFrameBytes;
   private final long pingIntervalNanos;
+  private final long silenceLimitNanos;
+  // When the connection last read a byte, or reading was held back by a pause (then the silence
+  // is the client's own). Written by the reader or the loop's thread.
+  private volatile long lastHeardNanos;
   private final FrameDecoder decoder; // its version is the connection's
   private ByteBuffer in; // handshake thread, then reader thread
   private List<Message> pushed = new ArrayList<>(); // reader thread only
@@ -103,14 +112,12 @@ final class SocketConnection implements Connection {
   private OutgoingFrames pending = new OutgoingFrames(); // guarded by writeLock
   private OutgoingFrames writing = new OutgoingFrames(); // whoever set carrierBusy
   private boolean carrierBusy; // guarded by writeLock; the writer thread or a caller writes
-  private long queuedBytes; // guarded by writeLock; every byte queued so far
   private long queuedFrames; // guarded by writeLock; every frame queued so far
   private volatile String writeFailure; // a caller's write failed; the writer thread reports it
-  // Where in the stream of queued bytes the server has read up to: it answers in request order,
-  // so an answer means it read every byte up to the end of its request (a PING's PONG does not
-  // count; the next answer does). Written by the reader.
-  private volatile long answeredUpTo;
-  private volatile long answeredFrames; // as answeredUpTo, counted in frames
+  // How many of the frames queued the server has read: it answers in request order, so an answer
+  // means it read every frame up to its request (a PING's PONG does not count; the next answer
+  // does). Written by the reader.
+  private volatile long answeredFrames;
   // A writer stopped at MAX_UNANSWERED_REQUESTS: the reader wakes it once answers make room. Set
   // under writeLock before the window is checked, read by the reader after answeredFrames moved,
   // so one of the two sees the other's write.
@@ -129,6 +136,7 @@ final class SocketConnection implements Connection {
     this.onLost = onLost;
     this.serverMaxFrameBytes = serverMaxFrameBytes;
     this.pingIntervalNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(1, serverIdleTimeoutMillis / 3));
+    this.silenceLimitNanos = 3 * pingIntervalNanos;
     this.decoder = decoder;
     this.in = in;
     // Both writers take turns with the same state: frames are encoded under writeLock, in order.
@@ -136,6 +144,7 @@ final class SocketConnection implements Connection {
     pending.version(decoder.version(), sendState);
     writing.version(decoder.version(), sendState);
     this.lastSendNanos = System.nanoTime();
+    this.lastHeardNanos = lastSendNanos;
     this.directWriteBytes = carrier.directWriteBytes();
   }
 
@@ -297,14 +306,12 @@ final class SocketConnection implements Connection {
         throw new ChatException(ErrorCode.INVALID_ARGUMENT, frame.opcode().name() + " request of " + bytes
             + " bytes exceeds the server's frame limit of " + serverMaxFrameBytes + " bytes");
       }
-      queuedBytes += pending.size() - before;
       queuedFrames += pending.frames() - framesBefore;
       if (call != null) {
-        call.endOffset = queuedBytes;
         call.endFrame = queuedFrames;
       }
       // With nothing queued before it, this frame is all that is pending.
-      if (before == 0 && !carrierBusy && answeredUpTo == queuedBytes - pending.size()
+      if (before == 0 && !carrierBusy && answeredFrames == queuedFrames - pending.frames()
           && pending.size() <= directWriteBytes) {
         direct = takePending();
       } else if (before == 0) {
@@ -440,11 +447,35 @@ final class SocketConnection implements Connection {
           continue; // the buffer is full of what the listener is not ready for: read nothing
         }
         // The tick only wakes us to keep the connection alive.
+        int before = in.position();
         in = readSome(carrier, in, decoder, TICK_MILLIS);
+        long now = System.nanoTime();
+        if (in.position() > before) {
+          lastHeardNanos = now;
+        } else if (serverGone(now)) {
+          return; // after a read, so that a reader that was not scheduled for a while reads first
+        }
       }
     } catch (IOException | ProtocolException | RuntimeException e) {
       readFailed(e);
     }
+  }
+
+  /**
+   * Whether the server has sent nothing for {@link #silenceLimitNanos} while the client read,
+   * and the connection is lost for it. Reader or loop thread.
+   */
+  private boolean serverGone(long now) {
+    if (isPaused()) {
+      lastHeardNanos = now;
+      return false;
+    }
+    if (now - lastHeardNanos <= silenceLimitNanos) {
+      return false;
+    }
+    lost("heard nothing from the server for " + TimeUnit.NANOSECONDS.toMillis(now - lastHeardNanos)
+        + " ms, though it answers every PING");
+    return true;
   }
 
   /** Ends the connection for what reading it threw, saying why. Reader or loop thread. */
@@ -565,8 +596,7 @@ final class SocketConnection implements Connection {
     } else {
       PendingCall<?> call = calls.remove(id);
       if (call != null) {
-        if (call.endOffset > answeredUpTo) {
-          answeredUpTo = call.endOffset;
+        if (call.endFrame > answeredFrames) {
           answeredFrames = call.endFrame;
           if (windowClosed) {
             reopenWindow();
@@ -686,8 +716,12 @@ final class SocketConnection implements Connection {
           return;
         }
         in = roomFor(in, decoder);
-        if (channel.read(in) < 0) {
+        int n = channel.read(in);
+        if (n < 0) {
           throw new EOFException("server closed the connection");
+        }
+        if (n > 0) {
+          lastHeardNanos = System.nanoTime();
         }
         drain(k);
       } catch (IOException | ProtocolException | RuntimeException e) {
@@ -795,6 +829,9 @@ final class SocketConnection implements Connection {
     public void tick(long nowNanos) {
       if (!closed.get() && nowNanos - lastSendNanos > pingIntervalNanos) {
         ping();
+      }
+      if (!closed.get()) {
+        serverGone(nowNanos);
       }
     }
 
