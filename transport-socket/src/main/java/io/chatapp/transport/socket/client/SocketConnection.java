@@ -474,7 +474,7 @@ final class SocketConnection implements Connection {
       return false;
     }
     lost("heard nothing from the server for " + TimeUnit.NANOSECONDS.toMillis(now - lastHeardNanos)
-        + " ms, though it answers every PING");
+        + " ms (a live server answers every PING)");
     return true;
   }
 
