@@ -52,6 +52,18 @@ final class RawConnection implements AutoCloseable {
     return acceptVersion1(fake, 60_000);
   }
 
+  /** Accepts as {@link #acceptVersion1(java.net.ServerSocket, int)} does, on another thread. */
+  static java.util.concurrent.CompletableFuture<RawConnection> acceptingVersion1(java.net.ServerSocket fake,
+      int idleTimeoutMillis) {
+    return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      try {
+        return acceptVersion1(fake, idleTimeoutMillis);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+  }
+
   /** As {@link #acceptVersion1(java.net.ServerSocket)}, with the idle timeout the fake server states. */
   static RawConnection acceptVersion1(java.net.ServerSocket fake, int idleTimeoutMillis) throws IOException {
     RawConnection c = new RawConnection(fake.accept());

@@ -10,8 +10,6 @@ import io.chatapp.api.ChatException;
 import io.chatapp.api.ErrorCode;
 import io.chatapp.testkit.RecordingListener;
 import io.chatapp.transport.socket.codec.Frame;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.util.concurrent.CompletableFuture;
@@ -39,13 +37,7 @@ class SilentServerTest {
   private static void withFakeServer(boolean sharedIo, Scene scene) throws Exception {
     try (ServerSocket fake = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         SocketIoGroup io = SocketIoGroup.create(1)) {
-      CompletableFuture<RawConnection> accepted = CompletableFuture.supplyAsync(() -> {
-        try {
-          return RawConnection.acceptVersion1(fake, IDLE_MS);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
+      CompletableFuture<RawConnection> accepted = RawConnection.acceptingVersion1(fake, IDLE_MS);
       RecordingListener listener = new RecordingListener();
       SocketChatClient.Builder b = SocketChatClient.builder().host("127.0.0.1").port(fake.getLocalPort())
           .listener(listener).reconnect(false);

@@ -160,13 +160,7 @@ class SocketIoGroupTest {
   @Test
   void requestsTheKernelCannotTakeAtOnceAllLeaveOnceTheServerReads() throws Exception {
     try (ServerSocket fake = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-      CompletableFuture<RawConnection> accepted = CompletableFuture.supplyAsync(() -> {
-        try {
-          return RawConnection.acceptVersion1(fake);
-        } catch (IOException e) {
-          throw new java.io.UncheckedIOException(e);
-        }
-      });
+      CompletableFuture<RawConnection> accepted = RawConnection.acceptingVersion1(fake, 60_000);
       try (ChatClient client = builder(fake.getLocalPort()).callTimeout(Duration.ofMinutes(5)).build();
           RawConnection peer = accepted.get(TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
         // The fake reads nothing yet: the kernel's buffers fill, the channel takes part of a

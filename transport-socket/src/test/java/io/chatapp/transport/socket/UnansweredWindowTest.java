@@ -11,8 +11,6 @@ import io.chatapp.api.ErrorCode;
 import io.chatapp.api.Message;
 import io.chatapp.transport.socket.client.SocketConnectionAccess;
 import io.chatapp.transport.socket.codec.Frame;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
@@ -39,13 +37,7 @@ class UnansweredWindowTest {
   void theClientStopsWritingAtTheWindowAndWritesTheRestAsAnswersCome(boolean sharedIo) throws Exception {
     try (ServerSocket fake = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         SocketIoGroup io = SocketIoGroup.create(1)) {
-      CompletableFuture<RawConnection> accepted = CompletableFuture.supplyAsync(() -> {
-        try {
-          return RawConnection.acceptVersion1(fake);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
+      CompletableFuture<RawConnection> accepted = RawConnection.acceptingVersion1(fake, 60_000);
       SocketChatClient.Builder builder = SocketChatClient.builder().host("127.0.0.1").port(fake.getLocalPort())
           .callTimeout(Duration.ofMinutes(5));
       if (sharedIo) {

@@ -82,9 +82,10 @@ final class SocketConnection implements Connection {
   private final int serverMaxFrameBytes;
   private final long pingIntervalNanos;
   private final long silenceLimitNanos;
-  // When the connection last read a byte, or reading was held back by a pause (then the silence
-  // is the client's own). Written by the reader or the loop's thread.
-  private volatile long lastHeardNanos;
+  // Reader thread, or the loop's: whether bytes came since the last look at the silence, and when
+  // it last found they had, or reading held back by a pause (then the silence is the client's own).
+  private boolean heard;
+  private long lastHeardNanos;
   private final FrameDecoder decoder; // its version is the connection's
   private ByteBuffer in; // handshake thread, then reader thread
   private List<Message> pushed = new ArrayList<>(); // reader thread only
@@ -361,12 +362,20 @@ final class SocketConnection implements Connection {
    * the window closed for the reader to reopen. Under writeLock.
    */
   private boolean windowOpen() {
+    if (roomInWindow()) {
+      return true;
+    }
+    // Marked before looking again: a reader that moved answeredFrames meanwhile sees the mark.
     windowClosed = true;
-    if (queuedFrames - pending.frames() - answeredFrames < MAX_UNANSWERED_REQUESTS) {
+    if (roomInWindow()) {
       windowClosed = false;
       return true;
     }
     return false;
+  }
+
+  private boolean roomInWindow() {
+    return queuedFrames - pending.frames() - answeredFrames < MAX_UNANSWERED_REQUESTS;
   }
 
   /** Wakes a writer that waits for answers, once they made room. Reader. */
@@ -449,10 +458,9 @@ final class SocketConnection implements Connection {
         // The tick only wakes us to keep the connection alive.
         int before = in.position();
         in = readSome(carrier, in, decoder, TICK_MILLIS);
-        long now = System.nanoTime();
         if (in.position() > before) {
-          lastHeardNanos = now;
-        } else if (serverGone(now)) {
+          heard = true;
+        } else if (serverGone(System.nanoTime())) {
           return; // after a read, so that a reader that was not scheduled for a while reads first
         }
       }
@@ -466,7 +474,8 @@ final class SocketConnection implements Connection {
    * and the connection is lost for it. Reader or loop thread.
    */
   private boolean serverGone(long now) {
-    if (isPaused()) {
+    if (heard || isPaused()) {
+      heard = false;
       lastHeardNanos = now;
       return false;
     }
@@ -721,7 +730,7 @@ final class SocketConnection implements Connection {
           throw new EOFException("server closed the connection");
         }
         if (n > 0) {
-          lastHeardNanos = System.nanoTime();
+          heard = true;
         }
         drain(k);
       } catch (IOException | ProtocolException | RuntimeException e) {

@@ -59,8 +59,8 @@ final class WebSocketCarrier implements ClientCarrier, WebSocket.Listener {
   private boolean closed; // guarded by lock
   private String closeReason = ""; // guarded by lock
   // When the request made after holding back was made, or the ping after it sent; 0 once
-  // anything arrived since. Guarded by lock.
-  private long silentSinceNanos;
+  // anything arrived since. Written under lock; volatile so that a read checks it without.
+  private volatile long silentSinceNanos;
   private boolean probed; // guarded by lock; the ping for the current silence was sent
 
   /**
@@ -186,7 +186,7 @@ final class WebSocketCarrier implements ClientCarrier, WebSocket.Listener {
 
   @Override
   public int read(ByteBuffer into, int timeoutMillis) throws IOException {
-    if (probeDue()) {
+    if (silentSinceNanos != 0 && probeDue()) {
       ping();
     }
     int n = 0;
