@@ -64,8 +64,29 @@ final class SendPipeline implements ClientResponseObserver<SendStreamRequest, Se
   private boolean halfClosed; // guarded by lock
   private ChatException ended; // guarded by lock; why the call ended, once it has
 
-  /** One send: its request and its future. */
-  private record Pending(long callId, SendRequest request, CompletableFuture<Message> future) {}
+  /**
+   * One send, and its future: cancelling it (the client core does, once the send's deadline
+   * passed) forgets the send. The future is the send itself so that a send costs one object here,
+   * not a record, a future, and a callback with its own dependent future to watch for the cancel.
+   */
+  private final class Pending extends CompletableFuture<Message> {
+    final long callId;
+    final SendRequest request;
+
+    Pending(long callId, SendRequest request) {
+      this.callId = callId;
+      this.request = request;
+    }
+
+    @Override
+    public boolean cancel(boolean mayInterruptIfRunning) {
+      boolean cancelled = super.cancel(mayInterruptIfRunning);
+      if (cancelled) {
+        forget(this);
+      }
+      return cancelled;
+    }
+  }
 
   /**
    * Creates a pipeline for the sends of one session.
@@ -117,35 +138,27 @@ final class SendPipeline implements ClientResponseObserver<SendStreamRequest, Se
    *     it forgets the send if it has not left yet, or its result if it has
    */
   CompletableFuture<Message> send(SendRequest request) {
-    CompletableFuture<Message> future = new CompletableFuture<>();
     ChatException failure;
     Pending pending = null;
     // Failing at once here runs on the caller's thread, as a completed future would.
     synchronized (lock) {
       failure = ended;
       if (failure == null) {
-        pending = new Pending(++lastCallId, request, future);
+        pending = new Pending(++lastCallId, request);
         unsent.addLast(pending);
       }
     }
     if (failure != null) {
-      future.completeExceptionally(failure);
-      return future;
+      return CompletableFuture.failedFuture(failure);
     }
-    Pending p = pending;
-    future.whenComplete((v, e) -> {
-      if (future.isCancelled()) {
-        forget(p);
-      }
-    });
     flush();
-    return future;
+    return pending;
   }
 
   /** A send whose deadline passed: a stuck stream must not hold it. */
   private void forget(Pending p) {
     synchronized (lock) {
-      if (awaiting.remove(p.callId()) == null) {
+      if (awaiting.remove(p.callId) == null) {
         unsent.remove(p);
       }
     }
@@ -197,18 +210,17 @@ final class SendPipeline implements ClientResponseObserver<SendStreamRequest, Se
   }
 
   private static void complete(Pending p, SendResult result, String sender) {
-    CompletableFuture<Message> future = p.future();
     switch (result.getOutcomeCase()) {
       case SENT -> {
         if (sender.isEmpty()) {
-          future.completeExceptionally(new ChatException(ErrorCode.INTERNAL,
+          p.completeExceptionally(new ChatException(ErrorCode.INTERNAL,
               "malformed answer from the server: a lean send result before any that names the sender"));
           return;
         }
         try {
-          future.complete(ProtoRecords.fromSent(result.getSent(), p.request(), sender));
+          p.complete(ProtoRecords.fromSent(result.getSent(), p.request, sender));
         } catch (RuntimeException e) {
-          future.completeExceptionally(new ChatException(ErrorCode.INTERNAL,
+          p.completeExceptionally(new ChatException(ErrorCode.INTERNAL,
               "malformed answer from the server: " + e.getMessage(), e));
         }
       }
@@ -217,16 +229,16 @@ final class SendPipeline implements ClientResponseObserver<SendStreamRequest, Se
         try {
           m = ProtoRecords.fromProto(result.getMessage());
         } catch (RuntimeException e) {
-          future.completeExceptionally(new ChatException(ErrorCode.INTERNAL,
+          p.completeExceptionally(new ChatException(ErrorCode.INTERNAL,
               "malformed answer from the server: " + e.getMessage(), e));
           return;
         }
-        future.complete(m);
+        p.complete(m);
       }
-      case ERROR -> future.completeExceptionally(StatusMapping.toChatException(
+      case ERROR -> p.completeExceptionally(StatusMapping.toChatException(
           ErrorCode.fromWireNumber(result.getError().getErrorCode()), result.getError().getDescription(),
           ErrorDetails.fromAny(result.getError().getDetailsList()), null));
-      default -> future.completeExceptionally(new ChatException(ErrorCode.INTERNAL,
+      default -> p.completeExceptionally(new ChatException(ErrorCode.INTERNAL,
           "malformed answer from the server: a send result without an outcome"));
     }
   }
@@ -258,7 +270,7 @@ final class SendPipeline implements ClientResponseObserver<SendStreamRequest, Se
     }
     completer.execute(() -> {
       for (Pending p : failed) {
-        p.future().completeExceptionally(reason);
+        p.completeExceptionally(reason);
       }
     });
   }
@@ -309,21 +321,21 @@ final class SendPipeline implements ClientResponseObserver<SendStreamRequest, Se
     int bytes = 0;
     while (!unsent.isEmpty() && request.getSendsCount() < MAX_SENDS_PER_REQUEST && bytes < MAX_REQUEST_BYTES) {
       Pending p = unsent.pollFirst();
-      awaiting.put(p.callId(), p);
-      StreamedSend.Builder send = StreamedSend.newBuilder().setCallId(p.callId());
-      String id = p.request().hasClientMessageId() ? p.request().getClientMessageId() : null;
+      awaiting.put(p.callId, p);
+      StreamedSend.Builder send = StreamedSend.newBuilder().setCallId(p.callId);
+      String id = p.request.hasClientMessageId() ? p.request.getClientMessageId() : null;
       if (request.getClientMessageIdPrefix().isEmpty() && counterStart(id) > 0) {
         request.setClientMessageIdPrefix(id.substring(0, counterStart(id)));
       }
       long counter = counterOf(id, request.getClientMessageIdPrefix());
       if (counter >= 0) {
         // The id as a counter after the request's prefix: the server rebuilds the same string.
-        send.setRequest(p.request().toBuilder().clearClientMessageId()).setClientMessageCounter(counter + 1);
+        send.setRequest(p.request.toBuilder().clearClientMessageId()).setClientMessageCounter(counter + 1);
       } else {
-        send.setRequest(p.request());
+        send.setRequest(p.request);
       }
       request.addSends(send);
-      bytes += p.request().getSerializedSize();
+      bytes += p.request.getSerializedSize();
     }
     return request.build();
   }
