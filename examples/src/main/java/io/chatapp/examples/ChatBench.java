@@ -15,6 +15,7 @@ import io.chatapp.examples.bench.HostileServer;
 import io.chatapp.examples.bench.IdleClients;
 import io.chatapp.examples.bench.IdleConnections;
 import io.chatapp.examples.bench.IdleGrpcConnections;
+import io.chatapp.examples.bench.LoadHeap;
 import io.chatapp.examples.bench.LoadRun;
 import io.chatapp.examples.bench.ProcessStatus;
 import io.chatapp.examples.bench.ReconnectBench;
@@ -295,6 +296,11 @@ public final class ChatBench implements Callable<Integer> {
         // The load generator's own CPU: on a 2-core machine it competes with the server.
         out.put("clientCpuCores", Report.round1(r.cpuCoresUsed()));
         out.put("clientCpuUsPerMsg", Report.round1(r.cpuCoresUsed() * 1e6 / r.deliveredPerSecond()));
+        if (r.allocatedBytes() > 0 && r.deliveredWhileMeasuring() > 0) {
+          out.put("clientAllocBytesPerMsg", Math.round(r.allocatedBytes() / (double) r.deliveredWhileMeasuring()));
+        }
+        // Figures of a load generator whose heap grows include its page faults (see PERFORMANCE.md).
+        out.put("clientHeap", LoadHeap.describe());
       }
       out.put("loadAverage", HostileRun.loadAverage());
       if (!server.forked && target == null) {

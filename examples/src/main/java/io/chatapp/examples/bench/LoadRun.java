@@ -55,7 +55,7 @@ public final class LoadRun implements AutoCloseable {
   /** What a run measured. Latencies in the histogram are in nanoseconds. */
   public record Result(long acked, long failedSends, long delivered, long lost, long duplicates,
       double deliveredPerSecond, Histogram latencyNanos, double measuredSeconds, double cpuCoresUsed,
-      long deliveredWhileMeasuring, Histogram crossNodeLatencyNanos) {}
+      long deliveredWhileMeasuring, Histogram crossNodeLatencyNanos, long allocatedBytes) {}
 
   private static final String PASSWORD = "bench-password";
   private static final long DRAIN_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(30);
@@ -307,6 +307,8 @@ public final class LoadRun implements AutoCloseable {
     long lastDelivered = 0;
     long cpuAtStart = -1;
     long cpuAtEnd = -1;
+    long allocatedAtStart = 0;
+    long allocatedAtEnd = 0;
     long deliveredAtStart = 0;
     long deliveredAtEnd = -1;
     while (true) {
@@ -320,11 +322,13 @@ public final class LoadRun implements AutoCloseable {
       long now = System.nanoTime();
       if (cpuAtStart < 0 && now >= measureStartNanos) {
         cpuAtStart = processCpuNanos();
+        allocatedAtStart = allocatedBytes();
         deliveredAtStart = delivered.get();
         atMeasureStart.run();
       }
       if (cpuAtStart >= 0 && cpuAtEnd < 0 && (now >= measureEndNanos || done)) {
         cpuAtEnd = processCpuNanos();
+        allocatedAtEnd = allocatedBytes();
         deliveredAtEnd = delivered.get();
         atMeasureEnd.run();
       }
@@ -364,7 +368,7 @@ public final class LoadRun implements AutoCloseable {
     long lost = Math.max(Math.max(0, windowAcked - windowDelivered), gaps.get() - before[4]);
     return new Result(windowAcked, failed.get() - before[1], windowDelivered, lost, duplicates.get() - before[3],
         deliveredInWindow.get() / seconds, all, seconds, (cpuAtEnd - cpuAtStart) / 1e9 / seconds,
-        deliveredAtEnd - deliveredAtStart, crossNode);
+        deliveredAtEnd - deliveredAtStart, crossNode, allocatedAtEnd - allocatedAtStart);
   }
 
   private void send(Peer self, List<Peer> peers, SplittableRandom random) {
@@ -425,6 +429,18 @@ public final class LoadRun implements AutoCloseable {
     }
     int other = random.nextInt(peers.size() - 1);
     return peers.get(other >= self.index ? other + 1 : other);
+  }
+
+  /**
+   * Bytes the live threads of this JVM have allocated so far, or 0 where the JVM does not count
+   * them. Threads that ended meanwhile drop out of the sum; the load's threads live through the run.
+   */
+  static long allocatedBytes() {
+    if (java.lang.management.ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean threads
+        && threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled()) {
+      return threads.getTotalThreadAllocatedBytes();
+    }
+    return 0;
   }
 
   static long processCpuNanos() {
